@@ -1,0 +1,89 @@
+"""Expo: event and conference management for city expos."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, CLI and error pages."""
+    app = Flask(__name__, instance_relative_config=True)
+
+    from expo import config as config_module
+
+    app.config.from_mapping(config_module.load(app.instance_path, config))
+
+    from expo import security
+    from expo.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
+    from expo.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    cache.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+
+    from expo import models  # noqa: F401  (the whole schema for Alembic and create_all)
+
+    _register_blueprints(app)
+    _register_templating(app)
+
+    from expo.errors import register_error_pages
+
+    register_error_pages(app)
+
+    from expo.cli import expo_cli
+
+    app.cli.add_command(expo_cli)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from expo.accounts.views import bp as accounts_bp
+    from expo.attendance.views import bp as attendance_bp
+    from expo.badges.views import bp as badges_bp
+    from expo.calendar.views import bp as calendar_bp
+    from expo.core.views import bp as core_bp
+    from expo.events.views import bp as events_bp
+    from expo.people.views import bp as people_bp
+    from expo.programme.views import bp as programme_bp
+    from expo.registration.views import bp as registration_bp
+    from expo.schedule.views import bp as schedule_bp
+    from expo.stats.views import bp as stats_bp
+    from expo.venues.views import bp as venues_bp
+
+    for blueprint in (
+        core_bp,
+        events_bp,
+        accounts_bp,
+        people_bp,
+        venues_bp,
+        programme_bp,
+        schedule_bp,
+        registration_bp,
+        calendar_bp,
+        attendance_bp,
+        badges_bp,
+        stats_bp,
+    ):
+        app.register_blueprint(blueprint)
+
+
+def _register_templating(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from expo import i18n, navigation, permissions
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals.update(permissions.JINJA_GLOBALS)
+    app.jinja_env.globals["nav_items"] = navigation.nav_items
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
+    app.jinja_env.filters.update(i18n.FILTERS)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

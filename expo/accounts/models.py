@@ -1,0 +1,103 @@
+"""Accounts: the people who use Expo, their role and their secrets."""
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from expo.db import enum_column
+from expo.extensions import db
+from expo.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from expo.people.models import Country, Network, Organisation
+
+# Short check-in codes avoid letters and digits that are easy to confuse at the door.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+
+
+def new_token() -> str:
+    """An unguessable URL-safe token (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+def new_code() -> str:
+    """A short code a person can type: 8 characters from a 32-letter alphabet (40 bits)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+class Role(enum.StrEnum):
+    ORGANISER = "organiser"
+    STAFF = "staff"
+    DELEGATE = "delegate"
+
+
+user_networks = sa.Table(
+    "user_networks",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("network_id", sa.ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
+        sa.CheckConstraint(
+            "(accessibility_needs IS NULL AND dietary_needs IS NULL) OR needs_consent_at IS NOT NULL",
+            name="needs_only_with_consent",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.DELEGATE, index=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    country_code: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("countries.code", ondelete="RESTRICT"), index=True
+    )
+    locale: Mapped[str] = mapped_column(sa.String(8), default="en")
+    active: Mapped[bool] = mapped_column(default=True)
+    accessibility_needs: Mapped[str | None] = mapped_column(sa.Text)
+    dietary_needs: Mapped[str | None] = mapped_column(sa.Text)
+    needs_consent_at: Mapped[datetime | None]
+    feed_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
+    badge_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
+    badge_code: Mapped[str] = mapped_column(sa.String(CODE_LENGTH), unique=True, default=new_code)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="members")
+    country: Mapped[Country | None] = relationship()
+    networks: Mapped[list[Network]] = relationship(secondary=user_networks, back_populates="members")
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @staticmethod
+    def normalise_email(email: str) -> str:
+        return email.strip().lower()

@@ -1,0 +1,58 @@
+"""``flask expo …`` commands: thin wrappers over services."""
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from expo.accounts.models import Role
+from expo.errors import ExpoError
+from expo.extensions import db
+
+
+@click.group("expo")
+def expo_cli() -> None:
+    """Manage the expo."""
+
+
+@expo_cli.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.DELEGATE.value)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def create_user_command(email: str, name: str, role: str, password: str) -> None:
+    """Create an account (organiser, staff or delegate)."""
+    from expo.accounts.services import create_user
+
+    try:
+        user = create_user(email=email, password=password, name=name, role=Role(role))
+    except ExpoError as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email}.")
+
+
+@expo_cli.command("sync-countries")
+@with_appcontext
+def sync_countries_command() -> None:
+    """Load or complete the ISO 3166-1 country list."""
+    from expo.people.services import sync_countries
+
+    added = sync_countries()
+    db.session.commit()
+    click.echo(f"{added} countries added.")
+
+
+@expo_cli.command("demo")
+@click.option("--if-empty", is_flag=True, help="Load only into a database without events.")
+@with_appcontext
+def demo_command(if_empty: bool) -> None:
+    """Load the H22 City Expo demo (deterministic; running it twice changes nothing)."""
+    from expo.demo import DEMO_LOGINS, load_demo
+
+    summary = load_demo(only_if_empty=if_empty)
+    db.session.commit()
+    click.echo(summary)
+    click.echo("Demo logins (password for all: %s):" % DEMO_LOGINS["password"])
+    for role, email in DEMO_LOGINS["accounts"].items():
+        click.echo(f"  {role:<10} {email}")

@@ -1,0 +1,123 @@
+"""Configuration: defaults here, then ``instance/expo.cfg``, then ``EXPO_*`` environment
+variables, then the mapping passed to ``create_app`` (tests)."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+class Defaults:
+    # SQLite file in the instance folder; production sets EXPO_DATABASE_URL to PostgreSQL.
+    DATABASE_URL: str | None = None
+    # Signs cookies and CSRF tokens; generated once into instance/secret_key when unset.
+    SECRET_KEY: str | None = None
+    # The expo's own time zone, used where an event has none of its own.
+    TIMEZONE = "Europe/Stockholm"
+    # Languages offered in the interface; the first is the default.
+    LANGUAGES = ("en", "sv")
+    # Outgoing mail; with no MAIL_SERVER, messages are written to the log (development).
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 587
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS = True
+    MAIL_DEFAULT_SENDER = "Expo <noreply@localhost>"
+    # Redis shared by all workers for caches and login throttling; in-process when unset.
+    REDIS_URL: str | None = None
+    # Failed log-ins allowed per e-mail address and client before throttling.
+    LOGIN_RATE_LIMIT = "5 per minute;20 per hour"
+    # Public base URL used in e-mails and calendar feeds when no request is at hand.
+    BASE_URL = "http://127.0.0.1:5000"
+    # Cookies travel only over HTTPS in production; development over plain HTTP keeps working.
+    SECURE_COOKIES = False
+    # Database connection pool (PostgreSQL): connections kept open per process and extra ones.
+    DB_POOL_SIZE = 5
+    DB_MAX_OVERFLOW = 10
+    # Password hashing (Werkzeug): scrypt, a memory-hard key derivation function.
+    PASSWORD_HASH_METHOD = "scrypt"
+    # Seconds a cached feed or export lives before it is rebuilt even without a change.
+    CACHE_TIMEOUT = 3600
+
+
+_BOOLEAN = {"1": True, "true": True, "yes": True, "on": True,
+            "0": False, "false": False, "no": False, "off": False}
+
+
+def _coerce(default: Any, raw: str) -> Any:
+    if isinstance(default, bool):
+        try:
+            return _BOOLEAN[raw.strip().lower()]
+        except KeyError:
+            raise ValueError(f"not a yes/no value: {raw!r}") from None
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, tuple):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw
+
+
+def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Merge defaults, the instance file, EXPO_* variables and overrides into Flask config."""
+    values: dict[str, Any] = {k: v for k, v in vars(Defaults).items() if k.isupper()}
+    instance_file = Path(instance_path) / "expo.cfg"
+    if instance_file.exists():
+        scope: dict[str, Any] = {}
+        exec(compile(instance_file.read_text(), str(instance_file), "exec"), scope)  # noqa: S102
+        values.update({k: v for k, v in scope.items() if k.isupper()})
+    for key, default in list(values.items()):
+        raw = os.environ.get(f"EXPO_{key}")
+        if raw is not None:
+            values[key] = _coerce(default, raw)
+    values.update(overrides or {})
+
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    if not values.get("DATABASE_URL"):
+        values["DATABASE_URL"] = f"sqlite:///{Path(instance_path) / 'expo.sqlite'}"
+    if not values.get("SECRET_KEY"):
+        values["SECRET_KEY"] = _instance_secret(Path(instance_path) / "secret_key")
+
+    url = values["DATABASE_URL"]
+    values["SQLALCHEMY_DATABASE_URI"] = url
+    values["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(url, values)
+    values["SESSION_COOKIE_HTTPONLY"] = True
+    values["SESSION_COOKIE_SAMESITE"] = "Lax"
+    values["SESSION_COOKIE_SECURE"] = values["SECURE_COOKIES"]
+    values["REMEMBER_COOKIE_HTTPONLY"] = True
+    values["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    values["REMEMBER_COOKIE_SECURE"] = values["SECURE_COOKIES"]
+    values["BABEL_DEFAULT_LOCALE"] = values["LANGUAGES"][0]
+    values["BABEL_DEFAULT_TIMEZONE"] = values["TIMEZONE"]
+    values["BABEL_TRANSLATION_DIRECTORIES"] = "translations"
+    values.setdefault("RATELIMIT_STORAGE_URI", values["REDIS_URL"] or "memory://")
+    values.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    if values["REDIS_URL"]:
+        values.setdefault("CACHE_TYPE", "RedisCache")
+        values.setdefault("CACHE_REDIS_URL", values["REDIS_URL"])
+        values.setdefault("CACHE_KEY_PREFIX", "expo:")
+    else:
+        values.setdefault("CACHE_TYPE", "SimpleCache")
+    values.setdefault("CACHE_DEFAULT_TIMEOUT", values["CACHE_TIMEOUT"])
+    return values
+
+
+def _engine_options(url: str, values: dict[str, Any]) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # Several threads (the development server, browser tests) share one SQLite file.
+        return {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    return {
+        "pool_pre_ping": True,
+        "pool_size": values["DB_POOL_SIZE"],
+        "max_overflow": values["DB_MAX_OVERFLOW"],
+    }
+
+
+def _instance_secret(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

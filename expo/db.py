@@ -1,0 +1,85 @@
+"""Declarative base, the UTC datetime column type and small query helpers."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.orm import DeclarativeBase, registry
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """An instant stored in UTC; refuses naive datetimes so no local time slips in."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime refused: pass an aware datetime")
+        value = value.astimezone(timezone.utc)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    registry = registry(
+        metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: UTCDateTime()},
+    )
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def enum_column(enum_cls: type[E], **kwargs: Any) -> sa.Enum:
+    """A portable enum column: a checked VARCHAR of the members' values (no native type)."""
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+        name=kwargs.pop("name", enum_cls.__name__.lower()),
+        **kwargs,
+    )
+
+
+M = TypeVar("M")
+
+
+def get_or_404(model: type[M], ident: Any) -> M:
+    """Load a row by primary key or answer 404."""
+    from expo.extensions import db
+
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def is_postgres() -> bool:
+    from expo.extensions import db
+
+    return db.engine.dialect.name == "postgresql"

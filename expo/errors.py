@@ -1,0 +1,50 @@
+"""Expo's domain errors and the HTTP error pages."""
+from __future__ import annotations
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException
+
+
+class ExpoError(Exception):
+    """A rule of the domain refused an action; the message is shown to the user."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotAllowed(ExpoError):
+    """The actor may not do this."""
+
+
+class Conflict(ExpoError):
+    """The action clashes with existing data (double booking, a room already taken …)."""
+
+
+class CapacityFull(ExpoError):
+    """No seat is left."""
+
+
+class InvalidState(ExpoError):
+    """The object is not in a state that allows the action (closed, cancelled …)."""
+
+
+class NeedsConfirmation(ExpoError):
+    """Allowed only once the user confirms the listed warnings."""
+
+    def __init__(self, message: str, warnings: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.warnings = warnings or []
+
+
+ERROR_CODES = (400, 403, 404, 405, 413, 429, 500)
+
+
+def register_error_pages(app: Flask) -> None:
+    def render(error: HTTPException):
+        code = error.code or 500
+        return render_template("errors.html", code=code, error=error), code
+
+    for code in ERROR_CODES:
+        app.register_error_handler(code, render)

@@ -1,0 +1,52 @@
+"""Read-side queries for events: what a page shows, in a fixed number of queries."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from expo.events.models import Event, Expo
+from expo.extensions import db
+from expo.permissions import is_organiser
+from expo.programme.models import ProgrammeSession, SessionRole
+from expo.venues.models import Room
+
+
+def current_expo() -> Expo | None:
+    return db.session.scalar(sa.select(Expo).order_by(Expo.id).limit(1))
+
+
+def visible_events(user: Any) -> list[Event]:
+    """Published events for everyone; organisers also see drafts."""
+    query = sa.select(Event).order_by(Event.starts_on, Event.name)
+    if not is_organiser(user):
+        query = query.where(Event.is_published.is_(True))
+    return list(db.session.scalars(query))
+
+
+def event_by_slug(slug: str) -> Event | None:
+    return db.session.scalar(sa.select(Event).where(Event.slug == slug))
+
+
+def sessions_by_day(event: Event) -> dict[date, list[ProgrammeSession]]:
+    """The event's sessions grouped by local day, in order, with room, venue, track and people."""
+    sessions = db.session.scalars(
+        sa.select(ProgrammeSession)
+        .where(ProgrammeSession.event_id == event.id)
+        .options(
+            joinedload(ProgrammeSession.room).joinedload(Room.venue),
+            joinedload(ProgrammeSession.track),
+            selectinload(ProgrammeSession.roles).joinedload(SessionRole.user),
+            selectinload(ProgrammeSession.networks),
+        )
+        .order_by(ProgrammeSession.starts_at, ProgrammeSession.title)
+    ).unique()
+    from expo.timeutil import to_local
+
+    days: dict[date, list[ProgrammeSession]] = defaultdict(list)
+    for s in sessions:
+        days[to_local(s.starts_at, event.timezone).date()].append(s)
+    return dict(days)

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user
+
+from expo.events import queries
+from expo.permissions import can_view_event, require
+
+bp = Blueprint("events", __name__)
+
+
+@bp.route("/")
+def home():
+    """Public: the expo and its published events."""
+    return render_template(
+        "events/home.html", expo=queries.current_expo(), events=queries.visible_events(current_user)
+    )
+
+
+@bp.route("/events/<slug>")
+def show_event(slug: str):
+    """Public for published events; drafts for organisers only."""
+    event = queries.event_by_slug(slug) or abort(404)
+    require(can_view_event(current_user, event), hide=True)
+    return render_template("events/show.html", event=event, days=queries.sessions_by_day(event))

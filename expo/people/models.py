@@ -1,0 +1,77 @@
+"""People around the expo: countries, international networks and organisations."""
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from expo.accounts.models import user_networks
+from expo.db import enum_column
+from expo.extensions import db
+
+if TYPE_CHECKING:
+    from expo.accounts.models import User
+    from expo.programme.models import ProgrammeSession
+
+
+class Country(db.Model):
+    """An ISO 3166-1 country, loaded from pycountry (never typed by hand)."""
+
+    __tablename__ = "countries"
+    __table_args__ = (sa.CheckConstraint("length(code) = 2", name="code_alpha2"),)
+
+    code: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
+    alpha3: Mapped[str] = mapped_column(sa.String(3), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+
+    def __repr__(self) -> str:
+        return f"<Country {self.code}>"
+
+
+class Network(db.Model):
+    """An international network of cities, regions or companies (UNECE, CPMR …)."""
+
+    __tablename__ = "networks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    acronym: Mapped[str | None] = mapped_column(sa.String(40))
+    website: Mapped[str | None] = mapped_column(sa.String(500))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+
+    members: Mapped[list[User]] = relationship(secondary=user_networks, back_populates="networks")
+    sessions: Mapped[list[ProgrammeSession]] = relationship(
+        secondary="session_networks", back_populates="networks"
+    )
+
+    @property
+    def label(self) -> str:
+        return self.acronym or self.name
+
+
+class OrganisationKind(enum.StrEnum):
+    CITY = "city"
+    REGION = "region"
+    COMPANY = "company"
+    UNIVERSITY = "university"
+    NGO = "ngo"
+    GOVERNMENT = "government"
+    INTERNATIONAL = "international"
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+    __table_args__ = (sa.UniqueConstraint("name", "country_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind))
+    country_code: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("countries.code", ondelete="RESTRICT"), index=True
+    )
+
+    country: Mapped[Country | None] = relationship()
+    members: Mapped[list[User]] = relationship(back_populates="organisation")

@@ -1,0 +1,191 @@
+"""The programme: sessions (talks, panels, workshops, site visits, digital and hybrid
+meetings), the people in them and the log of changes that calendars follow.
+
+The model is called ``ProgrammeSession`` so that it is never confused with Flask's
+``session`` or the database session."""
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from expo.db import enum_column
+from expo.extensions import db
+from expo.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from expo.accounts.models import User
+    from expo.events.models import Event, Track
+    from expo.people.models import Network
+    from expo.registration.models import Booking
+    from expo.venues.models import Room
+
+
+class SessionKind(enum.StrEnum):
+    TALK = "talk"
+    PANEL = "panel"
+    WORKSHOP = "workshop"
+    SITE_VISIT = "site_visit"
+    DIGITAL = "digital"
+    HYBRID = "hybrid"
+
+    @property
+    def label(self) -> str:
+        return str(_KIND_LABELS[self])
+
+    @property
+    def needs_room(self) -> bool:
+        return self is not SessionKind.DIGITAL
+
+    @property
+    def needs_meeting_url(self) -> bool:
+        return self in (SessionKind.DIGITAL, SessionKind.HYBRID)
+
+
+_KIND_LABELS = {
+    SessionKind.TALK: _l("Talk"),
+    SessionKind.PANEL: _l("Panel"),
+    SessionKind.WORKSHOP: _l("Workshop"),
+    SessionKind.SITE_VISIT: _l("Site visit"),
+    SessionKind.DIGITAL: _l("Digital meeting"),
+    SessionKind.HYBRID: _l("Hybrid meeting"),
+}
+
+
+class SessionStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+session_networks = sa.Table(
+    "session_networks",
+    db.metadata,
+    sa.Column(
+        "session_id", sa.ForeignKey("programme_sessions.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("network_id", sa.ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True),
+    sa.Index("ix_session_networks_network_id", "network_id"),
+)
+
+
+def new_uid() -> str:
+    return str(uuid.uuid4())
+
+
+class ProgrammeSession(db.Model):
+    __tablename__ = "programme_sessions"
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        sa.CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+        sa.CheckConstraint("revision >= 0", name="revision_not_negative"),
+        sa.CheckConstraint("kind = 'digital' OR room_id IS NOT NULL", name="room_unless_digital"),
+        sa.CheckConstraint("kind <> 'digital' OR room_id IS NULL", name="no_room_if_digital"),
+        sa.CheckConstraint(
+            "kind NOT IN ('digital', 'hybrid') OR meeting_url IS NOT NULL", name="meeting_url_if_online"
+        ),
+        sa.Index("ix_programme_sessions_event_starts", "event_id", "starts_at"),
+        sa.Index("ix_programme_sessions_room_starts", "room_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stable forever: the UID in every calendar feed and the GUID in schedule exports.
+    uid: Mapped[str] = mapped_column(sa.String(36), unique=True, default=new_uid)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    track_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("tracks.id", ondelete="SET NULL"), index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(300))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    kind: Mapped[SessionKind] = mapped_column(enum_column(SessionKind), default=SessionKind.TALK)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rooms.id", ondelete="RESTRICT"))
+    meeting_url: Mapped[str | None] = mapped_column(sa.String(500))
+    capacity: Mapped[int | None]
+    language: Mapped[str] = mapped_column(sa.String(8), default="en")
+    status: Mapped[SessionStatus] = mapped_column(
+        enum_column(SessionStatus), default=SessionStatus.SCHEDULED
+    )
+    # Grows whenever time, place or status changes: the iCalendar SEQUENCE.
+    revision: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="sessions")
+    track: Mapped[Track | None] = relationship()
+    room: Mapped[Room | None] = relationship(back_populates="sessions")
+    networks: Mapped[list[Network]] = relationship(
+        secondary=session_networks, back_populates="sessions", order_by="Network.name"
+    )
+    roles: Mapped[list[SessionRole]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="SessionRole.id"
+    )
+    changes: Mapped[list[SessionChange]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="SessionChange.id.desc()"
+    )
+    bookings: Mapped[list[Booking]] = relationship(back_populates="session", passive_deletes="all")
+
+    def __repr__(self) -> str:
+        return f"<ProgrammeSession {self.id} {self.title!r}>"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status is SessionStatus.CANCELLED
+
+    @property
+    def effective_capacity(self) -> int | None:
+        """Seats on offer: the session's own capacity, else its room's, else unlimited."""
+        if self.capacity is not None:
+            return self.capacity
+        return self.room.capacity if self.room is not None else None
+
+    def people(self, role: SessionRoleKind) -> list[User]:
+        return [r.user for r in self.roles if r.role is role]
+
+
+class SessionRoleKind(enum.StrEnum):
+    SPEAKER = "speaker"
+    MODERATOR = "moderator"
+    HOST = "host"
+
+
+class SessionRole(db.Model):
+    __tablename__ = "session_roles"
+    __table_args__ = (sa.UniqueConstraint("session_id", "user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programme_sessions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[SessionRoleKind] = mapped_column(enum_column(SessionRoleKind))
+
+    session: Mapped[ProgrammeSession] = relationship(back_populates="roles")
+    user: Mapped[User] = relationship()
+
+
+class SessionChange(db.Model):
+    """One entry of a session's change log: who changed what, from which value to which."""
+
+    __tablename__ = "session_changes"
+    __table_args__ = (sa.Index("ix_session_changes_event_created", "event_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programme_sessions.id", ondelete="CASCADE"), index=True
+    )
+    # Denormalised so an event's change page is one indexed query.
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revision: Mapped[int]
+    # {"field": {"old": …, "new": …}} with instants as ISO 8601 UTC strings.
+    changes: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+
+    session: Mapped[ProgrammeSession] = relationship(back_populates="changes")
+    changed_by: Mapped[User | None] = relationship()

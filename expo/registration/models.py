@@ -1,0 +1,88 @@
+"""Event registrations and session bookings with waiting lists."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from expo.db import enum_column
+from expo.extensions import db
+from expo.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from expo.accounts.models import User
+    from expo.events.models import Event
+    from expo.programme.models import ProgrammeSession
+
+
+class RegistrationStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+class Registration(db.Model):
+    __tablename__ = "registrations"
+    __table_args__ = (
+        # A deleted account leaves an anonymous row (user_id NULL) so figures stay right.
+        sa.UniqueConstraint("event_id", "user_id"),
+        sa.Index("ix_registrations_event_status", "event_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[RegistrationStatus] = mapped_column(
+        enum_column(RegistrationStatus), default=RegistrationStatus.PENDING
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    event: Mapped[Event] = relationship(back_populates="registrations")
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class BookingStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class Booking(db.Model):
+    __tablename__ = "bookings"
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "user_id"),
+        sa.CheckConstraint(
+            "(status = 'waitlisted') = (waitlist_position IS NOT NULL)", name="position_iff_waitlisted"
+        ),
+        sa.CheckConstraint(
+            "waitlist_position IS NULL OR waitlist_position > 0", name="position_positive"
+        ),
+        sa.Index("ix_bookings_session_status", "session_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programme_sessions.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[BookingStatus] = mapped_column(enum_column(BookingStatus))
+    # 1 is next in line; kept without gaps while the booking waits.
+    waitlist_position: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    session: Mapped[ProgrammeSession] = relationship(back_populates="bookings")
+    user: Mapped[User | None] = relationship()

@@ -1,0 +1,56 @@
+"""Time helpers: instants are UTC inside Expo and local only at the edges."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+
+def utcnow() -> datetime:
+    """The current instant, aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def is_valid_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def timezone_choices() -> list[str]:
+    return sorted(available_timezones())
+
+
+def to_local(instant: datetime, tz: str) -> datetime:
+    """An aware UTC instant shown in the time zone ``tz``."""
+    if instant.tzinfo is None:
+        raise ValueError("naive datetime refused")
+    return instant.astimezone(ZoneInfo(tz))
+
+
+def from_local(local: datetime, tz: str) -> datetime:
+    """A wall-clock time in ``tz`` (naive) turned into an aware UTC instant.
+
+    Ambiguous times (the repeated hour in October) take the first occurrence; times that do
+    not exist (the skipped hour in March) are moved forward by the gap, as calendars do.
+    """
+    if local.tzinfo is not None:
+        return local.astimezone(timezone.utc)
+    zone_info = ZoneInfo(tz)
+    aware = local.replace(tzinfo=zone_info, fold=0)
+    roundtrip = aware.astimezone(timezone.utc).astimezone(zone_info)
+    if roundtrip.replace(tzinfo=None) != local:  # inside a spring-forward gap
+        aware = local.replace(tzinfo=zone_info, fold=1)
+    return aware.astimezone(timezone.utc)
+
+
+def local_day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
+    """The UTC instants at which a local calendar day starts and ends in ``tz``."""
+    start = from_local(datetime.combine(day, time.min), tz)
+    end = from_local(datetime.combine(date.fromordinal(day.toordinal() + 1), time.min), tz)
+    return start, end

@@ -1,0 +1,122 @@
+"""Fixtures shared by the whole suite.
+
+The suite runs on SQLite by default and on PostgreSQL when ``EXPO_TEST_DATABASE_URL`` is set.
+Every test starts from a clean database (countries, which are reference data, stay)."""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from expo import create_app
+from expo.accounts.models import Role, User
+from expo.extensions import cache, db as _db
+from tests import factories
+
+TEST_DATABASE_URL = os.environ.get("EXPO_TEST_DATABASE_URL")
+REFERENCE_TABLES = {"countries"}
+PASSWORD = factories.PASSWORD
+
+
+def pytest_report_header(config):
+    return f"expo database: {TEST_DATABASE_URL or 'SQLite (set EXPO_TEST_DATABASE_URL for PostgreSQL)'}"
+
+
+def base_config(tmp_dir: Path, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": TEST_DATABASE_URL or f"sqlite:///{tmp_dir / 'expo-test.sqlite'}",
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "SERVER_NAME": None,
+        "CACHE_TYPE": "SimpleCache",
+        "REDIS_URL": None,
+        "BASE_URL": "http://expo.test",
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory) -> Iterator[Flask]:
+    tmp_dir = tmp_path_factory.mktemp("expo")
+    os.environ.setdefault("EXPO_INSTANCE_PATH", str(tmp_dir))
+    application = create_app(base_config(tmp_dir))
+    application.instance_path = str(tmp_dir)
+    with application.app_context():
+        _db.drop_all()
+        _db.create_all()
+        from expo.people.services import sync_countries
+
+        sync_countries()
+        _db.session.commit()
+    yield application
+    with application.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def _clean(app: Flask) -> None:
+    with app.app_context():
+        _db.session.remove()
+        tables = [t for t in reversed(_db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+        with _db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    connection.execute(table.delete())
+        cache.clear()
+        app.extensions.get("expo_outbox", []).clear()
+
+
+@pytest.fixture(autouse=True)
+def db(app: Flask) -> Iterator:
+    """The database, empty but for the countries, inside an application context."""
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+    _clean(app)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def outbox(app: Flask) -> list:
+    from expo.mail import outbox as _outbox
+
+    return _outbox()
+
+
+def log_in(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
+    response = client.post("/account/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+@pytest.fixture
+def login_as(client: FlaskClient) -> Callable[..., User]:
+    """Create a user with the given role, sign the test client in as them, return the user."""
+
+    def _login(role: str | Role = Role.DELEGATE, **fields) -> User:
+        user = factories.make_user(role=Role(role), **fields)
+        _db.session.commit()
+        log_in(client, user)
+        return user
+
+    return _login
