@@ -120,3 +120,79 @@ def login_as(client: FlaskClient) -> Callable[..., User]:
         return user
 
     return _login
+
+
+# --- browser tests --------------------------------------------------------------------------
+
+CHROMIUM = os.environ.get("EXPO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _browser_unavailable(reason: str):
+    """In CI browser tests must run; elsewhere they are skipped with the reason."""
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests cannot run in CI: {reason}")
+    pytest.skip(f"browser tests skipped: {reason} (install Debian's chromium to run them)")
+
+
+@pytest.fixture(scope="session")
+def _browser():
+    if not Path(CHROMIUM).exists():
+        _browser_unavailable(f"no Chromium at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - the [test] extra installs it
+        _browser_unavailable("the playwright package is not installed")
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    except Exception as error:  # noqa: BLE001 - report why the browser did not start
+        playwright.stop()
+        _browser_unavailable(f"Chromium did not start: {error}")
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def live_app(app: Flask, tmp_path_factory) -> Flask:
+    """A second app on the same test database, with CSRF on, as a browser meets it."""
+    tmp_dir = tmp_path_factory.mktemp("expo-live")
+    config = base_config(tmp_dir, DATABASE_URL=app.config["DATABASE_URL"], WTF_CSRF_ENABLED=True)
+    return create_app(config)
+
+
+@pytest.fixture
+def live_server(live_app: Flask):
+    """The app served over HTTP on a free port of 127.0.0.1, in a thread."""
+    import threading
+    from types import SimpleNamespace
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=live_app)
+    server.shutdown()
+    thread.join(timeout=5)
+    with live_app.app_context():
+        _db.session.remove()
+
+
+@pytest.fixture
+def page(_browser, live_server):
+    """A fresh browser tab (desktop size) whose relative URLs go to the live server."""
+    context = _browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
