@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import sqlite3
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
@@ -40,6 +41,15 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_enforce_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite checks foreign keys (ON DELETE rules included) only when asked, per connection."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
 
 
 class Base(DeclarativeBase):

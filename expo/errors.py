@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 
@@ -46,5 +47,9 @@ def register_error_pages(app: Flask) -> None:
         code = error.code or 500
         return render_template("errors.html", code=code, error=error), code
 
+    def render_csrf(error: CSRFError):
+        return render_template("errors.html", code=400, error=error, csrf=True), 400
+
     for code in ERROR_CODES:
         app.register_error_handler(code, render)
+    app.register_error_handler(CSRFError, render_csrf)

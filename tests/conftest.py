@@ -4,13 +4,14 @@ The suite runs on SQLite by default and on PostgreSQL when ``EXPO_TEST_DATABASE_
 Every test starts from a clean database (countries, which are reference data, stay)."""
 from __future__ import annotations
 
+import contextvars
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from expo import create_app
@@ -44,12 +45,25 @@ def base_config(tmp_dir: Path, **overrides) -> dict:
     return config
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in a context of its own, as in production: its own application
+    context, ``g`` and database session, so a view that forgets to commit fails its test.
+    Afterwards the test's own session is expired so it reads what the request wrote."""
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            _db.session.expire_all()
+        return response
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory) -> Iterator[Flask]:
     tmp_dir = tmp_path_factory.mktemp("expo")
     os.environ.setdefault("EXPO_INSTANCE_PATH", str(tmp_dir))
     application = create_app(base_config(tmp_dir))
     application.instance_path = str(tmp_dir)
+    application.test_client_class = IsolatedClient
     with application.app_context():
         _db.drop_all()
         _db.create_all()
@@ -167,7 +181,9 @@ def live_app(app: Flask, tmp_path_factory) -> Flask:
     """A second app on the same test database, with CSRF on, as a browser meets it."""
     tmp_dir = tmp_path_factory.mktemp("expo-live")
     config = base_config(tmp_dir, DATABASE_URL=app.config["DATABASE_URL"], WTF_CSRF_ENABLED=True)
-    return create_app(config)
+    application = create_app(config)
+    application.test_client_class = IsolatedClient
+    return application
 
 
 @pytest.fixture

@@ -1,0 +1,242 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from werkzeug.security import check_password_hash
+
+from expo import create_app
+from expo.accounts.models import Role, User
+from expo.accounts.views import safe_next
+from tests.conftest import base_config, log_in
+from tests.factories import PASSWORD, make_user
+
+
+def test_signup_creates_a_delegate_with_a_hashed_password(client, db):
+    response = client.post(
+        "/account/signup",
+        data={
+            "name": "Ana Pereira",
+            "email": "Ana.Pereira@Porto.example",
+            "password": "a long enough secret",
+            "confirm": "a long enough secret",
+            "country": "PT",
+            "locale": "en",
+        },
+    )
+    assert response.status_code == 302
+    user = db.session.scalar(db.select(User))
+    assert user.email == "ana.pereira@porto.example"
+    assert user.role is Role.DELEGATE
+    assert user.country_code == "PT"
+    assert user.password_hash != "a long enough secret"
+    assert check_password_hash(user.password_hash, "a long enough secret")
+
+
+def test_signup_refuses_an_email_in_use_in_any_case(client, db):
+    make_user(email="taken@example.org")
+    db.session.commit()
+    response = client.post(
+        "/account/signup",
+        data={"name": "X", "email": "TAKEN@example.org", "password": "0123456789ab", "confirm": "0123456789ab"},
+    )
+    assert response.status_code == 200
+    assert "already exists" in response.get_data(as_text=True)
+    assert db.session.query(User).count() == 1
+
+
+def test_signup_shows_field_errors(client, db):
+    response = client.post(
+        "/account/signup", data={"name": "", "email": "not-an-email", "password": "short", "confirm": "other"}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'aria-invalid="true"' in html
+    assert "The passwords do not match." in html
+    assert db.session.query(User).count() == 0
+
+
+def test_login_and_logout(client, db):
+    user = make_user(name="Lena Lund")
+    db.session.commit()
+    response = client.post("/account/login", data={"email": user.email.upper(), "password": PASSWORD})
+    assert response.status_code == 302
+    assert "Welcome, Lena Lund." in client.get("/").get_data(as_text=True)
+    assert client.post("/account/logout").status_code == 302
+    assert "Lena Lund" not in client.get("/").get_data(as_text=True)
+
+
+def test_wrong_password_is_refused_without_saying_which_part(client, db):
+    user = make_user()
+    db.session.commit()
+    response = client.post("/account/login", data={"email": user.email, "password": "wrong password"})
+    assert response.status_code == 200
+    assert "E-mail or password is not right." in response.get_data(as_text=True)
+
+
+def test_inactive_account_cannot_log_in(client, db):
+    user = make_user(active=False)
+    db.session.commit()
+    response = client.post("/account/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/events/h22", "/events/h22"),
+        ("https://evil.example/", None),
+        ("//evil.example/", None),
+        ("/\\evil.example", None),
+        ("javascript:alert(1)", None),
+        ("", None),
+    ],
+)
+def test_safe_next(target, expected):
+    assert safe_next(target) == expected
+
+
+def test_login_follows_a_safe_next_and_ignores_an_unsafe_one(client, db):
+    user = make_user()
+    db.session.commit()
+    response = client.post(
+        "/account/login", data={"email": user.email, "password": PASSWORD, "next": "/account/password"}
+    )
+    assert response.headers["Location"] == "/account/password"
+    client.post("/account/logout")
+    response = client.post(
+        "/account/login", data={"email": user.email, "password": PASSWORD, "next": "https://evil.example/"}
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_change_password(client, db, login_as):
+    user = login_as(Role.DELEGATE)
+    response = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": "brand new secret", "confirm": "brand new secret"},
+    )
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.check_password("brand new secret")
+
+
+def test_change_password_needs_the_current_one(client, db, login_as):
+    user = login_as(Role.DELEGATE)
+    response = client.post(
+        "/account/password",
+        data={"current_password": "nope", "new_password": "brand new secret", "confirm": "brand new secret"},
+    )
+    assert "The current password is not right." in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.check_password(PASSWORD)
+
+
+def test_change_password_needs_login(client):
+    response = client.get("/account/password")
+    assert response.status_code == 302
+    assert "/account/login" in response.headers["Location"]
+
+
+def test_repeated_failed_logins_are_throttled(tmp_path, app):
+    throttled = create_app(
+        base_config(tmp_path, DATABASE_URL=app.config["DATABASE_URL"], RATELIMIT_ENABLED=True,
+                    LOGIN_RATE_LIMIT="3 per minute")
+    )
+    with throttled.app_context():
+        user = make_user()
+        from expo.extensions import db
+
+        db.session.commit()
+        email = user.email
+    client = throttled.test_client()
+    codes = [
+        client.post("/account/login", data={"email": email, "password": "wrong"}).status_code
+        for _ in range(4)
+    ]
+    assert codes == [200, 200, 200, 429]
+    # the right password is refused too while throttled
+    assert client.post("/account/login", data={"email": email, "password": PASSWORD}).status_code == 429
+
+
+def test_successful_logins_do_not_count_towards_the_throttle(tmp_path, app):
+    throttled = create_app(
+        base_config(tmp_path, DATABASE_URL=app.config["DATABASE_URL"], RATELIMIT_ENABLED=True,
+                    LOGIN_RATE_LIMIT="2 per minute")
+    )
+    with throttled.app_context():
+        user = make_user()
+        from expo.extensions import db
+
+        db.session.commit()
+        email = user.email
+    client = throttled.test_client()
+    for _ in range(4):
+        assert client.post("/account/login", data={"email": email, "password": PASSWORD}).status_code == 302
+        client.post("/account/logout")
+
+
+def test_forms_require_a_csrf_token(tmp_path, app):
+    protected = create_app(
+        base_config(tmp_path, DATABASE_URL=app.config["DATABASE_URL"], WTF_CSRF_ENABLED=True)
+    )
+    with protected.app_context():
+        user = make_user()
+        from expo.extensions import db
+
+        db.session.commit()
+        email = user.email
+    client = protected.test_client()
+    refused = client.post("/account/login", data={"email": email, "password": PASSWORD})
+    assert refused.status_code == 400
+    assert "The form expired" in refused.get_data(as_text=True)
+
+    page = client.get("/account/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    accepted = client.post("/account/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    assert accepted.status_code == 302
+    # a bare POST without a token to a non-form endpoint is refused too
+    assert client.post("/account/logout").status_code == 400
+
+
+def test_session_cookie_flags(tmp_path, app):
+    secure = create_app(base_config(tmp_path, DATABASE_URL=app.config["DATABASE_URL"], SECURE_COOKIES=True))
+    with secure.app_context():
+        user = make_user()
+        from expo.extensions import db
+
+        db.session.commit()
+        email = user.email
+    client = secure.test_client()
+    response = client.post("/account/login", data={"email": email, "password": PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
+    assert "Strict-Transport-Security" in response.headers
+
+
+def test_create_user_command(runner, db):
+    result = runner.invoke(
+        args=["expo", "create-user", "--email", "Org@H22.example", "--name", "Org", "--role", "organiser",
+              "--password", "0123456789abc"]
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(db.select(User))
+    assert (user.email, user.role) == ("org@h22.example", Role.ORGANISER)
+    again = runner.invoke(
+        args=["expo", "create-user", "--email", "org@h22.example", "--name", "Org", "--password", "0123456789abc"]
+    )
+    assert again.exit_code != 0
+    assert "already exists" in again.output
+
+
+def test_logged_in_user_sees_their_name_and_a_sign_out_button(client, login_as):
+    user = login_as(Role.STAFF, name="Sam Staff")
+    html = client.get("/").get_data(as_text=True)
+    assert "Sam Staff" in html and "Sign out" in html
+    assert user.role is Role.STAFF
+
+
+def test_log_in_helper(client, db):
+    user = make_user()
+    db.session.commit()
+    log_in(client, user)

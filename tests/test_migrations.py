@@ -1,0 +1,66 @@
+"""The migrations build the schema the models describe, on SQLite and on PostgreSQL, and
+upgrade → downgrade → upgrade works."""
+from __future__ import annotations
+
+import uuid
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from expo import create_app
+from expo.extensions import db as _db
+from tests.conftest import TEST_DATABASE_URL, base_config
+
+
+def _pending_differences(connection) -> list:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return compare_metadata(context, _db.metadata)
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """A brand-new empty database of the kind the suite runs on."""
+    if TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"):
+        url = sa.engine.make_url(TEST_DATABASE_URL)
+        name = f"expo_migrations_{uuid.uuid4().hex[:8]}"
+        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        yield url.set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
+
+
+def test_upgrade_matches_models_and_round_trips(empty_database_url, tmp_path):
+    migrated = create_app(base_config(tmp_path, DATABASE_URL=empty_database_url))
+    with migrated.app_context():
+        flask_migrate.upgrade()
+        with _db.engine.connect() as connection:
+            assert _pending_differences(connection) == []
+            countries = connection.scalar(sa.text("SELECT count(*) FROM countries"))
+        assert countries >= 249
+
+        flask_migrate.downgrade(revision="base")
+        tables = set(sa.inspect(_db.engine).get_table_names()) - {"alembic_version"}
+        assert tables == set()
+
+        flask_migrate.upgrade()
+        with _db.engine.connect() as connection:
+            assert _pending_differences(connection) == []
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def test_single_head(app):
+    from alembic.script import ScriptDirectory
+
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config()
+        heads = ScriptDirectory.from_config(config).get_heads()
+    assert len(heads) == 1, f"the migrations have several heads: {heads}"
