@@ -1,0 +1,179 @@
+"""Schedule conflicts, as pure functions over plain ``Slot`` values (no database, no Flask).
+
+Refused: one room holding two overlapping sessions (rooms are shared by every event of the
+expo). Warned, and saved only once an organiser confirms: a person in two overlapping sessions;
+a person with less than the event's transfer time between sessions at different venues; a
+session with more seats than its room; a session outside its venue's opening hours.
+
+Intervals are half-open, [start, end): a session ending at 10:00 and another starting at 10:00
+do not clash. Every rule is found by sorting once and sweeping, never by comparing all pairs.
+Callers pass only sessions that are not cancelled."""
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Hashable
+
+from expo.timeutil import to_local
+
+
+class Rule(enum.StrEnum):
+    ROOM_DOUBLE_BOOKED = "room"
+    PERSON_OVERLAP = "person"
+    TRANSFER_TOO_SHORT = "transfer"
+    CAPACITY_ABOVE_ROOM = "capacity"
+    OUTSIDE_OPENING_HOURS = "hours"
+
+    @property
+    def refused(self) -> bool:
+        """Refused rules cannot be saved even with confirmation; the others are warnings."""
+        return self is Rule.ROOM_DOUBLE_BOOKED
+
+
+@dataclass(frozen=True)
+class Slot:
+    """What the rules need to know about one session."""
+
+    key: Hashable  # the session's id, or any marker for a session not saved yet
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str = "UTC"
+    title: str = ""
+    event_id: int | None = None
+    transfer_minutes: int = 0
+    room_id: int | None = None
+    venue_id: int | None = None
+    capacity: int | None = None
+    room_capacity: int | None = None
+    opens_at: time | None = None
+    closes_at: time | None = None
+    person_ids: frozenset[int] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One conflict: the rule, the sessions involved (earlier first) and the person, if any."""
+
+    rule: Rule
+    slots: tuple[Slot, ...]
+    person_id: int | None = None
+
+    @property
+    def refused(self) -> bool:
+        return self.rule.refused
+
+    @property
+    def keys(self) -> tuple[Hashable, ...]:
+        return tuple(s.key for s in self.slots)
+
+    @property
+    def gap(self) -> timedelta | None:
+        if len(self.slots) != 2:
+            return None
+        return self.slots[1].starts_at - self.slots[0].ends_at
+
+
+def overlaps(a: Slot, b: Slot) -> bool:
+    """Two half-open intervals share some time (back-to-back does not count)."""
+    return a.starts_at < b.ends_at and b.starts_at < a.ends_at
+
+
+def _sort_key(slot: Slot) -> tuple:
+    return (slot.starts_at, slot.ends_at, str(slot.key))
+
+
+def sweep_pairs(slots: Iterable[Slot], window: timedelta = timedelta(0)) -> Iterator[tuple[Slot, Slot]]:
+    """Pairs (a, b) with a starting no later than b and b starting before a ends + ``window``.
+
+    Sort by start, then sweep keeping only the slots still "open" (their end plus the window
+    lies after the current start): the work grows with the pairs found, not with n²."""
+    active: list[Slot] = []
+    for current in sorted(slots, key=_sort_key):
+        active = [a for a in active if a.ends_at + window > current.starts_at]
+        for earlier in active:
+            yield earlier, current
+        active.append(current)
+
+
+def room_clashes(slots: Iterable[Slot]) -> list[Finding]:
+    """Two sessions in the same room at overlapping times."""
+    by_room: dict[int, list[Slot]] = defaultdict(list)
+    for slot in slots:
+        if slot.room_id is not None:
+            by_room[slot.room_id].append(slot)
+    return [
+        Finding(Rule.ROOM_DOUBLE_BOOKED, (a, b))
+        for room_slots in by_room.values()
+        for a, b in sweep_pairs(room_slots)
+    ]
+
+
+def person_clashes(slots: Iterable[Slot]) -> list[Finding]:
+    """A person in two overlapping sessions, or without enough time to move between venues.
+
+    The transfer rule applies between sessions at two different venues (digital sessions have
+    none) and uses the stricter of the two events' transfer times."""
+    by_person: dict[int, list[Slot]] = defaultdict(list)
+    for slot in slots:
+        for person_id in slot.person_ids:
+            by_person[person_id].append(slot)
+    findings: list[Finding] = []
+    for person_id, person_slots in by_person.items():
+        window = timedelta(minutes=max(s.transfer_minutes for s in person_slots))
+        for a, b in sweep_pairs(person_slots, window):
+            if overlaps(a, b):
+                findings.append(Finding(Rule.PERSON_OVERLAP, (a, b), person_id))
+            elif _transfer_too_short(a, b):
+                findings.append(Finding(Rule.TRANSFER_TOO_SHORT, (a, b), person_id))
+    return findings
+
+
+def _transfer_too_short(a: Slot, b: Slot) -> bool:
+    if a.venue_id is None or b.venue_id is None or a.venue_id == b.venue_id:
+        return False
+    needed = timedelta(minutes=max(a.transfer_minutes, b.transfer_minutes))
+    return b.starts_at - a.ends_at < needed
+
+
+def capacity_above_room(slot: Slot) -> bool:
+    """The session offers more seats than its room holds (equal is fine)."""
+    return (
+        slot.capacity is not None
+        and slot.room_capacity is not None
+        and slot.capacity > slot.room_capacity
+    )
+
+
+def outside_opening_hours(slot: Slot) -> bool:
+    """The session starts before its venue opens or ends after it closes, in local time.
+
+    Opening hours are daily wall-clock times in the event's time zone; a session must also end
+    on the local day it starts (or exactly at midnight where the venue has no closing time)."""
+    if slot.venue_id is None or (slot.opens_at is None and slot.closes_at is None):
+        return False
+    start = to_local(slot.starts_at, slot.timezone)
+    end = to_local(slot.ends_at, slot.timezone)
+    if slot.opens_at is not None and start.time() < slot.opens_at:
+        return True
+    if end.date() != start.date():
+        ends_at_midnight = end.time() == time.min and end.date() == start.date() + timedelta(days=1)
+        return not (ends_at_midnight and slot.closes_at is None)
+    return slot.closes_at is not None and end.time() > slot.closes_at
+
+
+def find_conflicts(slots: Iterable[Slot]) -> list[Finding]:
+    """Every conflict among these sessions, refused ones first, then by time."""
+    slots = list(slots)
+    findings = room_clashes(slots) + person_clashes(slots)
+    findings += [Finding(Rule.CAPACITY_ABOVE_ROOM, (s,)) for s in slots if capacity_above_room(s)]
+    findings += [Finding(Rule.OUTSIDE_OPENING_HOURS, (s,)) for s in slots if outside_opening_hours(s)]
+    return sorted(findings, key=lambda f: (not f.refused, _sort_key(f.slots[0]), f.rule.value))
+
+
+def conflicts_for(candidate: Slot, others: Iterable[Slot]) -> list[Finding]:
+    """The conflicts that involve ``candidate`` when it joins ``others`` (saving a session)."""
+    others = [s for s in others if s.key != candidate.key]
+    return [f for f in find_conflicts([candidate, *others]) if candidate.key in f.keys]
