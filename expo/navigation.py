@@ -22,6 +22,7 @@ NAV_ITEMS = (
     NavItem("attendance.today", _l("Door"), p.is_staff),
     NavItem("programme.manage_index", _l("Manage"), p.can_manage_expo),
     NavItem("programme.conflicts", _l("Conflicts"), p.can_view_conflicts),
+    NavItem("badges.index", _l("Badges"), p.can_print_badges),
     NavItem("stats.index", _l("Statistics"), p.can_view_statistics),
 )
 

@@ -102,6 +102,11 @@ def can_print_badges(user: Any, event: Event | None = None) -> bool:
     return is_organiser(user)
 
 
+def can_reset_badge(user: Any) -> bool:
+    """Issue a delegate a new badge token and code (a lost badge); the old one stops working."""
+    return is_organiser(user)
+
+
 def can_view_statistics(user: Any) -> bool:
     return is_organiser(user)
 

@@ -1,3 +1,74 @@
-from flask import Blueprint
+"""Badges: a delegate's own QR code, printable badge sheets and lost-badge resets."""
+from __future__ import annotations
 
-bp = Blueprint("badges", __name__)
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from expo.accounts.services import find_user_by_email
+from expo.badges import builders, queries, services
+from expo.badges.forms import ResetBadgeForm
+from expo.db import get_or_404
+from expo.events.models import Event
+from expo.extensions import db
+from expo.permissions import can_print_badges, can_reset_badge, require
+
+bp = Blueprint("badges", __name__, url_prefix="/badges")
+
+PRIVATE = "private, no-store"
+
+
+@bp.route("/my-code.svg")
+@login_required
+def my_code():
+    """The signed-in person's check-in QR code; never cached, as it is their key at the door."""
+    svg = builders.qr_svg(current_user.badge_token, title=_("Check-in code for %(name)s", name=current_user.name))
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": PRIVATE})
+
+
+@bp.route("/")
+@login_required
+def index():
+    require(can_print_badges(current_user))
+    return render_template(
+        "badges/index.html", events=queries.events_with_registrants(), form=ResetBadgeForm()
+    )
+
+
+@bp.route("/events/<int:event_id>/badges.pdf")
+@login_required
+def print_badges(event_id: int):
+    event = get_or_404(Event, event_id)
+    require(can_print_badges(current_user, event))
+    badges = queries.badges_for_event(event)
+    if not badges:
+        flash(_("%(event)s has no approved registrants yet: no badges to print.", event=event.name), "warning")
+        return redirect(url_for("badges.index"))
+    pdf = builders.badges_pdf(badges, event_name=event.name, title=_("Badges – %(event)s", event=event.name))
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Cache-Control": PRIVATE,
+            "Content-Disposition": f'attachment; filename="badges-{event.slug}.pdf"',
+        },
+    )
+
+
+@bp.route("/reset", methods=["POST"])
+@login_required
+def reset_badge():
+    require(can_reset_badge(current_user))
+    form = ResetBadgeForm()
+    if form.validate_on_submit():
+        user = find_user_by_email(form.email.data)
+        if user is not None:
+            services.reset_badge(user=user, actor=current_user)
+            db.session.commit()
+            flash(
+                _("%(name)s has a new badge; the new check-in code is %(code)s.", name=user.name, code=user.badge_code),
+                "success",
+            )
+            return redirect(url_for("badges.index"))
+        form.email.errors.append(_("No account has this e-mail address."))
+    return render_template("badges/index.html", events=queries.events_with_registrants(), form=form), 400
