@@ -18,6 +18,9 @@ class NavItem:
 
 
 NAV_ITEMS = (
+    NavItem("schedule.list_venues", _l("Venues"), p.is_anyone),
+    NavItem("schedule.list_networks", _l("Networks"), p.is_anyone),
+    NavItem("schedule.list_countries", _l("Countries"), p.is_anyone),
     NavItem("registration.agenda", _l("My agenda"), p.is_signed_in),
     NavItem("attendance.today", _l("Door"), p.is_staff),
     NavItem("programme.manage_index", _l("Manage"), p.can_manage_expo),

@@ -34,6 +34,11 @@ def is_signed_in(user: Any) -> bool:
     return _role(user) is not None
 
 
+def is_anyone(user: Any) -> bool:
+    """Deliberately public pages (venues, networks, countries): everyone, signed in or not."""
+    return True
+
+
 # --- the schedule -------------------------------------------------------------------------
 
 def can_manage_expo(user: Any) -> bool:

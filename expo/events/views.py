@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from expo.events import queries
 from expo.permissions import can_view_event, require
+from expo.schedule.views import list_context
 
 bp = Blueprint("events", __name__)
 
@@ -19,7 +20,7 @@ def home():
 
 @bp.route("/events/<slug>")
 def show_event(slug: str):
-    """Public for published events; drafts for organisers only."""
+    """Public for published events; drafts for organisers only. Shows the filterable list."""
     event = queries.event_by_slug(slug) or abort(404)
     require(can_view_event(current_user, event), hide=True)
-    return render_template("events/show.html", event=event, days=queries.sessions_by_day(event))
+    return render_template("events/show.html", event=event, **list_context(event, request.args))

@@ -1,3 +1,152 @@
-from flask import Blueprint
+"""The public schedule: day grid, filtered list, session, venue, network and country pages and
+the changes page. Every page is deliberately public for published events; drafts answer 404
+to everyone but organisers (who see them with the draft banner)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from expo.events.models import Event
+from expo.permissions import can_view_event, can_view_session, require
+from expo.schedule import changes as change_log
+from expo.schedule import queries
+from expo.schedule.forms import ScheduleFilterForm, language_name
+from expo.schedule.grid import build_day_grid, grid_stylesheet
+from expo.timeutil import to_local, utcnow
 
 bp = Blueprint("schedule", __name__)
+
+
+@bp.app_template_filter("language_name")
+def _language_name_filter(code: str) -> str:
+    return language_name(code)
+
+
+def _event_or_404(slug: str) -> Event:
+    event = queries.event_by_slug(slug) or abort(404)
+    require(can_view_event(current_user, event), hide=True)
+    return event
+
+
+def list_context(event: Event, args: MultiDict) -> dict[str, Any]:
+    """What the event page's filterable list needs: the filter form and the matching sessions
+    grouped by day and time. Bad filter values are shown as form errors and ignored."""
+    form = ScheduleFilterForm(args, queries.filter_choices(event))
+    filters = form.filters()
+    sessions = queries.event_sessions(event, filters)
+    return {
+        "form": form,
+        "filters": filters,
+        "session_count": len(sessions),
+        "days": queries.group_by_day_and_time(sessions, event.timezone),
+    }
+
+
+@bp.route("/events/<slug>/grid")
+@bp.route("/events/<slug>/grid/<day>")
+def show_grid(slug: str, day: str | None = None):
+    """Public (drafts for organisers): one day of the event as rooms × time."""
+    event = _event_or_404(slug)
+    days = queries.event_days(event)
+    if day is None:
+        today = to_local(utcnow(), event.timezone).date()
+        chosen = today if today in days else days[0]
+    else:
+        try:
+            chosen = date.fromisoformat(day)
+        except ValueError:
+            abort(404)
+        if chosen not in days:
+            abort(404)
+    sessions = queries.day_sessions(event, chosen)
+    grid = build_day_grid(sessions, event.timezone, _("Digital sessions"))
+    return render_template("schedule/grid.html", event=event, days=days, day=chosen, grid=grid)
+
+
+@bp.route("/schedule/grid.css")
+def grid_css():
+    """Public: the day grid's placement classes (constant, so cached for a day)."""
+    response = Response(grid_stylesheet(), mimetype="text/css")
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response
+
+
+@bp.route("/sessions/<int:session_id>")
+def show_session(session_id: int):
+    """Public for published events (drafts for organisers); never shows the meeting link."""
+    session = queries.session_for_page(session_id) or abort(404)
+    require(can_view_session(current_user, session), hide=True)
+    return render_template(
+        "schedule/session.html", session=session, event=session.event, seats_left=queries.seats_left(session)
+    )
+
+
+@bp.route("/events/<slug>/changes")
+def list_changes(slug: str):
+    """Public (drafts for organisers): what moved or was cancelled, newest first."""
+    event = _event_or_404(slug)
+    rows = queries.event_changes(event)
+    rooms = queries.rooms_by_id(change_log.room_ids(rows))
+    return render_template("schedule/changes.html", event=event, changes=change_log.public_changes(rows, rooms))
+
+
+@bp.route("/venues/")
+def list_venues():
+    """Public: every venue of the expo with how many sessions it hosts."""
+    return render_template(
+        "schedule/venues.html",
+        venues=queries.all_venues(),
+        session_counts=queries.venue_session_counts(current_user),
+    )
+
+
+@bp.route("/venues/<slug>")
+def show_venue(slug: str):
+    """Public: a venue, its rooms and its sessions in published events (drafts for organisers)."""
+    venue = queries.venue_by_slug(slug) or abort(404)
+    sessions = queries.venue_sessions(venue, current_user)
+    return render_template("schedule/venue.html", venue=venue, events=queries.group_by_event(sessions))
+
+
+@bp.route("/networks/")
+def list_networks():
+    """Public: the networks with how many members and sessions each has (counts only)."""
+    return render_template(
+        "schedule/networks.html",
+        networks=queries.all_networks(),
+        member_counts=queries.network_member_counts(),
+        session_counts=queries.network_session_counts(current_user),
+    )
+
+
+@bp.route("/networks/<slug>")
+def show_network(slug: str):
+    """Public: a network, its member count (never names) and the sessions it hosts."""
+    network = queries.network_by_slug(slug) or abort(404)
+    sessions = queries.network_sessions(network, current_user)
+    return render_template(
+        "schedule/network.html",
+        network=network,
+        member_count=queries.network_member_count(network),
+        events=queries.group_by_event(sessions),
+    )
+
+
+@bp.route("/countries/")
+def list_countries():
+    """Public: how many delegates come from each country (counts only, no personal data)."""
+    return render_template("schedule/countries.html", countries=queries.delegates_per_country())
+
+
+@bp.route("/countries/<code>")
+def show_country(code: str):
+    """Public: one country's delegate count, in all and per published event."""
+    country = queries.country_by_code(code) or abort(404)
+    total, per_event = queries.country_delegates(country)
+    return render_template("schedule/country.html", country=country, total=total, per_event=per_event)

@@ -1,0 +1,113 @@
+"""What the public sees of the change log: moves in time and place, cancellations and new
+titles. Other fields (meeting links, capacity, notes …) stay out of public pages."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from expo.programme.models import ProgrammeSession, SessionChange, SessionStatus
+from expo.venues.models import Room
+
+ROOM_KEYS = ("room_id", "room")
+STATUSES = {status.value for status in SessionStatus}
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One field's move: ``kind`` is "time", "starts_at", "ends_at", "room", "status" or "title";
+    time values are aware instants, statuses SessionStatus, the others text (None: not set,
+    e.g. a room when the session is online)."""
+
+    kind: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class PublicChange:
+    created_at: datetime
+    session: ProgrammeSession
+    lines: list[ChangeLine]
+
+    @property
+    def cancelled(self) -> bool:
+        return any(line.kind == "status" and line.new == SessionStatus.CANCELLED for line in self.lines)
+
+
+def parse_instant(value: Any) -> datetime | None:
+    """An ISO 8601 string from the change log as an aware UTC instant (naive means UTC)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=timezone.utc)
+    return instant.astimezone(timezone.utc)
+
+
+def room_ids(rows: list[SessionChange]) -> set[int]:
+    """Room ids mentioned by the rows, to load them in one query."""
+    ids: set[int] = set()
+    for row in rows:
+        for key in ROOM_KEYS:
+            change = (row.changes or {}).get(key)
+            if isinstance(change, dict):
+                ids.update(v for v in (change.get("old"), change.get("new")) if isinstance(v, int))
+    return ids
+
+
+def _room_text(value: Any, rooms: dict[int, Room]) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, int):
+        room = rooms.get(value)
+        return room.label if room is not None else None
+    return str(value)
+
+
+def _pair(changes: dict[str, Any], key: str) -> tuple[Any, Any] | None:
+    change = changes.get(key)
+    if not isinstance(change, dict):
+        return None
+    return change.get("old"), change.get("new")
+
+
+def public_lines(changes: dict[str, Any], rooms: dict[int, Room]) -> list[ChangeLine]:
+    lines: list[ChangeLine] = []
+    starts, ends = _pair(changes, "starts_at"), _pair(changes, "ends_at")
+    times = {
+        key: tuple(parse_instant(v) for v in pair)
+        for key, pair in (("starts_at", starts), ("ends_at", ends))
+        if pair is not None
+    }
+    if len(times) == 2 and all(None not in pair for pair in times.values()):
+        lines.append(
+            ChangeLine("time", (times["starts_at"][0], times["ends_at"][0]), (times["starts_at"][1], times["ends_at"][1]))
+        )
+    else:
+        lines.extend(ChangeLine(key, *pair) for key, pair in times.items() if None not in pair)
+    for key in ROOM_KEYS:
+        pair = _pair(changes, key)
+        if pair is not None:
+            lines.append(ChangeLine("room", *(_room_text(v, rooms) for v in pair)))
+            break
+    status = _pair(changes, "status")
+    if status is not None and all(v in STATUSES for v in status):
+        lines.append(ChangeLine("status", *(SessionStatus(v) for v in status)))
+    title = _pair(changes, "title")
+    if title is not None:
+        lines.append(ChangeLine("title", *title))
+    return lines
+
+
+def public_changes(rows: list[SessionChange], rooms: dict[int, Room]) -> list[PublicChange]:
+    """The rows (newest first) that have something public to say, in the same order."""
+    result = []
+    for row in rows:
+        lines = public_lines(row.changes or {}, rooms)
+        if lines:
+            result.append(PublicChange(row.created_at, row.session, lines))
+    return result

@@ -1,0 +1,62 @@
+"""The schedule's filter form: a GET form, so filtered lists are bookmarkable URLs."""
+from __future__ import annotations
+
+from babel import Locale, UnknownLocaleError
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+from wtforms import Form, SearchField, SelectField
+from wtforms.validators import Length
+
+from expo.programme.models import SessionKind
+from expo.schedule.queries import SEARCH_MAX_LENGTH, FilterChoices, SessionFilters
+
+
+def language_name(code: str) -> str:
+    """A language code as its name in the reader's language ("sv" → "Swedish")."""
+    try:
+        name = Locale.parse(code).get_display_name(str(get_locale() or "en"))
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:] if name else code
+
+
+class ScheduleFilterForm(Form):
+    """Narrow an event's list. Invalid values are reported and ignored, never fatal."""
+
+    q = SearchField(_l("Search"), validators=[Length(max=SEARCH_MAX_LENGTH)],
+                    description=_l("Title, description or a speaker's name"))
+    track = SelectField(_l("Track"), default="")
+    kind = SelectField(_l("Kind"), default="")
+    venue = SelectField(_l("Venue"), default="")
+    network = SelectField(_l("Network"), default="")
+    language = SelectField(_l("Language"), default="")
+
+    def __init__(self, formdata: MultiDict, choices: FilterChoices) -> None:
+        super().__init__(formdata=formdata)
+        everything = [("", _l("All"))]
+        self.track.choices = everything + [(str(t.id), t.name) for t in choices.tracks]
+        self.kind.choices = everything + [(k.value, k.label) for k in SessionKind]
+        self.venue.choices = everything + [(v.slug, v.name) for v in choices.venues]
+        self.network.choices = everything + [(n.slug, n.label) for n in choices.networks]
+        self.language.choices = everything + [(code, language_name(code)) for code in choices.languages]
+
+    def filters(self) -> SessionFilters:
+        """The valid, non-empty values as filters; a field with an error is left out."""
+        self.validate()
+
+        def value(field) -> str | None:
+            if field.errors or not field.data:
+                return None
+            return str(field.data).strip() or None
+
+        track = value(self.track)
+        kind = value(self.kind)
+        return SessionFilters(
+            track_id=int(track) if track else None,
+            kind=SessionKind(kind) if kind else None,
+            venue_slug=value(self.venue),
+            network_slug=value(self.network),
+            language=value(self.language),
+            text=value(self.q),
+        )

@@ -1,0 +1,376 @@
+"""Read-side queries for the public schedule: every page loads what it shows in a fixed
+number of statements, whatever the size of the programme."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from expo.accounts.models import User, user_networks
+from expo.events.models import Event, Track
+from expo.extensions import db
+from expo.permissions import is_organiser
+from expo.people.models import Country, Network
+from expo.programme.models import (
+    ProgrammeSession,
+    SessionChange,
+    SessionKind,
+    SessionRole,
+    session_networks,
+)
+from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
+from expo.timeutil import local_day_bounds, to_local
+from expo.venues.models import Room, Venue
+
+# Longest text search accepted, in characters.
+SEARCH_MAX_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class SessionFilters:
+    """What a visitor narrowed the list to; None means "any"."""
+
+    track_id: int | None = None
+    kind: SessionKind | None = None
+    venue_slug: str | None = None
+    network_slug: str | None = None
+    language: str | None = None
+    text: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(value is not None for value in vars(self).values())
+
+
+def _listing_options() -> tuple[Any, ...]:
+    return (
+        joinedload(ProgrammeSession.room).joinedload(Room.venue),
+        joinedload(ProgrammeSession.track),
+        selectinload(ProgrammeSession.roles).joinedload(SessionRole.user),
+        selectinload(ProgrammeSession.networks),
+    )
+
+
+def _visible_events(user: Any) -> sa.ColumnElement[bool]:
+    """Published events for everyone; organisers also see drafts."""
+    if is_organiser(user):
+        return sa.true()
+    return Event.is_published.is_(True)
+
+
+def event_by_slug(slug: str) -> Event | None:
+    return db.session.scalar(sa.select(Event).where(Event.slug == slug))
+
+
+def event_sessions(event: Event, filters: SessionFilters = SessionFilters()) -> list[ProgrammeSession]:
+    """The event's sessions narrowed by ``filters``, in time order, with what a list shows."""
+    query = sa.select(ProgrammeSession).where(ProgrammeSession.event_id == event.id)
+    if filters.track_id is not None:
+        query = query.where(ProgrammeSession.track_id == filters.track_id)
+    if filters.kind is not None:
+        query = query.where(ProgrammeSession.kind == filters.kind)
+    if filters.venue_slug is not None:
+        query = query.where(ProgrammeSession.room.has(Room.venue.has(Venue.slug == filters.venue_slug)))
+    if filters.network_slug is not None:
+        query = query.where(ProgrammeSession.networks.any(Network.slug == filters.network_slug))
+    if filters.language is not None:
+        query = query.where(ProgrammeSession.language == filters.language)
+    if filters.text:
+        text = filters.text
+        query = query.where(
+            sa.or_(
+                ProgrammeSession.title.icontains(text, autoescape=True),
+                ProgrammeSession.description.icontains(text, autoescape=True),
+                ProgrammeSession.roles.any(SessionRole.user.has(User.name.icontains(text, autoescape=True))),
+            )
+        )
+    query = query.options(*_listing_options()).order_by(
+        ProgrammeSession.starts_at, ProgrammeSession.title, ProgrammeSession.id
+    )
+    return list(db.session.scalars(query).unique())
+
+
+@dataclass(frozen=True)
+class TimeSlot:
+    starts_at: Any  # the aware instant all the slot's sessions start at
+    sessions: list[ProgrammeSession]
+
+
+@dataclass(frozen=True)
+class ScheduleDay:
+    day: date
+    slots: list[TimeSlot]
+
+
+def group_by_day_and_time(sessions: Iterable[ProgrammeSession], tz: str) -> list[ScheduleDay]:
+    """Sessions (already in time order) grouped by local day, then by start time."""
+    days: list[ScheduleDay] = []
+    for s in sessions:
+        day = to_local(s.starts_at, tz).date()
+        if not days or days[-1].day != day:
+            days.append(ScheduleDay(day, []))
+        slots = days[-1].slots
+        if not slots or slots[-1].starts_at != s.starts_at:
+            slots.append(TimeSlot(s.starts_at, []))
+        slots[-1].sessions.append(s)
+    return days
+
+
+def group_by_event(sessions: Iterable[ProgrammeSession]) -> list[tuple[Event, list[ScheduleDay]]]:
+    """Sessions (loaded with their event) per event in date order, then by local day and time."""
+    by_event: dict[int, list[ProgrammeSession]] = {}
+    for s in sessions:
+        by_event.setdefault(s.event_id, []).append(s)
+    events = sorted((group[0].event for group in by_event.values()), key=lambda e: (e.starts_on, e.name))
+    return [(e, group_by_day_and_time(by_event[e.id], e.timezone)) for e in events]
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    tracks: list[Track]
+    venues: list[Venue]
+    networks: list[Network]
+    languages: list[str]
+
+
+def filter_choices(event: Event) -> FilterChoices:
+    """What the event's sessions can be narrowed to: only values its sessions use."""
+    in_event = ProgrammeSession.event_id == event.id
+    tracks = db.session.scalars(sa.select(Track).where(Track.event_id == event.id).order_by(Track.name))
+    venues = db.session.scalars(
+        sa.select(Venue)
+        .where(Venue.id.in_(sa.select(Room.venue_id).join(ProgrammeSession.room).where(in_event)))
+        .order_by(Venue.name)
+    )
+    networks = db.session.scalars(
+        sa.select(Network)
+        .where(
+            Network.id.in_(
+                sa.select(session_networks.c.network_id)
+                .join(ProgrammeSession, ProgrammeSession.id == session_networks.c.session_id)
+                .where(in_event)
+            )
+        )
+        .order_by(Network.name)
+    )
+    languages = db.session.scalars(
+        sa.select(ProgrammeSession.language).where(in_event).distinct().order_by(ProgrammeSession.language)
+    )
+    return FilterChoices(list(tracks), list(venues), list(networks), list(languages))
+
+
+# --- the day grid ---------------------------------------------------------------------------
+
+def event_days(event: Event) -> list[date]:
+    """The event's local days: its dates, plus any day a session starts outside them."""
+    days = {
+        date.fromordinal(n) for n in range(event.starts_on.toordinal(), event.ends_on.toordinal() + 1)
+    }
+    starts = db.session.scalars(
+        sa.select(ProgrammeSession.starts_at).where(ProgrammeSession.event_id == event.id)
+    )
+    days.update(to_local(instant, event.timezone).date() for instant in starts)
+    return sorted(days)
+
+
+def day_sessions(event: Event, day: date) -> list[ProgrammeSession]:
+    """Sessions starting on the local ``day``, with their room, venue and track."""
+    start, end = local_day_bounds(day, event.timezone)
+    return list(
+        db.session.scalars(
+            sa.select(ProgrammeSession)
+            .where(
+                ProgrammeSession.event_id == event.id,
+                ProgrammeSession.starts_at >= start,
+                ProgrammeSession.starts_at < end,
+            )
+            .options(
+                joinedload(ProgrammeSession.room).joinedload(Room.venue),
+                joinedload(ProgrammeSession.track),
+            )
+            .order_by(ProgrammeSession.starts_at, ProgrammeSession.title, ProgrammeSession.id)
+        ).unique()
+    )
+
+
+# --- one session ----------------------------------------------------------------------------
+
+def session_for_page(session_id: int) -> ProgrammeSession | None:
+    """A session with its event, place, track, people (and their organisations) and networks."""
+    return db.session.scalar(
+        sa.select(ProgrammeSession)
+        .where(ProgrammeSession.id == session_id)
+        .options(
+            joinedload(ProgrammeSession.event),
+            joinedload(ProgrammeSession.room).joinedload(Room.venue),
+            joinedload(ProgrammeSession.track),
+            selectinload(ProgrammeSession.roles)
+            .joinedload(SessionRole.user)
+            .joinedload(User.organisation),
+            selectinload(ProgrammeSession.networks),
+        )
+    )
+
+
+def confirmed_bookings(session: ProgrammeSession) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(Booking.id)).where(
+            Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED
+        )
+    ) or 0
+
+
+def seats_left(session: ProgrammeSession) -> int | None:
+    """Seats still free (capacity minus confirmed bookings); None when there is no limit."""
+    capacity = session.effective_capacity
+    if capacity is None:
+        return None
+    return max(0, capacity - confirmed_bookings(session))
+
+
+# --- venues, networks, countries ------------------------------------------------------------
+
+def _sessions_where(*criteria: Any, user: Any) -> list[ProgrammeSession]:
+    return list(
+        db.session.scalars(
+            sa.select(ProgrammeSession)
+            .join(ProgrammeSession.event)
+            .where(_visible_events(user), *criteria)
+            .options(
+                joinedload(ProgrammeSession.event),
+                joinedload(ProgrammeSession.room).joinedload(Room.venue),
+                joinedload(ProgrammeSession.track),
+            )
+            .order_by(ProgrammeSession.starts_at, ProgrammeSession.title, ProgrammeSession.id)
+        ).unique()
+    )
+
+
+def _counts(query: sa.Select) -> dict[Any, int]:
+    return {key: count for key, count in db.session.execute(query)}
+
+
+def all_venues() -> list[Venue]:
+    return list(db.session.scalars(sa.select(Venue).options(selectinload(Venue.rooms)).order_by(Venue.name)))
+
+
+def venue_session_counts(user: Any) -> dict[int, int]:
+    """Sessions per venue id, counting only events the user may see."""
+    return _counts(
+        sa.select(Room.venue_id, sa.func.count(ProgrammeSession.id))
+        .join(ProgrammeSession.room)
+        .join(ProgrammeSession.event)
+        .where(_visible_events(user))
+        .group_by(Room.venue_id)
+    )
+
+
+def venue_by_slug(slug: str) -> Venue | None:
+    return db.session.scalar(sa.select(Venue).where(Venue.slug == slug).options(selectinload(Venue.rooms)))
+
+
+def venue_sessions(venue: Venue, user: Any) -> list[ProgrammeSession]:
+    return _sessions_where(ProgrammeSession.room.has(Room.venue_id == venue.id), user=user)
+
+
+def all_networks() -> list[Network]:
+    return list(db.session.scalars(sa.select(Network).order_by(Network.name)))
+
+
+def network_member_counts() -> dict[int, int]:
+    return _counts(
+        sa.select(user_networks.c.network_id, sa.func.count(user_networks.c.user_id)).group_by(
+            user_networks.c.network_id
+        )
+    )
+
+
+def network_member_count(network: Network) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(user_networks.c.user_id)).where(user_networks.c.network_id == network.id)
+    ) or 0
+
+
+def network_session_counts(user: Any) -> dict[int, int]:
+    return _counts(
+        sa.select(session_networks.c.network_id, sa.func.count(session_networks.c.session_id))
+        .join(ProgrammeSession, ProgrammeSession.id == session_networks.c.session_id)
+        .join(ProgrammeSession.event)
+        .where(_visible_events(user))
+        .group_by(session_networks.c.network_id)
+    )
+
+
+def network_by_slug(slug: str) -> Network | None:
+    return db.session.scalar(sa.select(Network).where(Network.slug == slug))
+
+
+def network_sessions(network: Network, user: Any) -> list[ProgrammeSession]:
+    return _sessions_where(ProgrammeSession.networks.any(Network.id == network.id), user=user)
+
+
+def _attending() -> sa.Select:
+    """People with an approved registration for a published event (once each per grouping)."""
+    return (
+        sa.select(sa.func.count(sa.distinct(Registration.user_id)))
+        .select_from(Registration)
+        .join(Registration.user)
+        .join(Registration.event)
+        .where(Registration.status == RegistrationStatus.APPROVED, Event.is_published.is_(True))
+    )
+
+
+def delegates_per_country() -> list[tuple[Country, int]]:
+    """Countries with how many people come from each, largest first; no names, only counts."""
+    query = (
+        _attending()
+        .add_columns(Country)
+        .join(Country, Country.code == User.country_code)
+        .group_by(Country.code, Country.alpha3, Country.name)
+        .order_by(sa.func.count(sa.distinct(Registration.user_id)).desc(), Country.name)
+    )
+    return [(country, count) for count, country in db.session.execute(query)]
+
+
+def country_by_code(code: str) -> Country | None:
+    return db.session.get(Country, code.upper()) if len(code) == 2 else None
+
+
+def country_delegates(country: Country) -> tuple[int, list[tuple[Event, int]]]:
+    """How many people come from the country in all, and per published event."""
+    total = db.session.scalar(_attending().where(User.country_code == country.code)) or 0
+    per_event = db.session.execute(
+        _attending()
+        .add_columns(Event)
+        .where(User.country_code == country.code)
+        .group_by(Event.id)
+        .order_by(Event.starts_on, Event.name)
+    )
+    return total, [(event, count) for count, event in per_event]
+
+
+# --- changes --------------------------------------------------------------------------------
+
+def event_changes(event: Event) -> list[SessionChange]:
+    """The event's change log, newest first; once published, only what changed since."""
+    query = (
+        sa.select(SessionChange)
+        .where(SessionChange.event_id == event.id)
+        .options(joinedload(SessionChange.session).joinedload(ProgrammeSession.room).joinedload(Room.venue))
+        .order_by(SessionChange.created_at.desc(), SessionChange.id.desc())
+    )
+    if event.is_published and event.published_at is not None:
+        query = query.where(SessionChange.created_at >= event.published_at)
+    return list(db.session.scalars(query).unique())
+
+
+def rooms_by_id(ids: Iterable[int]) -> dict[int, Room]:
+    ids = set(ids)
+    if not ids:
+        return {}
+    rooms = db.session.scalars(sa.select(Room).where(Room.id.in_(ids)).options(joinedload(Room.venue)))
+    return {room.id: room for room in rooms}
