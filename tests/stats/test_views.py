@@ -1,0 +1,162 @@
+import csv
+import io
+
+import pytest
+
+from tests.querycount import page_query_count
+from tests.stats import dataset
+
+
+def read_csv(response) -> list[list[str]]:
+    body = response.get_data()
+    assert body.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def test_statistics_page_shows_every_table_with_chart_and_csv_link(client, login_as, db, monkeypatch):
+    monkeypatch.setattr("expo.stats.views.utcnow", lambda: dataset.NOW)
+    data = dataset.build()
+    login_as("organiser")
+    response = client.get(f"/stats/?event={data.a.id}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for table in ("countries", "networks", "organisation_kinds", "registrations_per_day", "sessions",
+                  "no_shows_per_day", "attendance_per_day", "attendance_per_venue"):
+        assert f'id="{table}-heading"' in html
+        assert f'data-chart="{table}"' in html
+        assert f'href="/stats/export/{table}.csv?event={data.a.id}"' in html
+    assert "<dt>Delegates</dt><dd>7</dd>" in html
+    assert "<dt>Countries represented</dt><dd>3</dd>" in html
+    assert "<dt>No-show rate</dt><dd>20.0%</dd>" in html
+    assert '<th scope="row">Sweden</th>' in html
+    assert 'aria-hidden="true"' in html
+    assert '<option selected value="%d">Event A</option>' % data.a.id in html
+
+
+def test_statistics_for_all_events(client, login_as, db):
+    dataset.build()
+    login_as("organiser")
+    html = client.get("/stats/").get_data(as_text=True)
+    assert "<dt>Delegates</dt><dd>8</dd>" in html
+    assert "<dt>Countries represented</dt><dd>4</dd>" in html
+    assert 'href="/stats/export/countries.csv"' in html
+
+
+def test_empty_statistics_page(client, login_as):
+    login_as("organiser")
+    response = client.get("/stats/")
+    assert response.status_code == 200
+    assert "Nothing to count yet." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["?event=999", "?event=abc"])
+def test_unknown_event_is_404(client, login_as, query):
+    login_as("organiser")
+    assert client.get(f"/stats/{query}").status_code == 404
+    assert client.get(f"/stats/export/countries.csv{query}").status_code == 404
+
+
+def test_unknown_table_is_404(client, login_as):
+    login_as("organiser")
+    assert client.get("/stats/export/passwords.csv").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["staff", "delegate"])
+def test_only_organisers_see_statistics(client, login_as, role):
+    login_as(role)
+    assert client.get("/stats/").status_code == 403
+    assert client.get("/stats/export/countries.csv").status_code == 403
+
+
+def test_anonymous_is_sent_to_sign_in(client):
+    for url in ("/stats/", "/stats/export/countries.csv"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert "/account/login" in response.headers["Location"]
+
+
+EXPECTED_CSV = {
+    "countries": [
+        ["Country", "Delegates", "Share"],
+        ["Sweden", "4", "0.5714"], ["Finland", "2", "0.2857"], ["Germany", "1", "0.1429"],
+    ],
+    "networks": [
+        ["Network", "Delegates", "Share"],
+        ["UNECE", "3", "0.4286"], ["No network", "3", "0.4286"], ["CPMR", "2", "0.2857"],
+    ],
+    "organisation_kinds": [
+        ["Kind of organisation", "Delegates", "Share"],
+        ["City", "3", "0.4286"], ["University", "2", "0.2857"], ["Company", "1", "0.1429"],
+        ["No organisation", "1", "0.1429"],
+    ],
+    "registrations_per_day": [
+        ["Day", "Registrations", "Approved"],
+        ["2022-05-01", "3", "3"], ["2022-05-02", "3", "2"], ["2022-05-03", "3", "2"],
+    ],
+    "sessions": [
+        ["Session", "Starts", "Venue", "Seats", "Confirmed", "Fill rate", "Came", "No-shows", "No-show rate",
+         "Check-ins", "Walk-ins"],
+        ["Bikes", "2022-06-01 10:00", "Dunkers", "4", "3", "0.75", "2", "1", "0.3333", "3", "1"],
+        ["Buses", "2022-06-01 12:00", "Sundspärlan", "2", "2", "1.0", "2", "0", "0.0", "2", "1"],
+        ["Trams (cancelled)", "2022-06-01 14:00", "Dunkers", "4", "0", "0.0", "", "", "", "0", "0"],
+        ["Online", "2022-06-02 10:00", "Online", "", "1", "", "", "", "", "0", "0"],
+    ],
+    "no_shows_per_day": [["Day", "Confirmed", "No-shows", "No-show rate"], ["2022-06-01", "5", "1", "0.2"]],
+    "attendance_per_day": [["Day", "Check-ins", "Walk-ins"], ["2022-06-01", "4", "2"], ["2022-06-02", "1", "0"]],
+    "attendance_per_venue": [["Venue", "Check-ins", "Walk-ins"], ["Dunkers", "3", "1"], ["Sundspärlan", "2", "1"]],
+}
+
+
+@pytest.mark.parametrize("table", sorted(EXPECTED_CSV))
+def test_each_csv_holds_the_table(client, login_as, db, table, monkeypatch):
+    monkeypatch.setattr("expo.stats.views.utcnow", lambda: dataset.NOW)
+    data = dataset.build()
+    login_as("organiser")
+    response = client.get(f"/stats/export/{table}.csv?event={data.a.id}")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    slug = table.replace("_", "-")
+    assert response.headers["Content-Disposition"] == f'attachment; filename="expo-{slug}-event-a.csv"'
+    assert response.headers["ETag"]
+    assert read_csv(response) == EXPECTED_CSV[table]
+    again = client.get(f"/stats/export/{table}.csv?event={data.a.id}", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_csv_cells_cannot_run_as_formulas(client, login_as, db):
+    from tests.factories import make_registration, make_user
+
+    make_registration(user=make_user(organisation=None, country_code="SE", name="x"))
+    from tests.factories import make_network
+
+    network = make_network(name="=HYPERLINK(\"http://evil\")")
+    make_registration(user=make_user(networks=[network]))
+    login_as("organiser")
+    rows = read_csv(client.get("/stats/export/networks.csv"))
+    assert ["'=HYPERLINK(\"http://evil\")", "1", "0.5"] in rows
+
+
+def test_statistics_page_runs_a_fixed_number_of_queries(client, login_as, db):
+    login_as("organiser")
+    empty = page_query_count(client, "/stats/")
+    data = dataset.build()
+    db.session.commit()
+    small_all = page_query_count(client, "/stats/")
+    small_event = page_query_count(client, f"/stats/?event={data.a.id}")
+    dataset.build_more(data, 60)
+    db.session.commit()
+    assert page_query_count(client, "/stats/") == small_all == empty
+    assert page_query_count(client, f"/stats/?event={data.a.id}") == small_event
+    assert small_all <= 10
+
+
+def test_fill_rate_chart_has_a_text_equivalent(client, login_as, db, monkeypatch):
+    monkeypatch.setattr("expo.stats.views.utcnow", lambda: dataset.NOW)
+    data = dataset.build()
+    login_as("organiser")
+    html = client.get(f"/stats/?event={data.a.id}").get_data(as_text=True)
+    assert (
+        '<title id="sessions-chart-title">Scheduled sessions by fill rate: Under 25 % 0, 25–49 % 0, '
+        "50–74 % 0, 75–99 % 1, Full 1, No seat limit 1</title>"
+    ) in html
+    assert 'role="img" aria-labelledby="sessions-chart-title"' in html
