@@ -1,0 +1,120 @@
+"""Door lists as files: CSV and Excel, built from the same rows as the page."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import ClassVar
+
+from flask_babel import gettext as _
+
+from expo.attendance.services import BOOKED, WAITLIST, AttendanceRow
+from expo.i18n import local_datetime
+from expo.programme.models import ProgrammeSession
+
+# A cell starting with one of these is run as a formula by spreadsheet programs.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(value: object) -> object:
+    """Text that a spreadsheet shows as text, never evaluates (CSV/formula injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def header() -> list[str]:
+    return [
+        _("List"), _("Waiting list number"), _("Name"), _("Organisation"), _("Country"),
+        _("Networks"), _("Checked in"), _("Checked in at"), _("Checked in by"), _("Walk-in"),
+        _("Standing"),
+    ]
+
+
+def _section_label(row: AttendanceRow) -> str:
+    if row.section == BOOKED:
+        return _("Booked")
+    if row.section == WAITLIST:
+        return _("Waiting list")
+    return _("Walk-in")
+
+
+def table(session: ProgrammeSession, rows: list[AttendanceRow]) -> list[list[object]]:
+    """The door list as plain cells: one header row, then one row per person."""
+    tz = session.event.timezone
+    yes, no = _("yes"), _("no")
+    body: list[list[object]] = [header()]
+    for row in rows:
+        ci = row.check_in
+        body.append([
+            _section_label(row),
+            row.position if row.section == WAITLIST else "",
+            row.user.name,
+            row.user.organisation.name if row.user.organisation else "",
+            row.user.country.name if row.user.country else "",
+            row.networks,
+            yes if ci else no,
+            local_datetime(ci.checked_in_at, tz, "yyyy-MM-dd HH:mm") if ci else "",
+            ci.checked_in_by.name if ci and ci.checked_in_by else "",
+            yes if row.is_walk_in else no,
+            yes if ci and ci.is_standing else no,
+        ])
+    return body
+
+
+@dataclass(frozen=True)
+class Exporter:
+    identifier: ClassVar[str]
+    extension: ClassVar[str]
+    content_type: ClassVar[str]
+    # Door lists name people: never public.
+    public: ClassVar[bool] = False
+
+    def render(self, session: ProgrammeSession, rows: list[AttendanceRow]) -> bytes:
+        raise NotImplementedError
+
+
+class CsvExporter(Exporter):
+    """Comma-separated values, UTF-8 with a byte-order mark so Excel reads the accents."""
+
+    identifier = "csv"
+    extension = "csv"
+    content_type = "text/csv; charset=utf-8"
+
+    def render(self, session: ProgrammeSession, rows: list[AttendanceRow]) -> bytes:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        for line in table(session, rows):
+            writer.writerow([_safe(cell) for cell in line])
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+class XlsxExporter(Exporter):
+    """An Excel workbook with one sheet, a bold frozen header and the session in its title."""
+
+    identifier = "xlsx"
+    extension = "xlsx"
+    content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    def render(self, session: ProgrammeSession, rows: list[AttendanceRow]) -> bytes:
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+
+        workbook = Workbook()
+        sheet = workbook.active
+        assert sheet is not None
+        sheet.title = _("Attendance")
+        for line in table(session, rows):
+            sheet.append([_safe(cell) for cell in line])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        for letter, width in zip("ABCDEFGHIJK", (14, 10, 28, 30, 18, 28, 10, 18, 22, 9, 9)):
+            sheet.column_dimensions[letter].width = width
+        workbook.properties.title = session.title[:250]
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+
+EXPORTERS: dict[str, Exporter] = {e.identifier: e for e in (CsvExporter(), XlsxExporter())}

@@ -1,0 +1,554 @@
+"""Attendance at the door: who is expected in a session, who came, and check-in itself.
+
+Rules kept here (and tested in tests/attendance/test_services.py):
+
+* A delegate with a confirmed booking is checked in with one tap, by QR code (their
+  ``badge_token``) or by typing their short ``badge_code``. Checking in twice counts once.
+* A walk-in is a delegate with an approved registration for the event but no confirmed
+  booking. They take a free seat when there is one: a confirmed booking is made for them
+  at the very instant of the check-in (``Booking.confirmed_at == CheckIn.checked_in_at``),
+  which is how undo knows to take that seat back. With no free seat they are let in
+  standing (a check-in without a booking, ``is_walk_in`` and ``is_standing``).
+* A delegate on the waiting list is refused at normal check-in: the next free seat
+  belongs to the first in line and the booking service gives it to them. Staff may still
+  let a waiting delegate in standing (a walk-in that never takes a seat).
+* Undo removes the check-in, and a walk-in's seat with it.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from expo.accounts.models import User
+from expo.attendance.models import CheckIn
+from expo.errors import Conflict, InvalidState, NotAllowed
+from expo.events.models import Event
+from expo.extensions import db
+from expo.permissions import can_check_in, can_view_attendance, can_view_event
+from expo.programme.models import ProgrammeSession
+from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
+from expo.timeutil import local_day_bounds, to_local, utcnow
+from expo.venues.models import Room
+
+
+class CheckInRefused(InvalidState):
+    """The person cannot be checked in as asked; ``reason`` says why, for the door screen.
+
+    ``user`` is set when the code was known, and ``walk_in`` says whether staff may let
+    them in as a walk-in instead."""
+
+    def __init__(self, message: str, *, reason: str, user: User | None = None,
+                 walk_in: bool = False) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.user = user
+        self.walk_in = walk_in
+
+
+@dataclass(frozen=True)
+class CheckInResult:
+    check_in: CheckIn
+    # False when the person was already checked in (another tap, another phone).
+    created: bool
+
+    @property
+    def took_seat(self) -> bool:
+        return self.check_in.booking_id is not None
+
+    @property
+    def is_standing(self) -> bool:
+        return self.check_in.is_standing
+
+
+@dataclass(frozen=True)
+class AttendanceCounts:
+    booked: int
+    waitlisted: int
+    checked_in: int
+    standing: int
+    capacity: int | None
+
+    @property
+    def free(self) -> int | None:
+        """Seats nobody has booked yet (None when the session has no limit)."""
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.booked, 0)
+
+    def as_dict(self) -> dict[str, int | None]:
+        return {
+            "booked": self.booked,
+            "waitlisted": self.waitlisted,
+            "checked_in": self.checked_in,
+            "standing": self.standing,
+            "capacity": self.capacity,
+            "free": self.free,
+        }
+
+
+BOOKED, WAITLIST, WALK_IN = "booked", "waitlist", "walk_in"
+
+
+@dataclass
+class AttendanceRow:
+    """One person on a session's door list."""
+
+    user: User
+    section: str  # BOOKED, WAITLIST or WALK_IN (checked in without a booking of any kind)
+    booking: Booking | None = None
+    check_in: CheckIn | None = None
+
+    @property
+    def position(self) -> int | None:
+        return self.booking.waitlist_position if self.booking is not None else None
+
+    @property
+    def is_checked_in(self) -> bool:
+        return self.check_in is not None
+
+    @property
+    def is_walk_in(self) -> bool:
+        """Came without a seat booked beforehand: standing, or a seat taken at the door."""
+        if self.check_in is None:
+            return False
+        return self.check_in.is_walk_in or seat_taken_at_door(self.check_in)
+
+    @property
+    def networks(self) -> str:
+        return ", ".join(n.label for n in self.user.networks)
+
+    @property
+    def search_text(self) -> str:
+        """What search-as-you-type matches: name, organisation, country and networks."""
+        parts = [self.user.name, self.user.email.split("@")[0]]
+        if self.user.organisation is not None:
+            parts.append(self.user.organisation.name)
+        if self.user.country is not None:
+            parts.append(self.user.country.name)
+        parts.extend(n.name for n in self.user.networks)
+        parts.extend(n.acronym or "" for n in self.user.networks)
+        return " ".join(p for p in parts if p).casefold()
+
+
+@dataclass(frozen=True)
+class DaySession:
+    session: ProgrammeSession
+    counts: AttendanceCounts
+
+
+@dataclass
+class DoorDay:
+    day: date
+    sessions: list[DaySession] = field(default_factory=list)
+    # The nearest earlier and later local days that have sessions, to browse past events.
+    earlier: date | None = None
+    later: date | None = None
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def _counts_for(session_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Booking and check-in tallies per session in two grouped queries."""
+    tallies: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    if not session_ids:
+        return tallies
+    bookings = db.session.execute(
+        sa.select(Booking.session_id, Booking.status, sa.func.count())
+        .where(Booking.session_id.in_(session_ids), Booking.status != BookingStatus.CANCELLED)
+        .group_by(Booking.session_id, Booking.status)
+    )
+    for session_id, status, number in bookings:
+        tallies[session_id][str(status)] = number
+    check_ins = db.session.execute(
+        sa.select(
+            CheckIn.session_id,
+            sa.func.count(),
+            sa.func.count().filter(CheckIn.is_standing.is_(True)),
+        )
+        .where(CheckIn.session_id.in_(session_ids))
+        .group_by(CheckIn.session_id)
+    )
+    for session_id, number, standing in check_ins:
+        tallies[session_id]["checked_in"] = number
+        tallies[session_id]["standing"] = standing
+    return tallies
+
+
+def _counts(session: ProgrammeSession, tally: dict[str, int]) -> AttendanceCounts:
+    return AttendanceCounts(
+        booked=tally.get(BookingStatus.CONFIRMED.value, 0),
+        waitlisted=tally.get(BookingStatus.WAITLISTED.value, 0),
+        checked_in=tally.get("checked_in", 0),
+        standing=tally.get("standing", 0),
+        capacity=session.effective_capacity,
+    )
+
+
+def attendance_counts(session: ProgrammeSession) -> AttendanceCounts:
+    """Booked, waiting, checked-in and standing numbers of one session, and its capacity."""
+    return _counts(session, _counts_for([session.id])[session.id])
+
+
+def door_day(*, day: date, tz: str, actor: Any) -> DoorDay:
+    """The sessions held on a local day (in ``tz``) that the actor may see, with their counts."""
+    start, end = local_day_bounds(day, tz)
+    sessions = [
+        s
+        for s in db.session.scalars(
+            sa.select(ProgrammeSession)
+            .join(ProgrammeSession.event)
+            .where(ProgrammeSession.starts_at >= start, ProgrammeSession.starts_at < end)
+            .options(
+                joinedload(ProgrammeSession.event),
+                joinedload(ProgrammeSession.room).joinedload(Room.venue),
+            )
+            .order_by(ProgrammeSession.starts_at, Event.name, ProgrammeSession.title)
+        )
+        if can_view_event(actor, s.event) and can_view_attendance(actor, s)
+    ]
+    tallies = _counts_for([s.id for s in sessions])
+    result = DoorDay(day=day, sessions=[DaySession(s, _counts(s, tallies[s.id])) for s in sessions])
+    earlier = db.session.scalar(
+        sa.select(sa.func.max(ProgrammeSession.starts_at)).where(ProgrammeSession.starts_at < start)
+    )
+    later = db.session.scalar(
+        sa.select(sa.func.min(ProgrammeSession.starts_at)).where(ProgrammeSession.starts_at >= end)
+    )
+    result.earlier = to_local(earlier, tz).date() if earlier is not None else None
+    result.later = to_local(later, tz).date() if later is not None else None
+    return result
+
+
+def load_session(session_id: int) -> ProgrammeSession | None:
+    """A session with its event, room and venue, for the door pages."""
+    return db.session.scalar(
+        sa.select(ProgrammeSession)
+        .where(ProgrammeSession.id == session_id)
+        .options(
+            joinedload(ProgrammeSession.event),
+            joinedload(ProgrammeSession.room).joinedload(Room.venue),
+        )
+    )
+
+
+def _user_options() -> list[Any]:
+    return [
+        joinedload(User.organisation),
+        joinedload(User.country),
+        selectinload(User.networks),
+    ]
+
+
+def attendance_rows(session: ProgrammeSession, *, q: str | None = None) -> list[AttendanceRow]:
+    """The door list: confirmed delegates by name, then the waiting list in order, then
+    walk-ins without any booking; ``q`` keeps the people whose name, organisation,
+    country or network contains it. A fixed number of queries, however long the list."""
+    bookings = list(
+        db.session.scalars(
+            sa.select(Booking)
+            .where(Booking.session_id == session.id, Booking.user_id.is_not(None))
+            .options(joinedload(Booking.user).options(*_user_options()))
+        ).unique()
+    )
+    check_ins = {
+        ci.user_id: ci
+        for ci in db.session.scalars(
+            sa.select(CheckIn)
+            .where(CheckIn.session_id == session.id, CheckIn.user_id.is_not(None))
+            .options(
+                joinedload(CheckIn.user).options(*_user_options()),
+                joinedload(CheckIn.checked_in_by),
+            )
+        ).unique()
+    }
+    booked: list[AttendanceRow] = []
+    waiting: list[AttendanceRow] = []
+    for booking in bookings:
+        assert booking.user is not None
+        check_in = check_ins.pop(booking.user.id, None)
+        if booking.status is BookingStatus.CONFIRMED:
+            booked.append(AttendanceRow(booking.user, BOOKED, booking, check_in))
+        elif booking.status is BookingStatus.WAITLISTED:
+            waiting.append(AttendanceRow(booking.user, WAITLIST, booking, check_in))
+        elif check_in is not None:  # cancelled, then came anyway
+            check_ins[booking.user.id] = check_in
+    walk_ins = [AttendanceRow(ci.user, WALK_IN, None, ci) for ci in check_ins.values() if ci.user]
+    booked.sort(key=lambda r: (r.user.name.casefold(), r.user.id))
+    waiting.sort(key=lambda r: (r.position or 0, r.user.id))
+    walk_ins.sort(key=lambda r: (r.user.name.casefold(), r.user.id))
+    rows = booked + waiting + walk_ins
+    needle = (q or "").strip().casefold()
+    if needle:
+        rows = [r for r in rows if needle in r.search_text]
+    return rows
+
+
+def row_for(session: ProgrammeSession, user: User) -> AttendanceRow | None:
+    """One person's line on the door list (None when they are not on it)."""
+    booking = db.session.scalar(
+        sa.select(Booking).where(Booking.session_id == session.id, Booking.user_id == user.id)
+    )
+    check_in = _existing_check_in(session, user)
+    if booking is not None and booking.status is BookingStatus.CONFIRMED:
+        return AttendanceRow(user, BOOKED, booking, check_in)
+    if booking is not None and booking.status is BookingStatus.WAITLISTED:
+        return AttendanceRow(user, WAITLIST, booking, check_in)
+    if check_in is not None:
+        return AttendanceRow(user, WALK_IN, None, check_in)
+    return None
+
+
+def checked_in_user_ids(session: ProgrammeSession) -> list[int]:
+    """Who is in, for phones that keep their list in step with each other."""
+    return sorted(
+        db.session.scalars(
+            sa.select(CheckIn.user_id).where(
+                CheckIn.session_id == session.id, CheckIn.user_id.is_not(None)
+            )
+        )
+    )
+
+
+# --- looking people up -----------------------------------------------------------------------
+
+def normalise_code(raw: str) -> str:
+    """A typed badge code without spaces or dashes, in capitals; a scanned token as is.
+
+    A QR code may hold the bare token or a link ending in it."""
+    text = (raw or "").strip()
+    if "/" in text:
+        text = text.rstrip("/").rsplit("/", 1)[-1]
+    if len(text) <= 12:
+        text = "".join(ch for ch in text if ch.isalnum()).upper()
+    return text
+
+
+def find_by_code(raw: str) -> User | None:
+    """The person whose badge code (typed) or badge token (scanned) this is."""
+    code = normalise_code(raw)
+    if not code:
+        return None
+    column = User.badge_code if len(code) <= 12 else User.badge_token
+    return db.session.scalar(sa.select(User).where(column == code))
+
+
+def _is_registered(event: Event, user: User) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(Registration.id).where(
+                Registration.event_id == event.id,
+                Registration.user_id == user.id,
+                Registration.status == RegistrationStatus.APPROVED,
+            )
+        )
+        is not None
+    )
+
+
+def _booking(session: ProgrammeSession, user: User, *, lock: bool = False) -> Booking | None:
+    query = sa.select(Booking).where(Booking.session_id == session.id, Booking.user_id == user.id)
+    if lock:
+        query = query.execution_options(populate_existing=True)
+    return db.session.scalar(query)
+
+
+def _existing_check_in(session: ProgrammeSession, user: User) -> CheckIn | None:
+    return db.session.scalar(
+        sa.select(CheckIn)
+        .where(CheckIn.session_id == session.id, CheckIn.user_id == user.id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _overlapping_booking(session: ProgrammeSession, user: User) -> Booking | None:
+    """A confirmed booking of the same person for another session at the same time."""
+    return db.session.scalar(
+        sa.select(Booking)
+        .join(Booking.session)
+        .where(
+            Booking.user_id == user.id,
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.session_id != session.id,
+            ProgrammeSession.starts_at < session.ends_at,
+            ProgrammeSession.ends_at > session.starts_at,
+        )
+        .options(joinedload(Booking.session).joinedload(ProgrammeSession.room).joinedload(Room.venue))
+        .order_by(ProgrammeSession.starts_at)
+        .limit(1)
+    )
+
+
+def _place(session: ProgrammeSession) -> str:
+    return session.room.label if session.room is not None else _("online")
+
+
+# --- changing --------------------------------------------------------------------------------
+
+def _authorise(session: ProgrammeSession, actor: Any) -> None:
+    if not can_check_in(actor, session):
+        raise NotAllowed(_("Only staff can check people in."))
+    if session.is_cancelled:
+        raise CheckInRefused(_("This session is cancelled."), reason="session_cancelled")
+
+
+def _insert_check_in(session: ProgrammeSession, user: User, actor: Any, *,
+                     booking: Booking | None, standing: bool = False,
+                     at: datetime | None = None) -> CheckInResult:
+    """Insert the check-in; if another phone got there first, return theirs."""
+    check_in = CheckIn(
+        session_id=session.id,
+        user_id=user.id,
+        booking_id=booking.id if booking is not None else None,
+        is_walk_in=booking is None,
+        is_standing=standing,
+        checked_in_at=at or utcnow(),
+        checked_in_by_id=getattr(actor, "id", None),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(check_in)
+    except IntegrityError:
+        # Two phones scanned the same badge at once: the unique (session, user) row won.
+        existing = _existing_check_in(session, user)
+        if existing is None:
+            raise
+        return CheckInResult(existing, created=False)
+    return CheckInResult(check_in, created=True)
+
+
+def check_in(*, session: ProgrammeSession, user: User, actor: Any) -> CheckInResult:
+    """Check a delegate with a confirmed booking in; a second check-in returns the first."""
+    _authorise(session, actor)
+    existing = _existing_check_in(session, user)
+    if existing is not None:
+        return CheckInResult(existing, created=False)
+    booking = _booking(session, user)
+    if booking is None or booking.status is not BookingStatus.CONFIRMED:
+        raise _refusal(session, user, booking)
+    return _insert_check_in(session, user, actor, booking=booking)
+
+
+def _refusal(session: ProgrammeSession, user: User, booking: Booking | None) -> CheckInRefused:
+    """Why this person has no seat here, in words for the door."""
+    if booking is not None and booking.status is BookingStatus.WAITLISTED:
+        return CheckInRefused(
+            _("%(name)s is on the waiting list (number %(position)s), not booked. "
+              "They may come in standing.", name=user.name, position=booking.waitlist_position),
+            reason="waitlisted", user=user, walk_in=True,
+        )
+    if not _is_registered(session.event, user):
+        return CheckInRefused(
+            _("%(name)s is not registered for this event.", name=user.name),
+            reason="not_registered", user=user,
+        )
+    other = _overlapping_booking(session, user)
+    if other is not None:
+        return CheckInRefused(
+            _("%(name)s is booked for another session: %(title)s (%(place)s).",
+              name=user.name, title=other.session.title, place=_place(other.session)),
+            reason="other_session", user=user, walk_in=True,
+        )
+    return CheckInRefused(
+        _("%(name)s has not booked this session.", name=user.name),
+        reason="not_booked", user=user, walk_in=True,
+    )
+
+
+def check_in_by_code(*, session: ProgrammeSession, code: str, actor: Any) -> CheckInResult:
+    """Check in whoever the scanned token or typed badge code belongs to."""
+    _authorise(session, actor)
+    user = find_by_code(code)
+    if user is None:
+        raise CheckInRefused(_("Unknown code."), reason="unknown")
+    return check_in(session=session, user=user, actor=actor)
+
+
+def _lock_session(session: ProgrammeSession) -> None:
+    """Serialise seat-taking on this session (a row lock on PostgreSQL; SQLite has one writer)."""
+    db.session.execute(
+        sa.select(ProgrammeSession.id).where(ProgrammeSession.id == session.id).with_for_update()
+    )
+
+
+def _confirmed_count(session: ProgrammeSession) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Booking)
+        .where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED)
+    ) or 0
+
+
+def walk_in(*, session: ProgrammeSession, user: User, actor: Any) -> CheckInResult:
+    """Let a registered delegate in without a booking: a free seat if any, else standing.
+
+    A delegate who has a confirmed booking is simply checked in; one on the waiting list
+    only ever comes in standing (free seats go to the first in line)."""
+    _authorise(session, actor)
+    _lock_session(session)
+    existing = _existing_check_in(session, user)
+    if existing is not None:
+        return CheckInResult(existing, created=False)
+    booking = _booking(session, user, lock=True)
+    if booking is not None and booking.status is BookingStatus.CONFIRMED:
+        return _insert_check_in(session, user, actor, booking=booking)
+    if not _is_registered(session.event, user):
+        raise CheckInRefused(
+            _("%(name)s is not registered for this event.", name=user.name),
+            reason="not_registered", user=user,
+        )
+    now = utcnow()
+    waiting = booking is not None and booking.status is BookingStatus.WAITLISTED
+    capacity = session.effective_capacity
+    seat_free = capacity is None or _confirmed_count(session) < capacity
+    if waiting or not seat_free:
+        return _insert_check_in(session, user, actor, booking=None, standing=True, at=now)
+    try:
+        with db.session.begin_nested():
+            if booking is None:
+                booking = Booking(session_id=session.id, user_id=user.id, created_at=now)
+                db.session.add(booking)
+            booking.status = BookingStatus.CONFIRMED
+            booking.waitlist_position = None
+            booking.confirmed_at = now
+            booking.cancelled_at = None
+            booking.updated_at = now
+    except IntegrityError:
+        raise Conflict(_("Someone booked for %(name)s at the same moment. Please try again.",
+                         name=user.name)) from None
+    return _insert_check_in(session, user, actor, booking=booking, at=now)
+
+
+def seat_taken_at_door(check_in: CheckIn) -> bool:
+    """The seat was taken at the door: its booking was confirmed at the check-in instant."""
+    booking = check_in.booking
+    return booking is not None and booking.confirmed_at == check_in.checked_in_at
+
+
+def undo_check_in(*, session: ProgrammeSession, user: User, actor: Any) -> bool:
+    """Take a check-in back (and a walk-in's seat); False when there was nothing to undo."""
+    if not can_check_in(actor, session):
+        raise NotAllowed(_("Only staff can check people in."))
+    _lock_session(session)
+    check_in = _existing_check_in(session, user)
+    if check_in is None:
+        return False
+    booking = check_in.booking if seat_taken_at_door(check_in) else None
+    db.session.delete(check_in)
+    db.session.flush()
+    if booking is not None:
+        if booking.created_at == booking.confirmed_at:
+            db.session.delete(booking)
+        else:  # a cancelled booking revived at the door goes back to cancelled
+            now = utcnow()
+            booking.status = BookingStatus.CANCELLED
+            booking.cancelled_at = now
+            booking.updated_at = now
+        db.session.flush()
+    return True

@@ -1,0 +1,252 @@
+// Check-in at the door: one tap, a typed badge code or a scanned QR code, without reloading.
+// Without JavaScript every button is a plain form that posts and comes back to the list.
+(() => {
+  "use strict";
+
+  const list = document.getElementById("door-list");
+  const countsBox = document.getElementById("door-counts");
+  if (!list || !countsBox) return;
+
+  const result = document.getElementById("door-result");
+  const codeForm = document.getElementById("door-code-form");
+  const search = document.getElementById("door-q");
+  const noMatch = document.getElementById("door-no-match");
+  const walkInTemplate = document.getElementById("door-walk-in-template");
+  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  const POLL_MS = 10000;
+
+  // --- counts and rows ------------------------------------------------------------------
+
+  function showCounts(counts) {
+    if (!counts) return;
+    for (const dd of countsBox.querySelectorAll("[data-count]")) {
+      const value = counts[dd.dataset.count];
+      dd.textContent = value === null || value === undefined ? dd.dataset.none || "" : String(value);
+    }
+  }
+
+  function rowElement(userId) {
+    return document.getElementById("row-" + userId);
+  }
+
+  function placeRow(payload) {
+    const old = rowElement(payload.user_id);
+    if (!payload.row_html) {
+      if (old) old.remove();
+      return;
+    }
+    const holder = document.createElement("tbody");
+    holder.innerHTML = payload.row_html.trim();
+    const fresh = holder.querySelector("tr");
+    if (!fresh) return;
+    const section = document.getElementById("section-" + payload.section);
+    if (old && old.parentElement === section) {
+      old.replaceWith(fresh);
+    } else {
+      if (old) old.remove();
+      if (section) {
+        section.hidden = false;
+        section.appendChild(fresh);
+      }
+    }
+    applyFilter();
+  }
+
+  // --- messages -------------------------------------------------------------------------
+
+  function say(message, ok, walkInUrl) {
+    if (!result) return;
+    result.replaceChildren();
+    const p = document.createElement("p");
+    p.className = "flash " + (ok ? "flash-success" : "flash-error");
+    p.textContent = message;
+    result.appendChild(p);
+    if (walkInUrl && walkInTemplate) {
+      const form = walkInTemplate.content.firstElementChild.cloneNode(true);
+      form.action = walkInUrl;
+      result.appendChild(form);
+    }
+  }
+
+  // --- posting --------------------------------------------------------------------------
+
+  async function post(form, body) {
+    const headers = { Accept: "application/json" };
+    if (csrfMeta) headers["X-CSRFToken"] = csrfMeta.content;
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: body || new FormData(form),
+      headers,
+      credentials: "same-origin",
+    });
+    const type = response.headers.get("Content-Type") || "";
+    if (!type.includes("application/json")) {
+      throw new Error(response.status === 400 ? "expired" : "HTTP " + response.status);
+    }
+    return response.json();
+  }
+
+  async function submitDoorForm(form, body) {
+    const buttons = form.querySelectorAll("button");
+    buttons.forEach((b) => { b.disabled = true; b.setAttribute("aria-busy", "true"); });
+    try {
+      const data = await post(form, body);
+      say(data.message, data.ok, data.walk_in_url);
+      showCounts(data.counts);
+      if (data.user_id !== undefined) placeRow(data);
+      if (form === codeForm && data.ok) {
+        codeForm.reset();
+      }
+      if (form.closest("#door-result") && data.ok) {
+        form.remove();
+      }
+      return data;
+    } catch (error) {
+      // A stale page (expired form) or a lost connection: the plain form still works.
+      say(error.message === "expired"
+        ? list.dataset.expired || "The page expired: reload it and try again."
+        : list.dataset.offline || "No connection: nothing was saved. Try again.", false);
+      return null;
+    } finally {
+      buttons.forEach((b) => { b.disabled = false; b.removeAttribute("aria-busy"); });
+    }
+  }
+
+  document.addEventListener("submit", (event) => {
+    const form = event.target.closest("form[data-door-action]");
+    if (!form) return;
+    event.preventDefault();
+    submitDoorForm(form).then(() => {
+      if (form === codeForm) codeForm.querySelector("input[name=code]").focus();
+    });
+  });
+
+  // --- search as you type ---------------------------------------------------------------
+
+  function applyFilter() {
+    if (!search) return;
+    const terms = search.value.trim().toLocaleLowerCase().split(/\s+/).filter(Boolean);
+    let shown = 0;
+    for (const row of list.querySelectorAll("tr.door-row")) {
+      const text = row.dataset.search || "";
+      const match = terms.every((t) => text.includes(t));
+      row.hidden = !match;
+      if (match) shown += 1;
+    }
+    if (noMatch) noMatch.hidden = shown > 0 || terms.length === 0;
+  }
+
+  if (search) {
+    search.addEventListener("input", applyFilter);
+    search.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      applyFilter();
+    });
+  }
+
+  // --- two phones stay in step ----------------------------------------------------------
+
+  async function refreshRow(userId) {
+    const url = countsBox.dataset.rowUrl.replace(/\/0$/, "/" + userId);
+    const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    if (response.ok) placeRow(await response.json());
+  }
+
+  async function poll() {
+    if (document.hidden) return;
+    try {
+      const response = await fetch(countsBox.dataset.url, {
+        headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store",
+      });
+      if (!response.ok) return;
+      const data = await response.json();
+      showCounts(data.counts);
+      const inside = new Set(data.checked_in.map(String));
+      const stale = [];
+      for (const row of list.querySelectorAll("tr.door-row")) {
+        const isIn = row.dataset.in === "true";
+        if (isIn !== inside.has(row.dataset.userId)) stale.push(row.dataset.userId);
+        inside.delete(row.dataset.userId);
+      }
+      // Whoever is left came in on another phone without being on this page's list.
+      for (const userId of [...stale, ...inside]) await refreshRow(userId);
+    } catch (error) {
+      // Offline for a moment: the next poll tries again.
+    }
+  }
+  window.setInterval(poll, POLL_MS);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) poll(); });
+
+  // --- printing -------------------------------------------------------------------------
+
+  const printButton = document.getElementById("door-print");
+  if (printButton) {
+    printButton.hidden = false;
+    printButton.addEventListener("click", () => window.print());
+  }
+
+  // --- scanning QR codes with the phone camera ------------------------------------------
+
+  const scanButton = document.getElementById("door-scan");
+  const reader = document.getElementById("door-reader");
+  if (!scanButton || !reader || !codeForm || typeof window.Html5Qrcode === "undefined" ||
+      !navigator.mediaDevices) {
+    return;
+  }
+  scanButton.hidden = false;
+  let scanner = null;
+  let busy = false;
+  let lastText = "";
+  let lastAt = 0;
+
+  async function onScan(text) {
+    const now = Date.now();
+    // The camera sees the same badge many times a second: post it once.
+    if (busy || (text === lastText && now - lastAt < 4000)) return;
+    busy = true;
+    lastText = text;
+    lastAt = now;
+    const body = new FormData(codeForm);
+    body.set("code", text);
+    try {
+      const data = await submitDoorForm(codeForm, body);
+      if (data && navigator.vibrate) navigator.vibrate(data.ok ? 80 : [60, 60, 60]);
+    } finally {
+      busy = false;
+    }
+  }
+
+  async function stopScanning() {
+    if (scanner) {
+      try { await scanner.stop(); } catch (error) { /* already stopped */ }
+      scanner = null;
+    }
+    reader.hidden = true;
+    scanButton.textContent = scanButton.dataset.start;
+    scanButton.setAttribute("aria-pressed", "false");
+  }
+
+  scanButton.addEventListener("click", async () => {
+    if (scanner) {
+      await stopScanning();
+      return;
+    }
+    reader.hidden = false;
+    scanButton.textContent = scanButton.dataset.stop;
+    scanButton.setAttribute("aria-pressed", "true");
+    scanner = new window.Html5Qrcode("door-reader");
+    try {
+      await scanner.start(
+        { facingMode: "environment" },
+        { fps: 10, qrbox: { width: 220, height: 220 } },
+        onScan,
+        () => {},
+      );
+    } catch (error) {
+      scanner = null;
+      await stopScanning();
+      say(scanButton.dataset.noCamera + " " + String(error), false);
+    }
+  });
+  window.addEventListener("pagehide", stopScanning);
+})();

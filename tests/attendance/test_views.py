@@ -1,0 +1,273 @@
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from expo.accounts.models import Role
+from expo.attendance import services
+from expo.attendance.models import CheckIn
+from tests.conftest import log_in
+from tests.factories import make_user
+from tests.querycount import page_query_count
+
+JSON = {"Accept": "application/json"}
+
+
+def url(door, tail=""):
+    return f"/door/sessions/{door.session.id}{tail}"
+
+
+def action_urls(door):
+    return [
+        url(door, f"/check-in/{door.anna.id}"),
+        url(door, f"/walk-in/{door.dan.id}"),
+        url(door, f"/undo/{door.anna.id}"),
+        url(door, "/code"),
+    ]
+
+
+def page_urls(door):
+    return ["/door/", url(door), url(door, "/counts.json"), url(door, f"/rows/{door.anna.id}"),
+            url(door, "/attendance.csv"), url(door, "/attendance.xlsx")]
+
+
+def test_anonymous_goes_to_login(client, door):
+    for target in page_urls(door):
+        response = client.get(target)
+        assert response.status_code == 302, target
+        assert "/account/login" in response.headers["Location"]
+    for target in action_urls(door):
+        response = client.post(target, data={"code": door.anna.badge_code})
+        assert response.status_code == 302, target
+        assert "/account/login" in response.headers["Location"]
+
+
+def test_delegates_get_403(client, door, login_as):
+    login_as(Role.DELEGATE)
+    for target in page_urls(door):
+        assert client.get(target).status_code == 403, target
+    for target in action_urls(door):
+        assert client.post(target, data={"code": door.anna.badge_code}, headers=JSON).status_code == 403
+    assert services.attendance_counts(door.session).checked_in == 0
+
+
+@pytest.mark.parametrize("role", [Role.STAFF, Role.ORGANISER])
+def test_staff_and_organisers_see_the_day_and_the_list(client, door, login_as, role):
+    login_as(role)
+    day = client.get("/door/?day=2022-06-01")
+    assert day.status_code == 200
+    html = day.get_data(as_text=True)
+    assert "Cities and the SDGs" in html and f'href="/door/sessions/{door.session.id}"' in html
+
+    page = client.get(url(door)).get_data(as_text=True)
+    for text in ("Anna Andersson", "City of Helsingborg", "Sweden", "UNECE", "Bo Berg",
+                 "Cleo Castro", "waiting list #1", 'name="csrf-token"', 'data-count="booked">2<'):
+        assert text in page, text
+    assert "Dan Dahl" not in page and "Eva External" not in page
+
+
+def test_day_defaults_to_today_and_rejects_bad_dates(client, door, login_as):
+    login_as(Role.STAFF)
+    today = client.get("/door/")
+    assert today.status_code == 200
+    assert "today" in today.get_data(as_text=True)
+    assert "Later sessions" not in today.get_data(as_text=True)
+    assert "Earlier sessions" in today.get_data(as_text=True)  # the 2022 demo stays reachable
+    bad = client.get("/door/?day=2022-13-45")
+    assert bad.status_code == 200
+    assert "Not a date" in bad.get_data(as_text=True)
+
+
+def test_search_fallback_filters_on_the_server(client, door, login_as):
+    login_as(Role.STAFF)
+    page = client.get(url(door, "?q=helsingborg")).get_data(as_text=True)
+    assert "Anna Andersson" in page and "Bo Berg" not in page
+
+
+def test_tap_check_in_returns_json_with_counts_and_row(client, door, login_as):
+    staff = login_as(Role.STAFF)
+    response = client.post(url(door, f"/check-in/{door.anna.id}"), headers=JSON)
+
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["ok"] is True and data["checked_in"] is True
+    assert data["message"] == "Anna Andersson is checked in."
+    assert data["counts"] == {"booked": 2, "waitlisted": 1, "checked_in": 1, "standing": 0,
+                              "capacity": 3, "free": 1}
+    assert f'id="row-{door.anna.id}"' in data["row_html"] and "Undo" in data["row_html"]
+    ci = services._existing_check_in(door.session, door.anna)
+    assert ci.checked_in_by_id == staff.id
+
+    again = client.post(url(door, f"/check-in/{door.anna.id}"), headers=JSON).get_json()
+    assert again["ok"] is True and "already checked in" in again["message"]
+    assert again["counts"]["checked_in"] == 1
+
+
+def test_without_javascript_buttons_post_and_redirect_back(client, door, login_as):
+    login_as(Role.STAFF)
+    response = client.post(url(door, f"/check-in/{door.bo.id}"))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(url(door))
+    page = client.get(url(door)).get_data(as_text=True)
+    assert "Bo Berg is checked in." in page
+
+    undo = client.post(url(door, f"/undo/{door.bo.id}"))
+    assert undo.status_code == 302
+    assert "Check-in of Bo Berg undone." in client.get(url(door)).get_data(as_text=True)
+    assert services.attendance_counts(door.session).checked_in == 0
+
+
+def test_code_check_in_and_clear_refusals(client, door, login_as):
+    login_as(Role.STAFF)
+    ok = client.post(url(door, "/code"), data={"code": door.anna.badge_code}, headers=JSON)
+    assert ok.status_code == 200 and ok.get_json()["checked_in"] is True
+
+    unknown = client.post(url(door, "/code"), data={"code": "QQQQQQQQ"}, headers=JSON)
+    assert unknown.status_code == 409 and unknown.get_json()["message"] == "Unknown code."
+
+    other = client.post(url(door, "/code"), data={"code": door.ext.badge_code}, headers=JSON)
+    assert other.get_json()["message"] == "Eva External is not registered for this event."
+    assert "walk_in_url" not in other.get_json()
+
+    not_booked = client.post(url(door, "/code"), data={"code": door.dan.badge_code}, headers=JSON)
+    data = not_booked.get_json()
+    assert not_booked.status_code == 409 and data["ok"] is False
+    assert data["walk_in_url"] == url(door, f"/walk-in/{door.dan.id}")
+
+    empty = client.post(url(door, "/code"), data={"code": ""}, headers=JSON)
+    assert empty.status_code == 400 and empty.get_json()["ok"] is False
+
+
+def test_refused_code_without_javascript_offers_the_walk_in(client, door, login_as):
+    login_as(Role.STAFF)
+    response = client.post(url(door, "/code"), data={"code": door.dan.badge_code})
+    assert response.status_code == 302
+    assert f"walk_in={door.dan.id}" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Dan Dahl has not booked this session." in page
+    assert f'action="/door/sessions/{door.session.id}/walk-in/{door.dan.id}"' in page
+
+
+def test_walk_in_through_the_page(client, door, login_as):
+    login_as(Role.STAFF)
+    data = client.post(url(door, f"/walk-in/{door.dan.id}"), headers=JSON).get_json()
+    assert data["ok"] is True and data["message"] == "Dan Dahl is in and took a free seat."
+    assert data["counts"]["free"] == 0 and data["section"] == "booked"
+
+    refused = client.post(url(door, f"/walk-in/{door.ext.id}"), headers=JSON)
+    assert refused.status_code == 409
+
+
+def test_counts_endpoint(client, door, login_as):
+    login_as(Role.STAFF)
+    services.check_in(session=door.session, user=door.bo, actor=door.staff)
+    from expo.extensions import db
+
+    db.session.commit()
+    data = client.get(url(door, "/counts.json")).get_json()
+    assert data["counts"]["checked_in"] == 1
+    assert data["checked_in"] == [door.bo.id]
+    row = client.get(url(door, f"/rows/{door.bo.id}")).get_json()
+    assert row["checked_in"] is True and row["section"] == "booked"
+
+
+def test_missing_session_or_person_is_404(client, door, login_as):
+    login_as(Role.STAFF)
+    assert client.get("/door/sessions/999999").status_code == 404
+    assert client.post(url(door, "/check-in/999999"), headers=JSON).status_code == 404
+    assert client.get(url(door, "/attendance.pdf")).status_code == 404
+
+
+def test_csv_export(client, door, login_as, db):
+    login_as(Role.STAFF)
+    services.check_in(session=door.session, user=door.anna, actor=door.staff)
+    door.bo.name = "=HYPERLINK(1)"
+    db.session.commit()
+
+    response = client.get(url(door, "/attendance.csv"))
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:3] == ["List", "Waiting list number", "Name"]
+    by_name = {r[2]: r for r in rows[1:]}
+    assert by_name["Anna Andersson"][:7] == ["Booked", "", "Anna Andersson", "City of Helsingborg",
+                                             "Sweden", "UNECE", "yes"]
+    assert by_name["Anna Andersson"][8] == "Sam Staff"
+    assert by_name["Cleo Castro"][:2] == ["Waiting list", "1"]
+    assert "'=HYPERLINK(1)" in by_name  # never run as a formula
+    assert len(rows) == 4
+
+
+def test_xlsx_export(client, door, login_as):
+    login_as(Role.ORGANISER)
+    response = client.get(url(door, "/attendance.xlsx"))
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0][2] == "Name"
+    assert [v[2] for v in values[1:]] == ["Anna Andersson", "Bo Berg", "Cleo Castro"]
+    assert values[3][1] == 1
+
+
+def test_list_query_count_does_not_grow(client, door, login_as, db):
+    login_as(Role.STAFF)
+    services.check_in(session=door.session, user=door.anna, actor=door.staff)
+    db.session.commit()
+    small = page_query_count(client, url(door))
+    from tests.attendance.conftest import book
+    from tests.factories import make_network, make_organisation
+
+    for n in range(12):
+        person = make_user(organisation=make_organisation(), country_code="DE",
+                           networks=[make_network(), make_network()])
+        book(door.session, person)
+        if n % 2:
+            services.check_in(session=door.session, user=person, actor=door.staff)
+    services.walk_in(session=door.session, user=door.dan, actor=door.staff)
+    services.walk_in(session=door.session, user=door.cleo, actor=door.staff)
+    db.session.commit()
+    assert page_query_count(client, url(door)) == small <= 10
+
+
+def test_day_query_count_does_not_grow(client, door, login_as, db):
+    login_as(Role.STAFF)
+    small = page_query_count(client, "/door/?day=2022-06-01")
+    from tests.factories import make_session
+
+    for _ in range(5):
+        make_session(event=door.event)
+    db.session.commit()
+    assert page_query_count(client, "/door/?day=2022-06-01") == small
+
+
+def test_two_phones_at_once_over_http(app, door):
+    """Two staff phones post the same check-in at the same moment: one row, no error."""
+    import threading
+
+    staff2 = make_user(role=Role.STAFF)
+    from expo.extensions import db
+
+    db.session.commit()
+    phones = [app.test_client(), app.test_client()]
+    log_in(phones[0], door.staff)
+    log_in(phones[1], staff2)
+    barrier = threading.Barrier(2)
+    answers: list[int] = []
+
+    def tap(phone):
+        with app.app_context():
+            barrier.wait()
+            answers.append(phone.post(url(door, f"/check-in/{door.anna.id}"), headers=JSON).status_code)
+
+    threads = [threading.Thread(target=tap, args=(p,)) for p in phones]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert answers == [200, 200]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) == 1
