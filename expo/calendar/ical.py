@@ -1,0 +1,235 @@
+"""iCalendar (RFC 5545 / RFC 7986) builders: pure functions from sessions to calendar bytes.
+
+Every feed and invitation writes a session the same way, so calendar apps that meet one session
+through several feeds see one event: the UID is ``<session.uid>@<uid domain>`` forever, the
+SEQUENCE is ``session.revision``, LAST-MODIFIED is ``session.updated_at`` and a cancelled
+session stays with STATUS:CANCELLED so subscribed calendars drop it instead of keeping a ghost.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import icalendar
+from flask import current_app, has_request_context, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from expo.programme.models import ProgrammeSession, SessionRoleKind
+
+PRODID = "-//Expo//Expo schedule//EN"
+# How often subscribed calendars should fetch again (RFC 7986 and the older Microsoft name).
+REFRESH = timedelta(hours=1)
+
+
+class BookingMark:
+    """How a personal feed shows a session: booked with a seat, or waiting for one."""
+
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One session in a feed, with what this particular reader may see of it."""
+
+    session: ProgrammeSession
+    # None in public feeds; BookingMark.* in a delegate's own feed or invitation.
+    booking: str | None = None
+
+    @property
+    def shows_meeting_url(self) -> bool:
+        return self.booking == BookingMark.CONFIRMED and bool(self.session.meeting_url)
+
+
+def uid_domain() -> str:
+    """The fixed right-hand side of every UID: CALENDAR_UID_DOMAIN, else the BASE_URL host.
+
+    Set CALENDAR_UID_DOMAIN before moving the site to a new address, so that UIDs stay the
+    same and subscribed calendars do not see every session twice."""
+    config = current_app.config
+    configured = config.get("CALENDAR_UID_DOMAIN")
+    if configured:
+        return str(configured)
+    return urlsplit(config["BASE_URL"]).hostname or "localhost"
+
+
+def session_uid(session: ProgrammeSession) -> str:
+    return f"{session.uid}@{uid_domain()}"
+
+
+def absolute_url(endpoint: str, **values: object) -> str:
+    """A full URL for links inside calendars, with or without a request at hand."""
+    with written_in() if not has_request_context() else nullcontext():
+        return url_for(endpoint, _external=True, **values)
+
+
+@contextmanager
+def written_in(locale: str | None = None) -> Iterator[None]:
+    """Write calendar text in ``locale`` (the site's default language when None), never in
+    the requesting client's: calendar apps send no useful language and cached feeds must
+    not vary by it. Lends a request (at BASE_URL) when there is none, for links."""
+    config = current_app.config
+    outer = nullcontext() if has_request_context() else current_app.test_request_context(
+        "/", base_url=config["BASE_URL"]
+    )
+    language = locale if locale in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
+    with outer, force_locale(language):
+        yield
+
+
+def _as_utc(instant: datetime) -> datetime:
+    return instant.astimezone(timezone.utc)
+
+
+def local_instant(instant: datetime, tz: str) -> datetime:
+    """The instant as wall-clock time with TZID, or in UTC where the wall clock is ambiguous.
+
+    A TZID time in the repeated hour of an autumn switch means its first occurrence (RFC 5545
+    3.3.5), so an instant in the second occurrence can only be written in UTC."""
+    local = instant.astimezone(ZoneInfo(tz))
+    if local.fold and local.replace(fold=0).utcoffset() != local.utcoffset():
+        return _as_utc(instant)
+    return local
+
+
+def _location(session: ProgrammeSession) -> str | None:
+    if session.room is None:
+        return _("Online") if session.meeting_url else None
+    venue = session.room.venue
+    parts = [venue.name, session.room.name]
+    if venue.address:
+        parts.append(venue.address)
+    return ", ".join(parts)
+
+
+def _description(entry: FeedEntry) -> str:
+    session = entry.session
+    lines: list[str] = []
+    if entry.booking == BookingMark.WAITLISTED:
+        lines.append(_("You are on the waiting list for this session."))
+    if session.is_cancelled:
+        lines.append(_("This session is cancelled."))
+    lines.append(_("Kind: %(kind)s", kind=session.kind.label))
+    if session.track is not None:
+        lines.append(_("Track: %(track)s", track=session.track.name))
+    for role, label in (
+        (SessionRoleKind.SPEAKER, _("Speakers")),
+        (SessionRoleKind.MODERATOR, _("Moderators")),
+        (SessionRoleKind.HOST, _("Hosts")),
+    ):
+        names = [user.name for user in session.people(role)]
+        if names:
+            lines.append(f"{label}: {', '.join(names)}")
+    if session.networks:
+        lines.append(_("Networks: %(names)s", names=", ".join(n.name for n in session.networks)))
+    if entry.shows_meeting_url:
+        lines.append(_("Join online: %(url)s", url=session.meeting_url))
+    if session.description:
+        lines.extend(["", session.description.strip()])
+    return "\n".join(lines)
+
+
+def _summary(entry: FeedEntry) -> str:
+    title = entry.session.title
+    if entry.session.is_cancelled:
+        return _("Cancelled: %(title)s", title=title)
+    if entry.booking == BookingMark.WAITLISTED:
+        return _("Waiting list: %(title)s", title=title)
+    return title
+
+
+def _status(entry: FeedEntry) -> str:
+    if entry.session.is_cancelled:
+        return "CANCELLED"
+    if entry.booking == BookingMark.WAITLISTED:
+        return "TENTATIVE"
+    return "CONFIRMED"
+
+
+def session_vevent(entry: FeedEntry, *, stamp: datetime | None = None) -> icalendar.Event:
+    """One VEVENT for a session. ``stamp`` is the DTSTAMP; without METHOD it equals
+    LAST-MODIFIED (RFC 5545 3.8.7.2), which keeps feeds byte-stable between changes."""
+    session = entry.session
+    tz = session.event.timezone
+    vevent = icalendar.Event()
+    vevent.add("uid", session_uid(session))
+    vevent.add("dtstamp", _as_utc(stamp or session.updated_at))
+    vevent.add("dtstart", local_instant(session.starts_at, tz))
+    vevent.add("dtend", local_instant(session.ends_at, tz))
+    vevent.add("sequence", session.revision)
+    vevent.add("created", _as_utc(session.created_at))
+    vevent.add("last-modified", _as_utc(session.updated_at))
+    vevent.add("summary", _summary(entry))
+    vevent.add("status", _status(entry))
+    vevent.add("transp", "TRANSPARENT" if session.is_cancelled else "OPAQUE")
+    location = _location(session)
+    if location:
+        vevent.add("location", location)
+    venue = session.room.venue if session.room is not None else None
+    if venue is not None and venue.latitude is not None and venue.longitude is not None:
+        vevent.add("geo", (venue.latitude, venue.longitude))
+    vevent.add("url", absolute_url("schedule.show_session", session_id=session.id))
+    vevent.add("description", _description(entry))
+    categories = [session.kind.label]
+    if session.track is not None:
+        categories.append(session.track.name)
+    vevent.add("categories", categories)
+    if entry.shows_meeting_url:
+        vevent.add(
+            "conference",
+            session.meeting_url,
+            parameters={"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": _("Join online")},
+        )
+    return vevent
+
+
+def _timezone_range(entries: list[FeedEntry]) -> tuple[date, date]:
+    if not entries:
+        today = datetime.now(timezone.utc).date()
+        return today - timedelta(days=1), today + timedelta(days=1)
+    first = min(e.session.starts_at for e in entries).date() - timedelta(days=366)
+    last = max(e.session.ends_at for e in entries).date() + timedelta(days=366)
+    return first, last
+
+
+def build_calendar(
+    entries: Iterable[FeedEntry],
+    *,
+    name: str,
+    description: str | None = None,
+    timezone_name: str | None = None,
+    method: str | None = None,
+    stamp: datetime | None = None,
+) -> icalendar.Calendar:
+    """A VCALENDAR of the entries, with VTIMEZONEs from the tz database for every TZID used.
+
+    Subscription feeds carry no METHOD (RFC 5545 3.7.2); invitations pass ``method``."""
+    entries = list(entries)
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    if method:
+        calendar.add("method", method)
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
+    if description:
+        calendar.add("description", description)
+        calendar.add("x-wr-caldesc", description)
+    if timezone_name:
+        calendar.add("x-wr-timezone", timezone_name)
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", REFRESH)
+    for entry in sorted(entries, key=lambda e: (e.session.starts_at, e.session.id)):
+        calendar.add_component(session_vevent(entry, stamp=stamp))
+    calendar.add_missing_timezones(*_timezone_range(entries))
+    return calendar
+
+
+def to_bytes(calendar: icalendar.Calendar) -> bytes:
+    return calendar.to_ical()

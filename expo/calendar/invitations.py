@@ -1,0 +1,67 @@
+"""Calendar invitations (iTIP, RFC 5546) attached to booking e-mails.
+
+The invitation uses the same UID and SEQUENCE as every feed, so a mail client that adds it
+and a subscribed personal feed agree on one event, and later invitations update it."""
+from __future__ import annotations
+
+from email.utils import parseaddr
+
+import icalendar
+from flask import current_app
+
+from expo import mail
+from expo.calendar.ical import BookingMark, FeedEntry, build_calendar, written_in
+from expo.registration.models import Booking, BookingStatus
+from expo.timeutil import utcnow
+
+MIMETYPE = "text/calendar; method=REQUEST; charset=utf-8"
+FILENAME = "invite.ics"
+
+
+def _organizer() -> icalendar.vCalAddress:
+    name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    organizer = icalendar.vCalAddress(f"mailto:{address or 'noreply@localhost'}")
+    organizer.params["CN"] = name or "Expo"
+    return organizer
+
+
+def _attendee(booking: Booking) -> icalendar.vCalAddress:
+    user = booking.user
+    attendee = icalendar.vCalAddress(f"mailto:{user.email}")
+    attendee.params["CN"] = user.name
+    attendee.params["CUTYPE"] = "INDIVIDUAL"
+    attendee.params["ROLE"] = "REQ-PARTICIPANT"
+    attendee.params["PARTSTAT"] = (
+        "ACCEPTED" if booking.status is BookingStatus.CONFIRMED else "TENTATIVE"
+    )
+    attendee.params["RSVP"] = "FALSE"
+    return attendee
+
+
+def invitation_calendar(booking: Booking) -> icalendar.Calendar:
+    """A METHOD:REQUEST VCALENDAR for the booked session, the delegate as ATTENDEE."""
+    if booking.user is None:
+        raise ValueError("a booking without a delegate has no one to invite")
+    mark = BookingMark.CONFIRMED if booking.status is BookingStatus.CONFIRMED else BookingMark.WAITLISTED
+    session = booking.session
+    with written_in(booking.user.locale):
+        calendar = build_calendar(
+            [FeedEntry(session, booking=mark)],
+            name=session.event.name,
+            timezone_name=session.event.timezone,
+            method="REQUEST",
+            stamp=utcnow(),  # with METHOD, DTSTAMP is when this message was made
+        )
+    vevent = calendar.events[0]
+    vevent.add("organizer", _organizer())
+    vevent.add("attendee", _attendee(booking))
+    return calendar
+
+
+def booking_invitation(booking: Booking) -> mail.Attachment:
+    """The ``invite.ics`` attachment of a booking confirmation."""
+    return mail.Attachment(
+        filename=FILENAME,
+        content=invitation_calendar(booking).to_ical(),
+        mimetype=MIMETYPE,
+    )

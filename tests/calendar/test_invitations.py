@@ -1,0 +1,49 @@
+from datetime import datetime
+
+from expo.calendar.invitations import booking_invitation
+from expo.programme.models import SessionKind
+from expo.registration.models import BookingStatus
+from tests.calendar.helpers import icaljs, parse, unfolded
+from tests.factories import make_booking, make_event, make_session, make_user, utc
+
+
+def test_invitation_is_a_request_with_organizer_and_attendee(app):
+    event = make_event(name="H22 Summit", timezone="Europe/Stockholm")
+    session = make_session(event=event, title="Mobility", starts_at=utc(2022, 6, 1, 8), ends_at=utc(2022, 6, 1, 9),
+                           revision=3)
+    delegate = make_user(name="Ada Lovelace", email="ada@example.org")
+    booking = make_booking(session=session, user=delegate)
+
+    attachment = booking_invitation(booking)
+
+    assert attachment.filename == "invite.ics"
+    assert attachment.mimetype == "text/calendar; method=REQUEST; charset=utf-8"
+    calendar = parse(attachment.content)
+    assert calendar["METHOD"] == "REQUEST"
+    [vevent] = calendar.walk("VEVENT")
+    assert str(vevent["UID"]) == f"{session.uid}@expo.test"
+    assert vevent["SEQUENCE"] == 3
+    assert str(vevent["ORGANIZER"]).startswith("mailto:")
+    assert str(vevent["ATTENDEE"]) == "mailto:ada@example.org"
+    assert vevent["ATTENDEE"].params["CN"] == "Ada Lovelace"
+    assert vevent["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
+    assert vevent.decoded("DTSTART") == datetime.fromisoformat("2022-06-01T10:00:00+02:00")
+    assert str(vevent["DTSTART"].params["TZID"]) == "Europe/Stockholm"
+    assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/Stockholm"]
+    seen = icaljs(attachment.content)
+    assert seen["method"] == "REQUEST"
+    assert seen["events"][0]["start"] == "2022-06-01T08:00:00.000Z"
+    assert seen["events"][0]["end"] == "2022-06-01T09:00:00.000Z"
+
+
+def test_invitation_shows_meeting_url_only_with_a_seat(app):
+    session = make_session(kind=SessionKind.DIGITAL, meeting_url="https://meet.example.org/secret")
+    confirmed = booking_invitation(make_booking(session=session))
+    waiting = booking_invitation(make_booking(session=session, status=BookingStatus.WAITLISTED,
+                                              waitlist_position=1))
+
+    assert "meet.example.org/secret" in unfolded(confirmed.content)
+    assert "meet.example.org/secret" not in unfolded(waiting.content)
+    [vevent] = parse(waiting.content).walk("VEVENT")
+    assert vevent["STATUS"] == "TENTATIVE"
+    assert vevent["ATTENDEE"].params["PARTSTAT"] == "TENTATIVE"
