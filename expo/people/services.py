@@ -1,11 +1,18 @@
 """Countries, networks and organisations."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pycountry
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
+from expo.accounts.models import User, user_networks
+from expo.errors import Conflict, InvalidState
 from expo.extensions import db
-from expo.people.models import Country
+from expo.people.models import Country, Network, Organisation, OrganisationKind
+from expo.programme.models import session_networks
 
 
 def sync_countries() -> int:
@@ -23,3 +30,160 @@ def sync_countries() -> int:
 
 def country_choices() -> list[tuple[str, str]]:
     return [(c.code, c.name) for c in db.session.scalars(sa.select(Country).order_by(Country.name))]
+
+
+# --- networks and organisations (managed by organisers) ---------------------------------------
+
+@dataclass
+class NetworkData:
+    name: str
+    slug: str | None = None
+    acronym: str | None = None
+    website: str | None = None
+    description: str | None = None
+
+
+def _clean(value: str | None) -> str | None:
+    return (value or "").strip() or None
+
+
+def _check_network(data: NetworkData, exclude_id: int | None = None) -> None:
+    query = sa.select(Network.id).where(sa.func.lower(Network.name) == data.name.strip().lower())
+    if exclude_id is not None:
+        query = query.where(Network.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise Conflict(_l("A network with this name already exists."), field="name")
+
+
+def _apply_network(network: Network, data: NetworkData) -> None:
+    network.name = data.name.strip()
+    network.acronym = _clean(data.acronym)
+    network.website = _clean(data.website)
+    network.description = _clean(data.description)
+
+
+def create_network(*, data: NetworkData, actor: User) -> Network:
+    """A new international network (UNECE, CPMR …)."""
+    from expo.events.services import unique_slug
+
+    _check_network(data)
+    network = Network(slug=unique_slug(Network, data.slug, data.name))
+    _apply_network(network, data)
+    db.session.add(network)
+    db.session.flush()
+    return network
+
+
+def update_network(*, network: Network, data: NetworkData, actor: User) -> Network:
+    from expo.events.services import slugify, unique_slug
+
+    _check_network(data, exclude_id=network.id)
+    if data.slug and slugify(data.slug) != network.slug:
+        network.slug = unique_slug(Network, data.slug, data.name, exclude_id=network.id)
+    _apply_network(network, data)
+    db.session.flush()
+    return network
+
+
+def delete_network(*, network: Network, actor: User) -> None:
+    """Delete a network that hosts no session and has no members."""
+    hosted = db.session.scalar(
+        sa.select(sa.func.count()).select_from(session_networks).where(session_networks.c.network_id == network.id)
+    )
+    if hosted:
+        raise InvalidState(_l("This network hosts sessions: remove it from them first."))
+    members = db.session.scalar(
+        sa.select(sa.func.count()).select_from(user_networks).where(user_networks.c.network_id == network.id)
+    )
+    if members:
+        raise InvalidState(_l("People belong to this network, so it cannot be deleted."))
+    db.session.delete(network)
+    db.session.flush()
+
+
+def list_networks(q: str = "") -> list[tuple[Network, int, int]]:
+    """Networks with their member and session counts, in one query."""
+    members = (
+        sa.select(sa.func.count())
+        .select_from(user_networks)
+        .where(user_networks.c.network_id == Network.id)
+        .scalar_subquery()
+    )
+    sessions = (
+        sa.select(sa.func.count())
+        .select_from(session_networks)
+        .where(session_networks.c.network_id == Network.id)
+        .scalar_subquery()
+    )
+    query = sa.select(Network, members, sessions).order_by(Network.name)
+    if q.strip():
+        pattern = f"%{q.strip().lower()}%"
+        query = query.where(
+            sa.or_(sa.func.lower(Network.name).like(pattern), sa.func.lower(Network.acronym).like(pattern))
+        )
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+@dataclass
+class OrganisationData:
+    name: str
+    kind: OrganisationKind
+    country_code: str | None = None
+
+
+def _check_organisation(data: OrganisationData, exclude_id: int | None = None) -> None:
+    if data.country_code and db.session.get(Country, data.country_code) is None:
+        raise InvalidState(_l("Choose a country from the list."), field="country_code")
+    query = sa.select(Organisation.id).where(
+        sa.func.lower(Organisation.name) == data.name.strip().lower(),
+        Organisation.country_code.is_(None) if not data.country_code else Organisation.country_code == data.country_code,
+    )
+    if exclude_id is not None:
+        query = query.where(Organisation.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise Conflict(_l("This organisation already exists in this country."), field="name")
+
+
+def create_organisation(*, data: OrganisationData, actor: User) -> Organisation:
+    """A new organisation (a city, region, company, university …)."""
+    _check_organisation(data)
+    organisation = Organisation(name=data.name.strip(), kind=data.kind, country_code=data.country_code or None)
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation
+
+
+def update_organisation(*, organisation: Organisation, data: OrganisationData, actor: User) -> Organisation:
+    _check_organisation(data, exclude_id=organisation.id)
+    organisation.name = data.name.strip()
+    organisation.kind = data.kind
+    organisation.country_code = data.country_code or None
+    db.session.flush()
+    return organisation
+
+
+def delete_organisation(*, organisation: Organisation, actor: User) -> None:
+    """Delete an organisation nobody belongs to."""
+    if db.session.scalar(sa.select(sa.func.count()).where(User.organisation_id == organisation.id)):
+        raise InvalidState(_l("People belong to this organisation, so it cannot be deleted."))
+    db.session.delete(organisation)
+    db.session.flush()
+
+
+def list_organisations(
+    q: str = "", kind: OrganisationKind | None = None, country_code: str | None = None
+) -> list[tuple[Organisation, int]]:
+    """Organisations with their country and member count, in one query."""
+    members = sa.select(sa.func.count()).where(User.organisation_id == Organisation.id).scalar_subquery()
+    query = (
+        sa.select(Organisation, members)
+        .options(joinedload(Organisation.country))
+        .order_by(Organisation.name)
+    )
+    if q.strip():
+        query = query.where(sa.func.lower(Organisation.name).like(f"%{q.strip().lower()}%"))
+    if kind is not None:
+        query = query.where(Organisation.kind == kind)
+    if country_code:
+        query = query.where(Organisation.country_code == country_code)
+    return [tuple(row) for row in db.session.execute(query)]

@@ -51,6 +51,8 @@ class Slot:
     opens_at: time | None = None
     closes_at: time | None = None
     person_ids: frozenset[int] = field(default_factory=frozenset)
+    room_label: str = ""  # for messages only
+    venue_name: str = ""  # for messages only
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,99 @@
+"""Forms for events and tracks (organisers)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import ColorField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+from expo.events.models import Event, RegistrationMode
+from expo.events.services import EventData
+from expo.programme.forms import LOCAL_DATETIME_FORMATS, SLUG, positive
+from expo.timeutil import from_local, is_valid_timezone, timezone_choices, to_local
+
+REGISTRATION_MODES = [
+    (RegistrationMode.OPEN.value, _l("Open: everyone who registers takes part")),
+    (RegistrationMode.APPROVAL.value, _l("Approval: organisers approve each registration")),
+    (RegistrationMode.CLOSED.value, _l("Closed: no new registrations")),
+]
+
+
+class EventForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    slug = StringField(
+        _l("Web address"),
+        validators=[Optional(), Length(max=80), SLUG],
+        description=_l("The last part of the event's address; made from the name when left empty."),
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
+    timezone = SelectField(_l("Time zone"), default="Europe/Stockholm")
+    starts_on = DateField(_l("First day"), validators=[DataRequired(_l("Enter a date."))])
+    ends_on = DateField(_l("Last day"), validators=[DataRequired(_l("Enter a date."))])
+    registration_mode = SelectField(_l("Registration"), choices=REGISTRATION_MODES, default="open")
+    capacity = IntegerField(
+        _l("Capacity"), validators=[Optional(), positive()], description=_l("Leave empty for no limit.")
+    )
+    registration_deadline = DateTimeLocalField(
+        _l("Registration deadline"),
+        format=LOCAL_DATETIME_FORMATS,
+        validators=[Optional()],
+        description=_l("In the event's time zone. Leave empty to allow registration until the end."),
+    )
+    transfer_minutes = IntegerField(
+        _l("Transfer minutes"),
+        default=15,
+        validators=[
+            InputRequired(_l("Enter a number of minutes.")),
+            NumberRange(min=0, max=1440, message=_l("Between 0 and 1440 minutes.")),
+        ],
+        description=_l("The least time a person needs between sessions at different venues."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = [(z, z) for z in timezone_choices()]
+
+    @classmethod
+    def for_event(cls, event: Event, **kwargs: Any) -> EventForm:
+        deadline = event.registration_deadline
+        return cls(
+            name=event.name, slug=event.slug, description=event.description, timezone=event.timezone,
+            starts_on=event.starts_on, ends_on=event.ends_on,
+            registration_mode=event.registration_mode.value, capacity=event.capacity,
+            registration_deadline=to_local(deadline, event.timezone).replace(tzinfo=None) if deadline else None,
+            transfer_minutes=event.transfer_minutes, **kwargs,
+        )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.starts_on.data and self.ends_on.data and self.ends_on.data < self.starts_on.data:
+            self.ends_on.errors.append(_l("The last day cannot be before the first day."))
+            valid = False
+        return valid
+
+    def event_data(self) -> EventData:
+        tz = self.timezone.data if is_valid_timezone(self.timezone.data or "") else "UTC"
+        deadline = self.registration_deadline.data
+        return EventData(
+            name=self.name.data,
+            slug=self.slug.data or None,
+            description=self.description.data,
+            starts_on=self.starts_on.data,
+            ends_on=self.ends_on.data,
+            timezone=self.timezone.data,
+            registration_mode=RegistrationMode(self.registration_mode.data),
+            capacity=self.capacity.data,
+            registration_deadline=from_local(deadline, tz) if deadline else None,
+            transfer_minutes=self.transfer_minutes.data,
+        )
+
+
+class TrackForm(FlaskForm):
+    name = StringField(_l("Track name"), validators=[DataRequired(), Length(max=120)])
+    colour = ColorField(
+        _l("Colour"),
+        default="#1d5b79",
+        validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Choose a colour such as #1d5b79."))],
+    )

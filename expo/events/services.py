@@ -1,0 +1,216 @@
+"""Events and tracks: create, change, publish and delete them."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from expo import signals
+from expo.accounts.models import User
+from expo.errors import Conflict, InvalidState
+from expo.events.models import Event, Expo, RegistrationMode, Track
+from expo.extensions import db
+from expo.programme.models import ProgrammeSession
+from expo.registration.models import Registration
+from expo.timeutil import is_valid_timezone, local_day_bounds, utcnow
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """A lowercase ASCII slug: "Göteborg – H22!" → "goteborg-h22"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].strip("-") or "item"
+
+
+def unique_slug(model: Any, wanted: str | None, name: str, *, exclude_id: int | None = None) -> str:
+    """The organiser's slug if free (else Conflict), or one made from the name and numbered."""
+    def taken(slug: str) -> bool:
+        query = sa.select(model.id).where(model.slug == slug)
+        if exclude_id is not None:
+            query = query.where(model.id != exclude_id)
+        return db.session.scalar(query) is not None
+
+    if wanted:
+        slug = slugify(wanted)
+        if taken(slug):
+            raise Conflict(_l("This web address is already used; choose another."), field="slug")
+        return slug
+    base = slugify(name, 74)
+    slug, n = base, 2
+    while taken(slug):
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def current_expo() -> Expo:
+    """The expo (one row), created with the configured time zone the first time it is needed."""
+    expo = db.session.scalar(sa.select(Expo).order_by(Expo.id).limit(1))
+    if expo is None:
+        expo = Expo(name="City Expo", city="", timezone=current_app.config["TIMEZONE"])
+        db.session.add(expo)
+        db.session.flush()
+    return expo
+
+
+@dataclass
+class EventData:
+    name: str
+    starts_on: date
+    ends_on: date
+    timezone: str
+    slug: str | None = None
+    description: str | None = None
+    registration_mode: RegistrationMode = RegistrationMode.OPEN
+    capacity: int | None = None
+    registration_deadline: datetime | None = None
+    transfer_minutes: int = 15
+
+
+def _check_event(data: EventData) -> None:
+    if not is_valid_timezone(data.timezone):
+        raise InvalidState(_l("Choose a time zone from the list."), field="timezone")
+    if data.ends_on < data.starts_on:
+        raise InvalidState(_l("The last day cannot be before the first day."), field="ends_on")
+    if data.capacity is not None and data.capacity <= 0:
+        raise InvalidState(_l("Capacity must be a positive number."), field="capacity")
+    if data.transfer_minutes < 0:
+        raise InvalidState(_l("Transfer time cannot be negative."), field="transfer_minutes")
+
+
+def _apply(event: Event, data: EventData) -> None:
+    event.name = data.name.strip()
+    event.description = (data.description or "").strip() or None
+    event.starts_on = data.starts_on
+    event.ends_on = data.ends_on
+    event.timezone = data.timezone
+    event.registration_mode = data.registration_mode
+    event.capacity = data.capacity
+    event.registration_deadline = data.registration_deadline
+    event.transfer_minutes = data.transfer_minutes
+    event.updated_at = utcnow()
+
+
+def _schedule_changed(event: Event) -> None:
+    signals.schedule_changed.send(current_app._get_current_object(), event=event)
+
+
+def create_event(*, data: EventData, actor: User) -> Event:
+    """A new event, as a draft until an organiser publishes it."""
+    _check_event(data)
+    event = Event(expo=current_expo(), slug=unique_slug(Event, data.slug, data.name), is_published=False)
+    _apply(event, data)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def update_event(*, event: Event, data: EventData, actor: User) -> Event:
+    """Change an event; its sessions must still fall within its (local) days."""
+    _check_event(data)
+    first, _ = local_day_bounds(data.starts_on, data.timezone)
+    _, last = local_day_bounds(data.ends_on, data.timezone)
+    earliest, latest = db.session.execute(
+        sa.select(sa.func.min(ProgrammeSession.starts_at), sa.func.max(ProgrammeSession.ends_at)).where(
+            ProgrammeSession.event_id == event.id
+        )
+    ).one()
+    if earliest is not None and (_aware(earliest) < first or _aware(latest) > last):
+        raise InvalidState(
+            _l("Some sessions would fall outside these dates: move them first."), field="starts_on"
+        )
+    if data.slug and slugify(data.slug) != event.slug:  # a blank slug keeps the address people know
+        event.slug = unique_slug(Event, data.slug, data.name, exclude_id=event.id)
+    _apply(event, data)
+    db.session.flush()
+    _schedule_changed(event)
+    return event
+
+
+def _aware(value: datetime) -> datetime:
+    """Aggregates skip the column type: SQLite hands back naive UTC (or even text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def delete_event(*, event: Event, actor: User) -> None:
+    """Delete an event that has neither registrations nor sessions."""
+    if db.session.scalar(sa.select(sa.func.count()).where(Registration.event_id == event.id)):
+        raise InvalidState(_l("People have registered for this event, so it cannot be deleted."))
+    if db.session.scalar(sa.select(sa.func.count()).where(ProgrammeSession.event_id == event.id)):
+        raise InvalidState(_l("This event still has sessions: delete or move them first."))
+    db.session.delete(event)
+    db.session.flush()
+
+
+def publish_event(*, event: Event, actor: User) -> None:
+    """Make the event and its schedule public."""
+    if event.is_published:
+        raise InvalidState(_l("This event is already published."))
+    now = utcnow()
+    event.is_published = True
+    event.published_at = now
+    event.updated_at = now
+    db.session.flush()
+    _schedule_changed(event)
+
+
+def unpublish_event(*, event: Event, actor: User) -> None:
+    """Turn the event back into a draft that only organisers see."""
+    if not event.is_published:
+        raise InvalidState(_l("This event is not published."))
+    event.is_published = False
+    event.published_at = None
+    event.updated_at = utcnow()
+    db.session.flush()
+    _schedule_changed(event)
+
+
+# --- tracks -----------------------------------------------------------------------------------
+
+def _check_track_name(event: Event, name: str, exclude_id: int | None = None) -> None:
+    query = sa.select(Track.id).where(Track.event_id == event.id, sa.func.lower(Track.name) == name.lower())
+    if exclude_id is not None:
+        query = query.where(Track.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise Conflict(_l("This event already has a track with this name."), field="name")
+
+
+def create_track(*, event: Event, name: str, colour: str, actor: User) -> Track:
+    """A new track (theme) in an event's programme."""
+    name = name.strip()
+    _check_track_name(event, name)
+    track = Track(event=event, name=name, colour=colour.lower())
+    db.session.add(track)
+    event.updated_at = utcnow()
+    db.session.flush()
+    _schedule_changed(event)
+    return track
+
+
+def update_track(*, track: Track, name: str, colour: str, actor: User) -> Track:
+    name = name.strip()
+    _check_track_name(track.event, name, exclude_id=track.id)
+    track.name = name
+    track.colour = colour.lower()
+    track.event.updated_at = utcnow()
+    db.session.flush()
+    _schedule_changed(track.event)
+    return track
+
+
+def delete_track(*, track: Track, actor: User) -> None:
+    """Delete a track that no session uses."""
+    if db.session.scalar(sa.select(sa.func.count()).where(ProgrammeSession.track_id == track.id)):
+        raise InvalidState(_l("Sessions belong to this track: move them to another track first."))
+    event = track.event
+    db.session.delete(track)
+    event.updated_at = utcnow()
+    db.session.flush()
+    _schedule_changed(event)

@@ -1,0 +1,182 @@
+"""Forms for the programme (sessions) and small helpers the other management forms share."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from expo.events.models import Event
+from expo.programme import services
+from expo.programme.models import ProgrammeSession, SessionKind
+from expo.timeutil import from_local, to_local
+
+LOCAL_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+SESSION_LANGUAGES = [
+    ("en", "English"), ("sv", "Svenska"), ("da", "Dansk"), ("nb", "Norsk"), ("fi", "Suomi"),
+    ("de", "Deutsch"), ("fr", "Français"), ("es", "Español"),
+]
+SLUG = Regexp(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    message=_l("Use lowercase letters, digits and hyphens only, e.g. h22-city-expo."),
+)
+
+
+def optional_int(value: Any) -> int | None:
+    """Coerce a select's value: the empty choice is None."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def http_url(form: FlaskForm, field: Any) -> None:
+    """A web address must be a full http:// or https:// address."""
+    if field.data and not services.is_http_url(field.data):
+        raise ValidationError(_l("Enter a full web address starting with http:// or https://."))
+
+
+def positive() -> NumberRange:
+    return NumberRange(min=1, message=_l("Must be a positive number."))
+
+
+class SessionForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
+    kind = SelectField(_l("Kind"), choices=[(k.value, k.label) for k in SessionKind], default="talk")
+    starts_at = DateTimeLocalField(
+        _l("Starts"), format=LOCAL_DATETIME_FORMATS, validators=[InputRequired(_l("Enter a date and time."))]
+    )
+    ends_at = DateTimeLocalField(
+        _l("Ends"), format=LOCAL_DATETIME_FORMATS, validators=[InputRequired(_l("Enter a date and time."))]
+    )
+    room_id = SelectField(_l("Room"), coerce=optional_int, validators=[Optional()])
+    meeting_url = URLField(
+        _l("Meeting URL"),
+        validators=[Optional(), Length(max=500), http_url],
+        description=_l("For digital and hybrid meetings."),
+    )
+    capacity = IntegerField(
+        _l("Capacity"),
+        validators=[Optional(), positive()],
+        description=_l("Leave empty to offer as many seats as the room holds."),
+    )
+    language = SelectField(_l("Language"), choices=SESSION_LANGUAGES, default="en")
+    track_id = SelectField(_l("Track"), coerce=optional_int, validators=[Optional()])
+    network_ids = SelectMultipleField(_l("Hosting networks"), coerce=int, validators=[Optional()])
+    speaker_ids = SelectMultipleField(_l("Speakers"), coerce=int, validators=[Optional()])
+    moderator_ids = SelectMultipleField(_l("Moderators"), coerce=int, validators=[Optional()])
+    host_ids = SelectMultipleField(_l("Hosts"), coerce=int, validators=[Optional()])
+    confirm = BooleanField(_l("I have read the warnings and want to save anyway"))
+
+    def __init__(self, event: Event, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.event = event
+        self.room_id.choices = [("", _l("— None (online only) —"))] + services.room_choices()
+        self.track_id.choices = [("", _l("— No track —"))] + [(t.id, t.name) for t in event.tracks]
+        self.network_ids.choices = services.network_choices()
+        people = services.people_choices()
+        for picker in (self.speaker_ids, self.moderator_ids, self.host_ids):
+            picker.choices = people
+
+    @classmethod
+    def for_session(cls, session: ProgrammeSession, **kwargs: Any) -> SessionForm:
+        """The edit form, with times shown in the event's time zone."""
+        data = services.SessionData.from_session(session)
+        tz = session.event.timezone
+        return cls(
+            session.event,
+            title=data.title, description=data.description, kind=data.kind.value,
+            starts_at=to_local(data.starts_at, tz).replace(tzinfo=None),
+            ends_at=to_local(data.ends_at, tz).replace(tzinfo=None),
+            room_id=data.room_id, meeting_url=data.meeting_url, capacity=data.capacity,
+            language=data.language, track_id=data.track_id, network_ids=data.network_ids,
+            speaker_ids=data.speaker_ids, moderator_ids=data.moderator_ids, host_ids=data.host_ids,
+            **kwargs,
+        )
+
+    def session_data(self) -> services.SessionData:
+        """The form's values as service input, local times turned into UTC instants."""
+        tz = self.event.timezone
+        return services.SessionData(
+            title=self.title.data or "",
+            description=self.description.data,
+            kind=SessionKind(self.kind.data),
+            starts_at=from_local(self.starts_at.data, tz) if self.starts_at.data else None,
+            ends_at=from_local(self.ends_at.data, tz) if self.ends_at.data else None,
+            room_id=self.room_id.data,
+            meeting_url=(self.meeting_url.data or "").strip() or None,
+            capacity=self.capacity.data,
+            language=self.language.data,
+            track_id=self.track_id.data,
+            network_ids=list(self.network_ids.data or []),
+            speaker_ids=list(self.speaker_ids.data or []),
+            moderator_ids=list(self.moderator_ids.data or []),
+            host_ids=list(self.host_ids.data or []),
+        )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.kind.errors:
+            return False
+        for name, message in services.session_data_problems(self.event, self.session_data()).items():
+            field = getattr(self, name)
+            if not field.errors:
+                field.errors.append(message)
+            valid = False
+        return valid
+
+    def add_error(self, field_name: str | None, message: Any) -> None:
+        """Show a service's refusal next to the field it concerns (or on the title)."""
+        field = getattr(self, field_name or "", None) or self.title
+        if not isinstance(field.errors, list):
+            field.errors = list(field.errors)
+        field.errors.append(message)
+
+
+class SessionFiltersForm(FlaskForm):
+    """The search and filters above an event's session list (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search title or person"), validators=[Optional(), Length(max=100)])
+    track = SelectField(_l("Track"), coerce=optional_int, validators=[Optional()])
+    kind = SelectField(_l("Kind"), validators=[Optional()])
+    status = SelectField(_l("Status"), validators=[Optional()])
+    venue = SelectField(_l("Venue"), coerce=optional_int, validators=[Optional()])
+
+    def __init__(self, event: Event, venues: list[tuple[int, str]], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.track.choices = [("", _l("All tracks"))] + [(t.id, t.name) for t in event.tracks]
+        self.kind.choices = [("", _l("All kinds"))] + [(k.value, k.label) for k in SessionKind]
+        self.status.choices = [("", _l("Any status")), ("scheduled", _l("Scheduled")), ("cancelled", _l("Cancelled"))]
+        self.venue.choices = [("", _l("All venues"))] + venues
+
+    def filters(self) -> services.SessionFilters:
+        from expo.programme.models import SessionStatus
+
+        valid = self.validate()
+        return services.SessionFilters(
+            q=(self.q.data or "") if valid else "",
+            track_id=self.track.data if valid and not self.track.errors else None,
+            kind=SessionKind(self.kind.data) if valid and self.kind.data else None,
+            status=SessionStatus(self.status.data) if valid and self.status.data else None,
+            venue_id=self.venue.data if valid else None,
+        )
+
+
+class ConfirmForm(FlaskForm):
+    """Restoring a session that raises warnings asks for the same confirmation as saving."""
+
+    confirm = BooleanField(_l("I have read the warnings and want to restore it anyway"))

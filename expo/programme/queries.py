@@ -1,0 +1,76 @@
+"""Read-side queries for the organisers' pages, each in a fixed number of statements."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from expo.events.models import Event, Track
+from expo.extensions import db
+from expo.people.models import Network, Organisation
+from expo.programme.models import ProgrammeSession, SessionStatus
+from expo.registration.models import Registration
+from expo.venues.models import Room, Venue
+
+
+def _count(column: Any, where: Any) -> sa.ScalarSelect:
+    return sa.select(sa.func.count(column)).where(where).scalar_subquery()
+
+
+def events(q: str = "", status: str = "") -> list[tuple[Event, int, int, int]]:
+    """Events with their numbers of sessions, cancelled sessions and registrations (one query)."""
+    query = sa.select(
+        Event,
+        _count(ProgrammeSession.id, ProgrammeSession.event_id == Event.id),
+        _count(
+            ProgrammeSession.id,
+            sa.and_(ProgrammeSession.event_id == Event.id, ProgrammeSession.status == SessionStatus.CANCELLED),
+        ),
+        _count(Registration.id, Registration.event_id == Event.id),
+    ).order_by(Event.starts_on, Event.name)
+    if q.strip():
+        query = query.where(sa.func.lower(Event.name).like(f"%{q.strip().lower()}%"))
+    if status == "published":
+        query = query.where(Event.is_published.is_(True))
+    elif status == "draft":
+        query = query.where(Event.is_published.is_(False))
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def dashboard() -> dict[str, Any]:
+    """The organisers' start page: events and how much of everything there is (two queries)."""
+    counts = db.session.execute(
+        sa.select(
+            sa.select(sa.func.count(Venue.id)).scalar_subquery(),
+            sa.select(sa.func.count(Room.id)).scalar_subquery(),
+            sa.select(sa.func.count(Network.id)).scalar_subquery(),
+            sa.select(sa.func.count(Organisation.id)).scalar_subquery(),
+        )
+    ).one()
+    return {
+        "events": events(),
+        "venue_count": counts[0],
+        "room_count": counts[1],
+        "network_count": counts[2],
+        "organisation_count": counts[3],
+    }
+
+
+def tracks(event: Event) -> list[tuple[Track, int]]:
+    """An event's tracks with how many sessions each holds."""
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            sa.select(Track, _count(ProgrammeSession.id, ProgrammeSession.track_id == Track.id))
+            .where(Track.event_id == event.id)
+            .order_by(Track.name)
+        )
+    ]
+
+
+def venue_choices() -> list[tuple[int, str]]:
+    return [tuple(row) for row in db.session.execute(sa.select(Venue.id, Venue.name).order_by(Venue.name))]
+
+
+def event_names() -> dict[int, str]:
+    return dict(db.session.execute(sa.select(Event.id, Event.name)).all())

@@ -1,0 +1,563 @@
+"""Building the programme: create, change, move, cancel, restore and delete sessions.
+
+Every schedule change moves the event's ``updated_at``; moves (time or place) and status
+changes also raise the session's revision and write a ``SessionChange`` that calendars and
+the public changes page follow. Signals go out after the flush, before the view commits."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from expo import signals
+from expo.accounts.models import User
+from expo.errors import Conflict, InvalidState, NeedsConfirmation
+from expo.events.models import Event, Track
+from expo.extensions import db
+from expo.people.models import Network
+from expo.programme import conflicts
+from expo.programme.models import (
+    ProgrammeSession,
+    SessionChange,
+    SessionKind,
+    SessionRole,
+    SessionRoleKind,
+    SessionStatus,
+)
+from expo.registration.models import Booking
+from expo.timeutil import local_day_bounds, to_local, utcnow
+from expo.venues.models import Room, Venue
+
+# Changing any of these raises the revision (the iCalendar SEQUENCE) and is logged.
+REVISED_FIELDS = ("starts_at", "ends_at", "room", "meeting_url", "status")
+NEW_SESSION = "new"
+
+
+@dataclass
+class SessionData:
+    """A session as an organiser describes it; instants are aware (UTC)."""
+
+    title: str
+    kind: SessionKind
+    starts_at: datetime
+    ends_at: datetime
+    description: str | None = None
+    room_id: int | None = None
+    meeting_url: str | None = None
+    capacity: int | None = None
+    language: str = "en"
+    track_id: int | None = None
+    network_ids: list[int] = field(default_factory=list)
+    speaker_ids: list[int] = field(default_factory=list)
+    moderator_ids: list[int] = field(default_factory=list)
+    host_ids: list[int] = field(default_factory=list)
+
+    def people(self) -> list[tuple[int, SessionRoleKind]]:
+        return (
+            [(i, SessionRoleKind.SPEAKER) for i in self.speaker_ids]
+            + [(i, SessionRoleKind.MODERATOR) for i in self.moderator_ids]
+            + [(i, SessionRoleKind.HOST) for i in self.host_ids]
+        )
+
+    @classmethod
+    def from_session(cls, s: ProgrammeSession) -> SessionData:
+        return cls(
+            title=s.title,
+            kind=s.kind,
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
+            description=s.description,
+            room_id=s.room_id,
+            meeting_url=s.meeting_url,
+            capacity=s.capacity,
+            language=s.language,
+            track_id=s.track_id,
+            network_ids=[n.id for n in s.networks],
+            speaker_ids=[u.id for u in s.people(SessionRoleKind.SPEAKER)],
+            moderator_ids=[u.id for u in s.people(SessionRoleKind.MODERATOR)],
+            host_ids=[u.id for u in s.people(SessionRoleKind.HOST)],
+        )
+
+
+# --- validation -------------------------------------------------------------------------------
+
+def is_http_url(value: str | None) -> bool:
+    """An absolute http(s) address with a host."""
+    if not value:
+        return False
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value.strip()
+
+
+def session_data_problems(event: Event, data: SessionData) -> dict[str, Any]:
+    """Field-level problems with a session's data (the form shows them; the service refuses)."""
+    problems: dict[str, Any] = {}
+    if data.starts_at and data.ends_at:
+        if data.ends_at <= data.starts_at:
+            problems["ends_at"] = _l("The end must be after the start.")
+        first, _ = local_day_bounds(event.starts_on, event.timezone)
+        _, last = local_day_bounds(event.ends_on, event.timezone)
+        if not first <= data.starts_at < last:
+            problems["starts_at"] = _l(
+                "The session must take place during the event (%(first)s to %(last)s).",
+                first=event.starts_on.isoformat(), last=event.ends_on.isoformat(),
+            )
+        elif data.ends_at > last and "ends_at" not in problems:
+            problems["ends_at"] = _l(
+                "The session must end by the end of the event (%(last)s).", last=event.ends_on.isoformat()
+            )
+    if data.kind is SessionKind.DIGITAL and data.room_id is not None:
+        problems["room_id"] = _l("A digital meeting takes place online: leave the room empty.")
+    if data.kind.needs_room and data.room_id is None:
+        problems["room_id"] = (
+            _l("A hybrid meeting needs a room as well as a meeting URL.")
+            if data.kind is SessionKind.HYBRID
+            else _l("Choose a room for a session held in person.")
+        )
+    if data.kind.needs_meeting_url and not data.meeting_url:
+        problems["meeting_url"] = _l("A digital or hybrid meeting needs a meeting URL.")
+    elif data.meeting_url and not is_http_url(data.meeting_url):
+        problems["meeting_url"] = _l("Enter a full web address starting with http:// or https://.")
+    if data.capacity is not None and data.capacity <= 0:
+        problems["capacity"] = _l("Capacity must be a positive number.")
+    return problems
+
+
+def _check(event: Event, data: SessionData) -> None:
+    problems = session_data_problems(event, data)
+    if problems:
+        name, message = next(iter(problems.items()))
+        raise InvalidState(message, field=name)
+
+
+# --- conflicts --------------------------------------------------------------------------------
+
+def _slot_select() -> sa.Select:
+    s = ProgrammeSession
+    return (
+        sa.select(
+            s.id, s.title, s.event_id, s.starts_at, s.ends_at, s.room_id,
+            s.capacity.label("capacity"),
+            Event.timezone, Event.transfer_minutes,
+            Room.venue_id, Room.name.label("room_name"), Room.capacity.label("room_capacity"),
+            Venue.name.label("venue_name"), Venue.opens_at, Venue.closes_at,
+        )
+        .select_from(s)
+        .join(Event, s.event_id == Event.id)
+        .outerjoin(Room, s.room_id == Room.id)
+        .outerjoin(Venue, Room.venue_id == Venue.id)
+        .where(s.status != SessionStatus.CANCELLED)
+    )
+
+
+def _slots(rows: list[Any], roles: list[Any]) -> list[conflicts.Slot]:
+    people: dict[int, set[int]] = {}
+    for session_id, user_id in roles:
+        people.setdefault(session_id, set()).add(user_id)
+    return [
+        conflicts.Slot(
+            key=r.id, title=r.title, event_id=r.event_id, starts_at=r.starts_at, ends_at=r.ends_at,
+            timezone=r.timezone, transfer_minutes=r.transfer_minutes, room_id=r.room_id,
+            venue_id=r.venue_id, capacity=r.capacity, room_capacity=r.room_capacity,
+            opens_at=r.opens_at, closes_at=r.closes_at, person_ids=frozenset(people.get(r.id, ())),
+            room_label=f"{r.venue_name} – {r.room_name}" if r.room_id else "",
+            venue_name=r.venue_name or "",
+        )
+        for r in rows
+    ]
+
+
+def all_slots() -> list[conflicts.Slot]:
+    """Every session that is not cancelled, across the expo, in two queries."""
+    rows = db.session.execute(_slot_select()).all()
+    roles = db.session.execute(
+        sa.select(SessionRole.session_id, SessionRole.user_id)
+        .join(ProgrammeSession, SessionRole.session_id == ProgrammeSession.id)
+        .where(ProgrammeSession.status != SessionStatus.CANCELLED)
+    ).all()
+    return _slots(rows, roles)
+
+
+def _candidate_slot(event: Event, data: SessionData, key: Any) -> conflicts.Slot:
+    room = db.session.get(Room, data.room_id) if data.room_id else None
+    venue = room.venue if room else None
+    return conflicts.Slot(
+        key=key, title=data.title, event_id=event.id, starts_at=data.starts_at, ends_at=data.ends_at,
+        timezone=event.timezone, transfer_minutes=event.transfer_minutes,
+        room_id=room.id if room else None, venue_id=venue.id if venue else None,
+        capacity=data.capacity, room_capacity=room.capacity if room else None,
+        opens_at=venue.opens_at if venue else None, closes_at=venue.closes_at if venue else None,
+        person_ids=frozenset(i for i, _ in data.people()),
+        room_label=room.label if room else "", venue_name=venue.name if venue else "",
+    )
+
+
+def _neighbours(candidate: conflicts.Slot) -> list[conflicts.Slot]:
+    """Sessions that could clash with the candidate: same room or same people, near in time."""
+    reach = timedelta(minutes=db.session.scalar(sa.select(sa.func.max(Event.transfer_minutes))) or 0)
+    near: list[Any] = []
+    if candidate.room_id is not None:
+        near.append(ProgrammeSession.room_id == candidate.room_id)
+    if candidate.person_ids:
+        near.append(
+            ProgrammeSession.id.in_(
+                sa.select(SessionRole.session_id).where(SessionRole.user_id.in_(candidate.person_ids))
+            )
+        )
+    if not near:
+        return []
+    query = _slot_select().where(
+        sa.or_(*near),
+        ProgrammeSession.starts_at < candidate.ends_at + reach,
+        ProgrammeSession.ends_at > candidate.starts_at - reach,
+    )
+    if isinstance(candidate.key, int):
+        query = query.where(ProgrammeSession.id != candidate.key)
+    rows = db.session.execute(query).all()
+    roles = db.session.execute(
+        sa.select(SessionRole.session_id, SessionRole.user_id).where(
+            SessionRole.session_id.in_([r.id for r in rows])
+        )
+    ).all() if rows else []
+    return _slots(rows, roles)
+
+
+def _when(slot: conflicts.Slot) -> str:
+    start = to_local(slot.starts_at, slot.timezone)
+    end = to_local(slot.ends_at, slot.timezone)
+    return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+
+
+def describe(finding: conflicts.Finding, names: dict[int, str]) -> Any:
+    """A sentence an organiser understands, naming the sessions, the room or the person."""
+    a = finding.slots[0]
+    b = finding.slots[1] if len(finding.slots) > 1 else None
+    person = names.get(finding.person_id or 0, "")
+    rule = finding.rule
+    if rule is conflicts.Rule.ROOM_DOUBLE_BOOKED:
+        return _l(
+            "%(room)s is double-booked: “%(a)s” (%(a_when)s) and “%(b)s” (%(b_when)s).",
+            room=a.room_label, a=a.title, a_when=_when(a), b=b.title, b_when=_when(b),
+        )
+    if rule is conflicts.Rule.PERSON_OVERLAP:
+        return _l(
+            "%(person)s is in two sessions at once: “%(a)s” (%(a_when)s) and “%(b)s” (%(b_when)s).",
+            person=person, a=a.title, a_when=_when(a), b=b.title, b_when=_when(b),
+        )
+    if rule is conflicts.Rule.TRANSFER_TOO_SHORT:
+        return _l(
+            "%(person)s has %(gap)s minutes to get from “%(a)s” at %(va)s to “%(b)s” at %(vb)s; "
+            "the event allows %(needed)s minutes for a transfer.",
+            person=person, gap=int(finding.gap.total_seconds() // 60), a=a.title, va=a.venue_name,
+            b=b.title, vb=b.venue_name, needed=max(a.transfer_minutes, b.transfer_minutes),
+        )
+    if rule is conflicts.Rule.CAPACITY_ABOVE_ROOM:
+        return _l(
+            "“%(a)s” offers %(capacity)s seats but %(room)s holds only %(room_capacity)s.",
+            a=a.title, capacity=a.capacity, room=a.room_label, room_capacity=a.room_capacity,
+        )
+    return _l(
+        "“%(a)s” (%(when)s) is outside the opening hours of %(venue)s (%(opens)s–%(closes)s).",
+        a=a.title, when=_when(a), venue=a.venue_name,
+        opens=a.opens_at.strftime("%H:%M") if a.opens_at else "00:00",
+        closes=a.closes_at.strftime("%H:%M") if a.closes_at else "24:00",
+    )
+
+
+def _person_names(findings: list[conflicts.Finding]) -> dict[int, str]:
+    ids = {f.person_id for f in findings if f.person_id is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all())
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    finding: conflicts.Finding
+    message: Any
+
+    @property
+    def refused(self) -> bool:
+        return self.finding.refused
+
+
+def conflict_report() -> list[ReportItem]:
+    """Every conflict in the expo, refused ones first, in a fixed number of queries."""
+    findings = conflicts.find_conflicts(all_slots())
+    names = _person_names(findings)
+    return [ReportItem(f, describe(f, names)) for f in findings]
+
+
+def _enforce_conflict_rules(event: Event, data: SessionData, key: Any, confirm: bool) -> None:
+    candidate = _candidate_slot(event, data, key)
+    findings = conflicts.conflicts_for(candidate, _neighbours(candidate))
+    names = _person_names(findings)
+    refused = [f for f in findings if f.refused]
+    if refused:
+        raise Conflict(describe(refused[0], names), field="room_id")
+    if findings and not confirm:
+        raise NeedsConfirmation(
+            _l("Please check these warnings and confirm to save anyway."),
+            [describe(f, names) for f in findings],
+        )
+
+
+# --- saving -----------------------------------------------------------------------------------
+
+def _iso(instant: datetime) -> str:
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _snapshot(s: ProgrammeSession) -> dict[str, Any]:
+    """The session's fields as plain JSON values, to compare before and after a change."""
+    return {
+        "title": s.title,
+        "description": s.description,
+        "kind": s.kind.value,
+        "starts_at": _iso(s.starts_at),
+        "ends_at": _iso(s.ends_at),
+        "room": s.room.label if s.room is not None else None,
+        "meeting_url": s.meeting_url,
+        "capacity": s.capacity,
+        "language": s.language,
+        "track": s.track.name if s.track is not None else None,
+        "networks": [n.name for n in s.networks],
+        "speakers": [u.name for u in s.people(SessionRoleKind.SPEAKER)],
+        "moderators": [u.name for u in s.people(SessionRoleKind.MODERATOR)],
+        "hosts": [u.name for u in s.people(SessionRoleKind.HOST)],
+        "status": s.status.value,
+    }
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {k: {"old": before[k], "new": after[k]} for k in after if before[k] != after[k]}
+
+
+def _load_related(event: Event, data: SessionData) -> tuple[Room | None, Track | None, list[Network], dict[int, User]]:
+    room = db.session.get(Room, data.room_id) if data.room_id is not None else None
+    if data.room_id is not None and room is None:
+        raise InvalidState(_l("This room does not exist."), field="room_id")
+    track = db.session.get(Track, data.track_id) if data.track_id is not None else None
+    if data.track_id is not None and (track is None or track.event_id != event.id):
+        raise InvalidState(_l("Choose a track of this event."), field="track_id")
+    networks = list(db.session.scalars(sa.select(Network).where(Network.id.in_(data.network_ids))))
+    if len(networks) != len(set(data.network_ids)):
+        raise InvalidState(_l("One of the networks does not exist."), field="network_ids")
+    person_ids = {i for i, _ in data.people()}
+    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(person_ids)))}
+    if len(users) != len(person_ids):
+        raise InvalidState(_l("One of the people does not exist."), field="speaker_ids")
+    return room, track, networks, users
+
+
+def _apply(s: ProgrammeSession, data: SessionData, related: tuple) -> None:
+    room, track, networks, users = related
+    s.title = data.title.strip()
+    s.description = (data.description or "").strip() or None
+    s.kind = data.kind
+    s.starts_at = data.starts_at
+    s.ends_at = data.ends_at
+    s.room = room
+    s.meeting_url = (data.meeting_url or "").strip() or None
+    s.capacity = data.capacity
+    s.language = data.language
+    s.track = track
+    s.networks = sorted(networks, key=lambda n: n.name)
+    wanted = list(dict.fromkeys(data.people()))
+    current = {(r.user_id, r.role): r for r in s.roles}
+    s.roles = [current.get(key) or SessionRole(user=users[key[0]], role=key[1]) for key in wanted]
+
+
+def _touch(event: Event) -> None:
+    event.updated_at = utcnow()
+
+
+def _send(signal: Any, **kwargs: Any) -> None:
+    signal.send(current_app._get_current_object(), **kwargs)
+
+
+def create_session(*, event: Event, data: SessionData, actor: User, confirm: bool = False) -> ProgrammeSession:
+    """Add a session to an event's programme after checking its data and conflicts."""
+    _check(event, data)
+    related = _load_related(event, data)
+    _enforce_conflict_rules(event, data, NEW_SESSION, confirm)
+    session = ProgrammeSession(event=event)
+    _apply(session, data, related)
+    db.session.add(session)
+    _touch(event)
+    db.session.flush()
+    _send(signals.schedule_changed, event=event)
+    return session
+
+
+def update_session(
+    *, session: ProgrammeSession, data: SessionData, actor: User, confirm: bool = False
+) -> dict[str, dict[str, Any]]:
+    """Change a session; moves raise its revision and are logged. Returns the changes."""
+    event = session.event
+    _check(event, data)
+    related = _load_related(event, data)
+    if not session.is_cancelled:
+        _enforce_conflict_rules(event, data, session.id, confirm)
+    before = _snapshot(session)
+    _apply(session, data, related)
+    db.session.flush()
+    changes = _diff(before, _snapshot(session))
+    if changes:
+        _record(session, changes, actor)
+    return changes
+
+
+def _record(session: ProgrammeSession, changes: dict[str, dict[str, Any]], actor: User | None) -> None:
+    """Bump timestamps, raise the revision for moves, log them, and tell the other domains."""
+    now = utcnow()
+    session.updated_at = now
+    _touch(session.event)
+    if any(k in changes for k in REVISED_FIELDS):
+        session.revision += 1
+        db.session.add(
+            SessionChange(
+                session=session, event_id=session.event_id, changed_by=actor, created_at=now,
+                revision=session.revision, changes=changes,
+            )
+        )
+    db.session.flush()
+    if changes.get("status", {}).get("new") == SessionStatus.CANCELLED.value:
+        _send(signals.session_cancelled, session=session, actor=actor)
+    else:
+        _send(signals.session_changed, session=session, changes=changes, actor=actor)
+    _send(signals.schedule_changed, event=session.event)
+
+
+def cancel_session(*, session: ProgrammeSession, actor: User) -> None:
+    """Cancel a session: it stays in the programme, marked cancelled, for calendars to follow."""
+    if session.is_cancelled:
+        raise InvalidState(_l("This session is already cancelled."))
+    session.status = SessionStatus.CANCELLED
+    _record(session, {"status": {"old": SessionStatus.SCHEDULED.value, "new": SessionStatus.CANCELLED.value}}, actor)
+
+
+def restore_session(*, session: ProgrammeSession, actor: User, confirm: bool = False) -> None:
+    """Bring a cancelled session back, if its room is still free (warnings need confirming)."""
+    if not session.is_cancelled:
+        raise InvalidState(_l("Only a cancelled session can be restored."))
+    _enforce_conflict_rules(session.event, SessionData.from_session(session), session.id, confirm)
+    session.status = SessionStatus.SCHEDULED
+    _record(session, {"status": {"old": SessionStatus.CANCELLED.value, "new": SessionStatus.SCHEDULED.value}}, actor)
+
+
+def delete_session(*, session: ProgrammeSession, actor: User) -> None:
+    """Remove a session that nobody has booked from an unpublished programme."""
+    if db.session.scalar(sa.select(sa.func.count()).where(Booking.session_id == session.id)):
+        raise InvalidState(_l("People have booked this session: cancel it instead of deleting it."))
+    if session.event.is_published:
+        raise InvalidState(
+            _l("The programme is published: cancel the session instead, so that calendars learn of it.")
+        )
+    event = session.event
+    db.session.delete(session)
+    _touch(event)
+    db.session.flush()
+    _send(signals.schedule_changed, event=event)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+@dataclass
+class SessionFilters:
+    q: str = ""
+    track_id: int | None = None
+    kind: SessionKind | None = None
+    status: SessionStatus | None = None
+    venue_id: int | None = None
+
+
+def list_sessions(event: Event, filters: SessionFilters) -> list[ProgrammeSession]:
+    """An event's sessions for the organisers' list, with room, venue, track and people loaded."""
+    from sqlalchemy.orm import joinedload, selectinload
+
+    query = (
+        sa.select(ProgrammeSession)
+        .where(ProgrammeSession.event_id == event.id)
+        .options(
+            joinedload(ProgrammeSession.room).joinedload(Room.venue),
+            joinedload(ProgrammeSession.track),
+            selectinload(ProgrammeSession.roles).joinedload(SessionRole.user),
+        )
+        .order_by(ProgrammeSession.starts_at, ProgrammeSession.title)
+    )
+    if filters.q:
+        pattern = f"%{filters.q.strip().lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(ProgrammeSession.title).like(pattern),
+                ProgrammeSession.id.in_(
+                    sa.select(SessionRole.session_id).join(User).where(sa.func.lower(User.name).like(pattern))
+                ),
+            )
+        )
+    if filters.track_id is not None:
+        query = query.where(ProgrammeSession.track_id == filters.track_id)
+    if filters.kind is not None:
+        query = query.where(ProgrammeSession.kind == filters.kind)
+    if filters.status is not None:
+        query = query.where(ProgrammeSession.status == filters.status)
+    if filters.venue_id is not None:
+        query = query.where(ProgrammeSession.room_id.in_(sa.select(Room.id).where(Room.venue_id == filters.venue_id)))
+    return list(db.session.scalars(query).unique())
+
+
+def search_people(q: str, limit: int = 20) -> list[User]:
+    """Active accounts whose name or e-mail contains ``q`` (for the speaker picker)."""
+    pattern = f"%{q.strip().lower()}%"
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.active.is_(True))
+            .where(sa.or_(sa.func.lower(User.name).like(pattern), User.email.like(pattern)))
+            .order_by(User.name, User.id)
+            .limit(limit)
+        )
+    )
+
+
+def people_choices() -> list[tuple[int, str]]:
+    """Every active account as (id, "Name <e-mail>") for the picker's plain select."""
+    rows = db.session.execute(
+        sa.select(User.id, User.name, User.email).where(User.active.is_(True)).order_by(User.name, User.id)
+    ).all()
+    return [(r.id, f"{r.name} <{r.email}>") for r in rows]
+
+
+def room_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        sa.select(Room.id, Room.name, Room.capacity, Venue.name.label("venue"))
+        .join(Venue, Room.venue_id == Venue.id)
+        .order_by(Venue.name, Room.name)
+    ).all()
+    return [(r.id, f"{r.venue} – {r.name} ({r.capacity})") for r in rows]
+
+
+def network_choices() -> list[tuple[int, str]]:
+    return [(n.id, n.name) for n in db.session.scalars(sa.select(Network).order_by(Network.name))]
+
+
+def recent_changes(session: ProgrammeSession) -> list[SessionChange]:
+    from sqlalchemy.orm import joinedload
+
+    return list(
+        db.session.scalars(
+            sa.select(SessionChange)
+            .where(SessionChange.session_id == session.id)
+            .options(joinedload(SessionChange.changed_by))
+            .order_by(SessionChange.id.desc())
+        )
+    )

@@ -1,0 +1,149 @@
+"""Venues and rooms: shared by every event of the expo."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from expo import signals
+from expo.accounts.models import User
+from expo.errors import Conflict, InvalidState
+from expo.events.models import Event
+from expo.events.services import slugify, unique_slug
+from expo.extensions import db
+from expo.programme.models import ProgrammeSession
+from expo.timeutil import utcnow
+from expo.venues.models import Room, Venue
+
+
+@dataclass
+class VenueData:
+    name: str
+    slug: str | None = None
+    address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    opens_at: time | None = None
+    closes_at: time | None = None
+    accessibility_notes: str | None = None
+    description: str | None = None
+
+
+def _check_venue(data: VenueData, exclude_id: int | None = None) -> None:
+    query = sa.select(Venue.id).where(sa.func.lower(Venue.name) == data.name.strip().lower())
+    if exclude_id is not None:
+        query = query.where(Venue.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise Conflict(_l("A venue with this name already exists."), field="name")
+    if data.opens_at and data.closes_at and data.opens_at >= data.closes_at:
+        raise InvalidState(_l("The venue must close after it opens."), field="closes_at")
+    if data.latitude is not None and not -90 <= data.latitude <= 90:
+        raise InvalidState(_l("Latitude lies between -90 and 90."), field="latitude")
+    if data.longitude is not None and not -180 <= data.longitude <= 180:
+        raise InvalidState(_l("Longitude lies between -180 and 180."), field="longitude")
+
+
+def _apply(venue: Venue, data: VenueData) -> None:
+    venue.name = data.name.strip()
+    venue.address = data.address.strip()
+    venue.latitude = data.latitude
+    venue.longitude = data.longitude
+    venue.opens_at = data.opens_at
+    venue.closes_at = data.closes_at
+    venue.accessibility_notes = (data.accessibility_notes or "").strip() or None
+    venue.description = (data.description or "").strip() or None
+
+
+def _schedules_changed(room_ids: sa.Select) -> None:
+    """Events with sessions in these rooms show new place details: tell feeds and caches."""
+    events = db.session.scalars(
+        sa.select(Event).where(
+            Event.id.in_(sa.select(ProgrammeSession.event_id).where(ProgrammeSession.room_id.in_(room_ids)))
+        )
+    ).all()
+    now = utcnow()
+    for event in events:
+        event.updated_at = now
+    db.session.flush()
+    for event in events:
+        signals.schedule_changed.send(current_app._get_current_object(), event=event)
+
+
+def create_venue(*, data: VenueData, actor: User) -> Venue:
+    """A new venue; rooms are added to it afterwards."""
+    _check_venue(data)
+    venue = Venue(slug=unique_slug(Venue, data.slug, data.name))
+    _apply(venue, data)
+    db.session.add(venue)
+    db.session.flush()
+    return venue
+
+
+def update_venue(*, venue: Venue, data: VenueData, actor: User) -> Venue:
+    _check_venue(data, exclude_id=venue.id)
+    if data.slug and slugify(data.slug) != venue.slug:
+        venue.slug = unique_slug(Venue, data.slug, data.name, exclude_id=venue.id)
+    _apply(venue, data)
+    db.session.flush()
+    _schedules_changed(sa.select(Room.id).where(Room.venue_id == venue.id))
+    return venue
+
+
+def delete_venue(*, venue: Venue, actor: User) -> None:
+    """Delete a venue without rooms."""
+    if db.session.scalar(sa.select(sa.func.count()).where(Room.venue_id == venue.id)):
+        raise InvalidState(_l("This venue still has rooms: delete them first."))
+    db.session.delete(venue)
+    db.session.flush()
+
+
+def _check_room(venue: Venue, name: str, capacity: int, exclude_id: int | None = None) -> None:
+    if capacity is None or capacity <= 0:
+        raise InvalidState(_l("Capacity must be a positive number."), field="capacity")
+    query = sa.select(Room.id).where(Room.venue_id == venue.id, sa.func.lower(Room.name) == name.lower())
+    if exclude_id is not None:
+        query = query.where(Room.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise Conflict(_l("This venue already has a room with this name."), field="name")
+
+
+def create_room(*, venue: Venue, name: str, capacity: int, actor: User) -> Room:
+    name = name.strip()
+    _check_room(venue, name, capacity)
+    room = Room(venue=venue, name=name, capacity=capacity)
+    db.session.add(room)
+    db.session.flush()
+    return room
+
+
+def update_room(*, room: Room, name: str, capacity: int, actor: User) -> Room:
+    name = name.strip()
+    _check_room(room.venue, name, capacity, exclude_id=room.id)
+    room.name = name
+    room.capacity = capacity
+    db.session.flush()
+    _schedules_changed(sa.select(Room.id).where(Room.id == room.id))
+    return room
+
+
+def delete_room(*, room: Room, actor: User) -> None:
+    """Delete a room that no session (cancelled ones included) uses."""
+    if db.session.scalar(sa.select(sa.func.count()).where(ProgrammeSession.room_id == room.id)):
+        raise InvalidState(_l("Sessions take place in this room: move or delete them first."))
+    db.session.delete(room)
+    db.session.flush()
+
+
+def list_venues(q: str = "") -> list[Venue]:
+    """Venues with their rooms, for the organisers' list (two queries)."""
+    query = sa.select(Venue).options(selectinload(Venue.rooms)).order_by(Venue.name)
+    if q.strip():
+        pattern = f"%{q.strip().lower()}%"
+        query = query.where(
+            sa.or_(sa.func.lower(Venue.name).like(pattern), sa.func.lower(Venue.address).like(pattern))
+        )
+    return list(db.session.scalars(query))
