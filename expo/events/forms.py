@@ -29,8 +29,8 @@ class EventForm(FlaskForm):
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
     timezone = SelectField(_l("Time zone"), default="Europe/Stockholm")
-    starts_on = DateField(_l("First day"), validators=[DataRequired(_l("Enter a date."))])
-    ends_on = DateField(_l("Last day"), validators=[DataRequired(_l("Enter a date."))])
+    starts_on = DateField(_l("First day"), validators=[InputRequired(_l("Enter a date."))])
+    ends_on = DateField(_l("Last day"), validators=[InputRequired(_l("Enter a date."))])
     registration_mode = SelectField(_l("Registration"), choices=REGISTRATION_MODES, default="open")
     capacity = IntegerField(
         _l("Capacity"), validators=[Optional(), positive()], description=_l("Leave empty for no limit.")

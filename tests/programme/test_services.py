@@ -1,0 +1,166 @@
+"""The programme services, called directly: revisions, change log, signals and conflicts."""
+from __future__ import annotations
+
+from contextlib import ExitStack
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from expo import signals
+from expo.accounts.models import Role
+from expo.errors import Conflict, InvalidState, NeedsConfirmation
+from expo.programme import services
+from expo.programme.conflicts import Rule
+from expo.programme.models import SessionKind, SessionStatus
+from tests.factories import add_person, make_event, make_room, make_session, make_user, utc
+from tests.querycount import count_queries
+
+
+@pytest.fixture
+def actor(db):
+    return make_user(role=Role.ORGANISER)
+
+
+@pytest.fixture
+def received():
+    """Every domain signal sent during the test, as (name, kwargs)."""
+    log: list[tuple[str, dict]] = []
+    with ExitStack() as stack:
+        for name in ("session_changed", "session_cancelled", "schedule_changed"):
+            signal = getattr(signals, name)
+            stack.enter_context(signal.connected_to(lambda sender, _n=name, **kw: log.append((_n, kw))))
+        yield log
+
+
+def data_for(session, **changes) -> services.SessionData:
+    return replace(services.SessionData.from_session(session), **changes)
+
+
+def test_moving_sends_session_changed_with_the_changes(db, actor, received):
+    session = make_session()
+    changes = services.update_session(
+        session=session, data=data_for(session, starts_at=utc(2022, 6, 1, 9), ends_at=utc(2022, 6, 1, 10)), actor=actor
+    )
+    assert changes == {
+        "starts_at": {"old": "2022-06-01T08:00:00Z", "new": "2022-06-01T09:00:00Z"},
+        "ends_at": {"old": "2022-06-01T09:00:00Z", "new": "2022-06-01T10:00:00Z"},
+    }
+    assert session.revision == 1
+    assert [name for name, _ in received] == ["session_changed", "schedule_changed"]
+    assert received[0][1] == {"session": session, "changes": changes, "actor": actor}
+    assert received[1][1] == {"event": session.event}
+
+
+def test_changing_the_meeting_url_is_a_move_but_capacity_is_not(db, actor):
+    session = make_session(kind=SessionKind.HYBRID)
+    services.update_session(session=session, data=data_for(session, capacity=20), actor=actor)
+    assert session.revision == 0
+    services.update_session(session=session, data=data_for(session, meeting_url="https://meet.example.org/new"), actor=actor)
+    assert session.revision == 1
+
+
+def test_saving_without_changes_sends_nothing(db, actor, received):
+    session = make_session()
+    assert services.update_session(session=session, data=data_for(session), actor=actor) == {}
+    assert received == [] and session.revision == 0
+
+
+def test_cancel_and_restore_signals(db, actor, received):
+    session = make_session()
+    services.cancel_session(session=session, actor=actor)
+    assert [name for name, _ in received] == ["session_cancelled", "schedule_changed"]
+    assert session.status is SessionStatus.CANCELLED and session.revision == 1
+    received.clear()
+    services.restore_session(session=session, actor=actor)
+    assert [name for name, _ in received] == ["session_changed", "schedule_changed"]
+    assert received[0][1]["changes"] == {"status": {"old": "cancelled", "new": "scheduled"}}
+    assert session.revision == 2
+    assert [c.revision for c in session.changes] == [2, 1]
+
+
+def test_restoring_a_scheduled_session_is_refused(db, actor):
+    with pytest.raises(InvalidState):
+        services.restore_session(session=make_session(), actor=actor)
+
+
+def test_people_changes_are_reported_but_do_not_raise_the_revision(db, actor, received):
+    session = make_session()
+    speaker = make_user(name="Sam Speaker")
+    changes = services.update_session(session=session, data=data_for(session, speaker_ids=[speaker.id]), actor=actor)
+    assert changes == {"speakers": {"old": [], "new": ["Sam Speaker"]}}
+    assert session.revision == 0 and [name for name, _ in received] == ["session_changed", "schedule_changed"]
+
+
+def test_creating_sends_schedule_changed_and_moves_the_event(db, actor, received):
+    event = make_event()
+    before = event.updated_at
+    room = make_room()
+    session = services.create_session(
+        event=event, actor=actor,
+        data=services.SessionData(title="New", kind=SessionKind.TALK, starts_at=utc(2022, 6, 1, 8),
+                                  ends_at=utc(2022, 6, 1, 9), room_id=room.id),
+    )
+    assert session.id is not None and session.revision == 0
+    assert event.updated_at > before
+    assert [name for name, _ in received] == ["schedule_changed"]
+
+
+def test_service_refuses_bad_data_even_without_the_form(db, actor):
+    event = make_event()
+    with pytest.raises(InvalidState) as refused:
+        services.create_session(
+            event=event, actor=actor,
+            data=services.SessionData(title="Online", kind=SessionKind.DIGITAL, starts_at=utc(2022, 6, 1, 8),
+                                      ends_at=utc(2022, 6, 1, 9)),
+        )
+    assert refused.value.field == "meeting_url"
+
+
+def test_room_clash_raises_conflict_on_the_room_field(db, actor):
+    existing = make_session()
+    event = make_event()
+    data = services.SessionData(title="Clash", kind=SessionKind.TALK, starts_at=existing.starts_at + timedelta(minutes=59),
+                                ends_at=existing.ends_at + timedelta(hours=1), room_id=existing.room_id)
+    with pytest.raises(Conflict) as refused:
+        services.create_session(event=event, data=data, actor=actor, confirm=True)
+    assert refused.value.field == "room_id"
+
+
+def test_warnings_need_confirmation(db, actor):
+    speaker = make_user()
+    existing = make_session()
+    add_person(existing, speaker)
+    data = services.SessionData(title="Second", kind=SessionKind.TALK, starts_at=existing.starts_at,
+                                ends_at=existing.ends_at, room_id=make_room().id, speaker_ids=[speaker.id])
+    with pytest.raises(NeedsConfirmation) as asked:
+        services.create_session(event=existing.event, data=data, actor=actor)
+    assert len(asked.value.warnings) == 1
+    assert services.create_session(event=existing.event, data=data, actor=actor, confirm=True).id
+
+
+def test_conflict_report_runs_in_a_fixed_number_of_queries(db):
+    def fill(n: int) -> None:
+        room = make_room()
+        speaker = make_user()
+        for i in range(n):
+            s = make_session(room=room, starts_at=utc(2022, 6, 1, 6) + timedelta(minutes=30 * i),
+                             ends_at=utc(2022, 6, 1, 6) + timedelta(minutes=30 * i + 45))
+            add_person(s, speaker)
+
+    fill(3)
+    with count_queries() as small:
+        report = services.conflict_report()
+    assert {item.finding.rule for item in report} == {Rule.ROOM_DOUBLE_BOOKED, Rule.PERSON_OVERLAP}
+    fill(30)
+    with count_queries() as large:
+        report = services.conflict_report()
+    assert small.count == large.count == 3
+    assert len([i for i in report if i.refused]) == 2 + 29
+
+
+def test_http_url_check():
+    assert services.is_http_url("https://meet.example.org/x")
+    assert services.is_http_url("http://example.org")
+    for bad in (None, "", "ftp://example.org", "https://", "example.org", "javascript:alert(1)", "https://a b.org"):
+        assert not services.is_http_url(bad)

@@ -1,0 +1,138 @@
+"""Organisers manage venues and rooms."""
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+import sqlalchemy as sa
+
+from expo import signals
+from expo.accounts.models import Role
+from expo.venues.models import Room, Venue
+from tests.factories import make_room, make_session, make_venue
+from tests.programme.helpers import assert_organisers_only
+from tests.querycount import page_query_count
+
+
+@pytest.fixture
+def organiser(login_as):
+    return login_as(Role.ORGANISER)
+
+
+def html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def venue_form(**overrides) -> dict:
+    data = {"name": "Dunkers Kulturhus", "slug": "", "address": "Kungsgatan 11", "latitude": "56.0487",
+            "longitude": "12.6907", "opens_at": "08:00", "closes_at": "22:00", "accessibility_notes": "",
+            "description": ""}
+    data.update(overrides)
+    return data
+
+
+def test_venue_pages_are_for_organisers_only(client, db):
+    room = make_room()
+    db.session.commit()
+    for method, url in [
+        ("GET", "/manage/venues/"),
+        ("GET", "/manage/venues/new"),
+        ("POST", "/manage/venues/new"),
+        ("GET", f"/manage/venues/{room.venue_id}/edit"),
+        ("POST", f"/manage/venues/{room.venue_id}/edit"),
+        ("POST", f"/manage/venues/{room.venue_id}/delete"),
+        ("POST", f"/manage/venues/{room.venue_id}/rooms"),
+        ("GET", f"/manage/venues/rooms/{room.id}/edit"),
+        ("POST", f"/manage/venues/rooms/{room.id}/edit"),
+        ("POST", f"/manage/venues/rooms/{room.id}/delete"),
+    ]:
+        assert_organisers_only(client, db, method, url)
+    assert db.session.get(Room, room.id) is not None
+
+
+def test_organiser_creates_a_venue_with_rooms(client, db, organiser):
+    response = client.post("/manage/venues/new", data=venue_form())
+    assert response.status_code == 302
+    venue = db.session.scalar(sa.select(Venue))
+    assert (venue.slug, venue.opens_at, venue.closes_at) == ("dunkers-kulturhus", time(8), time(22))
+    assert client.post(f"/manage/venues/{venue.id}/rooms", data={"name": "Hall A", "capacity": "120"}).status_code == 302
+    assert client.post(f"/manage/venues/{venue.id}/rooms", data={"name": "Studio", "capacity": "30"}).status_code == 302
+    db.session.refresh(venue)
+    assert [(r.name, r.capacity) for r in venue.rooms] == [("Hall A", 120), ("Studio", 30)]
+    listing = html(client.get("/manage/venues/"))
+    assert "Dunkers Kulturhus" in listing and "Hall A (120)" in listing and "08:00–22:00" in listing
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"opens_at": "18:00", "closes_at": "09:00"}, "The venue must close after it opens."),
+        ({"latitude": "91"}, "Between -90 and 90."),
+        ({"longitude": "east"}, "Not a valid float value."),
+        ({"opens_at": "8 o'clock"}, "Not a valid time value."),
+        ({"name": ""}, "This field is required."),
+    ],
+)
+def test_venue_form_messages(client, db, organiser, overrides, message):
+    response = client.post("/manage/venues/new", data=venue_form(**overrides))
+    assert response.status_code == 200 and message in html(response)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Venue)) == 0
+
+
+def test_duplicate_names_are_refused(client, db, organiser):
+    room = make_room(name="Hall A", venue=make_venue(name="Dunkers Kulturhus"))
+    db.session.commit()
+    assert "A venue with this name already exists." in html(client.post("/manage/venues/new", data=venue_form()))
+    response = client.post(f"/manage/venues/{room.venue_id}/rooms", data={"name": "hall a", "capacity": "10"})
+    assert "already has a room with this name" in html(response)
+    response = client.post(f"/manage/venues/{room.venue_id}/rooms", data={"name": "Tiny", "capacity": "0"})
+    assert "Must be a positive number." in html(response)
+
+
+def test_editing_a_room_tells_schedules_that_use_it(client, db, organiser):
+    session = make_session()
+    room = session.room
+    db.session.commit()
+    before = session.event.updated_at
+    seen: list = []
+    with signals.schedule_changed.connected_to(lambda sender, event, **kw: seen.append(event.id)):
+        response = client.post(f"/manage/venues/rooms/{room.id}/edit", data={"name": "Main hall", "capacity": "300"})
+    assert response.status_code == 302
+    db.session.refresh(room)
+    assert (room.name, room.capacity) == ("Main hall", 300)
+    assert seen == [session.event_id]
+    db.session.refresh(session.event)
+    assert session.event.updated_at > before
+
+
+def test_delete_refusals_and_success(client, db, organiser):
+    session = make_session()
+    room, venue = session.room, session.room.venue
+    empty_room = make_room(venue=venue, name="Unused")
+    db.session.commit()
+    empty_room_id = empty_room.id
+    response = client.post(f"/manage/venues/{venue.id}/delete", follow_redirects=True)
+    assert "This venue still has rooms" in html(response)
+    response = client.post(f"/manage/venues/rooms/{room.id}/delete", follow_redirects=True)
+    assert "Sessions take place in this room" in html(response)
+    assert client.post(f"/manage/venues/rooms/{empty_room_id}/delete").status_code == 302
+    assert db.session.get(Room, empty_room_id) is None
+
+    lonely = make_venue()
+    db.session.commit()
+    lonely_id = lonely.id
+    assert client.post(f"/manage/venues/{lonely_id}/delete").status_code == 302
+    assert db.session.get(Venue, lonely_id) is None
+
+
+def test_venue_list_search_and_query_count(client, db, organiser):
+    for i in range(3):
+        make_room(venue=make_venue(name=f"Small {i}"))
+    db.session.commit()
+    small = page_query_count(client, "/manage/venues/")
+    for i in range(27):
+        make_room(venue=make_venue(name=f"Large {i}"))
+    db.session.commit()
+    assert page_query_count(client, "/manage/venues/") == small
+    page = html(client.get("/manage/venues/?q=small"))
+    assert "Small 1" in page and "Large 1" not in page
