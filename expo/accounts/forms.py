@@ -1,9 +1,31 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from expo.accounts.services import MIN_PASSWORD_LENGTH
+from expo.people.models import OrganisationKind
+
+NEW_ORGANISATION = "new"
+
+ORGANISATION_KIND_LABELS = {
+    OrganisationKind.CITY: _l("City"),
+    OrganisationKind.REGION: _l("Region"),
+    OrganisationKind.COMPANY: _l("Company"),
+    OrganisationKind.UNIVERSITY: _l("University"),
+    OrganisationKind.NGO: _l("Non-governmental organisation"),
+    OrganisationKind.GOVERNMENT: _l("Government"),
+    OrganisationKind.INTERNATIONAL: _l("International organisation"),
+}
 
 
 class LoginForm(FlaskForm):
@@ -13,9 +35,60 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class SignupForm(FlaskForm):
+class ProfileFields(FlaskForm):
+    """Who a delegate is: shared by sign-up and the profile page."""
+
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    organisation = SelectField(_l("Organisation"), validators=[Optional()], validate_choice=True,
+                               description=_l("Pick yours, or choose “Another organisation” to add it."))
+    new_organisation_name = StringField(_l("Name of the new organisation"), validators=[Optional(), Length(max=200)])
+    new_organisation_kind = SelectField(
+        _l("Kind of organisation"),
+        choices=[(k.value, label) for k, label in ORGANISATION_KIND_LABELS.items()],
+        validators=[Optional()],
+    )
+    new_organisation_country = SelectField(_l("Country of the organisation"), validators=[Optional()],
+                                           validate_choice=True)
+    country = SelectField(_l("Country"), validators=[Optional()], validate_choice=True)
+    networks = SelectMultipleField(_l("Networks"), coerce=int, validators=[Optional()], validate_choice=True)
+    locale = SelectField(
+        _l("Preferred language"), choices=[("en", "English"), ("sv", "Svenska")], default="en"
+    )
+    accessibility_needs = TextAreaField(
+        _l("Accessibility needs (optional)"), validators=[Optional(), Length(max=2000)],
+        description=_l("For example step-free access, a sign language interpreter, a hearing loop."),
+    )
+    dietary_needs = TextAreaField(_l("Dietary needs (optional)"), validators=[Optional(), Length(max=2000)])
+    needs_consent = BooleanField(
+        _l("I consent to Expo storing these needs and showing them to the organisers only"),
+        description=_l("Without your consent nothing you write about needs is stored. "
+                       "Untick it at any time to have them erased."),
+    )
+
+    def fill(self, *, countries: list, organisations: list, networks: list) -> None:
+        none = [("", "—")]
+        self.country.choices = none + countries
+        self.new_organisation_country.choices = none + countries
+        self.organisation.choices = none + [(str(i), label) for i, label in organisations] + [
+            (NEW_ORGANISATION, str(_l("Another organisation…")))
+        ]
+        self.networks.choices = networks
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if (self.accessibility_needs.data or self.dietary_needs.data) and not self.needs_consent.data:
+            self.needs_consent.errors.append(
+                _l("Tick the consent box to store your needs, or leave the needs empty.")
+            )
+            valid = False
+        if self.organisation.data == NEW_ORGANISATION and not (self.new_organisation_name.data or "").strip():
+            self.new_organisation_name.errors.append(_l("Name the organisation."))
+            valid = False
+        return valid
+
+
+class SignupForm(ProfileFields):
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
@@ -25,10 +98,16 @@ class SignupForm(FlaskForm):
         _l("Repeat password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
     )
-    country = SelectField(_l("Country"), validators=[Optional()], validate_choice=True)
-    locale = SelectField(
-        _l("Preferred language"), choices=[("en", "English"), ("sv", "Svenska")], default="en"
-    )
+
+
+class ProfileForm(ProfileFields):
+    pass
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired()])
+    confirm = BooleanField(_l("I understand that my account is deleted for good"),
+                           validators=[DataRequired(message=_l("Tick the box to confirm."))])
 
 
 class ChangePasswordForm(FlaskForm):

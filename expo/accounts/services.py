@@ -6,9 +6,9 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from expo.accounts.models import Role, User
-from expo.errors import Conflict, ExpoError
+from expo.errors import Conflict, ExpoError, NotAllowed
 from expo.extensions import db
-from expo.people.models import Network, Organisation
+from expo.people.models import Network, Organisation, OrganisationKind
 from expo.timeutil import utcnow
 
 MIN_PASSWORD_LENGTH = 10
@@ -65,3 +65,86 @@ def change_password(*, user: User, current: str, new: str) -> None:
     if len(new) < MIN_PASSWORD_LENGTH:
         raise ExpoError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", field="new_password")
     user.set_password(new)
+
+
+def organisation_choices() -> list[tuple[int, str]]:
+    """Organisations to pick from, labelled with their country code."""
+    rows = db.session.execute(
+        sa.select(Organisation.id, Organisation.name, Organisation.country_code).order_by(Organisation.name)
+    ).all()
+    return [(i, f"{name} ({code})" if code else name) for i, name, code in rows]
+
+
+def network_choices() -> list[tuple[int, str]]:
+    return [(n.id, n.name) for n in db.session.scalars(sa.select(Network).order_by(Network.name))]
+
+
+def find_or_create_organisation(*, name: str, kind: OrganisationKind, country_code: str | None) -> Organisation:
+    """The organisation of this name (in any letter case) and country, created if new."""
+    name = " ".join(name.split())
+    if not name:
+        raise ExpoError("Name the organisation.", field="new_organisation_name")
+    existing = db.session.scalar(
+        sa.select(Organisation).where(
+            sa.func.lower(Organisation.name) == name.lower(),
+            Organisation.country_code.is_(None) if country_code is None else Organisation.country_code == country_code,
+        )
+    )
+    if existing is not None:
+        return existing
+    organisation = Organisation(name=name, kind=kind, country_code=country_code)
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation
+
+
+def update_profile(
+    *,
+    user: User,
+    actor: User,
+    name: str,
+    email: str,
+    organisation: Organisation | None,
+    country_code: str | None,
+    networks: Iterable[Network],
+    locale: str,
+) -> User:
+    """Change who the user is; the e-mail address must stay unique."""
+    if actor.id != user.id:
+        raise NotAllowed("Only the account's owner edits the profile.")
+    email = User.normalise_email(email)
+    if email != user.email and find_user_by_email(email) is not None:
+        raise Conflict("An account with this e-mail address already exists.", field="email")
+    user.name = name.strip()
+    user.email = email
+    user.organisation = organisation
+    user.country_code = country_code
+    user.networks = list(networks)
+    user.locale = locale
+    db.session.flush()
+    return user
+
+
+def set_needs(*, user: User, accessibility: str | None, dietary: str | None, consent: bool) -> User:
+    """Store accessibility and dietary needs only with consent; withdrawing consent erases them."""
+    accessibility = (accessibility or "").strip() or None
+    dietary = (dietary or "").strip() or None
+    if not consent:
+        if accessibility or dietary:
+            raise ExpoError("Needs are stored only with your consent.", field="needs_consent")
+        user.accessibility_needs = user.dietary_needs = None
+        user.needs_consent_at = None
+    else:
+        user.accessibility_needs = accessibility
+        user.dietary_needs = dietary
+        # Consent matters only while something is stored under it.
+        user.needs_consent_at = (user.needs_consent_at or utcnow()) if (accessibility or dietary) else None
+    db.session.flush()
+    return user
+
+
+def networks_by_ids(ids: Iterable[int]) -> list[Network]:
+    ids = list(ids)
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(Network).where(Network.id.in_(ids)).order_by(Network.name)))

@@ -1,18 +1,29 @@
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from expo.accounts import services
-from expo.accounts.forms import ChangePasswordForm, LoginForm, SignupForm
+from expo.accounts.forms import (
+    NEW_ORGANISATION,
+    ChangePasswordForm,
+    DeleteAccountForm,
+    LoginForm,
+    ProfileFields,
+    ProfileForm,
+    SignupForm,
+)
 from expo.accounts.models import User
 from expo.errors import ExpoError
 from expo.extensions import db, limiter, login_manager
+from expo.people.models import Organisation, OrganisationKind
 from expo.people.services import country_choices
 from expo.permissions import is_signed_in, require
+from expo.registration import privacy
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -73,22 +84,44 @@ def logout():
     return redirect(url_for("events.home"))
 
 
+def _fill(form: ProfileFields) -> None:
+    form.fill(countries=country_choices(), organisations=services.organisation_choices(),
+              networks=services.network_choices())
+
+
+def _chosen_organisation(form: ProfileFields) -> Organisation | None:
+    """The organisation picked in the form, or the new one it names (created now)."""
+    if form.organisation.data == NEW_ORGANISATION:
+        return services.find_or_create_organisation(
+            name=form.new_organisation_name.data,
+            kind=OrganisationKind(form.new_organisation_kind.data or OrganisationKind.CITY.value),
+            country_code=form.new_organisation_country.data or form.country.data or None,
+        )
+    return db.session.get(Organisation, int(form.organisation.data)) if form.organisation.data else None
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
+    """Public: anyone may create a delegate account."""
     if is_signed_in(current_user):
         return redirect(url_for("events.home"))
     form = SignupForm()
-    form.country.choices = [("", _("— choose —"))] + country_choices()
+    _fill(form)
     if form.validate_on_submit():
         try:
             user = services.create_user(
                 email=form.email.data,
                 password=form.password.data,
                 name=form.name.data,
+                organisation=_chosen_organisation(form),
                 country_code=form.country.data or None,
+                networks=services.networks_by_ids(form.networks.data or []),
                 locale=form.locale.data,
             )
+            services.set_needs(user=user, accessibility=form.accessibility_needs.data,
+                               dietary=form.dietary_needs.data, consent=form.needs_consent.data)
         except ExpoError as error:
+            db.session.rollback()
             getattr(form, error.field or "email").errors.append(error.message)
         else:
             db.session.commit()
@@ -96,6 +129,73 @@ def signup():
             flash(_("Your account is ready."), "success")
             return redirect(url_for("events.home"))
     return render_template("accounts/signup.html", form=form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """The signed-in user's own profile (nobody else's: there is no id in the address)."""
+    require(is_signed_in(current_user))
+    user = current_user._get_current_object()
+    form = ProfileForm(data={
+        "name": user.name,
+        "email": user.email,
+        "organisation": str(user.organisation_id or ""),
+        "country": user.country_code or "",
+        "networks": [n.id for n in user.networks],
+        "locale": user.locale,
+        "accessibility_needs": user.accessibility_needs or "",
+        "dietary_needs": user.dietary_needs or "",
+        "needs_consent": user.needs_consent_at is not None,
+    })
+    _fill(form)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                user=user, actor=user, name=form.name.data, email=form.email.data,
+                organisation=_chosen_organisation(form), country_code=form.country.data or None,
+                networks=services.networks_by_ids(form.networks.data or []), locale=form.locale.data,
+            )
+            services.set_needs(user=user, accessibility=form.accessibility_needs.data,
+                               dietary=form.dietary_needs.data, consent=form.needs_consent.data)
+        except ExpoError as error:
+            db.session.rollback()
+            getattr(form, error.field or "email").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form)
+
+
+@bp.route("/data.json")
+@login_required
+def export_data():
+    """The signed-in user downloads everything Expo holds about them."""
+    require(is_signed_in(current_user))
+    payload = json.dumps(privacy.export_user_data(current_user), ensure_ascii=False, indent=2)
+    return Response(payload, content_type="application/json; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="my-expo-data.json"',
+                             "Cache-Control": "no-store"})
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    """The signed-in user deletes their own account after giving their password."""
+    require(is_signed_in(current_user))
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.password.data):
+            form.password.errors.append(_("The password is not right."))
+        else:
+            user = current_user._get_current_object()
+            logout_user()
+            privacy.delete_account(user=user, actor=user)
+            db.session.commit()
+            flash(_("Your account is deleted. Thank you for coming."), "info")
+            return redirect(url_for("events.home"))
+    return render_template("accounts/delete.html", form=form)
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -1,0 +1,80 @@
+"""CSV exports of registrations and bookings for organisers (UTF-8 with a BOM, so that Excel
+reads accents and non-Latin names correctly)."""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from flask_babel import gettext as _
+
+from expo.accounts.models import User
+from expo.registration.models import Booking, Registration
+from expo.timeutil import to_local
+
+CONTENT_TYPE = "text/csv; charset=utf-8"
+# Cells starting with these are formulas to a spreadsheet; a leading apostrophe keeps them text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """Rows as CSV bytes: UTF-8 with BOM, every field quoted where needed, CRLF line ends."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _person(user: User | None, with_needs: bool) -> list[Any]:
+    if user is None:
+        values = [_("(deleted account)"), "", "", "", "", ""]
+        return values + (["", ""] if with_needs else [])
+    values = [
+        user.name,
+        user.email,
+        user.organisation.name if user.organisation else "",
+        user.country.name if user.country else "",
+        "; ".join(n.label for n in user.networks),
+        user.locale,
+    ]
+    if with_needs:
+        values += [user.accessibility_needs or "", user.dietary_needs or ""]
+    return values
+
+
+def _person_header(with_needs: bool) -> list[str]:
+    header = [_("Name"), _("E-mail"), _("Organisation"), _("Country"), _("Networks"), _("Language")]
+    if with_needs:
+        header += [_("Accessibility needs"), _("Dietary needs")]
+    return header
+
+
+def registrations_csv(registrations: Sequence[Registration], *, timezone: str, with_needs: bool) -> bytes:
+    header = _person_header(with_needs) + [_("Status"), _("Registered at")]
+    rows = (
+        _person(r.user, with_needs)
+        + [r.status.value, to_local(r.created_at, timezone).strftime("%Y-%m-%d %H:%M")]
+        for r in registrations
+    )
+    return to_csv(header, rows)
+
+
+def bookings_csv(bookings: Sequence[Booking], *, timezone: str, with_needs: bool) -> bytes:
+    header = [_("Session"), _("Starts")] + _person_header(with_needs) + [_("Status"), _("Waiting list position")]
+    rows = (
+        [b.session.title, to_local(b.session.starts_at, timezone).strftime("%Y-%m-%d %H:%M")]
+        + _person(b.user, with_needs)
+        + [b.status.value, b.waitlist_position or ""]
+        for b in bookings
+    )
+    return to_csv(header, rows)

@@ -1,0 +1,79 @@
+"""Forms of registrations and bookings: what a delegate or organiser sends."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, SearchField, SelectField, SelectMultipleField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from expo.registration.models import BookingStatus, RegistrationStatus
+
+
+class BookForm(FlaskForm):
+    """Book a seat; ``waitlist`` joins the waiting list when full, ``confirm_overlap`` accepts a clash."""
+
+    waitlist = BooleanField(_l("Join the waiting list if the session is full"))
+    confirm_overlap = BooleanField(_l("Book it even though it overlaps"))
+    next = HiddenField()
+
+
+class ConfirmForm(FlaskForm):
+    """A button that may need a second, explicit confirmation."""
+
+    confirm = BooleanField(_l("Yes, go ahead"))
+    next = HiddenField()
+
+
+class DecideForm(FlaskForm):
+    """Approve or decline the ticked registrations of one event."""
+
+    ids = SelectMultipleField(_l("Registrations"), coerce=int, validate_choice=False,
+                              validators=[DataRequired(message=_l("Tick at least one registration."))])
+    decision = SelectField(_l("Decision"), choices=[("approve", _l("Approve")), ("decline", _l("Decline"))],
+                           validators=[DataRequired()])
+
+
+class AddPersonForm(FlaskForm):
+    """An organiser adds a delegate by e-mail address."""
+
+    email = EmailField(_l("Delegate's e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    confirm = BooleanField(_l("Allow going over capacity"))
+
+
+class PeopleFilterForm(FlaskForm):
+    """Filters of the organiser lists (a GET form, no CSRF token needed)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), validators=[Optional()], validate_choice=True)
+    country = SelectField(_l("Country"), validators=[Optional()], validate_choice=True)
+    network = SelectField(_l("Network"), validators=[Optional()], coerce=str, validate_choice=True)
+    organisation = SelectField(_l("Organisation"), validators=[Optional()], coerce=str, validate_choice=True)
+    q = SearchField(_l("Name or e-mail"), validators=[Optional(), Length(max=100)])
+
+    def fill(self, choices: dict, statuses: type[RegistrationStatus] | type[BookingStatus]) -> None:
+        every = [("", _l("All"))]
+        self.status.choices = every + [(s.value, status_label(s)) for s in statuses]
+        self.country.choices = every + [(code, name) for code, name in choices["countries"]]
+        self.network.choices = every + [(str(i), name) for i, name in choices["networks"]]
+        self.organisation.choices = every + [(str(i), name) for i, name in choices["organisations"]]
+
+
+REGISTRATION_STATUS_LABELS = {
+    RegistrationStatus.PENDING: _l("Awaiting approval"),
+    RegistrationStatus.APPROVED: _l("Approved"),
+    RegistrationStatus.DECLINED: _l("Declined"),
+    RegistrationStatus.CANCELLED: _l("Cancelled"),
+}
+BOOKING_STATUS_LABELS = {
+    BookingStatus.CONFIRMED: _l("Booked"),
+    BookingStatus.WAITLISTED: _l("Waiting list"),
+    BookingStatus.CANCELLED: _l("Cancelled"),
+}
+
+
+def status_label(status: RegistrationStatus | BookingStatus) -> str:
+    """The translated name of a registration or booking status."""
+    labels = REGISTRATION_STATUS_LABELS if isinstance(status, RegistrationStatus) else BOOKING_STATUS_LABELS
+    return str(labels[status])

@@ -1,0 +1,220 @@
+"""Organisers handle registrations and bookings: filter, approve, add, remove, export."""
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from expo.accounts.services import find_user_by_email
+from expo.db import get_or_404
+from expo.errors import ExpoError, NeedsConfirmation
+from expo.events.models import Event
+from expo.extensions import db
+from expo.permissions import can_manage_registrations, can_view_private_needs, require
+from expo.programme.models import ProgrammeSession
+from expo.registration import exports, queries, services
+from expo.registration.forms import AddPersonForm, ConfirmForm, DecideForm, PeopleFilterForm
+from expo.registration.models import Booking, BookingStatus, RegistrationStatus
+from expo.registration.views import bp
+
+
+def _managed_event(slug: str) -> Event:
+    event = db.session.scalar(db.select(Event).where(Event.slug == slug)) or abort(404)
+    require(can_manage_registrations(current_user, event))
+    return event
+
+
+def _managed_session(session_id: int) -> ProgrammeSession:
+    session = get_or_404(ProgrammeSession, session_id)
+    require(can_manage_registrations(current_user, session.event))
+    return session
+
+
+def _filters(statuses) -> tuple[PeopleFilterForm, queries.PeopleFilter]:
+    form = PeopleFilterForm(request.args)
+    form.fill(queries.filter_choices(), statuses)
+    if not form.validate():
+        abort(400)
+    return form, queries.PeopleFilter(
+        status=form.status.data or None,
+        country=form.country.data or None,
+        network_id=int(form.network.data) if form.network.data else None,
+        organisation_id=int(form.organisation.data) if form.organisation.data else None,
+        q=form.q.data or None,
+    )
+
+
+def _csv(content: bytes, filename: str) -> Response:
+    return Response(content, content_type=exports.CONTENT_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/manage/events/<slug>/registrations")
+@login_required
+def manage_registrations(slug: str):
+    event = _managed_event(slug)
+    form, filters = _filters(RegistrationStatus)
+    return render_template(
+        "registration/manage_registrations.html", event=event, filter_form=form, filters=filters,
+        registrations=queries.event_registrations(event, filters), counts=queries.registration_counts(event),
+        sessions=queries.event_sessions(event), decide_form=DecideForm(), add_form=AddPersonForm(),
+        show_needs=can_view_private_needs(current_user), statuses=list(RegistrationStatus),
+    )
+
+
+@bp.route("/manage/events/<slug>/registrations.csv")
+@login_required
+def export_registrations(slug: str):
+    event = _managed_event(slug)
+    _form, filters = _filters(RegistrationStatus)
+    content = exports.registrations_csv(queries.event_registrations(event, filters), timezone=event.timezone,
+                                        with_needs=can_view_private_needs(current_user))
+    return _csv(content, f"{event.slug}-registrations.csv")
+
+
+@bp.route("/manage/events/<slug>/bookings.csv")
+@login_required
+def export_event_bookings(slug: str):
+    event = _managed_event(slug)
+    _form, filters = _filters(BookingStatus)
+    content = exports.bookings_csv(queries.event_bookings(event, filters), timezone=event.timezone,
+                                   with_needs=can_view_private_needs(current_user))
+    return _csv(content, f"{event.slug}-bookings.csv")
+
+
+@bp.route("/manage/events/<slug>/registrations/decide", methods=["POST"])
+@login_required
+def decide_registrations(slug: str):
+    event = _managed_event(slug)
+    form = DecideForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("registration.manage_registrations", slug=slug))
+    try:
+        decided = services.decide_registrations(event=event, registration_ids=form.ids.data,
+                                                approve=form.decision.data == "approve", actor=current_user)
+    except ExpoError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(n)s registrations updated.", n=len(decided)), "success")
+    return redirect(url_for("registration.manage_registrations", slug=slug))
+
+
+@bp.route("/manage/events/<slug>/registrations/add", methods=["POST"])
+@login_required
+def add_registration(slug: str):
+    event = _managed_event(slug)
+    form = AddPersonForm()
+    back = url_for("registration.manage_registrations", slug=slug)
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(back)
+    delegate = find_user_by_email(form.email.data)
+    if delegate is None:
+        flash(_("No account has this e-mail address."), "error")
+        return redirect(back)
+    try:
+        services.add_registration(event=event, delegate=delegate, actor=current_user,
+                                  allow_over_capacity=form.confirm.data)
+    except NeedsConfirmation as question:
+        return render_template("registration/confirm_manage.html", question=question, form=form,
+                               action=request.path, back=back)
+    except ExpoError as error:
+        flash(error.message, "error")
+        return redirect(back)
+    db.session.commit()
+    flash(_("%(name)s is registered.", name=delegate.name), "success")
+    return redirect(back)
+
+
+@bp.route("/manage/sessions/<int:session_id>/bookings")
+@login_required
+def manage_bookings(session_id: int):
+    session = _managed_session(session_id)
+    form, filters = _filters(BookingStatus)
+    return render_template(
+        "registration/manage_bookings.html", session=session, event=session.event, filter_form=form,
+        filters=filters, bookings=queries.session_bookings(session, filters),
+        confirmed=services.confirmed_count(session), add_form=AddPersonForm(),
+        show_needs=can_view_private_needs(current_user),
+    )
+
+
+@bp.route("/manage/sessions/<int:session_id>/bookings.csv")
+@login_required
+def export_session_bookings(session_id: int):
+    session = _managed_session(session_id)
+    _form, filters = _filters(BookingStatus)
+    content = exports.bookings_csv(queries.session_bookings(session, filters), timezone=session.event.timezone,
+                                   with_needs=can_view_private_needs(current_user))
+    return _csv(content, f"session-{session.id}-bookings.csv")
+
+
+@bp.route("/manage/sessions/<int:session_id>/bookings/add", methods=["POST"])
+@login_required
+def add_booking(session_id: int):
+    session = _managed_session(session_id)
+    form = AddPersonForm()
+    back = url_for("registration.manage_bookings", session_id=session.id)
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(back)
+    delegate = find_user_by_email(form.email.data)
+    if delegate is None:
+        flash(_("No account has this e-mail address."), "error")
+        return redirect(back)
+    try:
+        services.add_to_session(session=session, delegate=delegate, actor=current_user,
+                                allow_over_capacity=form.confirm.data)
+    except NeedsConfirmation as question:
+        return render_template("registration/confirm_manage.html", question=question, form=form,
+                               action=request.path, back=back)
+    except ExpoError as error:
+        flash(error.message, "error")
+        return redirect(back)
+    db.session.commit()
+    flash(_("%(name)s has a seat.", name=delegate.name), "success")
+    return redirect(back)
+
+
+def _managed_booking(booking_id: int) -> Booking:
+    booking = get_or_404(Booking, booking_id)
+    require(can_manage_registrations(current_user, booking.session.event))
+    return booking
+
+
+@bp.route("/manage/bookings/<int:booking_id>/remove", methods=["POST"])
+@login_required
+def remove_booking(booking_id: int):
+    booking = _managed_booking(booking_id)
+    try:
+        services.remove_booking(booking=booking, actor=current_user)
+    except ExpoError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The delegate is removed; the waiting list moved up."), "success")
+    return redirect(url_for("registration.manage_bookings", session_id=booking.session_id))
+
+
+@bp.route("/manage/bookings/<int:booking_id>/confirm", methods=["POST"])
+@login_required
+def confirm_booking(booking_id: int):
+    booking = _managed_booking(booking_id)
+    form = ConfirmForm()
+    back = url_for("registration.manage_bookings", session_id=booking.session_id)
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.confirm_waitlisted(booking=booking, actor=current_user, allow_over_capacity=form.confirm.data)
+    except NeedsConfirmation as question:
+        return render_template("registration/confirm_manage.html", question=question, form=form,
+                               action=request.path, back=back)
+    except ExpoError as error:
+        flash(error.message, "error")
+        return redirect(back)
+    db.session.commit()
+    flash(_("The delegate now has a seat."), "success")
+    return redirect(back)

@@ -1,0 +1,151 @@
+"""E-mails to delegates about their registrations and bookings, in each delegate's language.
+
+Services queue messages on the database session; they are sent only once the transaction
+commits, so a request that fails and rolls back never tells anyone about a seat they do not
+have."""
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from expo import mail
+from expo.accounts.models import User
+from expo.extensions import db
+from expo.programme.models import ProgrammeSession
+from expo.registration.models import Booking, Registration
+
+logger = logging.getLogger("expo.registration")
+
+_QUEUE_KEY = "expo_registration_mail"
+
+
+def queue(message: mail.Message) -> None:
+    """Send ``message`` when the current transaction commits; drop it if it rolls back."""
+    db.session.info.setdefault(_QUEUE_KEY, []).append(message)
+
+
+def pending() -> list[mail.Message]:
+    """Messages waiting for the current transaction to commit."""
+    return list(db.session.info.get(_QUEUE_KEY, []))
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _send_queued(session: Session) -> None:
+    for message in session.info.pop(_QUEUE_KEY, []):
+        try:
+            mail.send(message)
+        except OSError:  # the change is committed; a mail server hiccup must not hide that
+            logger.exception("could not send e-mail to %s", message.to)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _drop_queued(session: Session) -> None:
+    session.info.pop(_QUEUE_KEY, None)
+
+
+def _compose(user: User, template: str, subject: str, **context: Any) -> mail.Message:
+    return mail.Message(
+        to=user.email,
+        subject=subject,
+        body=render_template(f"mail/{template}.txt", user=user, **context),
+    )
+
+
+@contextmanager
+def _in_language(user: User) -> Iterator[None]:
+    """Write in the delegate's language; links need a request, so lend one (at BASE_URL)
+    when the change happens outside any (a command, a background job)."""
+    outer = nullcontext() if has_request_context() else current_app.test_request_context(
+        base_url=current_app.config["BASE_URL"]
+    )
+    with outer, force_locale(user.locale or "en"):
+        yield
+
+
+def registration_received(registration: Registration) -> None:
+    user, event = registration.user, registration.event
+    if user is None:
+        return
+    with _in_language(user):
+        queue(_compose(user, "registration_received", _("Registration received: %(event)s", event=event.name),
+                       event=event, registration=registration))
+
+
+def registration_approved(registration: Registration) -> None:
+    user, event = registration.user, registration.event
+    if user is None:
+        return
+    with _in_language(user):
+        queue(_compose(user, "registration_approved", _("You are registered: %(event)s", event=event.name),
+                       event=event, registration=registration))
+
+
+def registration_declined(registration: Registration) -> None:
+    user, event = registration.user, registration.event
+    if user is None:
+        return
+    with _in_language(user):
+        queue(_compose(user, "registration_declined",
+                       _("Your registration was not accepted: %(event)s", event=event.name),
+                       event=event, registration=registration))
+
+
+def _invitation(booking: Booking) -> mail.Attachment | None:
+    """The calendar invitation for a booking, when the calendar module offers one."""
+    try:
+        invitations = importlib.import_module("expo.calendar.invitations")
+    except ImportError:
+        return None
+    build = getattr(invitations, "booking_invitation", None) or getattr(invitations, "invitation_for_booking", None)
+    if build is None:
+        return None
+    attachment = build(booking)
+    return attachment if isinstance(attachment, mail.Attachment) else None
+
+
+def booking_confirmed(booking: Booking, *, promoted: bool = False) -> None:
+    user, session = booking.user, booking.session
+    if user is None:
+        return
+    with _in_language(user):
+        if promoted:
+            subject = _("A seat is yours: %(title)s", title=session.title)
+        else:
+            subject = _("Booking confirmed: %(title)s", title=session.title)
+        message = _compose(user, "booking_confirmed", subject, session=session, event=session.event,
+                           promoted=promoted)
+        attachment = _invitation(booking)
+    if attachment is not None:
+        message.attachments.append(attachment)
+    queue(message)
+
+
+def session_moved(booking: Booking, changes: dict[str, Any]) -> None:
+    user, session = booking.user, booking.session
+    if user is None:
+        return
+    with _in_language(user):
+        queue(_compose(user, "session_moved", _("Session changed: %(title)s", title=session.title),
+                       session=session, event=session.event, booking=booking, changes=changes))
+
+
+def session_cancelled(user: User, session: ProgrammeSession) -> None:
+    with _in_language(user):
+        queue(_compose(user, "session_cancelled", _("Session cancelled: %(title)s", title=session.title),
+                       session=session, event=session.event))
+
+
+def booking_removed(user: User, session: ProgrammeSession) -> None:
+    with _in_language(user):
+        queue(_compose(user, "booking_removed",
+                       _("Your place was withdrawn: %(title)s", title=session.title),
+                       session=session, event=session.event))

@@ -1,0 +1,310 @@
+"""Read-side queries for registrations and bookings, each page in a fixed number of queries."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import g
+from sqlalchemy.orm import joinedload, selectinload
+
+from expo.accounts.models import User
+from expo.events.models import Event, RegistrationMode
+from expo.extensions import db
+from expo.people.models import Network, Organisation
+from expo.programme.models import ProgrammeSession
+from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
+from expo.timeutil import to_local, utcnow
+from expo.venues.models import Room
+
+
+# --- the booking controls of one session -------------------------------------------------------
+
+@dataclass
+class BookingState:
+    """What the booking controls of one session show to one person."""
+
+    session: ProgrammeSession
+    booking: Booking | None
+    registration: Registration | None
+    confirmed: int
+    waiting: int
+    now: datetime
+
+    @property
+    def capacity(self) -> int | None:
+        return self.session.effective_capacity
+
+    @property
+    def seats_left(self) -> int | None:
+        return None if self.capacity is None else max(self.capacity - self.confirmed, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.capacity is not None and self.confirmed >= self.capacity
+
+    @property
+    def is_booked(self) -> bool:
+        return self.booking is not None and self.booking.status is BookingStatus.CONFIRMED
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.booking is not None and self.booking.status is BookingStatus.WAITLISTED
+
+    @property
+    def position(self) -> int | None:
+        return self.booking.waitlist_position if self.is_waiting else None
+
+    @property
+    def has_started(self) -> bool:
+        return self.session.starts_at <= self.now
+
+    @property
+    def is_registered(self) -> bool:
+        return self.registration is not None and self.registration.status is RegistrationStatus.APPROVED
+
+    @property
+    def is_pending(self) -> bool:
+        return self.registration is not None and self.registration.status is RegistrationStatus.PENDING
+
+    @property
+    def can_book(self) -> bool:
+        return self.is_registered and not self.has_started and not self.session.is_cancelled
+
+
+def booking_state(session: ProgrammeSession, user: Any) -> BookingState:
+    """The booking state of ``session`` for ``user``. The first call on a request loads the
+    counts and the user's bookings for the whole event, so a schedule listing hundreds of
+    sessions with their controls still costs three queries."""
+    cache: dict[int, dict[str, Any]] = g.setdefault("_expo_booking_states", {})
+    loaded = cache.get(session.event_id)
+    if loaded is None:
+        loaded = cache[session.event_id] = _load_event_states(session.event_id, user)
+    return BookingState(
+        session=session,
+        booking=loaded["bookings"].get(session.id),
+        registration=loaded["registration"],
+        confirmed=loaded["confirmed"].get(session.id, 0),
+        waiting=loaded["waiting"].get(session.id, 0),
+        now=loaded["now"],
+    )
+
+
+def _load_event_states(event_id: int, user: Any) -> dict[str, Any]:
+    rows = db.session.execute(
+        sa.select(Booking.session_id, Booking.status, sa.func.count(Booking.id))
+        .join(Booking.session)
+        .where(ProgrammeSession.event_id == event_id, Booking.status != BookingStatus.CANCELLED)
+        .group_by(Booking.session_id, Booking.status)
+    ).all()
+    confirmed: dict[int, int] = {}
+    waiting: dict[int, int] = {}
+    for session_id, status, count in rows:
+        (confirmed if status is BookingStatus.CONFIRMED else waiting)[session_id] = count
+    bookings: dict[int, Booking] = {}
+    registration = None
+    if getattr(user, "is_authenticated", False):
+        bookings = {
+            b.session_id: b
+            for b in db.session.scalars(
+                sa.select(Booking)
+                .join(Booking.session)
+                .where(ProgrammeSession.event_id == event_id, Booking.user_id == user.id,
+                       Booking.status != BookingStatus.CANCELLED)
+            )
+        }
+        registration = db.session.scalar(
+            sa.select(Registration).where(Registration.event_id == event_id, Registration.user_id == user.id)
+        )
+    return {"confirmed": confirmed, "waiting": waiting, "bookings": bookings,
+            "registration": registration, "now": utcnow()}
+
+
+# --- the personal agenda -------------------------------------------------------------------------
+
+@dataclass
+class AgendaItem:
+    booking: Booking
+    clashes: list[Booking] = field(default_factory=list)
+
+    @property
+    def session(self) -> ProgrammeSession:
+        return self.booking.session
+
+
+@dataclass
+class AgendaDay:
+    day: date
+    timezone: str
+    items: list[AgendaItem]
+
+
+def agenda(user: User) -> list[AgendaDay]:
+    """The user's active bookings by local day, each with the bookings it overlaps."""
+    bookings = list(
+        db.session.scalars(
+            sa.select(Booking)
+            .join(Booking.session)
+            .where(Booking.user_id == user.id, Booking.status != BookingStatus.CANCELLED)
+            .options(
+                joinedload(Booking.session).joinedload(ProgrammeSession.event),
+                joinedload(Booking.session).joinedload(ProgrammeSession.room).joinedload(Room.venue),
+            )
+            .order_by(ProgrammeSession.starts_at, ProgrammeSession.title)
+        ).unique()
+    )
+    items = [AgendaItem(b) for b in bookings]
+    live = [i for i in items if not i.session.is_cancelled]
+    for index, item in enumerate(live):
+        for other in live[index + 1:]:
+            if other.session.starts_at >= item.session.ends_at:
+                break
+            item.clashes.append(other.booking)
+            other.clashes.append(item.booking)
+    days: dict[tuple[date, str], list[AgendaItem]] = defaultdict(list)
+    for item in items:
+        tz = item.session.event.timezone
+        days[(to_local(item.session.starts_at, tz).date(), tz)].append(item)
+    return [AgendaDay(day=day, timezone=tz, items=day_items) for (day, tz), day_items in days.items()]
+
+
+def my_registrations(user: User) -> list[Registration]:
+    return list(
+        db.session.scalars(
+            sa.select(Registration)
+            .where(Registration.user_id == user.id)
+            .options(joinedload(Registration.event))
+            .join(Registration.event)
+            .order_by(Event.starts_on, Event.name)
+        )
+    )
+
+
+def open_events(user: User) -> list[Event]:
+    """Published events that take registrations and this user has not registered for."""
+    mine = sa.select(Registration.event_id).where(Registration.user_id == user.id)
+    return list(
+        db.session.scalars(
+            sa.select(Event)
+            .where(Event.is_published.is_(True), Event.registration_mode != RegistrationMode.CLOSED, Event.id.not_in(mine),
+                   Event.ends_on >= utcnow().date())
+            .order_by(Event.starts_on, Event.name)
+        )
+    )
+
+
+# --- organiser lists --------------------------------------------------------------------------------
+
+@dataclass
+class PeopleFilter:
+    """Filters shared by the organiser lists of registrations and bookings."""
+
+    status: str | None = None
+    country: str | None = None
+    network_id: int | None = None
+    organisation_id: int | None = None
+    q: str | None = None
+
+    def apply(self, query: sa.Select, status_column: Any) -> sa.Select:
+        if self.status:
+            query = query.where(status_column == self.status)
+        if self.country:
+            query = query.where(User.country_code == self.country)
+        if self.organisation_id:
+            query = query.where(User.organisation_id == self.organisation_id)
+        if self.network_id:
+            query = query.where(User.networks.any(Network.id == self.network_id))
+        if self.q:
+            pattern = f"%{self.q.strip().lower()}%"
+            query = query.where(sa.or_(sa.func.lower(User.name).like(pattern), User.email.like(pattern)))
+        return query
+
+    def as_args(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if v}
+
+
+def _person_options() -> list:
+    return [
+        joinedload(User.organisation),
+        joinedload(User.country),
+        selectinload(User.networks),
+    ]
+
+
+def event_registrations(event: Event, filters: PeopleFilter) -> list[Registration]:
+    query = (
+        sa.select(Registration)
+        .join(Registration.user)
+        .where(Registration.event_id == event.id)
+        .options(joinedload(Registration.user).options(*_person_options()))
+        .order_by(Registration.created_at, Registration.id)
+    )
+    return list(db.session.scalars(filters.apply(query, Registration.status)).unique())
+
+
+def registration_counts(event: Event) -> dict[str, int]:
+    rows = db.session.execute(
+        sa.select(Registration.status, sa.func.count(Registration.id))
+        .where(Registration.event_id == event.id)
+        .group_by(Registration.status)
+    ).all()
+    return {str(status): count for status, count in rows}
+
+
+def session_bookings(session: ProgrammeSession, filters: PeopleFilter) -> list[Booking]:
+    """Confirmed first, then the waiting list in order, then cancelled ones."""
+    order = sa.case(
+        (Booking.status == BookingStatus.CONFIRMED, 0), (Booking.status == BookingStatus.WAITLISTED, 1), else_=2
+    )
+    query = (
+        sa.select(Booking)
+        .join(Booking.user)
+        .where(Booking.session_id == session.id)
+        .options(joinedload(Booking.user).options(*_person_options()))
+        .order_by(order, Booking.waitlist_position, User.name)
+    )
+    return list(db.session.scalars(filters.apply(query, Booking.status)).unique())
+
+
+def event_bookings(event: Event, filters: PeopleFilter) -> list[Booking]:
+    """Every booking in the event's sessions (for the export), by session then status."""
+    query = (
+        sa.select(Booking)
+        .join(Booking.user)
+        .join(Booking.session)
+        .where(ProgrammeSession.event_id == event.id)
+        .options(joinedload(Booking.user).options(*_person_options()),
+                 joinedload(Booking.session))
+        .order_by(ProgrammeSession.starts_at, ProgrammeSession.id, Booking.status, Booking.waitlist_position)
+    )
+    return list(db.session.scalars(filters.apply(query, Booking.status)).unique())
+
+
+def filter_choices() -> dict[str, list[tuple[Any, str]]]:
+    """Countries, networks and organisations that delegates actually belong to."""
+    from expo.people.models import Country
+
+    countries = db.session.execute(
+        sa.select(Country.code, Country.name).where(Country.code.in_(sa.select(User.country_code)))
+        .order_by(Country.name)
+    ).all()
+    networks = db.session.execute(sa.select(Network.id, Network.name).order_by(Network.name)).all()
+    organisations = db.session.execute(
+        sa.select(Organisation.id, Organisation.name).order_by(Organisation.name)
+    ).all()
+    return {
+        "countries": [tuple(r) for r in countries],
+        "networks": [tuple(r) for r in networks],
+        "organisations": [tuple(r) for r in organisations],
+    }
+
+
+def event_sessions(event: Event) -> list[ProgrammeSession]:
+    return list(
+        db.session.scalars(
+            sa.select(ProgrammeSession).where(ProgrammeSession.event_id == event.id)
+            .order_by(ProgrammeSession.starts_at, ProgrammeSession.title)
+        )
+    )

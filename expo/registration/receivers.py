@@ -1,0 +1,19 @@
+"""Bookings follow the programme: a cancelled session releases everyone, a moved one tells
+them, more seats promote the waiting list. Imported once when the blueprint loads."""
+from __future__ import annotations
+
+from typing import Any
+
+from expo import signals
+from expo.registration import services
+
+
+@signals.session_cancelled.connect
+def _on_session_cancelled(sender: Any, *, session: Any, actor: Any = None, **extra: Any) -> None:
+    services.release_cancelled_session(session)
+
+
+@signals.session_changed.connect
+def _on_session_changed(sender: Any, *, session: Any, changes: dict[str, Any] | None = None,
+                        actor: Any = None, **extra: Any) -> None:
+    services.session_changed(session, changes or {})

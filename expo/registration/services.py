@@ -1,0 +1,539 @@
+"""Registrations for events and bookings of sessions, with capacity and waiting lists.
+
+Every change to a session's bookings first locks the session's row (SELECT … FOR UPDATE on
+PostgreSQL), so concurrent requests queue up one behind the other: capacity is never
+exceeded, nobody holds two bookings of one session and waiting-list positions stay 1, 2, 3 …
+without gaps. Event registrations lock the event's row the same way. Services flush and never
+commit; e-mails go out when the caller commits (see notifications)."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from expo.accounts.models import User
+from expo.errors import CapacityFull, Conflict, InvalidState, NeedsConfirmation, NotAllowed
+from expo.events.models import Event, RegistrationMode
+from expo.extensions import db
+from expo.permissions import can_manage_registrations, owns
+from expo.programme.models import ProgrammeSession, SessionStatus
+from expo.registration import notifications
+from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
+from expo.timeutil import utcnow
+
+ACTIVE_BOOKING = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)
+HOLDS_PLACE = (RegistrationStatus.APPROVED, RegistrationStatus.PENDING)
+# Changes to these fields mean a booked delegate has to be somewhere else or at another time.
+TIME_AND_PLACE = frozenset({"starts_at", "ends_at", "room", "room_id", "kind", "meeting_url"})
+
+
+# --- locks and counts ------------------------------------------------------------------------
+
+def lock_session(session: ProgrammeSession) -> ProgrammeSession:
+    """Lock the session's row until the transaction ends and reload it."""
+    return db.session.execute(
+        sa.select(ProgrammeSession)
+        .where(ProgrammeSession.id == session.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def _lock_event(event: Event) -> Event:
+    return db.session.execute(
+        sa.select(Event).where(Event.id == event.id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def confirmed_count(session: ProgrammeSession) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(Booking.id)).where(
+            Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED
+        )
+    ) or 0
+
+
+def waitlist_length(session: ProgrammeSession) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.max(Booking.waitlist_position)).where(
+            Booking.session_id == session.id, Booking.status == BookingStatus.WAITLISTED
+        )
+    ) or 0
+
+
+def seats_left(session: ProgrammeSession) -> int | None:
+    """Free seats, or None when the session has no limit."""
+    capacity = session.effective_capacity
+    if capacity is None:
+        return None
+    return max(capacity - confirmed_count(session), 0)
+
+
+def _booking_of(session: ProgrammeSession, user: User) -> Booking | None:
+    return db.session.execute(
+        sa.select(Booking)
+        .where(Booking.session_id == session.id, Booking.user_id == user.id)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
+def registration_for(user: User, event: Event) -> Registration | None:
+    return db.session.scalar(
+        sa.select(Registration).where(Registration.event_id == event.id, Registration.user_id == user.id)
+    )
+
+
+def places_taken(event: Event) -> int:
+    """Registrations that hold a place at the event: approved and pending ones."""
+    return db.session.scalar(
+        sa.select(sa.func.count(Registration.id)).where(
+            Registration.event_id == event.id, Registration.status.in_(HOLDS_PLACE)
+        )
+    ) or 0
+
+
+def _check_actor(actor: User, obj: Any) -> None:
+    if not (owns(actor, obj) or can_manage_registrations(actor)):
+        raise NotAllowed(_("You may not change this."))
+
+
+def _check_acting_for(actor: User, delegate: User) -> None:
+    if actor.id != delegate.id and not can_manage_registrations(actor):
+        raise NotAllowed(_("You may not act for another person."))
+
+
+# --- event registrations ---------------------------------------------------------------------
+
+def register(*, delegate: User, event: Event, actor: User, now: datetime | None = None) -> Registration:
+    """Ask to take part in an event: approved at once when registration is open, else pending."""
+    _check_acting_for(actor, delegate)
+    now = now or utcnow()
+    event = _lock_event(event)
+    if not event.is_published:
+        raise InvalidState(_("This event is not published."))
+    if event.registration_mode is RegistrationMode.CLOSED:
+        raise InvalidState(_("Registration for this event is closed."))
+    if event.registration_deadline is not None and now > event.registration_deadline:
+        raise InvalidState(_("The registration deadline has passed."))
+    registration = registration_for(delegate, event)
+    if registration is not None:
+        if registration.status in HOLDS_PLACE:
+            raise Conflict(_("You are already registered for this event."))
+        if registration.status is RegistrationStatus.DECLINED:
+            raise InvalidState(_("Your registration for this event was declined."))
+    if event.capacity is not None and places_taken(event) >= event.capacity:
+        raise CapacityFull(_("The event is full."))
+    if registration is None:
+        registration = Registration(event=event, user=delegate)
+        db.session.add(registration)
+    registration.created_at = now
+    registration.decided_by = None
+    if event.registration_mode is RegistrationMode.OPEN:
+        registration.status = RegistrationStatus.APPROVED
+        registration.decided_at = now
+        db.session.flush()
+        notifications.registration_approved(registration)
+    else:
+        registration.status = RegistrationStatus.PENDING
+        registration.decided_at = None
+        db.session.flush()
+        notifications.registration_received(registration)
+    return registration
+
+
+def cancel_registration(*, registration: Registration, actor: User, now: datetime | None = None) -> Registration:
+    """Withdraw from an event; the delegate's seats in its sessions go to the waiting lists."""
+    _check_actor(actor, registration)
+    if registration.status not in HOLDS_PLACE:
+        raise InvalidState(_("This registration is not active."))
+    registration.status = RegistrationStatus.CANCELLED
+    if registration.user is not None:
+        release_bookings(user=registration.user, event=registration.event, now=now)
+    db.session.flush()
+    return registration
+
+
+def decide_registration(
+    *, registration: Registration, approve: bool, actor: User, now: datetime | None = None
+) -> Registration:
+    """An organiser approves or declines one registration; the delegate is told."""
+    if not can_manage_registrations(actor, registration.event):
+        raise NotAllowed(_("Only organisers decide on registrations."))
+    now = now or utcnow()
+    target = RegistrationStatus.APPROVED if approve else RegistrationStatus.DECLINED
+    if registration.status is target:
+        return registration
+    if registration.status is RegistrationStatus.CANCELLED:
+        raise InvalidState(_("The delegate has cancelled this registration."))
+    if approve and registration.status is RegistrationStatus.DECLINED:
+        event = _lock_event(registration.event)
+        if event.capacity is not None and places_taken(event) >= event.capacity:
+            raise CapacityFull(_("The event is full."))
+    was_approved = registration.status is RegistrationStatus.APPROVED
+    registration.status = target
+    registration.decided_at = now
+    registration.decided_by = actor
+    if not approve and was_approved and registration.user is not None:
+        release_bookings(user=registration.user, event=registration.event, now=now)
+    db.session.flush()
+    if approve:
+        notifications.registration_approved(registration)
+    else:
+        notifications.registration_declined(registration)
+    return registration
+
+
+def decide_registrations(
+    *, event: Event, registration_ids: Iterable[int], approve: bool, actor: User
+) -> list[Registration]:
+    """Approve or decline several registrations of one event; ids of other events are ignored."""
+    ids = sorted({int(i) for i in registration_ids})
+    if not ids:
+        return []
+    registrations = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.event_id == event.id, Registration.id.in_(ids))
+        .order_by(Registration.id)
+    ).all()
+    decided = []
+    for registration in registrations:
+        if registration.status is RegistrationStatus.CANCELLED:
+            continue
+        decided.append(decide_registration(registration=registration, approve=approve, actor=actor))
+    return decided
+
+
+def add_registration(
+    *, event: Event, delegate: User, actor: User, allow_over_capacity: bool = False
+) -> Registration:
+    """An organiser registers a delegate by hand (approved), past the deadline if need be."""
+    if not can_manage_registrations(actor, event):
+        raise NotAllowed(_("Only organisers add delegates."))
+    event = _lock_event(event)
+    registration = registration_for(delegate, event)
+    if registration is not None and registration.status is RegistrationStatus.APPROVED:
+        raise Conflict(_("%(name)s is already registered.", name=delegate.name))
+    holds_place = registration is not None and registration.status in HOLDS_PLACE
+    if (event.capacity is not None and not holds_place and not allow_over_capacity
+            and places_taken(event) >= event.capacity):
+        raise NeedsConfirmation(
+            _("The event is full."),
+            [_("Adding %(name)s goes over the event's capacity of %(n)s.", name=delegate.name, n=event.capacity)],
+        )
+    if registration is None:
+        registration = Registration(event=event, user=delegate)
+        db.session.add(registration)
+    registration.status = RegistrationStatus.APPROVED
+    registration.decided_at = utcnow()
+    registration.decided_by = actor
+    db.session.flush()
+    notifications.registration_approved(registration)
+    return registration
+
+
+# --- session bookings ------------------------------------------------------------------------
+
+def overlapping_bookings(user: User, session: ProgrammeSession) -> list[Booking]:
+    """The user's active bookings of other sessions that overlap this one in time."""
+    return list(
+        db.session.scalars(
+            sa.select(Booking)
+            .join(Booking.session)
+            .where(
+                Booking.user_id == user.id,
+                Booking.status.in_(ACTIVE_BOOKING),
+                Booking.session_id != session.id,
+                ProgrammeSession.status != SessionStatus.CANCELLED,
+                ProgrammeSession.starts_at < session.ends_at,
+                ProgrammeSession.ends_at > session.starts_at,
+            )
+            .order_by(ProgrammeSession.starts_at)
+        )
+    )
+
+
+def _has_approved_registration(user: User, event_id: int) -> bool:
+    return db.session.scalar(
+        sa.select(sa.func.count(Registration.id)).where(
+            Registration.event_id == event_id,
+            Registration.user_id == user.id,
+            Registration.status == RegistrationStatus.APPROVED,
+        )
+    ) > 0
+
+
+def _confirm(booking: Booking, now: datetime) -> None:
+    booking.status = BookingStatus.CONFIRMED
+    booking.waitlist_position = None
+    booking.confirmed_at = now
+    booking.cancelled_at = None
+    booking.updated_at = now
+
+
+def _close_gap(session: ProgrammeSession, after: int, by: int = 1) -> None:
+    """Move everyone waiting behind position ``after`` forward by ``by`` places."""
+    db.session.execute(
+        sa.update(Booking)
+        .where(
+            Booking.session_id == session.id,
+            Booking.status == BookingStatus.WAITLISTED,
+            Booking.waitlist_position > after,
+        )
+        .values(waitlist_position=Booking.waitlist_position - by, updated_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def book_session(
+    *,
+    delegate: User,
+    session: ProgrammeSession,
+    actor: User,
+    confirm_overlap: bool = False,
+    join_waitlist: bool = False,
+    now: datetime | None = None,
+) -> Booking:
+    """Book a seat, or a place on the waiting list when full and ``join_waitlist`` is set."""
+    _check_acting_for(actor, delegate)
+    now = now or utcnow()
+    session = lock_session(session)
+    if session.is_cancelled:
+        raise InvalidState(_("This session is cancelled."))
+    if session.starts_at <= now:
+        raise InvalidState(_("Booking closed when the session started."))
+    if not session.event.is_published:
+        raise InvalidState(_("This event is not published."))
+    if not _has_approved_registration(delegate, session.event_id):
+        raise NotAllowed(_("Booking needs an approved registration for %(event)s.", event=session.event.name))
+    booking = _booking_of(session, delegate)
+    if booking is not None and booking.status is BookingStatus.CONFIRMED:
+        raise Conflict(_("You have already booked this session."))
+    if booking is not None and booking.status is BookingStatus.WAITLISTED:
+        raise Conflict(_("You are already on the waiting list (position %(n)s).", n=booking.waitlist_position))
+    overlaps = overlapping_bookings(delegate, session)
+    if overlaps and not confirm_overlap:
+        raise NeedsConfirmation(
+            _("This session overlaps another one you booked."),
+            [_("%(title)s overlaps it.", title=b.session.title) for b in overlaps],
+        )
+    capacity = session.effective_capacity
+    full = capacity is not None and confirmed_count(session) >= capacity
+    if full and not join_waitlist:
+        raise CapacityFull(_("This session is full. You can join the waiting list."))
+    position = waitlist_length(session) + 1 if full else None
+    if booking is None:
+        booking = Booking(session=session, user=delegate, created_at=now)
+        db.session.add(booking)
+    booking.updated_at = now
+    booking.cancelled_at = None
+    if full:
+        booking.status = BookingStatus.WAITLISTED
+        booking.waitlist_position = position
+        booking.confirmed_at = None
+        db.session.flush()
+    else:
+        _confirm(booking, now)
+        db.session.flush()
+        notifications.booking_confirmed(booking)
+    return booking
+
+
+def promote_waiting(session: ProgrammeSession, *, now: datetime | None = None) -> list[Booking]:
+    """Give free seats to the first on the waiting list, in order; they are e-mailed.
+
+    The caller holds the session's lock."""
+    if session.is_cancelled:
+        return []
+    now = now or utcnow()
+    capacity = session.effective_capacity
+    free = None if capacity is None else capacity - confirmed_count(session)
+    if free is not None and free <= 0:
+        return []
+    query = (
+        sa.select(Booking)
+        .where(Booking.session_id == session.id, Booking.status == BookingStatus.WAITLISTED)
+        .order_by(Booking.waitlist_position)
+        .execution_options(populate_existing=True)
+    )
+    if free is not None:
+        query = query.limit(free)
+    promoted = list(db.session.scalars(query))
+    if not promoted:
+        return []
+    for booking in promoted:
+        _confirm(booking, now)
+    db.session.flush()
+    _close_gap(session, after=0, by=len(promoted))
+    for booking in promoted:
+        notifications.booking_confirmed(booking, promoted=True)
+    db.session.flush()
+    return promoted
+
+
+def _release(booking: Booking, now: datetime) -> None:
+    """Cancel one active booking of a locked session and keep the waiting list without gaps."""
+    was_waiting_at = booking.waitlist_position if booking.status is BookingStatus.WAITLISTED else None
+    booking.status = BookingStatus.CANCELLED
+    booking.waitlist_position = None
+    booking.cancelled_at = now
+    booking.updated_at = now
+    db.session.flush()
+    if was_waiting_at is not None:
+        _close_gap(booking.session, after=was_waiting_at)
+
+
+def _reload_locked(booking: Booking) -> tuple[ProgrammeSession, Booking]:
+    session = lock_session(booking.session)
+    fresh = db.session.execute(
+        sa.select(Booking).where(Booking.id == booking.id).execution_options(populate_existing=True)
+    ).scalar_one()
+    return session, fresh
+
+
+def cancel_booking(*, booking: Booking, actor: User, now: datetime | None = None) -> Booking:
+    """Give up a seat or a place on the waiting list; a freed seat goes to the next in line."""
+    _check_actor(actor, booking)
+    now = now or utcnow()
+    session, booking = _reload_locked(booking)
+    if booking.status not in ACTIVE_BOOKING:
+        raise InvalidState(_("This booking is already cancelled."))
+    _release(booking, now)
+    promote_waiting(session, now=now)
+    return booking
+
+
+def remove_booking(*, booking: Booking, actor: User, now: datetime | None = None) -> Booking:
+    """An organiser takes a delegate off a session (seat or waiting list); they are told."""
+    if not can_manage_registrations(actor):
+        raise NotAllowed(_("Only organisers remove delegates."))
+    cancelled = cancel_booking(booking=booking, actor=actor, now=now)
+    if cancelled.user is not None:
+        notifications.booking_removed(cancelled.user, cancelled.session)
+    return cancelled
+
+
+def add_to_session(
+    *, session: ProgrammeSession, delegate: User, actor: User, allow_over_capacity: bool = False,
+    now: datetime | None = None,
+) -> Booking:
+    """An organiser books a delegate by hand; over capacity only when explicitly allowed."""
+    if not can_manage_registrations(actor, session.event):
+        raise NotAllowed(_("Only organisers add delegates."))
+    now = now or utcnow()
+    session = lock_session(session)
+    if session.is_cancelled:
+        raise InvalidState(_("This session is cancelled."))
+    if not _has_approved_registration(delegate, session.event_id):
+        raise InvalidState(_("%(name)s has no approved registration for this event.", name=delegate.name))
+    booking = _booking_of(session, delegate)
+    if booking is not None and booking.status is BookingStatus.CONFIRMED:
+        raise Conflict(_("%(name)s already has a seat.", name=delegate.name))
+    if booking is not None and booking.status is BookingStatus.WAITLISTED:
+        return confirm_waitlisted(booking=booking, actor=actor, allow_over_capacity=allow_over_capacity, now=now)
+    _check_room_for_one_more(session, delegate, allow_over_capacity)
+    if booking is None:
+        booking = Booking(session=session, user=delegate, created_at=now)
+        db.session.add(booking)
+    _confirm(booking, now)
+    db.session.flush()
+    notifications.booking_confirmed(booking)
+    return booking
+
+
+def _check_room_for_one_more(session: ProgrammeSession, delegate: User, allow_over_capacity: bool) -> None:
+    capacity = session.effective_capacity
+    if capacity is not None and not allow_over_capacity and confirmed_count(session) >= capacity:
+        raise NeedsConfirmation(
+            _("The session is full."),
+            [_("Giving %(name)s a seat goes over the capacity of %(n)s.", name=delegate.name, n=capacity)],
+        )
+
+
+def confirm_waitlisted(
+    *, booking: Booking, actor: User, allow_over_capacity: bool = False, now: datetime | None = None
+) -> Booking:
+    """An organiser moves a delegate from the waiting list to a confirmed seat."""
+    if not can_manage_registrations(actor):
+        raise NotAllowed(_("Only organisers move delegates."))
+    now = now or utcnow()
+    session, booking = _reload_locked(booking)
+    if booking.status is not BookingStatus.WAITLISTED:
+        raise InvalidState(_("This booking is not on the waiting list."))
+    if booking.user is not None:
+        _check_room_for_one_more(session, booking.user, allow_over_capacity)
+    position = booking.waitlist_position
+    _confirm(booking, now)
+    db.session.flush()
+    _close_gap(session, after=position or 0)
+    notifications.booking_confirmed(booking, promoted=True)
+    return booking
+
+
+def release_bookings(*, user: User, event: Event | None = None, now: datetime | None = None) -> list[Booking]:
+    """Cancel the user's bookings of sessions still to come (of one event, or all); each freed
+    seat goes to the waiting list. Sessions are locked in id order so that two releases never
+    wait for each other."""
+    now = now or utcnow()
+    query = (
+        sa.select(Booking.id, Booking.session_id)
+        .join(Booking.session)
+        .where(
+            Booking.user_id == user.id,
+            Booking.status.in_(ACTIVE_BOOKING),
+            ProgrammeSession.starts_at > now,
+        )
+        .order_by(Booking.session_id)
+    )
+    if event is not None:
+        query = query.where(ProgrammeSession.event_id == event.id)
+    released = []
+    for booking_id, _session_id in db.session.execute(query).all():
+        booking = db.session.get(Booking, booking_id)
+        session, booking = _reload_locked(booking)
+        if booking.status in ACTIVE_BOOKING:
+            _release(booking, now)
+            promote_waiting(session, now=now)
+            released.append(booking)
+    return released
+
+
+# --- reactions to the programme ----------------------------------------------------------------
+
+def release_cancelled_session(session: ProgrammeSession, *, now: datetime | None = None) -> list[Booking]:
+    """A cancelled session lets everyone go (seats and waiting list); each is told."""
+    now = now or utcnow()
+    session = lock_session(session)
+    bookings = _active_bookings(session)
+    for booking in bookings:
+        booking.status = BookingStatus.CANCELLED
+        booking.waitlist_position = None
+        booking.cancelled_at = now
+        booking.updated_at = now
+    db.session.flush()
+    for booking in bookings:
+        if booking.user is not None:
+            notifications.session_cancelled(booking.user, session)
+    return bookings
+
+
+def _active_bookings(session: ProgrammeSession) -> Sequence[Booking]:
+    return db.session.scalars(
+        sa.select(Booking)
+        .where(Booking.session_id == session.id, Booking.status.in_(ACTIVE_BOOKING))
+        .order_by(Booking.id)
+        .execution_options(populate_existing=True)
+    ).all()
+
+
+def session_changed(session: ProgrammeSession, changes: dict[str, Any], *, now: datetime | None = None) -> list[Booking]:
+    """After a change: tell booked delegates about a new time or place; more seats promote."""
+    session = lock_session(session)
+    if session.is_cancelled:
+        return []
+    if TIME_AND_PLACE & set(changes):
+        for booking in _active_bookings(session):
+            notifications.session_moved(booking, changes)
+    return promote_waiting(session, now=now)
