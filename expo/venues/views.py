@@ -54,7 +54,7 @@ def edit_venue(venue_id: int):
             db.session.commit()
             flash(_("Venue saved."), "success")
             return redirect(url_for("venues.edit_venue", venue_id=venue.id))
-    return render_template("manage/venue_form.html", form=form, venue=venue, room_form=RoomForm(formdata=None))
+    return render_template("manage/venue_form.html", form=form, venue=venue, room_form=RoomForm(formdata=None, prefix="room"))
 
 
 @bp.route("/<int:venue_id>/delete", methods=["POST"])
@@ -75,7 +75,7 @@ def delete_venue(venue_id: int):
 @guard(can_manage_expo)
 def new_room(venue_id: int):
     venue = get_or_404(Venue, venue_id)
-    room_form = RoomForm()
+    room_form = RoomForm(prefix="room")
     if room_form.validate_on_submit():
         try:
             services.create_room(venue=venue, name=room_form.name.data, capacity=room_form.capacity.data, actor=current_user)
@@ -93,7 +93,7 @@ def new_room(venue_id: int):
 @guard(can_manage_expo)
 def edit_room(room_id: int):
     room = get_or_404(Room, room_id)
-    form = RoomForm(obj=room)
+    form = RoomForm(obj=room, prefix="room")
     if form.validate_on_submit():
         try:
             services.update_room(room=room, name=form.name.data, capacity=form.capacity.data, actor=current_user)

@@ -55,8 +55,8 @@ def test_organiser_creates_a_venue_with_rooms(client, db, organiser):
     assert response.status_code == 302
     venue = db.session.scalar(sa.select(Venue))
     assert (venue.slug, venue.opens_at, venue.closes_at) == ("dunkers-kulturhus", time(8), time(22))
-    assert client.post(f"/manage/venues/{venue.id}/rooms", data={"name": "Hall A", "capacity": "120"}).status_code == 302
-    assert client.post(f"/manage/venues/{venue.id}/rooms", data={"name": "Studio", "capacity": "30"}).status_code == 302
+    assert client.post(f"/manage/venues/{venue.id}/rooms", data={"room-name": "Hall A", "room-capacity": "120"}).status_code == 302
+    assert client.post(f"/manage/venues/{venue.id}/rooms", data={"room-name": "Studio", "room-capacity": "30"}).status_code == 302
     db.session.refresh(venue)
     assert [(r.name, r.capacity) for r in venue.rooms] == [("Hall A", 120), ("Studio", 30)]
     listing = html(client.get("/manage/venues/"))
@@ -83,9 +83,9 @@ def test_duplicate_names_are_refused(client, db, organiser):
     room = make_room(name="Hall A", venue=make_venue(name="Dunkers Kulturhus"))
     db.session.commit()
     assert "A venue with this name already exists." in html(client.post("/manage/venues/new", data=venue_form()))
-    response = client.post(f"/manage/venues/{room.venue_id}/rooms", data={"name": "hall a", "capacity": "10"})
+    response = client.post(f"/manage/venues/{room.venue_id}/rooms", data={"room-name": "hall a", "room-capacity": "10"})
     assert "already has a room with this name" in html(response)
-    response = client.post(f"/manage/venues/{room.venue_id}/rooms", data={"name": "Tiny", "capacity": "0"})
+    response = client.post(f"/manage/venues/{room.venue_id}/rooms", data={"room-name": "Tiny", "room-capacity": "0"})
     assert "Must be a positive number." in html(response)
 
 
@@ -96,7 +96,7 @@ def test_editing_a_room_tells_schedules_that_use_it(client, db, organiser):
     before = session.event.updated_at
     seen: list = []
     with signals.schedule_changed.connected_to(lambda sender, event, **kw: seen.append(event.id)):
-        response = client.post(f"/manage/venues/rooms/{room.id}/edit", data={"name": "Main hall", "capacity": "300"})
+        response = client.post(f"/manage/venues/rooms/{room.id}/edit", data={"room-name": "Main hall", "room-capacity": "300"})
     assert response.status_code == 302
     db.session.refresh(room)
     assert (room.name, room.capacity) == ("Main hall", 300)

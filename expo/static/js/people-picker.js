@@ -20,7 +20,7 @@
     search.id = `${select.id}-search`;
     search.autocomplete = "off";
     search.placeholder = labels.labelSearch;
-    search.setAttribute("aria-label", `${label ? label.textContent.replace("*", "").trim() + ": " : ""}${labels.labelSearch}`);
+    if (!label) search.setAttribute("aria-label", labels.labelSearch);
 
     const results = document.createElement("ul");
     results.className = "picker-results";

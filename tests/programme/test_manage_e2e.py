@@ -1,0 +1,114 @@
+"""An organiser builds and publishes a schedule in a real browser."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from expo.accounts.models import Role
+from expo.events.models import Event
+from expo.programme.models import ProgrammeSession, SessionStatus
+from tests.factories import PASSWORD, make_user
+
+
+def field(page, label: str):
+    """The input labelled ``label`` (required fields add an asterisk to their label)."""
+    return page.get_by_label(re.compile(rf"^{re.escape(label)}( \*)?$"))
+
+
+@pytest.mark.e2e
+def test_organiser_builds_and_publishes_a_schedule(db, page):
+    make_user(role=Role.ORGANISER, email="olivia@h22.example", name="Olivia Organiser")
+    make_user(email="sam@h22.example", name="Sam Speaker")
+    db.session.commit()
+    page.on("dialog", lambda dialog: dialog.accept())  # the "are you sure?" prompts
+
+    page.goto("/account/login")
+    page.get_by_label("E-mail").fill("olivia@h22.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Welcome, Olivia Organiser.").wait_for()
+
+    # An event, as a draft.
+    page.get_by_role("link", name="Manage", exact=True).click()
+    page.get_by_role("button", name="New event").click()
+    field(page, "Name").fill("H22 +50 Sessions")
+    field(page, "First day").fill("2022-06-01")
+    field(page, "Last day").fill("2022-06-02")
+    page.get_by_role("button", name="Create event").click()
+    page.get_by_text("Event created as a draft.").wait_for()
+    assert page.get_by_text("Draft: this schedule is not published.").is_visible()
+
+    # A venue with two rooms.
+    page.get_by_role("link", name="Venues and rooms").first.click()
+    page.get_by_role("button", name="New venue").click()
+    field(page, "Name").fill("Dunkers")
+    page.get_by_role("button", name="Create venue").click()
+    page.get_by_text("Venue created.").wait_for()
+    for name, seats in (("Hall A", "100"), ("Studio", "30")):
+        field(page, "Room name").fill(name)
+        field(page, "Seats").fill(seats)
+        page.get_by_role("button", name="Add room").click()
+        page.get_by_text("Room added.").wait_for()
+
+    # A first session with a speaker chosen through the search picker.
+    page.get_by_role("link", name="Events").last.click()
+    page.get_by_role("link", name="H22 +50 Sessions").click()
+    page.get_by_role("link", name="Sessions", exact=True).click()
+
+    def new_session(title: str, room: str) -> None:
+        page.get_by_role("button", name="New session").click()
+        field(page, "Title").fill(title)
+        field(page, "Starts").fill("2022-06-01T10:00")
+        field(page, "Ends").fill("2022-06-01T11:00")
+        field(page, "Room").select_option(label=room)
+        field(page, "Speakers").fill("sam")
+        page.get_by_role("button", name=re.compile("Add: Sam Speaker")).click()
+        page.get_by_role("button", name="Remove Sam Speaker").wait_for()
+        page.get_by_role("button", name="Save session").click()
+
+    new_session("Green mobility", "Dunkers – Hall A (100)")
+    page.get_by_text("Session “Green mobility” added.").wait_for()
+
+    # The same room at the same time is refused.
+    new_session("Water in cities", "Dunkers – Hall A (100)")
+    page.get_by_text("Dunkers – Hall A is double-booked").wait_for()
+
+    # In another room, the speaker's clash is a warning that needs confirming.
+    field(page, "Room").select_option(label="Dunkers – Studio (30)")
+    page.get_by_role("button", name="Save session").click()
+    page.get_by_text("Sam Speaker is in two sessions at once").wait_for()
+    page.get_by_label("I have read the warnings").check()
+    page.get_by_role("button", name="Save session").click()
+    page.get_by_text("Session “Water in cities” added.").wait_for()
+
+    # The conflicts report shows the speaker clash.
+    page.get_by_role("link", name="Conflicts", exact=True).first.click()
+    page.get_by_text("Sam Speaker is in two sessions at once").wait_for()
+
+    # Move the first session, then cancel the second.
+    page.get_by_role("link", name="Fix “Green mobility”").click()
+    field(page, "Starts").fill("2022-06-01T13:00")
+    field(page, "Ends").fill("2022-06-01T14:00")
+    page.get_by_role("button", name="Save session").click()
+    page.get_by_text("Session saved.").wait_for()
+    assert page.get_by_text("Revision 1.").is_visible()
+
+    page.get_by_role("link", name="Sessions", exact=True).click()
+    page.get_by_role("link", name="Water in cities").click()
+    page.get_by_role("button", name="Cancel session").click()
+    page.get_by_text("The session is cancelled.").first.wait_for()
+
+    # Publish.
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_role("button", name="Publish").click()
+    page.get_by_text("The event is published.").wait_for()
+
+    db.session.expire_all()
+    event = db.session.scalar(sa.select(Event))
+    assert event.is_published
+    sessions = {s.title: s for s in db.session.scalars(sa.select(ProgrammeSession))}
+    assert sessions["Green mobility"].revision == 1
+    assert sessions["Water in cities"].status is SessionStatus.CANCELLED
+    assert [u.name for u in sessions["Green mobility"].people(sessions["Green mobility"].roles[0].role)] == ["Sam Speaker"]
