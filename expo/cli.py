@@ -50,9 +50,40 @@ def demo_command(if_empty: bool) -> None:
     """Load the H22 City Expo demo (deterministic; running it twice changes nothing)."""
     from expo.demo import DEMO_LOGINS, load_demo
 
-    summary = load_demo(only_if_empty=if_empty)
+    try:
+        summary = load_demo(only_if_empty=if_empty)
+    except ExpoError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
     db.session.commit()
     click.echo(summary)
     click.echo("Demo logins (password for all: %s):" % DEMO_LOGINS["password"])
     for role, email in DEMO_LOGINS["accounts"].items():
         click.echo(f"  {role:<10} {email}")
+
+
+@expo_cli.command("generate")
+@click.option("--sessions", type=click.IntRange(min=1), default=3000, show_default=True)
+@click.option("--delegates", type=click.IntRange(min=1), default=50000, show_default=True)
+@click.option("--bookings", type=click.IntRange(min=0), default=300000, show_default=True)
+@click.option("--seed", type=int, default=22, show_default=True, help="The same seed gives the same expo.")
+@with_appcontext
+def generate_command(sessions: int, delegates: int, bookings: int, seed: int) -> None:
+    """Fill an empty database with a large H22-like expo for load tests (bulk inserts)."""
+    import time
+
+    from expo.demo import DEMO_LOGINS
+    from expo.generate import generate_expo
+
+    started = time.perf_counter()
+    with click.progressbar(length=delegates + sessions + bookings, label="Generating") as bar:
+        try:
+            summary = generate_expo(
+                sessions=sessions, delegates=delegates, bookings=bookings, seed=seed, progress=bar.update
+            )
+        except ExpoError as error:
+            db.session.rollback()
+            raise click.ClickException(error.message) from None
+        db.session.commit()
+    click.echo(f"Generated {summary.line()} in {time.perf_counter() - started:.1f} s.")
+    click.echo("Every account's password: %s" % DEMO_LOGINS["password"])

@@ -1,0 +1,734 @@
+"""Build a whole expo in bulk: the H22 demo at its real size, or a large data set for load tests.
+
+Everything comes from one seeded ``random.Random`` and fixed dates, so a plan always gives the
+same expo. Rows are written with bulk INSERTs (see expo/bulk.py) and keep every rule the
+services keep: rooms never double-booked, speakers and delegates never in two places at once,
+bookings unique, confirmed seats within capacity, waiting lists numbered 1..n, approvals within
+an event's capacity. The caller commits."""
+from __future__ import annotations
+
+import math
+import random
+import re
+import unicodedata
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from werkzeug.security import generate_password_hash
+
+from expo import catalogue as cat
+from expo.accounts.models import Role, User, user_networks
+from expo.attendance.models import CheckIn
+from expo.bulk import Agendas, Progress, RoomPlanner, UserRows, allocate_bookings, ensure_rows, insert_rows
+from expo.errors import ExpoError
+from expo.events.models import Event, Expo, RegistrationMode, Track
+from expo.extensions import db
+from expo.people.models import Network, Organisation
+from expo.people.services import sync_countries
+from expo.programme.models import (
+    ProgrammeSession,
+    SessionChange,
+    SessionKind,
+    SessionRole,
+    SessionRoleKind,
+    SessionStatus,
+    session_networks,
+)
+from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
+from expo.timeutil import from_local, to_local
+from expo.venues.models import Room, Venue
+
+TZ = cat.EXPO_TIMEZONE
+PUBLISHED_AT = datetime(2022, 4, 1, 8, 0, tzinfo=timezone.utc)
+CREATED_AT = datetime(2022, 2, 1, 9, 0, tzinfo=timezone.utc)
+PROGRAMME_UPDATED_AT = datetime(2022, 5, 20, 12, 0, tzinfo=timezone.utc)
+# In-person sessions start on the quarter hour between 09:00 and 16:30 local time.
+START_TIMES = tuple(time(h, m) for h in range(9, 17) for m in (0, 15, 30, 45) if (h, m) <= (16, 30))
+SESSIONS_PER_VENUE = 300
+PLACEMENT_TRIES = 40
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How big the expo is; the same plan always builds the same expo."""
+
+    seed: int
+    sessions: int
+    delegates: int
+    bookings: int
+    cancelled_sessions: int = 5
+    check_in_days: int = 3
+    organisers: int = 3
+    staff: int = 8
+
+
+@dataclass
+class Summary:
+    events: int = 0
+    venues: int = 0
+    rooms: int = 0
+    sessions: int = 0
+    delegates: int = 0
+    countries: int = 0
+    registrations: int = 0
+    bookings: int = 0
+    waitlisted: int = 0
+    check_ins: int = 0
+
+    def line(self) -> str:
+        return (
+            f"{self.events} events, {self.venues} venues, {self.rooms} rooms, {self.sessions} sessions, "
+            f"{self.delegates} delegates from {self.countries} countries, {self.registrations} registrations, "
+            f"{self.bookings} bookings ({self.waitlisted} waitlisted), {self.check_ins} check-ins"
+        )
+
+
+@dataclass
+class _Session:
+    """A session being planned, before it has an id."""
+
+    event: int  # index into cat.EVENTS
+    kind: SessionKind
+    starts_at: datetime
+    ends_at: datetime
+    room_id: int | None
+    capacity: int | None
+    popularity: float
+    row: dict[str, Any]
+    people: list[tuple[int, SessionRoleKind]] = field(default_factory=list)
+    cancelled_at: datetime | None = None
+    id: int = 0
+
+
+def demo_password_hash() -> str:
+    """The demo password hashed once, with the configured method; every generated account shares it."""
+    return generate_password_hash(cat.DEMO_PASSWORD, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def generate_expo(*, sessions: int, delegates: int, bookings: int, seed: int = 22,
+                  progress: Progress | None = None) -> Summary:
+    """A large H22-like expo for load tests, into a database that has no events yet."""
+    if db.session.scalar(sa.select(Event.id).limit(1)) is not None:
+        raise ExpoError("The database already has events: generate fills a database without any.")
+    if sessions < len(cat.EVENTS) or delegates < len(cat.PEOPLE) + 1 or bookings < 0:
+        raise ExpoError(
+            f"Ask for at least {len(cat.EVENTS)} sessions and {len(cat.PEOPLE) + 1} delegates."
+        )
+    plan = Plan(
+        seed=seed, sessions=sessions, delegates=delegates, bookings=bookings,
+        cancelled_sessions=max(1, sessions // 60), check_in_days=max(3, sessions // 400),
+        organisers=max(3, delegates // 5000), staff=max(8, delegates // 1000),
+    )
+    return build_expo(plan, password_hash=demo_password_hash(), progress=progress)
+
+
+def build_expo(plan: Plan, *, password_hash: str, progress: Progress | None = None) -> Summary:
+    """Write the whole expo of ``plan``; flushes, never commits."""
+    return _Builder(plan, password_hash, progress).build()
+
+
+class _Builder:
+    def __init__(self, plan: Plan, password_hash: str, progress: Progress | None) -> None:
+        self.plan = plan
+        self.rng = random.Random(plan.seed)
+        self.password_hash = password_hash
+        self.progress = progress
+        self.summary = Summary()
+        self.agendas = Agendas()
+        self.planner = RoomPlanner(TZ)
+
+    def build(self) -> Summary:
+        sync_countries()
+        self._expo()
+        self._venues()
+        self._networks_and_organisations()
+        self._users()
+        self._events()
+        self._sessions()
+        self._registrations()
+        self._bookings()
+        self._check_ins()
+        return self.summary
+
+    # --- places, networks, organisations --------------------------------------------------
+
+    def _expo(self) -> None:
+        expo = db.session.scalar(sa.select(Expo).where(Expo.name == cat.EXPO_NAME).order_by(Expo.id).limit(1))
+        if expo is None:
+            expo = Expo(name=cat.EXPO_NAME, city=cat.EXPO_CITY, timezone=TZ, description=cat.EXPO_DESCRIPTION)
+            db.session.add(expo)
+            db.session.flush()
+        self.expo_id = expo.id
+
+    def _venues(self) -> None:
+        specs = list(cat.VENUES)
+        extra = max(0, math.ceil(self.plan.sessions / SESSIONS_PER_VENUE) - len(specs))
+        for n in range(1, extra + 1):
+            specs.append(cat.VenueSpec(
+                f"expo-pavilion-{n}", f"Expo Pavilion {n}", f"Oceanhamnen, pavilion {n}, 252 21 Helsingborg",
+                round(56.0515 + 0.0004 * (n % 10), 6), round(12.6860 + 0.0006 * (n // 10), 6),
+                time(8, 0), time(20, 0), "Temporary pavilion with a ramp and an accessible toilet.",
+                "A temporary pavilion of the expo area.",
+                (("Hall", 300), ("Room A", 80), ("Room B", 60), ("Room C", 30)),
+            ))
+        venue_ids = ensure_rows(Venue, ("slug",), [
+            {"slug": v.slug, "name": v.name, "address": v.address, "latitude": v.latitude,
+             "longitude": v.longitude, "opens_at": v.opens, "closes_at": v.closes,
+             "accessibility_notes": v.accessibility, "description": v.description}
+            for v in specs
+        ])[0]
+        room_rows = [
+            {"venue_id": venue_ids[(v.slug,)], "name": name, "capacity": capacity}
+            for v in specs for name, capacity in v.rooms
+        ]
+        room_ids = ensure_rows(Room, ("venue_id", "name"), room_rows)[0]
+        ids = list(room_ids.values())
+        capacities = dict(db.session.execute(sa.select(Room.id, Room.capacity).where(Room.id.in_(ids))).all())
+        hours = {venue_ids[(v.slug,)]: (v.opens, v.closes) for v in specs}
+        self.rooms = [
+            (room_ids[(row["venue_id"], row["name"])], capacities[room_ids[(row["venue_id"], row["name"])]],
+             hours[row["venue_id"]])
+            for row in room_rows
+        ]
+        # Rooms are shared by every event: sessions already held in them stay where they are.
+        for room_id, starts_at, ends_at in db.session.execute(
+            sa.select(ProgrammeSession.room_id, ProgrammeSession.starts_at, ProgrammeSession.ends_at).where(
+                ProgrammeSession.room_id.in_(ids), ProgrammeSession.status != SessionStatus.CANCELLED
+            )
+        ):
+            self.planner.occupy(room_id, starts_at, ends_at)
+        self.summary.venues = len(specs)
+        self.summary.rooms = len(room_rows)
+
+    def _networks_and_organisations(self) -> None:
+        ids = ensure_rows(Network, ("slug",), [
+            {"slug": n.slug, "name": n.name, "acronym": n.acronym, "website": n.website,
+             "description": n.description}
+            for n in cat.NETWORKS
+        ])[0]
+        self.network_ids = {slug: ids[(slug,)] for slug in (n.slug for n in cat.NETWORKS)}
+        org_ids = ensure_rows(Organisation, ("name", "country_code"), [
+            {"name": name, "kind": kind, "country_code": country} for name, kind, country in cat.ORGANISATIONS
+        ])[0]
+        self.org_ids = {name: org_ids[(name, country)] for name, _kind, country in cat.ORGANISATIONS}
+        self.orgs_by_country: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for name, _kind, country in cat.ORGANISATIONS:
+            self.orgs_by_country[country].append((name, self.org_ids[name]))
+
+    # --- people -----------------------------------------------------------------------------
+
+    def _users(self) -> None:
+        rng, plan = self.rng, self.plan
+        users = UserRows(self.password_hash)
+        taken = {e for (e,) in db.session.execute(sa.select(User.email))}
+        rows: list[dict[str, Any]] = []
+        memberships: list[tuple[int, str]] = []  # (row index, network slug)
+
+        def add(role: Role, email: str, name: str, country: str, organisation: str | None, **extra: Any) -> int:
+            taken.add(email)
+            rows.append(users.row(
+                email=email, name=name, role=role, country_code=country,
+                organisation_id=self.org_ids.get(organisation) if organisation else None,
+                locale="sv" if country == "SE" else "en",
+                created_at=CREATED_AT + timedelta(minutes=len(rows)), **extra,
+            ))
+            return len(rows) - 1
+
+        accounts = {role: add(Role(role), email, name, country, org)
+                    for role, email, name, org, country in cat.DEMO_ACCOUNTS}
+        organisers = [accounts["organiser"]]
+        staff = [accounts["staff"]]
+        for _ in range(plan.organisers - 1):
+            organisers.append(self._generated(add, Role.ORGANISER, "SE", "Helsingborgs stad", taken))
+        for _ in range(plan.staff - 1):
+            staff.append(self._generated(add, Role.STAFF, "SE", "Helsingborgs stad", taken))
+        people = {p.name: add(Role.DELEGATE, p.email, p.name, p.country, p.organisation) for p in cat.PEOPLE}
+        for name, slug in (("Gulnara Roll", "unece"), ("Carlo Ratti", "mit-senseable-city-lab"),
+                           ("Jimmy Jansson", "viable-cities"), ("Sophie Forsberg Johansson", "viable-cities"),
+                           ("Kristina Birath", "viable-cities"), ("Peter Danielsson", "string")):
+            memberships.append((people[name], slug))
+        delegates = [accounts["delegate"], *people.values()]
+        memberships.append((accounts["delegate"], "eit-urban-mobility"))
+        countries = list(cat.COUNTRY_POOLS)
+        weights = [cat.COUNTRY_WEIGHTS.get(c, 1.0) for c in countries]
+        network_slugs = [n.slug for n in cat.NETWORKS]
+        for n in range(plan.delegates - len(delegates)):
+            # Every country first, so even a small expo is international; then by weight.
+            country = countries[n] if n < len(countries) else rng.choices(countries, weights)[0]
+            organisation = rng.choice(self.orgs_by_country[country])[0]
+            extra: dict[str, Any] = {}
+            if rng.random() < 0.1:
+                extra["dietary_needs"] = rng.choice(cat.DIETARY_NEEDS)
+                if rng.random() < 0.3:
+                    extra["accessibility_needs"] = rng.choice(cat.ACCESSIBILITY_NEEDS)
+                extra["needs_consent_at"] = CREATED_AT + timedelta(days=40 + rng.randrange(30))
+            index = self._generated(add, Role.DELEGATE, country, organisation, taken, **extra)
+            delegates.append(index)
+            if rng.random() < 0.2:
+                for slug in rng.sample(network_slugs, rng.choice((1, 1, 2))):
+                    memberships.append((index, slug))
+
+        ids, inserted = ensure_rows(User, ("email",), rows, progress=self.progress)
+        user_id = [ids[(row["email"],)] for row in rows]
+        insert_rows(user_networks, [
+            {"user_id": user_id[i], "network_id": self.network_ids[slug]}
+            for i, slug in memberships if (rows[i]["email"],) in inserted
+        ])
+        self.organisers = [user_id[i] for i in organisers]
+        self.staff = [user_id[i] for i in staff]
+        self.people = {name: user_id[i] for name, i in people.items()}
+        self.demo_delegate = user_id[accounts["delegate"]]
+        self.delegates = [user_id[i] for i in delegates]
+        generated = self.delegates[len(cat.PEOPLE) + 1:] or self.delegates
+        self.speaker_pool = generated[: max(60, len(generated) // 8)]
+        self.summary.delegates = len(self.delegates)
+        self.summary.countries = len({rows[i]["country_code"] for i in delegates})
+
+    def _generated(self, add: Any, role: Role, country: str, organisation: str, taken: set[str],
+                   **extra: Any) -> int:
+        pool = cat.NAME_POOLS[cat.COUNTRY_POOLS[country]]
+        female = self.rng.random() < 0.5
+        first = self.rng.choice(pool[0] if female else pool[1])
+        surnames = pool[3] if len(pool) > 3 and not female else pool[2]
+        last = self.rng.choice(surnames)
+        base = f"{_slug(first)}.{_slug(last)}"
+        domain = f"{_slug(organisation)[:40]}.example"
+        email, n = f"{base}@{domain}", 1
+        while email in taken:
+            n += 1
+            email = f"{base}{n}@{domain}"
+        return add(role, email, f"{first} {last}", country, organisation, **extra)
+
+    # --- events and the programme -------------------------------------------------------------
+
+    def _events(self) -> None:
+        slugs = [e.slug for e in cat.EVENTS]
+        clash = db.session.scalars(sa.select(Event.slug).where(Event.slug.in_(slugs))).all()
+        if clash:
+            raise ExpoError(f"Events with these addresses exist already: {', '.join(sorted(clash))}.")
+        scale = max(1.0, self.plan.delegates / 850)
+        rows = []
+        for spec in cat.EVENTS:
+            mode = RegistrationMode(spec.registration_mode)
+            rows.append({
+                "expo_id": self.expo_id, "name": spec.name, "slug": spec.slug, "description": spec.description,
+                "starts_on": spec.starts_on, "ends_on": spec.ends_on, "timezone": TZ,
+                "is_published": spec.published, "published_at": PUBLISHED_AT if spec.published else None,
+                "registration_mode": mode,
+                "capacity": round(spec.capacity * scale) if spec.capacity else None,
+                "registration_deadline": (
+                    from_local(datetime.combine(spec.starts_on - timedelta(days=7), time(23, 59)), TZ)
+                    if mode is RegistrationMode.APPROVAL else None
+                ),
+                "transfer_minutes": 15, "created_at": CREATED_AT, "updated_at": PROGRAMME_UPDATED_AT,
+            })
+        self.event_rows = rows
+        self.event_ids = insert_rows(Event, rows, returning_ids=True)
+        track_rows = [
+            {"event_id": event_id, "name": name, "colour": colour}
+            for event_id, spec in zip(self.event_ids, cat.EVENTS) for name, colour in spec.tracks
+        ]
+        track_ids = insert_rows(Track, track_rows, returning_ids=True)
+        self.tracks: dict[int, list[int]] = defaultdict(list)
+        for row, track_id in zip(track_rows, track_ids):
+            self.tracks[row["event_id"]].append(track_id)
+        self.summary.events = len(rows)
+
+    def _sessions(self) -> None:
+        rng, plan = self.rng, self.plan
+        counts = _apportion(plan.sessions, [spec.share for spec in cat.EVENTS])
+        planned: list[_Session] = []
+        serial = 0
+        for index, (spec, count) in enumerate(zip(cat.EVENTS, counts)):
+            days = [spec.starts_on + timedelta(days=d) for d in range((spec.ends_on - spec.starts_on).days + 1)]
+            for i in range(count):
+                serial += 1
+                featured = spec.featured[i] if i < len(spec.featured) else None
+                planned.append(self._plan_session(index, spec, days, i, featured, serial))
+        cancellable = [s for s in planned if cat.EVENTS[s.event].published and not s.people]
+        for session in rng.sample(cancellable, min(plan.cancelled_sessions, len(cancellable))):
+            session.cancelled_at = session.starts_at - timedelta(days=2)
+            session.row.update(status=SessionStatus.CANCELLED, revision=1, updated_at=session.cancelled_at)
+        for session in planned:
+            self._cast(session)
+
+        ids = insert_rows(ProgrammeSession, [s.row for s in planned], returning_ids=True, progress=self.progress)
+        for session, session_id in zip(planned, ids):
+            session.id = session_id
+        insert_rows(SessionRole, [
+            {"session_id": s.id, "user_id": user_id, "role": role} for s in planned for user_id, role in s.people
+        ])
+        link_rows = []
+        for s in planned:
+            slugs = cat.EVENTS[s.event].networks
+            for slug in rng.sample(slugs, min(len(slugs), rng.choice((0, 1, 1, 2)))):
+                link_rows.append({"session_id": s.id, "network_id": self.network_ids[slug]})
+        insert_rows(session_networks, link_rows)
+        insert_rows(SessionChange, [
+            {"session_id": s.id, "event_id": self.event_ids[s.event], "changed_by_id": self.organisers[0],
+             "created_at": s.cancelled_at, "revision": 1,
+             "changes": {"status": {"old": SessionStatus.SCHEDULED.value, "new": SessionStatus.CANCELLED.value}}}
+            for s in planned if s.cancelled_at is not None
+        ])
+        self.sessions = planned
+        self.summary.sessions = len(planned)
+
+    def _plan_session(self, index: int, spec: cat.EventSpec, days: list[date], i: int,
+                      featured: cat.Featured | None, serial: int) -> _Session:
+        rng = self.rng
+        kind = featured.kind if featured else rng.choices([k for k, _ in spec.kinds], [w for _, w in spec.kinds])[0]
+        named = [self.people[name] for name in featured.speakers] if featured else []
+        minutes = rng.choice(cat.DURATIONS[kind])
+        slot = None
+        if kind.needs_room:
+            for attempt in range(PLACEMENT_TRIES):
+                day = days[(i + attempt) % len(days)] if attempt < len(days) else rng.choice(days)
+                room_id, capacity, (opens, closes) = rng.choice(self.rooms)
+                if kind in (SessionKind.WORKSHOP, SessionKind.SITE_VISIT) and capacity > 150 and attempt < 20:
+                    continue
+                found = self.planner.place(room_id, day, minutes, rng.choice(START_TIMES), opens=opens, closes=closes)
+                if found is None:
+                    continue
+                if named and not all(self.agendas.is_free(p, *found) for p in named):
+                    self.planner.release(room_id, *found)
+                    continue
+                slot = (room_id, capacity, found)
+                break
+            if slot is None:  # the rooms are full on these days: the session moves online
+                kind = SessionKind.DIGITAL
+        if slot is None:
+            day = days[i % len(days)]
+            start = from_local(datetime.combine(day, rng.choice(START_TIMES)), TZ)
+            found = (start, start + timedelta(minutes=minutes))
+            room_id, room_capacity = None, None
+        else:
+            room_id, room_capacity, found = slot
+        for person in named:
+            self.agendas.take(person, *found)
+        language = featured.language if featured else ("sv" if rng.random() < 0.15 else "en")
+        topic = rng.choice(spec.topics)
+        if featured:
+            title = featured.title
+        elif language == "sv":
+            title = cat.SWEDISH_PREFIXES[kind] + rng.choice(cat.SWEDISH_TOPICS)
+        else:
+            pattern = rng.choice(cat.TITLE_PATTERNS[kind])
+            city = rng.choice(cat.PATTERN_CITIES)
+            title = pattern.format(topic=topic, Topic=topic[0].upper() + topic[1:], city=city)
+        description = (featured.description if featured and featured.description else
+                       cat.DESCRIPTIONS[kind].format(topic=topic, city=rng.choice(cat.PATTERN_CITIES)))
+        capacity: int | None = None
+        if kind is SessionKind.WORKSHOP:
+            capacity = min(room_capacity, rng.choice((16, 20, 24, 30, 40)))
+        elif kind is SessionKind.SITE_VISIT:
+            capacity = min(room_capacity, rng.choice((12, 15, 20, 25, 30)))
+        elif kind is SessionKind.DIGITAL:
+            capacity = rng.choice((None, 100, 300, 500))
+        event_id = self.event_ids[index]
+        tracks = self.tracks[event_id]
+        row = {
+            "uid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "event_id": event_id, "track_id": rng.choice(tracks) if tracks else None,
+            "title": title[:300], "description": description, "kind": kind,
+            "starts_at": found[0], "ends_at": found[1], "room_id": room_id,
+            "meeting_url": f"https://meet.h22.example/{spec.slug}/{serial}" if kind.needs_meeting_url else None,
+            "capacity": capacity, "language": language, "status": SessionStatus.SCHEDULED, "revision": 0,
+            "created_at": CREATED_AT + timedelta(days=30), "updated_at": PROGRAMME_UPDATED_AT,
+        }
+        effective = capacity if capacity is not None else room_capacity
+        popularity = rng.lognormvariate(0, 0.6) * (1.3 if kind in (SessionKind.WORKSHOP, SessionKind.SITE_VISIT) else 1)
+        session = _Session(index, kind, found[0], found[1], room_id, effective, popularity, row)
+        session.people = [(p, SessionRoleKind.SPEAKER) for p in named]
+        return session
+
+    def _cast(self, session: _Session) -> None:
+        """Speakers, moderators and hosts, none of them busy elsewhere at the time."""
+        rng = self.rng
+        wanted = {
+            SessionKind.TALK: [SessionRoleKind.SPEAKER] * rng.choice((1, 1, 1, 2)),
+            SessionKind.PANEL: [SessionRoleKind.SPEAKER] * rng.choice((3, 4)) + [SessionRoleKind.MODERATOR],
+            SessionKind.WORKSHOP: [SessionRoleKind.HOST] + [SessionRoleKind.SPEAKER] * rng.choice((0, 1)),
+            SessionKind.SITE_VISIT: [SessionRoleKind.HOST],
+            SessionKind.DIGITAL: [SessionRoleKind.SPEAKER] * rng.choice((1, 2)) + [SessionRoleKind.HOST],
+            SessionKind.HYBRID: [SessionRoleKind.SPEAKER] * 2 + [SessionRoleKind.MODERATOR],
+        }[session.kind]
+        have = sum(1 for _, role in session.people if role is SessionRoleKind.SPEAKER)
+        chosen = {user_id for user_id, _ in session.people}
+        for role in wanted:
+            if role is SessionRoleKind.SPEAKER and have > 0:
+                have -= 1
+                continue
+            for _ in range(20):
+                candidate = rng.choice(self.speaker_pool)
+                if candidate not in chosen and self.agendas.is_free(candidate, session.starts_at, session.ends_at):
+                    chosen.add(candidate)
+                    session.people.append((candidate, role))
+                    if session.cancelled_at is None:
+                        self.agendas.take(candidate, session.starts_at, session.ends_at)
+                    break
+
+    # --- registrations, bookings, check-ins --------------------------------------------------
+
+    def _registrations(self) -> None:
+        rng = self.rng
+        event_start = {i: from_local(datetime.combine(spec.starts_on, time.min), TZ)
+                       for i, spec in enumerate(cat.EVENTS)}
+        wishes: list[tuple[int, int]] = []  # (event index, user id)
+        featured_in = defaultdict(set)
+        for i, spec in enumerate(cat.EVENTS):
+            for f in spec.featured:
+                for name in f.speakers:
+                    featured_in[self.people[name]].add(i)
+        demo_events = {0, 1, 3, 4}
+        special = {self.demo_delegate, *self.people.values()}
+        for user_id in self.delegates:
+            for i, spec in enumerate(cat.EVENTS):
+                if not spec.published:
+                    continue
+                if user_id == self.demo_delegate:
+                    wanted = i in demo_events
+                elif i in featured_in.get(user_id, ()) or (i == 0 and user_id in special):
+                    wanted = True
+                else:
+                    wanted = rng.random() < (0.85 if i == 0 else min(0.5, spec.share * 0.022))
+                if wanted:
+                    wishes.append((i, user_id))
+        rows: list[dict[str, Any]] = []
+        self.approved: dict[int, list[int]] = defaultdict(list)  # user id -> event indexes
+        self.registered_at: dict[tuple[int, int], datetime] = {}
+        by_event: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+        for i, user_id in wishes:
+            window = (event_start[i] - timedelta(days=2) - PUBLISHED_AT).total_seconds()
+            by_event[i].append((PUBLISHED_AT + timedelta(seconds=rng.uniform(0, window)), user_id))
+        for i, wished in sorted(by_event.items()):
+            spec, row = cat.EVENTS[i], self.event_rows[i]
+            capacity = row["capacity"]
+            approval = row["registration_mode"] is RegistrationMode.APPROVAL
+            approved = 0
+            for created_at, user_id in sorted(wished):
+                status = RegistrationStatus.APPROVED
+                if user_id == self.demo_delegate and i == 3:
+                    status = RegistrationStatus.PENDING
+                elif approval and user_id not in special:
+                    draw = rng.random()
+                    status = (RegistrationStatus.PENDING if draw < 0.12 else
+                              RegistrationStatus.DECLINED if draw < 0.2 else RegistrationStatus.APPROVED)
+                elif not approval and user_id not in special and rng.random() < 0.02:
+                    status = RegistrationStatus.CANCELLED
+                if status is RegistrationStatus.APPROVED and capacity is not None and approved >= capacity:
+                    if not approval:
+                        continue  # an open event that is full takes no more registrations
+                    status = RegistrationStatus.PENDING
+                decided = approval and status in (RegistrationStatus.APPROVED, RegistrationStatus.DECLINED)
+                decided_at = min(created_at + timedelta(hours=rng.randrange(2, 72)), event_start[i] - timedelta(days=1))
+                rows.append({
+                    "event_id": self.event_ids[i], "user_id": user_id, "status": status, "created_at": created_at,
+                    "decided_at": decided_at if decided else (created_at if status is RegistrationStatus.APPROVED else None),
+                    "decided_by_id": self.organisers[0] if decided else None,
+                })
+                if status is RegistrationStatus.APPROVED:
+                    approved += 1
+                    self.approved[user_id].append(i)
+                    self.registered_at[(i, user_id)] = created_at
+        insert_rows(Registration, rows)
+        self.summary.registrations = len(rows)
+
+    def _bookings(self) -> None:
+        rng, plan = self.rng, self.plan
+        by_event: dict[int, list[_Session]] = defaultdict(list)
+        for s in self.sessions:
+            by_event[s.event].append(s)
+        cumulative = {}
+        for i, sessions in by_event.items():
+            total, cw = 0.0, []
+            for s in sessions:
+                total += s.popularity * (0.2 if s.cancelled_at else 1)
+                cw.append(total)
+            cumulative[i] = cw
+        users = [u for u in self.delegates if self.approved.get(u)]
+        reachable = {u: sum(len(by_event[i]) for i in self.approved[u]) for u in users}
+        if plan.bookings > sum(reachable.values()):
+            raise ExpoError(f"At most {sum(reachable.values())} bookings fit these sessions and delegates.")
+        quota = Counter(rng.choices(users, [rng.lognormvariate(0, 0.5) for _ in users], k=plan.bookings)) if users else Counter()
+        quota[self.demo_delegate] = max(quota[self.demo_delegate], min(8, reachable.get(self.demo_delegate, 0)))
+        spare = sum(quota.values()) - plan.bookings
+        for user_id in sorted(users, key=lambda u: -quota[u]):  # the demo delegate's extra comes from the busiest
+            if spare <= 0:
+                break
+            if user_id != self.demo_delegate:
+                take = min(spare, quota[user_id] - 1)
+                quota[user_id] -= take
+                spare -= take
+        excess = 0
+        for user_id in users:
+            if quota[user_id] > reachable[user_id]:
+                excess += quota[user_id] - reachable[user_id]
+                quota[user_id] = reachable[user_id]
+        order = users[:]
+        rng.shuffle(order)
+        while excess:
+            for user_id in order:
+                if excess and quota[user_id] < reachable[user_id]:
+                    quota[user_id] += 1
+                    excess -= 1
+
+        requests: dict[int, list[tuple[datetime, int, datetime | None]]] = defaultdict(list)
+        for user_id in users:
+            for s in self._choose(user_id, quota[user_id], by_event, cumulative):
+                requested = self._request_time(s, user_id)
+                withdrawn = None
+                if s.cancelled_at is not None:
+                    withdrawn = s.cancelled_at
+                elif rng.random() < 0.03 and user_id != self.demo_delegate:
+                    withdrawn = requested + (s.starts_at - requested) / 2
+                requests[s.id].append((requested, user_id, withdrawn))
+        self._demo_examples(requests, by_event)
+
+        rows: list[dict[str, Any]] = []
+        for s in self.sessions:
+            rows.extend(allocate_bookings(s.id, s.capacity, requests.get(s.id, ())))
+        insert_rows(Booking, rows, progress=self.progress)
+        self.summary.bookings = len(rows)
+        self.summary.waitlisted = sum(1 for r in rows if r["status"] is BookingStatus.WAITLISTED)
+
+    def _choose(self, user_id: int, count: int, by_event: dict[int, list[_Session]],
+                cumulative: dict[int, list[float]]) -> list[_Session]:
+        """``count`` distinct sessions of the user's events, popular ones likelier, without clashes."""
+        rng = self.rng
+        events = self.approved[user_id]
+        weights = [cumulative[i][-1] for i in events]
+        chosen: dict[int, _Session] = {}
+        for _ in range(10 * count + 20):
+            if len(chosen) == count:
+                return list(chosen.values())
+            i = rng.choices(events, weights)[0]
+            s = rng.choices(by_event[i], cum_weights=cumulative[i])[0]
+            if s.id in chosen or not self.agendas.is_free(user_id, s.starts_at, s.ends_at):
+                continue
+            chosen[s.id] = s
+            if s.cancelled_at is None:
+                self.agendas.take(user_id, s.starts_at, s.ends_at)
+        rest = [s for i in events for s in by_event[i] if s.id not in chosen]
+        rng.shuffle(rest)
+        for s in rest[: count - len(chosen)]:  # a full agenda: overlapping wishes are allowed
+            chosen[s.id] = s
+        return list(chosen.values())
+
+    def _request_time(self, s: _Session, user_id: int) -> datetime:
+        registered = self.registered_at[(s.event, user_id)]
+        latest = (s.cancelled_at or s.starts_at) - timedelta(hours=1)
+        return registered + (latest - registered) * self.rng.random()
+
+    def _demo_examples(self, requests: dict[int, list[tuple[datetime, int, datetime | None]]],
+                       by_event: dict[int, list[_Session]]) -> None:
+        """The demo delegate waits on one full session and holds a seat in one checked-in session."""
+        me = self.demo_delegate
+        mine = [s for i in self.approved.get(me, ()) for s in by_event[i] if s.cancelled_at is None]
+        booked = {s.id for s in mine if any(u == me for _, u, _ in requests.get(s.id, ()))}
+        cutoff = self._check_in_cutoff()
+
+        def swap(new: _Session, at: datetime) -> None:
+            for s in mine:
+                if s.id in booked and s.starts_at >= cutoff:
+                    requests[s.id] = [r for r in requests[s.id] if r[1] != me]
+                    booked.discard(s.id)
+                    break
+            else:
+                return
+            requests[new.id].append((at, me, None))
+            booked.add(new.id)
+
+        def held(s: _Session) -> int:
+            return sum(1 for _, _, withdrawn in requests.get(s.id, ()) if withdrawn is None)
+
+        full = [s for s in mine if s.id not in booked and s.capacity is not None
+                and held(s) >= s.capacity and s.starts_at >= cutoff]
+        if full:
+            s = max(full, key=lambda s: held(s) - s.capacity)
+            swap(s, max(r[0] for r in requests[s.id]) + timedelta(minutes=1))
+        early = [s for s in mine if s.id not in booked and s.room_id is not None and s.starts_at < cutoff
+                 and (s.capacity is None or held(s) < s.capacity)]
+        if early:
+            s = early[0]
+            swap(s, self.registered_at[(s.event, me)] + timedelta(hours=1))
+
+    def _check_in_cutoff(self) -> datetime:
+        return from_local(datetime.combine(cat.EXPO_FIRST_DAY + timedelta(days=self.plan.check_in_days), time.min), TZ)
+
+    def _check_ins(self) -> None:
+        rng = self.rng
+        cutoff = self._check_in_cutoff()
+        door = [s for s in self.sessions if s.starts_at < cutoff and s.room_id is not None
+                and s.cancelled_at is None and cat.EVENTS[s.event].published]
+        by_id = {s.id: s for s in door}
+        confirmed: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        booked: dict[int, set[int]] = defaultdict(set)
+        for booking_id, session_id, user_id, status in db.session.execute(
+            sa.select(Booking.id, Booking.session_id, Booking.user_id, Booking.status)
+            .join(ProgrammeSession, ProgrammeSession.id == Booking.session_id)
+            .where(ProgrammeSession.event_id.in_(self.event_ids), ProgrammeSession.starts_at < cutoff)
+            .order_by(Booking.id)
+        ):
+            if session_id in by_id:
+                booked[session_id].add(user_id)
+                if status is BookingStatus.CONFIRMED:
+                    confirmed[session_id].append((booking_id, user_id))
+        attendees = defaultdict(list)
+        for user_id, events in self.approved.items():
+            for i in events:
+                attendees[i].append(user_id)
+        rows = []
+        for s in door:
+            arrived = [(b, u) for b, u in confirmed[s.id] if u == self.demo_delegate or rng.random() < 0.8]
+            for booking_id, user_id in arrived:
+                rows.append(self._check_in(s, user_id, booking_id, rng.randrange(-15, 5)))
+            seated = len(confirmed[s.id])
+            for _ in range(rng.choice((0, 0, 1, 2, 3)) if attendees[s.event] else 0):
+                user_id = rng.choice(attendees[s.event])
+                if user_id in booked[s.id]:
+                    continue
+                booked[s.id].add(user_id)
+                seated += 1
+                row = self._check_in(s, user_id, None, rng.randrange(0, 10))
+                row.update(is_walk_in=True, is_standing=s.capacity is not None and seated > s.capacity)
+                rows.append(row)
+        insert_rows(CheckIn, rows)
+        self.summary.check_ins = len(rows)
+
+    def _check_in(self, s: _Session, user_id: int, booking_id: int | None, minutes: int) -> dict[str, Any]:
+        return {
+            "session_id": s.id, "booking_id": booking_id, "user_id": user_id, "is_walk_in": False,
+            "is_standing": False, "checked_in_at": s.starts_at + timedelta(minutes=minutes),
+            "checked_in_by_id": self.rng.choice(self.staff),
+        }
+
+
+def _apportion(total: int, shares: list[int]) -> list[int]:
+    """``total`` split in proportion to ``shares`` (largest remainders), at least one each when it can."""
+    exact = [total * share / sum(shares) for share in shares]
+    counts = [int(x) for x in exact]
+    by_remainder = sorted(range(len(shares)), key=lambda i: (-(exact[i] - counts[i]), i))
+    for i in by_remainder[: total - sum(counts)]:
+        counts[i] += 1
+    for i, count in enumerate(counts):
+        if count == 0 and total >= len(shares):
+            counts[i] = 1
+            counts[counts.index(max(counts))] -= 1
+    return counts
+
+
+_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "ð": "d", "Ð": "D", "þ": "th",
+                          "ł": "l", "Ł": "L", "ß": "ss", "ı": "i"})
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text.translate(_LETTERS)).encode("ascii", "ignore").decode()
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", _ascii(text).lower()).strip("-")
