@@ -121,6 +121,16 @@ def can_export_schedule(user: Any, event: Event) -> bool:
     return is_organiser(user)
 
 
+def can_subscribe_personal_feed(user: Any) -> bool:
+    """Anyone signed in has a personal calendar feed of their own bookings."""
+    return is_signed_in(user)
+
+
+def can_reset_feed_token(user: Any, owner: Any) -> bool:
+    """Only the owner of a personal feed may give it a new secret address."""
+    return is_signed_in(user) and getattr(owner, "id", None) == user.id
+
+
 def require(allowed: bool, *, hide: bool = False) -> None:
     """Stop the request with 403 unless the predicate allowed it (404 with ``hide``, for
     things whose very existence is not to be revealed, such as draft events)."""

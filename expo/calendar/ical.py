@@ -8,7 +8,7 @@ session stays with STATUS:CANCELLED so subscribed calendars drop it instead of k
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlsplit
@@ -63,20 +63,21 @@ def session_uid(session: ProgrammeSession) -> str:
 
 
 def absolute_url(endpoint: str, **values: object) -> str:
-    """A full URL for links inside calendars, with or without a request at hand."""
-    with written_in() if not has_request_context() else nullcontext():
-        return url_for(endpoint, _external=True, **values)
+    """A full URL for links inside calendars (under ``written_in``, so at BASE_URL)."""
+    if not has_request_context():
+        with written_in():
+            return url_for(endpoint, _external=True, **values)
+    return url_for(endpoint, _external=True, **values)
 
 
 @contextmanager
 def written_in(locale: str | None = None) -> Iterator[None]:
     """Write calendar text in ``locale`` (the site's default language when None), never in
     the requesting client's: calendar apps send no useful language and cached feeds must
-    not vary by it. Lends a request (at BASE_URL) when there is none, for links."""
+    not vary by it. Links are made at BASE_URL, whatever host the request came to, so the
+    same feed is the same bytes everywhere."""
     config = current_app.config
-    outer = nullcontext() if has_request_context() else current_app.test_request_context(
-        "/", base_url=config["BASE_URL"]
-    )
+    outer = current_app.test_request_context("/", base_url=config["BASE_URL"])
     language = locale if locale in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
     with outer, force_locale(language):
         yield
@@ -97,7 +98,7 @@ def local_instant(instant: datetime, tz: str) -> datetime:
     return local
 
 
-def _location(session: ProgrammeSession) -> str | None:
+def session_location(session: ProgrammeSession) -> str | None:
     if session.room is None:
         return _("Online") if session.meeting_url else None
     venue = session.room.venue
@@ -167,7 +168,7 @@ def session_vevent(entry: FeedEntry, *, stamp: datetime | None = None) -> icalen
     vevent.add("summary", _summary(entry))
     vevent.add("status", _status(entry))
     vevent.add("transp", "TRANSPARENT" if session.is_cancelled else "OPAQUE")
-    location = _location(session)
+    location = session_location(session)
     if location:
         vevent.add("location", location)
     venue = session.room.venue if session.room is not None else None

@@ -1,3 +1,182 @@
-from flask import Blueprint
+"""Calendar feeds and schedule exports.
+
+Public feeds (an event, a track, a venue, a network, one session) and the public exports are
+deliberately open to everyone — calendar and conference apps fetch them without logging in —
+but only ever contain published events; a draft answers 404 to everyone, organisers too, so a
+draft can never leak into a subscribed calendar. The personal feed is found by its secret
+token alone. Organiser exports follow ``can_export_schedule``."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+
+from flask import Blueprint, abort, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from expo.calendar import caching, feeds, queries, services
+from expo.calendar.caching import Download
+from expo.calendar.exporters import EXPORTERS
+from expo.calendar.ical import session_location
+from expo.extensions import db, login_manager
+from expo.permissions import can_export_schedule, can_reset_feed_token, can_subscribe_personal_feed, require
+from expo.programme.models import ProgrammeSession
 
 bp = Blueprint("calendar", __name__)
+caching.connect_signals()
+
+ICS = "text/calendar; charset=utf-8"
+
+
+@bp.app_template_global("webcal_url")
+def webcal_url(url: str) -> str:
+    """The same address with the webcal scheme, which opens the reader's calendar app."""
+    parts = urlsplit(url)
+    return urlunsplit(("webcal", *parts[1:]))
+
+
+@bp.app_template_global("google_subscribe_url")
+def google_subscribe_url(url: str) -> str:
+    return "https://calendar.google.com/calendar/r?cid=" + quote(webcal_url(url), safe="")
+
+
+@bp.app_template_global("outlook_subscribe_url")
+def outlook_subscribe_url(url: str, name: str) -> str:
+    return (
+        "https://outlook.live.com/calendar/0/addfromweb?url="
+        + quote(url, safe="")
+        + "&name="
+        + quote(name, safe="")
+    )
+
+
+def _utc_stamp(instant: datetime) -> str:
+    return instant.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+@bp.app_template_global("google_event_url")
+def google_event_url(session: ProgrammeSession) -> str:
+    """Google Calendar's "create event" form filled in with a session (a copy; it does not update)."""
+    page = url_for("schedule.show_session", session_id=session.id, _external=True)
+    return "https://calendar.google.com/calendar/render?" + urlencode({
+        "action": "TEMPLATE",
+        "text": session.title,
+        "dates": f"{_utc_stamp(session.starts_at)}/{_utc_stamp(session.ends_at)}",
+        "ctz": session.event.timezone,
+        "details": page,
+        "location": session_location(session) or "",
+    })
+
+
+@bp.app_template_global("outlook_event_url")
+def outlook_event_url(session: ProgrammeSession) -> str:
+    """Outlook.com's "new event" form filled in with a session (a copy; it does not update)."""
+    page = url_for("schedule.show_session", session_id=session.id, _external=True)
+    return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode({
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": session.title,
+        "startdt": session.starts_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
+        "enddt": session.ends_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
+        "body": page,
+        "location": session_location(session) or "",
+    })
+
+
+@bp.app_template_global("calendar_exporters")
+def calendar_exporters() -> list:
+    return list(EXPORTERS.values())
+
+
+@bp.route("/events/<slug>/calendar.ics", defaults={"identifier": "ical"})
+@bp.route("/events/<slug>/export/<identifier>")
+def export_schedule(slug: str, identifier: str):
+    """Public exporters: anyone, published events only. Others: can_export_schedule."""
+    exporter = EXPORTERS.get(identifier) or abort(404)
+    if exporter.public:
+        event = queries.published_event(slug) or abort(404)
+    else:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        event = queries.event_by_slug(slug) or abort(404)
+        require(can_export_schedule(current_user, event))
+    download = Download(exporter.content_type, exporter.filename(event), exporter.public, exporter.disposition)
+    return caching.serve(
+        queries.event_fingerprint(event),
+        identifier,
+        download,
+        lambda: exporter.render(event, queries.event_sessions(event)),
+    )
+
+
+@bp.route("/events/<slug>/tracks/<int:track_id>/calendar.ics")
+def track_feed(slug: str, track_id: int):
+    """Public: one track of a published event."""
+    track = queries.published_track(slug, track_id) or abort(404)
+    name = f"{track.event.name}: {track.name}"
+    return caching.serve(
+        queries.track_fingerprint(track),
+        "ical",
+        Download(ICS, f"{track.event.slug}-track-{track.id}.ics", True, "inline"),
+        lambda: feeds.public_feed(queries.track_sessions(track), name=name),
+    )
+
+
+@bp.route("/venues/<slug>/calendar.ics")
+def venue_feed(slug: str):
+    """Public: every session at a venue, across the published events."""
+    venue = queries.venue_by_slug(slug) or abort(404)
+    return caching.serve(
+        queries.venue_fingerprint(venue),
+        "ical",
+        Download(ICS, f"{venue.slug}.ics", True, "inline"),
+        lambda: feeds.public_feed(queries.venue_sessions(venue), name=venue.name, description=venue.address),
+    )
+
+
+@bp.route("/networks/<slug>/calendar.ics")
+def network_feed(slug: str):
+    """Public: the sessions a network takes part in, across the published events."""
+    network = queries.network_by_slug(slug) or abort(404)
+    return caching.serve(
+        queries.network_fingerprint(network),
+        "ical",
+        Download(ICS, f"{network.slug}.ics", True, "inline"),
+        lambda: feeds.public_feed(queries.network_sessions(network), name=network.name),
+    )
+
+
+@bp.route("/sessions/<int:session_id>/calendar.ics")
+def session_feed(session_id: int):
+    """Public: one session of a published event ("add to calendar"), never its meeting link."""
+    session = queries.published_session(session_id) or abort(404)
+    return caching.serve(
+        queries.session_fingerprint(session),
+        "ical",
+        Download(ICS, f"session-{session.id}.ics", True),
+        lambda: feeds.public_feed([session], name=session.title),
+    )
+
+
+@bp.route("/calendar/<token>.ics")
+def personal_feed(token: str):
+    """Found by its secret token alone (calendar apps cannot log in): the owner's bookings."""
+    user = queries.user_by_feed_token(token) or abort(404)
+    return caching.serve(
+        queries.personal_fingerprint(user),
+        "ical",
+        Download(ICS, "agenda.ics", False, "inline"),
+        lambda: feeds.personal_feed(user, queries.personal_bookings(user)),
+    )
+
+
+@bp.route("/calendar/reset", methods=["POST"])
+@login_required
+def reset_feed_token():
+    """The signed-in user gives their personal feed a new address; the old one answers 404."""
+    require(can_subscribe_personal_feed(current_user) and can_reset_feed_token(current_user, current_user))
+    services.reset_feed_token(user=current_user, actor=current_user)
+    db.session.commit()
+    flash(_("Your calendar feed has a new address. Subscribe again with the new link; the old one no longer works."),
+          "success")
+    return redirect(url_for("registration.agenda"))

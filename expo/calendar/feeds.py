@@ -1,0 +1,48 @@
+"""Builders of the subscription feeds other than an event's whole schedule: a track, a venue,
+a network, one session and a delegate's own bookings."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask_babel import gettext as _
+
+from expo.accounts.models import User
+from expo.calendar.ical import BookingMark, FeedEntry, build_calendar, written_in
+from expo.programme.models import ProgrammeSession
+from expo.registration.models import Booking, BookingStatus
+
+
+def _single_timezone(sessions: Sequence[ProgrammeSession]) -> str | None:
+    zones = {s.event.timezone for s in sessions}
+    return zones.pop() if len(zones) == 1 else None
+
+
+def public_feed(sessions: Sequence[ProgrammeSession], *, name: str, description: str | None = None) -> bytes:
+    """Sessions as anyone may see them: never a meeting link."""
+    with written_in():
+        calendar = build_calendar(
+            [FeedEntry(s) for s in sessions],
+            name=name,
+            description=description,
+            timezone_name=_single_timezone(sessions),
+        )
+    return calendar.to_ical()
+
+
+def personal_feed(user: User, bookings: Sequence[Booking]) -> bytes:
+    """A delegate's bookings: seats as CONFIRMED with the meeting link, waiting as TENTATIVE."""
+    entries = [
+        FeedEntry(
+            b.session,
+            booking=BookingMark.CONFIRMED if b.status is BookingStatus.CONFIRMED else BookingMark.WAITLISTED,
+        )
+        for b in bookings
+        if b.user_id == user.id
+    ]
+    with written_in(user.locale):
+        calendar = build_calendar(
+            entries,
+            name=_("My agenda: %(name)s", name=user.name),
+            timezone_name=_single_timezone([e.session for e in entries]),
+        )
+    return calendar.to_ical()

@@ -1,0 +1,224 @@
+"""What feeds and exports read: the sessions of a scope, loaded in a fixed number of queries,
+and the cheap aggregate behind each scope's ETag and Last-Modified."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from expo.accounts.models import User
+from expo.events.models import Event, Track
+from expo.extensions import db
+from expo.people.models import Network
+from expo.programme.models import ProgrammeSession, SessionRole
+from expo.registration.models import Booking, BookingStatus
+from expo.venues.models import Room, Venue
+
+# Bookings that put a session in the delegate's own calendar.
+LIVE_BOOKINGS = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Enough about a scope's data to tell whether anything in it changed."""
+
+    parts: tuple[object, ...]
+    last_modified: datetime
+
+
+def _session_options() -> list:
+    return [
+        selectinload(ProgrammeSession.event),
+        selectinload(ProgrammeSession.track),
+        selectinload(ProgrammeSession.room).selectinload(Room.venue),
+        selectinload(ProgrammeSession.roles).selectinload(SessionRole.user),
+        selectinload(ProgrammeSession.networks),
+    ]
+
+
+def _ordered(stmt: sa.Select) -> sa.Select:
+    return stmt.options(*_session_options()).order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
+
+
+def _published() -> sa.ColumnElement[bool]:
+    return ProgrammeSession.event.has(Event.is_published.is_(True))
+
+
+# --- scopes ---------------------------------------------------------------------------------
+
+def published_event(slug: str) -> Event | None:
+    return db.session.scalar(sa.select(Event).where(Event.slug == slug, Event.is_published.is_(True)))
+
+
+def event_by_slug(slug: str) -> Event | None:
+    return db.session.scalar(sa.select(Event).where(Event.slug == slug))
+
+
+def published_track(slug: str, track_id: int) -> Track | None:
+    return db.session.scalar(
+        sa.select(Track)
+        .join(Event)
+        .where(Track.id == track_id, Event.slug == slug, Event.is_published.is_(True))
+    )
+
+
+def venue_by_slug(slug: str) -> Venue | None:
+    return db.session.scalar(sa.select(Venue).where(Venue.slug == slug))
+
+
+def network_by_slug(slug: str) -> Network | None:
+    return db.session.scalar(sa.select(Network).where(Network.slug == slug))
+
+
+def published_session(session_id: int) -> ProgrammeSession | None:
+    return db.session.scalar(
+        _ordered(sa.select(ProgrammeSession).where(ProgrammeSession.id == session_id, _published()))
+    )
+
+
+def user_by_feed_token(token: str) -> User | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(sa.select(User).where(User.feed_token == token, User.active.is_(True)))
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+def _event_filter(event: Event) -> sa.ColumnElement[bool]:
+    return ProgrammeSession.event_id == event.id
+
+
+def _track_filter(track: Track) -> sa.ColumnElement[bool]:
+    return sa.and_(ProgrammeSession.track_id == track.id, _published())
+
+
+def _venue_filter(venue: Venue) -> sa.ColumnElement[bool]:
+    return sa.and_(ProgrammeSession.room.has(Room.venue_id == venue.id), _published())
+
+
+def _network_filter(network: Network) -> sa.ColumnElement[bool]:
+    return sa.and_(ProgrammeSession.networks.any(Network.id == network.id), _published())
+
+
+def event_sessions(event: Event) -> Sequence[ProgrammeSession]:
+    return db.session.scalars(_ordered(sa.select(ProgrammeSession).where(_event_filter(event)))).all()
+
+
+def track_sessions(track: Track) -> Sequence[ProgrammeSession]:
+    return db.session.scalars(_ordered(sa.select(ProgrammeSession).where(_track_filter(track)))).all()
+
+
+def venue_sessions(venue: Venue) -> Sequence[ProgrammeSession]:
+    return db.session.scalars(_ordered(sa.select(ProgrammeSession).where(_venue_filter(venue)))).all()
+
+
+def network_sessions(network: Network) -> Sequence[ProgrammeSession]:
+    return db.session.scalars(_ordered(sa.select(ProgrammeSession).where(_network_filter(network)))).all()
+
+
+def personal_bookings(user: User) -> Sequence[Booking]:
+    """The delegate's confirmed and waitlisted bookings in published events, with sessions."""
+    return db.session.scalars(
+        sa.select(Booking)
+        .join(Booking.session)
+        .where(Booking.user_id == user.id, Booking.status.in_(LIVE_BOOKINGS), _published())
+        .options(selectinload(Booking.session).options(*_session_options()))
+        .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
+    ).all()
+
+
+# --- fingerprints -------------------------------------------------------------------------------
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite aggregates come back as naive UTC
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def _latest(*values: datetime | None) -> datetime:
+    present = [v for v in (_utc(v) for v in values) if v is not None]
+    return max(present) if present else datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
+def _aggregate(where: sa.ColumnElement[bool]) -> tuple[int, datetime | None, datetime | None, int]:
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(ProgrammeSession.id),
+            sa.func.max(ProgrammeSession.updated_at),
+            sa.func.max(Event.updated_at),
+            sa.func.coalesce(sa.func.sum(ProgrammeSession.revision), 0),
+        )
+        .select_from(ProgrammeSession)
+        .join(Event, ProgrammeSession.event_id == Event.id)
+        .where(where)
+    ).one()
+    # Raw aggregates bypass the UTC column type; read them through it.
+    return int(row[0]), _raw_instant(row[1]), _raw_instant(row[2]), int(row[3])
+
+
+def _raw_instant(value: object) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite returns MAX() of a datetime column as text
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return _utc(value)
+
+
+def _fingerprint(kind: str, ident: object, where: sa.ColumnElement[bool], *extra: object,
+                 also_modified: datetime | None = None) -> Fingerprint:
+    count, latest_session, latest_event, revisions = _aggregate(where)
+    modified = _latest(latest_session, latest_event, also_modified)
+    return Fingerprint((kind, ident, count, revisions, modified.isoformat(), *extra), modified)
+
+
+def event_fingerprint(event: Event) -> Fingerprint:
+    return _fingerprint("event", event.id, _event_filter(event), also_modified=event.updated_at)
+
+
+def track_fingerprint(track: Track) -> Fingerprint:
+    return _fingerprint("track", track.id, _track_filter(track), track.name,
+                        also_modified=track.event.updated_at)
+
+
+def venue_fingerprint(venue: Venue) -> Fingerprint:
+    return _fingerprint("venue", venue.id, _venue_filter(venue), venue.name)
+
+
+def network_fingerprint(network: Network) -> Fingerprint:
+    return _fingerprint("network", network.id, _network_filter(network), network.name)
+
+
+def session_fingerprint(session: ProgrammeSession) -> Fingerprint:
+    modified = _latest(session.updated_at, session.event.updated_at)
+    return Fingerprint(("session", session.id, session.revision, modified.isoformat()), modified)
+
+
+def personal_fingerprint(user: User) -> Fingerprint:
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(Booking.id),
+            sa.func.max(Booking.updated_at),
+            sa.func.max(ProgrammeSession.updated_at),
+            sa.func.max(Event.updated_at),
+            sa.func.coalesce(sa.func.sum(ProgrammeSession.revision), 0),
+            # Which sessions, and which of them hold a seat, even if no timestamp moved.
+            sa.func.coalesce(sa.func.sum(Booking.session_id), 0),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((Booking.status == BookingStatus.CONFIRMED, Booking.session_id), else_=0)), 0
+            ),
+        )
+        .select_from(Booking)
+        .join(ProgrammeSession, Booking.session_id == ProgrammeSession.id)
+        .join(Event, ProgrammeSession.event_id == Event.id)
+        .where(Booking.user_id == user.id, Booking.status.in_(LIVE_BOOKINGS), Event.is_published.is_(True))
+    ).one()
+    modified = _latest(_raw_instant(row[1]), _raw_instant(row[2]), _raw_instant(row[3]))
+    parts = ("personal", user.id, user.feed_token, user.locale, *(int(v) for v in (row[0], row[4], row[5], row[6])),
+             modified.isoformat())
+    return Fingerprint(parts, modified)
