@@ -88,7 +88,7 @@ def decide_registrations(slug: str):
     event = _managed_event(slug)
     form = DecideForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("registration.manage_registrations", slug=slug))
     try:
         decided = services.decide_registrations(event=event, registration_ids=form.ids.data,
@@ -109,7 +109,7 @@ def add_registration(slug: str):
     form = AddPersonForm()
     back = url_for("registration.manage_registrations", slug=slug)
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(back)
     delegate = find_user_by_email(form.email.data)
     if delegate is None:
@@ -159,7 +159,7 @@ def add_booking(session_id: int):
     form = AddPersonForm()
     back = url_for("registration.manage_bookings", session_id=session.id)
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(back)
     delegate = find_user_by_email(form.email.data)
     if delegate is None:

@@ -1,0 +1,260 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from expo.accounts.models import Role
+from expo.events.models import RegistrationMode
+from expo.registration import services
+from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
+from tests.conftest import log_in
+from tests.factories import make_registration, make_user
+from tests.querycount import count_queries
+from tests.registration.conftest import at, future_event, future_session, registered
+
+
+def html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+# --- anonymous and wrong roles ----------------------------------------------------------------
+
+DELEGATE_GETS = ["/agenda", "/events/h22-days/registration"]
+
+
+def test_delegate_pages_send_anonymous_visitors_to_log_in(client, db, event):
+    session = future_session(event)
+    registration = make_registration(event=event)
+    db.session.commit()
+    for url in DELEGATE_GETS:
+        response = client.get(url)
+        assert response.status_code == 302 and "/account/login" in response.headers["Location"], url
+    for url in ["/events/h22-days/register", f"/registrations/{registration.id}/cancel",
+                f"/sessions/{session.id}/book", f"/sessions/{session.id}/cancel-booking"]:
+        response = client.post(url)
+        assert response.status_code == 302 and "/account/login" in response.headers["Location"], url
+
+
+def test_organiser_pages_are_forbidden_to_delegates_and_staff(client, db, login_as, event):
+    session = future_session(event)
+    booking = Booking(session=session, user=registered(event), status=BookingStatus.CONFIRMED)
+    db.session.add(booking)
+    db.session.commit()
+    gets = [f"/manage/events/{event.slug}/registrations", f"/manage/events/{event.slug}/registrations.csv",
+            f"/manage/events/{event.slug}/bookings.csv", f"/manage/sessions/{session.id}/bookings",
+            f"/manage/sessions/{session.id}/bookings.csv"]
+    posts = [f"/manage/events/{event.slug}/registrations/decide", f"/manage/events/{event.slug}/registrations/add",
+             f"/manage/sessions/{session.id}/bookings/add", f"/manage/bookings/{booking.id}/remove",
+             f"/manage/bookings/{booking.id}/confirm"]
+    for url in gets + posts:
+        assert client.get(url).status_code in (302, 405)
+    for role in (Role.DELEGATE, Role.STAFF):
+        login_as(role)
+        for url in gets:
+            assert client.get(url).status_code == 403, (role, url)
+        for url in posts:
+            assert client.post(url, data={"email": "x@example.org", "ids": [1], "decision": "approve"}).status_code == 403, (role, url)
+        client.post("/account/logout")
+    assert booking.status is BookingStatus.CONFIRMED
+
+
+def test_draft_events_are_hidden_from_delegates(client, db, login_as):
+    draft = future_event(is_published=False, slug="draft")
+    session = future_session(draft)
+    login_as(Role.DELEGATE)
+    assert client.get("/events/draft/registration").status_code == 404
+    assert client.post("/events/draft/register").status_code == 404
+    assert client.post(f"/sessions/{session.id}/book").status_code == 404
+
+
+# --- the delegate path ------------------------------------------------------------------------
+
+def test_delegate_registers_and_sees_the_state(client, db, login_as, outbox):
+    future_event(slug="approval-day", name="Approval day", registration_mode=RegistrationMode.APPROVAL)
+    user = login_as(Role.DELEGATE)
+    page = html(client.get("/events/approval-day/registration"))
+    assert "Register for this event" in page and "The organisers approve each registration." in page
+    response = client.post("/events/approval-day/register")
+    assert response.status_code == 302
+    registration = db.session.scalar(sa.select(Registration).where(Registration.user_id == user.id))
+    assert registration.status is RegistrationStatus.PENDING
+    assert "Awaiting approval" in html(client.get("/agenda"))
+    assert [m.subject for m in outbox] == ["Registration received: Approval day"]
+
+
+def test_registration_errors_are_shown_not_raised(client, db, login_as):
+    future_event(slug="closed", registration_mode=RegistrationMode.CLOSED)
+    login_as(Role.DELEGATE)
+    response = client.post("/events/closed/register", follow_redirects=True)
+    assert response.status_code == 200
+    assert "Registration for this event is closed." in html(response)
+
+
+def test_delegate_books_from_the_session_page_and_cancels(client, db, login_as, event):
+    session = future_session(event, capacity=2, title="Mobility hubs")
+    user = login_as(Role.DELEGATE)
+    registered(event, user)
+    db.session.commit()
+    page = html(client.get(f"/sessions/{session.id}"))
+    assert "Book a seat" in page and "2 seats left" in page
+    response = client.post(f"/sessions/{session.id}/book", data={"next": f"/sessions/{session.id}"})
+    assert response.headers["Location"] == f"/sessions/{session.id}"
+    page = html(client.get(f"/sessions/{session.id}"))
+    assert "You have a seat." in page and "1 seat left" in page
+    client.post(f"/sessions/{session.id}/cancel-booking")
+    assert db.session.scalar(sa.select(Booking.status)) is BookingStatus.CANCELLED
+
+
+def test_full_session_offers_the_waiting_list_and_shows_the_position(client, db, login_as, event):
+    session = future_session(event, capacity=1)
+    services.book_session(delegate=(other := registered(event)), session=session, actor=other)
+    user = login_as(Role.DELEGATE)
+    registered(event, user)
+    db.session.commit()
+    page = html(client.get(f"/sessions/{session.id}"))
+    assert "Join the waiting list" in page and "Full" in page
+    # a plain "Book" that meets a full session explains instead of failing
+    refused = client.post(f"/sessions/{session.id}/book", follow_redirects=True)
+    assert "This session is full. You can join the waiting list." in html(refused)
+    client.post(f"/sessions/{session.id}/book", data={"waitlist": "y"})
+    assert "You are number 1 on the waiting list." in html(client.get(f"/sessions/{session.id}"))
+    assert "Waiting list: number 1" in html(client.get("/agenda"))
+
+
+def test_overlap_asks_for_confirmation_then_books(client, db, login_as, event):
+    first = future_session(event, title="Mobility hubs", start=at(8))
+    second = future_session(event, title="Circular harbours", start=at(8, 30))
+    user = login_as(Role.DELEGATE)
+    registered(event, user)
+    db.session.commit()
+    client.post(f"/sessions/{first.id}/book")
+    question = client.post(f"/sessions/{second.id}/book", data={"next": "/agenda"})
+    assert question.status_code == 200
+    page = html(question)
+    assert "Mobility hubs overlaps it." in page and 'name="confirm_overlap"' in page
+    assert db.session.scalar(sa.select(sa.func.count(Booking.id))) == 1
+    client.post(f"/sessions/{second.id}/book", data={"confirm_overlap": "y", "next": "/agenda"})
+    agenda = html(client.get("/agenda"))
+    assert agenda.count("has-clash") == 2
+    assert "overlaps Circular harbours" in agenda and "overlaps Mobility hubs" in agenda
+
+
+def test_booking_without_registration_links_to_registration(client, db, login_as, event):
+    session = future_session(event)
+    login_as(Role.DELEGATE)
+    db.session.commit()
+    page = html(client.get(f"/sessions/{session.id}"))
+    assert "/events/h22-days/registration" in page
+    response = client.post(f"/sessions/{session.id}/book", follow_redirects=True)
+    assert "Booking needs an approved registration" in html(response)
+
+
+def test_anonymous_session_page_offers_sign_in(client, db, event):
+    session = future_session(event)
+    db.session.commit()
+    assert "Sign in to book a seat" in html(client.get(f"/sessions/{session.id}"))
+
+
+def test_cancelling_registration_from_the_agenda_releases_seats(client, db, login_as, event):
+    session = future_session(event, capacity=1)
+    user = login_as(Role.DELEGATE)
+    registered(event, user)
+    waiting = registered(event)
+    services.book_session(delegate=user, session=session, actor=user)
+    services.book_session(delegate=waiting, session=session, actor=waiting, join_waitlist=True)
+    db.session.commit()
+    registration = services.registration_for(user, event)
+    client.post(f"/registrations/{registration.id}/cancel")
+    db.session.expire_all()
+    assert registration.status is RegistrationStatus.CANCELLED
+    assert services._booking_of(session, waiting).status is BookingStatus.CONFIRMED
+
+
+def test_agenda_lists_sessions_by_day_with_links_and_registrations(client, db, login_as, event):
+    day_one = future_session(event, title="Opening", start=at(8))
+    day_two = future_session(event, title="Closing", start=at(8, day=event.ends_on))
+    user = login_as(Role.DELEGATE)
+    registered(event, user)
+    for s in (day_one, day_two):
+        services.book_session(delegate=user, session=s, actor=user)
+    db.session.commit()
+    page = html(client.get("/agenda"))
+    assert page.index("Opening") < page.index("Closing")
+    assert page.count('class="agenda-day"') == 2
+    assert f'href="/sessions/{day_one.id}"' in page
+    assert "H22 City Expo Days" in page and "Approved" in page and "Cancel registration" in page
+    assert "has-clash" not in page
+
+
+def test_agenda_query_count_does_not_grow_with_bookings(client, db, login_as, event):
+    user = login_as(Role.DELEGATE)
+    registered(event, user)
+
+    def book_more(n, hour):
+        for i in range(n):
+            s = future_session(event, start=at(hour + i))
+            services.book_session(delegate=user, session=s, actor=user)
+        db.session.commit()
+
+    book_more(1, 6)
+    with count_queries() as few:
+        assert client.get("/agenda").status_code == 200
+    book_more(5, 9)
+    with count_queries() as many:
+        assert client.get("/agenda").status_code == 200
+    assert many.count == few.count
+
+
+# --- IDOR: ids in URLs and forms --------------------------------------------------------------
+
+def test_a_delegate_cannot_cancel_someone_elses_registration(client, db, login_as, event):
+    victim = registered(event)
+    registration = services.registration_for(victim, event)
+    db.session.commit()
+    login_as(Role.DELEGATE)
+    assert client.post(f"/registrations/{registration.id}/cancel").status_code == 404
+    db.session.expire_all()
+    assert registration.status is RegistrationStatus.APPROVED
+
+
+def test_cancel_booking_only_ever_touches_the_signed_in_users_own_booking(client, db, login_as, event):
+    session = future_session(event)
+    victim = registered(event)
+    booking = services.book_session(delegate=victim, session=session, actor=victim)
+    db.session.commit()
+    attacker = login_as(Role.DELEGATE)
+    registered(event, attacker)
+    db.session.commit()
+    assert client.post(f"/sessions/{session.id}/cancel-booking").status_code == 404
+    # smuggling someone else's ids into the form changes nothing either
+    client.post(f"/sessions/{session.id}/book", data={"user_id": victim.id, "delegate": victim.id})
+    db.session.expire_all()
+    assert booking.status is BookingStatus.CONFIRMED
+    assert {b.user_id for b in db.session.scalars(sa.select(Booking))} == {victim.id, attacker.id}
+
+
+def test_a_delegate_cannot_use_organiser_booking_ids(client, db, login_as, event):
+    session = future_session(event)
+    victim = registered(event)
+    booking = services.book_session(delegate=victim, session=session, actor=victim)
+    db.session.commit()
+    login_as(Role.DELEGATE)
+    assert client.post(f"/manage/bookings/{booking.id}/remove").status_code == 403
+    db.session.expire_all()
+    assert booking.status is BookingStatus.CONFIRMED
+
+
+def test_the_agenda_shows_only_my_own_bookings(client, db, login_as, event):
+    secret = future_session(event, title="Someone else's workshop")
+    other = registered(event)
+    services.book_session(delegate=other, session=secret, actor=other)
+    db.session.commit()
+    login_as(Role.DELEGATE)
+    assert "Someone else" not in html(client.get("/agenda"))
+
+
+def test_unknown_ids_answer_404(client, db, login_as):
+    login_as(Role.DELEGATE)
+    assert client.post("/registrations/999/cancel").status_code == 404
+    assert client.post("/sessions/999/book").status_code == 404
+    assert client.post("/sessions/999/cancel-booking").status_code == 404
+    assert client.get("/events/nope/registration").status_code == 404
