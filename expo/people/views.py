@@ -1,18 +1,16 @@
 """Organisers' pages for networks and organisations."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from expo.db import get_or_404
-from expo.errors import ExpoError
-from expo.extensions import db
 from expo.people import services
-from expo.people.forms import NetworkForm, OrganisationFiltersForm, OrganisationForm
+from expo.people.forms import ORGANISATION_KINDS, NetworkForm, OrganisationFiltersForm, OrganisationForm
 from expo.people.models import Network, Organisation, OrganisationKind
 from expo.permissions import can_manage_expo
-from expo.programme.views import form_refused, guard, refused
+from expo.programme.pages import guard, perform, submit
 
 bp = Blueprint("people", __name__)
 
@@ -30,16 +28,10 @@ def list_networks():
 @guard(can_manage_expo)
 def new_network():
     form = NetworkForm()
-    if form.validate_on_submit():
-        try:
-            services.create_network(data=form.network_data(), actor=current_user)
-        except ExpoError as error:
-            form_refused(form, error)
-        else:
-            db.session.commit()
-            flash(_("Network created."), "success")
-            return redirect(url_for("people.list_networks"))
-    return render_template("manage/network_form.html", form=form, network=None)
+    return submit(
+        form, lambda: services.create_network(data=form.network_data(), actor=current_user),
+        _("Network created."), lambda _network: url_for("people.list_networks"),
+    ) or render_template("manage/network_form.html", form=form, network=None)
 
 
 @bp.route("/manage/networks/<int:network_id>/edit", methods=["GET", "POST"])
@@ -47,30 +39,20 @@ def new_network():
 def edit_network(network_id: int):
     network = get_or_404(Network, network_id)
     form = NetworkForm(obj=network)
-    if form.validate_on_submit():
-        try:
-            services.update_network(network=network, data=form.network_data(), actor=current_user)
-        except ExpoError as error:
-            form_refused(form, error)
-        else:
-            db.session.commit()
-            flash(_("Network saved."), "success")
-            return redirect(url_for("people.list_networks"))
-    return render_template("manage/network_form.html", form=form, network=network)
+    return submit(
+        form, lambda: services.update_network(network=network, data=form.network_data(), actor=current_user),
+        _("Network saved."), lambda _network: url_for("people.list_networks"),
+    ) or render_template("manage/network_form.html", form=form, network=network)
 
 
 @bp.route("/manage/networks/<int:network_id>/delete", methods=["POST"])
 @guard(can_manage_expo)
 def delete_network(network_id: int):
     network = get_or_404(Network, network_id)
-    try:
-        services.delete_network(network=network, actor=current_user)
-    except ExpoError as error:
-        refused(error)
-        return redirect(url_for("people.edit_network", network_id=network_id))
-    db.session.commit()
-    flash(_("Network deleted."), "success")
-    return redirect(url_for("people.list_networks"))
+    return perform(
+        lambda: services.delete_network(network=network, actor=current_user), _("Network deleted."),
+        url_for("people.list_networks"), url_for("people.edit_network", network_id=network_id),
+    )
 
 
 # --- organisations ------------------------------------------------------------------------------
@@ -85,23 +67,20 @@ def list_organisations():
         kind=OrganisationKind(filters.kind.data) if valid and filters.kind.data else None,
         country_code=filters.country.data if valid else None,
     )
-    return render_template("manage/organisations.html", organisations=organisations, filters=filters)
+    return render_template(
+        "manage/organisations.html", organisations=organisations, filters=filters,
+        kind_labels=dict(ORGANISATION_KINDS),
+    )
 
 
 @bp.route("/manage/organisations/new", methods=["GET", "POST"])
 @guard(can_manage_expo)
 def new_organisation():
     form = OrganisationForm()
-    if form.validate_on_submit():
-        try:
-            services.create_organisation(data=form.organisation_data(), actor=current_user)
-        except ExpoError as error:
-            form_refused(form, error)
-        else:
-            db.session.commit()
-            flash(_("Organisation created."), "success")
-            return redirect(url_for("people.list_organisations"))
-    return render_template("manage/organisation_form.html", form=form, organisation=None)
+    return submit(
+        form, lambda: services.create_organisation(data=form.organisation_data(), actor=current_user),
+        _("Organisation created."), lambda _organisation: url_for("people.list_organisations"),
+    ) or render_template("manage/organisation_form.html", form=form, organisation=None)
 
 
 @bp.route("/manage/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
@@ -109,27 +88,21 @@ def new_organisation():
 def edit_organisation(organisation_id: int):
     organisation = get_or_404(Organisation, organisation_id)
     form = OrganisationForm(obj=organisation)
-    if form.validate_on_submit():
-        try:
-            services.update_organisation(organisation=organisation, data=form.organisation_data(), actor=current_user)
-        except ExpoError as error:
-            form_refused(form, error)
-        else:
-            db.session.commit()
-            flash(_("Organisation saved."), "success")
-            return redirect(url_for("people.list_organisations"))
-    return render_template("manage/organisation_form.html", form=form, organisation=organisation)
+    return submit(
+        form,
+        lambda: services.update_organisation(
+            organisation=organisation, data=form.organisation_data(), actor=current_user
+        ),
+        _("Organisation saved."), lambda _organisation: url_for("people.list_organisations"),
+    ) or render_template("manage/organisation_form.html", form=form, organisation=organisation)
 
 
 @bp.route("/manage/organisations/<int:organisation_id>/delete", methods=["POST"])
 @guard(can_manage_expo)
 def delete_organisation(organisation_id: int):
     organisation = get_or_404(Organisation, organisation_id)
-    try:
-        services.delete_organisation(organisation=organisation, actor=current_user)
-    except ExpoError as error:
-        refused(error)
-        return redirect(url_for("people.edit_organisation", organisation_id=organisation_id))
-    db.session.commit()
-    flash(_("Organisation deleted."), "success")
-    return redirect(url_for("people.list_organisations"))
+    return perform(
+        lambda: services.delete_organisation(organisation=organisation, actor=current_user),
+        _("Organisation deleted."), url_for("people.list_organisations"),
+        url_for("people.edit_organisation", organisation_id=organisation_id),
+    )

@@ -46,8 +46,11 @@ def http_url(form: FlaskForm, field: Any) -> None:
         raise ValidationError(_l("Enter a full web address starting with http:// or https://."))
 
 
+MAX_SEATS = 1_000_000  # far above any room, far below the database's integer limit
+
+
 def positive() -> NumberRange:
-    return NumberRange(min=1, message=_l("Must be a positive number."))
+    return NumberRange(min=1, max=MAX_SEATS, message=_l("Must be a positive number (at most a million)."))
 
 
 class SessionForm(FlaskForm):

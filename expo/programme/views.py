@@ -1,13 +1,11 @@
 """Organisers' pages: the dashboard, events, tracks, sessions and the conflicts report."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from expo.db import get_or_404
 from expo.errors import ExpoError, NeedsConfirmation
@@ -15,48 +13,13 @@ from expo.events import services as event_services
 from expo.events.forms import EventForm, TrackForm
 from expo.events.models import Event, Track
 from expo.extensions import db
-from expo.permissions import (
-    can_edit_session,
-    can_manage_expo,
-    can_publish_event,
-    can_view_conflicts,
-    require,
-)
+from expo.permissions import can_edit_session, can_manage_expo, can_publish_event, can_view_conflicts
 from expo.programme import queries, services
 from expo.programme.forms import ConfirmForm, SessionFiltersForm, SessionForm
 from expo.programme.models import ProgrammeSession
+from expo.programme.pages import form_refused, guard, perform, refused, submit
 
 bp = Blueprint("programme", __name__, url_prefix="/manage")
-
-
-def guard(predicate: Callable[[Any], bool]) -> Callable:
-    """Sign-in first (anonymous visitors go to the log-in page), then the predicate or 403."""
-
-    def decorate(view: Callable) -> Callable:
-        @wraps(view)
-        @login_required
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            require(predicate(current_user))
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorate
-
-
-def refused(error: ExpoError) -> None:
-    """Undo whatever the refused action touched and tell the organiser why."""
-    db.session.rollback()
-    flash(str(error.message), "error")
-
-
-def form_refused(form: Any, error: ExpoError) -> None:
-    db.session.rollback()
-    field = getattr(form, error.field or "", None)
-    if field is None:
-        flash(str(error.message), "error")
-    else:
-        field.errors = [*field.errors, error.message]
 
 
 # --- dashboard and events ----------------------------------------------------------------------
@@ -75,20 +38,20 @@ def list_events():
     return render_template("manage/events.html", events=queries.events(q, status), q=q, status=status)
 
 
+def _event_page(event: Event) -> str:
+    return url_for("programme.edit_event", event_id=event.id)
+
+
 @bp.route("/events/new", methods=["GET", "POST"])
 @guard(can_manage_expo)
 def new_event():
     form = EventForm()
-    if form.validate_on_submit():
-        try:
-            event = event_services.create_event(data=form.event_data(), actor=current_user)
-        except ExpoError as error:
-            form_refused(form, error)
-        else:
-            db.session.commit()
-            flash(_("Event created as a draft. Add rooms and sessions, then publish it."), "success")
-            return redirect(url_for("programme.edit_event", event_id=event.id))
-    return render_template("manage/event_form.html", form=form, event=None)
+    return submit(
+        form, lambda: event_services.create_event(data=form.event_data(), actor=current_user),
+        _("Event created as a draft. Add rooms and sessions, then publish it."), _event_page,
+    ) or render_template(
+        "manage/event_form.html", form=form, event=None
+    )
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
@@ -96,73 +59,62 @@ def new_event():
 def edit_event(event_id: int):
     event = get_or_404(Event, event_id)
     form = EventForm() if request.method == "POST" else EventForm.for_event(event)
-    if form.validate_on_submit():
-        try:
-            event_services.update_event(event=event, data=form.event_data(), actor=current_user)
-        except ExpoError as error:
-            form_refused(form, error)
-        else:
-            db.session.commit()
-            flash(_("Event saved."), "success")
-            return redirect(url_for("programme.edit_event", event_id=event.id))
-    return render_template("manage/event_form.html", form=form, event=event)
+    return submit(
+        form, lambda: event_services.update_event(event=event, data=form.event_data(), actor=current_user),
+        _("Event saved."), _event_page,
+    ) or render_template(
+        "manage/event_form.html", form=form, event=event
+    )
 
 
 @bp.route("/events/<int:event_id>/delete", methods=["POST"])
 @guard(can_manage_expo)
 def delete_event(event_id: int):
     event = get_or_404(Event, event_id)
-    try:
-        event_services.delete_event(event=event, actor=current_user)
-    except ExpoError as error:
-        refused(error)
-        return redirect(url_for("programme.edit_event", event_id=event_id))
-    db.session.commit()
-    flash(_("Event deleted."), "success")
-    return redirect(url_for("programme.list_events"))
+    return perform(
+        lambda: event_services.delete_event(event=event, actor=current_user), _("Event deleted."),
+        url_for("programme.list_events"), url_for("programme.edit_event", event_id=event_id),
+    )
 
 
 @bp.route("/events/<int:event_id>/publish", methods=["POST"])
 @guard(can_publish_event)
 def publish_event(event_id: int):
-    return _publishing(event_id, event_services.publish_event, _("The event is published."))
+    event = get_or_404(Event, event_id)
+    return perform(
+        lambda: event_services.publish_event(event=event, actor=current_user),
+        _("The event is published."), url_for("programme.edit_event", event_id=event_id),
+    )
 
 
 @bp.route("/events/<int:event_id>/unpublish", methods=["POST"])
 @guard(can_publish_event)
 def unpublish_event(event_id: int):
-    return _publishing(event_id, event_services.unpublish_event, _("The event is a draft again."))
-
-
-def _publishing(event_id: int, action: Callable, done: str):
     event = get_or_404(Event, event_id)
-    try:
-        action(event=event, actor=current_user)
-    except ExpoError as error:
-        refused(error)
-    else:
-        db.session.commit()
-        flash(done, "success")
-    return redirect(url_for("programme.edit_event", event_id=event_id))
+    return perform(
+        lambda: event_services.unpublish_event(event=event, actor=current_user),
+        _("The event is a draft again."), url_for("programme.edit_event", event_id=event_id),
+    )
 
 
 # --- tracks -------------------------------------------------------------------------------------
+
+def _tracks_page(track: Track) -> str:
+    return url_for("programme.list_tracks", event_id=track.event_id)
+
 
 @bp.route("/events/<int:event_id>/tracks", methods=["GET", "POST"])
 @guard(can_manage_expo)
 def list_tracks(event_id: int):
     event = get_or_404(Event, event_id)
     form = TrackForm()
-    if form.validate_on_submit():
-        try:
-            event_services.create_track(event=event, name=form.name.data, colour=form.colour.data, actor=current_user)
-        except ExpoError as error:
-            form_refused(form, error)
-        else:
-            db.session.commit()
-            flash(_("Track added."), "success")
-            return redirect(url_for("programme.list_tracks", event_id=event.id))
-    return render_template("manage/tracks.html", event=event, form=form, tracks=queries.tracks(event))
+    return submit(
+        form,
+        lambda: event_services.create_track(event=event, name=form.name.data, colour=form.colour.data, actor=current_user),
+        _("Track added."), _tracks_page,
+    ) or render_template(
+        "manage/tracks.html", event=event, form=form, tracks=queries.tracks(event)
+    )
 
 
 @bp.route("/tracks/<int:track_id>/edit", methods=["GET", "POST"])
@@ -170,31 +122,23 @@ def list_tracks(event_id: int):
 def edit_track(track_id: int):
     track = get_or_404(Track, track_id)
     form = TrackForm(obj=track)
-    if form.validate_on_submit():
-        try:
-            event_services.update_track(track=track, name=form.name.data, colour=form.colour.data, actor=current_user)
-        except ExpoError as error:
-            form_refused(form, error)
-        else:
-            db.session.commit()
-            flash(_("Track saved."), "success")
-            return redirect(url_for("programme.list_tracks", event_id=track.event_id))
-    return render_template("manage/track_form.html", form=form, track=track, event=track.event)
+    return submit(
+        form,
+        lambda: event_services.update_track(track=track, name=form.name.data, colour=form.colour.data, actor=current_user),
+        _("Track saved."), _tracks_page,
+    ) or render_template(
+        "manage/track_form.html", form=form, track=track, event=track.event
+    )
 
 
 @bp.route("/tracks/<int:track_id>/delete", methods=["POST"])
 @guard(can_manage_expo)
 def delete_track(track_id: int):
     track = get_or_404(Track, track_id)
-    event_id = track.event_id
-    try:
-        event_services.delete_track(track=track, actor=current_user)
-    except ExpoError as error:
-        refused(error)
-    else:
-        db.session.commit()
-        flash(_("Track deleted."), "success")
-    return redirect(url_for("programme.list_tracks", event_id=event_id))
+    return perform(
+        lambda: event_services.delete_track(track=track, actor=current_user),
+        _("Track deleted."), url_for("programme.list_tracks", event_id=track.event_id),
+    )
 
 
 # --- sessions -----------------------------------------------------------------------------------
@@ -208,26 +152,33 @@ def list_sessions(event_id: int):
     return render_template("manage/sessions.html", event=event, sessions=sessions, filters=filters_form)
 
 
+def _save_session(form: SessionForm, save: Any) -> tuple[bool, list[Any]]:
+    """Run the save; (True, []) once saved, else (False, warnings to confirm)."""
+    if not form.validate_on_submit():
+        return False, []
+    try:
+        save(form.session_data(), form.confirm.data)
+    except NeedsConfirmation as error:
+        db.session.rollback()
+        return False, error.warnings
+    except ExpoError as error:
+        form_refused(form, error)
+        return False, []
+    db.session.commit()
+    return True, []
+
+
 @bp.route("/events/<int:event_id>/sessions/new", methods=["GET", "POST"])
 @guard(can_edit_session)
 def new_session(event_id: int):
     event = get_or_404(Event, event_id)
     form = SessionForm(event)
-    warnings: list[Any] = []
-    if form.validate_on_submit():
-        try:
-            session = services.create_session(
-                event=event, data=form.session_data(), actor=current_user, confirm=form.confirm.data
-            )
-        except NeedsConfirmation as error:
-            db.session.rollback()
-            warnings = error.warnings
-        except ExpoError as error:
-            form_refused(form, error)
-        else:
-            db.session.commit()
-            flash(_("Session “%(title)s” added.", title=session.title), "success")
-            return redirect(url_for("programme.list_sessions", event_id=event.id))
+    saved, warnings = _save_session(
+        form, lambda data, confirm: services.create_session(event=event, data=data, actor=current_user, confirm=confirm)
+    )
+    if saved:
+        flash(_("Session “%(title)s” added.", title=form.title.data.strip()), "success")
+        return redirect(url_for("programme.list_sessions", event_id=event.id))
     return render_template("manage/session_form.html", form=form, event=event, session=None, warnings=warnings)
 
 
@@ -236,19 +187,13 @@ def new_session(event_id: int):
 def edit_session(session_id: int):
     session = get_or_404(ProgrammeSession, session_id)
     form = SessionForm(session.event) if request.method == "POST" else SessionForm.for_session(session)
-    warnings: list[Any] = []
-    if form.validate_on_submit():
-        try:
-            services.update_session(session=session, data=form.session_data(), actor=current_user, confirm=form.confirm.data)
-        except NeedsConfirmation as error:
-            db.session.rollback()
-            warnings = error.warnings
-        except ExpoError as error:
-            form_refused(form, error)
-        else:
-            db.session.commit()
-            flash(_("Session saved."), "success")
-            return redirect(url_for("programme.edit_session", session_id=session.id))
+    saved, warnings = _save_session(
+        form,
+        lambda data, confirm: services.update_session(session=session, data=data, actor=current_user, confirm=confirm),
+    )
+    if saved:
+        flash(_("Session saved."), "success")
+        return redirect(url_for("programme.edit_session", session_id=session.id))
     return render_template(
         "manage/session_form.html", form=form, event=session.event, session=session, warnings=warnings,
         changes=services.recent_changes(session),
@@ -259,14 +204,11 @@ def edit_session(session_id: int):
 @guard(can_edit_session)
 def cancel_session(session_id: int):
     session = get_or_404(ProgrammeSession, session_id)
-    try:
-        services.cancel_session(session=session, actor=current_user)
-    except ExpoError as error:
-        refused(error)
-    else:
-        db.session.commit()
-        flash(_("The session is cancelled. It stays in the programme, marked as cancelled."), "success")
-    return redirect(url_for("programme.edit_session", session_id=session_id))
+    return perform(
+        lambda: services.cancel_session(session=session, actor=current_user),
+        _("The session is cancelled. It stays in the programme, marked as cancelled."),
+        url_for("programme.edit_session", session_id=session_id),
+    )
 
 
 @bp.route("/sessions/<int:session_id>/restore", methods=["POST"])
@@ -291,15 +233,11 @@ def restore_session(session_id: int):
 @guard(can_edit_session)
 def delete_session(session_id: int):
     session = get_or_404(ProgrammeSession, session_id)
-    event_id = session.event_id
-    try:
-        services.delete_session(session=session, actor=current_user)
-    except ExpoError as error:
-        refused(error)
-        return redirect(url_for("programme.edit_session", session_id=session_id))
-    db.session.commit()
-    flash(_("Session deleted."), "success")
-    return redirect(url_for("programme.list_sessions", event_id=event_id))
+    return perform(
+        lambda: services.delete_session(session=session, actor=current_user), _("Session deleted."),
+        url_for("programme.list_sessions", event_id=session.event_id),
+        url_for("programme.edit_session", session_id=session_id),
+    )
 
 
 # --- conflicts and the people picker -------------------------------------------------------------

@@ -69,7 +69,7 @@ def test_slugs_are_unique(client, db, organiser):
     [
         ({"ends_on": "2022-05-31"}, "The last day cannot be before the first day."),
         ({"timezone": "Mars/Olympus"}, "Not a valid choice."),
-        ({"capacity": "0"}, "Must be a positive number."),
+        ({"capacity": "0"}, "Must be a positive number"),
         ({"transfer_minutes": "-1"}, "Between 0 and 1440 minutes."),
         ({"transfer_minutes": ""}, "Enter a number of minutes."),
         ({"starts_on": "1 June"}, "Not a valid date value."),

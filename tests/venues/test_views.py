@@ -86,7 +86,7 @@ def test_duplicate_names_are_refused(client, db, organiser):
     response = client.post(f"/manage/venues/{room.venue_id}/rooms", data={"room-name": "hall a", "room-capacity": "10"})
     assert "already has a room with this name" in html(response)
     response = client.post(f"/manage/venues/{room.venue_id}/rooms", data={"room-name": "Tiny", "room-capacity": "0"})
-    assert "Must be a positive number." in html(response)
+    assert "Must be a positive number" in html(response)
 
 
 def test_editing_a_room_tells_schedules_that_use_it(client, db, organiser):
