@@ -71,3 +71,20 @@ def test_fit_keeps_text_within_width():
     assert size == 10
     assert text.endswith("…")
     assert stringWidth(text, builders.FONT_BOLD, size) <= 100
+
+
+def test_badge_pdf_draws_exactly_the_qr_modules_of_the_token():
+    import re
+
+    token = "Wq2cS1l0x9kq3bYbZ5tTz6b8kU7mJ1nQ4vX2pR0oLs"
+    pdf = builders.badges_pdf([badge("Ada", token=token)], event_name="Expo", title="Badges", compress=False)
+    stream = PdfReader(io.BytesIO(pdf)).pages[0].get_contents().get_data().decode("latin-1")
+    expected = [list(row) for row in builders.make_qr(token, mask=builders.PRINT_MASK).matrix_iter(border=4)]
+    drawn = [[0] * len(expected) for _ in expected]
+    for column, row, width in re.findall(r"^(\d+) (\d+) (\d+) 1 re$", stream, flags=re.M):
+        for c in range(int(column), int(column) + int(width)):
+            drawn[int(row)][c] = 1
+    assert drawn == expected
+    assert segno.make(token, error="m", micro=False, mask=builders.PRINT_MASK).matrix == builders.make_qr(
+        token, mask=builders.PRINT_MASK
+    ).matrix
