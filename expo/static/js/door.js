@@ -116,8 +116,11 @@
     const form = event.target.closest("form[data-door-action]");
     if (!form) return;
     event.preventDefault();
-    submitDoorForm(form).then(() => {
-      if (form === codeForm) codeForm.querySelector("input[name=code]").focus();
+    submitDoorForm(form).then((data) => {
+      if (form !== codeForm) return;
+      const input = codeForm.querySelector("input[name=code]");
+      input.focus();
+      if (!data || !data.ok) input.select();  // a mistyped code is replaced by typing again
     });
   });
 

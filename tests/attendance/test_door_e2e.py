@@ -1,0 +1,95 @@
+"""Staff at the door with a phone: type a code, tap, undo, walk someone in, export."""
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+
+from expo.accounts.models import Role
+from tests.attendance.conftest import book, register
+from tests.factories import PASSWORD, make_event, make_room, make_session, make_user
+
+
+@pytest.mark.e2e
+def test_staff_checks_people_in_on_a_phone(db, page):
+    event = make_event(name="H22 City Expo", slug="h22-door")
+    session = make_session(event=event, title="Cities and the SDGs", room=make_room(capacity=3))
+    anna = make_user(name="Anna Andersson", country_code="SE")
+    bo = make_user(name="Bo Berg", country_code="NO")
+    dan = make_user(name="Dan Dahl", country_code="DK")
+    for person in (anna, bo, dan):
+        register(event, person)
+    book(session, anna)
+    book(session, bo)
+    make_user(role=Role.STAFF, email="door@h22.example", name="Sam Staff")
+    db.session.commit()
+    anna_code, dan_code = anna.badge_code, dan.badge_code
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    # Script errors and Content-Security-Policy refusals; a 409 answer to a refused code is
+    # logged by Chromium as a failed resource and is expected.
+    page.on("console", lambda m: problems.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    page.goto("/account/login")
+    page.get_by_label("E-mail").fill("door@h22.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Welcome, Sam Staff.").wait_for()
+
+    page.get_by_role("link", name="Door").click()
+    page.get_by_role("link", name=re.compile("Earlier sessions")).click()
+    page.get_by_role("link", name="Cities and the SDGs").click()
+    page.get_by_role("heading", name="Cities and the SDGs").wait_for()
+    page.evaluate("window.__sameDocument = true")  # gone if anything below reloads the page
+    checked_in = page.locator('[data-count="checked_in"]')
+    # The QR library loaded under the Content-Security-Policy: the camera button is offered.
+    page.get_by_role("button", name="Scan QR code").wait_for()
+    result = page.locator("#door-result")
+
+    # 1. Type Anna's badge code.
+    page.get_by_label("Badge code").fill(anna_code.lower())
+    page.locator("#door-code-form").get_by_role("button", name="Check in").click()
+    result.get_by_text("Anna Andersson is checked in.").wait_for()
+    assert checked_in.inner_text() == "1"
+
+    # 2. Tap Bo in the list.
+    page.get_by_role("button", name="Check in Bo Berg").click()
+    page.locator(f"#row-{bo.id}").get_by_text(re.compile("In at")).wait_for()
+    assert checked_in.inner_text() == "2"
+
+    # 3. Undo Anna.
+    page.get_by_role("button", name="Undo Anna Andersson").click()
+    result.get_by_text("Check-in of Anna Andersson undone.").wait_for()
+    page.get_by_role("button", name="Check in Anna Andersson").wait_for()
+    assert checked_in.inner_text() == "1"
+
+    # 4. Dan has no booking: the door offers a walk-in, and he takes the free seat.
+    page.get_by_label("Badge code").fill(dan_code)
+    page.get_by_label("Badge code").press("Enter")
+    result.get_by_text("Dan Dahl has not booked this session.").wait_for()
+    result.get_by_role("button", name="Walk in").click()
+    result.get_by_text("Dan Dahl is in and took a free seat.").wait_for()
+    page.locator(f"#row-{dan.id}").get_by_text("walk-in").wait_for()
+    assert checked_in.inner_text() == "2"
+    assert page.locator('[data-count="free"]').inner_text() == "0"
+
+    # 5. Search as you type narrows the list without a request.
+    page.get_by_label("Find a delegate").fill("norw")
+    assert page.locator(f"#row-{bo.id}").is_visible()
+    assert not page.locator(f"#row-{anna.id}").is_visible()
+    page.get_by_label("Find a delegate").fill("")
+    assert page.evaluate("window.__sameDocument") is True
+
+    # 6. The CSV says who came.
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="CSV").click()
+    text = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
+    rows = {r[2]: r for r in list(csv.reader(text.splitlines()))[1:]}
+    assert {name: r[6] for name, r in rows.items()} == {
+        "Anna Andersson": "no", "Bo Berg": "yes", "Dan Dahl": "yes"}
+    assert rows["Dan Dahl"][9] == "yes" and rows["Bo Berg"][8] == "Sam Staff"
+    assert problems == []
