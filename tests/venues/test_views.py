@@ -136,3 +136,17 @@ def test_venue_list_search_and_query_count(client, db, organiser):
     assert page_query_count(client, "/manage/venues/") == small
     page = html(client.get("/manage/venues/?q=small"))
     assert "Small 1" in page and "Large 1" not in page
+
+
+def test_organiser_edits_a_venue(client, db, organiser):
+    venue = make_venue(name="Dunkers", slug="dunkers")
+    db.session.commit()
+    page = html(client.get(f"/manage/venues/{venue.id}/edit"))
+    assert 'value="Dunkers"' in page and "No rooms yet." in page
+    response = client.post(
+        f"/manage/venues/{venue.id}/edit",
+        data=venue_form(name="Dunkers Kulturhus", slug="dunkers", opens_at="09:00", closes_at="17:30"),
+    )
+    assert response.status_code == 302
+    db.session.refresh(venue)
+    assert (venue.name, venue.slug, venue.opens_at, venue.closes_at) == ("Dunkers Kulturhus", "dunkers", time(9), time(17, 30))
