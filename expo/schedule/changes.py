@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from expo.programme.models import ProgrammeSession, SessionChange, SessionStatus
 from expo.venues.models import Room
 
@@ -64,7 +66,7 @@ def _room_text(value: Any, rooms: dict[int, Room]) -> str | None:
         return None
     if isinstance(value, int):
         room = rooms.get(value)
-        return room.label if room is not None else None
+        return room.label if room is not None else str(_l("a room since removed"))
     return str(value)
 
 

@@ -1,0 +1,125 @@
+"""The public changes page of an event, from the SessionChange log."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from expo.accounts.models import Role
+from expo.programme.models import SessionChange, SessionStatus
+from expo.schedule.changes import ChangeLine, parse_instant, public_lines
+from tests.factories import make_event, make_room, make_session, make_user, make_venue, utc
+
+
+def log(session, created_at, **changes) -> SessionChange:
+    from expo.extensions import db
+
+    row = SessionChange(session=session, event_id=session.event_id, revision=len(changes),
+                        created_at=created_at, changes=changes)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+@pytest.fixture
+def changed(db):
+    event = make_event(slug="h22", published_at=utc(2022, 5, 1))
+    venue = make_venue(name="Dunkers")
+    hall, annex = make_room(venue=venue, name="Hall"), make_room(venue=venue, name="Annex")
+    moved = make_session(event=event, title="Moved talk", room=annex,
+                         starts_at=utc(2022, 6, 1, 9), ends_at=utc(2022, 6, 1, 10))
+    cancelled = make_session(event=event, title="Called off", room=hall, status=SessionStatus.CANCELLED)
+    quiet = make_session(event=event, title="Quiet change", room=hall)
+    log(moved, utc(2022, 5, 10, 12),
+        starts_at={"old": "2022-06-01T07:00:00+00:00", "new": "2022-06-01T09:00:00+00:00"},
+        ends_at={"old": "2022-06-01T08:00:00+00:00", "new": "2022-06-01T10:00:00+00:00"},
+        room_id={"old": hall.id, "new": annex.id},
+        meeting_url={"old": None, "new": "https://meet.example.org/private"})
+    log(cancelled, utc(2022, 5, 20, 8), status={"old": "scheduled", "new": "cancelled"})
+    log(quiet, utc(2022, 5, 21, 8), capacity={"old": 10, "new": 20}, description={"old": "a", "new": "b"})
+    log(moved, utc(2022, 4, 1), title={"old": "Before publishing", "new": "Moved talk"})
+    db.session.commit()
+    return event
+
+
+def test_changes_are_newest_first_with_local_times_and_rooms(client, changed):
+    html = client.get("/events/h22/changes").get_data(as_text=True)
+    assert html.index("Called off") < html.index("Moved talk")
+    assert "Wed 1 Jun 09:00</time>–<time datetime=\"2022-06-01T08:00:00+00:00\">10:00</time></del>" in html
+    assert "Wed 1 Jun 11:00</time>–<time datetime=\"2022-06-01T10:00:00+00:00\">12:00</time></ins>" in html
+    assert "<del>Dunkers – Hall</del>" in html and "<ins>Dunkers – Annex</ins>" in html
+    assert "<del>Scheduled</del>" in html and "<ins>Cancelled</ins>" in html
+    assert 'class="change is-cancelled"' in html
+
+
+def test_private_fields_and_changes_before_publishing_are_left_out(client, changed):
+    html = client.get("/events/h22/changes").get_data(as_text=True)
+    assert "meet.example.org" not in html
+    assert "Quiet change" not in html  # capacity and description only
+    assert "Before publishing" not in html
+
+
+def test_no_changes_says_so(client, db):
+    make_event(slug="calm")
+    db.session.commit()
+    html = client.get("/events/calm/changes").get_data(as_text=True)
+    assert "Nothing has changed since the schedule was published." in html
+
+
+def test_other_events_changes_stay_on_their_page(client, db, changed):
+    other = make_session(event=make_event(slug="other"), title="Other event talk")
+    log(other, utc(2022, 5, 15), status={"old": "scheduled", "new": "cancelled"})
+    db.session.commit()
+    assert "Other event talk" not in client.get("/events/h22/changes").get_data(as_text=True)
+
+
+def test_draft_changes_are_404_for_all_but_organisers(client, db, login_as):
+    s = make_session(event=make_event(slug="draft", is_published=False), title="Draft talk")
+    log(s, utc(2022, 5, 1), status={"old": "scheduled", "new": "cancelled"})
+    db.session.commit()
+    assert client.get("/events/draft/changes").status_code == 404
+    for role in (Role.DELEGATE, Role.STAFF):
+        login_as(role)
+        assert client.get("/events/draft/changes").status_code == 404
+        client.post("/account/logout")
+    login_as(Role.ORGANISER)
+    assert "Draft talk" in client.get("/events/draft/changes").get_data(as_text=True)
+
+
+def test_public_lines_handle_partial_and_odd_values():
+    start = "2022-06-01T07:00:00Z"
+    lines = public_lines(
+        {
+            "starts_at": {"old": start, "new": "2022-06-01T07:30:00"},
+            "room": {"old": "Old hall", "new": None},
+            "status": {"old": "scheduled", "new": "exploded"},
+            "ends_at": "not a change",
+        },
+        {},
+    )
+    assert lines == [
+        ChangeLine("starts_at", utc(2022, 6, 1, 7), utc(2022, 6, 1, 7, 30)),
+        ChangeLine("room", "Old hall", None),
+    ]
+    assert parse_instant("yesterday") is None and parse_instant(3) is None
+    assert parse_instant("2022-06-01T09:00:00+02:00") == utc(2022, 6, 1, 7)
+    assert utc(2022, 6, 1, 7) + timedelta(0) == parse_instant(start)
+
+
+def test_room_that_no_longer_exists_is_named_so(client, db, changed):
+    s = make_session(event=changed, title="Ghost room")
+    log(s, utc(2022, 5, 25), room_id={"old": 999999, "new": s.room_id})
+    db.session.commit()
+    html = client.get("/events/h22/changes").get_data(as_text=True)
+    assert "Ghost room" in html and "<del>a room since removed</del>" in html
+    assert html.index("Ghost room") < html.index("Called off")
+
+
+def test_changed_by_is_not_shown(client, db, changed):
+    organiser = make_user(role=Role.ORGANISER, name="Olle Organiser")
+    s = make_session(event=changed, title="By someone")
+    row = log(s, utc(2022, 5, 26), title={"old": "Old", "new": "By someone"})
+    row.changed_by = organiser
+    db.session.commit()
+    html = client.get("/events/h22/changes").get_data(as_text=True)
+    assert "By someone" in html and "Olle Organiser" not in html
