@@ -5,6 +5,16 @@ import os
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+MAX_DATABASE_INTEGER = 2**31 - 1
+
+
+class DatabaseInteger(IntegerConverter):
+    """``<int:…>`` limited to the positive range of a database INTEGER column."""
+
+    def __init__(self, map, fixed_digits=0, min=1, max=MAX_DATABASE_INTEGER, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -30,6 +40,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from expo import models  # noqa: F401  (the whole schema for Alembic and create_all)
 
+    # Ids in URLs beyond the database's integer range are simply not found (never a 500).
+    app.url_map.converters["int"] = DatabaseInteger
     _register_blueprints(app)
     _register_templating(app)
 

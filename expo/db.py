@@ -83,6 +83,8 @@ def get_or_404(model: type[M], ident: Any) -> M:
     """Load a row by primary key or answer 404."""
     from expo.extensions import db
 
+    if isinstance(ident, int) and not 0 < ident < 2**31:
+        abort(404)
     obj = db.session.get(model, ident)
     if obj is None:
         abort(404)

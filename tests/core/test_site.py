@@ -95,3 +95,11 @@ def test_draft_event_page_is_hidden_from_everyone_but_organisers(client, db, log
     response = client.get("/events/draft")
     assert response.status_code == 200
     assert "Draft: this schedule is not published." in response.get_data(as_text=True)
+
+
+def test_ids_beyond_the_integer_range_are_not_found(client, login_as):
+    from expo.accounts.models import Role
+
+    login_as(Role.ORGANISER)
+    for url in ("/manage/events/99999999999999999999/edit", "/manage/events/0/edit"):
+        assert client.get(url).status_code == 404
