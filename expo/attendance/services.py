@@ -352,6 +352,12 @@ def _is_registered(event: Event, user: User) -> bool:
     )
 
 
+def walk_in_candidate(session: ProgrammeSession, user_id: int) -> User | None:
+    """A person with an approved registration for the session's event (else None)."""
+    user = db.session.get(User, user_id)
+    return user if user is not None and _is_registered(session.event, user) else None
+
+
 def _booking(session: ProgrammeSession, user: User, *, lock: bool = False) -> Booking | None:
     query = sa.select(Booking).where(Booking.session_id == session.id, Booking.user_id == user.id)
     if lock:

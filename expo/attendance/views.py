@@ -82,7 +82,7 @@ def show_session(session_id: int):
 def _walk_in_candidate(session: ProgrammeSession) -> User | None:
     """The person a refused code belonged to, offered as a walk-in (pages without JS)."""
     raw = request.args.get("walk_in", "")
-    return db.session.get(User, int(raw)) if raw.isdigit() else None
+    return services.walk_in_candidate(session, int(raw)) if raw.isdigit() else None
 
 
 @bp.route("/sessions/<int:session_id>/counts.json")
@@ -104,7 +104,6 @@ def _row_payload(session: ProgrammeSession, user: User) -> dict[str, Any]:
     row = services.row_for(session, user)
     return {
         "user_id": user.id,
-        "name": user.name,
         "checked_in": bool(row and row.is_checked_in),
         "section": row.section if row else None,
         "row_html": render_template(

@@ -93,3 +93,40 @@ def test_staff_checks_people_in_on_a_phone(db, page):
         "Anna Andersson": "no", "Bo Berg": "yes", "Dan Dahl": "yes"}
     assert rows["Dan Dahl"][9] == "yes" and rows["Bo Berg"][8] == "Sam Staff"
     assert problems == []
+
+
+@pytest.mark.e2e
+def test_a_second_phone_sees_check_ins_made_elsewhere(db, page, app):
+    """Another phone checks Anna in and walks Dan in; this page follows without reloading."""
+    from expo.attendance import services
+
+    event = make_event(name="H22 City Expo", slug="h22-sync")
+    session = make_session(event=event, title="Mobility hubs", room=make_room(capacity=1))
+    anna = make_user(name="Anna Andersson")
+    dan = make_user(name="Dan Dahl")
+    register(event, anna)
+    register(event, dan)
+    book(session, anna)
+    staff = make_user(role=Role.STAFF, email="sync@h22.example", name="Sam Staff")
+    db.session.commit()
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/account/login")
+    page.get_by_label("E-mail").fill("sync@h22.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Welcome, Sam Staff.").wait_for()
+    page.goto(f"/door/sessions/{session.id}")
+    page.get_by_role("button", name="Check in Anna Andersson").wait_for()
+
+    with app.test_request_context("/door/"):
+        services.check_in(session=session, user=anna, actor=staff)
+        services.walk_in(session=session, user=dan, actor=staff)  # no seat left: stands
+    db.session.commit()
+    # The page polls every 10 seconds and whenever it becomes visible again.
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
+    page.get_by_role("button", name="Undo Anna Andersson").wait_for()
+    page.locator(f"#section-walk_in #row-{dan.id}").get_by_text("standing").wait_for()
+    assert page.locator('[data-count="checked_in"]').inner_text() == "2"
+    assert page.locator('[data-count="standing"]').inner_text() == "1"

@@ -150,6 +150,9 @@ def test_refused_code_without_javascript_offers_the_walk_in(client, door, login_
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Dan Dahl has not booked this session." in page
     assert f'action="/door/sessions/{door.session.id}/walk-in/{door.dan.id}"' in page
+    # Only people registered for the event are offered: a user id reveals no one else.
+    other = client.get(url(door, f"?walk_in={door.ext.id}")).get_data(as_text=True)
+    assert "Eva External" not in other and f"/walk-in/{door.ext.id}" not in other
 
 
 def test_walk_in_through_the_page(client, door, login_as):
