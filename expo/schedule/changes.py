@@ -102,7 +102,7 @@ def public_lines(changes: dict[str, Any], rooms: dict[int, Room]) -> list[Change
     title = _pair(changes, "title")
     if title is not None:
         lines.append(ChangeLine("title", *title))
-    return lines
+    return [line for line in lines if line.old != line.new]
 
 
 def public_changes(rows: list[SessionChange], rooms: dict[int, Room]) -> list[PublicChange]:

@@ -56,7 +56,7 @@ def build_programme(size: int, *, slug: str, **event_fields) -> Programme:
     for n in range(size):
         kind = KINDS[n % len(KINDS)]
         start = first + timedelta(days=n % 2, minutes=30 * (n // 2))
-        fields = {"room": rooms[n % 2]} if kind is not SessionKind.DIGITAL else {}
+        fields = {"room": rooms[(n // 2) % 2]} if kind is not SessionKind.DIGITAL else {}
         s = make_session(
             event=event,
             title=f"{slug} session {n}",
@@ -79,7 +79,7 @@ def build_programme(size: int, *, slug: str, **event_fields) -> Programme:
                 changes={
                     "starts_at": {"old": (start - timedelta(hours=1)).isoformat(), "new": start.isoformat()},
                     "ends_at": {"old": (start - timedelta(minutes=15)).isoformat(), "new": (start + timedelta(minutes=45)).isoformat()},
-                    "room_id": {"old": rooms[(n + 1) % 2].id, "new": s.room_id},
+                    "room_id": {"old": rooms[(n // 2 + 1) % 2].id, "new": s.room_id},
                 },
             )
         )

@@ -94,6 +94,7 @@ def test_public_lines_handle_partial_and_odd_values():
             "room": {"old": "Old hall", "new": None},
             "status": {"old": "scheduled", "new": "exploded"},
             "ends_at": "not a change",
+            "title": {"old": "Same", "new": "Same"},
         },
         {},
     )
