@@ -38,6 +38,9 @@ class LoginForm(FlaskForm):
 class ProfileFields(FlaskForm):
     """Who a delegate is: shared by sign-up and the profile page."""
 
+    # Set on the profile page when needs are stored: unticking consent then withdraws it.
+    had_consent = False
+
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     organisation = SelectField(_l("Organisation"), validators=[Optional()], validate_choice=True,
@@ -77,7 +80,9 @@ class ProfileFields(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if (self.accessibility_needs.data or self.dietary_needs.data) and not self.needs_consent.data:
+        withdrawing = self.had_consent and not self.needs_consent.data  # erases the needs, no question
+        if (self.accessibility_needs.data or self.dietary_needs.data) and not self.needs_consent.data \
+                and not withdrawing:
             self.needs_consent.errors.append(
                 _l("Tick the consent box to store your needs, or leave the needs empty.")
             )

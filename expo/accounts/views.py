@@ -149,15 +149,17 @@ def profile():
         "needs_consent": user.needs_consent_at is not None,
     })
     _fill(form)
+    form.had_consent = user.needs_consent_at is not None
     if form.validate_on_submit():
+        keep_needs = form.needs_consent.data
         try:
             services.update_profile(
                 user=user, actor=user, name=form.name.data, email=form.email.data,
                 organisation=_chosen_organisation(form), country_code=form.country.data or None,
                 networks=services.networks_by_ids(form.networks.data or []), locale=form.locale.data,
             )
-            services.set_needs(user=user, accessibility=form.accessibility_needs.data,
-                               dietary=form.dietary_needs.data, consent=form.needs_consent.data)
+            services.set_needs(user=user, accessibility=form.accessibility_needs.data if keep_needs else None,
+                               dietary=form.dietary_needs.data if keep_needs else None, consent=keep_needs)
         except ExpoError as error:
             db.session.rollback()
             getattr(form, error.field or "email").errors.append(error.message)

@@ -105,11 +105,8 @@ def _invitation(booking: Booking) -> mail.Attachment | None:
         invitations = importlib.import_module("expo.calendar.invitations")
     except ImportError:
         return None
-    build = getattr(invitations, "booking_invitation", None) or getattr(invitations, "invitation_for_booking", None)
-    if build is None:
-        return None
-    attachment = build(booking)
-    return attachment if isinstance(attachment, mail.Attachment) else None
+    build = getattr(invitations, "booking_invitation", None)
+    return build(booking) if build is not None else None
 
 
 def booking_confirmed(booking: Booking, *, promoted: bool = False) -> None:

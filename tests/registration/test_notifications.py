@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import pytest
+
+from expo.events.models import RegistrationMode
+from expo.registration import notifications, services
+from tests.factories import make_user
+from tests.registration.conftest import at, future_event, future_session, registered
+
+
+def test_open_registration_mail(db, event, outbox):
+    user = make_user(name="Ana Pereira")
+    services.register(delegate=user, event=event, actor=user)
+    db.session.commit()
+    [message] = outbox
+    assert message.to == user.email
+    assert message.subject == "You are registered: H22 City Expo Days"
+    assert "Hello Ana Pereira," in message.body
+    assert "You can now book sessions." in message.body
+    assert "http://expo.test/agenda" in message.body
+
+
+def test_pending_then_declined_mails(db, outbox):
+    from expo.accounts.models import Role
+
+    event = future_event(name="Site visits", registration_mode=RegistrationMode.APPROVAL)
+    user, organiser = make_user(), make_user(role=Role.ORGANISER)
+    registration = services.register(delegate=user, event=event, actor=user)
+    services.decide_registration(registration=registration, approve=False, actor=organiser)
+    db.session.commit()
+    assert [m.subject for m in outbox] == ["Registration received: Site visits",
+                                           "Your registration was not accepted: Site visits"]
+
+
+def test_booking_confirmation_carries_the_calendar_invitation(db, event, outbox):
+    session = future_session(event, title="Mobility hubs", start=at(8))
+    user = registered(event)
+    db.session.commit()
+    outbox.clear()
+    services.book_session(delegate=user, session=session, actor=user)
+    db.session.commit()
+    [message] = outbox
+    assert message.subject == "Booking confirmed: Mobility hubs"
+    assert "Your seat is booked." in message.body
+    assert "10:00" in message.body  # 08:00 UTC is 10:00 in Stockholm in June
+    assert f"http://expo.test/sessions/{session.id}" in message.body
+    invitations = pytest.importorskip("expo.calendar.invitations")
+    [attachment] = message.attachments
+    assert attachment.mimetype == invitations.MIMETYPE
+    ics = attachment.content.decode()
+    assert "METHOD:REQUEST" in ics and f"UID:{session.uid}" in ics
+
+
+def test_booking_mail_goes_out_without_an_invitation_module(db, event, outbox, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "expo.calendar.invitations", None)  # import now fails
+    session = future_session(event)
+    user = registered(event)
+    services.book_session(delegate=user, session=session, actor=user)
+    db.session.commit()
+    assert [m.attachments for m in outbox if m.subject.startswith("Booking confirmed")] == [[]]
+
+
+def test_waiting_list_joins_send_no_mail_and_promotion_does(db, event, outbox):
+    session = future_session(event, capacity=1, title="Harbour walk")
+    first, second = registered(event), registered(event)
+    booking = services.book_session(delegate=first, session=session, actor=first)
+    services.book_session(delegate=second, session=session, actor=second, join_waitlist=True)
+    db.session.commit()
+    outbox.clear()
+    services.cancel_booking(booking=booking, actor=first)
+    db.session.commit()
+    [message] = outbox
+    assert message.to == second.email
+    assert message.subject == "A seat is yours: Harbour walk"
+    assert "moved from the waiting list to a confirmed seat" in message.body
+
+
+def test_mail_is_written_in_the_delegates_language(db, event, outbox):
+    session = future_session(event, start=at(8))
+    swede = registered(event, locale="sv")
+    english = registered(event, locale="en")
+    db.session.commit()
+    outbox.clear()
+    for person in (swede, english):
+        services.book_session(delegate=person, session=session, actor=person)
+    db.session.commit()
+    by_person = {m.to: m for m in outbox}
+    assert "3 juni 2031" in by_person[swede.email].body
+    assert "June 3, 2031" in by_person[english.email].body
+
+
+def test_mail_outside_a_request_uses_the_base_url(app, db, event):
+    """Signals may fire from a command; links then point at BASE_URL."""
+    import contextvars
+
+    from flask import has_request_context
+
+    from expo.accounts.models import User
+    from expo.extensions import db as _db
+    from expo.programme.models import ProgrammeSession
+
+    session_id, user_id = future_session(event).id, registered(event, locale="sv").id
+    db.session.commit()
+
+    def in_a_command():
+        with app.app_context():
+            assert not has_request_context()
+            notifications.session_cancelled(_db.session.get(User, user_id), _db.session.get(ProgrammeSession, session_id))
+            [message] = notifications.pending()
+            _db.session.rollback()
+            return message
+
+    message = contextvars.Context().run(in_a_command)
+    assert f"http://expo.test/sessions/{session_id}" in message.body
+    assert "3 juni 2031" in message.body
