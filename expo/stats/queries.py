@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from expo.accounts.forms import ORGANISATION_KIND_LABELS
 from expo.accounts.models import User, user_networks
 from expo.attendance.models import CheckIn
 from expo.events.models import Event
@@ -29,16 +30,6 @@ from expo.venues.models import Room, Venue
 # Python: every time zone in use is a whole number of quarter hours from UTC, so the days are
 # exact in any zone, and the database needs no time zone support (SQLite has none).
 BUCKET_SECONDS = 900
-
-KIND_LABELS = {
-    OrganisationKind.CITY: _l("City"),
-    OrganisationKind.REGION: _l("Region"),
-    OrganisationKind.COMPANY: _l("Company"),
-    OrganisationKind.UNIVERSITY: _l("University"),
-    OrganisationKind.NGO: _l("Non-governmental organisation"),
-    OrganisationKind.GOVERNMENT: _l("Government"),
-    OrganisationKind.INTERNATIONAL: _l("International organisation"),
-}
 
 FILL_BANDS = (
     (0.25, _l("Under 25 %")),
@@ -361,7 +352,7 @@ def networks_table(data: StatsData) -> Table:
 
 def kinds_table(data: StatsData) -> Table:
     rows = [
-        [KIND_LABELS[kind] if kind else _l("No organisation"), n, _rate(n, data.delegate_count)]
+        [ORGANISATION_KIND_LABELS[kind] if kind else _l("No organisation"), n, _rate(n, data.delegate_count)]
         for kind, _, n in data.by_kind
     ]
     return Table(
