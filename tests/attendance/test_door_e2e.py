@@ -130,3 +130,68 @@ def test_a_second_phone_sees_check_ins_made_elsewhere(db, page, app):
     page.locator(f"#section-walk_in #row-{dan.id}").get_by_text("standing").wait_for()
     assert page.locator('[data-count="checked_in"]').inner_text() == "2"
     assert page.locator('[data-count="standing"]').inner_text() == "1"
+
+
+def _qr_video(path: Path, text: str, width: int = 640, height: int = 480) -> None:
+    """A few frames of a camera looking at a badge: the QR code of ``text`` on white (Y4M)."""
+    import segno
+
+    matrix = [list(row) for row in segno.make(text, error="m", micro=False).matrix_iter(border=4)]
+    scale = 6
+    size = len(matrix) * scale
+    left, top = (width - size) // 2, (height - size) // 2
+    luma = bytearray(b"\xeb" * (width * height))
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            if dark:
+                for dy in range(scale):
+                    start = (top + y * scale + dy) * width + left + x * scale
+                    luma[start:start + scale] = b"\x10" * scale
+    chroma = b"\x80" * (width // 2 * height // 2)
+    frame = b"FRAME\n" + bytes(luma) + chroma + chroma
+    header = f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode()
+    path.write_bytes(header + frame * 10)
+
+
+@pytest.mark.e2e
+def test_scanning_a_badge_with_the_phone_camera(db, page, live_server, tmp_path):
+    """Chromium's fake camera films Anna's badge; the page checks her in."""
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    event = make_event(name="H22 City Expo", slug="h22-scan")
+    session = make_session(event=event, title="Harbour walk", room=make_room(capacity=10))
+    anna = make_user(name="Anna Andersson")
+    register(event, anna)
+    book(session, anna)
+    make_user(role=Role.STAFF, email="scan@h22.example", name="Sam Staff")
+    db.session.commit()
+    video = tmp_path / "badge.y4m"
+    _qr_video(video, anna.badge_token)
+
+    browser = page.context.browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+              f"--use-file-for-fake-video-capture={video}"],
+    )
+    try:
+        context = browser.new_context(base_url=live_server.url,
+                                      viewport={"width": 390, "height": 844})
+        context.grant_permissions(["camera"])
+        context.set_default_timeout(30_000)  # decoding video frames is slow on a busy machine
+        phone = context.new_page()
+        phone.goto("/account/login")
+        phone.get_by_label("E-mail").fill("scan@h22.example")
+        phone.get_by_label("Password").fill(PASSWORD)
+        phone.get_by_role("button", name="Sign in").click()
+        phone.get_by_text("Welcome, Sam Staff.").wait_for()
+        phone.goto(f"/door/sessions/{session.id}")
+
+        phone.get_by_role("button", name="Scan QR code").click()
+        phone.locator("#door-result").get_by_text("Anna Andersson is checked in.").wait_for()
+        phone.get_by_role("button", name="Undo Anna Andersson").wait_for()
+        assert phone.locator('[data-count="checked_in"]').inner_text() == "1"
+        phone.get_by_role("button", name="Stop scanning").click()
+        phone.get_by_role("button", name="Scan QR code").wait_for()
+        context.close()
+    finally:
+        browser.close()
