@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from flask_babel import lazy_gettext as _l
 
-from expo.calendar import ical
+from expo.calendar import frab, ical, spreadsheet
 from expo.events.models import Event
 from expo.programme.models import ProgrammeSession
 
@@ -42,16 +42,79 @@ class ICalExporter(Exporter):
 
     def render(self, event: Event, sessions: Sequence[ProgrammeSession]) -> bytes:
         with ical.written_in():
-            calendar = ical.build_calendar(
+            return ical.feed_bytes(
                 [ical.FeedEntry(s) for s in sessions],
                 name=event.name,
                 description=event.expo.name,
                 timezone_name=event.timezone,
             )
-        return calendar.to_ical()
+
+
+class FrabXmlExporter(Exporter):
+    """schedule.xml in the frab / c3voc format, for conference apps (Giggity, ConfClerk …)."""
+
+    identifier = "frab-xml"
+    label = _l("Conference apps (frab XML)")
+    extension = "xml"
+    content_type = "application/xml; charset=utf-8"
+    public = True
+    disposition = "inline"
+
+    def filename(self, event: Event) -> str:
+        return f"{event.slug}-schedule.xml"
+
+    def render(self, event: Event, sessions: Sequence[ProgrammeSession]) -> bytes:
+        with ical.written_in():
+            return frab.to_xml(frab.build_schedule(event, sessions, version=frab.schedule_version(event, sessions)))
+
+
+class FrabJsonExporter(Exporter):
+    """schedule.json in the frab / c3voc format (version 1 of the JSON schema)."""
+
+    identifier = "frab-json"
+    label = _l("Conference apps (frab JSON)")
+    extension = "json"
+    content_type = "application/json; charset=utf-8"
+    public = True
+    disposition = "inline"
+
+    def filename(self, event: Event) -> str:
+        return f"{event.slug}-schedule.json"
+
+    def render(self, event: Event, sessions: Sequence[ProgrammeSession]) -> bytes:
+        with ical.written_in():
+            return frab.to_json(frab.build_schedule(event, sessions, version=frab.schedule_version(event, sessions)))
+
+
+class CsvExporter(Exporter):
+    """The schedule as CSV for organisers (with meeting links, so not public)."""
+
+    identifier = "csv"
+    label = _l("Spreadsheet (CSV)")
+    extension = "csv"
+    content_type = "text/csv; charset=utf-8"
+    public = False
+
+    def render(self, event: Event, sessions: Sequence[ProgrammeSession]) -> bytes:
+        with ical.written_in():
+            return spreadsheet.to_csv(event, sessions)
+
+
+class XlsxExporter(Exporter):
+    """The schedule as an Excel workbook for organisers."""
+
+    identifier = "xlsx"
+    label = _l("Spreadsheet (Excel)")
+    extension = "xlsx"
+    content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    public = False
+
+    def render(self, event: Event, sessions: Sequence[ProgrammeSession]) -> bytes:
+        with ical.written_in():
+            return spreadsheet.to_xlsx(event, sessions)
 
 
 EXPORTERS: dict[str, Exporter] = {
     exporter.identifier: exporter
-    for exporter in (ICalExporter(),)
+    for exporter in (ICalExporter(), FrabXmlExporter(), FrabJsonExporter(), CsvExporter(), XlsxExporter())
 }

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from flask_babel import gettext as _
 
 from expo.accounts.models import User
-from expo.calendar.ical import BookingMark, FeedEntry, build_calendar, written_in
+from expo.calendar.ical import BookingMark, FeedEntry, feed_bytes, written_in
 from expo.programme.models import ProgrammeSession
 from expo.registration.models import Booking, BookingStatus
 
@@ -20,13 +20,12 @@ def _single_timezone(sessions: Sequence[ProgrammeSession]) -> str | None:
 def public_feed(sessions: Sequence[ProgrammeSession], *, name: str, description: str | None = None) -> bytes:
     """Sessions as anyone may see them: never a meeting link."""
     with written_in():
-        calendar = build_calendar(
+        return feed_bytes(
             [FeedEntry(s) for s in sessions],
             name=name,
             description=description,
             timezone_name=_single_timezone(sessions),
         )
-    return calendar.to_ical()
 
 
 def personal_feed(user: User, bookings: Sequence[Booking]) -> bytes:
@@ -40,9 +39,8 @@ def personal_feed(user: User, bookings: Sequence[Booking]) -> bytes:
         if b.user_id == user.id
     ]
     with written_in(user.locale):
-        calendar = build_calendar(
+        return feed_bytes(
             entries,
             name=_("My agenda: %(name)s", name=user.name),
             timezone_name=_single_timezone([e.session for e in entries]),
         )
-    return calendar.to_ical()

@@ -7,6 +7,7 @@ session stays with STATUS:CANCELLED so subscribed calendars drop it instead of k
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,9 +17,10 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 from flask import current_app, has_request_context, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
+from expo.extensions import cache
 from expo.programme.models import ProgrammeSession, SessionRoleKind
 
 PRODID = "-//Expo//Expo schedule//EN"
@@ -225,12 +227,67 @@ def build_calendar(
     if timezone_name:
         calendar.add("x-wr-timezone", timezone_name)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH)
+    calendar.add("x-published-ttl", icalendar.vDuration(REFRESH))
+    _add_timezones(calendar, entries)
     for entry in sorted(entries, key=lambda e: (e.session.starts_at, e.session.id)):
         calendar.add_component(session_vevent(entry, stamp=stamp))
-    calendar.add_missing_timezones(*_timezone_range(entries))
     return calendar
 
 
-def to_bytes(calendar: icalendar.Calendar) -> bytes:
-    return calendar.to_ical()
+def _add_timezones(calendar: icalendar.Calendar, entries: list[FeedEntry]) -> None:
+    """A VTIMEZONE from the tz database for each event time zone, covering the sessions with
+    a year to spare either side (enough for every client, small enough for phones)."""
+    first, last = _timezone_range(entries)
+    for tzid in sorted({e.session.event.timezone for e in entries}):
+        calendar.add_component(icalendar.Timezone.from_tzid(tzid, first_date=first, last_date=last))
+
+
+# Part of every cached VEVENT's key: raise it whenever session_vevent writes differently.
+VEVENT_FORMAT = 1
+_END = b"END:VCALENDAR\r\n"
+
+
+def _vevent_inputs(entry: FeedEntry) -> tuple[object, ...]:
+    """Everything a feed VEVENT is made from, so its bytes can be reused while none moves."""
+    s = entry.session
+    room = s.room
+    place = (room.name, room.venue.name, room.venue.address, room.venue.latitude, room.venue.longitude) if room else None
+    return (
+        VEVENT_FORMAT, uid_domain(), current_app.config["BASE_URL"], str(get_locale()), entry.booking,
+        s.id, s.uid, s.revision, s.updated_at.isoformat(), s.created_at.isoformat(),
+        s.starts_at.isoformat(), s.ends_at.isoformat(), s.event.timezone, s.title, s.description,
+        s.kind.value, s.status.value, s.meeting_url if entry.shows_meeting_url else None,
+        s.track.name if s.track is not None else None, place,
+        tuple((r.role.value, r.user.name) for r in s.roles), tuple(n.name for n in s.networks),
+    )
+
+
+def _vevent_key(entry: FeedEntry) -> str:
+    return "calendar:vevent:" + hashlib.sha256(repr(_vevent_inputs(entry)).encode()).hexdigest()
+
+
+def feed_bytes(
+    entries: Iterable[FeedEntry],
+    *,
+    name: str,
+    description: str | None = None,
+    timezone_name: str | None = None,
+) -> bytes:
+    """A subscription feed, byte for byte what ``build_calendar(...).to_ical()`` writes, but
+    reusing each session's VEVENT from the cache while nothing it is made from has changed:
+    after one session moves, the feeds re-serialise one VEVENT instead of hundreds."""
+    entries = sorted(entries, key=lambda e: (e.session.starts_at, e.session.id))
+    frame = build_calendar([], name=name, description=description, timezone_name=timezone_name)
+    _add_timezones(frame, entries)
+    keys = [_vevent_key(entry) for entry in entries]
+    cached = cache.get_many(*keys) if keys else []
+    parts: list[bytes] = []
+    fresh: dict[str, bytes] = {}
+    for entry, key, body in zip(entries, keys, cached, strict=True):
+        if body is None:
+            body = fresh[key] = session_vevent(entry).to_ical()
+        parts.append(body)
+    if fresh:
+        cache.set_many(fresh, timeout=current_app.config["CACHE_TIMEOUT"])
+    head = frame.to_ical()
+    return head[: -len(_END)] + b"".join(parts) + _END

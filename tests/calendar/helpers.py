@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -37,3 +38,20 @@ def icaljs(data: bytes) -> dict:
 def unfolded(data: bytes) -> str:
     """The calendar text with folded lines joined (RFC 5545 3.1), for substring checks."""
     return data.decode().replace("\r\n ", "").replace("\r\n\t", "")
+
+
+# The repository's sibling folder shared/frab-schema, or EXPO_FRAB_SCHEMA_DIR.
+FRAB_SCHEMA_DIR = Path(
+    os.environ.get("EXPO_FRAB_SCHEMA_DIR") or Path(__file__).resolve().parents[3] / "shared" / "frab-schema"
+)
+
+
+def frab_schema(name: str) -> Path:
+    """A file of the published frab / c3voc schemas, read from /work/shared (never copied)."""
+    path = FRAB_SCHEMA_DIR / name
+    if not path.is_file():
+        pytest.fail(
+            f"The frab schedule schemas are missing: expected {path}. They are the c3voc "
+            "schemas (voc/schedule, validator/); put the folder back beside the repository."
+        )
+    return path

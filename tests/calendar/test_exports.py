@@ -1,0 +1,156 @@
+"""frab schedule XML/JSON against the published c3voc schemas, and the organisers' spreadsheets."""
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import jsonschema
+import pytest
+import xmlschema
+
+from expo.accounts.models import Role
+from expo.calendar.frab import acronym
+from expo.events.models import Track
+from expo.extensions import db
+from expo.programme.models import SessionKind, SessionRoleKind, SessionStatus
+from tests.calendar.helpers import frab_schema
+from tests.factories import add_person, make_event, make_network, make_room, make_session, make_user, make_venue, utc
+
+
+@pytest.fixture
+def schedule(app):
+    event = make_event(slug="h22-city-expo", name="H22 City Expo", starts_on=utc(2022, 6, 1).date(),
+                       ends_on=utc(2022, 6, 2).date())
+    track = Track(event=event, name="Smart & green", colour="#2e7d32")
+    db.session.add(track)
+    venue = make_venue(name="Dunkers", address="Kungsgatan 11")
+    hall = make_room(venue=venue, name="Hall A")
+    talk = make_session(event=event, title="Streets for people!", room=hall, track=track,
+                        starts_at=utc(2022, 6, 1, 8), ends_at=utc(2022, 6, 1, 9, 30),
+                        networks=[make_network(name="UNECE")])
+    add_person(talk, make_user(name="Ada Speaker"))
+    add_person(talk, make_user(name="Bo Host"), SessionRoleKind.HOST)
+    online = make_session(event=event, title="=HYPERLINK(\"x\")", kind=SessionKind.DIGITAL,
+                          meeting_url="https://meet.example.org/secret",
+                          starts_at=utc(2022, 6, 2, 12), ends_at=utc(2022, 6, 2, 13))
+    cancelled = make_session(event=event, title="Harbour walk", room=hall, status=SessionStatus.CANCELLED,
+                             starts_at=utc(2022, 6, 2, 7), ends_at=utc(2022, 6, 2, 8))
+    db.session.commit()
+    return event, talk, online, cancelled
+
+
+def test_acronym_keeps_to_what_both_schemas_accept(app):
+    assert acronym(make_event(slug="h22-city-expo")) == "h22_city_expo"
+    assert acronym(make_event(slug="h2")) == "h2__"
+
+
+def test_frab_xml_validates_and_carries_the_schedule(client, schedule):
+    event, talk, online, cancelled = schedule
+    response = client.get("/events/h22-city-expo/export/frab-xml")
+    assert response.status_code == 200
+    assert response.content_type == "application/xml; charset=utf-8"
+    xmlschema.XMLSchema(str(frab_schema("schedule.xml.xsd"))).validate(io.BytesIO(response.data))
+
+    root = ET.fromstring(response.data)
+    assert root.findtext("conference/acronym") == "h22_city_expo"
+    assert root.find("conference/color").get("primary") == "#2e7d32"
+    assert [d.get("date") for d in root.findall("day")] == ["2022-06-01", "2022-06-02"]
+    assert root.find("day").get("start") == "2022-06-01T00:00:00+02:00"
+    events = {e.get("guid"): e for e in root.iter("event")}
+    assert set(events) == {talk.uid, online.uid, cancelled.uid}
+    element = events[talk.uid]
+    assert element.findtext("title") == "Streets for people!"
+    assert element.findtext("date") == "2022-06-01T10:00:00+02:00"
+    assert element.findtext("start") == "10:00"
+    assert element.findtext("duration") == "01:30"
+    assert element.findtext("room") == "Dunkers – Hall A"
+    assert element.findtext("track") == "Smart & green"
+    assert element.findtext("slug") == f"h22_city_expo-{talk.id}-streets-for-people"
+    assert [p.text for p in element.findall("persons/person")] == ["Ada Speaker", "Bo Host"]
+    assert element.find("links/link").get("href") == f"http://expo.test/sessions/{talk.id}"
+    assert element.find("feedback_url") is None
+    assert events[cancelled.uid].findtext("title") == "Cancelled: Harbour walk"
+    assert events[online.uid].findtext("room") == "Online"
+    assert b"meet.example.org" not in response.data
+
+
+def test_frab_json_validates_and_carries_the_schedule(client, schedule):
+    event, talk, online, cancelled = schedule
+    response = client.get("/events/h22-city-expo/export/frab-json")
+    assert response.status_code == 200
+    assert response.content_type == "application/json; charset=utf-8"
+    data = json.loads(response.data)
+    schema = json.loads(frab_schema("schedule.schema.json").read_text())
+    jsonschema.validate(data, schema, format_checker=jsonschema.FormatChecker())
+
+    conference = data["schedule"]["conference"]
+    assert conference["daysCount"] == 2
+    assert conference["time_zone_name"] == "Europe/Stockholm"
+    assert conference["tracks"] == [{"name": "Smart & green", "slug": "smart-green", "color": "#2e7d32"}]
+    assert [r["name"] for r in conference["rooms"]] == ["Dunkers – Hall A", "Online"]
+    first_day = conference["days"][0]
+    [item] = first_day["rooms"]["Dunkers – Hall A"]
+    assert item["guid"] == talk.uid
+    assert item["end"] == "2022-06-01T11:30:00+02:00"
+    assert [set(p) for p in item["persons"]] == [{"guid", "name"}, {"guid", "name"}]
+    assert "meet.example.org" not in response.get_data(as_text=True)
+
+
+def test_frab_guids_stay_the_same_across_exports(client, schedule):
+    event, talk, *_ = schedule
+    first = json.loads(client.get("/events/h22-city-expo/export/frab-json").data)
+    talk.title = "Renamed"
+    talk.updated_at = utc(2030, 1, 1)
+    db.session.commit()
+    second = json.loads(client.get("/events/h22-city-expo/export/frab-json").data)
+
+    def guids(data):
+        conference = data["schedule"]["conference"]
+        rooms = {r["name"]: r["guid"] for r in conference["rooms"]}
+        events = {e["guid"] for d in conference["days"] for es in d["rooms"].values() for e in es}
+        persons = {p["guid"] for d in conference["days"] for es in d["rooms"].values() for e in es
+                   for p in e["persons"]}
+        return rooms, events, persons
+
+    assert guids(first) == guids(second)
+    assert first["schedule"]["version"] != second["schedule"]["version"]
+
+
+def test_csv_export_for_organisers(client, login_as, schedule):
+    event, talk, online, cancelled = schedule
+    login_as(Role.ORGANISER)
+    response = client.get("/events/h22-city-expo/export/csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == 'attachment; filename="h22-city-expo.csv"'
+    assert "private" in response.headers["Cache-Control"]
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert [r["UID"] for r in rows] == [talk.uid, cancelled.uid, online.uid]
+    assert rows[0]["Starts"] == "10:00" and rows[0]["Date"] == "2022-06-01"
+    assert rows[0]["Speakers"] == "Ada Speaker" and rows[0]["Hosts"] == "Bo Host"
+    assert rows[1]["Status"] == "Cancelled"
+    assert rows[2]["Title"] == "'=HYPERLINK(\"x\")"  # never a formula
+    assert rows[2]["Meeting link"] == "https://meet.example.org/secret"
+
+
+def test_xlsx_export_for_organisers(client, login_as, schedule):
+    from openpyxl import load_workbook
+
+    event, talk, online, cancelled = schedule
+    login_as(Role.ORGANISER)
+    response = client.get("/events/h22-city-expo/export/xlsx")
+    assert response.status_code == 200
+    assert response.content_type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0][:3] == ["UID", "Title", "Kind"]
+    assert [row[0] for row in values[1:]] == [talk.uid, cancelled.uid, online.uid]
+    assert values[3][1] == "'=HYPERLINK(\"x\")"
+    assert sheet.freeze_panes == "A2"
+
+
+def test_organisers_may_export_a_draft_to_a_spreadsheet(client, login_as):
+    make_session(event=make_event(slug="draft", is_published=False))
+    db.session.commit()
+    login_as(Role.ORGANISER)
+    assert client.get("/events/draft/export/csv").status_code == 200
+    assert client.get("/events/draft/export/frab-json").status_code == 404

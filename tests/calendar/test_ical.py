@@ -1,0 +1,180 @@
+"""The iCalendar builders, read back by icalendar and by Mozilla's ical.js (Thunderbird)."""
+from datetime import datetime, timedelta, timezone
+
+import icalendar
+
+from expo.calendar import feeds
+from expo.calendar.ical import BookingMark, FeedEntry, build_calendar, local_instant, session_uid, written_in
+from expo.events.models import Track
+from expo.extensions import db
+from expo.programme.models import SessionKind, SessionRoleKind, SessionStatus
+from tests.calendar.helpers import by_uid, icaljs, parse, unfolded
+from tests.factories import add_person, make_event, make_network, make_room, make_session, make_user, make_venue, utc
+
+
+def _feed(sessions, **kwargs) -> bytes:
+    with written_in():
+        return build_calendar([FeedEntry(s) for s in sessions], name="Feed", **kwargs).to_ical()
+
+
+def test_daylight_saving_switches_land_on_the_right_instants(app):
+    event = make_event(timezone="Europe/Stockholm", starts_on=datetime(2022, 3, 27).date(),
+                       ends_on=datetime(2022, 10, 30).date())
+    # 01:30 CEST → 03:30 CET on 30 October 2022: spans the repeated hour (three hours long).
+    autumn = make_session(event=event, starts_at=utc(2022, 10, 29, 23, 30), ends_at=utc(2022, 10, 30, 2, 30))
+    # 02:15 → 02:45 in the *second* 02:00–03:00 of that night (CET), an ambiguous wall time.
+    repeated = make_session(event=event, starts_at=utc(2022, 10, 30, 1, 15), ends_at=utc(2022, 10, 30, 1, 45))
+    # 01:30 CET → 03:30 CEST on 27 March 2022: the clock skips 02:00–03:00 (one hour long).
+    spring = make_session(event=event, starts_at=utc(2022, 3, 27, 0, 30), ends_at=utc(2022, 3, 27, 1, 30))
+
+    data = _feed([autumn, repeated, spring], timezone_name="Europe/Stockholm")
+
+    expected = {
+        session_uid(autumn): ("2022-10-29T23:30:00.000Z", "2022-10-30T02:30:00.000Z"),
+        session_uid(repeated): ("2022-10-30T01:15:00.000Z", "2022-10-30T01:45:00.000Z"),
+        session_uid(spring): ("2022-03-27T00:30:00.000Z", "2022-03-27T01:30:00.000Z"),
+    }
+    seen = icaljs(data)
+    assert {uid: (e["start"], e["end"]) for uid, e in seen["by_uid"].items()} == expected
+    assert seen["timezones"] == ["Europe/Stockholm"]
+    parsed = by_uid(parse(data))
+    for uid, (start, end) in expected.items():
+        vevent = parsed[uid]
+        assert vevent.decoded("DTSTART").astimezone(timezone.utc) == datetime.fromisoformat(start)
+        assert vevent.decoded("DTEND").astimezone(timezone.utc) == datetime.fromisoformat(end)
+    # Wall-clock times with the zone wherever they are unambiguous …
+    assert "DTSTART;TZID=Europe/Stockholm:20221030T013000" in unfolded(data)
+    assert "DTEND;TZID=Europe/Stockholm:20221030T033000" in unfolded(data)
+    assert "DTSTART;TZID=Europe/Stockholm:20220327T013000" in unfolded(data)
+    assert "DTEND;TZID=Europe/Stockholm:20220327T033000" in unfolded(data)
+    # … and UTC for the second 02:15, which a TZID time could only mean the first of.
+    assert "DTSTART:20221030T011500Z" in unfolded(data)
+
+
+def test_local_instant_keeps_tzid_except_in_the_repeated_hour(app):
+    first = local_instant(utc(2022, 10, 30, 0, 15), "Europe/Stockholm")  # 02:15 CEST
+    second = local_instant(utc(2022, 10, 30, 1, 15), "Europe/Stockholm")  # 02:15 CET
+    assert (first.hour, first.minute, str(first.tzinfo)) == (2, 15, "Europe/Stockholm")
+    assert second == utc(2022, 10, 30, 1, 15) and second.tzinfo is timezone.utc
+
+
+def test_every_field_of_a_session(app):
+    event = make_event(name="H22 Summit", timezone="Europe/Stockholm")
+    track = Track(event=event, name="Mobility", colour="#aa3300")
+    db.session.add(track)
+    venue = make_venue(name="Dunkers", address="Kungsgatan 11, Helsingborg", latitude=56.0465, longitude=12.6945)
+    room = make_room(venue=venue, name="Hall A")
+    network = make_network(name="EIT Urban Mobility")
+    session = make_session(event=event, title="Streets for people", room=room, track=track,
+                           kind=SessionKind.PANEL, description="How cities share streets.",
+                           starts_at=utc(2022, 6, 1, 8), ends_at=utc(2022, 6, 1, 9, 30), revision=4,
+                           created_at=utc(2022, 5, 1, 12), updated_at=utc(2022, 5, 20, 9, 15),
+                           networks=[network])
+    add_person(session, make_user(name="Ada Speaker"), SessionRoleKind.SPEAKER)
+    add_person(session, make_user(name="Bo Moderator"), SessionRoleKind.MODERATOR)
+
+    data = _feed([session], timezone_name=event.timezone, description="H22 City Expo")
+    calendar = parse(data)
+
+    assert calendar["VERSION"] == "2.0"
+    assert "METHOD" not in calendar
+    assert calendar["X-WR-CALNAME"] == "Feed" and calendar["NAME"] == "Feed"
+    assert calendar["X-WR-TIMEZONE"] == "Europe/Stockholm"
+    assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in unfolded(data)
+    assert "X-PUBLISHED-TTL:PT1H" in unfolded(data)
+    [vevent] = calendar.walk("VEVENT")
+    assert str(vevent["UID"]) == f"{session.uid}@expo.test"
+    assert vevent["SEQUENCE"] == 4
+    assert vevent.decoded("LAST-MODIFIED") == utc(2022, 5, 20, 9, 15)
+    assert vevent.decoded("DTSTAMP") == utc(2022, 5, 20, 9, 15)
+    assert vevent.decoded("CREATED") == utc(2022, 5, 1, 12)
+    assert vevent.decoded("DTSTART") == datetime.fromisoformat("2022-06-01T10:00:00+02:00")
+    assert vevent.decoded("DTEND") == datetime.fromisoformat("2022-06-01T11:30:00+02:00")
+    assert str(vevent["SUMMARY"]) == "Streets for people"
+    assert str(vevent["STATUS"]) == "CONFIRMED"
+    assert str(vevent["LOCATION"]) == "Dunkers, Hall A, Kungsgatan 11, Helsingborg"
+    assert (vevent["GEO"].latitude, vevent["GEO"].longitude) == (56.0465, 12.6945)
+    assert str(vevent["URL"]) == f"http://expo.test/sessions/{session.id}"
+    assert vevent["CATEGORIES"].cats == ["Panel", "Mobility"]
+    assert str(vevent["DESCRIPTION"]) == (
+        "Kind: Panel\nTrack: Mobility\nSpeakers: Ada Speaker\nModerators: Bo Moderator\n"
+        "Networks: EIT Urban Mobility\n\nHow cities share streets."
+    )
+    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/Stockholm"]
+    assert icaljs(data)["events"][0]["start"] == "2022-06-01T08:00:00.000Z"
+
+
+def test_cancelled_sessions_stay_with_status_cancelled(app):
+    session = make_session(status=SessionStatus.CANCELLED, revision=2, title="Harbour walk")
+    [vevent] = parse(_feed([session])).walk("VEVENT")
+    assert str(vevent["STATUS"]) == "CANCELLED"
+    assert vevent["SEQUENCE"] == 2
+    assert str(vevent["SUMMARY"]) == "Cancelled: Harbour walk"
+    assert str(vevent["TRANSP"]) == "TRANSPARENT"
+    assert icaljs(_feed([session]))["events"][0]["status"] == "CANCELLED"
+
+
+def test_uid_stays_the_same_in_every_feed_and_domain_can_be_pinned(app):
+    session = make_session()
+    assert session_uid(session) == f"{session.uid}@expo.test"
+    app.config["CALENDAR_UID_DOMAIN"] = "expo.helsingborg.se"
+    try:
+        assert session_uid(session) == f"{session.uid}@expo.helsingborg.se"
+    finally:
+        del app.config["CALENDAR_UID_DOMAIN"]
+
+
+def test_personal_feed_marks_waiting_and_shows_the_link_only_with_a_seat(app):
+    from tests.factories import make_booking
+    from expo.registration.models import BookingStatus
+
+    user = make_user(name="Ada")
+    seated = make_session(kind=SessionKind.HYBRID, meeting_url="https://meet.example.org/seated")
+    waiting = make_session(kind=SessionKind.DIGITAL, meeting_url="https://meet.example.org/waiting")
+    bookings = [
+        make_booking(session=seated, user=user),
+        make_booking(session=waiting, user=user, status=BookingStatus.WAITLISTED, waitlist_position=1),
+    ]
+    data = feeds.personal_feed(user, bookings)
+    events = by_uid(parse(data))
+    assert str(events[session_uid(seated)]["STATUS"]) == "CONFIRMED"
+    assert str(events[session_uid(waiting)]["STATUS"]) == "TENTATIVE"
+    assert str(events[session_uid(waiting)]["SUMMARY"]).startswith("Waiting list: ")
+    text = unfolded(data)
+    assert "https://meet.example.org/seated" in text
+    assert "https://meet.example.org/waiting" not in text
+    assert str(events[session_uid(waiting)]["LOCATION"]) == "Online"
+
+
+def test_dtstamp_is_now_only_with_a_method(app):
+    session = make_session(updated_at=utc(2022, 5, 20, 9))
+    stamp = datetime.now(timezone.utc).replace(microsecond=0)
+    with written_in():
+        calendar = build_calendar([FeedEntry(session, BookingMark.CONFIRMED)], name="x", method="REQUEST",
+                                  stamp=stamp)
+    [vevent] = icalendar.Calendar.from_ical(calendar.to_ical()).walk("VEVENT")
+    assert vevent.decoded("DTSTAMP") == stamp
+    assert vevent.decoded("LAST-MODIFIED") == utc(2022, 5, 20, 9)
+    assert stamp - vevent.decoded("DTSTAMP") < timedelta(seconds=1)
+
+
+def test_feed_bytes_equal_the_whole_calendar_and_reuse_unchanged_events(app, monkeypatch):
+    from expo.calendar import ical
+
+    event = make_event(timezone="Europe/Stockholm")
+    sessions = [make_session(event=event, starts_at=utc(2022, 6, 1, 8 + n), ends_at=utc(2022, 6, 1, 9 + n))
+                for n in range(3)]
+    helsinki = make_session(event=make_event(timezone="Europe/Helsinki"))
+    entries = [FeedEntry(s) for s in [*sessions, helsinki]]
+    with written_in():
+        whole = build_calendar(entries, name="All").to_ical()
+        assert ical.feed_bytes(entries, name="All") == whole
+        built = []
+        original = ical.session_vevent
+        monkeypatch.setattr(ical, "session_vevent", lambda entry, **kw: built.append(entry) or original(entry, **kw))
+        sessions[1].title = "Moved"
+        again = ical.feed_bytes(entries, name="All")
+    assert [e.session for e in built] == [sessions[1]]
+    assert by_uid(parse(again))[session_uid(sessions[1])]["SUMMARY"] == "Moved"
+    assert again.count(b"BEGIN:VEVENT") == 4
+    assert [str(tz["TZID"]) for tz in parse(again).walk("VTIMEZONE")] == ["Europe/Helsinki", "Europe/Stockholm"]

@@ -1,0 +1,85 @@
+"""Every feed and export can be found where a user would look for it."""
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from flask import render_template
+
+from expo.accounts.models import Role
+from expo.events.models import Track
+from expo.extensions import db
+from tests.factories import make_booking, make_event, make_network, make_session
+
+
+def test_event_page_links_feeds_and_public_exports(client):
+    event = make_event(slug="h22", name="H22 Summit")
+    db.session.add(Track(event=event, name="Mobility"))
+    make_session(event=event)
+    db.session.commit()
+    html = client.get("/events/h22").get_data(as_text=True)
+    assert "webcal://localhost/events/h22/calendar.ics" in html
+    assert "https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2Flocalhost%2Fevents%2Fh22%2Fcalendar.ics" in html
+    assert "https://outlook.live.com/calendar/0/addfromweb?url=http%3A%2F%2Flocalhost%2Fevents%2Fh22%2Fcalendar.ics" in html
+    assert "/events/h22/export/frab-xml" in html and "/events/h22/export/frab-json" in html
+    assert "/tracks/" in html
+    assert "/export/csv" not in html
+
+
+def test_event_page_offers_organisers_the_spreadsheets(client, login_as):
+    make_session(event=make_event(slug="h22"))
+    db.session.commit()
+    login_as(Role.ORGANISER)
+    html = client.get("/events/h22").get_data(as_text=True)
+    assert "/events/h22/export/csv" in html and "/events/h22/export/xlsx" in html
+
+
+def test_session_page_has_add_to_calendar(client):
+    session = make_session(title="Streets")
+    db.session.commit()
+    html = client.get(f"/sessions/{session.id}").get_data(as_text=True)
+    assert f"/sessions/{session.id}/calendar.ics" in html
+    assert "https://calendar.google.com/calendar/render?action=TEMPLATE" in html
+    assert "dates=20220601T080000Z%2F20220601T090000Z" in html
+    assert "https://outlook.live.com/calendar/0/deeplink/compose?" in html
+
+
+def test_agenda_shows_the_personal_feed_links(client, login_as):
+    user = login_as(Role.DELEGATE)
+    make_booking(user=user)
+    db.session.commit()
+    response = client.get("/agenda")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert f"webcal://localhost/calendar/{user.feed_token}.ics" in html
+    assert 'action="/calendar/reset"' in html
+    assert 'name="csrf_token"' in html
+
+
+def test_partials_for_the_personal_feed_and_venues(app):
+    from flask_login import login_user
+
+    from tests.factories import make_user, make_venue
+
+    user = make_user()
+    venue = make_venue(slug="dunkers", name="Dunkers")
+    network = make_network(slug="unece", name="UNECE")
+    with app.test_request_context("/"):
+        login_user(user)
+        from flask_login import current_user
+
+        feed_html = render_template("calendar/_feed_links.html", current_user=current_user)
+        venue_html = render_template("calendar/_venue_links.html", venue=venue)
+        network_html = render_template("calendar/_network_links.html", network=network)
+    google = [a for a in feed_html.split('"') if a.startswith("https://calendar.google.com")][0]
+    assert unquote(parse_qs(urlsplit(google.replace("&amp;", "&")).query)["cid"][0]) == (
+        f"webcal://localhost/calendar/{user.feed_token}.ics"
+    )
+    assert f"http://localhost/calendar/{user.feed_token}.ics" in feed_html
+    assert "webcal://localhost/venues/dunkers/calendar.ics" in venue_html
+    assert "webcal://localhost/networks/unece/calendar.ics" in network_html
+
+
+def test_no_calendar_links_for_a_draft_session(client, login_as):
+    session = make_session(event=make_event(is_published=False))
+    db.session.commit()
+    login_as(Role.ORGANISER)
+    html = client.get(f"/sessions/{session.id}").get_data(as_text=True)
+    assert "calendar.ics" not in html

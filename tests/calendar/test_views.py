@@ -1,0 +1,265 @@
+"""Feeds over HTTP: who may fetch what, validators and 304s, caching and the secret token."""
+from datetime import timedelta
+
+import pytest
+
+from expo import signals
+from expo.accounts.models import Role
+from expo.calendar import exporters, feeds
+from expo.calendar.ical import session_uid
+from expo.extensions import db
+from expo.programme.models import SessionKind, SessionStatus
+from expo.registration.models import BookingStatus
+from tests.calendar.helpers import by_uid, icaljs, parse, unfolded
+from tests.factories import (
+    make_booking, make_event, make_network, make_room, make_session, make_user, make_venue, utc,
+)
+
+
+@pytest.fixture
+def published(app):
+    event = make_event(slug="h22", name="H22 Summit")
+    session = make_session(event=event, kind=SessionKind.HYBRID, meeting_url="https://meet.example.org/secret")
+    db.session.commit()
+    return event, session
+
+
+def test_event_feed_headers_and_content(client, published):
+    event, session = published
+    response = client.get("/events/h22/calendar.ics")
+    assert response.status_code == 200
+    assert response.content_type == "text/calendar; charset=utf-8"
+    assert response.headers["Content-Disposition"] == 'inline; filename="h22.ics"'
+    assert response.headers["ETag"]
+    assert response.last_modified is not None
+    assert "public" in response.headers["Cache-Control"]
+    calendar = parse(response.data)
+    assert list(by_uid(calendar)) == [session_uid(session)]
+    assert "meet.example.org" not in unfolded(response.data)
+    assert icaljs(response.data)["name"] == "H22 Summit"
+
+
+def test_export_ical_address_redirects_to_the_feed(client, published):
+    response = client.get("/events/h22/export/ical")
+    assert response.status_code == 308
+    assert response.headers["Location"].endswith("/events/h22/calendar.ics")
+
+
+def test_304_is_answered_without_building_the_feed(client, published, monkeypatch):
+    first = client.get("/events/h22/calendar.ics")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the feed was built for a 304")
+
+    monkeypatch.setattr(exporters.ICalExporter, "render", refuse)
+    by_etag = client.get("/events/h22/calendar.ics", headers={"If-None-Match": first.headers["ETag"]})
+    by_date = client.get("/events/h22/calendar.ics", headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert by_etag.status_code == 304 and by_etag.data == b""
+    assert by_etag.headers["ETag"] == first.headers["ETag"]
+    assert by_date.status_code == 304
+
+
+def test_built_feed_is_cached_until_a_schedule_signal(app, client, published, monkeypatch):
+    event, session = published
+    calls = []
+    original = exporters.ICalExporter.render
+
+    def counting(self, *args):
+        calls.append(1)
+        return original(self, *args)
+
+    monkeypatch.setattr(exporters.ICalExporter, "render", counting)
+    first = client.get("/events/h22/calendar.ics")
+    client.get("/events/h22/calendar.ics")
+    assert len(calls) == 1
+    # A rename leaves no timestamp behind; the signal alone must drop the cached feed.
+    session.room.venue.name = "Dunkers kulturhus"
+    db.session.commit()
+    with app.test_request_context():
+        signals.schedule_changed.send(app, event=event)
+    again = client.get("/events/h22/calendar.ics", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200
+    assert len(calls) == 2
+    assert "Dunkers kulturhus" in unfolded(again.data)
+
+
+def test_a_move_raises_sequence_and_changes_the_etag(client, published):
+    event, session = published
+    first = client.get("/events/h22/calendar.ics")
+    session.starts_at += timedelta(hours=2)
+    session.ends_at += timedelta(hours=2)
+    session.revision += 1
+    session.updated_at = session.updated_at + timedelta(minutes=5)
+    db.session.commit()
+    moved = client.get("/events/h22/calendar.ics", headers={"If-None-Match": first.headers["ETag"]})
+    assert moved.status_code == 200
+    assert moved.headers["ETag"] != first.headers["ETag"]
+    vevent = by_uid(parse(moved.data))[session_uid(session)]
+    assert vevent["SEQUENCE"] == 1
+    assert icaljs(moved.data)["events"][0]["start"] == "2022-06-01T10:00:00.000Z"
+
+
+def test_cancelled_session_stays_in_the_feed(client, published):
+    event, session = published
+    session.status = SessionStatus.CANCELLED
+    session.revision = 1
+    db.session.commit()
+    vevent = by_uid(parse(client.get("/events/h22/calendar.ics").data))[session_uid(session)]
+    assert str(vevent["STATUS"]) == "CANCELLED"
+
+
+def test_drafts_answer_404_to_everyone(client, login_as):
+    draft = make_event(slug="draft", is_published=False)
+    session = make_session(event=draft)
+    venue = session.room.venue
+    network = make_network(slug="net")
+    session.networks.append(network)
+    db.session.commit()
+    login_as(Role.ORGANISER)
+    for url in ("/events/draft/calendar.ics", "/events/draft/export/frab-xml",
+                "/events/draft/export/frab-json", f"/sessions/{session.id}/calendar.ics"):
+        assert client.get(url).status_code == 404, url
+    for url in (f"/venues/{venue.slug}/calendar.ics", "/networks/net/calendar.ics"):
+        response = client.get(url)
+        assert response.status_code == 200 and session.uid not in unfolded(response.data), url
+
+
+def test_unknown_things_answer_404(client, published):
+    for url in ("/events/nope/calendar.ics", "/events/h22/export/pdf", "/venues/nope/calendar.ics",
+                "/networks/nope/calendar.ics", "/sessions/999/calendar.ics", "/events/h22/tracks/999/calendar.ics"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_venue_track_network_and_session_feeds(client):
+    from expo.events.models import Track
+
+    event = make_event(slug="h22")
+    other = make_event(slug="other")
+    track = Track(event=event, name="Mobility")
+    db.session.add(track)
+    venue = make_venue(slug="dunkers")
+    network = make_network(slug="unece")
+    here = make_session(event=event, room=make_room(venue=venue), track=track, networks=[network])
+    elsewhere = make_session(event=other, room=make_room(venue=venue))
+    unrelated = make_session(event=event)
+    db.session.commit()
+
+    def uids(url):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.content_type == "text/calendar; charset=utf-8"
+        return set(by_uid(parse(response.data)))
+
+    assert uids("/venues/dunkers/calendar.ics") == {session_uid(here), session_uid(elsewhere)}
+    assert uids(f"/events/h22/tracks/{track.id}/calendar.ics") == {session_uid(here)}
+    assert uids("/networks/unece/calendar.ics") == {session_uid(here)}
+    assert uids(f"/sessions/{unrelated.id}/calendar.ics") == {session_uid(unrelated)}
+    assert client.get(f"/events/other/tracks/{track.id}/calendar.ics").status_code == 404
+
+
+def test_personal_feed_shows_only_the_owners_bookings(client):
+    owner, stranger = make_user(name="Ada"), make_user(name="Bo")
+    event = make_event()
+    seated = make_session(event=event, kind=SessionKind.DIGITAL, meeting_url="https://meet.example.org/a")
+    waiting = make_session(event=event, kind=SessionKind.HYBRID, meeting_url="https://meet.example.org/b")
+    dropped = make_session(event=event)
+    strangers = make_session(event=event, kind=SessionKind.DIGITAL, meeting_url="https://meet.example.org/c")
+    draft_session = make_session(event=make_event(is_published=False))
+    make_booking(session=seated, user=owner)
+    make_booking(session=waiting, user=owner, status=BookingStatus.WAITLISTED, waitlist_position=1)
+    make_booking(session=dropped, user=owner, status=BookingStatus.CANCELLED)
+    make_booking(session=draft_session, user=owner)
+    make_booking(session=strangers, user=stranger)
+    db.session.commit()
+
+    response = client.get(f"/calendar/{owner.feed_token}.ics")
+    assert response.status_code == 200
+    assert "private" in response.headers["Cache-Control"]
+    events = by_uid(parse(response.data))
+    assert set(events) == {session_uid(seated), session_uid(waiting)}
+    assert str(events[session_uid(waiting)]["STATUS"]) == "TENTATIVE"
+    text = unfolded(response.data)
+    assert "meet.example.org/a" in text
+    assert "meet.example.org/b" not in text and "meet.example.org/c" not in text
+    assert "Bo" not in text
+
+
+def test_personal_feed_changes_when_a_booking_does(client):
+    owner = make_user()
+    booking = make_booking(user=owner, status=BookingStatus.WAITLISTED, waitlist_position=1)
+    db.session.commit()
+    first = client.get(f"/calendar/{owner.feed_token}.ics")
+    booking.status, booking.waitlist_position = BookingStatus.CONFIRMED, None
+    db.session.commit()
+    second = client.get(f"/calendar/{owner.feed_token}.ics", headers={"If-None-Match": first.headers["ETag"]})
+    assert second.status_code == 200
+    [vevent] = parse(second.data).walk("VEVENT")
+    assert str(vevent["STATUS"]) == "CONFIRMED"
+
+
+def test_wrong_token_is_404_and_leaks_nothing(client):
+    make_booking(user=make_user())
+    db.session.commit()
+    for token in ("nope", "x" * 43, "x" * 300, ""):
+        response = client.get(f"/calendar/{token}.ics")
+        assert response.status_code == 404, token
+        assert b"VCALENDAR" not in response.data
+
+
+def test_reset_token_retires_the_old_address(client, login_as):
+    user = login_as(Role.DELEGATE)
+    old = user.feed_token
+    response = client.post("/calendar/reset")
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.feed_token != old and len(user.feed_token) >= 43
+    assert client.get(f"/calendar/{old}.ics").status_code == 404
+    assert client.get(f"/calendar/{user.feed_token}.ics").status_code == 200
+
+
+def test_reset_needs_a_signed_in_user_and_post(client):
+    response = client.post("/calendar/reset")
+    assert response.status_code == 302 and "/account/login" in response.headers["Location"]
+    assert client.get("/calendar/reset").status_code == 405
+
+
+def test_reset_token_service_refuses_someone_else(app):
+    from expo.calendar.services import reset_feed_token
+    from expo.errors import NotAllowed
+
+    owner, other = make_user(), make_user(role=Role.ORGANISER)
+    with pytest.raises(NotAllowed):
+        reset_feed_token(user=owner, actor=other)
+
+
+@pytest.mark.parametrize("identifier", ["csv", "xlsx"])
+def test_spreadsheet_exports_are_for_organisers(client, login_as, published, identifier):
+    assert "/account/login" in client.get(f"/events/h22/export/{identifier}").headers["Location"]
+    login_as(Role.DELEGATE)
+    assert client.get(f"/events/h22/export/{identifier}").status_code == 403
+
+
+def test_spreadsheet_export_for_staff_is_forbidden(client, login_as, published):
+    login_as(Role.STAFF)
+    assert client.get("/events/h22/export/csv").status_code == 403
+
+
+def test_feeds_are_public_without_login(client, published):
+    for identifier in ("ical", "frab-xml", "frab-json"):
+        response = client.get(f"/events/h22/export/{identifier}", follow_redirects=True)
+        assert response.status_code == 200, identifier
+        assert response.headers["Content-Disposition"].startswith("inline; filename=")
+
+
+def test_personal_feed_builder_not_called_for_304(client, monkeypatch):
+    owner = make_user()
+    make_booking(user=owner)
+    db.session.commit()
+    first = client.get(f"/calendar/{owner.feed_token}.ics")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("built for a 304")
+
+    monkeypatch.setattr(feeds, "personal_feed", refuse)
+    again = client.get(f"/calendar/{owner.feed_token}.ics", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
