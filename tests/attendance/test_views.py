@@ -107,6 +107,15 @@ def test_tap_check_in_returns_json_with_counts_and_row(client, door, login_as):
     assert again["counts"]["checked_in"] == 1
 
 
+def test_organisers_check_in_too(client, door, login_as):
+    organiser = login_as(Role.ORGANISER)
+    data = client.post(url(door, f"/check-in/{door.bo.id}"), headers=JSON).get_json()
+    assert data["ok"] is True
+    assert services._existing_check_in(door.session, door.bo).checked_in_by_id == organiser.id
+    assert client.post(url(door, f"/undo/{door.bo.id}"), headers=JSON).get_json()["ok"] is True
+    assert services.attendance_counts(door.session).checked_in == 0
+
+
 def test_without_javascript_buttons_post_and_redirect_back(client, door, login_as):
     login_as(Role.STAFF)
     response = client.post(url(door, f"/check-in/{door.bo.id}"))

@@ -80,8 +80,10 @@
       credentials: "same-origin",
     });
     const type = response.headers.get("Content-Type") || "";
-    if (!type.includes("application/json")) {
-      throw new Error(response.status === 400 ? "expired" : "HTTP " + response.status);
+    // Signed out meanwhile: the answer is the log-in page, not JSON.
+    if (response.redirected || !type.includes("application/json")) {
+      const expired = response.redirected || response.status === 400 || response.status === 403;
+      throw new Error(expired ? "expired" : "HTTP " + response.status);
     }
     return response.json();
   }
