@@ -3,8 +3,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, SearchField, SelectField, SelectMultipleField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    SearchField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from expo.registration.models import BookingStatus, RegistrationStatus
 
@@ -31,6 +39,15 @@ class DecideForm(FlaskForm):
                               validators=[DataRequired(message=_l("Tick at least one registration."))])
     decision = SelectField(_l("Decision"), choices=[("approve", _l("Approve")), ("decline", _l("Decline"))],
                            validators=[DataRequired()])
+    # A row's own Approve/Decline button sends "<id>:<decision>" and wins over the ticks.
+    one = StringField(validators=[Optional(), Regexp(r"^\d+:(approve|decline)$")])
+
+    def validate(self, extra_validators=None) -> bool:
+        if self.one.data and self.one.validate(self):
+            registration_id, _sep, decision = self.one.data.partition(":")
+            self.ids.data = [int(registration_id)]
+            self.decision.data = decision
+        return super().validate(extra_validators)
 
 
 class AddPersonForm(FlaskForm):

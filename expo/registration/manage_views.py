@@ -1,10 +1,13 @@
 """Organisers handle registrations and bookings: filter, approve, add, remove, export."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from expo.accounts.models import User
 from expo.accounts.services import find_user_by_email
 from expo.db import get_or_404
 from expo.errors import ExpoError, NeedsConfirmation
@@ -102,12 +105,10 @@ def decide_registrations(slug: str):
     return redirect(url_for("registration.manage_registrations", slug=slug))
 
 
-@bp.route("/manage/events/<slug>/registrations/add", methods=["POST"])
-@login_required
-def add_registration(slug: str):
-    event = _managed_event(slug)
+def _add_person(back: str, add: Callable[[User, bool], object], done: str):
+    """Shared steps of adding a delegate by e-mail: validate, find them, add (asking before
+    going over capacity), commit and report."""
     form = AddPersonForm()
-    back = url_for("registration.manage_registrations", slug=slug)
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(back)
@@ -116,8 +117,7 @@ def add_registration(slug: str):
         flash(_("No account has this e-mail address."), "error")
         return redirect(back)
     try:
-        services.add_registration(event=event, delegate=delegate, actor=current_user,
-                                  allow_over_capacity=form.confirm.data)
+        add(delegate, form.confirm.data)
     except NeedsConfirmation as question:
         return render_template("registration/confirm_manage.html", question=question, form=form,
                                action=request.path, back=back)
@@ -125,8 +125,20 @@ def add_registration(slug: str):
         flash(error.message, "error")
         return redirect(back)
     db.session.commit()
-    flash(_("%(name)s is registered.", name=delegate.name), "success")
+    flash(done % {"name": delegate.name}, "success")
     return redirect(back)
+
+
+@bp.route("/manage/events/<slug>/registrations/add", methods=["POST"])
+@login_required
+def add_registration(slug: str):
+    event = _managed_event(slug)
+    return _add_person(
+        url_for("registration.manage_registrations", slug=slug),
+        lambda delegate, over: services.add_registration(
+            event=event, delegate=delegate, actor=current_user, allow_over_capacity=over),
+        _("%(name)s is registered."),
+    )
 
 
 @bp.route("/manage/sessions/<int:session_id>/bookings")
@@ -156,27 +168,12 @@ def export_session_bookings(session_id: int):
 @login_required
 def add_booking(session_id: int):
     session = _managed_session(session_id)
-    form = AddPersonForm()
-    back = url_for("registration.manage_bookings", session_id=session.id)
-    if not form.validate_on_submit():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-        return redirect(back)
-    delegate = find_user_by_email(form.email.data)
-    if delegate is None:
-        flash(_("No account has this e-mail address."), "error")
-        return redirect(back)
-    try:
-        services.add_to_session(session=session, delegate=delegate, actor=current_user,
-                                allow_over_capacity=form.confirm.data)
-    except NeedsConfirmation as question:
-        return render_template("registration/confirm_manage.html", question=question, form=form,
-                               action=request.path, back=back)
-    except ExpoError as error:
-        flash(error.message, "error")
-        return redirect(back)
-    db.session.commit()
-    flash(_("%(name)s has a seat.", name=delegate.name), "success")
-    return redirect(back)
+    return _add_person(
+        url_for("registration.manage_bookings", session_id=session.id),
+        lambda delegate, over: services.add_to_session(
+            session=session, delegate=delegate, actor=current_user, allow_over_capacity=over),
+        _("%(name)s has a seat."),
+    )
 
 
 def _managed_booking(booking_id: int) -> Booking:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
@@ -71,32 +71,28 @@ def _in_language(user: User) -> Iterator[None]:
         yield
 
 
-def registration_received(registration: Registration) -> None:
+def _registration_mail(registration: Registration, template: str, subject: Callable[[str], str]) -> None:
+    """``subject(event_name)`` is called in the delegate's language."""
     user, event = registration.user, registration.event
     if user is None:
         return
     with _in_language(user):
-        queue(_compose(user, "registration_received", _("Registration received: %(event)s", event=event.name),
-                       event=event, registration=registration))
+        queue(_compose(user, template, subject(event.name), event=event, registration=registration))
+
+
+def registration_received(registration: Registration) -> None:
+    _registration_mail(registration, "registration_received",
+                       lambda event: _("Registration received: %(event)s", event=event))
 
 
 def registration_approved(registration: Registration) -> None:
-    user, event = registration.user, registration.event
-    if user is None:
-        return
-    with _in_language(user):
-        queue(_compose(user, "registration_approved", _("You are registered: %(event)s", event=event.name),
-                       event=event, registration=registration))
+    _registration_mail(registration, "registration_approved",
+                       lambda event: _("You are registered: %(event)s", event=event))
 
 
 def registration_declined(registration: Registration) -> None:
-    user, event = registration.user, registration.event
-    if user is None:
-        return
-    with _in_language(user):
-        queue(_compose(user, "registration_declined",
-                       _("Your registration was not accepted: %(event)s", event=event.name),
-                       event=event, registration=registration))
+    _registration_mail(registration, "registration_declined",
+                       lambda event: _("Your registration was not accepted: %(event)s", event=event))
 
 
 def _invitation(booking: Booking) -> mail.Attachment | None:

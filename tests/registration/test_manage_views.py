@@ -189,3 +189,20 @@ def test_booking_list_query_count_is_fixed(client, db, login_as, event):
     with count_queries() as many:
         client.get(f"/manage/sessions/{session.id}/bookings")
     assert many.count == few.count
+
+
+def test_one_by_one_decision_with_a_rows_own_button(client, db, login_as):
+    event = future_event(slug="approval", registration_mode=RegistrationMode.APPROVAL)
+    first, second = (make_registration(event=event, status=RegistrationStatus.PENDING) for _ in range(2))
+    login_as(Role.ORGANISER)
+    page = html(client.get(f"/manage/events/{event.slug}/registrations"))
+    assert f'value="{first.id}:approve"' in page
+    client.post(f"/manage/events/{event.slug}/registrations/decide",
+                data={"ids": [second.id], "decision": "approve", "one": f"{first.id}:decline"})
+    db.session.expire_all()
+    assert (first.status, second.status) == (RegistrationStatus.DECLINED, RegistrationStatus.PENDING)
+    bad = client.post(f"/manage/events/{event.slug}/registrations/decide", data={"one": "1:delete"},
+                      follow_redirects=True)
+    assert bad.status_code == 200
+    db.session.expire_all()
+    assert second.status is RegistrationStatus.PENDING
