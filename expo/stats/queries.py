@@ -55,10 +55,17 @@ def _rate(part: int, whole: int | None) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _most_first(rows: Any) -> list[tuple[Any, Any, int]]:
-    """Largest count first; equal counts by name, with the row for "none" last (the same
-    order on every database, whatever it does with NULL)."""
-    return sorted(rows, key=lambda row: (-row[2], row[1] is None, str(row[1] or "")))
+# The key of the row for people whose account was deleted since they registered.
+DELETED = "deleted"
+
+
+def _tidy(rows: Any) -> list[tuple[Any, Any, int]]:
+    """(key, label, count) rows, largest count first and then by label; the rows for "not
+    given" (label None) and deleted accounts come last (the same order on every database)."""
+    tidy = [(DELETED, None, n) if deleted else (key, label, n) for deleted, key, label, n in rows]
+    return sorted(
+        tidy, key=lambda row: (row[0] == DELETED, row[1] is None, -row[2], str(row[1] or ""))
+    )
 
 
 @dataclass(frozen=True)
@@ -104,54 +111,59 @@ class StatsData:
         self.timezone = timezone
         self.now = now
 
-    def _registrants(self) -> Any:
-        """The distinct people with an approved registration (for the event, if one is chosen)."""
-        query = sa.select(Registration.user_id).where(
-            Registration.status == RegistrationStatus.APPROVED, Registration.user_id.is_not(None)
+    def _delegates(self) -> tuple[Any, Any, Any]:
+        """Approved registrations (for the event, if one is chosen) with their people: the
+        query to group, a column telling deleted accounts apart, and the count of people.
+
+        A deleted account leaves its registration without a person (so figures stay right);
+        each such registration counts as one person of whom nothing more is known."""
+        query = (
+            sa.select()
+            .select_from(Registration)
+            .outerjoin(User, User.id == Registration.user_id)
+            .where(Registration.status == RegistrationStatus.APPROVED)
         )
         if self.event is not None:
             query = query.where(Registration.event_id == self.event.id)
-        return query.distinct().subquery("registrants")
-
-    def _delegates(self) -> tuple[Any, Any]:
-        registrants = self._registrants()
-        return registrants, sa.select().select_from(User).join(registrants, registrants.c.user_id == User.id)
+        deleted = sa.case((Registration.user_id.is_(None), 1), else_=0).label("deleted")
+        person = sa.case((Registration.user_id.is_(None), -Registration.id), else_=Registration.user_id)
+        return query, deleted, sa.func.count(sa.distinct(person)).label("n")
 
     @cached_property
     def by_country(self) -> list[tuple[str | None, str | None, int]]:
         """(code, name, delegates): the person's own country, else their organisation's."""
-        _, base = self._delegates()
+        base, deleted, people = self._delegates()
         code = sa.func.coalesce(User.country_code, Organisation.country_code).label("code")
         query = (
-            base.add_columns(code, Country.name, sa.func.count(User.id).label("n"))
+            base.add_columns(deleted, code, Country.name, people)
             .outerjoin(Organisation, Organisation.id == User.organisation_id)
             .outerjoin(Country, Country.code == code)
-            .group_by(code, Country.name)
+            .group_by(deleted, code, Country.name)
         )
-        return _most_first((code, name, n) for code, name, n in db.session.execute(query))
+        return _tidy(db.session.execute(query))
 
     @cached_property
     def by_network(self) -> list[tuple[int | None, str | None, int]]:
         """(network id, label, delegates); a person in two networks counts in both."""
-        _, base = self._delegates()
+        base, deleted, people = self._delegates()
         label = sa.func.coalesce(Network.acronym, Network.name)
         query = (
-            base.add_columns(Network.id, label.label("label"), sa.func.count(sa.distinct(User.id)).label("n"))
+            base.add_columns(deleted, Network.id, label.label("label"), people)
             .outerjoin(user_networks, user_networks.c.user_id == User.id)
             .outerjoin(Network, Network.id == user_networks.c.network_id)
-            .group_by(Network.id, label)
+            .group_by(deleted, Network.id, label)
         )
-        return _most_first((id_, name, n) for id_, name, n in db.session.execute(query))
+        return _tidy(db.session.execute(query))
 
     @cached_property
     def by_kind(self) -> list[tuple[OrganisationKind | None, OrganisationKind | None, int]]:
-        _, base = self._delegates()
+        base, deleted, people = self._delegates()
         query = (
-            base.add_columns(Organisation.kind, sa.func.count(User.id).label("n"))
+            base.add_columns(deleted, Organisation.kind, Organisation.kind, people)
             .outerjoin(Organisation, Organisation.id == User.organisation_id)
-            .group_by(Organisation.kind)
+            .group_by(deleted, Organisation.kind)
         )
-        return _most_first((kind, kind, n) for kind, n in db.session.execute(query))
+        return _tidy(db.session.execute(query))
 
     @cached_property
     def registrations_per_day(self) -> list[tuple[date, int, int]]:
@@ -268,7 +280,7 @@ class StatsData:
 
     @property
     def country_count(self) -> int:
-        return sum(1 for code, _, _ in self.by_country if code is not None)
+        return sum(1 for code, _, _ in self.by_country if code not in (None, DELETED))
 
     @property
     def ended_sessions(self) -> list[SessionRow]:
@@ -325,13 +337,16 @@ def _count_bars(rows: list[list[Any]], value_index: int = 1) -> list[Bar]:
     return [Bar(str(row[0]), row[value_index], str(row[value_index])) for row in rows]
 
 
-def _not_given() -> str:
-    return str(_l("Not given"))
+def _label(key: Any, label: Any, none: Any) -> Any:
+    """What a row of delegates is called: its own label, or why there is none."""
+    if key == DELETED:
+        return _l("Account deleted")
+    return none if label is None else label
 
 
 def countries_table(data: StatsData) -> Table:
     total = data.delegate_count
-    rows = [[name or _not_given(), n, _rate(n, total)] for _, name, n in data.by_country]
+    rows = [[_label(code, name, _l("Not given")), n, _rate(n, total)] for code, name, n in data.by_country]
     return Table(
         "countries", _l("Delegates by country"),
         [Column(_l("Country")), Column(_l("Delegates"), "int"), Column(_l("Share"), "rate")],
@@ -341,7 +356,9 @@ def countries_table(data: StatsData) -> Table:
 
 
 def networks_table(data: StatsData) -> Table:
-    rows = [[label or _l("No network"), n, _rate(n, data.delegate_count)] for _, label, n in data.by_network]
+    rows = [
+        [_label(key, label, _l("No network")), n, _rate(n, data.delegate_count)] for key, label, n in data.by_network
+    ]
     return Table(
         "networks", _l("Delegates by network"),
         [Column(_l("Network")), Column(_l("Delegates"), "int"), Column(_l("Share"), "rate")],
@@ -352,7 +369,7 @@ def networks_table(data: StatsData) -> Table:
 
 def kinds_table(data: StatsData) -> Table:
     rows = [
-        [ORGANISATION_KIND_LABELS[kind] if kind else _l("No organisation"), n, _rate(n, data.delegate_count)]
+        [_label(kind, ORGANISATION_KIND_LABELS.get(kind), _l("No organisation")), n, _rate(n, data.delegate_count)]
         for kind, _, n in data.by_kind
     ]
     return Table(

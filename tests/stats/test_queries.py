@@ -56,7 +56,7 @@ def test_delegates_without_any_country_are_not_given(data):
 
 def test_delegates_by_network(data):
     assert rows("networks", stats(data.a)) == [
-        ["UNECE", 3, 0.4286], ["No network", 3, 0.4286], ["CPMR", 2, 0.2857]
+        ["UNECE", 3, 0.4286], ["CPMR", 2, 0.2857], ["No network", 3, 0.4286]
     ]
 
 
@@ -127,3 +127,20 @@ def test_empty_expo_has_empty_tables():
     for build in queries.TABLES.values():
         table = build(empty)
         assert table.rows == [] or table.id == "sessions"
+
+
+def test_deleted_accounts_still_count_as_delegates(data):
+    from expo.accounts.models import User
+    from expo.extensions import db
+
+    db.session.delete(db.session.get(User, data.a.registrations[0].user_id))  # u1: SE, UNECE, CPMR, city
+    db.session.flush()
+    db.session.expire_all()
+    a = stats(data.a)
+    assert a.delegate_count == 7
+    assert a.country_count == 3
+    assert rows("countries", a) == [
+        ["Sweden", 3, 0.4286], ["Finland", 2, 0.2857], ["Germany", 1, 0.1429], ["Account deleted", 1, 0.1429]
+    ]
+    assert rows("networks", a)[-1] == ["Account deleted", 1, 0.1429]
+    assert rows("organisation_kinds", a)[-1] == ["Account deleted", 1, 0.1429]

@@ -82,7 +82,7 @@ EXPECTED_CSV = {
     ],
     "networks": [
         ["Network", "Delegates", "Share"],
-        ["UNECE", "3", "0.4286"], ["No network", "3", "0.4286"], ["CPMR", "2", "0.2857"],
+        ["UNECE", "3", "0.4286"], ["CPMR", "2", "0.2857"], ["No network", "3", "0.4286"],
     ],
     "organisation_kinds": [
         ["Kind of organisation", "Delegates", "Share"],
