@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from expo.accounts.models import Role
 from expo.events.models import Event, Track
 from expo.extensions import db
 from expo.people.models import Network
@@ -23,6 +24,22 @@ from tests.factories import (
 )
 
 KINDS = (SessionKind.TALK, SessionKind.PANEL, SessionKind.WORKSHOP, SessionKind.DIGITAL, SessionKind.HYBRID)
+
+
+def assert_only_organisers_see(client, login_as, url: str) -> str:
+    """A draft's page answers 404 to visitors, delegates and staff; returns what an organiser
+    sees, which must carry the draft banner."""
+    assert client.get(url).status_code == 404
+    for role in (Role.DELEGATE, Role.STAFF):
+        login_as(role)
+        assert client.get(url).status_code == 404
+        client.post("/account/logout")
+    login_as(Role.ORGANISER)
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Draft: this schedule is not published. Only organisers can see it." in html
+    return html
 
 
 def make_track(event: Event, name: str) -> Track:

@@ -18,7 +18,7 @@ from tests.factories import (
     make_venue,
     utc,
 )
-from tests.schedule.conftest import make_track
+from tests.schedule.conftest import assert_only_organisers_see, make_track
 
 
 @pytest.fixture
@@ -117,14 +117,7 @@ def test_session_in_a_winter_event_shows_cet(client, db):
 def test_session_of_a_draft_is_404_for_all_but_organisers(client, db, login_as):
     s = make_session(event=make_event(is_published=False), title="Secret talk")
     db.session.commit()
-    assert client.get(f"/sessions/{s.id}").status_code == 404
-    for role in (Role.DELEGATE, Role.STAFF):
-        login_as(role)
-        assert client.get(f"/sessions/{s.id}").status_code == 404
-        client.post("/account/logout")
-    login_as(Role.ORGANISER)
-    html = client.get(f"/sessions/{s.id}").get_data(as_text=True)
-    assert "Secret talk" in html and "Draft: this schedule is not published." in html
+    assert "Secret talk" in assert_only_organisers_see(client, login_as, f"/sessions/{s.id}")
 
 
 def test_unknown_session_is_404(client):
