@@ -1,0 +1,149 @@
+"""Judging a benchmark run against its targets, and the Markdown table of bench/results/latest.md."""
+from __future__ import annotations
+
+from typing import Any
+
+from bench.targets import FEED_FACTOR, PAGE_P95_MS, REBUILD_S
+
+KIND_NAMES = {"baseline": "baseline", "page": "page", "write": "action", "feed": "cached feed",
+              "conditional": "304"}
+
+
+def _judge(entry: dict[str, Any], base: dict[str, Any] | None) -> tuple[bool | None, str]:
+    """(holds, why) for one endpoint; None when there is nothing to judge."""
+    if entry.get("status") != "ok":
+        return None, entry.get("reason", entry.get("status", ""))
+    kind = entry["kind"]
+    if kind in ("page", "write"):
+        return entry["p95_ms"] < PAGE_P95_MS, f"p95 {entry['p95_ms']:.0f} ms vs {PAGE_P95_MS:.0f} ms"
+    if kind in ("feed", "conditional") and base and base.get("status") == "ok":
+        p50 = entry["p50_ms"] / base["p50_ms"]
+        p95 = entry["p95_ms"] / base["p95_ms"]
+        holds = p50 <= FEED_FACTOR and p95 <= FEED_FACTOR
+        return holds, f"{p50:.1f}× / {p95:.1f}× the baseline's median / p95"
+    return None, ""
+
+
+def verdicts(run: dict[str, Any]) -> dict[str, Any]:
+    """Which targets hold in one run, endpoint by endpoint and overall."""
+    results = run["results"]
+    base = results.get("health")
+    per_endpoint = {}
+    for key, entry in results.items():
+        holds, why = _judge(entry, base)
+        per_endpoint[key] = {"holds": holds, "why": why}
+    pages = [k for k, e in results.items() if e.get("kind") in ("page", "write") and e.get("status") == "ok"]
+    feeds = [k for k, e in results.items() if e.get("kind") in ("feed", "conditional") and e.get("status") == "ok"]
+    rebuild = run.get("rebuild", {}).get("whole_expo_feed", {}).get("seconds_median")
+    return {
+        "endpoints": per_endpoint,
+        "pages_p95": {"holds": all(per_endpoint[k]["holds"] for k in pages) if pages else None,
+                      "failing": [k for k in pages if not per_endpoint[k]["holds"]]},
+        "feeds_vs_baseline": {"holds": all(per_endpoint[k]["holds"] for k in feeds) if feeds else None,
+                              "failing": [k for k in feeds if not per_endpoint[k]["holds"]]},
+        "rebuild_under_1s": {"holds": None if rebuild is None else rebuild < REBUILD_S, "seconds": rebuild},
+        "missing": [k for k, e in results.items() if e.get("status") == "missing"],
+        "errors": {k: e.get("reason", "") for k, e in results.items() if e.get("status") == "error"},
+    }
+
+
+def _mark(holds: bool | None) -> str:
+    return {True: "✅", False: "❌", None: "–"}[holds]
+
+
+def _num(entry: dict[str, Any], key: str, fmt: str) -> str:
+    if entry.get("status") == "ok":
+        return format(entry[key], fmt)
+    return entry.get("status", "–")
+
+
+def markdown(runs: list[dict[str, Any]], env: dict[str, Any]) -> str:
+    names = {run["dataset"]: ("H22" if run["dataset"] == "h22" else "10×") for run in runs}
+    load = env["load"]
+    server = runs[0]["server"] if runs else {}
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Measured {env['date']} at commit `{env['commit']}` on {env['cores']} cores ({env['cpu']}), "
+        f"Python {env['python']}, PostgreSQL {env['postgresql']}, {env['wrk'].split(' [')[0]}.",
+        f"Load: wrk, {load['threads']} threads, {load['connections']} keep-alive connections, "
+        f"{load['seconds']:g} s per endpoint after {load['warmup_seconds']:g} s of warm-up. "
+        f"Server: gunicorn.conf.py, {server.get('workers')} × {server.get('worker_class')} workers "
+        f"with {server.get('threads')} threads, Redis as the shared cache"
+        + ("" if all(r["redis"] for r in runs) else " (not available: in-process caches)") + ".",
+        "Produced by `make bench` (bench/run.py); the JSON files beside this one hold every figure.",
+        "",
+        "Data sets:",
+        "",
+    ]
+    for run in runs:
+        facts = run["facts"]
+        lines.append(f"- **{names[run['dataset']]}**: {run['label']}; measured: {facts['sessions']:,} sessions, "
+                     f"{facts['delegates']:,} delegates, {facts['bookings']:,} bookings; largest event "
+                     f"`{facts['largest_event']}` with {facts['largest_event_sessions']:,} sessions. Load average "
+                     f"(1/5/15 min) before: {' / '.join(map(str, run['load_average']['before']))}, after: "
+                     f"{' / '.join(map(str, run['load_average']['after']))} on {env['cores']} cores.")
+    lines += ["", "## Targets", "", "| target | " + " | ".join(names[r["dataset"]] for r in runs) + " |",
+              "|---|" + "---|" * len(runs)]
+    rows = (
+        (f"every page's p95 < {PAGE_P95_MS:.0f} ms", "pages_p95"),
+        (f"cached feeds and the 304 within {FEED_FACTOR:g}× /health (median and p95)", "feeds_vs_baseline"),
+        (f"full rebuild of the whole-expo feed < {REBUILD_S:g} s", "rebuild_under_1s"),
+    )
+    for label, key in rows:
+        cells = []
+        for run in runs:
+            verdict = run["verdicts"][key]
+            cell = _mark(verdict["holds"])
+            if verdict.get("failing"):
+                cell += " (not: " + ", ".join(verdict["failing"]) + ")"
+            if verdict.get("seconds") is not None:
+                cell += f" {verdict['seconds']:.2f} s"
+            cells.append(cell)
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines += ["", "## Endpoints", "",
+              "Latencies in milliseconds; req/s is the throughput of the whole server under this load.", ""]
+    header = "| endpoint | kind | " + " | ".join(
+        f"{names[r['dataset']]} median | {names[r['dataset']]} p95 | {names[r['dataset']]} req/s | "
+        f"{names[r['dataset']]} target" for r in runs) + " |"
+    lines += [header, "|---|---|" + "---:|---:|---:|---|" * len(runs)]
+    keys = list(runs[0]["results"]) if runs else []
+    for run in runs[1:]:
+        keys += [k for k in run["results"] if k not in keys]
+    for key in keys:
+        first = next(r["results"][key] for r in runs if key in r["results"])
+        cells = []
+        for run in runs:
+            entry = run["results"].get(key, {"status": "–"})
+            verdict = run["verdicts"]["endpoints"].get(key, {"holds": None})
+            if entry.get("status") == "ok":
+                cells.append(f"{_num(entry, 'p50_ms', '.1f')} | {_num(entry, 'p95_ms', '.1f')} | "
+                             f"{_num(entry, 'rps', '.0f')} | {_mark(verdict['holds'])}")
+            else:
+                cells.append(f"{entry.get('status', '–')} | | | {entry.get('reason', '')}")
+        lines.append(f"| {first['label']} | {KIND_NAMES.get(first['kind'], first['kind'])} | " + " | ".join(cells) + " |")
+    lines += ["", "## Full rebuilds (no cache)", "",
+              "Timed in-process: the database queries plus building the iCalendar bytes, median of three, "
+              "first with the cache emptied (a full rebuild: the target), then with each session's cached "
+              "VEVENT kept (what a feed costs after an organiser's change); "
+              "the cold HTTP figure is one request for the event feed right after the shared cache was emptied.",
+              "", "| feed | " + " | ".join(names[r["dataset"]] for r in runs) + " |", "|---|" + "---:|" * len(runs)]
+    for key, label in (("largest_event_feed", "largest event (iCal)"), ("whole_expo_feed", "whole expo (iCal)")):
+        cells = []
+        for run in runs:
+            item = run["rebuild"].get(key)
+            cells.append(f"{item['seconds_median']:.2f} s; {item['reusing_cached_vevents_seconds']:.2f} s reusing "
+                         f"cached VEVENTs ({item['sessions']:,} sessions, {item['bytes'] / 1e6:.1f} MB)"
+                         if item else "–")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    cold = [run.get("cold_feed_http") for run in runs]
+    if any(cold):
+        lines.append("| event feed over HTTP, cache just emptied | " + " | ".join(
+            f"{c['seconds']:.2f} s, then {c['cached_seconds'] * 1000:.0f} ms cached" if c else "–" for c in cold) + " |")
+    problems = [(names[r["dataset"]], k, v) for r in runs for k, v in r["verdicts"]["errors"].items()]
+    missing = sorted({k for r in runs for k in r["verdicts"]["missing"]})
+    if problems or missing:
+        lines += ["", "## Not measured", ""]
+        lines += [f"- {key}: missing ({runs[0]['results'][key].get('reason', '')})" for key in missing]
+        lines += [f"- {key} ({name}): {reason}" for name, key, reason in problems]
+    return "\n".join(lines) + "\n"
