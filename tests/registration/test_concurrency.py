@@ -11,14 +11,16 @@ import sqlalchemy as sa
 from expo import create_app
 from expo.accounts.models import User
 from expo.db import is_postgres
-from expo.errors import Conflict
+from expo.errors import CapacityFull, Conflict
+from expo.events.models import Event
 from expo.extensions import db as _db
 from expo.mail import outbox as mail_outbox
 from expo.programme.models import ProgrammeSession
 from expo.registration import services
-from expo.registration.models import Booking, BookingStatus
+from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
 from tests.conftest import base_config
-from tests.registration.conftest import future_session, registered
+from tests.factories import make_user
+from tests.registration.conftest import future_event, future_session, registered
 
 pytestmark = pytest.mark.postgres
 THREADS = 50
@@ -177,3 +179,23 @@ def test_bookings_and_cancellations_interleaved_keep_the_rules(db, crowd_app, ev
     assert confirmed == 8
     assert positions == list(range(1, len(positions) + 1))
     assert confirmed + len(positions) == 8 - 6 + 20
+
+
+def test_registrations_racing_for_the_last_event_places_never_exceed_capacity(db, crowd_app):
+    event = future_event(capacity=5)
+    event_id = event.id
+    people = [make_user().id for _ in range(20)]
+    db.session.commit()
+
+    def registrant(user_id):
+        def job():
+            user = _db.session.get(User, user_id)
+            return services.register(delegate=user, event=_db.session.get(Event, event_id), actor=user).status
+        return job
+
+    results, errors = run_at_once(crowd_app, [registrant(i) for i in people])
+
+    assert results == [RegistrationStatus.APPROVED] * 5
+    assert len(errors) == 15 and all(isinstance(e, CapacityFull) for e in errors)
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 5
