@@ -400,6 +400,9 @@ def cancel_booking(*, booking: Booking, actor: User, now: datetime | None = None
     session, booking = _reload_locked(booking)
     if booking.status not in ACTIVE_BOOKING:
         raise InvalidState(_("This booking is already cancelled."))
+    # Once a session is under way its bookings are the attendance record; organisers may still correct it.
+    if session.starts_at <= now and not can_manage_registrations(actor):
+        raise InvalidState(_("The session has started; the booking can no longer be cancelled."))
     _release(booking, now)
     promote_waiting(session, now=now)
     return booking

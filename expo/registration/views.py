@@ -15,6 +15,7 @@ from expo.programme.models import ProgrammeSession
 from expo.registration import queries, receivers, services  # noqa: F401  (receivers connect signals)
 from expo.registration.forms import BookForm, status_label
 from expo.registration.models import BookingStatus, Registration
+from expo.timeutil import utcnow
 
 bp = Blueprint("registration", __name__)
 bp.add_app_template_global(queries.booking_state, "booking_state")
@@ -41,6 +42,7 @@ def agenda():
         days=queries.agenda(current_user),
         registrations=queries.my_registrations(current_user),
         open_events=queries.open_events(current_user),
+        now=utcnow(),
     )
 
 

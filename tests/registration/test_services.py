@@ -412,3 +412,13 @@ def test_mails_are_not_sent_when_the_transaction_rolls_back(db, event, outbox):
 def test_registration_row_stays_unique_per_event(db, event):
     user = registered(event)
     assert db.session.scalar(sa.select(sa.func.count(Registration.id)).where(Registration.user_id == user.id)) == 1
+
+
+def test_delegates_cannot_cancel_once_the_session_started_but_organisers_can(db, event):
+    session = future_session(event, start=at(10))
+    user, organiser = registered(event), make_user(role=Role.ORGANISER)
+    booking = book(user, session, now=at(9))
+    with pytest.raises(InvalidState, match="started"):
+        services.cancel_booking(booking=booking, actor=user, now=at(10, 5))
+    services.cancel_booking(booking=booking, actor=organiser, now=at(10, 5))
+    assert booking.status is BookingStatus.CANCELLED

@@ -258,3 +258,21 @@ def test_unknown_ids_answer_404(client, db, login_as):
     assert client.post("/sessions/999/book").status_code == 404
     assert client.post("/sessions/999/cancel-booking").status_code == 404
     assert client.get("/events/nope/registration").status_code == 404
+
+
+def test_agenda_offers_no_cancel_button_for_sessions_under_way(client, db, login_as):
+    from datetime import date
+
+    from expo.registration.models import Booking as BookingRow
+    from tests.factories import make_event, make_session
+
+    past_event = make_event(starts_on=date(2022, 6, 1), ends_on=date(2022, 6, 2))
+    past = make_session(event=past_event, title="Past keynote")
+    user = login_as(Role.DELEGATE)
+    db.session.add(BookingRow(session=past, user=user, status=BookingStatus.CONFIRMED))
+    db.session.commit()
+    page = html(client.get("/agenda"))
+    assert "Past keynote" in page and "Cancel my booking" not in page
+    assert client.post(f"/sessions/{past.id}/cancel-booking", follow_redirects=True).status_code == 200
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(BookingRow.status)) is BookingStatus.CONFIRMED
