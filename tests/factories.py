@@ -16,6 +16,13 @@ PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
 
 
+def _default(fields: dict, name: str, factory):
+    """Set ``fields[name]`` from ``factory()`` only when the caller did not pass it."""
+    if name not in fields:
+        fields[name] = factory()
+    return fields[name]
+
+
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=timezone.utc)
 
@@ -46,7 +53,7 @@ def make_expo(**fields) -> Expo:
 
 def make_event(**fields) -> Event:
     n = next(_seq)
-    fields.setdefault("expo", make_expo())
+    _default(fields, "expo", make_expo)
     fields.setdefault("name", f"Event {n}")
     fields.setdefault("slug", f"event-{n}")
     fields.setdefault("starts_on", date(2022, 6, 1))
@@ -73,7 +80,7 @@ def make_venue(**fields) -> Venue:
 
 def make_room(**fields) -> Room:
     n = next(_seq)
-    fields.setdefault("venue", make_venue())
+    _default(fields, "venue", make_venue)
     fields.setdefault("name", f"Room {n}")
     fields.setdefault("capacity", 100)
     room = Room(**fields)
@@ -105,10 +112,10 @@ def make_organisation(**fields) -> Organisation:
 def make_session(**fields) -> ProgrammeSession:
     """A one-hour talk on the event's first day at 10:00 local (08:00 UTC in June)."""
     n = next(_seq)
-    event = fields.setdefault("event", make_event())
+    event = _default(fields, "event", make_event)
     kind = fields.setdefault("kind", SessionKind.TALK)
     if kind is not SessionKind.DIGITAL:
-        fields.setdefault("room", make_room())
+        _default(fields, "room", make_room)
     if kind in (SessionKind.DIGITAL, SessionKind.HYBRID):
         fields.setdefault("meeting_url", f"https://meet.example.org/{n}")
     start = fields.setdefault(
@@ -130,8 +137,8 @@ def add_person(session: ProgrammeSession, user: User, role: SessionRoleKind = Se
 
 
 def make_registration(**fields) -> Registration:
-    fields.setdefault("event", make_event())
-    fields.setdefault("user", make_user())
+    _default(fields, "event", make_event)
+    _default(fields, "user", make_user)
     fields.setdefault("status", RegistrationStatus.APPROVED)
     registration = Registration(**fields)
     db.session.add(registration)
@@ -140,8 +147,8 @@ def make_registration(**fields) -> Registration:
 
 
 def make_booking(**fields) -> Booking:
-    fields.setdefault("session", make_session())
-    fields.setdefault("user", make_user())
+    _default(fields, "session", make_session)
+    _default(fields, "user", make_user)
     fields.setdefault("status", BookingStatus.CONFIRMED)
     booking = Booking(**fields)
     db.session.add(booking)
