@@ -103,3 +103,10 @@ def test_ids_beyond_the_integer_range_are_not_found(client, login_as):
     login_as(Role.ORGANISER)
     for url in ("/manage/events/99999999999999999999/edit", "/manage/events/0/edit"):
         assert client.get(url).status_code == 404
+
+
+def test_texts_outside_a_request_use_the_default_language(app):
+    from flask_babel import gettext
+
+    with app.app_context():
+        assert gettext("Events") == "Events"
