@@ -12,28 +12,37 @@ from expo.people.models import Organisation
 from expo.registration.models import Registration, RegistrationStatus
 
 
+def _with_details() -> sa.Select:
+    return sa.select(User).options(
+        joinedload(User.organisation).joinedload(Organisation.country), joinedload(User.country)
+    )
+
+
+def badge_data(user: User) -> BadgeData:
+    """What a person's badge shows; the country is their own, else their organisation's."""
+    country = user.country or (user.organisation.country if user.organisation else None)
+    return BadgeData(
+        name=user.name,
+        organisation=user.organisation.name if user.organisation else "",
+        country=country.name if country else "",
+        badge_token=user.badge_token,
+        badge_code=user.badge_code,
+    )
+
+
 def badges_for_event(event: Event) -> list[BadgeData]:
     """A badge for each approved registrant of the event, by name."""
     users = db.session.scalars(
-        sa.select(User)
+        _with_details()
         .join(Registration, Registration.user_id == User.id)
         .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.APPROVED)
-        .options(joinedload(User.organisation).joinedload(Organisation.country), joinedload(User.country))
         .order_by(User.name, User.id)
     ).unique()
-    badges = []
-    for user in users:
-        country = user.country or (user.organisation.country if user.organisation else None)
-        badges.append(
-            BadgeData(
-                name=user.name,
-                organisation=user.organisation.name if user.organisation else "",
-                country=country.name if country else "",
-                badge_token=user.badge_token,
-                badge_code=user.badge_code,
-            )
-        )
-    return badges
+    return [badge_data(user) for user in users]
+
+
+def person_with_details(user_id: int) -> User | None:
+    return db.session.scalars(_with_details().where(User.id == user_id)).unique().one_or_none()
 
 
 def events_with_registrants() -> list[tuple[Event, int]]:

@@ -1,15 +1,17 @@
 """Badges: a delegate's own QR code, printable badge sheets and lost-badge resets."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from expo.accounts.models import User
 from expo.accounts.services import find_user_by_email
 from expo.badges import builders, queries, services
 from expo.badges.forms import ResetBadgeForm
 from expo.db import get_or_404
 from expo.events.models import Event
+from expo.events.queries import current_expo
 from expo.extensions import db
 from expo.permissions import can_print_badges, can_reset_badge, require
 
@@ -30,8 +32,12 @@ def my_code():
 @login_required
 def index():
     require(can_print_badges(current_user))
+    reissued = request.args.get("reissued", type=int)
     return render_template(
-        "badges/index.html", events=queries.events_with_registrants(), form=ResetBadgeForm()
+        "badges/index.html",
+        events=queries.events_with_registrants(),
+        form=ResetBadgeForm(),
+        reissued=db.session.get(User, reissued) if reissued else None,
     )
 
 
@@ -45,13 +51,28 @@ def print_badges(event_id: int):
         flash(_("%(event)s has no approved registrants yet: no badges to print.", event=event.name), "warning")
         return redirect(url_for("badges.index"))
     pdf = builders.badges_pdf(badges, event_name=event.name, title=_("Badges – %(event)s", event=event.name))
+    return _pdf_response(pdf, f"badges-{event.slug}.pdf")
+
+
+@bp.route("/people/<int:user_id>/badge.pdf")
+@login_required
+def print_badge(user_id: int):
+    """One person's badge, to replace a lost one."""
+    require(can_print_badges(current_user))
+    user = queries.person_with_details(user_id) or abort(404)
+    expo = current_expo()
+    pdf = builders.badges_pdf(
+        [queries.badge_data(user)], event_name=expo.name if expo else "", title=_("Badge – %(name)s", name=user.name)
+    )
+    return _pdf_response(pdf, f"badge-{user.id}.pdf")
+
+
+def _pdf_response(pdf: bytes, filename: str) -> Response:
+    # Badges carry check-in tokens: never kept in a shared or browser cache.
     return Response(
         pdf,
         mimetype="application/pdf",
-        headers={
-            "Cache-Control": PRIVATE,
-            "Content-Disposition": f'attachment; filename="badges-{event.slug}.pdf"',
-        },
+        headers={"Cache-Control": PRIVATE, "Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
@@ -69,6 +90,8 @@ def reset_badge():
                 _("%(name)s has a new badge; the new check-in code is %(code)s.", name=user.name, code=user.badge_code),
                 "success",
             )
-            return redirect(url_for("badges.index"))
+            return redirect(url_for("badges.index", reissued=user.id))
         form.email.errors.append(_("No account has this e-mail address."))
-    return render_template("badges/index.html", events=queries.events_with_registrants(), form=form), 400
+    return render_template(
+        "badges/index.html", events=queries.events_with_registrants(), form=form, reissued=None
+    ), 400

@@ -131,8 +131,37 @@ def test_organiser_resets_a_lost_badge(client, login_as, db):
     db.session.refresh(delegate)
     assert delegate.badge_token != old_token
     assert delegate.badge_code != old_code
+    assert response.headers["Location"] == f"/badges/?reissued={delegate.id}"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"Lost Badge has a new badge; the new check-in code is {delegate.badge_code}." in page
+    assert f"""<a href="/badges/people/{delegate.id}/badge.pdf" download>Download Lost Badge's new badge (PDF)</a>""" in page
+
+
+def test_organiser_prints_one_persons_badge(client, login_as, db):
+    org = make_organisation(name="Region Skåne", country_code="SE")
+    delegate = make_user(name="Åsa Öberg", organisation=org)
+    login_as("organiser")
+    response = client.get(f"/badges/people/{delegate.id}/badge.pdf")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == f'attachment; filename="badge-{delegate.id}.pdf"'
+    assert response.headers["Cache-Control"] == "private, no-store"
+    [page] = PdfReader(io.BytesIO(response.get_data())).pages
+    text = page.extract_text()
+    assert "Åsa Öberg" in text and "Region Skåne" in text and "Sweden" in text
+    assert client.get("/badges/people/999999/badge.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["staff", "delegate"])
+def test_only_organisers_print_one_badge(client, login_as, db, role):
+    user = login_as(role)
+    assert client.get(f"/badges/people/{user.id}/badge.pdf").status_code == 403
+
+
+def test_anonymous_cannot_print_one_badge(client, db):
+    user = make_user()
+    db.session.commit()
+    response = client.get(f"/badges/people/{user.id}/badge.pdf")
+    assert response.status_code == 302 and "/account/login" in response.headers["Location"]
 
 
 def test_reset_with_unknown_email_is_a_form_error(client, login_as, db):
