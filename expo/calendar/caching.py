@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Response, current_app, request
@@ -19,22 +20,28 @@ from werkzeug.http import is_resource_modified
 from expo import signals
 from expo.calendar.queries import Fingerprint
 from expo.extensions import cache
+from expo.timeutil import utcnow
 
 GENERATION_KEY = "calendar:generation"
 
 
-def generation() -> str:
-    """The current cache generation; a fresh random one when the cache has none."""
+def generation() -> tuple[str, datetime]:
+    """The current cache generation and when it began; a fresh one when the cache has none."""
     value = cache.get(GENERATION_KEY)
     if value is None:
-        value = secrets.token_hex(8)
+        value = _new_generation()
         cache.set(GENERATION_KEY, value, timeout=0)
-    return str(value)
+    token, _, began = value.partition("|")
+    return token, datetime.fromisoformat(began)
+
+
+def _new_generation() -> str:
+    return f"{secrets.token_hex(8)}|{utcnow().replace(microsecond=0).isoformat()}"
 
 
 def drop_cached_feeds(*_args: Any, **_kwargs: Any) -> None:
     """Signal receiver: every cached feed and export is stale from now on."""
-    cache.set(GENERATION_KEY, secrets.token_hex(8), timeout=0)
+    cache.set(GENERATION_KEY, _new_generation(), timeout=0)
 
 
 def connect_signals() -> None:
@@ -53,15 +60,18 @@ class Download:
     disposition: str = "attachment"
 
 
-def etag_for(fingerprint: Fingerprint, variant: str) -> str:
-    raw = repr((variant, fingerprint.parts, generation())).encode()
-    return hashlib.sha256(raw).hexdigest()[:32]
+def validators(fingerprint: Fingerprint, variant: str) -> tuple[str, datetime]:
+    """ETag and Last-Modified. A new generation moves both: a client that only sends
+    If-Modified-Since still fetches a feed whose venue was renamed."""
+    token, began = generation()
+    raw = repr((variant, fingerprint.parts, token)).encode()
+    last_modified = max(fingerprint.last_modified, began).replace(microsecond=0)
+    return hashlib.sha256(raw).hexdigest()[:32], last_modified
 
 
 def serve(fingerprint: Fingerprint, variant: str, download: Download, build: Callable[[], bytes]) -> Response:
     """Answer 304 when the client's copy is current, else the cached or freshly built bytes."""
-    etag = etag_for(fingerprint, variant)
-    last_modified = fingerprint.last_modified.replace(microsecond=0)
+    etag, last_modified = validators(fingerprint, variant)
     response = Response(status=304)
     if is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
         key = f"calendar:body:{etag}"

@@ -16,6 +16,8 @@ from expo.timeutil import utcnow
 
 MIMETYPE = "text/calendar; method=REQUEST; charset=utf-8"
 FILENAME = "invite.ics"
+CANCEL_MIMETYPE = "text/calendar; method=CANCEL; charset=utf-8"
+CANCEL_FILENAME = "cancel.ics"
 
 
 def _organizer() -> icalendar.vCalAddress:
@@ -38,21 +40,23 @@ def _attendee(booking: Booking) -> icalendar.vCalAddress:
     return attendee
 
 
-def invitation_calendar(booking: Booking) -> icalendar.Calendar:
-    """A METHOD:REQUEST VCALENDAR for the booked session, the delegate as ATTENDEE."""
+def invitation_calendar(booking: Booking, *, method: str = "REQUEST") -> icalendar.Calendar:
+    """A METHOD:REQUEST (or CANCEL) VCALENDAR for the booked session, the delegate as ATTENDEE."""
     if booking.user is None:
         raise ValueError("a booking without a delegate has no one to invite")
     mark = BookingMark.CONFIRMED if booking.status is BookingStatus.CONFIRMED else BookingMark.WAITLISTED
     session = booking.session
     with written_in(booking.user.locale):
         calendar = build_calendar(
-            [FeedEntry(session, booking=mark)],
+            [FeedEntry(session, booking=mark if method == "REQUEST" else None)],
             name=session.event.name,
             timezone_name=session.event.timezone,
-            method="REQUEST",
+            method=method,
             stamp=utcnow(),  # with METHOD, DTSTAMP is when this message was made
         )
     vevent = calendar.events[0]
+    if method == "CANCEL":
+        vevent["STATUS"] = icalendar.vText("CANCELLED")
     vevent.add("organizer", _organizer())
     vevent.add("attendee", _attendee(booking))
     return calendar
@@ -64,4 +68,14 @@ def booking_invitation(booking: Booking) -> mail.Attachment:
         filename=FILENAME,
         content=invitation_calendar(booking).to_ical(),
         mimetype=MIMETYPE,
+    )
+
+
+def booking_cancellation(booking: Booking) -> mail.Attachment:
+    """A METHOD:CANCEL for a booking that was cancelled (or a session that was), so a
+    calendar that added ``invite.ics`` removes the event."""
+    return mail.Attachment(
+        filename=CANCEL_FILENAME,
+        content=invitation_calendar(booking, method="CANCEL").to_ical(),
+        mimetype=CANCEL_MIMETYPE,
     )

@@ -47,3 +47,20 @@ def test_invitation_shows_meeting_url_only_with_a_seat(app):
     [vevent] = parse(waiting.content).walk("VEVENT")
     assert vevent["STATUS"] == "TENTATIVE"
     assert vevent["ATTENDEE"].params["PARTSTAT"] == "TENTATIVE"
+
+
+def test_cancellation_removes_the_invited_event(app):
+    from expo.calendar.invitations import booking_cancellation
+
+    session = make_session(kind=SessionKind.DIGITAL, meeting_url="https://meet.example.org/secret", revision=2)
+    booking = make_booking(session=session, status=BookingStatus.CANCELLED)
+    attachment = booking_cancellation(booking)
+    assert attachment.mimetype == "text/calendar; method=CANCEL; charset=utf-8"
+    calendar = parse(attachment.content)
+    assert calendar["METHOD"] == "CANCEL"
+    [vevent] = calendar.walk("VEVENT")
+    assert str(vevent["UID"]) == f"{session.uid}@expo.test"
+    assert vevent["SEQUENCE"] == 2
+    assert str(vevent["STATUS"]) == "CANCELLED"
+    assert "meet.example.org" not in unfolded(attachment.content)
+    assert icaljs(attachment.content)["events"][0]["status"] == "CANCELLED"

@@ -263,3 +263,16 @@ def test_personal_feed_builder_not_called_for_304(client, monkeypatch):
     monkeypatch.setattr(feeds, "personal_feed", refuse)
     again = client.get(f"/calendar/{owner.feed_token}.ics", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_a_schedule_signal_moves_last_modified_too(app, client, published):
+    from expo.calendar import caching
+    from expo.extensions import cache
+
+    first = client.get("/events/h22/calendar.ics")
+    _token, began = caching.generation()
+    # As drop_cached_feeds does, an hour later.
+    cache.set(caching.GENERATION_KEY, f"later|{(began + timedelta(hours=1)).isoformat()}", timeout=0)
+    again = client.get("/events/h22/calendar.ics", headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert again.status_code == 200
+    assert again.last_modified > first.last_modified
