@@ -23,7 +23,7 @@ class Exporter:
     # Subscription feeds open inline; files to keep are attachments.
     disposition: ClassVar[str] = "attachment"
 
-    def render(self, event: Event, sessions: Sequence[ProgrammeSession]) -> bytes:
+    def render(self, event: Event, sessions: Sequence[ProgrammeSession], locale: str | None = None) -> bytes:
         raise NotImplementedError
 
     def filename(self, event: Event) -> str:
@@ -40,7 +40,7 @@ class ICalExporter(Exporter):
     public = True
     disposition = "inline"
 
-    def render(self, event: Event, sessions: Sequence[ProgrammeSession]) -> bytes:
+    def render(self, event: Event, sessions: Sequence[ProgrammeSession], locale: str | None = None) -> bytes:
         with ical.written_in():
             return ical.feed_bytes(
                 [ical.FeedEntry(s) for s in sessions],
@@ -63,7 +63,7 @@ class FrabXmlExporter(Exporter):
     def filename(self, event: Event) -> str:
         return f"{event.slug}-schedule.xml"
 
-    def render(self, event: Event, sessions: Sequence[ProgrammeSession]) -> bytes:
+    def render(self, event: Event, sessions: Sequence[ProgrammeSession], locale: str | None = None) -> bytes:
         with ical.written_in():
             return frab.to_xml(frab.build_schedule(event, sessions, version=frab.schedule_version(event, sessions)))
 
@@ -81,7 +81,7 @@ class FrabJsonExporter(Exporter):
     def filename(self, event: Event) -> str:
         return f"{event.slug}-schedule.json"
 
-    def render(self, event: Event, sessions: Sequence[ProgrammeSession]) -> bytes:
+    def render(self, event: Event, sessions: Sequence[ProgrammeSession], locale: str | None = None) -> bytes:
         with ical.written_in():
             return frab.to_json(frab.build_schedule(event, sessions, version=frab.schedule_version(event, sessions)))
 
@@ -95,8 +95,8 @@ class CsvExporter(Exporter):
     content_type = "text/csv; charset=utf-8"
     public = False
 
-    def render(self, event: Event, sessions: Sequence[ProgrammeSession]) -> bytes:
-        with ical.written_in():
+    def render(self, event: Event, sessions: Sequence[ProgrammeSession], locale: str | None = None) -> bytes:
+        with ical.written_in(locale):
             return spreadsheet.to_csv(event, sessions)
 
 
@@ -109,8 +109,8 @@ class XlsxExporter(Exporter):
     content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     public = False
 
-    def render(self, event: Event, sessions: Sequence[ProgrammeSession]) -> bytes:
-        with ical.written_in():
+    def render(self, event: Event, sessions: Sequence[ProgrammeSession], locale: str | None = None) -> bytes:
+        with ical.written_in(locale):
             return spreadsheet.to_xlsx(event, sessions)
 
 

@@ -103,6 +103,11 @@ def _network_filter(network: Network) -> sa.ColumnElement[bool]:
     return sa.and_(ProgrammeSession.networks.any(Network.id == network.id), _published())
 
 
+def expo_sessions() -> Sequence[ProgrammeSession]:
+    """Every session of every published event."""
+    return db.session.scalars(_ordered(sa.select(ProgrammeSession).where(_published()))).all()
+
+
 def event_sessions(event: Event) -> Sequence[ProgrammeSession]:
     return db.session.scalars(_ordered(sa.select(ProgrammeSession).where(_event_filter(event)))).all()
 
@@ -175,6 +180,10 @@ def _fingerprint(kind: str, ident: object, where: sa.ColumnElement[bool], *extra
     count, latest_session, latest_event, revisions = _aggregate(where)
     modified = _latest(latest_session, latest_event, also_modified)
     return Fingerprint((kind, ident, count, revisions, modified.isoformat(), *extra), modified)
+
+
+def expo_fingerprint() -> Fingerprint:
+    return _fingerprint("expo", None, _published())
 
 
 def event_fingerprint(event: Event) -> Fingerprint:

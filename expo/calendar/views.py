@@ -18,6 +18,7 @@ from expo.calendar import caching, feeds, queries, services
 from expo.calendar.caching import Download
 from expo.calendar.exporters import EXPORTERS
 from expo.calendar.ical import session_location
+from expo.events.queries import current_expo
 from expo.extensions import db, login_manager
 from expo.permissions import can_export_schedule, can_reset_feed_token, can_subscribe_personal_feed, require
 from expo.programme.models import ProgrammeSession
@@ -93,6 +94,7 @@ def calendar_exporters() -> list:
 def export_schedule(slug: str, identifier: str):
     """Public exporters: anyone, published events only. Others: can_export_schedule."""
     exporter = EXPORTERS.get(identifier) or abort(404)
+    locale = None
     if exporter.public:
         event = queries.published_event(slug) or abort(404)
     else:
@@ -100,12 +102,26 @@ def export_schedule(slug: str, identifier: str):
             return login_manager.unauthorized()
         event = queries.event_by_slug(slug) or abort(404)
         require(can_export_schedule(current_user, event))
+        locale = current_user.locale
     download = Download(exporter.content_type, exporter.filename(event), exporter.public, exporter.disposition)
     return caching.serve(
         queries.event_fingerprint(event),
-        identifier,
+        f"{identifier}:{locale}",
         download,
-        lambda: exporter.render(event, queries.event_sessions(event)),
+        lambda: exporter.render(event, queries.event_sessions(event), locale),
+    )
+
+
+@bp.route("/calendar.ics")
+def expo_feed():
+    """Public: every session of every published event of the expo."""
+    expo = current_expo()
+    name = expo.name if expo is not None else _("Expo")
+    return caching.serve(
+        queries.expo_fingerprint(),
+        "ical",
+        Download(ICS, "expo.ics", True, "inline"),
+        lambda: feeds.public_feed(queries.expo_sessions(), name=name),
     )
 
 

@@ -276,3 +276,23 @@ def test_a_schedule_signal_moves_last_modified_too(app, client, published):
     again = client.get("/events/h22/calendar.ics", headers={"If-Modified-Since": first.headers["Last-Modified"]})
     assert again.status_code == 200
     assert again.last_modified > first.last_modified
+
+
+def test_expo_feed_has_every_published_event_and_no_draft(client):
+    from expo.events.models import Event
+
+    first = make_session(event=make_event(slug="a"))
+    second = make_session(event=make_event(slug="b", timezone="Europe/Helsinki"))
+    hidden = make_session(event=make_event(slug="c", is_published=False))
+    db.session.commit()
+    response = client.get("/calendar.ics")
+    assert response.status_code == 200
+    calendar = parse(response.data)
+    assert set(by_uid(calendar)) == {session_uid(first), session_uid(second)}
+    assert sorted(str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")) == ["Europe/Helsinki", "Europe/Stockholm"]
+    assert "X-WR-TIMEZONE" not in calendar
+    assert session_uid(hidden) not in unfolded(response.data)
+    etag = response.headers["ETag"]
+    db.session.get(Event, hidden.event_id).is_published = True
+    db.session.commit()
+    assert client.get("/calendar.ics", headers={"If-None-Match": etag}).status_code == 200
