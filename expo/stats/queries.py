@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from functools import cached_property
 from typing import Any
 
@@ -344,38 +344,35 @@ def _label(key: Any, label: Any, none: Any) -> Any:
     return none if label is None else label
 
 
+def _delegates_table(
+    data: StatsData, table_id: str, title: Any, heading: Any, counts: list[tuple[Any, Any, int]],
+    none: Any, note: Any = None,
+) -> Table:
+    """Delegates counted by one property, with each group's share of all delegates."""
+    rows = [[_label(key, label, none), n, _rate(n, data.delegate_count)] for key, label, n in counts]
+    columns = [Column(heading), Column(_l("Delegates"), "int"), Column(_l("Share"), "rate")]
+    return Table(table_id, title, columns, rows, _count_bars(rows), note=note)
+
+
 def countries_table(data: StatsData) -> Table:
-    total = data.delegate_count
-    rows = [[_label(code, name, _l("Not given")), n, _rate(n, total)] for code, name, n in data.by_country]
-    return Table(
-        "countries", _l("Delegates by country"),
-        [Column(_l("Country")), Column(_l("Delegates"), "int"), Column(_l("Share"), "rate")],
-        rows, _count_bars(rows),
+    return _delegates_table(
+        data, "countries", _l("Delegates by country"), _l("Country"), data.by_country, _l("Not given"),
         note=_l("%(countries)s countries represented.", countries=data.country_count),
     )
 
 
 def networks_table(data: StatsData) -> Table:
-    rows = [
-        [_label(key, label, _l("No network")), n, _rate(n, data.delegate_count)] for key, label, n in data.by_network
-    ]
-    return Table(
-        "networks", _l("Delegates by network"),
-        [Column(_l("Network")), Column(_l("Delegates"), "int"), Column(_l("Share"), "rate")],
-        rows, _count_bars(rows),
+    return _delegates_table(
+        data, "networks", _l("Delegates by network"), _l("Network"), data.by_network, _l("No network"),
         note=_l("A delegate in several networks counts in each of them."),
     )
 
 
 def kinds_table(data: StatsData) -> Table:
-    rows = [
-        [_label(kind, ORGANISATION_KIND_LABELS.get(kind), _l("No organisation")), n, _rate(n, data.delegate_count)]
-        for kind, _, n in data.by_kind
-    ]
-    return Table(
-        "organisation_kinds", _l("Delegates by kind of organisation"),
-        [Column(_l("Kind of organisation")), Column(_l("Delegates"), "int"), Column(_l("Share"), "rate")],
-        rows, _count_bars(rows),
+    counts = [(kind, ORGANISATION_KIND_LABELS.get(kind), n) for kind, _, n in data.by_kind]
+    return _delegates_table(
+        data, "organisation_kinds", _l("Delegates by kind of organisation"), _l("Kind of organisation"),
+        counts, _l("No organisation"),
     )
 
 

@@ -6,7 +6,6 @@ from flask import render_template_string
 from flask_login import login_user
 from pypdf import PdfReader
 
-from expo.accounts.models import Role
 from expo.badges import builders
 from expo.registration.models import RegistrationStatus
 from tests.factories import make_event, make_organisation, make_registration, make_user

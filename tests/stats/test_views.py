@@ -3,6 +3,7 @@ import io
 
 import pytest
 
+from tests.factories import make_network, make_registration, make_user
 from tests.querycount import page_query_count
 from tests.stats import dataset
 
@@ -124,11 +125,7 @@ def test_each_csv_holds_the_table(client, login_as, db, table, monkeypatch):
 
 
 def test_csv_cells_cannot_run_as_formulas(client, login_as, db):
-    from tests.factories import make_registration, make_user
-
-    make_registration(user=make_user(organisation=None, country_code="SE", name="x"))
-    from tests.factories import make_network
-
+    make_registration(user=make_user(country_code="SE"))
     network = make_network(name="=HYPERLINK(\"http://evil\")")
     make_registration(user=make_user(networks=[network]))
     login_as("organiser")
