@@ -13,19 +13,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from expo.accounts.services import MIN_PASSWORD_LENGTH
-from expo.people.models import OrganisationKind
+from expo.people.models import organisation_kind_choices
 
 NEW_ORGANISATION = "new"
 
-ORGANISATION_KIND_LABELS = {
-    OrganisationKind.CITY: _l("City"),
-    OrganisationKind.REGION: _l("Region"),
-    OrganisationKind.COMPANY: _l("Company"),
-    OrganisationKind.UNIVERSITY: _l("University"),
-    OrganisationKind.NGO: _l("Non-governmental organisation"),
-    OrganisationKind.GOVERNMENT: _l("Government"),
-    OrganisationKind.INTERNATIONAL: _l("International organisation"),
-}
 
 
 class LoginForm(FlaskForm):
@@ -48,7 +39,7 @@ class ProfileFields(FlaskForm):
     new_organisation_name = StringField(_l("Name of the new organisation"), validators=[Optional(), Length(max=200)])
     new_organisation_kind = SelectField(
         _l("Kind of organisation"),
-        choices=[(k.value, label) for k, label in ORGANISATION_KIND_LABELS.items()],
+        choices=organisation_kind_choices(),
         validators=[Optional()],
     )
     new_organisation_country = SelectField(_l("Country of the organisation"), validators=[Optional()],

@@ -8,19 +8,11 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional
 
-from expo.people.models import OrganisationKind
+from expo.people.models import OrganisationKind, organisation_kind_choices
 from expo.people.services import NetworkData, OrganisationData, country_choices
 from expo.programme.forms import SLUG, http_url
 
-ORGANISATION_KINDS = [
-    (OrganisationKind.CITY.value, _l("City")),
-    (OrganisationKind.REGION.value, _l("Region")),
-    (OrganisationKind.COMPANY.value, _l("Company")),
-    (OrganisationKind.UNIVERSITY.value, _l("University")),
-    (OrganisationKind.NGO.value, _l("NGO")),
-    (OrganisationKind.GOVERNMENT.value, _l("Government")),
-    (OrganisationKind.INTERNATIONAL.value, _l("International organisation")),
-]
+ORGANISATION_KINDS = organisation_kind_choices()
 
 
 class NetworkForm(FlaskForm):

@@ -5,6 +5,7 @@ import enum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo.accounts.models import user_networks
@@ -60,6 +61,26 @@ class OrganisationKind(enum.StrEnum):
     NGO = "ngo"
     GOVERNMENT = "government"
     INTERNATIONAL = "international"
+
+    @property
+    def label(self) -> str:
+        return str(ORGANISATION_KIND_LABELS[self])
+
+
+ORGANISATION_KIND_LABELS = {
+    OrganisationKind.CITY: _l("City"),
+    OrganisationKind.REGION: _l("Region"),
+    OrganisationKind.COMPANY: _l("Company"),
+    OrganisationKind.UNIVERSITY: _l("University"),
+    OrganisationKind.NGO: _l("Non-governmental organisation"),
+    OrganisationKind.GOVERNMENT: _l("Government"),
+    OrganisationKind.INTERNATIONAL: _l("International organisation"),
+}
+
+
+def organisation_kind_choices() -> list[tuple[str, object]]:
+    """(value, label) pairs for a select field."""
+    return [(kind.value, label) for kind, label in ORGANISATION_KIND_LABELS.items()]
 
 
 class Organisation(db.Model):

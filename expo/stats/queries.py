@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from expo.accounts.forms import ORGANISATION_KIND_LABELS
+from expo.people.models import ORGANISATION_KIND_LABELS
 from expo.accounts.models import User, user_networks
 from expo.attendance.models import CheckIn
 from expo.events.models import Event
