@@ -40,6 +40,7 @@ PUBLIC = {
     "schedule.show_network",
     "schedule.show_session",
     "schedule.show_venue",
+    "calendar.expo_feed",
     "calendar.network_feed",
     "calendar.session_feed",
     "calendar.track_feed",

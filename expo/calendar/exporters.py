@@ -5,7 +5,7 @@ may fetch it (public) or only those allowed to export the schedule; ``render`` m
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
 
@@ -50,68 +50,76 @@ class ICalExporter(Exporter):
             )
 
 
-class FrabXmlExporter(Exporter):
+class _FrabExporter(Exporter):
+    """The frab / c3voc schedule, public and in the default language, written by ``write``."""
+
+    public = True
+    disposition = "inline"
+
+    @staticmethod
+    def write(schedule: dict[str, Any]) -> bytes:
+        raise NotImplementedError
+
+    def filename(self, event: Event) -> str:
+        return f"{event.slug}-schedule.{self.extension}"
+
+    def render(self, event: Event, sessions: Sequence[ProgrammeSession], locale: str | None = None) -> bytes:
+        with ical.written_in():
+            return self.write(frab.build_schedule(event, sessions, version=frab.schedule_version(event, sessions)))
+
+
+class FrabXmlExporter(_FrabExporter):
     """schedule.xml in the frab / c3voc format, for conference apps (Giggity, ConfClerk …)."""
 
     identifier = "frab-xml"
     label = _l("Conference apps (frab XML)")
     extension = "xml"
     content_type = "application/xml; charset=utf-8"
-    public = True
-    disposition = "inline"
-
-    def filename(self, event: Event) -> str:
-        return f"{event.slug}-schedule.xml"
-
-    def render(self, event: Event, sessions: Sequence[ProgrammeSession], locale: str | None = None) -> bytes:
-        with ical.written_in():
-            return frab.to_xml(frab.build_schedule(event, sessions, version=frab.schedule_version(event, sessions)))
+    write = staticmethod(frab.to_xml)
 
 
-class FrabJsonExporter(Exporter):
+class FrabJsonExporter(_FrabExporter):
     """schedule.json in the frab / c3voc format (version 1 of the JSON schema)."""
 
     identifier = "frab-json"
     label = _l("Conference apps (frab JSON)")
     extension = "json"
     content_type = "application/json; charset=utf-8"
-    public = True
-    disposition = "inline"
+    write = staticmethod(frab.to_json)
 
-    def filename(self, event: Event) -> str:
-        return f"{event.slug}-schedule.json"
+
+class _SpreadsheetExporter(Exporter):
+    """The schedule as a table for organisers (with meeting links, so never public)."""
+
+    public = False
+
+    @staticmethod
+    def write(event: Event, sessions: Sequence[ProgrammeSession]) -> bytes:
+        raise NotImplementedError
 
     def render(self, event: Event, sessions: Sequence[ProgrammeSession], locale: str | None = None) -> bytes:
-        with ical.written_in():
-            return frab.to_json(frab.build_schedule(event, sessions, version=frab.schedule_version(event, sessions)))
+        with ical.written_in(locale):
+            return self.write(event, sessions)
 
 
-class CsvExporter(Exporter):
-    """The schedule as CSV for organisers (with meeting links, so not public)."""
+class CsvExporter(_SpreadsheetExporter):
+    """CSV, UTF-8 with a byte-order mark."""
 
     identifier = "csv"
     label = _l("Spreadsheet (CSV)")
     extension = "csv"
     content_type = "text/csv; charset=utf-8"
-    public = False
-
-    def render(self, event: Event, sessions: Sequence[ProgrammeSession], locale: str | None = None) -> bytes:
-        with ical.written_in(locale):
-            return spreadsheet.to_csv(event, sessions)
+    write = staticmethod(spreadsheet.to_csv)
 
 
-class XlsxExporter(Exporter):
-    """The schedule as an Excel workbook for organisers."""
+class XlsxExporter(_SpreadsheetExporter):
+    """An Excel workbook."""
 
     identifier = "xlsx"
     label = _l("Spreadsheet (Excel)")
     extension = "xlsx"
     content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    public = False
-
-    def render(self, event: Event, sessions: Sequence[ProgrammeSession], locale: str | None = None) -> bytes:
-        with ical.written_in(locale):
-            return spreadsheet.to_xlsx(event, sessions)
+    write = staticmethod(spreadsheet.to_xlsx)
 
 
 EXPORTERS: dict[str, Exporter] = {

@@ -7,86 +7,26 @@ draft can never leak into a subscribed calendar. The personal feed is found by i
 token alone. Organiser exports follow ``can_export_schedule``."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
-
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from expo.calendar import caching, feeds, queries, services
+from expo.calendar import caching, feeds, links, queries, services
 from expo.calendar.caching import Download
 from expo.calendar.exporters import EXPORTERS
-from expo.calendar.ical import session_location
 from expo.events.queries import current_expo
 from expo.extensions import db, login_manager
 from expo.permissions import can_export_schedule, can_reset_feed_token, can_subscribe_personal_feed, require
-from expo.programme.models import ProgrammeSession
 
 bp = Blueprint("calendar", __name__)
 caching.connect_signals()
 
 ICS = "text/calendar; charset=utf-8"
 
-
-@bp.app_template_global("webcal_url")
-def webcal_url(url: str) -> str:
-    """The same address with the webcal scheme, which opens the reader's calendar app."""
-    parts = urlsplit(url)
-    return urlunsplit(("webcal", *parts[1:]))
-
-
-@bp.app_template_global("google_subscribe_url")
-def google_subscribe_url(url: str) -> str:
-    return "https://calendar.google.com/calendar/r?cid=" + quote(webcal_url(url), safe="")
-
-
-@bp.app_template_global("outlook_subscribe_url")
-def outlook_subscribe_url(url: str, name: str) -> str:
-    return (
-        "https://outlook.live.com/calendar/0/addfromweb?url="
-        + quote(url, safe="")
-        + "&name="
-        + quote(name, safe="")
-    )
-
-
-def _utc_stamp(instant: datetime) -> str:
-    return instant.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-
-
-@bp.app_template_global("google_event_url")
-def google_event_url(session: ProgrammeSession) -> str:
-    """Google Calendar's "create event" form filled in with a session (a copy; it does not update)."""
-    page = url_for("schedule.show_session", session_id=session.id, _external=True)
-    return "https://calendar.google.com/calendar/render?" + urlencode({
-        "action": "TEMPLATE",
-        "text": session.title,
-        "dates": f"{_utc_stamp(session.starts_at)}/{_utc_stamp(session.ends_at)}",
-        "ctz": session.event.timezone,
-        "details": page,
-        "location": session_location(session) or "",
-    })
-
-
-@bp.app_template_global("outlook_event_url")
-def outlook_event_url(session: ProgrammeSession) -> str:
-    """Outlook.com's "new event" form filled in with a session (a copy; it does not update)."""
-    page = url_for("schedule.show_session", session_id=session.id, _external=True)
-    return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode({
-        "path": "/calendar/action/compose",
-        "rru": "addevent",
-        "subject": session.title,
-        "startdt": session.starts_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
-        "enddt": session.ends_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
-        "body": page,
-        "location": session_location(session) or "",
-    })
-
-
-@bp.app_template_global("calendar_exporters")
-def calendar_exporters() -> list:
-    return list(EXPORTERS.values())
+for _helper in (links.webcal_url, links.google_subscribe_url, links.outlook_subscribe_url,
+                links.google_event_url, links.outlook_event_url):
+    bp.add_app_template_global(_helper)
+bp.add_app_template_global(lambda: list(EXPORTERS.values()), "calendar_exporters")
 
 
 @bp.route("/events/<slug>/calendar.ics", defaults={"identifier": "ical"})

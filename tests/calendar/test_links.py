@@ -83,3 +83,17 @@ def test_no_calendar_links_for_a_draft_session(client, login_as):
     login_as(Role.ORGANISER)
     html = client.get(f"/sessions/{session.id}").get_data(as_text=True)
     assert "calendar.ics" not in html
+
+
+def test_link_builders(app):
+    from expo.calendar import links
+
+    feed = "https://expo.example.org/calendar/abc.ics"
+    assert links.webcal_url(feed) == "webcal://expo.example.org/calendar/abc.ics"
+    assert links.google_subscribe_url(feed) == (
+        "https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2Fexpo.example.org%2Fcalendar%2Fabc.ics"
+    )
+    assert links.outlook_subscribe_url(feed, "My agenda") == (
+        "https://outlook.live.com/calendar/0/addfromweb?url=https%3A%2F%2Fexpo.example.org%2Fcalendar%2Fabc.ics"
+        "&name=My%20agenda"
+    )

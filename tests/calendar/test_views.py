@@ -59,7 +59,8 @@ def test_304_is_answered_without_building_the_feed(client, published, monkeypatc
     assert by_date.status_code == 304
 
 
-def test_built_feed_is_cached_until_a_schedule_signal(app, client, published, monkeypatch):
+@pytest.mark.parametrize("signal", ["schedule_changed", "session_changed", "session_cancelled"])
+def test_built_feed_is_cached_until_a_schedule_signal(app, client, published, monkeypatch, signal):
     event, session = published
     calls = []
     original = exporters.ICalExporter.render
@@ -76,7 +77,7 @@ def test_built_feed_is_cached_until_a_schedule_signal(app, client, published, mo
     session.room.venue.name = "Dunkers kulturhus"
     db.session.commit()
     with app.test_request_context():
-        signals.schedule_changed.send(app, event=event)
+        getattr(signals, signal).send(app, event=event, session=session, changes={}, actor=None)
     again = client.get("/events/h22/calendar.ics", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 200
     assert len(calls) == 2
