@@ -209,10 +209,18 @@ def to_json(schedule: dict[str, Any]) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
 
 
+# Characters XML 1.0 cannot carry at all; a pasted description may hold one.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(value: object) -> str:
+    return _NOT_XML.sub("", str(value))
+
+
 def _sub(parent: ET.Element, tag: str, text: object = None, **attributes: object) -> ET.Element:
-    element = ET.SubElement(parent, tag, {k: str(v) for k, v in attributes.items()})
+    element = ET.SubElement(parent, tag, {k: _xml_text(v) for k, v in attributes.items()})
     if text is not None:
-        element.text = str(text)
+        element.text = _xml_text(text)
     return element
 
 

@@ -8,6 +8,7 @@ session stays with STATUS:CANCELLED so subscribed calendars drop it instead of k
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -83,6 +84,14 @@ def written_in(locale: str | None = None) -> Iterator[None]:
     language = locale if locale in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
     with outer, force_locale(language):
         yield
+
+
+# Control characters RFC 5545 TEXT may not carry (a tab and line breaks are fine).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text(value: str) -> str:
+    return _CONTROL.sub("", value)
 
 
 def _as_utc(instant: datetime) -> datetime:
@@ -167,21 +176,21 @@ def session_vevent(entry: FeedEntry, *, stamp: datetime | None = None) -> icalen
     vevent.add("sequence", session.revision)
     vevent.add("created", _as_utc(session.created_at))
     vevent.add("last-modified", _as_utc(session.updated_at))
-    vevent.add("summary", _summary(entry))
+    vevent.add("summary", _text(_summary(entry)))
     vevent.add("status", _status(entry))
     vevent.add("transp", "TRANSPARENT" if session.is_cancelled else "OPAQUE")
     location = session_location(session)
     if location:
-        vevent.add("location", location)
+        vevent.add("location", _text(location))
     venue = session.room.venue if session.room is not None else None
     if venue is not None and venue.latitude is not None and venue.longitude is not None:
         vevent.add("geo", (venue.latitude, venue.longitude))
     vevent.add("url", absolute_url("schedule.show_session", session_id=session.id))
-    vevent.add("description", _description(entry))
+    vevent.add("description", _text(_description(entry)))
     categories = [session.kind.label]
     if session.track is not None:
         categories.append(session.track.name)
-    vevent.add("categories", categories)
+    vevent.add("categories", [_text(c) for c in categories])
     if entry.shows_meeting_url:
         vevent.add(
             "conference",

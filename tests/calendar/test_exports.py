@@ -154,3 +154,30 @@ def test_organisers_may_export_a_draft_to_a_spreadsheet(client, login_as):
     login_as(Role.ORGANISER)
     assert client.get("/events/draft/export/csv").status_code == 200
     assert client.get("/events/draft/export/frab-json").status_code == 404
+
+
+def test_frab_exports_of_an_empty_event_and_odd_text_stay_valid(client):
+    event = make_event(slug="empty-event")
+    db.session.commit()
+    xml = client.get("/events/empty-event/export/frab-xml")
+    xmlschema.XMLSchema(str(frab_schema("schedule.xml.xsd"))).validate(io.BytesIO(xml.data))
+    data = json.loads(client.get("/events/empty-event/export/frab-json").data)
+    jsonschema.validate(data, json.loads(frab_schema("schedule.schema.json").read_text()))
+    assert [d["rooms"] for d in data["schedule"]["conference"]["days"]] == [{}, {}]
+
+    make_session(event=event, title="Bell \x07 and form feed \x0c", description="tab\tand newline\nkept")
+    event.updated_at = utc(2030, 1, 1)
+    db.session.commit()
+    xml = client.get("/events/empty-event/export/frab-xml")
+    xmlschema.XMLSchema(str(frab_schema("schedule.xml.xsd"))).validate(io.BytesIO(xml.data))
+    root = ET.fromstring(xml.data)
+    assert root.findtext("day/room/event/title") == "Bell  and form feed "
+    assert root.findtext("day/room/event/abstract") == "tab\tand newline\nkept"
+
+
+def test_missing_schema_folder_fails_with_a_clear_message(monkeypatch, tmp_path):
+    from tests.calendar import helpers
+
+    monkeypatch.setattr(helpers, "FRAB_SCHEMA_DIR", tmp_path / "absent")
+    with pytest.raises(pytest.fail.Exception, match="frab schedule schemas are missing"):
+        helpers.frab_schema("schedule.xml.xsd")

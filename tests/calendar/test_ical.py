@@ -178,3 +178,12 @@ def test_feed_bytes_equal_the_whole_calendar_and_reuse_unchanged_events(app, mon
     assert by_uid(parse(again))[session_uid(sessions[1])]["SUMMARY"] == "Moved"
     assert again.count(b"BEGIN:VEVENT") == 4
     assert [str(tz["TZID"]) for tz in parse(again).walk("VTIMEZONE")] == ["Europe/Helsinki", "Europe/Stockholm"]
+
+
+def test_control_characters_never_reach_the_calendar(app):
+    session = make_session(title="Bell \x07 here", description="Line one\nline\ttwo \x1b end")
+    data = _feed([session])
+    [vevent] = parse(data).walk("VEVENT")
+    assert str(vevent["SUMMARY"]) == "Bell  here"
+    assert str(vevent["DESCRIPTION"]).endswith("Line one\nline\ttwo  end")
+    assert icaljs(data)["events"][0]["summary"] == "Bell  here"
