@@ -33,10 +33,14 @@ def insert_rows(
     chunk: int = CHUNK,
     progress: Progress | None = None,
 ) -> list[int]:
-    """Insert ``rows`` into a model or table in chunks; with ``returning_ids`` the new ids, in order."""
-    statement = sa.insert(target)
+    """Insert ``rows`` into a model's table in chunks; with ``returning_ids`` the new ids, in order.
+
+    Core INSERTs on the table, without the ORM's per-row bookkeeping; every row carries the
+    same keys, so each chunk goes to the database as multi-row INSERTs."""
+    table = getattr(target, "__table__", target)
+    statement = sa.insert(table)
     if returning_ids:
-        statement = statement.returning(target.id, sort_by_parameter_order=True)
+        statement = statement.returning(table.c.id, sort_by_parameter_order=True)
     ids: list[int] = []
     for start in range(0, len(rows), chunk):
         part = rows[start:start + chunk]
@@ -56,10 +60,11 @@ def ensure_rows(
     inserted) and the keys of the rows that were inserted."""
     columns = [getattr(model, name) for name in key]
     ids = {tuple(found[:-1]): found[-1] for found in db.session.execute(sa.select(*columns, model.id))}
-    missing = [row for row in rows if tuple(row[name] for name in key) not in ids]
-    inserted = [tuple(row[name] for name in key) for row in missing]
-    ids.update(zip(inserted, insert_rows(model, missing, returning_ids=True, progress=progress)))
-    return {tuple(row[name] for name in key): ids[tuple(row[name] for name in key)] for row in rows}, set(inserted)
+    keys = [tuple(row[name] for name in key) for row in rows]
+    missing = [(k, row) for k, row in zip(keys, rows) if k not in ids]
+    new_ids = insert_rows(model, [row for _, row in missing], returning_ids=True, progress=progress)
+    ids.update(zip((k for k, _ in missing), new_ids))
+    return {k: ids[k] for k in keys}, {k for k, _ in missing}
 
 
 class UserRows:

@@ -9,7 +9,7 @@ Senseable City Lab). The demo and the large data generator both build from it.""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time, timezone
 
 from expo.people.models import OrganisationKind as K
 from expo.programme.models import SessionKind as S
@@ -24,6 +24,10 @@ EXPO_DESCRIPTION = (
 )
 EXPO_FIRST_DAY = date(2022, 5, 30)
 EXPO_LAST_DAY = date(2022, 7, 3)
+# When the organisers set things up, published the programme and last changed it.
+CREATED_AT = datetime(2022, 2, 1, 9, 0, tzinfo=timezone.utc)
+PUBLISHED_AT = datetime(2022, 4, 1, 8, 0, tzinfo=timezone.utc)
+PROGRAMME_UPDATED_AT = datetime(2022, 5, 20, 12, 0, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -568,3 +572,10 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str, str, str], ...] = (
     ("staff", "staff@h22.example", "Johan Berg", "Helsingborgs stad", "SE"),
     ("delegate", "delegate@h22.example", "Laura Fischer", "Freie und Hansestadt Hamburg", "DE"),
 )
+# The demo delegate's registrations: approved for three events, waiting for one approval.
+DEMO_DELEGATE_EVENTS = {
+    "h22-city-expo-programme": "approved",
+    "h22-50-sessions": "approved",
+    "european-viable-cities-day": "pending",
+    "netzerocities-twin-cities": "approved",
+}

@@ -12,9 +12,9 @@ import random
 import re
 import unicodedata
 import uuid
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,11 +23,11 @@ from werkzeug.security import generate_password_hash
 
 from expo import catalogue as cat
 from expo.accounts.models import Role, User, user_networks
-from expo.attendance.models import CheckIn
-from expo.bulk import Agendas, Progress, RoomPlanner, UserRows, allocate_bookings, ensure_rows, insert_rows
+from expo.bulk import Agendas, Progress, RoomPlanner, UserRows, ensure_rows, insert_rows
 from expo.errors import ExpoError
 from expo.events.models import Event, Expo, RegistrationMode, Track
 from expo.extensions import db
+from expo.generate_attendance import book, check_in_at_the_door, register
 from expo.people.models import Network, Organisation
 from expo.people.services import sync_countries
 from expo.programme.models import (
@@ -39,14 +39,10 @@ from expo.programme.models import (
     SessionStatus,
     session_networks,
 )
-from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
-from expo.timeutil import from_local, to_local
+from expo.timeutil import from_local
 from expo.venues.models import Room, Venue
 
 TZ = cat.EXPO_TIMEZONE
-PUBLISHED_AT = datetime(2022, 4, 1, 8, 0, tzinfo=timezone.utc)
-CREATED_AT = datetime(2022, 2, 1, 9, 0, tzinfo=timezone.utc)
-PROGRAMME_UPDATED_AT = datetime(2022, 5, 20, 12, 0, tzinfo=timezone.utc)
 # In-person sessions start on the quarter hour between 09:00 and 16:30 local time.
 START_TIMES = tuple(time(h, m) for h in range(9, 17) for m in (0, 15, 30, 45) if (h, m) <= (16, 30))
 SESSIONS_PER_VENUE = 300
@@ -89,7 +85,7 @@ class Summary:
 
 
 @dataclass
-class _Session:
+class PlannedSession:
     """A session being planned, before it has an id."""
 
     event: int  # index into cat.EVENTS
@@ -129,10 +125,10 @@ def generate_expo(*, sessions: int, delegates: int, bookings: int, seed: int = 2
 
 def build_expo(plan: Plan, *, password_hash: str, progress: Progress | None = None) -> Summary:
     """Write the whole expo of ``plan``; flushes, never commits."""
-    return _Builder(plan, password_hash, progress).build()
+    return ExpoBuilder(plan, password_hash, progress).build()
 
 
-class _Builder:
+class ExpoBuilder:
     def __init__(self, plan: Plan, password_hash: str, progress: Progress | None) -> None:
         self.plan = plan
         self.rng = random.Random(plan.seed)
@@ -141,6 +137,9 @@ class _Builder:
         self.summary = Summary()
         self.agendas = Agendas()
         self.planner = RoomPlanner(TZ)
+        # Filled by register(): the events each delegate was approved for, and since when.
+        self.approved: dict[int, list[int]] = defaultdict(list)
+        self.registered_at: dict[tuple[int, int], datetime] = {}
 
     def build(self) -> Summary:
         sync_countries()
@@ -150,9 +149,9 @@ class _Builder:
         self._users()
         self._events()
         self._sessions()
-        self._registrations()
-        self._bookings()
-        self._check_ins()
+        register(self)
+        book(self)
+        check_in_at_the_door(self)
         return self.summary
 
     # --- places, networks, organisations --------------------------------------------------
@@ -235,7 +234,7 @@ class _Builder:
                 email=email, name=name, role=role, country_code=country,
                 organisation_id=self.org_ids.get(organisation) if organisation else None,
                 locale="sv" if country == "SE" else "en",
-                created_at=CREATED_AT + timedelta(minutes=len(rows)), **extra,
+                created_at=cat.CREATED_AT + timedelta(minutes=len(rows)), **extra,
             ))
             return len(rows) - 1
 
@@ -266,7 +265,7 @@ class _Builder:
                 extra["dietary_needs"] = rng.choice(cat.DIETARY_NEEDS)
                 if rng.random() < 0.3:
                     extra["accessibility_needs"] = rng.choice(cat.ACCESSIBILITY_NEEDS)
-                extra["needs_consent_at"] = CREATED_AT + timedelta(days=40 + rng.randrange(30))
+                extra["needs_consent_at"] = cat.CREATED_AT + timedelta(days=40 + rng.randrange(30))
             index = self._generated(add, Role.DELEGATE, country, organisation, taken, **extra)
             delegates.append(index)
             if rng.random() < 0.2:
@@ -318,14 +317,14 @@ class _Builder:
             rows.append({
                 "expo_id": self.expo_id, "name": spec.name, "slug": spec.slug, "description": spec.description,
                 "starts_on": spec.starts_on, "ends_on": spec.ends_on, "timezone": TZ,
-                "is_published": spec.published, "published_at": PUBLISHED_AT if spec.published else None,
+                "is_published": spec.published, "published_at": cat.PUBLISHED_AT if spec.published else None,
                 "registration_mode": mode,
                 "capacity": round(spec.capacity * scale) if spec.capacity else None,
                 "registration_deadline": (
                     from_local(datetime.combine(spec.starts_on - timedelta(days=7), time(23, 59)), TZ)
                     if mode is RegistrationMode.APPROVAL else None
                 ),
-                "transfer_minutes": 15, "created_at": CREATED_AT, "updated_at": PROGRAMME_UPDATED_AT,
+                "transfer_minutes": 15, "created_at": cat.CREATED_AT, "updated_at": cat.PROGRAMME_UPDATED_AT,
             })
         self.event_rows = rows
         self.event_ids = insert_rows(Event, rows, returning_ids=True)
@@ -342,7 +341,7 @@ class _Builder:
     def _sessions(self) -> None:
         rng, plan = self.rng, self.plan
         counts = _apportion(plan.sessions, [spec.share for spec in cat.EVENTS])
-        planned: list[_Session] = []
+        planned: list[PlannedSession] = []
         serial = 0
         for index, (spec, count) in enumerate(zip(cat.EVENTS, counts)):
             days = [spec.starts_on + timedelta(days=d) for d in range((spec.ends_on - spec.starts_on).days + 1)]
@@ -379,9 +378,10 @@ class _Builder:
         self.summary.sessions = len(planned)
 
     def _plan_session(self, index: int, spec: cat.EventSpec, days: list[date], i: int,
-                      featured: cat.Featured | None, serial: int) -> _Session:
+                      featured: cat.Featured | None, serial: int) -> PlannedSession:
         rng = self.rng
-        kind = featured.kind if featured else rng.choices([k for k, _ in spec.kinds], [w for _, w in spec.kinds])[0]
+        kinds, weights = zip(*spec.kinds)
+        kind = featured.kind if featured else rng.choices(kinds, weights)[0]
         named = [self.people[name] for name in featured.speakers] if featured else []
         minutes = rng.choice(cat.DURATIONS[kind])
         slot = None
@@ -391,7 +391,8 @@ class _Builder:
                 room_id, capacity, (opens, closes) = rng.choice(self.rooms)
                 if kind in (SessionKind.WORKSHOP, SessionKind.SITE_VISIT) and capacity > 150 and attempt < 20:
                     continue
-                found = self.planner.place(room_id, day, minutes, rng.choice(START_TIMES), opens=opens, closes=closes)
+                wished = rng.choice(START_TIMES)
+                found = self.planner.place(room_id, day, minutes, wished, opens=opens, closes=closes)
                 if found is None:
                     continue
                 if named and not all(self.agendas.is_free(p, *found) for p in named):
@@ -438,15 +439,17 @@ class _Builder:
             "starts_at": found[0], "ends_at": found[1], "room_id": room_id,
             "meeting_url": f"https://meet.h22.example/{spec.slug}/{serial}" if kind.needs_meeting_url else None,
             "capacity": capacity, "language": language, "status": SessionStatus.SCHEDULED, "revision": 0,
-            "created_at": CREATED_AT + timedelta(days=30), "updated_at": PROGRAMME_UPDATED_AT,
+            "created_at": cat.CREATED_AT + timedelta(days=30), "updated_at": cat.PROGRAMME_UPDATED_AT,
         }
         effective = capacity if capacity is not None else room_capacity
-        popularity = rng.lognormvariate(0, 0.6) * (1.3 if kind in (SessionKind.WORKSHOP, SessionKind.SITE_VISIT) else 1)
-        session = _Session(index, kind, found[0], found[1], room_id, effective, popularity, row)
+        # Big rooms draw big audiences; small workshops and site visits still fill up.
+        hands_on = 1.6 if kind in (SessionKind.WORKSHOP, SessionKind.SITE_VISIT) else 1.0
+        popularity = rng.lognormvariate(0, 0.7) * math.sqrt(effective or 200) * hands_on
+        session = PlannedSession(index, kind, found[0], found[1], room_id, effective, popularity, row)
         session.people = [(p, SessionRoleKind.SPEAKER) for p in named]
         return session
 
-    def _cast(self, session: _Session) -> None:
+    def _cast(self, session: PlannedSession) -> None:
         """Speakers, moderators and hosts, none of them busy elsewhere at the time."""
         rng = self.rng
         wanted = {
@@ -465,247 +468,13 @@ class _Builder:
                 continue
             for _ in range(20):
                 candidate = rng.choice(self.speaker_pool)
-                if candidate not in chosen and self.agendas.is_free(candidate, session.starts_at, session.ends_at):
+                free = self.agendas.is_free(candidate, session.starts_at, session.ends_at)
+                if candidate not in chosen and free:
                     chosen.add(candidate)
                     session.people.append((candidate, role))
                     if session.cancelled_at is None:
                         self.agendas.take(candidate, session.starts_at, session.ends_at)
                     break
-
-    # --- registrations, bookings, check-ins --------------------------------------------------
-
-    def _registrations(self) -> None:
-        rng = self.rng
-        event_start = {i: from_local(datetime.combine(spec.starts_on, time.min), TZ)
-                       for i, spec in enumerate(cat.EVENTS)}
-        wishes: list[tuple[int, int]] = []  # (event index, user id)
-        featured_in = defaultdict(set)
-        for i, spec in enumerate(cat.EVENTS):
-            for f in spec.featured:
-                for name in f.speakers:
-                    featured_in[self.people[name]].add(i)
-        demo_events = {0, 1, 3, 4}
-        special = {self.demo_delegate, *self.people.values()}
-        for user_id in self.delegates:
-            for i, spec in enumerate(cat.EVENTS):
-                if not spec.published:
-                    continue
-                if user_id == self.demo_delegate:
-                    wanted = i in demo_events
-                elif i in featured_in.get(user_id, ()) or (i == 0 and user_id in special):
-                    wanted = True
-                else:
-                    wanted = rng.random() < (0.85 if i == 0 else min(0.5, spec.share * 0.022))
-                if wanted:
-                    wishes.append((i, user_id))
-        rows: list[dict[str, Any]] = []
-        self.approved: dict[int, list[int]] = defaultdict(list)  # user id -> event indexes
-        self.registered_at: dict[tuple[int, int], datetime] = {}
-        by_event: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
-        for i, user_id in wishes:
-            window = (event_start[i] - timedelta(days=2) - PUBLISHED_AT).total_seconds()
-            by_event[i].append((PUBLISHED_AT + timedelta(seconds=rng.uniform(0, window)), user_id))
-        for i, wished in sorted(by_event.items()):
-            spec, row = cat.EVENTS[i], self.event_rows[i]
-            capacity = row["capacity"]
-            approval = row["registration_mode"] is RegistrationMode.APPROVAL
-            approved = 0
-            for created_at, user_id in sorted(wished):
-                status = RegistrationStatus.APPROVED
-                if user_id == self.demo_delegate and i == 3:
-                    status = RegistrationStatus.PENDING
-                elif approval and user_id not in special:
-                    draw = rng.random()
-                    status = (RegistrationStatus.PENDING if draw < 0.12 else
-                              RegistrationStatus.DECLINED if draw < 0.2 else RegistrationStatus.APPROVED)
-                elif not approval and user_id not in special and rng.random() < 0.02:
-                    status = RegistrationStatus.CANCELLED
-                if status is RegistrationStatus.APPROVED and capacity is not None and approved >= capacity:
-                    if not approval:
-                        continue  # an open event that is full takes no more registrations
-                    status = RegistrationStatus.PENDING
-                decided = approval and status in (RegistrationStatus.APPROVED, RegistrationStatus.DECLINED)
-                decided_at = min(created_at + timedelta(hours=rng.randrange(2, 72)), event_start[i] - timedelta(days=1))
-                rows.append({
-                    "event_id": self.event_ids[i], "user_id": user_id, "status": status, "created_at": created_at,
-                    "decided_at": decided_at if decided else (created_at if status is RegistrationStatus.APPROVED else None),
-                    "decided_by_id": self.organisers[0] if decided else None,
-                })
-                if status is RegistrationStatus.APPROVED:
-                    approved += 1
-                    self.approved[user_id].append(i)
-                    self.registered_at[(i, user_id)] = created_at
-        insert_rows(Registration, rows)
-        self.summary.registrations = len(rows)
-
-    def _bookings(self) -> None:
-        rng, plan = self.rng, self.plan
-        by_event: dict[int, list[_Session]] = defaultdict(list)
-        for s in self.sessions:
-            by_event[s.event].append(s)
-        cumulative = {}
-        for i, sessions in by_event.items():
-            total, cw = 0.0, []
-            for s in sessions:
-                total += s.popularity * (0.2 if s.cancelled_at else 1)
-                cw.append(total)
-            cumulative[i] = cw
-        users = [u for u in self.delegates if self.approved.get(u)]
-        reachable = {u: sum(len(by_event[i]) for i in self.approved[u]) for u in users}
-        if plan.bookings > sum(reachable.values()):
-            raise ExpoError(f"At most {sum(reachable.values())} bookings fit these sessions and delegates.")
-        quota = Counter(rng.choices(users, [rng.lognormvariate(0, 0.5) for _ in users], k=plan.bookings)) if users else Counter()
-        quota[self.demo_delegate] = max(quota[self.demo_delegate], min(8, reachable.get(self.demo_delegate, 0)))
-        spare = sum(quota.values()) - plan.bookings
-        for user_id in sorted(users, key=lambda u: -quota[u]):  # the demo delegate's extra comes from the busiest
-            if spare <= 0:
-                break
-            if user_id != self.demo_delegate:
-                take = min(spare, quota[user_id] - 1)
-                quota[user_id] -= take
-                spare -= take
-        excess = 0
-        for user_id in users:
-            if quota[user_id] > reachable[user_id]:
-                excess += quota[user_id] - reachable[user_id]
-                quota[user_id] = reachable[user_id]
-        order = users[:]
-        rng.shuffle(order)
-        while excess:
-            for user_id in order:
-                if excess and quota[user_id] < reachable[user_id]:
-                    quota[user_id] += 1
-                    excess -= 1
-
-        requests: dict[int, list[tuple[datetime, int, datetime | None]]] = defaultdict(list)
-        for user_id in users:
-            for s in self._choose(user_id, quota[user_id], by_event, cumulative):
-                requested = self._request_time(s, user_id)
-                withdrawn = None
-                if s.cancelled_at is not None:
-                    withdrawn = s.cancelled_at
-                elif rng.random() < 0.03 and user_id != self.demo_delegate:
-                    withdrawn = requested + (s.starts_at - requested) / 2
-                requests[s.id].append((requested, user_id, withdrawn))
-        self._demo_examples(requests, by_event)
-
-        rows: list[dict[str, Any]] = []
-        for s in self.sessions:
-            rows.extend(allocate_bookings(s.id, s.capacity, requests.get(s.id, ())))
-        insert_rows(Booking, rows, progress=self.progress)
-        self.summary.bookings = len(rows)
-        self.summary.waitlisted = sum(1 for r in rows if r["status"] is BookingStatus.WAITLISTED)
-
-    def _choose(self, user_id: int, count: int, by_event: dict[int, list[_Session]],
-                cumulative: dict[int, list[float]]) -> list[_Session]:
-        """``count`` distinct sessions of the user's events, popular ones likelier, without clashes."""
-        rng = self.rng
-        events = self.approved[user_id]
-        weights = [cumulative[i][-1] for i in events]
-        chosen: dict[int, _Session] = {}
-        for _ in range(10 * count + 20):
-            if len(chosen) == count:
-                return list(chosen.values())
-            i = rng.choices(events, weights)[0]
-            s = rng.choices(by_event[i], cum_weights=cumulative[i])[0]
-            if s.id in chosen or not self.agendas.is_free(user_id, s.starts_at, s.ends_at):
-                continue
-            chosen[s.id] = s
-            if s.cancelled_at is None:
-                self.agendas.take(user_id, s.starts_at, s.ends_at)
-        rest = [s for i in events for s in by_event[i] if s.id not in chosen]
-        rng.shuffle(rest)
-        for s in rest[: count - len(chosen)]:  # a full agenda: overlapping wishes are allowed
-            chosen[s.id] = s
-        return list(chosen.values())
-
-    def _request_time(self, s: _Session, user_id: int) -> datetime:
-        registered = self.registered_at[(s.event, user_id)]
-        latest = (s.cancelled_at or s.starts_at) - timedelta(hours=1)
-        return registered + (latest - registered) * self.rng.random()
-
-    def _demo_examples(self, requests: dict[int, list[tuple[datetime, int, datetime | None]]],
-                       by_event: dict[int, list[_Session]]) -> None:
-        """The demo delegate waits on one full session and holds a seat in one checked-in session."""
-        me = self.demo_delegate
-        mine = [s for i in self.approved.get(me, ()) for s in by_event[i] if s.cancelled_at is None]
-        booked = {s.id for s in mine if any(u == me for _, u, _ in requests.get(s.id, ()))}
-        cutoff = self._check_in_cutoff()
-
-        def swap(new: _Session, at: datetime) -> None:
-            for s in mine:
-                if s.id in booked and s.starts_at >= cutoff:
-                    requests[s.id] = [r for r in requests[s.id] if r[1] != me]
-                    booked.discard(s.id)
-                    break
-            else:
-                return
-            requests[new.id].append((at, me, None))
-            booked.add(new.id)
-
-        def held(s: _Session) -> int:
-            return sum(1 for _, _, withdrawn in requests.get(s.id, ()) if withdrawn is None)
-
-        full = [s for s in mine if s.id not in booked and s.capacity is not None
-                and held(s) >= s.capacity and s.starts_at >= cutoff]
-        if full:
-            s = max(full, key=lambda s: held(s) - s.capacity)
-            swap(s, max(r[0] for r in requests[s.id]) + timedelta(minutes=1))
-        early = [s for s in mine if s.id not in booked and s.room_id is not None and s.starts_at < cutoff
-                 and (s.capacity is None or held(s) < s.capacity)]
-        if early:
-            s = early[0]
-            swap(s, self.registered_at[(s.event, me)] + timedelta(hours=1))
-
-    def _check_in_cutoff(self) -> datetime:
-        return from_local(datetime.combine(cat.EXPO_FIRST_DAY + timedelta(days=self.plan.check_in_days), time.min), TZ)
-
-    def _check_ins(self) -> None:
-        rng = self.rng
-        cutoff = self._check_in_cutoff()
-        door = [s for s in self.sessions if s.starts_at < cutoff and s.room_id is not None
-                and s.cancelled_at is None and cat.EVENTS[s.event].published]
-        by_id = {s.id: s for s in door}
-        confirmed: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        booked: dict[int, set[int]] = defaultdict(set)
-        for booking_id, session_id, user_id, status in db.session.execute(
-            sa.select(Booking.id, Booking.session_id, Booking.user_id, Booking.status)
-            .join(ProgrammeSession, ProgrammeSession.id == Booking.session_id)
-            .where(ProgrammeSession.event_id.in_(self.event_ids), ProgrammeSession.starts_at < cutoff)
-            .order_by(Booking.id)
-        ):
-            if session_id in by_id:
-                booked[session_id].add(user_id)
-                if status is BookingStatus.CONFIRMED:
-                    confirmed[session_id].append((booking_id, user_id))
-        attendees = defaultdict(list)
-        for user_id, events in self.approved.items():
-            for i in events:
-                attendees[i].append(user_id)
-        rows = []
-        for s in door:
-            arrived = [(b, u) for b, u in confirmed[s.id] if u == self.demo_delegate or rng.random() < 0.8]
-            for booking_id, user_id in arrived:
-                rows.append(self._check_in(s, user_id, booking_id, rng.randrange(-15, 5)))
-            seated = len(confirmed[s.id])
-            for _ in range(rng.choice((0, 0, 1, 2, 3)) if attendees[s.event] else 0):
-                user_id = rng.choice(attendees[s.event])
-                if user_id in booked[s.id]:
-                    continue
-                booked[s.id].add(user_id)
-                seated += 1
-                row = self._check_in(s, user_id, None, rng.randrange(0, 10))
-                row.update(is_walk_in=True, is_standing=s.capacity is not None and seated > s.capacity)
-                rows.append(row)
-        insert_rows(CheckIn, rows)
-        self.summary.check_ins = len(rows)
-
-    def _check_in(self, s: _Session, user_id: int, booking_id: int | None, minutes: int) -> dict[str, Any]:
-        return {
-            "session_id": s.id, "booking_id": booking_id, "user_id": user_id, "is_walk_in": False,
-            "is_standing": False, "checked_in_at": s.starts_at + timedelta(minutes=minutes),
-            "checked_in_by_id": self.rng.choice(self.staff),
-        }
 
 
 def _apportion(total: int, shares: list[int]) -> list[int]:

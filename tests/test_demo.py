@@ -83,7 +83,8 @@ def assert_consistent() -> None:
         assert confirmed[session_id] == capacity[session_id], "a waiting list while seats are free"
 
     approved = set(tuple(row) for row in db.session.execute(
-        sa.select(Registration.event_id, Registration.user_id).where(Registration.status == RegistrationStatus.APPROVED)
+        sa.select(Registration.event_id, Registration.user_id)
+        .where(Registration.status == RegistrationStatus.APPROVED)
     ).all())
     for event_id, user_id in db.session.execute(
         sa.select(ProgrammeSession.event_id, Booking.user_id).join(Booking.session)
@@ -95,7 +96,8 @@ def assert_consistent() -> None:
     for check_in in db.session.scalars(sa.select(CheckIn)):
         if check_in.booking is not None:
             assert check_in.booking.status is BookingStatus.CONFIRMED
-            assert (check_in.booking.session_id, check_in.booking.user_id) == (check_in.session_id, check_in.user_id)
+            booking = check_in.booking
+            assert (booking.session_id, booking.user_id) == (check_in.session_id, check_in.user_id)
         else:
             assert check_in.is_walk_in
 
