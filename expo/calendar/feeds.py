@@ -28,16 +28,14 @@ def public_feed(sessions: Sequence[ProgrammeSession], *, name: str, description:
         )
 
 
+# A booking let go by its session's cancellation shows as the public (cancelled) session.
+_MARKS = {BookingStatus.CONFIRMED: BookingMark.CONFIRMED, BookingStatus.WAITLISTED: BookingMark.WAITLISTED}
+
+
 def personal_feed(user: User, bookings: Sequence[Booking]) -> bytes:
-    """A delegate's bookings: seats as CONFIRMED with the meeting link, waiting as TENTATIVE."""
-    entries = [
-        FeedEntry(
-            b.session,
-            booking=BookingMark.CONFIRMED if b.status is BookingStatus.CONFIRMED else BookingMark.WAITLISTED,
-        )
-        for b in bookings
-        if b.user_id == user.id
-    ]
+    """A delegate's bookings: seats as CONFIRMED with the meeting link, waiting as TENTATIVE,
+    sessions cancelled under them as CANCELLED."""
+    entries = [FeedEntry(b.session, booking=_MARKS.get(b.status)) for b in bookings if b.user_id == user.id]
     with written_in(user.locale):
         return feed_bytes(
             entries,

@@ -13,7 +13,7 @@ from expo.accounts.models import User
 from expo.events.models import Event, Track
 from expo.extensions import db
 from expo.people.models import Network
-from expo.programme.models import ProgrammeSession, SessionRole
+from expo.programme.models import ProgrammeSession, SessionRole, SessionStatus
 from expo.registration.models import Booking, BookingStatus
 from expo.venues.models import Room, Venue
 
@@ -124,15 +124,42 @@ def network_sessions(network: Network) -> Sequence[ProgrammeSession]:
     return db.session.scalars(_ordered(sa.select(ProgrammeSession).where(_network_filter(network)))).all()
 
 
+def _personal_filter(user: User) -> sa.ColumnElement[bool]:
+    """Live bookings, and cancelled ones of cancelled sessions (narrowed in Python below)."""
+    return sa.and_(
+        Booking.user_id == user.id,
+        Event.is_published.is_(True),
+        sa.or_(
+            Booking.status.in_(LIVE_BOOKINGS),
+            sa.and_(Booking.status == BookingStatus.CANCELLED, ProgrammeSession.status == SessionStatus.CANCELLED),
+        ),
+    )
+
+
+def released_by_cancellation(booking: Booking) -> bool:
+    """The booking was let go because its session was cancelled (not dropped by the delegate
+    before): the session stays in the delegate's calendar, marked cancelled."""
+    session = booking.session
+    if booking.status is not BookingStatus.CANCELLED or not session.is_cancelled or booking.cancelled_at is None:
+        return False
+    for change in session.changes:  # newest first
+        if change.changes.get("status", {}).get("new") == SessionStatus.CANCELLED.value:
+            return booking.cancelled_at >= change.created_at
+    return False
+
+
 def personal_bookings(user: User) -> Sequence[Booking]:
-    """The delegate's confirmed and waitlisted bookings in published events, with sessions."""
-    return db.session.scalars(
+    """The delegate's confirmed and waitlisted bookings in published events, and those that a
+    session's cancellation let go, with their sessions."""
+    rows = db.session.scalars(
         sa.select(Booking)
         .join(Booking.session)
-        .where(Booking.user_id == user.id, Booking.status.in_(LIVE_BOOKINGS), _published())
-        .options(selectinload(Booking.session).options(*_session_options()))
+        .join(Event, ProgrammeSession.event_id == Event.id)
+        .where(_personal_filter(user))
+        .options(selectinload(Booking.session).options(*_session_options(), selectinload(ProgrammeSession.changes)))
         .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
     ).all()
+    return [b for b in rows if b.status in LIVE_BOOKINGS or released_by_cancellation(b)]
 
 
 # --- fingerprints -------------------------------------------------------------------------------
@@ -225,7 +252,7 @@ def personal_fingerprint(user: User) -> Fingerprint:
         .select_from(Booking)
         .join(ProgrammeSession, Booking.session_id == ProgrammeSession.id)
         .join(Event, ProgrammeSession.event_id == Event.id)
-        .where(Booking.user_id == user.id, Booking.status.in_(LIVE_BOOKINGS), Event.is_published.is_(True))
+        .where(_personal_filter(user))
     ).one()
     modified = _latest(_raw_instant(row[1]), _raw_instant(row[2]), _raw_instant(row[3]))
     parts = ("personal", user.id, user.feed_token, user.locale, *(int(v) for v in (row[0], row[4], row[5], row[6])),

@@ -1,0 +1,68 @@
+"""What organisers do through the programme services shows up in subscribed calendars."""
+from datetime import timedelta
+
+from expo.accounts.models import Role
+from expo.calendar.ical import session_uid
+from expo.extensions import db
+from expo.programme import services as programme
+from tests.calendar.helpers import by_uid, icaljs, parse
+from tests.factories import make_booking, make_event, make_session, make_user
+
+
+def _data(session, **changes):
+    values = dict(title=session.title, kind=session.kind, starts_at=session.starts_at, ends_at=session.ends_at,
+                  room_id=session.room_id, language=session.language)
+    values.update(changes)
+    return programme.SessionData(**values)
+
+
+def test_a_move_and_a_cancellation_reach_every_feed(app, client):
+    organiser = make_user(role=Role.ORGANISER)
+    delegate = make_user()
+    session = make_session(event=make_event(slug="h22"))
+    make_booking(session=session, user=delegate)
+    db.session.commit()
+    feeds = ["/events/h22/calendar.ics", f"/calendar/{delegate.feed_token}.ics", f"/sessions/{session.id}/calendar.ics"]
+    etags = {url: client.get(url).headers["ETag"] for url in feeds}
+
+    with app.test_request_context():
+        programme.update_session(session=session, actor=organiser, confirm=True, data=_data(
+            session, starts_at=session.starts_at + timedelta(hours=3), ends_at=session.ends_at + timedelta(hours=3)))
+        db.session.commit()
+    for url in feeds:
+        response = client.get(url, headers={"If-None-Match": etags[url]})
+        assert response.status_code == 200, url
+        etags[url] = response.headers["ETag"]
+        vevent = by_uid(parse(response.data))[session_uid(session)]
+        assert vevent["SEQUENCE"] == 1, url
+        assert icaljs(response.data)["by_uid"][session_uid(session)]["start"] == "2022-06-01T11:00:00.000Z"
+
+    with app.test_request_context():
+        programme.cancel_session(session=db.session.merge(session), actor=organiser)
+        db.session.commit()
+    for url in feeds:
+        response = client.get(url, headers={"If-None-Match": etags[url]})
+        assert response.status_code == 200, url
+        vevent = by_uid(parse(response.data))[session_uid(session)]
+        assert str(vevent["STATUS"]) == "CANCELLED", url
+        assert vevent["SEQUENCE"] == 2, url
+
+
+def test_a_booking_dropped_before_the_cancellation_stays_out_of_the_feed(app, client):
+    from expo.registration.models import BookingStatus
+    from tests.factories import utc
+
+    organiser = make_user(role=Role.ORGANISER)
+    dropped_early, released = make_user(), make_user()
+    session = make_session(event=make_event(slug="h22"))
+    make_booking(session=session, user=dropped_early, status=BookingStatus.CANCELLED, cancelled_at=utc(2022, 1, 1))
+    make_booking(session=session, user=released)
+    db.session.commit()
+    with app.test_request_context():
+        programme.cancel_session(session=session, actor=organiser)
+        db.session.commit()
+
+    early = parse(client.get(f"/calendar/{dropped_early.feed_token}.ics").data)
+    kept = by_uid(parse(client.get(f"/calendar/{released.feed_token}.ics").data))
+    assert early.walk("VEVENT") == []
+    assert str(kept[session_uid(session)]["STATUS"]) == "CANCELLED"
