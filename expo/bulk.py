@@ -161,16 +161,22 @@ def _next_quarter(instant: datetime) -> datetime:
 
 
 class Agendas:
-    """Who is busy when: keeps a person out of two sessions at the same time."""
+    """Who is busy when and where: keeps a person out of two sessions at the same time and
+    leaves them the transfer time between sessions at different venues."""
 
-    def __init__(self) -> None:
-        self._busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    def __init__(self, transfer: timedelta) -> None:
+        self.transfer = transfer
+        self._busy: dict[int, list[tuple[datetime, datetime, int | None]]] = defaultdict(list)
 
-    def is_free(self, user_id: int, starts_at: datetime, ends_at: datetime) -> bool:
-        return all(ends_at <= s or starts_at >= e for s, e in self._busy[user_id])
+    def is_free(self, user_id: int, starts_at: datetime, ends_at: datetime, venue_id: int | None) -> bool:
+        for s, e, where in self._busy[user_id]:
+            gap = self.transfer if None not in (where, venue_id) and where != venue_id else timedelta(0)
+            if starts_at < e + gap and s < ends_at + gap:
+                return False
+        return True
 
-    def take(self, user_id: int, starts_at: datetime, ends_at: datetime) -> None:
-        self._busy[user_id].append((starts_at, ends_at))
+    def take(self, user_id: int, starts_at: datetime, ends_at: datetime, venue_id: int | None) -> None:
+        self._busy[user_id].append((starts_at, ends_at, venue_id))
 
 
 def allocate_bookings(

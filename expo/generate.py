@@ -47,6 +47,7 @@ TZ = cat.EXPO_TIMEZONE
 START_TIMES = tuple(time(h, m) for h in range(9, 17) for m in (0, 15, 30, 45) if (h, m) <= (16, 30))
 SESSIONS_PER_VENUE = 300
 PLACEMENT_TRIES = 40
+TRANSFER_MINUTES = 15  # every event's transfer time between venues
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class PlannedSession:
     starts_at: datetime
     ends_at: datetime
     room_id: int | None
+    venue_id: int | None
     capacity: int | None
     popularity: float
     row: dict[str, Any]
@@ -135,7 +137,7 @@ class ExpoBuilder:
         self.password_hash = password_hash
         self.progress = progress
         self.summary = Summary()
-        self.agendas = Agendas()
+        self.agendas = Agendas(timedelta(minutes=TRANSFER_MINUTES))
         self.planner = RoomPlanner(TZ)
         # Filled by register(): the events each delegate was approved for, and since when.
         self.approved: dict[int, list[int]] = defaultdict(list)
@@ -189,11 +191,10 @@ class ExpoBuilder:
         ids = list(room_ids.values())
         capacities = dict(db.session.execute(sa.select(Room.id, Room.capacity).where(Room.id.in_(ids))).all())
         hours = {venue_ids[(v.slug,)]: (v.opens, v.closes) for v in specs}
-        self.rooms = [
-            (room_ids[(row["venue_id"], row["name"])], capacities[room_ids[(row["venue_id"], row["name"])]],
-             hours[row["venue_id"]])
-            for row in room_rows
-        ]
+        self.rooms = []  # (room id, venue id, seats, opening hours)
+        for row in room_rows:
+            room_id = room_ids[(row["venue_id"], row["name"])]
+            self.rooms.append((room_id, row["venue_id"], capacities[room_id], hours[row["venue_id"]]))
         # Rooms are shared by every event: sessions already held in them stay where they are.
         for room_id, starts_at, ends_at in db.session.execute(
             sa.select(ProgrammeSession.room_id, ProgrammeSession.starts_at, ProgrammeSession.ends_at).where(
@@ -324,7 +325,7 @@ class ExpoBuilder:
                     from_local(datetime.combine(spec.starts_on - timedelta(days=7), time(23, 59)), TZ)
                     if mode is RegistrationMode.APPROVAL else None
                 ),
-                "transfer_minutes": 15, "created_at": cat.CREATED_AT, "updated_at": cat.PROGRAMME_UPDATED_AT,
+                "transfer_minutes": TRANSFER_MINUTES, "created_at": cat.CREATED_AT, "updated_at": cat.PROGRAMME_UPDATED_AT,
             })
         self.event_rows = rows
         self.event_ids = insert_rows(Event, rows, returning_ids=True)
@@ -388,17 +389,17 @@ class ExpoBuilder:
         if kind.needs_room:
             for attempt in range(PLACEMENT_TRIES):
                 day = days[(i + attempt) % len(days)] if attempt < len(days) else rng.choice(days)
-                room_id, capacity, (opens, closes) = rng.choice(self.rooms)
+                room_id, venue_id, capacity, (opens, closes) = rng.choice(self.rooms)
                 if kind in (SessionKind.WORKSHOP, SessionKind.SITE_VISIT) and capacity > 150 and attempt < 20:
                     continue
                 wished = rng.choice(START_TIMES)
                 found = self.planner.place(room_id, day, minutes, wished, opens=opens, closes=closes)
                 if found is None:
                     continue
-                if named and not all(self.agendas.is_free(p, *found) for p in named):
+                if named and not all(self.agendas.is_free(p, *found, venue_id) for p in named):
                     self.planner.release(room_id, *found)
                     continue
-                slot = (room_id, capacity, found)
+                slot = (room_id, venue_id, capacity, found)
                 break
             if slot is None:  # the rooms are full on these days: the session moves online
                 kind = SessionKind.DIGITAL
@@ -406,11 +407,11 @@ class ExpoBuilder:
             day = days[i % len(days)]
             start = from_local(datetime.combine(day, rng.choice(START_TIMES)), TZ)
             found = (start, start + timedelta(minutes=minutes))
-            room_id, room_capacity = None, None
+            room_id, venue_id, room_capacity = None, None, None
         else:
-            room_id, room_capacity, found = slot
+            room_id, venue_id, room_capacity, found = slot
         for person in named:
-            self.agendas.take(person, *found)
+            self.agendas.take(person, *found, venue_id)
         language = featured.language if featured else ("sv" if rng.random() < 0.15 else "en")
         topic = rng.choice(spec.topics)
         if featured:
@@ -445,7 +446,7 @@ class ExpoBuilder:
         # Big rooms draw big audiences; small workshops and site visits still fill up.
         hands_on = 1.6 if kind in (SessionKind.WORKSHOP, SessionKind.SITE_VISIT) else 1.0
         popularity = rng.lognormvariate(0, 0.7) * math.sqrt(effective or 200) * hands_on
-        session = PlannedSession(index, kind, found[0], found[1], room_id, effective, popularity, row)
+        session = PlannedSession(index, kind, found[0], found[1], room_id, venue_id, effective, popularity, row)
         session.people = [(p, SessionRoleKind.SPEAKER) for p in named]
         return session
 
@@ -468,12 +469,12 @@ class ExpoBuilder:
                 continue
             for _ in range(20):
                 candidate = rng.choice(self.speaker_pool)
-                free = self.agendas.is_free(candidate, session.starts_at, session.ends_at)
+                free = self.agendas.is_free(candidate, session.starts_at, session.ends_at, session.venue_id)
                 if candidate not in chosen and free:
                     chosen.add(candidate)
                     session.people.append((candidate, role))
                     if session.cancelled_at is None:
-                        self.agendas.take(candidate, session.starts_at, session.ends_at)
+                        self.agendas.take(candidate, session.starts_at, session.ends_at, session.venue_id)
                     break
 
 

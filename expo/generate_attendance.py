@@ -56,8 +56,10 @@ def register(b: ExpoBuilder) -> None:
                 wishes.append((i, user_id))
     rows: list[dict[str, Any]] = []
     by_event: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+    closes = {i: row["registration_deadline"] or event_start[i] - timedelta(days=2)
+              for i, row in enumerate(b.event_rows)}
     for i, user_id in wishes:
-        window = (event_start[i] - timedelta(days=2) - cat.PUBLISHED_AT).total_seconds()
+        window = (closes[i] - cat.PUBLISHED_AT).total_seconds()
         by_event[i].append((cat.PUBLISHED_AT + timedelta(seconds=rng.uniform(0, window)), user_id))
     for i, wished in sorted(by_event.items()):
         spec, row = cat.EVENTS[i], b.event_rows[i]
@@ -168,11 +170,11 @@ def _choose(b: ExpoBuilder, user_id: int, count: int, by_event: dict[int, list[P
             return list(chosen.values())
         i = rng.choices(events, weights)[0]
         s = rng.choices(by_event[i], cum_weights=cumulative[i])[0]
-        if s.id in chosen or not b.agendas.is_free(user_id, s.starts_at, s.ends_at):
+        if s.id in chosen or not b.agendas.is_free(user_id, s.starts_at, s.ends_at, s.venue_id):
             continue
         chosen[s.id] = s
         if s.cancelled_at is None:
-            b.agendas.take(user_id, s.starts_at, s.ends_at)
+            b.agendas.take(user_id, s.starts_at, s.ends_at, s.venue_id)
     rest = [s for i in events for s in by_event[i] if s.id not in chosen]
     rng.shuffle(rest)
     for s in rest[: count - len(chosen)]:  # a full agenda: overlapping wishes are allowed

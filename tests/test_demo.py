@@ -12,7 +12,9 @@ from expo.demo import DEMO_LOGINS
 from expo.events.models import Event, Expo, RegistrationMode
 from expo.extensions import db
 from expo.people.models import Network
+from expo.programme import conflicts
 from expo.programme.models import ProgrammeSession, SessionChange, SessionKind, SessionRole, SessionStatus
+from expo.programme.services import all_slots
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
 from expo.timeutil import to_local
 from expo.venues.models import Room, Venue
@@ -62,6 +64,9 @@ def assert_consistent() -> None:
         for (_, end), (start, _) in zip(slots, slots[1:]):
             assert end <= start, f"user {user_id} is on stage in two sessions at once"
 
+    # The organisers' own conflict checks (transfer time, opening hours, seats above the room …).
+    assert [(f.rule.value, f.keys) for f in conflicts.find_conflicts(all_slots())] == []
+
     for s in sessions:
         assert (s.room_id is None) == (s.kind is SessionKind.DIGITAL)
         assert (s.meeting_url is not None) == s.kind.needs_meeting_url
@@ -92,6 +97,8 @@ def assert_consistent() -> None:
         assert (event_id, user_id) in approved, "a booking without an approved registration"
     for event in db.session.scalars(sa.select(Event).where(Event.capacity.is_not(None))):
         assert sum(1 for e, _ in approved if e == event.id) <= event.capacity
+    for event in db.session.scalars(sa.select(Event).where(Event.registration_deadline.is_not(None))):
+        assert all(r.created_at <= event.registration_deadline for r in event.registrations)
 
     for check_in in db.session.scalars(sa.select(CheckIn)):
         if check_in.booking is not None:
