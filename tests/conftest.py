@@ -102,6 +102,26 @@ def db(app: Flask) -> Iterator:
 
 
 @pytest.fixture
+def make_app(app: Flask, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Another app on the test database with some settings changed; its connections are
+    closed after the test."""
+    created: list[Flask] = []
+
+    def _make(**overrides) -> Flask:
+        overrides.setdefault("DATABASE_URL", app.config["DATABASE_URL"])
+        application = create_app(base_config(tmp_path / f"app{len(created)}", **overrides))
+        application.test_client_class = IsolatedClient
+        created.append(application)
+        return application
+
+    yield _make
+    for application in created:
+        with application.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

@@ -5,10 +5,9 @@ import re
 import pytest
 from werkzeug.security import check_password_hash
 
-from expo import create_app
 from expo.accounts.models import Role, User
 from expo.accounts.views import safe_next
-from tests.conftest import base_config, log_in
+from tests.conftest import log_in
 from tests.factories import PASSWORD, make_user
 
 
@@ -138,11 +137,8 @@ def test_change_password_needs_login(client):
     assert "/account/login" in response.headers["Location"]
 
 
-def test_repeated_failed_logins_are_throttled(tmp_path, app):
-    throttled = create_app(
-        base_config(tmp_path, DATABASE_URL=app.config["DATABASE_URL"], RATELIMIT_ENABLED=True,
-                    LOGIN_RATE_LIMIT="3 per minute")
-    )
+def test_repeated_failed_logins_are_throttled(make_app):
+    throttled = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
     with throttled.app_context():
         user = make_user()
         from expo.extensions import db
@@ -159,11 +155,8 @@ def test_repeated_failed_logins_are_throttled(tmp_path, app):
     assert client.post("/account/login", data={"email": email, "password": PASSWORD}).status_code == 429
 
 
-def test_successful_logins_do_not_count_towards_the_throttle(tmp_path, app):
-    throttled = create_app(
-        base_config(tmp_path, DATABASE_URL=app.config["DATABASE_URL"], RATELIMIT_ENABLED=True,
-                    LOGIN_RATE_LIMIT="2 per minute")
-    )
+def test_successful_logins_do_not_count_towards_the_throttle(make_app):
+    throttled = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per minute")
     with throttled.app_context():
         user = make_user()
         from expo.extensions import db
@@ -176,10 +169,8 @@ def test_successful_logins_do_not_count_towards_the_throttle(tmp_path, app):
         client.post("/account/logout")
 
 
-def test_forms_require_a_csrf_token(tmp_path, app):
-    protected = create_app(
-        base_config(tmp_path, DATABASE_URL=app.config["DATABASE_URL"], WTF_CSRF_ENABLED=True)
-    )
+def test_forms_require_a_csrf_token(make_app):
+    protected = make_app(WTF_CSRF_ENABLED=True)
     with protected.app_context():
         user = make_user()
         from expo.extensions import db
@@ -199,8 +190,8 @@ def test_forms_require_a_csrf_token(tmp_path, app):
     assert client.post("/account/logout").status_code == 400
 
 
-def test_session_cookie_flags(tmp_path, app):
-    secure = create_app(base_config(tmp_path, DATABASE_URL=app.config["DATABASE_URL"], SECURE_COOKIES=True))
+def test_session_cookie_flags(make_app):
+    secure = make_app(SECURE_COOKIES=True)
     with secure.app_context():
         user = make_user()
         from expo.extensions import db

@@ -110,3 +110,14 @@ def test_texts_outside_a_request_use_the_default_language(app):
 
     with app.app_context():
         assert gettext("Events") == "Events"
+
+
+def test_event_page_leads_to_registration(client, db, login_as):
+    make_event(slug="h22-50")
+    db.session.commit()
+    html = client.get("/events/h22-50").get_data(as_text=True)
+    assert "Sign in to register" in html
+    login_as(Role.DELEGATE)
+    html = client.get("/events/h22-50").get_data(as_text=True)
+    assert 'href="/events/h22-50/registration"' in html
+    assert 'href="/account/profile"' in html
