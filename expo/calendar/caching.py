@@ -28,11 +28,14 @@ GENERATION_KEY = "calendar:generation"
 def generation() -> tuple[str, datetime]:
     """The current cache generation and when it began; a fresh one when the cache has none."""
     value = cache.get(GENERATION_KEY)
-    if value is None:
+    token, _, began = str(value or "").partition("|")
+    try:
+        return token, datetime.fromisoformat(began)
+    except ValueError:  # none yet, or written by something else: start a new one
         value = _new_generation()
         cache.set(GENERATION_KEY, value, timeout=0)
-    token, _, began = value.partition("|")
-    return token, datetime.fromisoformat(began)
+        token, _, began = value.partition("|")
+        return token, datetime.fromisoformat(began)
 
 
 def _new_generation() -> str:
