@@ -255,6 +255,6 @@ def personal_fingerprint(user: User) -> Fingerprint:
         .where(_personal_filter(user))
     ).one()
     modified = _latest(_raw_instant(row[1]), _raw_instant(row[2]), _raw_instant(row[3]))
-    parts = ("personal", user.id, user.feed_token, user.locale, *(int(v) for v in (row[0], row[4], row[5], row[6])),
+    parts = ("personal", user.id, user.feed_token, user.locale, user.name, *(int(v) for v in (row[0], row[4], row[5], row[6])),
              modified.isoformat())
     return Fingerprint(parts, modified)

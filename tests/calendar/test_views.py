@@ -297,3 +297,26 @@ def test_expo_feed_has_every_published_event_and_no_draft(client):
     db.session.get(Event, hidden.event_id).is_published = True
     db.session.commit()
     assert client.get("/calendar.ics", headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_a_deactivated_account_has_no_feed(client):
+    user = make_user()
+    make_booking(user=user)
+    db.session.commit()
+    url = f"/calendar/{user.feed_token}.ics"
+    assert client.get(url).status_code == 200
+    user.active = False
+    db.session.commit()
+    assert client.get(url).status_code == 404
+
+
+def test_renaming_oneself_renames_the_personal_calendar(client):
+    user = make_user(name="Ada")
+    db.session.commit()
+    url = f"/calendar/{user.feed_token}.ics"
+    first = client.get(url)
+    user.name = "Ada Lovelace"
+    db.session.commit()
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200
+    assert parse(again.data)["X-WR-CALNAME"] == "My agenda: Ada Lovelace"
