@@ -7,16 +7,20 @@ draft can never leak into a subscribed calendar. The personal feed is found by i
 token alone. Organiser exports follow ``can_export_schedule``."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from collections.abc import Callable, Sequence
+
+from flask import Blueprint, Response, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from expo.calendar import caching, feeds, links, queries, services
 from expo.calendar.caching import Download
 from expo.calendar.exporters import EXPORTERS
+from expo.calendar.queries import Fingerprint
 from expo.events.queries import current_expo
 from expo.extensions import db, login_manager
 from expo.permissions import can_export_schedule, can_reset_feed_token, can_subscribe_personal_feed, require
+from expo.programme.models import ProgrammeSession
 
 bp = Blueprint("calendar", __name__)
 caching.connect_signals()
@@ -52,66 +56,54 @@ def export_schedule(slug: str, identifier: str):
     )
 
 
+def _public_feed(fingerprint: Fingerprint, filename: str, load: Callable[[], Sequence[ProgrammeSession]],
+                 *, name: str, description: str | None = None, disposition: str = "inline") -> Response:
+    return caching.serve(
+        fingerprint,
+        "ical",
+        Download(ICS, filename, True, disposition),
+        lambda: feeds.public_feed(load(), name=name, description=description),
+    )
+
+
 @bp.route("/calendar.ics")
 def expo_feed():
     """Public: every session of every published event of the expo."""
     expo = current_expo()
     name = expo.name if expo is not None else _("Expo")
-    return caching.serve(
-        queries.expo_fingerprint(),
-        "ical",
-        Download(ICS, "expo.ics", True, "inline"),
-        lambda: feeds.public_feed(queries.expo_sessions(), name=name),
-    )
+    return _public_feed(queries.expo_fingerprint(), "expo.ics", queries.expo_sessions, name=name)
 
 
 @bp.route("/events/<slug>/tracks/<int:track_id>/calendar.ics")
 def track_feed(slug: str, track_id: int):
     """Public: one track of a published event."""
     track = queries.published_track(slug, track_id) or abort(404)
-    name = f"{track.event.name}: {track.name}"
-    return caching.serve(
-        queries.track_fingerprint(track),
-        "ical",
-        Download(ICS, f"{track.event.slug}-track-{track.id}.ics", True, "inline"),
-        lambda: feeds.public_feed(queries.track_sessions(track), name=name),
-    )
+    return _public_feed(queries.track_fingerprint(track), f"{track.event.slug}-track-{track.id}.ics",
+                        lambda: queries.track_sessions(track), name=f"{track.event.name}: {track.name}")
 
 
 @bp.route("/venues/<slug>/calendar.ics")
 def venue_feed(slug: str):
     """Public: every session at a venue, across the published events."""
     venue = queries.venue_by_slug(slug) or abort(404)
-    return caching.serve(
-        queries.venue_fingerprint(venue),
-        "ical",
-        Download(ICS, f"{venue.slug}.ics", True, "inline"),
-        lambda: feeds.public_feed(queries.venue_sessions(venue), name=venue.name, description=venue.address),
-    )
+    return _public_feed(queries.venue_fingerprint(venue), f"{venue.slug}.ics", lambda: queries.venue_sessions(venue),
+                        name=venue.name, description=venue.address)
 
 
 @bp.route("/networks/<slug>/calendar.ics")
 def network_feed(slug: str):
     """Public: the sessions a network takes part in, across the published events."""
     network = queries.network_by_slug(slug) or abort(404)
-    return caching.serve(
-        queries.network_fingerprint(network),
-        "ical",
-        Download(ICS, f"{network.slug}.ics", True, "inline"),
-        lambda: feeds.public_feed(queries.network_sessions(network), name=network.name),
-    )
+    return _public_feed(queries.network_fingerprint(network), f"{network.slug}.ics",
+                        lambda: queries.network_sessions(network), name=network.name)
 
 
 @bp.route("/sessions/<int:session_id>/calendar.ics")
 def session_feed(session_id: int):
     """Public: one session of a published event ("add to calendar"), never its meeting link."""
     session = queries.published_session(session_id) or abort(404)
-    return caching.serve(
-        queries.session_fingerprint(session),
-        "ical",
-        Download(ICS, f"session-{session.id}.ics", True),
-        lambda: feeds.public_feed([session], name=session.title),
-    )
+    return _public_feed(queries.session_fingerprint(session), f"session-{session.id}.ics", lambda: [session],
+                        name=session.title, disposition="attachment")
 
 
 @bp.route("/calendar/<token>.ics")
