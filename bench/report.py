@@ -11,16 +11,19 @@ KIND_NAMES = {"baseline": "baseline", "page": "page", "write": "action", "feed":
 
 def _judge(entry: dict[str, Any], base: dict[str, Any] | None) -> tuple[bool | None, str]:
     """(holds, why) for one endpoint; None when there is nothing to judge."""
+    kind = entry.get("kind")
+    if entry.get("status") == "timeout" and kind in ("page", "write", "feed", "conditional"):
+        return False, entry.get("reason", "")
     if entry.get("status") != "ok":
         return None, entry.get("reason", entry.get("status", ""))
-    kind = entry["kind"]
     if kind in ("page", "write"):
         return entry["p95_ms"] < PAGE_P95_MS, f"p95 {entry['p95_ms']:.0f} ms vs {PAGE_P95_MS:.0f} ms"
-    if kind in ("feed", "conditional") and base and base.get("status") == "ok":
+    base = entry.get("baseline") or base
+    if kind in ("feed", "conditional") and base and base.get("p50_ms"):
         p50 = entry["p50_ms"] / base["p50_ms"]
         p95 = entry["p95_ms"] / base["p95_ms"]
         holds = p50 <= FEED_FACTOR and p95 <= FEED_FACTOR
-        return holds, f"{p50:.1f}× / {p95:.1f}× the baseline's median / p95"
+        return holds, f"{p50:.1f}× / {p95:.1f}×"
     return None, ""
 
 
@@ -32,8 +35,9 @@ def verdicts(run: dict[str, Any]) -> dict[str, Any]:
     for key, entry in results.items():
         holds, why = _judge(entry, base)
         per_endpoint[key] = {"holds": holds, "why": why}
-    pages = [k for k, e in results.items() if e.get("kind") in ("page", "write") and e.get("status") == "ok"]
-    feeds = [k for k, e in results.items() if e.get("kind") in ("feed", "conditional") and e.get("status") == "ok"]
+    judged = {k for k, v in per_endpoint.items() if v["holds"] is not None}
+    pages = [k for k, e in results.items() if e.get("kind") in ("page", "write") and k in judged]
+    feeds = [k for k, e in results.items() if e.get("kind") in ("feed", "conditional") and k in judged]
     rebuild = run.get("rebuild", {}).get("whole_expo_feed", {}).get("seconds_median")
     return {
         "endpoints": per_endpoint,
@@ -43,7 +47,7 @@ def verdicts(run: dict[str, Any]) -> dict[str, Any]:
                               "failing": [k for k in feeds if not per_endpoint[k]["holds"]]},
         "rebuild_under_1s": {"holds": None if rebuild is None else rebuild < REBUILD_S, "seconds": rebuild},
         "missing": [k for k, e in results.items() if e.get("status") == "missing"],
-        "errors": {k: e.get("reason", "") for k, e in results.items() if e.get("status") == "error"},
+        "errors": {k: e.get("reason", "") for k, e in results.items() if e.get("status") in ("error", "timeout")},
     }
 
 
@@ -102,7 +106,10 @@ def markdown(runs: list[dict[str, Any]], env: dict[str, Any]) -> str:
             cells.append(cell)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines += ["", "## Endpoints", "",
-              "Latencies in milliseconds; req/s is the throughput of the whole server under this load.", ""]
+              "Latencies in milliseconds; req/s is the throughput of the whole server under this load. "
+              "In brackets: the size of what was measured in each data set. A feed's or 304's target cell "
+              f"gives its median and p95 as multiples of /health's, measured for {load['baseline_seconds']:g} s "
+              "just before it.", ""]
     header = "| endpoint | kind | " + " | ".join(
         f"{names[r['dataset']]} median | {names[r['dataset']]} p95 | {names[r['dataset']]} req/s | "
         f"{names[r['dataset']]} target" for r in runs) + " |"
@@ -112,16 +119,20 @@ def markdown(runs: list[dict[str, Any]], env: dict[str, Any]) -> str:
         keys += [k for k in run["results"] if k not in keys]
     for key in keys:
         first = next(r["results"][key] for r in runs if key in r["results"])
+        details = [r["results"].get(key, {}).get("detail") for r in runs]
+        label = first["label"] + (f" ({' / '.join(d or '–' for d in details)})" if any(details) else "")
         cells = []
         for run in runs:
             entry = run["results"].get(key, {"status": "–"})
-            verdict = run["verdicts"]["endpoints"].get(key, {"holds": None})
+            verdict = run["verdicts"]["endpoints"].get(key, {"holds": None, "why": ""})
             if entry.get("status") == "ok":
+                ratio = f" {verdict['why']}" if entry.get("kind") in ("feed", "conditional") else ""
                 cells.append(f"{_num(entry, 'p50_ms', '.1f')} | {_num(entry, 'p95_ms', '.1f')} | "
-                             f"{_num(entry, 'rps', '.0f')} | {_mark(verdict['holds'])}")
+                             f"{_num(entry, 'rps', '.0f')} | {_mark(verdict['holds'])}{ratio}")
             else:
-                cells.append(f"{entry.get('status', '–')} | | | {entry.get('reason', '')}")
-        lines.append(f"| {first['label']} | {KIND_NAMES.get(first['kind'], first['kind'])} | " + " | ".join(cells) + " |")
+                mark = _mark(verdict["holds"]) + " " if verdict["holds"] is False else ""
+                cells.append(f"{entry.get('status', '–')} | | | {mark}{entry.get('reason', '')}")
+        lines.append(f"| {label} | {KIND_NAMES.get(first['kind'], first['kind'])} | " + " | ".join(cells) + " |")
     lines += ["", "## Full rebuilds (no cache)", "",
               "Timed in-process: the database queries plus building the iCalendar bytes, median of three, "
               "first with the cache emptied (a full rebuild: the target), then with each session's cached "

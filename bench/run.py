@@ -187,7 +187,7 @@ def measure_reads(measure: Measure, server: Server, found: Discovery, cookies: d
     etags: dict[str, str] = {}
     for target in found.targets:
         entry: dict[str, Any] = {"label": target.label, "kind": target.kind, "path": target.path,
-                                 "login": target.login}
+                                 "login": target.login, "detail": target.detail}
         results[target.key] = entry
         if target.missing:
             entry.update(status="missing", reason=target.missing)
@@ -209,13 +209,17 @@ def measure_reads(measure: Measure, server: Server, found: Discovery, cookies: d
         if target.conditional and "If-None-Match" not in headers:
             entry.update(status="error", reason="the feed sent no ETag")
             continue
+        if target.kind in ("feed", "conditional"):
+            # The baseline right before, so a busy moment of the machine hits both alike.
+            base = measure.wrk_run(server.base + "/health", {}, measure.args.baseline, LUA / "report.lua")
+            entry["baseline"] = {k: base[k] for k in ("p50_ms", "p95_ms", "rps", "requests")}
         measure.wrk_run(server.base + target.path, headers, measure.args.warmup, LUA / "report.lua")
         numbers = measure.wrk_run(server.base + target.path, headers, measure.args.duration, LUA / "report.lua")
         entry.update(status="ok", **numbers)
         unexpected = numbers["requests"] - numbers["statuses"].get(str(expected), 0)
         entry["unexpected_statuses"] = unexpected
         if numbers["requests"] == 0:
-            entry.update(status="error", reason=f"no request finished within {measure.args.duration} s")
+            entry.update(status="timeout", reason=f"no request finished within {measure.args.duration} s")
         elif unexpected:
             entry["status"] = "error"
             entry["reason"] = f"{unexpected} answers were not {expected}: {numbers['statuses']}"
@@ -409,7 +413,7 @@ def environment(args: argparse.Namespace, wrk: str) -> dict[str, Any]:
         "postgresql": output("psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc", "SHOW server_version"),
         "wrk": output(wrk, "-v").splitlines()[0] if output(wrk, "-v") else "wrk",
         "load": {"threads": args.threads, "connections": args.connections, "seconds": args.duration,
-                 "warmup_seconds": args.warmup},
+                 "warmup_seconds": args.warmup, "baseline_seconds": args.baseline},
     }
 
 
@@ -418,6 +422,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--datasets", default="h22,x10", help="comma-separated: h22, x10")
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per endpoint")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of unmeasured load first")
+    parser.add_argument("--baseline", type=int, default=4,
+                        help="seconds of /health measured right before each feed, as its baseline")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (keep-alive)")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn processes (default: gunicorn.conf.py)")

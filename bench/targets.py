@@ -45,6 +45,7 @@ class Target:
     conditional: bool = False
     missing: str | None = None  # why it cannot be measured (endpoint or data absent)
     path: str = ""
+    detail: str = ""  # what this data set's instance of it is (sizes differ between data sets)
 
 
 @dataclass
@@ -86,6 +87,10 @@ def discover(app: Flask) -> Discovery:
     event, event_sessions = event_row
     starts = db.session.scalars(sa.select(ProgrammeSession.starts_at).where(ProgrammeSession.event_id == event.id))
     busiest_day, day_sessions = Counter(to_local(s, event.timezone).date() for s in starts).most_common(1)[0]
+    # The search term: the commonest longer word in the event's session titles.
+    titles = db.session.scalars(sa.select(ProgrammeSession.title).where(ProgrammeSession.event_id == event.id))
+    words = Counter(w for title in titles for w in re.findall(r"[^\W\d_]{5,}", title.lower()))
+    term = words.most_common(1)[0][0] if words else "city"
 
     confirmed = sa.func.count(Booking.id).label("n")
     session_row = _one(sa.select(ProgrammeSession, confirmed).join(Booking, Booking.session_id == ProgrammeSession.id)
@@ -136,39 +141,43 @@ def discover(app: Flask) -> Discovery:
     targets = [
         T("health", "/health (baseline)", "baseline", "core.health"),
         T("home", "Home page", "page", "events.home"),
-        T("event", f"Event page ({event_sessions} sessions)", "page", "events.show_event", ev),
-        T("grid", f"Schedule grid, busiest day ({day_sessions} sessions)", "page", "schedule.show_grid",
-          {**ev, "day": busiest_day.isoformat()}),
-        T("list", "Schedule list, search q=city", "page", "events.show_event", ev, {"q": "city"}),
-        T("session", f"Session page (most booked, {session_seats} seats)", "page", "schedule.show_session",
-          {"session_id": session.id}),
-        T("venue_page", f"Venue page ({venue_row[1]} sessions)", "page", "schedule.show_venue",
-          {"slug": venue_row[0].slug}),
-        T("network_page", f"Network page ({network_row[1]} sessions)", "page", "schedule.show_network",
-          {"slug": network_row[0].slug}),
-        T("country_page", f"Country page ({country_row[1]} people)", "page", "schedule.show_country",
-          {"code": country_row[0].code}),
+        T("event", "Event page: largest event, every session", "page", "events.show_event", ev,
+          detail=f"{event_sessions} sessions"),
+        T("grid", "Schedule grid: busiest day", "page", "schedule.show_grid",
+          {**ev, "day": busiest_day.isoformat()}, detail=f"{day_sessions} sessions"),
+        T("list", "Schedule list: largest event, searched", "page", "events.show_event", ev, {"q": term},
+          detail=f"q={term}"),
+        T("session", "Session page: most booked session", "page", "schedule.show_session",
+          {"session_id": session.id}, detail=f"{session_seats} seats booked"),
+        T("venue_page", "Venue page: busiest venue", "page", "schedule.show_venue",
+          {"slug": venue_row[0].slug}, detail=f"{venue_row[1]} sessions"),
+        T("network_page", "Network page: busiest network", "page", "schedule.show_network",
+          {"slug": network_row[0].slug}, detail=f"{network_row[1]} sessions"),
+        T("country_page", "Country page: most delegates", "page", "schedule.show_country",
+          {"code": country_row[0].code}, detail=f"{country_row[1]} people"),
         T("changes", "Changes page", "page", "schedule.list_changes", ev),
-        T("agenda", f"Personal agenda ({delegate_bookings} bookings)", "page", "registration.agenda",
-          login="delegate"),
-        T("attendance", f"Attendance list, largest session ({session_seats} seats)", "page",
-          "attendance.show_session", {"session_id": session.id}, login="staff"),
+        T("agenda", "Personal agenda: busiest delegate", "page", "registration.agenda",
+          login="delegate", detail=f"{delegate_bookings} bookings"),
+        T("attendance", "Attendance list: most booked session", "page",
+          "attendance.show_session", {"session_id": session.id}, login="staff",
+          detail=f"{session_seats} seats booked"),
         T("stats", "Statistics (organiser)", "page", "stats.index", login="organiser"),
-        T("feed_event", f"iCal: event ({event_sessions} sessions)", "feed", "calendar.export_schedule",
-          {**ev, "identifier": "ical"}),
-        T("feed_venue", f"iCal: venue ({venue_row[1]} sessions)", "feed", "calendar.venue_feed",
-          {"slug": venue_row[0].slug}),
-        T("feed_track", f"iCal: track ({track_row[1]} sessions)" if track_row else "iCal: track", "feed",
+        T("feed_event", "iCal: largest event", "feed", "calendar.export_schedule",
+          {**ev, "identifier": "ical"}, detail=f"{event_sessions} sessions"),
+        T("feed_venue", "iCal: busiest venue", "feed", "calendar.venue_feed",
+          {"slug": venue_row[0].slug}, detail=f"{venue_row[1]} sessions"),
+        T("feed_track", "iCal: busiest track", "feed",
           "calendar.track_feed", {**ev, "track_id": track_row[0].id} if track_row else {},
-          missing=None if track_row else "no track with sessions"),
-        T("feed_network", f"iCal: network ({network_row[1]} sessions)", "feed", "calendar.network_feed",
-          {"slug": network_row[0].slug}),
+          missing=None if track_row else "no track with sessions",
+          detail=f"{track_row[1]} sessions" if track_row else ""),
+        T("feed_network", "iCal: busiest network", "feed", "calendar.network_feed",
+          {"slug": network_row[0].slug}, detail=f"{network_row[1]} sessions"),
         T("feed_session", "iCal: one session", "feed", "calendar.session_feed", {"session_id": session.id}),
-        T("feed_personal", f"iCal: personal feed via token ({delegate_bookings} bookings)", "feed",
-          "calendar.personal_feed", {"token": delegate.feed_token}),
-        T("frab_xml", "frab XML export", "feed", "calendar.export_schedule", {**ev, "identifier": frab_xml},
+        T("feed_personal", "iCal: personal feed via token", "feed",
+          "calendar.personal_feed", {"token": delegate.feed_token}, detail=f"{delegate_bookings} bookings"),
+        T("frab_xml", "frab XML export: largest event", "feed", "calendar.export_schedule", {**ev, "identifier": frab_xml},
           login=None if xml_public else "organiser", missing=None if frab_xml else "no frab XML exporter"),
-        T("frab_json", "frab JSON export", "feed", "calendar.export_schedule", {**ev, "identifier": frab_json},
+        T("frab_json", "frab JSON export: largest event", "feed", "calendar.export_schedule", {**ev, "identifier": frab_json},
           login=None if json_public else "organiser", missing=None if frab_json else "no frab JSON exporter"),
         T("not_modified", "iCal event feed, If-None-Match → 304", "conditional", "calendar.export_schedule",
           {**ev, "identifier": "ical"}, conditional=True),
