@@ -22,6 +22,8 @@ EXPO_DESCRIPTION = (
     "30 May to 3 July 2022 to explore how we shape the city of the future: climate neutrality "
     "by 2030, mobility and logistics, quality of life and smart, inclusive cities."
 )
+# Delegates at the demo's real size; event capacities below are set for this many.
+DELEGATES = 850
 EXPO_FIRST_DAY = date(2022, 5, 30)
 EXPO_LAST_DAY = date(2022, 7, 3)
 # When the organisers set things up, published the programme and last changed it.
@@ -309,16 +311,18 @@ class Person:
     organisation: str
     country: str
     email: str
+    networks: tuple[str, ...] = ()
 
 
 PEOPLE: tuple[Person, ...] = (
-    Person("Peter Danielsson", "Helsingborgs stad", "SE", "peter.danielsson@helsingborg.h22.example"),
+    Person("Peter Danielsson", "Helsingborgs stad", "SE", "peter.danielsson@helsingborg.h22.example", ("string",)),
     Person("Henrik Frindberg", "Helsingborgs stad", "SE", "henrik.frindberg@helsingborg.h22.example"),
-    Person("Gulnara Roll", "UNECE", "CH", "gulnara.roll@unece.h22.example"),
-    Person("Carlo Ratti", "MIT Senseable City Lab", "US", "carlo.ratti@mit.h22.example"),
-    Person("Jimmy Jansson", "Eskilstuna kommun", "SE", "jimmy.jansson@eskilstuna.h22.example"),
-    Person("Kristina Birath", "Eskilstuna kommun", "SE", "kristina.birath@eskilstuna.h22.example"),
-    Person("Sophie Forsberg Johansson", "Luleå kommun", "SE", "sophie.forsberg.johansson@lulea.h22.example"),
+    Person("Gulnara Roll", "UNECE", "CH", "gulnara.roll@unece.h22.example", ("unece",)),
+    Person("Carlo Ratti", "MIT Senseable City Lab", "US", "carlo.ratti@mit.h22.example", ("mit-senseable-city-lab",)),
+    Person("Jimmy Jansson", "Eskilstuna kommun", "SE", "jimmy.jansson@eskilstuna.h22.example", ("viable-cities",)),
+    Person("Kristina Birath", "Eskilstuna kommun", "SE", "kristina.birath@eskilstuna.h22.example", ("viable-cities",)),
+    Person("Sophie Forsberg Johansson", "Luleå kommun", "SE", "sophie.forsberg.johansson@lulea.h22.example",
+           ("viable-cities",)),
 )
 
 

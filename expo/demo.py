@@ -14,7 +14,9 @@ from expo.events.models import Event
 from expo.extensions import db
 from expo.generate import Plan, build_expo, demo_password_hash
 
-DEMO_PLAN = Plan(seed=2022, sessions=300, delegates=850, bookings=6000, cancelled_sessions=5, check_in_days=3)
+DEMO_PLAN = Plan(
+    seed=2022, sessions=300, delegates=cat.DELEGATES, bookings=6000, cancelled_sessions=5, check_in_days=3
+)
 
 DEMO_LOGINS = {
     "password": cat.DEMO_PASSWORD,

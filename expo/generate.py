@@ -131,6 +131,8 @@ def build_expo(plan: Plan, *, password_hash: str, progress: Progress | None = No
 
 
 class ExpoBuilder:
+    """Builds the expo of a plan step by step; each step keeps what later steps need."""
+
     def __init__(self, plan: Plan, password_hash: str, progress: Progress | None) -> None:
         self.plan = plan
         self.rng = random.Random(plan.seed)
@@ -248,10 +250,7 @@ class ExpoBuilder:
         for _ in range(plan.staff - 1):
             staff.append(self._generated(add, Role.STAFF, "SE", "Helsingborgs stad", taken))
         people = {p.name: add(Role.DELEGATE, p.email, p.name, p.country, p.organisation) for p in cat.PEOPLE}
-        for name, slug in (("Gulnara Roll", "unece"), ("Carlo Ratti", "mit-senseable-city-lab"),
-                           ("Jimmy Jansson", "viable-cities"), ("Sophie Forsberg Johansson", "viable-cities"),
-                           ("Kristina Birath", "viable-cities"), ("Peter Danielsson", "string")):
-            memberships.append((people[name], slug))
+        memberships += [(people[p.name], slug) for p in cat.PEOPLE for slug in p.networks]
         delegates = [accounts["delegate"], *people.values()]
         memberships.append((accounts["delegate"], "eit-urban-mobility"))
         countries = list(cat.COUNTRY_POOLS)
@@ -311,7 +310,7 @@ class ExpoBuilder:
         clash = db.session.scalars(sa.select(Event.slug).where(Event.slug.in_(slugs))).all()
         if clash:
             raise ExpoError(f"Events with these addresses exist already: {', '.join(sorted(clash))}.")
-        scale = max(1.0, self.plan.delegates / 850)
+        scale = max(1.0, self.plan.delegates / cat.DELEGATES)
         rows = []
         for spec in cat.EVENTS:
             mode = RegistrationMode(spec.registration_mode)
@@ -375,6 +374,13 @@ class ExpoBuilder:
              "changes": {"status": {"old": SessionStatus.SCHEDULED.value, "new": SessionStatus.CANCELLED.value}}}
             for s in planned if s.cancelled_at is not None
         ])
+        latest: dict[int, datetime] = {}
+        for s in planned:
+            if s.cancelled_at is not None:
+                event_id = self.event_ids[s.event]
+                latest[event_id] = max(latest.get(event_id, s.cancelled_at), s.cancelled_at)
+        for event_id, changed_at in latest.items():  # feeds and caches follow the event's clock
+            db.session.execute(sa.update(Event).where(Event.id == event_id).values(updated_at=changed_at))
         self.sessions = planned
         self.summary.sessions = len(planned)
 

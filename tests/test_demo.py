@@ -177,6 +177,7 @@ def test_demo_keeps_every_rule_of_the_services(runner):
     for session in cancelled:
         assert session.revision == 1
         assert [c.changes["status"]["new"] for c in session.changes] == ["cancelled"]
+        assert session.event.updated_at >= session.changes[0].created_at
     statuses = set(db.session.scalars(sa.select(Registration.status)))
     assert {RegistrationStatus.APPROVED, RegistrationStatus.PENDING, RegistrationStatus.DECLINED} <= statuses
     waitlisted = db.session.scalar(
