@@ -1,8 +1,6 @@
 """Door lists as files: CSV and Excel, built from the same rows as the page."""
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -11,17 +9,7 @@ from flask_babel import gettext as _
 from expo.attendance.services import BOOKED, WAITLIST, AttendanceRow
 from expo.i18n import local_datetime
 from expo.programme.models import ProgrammeSession
-
-# A cell starting with one of these is run as a formula by spreadsheet programs.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(value: object) -> object:
-    """Text that a spreadsheet shows as text, never evaluates (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
+from expo.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes, xlsx_bytes
 
 def header() -> list[str]:
     return [
@@ -79,14 +67,10 @@ class CsvExporter(Exporter):
 
     identifier = "csv"
     extension = "csv"
-    content_type = "text/csv; charset=utf-8"
+    content_type = CSV_CONTENT_TYPE
 
     def render(self, session: ProgrammeSession, rows: list[AttendanceRow]) -> bytes:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        for line in table(session, rows):
-            writer.writerow([_safe(cell) for cell in line])
-        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        return csv_bytes(table(session, rows))
 
 
 class XlsxExporter(Exporter):
@@ -94,27 +78,15 @@ class XlsxExporter(Exporter):
 
     identifier = "xlsx"
     extension = "xlsx"
-    content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    content_type = XLSX_CONTENT_TYPE
 
     def render(self, session: ProgrammeSession, rows: list[AttendanceRow]) -> bytes:
-        from openpyxl import Workbook
-        from openpyxl.styles import Font
-
-        workbook = Workbook()
-        sheet = workbook.active
-        assert sheet is not None
-        sheet.title = _("Attendance")
-        for line in table(session, rows):
-            sheet.append([_safe(cell) for cell in line])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-        for letter, width in zip("ABCDEFGHIJK", (14, 10, 28, 30, 18, 28, 10, 18, 22, 9, 9)):
-            sheet.column_dimensions[letter].width = width
-        workbook.properties.title = session.title[:250]
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        return buffer.getvalue()
+        return xlsx_bytes(
+            table(session, rows),
+            sheet_title=_("Attendance"),
+            title=session.title,
+            widths=(14, 10, 28, 30, 18, 28, 10, 18, 22, 9, 9),
+        )
 
 
 EXPORTERS: dict[str, Exporter] = {e.identifier: e for e in (CsvExporter(), XlsxExporter())}

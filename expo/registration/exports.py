@@ -2,8 +2,7 @@
 reads accents and non-Latin names correctly)."""
 from __future__ import annotations
 
-import csv
-import io
+import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -11,28 +10,15 @@ from flask_babel import gettext as _
 
 from expo.accounts.models import User
 from expo.registration.models import Booking, Registration
+from expo.spreadsheets import CSV_CONTENT_TYPE, csv_bytes
 from expo.timeutil import to_local
 
-CONTENT_TYPE = "text/csv; charset=utf-8"
-# Cells starting with these are formulas to a spreadsheet; a leading apostrophe keeps them text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+CONTENT_TYPE = CSV_CONTENT_TYPE
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """Rows as CSV bytes: UTF-8 with BOM, every field quoted where needed, CRLF line ends."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """Rows under a header as CSV bytes (see expo.spreadsheets)."""
+    return csv_bytes(itertools.chain([header], rows))
 
 
 def _person(user: User | None, with_needs: bool) -> list[Any]:

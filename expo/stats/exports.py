@@ -1,16 +1,12 @@
 """CSV rendering of a statistics table: the same rows the page shows, as raw values."""
 from __future__ import annotations
 
-import csv
-import io
+import itertools
 from datetime import date, datetime
 from typing import Any
 
+from expo.spreadsheets import csv_bytes
 from expo.stats.queries import Column, Table
-
-# A cell starting with one of these would run as a formula in a spreadsheet.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
 
 def csv_cell(value: Any, column: Column) -> Any:
     """A value as written to CSV: numbers stay numbers, rates are fractions (0.75), days ISO."""
@@ -24,15 +20,11 @@ def csv_cell(value: Any, column: Column) -> Any:
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return str(value)
 
 
 def table_csv(table: Table) -> bytes:
     """The table as UTF-8 CSV with a byte order mark, so spreadsheets read the accents right."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([str(column.label) for column in table.columns])
-    for row in table.rows:
-        writer.writerow([csv_cell(value, column) for value, column in zip(row, table.columns)])
-    return out.getvalue().encode("utf-8-sig")
+    header = [str(column.label) for column in table.columns]
+    rows = ([csv_cell(value, column) for value, column in zip(row, table.columns)] for row in table.rows)
+    return csv_bytes(itertools.chain([header], rows))

@@ -1,0 +1,57 @@
+"""Tables as files organisers open in a spreadsheet: CSV and Excel, safe against formulas."""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# A cell starting with one of these is run as a formula by spreadsheet programs.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """Text that a spreadsheet shows as text and never evaluates (CSV/formula injection);
+    numbers and other values pass unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
+    """Rows (the first is the header) as CSV: UTF-8 with a byte-order mark so Excel reads
+    accents, CRLF line ends, every cell made safe."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow(["" if cell is None else safe_cell(cell) for cell in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(
+    rows: Iterable[Sequence[Any]], *, sheet_title: str, title: str = "", widths: Sequence[int] = ()
+) -> bytes:
+    """Rows (the first is the header) as an Excel workbook of one sheet with a bold, frozen header."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = sheet_title[:31]
+    for row in rows:
+        sheet.append([safe_cell(cell) for cell in row])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    if title:
+        workbook.properties.title = title[:250]
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
