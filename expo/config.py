@@ -30,6 +30,9 @@ class Defaults:
     LOGIN_RATE_LIMIT = "5 per minute;20 per hour"
     # Public base URL used in e-mails and calendar feeds when no request is at hand.
     BASE_URL = "http://127.0.0.1:5000"
+    # Right-hand side of every calendar UID; pin it before the site ever changes address,
+    # or subscribed calendars see every session as new. Empty: the host of BASE_URL.
+    CALENDAR_UID_DOMAIN = ""
     # Cookies travel only over HTTPS in production; development over plain HTTP keeps working.
     SECURE_COOKIES = False
     # Database connection pool (PostgreSQL): connections kept open per process and extra ones.

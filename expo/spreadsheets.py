@@ -34,7 +34,8 @@ def csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
 def xlsx_bytes(
     rows: Iterable[Sequence[Any]], *, sheet_title: str, title: str = "", widths: Sequence[int] = ()
 ) -> bytes:
-    """Rows (the first is the header) as an Excel workbook of one sheet with a bold, frozen header."""
+    """Rows (the first is the header) as an Excel workbook of one sheet with a bold, frozen,
+    filterable header; columns are sized to their content unless ``widths`` are given."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -42,12 +43,18 @@ def xlsx_bytes(
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.title = sheet_title[:31]
+    # Excel refuses these characters and more than 31 of them in a sheet's name.
+    sheet.title = sheet_title.translate(str.maketrans("[]:*?/\\", "       "))[:31] or "Sheet"
     for row in rows:
         sheet.append([safe_cell(cell) for cell in row])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    if not widths:
+        widths = [
+            min(max(max(len(str(c.value or "")) for c in column) + 2, 8), 60) for column in sheet.columns
+        ]
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     if title:

@@ -1,8 +1,6 @@
 """The schedule as a table for organisers: CSV and an Excel workbook (openpyxl)."""
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
@@ -10,17 +8,7 @@ from flask_babel import gettext as _
 
 from expo.events.models import Event
 from expo.programme.models import ProgrammeSession, SessionRoleKind
-
-# A cell starting with one of these is run as a formula by spreadsheet programs.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(value: object) -> object:
-    """Text that a spreadsheet shows as text, never evaluates (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
+from expo.spreadsheets import csv_bytes, xlsx_bytes
 
 def header() -> list[str]:
     return [
@@ -56,34 +44,10 @@ def rows(event: Event, sessions: Sequence[ProgrammeSession]) -> list[list[object
 
 
 def to_csv(event: Event, sessions: Sequence[ProgrammeSession]) -> bytes:
-    """UTF-8 with a byte-order mark so Excel reads the accents; CRLF line ends."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header())
-    for row in rows(event, sessions):
-        writer.writerow([_safe(cell) for cell in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """The schedule as CSV (see expo.spreadsheets)."""
+    return csv_bytes([header(), *rows(event, sessions)])
 
 
 def to_xlsx(event: Event, sessions: Sequence[ProgrammeSession]) -> bytes:
-    """One sheet, bold frozen header, filters on, columns sized to their content."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = (event.name[:31] or "Schedule").translate(str.maketrans("[]:*?/\\", "       "))
-    sheet.append(header())
-    for row in rows(event, sessions):
-        sheet.append([_safe(cell) for cell in row])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    for index, column in enumerate(sheet.columns, start=1):
-        width = max(len(str(c.value or "")) for c in column)
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    """The schedule as an Excel sheet named after the event."""
+    return xlsx_bytes([header(), *rows(event, sessions)], sheet_title=event.name or "Schedule", title=event.name)

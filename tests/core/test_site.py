@@ -121,3 +121,17 @@ def test_event_page_leads_to_registration(client, db, login_as):
     html = client.get("/events/h22-50").get_data(as_text=True)
     assert 'href="/events/h22-50/registration"' in html
     assert 'href="/account/profile"' in html
+
+
+def test_feed_links_on_the_home_venue_and_network_pages(client, db):
+    from tests.factories import make_network, make_room
+
+    event = make_event(slug="h22-50")
+    room = make_room()
+    network = make_network(slug="unece")
+    session = make_session(event=event, room=room)
+    session.networks.append(network)
+    db.session.commit()
+    assert "webcal://" in client.get("/").get_data(as_text=True)
+    assert f"/venues/{room.venue.slug}/calendar.ics" in client.get(f"/venues/{room.venue.slug}").get_data(as_text=True)
+    assert "/networks/unece/calendar.ics" in client.get("/networks/unece").get_data(as_text=True)
