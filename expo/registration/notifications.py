@@ -5,7 +5,6 @@ commits, so a request that fails and rolls back never tells anyone about a seat 
 have."""
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -19,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from expo import mail
 from expo.accounts.models import User
+from expo.calendar.invitations import booking_cancellation, booking_invitation
 from expo.extensions import db
 from expo.programme.models import ProgrammeSession
-from expo.registration.models import Booking, Registration
+from expo.registration.models import Booking, BookingStatus, Registration
 
 logger = logging.getLogger("expo.registration")
 
@@ -95,16 +95,6 @@ def registration_declined(registration: Registration) -> None:
                        lambda event: _("Your registration was not accepted: %(event)s", event=event))
 
 
-def _invitation(booking: Booking) -> mail.Attachment | None:
-    """The calendar invitation for a booking, when the calendar module offers one."""
-    try:
-        invitations = importlib.import_module("expo.calendar.invitations")
-    except ImportError:
-        return None
-    build = getattr(invitations, "booking_invitation", None)
-    return build(booking) if build is not None else None
-
-
 def booking_confirmed(booking: Booking, *, promoted: bool = False) -> None:
     user, session = booking.user, booking.session
     if user is None:
@@ -116,9 +106,7 @@ def booking_confirmed(booking: Booking, *, promoted: bool = False) -> None:
             subject = _("Booking confirmed: %(title)s", title=session.title)
         message = _compose(user, "booking_confirmed", subject, session=session, event=session.event,
                            promoted=promoted)
-        attachment = _invitation(booking)
-    if attachment is not None:
-        message.attachments.append(attachment)
+        message.attachments.append(booking_invitation(booking))
     queue(message)
 
 
@@ -127,18 +115,32 @@ def session_moved(booking: Booking, changes: dict[str, Any]) -> None:
     if user is None:
         return
     with _in_language(user):
-        queue(_compose(user, "session_moved", _("Session changed: %(title)s", title=session.title),
-                       session=session, event=session.event, booking=booking, changes=changes))
+        message = _compose(user, "session_moved", _("Session changed: %(title)s", title=session.title),
+                           session=session, event=session.event, booking=booking, changes=changes)
+        if booking.status is BookingStatus.CONFIRMED:
+            # The same UID with a higher SEQUENCE moves the event the delegate accepted earlier.
+            message.attachments.append(booking_invitation(booking))
+    queue(message)
 
 
-def session_cancelled(user: User, session: ProgrammeSession) -> None:
+def session_cancelled(booking: Booking) -> None:
+    user, session = booking.user, booking.session
+    if user is None:
+        return
     with _in_language(user):
-        queue(_compose(user, "session_cancelled", _("Session cancelled: %(title)s", title=session.title),
-                       session=session, event=session.event))
+        message = _compose(user, "session_cancelled", _("Session cancelled: %(title)s", title=session.title),
+                           session=session, event=session.event)
+        message.attachments.append(booking_cancellation(booking))
+    queue(message)
 
 
-def booking_removed(user: User, session: ProgrammeSession) -> None:
+def booking_removed(booking: Booking) -> None:
+    user, session = booking.user, booking.session
+    if user is None:
+        return
     with _in_language(user):
-        queue(_compose(user, "booking_removed",
-                       _("Your place was withdrawn: %(title)s", title=session.title),
-                       session=session, event=session.event))
+        message = _compose(user, "booking_removed",
+                           _("Your place was withdrawn: %(title)s", title=session.title),
+                           session=session, event=session.event)
+        message.attachments.append(booking_cancellation(booking))
+    queue(message)

@@ -413,8 +413,7 @@ def remove_booking(*, booking: Booking, actor: User, now: datetime | None = None
     if not can_manage_registrations(actor):
         raise NotAllowed(_("Only organisers remove delegates."))
     cancelled = cancel_booking(booking=booking, actor=actor, now=now)
-    if cancelled.user is not None:
-        notifications.booking_removed(cancelled.user, cancelled.session)
+    notifications.booking_removed(cancelled)
     return cancelled
 
 
@@ -517,8 +516,7 @@ def release_cancelled_session(session: ProgrammeSession, *, now: datetime | None
         booking.updated_at = now
     db.session.flush()
     for booking in bookings:
-        if booking.user is not None:
-            notifications.session_cancelled(booking.user, session)
+        notifications.session_cancelled(booking)
     return bookings
 
 

@@ -51,15 +51,44 @@ def test_booking_confirmation_carries_the_calendar_invitation(db, event, outbox)
     assert "METHOD:REQUEST" in ics and f"UID:{session.uid}" in ics
 
 
-def test_booking_mail_goes_out_without_an_invitation_module(db, event, outbox, monkeypatch):
-    import sys
+def test_cancelled_session_mail_removes_the_invited_event(db, event, outbox):
+    from expo.programme.models import SessionStatus
 
-    monkeypatch.setitem(sys.modules, "expo.calendar.invitations", None)  # import now fails
-    session = future_session(event)
+    session = future_session(event, title="Harbour walk")
     user = registered(event)
     services.book_session(delegate=user, session=session, actor=user)
     db.session.commit()
-    assert [m.attachments for m in outbox if m.subject.startswith("Booking confirmed")] == [[]]
+    outbox.clear()
+    session.status = SessionStatus.CANCELLED
+    services.release_cancelled_session(session)
+    db.session.commit()
+    [message] = outbox
+    assert message.subject == "Session cancelled: Harbour walk"
+    [attachment] = message.attachments
+    ics = attachment.content.decode()
+    assert "METHOD:CANCEL" in ics and f"UID:{session.uid}" in ics and "STATUS:CANCELLED" in ics
+
+
+def test_moved_session_mail_carries_the_updated_invitation(db, event, outbox):
+    from datetime import timedelta
+
+    from expo.registration.services import session_changed
+
+    session = future_session(event, title="Harbour walk")
+    user = registered(event)
+    services.book_session(delegate=user, session=session, actor=user)
+    db.session.commit()
+    outbox.clear()
+    old = session.starts_at
+    session.starts_at, session.ends_at = old + timedelta(hours=1), session.ends_at + timedelta(hours=1)
+    session.revision += 1
+    session_changed(session, {"starts_at": {"old": old.isoformat(), "new": session.starts_at.isoformat()}})
+    db.session.commit()
+    [message] = outbox
+    assert message.subject == "Session changed: Harbour walk"
+    [attachment] = message.attachments
+    ics = attachment.content.decode()
+    assert "METHOD:REQUEST" in ics and f"UID:{session.uid}" in ics and "SEQUENCE:1" in ics
 
 
 def test_waiting_list_joins_send_no_mail_and_promotion_does(db, event, outbox):
@@ -97,17 +126,19 @@ def test_mail_outside_a_request_uses_the_base_url(app, db, event):
 
     from flask import has_request_context
 
-    from expo.accounts.models import User
     from expo.extensions import db as _db
-    from expo.programme.models import ProgrammeSession
+    from expo.registration.models import Booking
 
-    session_id, user_id = future_session(event).id, registered(event, locale="sv").id
+    session = future_session(event)
+    user = registered(event, locale="sv")
+    booking = services.book_session(delegate=user, session=session, actor=user)
     db.session.commit()
+    session_id, booking_id = session.id, booking.id
 
     def in_a_command():
         with app.app_context():
             assert not has_request_context()
-            notifications.session_cancelled(_db.session.get(User, user_id), _db.session.get(ProgrammeSession, session_id))
+            notifications.session_cancelled(_db.session.get(Booking, booking_id))
             [message] = notifications.pending()
             _db.session.rollback()
             return message
