@@ -197,13 +197,16 @@ def _browser():
 
 
 @pytest.fixture(scope="session")
-def live_app(app: Flask, tmp_path_factory) -> Flask:
+def live_app(app: Flask, tmp_path_factory) -> Iterator[Flask]:
     """A second app on the same test database, with CSRF on, as a browser meets it."""
     tmp_dir = tmp_path_factory.mktemp("expo-live")
     config = base_config(tmp_dir, DATABASE_URL=app.config["DATABASE_URL"], WTF_CSRF_ENABLED=True)
     application = create_app(config)
     application.test_client_class = IsolatedClient
-    return application
+    yield application
+    with application.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
 
 
 @pytest.fixture
