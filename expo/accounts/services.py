@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from expo.accounts.models import Role, User
 from expo.errors import Conflict, ExpoError, NotAllowed
@@ -31,9 +32,9 @@ def create_user(
 ) -> User:
     """Create an account; refuses an e-mail address already in use (in any letter case)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ExpoError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", field="password")
+        raise ExpoError(_l("Passwords need at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field="password")
     if find_user_by_email(email) is not None:
-        raise Conflict("An account with this e-mail address already exists.", field="email")
+        raise Conflict(_l("An account with this e-mail address already exists."), field="email")
     user = User(
         email=User.normalise_email(email),
         name=name.strip(),
@@ -61,9 +62,9 @@ def authenticate(*, email: str, password: str) -> User | None:
 def change_password(*, user: User, current: str, new: str) -> None:
     """Replace the password after checking the current one."""
     if not user.check_password(current):
-        raise ExpoError("The current password is not right.", field="current_password")
+        raise ExpoError(_l("The current password is not right."), field="current_password")
     if len(new) < MIN_PASSWORD_LENGTH:
-        raise ExpoError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", field="new_password")
+        raise ExpoError(_l("Passwords need at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field="new_password")
     user.set_password(new)
 
 
@@ -83,7 +84,7 @@ def find_or_create_organisation(*, name: str, kind: OrganisationKind, country_co
     """The organisation of this name (in any letter case) and country, created if new."""
     name = " ".join(name.split())
     if not name:
-        raise ExpoError("Name the organisation.", field="new_organisation_name")
+        raise ExpoError(_l("Name the organisation."), field="new_organisation_name")
     existing = db.session.scalar(
         sa.select(Organisation).where(
             sa.func.lower(Organisation.name) == name.lower(),
@@ -111,10 +112,10 @@ def update_profile(
 ) -> User:
     """Change who the user is; the e-mail address must stay unique."""
     if actor.id != user.id:
-        raise NotAllowed("Only the account's owner edits the profile.")
+        raise NotAllowed(_l("Only the account's owner edits the profile."))
     email = User.normalise_email(email)
     if email != user.email and find_user_by_email(email) is not None:
-        raise Conflict("An account with this e-mail address already exists.", field="email")
+        raise Conflict(_l("An account with this e-mail address already exists."), field="email")
     user.name = name.strip()
     user.email = email
     user.organisation = organisation
@@ -131,7 +132,7 @@ def set_needs(*, user: User, accessibility: str | None, dietary: str | None, con
     dietary = (dietary or "").strip() or None
     if not consent:
         if accessibility or dietary:
-            raise ExpoError("Needs are stored only with your consent.", field="needs_consent")
+            raise ExpoError(_l("Needs are stored only with your consent."), field="needs_consent")
         user.accessibility_needs = user.dietary_needs = None
         user.needs_consent_at = None
     else:

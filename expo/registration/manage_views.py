@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from expo.accounts.models import User
@@ -101,7 +102,8 @@ def decide_registrations(slug: str):
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(_("%(n)s registrations updated.", n=len(decided)), "success")
+        flash(ngettext("%(num)d registration updated.", "%(num)d registrations updated.", len(decided)),
+              "success")
     return redirect(url_for("registration.manage_registrations", slug=slug))
 
 

@@ -357,7 +357,7 @@ def _delegates_table(
 def countries_table(data: StatsData) -> Table:
     return _delegates_table(
         data, "countries", _l("Delegates by country"), _l("Country"), data.by_country, _l("Not given"),
-        note=_l("%(countries)s countries represented.", countries=data.country_count),
+        note=_l("Countries represented: %(countries)s.", countries=data.country_count),
     )
 
 
