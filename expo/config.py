@@ -101,6 +101,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         values.setdefault("CACHE_KEY_PREFIX", "expo:")
     else:
         values.setdefault("CACHE_TYPE", "SimpleCache")
+        # Room for every session's calendar entry of a large expo in one process's cache.
+        values.setdefault("CACHE_THRESHOLD", 20000)
     values.setdefault("CACHE_DEFAULT_TIMEOUT", values["CACHE_TIMEOUT"])
     return values
 
