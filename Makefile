@@ -34,7 +34,7 @@ bench: install
 
 # Extract new texts and merge them into every catalogue (then translate the .po files).
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o expo/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 -o expo/translations/messages.pot .
 	$(BIN)/pybabel update -i expo/translations/messages.pot -d expo/translations --no-fuzzy-matching
 
 clean:

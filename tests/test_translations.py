@@ -5,6 +5,7 @@ missing: run `make translations`, translate the new entries in
 expo/translations/sv/LC_MESSAGES/messages.po and run the suite again."""
 from __future__ import annotations
 
+import ast
 import os
 import re
 from datetime import date, datetime, timedelta, timezone
@@ -30,8 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = Path(expo.__file__).resolve().parent / "translations"
 SWEDISH_PO = TRANSLATIONS / "sv" / "LC_MESSAGES" / "messages.po"
 SWEDISH_MO = SWEDISH_PO.with_suffix(".mo")
-# `make translations` runs `pybabel extract -F babel.cfg -k _l`: Babel's keywords plus _l.
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None}
+# `make translations` runs `pybabel extract -F babel.cfg -k _l -k lazy_pgettext:1c,2`.
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_pgettext": ((1, "c"), 2)}
 PLACEHOLDER = re.compile(
     r"%\(\w+\)[-#0 +]?\d*(?:\.\d+)?[diouxXeEfFgGcrs]"  # %(name)s
     r"|%[-#0 +]?\d*(?:\.\d+)?[diouxXeEfFgGcrs]"  # %s, %d
@@ -127,6 +128,38 @@ def test_every_text_of_the_source_is_translated_into_swedish():
     assert not report, report
 
 
+TRANSLATORS = {"_", "_l", "gettext", "ngettext", "pgettext", "lazy_gettext", "lazy_ngettext", "lazy_pgettext"}
+
+
+def untranslatable_calls(source: str, filename: str) -> list[str]:
+    """Translation calls the extractor cannot see (inside an f-string) or whose text is built
+    at run time (an f-string or a concatenation as the message)."""
+    found = []
+    for node in ast.walk(ast.parse(source, filename)):
+        if isinstance(node, ast.JoinedStr):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Call) and getattr(inner.func, "id", None) in TRANSLATORS:
+                    found.append(f"{filename}:{inner.lineno}: translation call inside an f-string")
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) in TRANSLATORS:
+            if any(isinstance(arg, (ast.JoinedStr, ast.BinOp)) for arg in node.args):
+                found.append(f"{filename}:{node.lineno}: the message is built at run time")
+    return found
+
+
+def test_every_translation_call_has_a_literal_message():
+    found = []
+    for path in sorted((ROOT / "expo").rglob("*.py")):
+        found += untranslatable_calls(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+    assert found == []
+
+
+def test_the_literal_message_check_sees_run_time_texts():
+    source = 'a = f"{_l(\'x\')}"\nb = _(f"{n} seats")\nc = _("%(n)s seats", n=n)\n'
+    assert untranslatable_calls(source, "m.py") == [
+        "m.py:1: translation call inside an f-string", "m.py:2: the message is built at run time"
+    ]
+
+
 def test_swedish_plural_forms():
     swedish = swedish_catalogue()
     assert swedish.num_plurals == 2
@@ -210,6 +243,16 @@ def test_event_page_in_swedish(db, client):
                  "juni 2031"):
         assert text in html
     assert "Site visit" not in html
+    assert english_left(html) == []
+
+
+def test_organisers_session_form_in_swedish(db, client, login_as):
+    event = published_event()
+    organiser = login_as(Role.ORGANISER, locale="sv")
+    assert organiser.locale == "sv"
+    html = client.get(f"/manage/events/{event.id}/sessions/new").get_data(as_text=True)
+    for text in ("Ny programpunkt", "Föredrag", "Studiebesök", "Hybridmöte", "Spara programpunkten"):
+        assert text in html
     assert english_left(html) == []
 
 

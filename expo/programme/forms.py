@@ -56,7 +56,7 @@ def positive() -> NumberRange:
 class SessionForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
-    kind = SelectField(_l("Kind"), choices=[(k.value, k.label) for k in SessionKind], default="talk")
+    kind = SelectField(_l("Kind"), default="talk")
     starts_at = DateTimeLocalField(
         _l("Starts"), format=LOCAL_DATETIME_FORMATS, validators=[InputRequired(_l("Enter a date and time."))]
     )
@@ -85,6 +85,7 @@ class SessionForm(FlaskForm):
     def __init__(self, event: Event, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.event = event
+        self.kind.choices = [(k.value, k.label) for k in SessionKind]  # in the reader's language
         self.room_id.choices = [("", _l("— None (online only) —"))] + services.room_choices()
         self.track_id.choices = [("", _l("— No track —"))] + [(t.id, t.name) for t in event.tracks]
         self.network_ids.choices = services.network_choices()

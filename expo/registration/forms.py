@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -79,14 +80,14 @@ class PeopleFilterForm(FlaskForm):
 
 REGISTRATION_STATUS_LABELS = {
     RegistrationStatus.PENDING: _l("Awaiting approval"),
-    RegistrationStatus.APPROVED: _l("Approved"),
+    RegistrationStatus.APPROVED: lazy_pgettext("registration status", "Approved"),
     RegistrationStatus.DECLINED: _l("Declined"),
-    RegistrationStatus.CANCELLED: _l("Cancelled"),
+    RegistrationStatus.CANCELLED: lazy_pgettext("registration status", "Cancelled"),
 }
 BOOKING_STATUS_LABELS = {
-    BookingStatus.CONFIRMED: _l("Booked"),
+    BookingStatus.CONFIRMED: lazy_pgettext("booking status", "Booked"),
     BookingStatus.WAITLISTED: _l("Waiting list"),
-    BookingStatus.CANCELLED: _l("Cancelled"),
+    BookingStatus.CANCELLED: lazy_pgettext("booking status", "Cancelled"),
 }
 
 

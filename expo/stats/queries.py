@@ -394,7 +394,7 @@ def sessions_table(data: StatsData) -> Table:
     for s in data.sessions:
         ended = s.has_ended(data.now)
         rows.append([
-            s.title + (f" ({_l('cancelled')})" if s.cancelled else ""),
+            _l("%(title)s (cancelled)", title=s.title) if s.cancelled else s.title,
             to_local(s.starts_at, data.timezone).replace(tzinfo=None),
             s.venue or _l("Online"),
             s.capacity, s.confirmed, s.fill_rate,
