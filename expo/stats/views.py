@@ -1,16 +1,25 @@
 """Statistics for organisers: delegates, registrations, session fill, no-shows, attendance."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_babel import get_locale
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from expo.events.queries import current_expo
+from expo.extensions import cache
 from expo.permissions import can_view_statistics, require
 from expo.stats import exports, queries
 from expo.stats.forms import StatsFilterForm
 from expo.timeutil import utcnow
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
+
+# Seconds the figures of the page are kept before they are counted again: counting a large
+# expo reads every registration and booking, and a minute-old figure serves an organiser well.
+FIGURES_TIMEOUT = 60
 
 
 def _filtered() -> tuple[StatsFilterForm, queries.StatsData]:
@@ -33,8 +42,25 @@ def _filtered() -> tuple[StatsFilterForm, queries.StatsData]:
 def index():
     require(can_view_statistics(current_user))
     form, data = _filtered()
-    tables = [build(data) for build in queries.TABLES.values()]
-    return render_template("stats/index.html", form=form, data=data, tables=tables)
+    figures = _figures(data)
+    return render_template(
+        "stats/index.html", form=form, event=data.event, data_tz=data.timezone,
+        as_of=figures["as_of"], figures=Markup(figures["html"]),
+    )
+
+
+def _figures(data: queries.StatsData) -> dict[str, Any]:
+    """The summary and tables of the page as HTML, from the cache when counted less than
+    ``FIGURES_TIMEOUT`` seconds ago (per event, time zone and language), else counted now."""
+    event_key = data.event.id if data.event is not None else "all"
+    key = f"stats:figures:v1:{event_key}:{data.timezone}:{get_locale() or 'en'}"
+    figures = cache.get(key)
+    if figures is None:
+        tables = [build(data) for build in queries.TABLES.values()]
+        html = render_template("stats/_figures.html", data=data, tables=tables)
+        figures = {"as_of": data.now, "html": str(html)}
+        cache.set(key, figures, timeout=FIGURES_TIMEOUT)
+    return figures
 
 
 @bp.route("/export/<table>.csv")

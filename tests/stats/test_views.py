@@ -3,6 +3,7 @@ import io
 
 import pytest
 
+from expo.extensions import cache
 from tests.factories import make_network, make_registration, make_user
 from tests.querycount import page_query_count
 from tests.stats import dataset
@@ -133,18 +134,48 @@ def test_csv_cells_cannot_run_as_formulas(client, login_as, db):
     assert ["'=HYPERLINK(\"http://evil\")", "1", "0.5"] in rows
 
 
+def counted_query_count(client, url: str) -> int:
+    """Statements of one GET of ``url`` when the figures must be counted (cache emptied)."""
+    cache.clear()
+    return page_query_count(client, url)
+
+
 def test_statistics_page_runs_a_fixed_number_of_queries(client, login_as, db):
     login_as("organiser")
-    empty = page_query_count(client, "/stats/")
+    empty = counted_query_count(client, "/stats/")
     data = dataset.build()
     db.session.commit()
-    small_all = page_query_count(client, "/stats/")
-    small_event = page_query_count(client, f"/stats/?event={data.a.id}")
+    small_all = counted_query_count(client, "/stats/")
+    small_event = counted_query_count(client, f"/stats/?event={data.a.id}")
     dataset.build_more(data, 60)
     db.session.commit()
-    assert page_query_count(client, "/stats/") == small_all == empty
-    assert page_query_count(client, f"/stats/?event={data.a.id}") == small_event
+    assert counted_query_count(client, "/stats/") == small_all == empty
+    assert counted_query_count(client, f"/stats/?event={data.a.id}") == small_event
     assert small_all <= 10
+
+
+def test_figures_are_kept_for_a_minute_and_say_when_they_were_counted(client, login_as, db, monkeypatch):
+    monkeypatch.setattr("expo.stats.views.utcnow", lambda: dataset.NOW)
+    login_as("organiser")
+    counted = page_query_count(client, "/stats/")
+    html = client.get("/stats/").get_data(as_text=True)
+    # NOW is 1 June 2022, 14:00 UTC: 16:00 in Stockholm.
+    assert "Figures as of 16:00 (Europe/Stockholm)" in html
+    dataset.build()
+    db.session.commit()
+    # Within the minute the page answers from the cache: no counting, the old figures.
+    cached = page_query_count(client, "/stats/")
+    assert cached < counted
+    assert "<dt>Delegates</dt><dd>0</dd>" in client.get("/stats/").get_data(as_text=True)
+    cache.clear()
+    assert "<dt>Delegates</dt><dd>8</dd>" in client.get("/stats/").get_data(as_text=True)
+
+
+def test_figures_are_kept_per_event(client, login_as, db):
+    data = dataset.build()
+    login_as("organiser")
+    assert "<dt>Delegates</dt><dd>8</dd>" in client.get("/stats/").get_data(as_text=True)
+    assert "<dt>Delegates</dt><dd>7</dd>" in client.get(f"/stats/?event={data.a.id}").get_data(as_text=True)
 
 
 def test_fill_rate_chart_has_a_text_equivalent(client, login_as, db, monkeypatch):
