@@ -8,34 +8,91 @@ such as a renamed venue or room."""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from flask import Response, current_app, request
 from werkzeug.http import is_resource_modified
 
 from expo import signals
-from expo.calendar.queries import Fingerprint
+from expo.calendar.queries import Fingerprint, schedule_state
 from expo.extensions import cache
 from expo.timeutil import utcnow
 
-GENERATION_KEY = "calendar:generation"
+# Part of every key this package writes: raise CACHE_FORMAT whenever what is stored under a
+# key changes shape, so servers of a new release never read an older release's values.
+CACHE_FORMAT = 2
+KEY_PREFIX = f"calendar:v{CACHE_FORMAT}:"
+GENERATION_KEY = KEY_PREFIX + "generation"
+_TOKEN = re.compile(r"[0-9a-f]{16,64}")
+
+
+def cache_get(key: str, valid: Callable[[Any], bool]) -> Any:
+    """The cached value, or None when missing, unreadable (unpickling fails, the cache is
+    down) or not what ``valid`` expects: every read treats a foreign value as a miss."""
+    try:
+        value = cache.get(key)
+    except Exception:  # noqa: BLE001 - a broken cache entry must never break a feed
+        current_app.logger.warning("unreadable cache entry %s", key, exc_info=True)
+        return None
+    return value if value is not None and valid(value) else None
+
+
+def cache_get_many(keys: list[str], valid: Callable[[Any], bool]) -> list[Any]:
+    """``cache_get`` for many keys in one round trip."""
+    try:
+        values = cache.get_many(*keys) if keys else []
+    except Exception:  # noqa: BLE001
+        current_app.logger.warning("unreadable cache entries", exc_info=True)
+        return [None] * len(keys)
+    if len(values) != len(keys):
+        return [None] * len(keys)
+    return [v if v is not None and valid(v) else None for v in values]
+
+
+def cache_set(key: str, value: Any, timeout: int | None = None) -> None:
+    """Write, and shrug off a cache that cannot take it: the answer is served anyway."""
+    try:
+        cache.set(key, value, timeout=timeout)
+    except Exception:  # noqa: BLE001
+        current_app.logger.warning("cache write failed for %s", key, exc_info=True)
+
+
+def _parse_generation(value: object) -> tuple[str, datetime] | None:
+    if not isinstance(value, str):
+        return None
+    token, sep, began = value.partition("|")
+    if not sep or not _TOKEN.fullmatch(token):
+        return None
+    try:
+        instant = datetime.fromisoformat(began)
+    except ValueError:
+        return None
+    if instant.tzinfo is None:
+        return None
+    return token, instant.astimezone(timezone.utc)
 
 
 def generation() -> tuple[str, datetime]:
-    """The current cache generation and when it began; a fresh one when the cache has none."""
-    value = cache.get(GENERATION_KEY)
-    token, _, began = str(value or "").partition("|")
-    try:
-        return token, datetime.fromisoformat(began)
-    except ValueError:  # none yet, or written by something else: start a new one
-        value = _new_generation()
-        cache.set(GENERATION_KEY, value, timeout=0)
-        token, _, began = value.partition("|")
-        return token, datetime.fromisoformat(began)
+    """The current cache generation and when it began.
+
+    When the cache has none (never set, evicted, cleared, or holding something unreadable)
+    it is made again from the database's state, deterministically: every server and every
+    request after an eviction agree on it, so ETags stay put instead of changing (and feeds
+    being rebuilt) on each request."""
+    parsed = _parse_generation(cache_get(GENERATION_KEY, lambda v: _parse_generation(v) is not None))
+    if parsed is not None:
+        return parsed
+    digest, began = schedule_state()
+    value = f"{digest}|{began.replace(microsecond=0).isoformat()}"
+    cache_set(GENERATION_KEY, value, timeout=0)
+    parsed = _parse_generation(value)
+    assert parsed is not None
+    return parsed
 
 
 def _new_generation() -> str:
@@ -44,7 +101,7 @@ def _new_generation() -> str:
 
 def drop_cached_feeds(*_args: Any, **_kwargs: Any) -> None:
     """Signal receiver: every cached feed and export is stale from now on."""
-    cache.set(GENERATION_KEY, _new_generation(), timeout=0)
+    cache_set(GENERATION_KEY, _new_generation(), timeout=0)
 
 
 def connect_signals() -> None:
@@ -77,11 +134,11 @@ def serve(fingerprint: Fingerprint, variant: str, download: Download, build: Cal
     etag, last_modified = validators(fingerprint, variant)
     response = Response(status=304)
     if is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
-        key = f"calendar:body:{etag}"
-        body = cache.get(key)
+        key = f"{KEY_PREFIX}body:{etag}"
+        body = cache_get(key, lambda v: isinstance(v, bytes))
         if body is None:
             body = build()
-            cache.set(key, body, timeout=current_app.config["CACHE_TIMEOUT"])
+            cache_set(key, body, timeout=current_app.config["CACHE_TIMEOUT"])
         response = Response(body, status=200, content_type=download.content_type)
         response.headers["Content-Disposition"] = _disposition(download)
     response.set_etag(etag)

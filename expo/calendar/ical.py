@@ -21,6 +21,7 @@ from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
+from expo.calendar.caching import KEY_PREFIX, cache_get_many
 from expo.extensions import cache
 from expo.programme.models import ProgrammeSession, SessionRoleKind
 
@@ -272,7 +273,7 @@ def _vevent_inputs(entry: FeedEntry) -> tuple[object, ...]:
 
 
 def _vevent_key(entry: FeedEntry) -> str:
-    return "calendar:vevent:" + hashlib.sha256(repr(_vevent_inputs(entry)).encode()).hexdigest()
+    return KEY_PREFIX + "vevent:" + hashlib.sha256(repr(_vevent_inputs(entry)).encode()).hexdigest()
 
 
 def feed_bytes(
@@ -289,7 +290,7 @@ def feed_bytes(
     frame = build_calendar([], name=name, description=description, timezone_name=timezone_name)
     _add_timezones(frame, entries)
     keys = [_vevent_key(entry) for entry in entries]
-    cached = cache.get_many(*keys) if keys else []
+    cached = cache_get_many(keys, lambda v: isinstance(v, bytes))
     parts: list[bytes] = []
     fresh: dict[str, bytes] = {}
     for entry, key, body in zip(entries, keys, cached, strict=True):
@@ -297,6 +298,9 @@ def feed_bytes(
             body = fresh[key] = session_vevent(entry).to_ical()
         parts.append(body)
     if fresh:
-        cache.set_many(fresh, timeout=current_app.config["CACHE_TIMEOUT"])
+        try:
+            cache.set_many(fresh, timeout=current_app.config["CACHE_TIMEOUT"])
+        except Exception:  # noqa: BLE001 - the feed is served even if the cache cannot keep it
+            current_app.logger.warning("cache write failed for %d calendar entries", len(fresh), exc_info=True)
     head = frame.to_ical()
     return head[: -len(_END)] + b"".join(parts) + _END

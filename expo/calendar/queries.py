@@ -2,6 +2,7 @@
 and the cheap aggregate behind each scope's ETag and Last-Modified."""
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -258,3 +259,38 @@ def personal_fingerprint(user: User) -> Fingerprint:
     parts = ("personal", user.id, user.feed_token, user.locale, user.name, *(int(v) for v in (row[0], row[4], row[5], row[6])),
              modified.isoformat())
     return Fingerprint(parts, modified)
+
+
+# --- the state behind a cache generation ---------------------------------------------------------
+
+def schedule_state() -> tuple[str, datetime]:
+    """A digest of everything feeds are written from that signals announce (sessions, events
+    and the names of venues, rooms, tracks and networks, which carry no timestamp), and the
+    latest change time. The same database state always gives the same digest, so a cache
+    generation made from it after an eviction matches on every server and every request."""
+    sessions = db.session.execute(
+        sa.select(
+            sa.func.count(ProgrammeSession.id),
+            sa.func.max(ProgrammeSession.updated_at),
+            sa.func.coalesce(sa.func.sum(ProgrammeSession.revision), 0),
+            sa.func.coalesce(sa.func.sum(ProgrammeSession.id), 0),
+        )
+    ).one()
+    events = db.session.execute(
+        sa.select(Event.id, Event.updated_at, Event.is_published, Event.name, Event.timezone).order_by(Event.id)
+    ).all()
+    names = [
+        db.session.execute(sa.select(*columns).order_by(columns[0])).all()
+        for columns in (
+            (Venue.id, Venue.name, Venue.address, Venue.latitude, Venue.longitude),
+            (Room.id, Room.name, Room.venue_id),
+            (Track.id, Track.name),
+            (Network.id, Network.name),
+        )
+    ]
+    latest_session = _raw_instant(sessions[1])
+    latest = _latest(latest_session, *(_utc(row[1]) for row in events))
+    raw = repr((int(sessions[0]), latest_session and latest_session.isoformat(), int(sessions[2]), int(sessions[3]),
+                [(r[0], _utc(r[1]).isoformat(), bool(r[2]), r[3], r[4]) for r in events],
+                [[tuple(r) for r in rows] for rows in names]))
+    return hashlib.sha256(raw.encode()).hexdigest()[:32], latest
