@@ -170,14 +170,50 @@ def test_feed_bytes_equal_the_whole_calendar_and_reuse_unchanged_events(app, mon
         whole = build_calendar(entries, name="All").to_ical()
         assert ical.feed_bytes(entries, name="All") == whole
         built = []
-        original = ical.session_vevent
-        monkeypatch.setattr(ical, "session_vevent", lambda entry, **kw: built.append(entry) or original(entry, **kw))
+        original = ical.vevent_bytes
+        monkeypatch.setattr(ical, "vevent_bytes", lambda entry, *a: built.append(entry) or original(entry, *a))
         sessions[1].title = "Moved"
         again = ical.feed_bytes(entries, name="All")
     assert [e.session for e in built] == [sessions[1]]
     assert by_uid(parse(again))[session_uid(sessions[1])]["SUMMARY"] == "Moved"
     assert again.count(b"BEGIN:VEVENT") == 4
     assert [str(tz["TZID"]) for tz in parse(again).walk("VTIMEZONE")] == ["Europe/Helsinki", "Europe/Stockholm"]
+
+
+def test_the_fast_feed_writer_writes_what_icalendar_writes(app):
+    """Feeds write VEVENTs directly; they must be byte for byte icalendar's, whatever the text."""
+    from expo.calendar import ical
+
+    event = make_event(timezone="Europe/Stockholm", starts_on=datetime(2022, 10, 29).date(),
+                       ends_on=datetime(2022, 10, 30).date())
+    track = Track(event=event, name="Mobilitet, logistik; \\ och ^ mer")
+    db.session.add(track)
+    venue = make_venue(name="Dunkers kulturhus", address="Kungsgatan 11, 252 21 Helsingborg", latitude=56.0489,
+                       longitude=12.6879)
+    long_text = "Å" * 40 + "\\" * 3 + "x;y,z\r\n" + "ö^" * 60 + " Ω " * 30 + "\\N" + "a" * 73 + "\\" + "b" * 200
+    sessions = [
+        make_session(event=event, track=track, room=make_room(venue=venue, name="Konsertsalen, stora"),
+                     title=long_text[:190], description=long_text, meeting_url="https://meet.example/x;y,z?a=1",
+                     kind=SessionKind.HYBRID),
+        make_session(event=event, room=None, kind=SessionKind.DIGITAL, meeting_url="https://meet.example/" + "q" * 90,
+                     title="Online only " + "é" * 70),
+        # In the repeated hour of the autumn switch: written in UTC.
+        make_session(event=event, starts_at=utc(2022, 10, 30, 1, 15), ends_at=utc(2022, 10, 30, 1, 45),
+                     status=SessionStatus.CANCELLED, title="x" * 66 + "\\" * 10),
+        # An escape or a caret exactly where an ASCII line folds.
+        make_session(event=event, title="t" * 65 + "\\" + "u" * 100, description="d" * 61 + "^" * 30),
+    ]
+    speaker = make_user(name="Zoë O'Neill, PhD")
+    add_person(sessions[0], speaker, SessionRoleKind.SPEAKER)
+    add_person(sessions[0], make_user(name="Åsa; Moderator"), SessionRoleKind.MODERATOR)
+    sessions[0].networks.append(make_network(name="UNECE, Geneva"))
+    db.session.flush()
+    for locale in ("en", "sv"):
+        with written_in(locale):
+            for session in sessions:
+                for booking in (None, BookingMark.CONFIRMED, BookingMark.WAITLISTED):
+                    entry = FeedEntry(session, booking)
+                    assert ical.vevent_bytes(entry) == ical.session_vevent(entry).to_ical()
 
 
 def test_control_characters_never_reach_the_calendar(app):
