@@ -20,10 +20,13 @@ def _pending_differences(connection) -> list:
     return compare_metadata(context, _db.metadata)
 
 
-@pytest.fixture
-def empty_database_url(tmp_path):
-    """A brand-new empty database of the kind the suite runs on."""
-    if TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"):
+DIALECTS = ["sqlite"] + (["postgresql"] if (TEST_DATABASE_URL or "").startswith("postgresql") else [])
+
+
+@pytest.fixture(params=DIALECTS)
+def empty_database_url(request, tmp_path):
+    """A brand-new empty database: always SQLite, and PostgreSQL when the suite runs on it."""
+    if request.param == "postgresql":
         url = sa.engine.make_url(TEST_DATABASE_URL)
         name = f"expo_migrations_{uuid.uuid4().hex[:8]}"
         admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
