@@ -29,6 +29,14 @@ from expo.venues.models import Room, Venue
 # Longest text search accepted, in characters.
 SEARCH_MAX_LENGTH = 100
 
+# The event page lists every session of an event this small on one page; a larger event is
+# shown one local day at a time.
+SMALL_EVENT_SESSIONS = 60
+
+# Most sessions one list page shows (a day, or a search across days); past this the page asks
+# the visitor to refine the search or pick a day.
+LIST_LIMIT = 150
+
 
 @dataclass(frozen=True)
 class SessionFilters:
@@ -66,9 +74,29 @@ def event_by_slug(slug: str) -> Event | None:
     return db.session.scalar(sa.select(Event).where(Event.slug == slug))
 
 
-def event_sessions(event: Event, filters: SessionFilters = SessionFilters()) -> list[ProgrammeSession]:
-    """The event's sessions narrowed by ``filters``, in time order, with what a list shows."""
+def _speaker_matches(text: str) -> sa.ColumnElement[bool]:
+    """The session has a person in a role whose name contains ``text``: only people with a role
+    in the session are looked at, never every user."""
+    return sa.exists(
+        sa.select(SessionRole.session_id)
+        .join(User, User.id == SessionRole.user_id)
+        .where(SessionRole.session_id == ProgrammeSession.id, User.name.icontains(text, autoescape=True))
+    )
+
+
+def event_sessions(
+    event: Event,
+    filters: SessionFilters = SessionFilters(),
+    *,
+    day: date | None = None,
+    limit: int | None = None,
+) -> list[ProgrammeSession]:
+    """The event's sessions narrowed by ``filters`` (and to one local ``day`` if given), in time
+    order, with what a list shows; at most ``limit`` of them."""
     query = sa.select(ProgrammeSession).where(ProgrammeSession.event_id == event.id)
+    if day is not None:
+        start, end = local_day_bounds(day, event.timezone)
+        query = query.where(ProgrammeSession.starts_at >= start, ProgrammeSession.starts_at < end)
     if filters.track_id is not None:
         query = query.where(ProgrammeSession.track_id == filters.track_id)
     if filters.kind is not None:
@@ -85,12 +113,14 @@ def event_sessions(event: Event, filters: SessionFilters = SessionFilters()) -> 
             sa.or_(
                 ProgrammeSession.title.icontains(text, autoescape=True),
                 ProgrammeSession.description.icontains(text, autoescape=True),
-                ProgrammeSession.roles.any(SessionRole.user.has(User.name.icontains(text, autoescape=True))),
+                _speaker_matches(text),
             )
         )
     query = query.options(*_listing_options()).order_by(
         ProgrammeSession.starts_at, ProgrammeSession.title, ProgrammeSession.id
     )
+    if limit is not None:
+        query = query.limit(limit)
     return list(db.session.scalars(query).unique())
 
 
@@ -165,16 +195,24 @@ def filter_choices(event: Event) -> FilterChoices:
 
 # --- the day grid ---------------------------------------------------------------------------
 
-def event_days(event: Event) -> list[date]:
-    """The event's local days: its dates, plus any day a session starts outside them."""
-    days = {
-        date.fromordinal(n) for n in range(event.starts_on.toordinal(), event.ends_on.toordinal() + 1)
+def event_day_counts(event: Event) -> dict[date, int]:
+    """Sessions per local day, in day order: the event's dates (0 when empty) plus any day a
+    session starts outside them."""
+    counts = {
+        date.fromordinal(n): 0 for n in range(event.starts_on.toordinal(), event.ends_on.toordinal() + 1)
     }
     starts = db.session.scalars(
         sa.select(ProgrammeSession.starts_at).where(ProgrammeSession.event_id == event.id)
     )
-    days.update(to_local(instant, event.timezone).date() for instant in starts)
-    return sorted(days)
+    for instant in starts:
+        day = to_local(instant, event.timezone).date()
+        counts[day] = counts.get(day, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def event_days(event: Event) -> list[date]:
+    """The event's local days: its dates, plus any day a session starts outside them."""
+    return list(event_day_counts(event))
 
 
 def day_sessions(event: Event, day: date) -> list[ProgrammeSession]:

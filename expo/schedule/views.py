@@ -33,16 +33,52 @@ def _event_or_404(slug: str) -> Event:
     return event
 
 
+def _chosen_day(event: Event, arg: str | None, days: list[date], default: bool) -> date | None:
+    """The ``day`` argument as one of the event's days (404 if it is not one); without it, today
+    if the event is on, else its first day, when ``default`` — else None (every day)."""
+    if arg:
+        try:
+            chosen = date.fromisoformat(arg)
+        except ValueError:
+            abort(404)
+        if chosen not in days:
+            abort(404)
+        return chosen
+    if not default or not days:
+        return None
+    today = to_local(utcnow(), event.timezone).date()
+    return today if today in days else days[0]
+
+
 def list_context(event: Event, args: MultiDict) -> dict[str, Any]:
-    """What the event page's filterable list needs: the filter form and the matching sessions
-    grouped by day and time. Bad filter values are shown as form errors and ignored."""
+    """What the event page's filterable list needs: the filter form, the day tabs and the
+    matching sessions grouped by day and time. Bad filter values are shown as form errors and
+    ignored.
+
+    An event of up to SMALL_EVENT_SESSIONS sessions is listed whole; a larger one a local day
+    at a time (``?day=YYYY-MM-DD``; by default today while the event is on, else its first
+    day). A search or filter looks across every day unless a day is picked. A page never shows
+    more than LIST_LIMIT sessions: past that it says so and asks to refine the search."""
     form = ScheduleFilterForm(args, queries.filter_choices(event))
     filters = form.filters()
-    sessions = queries.event_sessions(event, filters)
+    day_counts = queries.event_day_counts(event)
+    days = list(day_counts)
+    paged = sum(day_counts.values()) > queries.SMALL_EVENT_SESSIONS
+    day = _chosen_day(event, args.get("day"), days, default=paged and not filters.active)
+    sessions = queries.event_sessions(event, filters, day=day, limit=queries.LIST_LIMIT + 1)
+    truncated = len(sessions) > queries.LIST_LIMIT
+    del sessions[queries.LIST_LIMIT:]
+    filter_args = {key: value for key, value in args.items() if key != "day" and value}
     return {
         "form": form,
         "filters": filters,
         "session_count": len(sessions),
+        "truncated": truncated,
+        "list_limit": queries.LIST_LIMIT,
+        "small_event": queries.SMALL_EVENT_SESSIONS,
+        "day": day,
+        "day_counts": day_counts if paged or day is not None or filters.active else {},
+        "filter_args": filter_args,
         "days": queries.group_by_day_and_time(sessions, event.timezone),
     }
 

@@ -71,7 +71,7 @@ def test_day_tabs_link_every_day_and_mark_the_current_one(client, expo_day):
     assert '<a href="/events/h22/grid/2022-06-01">Wed 1 Jun</a>' in html
     assert '<a href="/events/h22/grid/2022-06-03">Fri 3 Jun</a>' in html
     assert "Tomorrow" in html and "Opening" not in html
-    assert 'href="/events/h22#day-2022-06-02"' in html  # the phone's way to the list
+    assert 'href="/events/h22?day=2022-06-02#day-2022-06-02"' in html  # the phone's way to the list
 
 
 def test_day_without_sessions_says_so(client, expo_day):
