@@ -24,12 +24,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from expo.accounts.models import User
+from expo.accounts.models import User, user_networks
 from expo.attendance.models import CheckIn
 from expo.errors import Conflict, InvalidState, NotAllowed
 from expo.events.models import Event
+from expo.people.models import Country, Network, Organisation
 from expo.extensions import db
 from expo.permissions import can_check_in, can_view_attendance, can_view_event
 from expo.programme.models import ProgrammeSession
@@ -288,6 +289,106 @@ def attendance_rows(session: ProgrammeSession, *, q: str | None = None) -> list[
     if needle:
         rows = [r for r in rows if needle in r.search_text]
     return rows
+
+
+@dataclass
+class DoorList:
+    """The part of a session's door list a page shows: at most ``limit`` people per section
+    (all when ``limit`` is None), and how many there are in each section in all."""
+
+    rows: list[AttendanceRow]
+    totals: dict[str, int]
+
+    @property
+    def shown(self) -> int:
+        return len(self.rows)
+
+    @property
+    def total(self) -> int:
+        return sum(self.totals.values())
+
+    @property
+    def is_partial(self) -> bool:
+        return self.shown < self.total
+
+
+def door_list(session: ProgrammeSession, *, q: str | None = None, limit: int | None = None) -> DoorList:
+    """The door list as ``attendance_rows`` orders and searches it, but only the first
+    ``limit`` people of each section are loaded in full: one light query (names, places and
+    networks as one string per person) decides who is on the list, in which order, and who
+    matches ``q``. A fixed number of queries, however long the list."""
+    people = sa.union(
+        sa.select(Booking.user_id.label("user_id")).where(Booking.session_id == session.id),
+        sa.select(CheckIn.user_id.label("user_id")).where(CheckIn.session_id == session.id),
+    ).subquery("people")
+    networks = (
+        sa.select(sa.func.aggregate_strings(
+            Network.name + " " + sa.func.coalesce(Network.acronym, ""), " "))
+        .select_from(user_networks)
+        .join(Network, Network.id == user_networks.c.network_id)
+        .where(user_networks.c.user_id == User.id)
+        .scalar_subquery()
+    )
+    booking = aliased(Booking)
+    check_in = aliased(CheckIn)
+    query = (
+        sa.select(User.id, User.name, User.email, Organisation.name, Country.name, networks,
+                  booking.status, booking.waitlist_position, check_in.id)
+        .join(people, people.c.user_id == User.id)
+        .outerjoin(booking, sa.and_(booking.user_id == User.id, booking.session_id == session.id))
+        .outerjoin(check_in, sa.and_(check_in.user_id == User.id, check_in.session_id == session.id))
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .outerjoin(Country, Country.code == User.country_code)
+    )
+    needle = (q or "").strip().casefold()
+    sections: dict[str, list[tuple[Any, int]]] = {BOOKED: [], WAITLIST: [], WALK_IN: []}
+    for user_id, name, email, organisation, country, network_names, status, position, ci_id in db.session.execute(query):
+        if status is BookingStatus.CONFIRMED:
+            section, key = BOOKED, (name.casefold(), user_id)
+        elif status is BookingStatus.WAITLISTED:
+            section, key = WAITLIST, (position or 0, user_id)
+        elif ci_id is not None:  # no booking, or cancelled and came anyway
+            section, key = WALK_IN, (name.casefold(), user_id)
+        else:
+            continue
+        if needle:
+            parts = [name, email.split("@")[0], organisation, country, network_names]
+            if needle not in " ".join(p for p in parts if p).casefold():
+                continue
+        sections[section].append((key, user_id))
+    chosen: list[tuple[str, int]] = []
+    for section, entries in sections.items():
+        entries.sort()
+        chosen.extend((section, user_id) for _, user_id in entries[:limit])
+    ids = [user_id for _, user_id in chosen]
+    bookings = {
+        b.user_id: b
+        for b in db.session.scalars(
+            sa.select(Booking)
+            .where(Booking.session_id == session.id, Booking.user_id.in_(ids))
+            .options(joinedload(Booking.user).options(*_user_options()))
+        ).unique()
+    } if ids else {}
+    check_ins = {
+        ci.user_id: ci
+        for ci in db.session.scalars(
+            sa.select(CheckIn)
+            .where(CheckIn.session_id == session.id, CheckIn.user_id.in_(ids))
+            .options(joinedload(CheckIn.user).options(*_user_options()),
+                     joinedload(CheckIn.checked_in_by))
+        ).unique()
+    } if ids else {}
+    rows = []
+    for section, user_id in chosen:
+        ci = check_ins.get(user_id)
+        if section == WALK_IN:
+            assert ci is not None and ci.user is not None
+            rows.append(AttendanceRow(ci.user, WALK_IN, None, ci))
+        else:
+            b = bookings[user_id]
+            assert b.user is not None
+            rows.append(AttendanceRow(b.user, section, b, ci))
+    return DoorList(rows, {section: len(entries) for section, entries in sections.items()})
 
 
 def row_for(session: ProgrammeSession, user: User) -> AttendanceRow | None:

@@ -28,6 +28,10 @@ from expo.timeutil import to_local, utcnow
 
 bp = Blueprint("attendance", __name__, url_prefix="/door")
 
+# People shown per section of a door list; staff find anyone else by searching (as they type,
+# or with ?q=), and ?all=1 shows the whole list (for printing).
+DOOR_LIST_LIMIT = 100
+
 
 def _expo_timezone() -> str:
     expo = current_expo()
@@ -65,15 +69,18 @@ def today():
 @bp.route("/sessions/<int:session_id>")
 @login_required
 def show_session(session_id: int):
-    """Staff and organisers: a session's door list with check-in; ``?q=`` filters it."""
+    """Staff and organisers: a session's door list with check-in; ``?q=`` filters it, long
+    lists show their first people per section unless ``?all=1``."""
     session = _session_or_404(session_id)
     require(can_view_attendance(current_user, session))
     q = (request.args.get("q") or "").strip()[:100]
+    show_all = request.args.get("all") == "1"
     candidate = _walk_in_candidate(session)
+    door = services.door_list(session, q=q, limit=None if show_all else DOOR_LIST_LIMIT)
     return render_template(
-        "attendance/session.html", s=session, q=q, candidate=candidate,
-        day=to_local(session.starts_at, _expo_timezone()).date(),
-        rows=services.attendance_rows(session, q=q),
+        "attendance/session.html", s=session, q=q, candidate=candidate, door=door,
+        show_all=show_all, day=to_local(session.starts_at, _expo_timezone()).date(),
+        rows=door.rows,
         counts=services.attendance_counts(session),
         code_form=CodeForm(formdata=None), action_form=DoorActionForm(formdata=None),
     )

@@ -279,3 +279,50 @@ def test_normalise_code():
     assert services.normalise_code(" ab cd-ef 23 ") == "ABCDEF23"
     assert services.normalise_code("https://expo.test/badge/" + "t" * 43) == "t" * 43
     assert services.normalise_code("") == ""
+
+
+def _door_scene(db, door):
+    eve = make_user(name="Aaron Early")
+    register(door.event, eve)
+    book(door.session, door.dan)  # fills the last seat
+    services.walk_in(session=door.session, user=eve, actor=door.staff)  # stands
+    services.check_in(session=door.session, user=door.bo, actor=door.staff)
+    gone = make_user(name="Gus Gone")
+    book(door.session, gone, BookingStatus.CANCELLED)
+    db.session.commit()
+
+
+def test_door_list_matches_the_full_list_when_not_limited(db, door):
+    _door_scene(db, door)
+    listed = services.door_list(door.session)
+    full = services.attendance_rows(door.session)
+    assert [(r.user.id, r.section, r.is_checked_in, r.position, r.is_walk_in) for r in listed.rows] == [
+        (r.user.id, r.section, r.is_checked_in, r.position, r.is_walk_in) for r in full
+    ]
+    assert listed.totals == {BOOKED: 3, WAITLIST: 1, WALK_IN: 1}
+    assert not listed.is_partial
+
+
+def test_door_list_shows_the_first_people_of_each_section(db, door):
+    _door_scene(db, door)
+    listed = services.door_list(door.session, limit=2)
+    assert [(r.user.name, r.section) for r in listed.rows] == [
+        ("Anna Andersson", BOOKED), ("Bo Berg", BOOKED),
+        ("Cleo Castro", WAITLIST),
+        ("Aaron Early", WALK_IN),
+    ]
+    assert listed.totals == {BOOKED: 3, WAITLIST: 1, WALK_IN: 1}
+    assert (listed.shown, listed.total, listed.is_partial) == (4, 5, True)
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("helsingborg", ["Anna Andersson"]), ("unece", ["Anna Andersson"]),
+    ("United Nations", ["Anna Andersson"]), ("Norway", ["Bo Berg"]), ("castro", ["Cleo Castro"]),
+    ("dahl", ["Dan Dahl"]), ("nobody", []), ("gus", []),
+])
+def test_door_list_searches_beyond_the_people_shown(db, door, q, expected):
+    _door_scene(db, door)
+    assert [r.user.name for r in services.door_list(door.session, q=q, limit=1).rows] == expected
+    assert [r.user.name for r in services.door_list(door.session, q=q).rows] == [
+        r.user.name for r in services.attendance_rows(door.session, q=q)
+    ]

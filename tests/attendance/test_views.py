@@ -283,3 +283,19 @@ def test_two_phones_at_once_over_http(app, door):
         t.join(10)
     assert answers == [200, 200]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) == 1
+
+
+def test_long_lists_show_their_first_people_and_search_finds_the_rest(client, door, login_as, db, monkeypatch):
+    monkeypatch.setattr("expo.attendance.views.DOOR_LIST_LIMIT", 1)
+    login_as(Role.STAFF)
+    html = client.get(url(door)).get_data(as_text=True)
+    assert f'id="row-{door.anna.id}"' in html and f'id="row-{door.bo.id}"' not in html
+    assert f'id="row-{door.cleo.id}"' in html  # each section shows its first people
+    assert 'data-partial="true"' in html
+    assert "Showing 2 of 3 people: search to find anyone else." in html
+    assert f'href="/door/sessions/{door.session.id}?all=1"' in html
+    found = client.get(url(door, "?q=berg")).get_data(as_text=True)
+    assert f'id="row-{door.bo.id}"' in found and f'id="row-{door.anna.id}"' not in found
+    everybody = client.get(url(door, "?all=1")).get_data(as_text=True)
+    assert all(f'id="row-{p.id}"' in everybody for p in (door.anna, door.bo, door.cleo))
+    assert 'data-partial="false"' in everybody

@@ -141,11 +141,55 @@
     if (noMatch) noMatch.hidden = shown > 0 || terms.length === 0;
   }
 
+  // A long list shows only its first people: then the server searches the whole list.
+  const partial = list.dataset.partial === "true";
+  const more = document.getElementById("door-more");
+  let searchTimer = null;
+  let searchSeq = 0;
+
+  async function searchServer() {
+    const seq = ++searchSeq;
+    const url = new URL(search.form.action, window.location.href);
+    const q = search.value.trim();
+    if (q) url.searchParams.set("q", q);
+    try {
+      const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
+      if (!response.ok || seq !== searchSeq) return;
+      const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+      if (seq !== searchSeq) return;
+      const fresh = doc.getElementById("door-list");
+      if (!fresh) return;
+      for (const body of list.querySelectorAll("tbody.door-section")) {
+        const other = fresh.querySelector("#" + body.id);
+        if (other) body.replaceWith(document.importNode(other, true));
+      }
+      const freshMore = doc.getElementById("door-more");
+      if (more && freshMore) more.replaceWith(document.importNode(freshMore, true));
+      if (noMatch) noMatch.hidden = list.querySelector("tr.door-row") !== null || !q;
+    } catch (error) {
+      // Offline for a moment: the rows already shown stay.
+    }
+  }
+
+  function onSearch() {
+    if (!partial) {
+      applyFilter();
+      return;
+    }
+    window.clearTimeout(searchTimer);
+    searchTimer = window.setTimeout(searchServer, 250);
+  }
+
   if (search) {
-    search.addEventListener("input", applyFilter);
+    search.addEventListener("input", onSearch);
     search.form.addEventListener("submit", (event) => {
       event.preventDefault();
-      applyFilter();
+      if (partial) {
+        window.clearTimeout(searchTimer);
+        searchServer();
+      } else {
+        applyFilter();
+      }
     });
   }
 
@@ -173,8 +217,9 @@
         if (isIn !== inside.has(row.dataset.userId)) stale.push(row.dataset.userId);
         inside.delete(row.dataset.userId);
       }
-      // Whoever is left came in on another phone without being on this page's list.
-      for (const userId of [...stale, ...inside]) await refreshRow(userId);
+      // Whoever is left came in on another phone without being on this page's list; a
+      // list showing only its first people leaves the others out.
+      for (const userId of partial ? stale : [...stale, ...inside]) await refreshRow(userId);
     } catch (error) {
       // Offline for a moment: the next poll tries again.
     }
