@@ -1,6 +1,7 @@
 """Door lists as files: CSV and Excel, built from the same rows as the page."""
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -51,15 +52,16 @@ def table(session: ProgrammeSession, rows: list[AttendanceRow]) -> list[list[obj
 
 
 @dataclass(frozen=True)
-class Exporter:
+class Exporter(ABC):
     identifier: ClassVar[str]
     extension: ClassVar[str]
     content_type: ClassVar[str]
     # Door lists name people: never public.
     public: ClassVar[bool] = False
 
+    @abstractmethod
     def render(self, session: ProgrammeSession, rows: list[AttendanceRow]) -> bytes:
-        raise NotImplementedError
+        """The door list of ``session`` as the file's bytes."""
 
 
 class CsvExporter(Exporter):

@@ -4,7 +4,8 @@ Each declares its identifier (in the URL), file extension, content type and whet
 may fetch it (public) or only those allowed to export the schedule; ``render`` makes bytes."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
@@ -14,7 +15,7 @@ from expo.events.models import Event
 from expo.programme.models import ProgrammeSession
 
 
-class Exporter:
+class Exporter(ABC):
     identifier: ClassVar[str]
     label: ClassVar[object]
     extension: ClassVar[str]
@@ -23,8 +24,9 @@ class Exporter:
     # Subscription feeds open inline; files to keep are attachments.
     disposition: ClassVar[str] = "attachment"
 
+    @abstractmethod
     def render(self, event: Event, sessions: Sequence[ProgrammeSession], locale: str | None = None) -> bytes:
-        raise NotImplementedError
+        """The file's bytes for this event's published sessions."""
 
     def filename(self, event: Event) -> str:
         return f"{event.slug}.{self.extension}"
@@ -55,10 +57,8 @@ class _FrabExporter(Exporter):
 
     public = True
     disposition = "inline"
-
-    @staticmethod
-    def write(schedule: dict[str, Any]) -> bytes:
-        raise NotImplementedError
+    # Turns the schedule dictionary into the file's bytes (XML or JSON).
+    write: ClassVar[Callable[[dict[str, Any]], bytes]]
 
     def filename(self, event: Event) -> str:
         return f"{event.slug}-schedule.{self.extension}"
@@ -92,10 +92,8 @@ class _SpreadsheetExporter(Exporter):
     """The schedule as a table for organisers (with meeting links, so never public)."""
 
     public = False
-
-    @staticmethod
-    def write(event: Event, sessions: Sequence[ProgrammeSession]) -> bytes:
-        raise NotImplementedError
+    # Turns the event's sessions into the file's bytes (CSV or Excel).
+    write: ClassVar[Callable[[Event, Sequence[ProgrammeSession]], bytes]]
 
     def render(self, event: Event, sessions: Sequence[ProgrammeSession], locale: str | None = None) -> bytes:
         with ical.written_in(locale):
