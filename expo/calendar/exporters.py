@@ -29,7 +29,10 @@ class Exporter(ABC):
         """The file's bytes for this event's published sessions."""
 
     def filename(self, event: Event) -> str:
-        return f"{event.slug}.{self.extension}"
+        return self.filename_for(event.slug)
+
+    def filename_for(self, slug: str) -> str:
+        return f"{slug}.{self.extension}"
 
 
 class ICalExporter(Exporter):
@@ -60,8 +63,8 @@ class _FrabExporter(Exporter):
     # Turns the schedule dictionary into the file's bytes (XML or JSON).
     write: ClassVar[Callable[[dict[str, Any]], bytes]]
 
-    def filename(self, event: Event) -> str:
-        return f"{event.slug}-schedule.{self.extension}"
+    def filename_for(self, slug: str) -> str:
+        return f"{slug}-schedule.{self.extension}"
 
     def render(self, event: Event, sessions: Sequence[ProgrammeSession], locale: str | None = None) -> bytes:
         with ical.written_in():

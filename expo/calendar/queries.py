@@ -218,22 +218,12 @@ def event_fingerprint(event: Event) -> Fingerprint:
     return _fingerprint("event", event.id, _event_filter(event), also_modified=event.updated_at)
 
 
-def track_fingerprint(track: Track) -> Fingerprint:
-    return _fingerprint("track", track.id, _track_filter(track), track.name,
-                        also_modified=track.event.updated_at)
-
-
 def venue_fingerprint(venue: Venue) -> Fingerprint:
     return _fingerprint("venue", venue.id, _venue_filter(venue), venue.name)
 
 
 def network_fingerprint(network: Network) -> Fingerprint:
     return _fingerprint("network", network.id, _network_filter(network), network.name)
-
-
-def session_fingerprint(session: ProgrammeSession) -> Fingerprint:
-    modified = _latest(session.updated_at, session.event.updated_at)
-    return Fingerprint(("session", session.id, session.revision, modified.isoformat()), modified)
 
 
 def personal_fingerprint(user: User) -> Fingerprint:
@@ -294,3 +284,61 @@ def schedule_state() -> tuple[str, datetime]:
                 [(r[0], _utc(r[1]).isoformat(), bool(r[2]), r[3], r[4]) for r in events],
                 [[tuple(r) for r in rows] for rows in names]))
     return hashlib.sha256(raw.encode()).hexdigest()[:32], latest
+
+
+# --- validators in one query: the scope's own row and its fingerprint, no ORM objects -------------
+
+def _session_totals() -> tuple[sa.ColumnElement, ...]:
+    return (
+        sa.func.count(ProgrammeSession.id),
+        sa.func.max(ProgrammeSession.updated_at),
+        sa.func.coalesce(sa.func.sum(ProgrammeSession.revision), 0),
+    )
+
+
+def published_event_fingerprint(slug: str) -> tuple[int, Fingerprint] | None:
+    """A published event's id and fingerprint (as ``event_fingerprint``) in one aggregate."""
+    row = db.session.execute(
+        sa.select(Event.id, Event.updated_at, *_session_totals())
+        .select_from(Event)
+        .outerjoin(ProgrammeSession, ProgrammeSession.event_id == Event.id)
+        .where(Event.slug == slug, Event.is_published.is_(True))
+        .group_by(Event.id, Event.updated_at)
+    ).first()
+    if row is None:
+        return None
+    event_id, event_updated, count, latest_session, revisions = row
+    modified = _latest(_raw_instant(latest_session), event_updated)
+    return event_id, Fingerprint(("event", event_id, int(count), int(revisions), modified.isoformat()), modified)
+
+
+def published_track_fingerprint(slug: str, track_id: int) -> tuple[str, str, Fingerprint] | None:
+    """A published event's track: its feed name, the event's slug and the fingerprint."""
+    row = db.session.execute(
+        sa.select(Track.name, Event.name, Event.slug, Event.updated_at, *_session_totals())
+        .select_from(Track)
+        .join(Event, Track.event_id == Event.id)
+        .outerjoin(ProgrammeSession, ProgrammeSession.track_id == Track.id)
+        .where(Track.id == track_id, Event.slug == slug, Event.is_published.is_(True))
+        .group_by(Track.id, Track.name, Event.id, Event.name, Event.slug, Event.updated_at)
+    ).first()
+    if row is None:
+        return None
+    track_name, event_name, event_slug, event_updated, count, latest_session, revisions = row
+    modified = _latest(_raw_instant(latest_session), event_updated)
+    parts = ("track", track_id, int(count), int(revisions), modified.isoformat(), track_name)
+    return f"{event_name}: {track_name}", event_slug, Fingerprint(parts, modified)
+
+
+def published_session_fingerprint(session_id: int) -> tuple[str, Fingerprint] | None:
+    """A published session's title and fingerprint from one row, without loading the session."""
+    row = db.session.execute(
+        sa.select(ProgrammeSession.title, ProgrammeSession.revision, ProgrammeSession.updated_at, Event.updated_at)
+        .join(Event, ProgrammeSession.event_id == Event.id)
+        .where(ProgrammeSession.id == session_id, Event.is_published.is_(True))
+    ).first()
+    if row is None:
+        return None
+    title, revision, session_updated, event_updated = row
+    modified = _latest(session_updated, event_updated)
+    return title, Fingerprint(("session", session_id, revision, modified.isoformat()), modified)

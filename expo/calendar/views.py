@@ -17,6 +17,7 @@ from expo.calendar import caching, feeds, links, queries, services
 from expo.calendar.caching import Download
 from expo.calendar.exporters import EXPORTERS
 from expo.calendar.queries import Fingerprint
+from expo.events.models import Event
 from expo.events.queries import current_expo
 from expo.extensions import db, login_manager
 from expo.permissions import can_export_schedule, can_reset_feed_token, can_subscribe_personal_feed, require
@@ -38,15 +39,22 @@ bp.add_app_template_global(lambda: list(EXPORTERS.values()), "calendar_exporters
 def export_schedule(slug: str, identifier: str):
     """Public exporters: anyone, published events only. Others: can_export_schedule."""
     exporter = EXPORTERS.get(identifier) or abort(404)
-    locale = None
     if exporter.public:
-        event = queries.published_event(slug) or abort(404)
-    else:
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        event = queries.event_by_slug(slug) or abort(404)
-        require(can_export_schedule(current_user, event))
-        locale = current_user.locale
+        # Validators from one aggregate; the event and its sessions load only to build.
+        found = queries.published_event_fingerprint(slug) or abort(404)
+        event_id, fingerprint = found
+        download = Download(exporter.content_type, exporter.filename_for(slug), True, exporter.disposition)
+
+        def build_public() -> bytes:
+            event = db.session.get(Event, event_id) or abort(404)
+            return exporter.render(event, queries.event_sessions(event), None)
+
+        return caching.serve(fingerprint, f"{identifier}:None", download, build_public)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    event = queries.event_by_slug(slug) or abort(404)
+    require(can_export_schedule(current_user, event))
+    locale = current_user.locale
     download = Download(exporter.content_type, exporter.filename(event), exporter.public, exporter.disposition)
     return caching.serve(
         queries.event_fingerprint(event),
@@ -69,17 +77,23 @@ def _public_feed(fingerprint: Fingerprint, filename: str, load: Callable[[], Seq
 @bp.route("/calendar.ics")
 def expo_feed():
     """Public: every session of every published event of the expo."""
-    expo = current_expo()
-    name = expo.name if expo is not None else _("Expo")
-    return _public_feed(queries.expo_fingerprint(), "expo.ics", queries.expo_sessions, name=name)
+    def build() -> bytes:
+        expo = current_expo()
+        return feeds.public_feed(queries.expo_sessions(), name=expo.name if expo is not None else _("Expo"))
+
+    return caching.serve(queries.expo_fingerprint(), "ical", Download(ICS, "expo.ics", True, "inline"), build)
 
 
 @bp.route("/events/<slug>/tracks/<int:track_id>/calendar.ics")
 def track_feed(slug: str, track_id: int):
     """Public: one track of a published event."""
-    track = queries.published_track(slug, track_id) or abort(404)
-    return _public_feed(queries.track_fingerprint(track), f"{track.event.slug}-track-{track.id}.ics",
-                        lambda: queries.track_sessions(track), name=f"{track.event.name}: {track.name}")
+    name, event_slug, fingerprint = queries.published_track_fingerprint(slug, track_id) or abort(404)
+
+    def load() -> Sequence[ProgrammeSession]:
+        track = queries.published_track(slug, track_id)
+        return queries.track_sessions(track) if track is not None else []
+
+    return _public_feed(fingerprint, f"{event_slug}-track-{track_id}.ics", load, name=name)
 
 
 @bp.route("/venues/<slug>/calendar.ics")
@@ -101,9 +115,13 @@ def network_feed(slug: str):
 @bp.route("/sessions/<int:session_id>/calendar.ics")
 def session_feed(session_id: int):
     """Public: one session of a published event ("add to calendar"), never its meeting link."""
-    session = queries.published_session(session_id) or abort(404)
-    return _public_feed(queries.session_fingerprint(session), f"session-{session.id}.ics", lambda: [session],
-                        name=session.title, disposition="attachment")
+    title, fingerprint = queries.published_session_fingerprint(session_id) or abort(404)
+
+    def load() -> Sequence[ProgrammeSession]:
+        session = queries.published_session(session_id)
+        return [session] if session is not None else []
+
+    return _public_feed(fingerprint, f"session-{session_id}.ics", load, name=title, disposition="attachment")
 
 
 @bp.route("/calendar/<token>.ics")

@@ -321,3 +321,21 @@ def test_renaming_oneself_renames_the_personal_calendar(client):
     again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 200
     assert parse(again.data)["X-WR-CALNAME"] == "My agenda: Ada Lovelace"
+
+
+def test_cached_feeds_and_304s_cost_one_query_and_no_session_loading(client):
+    from tests.querycount import count_queries
+
+    session = make_session(event=make_event(slug="h22"))
+    make_session(event=session.event)
+    db.session.commit()
+    for url in ("/events/h22/calendar.ics", f"/sessions/{session.id}/calendar.ics",
+                "/events/h22/export/frab-json"):
+        first = client.get(url)
+        assert first.status_code == 200
+        with count_queries() as cached:
+            assert client.get(url).data == first.data
+        with count_queries() as revalidated:
+            assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+        assert cached.count == 1, str(cached)
+        assert revalidated.count == 1, str(revalidated)
