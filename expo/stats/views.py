@@ -12,6 +12,7 @@ from expo.events.queries import current_expo
 from expo.extensions import cache
 from expo.permissions import can_view_statistics, require
 from expo.stats import exports, queries
+from expo.stats.cells import CellFormatter
 from expo.stats.forms import StatsFilterForm
 from expo.timeutil import utcnow
 
@@ -57,7 +58,7 @@ def _figures(data: queries.StatsData) -> dict[str, Any]:
     figures = cache.get(key)
     if figures is None:
         tables = [build(data) for build in queries.TABLES.values()]
-        html = render_template("stats/_figures.html", data=data, tables=tables)
+        html = render_template("stats/_figures.html", data=data, tables=tables, cell=CellFormatter())
         figures = {"as_of": data.now, "html": str(html)}
         cache.set(key, figures, timeout=FIGURES_TIMEOUT)
     return figures
