@@ -26,9 +26,10 @@ from expo.registration.models import Booking, BookingStatus, Registration, Regis
 from expo.timeutil import to_local
 from expo.venues.models import Room, Venue
 
-# Instants are grouped in SQL by quarter hour (UTC) and the quarters folded into local days in
-# Python: every time zone in use is a whole number of quarter hours from UTC, so the days are
-# exact in any zone, and the database needs no time zone support (SQLite has none).
+# PostgreSQL groups instants by local day itself (its time zone database knows every zone).
+# SQLite has no time zones: there instants are grouped by quarter hour (UTC) and the quarters
+# folded into local days in Python; every time zone in use is a whole number of quarter hours
+# from UTC, so the days are exact in any zone.
 BUCKET_SECONDS = 900
 
 FILL_BANDS = (
@@ -47,7 +48,17 @@ def _bucket(column: Any) -> Any:
     return sa.cast(sa.func.strftime("%s", column), sa.Integer) // BUCKET_SECONDS
 
 
-def _local_day(bucket: int, tz: str) -> date:
+def _day_bucket(column: Any, tz: str) -> Any:
+    """What instants are grouped by: the local day in ``tz`` (PostgreSQL), else the quarter hour."""
+    if db.engine.dialect.name == "postgresql":
+        return sa.cast(sa.func.timezone(tz, column), sa.Date)
+    return _bucket(column)
+
+
+def _local_day(bucket: int | date, tz: str) -> date:
+    """The local day of a group made by ``_day_bucket``."""
+    if isinstance(bucket, date):
+        return bucket
     return to_local(datetime.fromtimestamp(bucket * BUCKET_SECONDS, timezone.utc), tz).date()
 
 
@@ -172,7 +183,7 @@ class StatsData:
     def registrations_per_day(self) -> list[tuple[date, int, int]]:
         """(local day, registrations made, of which approved now), every registration counted,
         those of deleted accounts too."""
-        bucket = _bucket(Registration.created_at).label("bucket")
+        bucket = _day_bucket(Registration.created_at, self.timezone).label("bucket")
         is_approved = sa.case((Registration.status == RegistrationStatus.APPROVED, 1), else_=0)
         query = sa.select(bucket, sa.func.count(Registration.id), sa.func.sum(is_approved)).group_by(bucket)
         if self.event is not None:
@@ -252,7 +263,7 @@ class StatsData:
     @cached_property
     def attendance(self) -> list[AttendanceRow]:
         """Check-ins by local day and venue (online sessions have no venue)."""
-        bucket = _bucket(CheckIn.checked_in_at).label("bucket")
+        bucket = _day_bucket(CheckIn.checked_in_at, self.timezone).label("bucket")
         query = (
             sa.select(bucket, Venue.id, Venue.name, sa.func.count(CheckIn.id), sa.func.sum(self._walk_in()))
             .join(ProgrammeSession, ProgrammeSession.id == CheckIn.session_id)
