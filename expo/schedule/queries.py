@@ -272,8 +272,21 @@ def seats_left(session: ProgrammeSession) -> int | None:
 
 # --- venues, networks, countries ------------------------------------------------------------
 
-def _sessions_where(*criteria: Any, user: Any) -> list[ProgrammeSession]:
-    return list(
+# Sessions per page on a venue's or a network's page.
+PLACE_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class SessionPage:
+    sessions: list[ProgrammeSession]
+    number: int  # from 1
+    has_next: bool
+
+
+def _sessions_where(*criteria: Any, user: Any, page: int) -> SessionPage:
+    """One page (PLACE_PAGE_SIZE sessions, in time order) of the sessions matching ``criteria``
+    in events the user may see."""
+    rows = list(
         db.session.scalars(
             sa.select(ProgrammeSession)
             .join(ProgrammeSession.event)
@@ -284,8 +297,11 @@ def _sessions_where(*criteria: Any, user: Any) -> list[ProgrammeSession]:
                 joinedload(ProgrammeSession.track),
             )
             .order_by(ProgrammeSession.starts_at, ProgrammeSession.title, ProgrammeSession.id)
+            .limit(PLACE_PAGE_SIZE + 1)
+            .offset((page - 1) * PLACE_PAGE_SIZE)
         ).unique()
     )
+    return SessionPage(rows[:PLACE_PAGE_SIZE], page, len(rows) > PLACE_PAGE_SIZE)
 
 
 def _counts(query: sa.Select) -> dict[Any, int]:
@@ -311,8 +327,10 @@ def venue_by_slug(slug: str) -> Venue | None:
     return db.session.scalar(sa.select(Venue).where(Venue.slug == slug).options(selectinload(Venue.rooms)))
 
 
-def venue_sessions(venue: Venue, user: Any) -> list[ProgrammeSession]:
-    return _sessions_where(ProgrammeSession.room.has(Room.venue_id == venue.id), user=user)
+def venue_sessions(venue: Venue, user: Any, page: int = 1) -> SessionPage:
+    return _sessions_where(
+        ProgrammeSession.room_id.in_(sa.select(Room.id).where(Room.venue_id == venue.id)), user=user, page=page
+    )
 
 
 def all_networks() -> list[Network]:
@@ -347,31 +365,44 @@ def network_by_slug(slug: str) -> Network | None:
     return db.session.scalar(sa.select(Network).where(Network.slug == slug))
 
 
-def network_sessions(network: Network, user: Any) -> list[ProgrammeSession]:
-    return _sessions_where(ProgrammeSession.networks.any(Network.id == network.id), user=user)
+def network_sessions(network: Network, user: Any, page: int = 1) -> SessionPage:
+    return _sessions_where(
+        ProgrammeSession.id.in_(
+            sa.select(session_networks.c.session_id).where(session_networks.c.network_id == network.id)
+        ),
+        user=user,
+        page=page,
+    )
 
 
-def _attending() -> sa.Select:
-    """People with an approved registration for a published event (once each per grouping)."""
-    return (
-        sa.select(sa.func.count(sa.distinct(Registration.user_id)))
-        .select_from(Registration)
-        .join(Registration.user)
-        .join(Registration.event)
-        .where(Registration.status == RegistrationStatus.APPROVED, Event.is_published.is_(True))
+def _attends() -> sa.ColumnElement[bool]:
+    """The user (``User``) has an approved registration for a published event."""
+    return sa.exists(
+        sa.select(Registration.id)
+        .join(Event, Event.id == Registration.event_id)
+        .where(
+            Registration.user_id == User.id,
+            Registration.status == RegistrationStatus.APPROVED,
+            Event.is_published.is_(True),
+        )
     )
 
 
 def delegates_per_country() -> list[tuple[Country, int]]:
-    """Countries with how many people come from each, largest first; no names, only counts."""
-    query = (
-        _attending()
-        .add_columns(Country)
-        .join(Country, Country.code == User.country_code)
-        .group_by(Country.code, Country.alpha3, Country.name)
-        .order_by(sa.func.count(sa.distinct(Registration.user_id)).desc(), Country.name)
+    """Countries with how many people come from each, largest first; no names, only counts.
+    Attending people are counted per country code in a subquery; names are joined on after."""
+    per_code = (
+        sa.select(User.country_code, sa.func.count(User.id).label("n"))
+        .where(_attends())
+        .group_by(User.country_code)
+        .subquery()
     )
-    return [(country, count) for count, country in db.session.execute(query)]
+    query = (
+        sa.select(Country, per_code.c.n)
+        .join(per_code, per_code.c.country_code == Country.code)
+        .order_by(per_code.c.n.desc(), Country.name)
+    )
+    return [(country, count) for country, count in db.session.execute(query)]
 
 
 def country_by_code(code: str) -> Country | None:
@@ -379,16 +410,25 @@ def country_by_code(code: str) -> Country | None:
 
 
 def country_delegates(country: Country) -> tuple[int, list[tuple[Event, int]]]:
-    """How many people come from the country in all, and per published event."""
-    total = db.session.scalar(_attending().where(User.country_code == country.code)) or 0
+    """How many people come from the country in all, and per published event. A person
+    registers once per event (a unique constraint), so per event a plain count suffices."""
+    total = db.session.scalar(
+        sa.select(sa.func.count(User.id)).where(User.country_code == country.code, _attends())
+    ) or 0
+    counts = (
+        sa.select(Registration.event_id, sa.func.count(Registration.id).label("n"))
+        .join(User, User.id == Registration.user_id)
+        .where(Registration.status == RegistrationStatus.APPROVED, User.country_code == country.code)
+        .group_by(Registration.event_id)
+        .subquery()
+    )
     per_event = db.session.execute(
-        _attending()
-        .add_columns(Event)
-        .where(User.country_code == country.code)
-        .group_by(Event.id)
+        sa.select(Event, counts.c.n)
+        .join(counts, counts.c.event_id == Event.id)
+        .where(Event.is_published.is_(True))
         .order_by(Event.starts_on, Event.name)
     )
-    return total, [(event, count) for count, event in per_event]
+    return total, [(event, count) for event, count in per_event]
 
 
 # --- changes --------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -132,6 +132,21 @@ def list_changes(slug: str):
     return render_template("schedule/changes.html", event=event, changes=change_log.public_changes(rows, rooms))
 
 
+def _page_number() -> int:
+    """The ``page`` argument (1 when absent); anything but a whole number from 1 is a 404."""
+    arg = request.args.get("page", "1")
+    if not arg.isdigit() or int(arg) < 1 or len(arg) > 6:
+        abort(404)
+    return int(arg)
+
+
+def _checked_page(page: queries.SessionPage) -> queries.SessionPage:
+    """A page past the last one is a 404 (the first page may be empty)."""
+    if page.number > 1 and not page.sessions:
+        abort(404)
+    return page
+
+
 @bp.route("/venues/")
 def list_venues():
     """Public: every venue of the expo with how many sessions it hosts."""
@@ -146,8 +161,10 @@ def list_venues():
 def show_venue(slug: str):
     """Public: a venue, its rooms and its sessions in published events (drafts for organisers)."""
     venue = queries.venue_by_slug(slug) or abort(404)
-    sessions = queries.venue_sessions(venue, current_user)
-    return render_template("schedule/venue.html", venue=venue, events=queries.group_by_event(sessions))
+    page = _checked_page(queries.venue_sessions(venue, current_user, _page_number()))
+    return render_template(
+        "schedule/venue.html", venue=venue, page=page, events=queries.group_by_event(page.sessions)
+    )
 
 
 @bp.route("/networks/")
@@ -165,12 +182,13 @@ def list_networks():
 def show_network(slug: str):
     """Public: a network, its member count (never names) and the sessions it hosts."""
     network = queries.network_by_slug(slug) or abort(404)
-    sessions = queries.network_sessions(network, current_user)
+    page = _checked_page(queries.network_sessions(network, current_user, _page_number()))
     return render_template(
         "schedule/network.html",
         network=network,
         member_count=queries.network_member_count(network),
-        events=queries.group_by_event(sessions),
+        page=page,
+        events=queries.group_by_event(page.sessions),
     )
 
 
