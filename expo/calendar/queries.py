@@ -14,7 +14,14 @@ from expo.accounts.models import User
 from expo.events.models import Event, Track
 from expo.extensions import db
 from expo.people.models import Network
-from expo.programme.models import ProgrammeSession, SessionRole, SessionStatus
+from expo.programme.models import (
+    ProgrammeSession,
+    SessionKind,
+    SessionRole,
+    SessionRoleKind,
+    SessionStatus,
+    session_networks,
+)
 from expo.registration.models import Booking, BookingStatus
 from expo.venues.models import Room, Venue
 
@@ -342,3 +349,109 @@ def published_session_fingerprint(session_id: int) -> tuple[str, Fingerprint] | 
     title, revision, session_updated, event_updated = row
     modified = _latest(session_updated, event_updated)
     return title, Fingerprint(("session", session_id, revision, modified.isoformat()), modified)
+
+
+# --- the whole expo's feed from plain rows ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Named:
+    name: str
+
+
+@dataclass(frozen=True)
+class _EventRow:
+    timezone: str
+
+
+@dataclass(frozen=True)
+class _VenueRow:
+    name: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+
+
+@dataclass(frozen=True)
+class _RoomRow:
+    name: str
+    venue: _VenueRow
+
+
+@dataclass(frozen=True)
+class _RoleRow:
+    role: SessionRoleKind
+    user: _Named
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """What a public feed writes of a session, read as plain columns (the same attribute
+    names as ProgrammeSession, so the feed writer takes either)."""
+
+    id: int
+    uid: str
+    title: str
+    description: str | None
+    kind: SessionKind
+    status: SessionStatus
+    meeting_url: str | None
+    revision: int
+    starts_at: datetime
+    ends_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    event: _EventRow
+    track: _Named | None
+    room: _RoomRow | None
+    roles: tuple[_RoleRow, ...]
+    networks: tuple[_Named, ...]
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status is SessionStatus.CANCELLED
+
+
+def expo_session_rows() -> list[SessionRow]:
+    """Every session of every published event in three queries of plain columns, ordered as
+    ``expo_sessions``: no ORM objects for the thousands of sessions of a large expo."""
+    published = sa.select(Event.id).where(Event.is_published.is_(True)).scalar_subquery()
+    S = ProgrammeSession
+    rows = db.session.execute(
+        sa.select(S.id, S.uid, S.title, S.description, S.kind, S.status, S.meeting_url, S.revision, S.starts_at,
+                  S.ends_at, S.created_at, S.updated_at, Event.timezone, Track.name, Room.name, Venue.name,
+                  Venue.address, Venue.latitude, Venue.longitude)
+        .join(Event, S.event_id == Event.id)
+        .outerjoin(Track, S.track_id == Track.id)
+        .outerjoin(Room, S.room_id == Room.id)
+        .outerjoin(Venue, Room.venue_id == Venue.id)
+        .where(Event.is_published.is_(True))
+        .order_by(S.starts_at, S.id)
+    ).all()
+    roles: dict[int, list[_RoleRow]] = {}
+    for session_id, role, name in db.session.execute(
+        sa.select(SessionRole.session_id, SessionRole.role, User.name)
+        .join(User, SessionRole.user_id == User.id)
+        .join(S, SessionRole.session_id == S.id)
+        .where(S.event_id.in_(published))
+        .order_by(SessionRole.session_id, SessionRole.id)
+    ):
+        roles.setdefault(session_id, []).append(_RoleRow(role, _Named(name)))
+    networks: dict[int, list[_Named]] = {}
+    for session_id, name in db.session.execute(
+        sa.select(session_networks.c.session_id, Network.name)
+        .join(Network, session_networks.c.network_id == Network.id)
+        .join(S, session_networks.c.session_id == S.id)
+        .where(S.event_id.in_(published))
+        .order_by(session_networks.c.session_id, Network.name)
+    ):
+        networks.setdefault(session_id, []).append(_Named(name))
+    zones: dict[str, _EventRow] = {}
+    out = []
+    for r in rows:
+        room = _RoomRow(r[14], _VenueRow(r[15], r[16], r[17], r[18])) if r[14] is not None else None
+        out.append(SessionRow(
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
+            zones.setdefault(r[12], _EventRow(r[12])), _Named(r[13]) if r[13] is not None else None, room,
+            tuple(roles.get(r[0], ())), tuple(networks.get(r[0], ())),
+        ))
+    return out

@@ -79,7 +79,7 @@ def expo_feed():
     """Public: every session of every published event of the expo."""
     def build() -> bytes:
         expo = current_expo()
-        return feeds.public_feed(queries.expo_sessions(), name=expo.name if expo is not None else _("Expo"))
+        return feeds.public_feed(queries.expo_session_rows(), name=expo.name if expo is not None else _("Expo"))
 
     return caching.serve(queries.expo_fingerprint(), "ical", Download(ICS, "expo.ics", True, "inline"), build)
 

@@ -44,3 +44,32 @@ def test_a_304_costs_one_aggregate_query_after_the_lookup(client):
     with count_queries() as log:
         assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
     assert log.count == 2, str(log)
+
+
+def test_the_expo_feed_from_plain_rows_is_the_feed_from_sessions(app):
+    from expo.calendar import feeds, queries
+    from expo.calendar.ical import written_in
+    from expo.programme.models import SessionKind, SessionRoleKind, SessionStatus
+    from tests.factories import make_room, make_venue
+
+    event = make_event(slug="h22")
+    other = make_event(slug="hel", timezone="Europe/Helsinki")
+    make_session(event=make_event(slug="draft", is_published=False))
+    venue = make_venue(name="Dunkers", address="Kungsgatan 11", latitude=56.0489, longitude=12.6879)
+    rich = make_session(event=event, room=make_room(venue=venue), description="About, this; that",
+                        meeting_url="https://meet.example/a", kind=SessionKind.HYBRID)
+    add_person(rich, make_user(name="Zoë"), SessionRoleKind.SPEAKER)
+    add_person(rich, make_user(name="Ada"), SessionRoleKind.SPEAKER)
+    add_person(rich, make_user(name="Bo"), SessionRoleKind.MODERATOR)
+    rich.networks.extend([make_network(name="UNECE"), make_network(name="CPMR")])
+    make_session(event=event, room=None, kind=SessionKind.DIGITAL, meeting_url="https://meet.example/b",
+                 status=SessionStatus.CANCELLED)
+    make_session(event=other)
+    db.session.commit()
+    with written_in():
+        cache.clear()
+        from_sessions = feeds.public_feed(queries.expo_sessions(), name="Expo")
+        cache.clear()
+        from_rows = feeds.public_feed(queries.expo_session_rows(), name="Expo")
+    assert from_rows == from_sessions
+    assert from_rows.count(b"BEGIN:VEVENT") == 3
