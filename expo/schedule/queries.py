@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from expo.accounts.models import User, user_networks
 from expo.events.models import Event, Track
@@ -74,13 +74,16 @@ def event_by_slug(slug: str) -> Event | None:
     return db.session.scalar(sa.select(Event).where(Event.slug == slug))
 
 
-def _speaker_matches(text: str) -> sa.ColumnElement[bool]:
-    """The session has a person in a role whose name contains ``text``: only people with a role
-    in the session are looked at, never every user."""
-    return sa.exists(
+def _speaker_matches(text: str, event_id: int) -> sa.ColumnElement[bool]:
+    """The session has a person in a role whose name contains ``text``. Only the names of the
+    event's sessions' people are looked at: each role's name is fetched by key in a correlated
+    subquery, so no database plans a scan of every user's name (which a join invites)."""
+    in_event = aliased(ProgrammeSession)
+    name = sa.select(User.name).where(User.id == SessionRole.user_id).scalar_subquery()
+    return ProgrammeSession.id.in_(
         sa.select(SessionRole.session_id)
-        .join(User, User.id == SessionRole.user_id)
-        .where(SessionRole.session_id == ProgrammeSession.id, User.name.icontains(text, autoescape=True))
+        .join(in_event, in_event.id == SessionRole.session_id)
+        .where(in_event.event_id == event_id, name.icontains(text, autoescape=True))
     )
 
 
@@ -113,7 +116,7 @@ def event_sessions(
             sa.or_(
                 ProgrammeSession.title.icontains(text, autoescape=True),
                 ProgrammeSession.description.icontains(text, autoescape=True),
-                _speaker_matches(text),
+                _speaker_matches(text, event.id),
             )
         )
     query = query.options(*_listing_options()).order_by(
