@@ -35,7 +35,7 @@ SMALL_EVENT_SESSIONS = 60
 
 # Most sessions one list page shows (a day, or a search across days); past this the page asks
 # the visitor to refine the search or pick a day.
-LIST_LIMIT = 150
+LIST_LIMIT = 100
 
 
 @dataclass(frozen=True)
