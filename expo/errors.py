@@ -1,7 +1,7 @@
 """Expo's domain errors and the HTTP error pages."""
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -50,6 +50,20 @@ def register_error_pages(app: Flask) -> None:
     def render_csrf(error: CSRFError):
         return render_template("errors.html", code=400, error=error, csrf=True), 400
 
+    def render_server_error(error: HTTPException):
+        from expo.extensions import db, login_manager
+
+        try:
+            # A failed flush leaves the session unusable until it is rolled back, and the
+            # layout needs it to load the signed-in visitor.
+            db.session.rollback()
+            return render(error)
+        except Exception:  # noqa: BLE001 - the error page must answer whatever broke
+            app.logger.exception("The error page failed; showing it to an anonymous visitor")
+        # Drawn as for a visitor who is not signed in, the layout needs no database.
+        g._login_user = login_manager.anonymous_user()
+        return render(error)
+
     for code in ERROR_CODES:
-        app.register_error_handler(code, render)
+        app.register_error_handler(code, render_server_error if code == 500 else render)
     app.register_error_handler(CSRFError, render_csrf)
