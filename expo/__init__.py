@@ -19,10 +19,9 @@ class DatabaseInteger(IntegerConverter):
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, CLI and error pages."""
-    app = Flask(__name__, instance_relative_config=True)
-
     from expo import config as config_module
 
+    app = Flask(__name__, instance_path=config_module.instance_path(), instance_relative_config=True)
     app.config.from_mapping(config_module.load(app.instance_path, config))
 
     from expo import security

@@ -1,5 +1,9 @@
 """Configuration: defaults here, then ``instance/expo.cfg``, then ``EXPO_*`` environment
-variables, then the mapping passed to ``create_app`` (tests)."""
+variables, then the mapping passed to ``create_app`` (tests).
+
+The instance folder (``expo.cfg``, the generated ``secret_key``, the development SQLite file) is
+``instance/`` beside the code, or wherever ``EXPO_INSTANCE_PATH`` points: an installed package
+(``pip install .``) keeps it out of site-packages that way."""
 from __future__ import annotations
 
 import os
@@ -61,6 +65,12 @@ def _coerce(default: Any, raw: str) -> Any:
     return raw
 
 
+def instance_path() -> str | None:
+    """The folder named by EXPO_INSTANCE_PATH, made absolute; None keeps Flask's default."""
+    raw = os.environ.get("EXPO_INSTANCE_PATH", "").strip()
+    return str(Path(raw).expanduser().resolve()) if raw else None
+
+
 def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Merge defaults, the instance file, EXPO_* variables and overrides into Flask config."""
     values: dict[str, Any] = {k: v for k, v in vars(Defaults).items() if k.isupper()}
@@ -119,10 +129,20 @@ def _engine_options(url: str, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _instance_secret(path: Path) -> str:
+    """The key in ``path``, or a new random one written there (owner-only) on the first start."""
     if path.exists():
         return path.read_text().strip()
     key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
+    try:
+        # Linking a complete file is atomic: of several workers starting at once the first
+        # wins, and no one ever reads a half-written key.
+        os.link(draft, path)
+    except FileExistsError:
+        key = path.read_text().strip()
+    finally:
+        os.unlink(draft)
     return key

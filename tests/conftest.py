@@ -60,9 +60,10 @@ class IsolatedClient(FlaskClient):
 @pytest.fixture(scope="session")
 def app(tmp_path_factory) -> Iterator[Flask]:
     tmp_dir = tmp_path_factory.mktemp("expo")
-    os.environ.setdefault("EXPO_INSTANCE_PATH", str(tmp_dir))
+    # Every app of the suite (and gunicorn started by it) keeps its instance folder here,
+    # never in a real installation's.
+    os.environ["EXPO_INSTANCE_PATH"] = str(tmp_dir)
     application = create_app(base_config(tmp_dir))
-    application.instance_path = str(tmp_dir)
     application.test_client_class = IsolatedClient
     with application.app_context():
         _db.drop_all()
