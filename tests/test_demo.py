@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -20,6 +21,7 @@ from expo.timeutil import to_local
 from expo.venues.models import Room, Venue
 from tests.conftest import log_in
 from tests.factories import make_event
+from tests.snapshot import database_digest
 
 NAMED_NETWORKS = {
     "UNECE", "EIT Urban Mobility", "Cleantech Scandinavia", "CPMR", "STRING", "Viable Cities",
@@ -195,21 +197,29 @@ def test_demo_keeps_every_rule_of_the_services(runner):
 
 def test_loading_the_demo_twice_changes_nothing(runner):
     load(runner)
-    before = row_counts()
+    before = database_digest()
 
     result = load(runner)
 
     assert "already loaded" in result.output
-    assert row_counts() == before
+    assert database_digest() == before
 
 
 def test_if_empty_leaves_a_database_with_events_alone(runner):
     make_event(name="Our own event", slug="our-own-event")
     db.session.commit()
-    before = row_counts()
+    before = database_digest()
 
     result = load(runner, "--if-empty")
 
     assert "not loaded" in result.output
-    assert row_counts() == before
+    assert database_digest() == before
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Room)) == 0
+
+
+def test_the_readme_gives_the_demo_password():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+
+    logins = readme.split("## Demo logins", 1)[1].split("\n## ", 1)[0]
+    assert f"`{DEMO_LOGINS['password']}`" in logins
+    assert all(email in logins for email in DEMO_LOGINS["accounts"].values())

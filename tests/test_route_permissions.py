@@ -1,6 +1,7 @@
 """Every route of the application is classified here by who may use it, and each class is
-checked against every route: anonymous visitors are sent to log in, and a role below the one a
-route needs gets 403. A new route fails this test until it is classified."""
+checked against every route, by GET and by POST where the route takes it: anonymous visitors are
+sent to log in, a role below the one a route needs gets 403, and the database is left exactly as
+it was. A new route fails this test until it is classified."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from tests.factories import (
     make_session,
     make_user,
 )
+from tests.snapshot import database_digest
 
 PUBLIC = {
     "static",
@@ -139,11 +141,13 @@ def _arguments(rule, world: World) -> dict:
 
 
 def _routes(app):
+    """Every route with each method it serves: GET and, where it changes things, POST too."""
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        method = "GET" if "GET" in rule.methods else "POST"
-        yield rule, method
+        for method in ("GET", "POST"):
+            if method in rule.methods:
+                yield rule, method
 
 
 def _request(client, app, rule, method, world):
@@ -159,7 +163,16 @@ def test_every_route_is_classified(app):
     assert unclassified == []
 
 
+def test_every_form_route_is_also_checked_on_post(app):
+    """A route that shows a form on GET must refuse a POST just as firmly."""
+    checked = {(rule.endpoint, method) for rule, method in _routes(app)}
+    both = {rule.endpoint for rule in app.url_map.iter_rules() if {"GET", "POST"} <= rule.methods}
+    assert both, "the application has forms"
+    assert all((endpoint, "POST") in checked for endpoint in both)
+
+
 def test_anonymous_visitors_are_sent_to_log_in(app, client, world):
+    before = database_digest()
     wrong = []
     for rule, method in _routes(app):
         if required_role(rule.endpoint) == "public":
@@ -169,6 +182,7 @@ def test_anonymous_visitors_are_sent_to_log_in(app, client, world):
         if not (sent_to_login or response.status_code in (401, 403)):
             wrong.append(f"{method} {url} → {response.status_code}")
     assert wrong == []
+    assert database_digest() == before
 
 
 @pytest.mark.parametrize(
@@ -181,6 +195,7 @@ def test_a_role_below_the_one_a_route_needs_gets_403(app, client, world, role, f
 
     db.session.commit()
     log_in(client, user)
+    before = database_digest()
     wrong = []
     for rule, method in _routes(app):
         if required_role(rule.endpoint) not in forbidden:
@@ -189,3 +204,4 @@ def test_a_role_below_the_one_a_route_needs_gets_403(app, client, world, role, f
         if response.status_code != 403:
             wrong.append(f"{method} {url} → {response.status_code}")
     assert wrong == []
+    assert database_digest() == before
