@@ -25,9 +25,12 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
     from expo.accounts.services import create_user
 
     try:
-        user = create_user(email=email, password=password, name=name, role=Role(role))
+        user = create_user(email=email, password=password, name=name, role=role)
     except ExpoError as error:
-        raise click.ClickException(error.message) from None
+        db.session.rollback()
+        # Name the option at fault, as click does for its own checks (exit status 2).
+        hint = f"--{error.field}" if error.field else None
+        raise click.BadParameter(str(error.message), param_hint=hint) from None
     db.session.commit()
     click.echo(f"Created {user.role.value} {user.email}.")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
 from expo.accounts.models import Role, User
@@ -13,10 +14,32 @@ from expo.people.models import Network, Organisation, OrganisationKind
 from expo.timeutil import utcnow
 
 MIN_PASSWORD_LENGTH = 10
+MAX_NAME_LENGTH = 200  # users.name
 
 
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == User.normalise_email(email)))
+
+
+def valid_email(email: str) -> str:
+    """The address in the form Expo stores it (lower case), or ExpoError when it is no address."""
+    email = User.normalise_email(email)
+    try:
+        # Only the form of the address: whether its domain receives mail is not asked here.
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        raise ExpoError(_l("This is not an e-mail address."), field="email") from None
+    return email
+
+
+def valid_name(name: str) -> str:
+    """A person's name without surrounding spaces, or ExpoError when it is blank or too long."""
+    name = name.strip()
+    if not name:
+        raise ExpoError(_l("Give the person's name."), field="name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ExpoError(_l("A name has at most %(n)s characters.", n=MAX_NAME_LENGTH), field="name")
+    return name
 
 
 def create_user(
@@ -24,21 +47,25 @@ def create_user(
     email: str,
     password: str,
     name: str,
-    role: Role = Role.DELEGATE,
+    role: Role | str = Role.DELEGATE,
     organisation: Organisation | None = None,
     country_code: str | None = None,
     networks: Iterable[Network] = (),
     locale: str = "en",
 ) -> User:
     """Create an account; refuses an e-mail address already in use (in any letter case)."""
+    email = valid_email(email)
+    name = valid_name(name)
+    if role not in set(Role):
+        raise ExpoError(_l("A role is one of: %(roles)s.", roles=", ".join(Role)), field="role")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ExpoError(_l("Passwords need at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field="password")
     if find_user_by_email(email) is not None:
         raise Conflict(_l("An account with this e-mail address already exists."), field="email")
     user = User(
-        email=User.normalise_email(email),
-        name=name.strip(),
-        role=role,
+        email=email,
+        name=name,
+        role=Role(role),
         organisation=organisation,
         country_code=country_code,
         networks=list(networks),
@@ -113,10 +140,10 @@ def update_profile(
     """Change who the user is; the e-mail address must stay unique."""
     if actor.id != user.id:
         raise NotAllowed(_l("Only the account's owner edits the profile."))
-    email = User.normalise_email(email)
+    email = valid_email(email)
     if email != user.email and find_user_by_email(email) is not None:
         raise Conflict(_l("An account with this e-mail address already exists."), field="email")
-    user.name = name.strip()
+    user.name = valid_name(name)
     user.email = email
     user.organisation = organisation
     user.country_code = country_code

@@ -5,7 +5,9 @@ import re
 import pytest
 from werkzeug.security import check_password_hash
 
+from expo.accounts import services
 from expo.accounts.models import Role, User
+from expo.errors import ExpoError
 from expo.accounts.views import safe_next
 from tests.conftest import log_in
 from tests.factories import PASSWORD, make_user
@@ -218,6 +220,43 @@ def test_create_user_command(runner, db):
     )
     assert again.exit_code != 0
     assert "already exists" in again.output
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--email", "not an email", "This is not an e-mail address."),
+        ("--email", "ana@localhost", "This is not an e-mail address."),
+        ("--name", "   ", "Give the person's name."),
+        ("--name", "A" * 201, "A name has at most 200 characters."),
+        ("--password", "short", "Passwords need at least 10 characters."),
+    ],
+)
+def test_create_user_command_refuses_junk(runner, db, option, value, message):
+    arguments = {"--email": "ana@porto.example", "--name": "Ana Pereira", "--password": "0123456789abc"}
+    arguments[option] = value
+
+    result = runner.invoke(args=["expo", "create-user", *[part for pair in arguments.items() for part in pair]])
+
+    assert result.exit_code == 2
+    assert f"Error: Invalid value for {option}: {message}" in result.output
+    assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
+
+
+def test_create_user_refuses_an_unknown_role(db):
+    with pytest.raises(ExpoError) as refused:
+        services.create_user(email="ana@porto.example", password="0123456789abc", name="Ana", role="admin")
+
+    assert refused.value.field == "role"
+    assert str(refused.value.message) == "A role is one of: organiser, staff, delegate."
+    assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
+
+
+def test_create_user_keeps_a_tidy_name_and_a_lower_case_address(db):
+    user = services.create_user(email=" Ana@Porto.Example ", password="0123456789abc", name="  Ana Pereira ",
+                                role="staff")
+
+    assert (user.email, user.name, user.role) == ("ana@porto.example", "Ana Pereira", Role.STAFF)
 
 
 def test_logged_in_user_sees_their_name_and_a_sign_out_button(client, login_as):
