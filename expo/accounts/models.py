@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -32,6 +33,11 @@ def new_token() -> str:
 def new_code() -> str:
     """A short code a person can type: 8 characters from a 32-letter alphabet (40 bits)."""
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def password_hash_method() -> str:
+    """Werkzeug's hashing method from the configuration (scrypt unless a test speeds it up)."""
+    return current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
 
 
 class Role(enum.StrEnum):
@@ -91,9 +97,18 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
 
+    @property
+    def password_digest(self) -> str:
+        """A short fingerprint of the password hash (one-way: it reveals nothing of either)."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:
+        """What the session cookie holds: with the password's fingerprint, a new password
+        leaves every session signed in under the old one pointing at nobody."""
+        return f"{self.id}:{self.password_digest}"
+
     def set_password(self, password: str) -> None:
-        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -1,13 +1,17 @@
 """Account services: create users, authenticate, change passwords."""
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable
+from functools import cache
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from expo.accounts.models import Role, User
+from expo import MAX_DATABASE_INTEGER
+from expo.accounts.models import Role, User, new_token, password_hash_method
 from expo.errors import Conflict, ExpoError, NotAllowed
 from expo.extensions import db
 from expo.people.models import Network, Organisation, OrganisationKind
@@ -77,17 +81,38 @@ def create_user(
     return user
 
 
+@cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash(new_token(), method=method)
+
+
 def authenticate(*, email: str, password: str) -> User | None:
     """The active user with these credentials, or None; records the time of the log-in."""
     user = find_user_by_email(email)
-    if user is None or not user.active or not user.check_password(password):
+    if user is None:
+        # An unknown address costs one hash check too, so timing tells no one which addresses
+        # have accounts.
+        check_password_hash(_dummy_hash(password_hash_method()), password)
+        return None
+    if not user.check_password(password) or not user.active:
         return None
     user.last_login_at = utcnow()
     return user
 
 
+def user_by_login_id(login_id: str) -> User | None:
+    """The user a session's id names, if its password fingerprint is still the current one."""
+    account, _, digest = login_id.partition(":")
+    if not (account.isdigit() and 0 < int(account) <= MAX_DATABASE_INTEGER and digest):
+        return None
+    user = db.session.get(User, int(account))
+    if user is None or not hmac.compare_digest(user.password_digest, digest):
+        return None
+    return user
+
+
 def change_password(*, user: User, current: str, new: str) -> None:
-    """Replace the password after checking the current one."""
+    """Replace the password after checking the current one; sessions under the old one end."""
     if not user.check_password(current):
         raise ExpoError(_l("The current password is not right."), field="current_password")
     if len(new) < MIN_PASSWORD_LENGTH:

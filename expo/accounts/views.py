@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_login.config import COOKIE_NAME
 
 from expo.accounts import services
 from expo.accounts.forms import (
@@ -34,7 +35,7 @@ login_manager.session_protection = "strong"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return services.user_by_login_id(user_id)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -75,6 +76,11 @@ def login():
             return redirect(safe_next(form.next.data) or url_for("events.home"))
         form.password.errors.append(_("E-mail or password is not right."))
     return render_template("accounts/login.html", form=form), 200
+
+
+def _keeps_signed_in() -> bool:
+    """Whether this browser signed in with "Keep me signed in"."""
+    return current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
 
 
 @bp.route("/logout", methods=["POST"])
@@ -206,14 +212,16 @@ def change_password():
     require(is_signed_in(current_user))
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        user = current_user._get_current_object()
         try:
-            services.change_password(
-                user=current_user, current=form.current_password.data, new=form.new_password.data
-            )
+            services.change_password(user=user, current=form.current_password.data, new=form.new_password.data)
         except ExpoError as error:
             getattr(form, error.field or "new_password").errors.append(error.message)
         else:
             db.session.commit()
+            # Every other session now names the old password and is signed out; this one
+            # (and its "keep me signed in" cookie, if it has one) moves to the new password.
+            login_user(user, remember=_keeps_signed_in())
             flash(_("Your password is changed."), "success")
             return redirect(url_for("events.home"))
     return render_template("accounts/change_password.html", form=form)

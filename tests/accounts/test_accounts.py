@@ -270,3 +270,45 @@ def test_log_in_helper(client, db):
     user = make_user()
     db.session.commit()
     log_in(client, user)
+
+
+def _change_password(client, new: str = "brand new secret"):
+    return client.post(
+        "/account/password", data={"current_password": PASSWORD, "new_password": new, "confirm": new}
+    )
+
+
+def _signed_in(client) -> bool:
+    return client.get("/account/profile").status_code == 200
+
+
+def test_changing_the_password_signs_out_every_other_session(app, db):
+    user = make_user()
+    db.session.commit()
+    here, elsewhere = app.test_client(), app.test_client()
+    log_in(here, user)
+    log_in(elsewhere, user)
+
+    assert _change_password(here).status_code == 302
+
+    assert _signed_in(here)
+    assert not _signed_in(elsewhere)
+    assert elsewhere.get("/account/profile").headers["Location"].startswith("/account/login")
+
+
+def test_changing_the_password_ends_other_kept_sign_ins_but_keeps_this_one(app, db):
+    user = make_user()
+    db.session.commit()
+    here, elsewhere = app.test_client(), app.test_client()
+    for client in (here, elsewhere):
+        client.post("/account/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    elsewhere.delete_cookie("session")
+    assert _signed_in(elsewhere)  # the browser was closed: "keep me signed in" signs it in again
+    elsewhere.delete_cookie("session")
+
+    _change_password(here)
+    here.delete_cookie("session")
+
+    assert _signed_in(here)
+    assert not _signed_in(elsewhere)
+

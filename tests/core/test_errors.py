@@ -74,7 +74,7 @@ def test_the_500_page_still_has_the_layout_when_the_database_is_unreachable(make
         identifier = _create_identifier()  # what Flask-Login's strong protection expects
     with client.session_transaction() as cookie_session:
         # A signed-in visitor whose account cannot be loaded.
-        cookie_session.update({"_user_id": "1", "_fresh": True, "_id": identifier})
+        cookie_session.update({"_user_id": "1:0123456789abcdef", "_fresh": True, "_id": identifier})
 
     response = client.get("/test/broken")
 
