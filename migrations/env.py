@@ -47,6 +47,9 @@ def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     with target_db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(connection, enforced=False)
         context.configure(
             connection=connection,
             target_metadata=target_db.metadata,
@@ -55,6 +58,19 @@ def run_migrations_online():
         )
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            _sqlite_foreign_keys(connection, enforced=True)
+            if broken:
+                raise RuntimeError(f"the migrations left rows pointing at nothing: {broken[:10]}")
+
+
+def _sqlite_foreign_keys(connection, *, enforced: bool) -> None:
+    """Batch migrations rebuild a SQLite table by copying it and dropping the old one; while
+    foreign keys are enforced that drop runs the ON DELETE rules (SET NULL, CASCADE) of every
+    row pointing at it. SQLite changes the setting only outside a transaction."""
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if enforced else 'OFF'}")
+    connection.commit()
 
 
 if context.is_offline_mode():

@@ -10,6 +10,7 @@ from expo.extensions import db
 from expo.people.models import Network, Organisation, OrganisationKind
 from expo.programme.models import ProgrammeSession, SessionKind, SessionRole, SessionRoleKind
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
+from expo.timeutil import utcnow
 from expo.venues.models import Room, Venue
 
 PASSWORD = "correct horse battery"
@@ -149,7 +150,13 @@ def make_registration(**fields) -> Registration:
 def make_booking(**fields) -> Booking:
     _default(fields, "session", make_session)
     _default(fields, "user", make_user)
-    fields.setdefault("status", BookingStatus.CONFIRMED)
+    status = fields.setdefault("status", BookingStatus.CONFIRMED)
+    booked_at = _default(fields, "created_at", utcnow)
+    # The database wants a held seat confirmed and a cancelled booking cancelled at some time.
+    if status == BookingStatus.CONFIRMED:
+        fields.setdefault("confirmed_at", booked_at)
+    elif status == BookingStatus.CANCELLED:
+        fields.setdefault("cancelled_at", booked_at)
     booking = Booking(**fields)
     db.session.add(booking)
     db.session.flush()

@@ -25,6 +25,11 @@ class CheckIn(db.Model):
             "(booking_id IS NULL) = is_walk_in OR user_id IS NULL", name="walk_in_has_no_booking"
         ),
         sa.CheckConstraint("NOT is_standing OR is_walk_in", name="standing_only_walk_in"),
+        # The booking a check-in counts is one for the session the person was checked in to.
+        sa.ForeignKeyConstraint(
+            ["booking_id", "session_id"], ["bookings.id", "bookings.session_id"],
+            name="fk_check_ins_booking_id_session_id_bookings",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +51,8 @@ class CheckIn(db.Model):
     )
 
     session: Mapped[ProgrammeSession] = relationship()
-    booking: Mapped[Booking | None] = relationship()
+    booking: Mapped[Booking | None] = relationship(
+        primaryjoin="CheckIn.booking_id == Booking.id", foreign_keys=[booking_id]
+    )
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     checked_in_by: Mapped[User | None] = relationship(foreign_keys=[checked_in_by_id])

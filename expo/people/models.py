@@ -85,7 +85,6 @@ def organisation_kind_choices() -> list[tuple[str, object]]:
 
 class Organisation(db.Model):
     __tablename__ = "organisations"
-    __table_args__ = (sa.UniqueConstraint("name", "country_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
@@ -96,3 +95,13 @@ class Organisation(db.Model):
 
     country: Mapped[Country | None] = relationship()
     members: Mapped[list[User]] = relationship(back_populates="organisation")
+
+
+# One organisation per name in any letter case and country, "no country" counting as one: a
+# plain unique constraint would let any number of "City of Porto" without a country in.
+sa.Index(
+    "uq_organisations_lower_name_country",
+    sa.func.lower(Organisation.name),
+    sa.func.coalesce(Organisation.country_code, sa.literal_column("''")),
+    unique=True,
+)

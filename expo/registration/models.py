@@ -66,6 +66,16 @@ class Booking(db.Model):
         sa.CheckConstraint(
             "waitlist_position IS NULL OR waitlist_position > 0", name="position_positive"
         ),
+        # A held seat has the time it was confirmed; a place in the queue has none yet.
+        sa.CheckConstraint(
+            "status = 'cancelled' OR (status = 'confirmed') = (confirmed_at IS NOT NULL)",
+            name="confirmed_at_iff_seat",
+        ),
+        sa.CheckConstraint(
+            "(status = 'cancelled') = (cancelled_at IS NOT NULL)", name="cancelled_at_iff_cancelled"
+        ),
+        # Lets a check-in name its booking together with the session (see check_ins).
+        sa.UniqueConstraint("id", "session_id"),
         sa.Index("ix_bookings_session_status", "session_id", "status"),
     )
 

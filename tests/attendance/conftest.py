@@ -11,17 +11,13 @@ from expo.events.models import Event
 from expo.programme.models import ProgrammeSession
 from expo.extensions import db as _db
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
-from tests.factories import (make_event, make_network, make_organisation, make_room,
+from tests.factories import (make_booking, make_event, make_network, make_organisation, make_room,
                              make_session, make_user)
 
 
 def book(session: ProgrammeSession, user: User, status: BookingStatus = BookingStatus.CONFIRMED,
          **fields) -> Booking:
-    """A booking without the stray session that ``make_booking``'s eager defaults create."""
-    booking = Booking(session=session, user=user, status=status, **fields)
-    _db.session.add(booking)
-    _db.session.flush()
-    return booking
+    return make_booking(session=session, user=user, status=status, **fields)
 
 
 def register(event: Event, user: User) -> Registration:

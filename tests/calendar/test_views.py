@@ -191,7 +191,7 @@ def test_personal_feed_changes_when_a_booking_does(client):
     booking = make_booking(user=owner, status=BookingStatus.WAITLISTED, waitlist_position=1)
     db.session.commit()
     first = client.get(f"/calendar/{owner.feed_token}.ics")
-    booking.status, booking.waitlist_position = BookingStatus.CONFIRMED, None
+    booking.status, booking.waitlist_position, booking.confirmed_at = BookingStatus.CONFIRMED, None, utc(2022, 6, 1)
     db.session.commit()
     second = client.get(f"/calendar/{owner.feed_token}.ics", headers={"If-None-Match": first.headers["ETag"]})
     assert second.status_code == 200

@@ -8,11 +8,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from expo.attendance.models import CheckIn
+from expo.people.models import Organisation
 from expo.programme.models import SessionKind
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
 from tests.factories import (
     make_booking,
     make_event,
+    make_organisation,
     make_registration,
     make_room,
     make_session,
@@ -34,7 +36,7 @@ def test_a_duplicate_booking_is_refused_by_the_database(db):
         db,
         sa.insert(Booking).values(
             session_id=booking.session_id, user_id=booking.user_id, status="confirmed",
-            created_at=utc(2022, 6, 1), updated_at=utc(2022, 6, 1),
+            created_at=utc(2022, 6, 1), confirmed_at=utc(2022, 6, 1), updated_at=utc(2022, 6, 1),
         ),
     )
 
@@ -50,7 +52,8 @@ def test_waitlist_position_goes_with_waitlisted_status(db):
     )
     with db.session.begin_nested():
         db.session.execute(
-            sa.update(Booking).where(Booking.id == booking.id).values(status="waitlisted", waitlist_position=1)
+            sa.update(Booking).where(Booking.id == booking.id)
+            .values(status="waitlisted", waitlist_position=1, confirmed_at=None)
         )
 
 
@@ -158,3 +161,70 @@ def test_deleting_a_user_keeps_anonymous_bookings(db):
     db.session.expire_all()
     assert db.session.get(Booking, booking.id).user_id is None
     assert db.session.get(Registration, registration.id).user_id is None
+
+
+def test_a_check_in_counts_only_a_booking_for_its_own_session(db):
+    booking = make_booking()
+    other_session = make_session()
+    db.session.commit()
+    check_in = {"user_id": booking.user_id, "booking_id": booking.id, "is_walk_in": False,
+                "is_standing": False, "checked_in_at": utc(2022, 6, 1, 9)}
+
+    _refused(db, sa.insert(CheckIn).values(session_id=other_session.id, **check_in))
+    with db.session.begin_nested():
+        db.session.execute(sa.insert(CheckIn).values(session_id=booking.session_id, **check_in))
+
+
+def test_deleting_a_session_takes_its_bookings_and_check_ins_along(db):
+    booking = make_booking()
+    db.session.add(CheckIn(session=booking.session, user=booking.user, booking=booking))
+    db.session.commit()
+
+    db.session.execute(sa.text("DELETE FROM programme_sessions WHERE id = :id").bindparams(id=booking.session_id))
+    db.session.commit()
+
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "confirmed_at", "cancelled_at"),
+    [
+        ("confirmed", None, None),  # a seat with no time it was given
+        ("confirmed", utc(2022, 6, 1), utc(2022, 6, 2)),  # a seat that was also given up
+        ("waitlisted", utc(2022, 6, 1), None),  # waiting for a seat it already has
+        ("cancelled", None, None),  # given up at no time
+    ],
+)
+def test_booking_times_go_with_the_status(db, status, confirmed_at, cancelled_at):
+    booking = make_booking(status=BookingStatus.WAITLISTED, waitlist_position=1)
+    db.session.commit()
+    position = 1 if status == "waitlisted" else None
+
+    _refused(db, sa.update(Booking).where(Booking.id == booking.id).values(
+        status=status, waitlist_position=position, confirmed_at=confirmed_at, cancelled_at=cancelled_at))
+
+
+def test_a_cancelled_booking_may_remember_when_its_seat_was_confirmed(db):
+    booking = make_booking(status=BookingStatus.CONFIRMED)
+    db.session.commit()
+
+    with db.session.begin_nested():
+        db.session.execute(sa.update(Booking).where(Booking.id == booking.id).values(
+            status="cancelled", cancelled_at=utc(2022, 6, 2)))
+
+
+def test_organisation_names_are_unique_per_country_in_any_letter_case(db):
+    make_organisation(name="City of Porto", country_code=None)
+    make_organisation(name="Helsingborg stad", country_code="SE")
+    db.session.commit()
+
+    def insert(name: str, country: str | None):
+        return sa.insert(Organisation).values(name=name, kind="city", country_code=country)
+
+    _refused(db, insert("City of Porto", None))
+    _refused(db, insert("CITY OF PORTO", None))
+    _refused(db, insert("helsingborg stad", "SE"))
+    with db.session.begin_nested():
+        db.session.execute(insert("City of Porto", "PT"))
+        db.session.execute(insert("Helsingborg stad", None))

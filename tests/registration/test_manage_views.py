@@ -9,8 +9,8 @@ from expo.accounts.models import Role
 from expo.events.models import RegistrationMode
 from expo.registration import services
 from expo.registration.exports import to_csv
-from expo.registration.models import Booking, BookingStatus, RegistrationStatus
-from tests.factories import make_network, make_organisation, make_registration, make_user
+from expo.registration.models import BookingStatus, RegistrationStatus
+from tests.factories import make_booking, make_network, make_organisation, make_registration, make_user
 from tests.querycount import count_queries
 from tests.registration.conftest import future_event, future_session, registered
 
@@ -179,7 +179,7 @@ def test_booking_list_query_count_is_fixed(client, db, login_as, event):
     def add(n):
         for _ in range(n):
             user = registered(event, organisation=make_organisation(), country_code="SE")
-            db.session.add(Booking(session=session, user=user, status=BookingStatus.CONFIRMED))
+            make_booking(session=session, user=user, status=BookingStatus.CONFIRMED)
         db.session.commit()
 
     add(1)

@@ -14,6 +14,7 @@ from expo.registration import privacy, services
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
 from tests.factories import (
     PASSWORD,
+    make_booking,
     make_event,
     make_network,
     make_organisation,
@@ -30,9 +31,9 @@ def past_event_with_attendance(user):
     event = make_event(starts_on=date(2022, 6, 1), ends_on=date(2022, 6, 2))
     make_registration(event=event, user=user, status=RegistrationStatus.APPROVED)
     session = make_session(event=event, title="Past keynote")
-    booking = Booking(session=session, user=user, status=BookingStatus.CONFIRMED)
+    booking = make_booking(session=session, user=user, status=BookingStatus.CONFIRMED)
     check_in = CheckIn(session=session, user=user, booking=booking, checked_in_at=utc(2022, 6, 1, 8, 5))
-    db.session.add_all([booking, check_in])
+    db.session.add(check_in)
     db.session.flush()
     return session, booking, check_in
 

@@ -7,7 +7,7 @@ from expo.events.models import RegistrationMode
 from expo.registration import services
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
 from tests.conftest import log_in
-from tests.factories import make_registration, make_user
+from tests.factories import make_booking, make_registration, make_user
 from tests.querycount import count_queries
 from tests.registration.conftest import at, future_event, future_session, registered
 
@@ -36,8 +36,7 @@ def test_delegate_pages_send_anonymous_visitors_to_log_in(client, db, event):
 
 def test_organiser_pages_are_forbidden_to_delegates_and_staff(client, db, login_as, event):
     session = future_session(event)
-    booking = Booking(session=session, user=registered(event), status=BookingStatus.CONFIRMED)
-    db.session.add(booking)
+    booking = make_booking(session=session, user=registered(event), status=BookingStatus.CONFIRMED)
     db.session.commit()
     gets = [f"/manage/events/{event.slug}/registrations", f"/manage/events/{event.slug}/registrations.csv",
             f"/manage/events/{event.slug}/bookings.csv", f"/manage/sessions/{session.id}/bookings",
@@ -269,7 +268,7 @@ def test_agenda_offers_no_cancel_button_for_sessions_under_way(client, db, login
     past_event = make_event(starts_on=date(2022, 6, 1), ends_on=date(2022, 6, 2))
     past = make_session(event=past_event, title="Past keynote")
     user = login_as(Role.DELEGATE)
-    db.session.add(BookingRow(session=past, user=user, status=BookingStatus.CONFIRMED))
+    make_booking(session=past, user=user, status=BookingStatus.CONFIRMED)
     db.session.commit()
     page = html(client.get("/agenda"))
     assert "Past keynote" in page and "Cancel my booking" not in page
