@@ -89,6 +89,7 @@ def _register_templating(app: Flask) -> None:
     from flask_babel import get_locale
 
     from expo import i18n, navigation, permissions
+    from expo.people.countries import country_name
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(permissions.JINJA_GLOBALS)
@@ -96,5 +97,6 @@ def _register_templating(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
     app.jinja_env.filters.update(i18n.FILTERS)
+    app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -1,6 +1,7 @@
 """Language choice and locale-aware formatting of times in an event's time zone."""
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,19 @@ def select_locale() -> str:
 
 def _locale() -> str:
     return str(get_locale() or "en")
+
+
+# Swedish sorts å, ä and ö as letters of their own after z (æ with ä, ø with ö, ü with y);
+# the characters after "z" in ASCII keep that order once accents are dropped.
+_SWEDISH_LETTERS = str.maketrans({"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}", "ü": "y"})
+
+
+def sort_key(text: str) -> str:
+    """Orders text as a dictionary in the reader's language would (letter case and accents aside)."""
+    text = unicodedata.normalize("NFC", text).casefold()
+    if _locale().startswith("sv"):
+        text = text.translate(_SWEDISH_LETTERS)
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def local_datetime(instant: datetime, tz: str, fmt: str = "medium") -> str:

@@ -8,6 +8,7 @@ from expo.accounts.models import User
 from expo.badges.builders import BadgeData
 from expo.events.models import Event
 from expo.extensions import db
+from expo.people.countries import country_name
 from expo.people.models import Organisation
 from expo.registration.models import Registration, RegistrationStatus
 
@@ -24,7 +25,7 @@ def badge_data(user: User) -> BadgeData:
     return BadgeData(
         name=user.name,
         organisation=user.organisation.name if user.organisation else "",
-        country=country.name if country else "",
+        country=country_name(country),
         badge_token=user.badge_token,
         badge_code=user.badge_code,
     )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from expo.accounts.models import User, user_networks
 from expo.errors import Conflict, InvalidState
 from expo.extensions import db
+from expo.people.countries import named_countries
 from expo.people.models import Country, Network, Organisation, OrganisationKind
 from expo.programme.models import session_networks
 
@@ -29,7 +30,8 @@ def sync_countries() -> int:
 
 
 def country_choices() -> list[tuple[str, str]]:
-    return [(c.code, c.name) for c in db.session.scalars(sa.select(Country).order_by(Country.name))]
+    """Every country as (code, name) in the reader's language and alphabetical order."""
+    return named_countries(db.session.execute(sa.select(Country.code, Country.name)))
 
 
 # --- networks and organisations (managed by organisers) ---------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from expo.accounts.models import User
+from expo.people.countries import country_name
 from expo.registration.models import Booking, Registration
 from expo.spreadsheets import CSV_CONTENT_TYPE, csv_bytes
 from expo.timeutil import to_local
@@ -29,7 +30,7 @@ def _person(user: User | None, with_needs: bool) -> list[Any]:
         user.name,
         user.email,
         user.organisation.name if user.organisation else "",
-        user.country.name if user.country else "",
+        country_name(user.country),
         "; ".join(n.label for n in user.networks),
         user.locale,
     ]

@@ -284,18 +284,18 @@ def event_bookings(event: Event, filters: PeopleFilter) -> list[Booking]:
 
 def filter_choices() -> dict[str, list[tuple[Any, str]]]:
     """Countries, networks and organisations that delegates actually belong to."""
+    from expo.people.countries import named_countries
     from expo.people.models import Country
 
-    countries = db.session.execute(
+    countries = named_countries(db.session.execute(
         sa.select(Country.code, Country.name).where(Country.code.in_(sa.select(User.country_code)))
-        .order_by(Country.name)
-    ).all()
+    ))
     networks = db.session.execute(sa.select(Network.id, Network.name).order_by(Network.name)).all()
     organisations = db.session.execute(
         sa.select(Organisation.id, Organisation.name).order_by(Organisation.name)
     ).all()
     return {
-        "countries": [tuple(r) for r in countries],
+        "countries": countries,
         "networks": [tuple(r) for r in networks],
         "organisations": [tuple(r) for r in organisations],
     }

@@ -20,6 +20,7 @@ from expo.accounts.models import User, user_networks
 from expo.attendance.models import CheckIn
 from expo.events.models import Event
 from expo.extensions import db
+from expo.people.countries import country_name
 from expo.people.models import Country, Network, Organisation, OrganisationKind
 from expo.programme.models import ProgrammeSession, SessionStatus
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
@@ -369,8 +370,10 @@ def _delegates_table(
 
 
 def countries_table(data: StatsData) -> Table:
+    counts = [(code, name if code in (None, DELETED) else country_name(code, name), n)
+              for code, name, n in data.by_country]
     return _delegates_table(
-        data, "countries", _l("Delegates by country"), _l("Country"), data.by_country, _l("Not given"),
+        data, "countries", _l("Delegates by country"), _l("Country"), counts, _l("Not given"),
         note=_l("Countries represented: %(countries)s.", countries=data.country_count),
     )
 
