@@ -178,6 +178,13 @@ def update_profile(
     return user
 
 
+def set_locale(*, user: User, locale: str) -> User:
+    """The language Expo speaks to the user in, on every device and in e-mails."""
+    user.locale = locale
+    db.session.flush()
+    return user
+
+
 def set_needs(*, user: User, accessibility: str | None, dietary: str | None, consent: bool) -> User:
     """Store accessibility and dietary needs only with consent; withdrawing consent erases them."""
     accessibility = (accessibility or "").strip() or None

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from tests.factories import make_event, make_session
 from expo.accounts.models import Role
 
@@ -135,3 +137,34 @@ def test_feed_links_on_the_home_venue_and_network_pages(client, db):
     assert "webcal://" in client.get("/").get_data(as_text=True)
     assert f"/venues/{room.venue.slug}/calendar.ics" in client.get(f"/venues/{room.venue.slug}").get_data(as_text=True)
     assert "/networks/unece/calendar.ics" in client.get("/networks/unece").get_data(as_text=True)
+
+
+def test_language_switch_needs_the_forms_csrf_token(make_app):
+    protected = make_app(WTF_CSRF_ENABLED=True)
+    client = protected.test_client()
+
+    refused = client.post("/language", data={"lang": "sv", "next": "/"})
+    page = client.get("/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    accepted = client.post("/language", data={"lang": "sv", "next": "/events/h22", "csrf_token": token})
+
+    assert refused.status_code == 400 and '<html lang="en">' in page
+    assert accepted.headers["Location"] == "/events/h22"
+    assert '<html lang="sv">' in client.get("/").get_data(as_text=True)
+
+
+def test_language_switch_without_a_language_changes_nothing(client):
+    response = client.post("/language", data={"next": "/events/h22"})
+
+    assert response.headers["Location"] == "/events/h22"
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+
+
+def test_every_page_has_a_favicon(client):
+    page = client.get("/").get_data(as_text=True)
+    href = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page).group(1)
+
+    with client.get(href) as icon:
+        assert icon.status_code == 200
+        assert icon.mimetype == "image/svg+xml"
+        assert icon.data.startswith(b"<svg")
