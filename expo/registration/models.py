@@ -67,6 +67,11 @@ class Booking(db.Model):
             "waitlist_position IS NULL OR waitlist_position > 0", name="position_positive"
         ),
         sa.Index("ix_bookings_session_status", "session_id", "status"),
+        # Two people waiting never share a place in the line.
+        sa.Index(
+            "uq_bookings_session_waitlist_position", "session_id", "waitlist_position", unique=True,
+            sqlite_where=sa.text("status = 'waitlisted'"), postgresql_where=sa.text("status = 'waitlisted'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

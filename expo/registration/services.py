@@ -274,17 +274,25 @@ def _confirm(booking: Booking, now: datetime) -> None:
 
 
 def _close_gap(session: ProgrammeSession, after: int, by: int = 1) -> None:
-    """Move everyone waiting behind position ``after`` forward by ``by`` places."""
-    db.session.execute(
-        sa.update(Booking)
-        .where(
-            Booking.session_id == session.id,
-            Booking.status == BookingStatus.WAITLISTED,
-            Booking.waitlist_position > after,
+    """Move everyone waiting behind position ``after`` forward by ``by`` places.
+
+    The places ``after - by + 1 … after`` must be free already. A unique index keeps two
+    people off one place and PostgreSQL checks it row by row, in no particular order, so
+    ``position - by`` in one statement could collide with a row not yet moved. The moving
+    rows are therefore first lifted past the end of the line, then set down in their new
+    places: at no moment do two rows share a place."""
+    end = waitlist_length(session)
+    if end <= after:
+        return
+    now = utcnow()
+    waiting = (Booking.session_id == session.id, Booking.status == BookingStatus.WAITLISTED)
+    for behind, shift in ((after, end), (end, -(end + by))):
+        db.session.execute(
+            sa.update(Booking)
+            .where(*waiting, Booking.waitlist_position > behind)
+            .values(waitlist_position=Booking.waitlist_position + shift, updated_at=now)
+            .execution_options(synchronize_session="fetch")
         )
-        .values(waitlist_position=Booking.waitlist_position - by, updated_at=utcnow())
-        .execution_options(synchronize_session="fetch")
-    )
 
 
 def book_session(

@@ -20,6 +20,14 @@ def book(user, session, **kwargs) -> Booking:
     return services.book_session(delegate=user, session=session, actor=user, **kwargs)
 
 
+def line_up(event, waiting: int):
+    """A one-seat session, its seated delegate first, then ``waiting`` delegates in line."""
+    session = future_session(event, capacity=1)
+    people = [registered(event) for _ in range(waiting + 1)]
+    book(people[0], session)
+    return session, people, [book(p, session, join_waitlist=True) for p in people[1:]]
+
+
 def waiting_positions(db, session) -> list[tuple[int, int]]:
     return db.session.execute(
         sa.select(Booking.user_id, Booking.waitlist_position)
@@ -202,13 +210,58 @@ def test_a_freed_seat_goes_to_the_first_waiting_and_the_list_closes_up(db, event
 
 
 def test_leaving_the_middle_of_the_waiting_list_leaves_no_gap(db, event):
-    session = future_session(event, capacity=1)
-    people = [registered(event) for _ in range(4)]
-    book(people[0], session)
-    waiting = [book(p, session, join_waitlist=True) for p in people[1:]]
+    session, people, waiting = line_up(event, waiting=3)
     services.cancel_booking(booking=waiting[0], actor=people[1])
     assert waiting_positions(db, session) == [(people[2].id, 1), (people[3].id, 2)]
     assert services.confirmed_count(session) == 1
+
+
+def test_two_bookings_cannot_wait_at_the_same_place(db, event):
+    from sqlalchemy.exc import IntegrityError
+
+    session = future_session(event, capacity=1)
+    first, second = registered(event), registered(event)
+    for person in (first, second):
+        db.session.add(Booking(session=session, user=person, status=BookingStatus.WAITLISTED, waitlist_position=1))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+
+
+def test_the_line_closes_up_whatever_order_the_rows_were_written_in(db, event):
+    """Someone who left and came back has an older row than the people now ahead of them."""
+    session, people, waiting = line_up(event, waiting=5)
+    services.cancel_booking(booking=waiting[1], actor=people[2])
+    services.cancel_booking(booking=waiting[0], actor=people[1])
+    book(people[1], session, join_waitlist=True)
+    book(people[2], session, join_waitlist=True)
+    assert waiting_positions(db, session) == [
+        (people[3].id, 1), (people[4].id, 2), (people[5].id, 3), (people[1].id, 4), (people[2].id, 5)]
+    services.cancel_booking(booking=waiting[2], actor=people[3])
+    assert waiting_positions(db, session) == [
+        (people[4].id, 1), (people[5].id, 2), (people[1].id, 3), (people[2].id, 4)]
+    services.cancel_booking(booking=services._booking_of(session, people[0]), actor=people[0])
+    services.cancel_booking(booking=services._booking_of(session, people[4]), actor=people[4])
+    assert waiting_positions(db, session) == [(people[1].id, 1), (people[2].id, 2)]
+    assert services._booking_of(session, people[5]).status is BookingStatus.CONFIRMED
+
+
+def test_the_line_closes_up_when_later_places_were_stored_first(db, event):
+    """Rows are moved in the order they are stored (here: last place first), as PostgreSQL
+    does when it reads the table rather than an index."""
+    from expo.db import is_postgres
+
+    if is_postgres():
+        for setting in ("enable_indexscan", "enable_bitmapscan"):
+            db.session.execute(sa.text(f"SET LOCAL {setting} = off"))
+    session = future_session(event, capacity=1)
+    book(registered(event), session)
+    people = [registered(event) for _ in range(4)]
+    for person, position in zip(people, (4, 3, 2, 1)):
+        db.session.add(Booking(session=session, user=person, status=BookingStatus.WAITLISTED,
+                               waitlist_position=position))
+    db.session.flush()
+    services.cancel_booking(booking=services._booking_of(session, people[3]), actor=people[3])
+    assert waiting_positions(db, session) == [(people[2].id, 1), (people[1].id, 2), (people[0].id, 3)]
 
 
 def test_a_cancelled_booking_can_be_made_again_at_the_end_of_the_line(db, event):
