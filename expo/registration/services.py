@@ -350,12 +350,13 @@ def book_session(
 
 
 def promote_waiting(session: ProgrammeSession, *, now: datetime | None = None) -> list[Booking]:
-    """Give free seats to the first on the waiting list, in order; they are e-mailed.
+    """Give free seats to the first on the waiting list, in order; they are e-mailed. Once the
+    session is under way nobody is promoted: a seat offered then could not be taken.
 
     The caller holds the session's lock."""
-    if session.is_cancelled:
-        return []
     now = now or utcnow()
+    if session.is_cancelled or session.starts_at <= now:
+        return []
     capacity = session.effective_capacity
     free = None if capacity is None else capacity - confirmed_count(session)
     if free is not None and free <= 0:
@@ -478,7 +479,9 @@ def confirm_waitlisted(
     _confirm(booking, now)
     db.session.flush()
     _close_gap(session, after=position or 0)
-    notifications.booking_confirmed(booking, promoted=True)
+    # A correction of the attendance record once the session is under way tells nobody.
+    if session.starts_at > now:
+        notifications.booking_confirmed(booking, promoted=True)
     return booking
 
 

@@ -399,6 +399,32 @@ def send_change(app, session, changes):
     signals.session_changed.send(app, session=session, changes=changes, actor=None)
 
 
+def test_nobody_is_promoted_into_a_session_under_way(db, event, outbox):
+    session, people, waiting = line_up(event, waiting=2)
+    organiser = make_user(role=Role.ORGANISER)
+    db.session.commit()
+    outbox.clear()
+    seated = services._booking_of(session, people[0])
+    services.cancel_booking(booking=seated, actor=organiser, now=session.starts_at)
+    assert services.promote_waiting(session, now=session.starts_at + timedelta(minutes=5)) == []
+    db.session.commit()
+    assert services.confirmed_count(session) == 0
+    assert waiting_positions(db, session) == [(people[1].id, 1), (people[2].id, 2)]
+    assert outbox == []
+
+
+def test_an_organiser_seating_someone_from_the_line_after_the_start_sends_no_seat_mail(db, event, outbox):
+    session, people, waiting = line_up(event, waiting=1)
+    organiser = make_user(role=Role.ORGANISER)
+    db.session.commit()
+    outbox.clear()
+    services.confirm_waitlisted(booking=waiting[0], actor=organiser, allow_over_capacity=True,
+                                now=session.starts_at + timedelta(minutes=10))
+    db.session.commit()
+    assert waiting[0].status is BookingStatus.CONFIRMED
+    assert [m for m in outbox if m.subject.startswith("A seat is yours")] == []
+
+
 def test_cancelled_session_releases_everyone_and_tells_them(app, db, event, outbox):
     session = future_session(event, capacity=1, title="Harbour walk")
     seated, waiting = registered(event), registered(event)
