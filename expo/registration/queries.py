@@ -43,7 +43,8 @@ class BookingState:
 
     @property
     def is_full(self) -> bool:
-        return self.capacity is not None and self.confirmed >= self.capacity
+        """No seat to book: all taken, or people wait for the next one (as in book_session)."""
+        return self.capacity is not None and (self.confirmed >= self.capacity or self.waiting > 0)
 
     @property
     def is_booked(self) -> bool:

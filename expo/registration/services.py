@@ -23,6 +23,7 @@ from expo.programme.models import ProgrammeSession, SessionStatus
 from expo.registration import notifications
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
 from expo.timeutil import utcnow
+from expo.venues.models import Room
 
 ACTIVE_BOOKING = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)
 HOLDS_PLACE = (RegistrationStatus.APPROVED, RegistrationStatus.PENDING)
@@ -328,10 +329,12 @@ def book_session(
             [_("%(title)s overlaps it.", title=b.session.title) for b in overlaps],
         )
     capacity = session.effective_capacity
-    full = capacity is not None and confirmed_count(session) >= capacity
+    # While anyone waits, a free seat is theirs, never a newcomer's: the newcomer queues behind.
+    waiting = waitlist_length(session) if capacity is not None else 0
+    full = capacity is not None and (waiting > 0 or confirmed_count(session) >= capacity)
     if full and not join_waitlist:
         raise CapacityFull(_("This session is full. You can join the waiting list."))
-    position = waitlist_length(session) + 1 if full else None
+    position = waiting + 1 if full else None
     if booking is None:
         booking = Booking(session=session, user=delegate, created_at=now)
         db.session.add(booking)
@@ -549,3 +552,25 @@ def session_changed(session: ProgrammeSession, changes: dict[str, Any], *, now: 
         for booking in _active_bookings(session):
             notifications.session_moved(booking, changes)
     return promote_waiting(session, now=now)
+
+
+def room_capacity_changed(room: Room, *, now: datetime | None = None) -> list[Booking]:
+    """A room took a new capacity: the sessions still to come that use the room's capacity
+    give any new seats to their waiting lists. Sessions are locked in id order, as in
+    release_bookings, so that two such changes never wait for each other."""
+    now = now or utcnow()
+    session_ids = db.session.scalars(
+        sa.select(ProgrammeSession.id)
+        .where(
+            ProgrammeSession.room_id == room.id,
+            ProgrammeSession.capacity.is_(None),
+            ProgrammeSession.status != SessionStatus.CANCELLED,
+            ProgrammeSession.starts_at > now,
+            sa.exists().where(Booking.session_id == ProgrammeSession.id, Booking.status == BookingStatus.WAITLISTED),
+        )
+        .order_by(ProgrammeSession.id)
+    ).all()
+    promoted = []
+    for session_id in session_ids:
+        promoted += promote_waiting(lock_session(db.session.get(ProgrammeSession, session_id)), now=now)
+    return promoted

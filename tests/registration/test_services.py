@@ -458,6 +458,57 @@ def test_more_capacity_promotes_the_waiting_list(app, db, event, outbox):
     assert sorted(m.to for m in outbox) == sorted([people[1].email, people[2].email])
 
 
+def test_a_bigger_room_promotes_the_waiting_lists_of_its_sessions_to_come(db, event, outbox):
+    from expo.venues.services import update_room
+
+    room = make_room(capacity=1)
+    organiser = make_user(role=Role.ORGANISER)
+    upcoming = future_session(event, room=room, start=at(8))
+    own_capacity = future_session(event, room=room, start=at(10), capacity=1)
+    lines = {}
+    for session in (upcoming, own_capacity):
+        lines[session.id] = [registered(event) for _ in range(3)]
+        book(lines[session.id][0], session, confirm_overlap=True)
+        for person in lines[session.id][1:]:
+            book(person, session, join_waitlist=True, confirm_overlap=True)
+    db.session.commit()
+    outbox.clear()
+
+    update_room(room=room, name=room.name, capacity=2, actor=organiser)
+    db.session.commit()
+
+    assert services.confirmed_count(upcoming) == 2
+    assert waiting_positions(db, upcoming) == [(lines[upcoming.id][2].id, 1)]
+    assert services.confirmed_count(own_capacity) == 1
+    assert [m.to for m in outbox] == [lines[upcoming.id][1].email]
+    assert outbox[0].subject == f"A seat is yours: {upcoming.title}"
+
+
+def test_a_bigger_room_promotes_nobody_into_a_session_under_way(db, event, outbox):
+    from expo.venues.services import update_room
+
+    room = make_room(capacity=1)
+    session = future_session(event, room=room, start=at(8))
+    seated, waiting = registered(event), registered(event)
+    book(seated, session, now=at(7))
+    book(waiting, session, join_waitlist=True, now=at(7))
+    room.capacity = 2
+    assert services.room_capacity_changed(room, now=at(8, 30)) == []
+    assert services._booking_of(session, waiting).status is BookingStatus.WAITLISTED
+    assert [b.user for b in services.room_capacity_changed(room, now=at(7))] == [waiting]
+
+
+def test_a_newcomer_never_overtakes_the_waiting_list(db, event):
+    session, people, waiting = line_up(event, waiting=1)
+    session.capacity = 2  # a seat that nobody offered to the waiting list yet
+    newcomer = registered(event)
+    with pytest.raises(CapacityFull, match="waiting list"):
+        book(newcomer, session)
+    booking = book(newcomer, session, join_waitlist=True)
+    assert (booking.status, booking.waitlist_position) == (BookingStatus.WAITLISTED, 2)
+    assert services.confirmed_count(session) == 1
+
+
 def test_moved_session_tells_booked_delegates_only(app, db, event, outbox):
     session = future_session(event, capacity=1, title="Smart grids")
     seated, waiting, other = registered(event), registered(event), registered(event)

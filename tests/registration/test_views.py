@@ -276,3 +276,16 @@ def test_agenda_offers_no_cancel_button_for_sessions_under_way(client, db, login
     assert client.post(f"/sessions/{past.id}/cancel-booking", follow_redirects=True).status_code == 200
     db.session.expire_all()
     assert db.session.scalar(sa.select(BookingRow.status)) is BookingStatus.CONFIRMED
+
+
+def test_a_free_seat_someone_waits_for_is_offered_as_the_waiting_list(client, db, login_as, event):
+    session = future_session(event, capacity=1)
+    seated, waiting = registered(event), registered(event)
+    services.book_session(delegate=seated, session=session, actor=seated)
+    services.book_session(delegate=waiting, session=session, actor=waiting, join_waitlist=True)
+    session.capacity = 2
+    user = login_as(Role.DELEGATE)
+    registered(event, user)
+    db.session.commit()
+    page = html(client.get(f"/sessions/{session.id}"))
+    assert "Join the waiting list" in page and "Book a seat" not in page
