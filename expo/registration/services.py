@@ -3,7 +3,10 @@
 Every change to a session's bookings first locks the session's row (SELECT … FOR UPDATE on
 PostgreSQL), so concurrent requests queue up one behind the other: capacity is never
 exceeded, nobody holds two bookings of one session and waiting-list positions stay 1, 2, 3 …
-without gaps. Event registrations lock the event's row the same way. Services flush and never
+without gaps. Event registrations lock the event's row the same way. Booking, and ending a
+registration, lock the delegate's registration row first (before any session), so that a
+booking never outlives a registration cancelled at the same moment; always taking the
+registration before the session keeps two such requests from waiting for each other. Services flush and never
 commit; e-mails go out when the caller commits (see notifications)."""
 from __future__ import annotations
 
@@ -33,20 +36,36 @@ TIME_AND_PLACE = frozenset({"starts_at", "ends_at", "room", "room_id", "kind", "
 
 # --- locks and counts ------------------------------------------------------------------------
 
+def _locked(model: type[Any], *criteria: Any) -> Any:
+    """The matching row (or None), locked until the transaction ends and freshly read."""
+    return db.session.execute(
+        sa.select(model).where(*criteria).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
 def lock_session(session: ProgrammeSession) -> ProgrammeSession:
     """Lock the session's row until the transaction ends and reload it."""
-    return db.session.execute(
-        sa.select(ProgrammeSession)
-        .where(ProgrammeSession.id == session.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    return _locked(ProgrammeSession, ProgrammeSession.id == session.id)
+
+
+def _lock_registration(user: User, event_id: int) -> Registration | None:
+    """Lock the user's registration for the event (if any) until the transaction ends."""
+    return _locked(Registration, Registration.event_id == event_id, Registration.user_id == user.id)
+
+
+def _relock_registration(registration: Registration) -> Registration:
+    return _locked(Registration, Registration.id == registration.id)
+
+
+def lock_registrations(user: User) -> None:
+    """Lock every registration of the user, in id order, until the transaction ends."""
+    db.session.execute(
+        sa.select(Registration.id).where(Registration.user_id == user.id).order_by(Registration.id).with_for_update()
+    )
 
 
 def _lock_event(event: Event) -> Event:
-    return db.session.execute(
-        sa.select(Event).where(Event.id == event.id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one()
+    return _locked(Event, Event.id == event.id)
 
 
 def confirmed_count(session: ProgrammeSession) -> int:
@@ -148,6 +167,7 @@ def register(*, delegate: User, event: Event, actor: User, now: datetime | None 
 def cancel_registration(*, registration: Registration, actor: User, now: datetime | None = None) -> Registration:
     """Withdraw from an event; the delegate's seats in its sessions go to the waiting lists."""
     _check_actor(actor, registration)
+    registration = _relock_registration(registration)
     if registration.status not in HOLDS_PLACE:
         raise InvalidState(_("This registration is not active."))
     registration.status = RegistrationStatus.CANCELLED
@@ -164,6 +184,7 @@ def decide_registration(
     if not can_manage_registrations(actor, registration.event):
         raise NotAllowed(_("Only organisers decide on registrations."))
     now = now or utcnow()
+    registration = _relock_registration(registration)
     target = RegistrationStatus.APPROVED if approve else RegistrationStatus.DECLINED
     if registration.status is target:
         return registration
@@ -256,14 +277,8 @@ def overlapping_bookings(user: User, session: ProgrammeSession) -> list[Booking]
     )
 
 
-def _has_approved_registration(user: User, event_id: int) -> bool:
-    return db.session.scalar(
-        sa.select(sa.func.count(Registration.id)).where(
-            Registration.event_id == event_id,
-            Registration.user_id == user.id,
-            Registration.status == RegistrationStatus.APPROVED,
-        )
-    ) > 0
+def _is_approved(registration: Registration | None) -> bool:
+    return registration is not None and registration.status is RegistrationStatus.APPROVED
 
 
 def _confirm(booking: Booking, now: datetime) -> None:
@@ -308,6 +323,7 @@ def book_session(
     """Book a seat, or a place on the waiting list when full and ``join_waitlist`` is set."""
     _check_acting_for(actor, delegate)
     now = now or utcnow()
+    registration = _lock_registration(delegate, session.event_id)
     session = lock_session(session)
     if session.is_cancelled:
         raise InvalidState(_("This session is cancelled."))
@@ -315,7 +331,7 @@ def book_session(
         raise InvalidState(_("Booking closed when the session started."))
     if not session.event.is_published:
         raise InvalidState(_("This event is not published."))
-    if not _has_approved_registration(delegate, session.event_id):
+    if not _is_approved(registration):
         raise NotAllowed(_("Booking needs an approved registration for %(event)s.", event=session.event.name))
     booking = _booking_of(session, delegate)
     if booking is not None and booking.status is BookingStatus.CONFIRMED:
@@ -437,10 +453,11 @@ def add_to_session(
     if not can_manage_registrations(actor, session.event):
         raise NotAllowed(_("Only organisers add delegates."))
     now = now or utcnow()
+    registration = _lock_registration(delegate, session.event_id)
     session = lock_session(session)
     if session.is_cancelled:
         raise InvalidState(_("This session is cancelled."))
-    if not _has_approved_registration(delegate, session.event_id):
+    if not _is_approved(registration):
         raise InvalidState(_("%(name)s has no approved registration for this event.", name=delegate.name))
     booking = _booking_of(session, delegate)
     if booking is not None and booking.status is BookingStatus.CONFIRMED:
