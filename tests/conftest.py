@@ -101,6 +101,18 @@ def db(app: Flask) -> Iterator:
     _clean(app)
 
 
+@pytest.fixture(autouse=True)
+def _postgres_marker(request) -> None:
+    """Tests marked ``postgres`` (row locks, concurrent transactions) mean something only on
+    PostgreSQL: on any other database they are skipped, and fail in CI."""
+    if request.node.get_closest_marker("postgres") is None:
+        return
+    if TEST_DATABASE_URL and sa.engine.make_url(TEST_DATABASE_URL).get_backend_name() == "postgresql":
+        return
+    must_run_in_ci("PostgreSQL tests", "the test database is not PostgreSQL",
+                   "set EXPO_TEST_DATABASE_URL to a PostgreSQL database to run them")
+
+
 @pytest.fixture
 def make_app(app: Flask, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     """Another app on the test database with some settings changed; its connections are
@@ -170,11 +182,15 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _browser_unavailable(reason: str):
-    """In CI browser tests must run; elsewhere they are skipped with the reason."""
+def must_run_in_ci(kind: str, reason: str, remedy: str):
+    """Tests that CI must run fail there when they cannot; elsewhere they are skipped with the reason."""
     if os.environ.get("CI"):
-        pytest.fail(f"browser tests cannot run in CI: {reason}")
-    pytest.skip(f"browser tests skipped: {reason} (install Debian's chromium to run them)")
+        pytest.fail(f"{kind} cannot run in CI: {reason}")
+    pytest.skip(f"{kind} skipped: {reason} ({remedy})")
+
+
+def _browser_unavailable(reason: str):
+    must_run_in_ci("browser tests", reason, "install Debian's chromium to run them")
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 
 from expo import create_app
 from expo.accounts.models import User
-from expo.db import is_postgres
 from expo.errors import CapacityFull, Conflict, NotAllowed
 from expo.events.models import Event
 from expo.extensions import db as _db
@@ -24,13 +23,6 @@ from tests.registration.conftest import at, future_event, future_session, regist
 
 pytestmark = pytest.mark.postgres
 THREADS = 50
-
-
-@pytest.fixture(autouse=True)
-def _needs_postgres(db):
-    if not is_postgres():
-        pytest.skip("row locks and concurrent transactions mean something only on PostgreSQL: "
-                    "set EXPO_TEST_DATABASE_URL to a PostgreSQL database (CI does)")
 
 
 @pytest.fixture
