@@ -206,3 +206,22 @@ def test_one_by_one_decision_with_a_rows_own_button(client, db, login_as):
     assert bad.status_code == 200
     db.session.expire_all()
     assert second.status is RegistrationStatus.PENDING
+
+
+def test_ids_beyond_the_database_range_are_refused_not_a_server_error(client, db, login_as):
+    event = future_event(slug="approval", registration_mode=RegistrationMode.APPROVAL)
+    pending = make_registration(event=event, status=RegistrationStatus.PENDING)
+    login_as(Role.ORGANISER)
+    url = f"/manage/events/{event.slug}/registrations/decide"
+    huge = "99999999999999999999999"
+    for data in ({"one": f"{huge}:approve"}, {"ids": [huge], "decision": "approve"},
+                 {"ids": [pending.id, 2**31], "decision": "approve"}, {"ids": ["0"], "decision": "approve"},
+                 {"ids": ["-1"], "decision": "approve"}, {"one": "0:decline"}):
+        response = client.post(url, data=data, follow_redirects=True)
+        assert response.status_code == 200, data
+        assert "Unknown registration." in html(response), data
+    db.session.expire_all()
+    assert pending.status is RegistrationStatus.PENDING
+    client.post(url, data={"ids": [pending.id, 2**31 - 1], "decision": "approve"})
+    db.session.expire_all()
+    assert pending.status is RegistrationStatus.APPROVED
