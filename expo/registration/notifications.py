@@ -95,6 +95,11 @@ def registration_declined(registration: Registration) -> None:
                        lambda event: _("Your registration was not accepted: %(event)s", event=event))
 
 
+def registration_removed(registration: Registration) -> None:
+    _registration_mail(registration, "registration_removed",
+                       lambda event: _("You are no longer registered: %(event)s", event=event))
+
+
 def booking_confirmed(booking: Booking, *, promoted: bool = False) -> None:
     user, session = booking.user, booking.session
     if user is None:

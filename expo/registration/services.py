@@ -167,6 +167,25 @@ def register(*, delegate: User, event: Event, actor: User, now: datetime | None 
 def cancel_registration(*, registration: Registration, actor: User, now: datetime | None = None) -> Registration:
     """Withdraw from an event; the delegate's seats in its sessions go to the waiting lists."""
     _check_actor(actor, registration)
+    return _end_registration(registration, now=now)
+
+
+def remove_registration(*, registration: Registration, actor: User, now: datetime | None = None) -> Registration:
+    """An organiser takes a delegate out of the event: the registration is cancelled, the seats
+    go to the waiting lists and the delegate is told in plain words (not as a refusal)."""
+    if not can_manage_registrations(actor, registration.event):
+        raise NotAllowed(_("Only organisers remove delegates."))
+    now = now or utcnow()
+    registration = _end_registration(registration, now=now)
+    registration.decided_at = now
+    registration.decided_by = actor
+    db.session.flush()
+    notifications.registration_removed(registration)
+    return registration
+
+
+def _end_registration(registration: Registration, *, now: datetime | None) -> Registration:
+    """Cancel an active registration and release the delegate's seats in the event's sessions."""
     registration = _relock_registration(registration)
     if registration.status not in HOLDS_PLACE:
         raise InvalidState(_("This registration is not active."))

@@ -10,6 +10,7 @@ from expo.events.models import RegistrationMode
 from expo.registration import services
 from expo.registration.exports import to_csv
 from expo.registration.models import Booking, BookingStatus, RegistrationStatus
+from tests.conftest import log_in
 from tests.factories import make_network, make_organisation, make_registration, make_user
 from tests.querycount import count_queries
 from tests.registration.conftest import future_event, future_session, registered
@@ -225,3 +226,48 @@ def test_ids_beyond_the_database_range_are_refused_not_a_server_error(client, db
     client.post(url, data={"ids": [pending.id, 2**31 - 1], "decision": "approve"})
     db.session.expire_all()
     assert pending.status is RegistrationStatus.APPROVED
+
+
+def test_organiser_removes_a_delegate_from_the_event(client, db, login_as, event, outbox):
+    session = future_session(event, capacity=1, title="Harbour walk")
+    leaving, waiting = registered(event, name="Lena Leaving"), registered(event, name="Will Waiting")
+    services.book_session(delegate=leaving, session=session, actor=leaving)
+    services.book_session(delegate=waiting, session=session, actor=waiting, join_waitlist=True)
+    registration = services.registration_for(leaving, event)
+    db.session.commit()
+    outbox.clear()
+    organiser = login_as(Role.ORGANISER)
+    page = html(client.get(f"/manage/events/{event.slug}/registrations"))
+    assert f'formaction="/manage/registrations/{registration.id}/remove"' in page
+    assert "Remove from the event" in page
+
+    response = client.post(f"/manage/registrations/{registration.id}/remove", follow_redirects=True)
+
+    assert "The delegate is no longer registered" in html(response)
+    db.session.expire_all()
+    assert (registration.status, registration.decided_by_id) == (RegistrationStatus.CANCELLED, organiser.id)
+    assert services._booking_of(session, leaving).status is BookingStatus.CANCELLED
+    assert services._booking_of(session, waiting).status is BookingStatus.CONFIRMED
+    assert sorted((m.to, m.subject) for m in outbox) == sorted([
+        (leaving.email, "You are no longer registered: H22 City Expo Days"),
+        (waiting.email, "A seat is yours: Harbour walk"),
+    ])
+    again = client.post(f"/manage/registrations/{registration.id}/remove", follow_redirects=True)
+    assert "This registration is not active." in html(again)
+
+
+def test_only_organisers_remove_delegates_from_an_event(client, db, login_as, event):
+    delegate = registered(event)
+    registration = services.registration_for(delegate, event)
+    db.session.commit()
+    url = f"/manage/registrations/{registration.id}/remove"
+    assert "/account/login" in client.post(url).headers["Location"]
+    for role in (Role.DELEGATE, Role.STAFF):
+        login_as(role)
+        assert client.post(url).status_code == 403, role
+        client.post("/account/logout")
+    log_in(client, delegate)
+    assert client.post(url).status_code == 403
+    db.session.expire_all()
+    assert registration.status is RegistrationStatus.APPROVED
+    assert client.post("/manage/registrations/99999/remove").status_code == 404

@@ -32,6 +32,22 @@ def test_pending_then_declined_mails(db, outbox):
                                            "Your registration was not accepted: Site visits"]
 
 
+def test_removal_from_the_event_is_told_in_neutral_words(db, event, outbox):
+    from expo.accounts.models import Role
+
+    user, organiser = registered(event, name="Ana Pereira"), make_user(role=Role.ORGANISER)
+    db.session.commit()
+    outbox.clear()
+    services.remove_registration(registration=services.registration_for(user, event), actor=organiser)
+    db.session.commit()
+    [message] = outbox
+    assert message.to == user.email
+    assert message.subject == "You are no longer registered: H22 City Expo Days"
+    assert "The organisers have taken you off the list of delegates for H22 City Expo Days." in message.body
+    assert "Any seats you had booked in its sessions are released." in message.body
+    assert "not accepted" not in message.body and "sorry" not in message.body
+
+
 def test_booking_confirmation_carries_the_calendar_invitation(db, event, outbox):
     session = future_session(event, title="Mobility hubs", start=at(8))
     user = registered(event)

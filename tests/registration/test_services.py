@@ -143,6 +143,25 @@ def test_cancelling_a_registration_releases_the_event_bookings_only(db, event):
     assert services._booking_of(session, waiting).status is BookingStatus.CONFIRMED
 
 
+def test_an_organiser_removes_a_delegate_from_the_event_and_their_seats_go_on(db, event, outbox):
+    session, people, waiting = line_up(event, waiting=1)
+    past = future_session(event, start=at(6))
+    book(people[0], past, now=at(5))
+    organiser = make_user(role=Role.ORGANISER)
+    registration = services.registration_for(people[0], event)
+    with pytest.raises(NotAllowed):
+        services.remove_registration(registration=registration, actor=people[1])
+    services.remove_registration(registration=registration, actor=organiser, now=at(7))
+    assert registration.status is RegistrationStatus.CANCELLED
+    assert (registration.decided_by, registration.decided_at) == (organiser, at(7))
+    assert services._booking_of(session, people[0]).status is BookingStatus.CANCELLED
+    assert waiting[0].status is BookingStatus.CONFIRMED
+    # a session already under way keeps its attendance record
+    assert services._booking_of(past, people[0]).status is BookingStatus.CONFIRMED
+    with pytest.raises(InvalidState):
+        services.remove_registration(registration=registration, actor=organiser)
+
+
 def test_declining_an_approved_registration_releases_bookings(db, event):
     session = future_session(event)
     user, organiser = registered(event), make_user(role=Role.ORGANISER)
