@@ -162,3 +162,28 @@ def test_mail_outside_a_request_uses_the_base_url(app, db, event):
     message = contextvars.Context().run(in_a_command)
     assert f"http://expo.test/sessions/{session_id}" in message.body
     assert "3 juni 2031" in message.body
+
+
+def test_a_bulk_approval_sends_its_mails_over_one_connection(db, smtp_app, smtp_server):
+    from expo.accounts.models import Role, User
+    from expo.events.models import Event
+    from expo.extensions import db as _db
+    from expo.registration.models import RegistrationStatus
+    from tests.factories import make_registration
+
+    event = future_event(name="Site visits", registration_mode=RegistrationMode.APPROVAL)
+    pending = [make_registration(event=event, status=RegistrationStatus.PENDING) for _ in range(40)]
+    organiser = make_user(role=Role.ORGANISER)
+    db.session.commit()
+    event_id, organiser_id, ids = event.id, organiser.id, [r.id for r in pending]
+    emails = sorted(r.user.email for r in pending)
+
+    sender = smtp_app()
+    with sender.app_context(), sender.test_request_context():
+        services.decide_registrations(event=_db.session.get(Event, event_id), registration_ids=ids, approve=True,
+                                      actor=_db.session.get(User, organiser_id))
+        _db.session.commit()
+
+    assert smtp_server.connections == 1
+    assert sorted(r for _conn, [r], _m in smtp_server.received) == emails
+    assert {m["Subject"] for _c, _r, m in smtp_server.received} == {"You are registered: Site visits"}
