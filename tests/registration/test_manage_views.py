@@ -271,3 +271,30 @@ def test_only_organisers_remove_delegates_from_an_event(client, db, login_as, ev
     db.session.expire_all()
     assert registration.status is RegistrationStatus.APPROVED
     assert client.post("/manage/registrations/99999/remove").status_code == 404
+
+
+def test_a_search_for_percent_or_underscore_finds_only_those_characters(client, db, login_as, event):
+    for name in ("Anna_Lind", "AnnaXLind", "Bo 50% Berg", "Bo 500 Berg"):
+        registered(event, name=name)
+    login_as(Role.ORGANISER)
+    url = f"/manage/events/{event.slug}/registrations"
+    found = {q: {n for n in ("Anna_Lind", "AnnaXLind", "Bo 50% Berg", "Bo 500 Berg")
+                 if n in html(client.get(url, query_string={"q": q}))} for q in ("_", "a_l", "50%", "%")}
+    assert found == {"_": {"Anna_Lind"}, "a_l": {"Anna_Lind"}, "50%": {"Bo 50% Berg"}, "%": {"Bo 50% Berg"}}
+    table = rows(client.get(f"/manage/events/{event.slug}/registrations.csv", query_string={"q": "50%"}))
+    assert [r[0] for r in table[1:]] == ["Bo 50% Berg"]
+
+
+def test_exports_leave_out_the_rows_of_deleted_accounts(client, db, login_as, event):
+    from expo.registration.models import Registration
+
+    session = future_session(event)
+    kept = registered(event, name="Kim Kept")
+    services.book_session(delegate=kept, session=session, actor=kept)
+    db.session.add(Registration(event=event, user=None, status=RegistrationStatus.APPROVED))
+    db.session.add(Booking(session=session, user=None, status=BookingStatus.CONFIRMED))
+    login_as(Role.ORGANISER)
+    for url in (f"/manage/events/{event.slug}/registrations.csv", f"/manage/events/{event.slug}/bookings.csv",
+                f"/manage/sessions/{session.id}/bookings.csv"):
+        table = rows(client.get(url))
+        assert len(table) == 2 and "Kim Kept" in table[1], url

@@ -122,7 +122,58 @@ def test_waiting_list_joins_send_no_mail_and_promotion_does(db, event, outbox):
     assert "moved from the waiting list to a confirmed seat" in message.body
 
 
-def test_mail_is_written_in_the_delegates_language(db, event, outbox):
+SWEDISH = {  # notification: (subject, a phrase of the body)
+    "registration_received": ("Anmälan mottagen: H22 City Expo Days",
+                              "Vi har tagit emot din anmälan till H22 City Expo Days."),
+    "registration_approved": ("Du är anmäld: H22 City Expo Days",
+                              "Du är anmäld till H22 City Expo Days (tisdag 3 juni 2031). Nu kan du boka programpunkter."),
+    "registration_declined": ("Din anmälan godkändes inte: H22 City Expo Days",
+                              "Tyvärr har din anmälan till H22 City Expo Days inte godkänts."),
+    "registration_removed": ("Du är inte längre anmäld: H22 City Expo Days",
+                             "Arrangörerna har tagit bort dig från deltagarlistan för H22 City Expo Days."),
+    "booking_confirmed": ("Bokningsbekräftelse: Hamnpromenad", "Din plats är bokad."),
+    "booking_promoted": ("Du har fått en plats: Hamnpromenad",
+                         "En plats har blivit ledig och den är din: du har flyttats från väntelistan till en "
+                         "bekräftad plats."),
+    "session_moved": ("Ändrad programpunkt: Hamnpromenad", "En programpunkt som du har bokat har ändrats."),
+    "session_cancelled": ("Inställd programpunkt: Hamnpromenad",
+                          "Tyvärr har en programpunkt som du bokat ställts in. Din bokning har tagits bort."),
+    "booking_removed": ("Din plats har dragits tillbaka: Hamnpromenad",
+                        "Arrangörerna har dragit tillbaka din plats på den här programpunkten:"),
+}
+
+
+def test_every_mail_is_written_in_the_delegates_language(db, event, outbox):
+    session = future_session(event, start=at(8), title="Hamnpromenad")
+    swede = registered(event, locale="sv", name="Sven Svensson")
+    registration = services.registration_for(swede, event)
+    booking = services.book_session(delegate=swede, session=session, actor=swede)
+    db.session.commit()
+    outbox.clear()
+    send = {
+        "registration_received": lambda: notifications.registration_received(registration),
+        "registration_approved": lambda: notifications.registration_approved(registration),
+        "registration_declined": lambda: notifications.registration_declined(registration),
+        "registration_removed": lambda: notifications.registration_removed(registration),
+        "booking_confirmed": lambda: notifications.booking_confirmed(booking),
+        "booking_promoted": lambda: notifications.booking_confirmed(booking, promoted=True),
+        "session_moved": lambda: notifications.session_moved(booking, {"starts_at": {"old": "x", "new": "y"}}),
+        "session_cancelled": lambda: notifications.session_cancelled(booking),
+        "booking_removed": lambda: notifications.booking_removed(booking),
+    }
+    assert set(send) == set(SWEDISH)
+    for kind, notify in send.items():
+        notify()
+        db.session.commit()
+        [message] = outbox
+        subject, phrase = SWEDISH[kind]
+        assert message.subject == subject, kind
+        assert "Hej Sven Svensson!" in message.body and phrase in message.body, kind
+        assert "Ditt schema: http://expo.test/agenda" in message.body, kind
+        outbox.clear()
+
+
+def test_each_delegate_gets_their_own_language(db, event, outbox):
     session = future_session(event, start=at(8))
     swede = registered(event, locale="sv")
     english = registered(event, locale="en")
@@ -132,7 +183,9 @@ def test_mail_is_written_in_the_delegates_language(db, event, outbox):
         services.book_session(delegate=person, session=session, actor=person)
     db.session.commit()
     by_person = {m.to: m for m in outbox}
+    assert by_person[swede.email].subject.startswith("Bokningsbekräftelse:")
     assert "3 juni 2031" in by_person[swede.email].body
+    assert by_person[english.email].subject.startswith("Booking confirmed:")
     assert "June 3, 2031" in by_person[english.email].body
 
 

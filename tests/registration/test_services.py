@@ -559,8 +559,16 @@ def test_mails_are_not_sent_when_the_transaction_rolls_back(db, event, outbox):
 
 
 def test_registration_row_stays_unique_per_event(db, event):
-    user = registered(event)
+    from sqlalchemy.exc import IntegrityError
+
+    user = make_user()
+    registration = services.register(delegate=user, event=event, actor=user)
+    services.cancel_registration(registration=registration, actor=user)
+    assert services.register(delegate=user, event=event, actor=user) is registration
     assert db.session.scalar(sa.select(sa.func.count(Registration.id)).where(Registration.user_id == user.id)) == 1
+    db.session.add(Registration(event=event, user=user))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
 
 
 def test_delegates_cannot_cancel_once_the_session_started_but_organisers_can(db, event):
