@@ -28,6 +28,8 @@ class Defaults:
     MAIL_PASSWORD: str | None = None
     MAIL_USE_TLS = True
     MAIL_DEFAULT_SENDER = "Expo <noreply@localhost>"
+    # The e-mails of one change go out over one SMTP connection, at most this many on each.
+    MAIL_MESSAGES_PER_CONNECTION = 100
     # Redis shared by all workers for caches and login throttling; in-process when unset.
     REDIS_URL: str | None = None
     # Failed log-ins allowed per e-mail address and client before throttling.

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from email.message import EmailMessage
 
 from flask import current_app
@@ -48,17 +50,39 @@ def outbox() -> list[Message]:
 
 def send(message: Message) -> None:
     """Deliver one message now."""
+    send_all([message])
+
+
+def send_all(messages: Sequence[Message]) -> None:
+    """Deliver messages now, sharing SMTP connections (MAIL_MESSAGES_PER_CONNECTION on each)
+    instead of opening one for every message. A message the server refuses is logged and the
+    others still go; a connection that fails raises (an OSError)."""
     config = current_app.config
     if config.get("TESTING"):
-        outbox().append(message)
+        outbox().extend(messages)
         return
     if not config.get("MAIL_SERVER"):
-        logger.info("E-mail to %s: %s\n%s", message.to, message.subject, message.body)
+        for message in messages:
+            logger.info("E-mail to %s: %s\n%s", message.to, message.subject, message.body)
         return
-    email = message.as_email(config["MAIL_DEFAULT_SENDER"])
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
+    per_connection = max(config.get("MAIL_MESSAGES_PER_CONNECTION") or 1, 1)
+    for start in range(0, len(messages), per_connection):
+        with _connect(config) as smtp:
+            for message in messages[start:start + per_connection]:
+                try:
+                    smtp.send_message(message.as_email(config["MAIL_DEFAULT_SENDER"]))
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError):
+                    logger.exception("the mail server refused the e-mail to %s", message.to)
+
+
+def _connect(config: Mapping[str, Any]) -> smtplib.SMTP:
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20)
+    try:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-        smtp.send_message(email)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp

@@ -10,6 +10,10 @@ _signals = Namespace()
 # kwargs: session (ProgrammeSession), changes (dict field -> {"old": …, "new": …}), actor (User|None)
 session_changed = _signals.signal("session-changed")
 
+# A room's capacity changed; sessions without a capacity of their own take the room's.
+# kwargs: room (Room), old (int), new (int), actor (User|None)
+room_capacity_changed = _signals.signal("room-capacity-changed")
+
 # A session was cancelled (its status became cancelled). kwargs: session, actor
 session_cancelled = _signals.signal("session-cancelled")
 

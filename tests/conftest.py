@@ -5,7 +5,10 @@ Every test starts from a clean database (countries, which are reference data, st
 from __future__ import annotations
 
 import contextvars
+import email
+import email.message
 import os
+import socketserver
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -102,6 +105,18 @@ def db(app: Flask) -> Iterator:
     _clean(app)
 
 
+@pytest.fixture(autouse=True)
+def _postgres_marker(request) -> None:
+    """Tests marked ``postgres`` (row locks, concurrent transactions) mean something only on
+    PostgreSQL: on any other database they are skipped, and fail in CI."""
+    if request.node.get_closest_marker("postgres") is None:
+        return
+    if TEST_DATABASE_URL and sa.engine.make_url(TEST_DATABASE_URL).get_backend_name() == "postgresql":
+        return
+    must_run_in_ci("PostgreSQL tests", "the test database is not PostgreSQL",
+                   "set EXPO_TEST_DATABASE_URL to a PostgreSQL database to run them")
+
+
 @pytest.fixture
 def make_app(app: Flask, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     """Another app on the test database with some settings changed; its connections are
@@ -139,6 +154,81 @@ def outbox(app: Flask) -> list:
     return _outbox()
 
 
+class _SMTPHandler(socketserver.StreamRequestHandler):
+    """Just enough SMTP for smtplib: greeting, EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT."""
+
+    def reply(self, line: str) -> None:
+        self.wfile.write(f"{line}\r\n".encode())
+
+    def handle(self) -> None:
+        server: SMTPServer = self.server  # type: ignore[assignment]
+        server.connections += 1
+        self.reply("220 expo.test ESMTP")
+        recipients: list[str] = []
+        while line := self.rfile.readline():
+            command = line.decode().strip()
+            verb = command.split(" ", 1)[0].upper()
+            if verb == "RCPT" and any(bad in command for bad in server.refuse):
+                self.reply("550 no such mailbox")
+            elif verb == "RCPT":
+                recipients.append(command.split(":", 1)[1].strip(" <>"))
+                self.reply("250 ok")
+            elif verb == "DATA":
+                self.reply("354 go ahead")
+                lines = []
+                while (part := self.rfile.readline()) not in (b".\r\n", b""):
+                    lines.append(part)
+                data = b"".join(lines)
+                server.received.append((server.connections, recipients, email.message_from_bytes(data)))
+                recipients = []
+                self.reply("250 queued")
+            elif verb == "QUIT":
+                self.reply("221 bye")
+                return
+            elif verb in ("EHLO", "HELO", "MAIL", "RSET", "NOOP"):
+                recipients = [] if verb in ("MAIL", "RSET") else recipients
+                self.reply("250 ok")
+            else:
+                self.reply("502 not implemented")
+
+
+class SMTPServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _SMTPHandler)
+        self.connections = 0
+        self.received: list[tuple[int, list[str], email.message.Message]] = []
+        self.refuse: set[str] = set()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SMTPServer]:
+    """A mail server on a free port of 127.0.0.1 that keeps what it receives: for each
+    message, the number of the connection it came over, its recipients and the message."""
+    import threading
+
+    server = SMTPServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def smtp_app(make_app, smtp_server) -> Callable[..., Flask]:
+    """Another app (not TESTING) that sends its e-mail to ``smtp_server``."""
+
+    def _make(**overrides) -> Flask:
+        return make_app(TESTING=False, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.server_address[1],
+                        MAIL_USE_TLS=False, MAIL_DEFAULT_SENDER="Expo <noreply@expo.test>", **overrides)
+
+    return _make
+
+
 def log_in(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
     response = client.post("/account/login", data={"email": user.email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
@@ -171,11 +261,15 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _browser_unavailable(reason: str):
-    """In CI browser tests must run; elsewhere they are skipped with the reason."""
+def must_run_in_ci(kind: str, reason: str, remedy: str):
+    """Tests that CI must run fail there when they cannot; elsewhere they are skipped with the reason."""
     if os.environ.get("CI"):
-        pytest.fail(f"browser tests cannot run in CI: {reason}")
-    pytest.skip(f"browser tests skipped: {reason} (install Debian's chromium to run them)")
+        pytest.fail(f"{kind} cannot run in CI: {reason}")
+    pytest.skip(f"{kind} skipped: {reason} ({remedy})")
+
+
+def _browser_unavailable(reason: str):
+    must_run_in_ci("browser tests", reason, "install Debian's chromium to run them")
 
 
 @pytest.fixture(scope="session")

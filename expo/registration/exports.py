@@ -22,10 +22,8 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     return csv_bytes(itertools.chain([header], rows))
 
 
-def _person(user: User | None, with_needs: bool) -> list[Any]:
-    if user is None:
-        values = [_("(deleted account)"), "", "", "", "", ""]
-        return values + (["", ""] if with_needs else [])
+def _person(user: User, with_needs: bool) -> list[Any]:
+    """The person's columns; the lists exported hold only rows that still have a person."""
     values = [
         user.name,
         user.email,

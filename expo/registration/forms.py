@@ -13,9 +13,25 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
+from expo import MAX_DATABASE_INTEGER
 from expo.registration.models import BookingStatus, RegistrationStatus
+
+
+def is_database_id(value: int) -> bool:
+    """Whether ``value`` can be a row's id: 1 … the largest database INTEGER, as in URLs."""
+    return 1 <= value <= MAX_DATABASE_INTEGER
+
+
+def _registration_ids(form: FlaskForm, field: SelectMultipleField) -> None:
+    if not all(is_database_id(value) for value in field.data or []):
+        raise ValidationError(_l("Unknown registration."))
+
+
+def _one_registration(form: FlaskForm, field: StringField) -> None:
+    if not is_database_id(int(field.data.partition(":")[0])):
+        raise ValidationError(_l("Unknown registration."))
 
 
 class BookForm(FlaskForm):
@@ -37,11 +53,12 @@ class DecideForm(FlaskForm):
     """Approve or decline the ticked registrations of one event."""
 
     ids = SelectMultipleField(_l("Registrations"), coerce=int, validate_choice=False,
-                              validators=[DataRequired(message=_l("Tick at least one registration."))])
+                              validators=[DataRequired(message=_l("Tick at least one registration.")),
+                                          _registration_ids])
     decision = SelectField(_l("Decision"), choices=[("approve", _l("Approve")), ("decline", _l("Decline"))],
                            validators=[DataRequired()])
     # A row's own Approve/Decline button sends "<id>:<decision>" and wins over the ticks.
-    one = StringField(validators=[Optional(), Regexp(r"^\d+:(approve|decline)$")])
+    one = StringField(validators=[Optional(), Regexp(r"^\d+:(approve|decline)$"), _one_registration])
 
     def validate(self, extra_validators=None) -> bool:
         if self.one.data and self.one.validate(self):

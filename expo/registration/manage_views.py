@@ -18,7 +18,7 @@ from expo.permissions import can_manage_registrations, can_view_private_needs, r
 from expo.programme.models import ProgrammeSession
 from expo.registration import exports, queries, services
 from expo.registration.forms import AddPersonForm, ConfirmForm, DecideForm, PeopleFilterForm
-from expo.registration.models import Booking, BookingStatus, RegistrationStatus
+from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
 from expo.registration.views import bp
 
 
@@ -107,6 +107,28 @@ def decide_registrations(slug: str):
     return redirect(url_for("registration.manage_registrations", slug=slug))
 
 
+@bp.route("/manage/registrations/<int:registration_id>/remove", methods=["POST"])
+@login_required
+def remove_registration(registration_id: int):
+    """Takes a delegate out of the event: registration cancelled, seats released, delegate told."""
+    registration = get_or_404(Registration, registration_id)
+    require(can_manage_registrations(current_user, registration.event))
+    _commit_or_explain(lambda: services.remove_registration(registration=registration, actor=current_user),
+                       _("The delegate is no longer registered; their seats went to the waiting lists."))
+    return redirect(url_for("registration.manage_registrations", slug=registration.event.slug))
+
+
+def _commit_or_explain(change: Callable[[], object], done: str) -> None:
+    """Make one change and commit it with ``done`` as the message, or show why it was refused."""
+    try:
+        change()
+    except ExpoError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
+
+
 def _add_person(back: str, add: Callable[[User, bool], object], done: str):
     """Shared steps of adding a delegate by e-mail: validate, find them, add (asking before
     going over capacity), commit and report."""
@@ -188,13 +210,8 @@ def _managed_booking(booking_id: int) -> Booking:
 @login_required
 def remove_booking(booking_id: int):
     booking = _managed_booking(booking_id)
-    try:
-        services.remove_booking(booking=booking, actor=current_user)
-    except ExpoError as error:
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The delegate is removed; the waiting list moved up."), "success")
+    _commit_or_explain(lambda: services.remove_booking(booking=booking, actor=current_user),
+                       _("The delegate is removed; the waiting list moved up."))
     return redirect(url_for("registration.manage_bookings", session_id=booking.session_id))
 
 

@@ -77,6 +77,11 @@ class Booking(db.Model):
         # Lets a check-in name its booking together with the session (see check_ins).
         sa.UniqueConstraint("id", "session_id"),
         sa.Index("ix_bookings_session_status", "session_id", "status"),
+        # Two people waiting never share a place in the line.
+        sa.Index(
+            "uq_bookings_session_waitlist_position", "session_id", "waitlist_position", unique=True,
+            sqlite_where=sa.text("status = 'waitlisted'"), postgresql_where=sa.text("status = 'waitlisted'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

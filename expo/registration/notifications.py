@@ -40,11 +40,14 @@ def pending() -> list[mail.Message]:
 
 @sa.event.listens_for(Session, "after_commit")
 def _send_queued(session: Session) -> None:
-    for message in session.info.pop(_QUEUE_KEY, []):
-        try:
-            mail.send(message)
-        except OSError:  # the change is committed; a mail server hiccup must not hide that
-            logger.exception("could not send e-mail to %s", message.to)
+    """The e-mails of one commit (a bulk approval may make hundreds) share SMTP connections."""
+    messages = session.info.pop(_QUEUE_KEY, [])
+    if not messages:
+        return
+    try:
+        mail.send_all(messages)
+    except OSError:  # the change is committed; a mail server hiccup must not hide that
+        logger.exception("could not send %d e-mails (to %s …)", len(messages), messages[0].to)
 
 
 @sa.event.listens_for(Session, "after_rollback")
@@ -93,6 +96,11 @@ def registration_approved(registration: Registration) -> None:
 def registration_declined(registration: Registration) -> None:
     _registration_mail(registration, "registration_declined",
                        lambda event: _("Your registration was not accepted: %(event)s", event=event))
+
+
+def registration_removed(registration: Registration) -> None:
+    _registration_mail(registration, "registration_removed",
+                       lambda event: _("You are no longer registered: %(event)s", event=event))
 
 
 def booking_confirmed(booking: Booking, *, promoted: bool = False) -> None:

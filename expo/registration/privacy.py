@@ -96,6 +96,7 @@ def delete_account(*, user: User, actor: User, now: datetime | None = None) -> N
     if actor.id != user.id:
         raise NotAllowed(_("Only the account's owner can delete it."))
     now = now or utcnow()
+    services.lock_registrations(user)  # before any session, in the order booking takes them
     services.release_bookings(user=user, now=now)
     upcoming = sa.select(Event.id).where(Event.ends_on >= now.date())
     db.session.execute(

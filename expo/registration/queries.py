@@ -43,7 +43,8 @@ class BookingState:
 
     @property
     def is_full(self) -> bool:
-        return self.capacity is not None and self.confirmed >= self.capacity
+        """No seat to book: all taken, or people wait for the next one (as in book_session)."""
+        return self.capacity is not None and (self.confirmed >= self.capacity or self.waiting > 0)
 
     @property
     def is_booked(self) -> bool:
@@ -216,9 +217,11 @@ class PeopleFilter:
             query = query.where(User.organisation_id == self.organisation_id)
         if self.network_id:
             query = query.where(User.networks.any(Network.id == self.network_id))
-        if self.q:
-            pattern = f"%{self.q.strip().lower()}%"
-            query = query.where(sa.or_(sa.func.lower(User.name).like(pattern), User.email.like(pattern)))
+        if self.q and self.q.strip():
+            # Escaped: a "%" or "_" typed in the search box means itself, not any text.
+            text = self.q.strip()
+            query = query.where(sa.or_(User.name.icontains(text, autoescape=True),
+                                       User.email.icontains(text, autoescape=True)))
         return query
 
     def as_args(self) -> dict[str, Any]:

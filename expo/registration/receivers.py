@@ -1,5 +1,5 @@
 """Bookings follow the programme: a cancelled session releases everyone, a moved one tells
-them, more seats promote the waiting list. Imported once when the blueprint loads."""
+them, more seats (in the session or its room) promote the waiting list. Imported once when the blueprint loads."""
 from __future__ import annotations
 
 from typing import Any
@@ -17,3 +17,8 @@ def _on_session_cancelled(sender: Any, *, session: Any, actor: Any = None, **ext
 def _on_session_changed(sender: Any, *, session: Any, changes: dict[str, Any] | None = None,
                         actor: Any = None, **extra: Any) -> None:
     services.session_changed(session, changes or {})
+
+
+@signals.room_capacity_changed.connect
+def _on_room_capacity_changed(sender: Any, *, room: Any, actor: Any = None, **extra: Any) -> None:
+    services.room_capacity_changed(room)

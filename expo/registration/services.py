@@ -3,7 +3,10 @@
 Every change to a session's bookings first locks the session's row (SELECT … FOR UPDATE on
 PostgreSQL), so concurrent requests queue up one behind the other: capacity is never
 exceeded, nobody holds two bookings of one session and waiting-list positions stay 1, 2, 3 …
-without gaps. Event registrations lock the event's row the same way. Services flush and never
+without gaps. Event registrations lock the event's row the same way. Booking, and ending a
+registration, lock the delegate's registration row first (before any session), so that a
+booking never outlives a registration cancelled at the same moment; always taking the
+registration before the session keeps two such requests from waiting for each other. Services flush and never
 commit; e-mails go out when the caller commits (see notifications)."""
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from expo.programme.models import ProgrammeSession, SessionStatus
 from expo.registration import notifications
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
 from expo.timeutil import utcnow
+from expo.venues.models import Room
 
 ACTIVE_BOOKING = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)
 HOLDS_PLACE = (RegistrationStatus.APPROVED, RegistrationStatus.PENDING)
@@ -32,20 +36,36 @@ TIME_AND_PLACE = frozenset({"starts_at", "ends_at", "room", "room_id", "kind", "
 
 # --- locks and counts ------------------------------------------------------------------------
 
+def _locked(model: type[Any], *criteria: Any) -> Any:
+    """The matching row (or None), locked until the transaction ends and freshly read."""
+    return db.session.execute(
+        sa.select(model).where(*criteria).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
 def lock_session(session: ProgrammeSession) -> ProgrammeSession:
     """Lock the session's row until the transaction ends and reload it."""
-    return db.session.execute(
-        sa.select(ProgrammeSession)
-        .where(ProgrammeSession.id == session.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    return _locked(ProgrammeSession, ProgrammeSession.id == session.id)
+
+
+def _lock_registration(user: User, event_id: int) -> Registration | None:
+    """Lock the user's registration for the event (if any) until the transaction ends."""
+    return _locked(Registration, Registration.event_id == event_id, Registration.user_id == user.id)
+
+
+def _relock_registration(registration: Registration) -> Registration:
+    return _locked(Registration, Registration.id == registration.id)
+
+
+def lock_registrations(user: User) -> None:
+    """Lock every registration of the user, in id order, until the transaction ends."""
+    db.session.execute(
+        sa.select(Registration.id).where(Registration.user_id == user.id).order_by(Registration.id).with_for_update()
+    )
 
 
 def _lock_event(event: Event) -> Event:
-    return db.session.execute(
-        sa.select(Event).where(Event.id == event.id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one()
+    return _locked(Event, Event.id == event.id)
 
 
 def confirmed_count(session: ProgrammeSession) -> int:
@@ -147,6 +167,26 @@ def register(*, delegate: User, event: Event, actor: User, now: datetime | None 
 def cancel_registration(*, registration: Registration, actor: User, now: datetime | None = None) -> Registration:
     """Withdraw from an event; the delegate's seats in its sessions go to the waiting lists."""
     _check_actor(actor, registration)
+    return _end_registration(registration, now=now)
+
+
+def remove_registration(*, registration: Registration, actor: User, now: datetime | None = None) -> Registration:
+    """An organiser takes a delegate out of the event: the registration is cancelled, the seats
+    go to the waiting lists and the delegate is told in plain words (not as a refusal)."""
+    if not can_manage_registrations(actor, registration.event):
+        raise NotAllowed(_("Only organisers remove delegates."))
+    now = now or utcnow()
+    registration = _end_registration(registration, now=now)
+    registration.decided_at = now
+    registration.decided_by = actor
+    db.session.flush()
+    notifications.registration_removed(registration)
+    return registration
+
+
+def _end_registration(registration: Registration, *, now: datetime | None) -> Registration:
+    """Cancel an active registration and release the delegate's seats in the event's sessions."""
+    registration = _relock_registration(registration)
     if registration.status not in HOLDS_PLACE:
         raise InvalidState(_("This registration is not active."))
     registration.status = RegistrationStatus.CANCELLED
@@ -163,6 +203,7 @@ def decide_registration(
     if not can_manage_registrations(actor, registration.event):
         raise NotAllowed(_("Only organisers decide on registrations."))
     now = now or utcnow()
+    registration = _relock_registration(registration)
     target = RegistrationStatus.APPROVED if approve else RegistrationStatus.DECLINED
     if registration.status is target:
         return registration
@@ -255,14 +296,8 @@ def overlapping_bookings(user: User, session: ProgrammeSession) -> list[Booking]
     )
 
 
-def _has_approved_registration(user: User, event_id: int) -> bool:
-    return db.session.scalar(
-        sa.select(sa.func.count(Registration.id)).where(
-            Registration.event_id == event_id,
-            Registration.user_id == user.id,
-            Registration.status == RegistrationStatus.APPROVED,
-        )
-    ) > 0
+def _is_approved(registration: Registration | None) -> bool:
+    return registration is not None and registration.status is RegistrationStatus.APPROVED
 
 
 def _confirm(booking: Booking, now: datetime) -> None:
@@ -274,17 +309,25 @@ def _confirm(booking: Booking, now: datetime) -> None:
 
 
 def _close_gap(session: ProgrammeSession, after: int, by: int = 1) -> None:
-    """Move everyone waiting behind position ``after`` forward by ``by`` places."""
-    db.session.execute(
-        sa.update(Booking)
-        .where(
-            Booking.session_id == session.id,
-            Booking.status == BookingStatus.WAITLISTED,
-            Booking.waitlist_position > after,
+    """Move everyone waiting behind position ``after`` forward by ``by`` places.
+
+    The places ``after - by + 1 … after`` must be free already. A unique index keeps two
+    people off one place and PostgreSQL checks it row by row, in no particular order, so
+    ``position - by`` in one statement could collide with a row not yet moved. The moving
+    rows are therefore first lifted past the end of the line, then set down in their new
+    places: at no moment do two rows share a place."""
+    end = waitlist_length(session)
+    if end <= after:
+        return
+    now = utcnow()
+    waiting = (Booking.session_id == session.id, Booking.status == BookingStatus.WAITLISTED)
+    for behind, shift in ((after, end), (end, -(end + by))):
+        db.session.execute(
+            sa.update(Booking)
+            .where(*waiting, Booking.waitlist_position > behind)
+            .values(waitlist_position=Booking.waitlist_position + shift, updated_at=now)
+            .execution_options(synchronize_session="fetch")
         )
-        .values(waitlist_position=Booking.waitlist_position - by, updated_at=utcnow())
-        .execution_options(synchronize_session="fetch")
-    )
 
 
 def book_session(
@@ -299,6 +342,7 @@ def book_session(
     """Book a seat, or a place on the waiting list when full and ``join_waitlist`` is set."""
     _check_acting_for(actor, delegate)
     now = now or utcnow()
+    registration = _lock_registration(delegate, session.event_id)
     session = lock_session(session)
     if session.is_cancelled:
         raise InvalidState(_("This session is cancelled."))
@@ -306,7 +350,7 @@ def book_session(
         raise InvalidState(_("Booking closed when the session started."))
     if not session.event.is_published:
         raise InvalidState(_("This event is not published."))
-    if not _has_approved_registration(delegate, session.event_id):
+    if not _is_approved(registration):
         raise NotAllowed(_("Booking needs an approved registration for %(event)s.", event=session.event.name))
     booking = _booking_of(session, delegate)
     if booking is not None and booking.status is BookingStatus.CONFIRMED:
@@ -320,10 +364,12 @@ def book_session(
             [_("%(title)s overlaps it.", title=b.session.title) for b in overlaps],
         )
     capacity = session.effective_capacity
-    full = capacity is not None and confirmed_count(session) >= capacity
+    # While anyone waits, a free seat is theirs, never a newcomer's: the newcomer queues behind.
+    waiting = waitlist_length(session) if capacity is not None else 0
+    full = capacity is not None and (waiting > 0 or confirmed_count(session) >= capacity)
     if full and not join_waitlist:
         raise CapacityFull(_("This session is full. You can join the waiting list."))
-    position = waitlist_length(session) + 1 if full else None
+    position = waiting + 1 if full else None
     if booking is None:
         booking = Booking(session=session, user=delegate, created_at=now)
         db.session.add(booking)
@@ -342,12 +388,13 @@ def book_session(
 
 
 def promote_waiting(session: ProgrammeSession, *, now: datetime | None = None) -> list[Booking]:
-    """Give free seats to the first on the waiting list, in order; they are e-mailed.
+    """Give free seats to the first on the waiting list, in order; they are e-mailed. Once the
+    session is under way nobody is promoted: a seat offered then could not be taken.
 
     The caller holds the session's lock."""
-    if session.is_cancelled:
-        return []
     now = now or utcnow()
+    if session.is_cancelled or session.starts_at <= now:
+        return []
     capacity = session.effective_capacity
     free = None if capacity is None else capacity - confirmed_count(session)
     if free is not None and free <= 0:
@@ -425,10 +472,11 @@ def add_to_session(
     if not can_manage_registrations(actor, session.event):
         raise NotAllowed(_("Only organisers add delegates."))
     now = now or utcnow()
+    registration = _lock_registration(delegate, session.event_id)
     session = lock_session(session)
     if session.is_cancelled:
         raise InvalidState(_("This session is cancelled."))
-    if not _has_approved_registration(delegate, session.event_id):
+    if not _is_approved(registration):
         raise InvalidState(_("%(name)s has no approved registration for this event.", name=delegate.name))
     booking = _booking_of(session, delegate)
     if booking is not None and booking.status is BookingStatus.CONFIRMED:
@@ -470,7 +518,9 @@ def confirm_waitlisted(
     _confirm(booking, now)
     db.session.flush()
     _close_gap(session, after=position or 0)
-    notifications.booking_confirmed(booking, promoted=True)
+    # A correction of the attendance record once the session is under way tells nobody.
+    if session.starts_at > now:
+        notifications.booking_confirmed(booking, promoted=True)
     return booking
 
 
@@ -538,3 +588,25 @@ def session_changed(session: ProgrammeSession, changes: dict[str, Any], *, now: 
         for booking in _active_bookings(session):
             notifications.session_moved(booking, changes)
     return promote_waiting(session, now=now)
+
+
+def room_capacity_changed(room: Room, *, now: datetime | None = None) -> list[Booking]:
+    """A room took a new capacity: the sessions still to come that use the room's capacity
+    give any new seats to their waiting lists. Sessions are locked in id order, as in
+    release_bookings, so that two such changes never wait for each other."""
+    now = now or utcnow()
+    session_ids = db.session.scalars(
+        sa.select(ProgrammeSession.id)
+        .where(
+            ProgrammeSession.room_id == room.id,
+            ProgrammeSession.capacity.is_(None),
+            ProgrammeSession.status != SessionStatus.CANCELLED,
+            ProgrammeSession.starts_at > now,
+            sa.exists().where(Booking.session_id == ProgrammeSession.id, Booking.status == BookingStatus.WAITLISTED),
+        )
+        .order_by(ProgrammeSession.id)
+    ).all()
+    promoted = []
+    for session_id in session_ids:
+        promoted += promote_waiting(lock_session(db.session.get(ProgrammeSession, session_id)), now=now)
+    return promoted

@@ -123,10 +123,15 @@ def create_room(*, venue: Venue, name: str, capacity: int, actor: User) -> Room:
 def update_room(*, room: Room, name: str, capacity: int, actor: User) -> Room:
     name = name.strip()
     _check_room(room.venue, name, capacity, exclude_id=room.id)
+    old_capacity = room.capacity
     room.name = name
     room.capacity = capacity
     db.session.flush()
     _schedules_changed(sa.select(Room.id).where(Room.id == room.id))
+    if capacity != old_capacity:
+        signals.room_capacity_changed.send(
+            current_app._get_current_object(), room=room, old=old_capacity, new=capacity, actor=actor
+        )
     return room
 
 

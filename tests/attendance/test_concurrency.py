@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from expo.accounts.models import Role, User
 from expo.attendance import services
 from expo.attendance.models import CheckIn
-from expo.db import is_postgres
 from expo.extensions import db as _db
 from expo.programme.models import ProgrammeSession
 from expo.registration.models import Booking, BookingStatus
@@ -18,13 +17,6 @@ from tests.attendance.conftest import register
 from tests.factories import make_user
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(autouse=True)
-def _needs_postgres(db):
-    if not is_postgres():
-        pytest.skip("row locks and concurrent transactions mean something only on PostgreSQL: "
-                    "set EXPO_TEST_DATABASE_URL to a PostgreSQL database")
 
 
 def run_phone(app, errors, work):

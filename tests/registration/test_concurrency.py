@@ -10,8 +10,7 @@ import sqlalchemy as sa
 
 from expo import create_app
 from expo.accounts.models import User
-from expo.db import is_postgres
-from expo.errors import CapacityFull, Conflict
+from expo.errors import CapacityFull, Conflict, NotAllowed
 from expo.events.models import Event
 from expo.extensions import db as _db
 from expo.mail import outbox as mail_outbox
@@ -20,17 +19,10 @@ from expo.registration import services
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
 from tests.conftest import base_config
 from tests.factories import make_user
-from tests.registration.conftest import future_event, future_session, registered
+from tests.registration.conftest import at, future_event, future_session, registered
 
 pytestmark = pytest.mark.postgres
 THREADS = 50
-
-
-@pytest.fixture(autouse=True)
-def _needs_postgres(db):
-    if not is_postgres():
-        pytest.skip("row locks and concurrent transactions mean something only on PostgreSQL: "
-                    "set EXPO_TEST_DATABASE_URL to a PostgreSQL database (CI does)")
 
 
 @pytest.fixture
@@ -199,3 +191,31 @@ def test_registrations_racing_for_the_last_event_places_never_exceed_capacity(db
     assert len(errors) == 15 and all(isinstance(e, CapacityFull) for e in errors)
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 5
+
+
+def test_a_registration_cancelled_while_booking_never_keeps_a_live_booking(db, crowd_app, event):
+    pairs = 20
+    people = [registered(event) for _ in range(pairs)]
+    sessions = [future_session(event, start=at(6 + i % 12, 5 * (i // 12))) for i in range(pairs)]
+    ids = [(p.id, services.registration_for(p, event).id, s.id) for p, s in zip(people, sessions)]
+    db.session.commit()
+
+    def leaver(user_id, registration_id):
+        def job():
+            return services.cancel_registration(registration=_db.session.get(Registration, registration_id),
+                                                actor=_db.session.get(User, user_id)).status
+        return job
+
+    jobs = [job for user_id, registration_id, session_id in ids
+            for job in (booker(user_id, session_id), leaver(user_id, registration_id))]
+    results, errors = run_at_once(crowd_app, jobs)
+
+    assert all(isinstance(e, NotAllowed) for e in errors), errors
+    assert results.count(RegistrationStatus.CANCELLED) == pairs
+    db.session.expire_all()
+    live = db.session.scalars(
+        sa.select(Booking).join(Registration, sa.and_(Registration.user_id == Booking.user_id,
+                                                      Registration.event_id == event.id))
+        .where(Registration.status == RegistrationStatus.CANCELLED, Booking.status != BookingStatus.CANCELLED)
+    ).all()
+    assert live == []

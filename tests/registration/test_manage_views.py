@@ -9,7 +9,8 @@ from expo.accounts.models import Role
 from expo.events.models import RegistrationMode
 from expo.registration import services
 from expo.registration.exports import to_csv
-from expo.registration.models import BookingStatus, RegistrationStatus
+from expo.registration.models import Booking, BookingStatus, RegistrationStatus
+from tests.conftest import log_in
 from tests.factories import make_booking, make_network, make_organisation, make_registration, make_user
 from tests.querycount import count_queries
 from tests.registration.conftest import future_event, future_session, registered
@@ -206,3 +207,94 @@ def test_one_by_one_decision_with_a_rows_own_button(client, db, login_as):
     assert bad.status_code == 200
     db.session.expire_all()
     assert second.status is RegistrationStatus.PENDING
+
+
+def test_ids_beyond_the_database_range_are_refused_not_a_server_error(client, db, login_as):
+    event = future_event(slug="approval", registration_mode=RegistrationMode.APPROVAL)
+    pending = make_registration(event=event, status=RegistrationStatus.PENDING)
+    login_as(Role.ORGANISER)
+    url = f"/manage/events/{event.slug}/registrations/decide"
+    huge = "99999999999999999999999"
+    for data in ({"one": f"{huge}:approve"}, {"ids": [huge], "decision": "approve"},
+                 {"ids": [pending.id, 2**31], "decision": "approve"}, {"ids": ["0"], "decision": "approve"},
+                 {"ids": ["-1"], "decision": "approve"}, {"one": "0:decline"}):
+        response = client.post(url, data=data, follow_redirects=True)
+        assert response.status_code == 200, data
+        assert "Unknown registration." in html(response), data
+    db.session.expire_all()
+    assert pending.status is RegistrationStatus.PENDING
+    client.post(url, data={"ids": [pending.id, 2**31 - 1], "decision": "approve"})
+    db.session.expire_all()
+    assert pending.status is RegistrationStatus.APPROVED
+
+
+def test_organiser_removes_a_delegate_from_the_event(client, db, login_as, event, outbox):
+    session = future_session(event, capacity=1, title="Harbour walk")
+    leaving, waiting = registered(event, name="Lena Leaving"), registered(event, name="Will Waiting")
+    services.book_session(delegate=leaving, session=session, actor=leaving)
+    services.book_session(delegate=waiting, session=session, actor=waiting, join_waitlist=True)
+    registration = services.registration_for(leaving, event)
+    db.session.commit()
+    outbox.clear()
+    organiser = login_as(Role.ORGANISER)
+    page = html(client.get(f"/manage/events/{event.slug}/registrations"))
+    assert f'formaction="/manage/registrations/{registration.id}/remove"' in page
+    assert "Remove from the event" in page
+
+    response = client.post(f"/manage/registrations/{registration.id}/remove", follow_redirects=True)
+
+    assert "The delegate is no longer registered" in html(response)
+    db.session.expire_all()
+    assert (registration.status, registration.decided_by_id) == (RegistrationStatus.CANCELLED, organiser.id)
+    assert services._booking_of(session, leaving).status is BookingStatus.CANCELLED
+    assert services._booking_of(session, waiting).status is BookingStatus.CONFIRMED
+    assert sorted((m.to, m.subject) for m in outbox) == sorted([
+        (leaving.email, "You are no longer registered: H22 City Expo Days"),
+        (waiting.email, "A seat is yours: Harbour walk"),
+    ])
+    again = client.post(f"/manage/registrations/{registration.id}/remove", follow_redirects=True)
+    assert "This registration is not active." in html(again)
+
+
+def test_only_organisers_remove_delegates_from_an_event(client, db, login_as, event):
+    delegate = registered(event)
+    registration = services.registration_for(delegate, event)
+    db.session.commit()
+    url = f"/manage/registrations/{registration.id}/remove"
+    assert "/account/login" in client.post(url).headers["Location"]
+    for role in (Role.DELEGATE, Role.STAFF):
+        login_as(role)
+        assert client.post(url).status_code == 403, role
+        client.post("/account/logout")
+    log_in(client, delegate)
+    assert client.post(url).status_code == 403
+    db.session.expire_all()
+    assert registration.status is RegistrationStatus.APPROVED
+    assert client.post("/manage/registrations/99999/remove").status_code == 404
+
+
+def test_a_search_for_percent_or_underscore_finds_only_those_characters(client, db, login_as, event):
+    for name in ("Anna_Lind", "AnnaXLind", "Bo 50% Berg", "Bo 500 Berg"):
+        registered(event, name=name)
+    login_as(Role.ORGANISER)
+    url = f"/manage/events/{event.slug}/registrations"
+    found = {q: {n for n in ("Anna_Lind", "AnnaXLind", "Bo 50% Berg", "Bo 500 Berg")
+                 if n in html(client.get(url, query_string={"q": q}))} for q in ("_", "a_l", "50%", "%")}
+    assert found == {"_": {"Anna_Lind"}, "a_l": {"Anna_Lind"}, "50%": {"Bo 50% Berg"}, "%": {"Bo 50% Berg"}}
+    table = rows(client.get(f"/manage/events/{event.slug}/registrations.csv", query_string={"q": "50%"}))
+    assert [r[0] for r in table[1:]] == ["Bo 50% Berg"]
+
+
+def test_exports_leave_out_the_rows_of_deleted_accounts(client, db, login_as, event):
+    from expo.registration.models import Registration
+
+    session = future_session(event)
+    kept = registered(event, name="Kim Kept")
+    services.book_session(delegate=kept, session=session, actor=kept)
+    db.session.add(Registration(event=event, user=None, status=RegistrationStatus.APPROVED))
+    db.session.add(Booking(session=session, user=None, status=BookingStatus.CONFIRMED))
+    login_as(Role.ORGANISER)
+    for url in (f"/manage/events/{event.slug}/registrations.csv", f"/manage/events/{event.slug}/bookings.csv",
+                f"/manage/sessions/{session.id}/bookings.csv"):
+        table = rows(client.get(url))
+        assert len(table) == 2 and "Kim Kept" in table[1], url

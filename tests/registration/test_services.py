@@ -20,6 +20,14 @@ def book(user, session, **kwargs) -> Booking:
     return services.book_session(delegate=user, session=session, actor=user, **kwargs)
 
 
+def line_up(event, waiting: int):
+    """A one-seat session, its seated delegate first, then ``waiting`` delegates in line."""
+    session = future_session(event, capacity=1)
+    people = [registered(event) for _ in range(waiting + 1)]
+    book(people[0], session)
+    return session, people, [book(p, session, join_waitlist=True) for p in people[1:]]
+
+
 def waiting_positions(db, session) -> list[tuple[int, int]]:
     return db.session.execute(
         sa.select(Booking.user_id, Booking.waitlist_position)
@@ -135,6 +143,25 @@ def test_cancelling_a_registration_releases_the_event_bookings_only(db, event):
     assert services._booking_of(session, waiting).status is BookingStatus.CONFIRMED
 
 
+def test_an_organiser_removes_a_delegate_from_the_event_and_their_seats_go_on(db, event, outbox):
+    session, people, waiting = line_up(event, waiting=1)
+    past = future_session(event, start=at(6))
+    book(people[0], past, now=at(5))
+    organiser = make_user(role=Role.ORGANISER)
+    registration = services.registration_for(people[0], event)
+    with pytest.raises(NotAllowed):
+        services.remove_registration(registration=registration, actor=people[1])
+    services.remove_registration(registration=registration, actor=organiser, now=at(7))
+    assert registration.status is RegistrationStatus.CANCELLED
+    assert (registration.decided_by, registration.decided_at) == (organiser, at(7))
+    assert services._booking_of(session, people[0]).status is BookingStatus.CANCELLED
+    assert waiting[0].status is BookingStatus.CONFIRMED
+    # a session already under way keeps its attendance record
+    assert services._booking_of(past, people[0]).status is BookingStatus.CONFIRMED
+    with pytest.raises(InvalidState):
+        services.remove_registration(registration=registration, actor=organiser)
+
+
 def test_declining_an_approved_registration_releases_bookings(db, event):
     session = future_session(event)
     user, organiser = registered(event), make_user(role=Role.ORGANISER)
@@ -202,13 +229,58 @@ def test_a_freed_seat_goes_to_the_first_waiting_and_the_list_closes_up(db, event
 
 
 def test_leaving_the_middle_of_the_waiting_list_leaves_no_gap(db, event):
-    session = future_session(event, capacity=1)
-    people = [registered(event) for _ in range(4)]
-    book(people[0], session)
-    waiting = [book(p, session, join_waitlist=True) for p in people[1:]]
+    session, people, waiting = line_up(event, waiting=3)
     services.cancel_booking(booking=waiting[0], actor=people[1])
     assert waiting_positions(db, session) == [(people[2].id, 1), (people[3].id, 2)]
     assert services.confirmed_count(session) == 1
+
+
+def test_two_bookings_cannot_wait_at_the_same_place(db, event):
+    from sqlalchemy.exc import IntegrityError
+
+    session = future_session(event, capacity=1)
+    first, second = registered(event), registered(event)
+    for person in (first, second):
+        db.session.add(Booking(session=session, user=person, status=BookingStatus.WAITLISTED, waitlist_position=1))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+
+
+def test_the_line_closes_up_whatever_order_the_rows_were_written_in(db, event):
+    """Someone who left and came back has an older row than the people now ahead of them."""
+    session, people, waiting = line_up(event, waiting=5)
+    services.cancel_booking(booking=waiting[1], actor=people[2])
+    services.cancel_booking(booking=waiting[0], actor=people[1])
+    book(people[1], session, join_waitlist=True)
+    book(people[2], session, join_waitlist=True)
+    assert waiting_positions(db, session) == [
+        (people[3].id, 1), (people[4].id, 2), (people[5].id, 3), (people[1].id, 4), (people[2].id, 5)]
+    services.cancel_booking(booking=waiting[2], actor=people[3])
+    assert waiting_positions(db, session) == [
+        (people[4].id, 1), (people[5].id, 2), (people[1].id, 3), (people[2].id, 4)]
+    services.cancel_booking(booking=services._booking_of(session, people[0]), actor=people[0])
+    services.cancel_booking(booking=services._booking_of(session, people[4]), actor=people[4])
+    assert waiting_positions(db, session) == [(people[1].id, 1), (people[2].id, 2)]
+    assert services._booking_of(session, people[5]).status is BookingStatus.CONFIRMED
+
+
+def test_the_line_closes_up_when_later_places_were_stored_first(db, event):
+    """Rows are moved in the order they are stored (here: last place first), as PostgreSQL
+    does when it reads the table rather than an index."""
+    from expo.db import is_postgres
+
+    if is_postgres():
+        for setting in ("enable_indexscan", "enable_bitmapscan"):
+            db.session.execute(sa.text(f"SET LOCAL {setting} = off"))
+    session = future_session(event, capacity=1)
+    book(registered(event), session)
+    people = [registered(event) for _ in range(4)]
+    for person, position in zip(people, (4, 3, 2, 1)):
+        db.session.add(Booking(session=session, user=person, status=BookingStatus.WAITLISTED,
+                               waitlist_position=position))
+    db.session.flush()
+    services.cancel_booking(booking=services._booking_of(session, people[3]), actor=people[3])
+    assert waiting_positions(db, session) == [(people[2].id, 1), (people[1].id, 2), (people[0].id, 3)]
 
 
 def test_a_cancelled_booking_can_be_made_again_at_the_end_of_the_line(db, event):
@@ -346,6 +418,32 @@ def send_change(app, session, changes):
     signals.session_changed.send(app, session=session, changes=changes, actor=None)
 
 
+def test_nobody_is_promoted_into_a_session_under_way(db, event, outbox):
+    session, people, waiting = line_up(event, waiting=2)
+    organiser = make_user(role=Role.ORGANISER)
+    db.session.commit()
+    outbox.clear()
+    seated = services._booking_of(session, people[0])
+    services.cancel_booking(booking=seated, actor=organiser, now=session.starts_at)
+    assert services.promote_waiting(session, now=session.starts_at + timedelta(minutes=5)) == []
+    db.session.commit()
+    assert services.confirmed_count(session) == 0
+    assert waiting_positions(db, session) == [(people[1].id, 1), (people[2].id, 2)]
+    assert outbox == []
+
+
+def test_an_organiser_seating_someone_from_the_line_after_the_start_sends_no_seat_mail(db, event, outbox):
+    session, people, waiting = line_up(event, waiting=1)
+    organiser = make_user(role=Role.ORGANISER)
+    db.session.commit()
+    outbox.clear()
+    services.confirm_waitlisted(booking=waiting[0], actor=organiser, allow_over_capacity=True,
+                                now=session.starts_at + timedelta(minutes=10))
+    db.session.commit()
+    assert waiting[0].status is BookingStatus.CONFIRMED
+    assert [m for m in outbox if m.subject.startswith("A seat is yours")] == []
+
+
 def test_cancelled_session_releases_everyone_and_tells_them(app, db, event, outbox):
     session = future_session(event, capacity=1, title="Harbour walk")
     seated, waiting = registered(event), registered(event)
@@ -379,6 +477,57 @@ def test_more_capacity_promotes_the_waiting_list(app, db, event, outbox):
     assert sorted(m.to for m in outbox) == sorted([people[1].email, people[2].email])
 
 
+def test_a_bigger_room_promotes_the_waiting_lists_of_its_sessions_to_come(db, event, outbox):
+    from expo.venues.services import update_room
+
+    room = make_room(capacity=1)
+    organiser = make_user(role=Role.ORGANISER)
+    upcoming = future_session(event, room=room, start=at(8))
+    own_capacity = future_session(event, room=room, start=at(10), capacity=1)
+    lines = {}
+    for session in (upcoming, own_capacity):
+        lines[session.id] = [registered(event) for _ in range(3)]
+        book(lines[session.id][0], session, confirm_overlap=True)
+        for person in lines[session.id][1:]:
+            book(person, session, join_waitlist=True, confirm_overlap=True)
+    db.session.commit()
+    outbox.clear()
+
+    update_room(room=room, name=room.name, capacity=2, actor=organiser)
+    db.session.commit()
+
+    assert services.confirmed_count(upcoming) == 2
+    assert waiting_positions(db, upcoming) == [(lines[upcoming.id][2].id, 1)]
+    assert services.confirmed_count(own_capacity) == 1
+    assert [m.to for m in outbox] == [lines[upcoming.id][1].email]
+    assert outbox[0].subject == f"A seat is yours: {upcoming.title}"
+
+
+def test_a_bigger_room_promotes_nobody_into_a_session_under_way(db, event, outbox):
+    from expo.venues.services import update_room
+
+    room = make_room(capacity=1)
+    session = future_session(event, room=room, start=at(8))
+    seated, waiting = registered(event), registered(event)
+    book(seated, session, now=at(7))
+    book(waiting, session, join_waitlist=True, now=at(7))
+    room.capacity = 2
+    assert services.room_capacity_changed(room, now=at(8, 30)) == []
+    assert services._booking_of(session, waiting).status is BookingStatus.WAITLISTED
+    assert [b.user for b in services.room_capacity_changed(room, now=at(7))] == [waiting]
+
+
+def test_a_newcomer_never_overtakes_the_waiting_list(db, event):
+    session, people, waiting = line_up(event, waiting=1)
+    session.capacity = 2  # a seat that nobody offered to the waiting list yet
+    newcomer = registered(event)
+    with pytest.raises(CapacityFull, match="waiting list"):
+        book(newcomer, session)
+    booking = book(newcomer, session, join_waitlist=True)
+    assert (booking.status, booking.waitlist_position) == (BookingStatus.WAITLISTED, 2)
+    assert services.confirmed_count(session) == 1
+
+
 def test_moved_session_tells_booked_delegates_only(app, db, event, outbox):
     session = future_session(event, capacity=1, title="Smart grids")
     seated, waiting, other = registered(event), registered(event), registered(event)
@@ -410,8 +559,16 @@ def test_mails_are_not_sent_when_the_transaction_rolls_back(db, event, outbox):
 
 
 def test_registration_row_stays_unique_per_event(db, event):
-    user = registered(event)
+    from sqlalchemy.exc import IntegrityError
+
+    user = make_user()
+    registration = services.register(delegate=user, event=event, actor=user)
+    services.cancel_registration(registration=registration, actor=user)
+    assert services.register(delegate=user, event=event, actor=user) is registration
     assert db.session.scalar(sa.select(sa.func.count(Registration.id)).where(Registration.user_id == user.id)) == 1
+    db.session.add(Registration(event=event, user=user))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
 
 
 def test_delegates_cannot_cancel_once_the_session_started_but_organisers_can(db, event):

@@ -16,6 +16,16 @@ def html(response) -> str:
     return response.get_data(as_text=True)
 
 
+def full_session_and_me(db, login_as, event):
+    """A one-seat session someone else has booked, and a registered delegate signed in."""
+    session = future_session(event, capacity=1)
+    services.book_session(delegate=(other := registered(event)), session=session, actor=other)
+    user = login_as(Role.DELEGATE)
+    registered(event, user)
+    db.session.commit()
+    return session, user
+
+
 # --- anonymous and wrong roles ----------------------------------------------------------------
 
 DELEGATE_GETS = ["/agenda", "/events/h22-days/registration"]
@@ -104,11 +114,7 @@ def test_delegate_books_from_the_session_page_and_cancels(client, db, login_as, 
 
 
 def test_full_session_offers_the_waiting_list_and_shows_the_position(client, db, login_as, event):
-    session = future_session(event, capacity=1)
-    services.book_session(delegate=(other := registered(event)), session=session, actor=other)
-    user = login_as(Role.DELEGATE)
-    registered(event, user)
-    db.session.commit()
+    session, user = full_session_and_me(db, login_as, event)
     page = html(client.get(f"/sessions/{session.id}"))
     assert "Join the waiting list" in page and "Full" in page
     # a plain "Book" that meets a full session explains instead of failing
@@ -275,3 +281,147 @@ def test_agenda_offers_no_cancel_button_for_sessions_under_way(client, db, login
     assert client.post(f"/sessions/{past.id}/cancel-booking", follow_redirects=True).status_code == 200
     db.session.expire_all()
     assert db.session.scalar(sa.select(BookingRow.status)) is BookingStatus.CONFIRMED
+
+
+def test_a_free_seat_someone_waits_for_is_offered_as_the_waiting_list(client, db, login_as, event):
+    session = future_session(event, capacity=1)
+    seated, waiting = registered(event), registered(event)
+    services.book_session(delegate=seated, session=session, actor=seated)
+    services.book_session(delegate=waiting, session=session, actor=waiting, join_waitlist=True)
+    session.capacity = 2
+    user = login_as(Role.DELEGATE)
+    registered(event, user)
+    db.session.commit()
+    page = html(client.get(f"/sessions/{session.id}"))
+    assert "Join the waiting list" in page and "Book a seat" not in page
+
+
+# --- booking from the schedule ------------------------------------------------------------------
+
+def row(page: str, session) -> str:
+    """The HTML of one session's row (list, grid or agenda)."""
+    start = page.index(f'id="session-{session.id}"')
+    return page[start:page.index("</li>", start)]
+
+
+def test_delegate_books_from_the_schedule_list_and_comes_back_to_the_row(client, db, login_as, event):
+    session = future_session(event, title="Mobility hubs", capacity=5)
+    user = login_as(Role.DELEGATE)
+    registered(event, user)
+    db.session.commit()
+    listed = row(html(client.get(f"/events/{event.slug}")), session)
+    assert "Book a seat" in listed
+    assert f'name="next" value="/events/{event.slug}#session-{session.id}"' in listed
+
+    response = client.post(f"/sessions/{session.id}/book", data={"next": f"/events/{event.slug}#session-{session.id}"})
+
+    assert response.headers["Location"] == f"/events/{event.slug}#session-{session.id}"
+    assert services._booking_of(session, user).status is BookingStatus.CONFIRMED
+    listed = row(html(client.get(f"/events/{event.slug}")), session)
+    assert "Booked" in listed and "Cancel my booking" in listed and "Book a seat" not in listed
+    response = client.post(f"/sessions/{session.id}/cancel-booking",
+                           data={"next": f"/events/{event.slug}?q=hubs#session-{session.id}"})
+    assert response.headers["Location"] == f"/events/{event.slug}?q=hubs#session-{session.id}"
+    assert services._booking_of(session, user).status is BookingStatus.CANCELLED
+
+
+def test_the_list_offers_the_waiting_list_of_a_full_session_and_leaving_it(client, db, login_as, event):
+    session, user = full_session_and_me(db, login_as, event)
+    listed = row(html(client.get(f"/events/{event.slug}?q=Session")), session)
+    assert "Full" in listed and "Join the waiting list" in listed and 'name="waitlist" value="y"' in listed
+    assert f'value="/events/{event.slug}?q=Session#session-{session.id}"' in listed
+    client.post(f"/sessions/{session.id}/book", data={"waitlist": "y", "next": f"/events/{event.slug}"})
+    listed = row(html(client.get(f"/events/{event.slug}")), session)
+    assert "Waiting list: number 1" in listed and "Leave the waiting list" in listed
+
+
+def test_delegate_books_from_the_grid(client, db, login_as, event):
+    session = future_session(event, title="Harbour walk")
+    user = login_as(Role.DELEGATE)
+    registered(event, user)
+    db.session.commit()
+    grid_url = f"/events/{event.slug}/grid/{event.starts_on.isoformat()}"
+    block = row(html(client.get(grid_url)), session)
+    assert "Book a seat" in block and f'value="{grid_url}#session-{session.id}"' in block
+    response = client.post(f"/sessions/{session.id}/book", data={"next": f"{grid_url}#session-{session.id}"})
+    assert response.headers["Location"] == f"{grid_url}#session-{session.id}"
+    assert "Booked" in row(html(client.get(grid_url)), session)
+
+
+def test_an_overlap_met_from_the_list_is_confirmed_and_leads_back_to_the_list(client, db, login_as, event):
+    first = future_session(event, title="Mobility hubs", start=at(8))
+    second = future_session(event, title="Circular harbours", start=at(8, 30))
+    user = login_as(Role.DELEGATE)
+    registered(event, user)
+    services.book_session(delegate=user, session=first, actor=user)
+    db.session.commit()
+    back = f"/events/{event.slug}#session-{second.id}"
+    question = client.post(f"/sessions/{second.id}/book", data={"next": back})
+    page = html(question)
+    assert question.status_code == 200 and "Mobility hubs overlaps it." in page
+    assert f'name="next" value="{back}"' in page and f'href="{back}"' in page
+    response = client.post(f"/sessions/{second.id}/book", data={"confirm_overlap": "y", "next": back})
+    assert response.headers["Location"] == back
+    assert services._booking_of(second, user).status is BookingStatus.CONFIRMED
+
+
+def test_booking_never_sends_the_delegate_off_the_site(client, db, login_as, event):
+    session = future_session(event)
+    user = login_as(Role.DELEGATE)
+    registered(event, user)
+    db.session.commit()
+    for target in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
+        response = client.post(f"/sessions/{session.id}/book", data={"next": target})
+        assert response.headers["Location"] == "/agenda", target
+        client.post(f"/sessions/{session.id}/cancel-booking")
+
+
+def test_the_schedule_shows_booking_buttons_only_to_registered_delegates(client, db, login_as, event):
+    session = future_session(event)
+    db.session.commit()
+    assert "Book a seat" not in html(client.get(f"/events/{event.slug}"))
+    login_as(Role.DELEGATE)
+    assert "Book a seat" not in row(html(client.get(f"/events/{event.slug}")), session)
+
+
+def test_the_agenda_cancels_and_leaves_waiting_lists_and_comes_back(client, db, login_as, event):
+    booked = future_session(event, title="Opening", start=at(8))
+    full = future_session(event, title="Harbour walk", start=at(12), capacity=1)
+    services.book_session(delegate=(other := registered(event)), session=full, actor=other)
+    user = login_as(Role.DELEGATE)
+    registered(event, user)
+    services.book_session(delegate=user, session=booked, actor=user)
+    services.book_session(delegate=user, session=full, actor=user, join_waitlist=True)
+    db.session.commit()
+    page = html(client.get("/agenda"))
+    assert "Cancel my booking" in row(page, booked) and "Leave the waiting list" in row(page, full)
+    assert f'value="/agenda#session-{full.id}"' in row(page, full)
+    response = client.post(f"/sessions/{full.id}/cancel-booking", data={"next": f"/agenda#session-{full.id}"})
+    assert response.headers["Location"] == f"/agenda#session-{full.id}"
+    assert services._booking_of(full, user).status is BookingStatus.CANCELLED
+
+
+def test_schedule_pages_with_booking_controls_cost_the_same_for_few_and_many_sessions(client, db, login_as):
+    from datetime import timedelta
+
+    from tests.querycount import page_query_count
+    from tests.registration.conftest import FUTURE_DAY
+    from tests.schedule.conftest import build_programme
+
+    user = login_as(Role.DELEGATE)
+    programmes = [build_programme(n, slug=slug, starts_on=FUTURE_DAY, ends_on=FUTURE_DAY + timedelta(days=1),
+                                  registration_mode=RegistrationMode.OPEN) for n, slug in ((5, "small"), (40, "large"))]
+    for programme in programmes:
+        registered(programme.event, user)
+        programme.sessions[0].capacity = 1  # its own booking fills it
+        services.book_session(delegate=user, session=programme.sessions[0], actor=user, join_waitlist=True,
+                              confirm_overlap=True)
+        services.book_session(delegate=user, session=programme.sessions[2], actor=user, confirm_overlap=True)
+    db.session.commit()
+    small, large = programmes
+    for url in (lambda p: f"/events/{p.event.slug}", lambda p: f"/events/{p.event.slug}?q=session",
+                lambda p: f"/events/{p.event.slug}/grid/{p.event.starts_on.isoformat()}"):
+        small_page = html(client.get(url(small)))
+        assert "Leave the waiting list" in small_page and "Cancel my booking" in small_page
+        assert "Book a seat" in small_page
+        assert page_query_count(client, url(small)) == page_query_count(client, url(large)), url(small)

@@ -1,0 +1,50 @@
+"""Outgoing e-mail over SMTP, against a small mail server on 127.0.0.1."""
+from __future__ import annotations
+
+import logging
+
+from expo import mail
+
+
+def messages(n: int) -> list[mail.Message]:
+    return [mail.Message(to=f"delegate{i}@example.org", subject=f"Note {i}", body=f"Hello {i}") for i in range(n)]
+
+
+def test_many_messages_share_one_connection(smtp_app, smtp_server):
+    with smtp_app().app_context():
+        mail.send_all(messages(30))
+    assert smtp_server.connections == 1
+    assert [recipients for _conn, recipients, _m in smtp_server.received] == [
+        [f"delegate{i}@example.org"] for i in range(30)]
+    _conn, _rcpt, first = smtp_server.received[0]
+    assert (first["From"], first["To"], first["Subject"]) == ("Expo <noreply@expo.test>", "delegate0@example.org",
+                                                             "Note 0")
+    assert first.get_payload().strip() == "Hello 0"
+
+
+def test_a_connection_carries_at_most_the_configured_number_of_messages(smtp_app, smtp_server):
+    with smtp_app(MAIL_MESSAGES_PER_CONNECTION=2).app_context():
+        mail.send_all(messages(5))
+    assert smtp_server.connections == 3
+    assert [conn for conn, _rcpt, _m in smtp_server.received] == [1, 1, 2, 2, 3]
+
+
+def test_a_refused_address_does_not_stop_the_others(smtp_app, smtp_server, caplog):
+    smtp_server.refuse.add("delegate1@example.org")
+    with smtp_app().app_context(), caplog.at_level(logging.ERROR, logger="expo.mail"):
+        mail.send_all(messages(3))
+    assert [r for _c, r, _m in smtp_server.received] == [["delegate0@example.org"], ["delegate2@example.org"]]
+    assert smtp_server.connections == 1
+    assert "refused the e-mail to delegate1@example.org" in caplog.text
+
+
+def test_nothing_to_send_opens_no_connection(smtp_app, smtp_server):
+    with smtp_app().app_context():
+        mail.send_all([])
+    assert smtp_server.connections == 0
+
+
+def test_without_a_server_messages_are_written_to_the_log(make_app, caplog):
+    with make_app(TESTING=False, MAIL_SERVER=None).app_context(), caplog.at_level(logging.INFO, logger="expo.mail"):
+        mail.send(messages(1)[0])
+    assert "E-mail to delegate0@example.org: Note 0" in caplog.text
