@@ -15,9 +15,9 @@ from flask_login import current_user, login_required
 from expo.accounts.models import User
 from expo.attendance import services
 from expo.attendance.exports import EXPORTERS
-from expo.attendance.forms import CodeForm, DayForm, DoorActionForm
+from expo.attendance.forms import CodeForm, DayForm, DoorActionForm, is_door_day
 from expo.attendance.services import CheckInRefused, CheckInResult
-from expo.db import get_or_404
+from expo.db import database_id, get_or_404
 from expo.errors import ExpoError
 from expo.events.queries import current_expo
 from expo.extensions import db
@@ -61,9 +61,15 @@ def today():
     door = services.door_day(day=day, tz=tz, actor=current_user)
     return render_template(
         "attendance/today.html", door=door, form=form, tz=tz,
-        previous_day=day - timedelta(days=1), next_day=day + timedelta(days=1),
+        previous_day=_door_day(day, -1), next_day=_door_day(day, 1),
         is_today=day == to_local(utcnow(), tz).date(),
     )
+
+
+def _door_day(day: date, days: int) -> date | None:
+    """The day ``days`` away, if the door can show it."""
+    other = day + timedelta(days=days)
+    return other if is_door_day(other) else None
 
 
 @bp.route("/sessions/<int:session_id>")
@@ -88,8 +94,8 @@ def show_session(session_id: int):
 
 def _walk_in_candidate(session: ProgrammeSession) -> User | None:
     """The person a refused code belonged to, offered as a walk-in (pages without JS)."""
-    raw = request.args.get("walk_in", "")
-    return services.walk_in_candidate(session, int(raw)) if raw.isdigit() else None
+    user_id = request.args.get("walk_in", type=database_id)
+    return services.walk_in_candidate(session, user_id) if user_id is not None else None
 
 
 @bp.route("/sessions/<int:session_id>/counts.json")

@@ -82,6 +82,32 @@ def test_day_defaults_to_today_and_rejects_bad_dates(client, door, login_as):
     assert "Not a date" in bad.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1999-12-31", "2101-01-01"])
+def test_a_day_outside_the_calendar_is_refused_with_a_message(client, door, login_as, day):
+    login_as(Role.STAFF)
+    response = client.get(f"/door/?day={day}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Choose a day from 2000 to 2100." in html
+    assert "today" in html  # the door falls back to today
+
+
+def test_the_first_and_last_days_have_no_link_beyond_them(client, door, login_as):
+    login_as(Role.STAFF)
+    first = client.get("/door/?day=2000-01-01").get_data(as_text=True)
+    assert "Previous day" not in first and 'href="/door/?day=2000-01-02"' in first
+    last = client.get("/door/?day=2100-12-31").get_data(as_text=True)
+    assert "Next day" not in last and 'href="/door/?day=2100-12-30"' in last
+
+
+@pytest.mark.parametrize("walk_in", ["99999999999999999999", "2147483648", "0", "-1", "x", "１"])
+def test_a_walk_in_id_outside_the_database_range_offers_nobody(client, door, login_as, walk_in):
+    login_as(Role.STAFF)
+    response = client.get(url(door, f"?walk_in={walk_in}"))
+    assert response.status_code == 200
+    assert "/walk-in/" not in response.get_data(as_text=True).split('id="door-result"')[1].split("</div>")[0]
+
+
 def test_search_fallback_filters_on_the_server(client, door, login_as):
     login_as(Role.STAFF)
     page = client.get(url(door, "?q=helsingborg")).get_data(as_text=True)

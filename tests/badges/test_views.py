@@ -136,6 +136,14 @@ def test_organiser_resets_a_lost_badge(client, login_as, db):
     assert f"""<a href="/badges/people/{delegate.id}/badge.pdf" download>Download Lost Badge's new badge (PDF)</a>""" in page
 
 
+@pytest.mark.parametrize("reissued", ["99999999999999999999", "2147483648", "-3", "abc"])
+def test_a_reissued_id_outside_the_database_range_shows_the_page(client, login_as, db, reissued):
+    login_as("organiser")
+    response = client.get(f"/badges/?reissued={reissued}")
+    assert response.status_code == 200
+    assert "has a new badge" not in response.get_data(as_text=True)
+
+
 def test_organiser_prints_one_persons_badge(client, login_as, db):
     org = make_organisation(name="Region Skåne", country_code="SE")
     delegate = make_user(name="Åsa Öberg", organisation=org)
