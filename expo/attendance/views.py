@@ -76,16 +76,20 @@ def _door_day(day: date, days: int) -> date | None:
 @login_required
 def show_session(session_id: int):
     """Staff and organisers: a session's door list with check-in; ``?q=`` filters it, long
-    lists show their first people per section unless ``?all=1``."""
+    lists show their first people per section unless ``?all=1``; ``?print=1`` shows the
+    whole list and opens the print dialog."""
     session = _session_or_404(session_id)
     require(can_view_attendance(current_user, session))
     q = (request.args.get("q") or "").strip()[:100]
-    show_all = request.args.get("all") == "1"
+    # The print view is the whole list: paper cannot search for the people left out.
+    printing = request.args.get("print") == "1"
+    show_all = printing or request.args.get("all") == "1"
     candidate = _walk_in_candidate(session)
     door = services.door_list(session, q=q, limit=None if show_all else DOOR_LIST_LIMIT)
     return render_template(
         "attendance/session.html", s=session, q=q, candidate=candidate, door=door,
-        show_all=show_all, day=to_local(session.starts_at, _expo_timezone()).date(),
+        show_all=show_all, printing=printing,
+        day=to_local(session.starts_at, _expo_timezone()).date(),
         rows=door.rows,
         counts=services.attendance_counts(session),
         code_form=CodeForm(formdata=None), action_form=DoorActionForm(formdata=None),

@@ -12,6 +12,15 @@ from tests.attendance.conftest import book, register
 from tests.factories import PASSWORD, make_event, make_room, make_session, make_user
 
 
+def sign_in(page, email: str) -> None:
+    """Sign in as the staff member Sam Staff."""
+    page.goto("/account/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Welcome, Sam Staff.").wait_for()
+
+
 @pytest.mark.e2e
 def test_staff_checks_people_in_on_a_phone(db, page):
     event = make_event(name="H22 City Expo", slug="h22-door")
@@ -34,11 +43,7 @@ def test_staff_checks_people_in_on_a_phone(db, page):
     # logged by Chromium as a failed resource and is expected.
     page.on("console", lambda m: problems.append(m.text)
             if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
-    page.goto("/account/login")
-    page.get_by_label("E-mail").fill("door@h22.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_text("Welcome, Sam Staff.").wait_for()
+    sign_in(page, "door@h22.example")
 
     page.get_by_role("link", name="Door").click()
     page.get_by_role("link", name=re.compile("Earlier sessions")).click()
@@ -111,11 +116,7 @@ def test_a_second_phone_sees_check_ins_made_elsewhere(db, page, app):
     db.session.commit()
 
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto("/account/login")
-    page.get_by_label("E-mail").fill("sync@h22.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_text("Welcome, Sam Staff.").wait_for()
+    sign_in(page, "sync@h22.example")
     page.goto(f"/door/sessions/{session.id}")
     page.get_by_role("button", name="Check in Anna Andersson").wait_for()
 
@@ -179,11 +180,7 @@ def test_scanning_a_badge_with_the_phone_camera(db, page, live_server, tmp_path)
         context.grant_permissions(["camera"])
         context.set_default_timeout(30_000)  # decoding video frames is slow on a busy machine
         phone = context.new_page()
-        phone.goto("/account/login")
-        phone.get_by_label("E-mail").fill("scan@h22.example")
-        phone.get_by_label("Password").fill(PASSWORD)
-        phone.get_by_role("button", name="Sign in").click()
-        phone.get_by_text("Welcome, Sam Staff.").wait_for()
+        sign_in(phone, "scan@h22.example")
         phone.goto(f"/door/sessions/{session.id}")
 
         phone.get_by_role("button", name="Scan QR code").click()
@@ -195,3 +192,30 @@ def test_scanning_a_badge_with_the_phone_camera(db, page, live_server, tmp_path)
         context.close()
     finally:
         browser.close()
+
+
+@pytest.mark.e2e
+def test_print_puts_the_whole_list_on_paper(db, page, monkeypatch):
+    """A list longer than the page shows prints in full, and the print dialog opens."""
+    monkeypatch.setattr("expo.attendance.views.DOOR_LIST_LIMIT", 2)
+    event = make_event(name="H22 City Expo", slug="h22-print")
+    session = make_session(event=event, title="Circular cities", room=make_room(capacity=10))
+    people = [make_user(name=f"Person {n:02d}") for n in range(5)]
+    for person in people:
+        register(event, person)
+        book(session, person)
+    make_user(role=Role.STAFF, email="print@h22.example", name="Sam Staff")
+    db.session.commit()
+    # Headless Chromium has no print dialog: count the calls instead.
+    page.add_init_script("window.__printed = 0; window.print = () => { window.__printed += 1; };")
+    sign_in(page, "print@h22.example")
+    page.goto(f"/door/sessions/{session.id}")
+    assert page.locator("tr.door-row").count() == 2
+
+    page.get_by_role("button", name="Print the whole list").click()
+    page.wait_for_function("window.__printed === 1")
+    page.emulate_media(media="print")
+    assert all(page.locator(f"#row-{p.id}").is_visible() for p in people)
+    assert page.get_by_role("heading", name="Circular cities").is_visible()
+    assert not page.locator("#door-code-form").is_visible()
+    assert not page.get_by_role("button", name="Print the whole list").is_visible()

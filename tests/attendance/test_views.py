@@ -325,3 +325,33 @@ def test_long_lists_show_their_first_people_and_search_finds_the_rest(client, do
     everybody = client.get(url(door, "?all=1")).get_data(as_text=True)
     assert all(f'id="row-{p.id}"' in everybody for p in (door.anna, door.bo, door.cleo))
     assert 'data-partial="false"' in everybody
+
+
+def test_print_the_whole_list_of_a_long_session(client, door, login_as, monkeypatch):
+    """Paper cannot search: the print view holds everyone and the session's A4 header."""
+    monkeypatch.setattr("expo.attendance.views.DOOR_LIST_LIMIT", 1)
+    login_as(Role.STAFF)
+    page = client.get(url(door)).get_data(as_text=True)
+    link = f'href="/door/sessions/{door.session.id}?all=1&amp;print=1" id="door-print"'
+    assert link in page and "Print the whole list</a>" in page
+    assert 'data-print="false"' in page
+    # A partial list that is printed anyway says so on paper.
+    assert ('<p id="door-print-partial" class="print-only door-print-partial">'
+            "This printout shows 2 of 3 people. Print the whole list from the door page.</p>") in page
+
+    printed = client.get(url(door, "?all=1&print=1")).get_data(as_text=True)
+    assert 'data-print="true"' in printed and 'data-partial="false"' in printed
+    for person in (door.anna, door.bo, door.cleo):
+        assert f'id="row-{person.id}"' in printed and person.name in printed
+    header = printed.split('<header class="door-head">')[1].split("</header>")[0]
+    assert "<h1>Cities and the SDGs</h1>" in header
+    assert ">10:00</time>–<time" in header and ">11:00</time>" in header
+    room = door.session.room
+    assert f"{room.venue.name}, {room.name}" in header and "H22 City Expo" in header
+    assert "The whole list, ready to print." in printed
+    assert 'id="door-print-partial" class="print-only door-print-partial" hidden>' in printed
+
+
+def test_printing_needs_staff(client, door, login_as):
+    login_as(Role.DELEGATE)
+    assert client.get(url(door, "?all=1&print=1")).status_code == 403

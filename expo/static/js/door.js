@@ -143,7 +143,6 @@
 
   // A long list shows only its first people: then the server searches the whole list.
   const partial = list.dataset.partial === "true";
-  const more = document.getElementById("door-more");
   let searchTimer = null;
   let searchSeq = 0;
 
@@ -163,8 +162,11 @@
         const other = fresh.querySelector("#" + body.id);
         if (other) body.replaceWith(document.importNode(other, true));
       }
-      const freshMore = doc.getElementById("door-more");
-      if (more && freshMore) more.replaceWith(document.importNode(freshMore, true));
+      for (const id of ["door-more", "door-print-partial"]) {
+        const mine = document.getElementById(id);
+        const theirs = doc.getElementById(id);
+        if (mine && theirs) mine.replaceWith(document.importNode(theirs, true));
+      }
       if (noMatch) noMatch.hidden = list.querySelector("tr.door-row") !== null || !q;
     } catch (error) {
       // Offline for a moment: the rows already shown stay.
@@ -229,10 +231,10 @@
 
   // --- printing -------------------------------------------------------------------------
 
-  const printButton = document.getElementById("door-print");
-  if (printButton) {
-    printButton.hidden = false;
-    printButton.addEventListener("click", () => window.print());
+  // "Print the whole list" opens a page with everyone on it (?print=1): print it once loaded.
+  if (list.dataset.print === "true") {
+    if (document.readyState === "complete") window.print();
+    else window.addEventListener("load", () => window.print(), { once: true });
   }
 
   // --- scanning QR codes with the phone camera ------------------------------------------
