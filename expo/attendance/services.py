@@ -13,6 +13,8 @@ Rules kept here (and tested in tests/attendance/test_services.py):
   belongs to the first in line and the booking service gives it to them. Staff may still
   let a waiting delegate in standing (a walk-in that never takes a seat).
 * Undo removes the check-in, and a walk-in's seat with it.
+* Someone let in standing who is later given a seat (the waiting list moves up, an
+  organiser adds them) has their check-in moved onto that booking: they came, and sit.
 """
 from __future__ import annotations
 
@@ -630,6 +632,28 @@ def walk_in(*, session: ProgrammeSession, user: User, actor: Any) -> CheckInResu
         raise Conflict(_("Someone booked for %(name)s at the same moment. Please try again.",
                          name=user.name)) from None
     return _insert_check_in(session, user, actor, booking=booking, at=now)
+
+
+def seat_check_in(booking: Booking) -> CheckIn | None:
+    """When a booking is confirmed for someone already inside without one (let in standing
+    from the waiting list, or a walk-in who found no seat), their check-in becomes the
+    check-in of that seat: they no longer stand, and they are not a no-show."""
+    if booking.status is not BookingStatus.CONFIRMED or booking.user_id is None:
+        return None
+    check_in = db.session.scalar(
+        sa.select(CheckIn).where(
+            CheckIn.session_id == booking.session_id,
+            CheckIn.user_id == booking.user_id,
+            CheckIn.booking_id.is_(None),
+        )
+    )
+    if check_in is None:
+        return None
+    check_in.booking_id = booking.id
+    check_in.is_walk_in = False
+    check_in.is_standing = False
+    db.session.flush()
+    return check_in
 
 
 def seat_taken_at_door(check_in: CheckIn) -> bool:

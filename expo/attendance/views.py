@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from expo.accounts.models import User
-from expo.attendance import services
+from expo.attendance import receivers, services  # noqa: F401  (receivers connect signals)
 from expo.attendance.exports import EXPORTERS
 from expo.attendance.forms import CodeForm, DayForm, DoorActionForm, is_door_day
 from expo.attendance.services import CheckInRefused, CheckInResult

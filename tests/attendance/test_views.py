@@ -355,3 +355,22 @@ def test_print_the_whole_list_of_a_long_session(client, door, login_as, monkeypa
 def test_printing_needs_staff(client, door, login_as):
     login_as(Role.DELEGATE)
     assert client.get(url(door, "?all=1&print=1")).status_code == 403
+
+
+def test_the_door_counts_a_standing_delegate_given_a_seat_as_seated(client, door, login_as, db, app):
+    from expo.registration import services as registration
+
+    login_as(Role.STAFF)
+    stood = client.post(url(door, f"/walk-in/{door.cleo.id}"), headers=JSON).get_json()
+    assert stood["counts"]["standing"] == 1 and stood["section"] == "waitlist"
+    organiser = make_user(role=Role.ORGANISER)
+    with app.test_request_context("/"):
+        registration.confirm_waitlisted(booking=services._booking(door.session, door.cleo),
+                                        actor=organiser)
+    db.session.commit()
+
+    counts = client.get(url(door, "/counts.json")).get_json()["counts"]
+    assert (counts["checked_in"], counts["standing"], counts["booked"]) == (1, 0, 3)
+    row = client.get(url(door, f"/rows/{door.cleo.id}")).get_json()
+    assert row["section"] == "booked" and row["checked_in"] is True
+    assert "standing" not in row["row_html"] and "walk-in" not in row["row_html"]
