@@ -21,6 +21,19 @@ def sign_in(page, email: str) -> None:
     page.get_by_text("Welcome, Sam Staff.").wait_for()
 
 
+def door_scene(db, key: str, title: str, names: list[str], capacity: int = 10):
+    """A session with these people registered and booked, and Sam Staff (``key``@h22.example)."""
+    event = make_event(name="H22 City Expo", slug=f"h22-{key}")
+    session = make_session(event=event, title=title, room=make_room(capacity=capacity))
+    people = [make_user(name=name) for name in names]
+    for person in people:
+        register(event, person)
+        book(session, person)
+    make_user(role=Role.STAFF, email=f"{key}@h22.example", name="Sam Staff")
+    db.session.commit()
+    return session, people
+
+
 @pytest.mark.e2e
 def test_staff_checks_people_in_on_a_phone(db, page):
     event = make_event(name="H22 City Expo", slug="h22-door")
@@ -159,13 +172,7 @@ def test_scanning_a_badge_with_the_phone_camera(db, page, live_server, tmp_path)
     """Chromium's fake camera films Anna's badge; the page checks her in."""
     from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 
-    event = make_event(name="H22 City Expo", slug="h22-scan")
-    session = make_session(event=event, title="Harbour walk", room=make_room(capacity=10))
-    anna = make_user(name="Anna Andersson")
-    register(event, anna)
-    book(session, anna)
-    make_user(role=Role.STAFF, email="scan@h22.example", name="Sam Staff")
-    db.session.commit()
+    session, [anna] = door_scene(db, "scan", "Harbour walk", ["Anna Andersson"])
     video = tmp_path / "badge.y4m"
     _qr_video(video, anna.badge_token)
 
@@ -198,14 +205,7 @@ def test_scanning_a_badge_with_the_phone_camera(db, page, live_server, tmp_path)
 def test_print_puts_the_whole_list_on_paper(db, page, monkeypatch):
     """A list longer than the page shows prints in full, and the print dialog opens."""
     monkeypatch.setattr("expo.attendance.views.DOOR_LIST_LIMIT", 2)
-    event = make_event(name="H22 City Expo", slug="h22-print")
-    session = make_session(event=event, title="Circular cities", room=make_room(capacity=10))
-    people = [make_user(name=f"Person {n:02d}") for n in range(5)]
-    for person in people:
-        register(event, person)
-        book(session, person)
-    make_user(role=Role.STAFF, email="print@h22.example", name="Sam Staff")
-    db.session.commit()
+    session, people = door_scene(db, "print", "Circular cities", [f"Person {n:02d}" for n in range(5)])
     # Headless Chromium has no print dialog: count the calls instead.
     page.add_init_script("window.__printed = 0; window.print = () => { window.__printed += 1; };")
     sign_in(page, "print@h22.example")
@@ -219,3 +219,29 @@ def test_print_puts_the_whole_list_on_paper(db, page, monkeypatch):
     assert page.get_by_role("heading", name="Circular cities").is_visible()
     assert not page.locator("#door-code-form").is_visible()
     assert not page.get_by_role("button", name="Print the whole list").is_visible()
+
+
+@pytest.mark.e2e
+def test_keyboard_only_check_in_and_undo_keep_the_focus_on_the_row(db, page):
+    """Tab to a person's button, Enter checks them in, Enter again undoes it."""
+    session, [bo] = door_scene(db, "keys", "Green harbours", ["Bo Berg"])
+    sign_in(page, "keys@h22.example")
+    page.goto(f"/door/sessions/{session.id}")
+    focused = "document.activeElement.textContent.trim().replace(/\\s+/g, ' ')"
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate(focused) == "Check in Bo Berg":
+            break
+    else:
+        pytest.fail("Tab never reached Bo's Check in button")
+
+    page.keyboard.press("Enter")
+    row = page.locator(f"#row-{bo.id}")
+    row.get_by_text(re.compile("In at")).wait_for()
+    page.wait_for_function(f"{focused} === 'Undo Bo Berg'")
+    assert page.evaluate("document.activeElement.closest('tr').id") == f"row-{bo.id}"
+
+    page.keyboard.press("Enter")
+    page.locator("#door-result").get_by_text("Check-in of Bo Berg undone.").wait_for()
+    page.wait_for_function(f"{focused} === 'Check in Bo Berg'")
+    assert page.locator('[data-count="checked_in"]').inner_text() == "0"

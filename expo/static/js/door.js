@@ -29,8 +29,15 @@
     return document.getElementById("row-" + userId);
   }
 
-  function placeRow(payload) {
+  // A tap replaces the row that holds the focused button: the keyboard stays on that row.
+  function focusRow(row) {
+    const button = row.querySelector("button");
+    if (button) button.focus();
+  }
+
+  function placeRow(payload, keepFocus) {
     const old = rowElement(payload.user_id);
+    const hadFocus = Boolean(keepFocus || (old && old.contains(document.activeElement)));
     if (!payload.row_html) {
       if (old) old.remove();
       return;
@@ -50,6 +57,7 @@
       }
     }
     applyFilter();
+    if (hadFocus) focusRow(fresh);
   }
 
   // --- messages -------------------------------------------------------------------------
@@ -90,12 +98,14 @@
 
   async function submitDoorForm(form, body) {
     const buttons = form.querySelectorAll("button");
+    // Disabling the tapped button may drop its focus before the answer comes: note it now.
+    const inRow = form.closest("tr.door-row") !== null;
     buttons.forEach((b) => { b.disabled = true; b.setAttribute("aria-busy", "true"); });
     try {
       const data = await post(form, body);
       say(data.message, data.ok, data.walk_in_url);
       showCounts(data.counts);
-      if (data.user_id !== undefined) placeRow(data);
+      if (data.user_id !== undefined) placeRow(data, inRow);
       if (form === codeForm && data.ok) {
         codeForm.reset();
       }
