@@ -130,14 +130,30 @@ class AttendanceRow:
     @property
     def search_text(self) -> str:
         """What search-as-you-type matches: name, organisation, country and networks."""
-        parts = [self.user.name, self.user.email.split("@")[0]]
-        if self.user.organisation is not None:
-            parts.append(self.user.organisation.name)
-        if self.user.country is not None:
-            parts.append(self.user.country.name)
-        parts.extend(n.name for n in self.user.networks)
-        parts.extend(n.acronym or "" for n in self.user.networks)
-        return " ".join(p for p in parts if p).casefold()
+        user = self.user
+        return search_text(
+            user.name, user.email,
+            user.organisation.name if user.organisation is not None else None,
+            user.country.name if user.country is not None else None,
+            [part for n in user.networks for part in (n.name, n.acronym)],
+        )
+
+
+def search_text(name: str, email: str, organisation: str | None, country: str | None,
+                networks: list[str | None]) -> str:
+    """One person as the door search sees them, in lower case (as the door script's
+    ``toLowerCase``, so that the browser and the server find the same people)."""
+    parts = [name, email.split("@")[0], organisation, country, *networks]
+    return " ".join(p for p in parts if p).lower()
+
+
+def search_terms(q: str | None) -> list[str]:
+    """The words of a search, each of which must appear somewhere in ``search_text``."""
+    return (q or "").lower().split()
+
+
+def matches(text: str, terms: list[str]) -> bool:
+    return all(term in text for term in terms)
 
 
 @dataclass(frozen=True)
@@ -252,7 +268,7 @@ def _user_options() -> list[Any]:
 def attendance_rows(session: ProgrammeSession, *, q: str | None = None) -> list[AttendanceRow]:
     """The door list: confirmed delegates by name, then the waiting list in order, then
     walk-ins without any booking; ``q`` keeps the people whose name, organisation,
-    country or network contains it. A fixed number of queries, however long the list."""
+    country or networks contain each of its words. A fixed number of queries, however long the list."""
     bookings = list(
         db.session.scalars(
             sa.select(Booking)
@@ -287,9 +303,9 @@ def attendance_rows(session: ProgrammeSession, *, q: str | None = None) -> list[
     waiting.sort(key=lambda r: (r.position or 0, r.user.id))
     walk_ins.sort(key=lambda r: (r.user.name.casefold(), r.user.id))
     rows = booked + waiting + walk_ins
-    needle = (q or "").strip().casefold()
-    if needle:
-        rows = [r for r in rows if needle in r.search_text]
+    terms = search_terms(q)
+    if terms:
+        rows = [r for r in rows if matches(r.search_text, terms)]
     return rows
 
 
@@ -342,7 +358,7 @@ def door_list(session: ProgrammeSession, *, q: str | None = None, limit: int | N
         .outerjoin(Organisation, Organisation.id == User.organisation_id)
         .outerjoin(Country, Country.code == User.country_code)
     )
-    needle = (q or "").strip().casefold()
+    terms = search_terms(q)
     sections: dict[str, list[tuple[Any, int]]] = {BOOKED: [], WAITLIST: [], WALK_IN: []}
     for user_id, name, email, organisation, country, network_names, status, position, ci_id in db.session.execute(query):
         if status is BookingStatus.CONFIRMED:
@@ -353,10 +369,8 @@ def door_list(session: ProgrammeSession, *, q: str | None = None, limit: int | N
             section, key = WALK_IN, (name.casefold(), user_id)
         else:
             continue
-        if needle:
-            parts = [name, email.split("@")[0], organisation, country, network_names]
-            if needle not in " ".join(p for p in parts if p).casefold():
-                continue
+        if terms and not matches(search_text(name, email, organisation, country, [network_names]), terms):
+            continue
         sections[section].append((key, user_id))
     chosen: list[tuple[str, int]] = []
     for section, entries in sections.items():

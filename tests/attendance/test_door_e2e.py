@@ -245,3 +245,28 @@ def test_keyboard_only_check_in_and_undo_keep_the_focus_on_the_row(db, page):
     page.locator("#door-result").get_by_text("Check-in of Bo Berg undone.").wait_for()
     page.wait_for_function(f"{focused} === 'Check in Bo Berg'")
     assert page.locator('[data-count="checked_in"]').inner_text() == "0"
+
+
+@pytest.mark.e2e
+def test_search_as_you_type_finds_the_same_people_on_short_and_long_lists(db, page, monkeypatch):
+    """A short list is filtered in the browser, a long one searched on the server: the
+    same words find the same people."""
+    session, [bo, cleo, achieng] = door_scene(
+        db, "words", "Urban food", ["Bo Berg", "Cleo Kenyatta", "Wanjiru Achieng"])
+    achieng.country_code = "KE"
+    db.session.commit()
+    sign_in(page, "words@h22.example")
+    rows = page.locator("tr.door-row:visible")
+
+    page.goto(f"/door/sessions/{session.id}")
+    page.get_by_label("Find a delegate").fill("Achieng Kenya")
+    assert [rows.nth(i).get_attribute("id") for i in range(rows.count())] == [f"row-{achieng.id}"]
+
+    monkeypatch.setattr("expo.attendance.views.DOOR_LIST_LIMIT", 1)
+    page.goto(f"/door/sessions/{session.id}")
+    assert page.locator("#door-list").get_attribute("data-partial") == "true"
+    assert page.locator(f"#row-{achieng.id}").count() == 0  # not among the first shown
+    page.get_by_label("Find a delegate").fill("Achieng Kenya")
+    page.locator(f"#row-{achieng.id}").wait_for()
+    page.wait_for_function("document.querySelectorAll('tr.door-row').length === 1")
+    assert not page.locator(f"#row-{bo.id}").count() and not page.locator(f"#row-{cleo.id}").count()

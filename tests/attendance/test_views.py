@@ -374,3 +374,24 @@ def test_the_door_counts_a_standing_delegate_given_a_seat_as_seated(client, door
     row = client.get(url(door, f"/rows/{door.cleo.id}")).get_json()
     assert row["section"] == "booked" and row["checked_in"] is True
     assert "standing" not in row["row_html"] and "walk-in" not in row["row_html"]
+
+
+def test_a_long_list_is_searched_word_by_word_on_the_server(client, door, login_as, db):
+    """Over 100 people the server searches; like the browser, each word must match somewhere."""
+    from tests.attendance.conftest import book
+
+    for n in range(101):
+        book(door.session, make_user(name=f"Delegate {n:03d}", country_code="DE"))
+    achieng = make_user(name="Achieng Otieno", country_code="KE")
+    book(door.session, achieng)
+    db.session.commit()
+    login_as(Role.STAFF)
+    assert 'data-partial="true"' in client.get(url(door)).get_data(as_text=True)
+
+    for q in ("Achieng Kenya", "kenya ACHIENG", "  otieno   ken "):
+        page = client.get(url(door, f"?q={q}")).get_data(as_text=True)
+        assert page.count('class="door-row') == 1, q
+        assert f'id="row-{achieng.id}"' in page, q
+    assert 'class="door-row' not in client.get(url(door, "?q=Achieng Sweden")).get_data(as_text=True)
+    both = client.get(url(door, "?q=helsingborg unece")).get_data(as_text=True)
+    assert f'id="row-{door.anna.id}"' in both and both.count('class="door-row') == 1

@@ -140,7 +140,9 @@
 
   function applyFilter() {
     if (!search) return;
-    const terms = search.value.trim().toLocaleLowerCase().split(/\s+/).filter(Boolean);
+    // Every word must appear somewhere, in lower case as the server compares (data-search
+    // is already lower case): a short list filtered here and a long one searched there agree.
+    const terms = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
     let shown = 0;
     for (const row of list.querySelectorAll("tr.door-row")) {
       const text = row.dataset.search || "";
