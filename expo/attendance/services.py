@@ -97,6 +97,8 @@ class AttendanceCounts:
 
 
 BOOKED, WAITLIST, WALK_IN = "booked", "waitlist", "walk_in"
+# Found by a search among the event's registrants, not on the list: they may walk in.
+REGISTERED = "registered"
 
 
 @dataclass
@@ -104,7 +106,7 @@ class AttendanceRow:
     """One person on a session's door list."""
 
     user: User
-    section: str  # BOOKED, WAITLIST or WALK_IN (checked in without a booking of any kind)
+    section: str  # BOOKED, WAITLIST, WALK_IN (checked in without a booking) or REGISTERED
     booking: Booking | None = None
     check_in: CheckIn | None = None
 
@@ -339,19 +341,10 @@ def door_list(session: ProgrammeSession, *, q: str | None = None, limit: int | N
         sa.select(Booking.user_id.label("user_id")).where(Booking.session_id == session.id),
         sa.select(CheckIn.user_id.label("user_id")).where(CheckIn.session_id == session.id),
     ).subquery("people")
-    networks = (
-        sa.select(sa.func.aggregate_strings(
-            Network.name + " " + sa.func.coalesce(Network.acronym, ""), " "))
-        .select_from(user_networks)
-        .join(Network, Network.id == user_networks.c.network_id)
-        .where(user_networks.c.user_id == User.id)
-        .scalar_subquery()
-    )
     booking = aliased(Booking)
     check_in = aliased(CheckIn)
     query = (
-        sa.select(User.id, User.name, User.email, Organisation.name, Country.name, networks,
-                  booking.status, booking.waitlist_position, check_in.id)
+        sa.select(*_searched_columns(), booking.status, booking.waitlist_position, check_in.id)
         .join(people, people.c.user_id == User.id)
         .outerjoin(booking, sa.and_(booking.user_id == User.id, booking.session_id == session.id))
         .outerjoin(check_in, sa.and_(check_in.user_id == User.id, check_in.session_id == session.id))
@@ -376,24 +369,7 @@ def door_list(session: ProgrammeSession, *, q: str | None = None, limit: int | N
     for section, entries in sections.items():
         entries.sort()
         chosen.extend((section, user_id) for _, user_id in entries[:limit])
-    ids = [user_id for _, user_id in chosen]
-    bookings = {
-        b.user_id: b
-        for b in db.session.scalars(
-            sa.select(Booking)
-            .where(Booking.session_id == session.id, Booking.user_id.in_(ids))
-            .options(joinedload(Booking.user).options(*_user_options()))
-        ).unique()
-    } if ids else {}
-    check_ins = {
-        ci.user_id: ci
-        for ci in db.session.scalars(
-            sa.select(CheckIn)
-            .where(CheckIn.session_id == session.id, CheckIn.user_id.in_(ids))
-            .options(joinedload(CheckIn.user).options(*_user_options()),
-                     joinedload(CheckIn.checked_in_by))
-        ).unique()
-    } if ids else {}
+    bookings, check_ins = _loaded_people(session, [user_id for _, user_id in chosen])
     rows = []
     for section, user_id in chosen:
         ci = check_ins.get(user_id)
@@ -405,6 +381,91 @@ def door_list(session: ProgrammeSession, *, q: str | None = None, limit: int | N
             assert b.user is not None
             rows.append(AttendanceRow(b.user, section, b, ci))
     return DoorList(rows, {section: len(entries) for section, entries in sections.items()})
+
+
+def _searched_columns() -> list[Any]:
+    """What the door search reads of a person: id, name, e-mail, organisation, country and
+    networks (names and acronyms as one string); the query joins Organisation and Country."""
+    networks = (
+        sa.select(sa.func.aggregate_strings(
+            Network.name + " " + sa.func.coalesce(Network.acronym, ""), " "))
+        .select_from(user_networks)
+        .join(Network, Network.id == user_networks.c.network_id)
+        .where(user_networks.c.user_id == User.id)
+        .scalar_subquery()
+    )
+    return [User.id, User.name, User.email, Organisation.name, Country.name, networks]
+
+
+def _loaded_people(session: ProgrammeSession, ids: list[int]
+                   ) -> tuple[dict[int, Booking], dict[int, CheckIn]]:
+    """The bookings and check-ins of these people for the session, with all a row shows."""
+    if not ids:
+        return {}, {}
+    bookings = {
+        b.user_id: b
+        for b in db.session.scalars(
+            sa.select(Booking)
+            .where(Booking.session_id == session.id, Booking.user_id.in_(ids))
+            .options(joinedload(Booking.user).options(*_user_options()))
+        ).unique()
+    }
+    check_ins = {
+        ci.user_id: ci
+        for ci in db.session.scalars(
+            sa.select(CheckIn)
+            .where(CheckIn.session_id == session.id, CheckIn.user_id.in_(ids))
+            .options(joinedload(CheckIn.user).options(*_user_options()),
+                     joinedload(CheckIn.checked_in_by))
+        ).unique()
+    }
+    return bookings, check_ins
+
+
+# Searches shorter than this do not look through everyone registered for the event.
+CANDIDATE_MIN_LENGTH = 2
+
+
+def walk_in_candidates(session: ProgrammeSession, *, q: str | None, limit: int
+                       ) -> tuple[list[AttendanceRow], bool]:
+    """People with an approved registration for the session's event who are not on its door
+    list (no seat, no place on the waiting list, not checked in) and match ``q`` word by
+    word: the first ``limit`` by name, and whether there are more. Staff find someone by
+    name who forgot their badge and let them in. A fixed number of queries."""
+    terms = search_terms(q)
+    if sum(len(term) for term in terms) < CANDIDATE_MIN_LENGTH:
+        return [], False
+    on_list = sa.or_(
+        sa.exists().where(Booking.session_id == session.id, Booking.user_id == User.id,
+                          Booking.status.in_((BookingStatus.CONFIRMED, BookingStatus.WAITLISTED))),
+        sa.exists().where(CheckIn.session_id == session.id, CheckIn.user_id == User.id),
+    )
+    columns = _searched_columns()
+    query = (
+        sa.select(*columns)
+        .join(Registration, Registration.user_id == User.id)
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .outerjoin(Country, Country.code == User.country_code)
+        .where(Registration.event_id == session.event_id,
+               Registration.status == RegistrationStatus.APPROVED, ~on_list)
+    )
+    # The database narrows by the plain (ASCII) words, whose lower case every database
+    # agrees on; the exact, word-by-word match is then made here as for the list itself.
+    for term in terms:
+        if term.isascii():
+            query = query.where(sa.or_(*(sa.func.lower(c, type_=sa.String).contains(term, autoescape=True)
+                                         for c in columns[1:])))
+    found = sorted(
+        (name.casefold(), user_id)
+        for user_id, name, email, organisation, country, networks in db.session.execute(query)
+        if matches(search_text(name, email, organisation, country, [networks]), terms)
+    )
+    ids = [user_id for _, user_id in found[:limit]]
+    users = {
+        u.id: u
+        for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)).options(*_user_options())).unique()
+    } if ids else {}
+    return [AttendanceRow(users[user_id], REGISTERED) for user_id in ids], len(found) > limit
 
 
 def row_for(session: ProgrammeSession, user: User) -> AttendanceRow | None:

@@ -31,6 +31,8 @@ bp = Blueprint("attendance", __name__, url_prefix="/door")
 # People shown per section of a door list; staff find anyone else by searching (as they type,
 # or with ?q=), and ?all=1 shows the whole list (for printing).
 DOOR_LIST_LIMIT = 100
+# People a search finds among the event's registrants who are not on the list (walk-ins).
+CANDIDATE_LIMIT = 20
 
 
 def _expo_timezone() -> str:
@@ -75,8 +77,8 @@ def _door_day(day: date, days: int) -> date | None:
 @bp.route("/sessions/<int:session_id>")
 @login_required
 def show_session(session_id: int):
-    """Staff and organisers: a session's door list with check-in; ``?q=`` filters it, long
-    lists show their first people per section unless ``?all=1``; ``?print=1`` shows the
+    """Staff and organisers: a session's door list with check-in; ``?q=`` filters it (and
+    finds registered delegates not on it, to walk in), long lists show their first people per section unless ``?all=1``; ``?print=1`` shows the
     whole list and opens the print dialog."""
     session = _session_or_404(session_id)
     require(can_view_attendance(current_user, session))
@@ -86,8 +88,10 @@ def show_session(session_id: int):
     show_all = printing or request.args.get("all") == "1"
     candidate = _walk_in_candidate(session)
     door = services.door_list(session, q=q, limit=None if show_all else DOOR_LIST_LIMIT)
+    candidates, more_candidates = services.walk_in_candidates(session, q=q, limit=CANDIDATE_LIMIT)
     return render_template(
         "attendance/session.html", s=session, q=q, candidate=candidate, door=door,
+        candidates=candidates, more_candidates=more_candidates,
         show_all=show_all, printing=printing,
         day=to_local(session.starts_at, _expo_timezone()).date(),
         rows=door.rows,

@@ -270,3 +270,21 @@ def test_search_as_you_type_finds_the_same_people_on_short_and_long_lists(db, pa
     page.locator(f"#row-{achieng.id}").wait_for()
     page.wait_for_function("document.querySelectorAll('tr.door-row').length === 1")
     assert not page.locator(f"#row-{bo.id}").count() and not page.locator(f"#row-{cleo.id}").count()
+
+
+@pytest.mark.e2e
+def test_a_registered_delegate_without_a_badge_is_found_by_name_and_walks_in(db, page):
+    session, [anna] = door_scene(db, "name", "Smart lighting", ["Anna Andersson"])
+    dan = make_user(name="Dan Dahl")
+    register(session.event, dan)
+    db.session.commit()
+    sign_in(page, "name@h22.example")
+    page.goto(f"/door/sessions/{session.id}")
+    assert not page.locator("#section-registered").is_visible()
+
+    page.get_by_label("Find a delegate").fill("dan dahl")
+    page.get_by_role("button", name="Walk in Dan Dahl").click()
+    page.locator("#door-result").get_by_text("Dan Dahl is in and took a free seat.").wait_for()
+    page.locator(f"#section-booked #row-{dan.id}").get_by_text("walk-in").wait_for()
+    assert not page.locator("#section-registered").is_visible()
+    assert page.locator('[data-count="checked_in"]').inner_text() == "1"

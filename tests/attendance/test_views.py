@@ -395,3 +395,66 @@ def test_a_long_list_is_searched_word_by_word_on_the_server(client, door, login_
     assert 'class="door-row' not in client.get(url(door, "?q=Achieng Sweden")).get_data(as_text=True)
     both = client.get(url(door, "?q=helsingborg unece")).get_data(as_text=True)
     assert f'id="row-{door.anna.id}"' in both and both.count('class="door-row') == 1
+
+
+def _section(html: str, key: str) -> str:
+    return html.split(f'id="section-{key}"')[1].split("</tbody>")[0]
+
+
+def test_search_finds_registered_delegates_not_on_the_list_to_walk_in(client, door, login_as, db):
+    from tests.attendance.conftest import book, register
+    from expo.registration.models import BookingStatus
+
+    gone = make_user(name="Dana Dahlberg")
+    register(door.event, gone)
+    book(door.session, gone, BookingStatus.CANCELLED)
+    db.session.commit()
+    login_as(Role.STAFF)
+
+    html = client.get(url(door, "?q=dahl")).get_data(as_text=True)
+    registered = _section(html, "registered")
+    assert "Registered for the event, not on this list" in registered
+    for person in (door.dan, gone):
+        assert f'id="row-{person.id}"' in registered
+        assert f'action="/door/sessions/{door.session.id}/walk-in/{person.id}"' in registered
+    assert f"Walk in<span class=\"visually-hidden\"> {door.dan.name}</span>" in registered
+    assert registered.index("Dan Dahl<") < registered.index("Dana Dahlberg")
+
+    # People on the list are found there only; other events' people and short searches not at all.
+    anna = client.get(url(door, "?q=anna sweden")).get_data(as_text=True)
+    assert anna.count(f'id="row-{door.anna.id}"') == 1 and 'class="door-row' not in _section(anna, "registered")
+    assert 'class="door-row' not in _section(client.get(url(door, "?q=eva")).get_data(as_text=True), "registered")
+    assert 'class="door-row' not in _section(client.get(url(door, "?q=d")).get_data(as_text=True), "registered")
+    assert 'id="section-registered" class="door-section no-print" hidden' in client.get(url(door)).get_data(as_text=True)
+
+    walked = client.post(url(door, f"/walk-in/{door.dan.id}"), headers=JSON).get_json()
+    assert walked["ok"] is True and walked["section"] == "booked"
+    after = client.get(url(door, "?q=dahl")).get_data(as_text=True)
+    assert f'id="row-{door.dan.id}"' in _section(after, "booked")
+    assert f'id="row-{door.dan.id}"' not in _section(after, "registered")
+
+
+def test_many_registrants_found_show_the_first_and_ask_for_more(client, door, login_as, db, monkeypatch):
+    from tests.attendance.conftest import register
+
+    monkeypatch.setattr("expo.attendance.views.CANDIDATE_LIMIT", 1)
+    register(door.event, make_user(name="Dan Dahlgren"))
+    db.session.commit()
+    login_as(Role.STAFF)
+    registered = _section(client.get(url(door, "?q=dan")).get_data(as_text=True), "registered")
+    assert f'id="row-{door.dan.id}"' in registered and "Dahlgren" not in registered
+    assert "More registered delegates match: type more of the name." in registered
+
+
+def test_searching_registrants_takes_the_same_queries_however_many_there_are(client, door, login_as, db):
+    from tests.attendance.conftest import register
+    from tests.factories import make_network, make_organisation
+
+    login_as(Role.STAFF)
+    target = url(door, "?q=da")
+    small = page_query_count(client, target)
+    for n in range(8):
+        register(door.event, make_user(name=f"Dagny {n}", organisation=make_organisation(),
+                                       networks=[make_network()]))
+    db.session.commit()
+    assert page_query_count(client, target) == small

@@ -50,7 +50,11 @@
     if (old && old.parentElement === section) {
       old.replaceWith(fresh);
     } else {
-      if (old) old.remove();
+      if (old) {
+        const left = old.parentElement;
+        old.remove();
+        if (left && left.id === "section-registered" && !left.querySelector("tr.door-row")) left.hidden = true;
+      }
       if (section) {
         section.hidden = false;
         section.appendChild(fresh);
@@ -153,7 +157,8 @@
     if (noMatch) noMatch.hidden = shown > 0 || terms.length === 0;
   }
 
-  // A long list shows only its first people: then the server searches the whole list.
+  // A long list shows only its first people: then the server searches the whole list. On
+  // any list the server also finds the event's registrants who are not on it (walk-ins).
   const partial = list.dataset.partial === "true";
   let searchTimer = null;
   let searchSeq = 0;
@@ -171,8 +176,13 @@
       const fresh = doc.getElementById("door-list");
       if (!fresh) return;
       for (const body of list.querySelectorAll("tbody.door-section")) {
+        if (!partial && body.id !== "section-registered") continue;
         const other = fresh.querySelector("#" + body.id);
         if (other) body.replaceWith(document.importNode(other, true));
+      }
+      if (!partial) {
+        applyFilter();
+        return;
       }
       for (const id of ["door-more", "door-print-partial"]) {
         const mine = document.getElementById(id);
@@ -186,10 +196,7 @@
   }
 
   function onSearch() {
-    if (!partial) {
-      applyFilter();
-      return;
-    }
+    if (!partial) applyFilter();
     window.clearTimeout(searchTimer);
     searchTimer = window.setTimeout(searchServer, 250);
   }
@@ -198,12 +205,9 @@
     search.addEventListener("input", onSearch);
     search.form.addEventListener("submit", (event) => {
       event.preventDefault();
-      if (partial) {
-        window.clearTimeout(searchTimer);
-        searchServer();
-      } else {
-        applyFilter();
-      }
+      if (!partial) applyFilter();
+      window.clearTimeout(searchTimer);
+      searchServer();
     });
   }
 
