@@ -483,6 +483,16 @@ def row_for(session: ProgrammeSession, user: User) -> AttendanceRow | None:
     return None
 
 
+def is_held_today(session: ProgrammeSession, *, now: datetime) -> bool:
+    """Whether one of the session's local days (in its event's time zone) is today.
+
+    Check-ins on other days are allowed, as organisers fill in afterwards who came, but
+    the door says so: staff on the wrong session's page would count people who are not there."""
+    tz = session.event.timezone
+    today = to_local(now, tz).date()
+    return to_local(session.starts_at, tz).date() <= today <= to_local(session.ends_at, tz).date()
+
+
 def checked_in_user_ids(session: ProgrammeSession) -> list[int]:
     """Who is in, for phones that keep their list in step with each other."""
     return sorted(

@@ -21,7 +21,7 @@ from expo.db import database_id, get_or_404
 from expo.errors import ExpoError
 from expo.events.queries import current_expo
 from expo.extensions import db
-from expo.i18n import local_time
+from expo.i18n import local_date, local_time
 from expo.permissions import can_check_in, can_view_attendance, can_view_event, require
 from expo.programme.models import ProgrammeSession
 from expo.timeutil import to_local, utcnow
@@ -92,12 +92,20 @@ def show_session(session_id: int):
     return render_template(
         "attendance/session.html", s=session, q=q, candidate=candidate, door=door,
         candidates=candidates, more_candidates=more_candidates,
-        show_all=show_all, printing=printing,
+        show_all=show_all, printing=printing, off_day=_off_day_warning(session),
         day=to_local(session.starts_at, _expo_timezone()).date(),
         rows=door.rows,
         counts=services.attendance_counts(session),
         code_form=CodeForm(formdata=None), action_form=DoorActionForm(formdata=None),
     )
+
+
+def _off_day_warning(session: ProgrammeSession) -> str | None:
+    """What the door says on a session that is not held today (None when it is)."""
+    if services.is_held_today(session, now=utcnow()):
+        return None
+    return _("Not today: this session is on %(day)s. Check-ins made now still count.",
+             day=local_date(session.starts_at, session.event.timezone))
 
 
 def _walk_in_candidate(session: ProgrammeSession) -> User | None:
@@ -155,6 +163,7 @@ def _answer(session: ProgrammeSession, *, ok: bool, message: str, user: User | N
         "ok": ok,
         "message": message,
         "counts": services.attendance_counts(session).as_dict(),
+        "warning": _off_day_warning(session) if ok else None,
     }
     if user is not None:
         payload.update(_row_payload(session, user))

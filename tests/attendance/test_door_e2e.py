@@ -73,6 +73,9 @@ def test_staff_checks_people_in_on_a_phone(db, page):
     page.locator("#door-code-form").get_by_role("button", name="Check in").click()
     result.get_by_text("Anna Andersson is checked in.").wait_for()
     assert checked_in.inner_text() == "1"
+    # The 2022 session is not today: the page and each answer say so, and the check-in counts.
+    assert page.locator(".door-off-day").is_visible()
+    assert result.locator(".flash-warning").inner_text().startswith("Not today: this session is on")
 
     # 2. Tap Bo in the list.
     page.get_by_role("button", name="Check in Bo Berg").click()

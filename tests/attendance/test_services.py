@@ -401,3 +401,11 @@ def test_a_walk_in_without_a_booking_given_a_seat_by_an_organiser_is_no_longer_s
     assert services.attendance_counts(door.session).standing == 0
     assert _stats_row(door).attended == 1
 
+
+
+def test_held_today_follows_the_event_time_zone(db, door):
+    # 08:00–09:00 UTC on 1 June 2022 is 10:00–11:00 in Stockholm.
+    assert services.is_held_today(door.session, now=utc(2022, 6, 1, 22, 30)) is False  # 00:30 on 2 June
+    assert services.is_held_today(door.session, now=utc(2022, 5, 31, 22, 30)) is True  # 00:30 on 1 June
+    assert services.is_held_today(door.session, now=utc(2022, 12, 1, 9)) is False
+    assert services.is_held_today(door.session, now=utc(2021, 6, 1, 9)) is False

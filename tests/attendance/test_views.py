@@ -458,3 +458,33 @@ def test_searching_registrants_takes_the_same_queries_however_many_there_are(cli
                                        networks=[make_network()]))
     db.session.commit()
     assert page_query_count(client, target) == small
+
+
+def test_a_session_not_held_today_warns_at_the_door_but_still_checks_in(client, door, login_as):
+    login_as(Role.STAFF)
+    page = client.get(url(door)).get_data(as_text=True)
+    banner = ('<p class="flash flash-warning door-off-day" role="alert">Not today: this session is '
+              "on Wednesday, June 1, 2022. Check-ins made now still count.</p>")
+    assert banner in page
+
+    data = client.post(url(door, f"/check-in/{door.anna.id}"), headers=JSON).get_json()
+    assert data["ok"] is True and data["checked_in"] is True
+    assert data["warning"] == "Not today: this session is on Wednesday, June 1, 2022. Check-ins made now still count."
+    assert services.attendance_counts(door.session).checked_in == 1
+
+
+def test_a_session_held_today_has_no_warning(client, door, login_as, db):
+    from datetime import timedelta
+
+    from tests.attendance.conftest import book
+    from expo.timeutil import utcnow
+    from tests.factories import make_session
+
+    today = make_session(event=door.event, title="Today's talk", starts_at=utcnow(),
+                         ends_at=utcnow() + timedelta(hours=1))
+    book(today, door.anna)
+    db.session.commit()
+    login_as(Role.STAFF)
+    assert "Not today" not in client.get(f"/door/sessions/{today.id}").get_data(as_text=True)
+    data = client.post(f"/door/sessions/{today.id}/check-in/{door.anna.id}", headers=JSON).get_json()
+    assert data["ok"] is True and data["warning"] is None

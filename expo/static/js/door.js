@@ -66,13 +66,16 @@
 
   // --- messages -------------------------------------------------------------------------
 
-  function say(message, ok, walkInUrl) {
+  function say(message, ok, walkInUrl, warning) {
     if (!result) return;
     result.replaceChildren();
-    const p = document.createElement("p");
-    p.className = "flash " + (ok ? "flash-success" : "flash-error");
-    p.textContent = message;
-    result.appendChild(p);
+    for (const [text, kind] of [[message, ok ? "success" : "error"], [warning, "warning"]]) {
+      if (!text) continue;
+      const p = document.createElement("p");
+      p.className = "flash flash-" + kind;
+      p.textContent = text;
+      result.appendChild(p);
+    }
     if (walkInUrl && walkInTemplate) {
       const form = walkInTemplate.content.firstElementChild.cloneNode(true);
       form.action = walkInUrl;
@@ -107,7 +110,7 @@
     buttons.forEach((b) => { b.disabled = true; b.setAttribute("aria-busy", "true"); });
     try {
       const data = await post(form, body);
-      say(data.message, data.ok, data.walk_in_url);
+      say(data.message, data.ok, data.walk_in_url, data.warning);
       showCounts(data.counts);
       if (data.user_id !== undefined) placeRow(data, inRow);
       if (form === codeForm && data.ok) {
