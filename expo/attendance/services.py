@@ -270,7 +270,8 @@ def _user_options() -> list[Any]:
 def attendance_rows(session: ProgrammeSession, *, q: str | None = None) -> list[AttendanceRow]:
     """The door list: confirmed delegates by name, then the waiting list in order, then
     walk-ins without any booking; ``q`` keeps the people whose name, organisation,
-    country or networks contain each of its words. A fixed number of queries, however long the list."""
+    country or networks contain each of its words. A fixed number of queries, however
+    long the list."""
     bookings = list(
         db.session.scalars(
             sa.select(Booking)
@@ -362,7 +363,8 @@ def door_list(session: ProgrammeSession, *, q: str | None = None, limit: int | N
             section, key = WALK_IN, (name.casefold(), user_id)
         else:
             continue
-        if terms and not matches(search_text(name, email, organisation, country, [network_names]), terms):
+        if terms and not matches(
+                search_text(name, email, organisation, country, [network_names]), terms):
             continue
         sections[section].append((key, user_id))
     chosen: list[tuple[str, int]] = []
@@ -451,10 +453,10 @@ def walk_in_candidates(session: ProgrammeSession, *, q: str | None, limit: int
     )
     # The database narrows by the plain (ASCII) words, whose lower case every database
     # agrees on; the exact, word-by-word match is then made here as for the list itself.
+    searched = [sa.func.lower(column, type_=sa.String) for column in columns[1:]]
     for term in terms:
         if term.isascii():
-            query = query.where(sa.or_(*(sa.func.lower(c, type_=sa.String).contains(term, autoescape=True)
-                                         for c in columns[1:])))
+            query = query.where(sa.or_(*(c.contains(term, autoescape=True) for c in searched)))
     found = sorted(
         (name.casefold(), user_id)
         for user_id, name, email, organisation, country, networks in db.session.execute(query)
@@ -463,7 +465,9 @@ def walk_in_candidates(session: ProgrammeSession, *, q: str | None, limit: int
     ids = [user_id for _, user_id in found[:limit]]
     users = {
         u.id: u
-        for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)).options(*_user_options())).unique()
+        for u in db.session.scalars(
+            sa.select(User).where(User.id.in_(ids)).options(*_user_options())
+        ).unique()
     } if ids else {}
     return [AttendanceRow(users[user_id], REGISTERED) for user_id in ids], len(found) > limit
 

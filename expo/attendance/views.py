@@ -77,9 +77,9 @@ def _door_day(day: date, days: int) -> date | None:
 @bp.route("/sessions/<int:session_id>")
 @login_required
 def show_session(session_id: int):
-    """Staff and organisers: a session's door list with check-in; ``?q=`` filters it (and
-    finds registered delegates not on it, to walk in), long lists show their first people per section unless ``?all=1``; ``?print=1`` shows the
-    whole list and opens the print dialog."""
+    """Staff and organisers: a session's door list with check-in. ``?q=`` filters it and
+    finds registered delegates not on it (to walk in); long lists show their first people
+    per section unless ``?all=1``; ``?print=1`` shows everyone and opens the print dialog."""
     session = _session_or_404(session_id)
     require(can_view_attendance(current_user, session))
     q = (request.args.get("q") or "").strip()[:100]
