@@ -91,6 +91,14 @@ def get_or_404(model: type[M], ident: Any) -> M:
     return obj
 
 
+def database_id(text: str) -> int:
+    """An id read from a query string; ValueError unless it is a positive database INTEGER,
+    so ``request.args.get(name, type=database_id)`` gives None for anything else."""
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**31:
+        raise ValueError(f"not a database id: {text[:20]!r}")
+    return int(text)
+
+
 def is_postgres() -> bool:
     from expo.extensions import db
 

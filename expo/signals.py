@@ -20,3 +20,7 @@ session_cancelled = _signals.signal("session-cancelled")
 # Anything in an event's published schedule changed (sessions, rooms, venues, publishing):
 # caches of feeds and exports for this event must be dropped. kwargs: event (Event)
 schedule_changed = _signals.signal("schedule-changed")
+
+# A booking became confirmed: a free seat booked, a place on the waiting list turned into a
+# seat, or a seat given by an organiser. kwargs: booking (Booking, flushed)
+booking_confirmed = _signals.signal("booking-confirmed")

@@ -13,6 +13,8 @@ Rules kept here (and tested in tests/attendance/test_services.py):
   belongs to the first in line and the booking service gives it to them. Staff may still
   let a waiting delegate in standing (a walk-in that never takes a seat).
 * Undo removes the check-in, and a walk-in's seat with it.
+* Someone let in standing who is later given a seat (the waiting list moves up, an
+  organiser adds them) has their check-in moved onto that booking: they came, and sit.
 """
 from __future__ import annotations
 
@@ -95,6 +97,8 @@ class AttendanceCounts:
 
 
 BOOKED, WAITLIST, WALK_IN = "booked", "waitlist", "walk_in"
+# Found by a search among the event's registrants, not on the list: they may walk in.
+REGISTERED = "registered"
 
 
 @dataclass
@@ -102,7 +106,7 @@ class AttendanceRow:
     """One person on a session's door list."""
 
     user: User
-    section: str  # BOOKED, WAITLIST or WALK_IN (checked in without a booking of any kind)
+    section: str  # BOOKED, WAITLIST, WALK_IN (checked in without a booking) or REGISTERED
     booking: Booking | None = None
     check_in: CheckIn | None = None
 
@@ -128,14 +132,30 @@ class AttendanceRow:
     @property
     def search_text(self) -> str:
         """What search-as-you-type matches: name, organisation, country and networks."""
-        parts = [self.user.name, self.user.email.split("@")[0]]
-        if self.user.organisation is not None:
-            parts.append(self.user.organisation.name)
-        if self.user.country is not None:
-            parts.append(self.user.country.name)
-        parts.extend(n.name for n in self.user.networks)
-        parts.extend(n.acronym or "" for n in self.user.networks)
-        return " ".join(p for p in parts if p).casefold()
+        user = self.user
+        return search_text(
+            user.name, user.email,
+            user.organisation.name if user.organisation is not None else None,
+            user.country.name if user.country is not None else None,
+            [part for n in user.networks for part in (n.name, n.acronym)],
+        )
+
+
+def search_text(name: str, email: str, organisation: str | None, country: str | None,
+                networks: list[str | None]) -> str:
+    """One person as the door search sees them, in lower case (as the door script's
+    ``toLowerCase``, so that the browser and the server find the same people)."""
+    parts = [name, email.split("@")[0], organisation, country, *networks]
+    return " ".join(p for p in parts if p).lower()
+
+
+def search_terms(q: str | None) -> list[str]:
+    """The words of a search, each of which must appear somewhere in ``search_text``."""
+    return (q or "").lower().split()
+
+
+def matches(text: str, terms: list[str]) -> bool:
+    return all(term in text for term in terms)
 
 
 @dataclass(frozen=True)
@@ -250,7 +270,8 @@ def _user_options() -> list[Any]:
 def attendance_rows(session: ProgrammeSession, *, q: str | None = None) -> list[AttendanceRow]:
     """The door list: confirmed delegates by name, then the waiting list in order, then
     walk-ins without any booking; ``q`` keeps the people whose name, organisation,
-    country or network contains it. A fixed number of queries, however long the list."""
+    country or networks contain each of its words. A fixed number of queries, however
+    long the list."""
     bookings = list(
         db.session.scalars(
             sa.select(Booking)
@@ -285,9 +306,9 @@ def attendance_rows(session: ProgrammeSession, *, q: str | None = None) -> list[
     waiting.sort(key=lambda r: (r.position or 0, r.user.id))
     walk_ins.sort(key=lambda r: (r.user.name.casefold(), r.user.id))
     rows = booked + waiting + walk_ins
-    needle = (q or "").strip().casefold()
-    if needle:
-        rows = [r for r in rows if needle in r.search_text]
+    terms = search_terms(q)
+    if terms:
+        rows = [r for r in rows if matches(r.search_text, terms)]
     return rows
 
 
@@ -321,26 +342,17 @@ def door_list(session: ProgrammeSession, *, q: str | None = None, limit: int | N
         sa.select(Booking.user_id.label("user_id")).where(Booking.session_id == session.id),
         sa.select(CheckIn.user_id.label("user_id")).where(CheckIn.session_id == session.id),
     ).subquery("people")
-    networks = (
-        sa.select(sa.func.aggregate_strings(
-            Network.name + " " + sa.func.coalesce(Network.acronym, ""), " "))
-        .select_from(user_networks)
-        .join(Network, Network.id == user_networks.c.network_id)
-        .where(user_networks.c.user_id == User.id)
-        .scalar_subquery()
-    )
     booking = aliased(Booking)
     check_in = aliased(CheckIn)
     query = (
-        sa.select(User.id, User.name, User.email, Organisation.name, Country.name, networks,
-                  booking.status, booking.waitlist_position, check_in.id)
+        sa.select(*_searched_columns(), booking.status, booking.waitlist_position, check_in.id)
         .join(people, people.c.user_id == User.id)
         .outerjoin(booking, sa.and_(booking.user_id == User.id, booking.session_id == session.id))
         .outerjoin(check_in, sa.and_(check_in.user_id == User.id, check_in.session_id == session.id))
         .outerjoin(Organisation, Organisation.id == User.organisation_id)
         .outerjoin(Country, Country.code == User.country_code)
     )
-    needle = (q or "").strip().casefold()
+    terms = search_terms(q)
     sections: dict[str, list[tuple[Any, int]]] = {BOOKED: [], WAITLIST: [], WALK_IN: []}
     for user_id, name, email, organisation, country, network_names, status, position, ci_id in db.session.execute(query):
         if status is BookingStatus.CONFIRMED:
@@ -351,33 +363,15 @@ def door_list(session: ProgrammeSession, *, q: str | None = None, limit: int | N
             section, key = WALK_IN, (name.casefold(), user_id)
         else:
             continue
-        if needle:
-            parts = [name, email.split("@")[0], organisation, country, network_names]
-            if needle not in " ".join(p for p in parts if p).casefold():
-                continue
+        if terms and not matches(
+                search_text(name, email, organisation, country, [network_names]), terms):
+            continue
         sections[section].append((key, user_id))
     chosen: list[tuple[str, int]] = []
     for section, entries in sections.items():
         entries.sort()
         chosen.extend((section, user_id) for _, user_id in entries[:limit])
-    ids = [user_id for _, user_id in chosen]
-    bookings = {
-        b.user_id: b
-        for b in db.session.scalars(
-            sa.select(Booking)
-            .where(Booking.session_id == session.id, Booking.user_id.in_(ids))
-            .options(joinedload(Booking.user).options(*_user_options()))
-        ).unique()
-    } if ids else {}
-    check_ins = {
-        ci.user_id: ci
-        for ci in db.session.scalars(
-            sa.select(CheckIn)
-            .where(CheckIn.session_id == session.id, CheckIn.user_id.in_(ids))
-            .options(joinedload(CheckIn.user).options(*_user_options()),
-                     joinedload(CheckIn.checked_in_by))
-        ).unique()
-    } if ids else {}
+    bookings, check_ins = _loaded_people(session, [user_id for _, user_id in chosen])
     rows = []
     for section, user_id in chosen:
         ci = check_ins.get(user_id)
@@ -389,6 +383,93 @@ def door_list(session: ProgrammeSession, *, q: str | None = None, limit: int | N
             assert b.user is not None
             rows.append(AttendanceRow(b.user, section, b, ci))
     return DoorList(rows, {section: len(entries) for section, entries in sections.items()})
+
+
+def _searched_columns() -> list[Any]:
+    """What the door search reads of a person: id, name, e-mail, organisation, country and
+    networks (names and acronyms as one string); the query joins Organisation and Country."""
+    networks = (
+        sa.select(sa.func.aggregate_strings(
+            Network.name + " " + sa.func.coalesce(Network.acronym, ""), " "))
+        .select_from(user_networks)
+        .join(Network, Network.id == user_networks.c.network_id)
+        .where(user_networks.c.user_id == User.id)
+        .scalar_subquery()
+    )
+    return [User.id, User.name, User.email, Organisation.name, Country.name, networks]
+
+
+def _loaded_people(session: ProgrammeSession, ids: list[int]
+                   ) -> tuple[dict[int, Booking], dict[int, CheckIn]]:
+    """The bookings and check-ins of these people for the session, with all a row shows."""
+    if not ids:
+        return {}, {}
+    bookings = {
+        b.user_id: b
+        for b in db.session.scalars(
+            sa.select(Booking)
+            .where(Booking.session_id == session.id, Booking.user_id.in_(ids))
+            .options(joinedload(Booking.user).options(*_user_options()))
+        ).unique()
+    }
+    check_ins = {
+        ci.user_id: ci
+        for ci in db.session.scalars(
+            sa.select(CheckIn)
+            .where(CheckIn.session_id == session.id, CheckIn.user_id.in_(ids))
+            .options(joinedload(CheckIn.user).options(*_user_options()),
+                     joinedload(CheckIn.checked_in_by))
+        ).unique()
+    }
+    return bookings, check_ins
+
+
+# Searches shorter than this do not look through everyone registered for the event.
+CANDIDATE_MIN_LENGTH = 2
+
+
+def walk_in_candidates(session: ProgrammeSession, *, q: str | None, limit: int
+                       ) -> tuple[list[AttendanceRow], bool]:
+    """People with an approved registration for the session's event who are not on its door
+    list (no seat, no place on the waiting list, not checked in) and match ``q`` word by
+    word: the first ``limit`` by name, and whether there are more. Staff find someone by
+    name who forgot their badge and let them in. A fixed number of queries."""
+    terms = search_terms(q)
+    if sum(len(term) for term in terms) < CANDIDATE_MIN_LENGTH:
+        return [], False
+    on_list = sa.or_(
+        sa.exists().where(Booking.session_id == session.id, Booking.user_id == User.id,
+                          Booking.status.in_((BookingStatus.CONFIRMED, BookingStatus.WAITLISTED))),
+        sa.exists().where(CheckIn.session_id == session.id, CheckIn.user_id == User.id),
+    )
+    columns = _searched_columns()
+    query = (
+        sa.select(*columns)
+        .join(Registration, Registration.user_id == User.id)
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .outerjoin(Country, Country.code == User.country_code)
+        .where(Registration.event_id == session.event_id,
+               Registration.status == RegistrationStatus.APPROVED, ~on_list)
+    )
+    # The database narrows by the plain (ASCII) words, whose lower case every database
+    # agrees on; the exact, word-by-word match is then made here as for the list itself.
+    searched = [sa.func.lower(column, type_=sa.String) for column in columns[1:]]
+    for term in terms:
+        if term.isascii():
+            query = query.where(sa.or_(*(c.contains(term, autoescape=True) for c in searched)))
+    found = sorted(
+        (name.casefold(), user_id)
+        for user_id, name, email, organisation, country, networks in db.session.execute(query)
+        if matches(search_text(name, email, organisation, country, [networks]), terms)
+    )
+    ids = [user_id for _, user_id in found[:limit]]
+    users = {
+        u.id: u
+        for u in db.session.scalars(
+            sa.select(User).where(User.id.in_(ids)).options(*_user_options())
+        ).unique()
+    } if ids else {}
+    return [AttendanceRow(users[user_id], REGISTERED) for user_id in ids], len(found) > limit
 
 
 def row_for(session: ProgrammeSession, user: User) -> AttendanceRow | None:
@@ -404,6 +485,16 @@ def row_for(session: ProgrammeSession, user: User) -> AttendanceRow | None:
     if check_in is not None:
         return AttendanceRow(user, WALK_IN, None, check_in)
     return None
+
+
+def is_held_today(session: ProgrammeSession, *, now: datetime) -> bool:
+    """Whether one of the session's local days (in its event's time zone) is today.
+
+    Check-ins on other days are allowed, as organisers fill in afterwards who came, but
+    the door says so: staff on the wrong session's page would count people who are not there."""
+    tz = session.event.timezone
+    today = to_local(now, tz).date()
+    return to_local(session.starts_at, tz).date() <= today <= to_local(session.ends_at, tz).date()
 
 
 def checked_in_user_ids(session: ProgrammeSession) -> list[int]:
@@ -630,6 +721,28 @@ def walk_in(*, session: ProgrammeSession, user: User, actor: Any) -> CheckInResu
         raise Conflict(_("Someone booked for %(name)s at the same moment. Please try again.",
                          name=user.name)) from None
     return _insert_check_in(session, user, actor, booking=booking, at=now)
+
+
+def seat_check_in(booking: Booking) -> CheckIn | None:
+    """When a booking is confirmed for someone already inside without one (let in standing
+    from the waiting list, or a walk-in who found no seat), their check-in becomes the
+    check-in of that seat: they no longer stand, and they are not a no-show."""
+    if booking.status is not BookingStatus.CONFIRMED or booking.user_id is None:
+        return None
+    check_in = db.session.scalar(
+        sa.select(CheckIn).where(
+            CheckIn.session_id == booking.session_id,
+            CheckIn.user_id == booking.user_id,
+            CheckIn.booking_id.is_(None),
+        )
+    )
+    if check_in is None:
+        return None
+    check_in.booking_id = booking.id
+    check_in.is_walk_in = False
+    check_in.is_standing = False
+    db.session.flush()
+    return check_in
 
 
 def seat_taken_at_door(check_in: CheckIn) -> bool:

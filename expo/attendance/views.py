@@ -13,15 +13,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from expo.accounts.models import User
-from expo.attendance import services
+from expo.attendance import receivers, services  # noqa: F401  (receivers connect signals)
 from expo.attendance.exports import EXPORTERS
-from expo.attendance.forms import CodeForm, DayForm, DoorActionForm
+from expo.attendance.forms import CodeForm, DayForm, DoorActionForm, is_door_day
 from expo.attendance.services import CheckInRefused, CheckInResult
-from expo.db import get_or_404
+from expo.db import database_id, get_or_404
 from expo.errors import ExpoError
 from expo.events.queries import current_expo
 from expo.extensions import db
-from expo.i18n import local_time
+from expo.i18n import local_date, local_time
 from expo.permissions import can_check_in, can_view_attendance, can_view_event, require
 from expo.programme.models import ProgrammeSession
 from expo.timeutil import to_local, utcnow
@@ -31,6 +31,8 @@ bp = Blueprint("attendance", __name__, url_prefix="/door")
 # People shown per section of a door list; staff find anyone else by searching (as they type,
 # or with ?q=), and ?all=1 shows the whole list (for printing).
 DOOR_LIST_LIMIT = 100
+# People a search finds among the event's registrants who are not on the list (walk-ins).
+CANDIDATE_LIMIT = 20
 
 
 def _expo_timezone() -> str:
@@ -61,35 +63,55 @@ def today():
     door = services.door_day(day=day, tz=tz, actor=current_user)
     return render_template(
         "attendance/today.html", door=door, form=form, tz=tz,
-        previous_day=day - timedelta(days=1), next_day=day + timedelta(days=1),
+        previous_day=_door_day(day, -1), next_day=_door_day(day, 1),
         is_today=day == to_local(utcnow(), tz).date(),
     )
+
+
+def _door_day(day: date, days: int) -> date | None:
+    """The day ``days`` away, if the door can show it."""
+    other = day + timedelta(days=days)
+    return other if is_door_day(other) else None
 
 
 @bp.route("/sessions/<int:session_id>")
 @login_required
 def show_session(session_id: int):
-    """Staff and organisers: a session's door list with check-in; ``?q=`` filters it, long
-    lists show their first people per section unless ``?all=1``."""
+    """Staff and organisers: a session's door list with check-in. ``?q=`` filters it and
+    finds registered delegates not on it (to walk in); long lists show their first people
+    per section unless ``?all=1``; ``?print=1`` shows everyone and opens the print dialog."""
     session = _session_or_404(session_id)
     require(can_view_attendance(current_user, session))
     q = (request.args.get("q") or "").strip()[:100]
-    show_all = request.args.get("all") == "1"
+    # The print view is the whole list: paper cannot search for the people left out.
+    printing = request.args.get("print") == "1"
+    show_all = printing or request.args.get("all") == "1"
     candidate = _walk_in_candidate(session)
     door = services.door_list(session, q=q, limit=None if show_all else DOOR_LIST_LIMIT)
+    candidates, more_candidates = services.walk_in_candidates(session, q=q, limit=CANDIDATE_LIMIT)
     return render_template(
         "attendance/session.html", s=session, q=q, candidate=candidate, door=door,
-        show_all=show_all, day=to_local(session.starts_at, _expo_timezone()).date(),
+        candidates=candidates, more_candidates=more_candidates,
+        show_all=show_all, printing=printing, off_day=_off_day_warning(session),
+        day=to_local(session.starts_at, _expo_timezone()).date(),
         rows=door.rows,
         counts=services.attendance_counts(session),
         code_form=CodeForm(formdata=None), action_form=DoorActionForm(formdata=None),
     )
 
 
+def _off_day_warning(session: ProgrammeSession) -> str | None:
+    """What the door says on a session that is not held today (None when it is)."""
+    if services.is_held_today(session, now=utcnow()):
+        return None
+    return _("Not today: this session is on %(day)s. Check-ins made now still count.",
+             day=local_date(session.starts_at, session.event.timezone))
+
+
 def _walk_in_candidate(session: ProgrammeSession) -> User | None:
     """The person a refused code belonged to, offered as a walk-in (pages without JS)."""
-    raw = request.args.get("walk_in", "")
-    return services.walk_in_candidate(session, int(raw)) if raw.isdigit() else None
+    user_id = request.args.get("walk_in", type=database_id)
+    return services.walk_in_candidate(session, user_id) if user_id is not None else None
 
 
 @bp.route("/sessions/<int:session_id>/counts.json")
@@ -141,6 +163,7 @@ def _answer(session: ProgrammeSession, *, ok: bool, message: str, user: User | N
         "ok": ok,
         "message": message,
         "counts": services.attendance_counts(session).as_dict(),
+        "warning": _off_day_warning(session) if ok else None,
     }
     if user is not None:
         payload.update(_row_payload(session, user))

@@ -9,7 +9,7 @@ from expo.accounts.models import User
 from expo.accounts.services import find_user_by_email
 from expo.badges import builders, queries, services
 from expo.badges.forms import ResetBadgeForm
-from expo.db import get_or_404
+from expo.db import database_id, get_or_404
 from expo.events.models import Event
 from expo.events.queries import current_expo
 from expo.extensions import db
@@ -32,7 +32,7 @@ def my_code():
 @login_required
 def index():
     require(can_print_badges(current_user))
-    reissued = request.args.get("reissued", type=int)
+    reissued = request.args.get("reissued", type=database_id)
     return render_template(
         "badges/index.html",
         events=queries.events_with_registrants(),

@@ -12,6 +12,28 @@ from tests.attendance.conftest import book, register
 from tests.factories import PASSWORD, make_event, make_room, make_session, make_user
 
 
+def sign_in(page, email: str) -> None:
+    """Sign in as the staff member Sam Staff."""
+    page.goto("/account/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Welcome, Sam Staff.").wait_for()
+
+
+def door_scene(db, key: str, title: str, names: list[str], capacity: int = 10):
+    """A session with these people registered and booked, and Sam Staff (``key``@h22.example)."""
+    event = make_event(name="H22 City Expo", slug=f"h22-{key}")
+    session = make_session(event=event, title=title, room=make_room(capacity=capacity))
+    people = [make_user(name=name) for name in names]
+    for person in people:
+        register(event, person)
+        book(session, person)
+    make_user(role=Role.STAFF, email=f"{key}@h22.example", name="Sam Staff")
+    db.session.commit()
+    return session, people
+
+
 @pytest.mark.e2e
 def test_staff_checks_people_in_on_a_phone(db, page):
     event = make_event(name="H22 City Expo", slug="h22-door")
@@ -34,11 +56,7 @@ def test_staff_checks_people_in_on_a_phone(db, page):
     # logged by Chromium as a failed resource and is expected.
     page.on("console", lambda m: problems.append(m.text)
             if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
-    page.goto("/account/login")
-    page.get_by_label("E-mail").fill("door@h22.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_text("Welcome, Sam Staff.").wait_for()
+    sign_in(page, "door@h22.example")
 
     page.get_by_role("link", name="Door").click()
     page.get_by_role("link", name=re.compile("Earlier sessions")).click()
@@ -55,6 +73,9 @@ def test_staff_checks_people_in_on_a_phone(db, page):
     page.locator("#door-code-form").get_by_role("button", name="Check in").click()
     result.get_by_text("Anna Andersson is checked in.").wait_for()
     assert checked_in.inner_text() == "1"
+    # The 2022 session is not today: the page and each answer say so, and the check-in counts.
+    assert page.locator(".door-off-day").is_visible()
+    assert result.locator(".flash-warning").inner_text().startswith("Not today: this session is on")
 
     # 2. Tap Bo in the list.
     page.get_by_role("button", name="Check in Bo Berg").click()
@@ -111,11 +132,7 @@ def test_a_second_phone_sees_check_ins_made_elsewhere(db, page, app):
     db.session.commit()
 
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto("/account/login")
-    page.get_by_label("E-mail").fill("sync@h22.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_text("Welcome, Sam Staff.").wait_for()
+    sign_in(page, "sync@h22.example")
     page.goto(f"/door/sessions/{session.id}")
     page.get_by_role("button", name="Check in Anna Andersson").wait_for()
 
@@ -158,13 +175,7 @@ def test_scanning_a_badge_with_the_phone_camera(db, page, live_server, tmp_path)
     """Chromium's fake camera films Anna's badge; the page checks her in."""
     from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 
-    event = make_event(name="H22 City Expo", slug="h22-scan")
-    session = make_session(event=event, title="Harbour walk", room=make_room(capacity=10))
-    anna = make_user(name="Anna Andersson")
-    register(event, anna)
-    book(session, anna)
-    make_user(role=Role.STAFF, email="scan@h22.example", name="Sam Staff")
-    db.session.commit()
+    session, [anna] = door_scene(db, "scan", "Harbour walk", ["Anna Andersson"])
     video = tmp_path / "badge.y4m"
     _qr_video(video, anna.badge_token)
 
@@ -179,11 +190,7 @@ def test_scanning_a_badge_with_the_phone_camera(db, page, live_server, tmp_path)
         context.grant_permissions(["camera"])
         context.set_default_timeout(30_000)  # decoding video frames is slow on a busy machine
         phone = context.new_page()
-        phone.goto("/account/login")
-        phone.get_by_label("E-mail").fill("scan@h22.example")
-        phone.get_by_label("Password").fill(PASSWORD)
-        phone.get_by_role("button", name="Sign in").click()
-        phone.get_by_text("Welcome, Sam Staff.").wait_for()
+        sign_in(phone, "scan@h22.example")
         phone.goto(f"/door/sessions/{session.id}")
 
         phone.get_by_role("button", name="Scan QR code").click()
@@ -195,3 +202,92 @@ def test_scanning_a_badge_with_the_phone_camera(db, page, live_server, tmp_path)
         context.close()
     finally:
         browser.close()
+
+
+@pytest.mark.e2e
+def test_print_puts_the_whole_list_on_paper(db, page, monkeypatch):
+    """A list longer than the page shows prints in full, and the print dialog opens."""
+    monkeypatch.setattr("expo.attendance.views.DOOR_LIST_LIMIT", 2)
+    session, people = door_scene(db, "print", "Circular cities", [f"Person {n:02d}" for n in range(5)])
+    # Headless Chromium has no print dialog: count the calls instead.
+    page.add_init_script("window.__printed = 0; window.print = () => { window.__printed += 1; };")
+    sign_in(page, "print@h22.example")
+    page.goto(f"/door/sessions/{session.id}")
+    assert page.locator("tr.door-row").count() == 2
+
+    page.get_by_role("button", name="Print the whole list").click()
+    page.wait_for_function("window.__printed === 1")
+    page.emulate_media(media="print")
+    assert all(page.locator(f"#row-{p.id}").is_visible() for p in people)
+    assert page.get_by_role("heading", name="Circular cities").is_visible()
+    assert not page.locator("#door-code-form").is_visible()
+    assert not page.get_by_role("button", name="Print the whole list").is_visible()
+
+
+@pytest.mark.e2e
+def test_keyboard_only_check_in_and_undo_keep_the_focus_on_the_row(db, page):
+    """Tab to a person's button, Enter checks them in, Enter again undoes it."""
+    session, [bo] = door_scene(db, "keys", "Green harbours", ["Bo Berg"])
+    sign_in(page, "keys@h22.example")
+    page.goto(f"/door/sessions/{session.id}")
+    focused = "document.activeElement.textContent.trim().replace(/\\s+/g, ' ')"
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate(focused) == "Check in Bo Berg":
+            break
+    else:
+        pytest.fail("Tab never reached Bo's Check in button")
+
+    page.keyboard.press("Enter")
+    row = page.locator(f"#row-{bo.id}")
+    row.get_by_text(re.compile("In at")).wait_for()
+    page.wait_for_function(f"{focused} === 'Undo Bo Berg'")
+    assert page.evaluate("document.activeElement.closest('tr').id") == f"row-{bo.id}"
+
+    page.keyboard.press("Enter")
+    page.locator("#door-result").get_by_text("Check-in of Bo Berg undone.").wait_for()
+    page.wait_for_function(f"{focused} === 'Check in Bo Berg'")
+    assert page.locator('[data-count="checked_in"]').inner_text() == "0"
+
+
+@pytest.mark.e2e
+def test_search_as_you_type_finds_the_same_people_on_short_and_long_lists(db, page, monkeypatch):
+    """A short list is filtered in the browser, a long one searched on the server: the
+    same words find the same people."""
+    session, [bo, cleo, achieng] = door_scene(
+        db, "words", "Urban food", ["Bo Berg", "Cleo Kenyatta", "Wanjiru Achieng"])
+    achieng.country_code = "KE"
+    db.session.commit()
+    sign_in(page, "words@h22.example")
+    rows = page.locator("tr.door-row:visible")
+
+    page.goto(f"/door/sessions/{session.id}")
+    page.get_by_label("Find a delegate").fill("Achieng Kenya")
+    assert [rows.nth(i).get_attribute("id") for i in range(rows.count())] == [f"row-{achieng.id}"]
+
+    monkeypatch.setattr("expo.attendance.views.DOOR_LIST_LIMIT", 1)
+    page.goto(f"/door/sessions/{session.id}")
+    assert page.locator("#door-list").get_attribute("data-partial") == "true"
+    assert page.locator(f"#row-{achieng.id}").count() == 0  # not among the first shown
+    page.get_by_label("Find a delegate").fill("Achieng Kenya")
+    page.locator(f"#row-{achieng.id}").wait_for()
+    page.wait_for_function("document.querySelectorAll('tr.door-row').length === 1")
+    assert not page.locator(f"#row-{bo.id}").count() and not page.locator(f"#row-{cleo.id}").count()
+
+
+@pytest.mark.e2e
+def test_a_registered_delegate_without_a_badge_is_found_by_name_and_walks_in(db, page):
+    session, [anna] = door_scene(db, "name", "Smart lighting", ["Anna Andersson"])
+    dan = make_user(name="Dan Dahl")
+    register(session.event, dan)
+    db.session.commit()
+    sign_in(page, "name@h22.example")
+    page.goto(f"/door/sessions/{session.id}")
+    assert not page.locator("#section-registered").is_visible()
+
+    page.get_by_label("Find a delegate").fill("dan dahl")
+    page.get_by_role("button", name="Walk in Dan Dahl").click()
+    page.locator("#door-result").get_by_text("Dan Dahl is in and took a free seat.").wait_for()
+    page.locator(f"#section-booked #row-{dan.id}").get_by_text("walk-in").wait_for()
+    assert not page.locator("#section-registered").is_visible()
+    assert page.locator('[data-count="checked_in"]').inner_text() == "1"

@@ -326,3 +326,86 @@ def test_door_list_searches_beyond_the_people_shown(db, door, q, expected):
     assert [r.user.name for r in services.door_list(door.session, q=q).rows] == [
         r.user.name for r in services.attendance_rows(door.session, q=q)
     ]
+
+
+# --- a standing walk-in who is given a seat ---------------------------------------------------
+
+def _organiser():
+    return make_user(role=Role.ORGANISER)
+
+
+def _stats_row(door):
+    from expo.stats.queries import StatsData
+    from expo.timeutil import utcnow
+
+    [row] = StatsData(event=door.event, timezone="Europe/Stockholm", now=utcnow()).sessions
+    return row
+
+
+def test_a_standing_delegate_promoted_from_the_waiting_list_sits_and_counts_as_come(db, door):
+    from expo.registration import services as registration
+
+    services.walk_in(session=door.session, user=door.cleo, actor=door.staff)  # waiting: stands
+    db.session.commit()
+    assert services.attendance_counts(door.session).standing == 1
+
+    anna_booking = services._booking(door.session, door.anna)
+    registration.cancel_booking(booking=anna_booking, actor=_organiser())  # cleo moves up
+    db.session.commit()
+
+    ci = services._existing_check_in(door.session, door.cleo)
+    cleo_booking = services._booking(door.session, door.cleo)
+    assert cleo_booking.status is BookingStatus.CONFIRMED
+    assert (ci.booking_id, ci.is_walk_in, ci.is_standing) == (cleo_booking.id, False, False)
+    counts = services.attendance_counts(door.session)
+    assert (counts.checked_in, counts.standing, counts.booked) == (1, 0, 2)
+    [row] = [r for r in services.attendance_rows(door.session) if r.user.id == door.cleo.id]
+    assert (row.section, row.is_checked_in, row.is_walk_in) == (BOOKED, True, False)
+    stats = _stats_row(door)
+    assert (stats.confirmed, stats.attended, stats.no_shows, stats.walk_ins) == (2, 1, 1, 0)
+
+
+def test_an_organiser_seating_a_standing_delegate_moves_their_check_in(db, door):
+    from expo.registration import services as registration
+
+    services.walk_in(session=door.session, user=door.cleo, actor=door.staff)
+    db.session.commit()
+    registration.confirm_waitlisted(booking=services._booking(door.session, door.cleo),
+                                    actor=_organiser())
+    db.session.commit()
+
+    ci = services._existing_check_in(door.session, door.cleo)
+    assert ci.booking is not None and ci.booking.status is BookingStatus.CONFIRMED
+    assert ci.is_standing is False
+    # Undo now only takes the check-in back: the organiser's seat stays.
+    services.undo_check_in(session=door.session, user=door.cleo, actor=door.staff)
+    db.session.commit()
+    assert services._booking(door.session, door.cleo).status is BookingStatus.CONFIRMED
+
+
+def test_a_walk_in_without_a_booking_given_a_seat_by_an_organiser_is_no_longer_standing(db, door):
+    from expo.registration import services as registration
+
+    door.session.capacity = 2
+    db.session.commit()
+    result = services.walk_in(session=door.session, user=door.dan, actor=door.staff)
+    db.session.commit()
+    assert result.is_standing is True
+
+    registration.add_to_session(session=door.session, delegate=door.dan, actor=_organiser(),
+                                allow_over_capacity=True)
+    db.session.commit()
+
+    ci = services._existing_check_in(door.session, door.dan)
+    assert ci.booking.user_id == door.dan.id and ci.is_standing is False and ci.is_walk_in is False
+    assert services.attendance_counts(door.session).standing == 0
+    assert _stats_row(door).attended == 1
+
+
+
+def test_held_today_follows_the_event_time_zone(db, door):
+    # 08:00–09:00 UTC on 1 June 2022 is 10:00–11:00 in Stockholm.
+    assert services.is_held_today(door.session, now=utc(2022, 6, 1, 22, 30)) is False  # 00:30 on 2 June
+    assert services.is_held_today(door.session, now=utc(2022, 5, 31, 22, 30)) is True  # 00:30 on 1 June
+    assert services.is_held_today(door.session, now=utc(2022, 12, 1, 9)) is False
+    assert services.is_held_today(door.session, now=utc(2021, 6, 1, 9)) is False

@@ -82,6 +82,32 @@ def test_day_defaults_to_today_and_rejects_bad_dates(client, door, login_as):
     assert "Not a date" in bad.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1999-12-31", "2101-01-01"])
+def test_a_day_outside_the_calendar_is_refused_with_a_message(client, door, login_as, day):
+    login_as(Role.STAFF)
+    response = client.get(f"/door/?day={day}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Choose a day from 2000 to 2100." in html
+    assert "today" in html  # the door falls back to today
+
+
+def test_the_first_and_last_days_have_no_link_beyond_them(client, door, login_as):
+    login_as(Role.STAFF)
+    first = client.get("/door/?day=2000-01-01").get_data(as_text=True)
+    assert "Previous day" not in first and 'href="/door/?day=2000-01-02"' in first
+    last = client.get("/door/?day=2100-12-31").get_data(as_text=True)
+    assert "Next day" not in last and 'href="/door/?day=2100-12-30"' in last
+
+
+@pytest.mark.parametrize("walk_in", ["99999999999999999999", "2147483648", "0", "-1", "x", "１"])
+def test_a_walk_in_id_outside_the_database_range_offers_nobody(client, door, login_as, walk_in):
+    login_as(Role.STAFF)
+    response = client.get(url(door, f"?walk_in={walk_in}"))
+    assert response.status_code == 200
+    assert "/walk-in/" not in response.get_data(as_text=True).split('id="door-result"')[1].split("</div>")[0]
+
+
 def test_search_fallback_filters_on_the_server(client, door, login_as):
     login_as(Role.STAFF)
     page = client.get(url(door, "?q=helsingborg")).get_data(as_text=True)
@@ -299,3 +325,166 @@ def test_long_lists_show_their_first_people_and_search_finds_the_rest(client, do
     everybody = client.get(url(door, "?all=1")).get_data(as_text=True)
     assert all(f'id="row-{p.id}"' in everybody for p in (door.anna, door.bo, door.cleo))
     assert 'data-partial="false"' in everybody
+
+
+def test_print_the_whole_list_of_a_long_session(client, door, login_as, monkeypatch):
+    """Paper cannot search: the print view holds everyone and the session's A4 header."""
+    monkeypatch.setattr("expo.attendance.views.DOOR_LIST_LIMIT", 1)
+    login_as(Role.STAFF)
+    page = client.get(url(door)).get_data(as_text=True)
+    link = f'href="/door/sessions/{door.session.id}?all=1&amp;print=1" id="door-print"'
+    assert link in page and "Print the whole list</a>" in page
+    assert 'data-print="false"' in page
+    # A partial list that is printed anyway says so on paper.
+    assert ('<p id="door-print-partial" class="print-only door-print-partial">'
+            "This printout shows 2 of 3 people. Print the whole list from the door page.</p>") in page
+
+    printed = client.get(url(door, "?all=1&print=1")).get_data(as_text=True)
+    assert 'data-print="true"' in printed and 'data-partial="false"' in printed
+    for person in (door.anna, door.bo, door.cleo):
+        assert f'id="row-{person.id}"' in printed and person.name in printed
+    header = printed.split('<header class="door-head">')[1].split("</header>")[0]
+    assert "<h1>Cities and the SDGs</h1>" in header
+    assert ">10:00</time>–<time" in header and ">11:00</time>" in header
+    room = door.session.room
+    assert f"{room.venue.name}, {room.name}" in header and "H22 City Expo" in header
+    assert "The whole list, ready to print." in printed
+    assert 'id="door-print-partial" class="print-only door-print-partial" hidden>' in printed
+
+
+def test_printing_needs_staff(client, door, login_as):
+    login_as(Role.DELEGATE)
+    assert client.get(url(door, "?all=1&print=1")).status_code == 403
+
+
+def test_the_door_counts_a_standing_delegate_given_a_seat_as_seated(client, door, login_as, db, app):
+    from expo.registration import services as registration
+
+    login_as(Role.STAFF)
+    stood = client.post(url(door, f"/walk-in/{door.cleo.id}"), headers=JSON).get_json()
+    assert stood["counts"]["standing"] == 1 and stood["section"] == "waitlist"
+    organiser = make_user(role=Role.ORGANISER)
+    with app.test_request_context("/"):
+        registration.confirm_waitlisted(booking=services._booking(door.session, door.cleo),
+                                        actor=organiser)
+    db.session.commit()
+
+    counts = client.get(url(door, "/counts.json")).get_json()["counts"]
+    assert (counts["checked_in"], counts["standing"], counts["booked"]) == (1, 0, 3)
+    row = client.get(url(door, f"/rows/{door.cleo.id}")).get_json()
+    assert row["section"] == "booked" and row["checked_in"] is True
+    assert "standing" not in row["row_html"] and "walk-in" not in row["row_html"]
+
+
+def test_a_long_list_is_searched_word_by_word_on_the_server(client, door, login_as, db):
+    """Over 100 people the server searches; like the browser, each word must match somewhere."""
+    from tests.attendance.conftest import book
+
+    for n in range(101):
+        book(door.session, make_user(name=f"Delegate {n:03d}", country_code="DE"))
+    achieng = make_user(name="Achieng Otieno", country_code="KE")
+    book(door.session, achieng)
+    db.session.commit()
+    login_as(Role.STAFF)
+    assert 'data-partial="true"' in client.get(url(door)).get_data(as_text=True)
+
+    for q in ("Achieng Kenya", "kenya ACHIENG", "  otieno   ken "):
+        page = client.get(url(door, f"?q={q}")).get_data(as_text=True)
+        assert page.count('class="door-row') == 1, q
+        assert f'id="row-{achieng.id}"' in page, q
+    assert 'class="door-row' not in client.get(url(door, "?q=Achieng Sweden")).get_data(as_text=True)
+    both = client.get(url(door, "?q=helsingborg unece")).get_data(as_text=True)
+    assert f'id="row-{door.anna.id}"' in both and both.count('class="door-row') == 1
+
+
+def _section(html: str, key: str) -> str:
+    return html.split(f'id="section-{key}"')[1].split("</tbody>")[0]
+
+
+def test_search_finds_registered_delegates_not_on_the_list_to_walk_in(client, door, login_as, db):
+    from tests.attendance.conftest import book, register
+    from expo.registration.models import BookingStatus
+
+    gone = make_user(name="Dana Dahlberg")
+    register(door.event, gone)
+    book(door.session, gone, BookingStatus.CANCELLED)
+    db.session.commit()
+    login_as(Role.STAFF)
+
+    html = client.get(url(door, "?q=dahl")).get_data(as_text=True)
+    registered = _section(html, "registered")
+    assert "Registered for the event, not on this list" in registered
+    for person in (door.dan, gone):
+        assert f'id="row-{person.id}"' in registered
+        assert f'action="/door/sessions/{door.session.id}/walk-in/{person.id}"' in registered
+    assert f"Walk in<span class=\"visually-hidden\"> {door.dan.name}</span>" in registered
+    assert registered.index("Dan Dahl<") < registered.index("Dana Dahlberg")
+
+    # People on the list are found there only; other events' people and short searches not at all.
+    anna = client.get(url(door, "?q=anna sweden")).get_data(as_text=True)
+    assert anna.count(f'id="row-{door.anna.id}"') == 1 and 'class="door-row' not in _section(anna, "registered")
+    assert 'class="door-row' not in _section(client.get(url(door, "?q=eva")).get_data(as_text=True), "registered")
+    assert 'class="door-row' not in _section(client.get(url(door, "?q=d")).get_data(as_text=True), "registered")
+    assert 'id="section-registered" class="door-section no-print" hidden' in client.get(url(door)).get_data(as_text=True)
+
+    walked = client.post(url(door, f"/walk-in/{door.dan.id}"), headers=JSON).get_json()
+    assert walked["ok"] is True and walked["section"] == "booked"
+    after = client.get(url(door, "?q=dahl")).get_data(as_text=True)
+    assert f'id="row-{door.dan.id}"' in _section(after, "booked")
+    assert f'id="row-{door.dan.id}"' not in _section(after, "registered")
+
+
+def test_many_registrants_found_show_the_first_and_ask_for_more(client, door, login_as, db, monkeypatch):
+    from tests.attendance.conftest import register
+
+    monkeypatch.setattr("expo.attendance.views.CANDIDATE_LIMIT", 1)
+    register(door.event, make_user(name="Dan Dahlgren"))
+    db.session.commit()
+    login_as(Role.STAFF)
+    registered = _section(client.get(url(door, "?q=dan")).get_data(as_text=True), "registered")
+    assert f'id="row-{door.dan.id}"' in registered and "Dahlgren" not in registered
+    assert "More registered delegates match: type more of the name." in registered
+
+
+def test_searching_registrants_takes_the_same_queries_however_many_there_are(client, door, login_as, db):
+    from tests.attendance.conftest import register
+    from tests.factories import make_network, make_organisation
+
+    login_as(Role.STAFF)
+    target = url(door, "?q=da")
+    small = page_query_count(client, target)
+    for n in range(8):
+        register(door.event, make_user(name=f"Dagny {n}", organisation=make_organisation(),
+                                       networks=[make_network()]))
+    db.session.commit()
+    assert page_query_count(client, target) == small
+
+
+def test_a_session_not_held_today_warns_at_the_door_but_still_checks_in(client, door, login_as):
+    login_as(Role.STAFF)
+    page = client.get(url(door)).get_data(as_text=True)
+    banner = ('<p class="flash flash-warning door-off-day" role="alert">Not today: this session is '
+              "on Wednesday, June 1, 2022. Check-ins made now still count.</p>")
+    assert banner in page
+
+    data = client.post(url(door, f"/check-in/{door.anna.id}"), headers=JSON).get_json()
+    assert data["ok"] is True and data["checked_in"] is True
+    assert data["warning"] == "Not today: this session is on Wednesday, June 1, 2022. Check-ins made now still count."
+    assert services.attendance_counts(door.session).checked_in == 1
+
+
+def test_a_session_held_today_has_no_warning(client, door, login_as, db):
+    from datetime import timedelta
+
+    from tests.attendance.conftest import book
+    from expo.timeutil import utcnow
+    from tests.factories import make_session
+
+    today = make_session(event=door.event, title="Today's talk", starts_at=utcnow(),
+                         ends_at=utcnow() + timedelta(hours=1))
+    book(today, door.anna)
+    db.session.commit()
+    login_as(Role.STAFF)
+    assert "Not today" not in client.get(f"/door/sessions/{today.id}").get_data(as_text=True)
+    data = client.post(f"/door/sessions/{today.id}/check-in/{door.anna.id}", headers=JSON).get_json()
+    assert data["ok"] is True and data["warning"] is None

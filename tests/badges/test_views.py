@@ -136,6 +136,14 @@ def test_organiser_resets_a_lost_badge(client, login_as, db):
     assert f"""<a href="/badges/people/{delegate.id}/badge.pdf" download>Download Lost Badge's new badge (PDF)</a>""" in page
 
 
+@pytest.mark.parametrize("reissued", ["99999999999999999999", "2147483648", "-3", "abc"])
+def test_a_reissued_id_outside_the_database_range_shows_the_page(client, login_as, db, reissued):
+    login_as("organiser")
+    response = client.get(f"/badges/?reissued={reissued}")
+    assert response.status_code == 200
+    assert "has a new badge" not in response.get_data(as_text=True)
+
+
 def test_organiser_prints_one_persons_badge(client, login_as, db):
     org = make_organisation(name="Region Skåne", country_code="SE")
     delegate = make_user(name="Åsa Öberg", organisation=org)
@@ -171,3 +179,25 @@ def test_reset_with_unknown_email_is_a_form_error(client, login_as, db):
     response = client.post("/badges/reset", data={"email": "not an address"})
     assert response.status_code == 400
     assert 'aria-invalid="true"' in response.get_data(as_text=True)
+
+
+def test_a_swedish_speaking_organiser_prints_badges(client, login_as, db):
+    event = make_event(name="Hållbara städer", slug="hallbara")
+    approved(event, "Åsa Öberg", organisation=make_organisation(name="Region Skåne", country_code="SE"))
+    approved(event, "Σοφία Παπαδοπούλου", country_code="GR")
+    empty = make_event(name="Tom dag")
+    login_as("organiser", locale="sv")
+
+    index = client.get("/badges/").get_data(as_text=True)
+    assert '<html lang="sv"' in index and "Hållbara städer" in index
+    response = client.get(f"/badges/events/{event.id}/badges.pdf")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == 'attachment; filename="badges-hallbara.pdf"'
+    pdf = PdfReader(io.BytesIO(response.get_data()))
+    assert pdf.metadata.title == "Namnbrickor – Hållbara städer"
+    text = pdf.pages[0].extract_text()
+    for expected in ("Åsa Öberg", "Region Skåne", "Σοφία Παπαδοπούλου", "Hållbara städer"):
+        assert expected in text
+
+    nothing = client.get(f"/badges/events/{empty.id}/badges.pdf", follow_redirects=True)
+    assert "Tom dag har inga godkända deltagare ännu" in nothing.get_data(as_text=True)

@@ -3,7 +3,9 @@ import io
 
 import pytest
 
+from expo.accounts.models import Role
 from expo.extensions import cache
+from tests.conftest import log_in
 from tests.factories import make_network, make_registration, make_user
 from tests.querycount import page_query_count
 from tests.stats import dataset
@@ -33,6 +35,31 @@ def test_statistics_page_shows_every_table_with_chart_and_csv_link(client, login
     assert '<th scope="row">Sweden</th>' in html
     assert 'aria-hidden="true"' in html
     assert '<option selected value="%d">Event A</option>' % data.a.id in html
+
+
+def test_a_swedish_speaking_organiser_reads_the_statistics_in_swedish(client, app, login_as, db, monkeypatch):
+    """The figures are cached per language: an English reader first does not make them English."""
+    monkeypatch.setattr("expo.stats.views.utcnow", lambda: dataset.NOW)
+    data = dataset.build()
+    english = app.test_client()
+    reader = make_user(role=Role.ORGANISER, locale="en")
+    db.session.commit()
+    log_in(english, reader)
+    assert "<dt>No-show rate</dt><dd>20.0%</dd>" in english.get(f"/stats/?event={data.a.id}").get_data(as_text=True)
+
+    login_as("organiser", locale="sv")
+    html = client.get(f"/stats/?event={data.a.id}").get_data(as_text=True)
+    assert '<html lang="sv"' in html
+    for text in ('<h2 id="countries-heading">Delegater per land</h2>',
+                 '<h2 id="sessions-heading">Programpunkter: beläggning och andel uteblivna</h2>',
+                 "<dt>Delegater</dt><dd>7</dd>", "<dt>Representerade länder</dt><dd>3</dd>",
+                 "<dt>Andel uteblivna</dt><dd>20,0%</dd>"):
+        assert text in html, text
+    assert "Delegates by country" not in html and "No-show rate" not in html
+
+    rows = read_csv(client.get(f"/stats/export/countries.csv?event={data.a.id}"))
+    assert rows[0] == ["Land", "Delegater", "Andel"]
+    assert rows[1] == ["Sweden", "4", "0.5714"]  # machine-readable numbers in every language
 
 
 def test_statistics_for_all_events(client, login_as, db):

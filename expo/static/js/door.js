@@ -29,8 +29,15 @@
     return document.getElementById("row-" + userId);
   }
 
-  function placeRow(payload) {
+  // A tap replaces the row that holds the focused button: the keyboard stays on that row.
+  function focusRow(row) {
+    const button = row.querySelector("button");
+    if (button) button.focus();
+  }
+
+  function placeRow(payload, keepFocus) {
     const old = rowElement(payload.user_id);
+    const hadFocus = Boolean(keepFocus || (old && old.contains(document.activeElement)));
     if (!payload.row_html) {
       if (old) old.remove();
       return;
@@ -43,24 +50,32 @@
     if (old && old.parentElement === section) {
       old.replaceWith(fresh);
     } else {
-      if (old) old.remove();
+      if (old) {
+        const left = old.parentElement;
+        old.remove();
+        if (left && left.id === "section-registered" && !left.querySelector("tr.door-row")) left.hidden = true;
+      }
       if (section) {
         section.hidden = false;
         section.appendChild(fresh);
       }
     }
     applyFilter();
+    if (hadFocus) focusRow(fresh);
   }
 
   // --- messages -------------------------------------------------------------------------
 
-  function say(message, ok, walkInUrl) {
+  function say(message, ok, walkInUrl, warning) {
     if (!result) return;
     result.replaceChildren();
-    const p = document.createElement("p");
-    p.className = "flash " + (ok ? "flash-success" : "flash-error");
-    p.textContent = message;
-    result.appendChild(p);
+    for (const [text, kind] of [[message, ok ? "success" : "error"], [warning, "warning"]]) {
+      if (!text) continue;
+      const p = document.createElement("p");
+      p.className = "flash flash-" + kind;
+      p.textContent = text;
+      result.appendChild(p);
+    }
     if (walkInUrl && walkInTemplate) {
       const form = walkInTemplate.content.firstElementChild.cloneNode(true);
       form.action = walkInUrl;
@@ -90,12 +105,14 @@
 
   async function submitDoorForm(form, body) {
     const buttons = form.querySelectorAll("button");
+    // Disabling the tapped button may drop its focus before the answer comes: note it now.
+    const inRow = form.closest("tr.door-row") !== null;
     buttons.forEach((b) => { b.disabled = true; b.setAttribute("aria-busy", "true"); });
     try {
       const data = await post(form, body);
-      say(data.message, data.ok, data.walk_in_url);
+      say(data.message, data.ok, data.walk_in_url, data.warning);
       showCounts(data.counts);
-      if (data.user_id !== undefined) placeRow(data);
+      if (data.user_id !== undefined) placeRow(data, inRow);
       if (form === codeForm && data.ok) {
         codeForm.reset();
       }
@@ -130,7 +147,9 @@
 
   function applyFilter() {
     if (!search) return;
-    const terms = search.value.trim().toLocaleLowerCase().split(/\s+/).filter(Boolean);
+    // Every word must appear somewhere, in lower case as the server compares (data-search
+    // is already lower case): a short list filtered here and a long one searched there agree.
+    const terms = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
     let shown = 0;
     for (const row of list.querySelectorAll("tr.door-row")) {
       const text = row.dataset.search || "";
@@ -141,9 +160,9 @@
     if (noMatch) noMatch.hidden = shown > 0 || terms.length === 0;
   }
 
-  // A long list shows only its first people: then the server searches the whole list.
+  // A long list shows only its first people: then the server searches the whole list. On
+  // any list the server also finds the event's registrants who are not on it (walk-ins).
   const partial = list.dataset.partial === "true";
-  const more = document.getElementById("door-more");
   let searchTimer = null;
   let searchSeq = 0;
 
@@ -160,11 +179,19 @@
       const fresh = doc.getElementById("door-list");
       if (!fresh) return;
       for (const body of list.querySelectorAll("tbody.door-section")) {
+        if (!partial && body.id !== "section-registered") continue;
         const other = fresh.querySelector("#" + body.id);
         if (other) body.replaceWith(document.importNode(other, true));
       }
-      const freshMore = doc.getElementById("door-more");
-      if (more && freshMore) more.replaceWith(document.importNode(freshMore, true));
+      if (!partial) {
+        applyFilter();
+        return;
+      }
+      for (const id of ["door-more", "door-print-partial"]) {
+        const mine = document.getElementById(id);
+        const theirs = doc.getElementById(id);
+        if (mine && theirs) mine.replaceWith(document.importNode(theirs, true));
+      }
       if (noMatch) noMatch.hidden = list.querySelector("tr.door-row") !== null || !q;
     } catch (error) {
       // Offline for a moment: the rows already shown stay.
@@ -172,10 +199,7 @@
   }
 
   function onSearch() {
-    if (!partial) {
-      applyFilter();
-      return;
-    }
+    if (!partial) applyFilter();
     window.clearTimeout(searchTimer);
     searchTimer = window.setTimeout(searchServer, 250);
   }
@@ -184,12 +208,9 @@
     search.addEventListener("input", onSearch);
     search.form.addEventListener("submit", (event) => {
       event.preventDefault();
-      if (partial) {
-        window.clearTimeout(searchTimer);
-        searchServer();
-      } else {
-        applyFilter();
-      }
+      if (!partial) applyFilter();
+      window.clearTimeout(searchTimer);
+      searchServer();
     });
   }
 
@@ -229,10 +250,10 @@
 
   // --- printing -------------------------------------------------------------------------
 
-  const printButton = document.getElementById("door-print");
-  if (printButton) {
-    printButton.hidden = false;
-    printButton.addEventListener("click", () => window.print());
+  // "Print the whole list" opens a page with everyone on it (?print=1): print it once loaded.
+  if (list.dataset.print === "true") {
+    if (document.readyState === "complete") window.print();
+    else window.addEventListener("load", () => window.print(), { once: true });
   }
 
   // --- scanning QR codes with the phone camera ------------------------------------------

@@ -1,0 +1,13 @@
+"""Check-ins follow the bookings: someone let in standing who is then given a seat counts as
+having come to that seat. Imported once when the blueprint loads."""
+from __future__ import annotations
+
+from typing import Any
+
+from expo import signals
+from expo.attendance import services
+
+
+@signals.booking_confirmed.connect
+def _on_booking_confirmed(sender: Any, *, booking: Any, **extra: Any) -> None:
+    services.seat_check_in(booking)
