@@ -92,6 +92,7 @@ def _register_templating(app: Flask) -> None:
     from expo.people.countries import country_name
 
     app.jinja_env.add_extension("jinja2.ext.do")
+    i18n.install_template_gettext(app.jinja_env)
     app.jinja_env.globals.update(permissions.JINJA_GLOBALS)
     app.jinja_env.globals["nav_items"] = navigation.nav_items
     app.jinja_env.globals["get_locale"] = get_locale

@@ -48,6 +48,9 @@ class Defaults:
     PASSWORD_HASH_METHOD = "scrypt"
     # Seconds a cached feed or export lives before it is rebuilt even without a change.
     CACHE_TIMEOUT = 3600
+    # Seconds a public page stays cached for visitors who are not signed in (0: off). Changes
+    # show at once; this only bounds what follows the clock, such as a session that has begun.
+    PAGE_CACHE_TIMEOUT = 60
 
 
 _BOOLEAN = {"1": True, "true": True, "yes": True, "on": True,

@@ -3,12 +3,17 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
-from flask import current_app, has_request_context, request, session
-from flask_babel import get_locale
+from babel.support import NullTranslations, Translations
+from flask import current_app, g, has_app_context, has_request_context, request, session
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from jinja2 import Environment, pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 LANGUAGE_NAMES = {"en": "English", "sv": "Svenska"}
 
@@ -45,17 +50,83 @@ def sort_key(text: str) -> str:
 
 def local_datetime(instant: datetime, tz: str, fmt: str = "medium") -> str:
     """An instant as date and time in ``tz``, in the reader's language."""
-    return babel_dates.format_datetime(instant, fmt, tzinfo=ZoneInfo(tz), locale=_locale())
+    return _formatted_datetime(instant, tz, fmt, _locale())
 
 
 def local_time(instant: datetime, tz: str) -> str:
-    return babel_dates.format_time(instant, "HH:mm", tzinfo=ZoneInfo(tz), locale=_locale())
+    # 24-hour HH:mm is written alike in every language Expo speaks.
+    return instant.astimezone(ZoneInfo(tz)).strftime("%H:%M")
 
 
 def local_date(value: date | datetime, tz: str | None = None, fmt: str = "full") -> str:
     if isinstance(value, datetime):
         value = value.astimezone(ZoneInfo(tz or current_app.config["TIMEZONE"])).date()
-    return babel_dates.format_date(value, fmt, locale=_locale())
+    return _formatted_date(value, fmt, _locale())
+
+
+# A schedule repeats the same few days and times on every row: each is formatted once.
+@lru_cache(maxsize=4096)
+def _formatted_date(value: date, fmt: str, locale: str) -> str:
+    return babel_dates.format_date(value, fmt, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _formatted_datetime(instant: datetime, tz: str, fmt: str, locale: str) -> str:
+    return babel_dates.format_datetime(instant, fmt, tzinfo=ZoneInfo(tz), locale=locale)
+
+
+def translations() -> Translations | NullTranslations:
+    """The reader's catalogue, looked up once per request and language (templates ask for
+    hundreds of texts per page); ``force_locale`` switches it like any other lookup."""
+    context = getattr(g, "_flask_babel", None) if has_app_context() else None
+    if context is None:
+        return get_translations()
+    locale = getattr(context, "babel_locale", None)
+    remembered = getattr(context, "expo_translations", None)
+    if remembered is not None and locale is not None and remembered[0] is locale:
+        return remembered[1]
+    found = get_translations()
+    context.expo_translations = (get_locale(), found)
+    return found
+
+
+def _formatted(eval_ctx: EvalContext, text: str, variables: dict) -> str:
+    # As Jinja's "newstyle" gettext: the text is markup, the values are escaped into it.
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables if variables or "%" in text else text
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, text: str, **variables: object) -> str:
+    return _formatted(eval_ctx, translations().ugettext(text), variables)
+
+
+@pass_eval_context
+def _template_ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: int, **variables: object) -> str:
+    variables.setdefault("num", num)
+    return _formatted(eval_ctx, translations().ungettext(singular, plural, num), variables)
+
+
+@pass_eval_context
+def _template_pgettext(eval_ctx: EvalContext, context: str, text: str, **variables: object) -> str:
+    return _formatted(eval_ctx, translations().upgettext(context, text), variables)
+
+
+@pass_eval_context
+def _template_npgettext(eval_ctx: EvalContext, context: str, singular: str, plural: str, num: int,
+                        **variables: object) -> str:
+    variables.setdefault("num", num)
+    return _formatted(eval_ctx, translations().unpgettext(context, singular, plural, num), variables)
+
+
+def install_template_gettext(env: Environment) -> None:
+    """Templates' ``_``, ``ngettext`` … through ``translations``, formatted as Jinja's
+    newstyle gettext formats them (Flask-Babel's own cost a catalogue lookup per text)."""
+    env.globals.update(
+        _=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext,
+        pgettext=_template_pgettext, npgettext=_template_npgettext,
+    )
 
 
 def timezone_abbreviation(instant: datetime, tz: str) -> str:

@@ -41,8 +41,14 @@ def count_queries() -> Iterator[QueryLog]:
 
 
 def page_query_count(client, url: str) -> int:
-    """How many statements one GET of ``url`` sends; the page must answer 200."""
-    with count_queries() as log:
-        response = client.get(url)
+    """How many statements one GET of ``url`` sends to render it (the cache of public pages is
+    bypassed); the page must answer 200."""
+    config = client.application.config
+    saved, config["PAGE_CACHE_TIMEOUT"] = config["PAGE_CACHE_TIMEOUT"], 0
+    try:
+        with count_queries() as log:
+            response = client.get(url)
+    finally:
+        config["PAGE_CACHE_TIMEOUT"] = saved
     assert response.status_code == 200, f"{url} answered {response.status_code}"
     return log.count

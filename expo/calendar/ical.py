@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -56,10 +57,12 @@ def uid_domain() -> str:
     Set CALENDAR_UID_DOMAIN before moving the site to a new address, so that UIDs stay the
     same and subscribed calendars do not see every session twice."""
     config = current_app.config
-    configured = config.get("CALENDAR_UID_DOMAIN")
-    if configured:
-        return str(configured)
-    return urlsplit(config["BASE_URL"]).hostname or "localhost"
+    return _uid_domain(config.get("CALENDAR_UID_DOMAIN") or "", config["BASE_URL"])
+
+
+@lru_cache(maxsize=8)
+def _uid_domain(configured: str, base_url: str) -> str:
+    return str(configured) if configured else urlsplit(base_url).hostname or "localhost"
 
 
 def session_uid(session: ProgrammeSession) -> str:
@@ -277,6 +280,9 @@ class _Words:
         self.cancelled_title = _("Cancelled: %(title)s")
         self.waiting_title = _("Waiting list: %(title)s")
         self._kinds: dict[object, str] = {}
+        self.uid_domain = uid_domain()
+        # What every VEVENT of this feed shares, part of each one's cache key.
+        self.context = (VEVENT_FORMAT, self.uid_domain, current_app.config["BASE_URL"], str(get_locale()))
         marker = "9876543210"
         url = absolute_url("schedule.show_session", session_id=int(marker))
         self._url = url.split(marker) if url.count(marker) == 1 else None
@@ -307,41 +313,28 @@ def _escape(text: str) -> str:
 
 
 def _fold(line: str) -> str:
-    """Fold a content line at 75 octets (RFC 5545 3.1), never inside an escape."""
+    """Fold a content line at 75 octets (RFC 5545 3.1), never inside a character or an escape."""
     if line.isascii():
         if len(line) < 75:
             return line
-        chunks: list[str] = []
-        start, end = 0, len(line)
-        while start < end:
-            chunk = line[start:start + 74]
-            if start + 74 < end and chunk[-1] in "\\^":
-                chunk = chunk[:-1]
-            chunks.append(chunk)
-            start += len(chunk)
-        return "\r\n ".join(chunks)
-    if len(line.encode()) < 75:
-        return line
-    folded: list[str] = []
-    current: list[str] = []
-    count = 0
-    for char in line:
-        size = 1 if char < "\x80" else len(char.encode())
-        if current and count + size >= 75:
-            if len(current) > 1 and current[-1] in "\\^":
-                carried = current.pop()
-                folded.append("".join(current))
-                current = [carried]
-                count = len(carried.encode())
-            else:
-                folded.append("".join(current))
-                current = []
-                count = 0
-        current.append(char)
-        count += size
-    if current:
-        folded.append("".join(current))
-    return "\r\n ".join(folded)
+        data = None
+    else:
+        data = line.encode()
+        if len(data) < 75:
+            return line
+    raw = data if data is not None else line.encode("ascii")
+    chunks: list[str] = []
+    start, size = 0, len(raw)
+    while start < size:
+        stop = start + 74
+        if stop < size:
+            while raw[stop] & 0xC0 == 0x80:  # inside a UTF-8 sequence: fold before its first byte
+                stop -= 1
+            if stop - start > 1 and raw[stop - 1] in b"\\^":
+                stop -= 1
+        chunks.append(raw[start:stop].decode())
+        start = stop
+    return "\r\n ".join(chunks)
 
 
 def _utc_stamp(instant: datetime) -> str:
@@ -407,7 +400,7 @@ def vevent_bytes(entry: FeedEntry, words: _Words | None = None) -> bytes:
         _local_stamp("DTSTART", session.starts_at, tz),
         _local_stamp("DTEND", session.ends_at, tz),
         "DTSTAMP:" + updated,
-        "UID:" + _escape(session_uid(session)),
+        "UID:" + _escape(f"{session.uid}@{words.uid_domain}"),
         f"SEQUENCE:{session.revision}",
         "CATEGORIES:" + ",".join(_escape(_text(c)) for c in categories),
     ]
@@ -434,13 +427,13 @@ VEVENT_FORMAT = 1
 _END = b"END:VCALENDAR\r\n"
 
 
-def _vevent_inputs(entry: FeedEntry) -> tuple[object, ...]:
+def _vevent_inputs(entry: FeedEntry, context: tuple[object, ...]) -> tuple[object, ...]:
     """Everything a feed VEVENT is made from, so its bytes can be reused while none moves."""
     s = entry.session
     room = s.room
     place = (room.name, room.venue.name, room.venue.address, room.venue.latitude, room.venue.longitude) if room else None
     return (
-        VEVENT_FORMAT, uid_domain(), current_app.config["BASE_URL"], str(get_locale()), entry.booking,
+        *context, entry.booking,
         s.id, s.uid, s.revision, s.updated_at.isoformat(), s.created_at.isoformat(),
         s.starts_at.isoformat(), s.ends_at.isoformat(), s.event.timezone, s.title, s.description,
         s.kind.value, s.status.value, s.meeting_url if entry.shows_meeting_url else None,
@@ -449,8 +442,8 @@ def _vevent_inputs(entry: FeedEntry) -> tuple[object, ...]:
     )
 
 
-def _vevent_key(entry: FeedEntry) -> str:
-    return KEY_PREFIX + "vevent:" + hashlib.sha256(repr(_vevent_inputs(entry)).encode()).hexdigest()
+def _vevent_key(entry: FeedEntry, context: tuple[object, ...]) -> str:
+    return KEY_PREFIX + "vevent:" + hashlib.sha256(repr(_vevent_inputs(entry, context)).encode()).hexdigest()
 
 
 def feed_bytes(
@@ -466,11 +459,11 @@ def feed_bytes(
     entries = sorted(entries, key=lambda e: (e.session.starts_at, e.session.id))
     frame = build_calendar([], name=name, description=description, timezone_name=timezone_name)
     _add_timezones(frame, entries)
-    keys = [_vevent_key(entry) for entry in entries]
+    words = _Words()
+    keys = [_vevent_key(entry, words.context) for entry in entries]
     cached = cache_get_many(keys, lambda v: isinstance(v, bytes))
     parts: list[bytes] = []
     fresh: dict[str, bytes] = {}
-    words = _Words()
     for entry, key, body in zip(entries, keys, cached, strict=True):
         if body is None:
             body = fresh[key] = vevent_bytes(entry, words)

@@ -21,6 +21,10 @@ def language_name(code: str) -> str:
     return name[:1].upper() + name[1:] if name else code
 
 
+# The query arguments of an event's list: the filters below and the day tab.
+FILTER_ARGS = ("q", "track", "kind", "venue", "network", "language", "day")
+
+
 class ScheduleFilterForm(Form):
     """Narrow an event's list. Invalid values are reported and ignored, never fatal."""
 

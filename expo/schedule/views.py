@@ -12,6 +12,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from expo.events.models import Event
+from expo.pagecache import public_page
 from expo.permissions import can_view_event, can_view_session, require
 from expo.schedule import changes as change_log
 from expo.schedule import queries
@@ -85,6 +86,7 @@ def list_context(event: Event, args: MultiDict) -> dict[str, Any]:
 
 @bp.route("/events/<slug>/grid")
 @bp.route("/events/<slug>/grid/<day>")
+@public_page("schedule", "bookings")
 def show_grid(slug: str, day: str | None = None):
     """Public (drafts for organisers): one day of the event as rooms × time."""
     event = _event_or_404(slug)
@@ -114,6 +116,7 @@ def grid_css():
 
 
 @bp.route("/sessions/<int:session_id>")
+@public_page("schedule", "bookings")
 def show_session(session_id: int):
     """Public for published events (drafts for organisers); never shows the meeting link."""
     session = queries.session_for_page(session_id) or abort(404)
@@ -124,6 +127,7 @@ def show_session(session_id: int):
 
 
 @bp.route("/events/<slug>/changes")
+@public_page("schedule")
 def list_changes(slug: str):
     """Public (drafts for organisers): what moved or was cancelled, newest first."""
     event = _event_or_404(slug)
@@ -148,6 +152,7 @@ def _checked_page(page: queries.SessionPage) -> queries.SessionPage:
 
 
 @bp.route("/venues/")
+@public_page("schedule")
 def list_venues():
     """Public: every venue of the expo with how many sessions it hosts."""
     return render_template(
@@ -158,6 +163,7 @@ def list_venues():
 
 
 @bp.route("/venues/<slug>")
+@public_page("schedule", args=("page",))
 def show_venue(slug: str):
     """Public: a venue, its rooms and its sessions in published events (drafts for organisers)."""
     venue = queries.venue_by_slug(slug) or abort(404)
@@ -168,6 +174,7 @@ def show_venue(slug: str):
 
 
 @bp.route("/networks/")
+@public_page("schedule")
 def list_networks():
     """Public: the networks with how many members and sessions each has (counts only)."""
     return render_template(
@@ -179,6 +186,7 @@ def list_networks():
 
 
 @bp.route("/networks/<slug>")
+@public_page("schedule", args=("page",))
 def show_network(slug: str):
     """Public: a network, its member count (never names) and the sessions it hosts."""
     network = queries.network_by_slug(slug) or abort(404)
@@ -193,12 +201,14 @@ def show_network(slug: str):
 
 
 @bp.route("/countries/")
+@public_page("schedule", "registrations")
 def list_countries():
     """Public: how many delegates come from each country (counts only, no personal data)."""
     return render_template("schedule/countries.html", countries=queries.delegates_per_country())
 
 
 @bp.route("/countries/<code>")
+@public_page("schedule", "registrations")
 def show_country(code: str):
     """Public: one country's delegate count, in all and per published event."""
     country = queries.country_by_code(code) or abort(404)

@@ -1,0 +1,183 @@
+"""Public pages rendered once and served to every visitor who is not signed in.
+
+The schedule, session, venue, network, country and changes pages look the same to every
+anonymous visitor in one language, and they are what a city expo's crowd reads most. A
+rendered page is kept in the shared cache (Redis across app servers, else in-process) under a
+key made of its address, the reader's language and the *generations* of the data it shows:
+
+- ``schedule``: events, sessions, the people in them, rooms, venues, networks …
+- ``bookings``: seats taken and waiting lists (seat counts);
+- ``registrations``: who comes to which event (country counts).
+
+A generation moves after every commit that changed rows of its kind, so a page never outlives
+the data it was built from. Each request reads the generations *before* it reads the database:
+a page built from rows that a concurrent commit then changes is stored under the older
+generation, which nobody asks for again. Entries also expire after ``PAGE_CACHE_TIMEOUT``
+seconds, which bounds how long anything that follows the clock (a session that has begun, the
+day shown by default) can lag.
+
+Signed-in users, requests carrying flashed messages or unknown query arguments, and answers
+other than 200 always go to the view. The one per-visitor part of a public page, its CSRF
+token, is stored as a placeholder and filled in for each visitor."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, current_app, make_response, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy.orm import Session
+
+from expo.extensions import cache
+
+# Raise when what is stored under a key changes shape (servers of a new release never read
+# an older release's entries).
+CACHE_FORMAT = 1
+KEY_PREFIX = f"pages:v{CACHE_FORMAT}:"
+GENERATIONS = ("schedule", "bookings", "registrations")
+CSRF_PLACEHOLDER = "__expo_csrf_token__"
+_PENDING = "expo_pagecache_pending"
+# What anonymous visitors' pages never show: a change to these alone moves no generation.
+_PRIVATE_TABLES = frozenset({"check_ins"})
+_USER_PUBLIC_FIELDS = ("name", "country_code", "organisation_id", "networks", "active", "role")
+_TABLE_GENERATIONS = {"bookings": ("bookings",), "registrations": ("registrations",)}
+# A query argument value longer than this is not worth a cache entry.
+_MAX_ARG_LENGTH = 100
+
+
+def _generation_key(name: str) -> str:
+    return f"{KEY_PREFIX}generation:{name}"
+
+
+def generations(names: Iterable[str]) -> tuple[str, ...]:
+    """The current token of each named generation (one round trip). A missing one (never set,
+    evicted) is created atomically, so every server agrees on it afterwards."""
+    names = tuple(names)
+    keys = [_generation_key(n) for n in names]
+    try:
+        values = list(cache.get_many(*keys))
+        for i, value in enumerate(values):
+            if not isinstance(value, str):
+                cache.add(keys[i], secrets.token_hex(8), timeout=0)
+                values[i] = cache.get(keys[i])
+    except Exception:  # noqa: BLE001 - without a readable cache every page is built afresh
+        current_app.logger.warning("page cache generations unreadable", exc_info=True)
+        return ()
+    if not all(isinstance(v, str) for v in values):
+        return ()
+    return tuple(values)
+
+
+def bump(names: Iterable[str]) -> None:
+    """Start new generations: every cached page that shows these kinds of data is stale."""
+    for name in names:
+        try:
+            cache.set(_generation_key(name), secrets.token_hex(8), timeout=0)
+        except Exception:  # noqa: BLE001 - the write is committed; pages expire on their own
+            current_app.logger.warning("page cache generation %s not moved", name, exc_info=True)
+
+
+# --- which commits move which generations ------------------------------------------------------
+
+def _generations_of(obj: Any) -> tuple[str, ...]:
+    table = getattr(obj, "__tablename__", None)
+    if table is None or table in _PRIVATE_TABLES:
+        return ()
+    if table == "users":
+        state = sa.inspect(obj)
+        if state.pending or state.deleted or state.was_deleted:
+            return GENERATIONS
+        changed = any(state.attrs[f].history.has_changes() for f in _USER_PUBLIC_FIELDS if f in state.attrs)
+        return GENERATIONS if changed else ()
+    return _TABLE_GENERATIONS.get(table, ("schedule",))
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _note_flushed_changes(session: Session, _context: Any, _instances: Any) -> None:
+    pending: set[str] = session.info.setdefault(_PENDING, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        pending.update(_generations_of(obj))
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _note_bulk_statements(state: Any) -> None:
+    # UPDATE/DELETE/INSERT statements bypass the unit of work: assume they touch everything.
+    if state.is_update or state.is_delete or state.is_insert:
+        state.session.info.setdefault(_PENDING, set()).update(GENERATIONS)
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _move_generations(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        bump(sorted(pending))
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget_changes(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+# --- serving -----------------------------------------------------------------------------------
+
+def _servable(allowed_args: frozenset[str]) -> bool:
+    if request.method != "GET" or current_user.is_authenticated or "_flashes" in session:
+        return False
+    if not current_app.config.get("PAGE_CACHE_TIMEOUT"):
+        return False
+    return all(k in allowed_args and len(v) <= _MAX_ARG_LENGTH for k, v in request.args.items(multi=True))
+
+
+def _key(tokens: tuple[str, ...]) -> str:
+    raw = repr((request.endpoint, request.full_path, str(get_locale()), tokens)).encode()
+    return KEY_PREFIX + "page:" + hashlib.sha256(raw).hexdigest()[:40]
+
+
+def _answer(body: str, content_type: str) -> Response:
+    response = make_response(body.replace(CSRF_PLACEHOLDER, generate_csrf()))
+    response.content_type = content_type
+    return response
+
+
+def public_page(*depends_on: str, args: Iterable[str] = ()) -> Callable:
+    """Serve the decorated view's page from the cache to visitors who are not signed in.
+
+    ``depends_on`` names the generations of what the page shows; ``args`` the query arguments
+    it understands (a request with any other is always rendered, so junk cannot fill the cache)."""
+    unknown = set(depends_on) - set(GENERATIONS)
+    assert not unknown, f"unknown generations {unknown}"
+    allowed = frozenset(args)
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*view_args: Any, **view_kwargs: Any) -> Any:
+            if not _servable(allowed):
+                return view(*view_args, **view_kwargs)
+            tokens = generations(depends_on)
+            if len(tokens) != len(depends_on):
+                return view(*view_args, **view_kwargs)
+            key = _key(tokens)
+            try:
+                hit = cache.get(key)
+            except Exception:  # noqa: BLE001 - an unreadable entry is a miss
+                hit = None
+            if isinstance(hit, tuple) and len(hit) == 2 and all(isinstance(v, str) for v in hit):
+                return _answer(*hit)
+            response = make_response(view(*view_args, **view_kwargs))
+            if response.status_code == 200 and response.mimetype == "text/html" and not response.direct_passthrough:
+                body = response.get_data(as_text=True).replace(generate_csrf(), CSRF_PLACEHOLDER)
+                try:
+                    cache.set(key, (body, response.content_type), timeout=current_app.config["PAGE_CACHE_TIMEOUT"])
+                except Exception:  # noqa: BLE001 - the page is served anyway
+                    current_app.logger.warning("page cache write failed", exc_info=True)
+            return response
+
+        return wrapper
+
+    return decorate
