@@ -1,7 +1,7 @@
 """two bookings waiting for one session never share a waiting-list position
 
 Revision ID: 3b8e5d21c4f7
-Revises: 7c1f0e2a9b44
+Revises: 8d4f1b6e2c53
 Create Date: 2026-12-01 09:00:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "3b8e5d21c4f7"
-down_revision = "7c1f0e2a9b44"
+down_revision = "8d4f1b6e2c53"
 branch_labels = None
 depends_on = None
 
