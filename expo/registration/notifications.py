@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from expo import mail, signals
+from expo import mail
 from expo.accounts.models import User
 from expo.calendar.invitations import booking_cancellation, booking_invitation
 from expo.extensions import db
@@ -104,7 +104,6 @@ def registration_removed(registration: Registration) -> None:
 
 
 def booking_confirmed(booking: Booking, *, promoted: bool = False) -> None:
-    signals.booking_confirmed.send(current_app._get_current_object(), booking=booking)
     user, session = booking.user, booking.session
     if user is None:
         return

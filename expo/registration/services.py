@@ -15,8 +15,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
+from expo import signals
 from expo.accounts.models import User
 from expo.errors import CapacityFull, Conflict, InvalidState, NeedsConfirmation, NotAllowed
 from expo.events.models import Event, RegistrationMode
@@ -308,6 +310,14 @@ def _confirm(booking: Booking, now: datetime) -> None:
     booking.updated_at = now
 
 
+def _seat_taken(booking: Booking, *, promoted: bool = False, notify: bool = True) -> None:
+    """A booking has just become a seat: other domains follow it (a delegate let in standing
+    now sits) and, unless ``notify`` is off, the delegate is told."""
+    signals.booking_confirmed.send(current_app._get_current_object(), booking=booking)
+    if notify:
+        notifications.booking_confirmed(booking, promoted=promoted)
+
+
 def _close_gap(session: ProgrammeSession, after: int, by: int = 1) -> None:
     """Move everyone waiting behind position ``after`` forward by ``by`` places.
 
@@ -383,7 +393,7 @@ def book_session(
     else:
         _confirm(booking, now)
         db.session.flush()
-        notifications.booking_confirmed(booking)
+        _seat_taken(booking)
     return booking
 
 
@@ -415,7 +425,7 @@ def promote_waiting(session: ProgrammeSession, *, now: datetime | None = None) -
     db.session.flush()
     _close_gap(session, after=0, by=len(promoted))
     for booking in promoted:
-        notifications.booking_confirmed(booking, promoted=True)
+        _seat_taken(booking, promoted=True)
     db.session.flush()
     return promoted
 
@@ -489,7 +499,7 @@ def add_to_session(
         db.session.add(booking)
     _confirm(booking, now)
     db.session.flush()
-    notifications.booking_confirmed(booking)
+    _seat_taken(booking)
     return booking
 
 
@@ -519,8 +529,7 @@ def confirm_waitlisted(
     db.session.flush()
     _close_gap(session, after=position or 0)
     # A correction of the attendance record once the session is under way tells nobody.
-    if session.starts_at > now:
-        notifications.booking_confirmed(booking, promoted=True)
+    _seat_taken(booking, promoted=True, notify=session.starts_at > now)
     return booking
 
 

@@ -343,8 +343,15 @@ def _stats_row(door):
 
 
 def test_a_standing_delegate_promoted_from_the_waiting_list_sits_and_counts_as_come(db, door):
-    from expo.registration import services as registration
+    from datetime import timedelta
 
+    from expo.registration import services as registration
+    from expo.timeutil import utcnow
+
+    # The doors open before the start: waiting lists still move until the session begins.
+    door.session.starts_at = utcnow() + timedelta(minutes=10)
+    door.session.ends_at = door.session.starts_at + timedelta(hours=1)
+    db.session.commit()
     services.walk_in(session=door.session, user=door.cleo, actor=door.staff)  # waiting: stands
     db.session.commit()
     assert services.attendance_counts(door.session).standing == 1

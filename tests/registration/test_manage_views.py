@@ -292,7 +292,8 @@ def test_exports_leave_out_the_rows_of_deleted_accounts(client, db, login_as, ev
     kept = registered(event, name="Kim Kept")
     services.book_session(delegate=kept, session=session, actor=kept)
     db.session.add(Registration(event=event, user=None, status=RegistrationStatus.APPROVED))
-    db.session.add(Booking(session=session, user=None, status=BookingStatus.CONFIRMED))
+    db.session.add(Booking(session=session, user=None, status=BookingStatus.CONFIRMED,
+                           confirmed_at=session.created_at))
     login_as(Role.ORGANISER)
     for url in (f"/manage/events/{event.slug}/registrations.csv", f"/manage/events/{event.slug}/bookings.csv",
                 f"/manage/sessions/{session.id}/bookings.csv"):

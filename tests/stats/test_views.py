@@ -59,7 +59,7 @@ def test_a_swedish_speaking_organiser_reads_the_statistics_in_swedish(client, ap
 
     rows = read_csv(client.get(f"/stats/export/countries.csv?event={data.a.id}"))
     assert rows[0] == ["Land", "Delegater", "Andel"]
-    assert rows[1] == ["Sweden", "4", "0.5714"]  # machine-readable numbers in every language
+    assert rows[1] == ["Sverige", "4", "0.5714"]  # names in the reader's language, machine-readable numbers
 
 
 def test_statistics_for_all_events(client, login_as, db):
