@@ -22,7 +22,7 @@ def home():
 
 
 @bp.route("/events/<slug>")
-@public_page("schedule", "bookings", "registrations", args=FILTER_ARGS)
+@public_page("schedule", "registrations", args=FILTER_ARGS)
 def show_event(slug: str):
     """Public for published events; drafts for organisers only. Shows the filterable list."""
     event = queries.event_by_slug(slug) or abort(404)

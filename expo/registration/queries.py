@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -75,35 +76,67 @@ class BookingState:
         return self.is_registered and not self.has_started and not self.session.is_cancelled
 
 
+@dataclass
+class _EventStates:
+    """One event's booking states for one reader, filled in as a page asks for them."""
+
+    bookings: dict[int, Booking]
+    registration: Registration | None
+    now: datetime
+    confirmed: dict[int, int] = field(default_factory=dict)
+    waiting: dict[int, int] = field(default_factory=dict)
+    counted: set[int] = field(default_factory=set)
+
+    def count(self, session_ids: Iterable[int]) -> None:
+        """Seat counts of these sessions (one query), for those not counted yet."""
+        missing = set(session_ids) - self.counted
+        if not missing:
+            return
+        rows = db.session.execute(
+            sa.select(Booking.session_id, Booking.status, sa.func.count(Booking.id))
+            .where(Booking.session_id.in_(sorted(missing)), Booking.status != BookingStatus.CANCELLED)
+            .group_by(Booking.session_id, Booking.status)
+        ).all()
+        for session_id, status, number in rows:
+            (self.confirmed if status is BookingStatus.CONFIRMED else self.waiting)[session_id] = number
+        self.counted |= missing
+
+
+def _event_states(event_id: int, user: Any) -> _EventStates:
+    cache: dict[int, _EventStates] = g.setdefault("_expo_booking_states", {})
+    states = cache.get(event_id)
+    if states is None:
+        states = cache[event_id] = _load_event_states(event_id, user)
+    return states
+
+
+def preload_booking_states(sessions: Iterable[ProgrammeSession], user: Any) -> None:
+    """Count the seats of every session a page lists at once, so that the booking controls of
+    its rows cost a fixed number of queries: counts of those sessions only (never the whole
+    event's thousands of bookings), the reader's bookings and registration once per event."""
+    by_event: dict[int, list[int]] = defaultdict(list)
+    for session in sessions:
+        by_event[session.event_id].append(session.id)
+    for event_id, ids in by_event.items():
+        _event_states(event_id, user).count(ids)
+
+
 def booking_state(session: ProgrammeSession, user: Any) -> BookingState:
-    """The booking state of ``session`` for ``user``. The first call on a request loads the
-    counts and the user's bookings for the whole event, so a schedule listing hundreds of
-    sessions with their controls still costs three queries."""
-    cache: dict[int, dict[str, Any]] = g.setdefault("_expo_booking_states", {})
-    loaded = cache.get(session.event_id)
-    if loaded is None:
-        loaded = cache[session.event_id] = _load_event_states(session.event_id, user)
+    """The booking state of ``session`` for ``user``: from what ``preload_booking_states``
+    loaded for the page, else counted for this one session."""
+    states = _event_states(session.event_id, user)
+    states.count([session.id])
     return BookingState(
         session=session,
-        booking=loaded["bookings"].get(session.id),
-        registration=loaded["registration"],
-        confirmed=loaded["confirmed"].get(session.id, 0),
-        waiting=loaded["waiting"].get(session.id, 0),
-        now=loaded["now"],
+        booking=states.bookings.get(session.id),
+        registration=states.registration,
+        confirmed=states.confirmed.get(session.id, 0),
+        waiting=states.waiting.get(session.id, 0),
+        now=states.now,
     )
 
 
-def _load_event_states(event_id: int, user: Any) -> dict[str, Any]:
-    rows = db.session.execute(
-        sa.select(Booking.session_id, Booking.status, sa.func.count(Booking.id))
-        .join(Booking.session)
-        .where(ProgrammeSession.event_id == event_id, Booking.status != BookingStatus.CANCELLED)
-        .group_by(Booking.session_id, Booking.status)
-    ).all()
-    confirmed: dict[int, int] = {}
-    waiting: dict[int, int] = {}
-    for session_id, status, count in rows:
-        (confirmed if status is BookingStatus.CONFIRMED else waiting)[session_id] = count
+def _load_event_states(event_id: int, user: Any) -> _EventStates:
     bookings: dict[int, Booking] = {}
     registration = None
     if getattr(user, "is_authenticated", False):
@@ -119,8 +152,7 @@ def _load_event_states(event_id: int, user: Any) -> dict[str, Any]:
         registration = db.session.scalar(
             sa.select(Registration).where(Registration.event_id == event_id, Registration.user_id == user.id)
         )
-    return {"confirmed": confirmed, "waiting": waiting, "bookings": bookings,
-            "registration": registration, "now": utcnow()}
+    return _EventStates(bookings=bookings, registration=registration, now=utcnow())
 
 
 # --- the personal agenda -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from expo.events.models import Event
 from expo.pagecache import public_page
+from expo.registration.queries import preload_booking_states
 from expo.permissions import can_view_event, can_view_session, require
 from expo.schedule import changes as change_log
 from expo.schedule import queries
@@ -51,6 +52,12 @@ def _chosen_day(event: Event, arg: str | None, days: list[date], default: bool) 
     return today if today in days else days[0]
 
 
+def _preload_booking_controls(sessions: list) -> None:
+    """A signed-in reader sees booking controls on every row: count their seats at once."""
+    if current_user.is_authenticated:
+        preload_booking_states(sessions, current_user)
+
+
 def list_context(event: Event, args: MultiDict) -> dict[str, Any]:
     """What the event page's filterable list needs: the filter form, the day tabs and the
     matching sessions grouped by day and time. Bad filter values are shown as form errors and
@@ -69,6 +76,7 @@ def list_context(event: Event, args: MultiDict) -> dict[str, Any]:
     sessions = queries.event_sessions(event, filters, day=day, limit=queries.LIST_LIMIT + 1)
     truncated = len(sessions) > queries.LIST_LIMIT
     del sessions[queries.LIST_LIMIT:]
+    _preload_booking_controls(sessions)
     filter_args = {key: value for key, value in args.items() if key != "day" and value}
     return {
         "form": form,
@@ -86,7 +94,7 @@ def list_context(event: Event, args: MultiDict) -> dict[str, Any]:
 
 @bp.route("/events/<slug>/grid")
 @bp.route("/events/<slug>/grid/<day>")
-@public_page("schedule", "bookings")
+@public_page("schedule")
 def show_grid(slug: str, day: str | None = None):
     """Public (drafts for organisers): one day of the event as rooms × time."""
     event = _event_or_404(slug)
@@ -102,6 +110,7 @@ def show_grid(slug: str, day: str | None = None):
         if chosen not in days:
             abort(404)
     sessions = queries.day_sessions(event, chosen)
+    _preload_booking_controls(sessions)
     grid = build_day_grid(sessions, event.timezone, _("Digital sessions"))
     return render_template("schedule/grid.html", event=event, days=days, day=chosen, grid=grid)
 
