@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from expo.calendar.caching import KEY_PREFIX, cache_get_many
+from expo.calendar.timezones import local_years, vtimezone
 from expo.extensions import cache
 from expo.programme.models import ProgrammeSession, SessionRoleKind
 
@@ -102,10 +103,11 @@ def _as_utc(instant: datetime) -> datetime:
 def local_instant(instant: datetime, tz: str) -> datetime:
     """The instant as wall-clock time with TZID, or in UTC where the wall clock is ambiguous.
 
-    A TZID time in the repeated hour of an autumn switch means its first occurrence (RFC 5545
-    3.3.5), so an instant in the second occurrence can only be written in UTC."""
+    A TZID time in the repeated hour of an autumn switch means its first occurrence by RFC 5545
+    3.3.5, but ical.js (Thunderbird's parser, taken from libical) reads it as the second; both
+    occurrences are written in UTC, which every reader places on the same instant."""
     local = instant.astimezone(ZoneInfo(tz))
-    if local.fold and local.replace(fold=0).utcoffset() != local.utcoffset():
+    if local.replace(fold=not local.fold).utcoffset() != local.utcoffset():
         return _as_utc(instant)
     return local
 
@@ -201,15 +203,6 @@ def session_vevent(entry: FeedEntry, *, stamp: datetime | None = None) -> icalen
     return vevent
 
 
-def _timezone_range(entries: list[FeedEntry]) -> tuple[date, date]:
-    if not entries:
-        today = datetime.now(timezone.utc).date()
-        return today - timedelta(days=1), today + timedelta(days=1)
-    first = min(e.session.starts_at for e in entries).date() - timedelta(days=366)
-    last = max(e.session.ends_at for e in entries).date() + timedelta(days=366)
-    return first, last
-
-
 def build_calendar(
     entries: Iterable[FeedEntry],
     *,
@@ -219,7 +212,7 @@ def build_calendar(
     method: str | None = None,
     stamp: datetime | None = None,
 ) -> icalendar.Calendar:
-    """A VCALENDAR of the entries, with VTIMEZONEs from the tz database for every TZID used.
+    """A VCALENDAR of the entries, with a VTIMEZONE from the tz database for every TZID used.
 
     Subscription feeds carry no METHOD (RFC 5545 3.7.2); invitations pass ``method``."""
     entries = list(entries)
@@ -245,11 +238,16 @@ def build_calendar(
 
 
 def _add_timezones(calendar: icalendar.Calendar, entries: list[FeedEntry]) -> None:
-    """A VTIMEZONE from the tz database for each event time zone, covering the sessions with
-    a year to spare either side (enough for every client, small enough for phones)."""
-    first, last = _timezone_range(entries)
-    for tzid in sorted({e.session.event.timezone for e in entries}):
-        calendar.add_component(icalendar.Timezone.from_tzid(tzid, first_date=first, last_date=last))
+    """A VTIMEZONE for each event time zone, covering the local years of its sessions."""
+    spans: dict[str, tuple[datetime, datetime]] = {}
+    for entry in entries:
+        session = entry.session
+        tzid = session.event.timezone
+        span = spans.get(tzid)
+        spans[tzid] = (session.starts_at, session.ends_at) if span is None else (
+            min(span[0], session.starts_at), max(span[1], session.ends_at))
+    for tzid in sorted(spans):
+        calendar.add_component(vtimezone(tzid, *local_years(*spans[tzid], tzid)))
 
 
 # --- a fast writer for feeds ------------------------------------------------------------------
@@ -430,7 +428,7 @@ def vevent_bytes(entry: FeedEntry, words: _Words | None = None) -> bytes:
 
 
 # Part of every cached VEVENT's key: raise it whenever session_vevent writes differently.
-VEVENT_FORMAT = 1
+VEVENT_FORMAT = 2
 _END = b"END:VCALENDAR\r\n"
 
 

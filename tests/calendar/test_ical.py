@@ -1,7 +1,10 @@
 """The iCalendar builders, read back by icalendar and by Mozilla's ical.js (Thunderbird)."""
+import re
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import icalendar
+import pytest
 
 from expo.calendar import feeds
 from expo.calendar.ical import BookingMark, FeedEntry, build_calendar, local_instant, session_uid, written_in
@@ -17,45 +20,114 @@ def _feed(sessions, **kwargs) -> bytes:
         return build_calendar([FeedEntry(s) for s in sessions], name="Feed", **kwargs).to_ical()
 
 
-def test_daylight_saving_switches_land_on_the_right_instants(app):
-    event = make_event(timezone="Europe/Stockholm", starts_on=datetime(2022, 3, 27).date(),
-                       ends_on=datetime(2022, 10, 30).date())
-    # 01:30 CEST → 03:30 CET on 30 October 2022: spans the repeated hour (three hours long).
-    autumn = make_session(event=event, starts_at=utc(2022, 10, 29, 23, 30), ends_at=utc(2022, 10, 30, 2, 30))
-    # 02:15 → 02:45 in the *second* 02:00–03:00 of that night (CET), an ambiguous wall time.
-    repeated = make_session(event=event, starts_at=utc(2022, 10, 30, 1, 15), ends_at=utc(2022, 10, 30, 1, 45))
-    # 01:30 CET → 03:30 CEST on 27 March 2022: the clock skips 02:00–03:00 (one hour long).
-    spring = make_session(event=event, starts_at=utc(2022, 3, 27, 0, 30), ends_at=utc(2022, 3, 27, 1, 30))
+# Each zone's switches in 2022 as UTC instants, and the observances RFC 5545 3.6.5 asks for:
+# each onset in local time of the offset in force before it (02:00 for both spring switches).
+DST_ZONES = {
+    "Europe/Stockholm": (utc(2022, 3, 27, 1), utc(2022, 10, 30, 1), (
+        "BEGIN:DAYLIGHT\r\nDTSTART:20220327T020000\r\nTZNAME:CEST\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\n"
+        "END:DAYLIGHT\r\n",
+        "BEGIN:STANDARD\r\nDTSTART:20221030T030000\r\nTZNAME:CET\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\n"
+        "END:STANDARD\r\n",
+    )),
+    "America/New_York": (utc(2022, 3, 13, 7), utc(2022, 11, 6, 6), (
+        "BEGIN:DAYLIGHT\r\nDTSTART:20220313T020000\r\nTZNAME:EDT\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\n"
+        "END:DAYLIGHT\r\n",
+        "BEGIN:STANDARD\r\nDTSTART:20221106T020000\r\nTZNAME:EST\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\n"
+        "END:STANDARD\r\n",
+    )),
+}
 
-    data = _feed([autumn, repeated, spring], timezone_name="Europe/Stockholm")
 
-    expected = {
-        session_uid(autumn): ("2022-10-29T23:30:00.000Z", "2022-10-30T02:30:00.000Z"),
-        session_uid(repeated): ("2022-10-30T01:15:00.000Z", "2022-10-30T01:45:00.000Z"),
-        session_uid(spring): ("2022-03-27T00:30:00.000Z", "2022-03-27T01:30:00.000Z"),
+def dst_sessions(event, spring, autumn):
+    """Sessions across, and just after, the spring switch and in and across the autumn one."""
+    minutes = lambda n: timedelta(minutes=n)  # noqa: E731
+    spans = {
+        "across spring": (spring - minutes(30), spring + minutes(30)),  # the skipped hour: one hour long
+        "hour after spring": (spring + minutes(15), spring + minutes(45)),
+        "across autumn": (autumn - minutes(150), autumn + minutes(90)),  # the repeated hour: four hours long
+        "first repeated hour": (autumn - minutes(45), autumn - minutes(15)),
+        "second repeated hour": (autumn + minutes(15), autumn + minutes(45)),
     }
+    return {label: make_session(event=event, title=label, starts_at=start, ends_at=end)
+            for label, (start, end) in spans.items()}
+
+
+def expected_instants(sessions):
+    iso = lambda instant: instant.strftime("%Y-%m-%dT%H:%M:%S.000Z")  # noqa: E731
+    return {session_uid(s): (iso(s.starts_at), iso(s.ends_at)) for s in sessions.values()}
+
+
+@pytest.mark.parametrize("tzid", sorted(DST_ZONES))
+def test_daylight_saving_switches_land_on_the_right_instants(app, tzid):
+    spring, autumn, observances = DST_ZONES[tzid]
+    event = make_event(timezone=tzid, starts_on=spring.date(), ends_on=autumn.date())
+    sessions = dst_sessions(event, spring, autumn)
+
+    data = _feed(sessions.values(), timezone_name=tzid)
+
+    [vtimezone] = re.findall(r"BEGIN:VTIMEZONE\r\n.*?END:VTIMEZONE\r\n", data.decode(), re.S)
+    assert f"TZID:{tzid}\r\n" in vtimezone
+    for observance in observances:
+        assert observance in vtimezone
+    expected = expected_instants(sessions)
     seen = icaljs(data)
     assert {uid: (e["start"], e["end"]) for uid, e in seen["by_uid"].items()} == expected
-    assert seen["timezones"] == ["Europe/Stockholm"]
+    assert seen["timezones"] == [tzid]
     parsed = by_uid(parse(data))
     for uid, (start, end) in expected.items():
         vevent = parsed[uid]
         assert vevent.decoded("DTSTART").astimezone(timezone.utc) == datetime.fromisoformat(start)
         assert vevent.decoded("DTEND").astimezone(timezone.utc) == datetime.fromisoformat(end)
-    # Wall-clock times with the zone wherever they are unambiguous …
-    assert "DTSTART;TZID=Europe/Stockholm:20221030T013000" in unfolded(data)
-    assert "DTEND;TZID=Europe/Stockholm:20221030T033000" in unfolded(data)
-    assert "DTSTART;TZID=Europe/Stockholm:20220327T013000" in unfolded(data)
-    assert "DTEND;TZID=Europe/Stockholm:20220327T033000" in unfolded(data)
-    # … and UTC for the second 02:15, which a TZID time could only mean the first of.
-    assert "DTSTART:20221030T011500Z" in unfolded(data)
+    # Wall-clock times with the zone wherever they are unambiguous, UTC in the repeated hour.
+    text = unfolded(data)
+    for label in ("across spring", "hour after spring", "across autumn"):
+        assert local_instant(sessions[label].starts_at, tzid).tzinfo == ZoneInfo(tzid), label
+    for label in ("first repeated hour", "second repeated hour"):
+        assert f"DTSTART:{sessions[label].starts_at:%Y%m%dT%H%M%S}Z" in text, label
+    assert f"DTSTART;TZID={tzid}:{sessions['hour after spring'].starts_at.astimezone(ZoneInfo(tzid)):%Y%m%dT%H%M%S}" in text
+
+
+def test_stockholm_wall_clock_lines_on_the_switch_nights(app):
+    spring, autumn, _observances = DST_ZONES["Europe/Stockholm"]
+    event = make_event(timezone="Europe/Stockholm", starts_on=spring.date(), ends_on=autumn.date())
+    dst_sessions(event, spring, autumn)
+    text = unfolded(_feed(event.sessions, timezone_name="Europe/Stockholm"))
+    for line in ("DTSTART;TZID=Europe/Stockholm:20220327T013000", "DTEND;TZID=Europe/Stockholm:20220327T033000",
+                 "DTSTART;TZID=Europe/Stockholm:20220327T031500", "DTSTART;TZID=Europe/Stockholm:20221030T003000",
+                 "DTEND;TZID=Europe/Stockholm:20221030T033000", "DTSTART:20221030T001500Z",
+                 "DTSTART:20221030T011500Z"):
+        assert line in text
 
 
 def test_local_instant_keeps_tzid_except_in_the_repeated_hour(app):
+    before = local_instant(utc(2022, 10, 29, 23, 59), "Europe/Stockholm")  # 01:59 CEST
     first = local_instant(utc(2022, 10, 30, 0, 15), "Europe/Stockholm")  # 02:15 CEST
     second = local_instant(utc(2022, 10, 30, 1, 15), "Europe/Stockholm")  # 02:15 CET
-    assert (first.hour, first.minute, str(first.tzinfo)) == (2, 15, "Europe/Stockholm")
+    after = local_instant(utc(2022, 10, 30, 2, 0), "Europe/Stockholm")  # 03:00 CET
+    assert (before.hour, before.minute, str(before.tzinfo)) == (1, 59, "Europe/Stockholm")
+    assert first == utc(2022, 10, 30, 0, 15) and first.tzinfo is timezone.utc
     assert second == utc(2022, 10, 30, 1, 15) and second.tzinfo is timezone.utc
+    assert (after.hour, after.minute, str(after.tzinfo)) == (3, 0, "Europe/Stockholm")
+
+
+def test_a_vtimezone_covers_only_the_years_of_its_sessions(app):
+    event = make_event(timezone="Europe/Stockholm", starts_on=datetime(2022, 12, 31).date(),
+                       ends_on=datetime(2024, 1, 1).date())
+    # 23:30 on New Year's Eve in Stockholm is still 2022; 00:30 on 1 January 2024 is 2024.
+    sessions = [make_session(event=event, starts_at=utc(2022, 12, 31, 22, 30), ends_at=utc(2022, 12, 31, 23)),
+                make_session(event=event, starts_at=utc(2023, 12, 31, 23, 30), ends_at=utc(2024, 1, 1))]
+    [vtimezone] = parse(_feed(sessions)).walk("VTIMEZONE")
+    onsets = sorted(
+        [sub.decoded("DTSTART") for sub in vtimezone.subcomponents]
+        + [rdate.dt for sub in vtimezone.subcomponents for rdates in _as_list(sub.get("RDATE")) for rdate in rdates.dts]
+    )
+    assert onsets == [datetime(2022, 1, 1), datetime(2022, 3, 27, 2), datetime(2022, 10, 30, 3),
+                      datetime(2023, 3, 26, 2), datetime(2023, 10, 29, 3), datetime(2024, 3, 31, 2),
+                      datetime(2024, 10, 27, 3)]
+
+
+def _as_list(value):
+    return [] if value is None else value if isinstance(value, list) else [value]
 
 
 def test_every_field_of_a_session(app):
