@@ -16,3 +16,7 @@ session_cancelled = _signals.signal("session-cancelled")
 # Anything in an event's published schedule changed (sessions, rooms, venues, publishing):
 # caches of feeds and exports for this event must be dropped. kwargs: event (Event)
 schedule_changed = _signals.signal("schedule-changed")
+
+# Someone's name changed: it shows wherever they speak at, moderate or host a session, and
+# names their own calendar feed. kwargs: user (User)
+person_renamed = _signals.signal("person-renamed")

@@ -116,6 +116,7 @@ def update_profile(
     email = User.normalise_email(email)
     if email != user.email and find_user_by_email(email) is not None:
         raise Conflict(_l("An account with this e-mail address already exists."), field="email")
+    renamed = user.name != name.strip()
     user.name = name.strip()
     user.email = email
     user.organisation = organisation
@@ -123,6 +124,10 @@ def update_profile(
     user.networks = list(networks)
     user.locale = locale
     db.session.flush()
+    if renamed:
+        from expo.events.services import person_renamed
+
+        person_renamed(user=user)
     return user
 
 

@@ -106,7 +106,8 @@ def drop_cached_feeds(*_args: Any, **_kwargs: Any) -> None:
 
 
 def connect_signals() -> None:
-    for signal in (signals.schedule_changed, signals.session_changed, signals.session_cancelled):
+    for signal in (signals.schedule_changed, signals.session_changed, signals.session_cancelled,
+                   signals.person_renamed):
         signal.connect(drop_cached_feeds, weak=False)
 
 

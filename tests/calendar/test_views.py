@@ -323,6 +323,27 @@ def test_renaming_oneself_renames_the_personal_calendar(client):
     assert parse(again.data)["X-WR-CALNAME"] == "My agenda: Ada Lovelace"
 
 
+def test_renaming_oneself_moves_last_modified_of_the_personal_feed(app, client, monkeypatch):
+    from expo.accounts import services as accounts
+    from expo.calendar import caching
+
+    user = make_user(name="Ada")
+    make_booking(user=user)
+    db.session.commit()
+    url = f"/calendar/{user.feed_token}.ics"
+    first = client.get(url)
+    later = first.last_modified + timedelta(hours=1)
+    monkeypatch.setattr(caching, "utcnow", lambda: later)
+    with app.test_request_context():
+        accounts.update_profile(user=user, actor=user, name="Ada Lovelace", email=user.email, organisation=None,
+                                country_code=None, networks=[], locale=user.locale)
+        db.session.commit()
+    again = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert again.status_code == 200
+    assert again.last_modified == later
+    assert parse(again.data)["X-WR-CALNAME"] == "My agenda: Ada Lovelace"
+
+
 def test_cached_feeds_and_304s_cost_one_query_and_no_session_loading(client):
     from tests.querycount import count_queries
 
