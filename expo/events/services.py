@@ -21,11 +21,11 @@ from expo.registration.models import Registration
 from expo.timeutil import is_valid_timezone, local_day_bounds, utcnow
 
 
-def slugify(text: str, max_length: int = 80) -> str:
-    """A lowercase ASCII slug: "Göteborg – H22!" → "goteborg-h22"."""
+def slugify(text: str, max_length: int = 80, *, fallback: str = "item") -> str:
+    """A lowercase ASCII slug: "Göteborg – H22!" → "goteborg-h22"; ``fallback`` when nothing is left."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:max_length].strip("-") or "item"
+    return slug[:max_length].strip("-") or fallback
 
 
 def unique_slug(model: Any, wanted: str | None, name: str, *, exclude_id: int | None = None) -> str:
