@@ -199,6 +199,23 @@ def test_xlsx_export_for_organisers(client, login_as, schedule):
     assert sheet.freeze_panes == "A2"
 
 
+def test_xlsx_export_drops_control_characters_instead_of_failing(client, login_as):
+    from openpyxl import load_workbook
+
+    event = make_event(slug="bell", name="Bell \x07 Expo")
+    make_session(event=event, title="Bell \x07 here", starts_at=utc(2022, 6, 1, 8), ends_at=utc(2022, 6, 1, 9))
+    make_session(event=event, title="\x1b=HYPERLINK(\"x\")", starts_at=utc(2022, 6, 1, 10), ends_at=utc(2022, 6, 1, 11))
+    db.session.commit()
+    login_as(Role.ORGANISER)
+    response = client.get("/events/bell/export/xlsx")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.data))
+    assert workbook.active.title == "Bell  Expo"
+    assert workbook.properties.title == "Bell  Expo"
+    assert [row[1] for row in workbook.active.iter_rows(min_row=2, values_only=True)] == [
+        "Bell  here", "'=HYPERLINK(\"x\")"]
+
+
 def test_organisers_may_export_a_draft_to_a_spreadsheet(client, login_as):
     make_session(event=make_event(slug="draft", is_published=False))
     db.session.commit()
