@@ -11,9 +11,9 @@ from expo.calendar.ical import session_uid
 from expo.extensions import db
 from expo.programme.models import SessionKind, SessionStatus
 from expo.registration.models import BookingStatus
-from tests.calendar.helpers import by_uid, icaljs, parse, unfolded
+from tests.calendar.helpers import assert_read_alike, by_uid, icaljs, parse, unfolded
 from tests.factories import (
-    make_booking, make_event, make_network, make_room, make_session, make_user, make_venue, utc,
+    add_person, make_booking, make_event, make_network, make_room, make_session, make_user, make_venue, utc,
 )
 
 
@@ -360,3 +360,61 @@ def test_cached_feeds_and_304s_cost_one_query_and_no_session_loading(client):
             assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
         assert cached.count == 1, str(cached)
         assert revalidated.count == 1, str(revalidated)
+
+
+@pytest.fixture
+def every_kind_of_session(app):
+    """Two published events in two zones sharing a venue and a network: sessions on both switch
+    nights (one in the repeated hour), a moved one, a cancelled one; a delegate's bookings."""
+    from expo.events.models import Track
+
+    stockholm = make_event(slug="h22", timezone="Europe/Stockholm", starts_on=utc(2022, 3, 27).date(),
+                           ends_on=utc(2022, 10, 30).date())
+    new_york = make_event(slug="nyc", timezone="America/New_York", starts_on=utc(2022, 3, 13).date(),
+                          ends_on=utc(2022, 11, 6).date())
+    track = Track(event=stockholm, name="Mobility")
+    db.session.add(track)
+    venue, network = make_venue(slug="dunkers"), make_network(slug="unece")
+    room = make_room(venue=venue)
+    common = dict(room=room, track=track, networks=[network])
+    sessions = [
+        make_session(event=stockholm, starts_at=utc(2022, 3, 27, 1, 15), ends_at=utc(2022, 3, 27, 2), **common),
+        make_session(event=stockholm, starts_at=utc(2022, 10, 30, 0, 15), ends_at=utc(2022, 10, 30, 1, 45),
+                     revision=1, **common),
+        make_session(event=stockholm, starts_at=utc(2022, 10, 29, 23), ends_at=utc(2022, 10, 30, 3),
+                     status=SessionStatus.CANCELLED, revision=2, **common),
+        make_session(event=new_york, starts_at=utc(2022, 11, 6, 5, 30), ends_at=utc(2022, 11, 6, 7), room=room,
+                     networks=[network]),
+        make_session(event=new_york, starts_at=utc(2022, 3, 13, 7), ends_at=utc(2022, 3, 13, 8), room=room),
+    ]
+    add_person(sessions[0], make_user(name="Ada Speaker"))
+    delegate = make_user()
+    make_booking(session=sessions[0], user=delegate)
+    make_booking(session=sessions[3], user=delegate, status=BookingStatus.WAITLISTED, waitlist_position=1)
+    db.session.commit()
+    return sessions, track, delegate
+
+
+def _as_read(sessions, status=None):
+    """What every reader must find: UID → (SEQUENCE, STATUS, start, end), from the database."""
+    return {session_uid(s): (s.revision, "CANCELLED" if s.is_cancelled else (status or {}).get(s.id, "CONFIRMED"),
+                             s.starts_at, s.ends_at) for s in sessions}
+
+
+@pytest.mark.parametrize("kind", ["event", "venue", "track", "network", "session", "personal", "expo"])
+def test_every_feed_reads_alike_in_ical_js_and_vobject(client, every_kind_of_session, kind):
+    sessions, track, delegate = every_kind_of_session
+    in_stockholm, with_network = sessions[:3], [s for s in sessions if s.networks]
+    url, expected = {
+        "event": ("/events/h22/calendar.ics", _as_read(in_stockholm)),
+        "venue": ("/venues/dunkers/calendar.ics", _as_read(sessions)),
+        "track": (f"/events/h22/tracks/{track.id}/calendar.ics", _as_read(in_stockholm)),
+        "network": ("/networks/unece/calendar.ics", _as_read(with_network)),
+        "session": (f"/sessions/{sessions[1].id}/calendar.ics", _as_read(sessions[1:2])),
+        "personal": (f"/calendar/{delegate.feed_token}.ics",
+                     _as_read([sessions[0], sessions[3]], {sessions[3].id: "TENTATIVE"})),
+        "expo": ("/calendar.ics", _as_read(sessions)),
+    }[kind]
+    response = client.get(url)
+    assert response.status_code == 200
+    assert_read_alike(response.data, expected)
