@@ -362,6 +362,22 @@ def test_cached_feeds_and_304s_cost_one_query_and_no_session_loading(client):
         assert revalidated.count == 1, str(revalidated)
 
 
+def test_a_session_on_the_night_of_the_october_switch_through_the_event_feed(client):
+    event = make_event(slug="h22", timezone="Europe/Stockholm", starts_on=utc(2022, 10, 29).date(),
+                       ends_on=utc(2022, 10, 30).date())
+    # 02:15 CEST, the first of that night's two 02:15s, to 03:15 CET: two hours.
+    session = make_session(event=event, starts_at=utc(2022, 10, 30, 0, 15), ends_at=utc(2022, 10, 30, 2, 15))
+    db.session.commit()
+    response = client.get("/events/h22/calendar.ics")
+    assert response.status_code == 200
+    seen = icaljs(response.data)
+    assert seen["timezones"] == ["Europe/Stockholm"]
+    event_seen = seen["by_uid"][session_uid(session)]
+    assert (event_seen["start"], event_seen["end"]) == ("2022-10-30T00:15:00.000Z", "2022-10-30T02:15:00.000Z")
+    assert "BEGIN:STANDARD\r\nDTSTART:20221030T030000\r\nTZNAME:CET\r\nTZOFFSETFROM:+0200\r\n" in response.get_data(
+        as_text=True)
+
+
 @pytest.fixture
 def every_kind_of_session(app):
     """Two published events in two zones sharing a venue and a network: sessions on both switch
