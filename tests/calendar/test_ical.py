@@ -218,16 +218,22 @@ def test_personal_feed_marks_waiting_and_shows_the_link_only_with_a_seat(app):
     assert str(events[session_uid(waiting)]["LOCATION"]) == "Online"
 
 
-def test_dtstamp_is_now_only_with_a_method(app):
+def test_dtstamp_is_now_only_with_a_method(app, monkeypatch):
+    from expo.calendar.invitations import invitation_calendar
+    from tests.factories import make_booking
+
     session = make_session(updated_at=utc(2022, 5, 20, 9))
-    stamp = datetime.now(timezone.utc).replace(microsecond=0)
-    with written_in():
-        calendar = build_calendar([FeedEntry(session, BookingMark.CONFIRMED)], name="x", method="REQUEST",
-                                  stamp=stamp)
-    [vevent] = icalendar.Calendar.from_ical(calendar.to_ical()).walk("VEVENT")
-    assert vevent.decoded("DTSTAMP") == stamp
-    assert vevent.decoded("LAST-MODIFIED") == utc(2022, 5, 20, 9)
-    assert stamp - vevent.decoded("DTSTAMP") < timedelta(seconds=1)
+    booking = make_booking(session=session, updated_at=utc(2022, 5, 1))
+    sent = utc(2022, 5, 28, 14, 30, 5)
+    monkeypatch.setattr("expo.calendar.invitations.utcnow", lambda: sent)
+
+    [invited] = parse(invitation_calendar(booking).to_ical()).walk("VEVENT")
+    [subscribed] = parse(_feed([session])).walk("VEVENT")
+
+    # An invitation (METHOD:REQUEST) is stamped when it is made; a feed when the session last changed.
+    assert invited.decoded("DTSTAMP") == sent
+    assert subscribed.decoded("DTSTAMP") == utc(2022, 5, 20, 9)
+    assert invited.decoded("LAST-MODIFIED") == subscribed.decoded("LAST-MODIFIED") == utc(2022, 5, 20, 9)
 
 
 def test_feed_bytes_equal_the_whole_calendar_and_reuse_unchanged_events(app, monkeypatch):

@@ -23,6 +23,20 @@ def test_event_page_links_feeds_and_public_exports(client):
     assert "/export/csv" not in html
 
 
+def test_home_page_links_the_whole_expo_feed(client):
+    make_session(event=make_event(slug="h22"))
+    db.session.commit()
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'href="webcal://localhost/calendar.ics"' in html
+    assert 'href="https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2Flocalhost%2Fcalendar.ics"' in html
+    assert ('href="https://outlook.live.com/calendar/0/addfromweb?url=http%3A%2F%2Flocalhost%2Fcalendar.ics'
+            '&amp;name=Expo%20programme"') in html
+    feed = client.get("/calendar.ics")
+    assert feed.status_code == 200 and feed.content_type == "text/calendar; charset=utf-8"
+
+
 def test_event_page_offers_organisers_the_spreadsheets(client, login_as):
     make_session(event=make_event(slug="h22"))
     db.session.commit()
