@@ -2,7 +2,8 @@
 
 Every feed and invitation writes a session the same way, so calendar apps that meet one session
 through several feeds see one event: the UID is ``<session.uid>@<uid domain>`` forever, the
-SEQUENCE is ``session.revision``, LAST-MODIFIED is ``session.updated_at`` and a cancelled
+SEQUENCE is ``session.revision``, LAST-MODIFIED is ``session.updated_at`` (or the reader's
+booking's, when later) and a cancelled
 session stays with STATUS:CANCELLED so subscribed calendars drop it instead of keeping a ghost.
 """
 from __future__ import annotations
@@ -45,6 +46,18 @@ class FeedEntry:
     session: ProgrammeSession
     # None in public feeds; BookingMark.* in a delegate's own feed or invitation.
     booking: str | None = None
+    # When the reader's booking last changed (a seat after waiting moves STATUS), or None.
+    booking_changed_at: datetime | None = None
+
+    @property
+    def last_modified(self) -> datetime:
+        """The later of the session's and the booking's last change. SEQUENCE stays the session's
+        revision all the same: it is shared with the public feeds and the invitations of the
+        same UID, and an invitation for the new seat must not look older than the feed's copy
+        (iTIP readers drop a REQUEST whose SEQUENCE is lower than the one they hold)."""
+        changed = self.booking_changed_at
+        updated = self.session.updated_at
+        return changed if changed is not None and changed > updated else updated
 
     @property
     def shows_meeting_url(self) -> bool:
@@ -173,12 +186,12 @@ def session_vevent(entry: FeedEntry, *, stamp: datetime | None = None) -> icalen
     tz = session.event.timezone
     vevent = icalendar.Event()
     vevent.add("uid", session_uid(session))
-    vevent.add("dtstamp", _as_utc(stamp or session.updated_at))
+    vevent.add("dtstamp", _as_utc(stamp or entry.last_modified))
     vevent.add("dtstart", local_instant(session.starts_at, tz))
     vevent.add("dtend", local_instant(session.ends_at, tz))
     vevent.add("sequence", session.revision)
     vevent.add("created", _as_utc(session.created_at))
-    vevent.add("last-modified", _as_utc(session.updated_at))
+    vevent.add("last-modified", _as_utc(entry.last_modified))
     vevent.add("summary", _text(_summary(entry)))
     vevent.add("status", _status(entry))
     vevent.add("transp", "TRANSPARENT" if session.is_cancelled else "OPAQUE")
@@ -398,7 +411,7 @@ def vevent_bytes(entry: FeedEntry, words: _Words | None = None) -> bytes:
     categories = [words.kind(session.kind)]
     if session.track is not None:
         categories.append(session.track.name)
-    updated = _utc_stamp(session.updated_at)
+    updated = _utc_stamp(entry.last_modified)
     lines = [
         "BEGIN:VEVENT",
         "SUMMARY:" + _escape(_text(summary)),
@@ -439,7 +452,7 @@ def _vevent_inputs(entry: FeedEntry) -> tuple[object, ...]:
     place = (room.name, room.venue.name, room.venue.address, room.venue.latitude, room.venue.longitude) if room else None
     return (
         VEVENT_FORMAT, uid_domain(), current_app.config["BASE_URL"], str(get_locale()), entry.booking,
-        s.id, s.uid, s.revision, s.updated_at.isoformat(), s.created_at.isoformat(),
+        s.id, s.uid, s.revision, entry.last_modified.isoformat(), s.created_at.isoformat(),
         s.starts_at.isoformat(), s.ends_at.isoformat(), s.event.timezone, s.title, s.description,
         s.kind.value, s.status.value, s.meeting_url if entry.shows_meeting_url else None,
         s.track.name if s.track is not None else None, place,

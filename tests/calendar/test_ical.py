@@ -290,8 +290,9 @@ def test_the_fast_feed_writer_writes_what_icalendar_writes(app):
         with written_in(locale):
             for session in sessions:
                 for booking in (None, BookingMark.CONFIRMED, BookingMark.WAITLISTED):
-                    entry = FeedEntry(session, booking)
-                    assert ical.vevent_bytes(entry) == ical.session_vevent(entry).to_ical()
+                    for changed in (None, utc(2021, 1, 1), utc(2030, 1, 1)):
+                        entry = FeedEntry(session, booking, changed)
+                        assert ical.vevent_bytes(entry) == ical.session_vevent(entry).to_ical()
 
 
 def test_control_characters_never_reach_the_calendar(app):

@@ -199,6 +199,34 @@ def test_personal_feed_changes_when_a_booking_does(client):
     assert str(vevent["STATUS"]) == "CONFIRMED"
 
 
+def test_a_seat_after_waiting_moves_last_modified_and_dtstamp_but_not_sequence(app, client):
+    from expo.registration import services as registration
+
+    session = make_session(capacity=1, revision=3, updated_at=utc(2022, 5, 1))
+    seated_user, waiting_user = make_user(), make_user()
+    seated = make_booking(session=session, user=seated_user, updated_at=utc(2022, 5, 2))
+    make_booking(session=session, user=waiting_user, status=BookingStatus.WAITLISTED, waitlist_position=1,
+                 updated_at=utc(2022, 5, 3))
+    db.session.commit()
+    url = f"/calendar/{waiting_user.feed_token}.ics"
+    first = client.get(url)
+    [waiting] = parse(first.data).walk("VEVENT")
+    assert (str(waiting["STATUS"]), waiting.decoded("LAST-MODIFIED")) == ("TENTATIVE", utc(2022, 5, 3))
+
+    with app.test_request_context():
+        registration.cancel_booking(booking=seated, actor=seated_user, now=utc(2022, 5, 20, 9))
+        db.session.commit()
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200
+    [seat] = parse(again.data).walk("VEVENT")
+    assert str(seat["STATUS"]) == "CONFIRMED"
+    assert seat.decoded("LAST-MODIFIED") == seat.decoded("DTSTAMP") == utc(2022, 5, 20, 9)
+    assert seat["SEQUENCE"] == 3
+    # The public feeds know nothing of the booking.
+    [public] = parse(client.get(f"/sessions/{session.id}/calendar.ics").data).walk("VEVENT")
+    assert public.decoded("LAST-MODIFIED") == utc(2022, 5, 1)
+
+
 def test_wrong_token_is_404_and_leaks_nothing(client):
     make_booking(user=make_user())
     db.session.commit()
