@@ -17,14 +17,16 @@ def _single_timezone(sessions: Sequence[ProgrammeSession]) -> str | None:
     return zones.pop() if len(zones) == 1 else None
 
 
-def public_feed(sessions: Sequence[ProgrammeSession], *, name: str, description: str | None = None) -> bytes:
-    """Sessions as anyone may see them: never a meeting link."""
+def public_feed(sessions: Sequence[ProgrammeSession], *, name: str, description: str | None = None,
+                timezone_name: str | None = None) -> bytes:
+    """Sessions as anyone may see them: never a meeting link. The calendar's time zone is
+    ``timezone_name``, else the one zone all the sessions share."""
     with written_in():
         return feed_bytes(
             [FeedEntry(s) for s in sessions],
             name=name,
             description=description,
-            timezone_name=_single_timezone(sessions),
+            timezone_name=timezone_name or _single_timezone(sessions),
         )
 
 

@@ -355,7 +355,8 @@ def _fold(line: str) -> str:
     return "\r\n ".join(folded)
 
 
-def _utc_stamp(instant: datetime) -> str:
+def utc_stamp(instant: datetime) -> str:
+    """The instant as an iCalendar UTC date-time (RFC 5545 3.3.5 form 2): 20220601T080000Z."""
     return instant.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
@@ -411,7 +412,7 @@ def vevent_bytes(entry: FeedEntry, words: _Words | None = None) -> bytes:
     categories = [words.kind(session.kind)]
     if session.track is not None:
         categories.append(session.track.name)
-    updated = _utc_stamp(entry.last_modified)
+    updated = utc_stamp(entry.last_modified)
     lines = [
         "BEGIN:VEVENT",
         "SUMMARY:" + _escape(_text(summary)),
@@ -425,7 +426,7 @@ def vevent_bytes(entry: FeedEntry, words: _Words | None = None) -> bytes:
     if entry.shows_meeting_url:
         parameters = icalendar.Parameters({"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": words.join_online})
         lines.append(f"CONFERENCE;{parameters.to_ical().decode()}:{session.meeting_url}")
-    lines.append("CREATED:" + _utc_stamp(session.created_at))
+    lines.append("CREATED:" + utc_stamp(session.created_at))
     lines.append("DESCRIPTION:" + _escape(_text(_fast_description(entry, words))))
     if venue is not None and venue.latitude is not None and venue.longitude is not None:
         lines.append(f"GEO:{float(venue.latitude)};{float(venue.longitude)}")
