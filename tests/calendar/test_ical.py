@@ -196,6 +196,18 @@ def test_uid_stays_the_same_in_every_feed_and_domain_can_be_pinned(app):
         del app.config["CALENDAR_UID_DOMAIN"]
 
 
+def test_the_uid_domain_is_set_from_the_environment_and_documented(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from expo.config import load
+
+    monkeypatch.setenv("EXPO_CALENDAR_UID_DOMAIN", "expo.helsingborg.se")
+    assert load(str(tmp_path), {"SECRET_KEY": "x"})["CALENDAR_UID_DOMAIN"] == "expo.helsingborg.se"
+    production = (Path(__file__).resolve().parents[2] / "docs" / "production.md").read_text()
+    assert "export EXPO_CALENDAR_UID_DOMAIN=" in production
+    assert "once anyone has subscribed, the UIDs must never change" in " ".join(production.split())
+
+
 def test_personal_feed_marks_waiting_and_shows_the_link_only_with_a_seat(app):
     from tests.factories import make_booking
     from expo.registration.models import BookingStatus
