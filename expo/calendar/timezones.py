@@ -3,8 +3,8 @@
 Each STANDARD or DAYLIGHT observance starts at its onset written as RFC 5545 3.6.5 wants it:
 the local time in the offset in force *before* the change (TZOFFSETFROM), so 02:00 for the
 spring switch in Europe/Stockholm and America/New_York, when the clocks jump to 03:00.
-(icalendar's ``Timezone.from_tzid`` writes the spring onset in the new offset, an hour late,
-which makes strict readers place the hour after the switch in the old offset.)
+(icalendar's ``Timezone.from_tzid`` writes the spring onset in the new offset: read by the RFC,
+that puts the switch an hour late, and the hour after it would show in winter time.)
 """
 from __future__ import annotations
 
@@ -71,8 +71,8 @@ def observances(tzid: str, first_year: int, last_year: int) -> tuple[Observance,
             previous, instant = current, at
         else:
             instant = following
-    # Where the tz database keeps a negative saving (Europe/Dublin's winter, Morocco in
-    # Ramadan), the saved time is the standard one for calendar apps, as most generators write.
+    # Where the tz database keeps a negative saving (Europe/Dublin's winter, Morocco in Ramadan),
+    # that time is written as STANDARD and the other as DAYLIGHT, as calendar apps expect.
     negative = any(dst < timedelta() for _f, _t, dst, _n, _o in changes)
     grouped: dict[tuple[bool, timedelta, timedelta, str], list[datetime]] = {}
     for offset_from, offset_to, dst, name, onset in changes:

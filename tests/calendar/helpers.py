@@ -63,11 +63,16 @@ def _instant(value: datetime) -> datetime:
     return value.astimezone(timezone.utc)
 
 
+def js_instant(instant: datetime) -> str:
+    """An instant as ical.js's dump writes it (JavaScript's toISOString)."""
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
 def assert_read_alike(data: bytes, expected: dict[str, tuple[int, str, datetime, datetime]]) -> None:
     """ical.js and vobject both read exactly these events: UID → (SEQUENCE, STATUS, start, end)."""
-    iso = lambda instant: instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")  # noqa: E731
     by_icaljs = {uid: (e["sequence"], e["status"], e["start"], e["end"]) for uid, e in icaljs(data)["by_uid"].items()}
-    assert by_icaljs == {uid: (seq, status, iso(start), iso(end)) for uid, (seq, status, start, end) in expected.items()}
+    assert by_icaljs == {uid: (seq, status, js_instant(start), js_instant(end))
+                         for uid, (seq, status, start, end) in expected.items()}
     by_vobject = {uid: (e["sequence"], e["status"], e["start"], e["end"]) for uid, e in vobject_read(data).items()}
     assert by_vobject == expected
 

@@ -11,7 +11,7 @@ from expo.calendar.ical import BookingMark, FeedEntry, build_calendar, local_ins
 from expo.events.models import Track
 from expo.extensions import db
 from expo.programme.models import SessionKind, SessionRoleKind, SessionStatus
-from tests.calendar.helpers import by_uid, icaljs, parse, unfolded
+from tests.calendar.helpers import by_uid, icaljs, js_instant, parse, unfolded
 from tests.factories import add_person, make_event, make_network, make_room, make_session, make_user, make_venue, utc
 
 
@@ -40,21 +40,20 @@ DST_ZONES = {
 
 def dst_sessions(event, spring, autumn):
     """Sessions across, and just after, the spring switch and in and across the autumn one."""
-    minutes = lambda n: timedelta(minutes=n)  # noqa: E731
-    spans = {
-        "across spring": (spring - minutes(30), spring + minutes(30)),  # the skipped hour: one hour long
-        "hour after spring": (spring + minutes(15), spring + minutes(45)),
-        "across autumn": (autumn - minutes(150), autumn + minutes(90)),  # the repeated hour: four hours long
-        "first repeated hour": (autumn - minutes(45), autumn - minutes(15)),
-        "second repeated hour": (autumn + minutes(15), autumn + minutes(45)),
+    spans = {  # minutes from the switch
+        "across spring": (spring, -30, 30),  # the skipped hour: one hour long
+        "hour after spring": (spring, 15, 45),
+        "across autumn": (autumn, -150, 90),  # the repeated hour: four hours long
+        "first repeated hour": (autumn, -45, -15),
+        "second repeated hour": (autumn, 15, 45),
     }
-    return {label: make_session(event=event, title=label, starts_at=start, ends_at=end)
-            for label, (start, end) in spans.items()}
+    return {label: make_session(event=event, title=label, starts_at=switch + timedelta(minutes=start),
+                                ends_at=switch + timedelta(minutes=end))
+            for label, (switch, start, end) in spans.items()}
 
 
 def expected_instants(sessions):
-    iso = lambda instant: instant.strftime("%Y-%m-%dT%H:%M:%S.000Z")  # noqa: E731
-    return {session_uid(s): (iso(s.starts_at), iso(s.ends_at)) for s in sessions.values()}
+    return {session_uid(s): (js_instant(s.starts_at), js_instant(s.ends_at)) for s in sessions.values()}
 
 
 @pytest.mark.parametrize("tzid", sorted(DST_ZONES))
