@@ -24,3 +24,7 @@ schedule_changed = _signals.signal("schedule-changed")
 # A booking became confirmed: a free seat booked, a place on the waiting list turned into a
 # seat, or a seat given by an organiser. kwargs: booking (Booking, flushed)
 booking_confirmed = _signals.signal("booking-confirmed")
+
+# Someone's name changed: it shows wherever they speak at, moderate or host a session, and
+# names their own calendar feed. kwargs: user (User)
+person_renamed = _signals.signal("person-renamed")

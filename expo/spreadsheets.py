@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -13,11 +15,26 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+@cache
+def _illegal_characters() -> re.Pattern[str]:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # openpyxl loads slowly: only when needed
+
+    return ILLEGAL_CHARACTERS_RE
+
+
+def _printable(text: str) -> str:
+    """Text without the control characters a workbook cannot hold (openpyxl refuses them in
+    cells and writes a file Excel cannot open when they are in a sheet's name or title)."""
+    return _illegal_characters().sub("", text)
+
+
 def safe_cell(value: Any) -> Any:
-    """Text that a spreadsheet shows as text and never evaluates (CSV/formula injection);
-    numbers and other values pass unchanged."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    """Text that a spreadsheet shows as text and never evaluates (CSV/formula injection),
+    without control characters; numbers and other values pass unchanged."""
+    if isinstance(value, str):
+        value = _printable(value)
+        if value.startswith(_FORMULA_START):
+            return "'" + value
     return value
 
 
@@ -44,7 +61,7 @@ def xlsx_bytes(
     sheet = workbook.active
     assert sheet is not None
     # Excel refuses these characters and more than 31 of them in a sheet's name.
-    sheet.title = sheet_title.translate(str.maketrans("[]:*?/\\", "       "))[:31] or "Sheet"
+    sheet.title = _printable(sheet_title).translate(str.maketrans("[]:*?/\\", "       "))[:31] or "Sheet"
     for row in rows:
         sheet.append([safe_cell(cell) for cell in row])
     for cell in sheet[1]:
@@ -58,7 +75,7 @@ def xlsx_bytes(
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     if title:
-        workbook.properties.title = title[:250]
+        workbook.properties.title = _printable(title)[:250]
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -14,6 +14,13 @@ def test_formulas_are_kept_as_text():
     assert safe_cell(-3) == -3
 
 
+def test_control_characters_are_dropped_before_the_formula_check():
+    assert safe_cell("Bell \x07 here\tand\nmore") == "Bell  here\tand\nmore"
+    assert safe_cell("\x00\x1b=cmd") == "'=cmd"
+    data = csv_bytes([["Name"], ["Bell \x07"]])
+    assert data.decode("utf-8-sig") == "Name\r\nBell \r\n"
+
+
 def test_csv_has_a_bom_crlf_and_safe_cells():
     data = csv_bytes([["Name", "Seats"], ["Åsa", 3], ["=cmd", None]])
     assert data.startswith("\ufeff".encode())

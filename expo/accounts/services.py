@@ -168,13 +168,19 @@ def update_profile(
     email = valid_email(email)
     if email != user.email and find_user_by_email(email) is not None:
         raise Conflict(_l("An account with this e-mail address already exists."), field="email")
-    user.name = valid_name(name)
+    name = valid_name(name)
+    renamed = user.name != name
+    user.name = name
     user.email = email
     user.organisation = organisation
     user.country_code = country_code
     user.networks = list(networks)
     user.locale = locale
     db.session.flush()
+    if renamed:
+        from expo.events.services import person_renamed
+
+        person_renamed(user=user)
     return user
 
 

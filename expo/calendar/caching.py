@@ -24,8 +24,9 @@ from expo.extensions import cache
 from expo.timeutil import utcnow
 
 # Part of every key this package writes: raise CACHE_FORMAT whenever what is stored under a
-# key changes shape, so servers of a new release never read an older release's values.
-CACHE_FORMAT = 2
+# key changes shape, or a release writes feeds differently from the same data, so servers of
+# a new release never read an older release's values (and every ETag moves with the bytes).
+CACHE_FORMAT = 3
 KEY_PREFIX = f"calendar:v{CACHE_FORMAT}:"
 GENERATION_KEY = KEY_PREFIX + "generation"
 _TOKEN = re.compile(r"[0-9a-f]{16,64}")
@@ -105,7 +106,8 @@ def drop_cached_feeds(*_args: Any, **_kwargs: Any) -> None:
 
 
 def connect_signals() -> None:
-    for signal in (signals.schedule_changed, signals.session_changed, signals.session_cancelled):
+    for signal in (signals.schedule_changed, signals.session_changed, signals.session_cancelled,
+                   signals.person_renamed):
         signal.connect(drop_cached_feeds, weak=False)
 
 

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
 
-from expo.calendar import frab, ical, spreadsheet
+from expo.calendar import feeds, frab, ical, spreadsheet
 from expo.events.models import Event
 from expo.programme.models import ProgrammeSession
 
@@ -46,13 +46,7 @@ class ICalExporter(Exporter):
     disposition = "inline"
 
     def render(self, event: Event, sessions: Sequence[ProgrammeSession], locale: str | None = None) -> bytes:
-        with ical.written_in():
-            return ical.feed_bytes(
-                [ical.FeedEntry(s) for s in sessions],
-                name=event.name,
-                description=event.expo.name,
-                timezone_name=event.timezone,
-            )
+        return feeds.public_feed(sessions, name=event.name, description=event.expo.name, timezone_name=event.timezone)
 
 
 class _FrabExporter(Exporter):

@@ -17,14 +17,16 @@ def _single_timezone(sessions: Sequence[ProgrammeSession]) -> str | None:
     return zones.pop() if len(zones) == 1 else None
 
 
-def public_feed(sessions: Sequence[ProgrammeSession], *, name: str, description: str | None = None) -> bytes:
-    """Sessions as anyone may see them: never a meeting link."""
+def public_feed(sessions: Sequence[ProgrammeSession], *, name: str, description: str | None = None,
+                timezone_name: str | None = None) -> bytes:
+    """Sessions as anyone may see them: never a meeting link. The calendar's time zone is
+    ``timezone_name``, else the one zone all the sessions share."""
     with written_in():
         return feed_bytes(
             [FeedEntry(s) for s in sessions],
             name=name,
             description=description,
-            timezone_name=_single_timezone(sessions),
+            timezone_name=timezone_name or _single_timezone(sessions),
         )
 
 
@@ -35,7 +37,8 @@ _MARKS = {BookingStatus.CONFIRMED: BookingMark.CONFIRMED, BookingStatus.WAITLIST
 def personal_feed(user: User, bookings: Sequence[Booking]) -> bytes:
     """A delegate's bookings: seats as CONFIRMED with the meeting link, waiting as TENTATIVE,
     sessions cancelled under them as CANCELLED."""
-    entries = [FeedEntry(b.session, booking=_MARKS.get(b.status)) for b in bookings if b.user_id == user.id]
+    entries = [FeedEntry(b.session, booking=_MARKS.get(b.status), booking_changed_at=b.updated_at)
+               for b in bookings if b.user_id == user.id]
     with written_in(user.locale):
         return feed_bytes(
             entries,

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 
 from expo.calendar.ical import absolute_url, uid_domain
 from expo.events.models import Event
+from expo.events.services import slugify
 from expo.programme.models import ProgrammeSession, SessionRoleKind
 from expo.timeutil import local_day_bounds
 from expo.venues.models import Room
@@ -32,10 +33,6 @@ DEFAULT_COLOUR = "#1d5b79"
 TIMESLOT = "00:05"
 # What the JSON schema accepts as a time zone name (IANA names such as Europe/Stockholm).
 _ZONE_NAME = re.compile(r"^([A-Z][a-z]+/[A-Z][a-z]+)|UTC$")
-
-
-def _slugify(text: str, *, separator: str = "-") -> str:
-    return re.sub(r"[^a-z0-9]+", separator, text.lower()).strip(separator)
 
 
 def acronym(event: Event) -> str:
@@ -61,13 +58,20 @@ def _duration(delta: timedelta) -> str:
 
 
 def _session_slug(prefix: str, session: ProgrammeSession) -> str:
-    title = _slugify(session.title)[:50].strip("-") or "session"
+    """``<acronym>-<id>-<title>``, which both schemas accept whatever the title: the XSD wants
+    four characters after the acronym's dash, so a title of one letter or none (Chinese,
+    emoji) is spelt out as a session."""
+    title = slugify(session.title, 50, fallback="")
+    if len(title) < 2:
+        title = "session" + (f"-{title}" if title else "")
     return f"{prefix}-{session.id}-{title}"
 
 
 def _track_slug(name: str, ident: int) -> str:
-    slug = _slugify(name)
-    if not slug or not slug[0].isalpha():
+    """The track's name as a slug that starts with a letter and has two characters at least
+    (the XSD's rule), else ``track-<id>`` before whatever the name leaves."""
+    slug = slugify(name, fallback="")
+    if len(slug) < 2 or not slug[0].isalpha():
         slug = f"track-{ident}" + (f"-{slug}" if slug else "")
     return slug
 

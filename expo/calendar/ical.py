@@ -2,7 +2,8 @@
 
 Every feed and invitation writes a session the same way, so calendar apps that meet one session
 through several feeds see one event: the UID is ``<session.uid>@<uid domain>`` forever, the
-SEQUENCE is ``session.revision``, LAST-MODIFIED is ``session.updated_at`` and a cancelled
+SEQUENCE is ``session.revision``, LAST-MODIFIED is ``session.updated_at`` (or the reader's
+booking's, when later) and a cancelled
 session stays with STATUS:CANCELLED so subscribed calendars drop it instead of keeping a ghost.
 """
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from expo.calendar.caching import KEY_PREFIX, cache_get_many
+from expo.calendar.timezones import local_years, vtimezone
 from expo.extensions import cache
 from expo.programme.models import ProgrammeSession, SessionRoleKind
 
@@ -45,6 +47,18 @@ class FeedEntry:
     session: ProgrammeSession
     # None in public feeds; BookingMark.* in a delegate's own feed or invitation.
     booking: str | None = None
+    # When the reader's booking last changed (a seat after waiting moves STATUS), or None.
+    booking_changed_at: datetime | None = None
+
+    @property
+    def last_modified(self) -> datetime:
+        """The later of the session's and the booking's last change. SEQUENCE stays the session's
+        revision all the same: it is shared with the public feeds and the invitations of the
+        same UID, and an invitation for the new seat must not look older than the feed's copy
+        (iTIP readers drop a REQUEST whose SEQUENCE is lower than the one they hold)."""
+        changed = self.booking_changed_at
+        updated = self.session.updated_at
+        return changed if changed is not None and changed > updated else updated
 
     @property
     def shows_meeting_url(self) -> bool:
@@ -105,10 +119,11 @@ def _as_utc(instant: datetime) -> datetime:
 def local_instant(instant: datetime, tz: str) -> datetime:
     """The instant as wall-clock time with TZID, or in UTC where the wall clock is ambiguous.
 
-    A TZID time in the repeated hour of an autumn switch means its first occurrence (RFC 5545
-    3.3.5), so an instant in the second occurrence can only be written in UTC."""
+    A TZID time in the repeated hour of an autumn switch means its first occurrence by RFC 5545
+    3.3.5, but ical.js (Thunderbird's parser, taken from libical) reads it as the second; both
+    occurrences are written in UTC, which every reader places on the same instant."""
     local = instant.astimezone(ZoneInfo(tz))
-    if local.fold and local.replace(fold=0).utcoffset() != local.utcoffset():
+    if local.replace(fold=not local.fold).utcoffset() != local.utcoffset():
         return _as_utc(instant)
     return local
 
@@ -174,12 +189,12 @@ def session_vevent(entry: FeedEntry, *, stamp: datetime | None = None) -> icalen
     tz = session.event.timezone
     vevent = icalendar.Event()
     vevent.add("uid", session_uid(session))
-    vevent.add("dtstamp", _as_utc(stamp or session.updated_at))
+    vevent.add("dtstamp", _as_utc(stamp or entry.last_modified))
     vevent.add("dtstart", local_instant(session.starts_at, tz))
     vevent.add("dtend", local_instant(session.ends_at, tz))
     vevent.add("sequence", session.revision)
     vevent.add("created", _as_utc(session.created_at))
-    vevent.add("last-modified", _as_utc(session.updated_at))
+    vevent.add("last-modified", _as_utc(entry.last_modified))
     vevent.add("summary", _text(_summary(entry)))
     vevent.add("status", _status(entry))
     vevent.add("transp", "TRANSPARENT" if session.is_cancelled else "OPAQUE")
@@ -204,15 +219,6 @@ def session_vevent(entry: FeedEntry, *, stamp: datetime | None = None) -> icalen
     return vevent
 
 
-def _timezone_range(entries: list[FeedEntry]) -> tuple[date, date]:
-    if not entries:
-        today = datetime.now(timezone.utc).date()
-        return today - timedelta(days=1), today + timedelta(days=1)
-    first = min(e.session.starts_at for e in entries).date() - timedelta(days=366)
-    last = max(e.session.ends_at for e in entries).date() + timedelta(days=366)
-    return first, last
-
-
 def build_calendar(
     entries: Iterable[FeedEntry],
     *,
@@ -222,7 +228,7 @@ def build_calendar(
     method: str | None = None,
     stamp: datetime | None = None,
 ) -> icalendar.Calendar:
-    """A VCALENDAR of the entries, with VTIMEZONEs from the tz database for every TZID used.
+    """A VCALENDAR of the entries, with a VTIMEZONE from the tz database for every TZID used.
 
     Subscription feeds carry no METHOD (RFC 5545 3.7.2); invitations pass ``method``."""
     entries = list(entries)
@@ -248,11 +254,16 @@ def build_calendar(
 
 
 def _add_timezones(calendar: icalendar.Calendar, entries: list[FeedEntry]) -> None:
-    """A VTIMEZONE from the tz database for each event time zone, covering the sessions with
-    a year to spare either side (enough for every client, small enough for phones)."""
-    first, last = _timezone_range(entries)
-    for tzid in sorted({e.session.event.timezone for e in entries}):
-        calendar.add_component(icalendar.Timezone.from_tzid(tzid, first_date=first, last_date=last))
+    """A VTIMEZONE for each event time zone, covering the local years of its sessions."""
+    spans: dict[str, tuple[datetime, datetime]] = {}
+    for entry in entries:
+        session = entry.session
+        tzid = session.event.timezone
+        span = spans.get(tzid)
+        spans[tzid] = (session.starts_at, session.ends_at) if span is None else (
+            min(span[0], session.starts_at), max(span[1], session.ends_at))
+    for tzid in sorted(spans):
+        calendar.add_component(vtimezone(tzid, *local_years(*spans[tzid], tzid)))
 
 
 # --- a fast writer for feeds ------------------------------------------------------------------
@@ -337,7 +348,8 @@ def _fold(line: str) -> str:
     return "\r\n ".join(chunks)
 
 
-def _utc_stamp(instant: datetime) -> str:
+def utc_stamp(instant: datetime) -> str:
+    """The instant as an iCalendar UTC date-time (RFC 5545 3.3.5 form 2): 20220601T080000Z."""
     return instant.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
@@ -393,7 +405,7 @@ def vevent_bytes(entry: FeedEntry, words: _Words | None = None) -> bytes:
     categories = [words.kind(session.kind)]
     if session.track is not None:
         categories.append(session.track.name)
-    updated = _utc_stamp(session.updated_at)
+    updated = utc_stamp(entry.last_modified)
     lines = [
         "BEGIN:VEVENT",
         "SUMMARY:" + _escape(_text(summary)),
@@ -407,7 +419,7 @@ def vevent_bytes(entry: FeedEntry, words: _Words | None = None) -> bytes:
     if entry.shows_meeting_url:
         parameters = icalendar.Parameters({"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": words.join_online})
         lines.append(f"CONFERENCE;{parameters.to_ical().decode()}:{session.meeting_url}")
-    lines.append("CREATED:" + _utc_stamp(session.created_at))
+    lines.append("CREATED:" + utc_stamp(session.created_at))
     lines.append("DESCRIPTION:" + _escape(_text(_fast_description(entry, words))))
     if venue is not None and venue.latitude is not None and venue.longitude is not None:
         lines.append(f"GEO:{float(venue.latitude)};{float(venue.longitude)}")
@@ -423,7 +435,7 @@ def vevent_bytes(entry: FeedEntry, words: _Words | None = None) -> bytes:
 
 
 # Part of every cached VEVENT's key: raise it whenever session_vevent writes differently.
-VEVENT_FORMAT = 1
+VEVENT_FORMAT = 2
 _END = b"END:VCALENDAR\r\n"
 
 
@@ -434,7 +446,7 @@ def _vevent_inputs(entry: FeedEntry, context: tuple[object, ...]) -> tuple[objec
     place = (room.name, room.venue.name, room.venue.address, room.venue.latitude, room.venue.longitude) if room else None
     return (
         *context, entry.booking,
-        s.id, s.uid, s.revision, s.updated_at.isoformat(), s.created_at.isoformat(),
+        s.id, s.uid, s.revision, entry.last_modified.isoformat(), s.created_at.isoformat(),
         s.starts_at.isoformat(), s.ends_at.isoformat(), s.event.timezone, s.title, s.description,
         s.kind.value, s.status.value, s.meeting_url if entry.shows_meeting_url else None,
         s.track.name if s.track is not None else None, place,

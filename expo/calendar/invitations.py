@@ -48,7 +48,7 @@ def invitation_calendar(booking: Booking, *, method: str = "REQUEST") -> icalend
     session = booking.session
     with written_in(booking.user.locale):
         calendar = build_calendar(
-            [FeedEntry(session, booking=mark if method == "REQUEST" else None)],
+            [FeedEntry(session, booking=mark if method == "REQUEST" else None, booking_changed_at=booking.updated_at)],
             name=session.event.name,
             timezone_name=session.event.timezone,
             method=method,

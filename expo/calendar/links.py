@@ -3,12 +3,12 @@ Calendar, Outlook and Thunderbird, and the subscribe and "new event" addresses o
 Calendar and Outlook.com."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import timezone
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from flask import url_for
 
-from expo.calendar.ical import session_location
+from expo.calendar.ical import session_location, utc_stamp
 from expo.programme.models import ProgrammeSession
 
 
@@ -31,17 +31,13 @@ def outlook_subscribe_url(url: str, name: str) -> str:
     )
 
 
-def _utc_stamp(instant: datetime) -> str:
-    return instant.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-
-
 def google_event_url(session: ProgrammeSession) -> str:
     """Google Calendar's "create event" form filled in with a session (a copy; it does not update)."""
     page = url_for("schedule.show_session", session_id=session.id, _external=True)
     return "https://calendar.google.com/calendar/render?" + urlencode({
         "action": "TEMPLATE",
         "text": session.title,
-        "dates": f"{_utc_stamp(session.starts_at)}/{_utc_stamp(session.ends_at)}",
+        "dates": f"{utc_stamp(session.starts_at)}/{utc_stamp(session.ends_at)}",
         "ctz": session.event.timezone,
         "details": page,
         "location": session_location(session) or "",

@@ -16,16 +16,16 @@ from expo.accounts.models import User
 from expo.errors import Conflict, InvalidState
 from expo.events.models import Event, Expo, RegistrationMode, Track
 from expo.extensions import db
-from expo.programme.models import ProgrammeSession
+from expo.programme.models import ProgrammeSession, SessionRole
 from expo.registration.models import Registration
 from expo.timeutil import is_valid_timezone, local_day_bounds, utcnow
 
 
-def slugify(text: str, max_length: int = 80) -> str:
-    """A lowercase ASCII slug: "Göteborg – H22!" → "goteborg-h22"."""
+def slugify(text: str, max_length: int = 80, *, fallback: str = "item") -> str:
+    """A lowercase ASCII slug: "Göteborg – H22!" → "goteborg-h22"; ``fallback`` when nothing is left."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:max_length].strip("-") or "item"
+    return slug[:max_length].strip("-") or fallback
 
 
 def unique_slug(model: Any, wanted: str | None, name: str, *, exclude_id: int | None = None) -> str:
@@ -98,6 +98,30 @@ def _apply(event: Event, data: EventData) -> None:
 
 def _schedule_changed(event: Event) -> None:
     signals.schedule_changed.send(current_app._get_current_object(), event=event)
+
+
+def touch_schedules_of(session_ids: sa.Select) -> None:
+    """The events of these sessions show new details of something with no timestamp of its
+    own (a renamed venue, room, network or person): mark them changed, so feeds, exports and
+    their validators move, and tell the caches."""
+    events = db.session.scalars(
+        sa.select(Event).where(Event.id.in_(
+            sa.select(ProgrammeSession.event_id).where(ProgrammeSession.id.in_(session_ids))
+        ))
+    ).all()
+    now = utcnow()
+    for event in events:
+        event.updated_at = now
+    db.session.flush()
+    for event in events:
+        _schedule_changed(event)
+
+
+def person_renamed(*, user: User) -> None:
+    """A person's new name shows in the sessions they speak at, moderate or host, and names
+    their own calendar feed."""
+    touch_schedules_of(sa.select(SessionRole.session_id).where(SessionRole.user_id == user.id))
+    signals.person_renamed.send(current_app._get_current_object(), user=user)
 
 
 def create_event(*, data: EventData, actor: User) -> Event:

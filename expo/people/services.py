@@ -77,13 +77,16 @@ def create_network(*, data: NetworkData, actor: User) -> Network:
 
 
 def update_network(*, network: Network, data: NetworkData, actor: User) -> Network:
-    from expo.events.services import slugify, unique_slug
+    from expo.events.services import slugify, touch_schedules_of, unique_slug
 
     _check_network(data, exclude_id=network.id)
     if data.slug and slugify(data.slug) != network.slug:
         network.slug = unique_slug(Network, data.slug, data.name, exclude_id=network.id)
+    shown = (network.name, network.acronym)
     _apply_network(network, data)
     db.session.flush()
+    if (network.name, network.acronym) != shown:  # the schedules of its sessions show them
+        touch_schedules_of(sa.select(session_networks.c.session_id).where(session_networks.c.network_id == network.id))
     return network
 
 

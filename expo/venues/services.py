@@ -5,18 +5,14 @@ from dataclasses import dataclass
 from datetime import time
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from expo import signals
 from expo.accounts.models import User
 from expo.errors import Conflict, InvalidState
-from expo.events.models import Event
-from expo.events.services import slugify, unique_slug
+from expo.events.services import slugify, touch_schedules_of, unique_slug
 from expo.extensions import db
 from expo.programme.models import ProgrammeSession
-from expo.timeutil import utcnow
 from expo.venues.models import Room, Venue
 
 
@@ -60,17 +56,7 @@ def _apply(venue: Venue, data: VenueData) -> None:
 
 def _schedules_changed(room_ids: sa.Select) -> None:
     """Events with sessions in these rooms show new place details: tell feeds and caches."""
-    events = db.session.scalars(
-        sa.select(Event).where(
-            Event.id.in_(sa.select(ProgrammeSession.event_id).where(ProgrammeSession.room_id.in_(room_ids)))
-        )
-    ).all()
-    now = utcnow()
-    for event in events:
-        event.updated_at = now
-    db.session.flush()
-    for event in events:
-        signals.schedule_changed.send(current_app._get_current_object(), event=event)
+    touch_schedules_of(sa.select(ProgrammeSession.id).where(ProgrammeSession.room_id.in_(room_ids)))
 
 
 def create_venue(*, data: VenueData, actor: User) -> Venue:

@@ -1,14 +1,18 @@
-"""Independent readings of our calendars: icalendar's own parser and Mozilla's ical.js."""
+"""Independent readings of our calendars: icalendar's own parser, Mozilla's ical.js
+(Thunderbird) and vobject (with dateutil reading each calendar's own VTIMEZONEs)."""
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
+from datetime import datetime, timezone
 from pathlib import Path
 
 import icalendar
 import pytest
+import vobject
 
 SCRIPT = Path(__file__).with_name("icaljs_dump.js")
 
@@ -33,6 +37,44 @@ def icaljs(data: bytes) -> dict:
     parsed = json.loads(result.stdout)
     parsed["by_uid"] = {event["uid"]: event for event in parsed["events"]}
     return parsed
+
+
+def vobject_read(data: bytes) -> dict[str, dict]:
+    """What vobject reads from the calendar: each event's UID, SEQUENCE, STATUS and start/end
+    in UTC, with times placed by the calendar's own VTIMEZONEs (not the tz database)."""
+    text = data.decode()
+    # vobject keeps the first VTIMEZONE it meets under a TZID for the whole process.
+    for tzid in re.findall(r"^TZID:(.+?)\r?$", text, re.M):
+        vobject.icalendar.registerTzid(tzid, None)
+    calendar = vobject.readOne(text)
+    events = {}
+    for vevent in getattr(calendar, "vevent_list", []):
+        events[vevent.uid.value] = {
+            "sequence": int(vevent.sequence.value),
+            "status": vevent.status.value,
+            "start": _instant(vevent.dtstart.value),
+            "end": _instant(vevent.dtend.value),
+        }
+    return events
+
+
+def _instant(value: datetime) -> datetime:
+    assert value.tzinfo is not None, f"{value} was read as floating time"
+    return value.astimezone(timezone.utc)
+
+
+def js_instant(instant: datetime) -> str:
+    """An instant as ical.js's dump writes it (JavaScript's toISOString)."""
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def assert_read_alike(data: bytes, expected: dict[str, tuple[int, str, datetime, datetime]]) -> None:
+    """ical.js and vobject both read exactly these events: UID → (SEQUENCE, STATUS, start, end)."""
+    by_icaljs = {uid: (e["sequence"], e["status"], e["start"], e["end"]) for uid, e in icaljs(data)["by_uid"].items()}
+    assert by_icaljs == {uid: (seq, status, js_instant(start), js_instant(end))
+                         for uid, (seq, status, start, end) in expected.items()}
+    by_vobject = {uid: (e["sequence"], e["status"], e["start"], e["end"]) for uid, e in vobject_read(data).items()}
+    assert by_vobject == expected
 
 
 def unfolded(data: bytes) -> str:

@@ -116,6 +116,57 @@ def test_frab_guids_stay_the_same_across_exports(client, schedule):
     assert first["schedule"]["version"] != second["schedule"]["version"]
 
 
+def _valid_frab_exports(client, slug):
+    """Both frab exports of the event, validated against the c3voc schemas; the JSON returned."""
+    xml = client.get(f"/events/{slug}/export/frab-xml")
+    xmlschema.XMLSchema(str(frab_schema("schedule.xml.xsd"))).validate(io.BytesIO(xml.data))
+    data = json.loads(client.get(f"/events/{slug}/export/frab-json").data)
+    schema = json.loads(frab_schema("schedule.schema.json").read_text())
+    jsonschema.validate(data, schema, format_checker=jsonschema.FormatChecker())
+    return data
+
+
+# A title or track name → (session slug after "<acronym>-<id>-", track slug after "track-<id>").
+ODD_NAMES = {
+    "A": ("session-a", "-a"),
+    "Q": ("session-q", "-q"),
+    "7": ("session-7", "-7"),
+    "2030": ("2030", "-2030"),
+    "42 ways": ("42-ways", "-42-ways"),
+    "城市会议": ("session", ""),
+    "Åäö möte på Öresund": ("aao-mote-pa-oresund", None),
+    "Ö": ("session-o", "-o"),
+    "🚲🌳": ("session", ""),
+    "🚲 Cykel": ("cykel", None),
+    "--": ("session", ""),
+}
+
+
+@pytest.mark.parametrize("name", list(ODD_NAMES))
+def test_frab_slugs_are_valid_whatever_the_title_or_track_name(client, name):
+    session_slug, track_slug = ODD_NAMES[name]
+    event = make_event(slug="edge")
+    track = Track(event=event, name=name, colour="#2e7d32")
+    db.session.add(track)
+    session = make_session(event=event, title=name, track=track)
+    db.session.commit()
+
+    data = _valid_frab_exports(client, "edge")
+    conference = data["schedule"]["conference"]
+    [item] = [e for day in conference["days"] for events in day["rooms"].values() for e in events]
+    assert item["slug"] == f"edge-{session.id}-{session_slug}"
+    expected_track = f"track-{track.id}{track_slug}" if track_slug is not None else session_slug
+    assert conference["tracks"][0]["slug"] == expected_track
+
+
+def test_a_one_letter_title_of_the_first_session_keeps_four_characters_after_the_acronym(client):
+    make_session(id=1, event=make_event(slug="edge"), title="Q")
+    db.session.commit()
+    data = _valid_frab_exports(client, "edge")
+    [item] = [e for day in data["schedule"]["conference"]["days"] for events in day["rooms"].values() for e in events]
+    assert item["slug"] == "edge-1-session-q"
+
+
 def test_csv_export_for_organisers(client, login_as, schedule):
     event, talk, online, cancelled = schedule
     login_as(Role.ORGANISER)
@@ -148,6 +199,23 @@ def test_xlsx_export_for_organisers(client, login_as, schedule):
     assert sheet.freeze_panes == "A2"
 
 
+def test_xlsx_export_drops_control_characters_instead_of_failing(client, login_as):
+    from openpyxl import load_workbook
+
+    event = make_event(slug="bell", name="Bell \x07 Expo")
+    make_session(event=event, title="Bell \x07 here", starts_at=utc(2022, 6, 1, 8), ends_at=utc(2022, 6, 1, 9))
+    make_session(event=event, title="\x1b=HYPERLINK(\"x\")", starts_at=utc(2022, 6, 1, 10), ends_at=utc(2022, 6, 1, 11))
+    db.session.commit()
+    login_as(Role.ORGANISER)
+    response = client.get("/events/bell/export/xlsx")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.data))
+    assert workbook.active.title == "Bell  Expo"
+    assert workbook.properties.title == "Bell  Expo"
+    assert [row[1] for row in workbook.active.iter_rows(min_row=2, values_only=True)] == [
+        "Bell  here", "'=HYPERLINK(\"x\")"]
+
+
 def test_organisers_may_export_a_draft_to_a_spreadsheet(client, login_as):
     make_session(event=make_event(slug="draft", is_published=False))
     db.session.commit()
@@ -159,10 +227,7 @@ def test_organisers_may_export_a_draft_to_a_spreadsheet(client, login_as):
 def test_frab_exports_of_an_empty_event_and_odd_text_stay_valid(client):
     event = make_event(slug="empty-event")
     db.session.commit()
-    xml = client.get("/events/empty-event/export/frab-xml")
-    xmlschema.XMLSchema(str(frab_schema("schedule.xml.xsd"))).validate(io.BytesIO(xml.data))
-    data = json.loads(client.get("/events/empty-event/export/frab-json").data)
-    jsonschema.validate(data, json.loads(frab_schema("schedule.schema.json").read_text()))
+    data = _valid_frab_exports(client, "empty-event")
     assert [d["rooms"] for d in data["schedule"]["conference"]["days"]] == [{}, {}]
 
     make_session(event=event, title="Bell \x07 and form feed \x0c", description="tab\tand newline\nkept")

@@ -1,14 +1,17 @@
 """The iCalendar builders, read back by icalendar and by Mozilla's ical.js (Thunderbird)."""
+import re
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import icalendar
+import pytest
 
 from expo.calendar import feeds
 from expo.calendar.ical import BookingMark, FeedEntry, build_calendar, local_instant, session_uid, written_in
 from expo.events.models import Track
 from expo.extensions import db
 from expo.programme.models import SessionKind, SessionRoleKind, SessionStatus
-from tests.calendar.helpers import by_uid, icaljs, parse, unfolded
+from tests.calendar.helpers import by_uid, icaljs, js_instant, parse, unfolded
 from tests.factories import add_person, make_event, make_network, make_room, make_session, make_user, make_venue, utc
 
 
@@ -17,45 +20,113 @@ def _feed(sessions, **kwargs) -> bytes:
         return build_calendar([FeedEntry(s) for s in sessions], name="Feed", **kwargs).to_ical()
 
 
-def test_daylight_saving_switches_land_on_the_right_instants(app):
-    event = make_event(timezone="Europe/Stockholm", starts_on=datetime(2022, 3, 27).date(),
-                       ends_on=datetime(2022, 10, 30).date())
-    # 01:30 CEST → 03:30 CET on 30 October 2022: spans the repeated hour (three hours long).
-    autumn = make_session(event=event, starts_at=utc(2022, 10, 29, 23, 30), ends_at=utc(2022, 10, 30, 2, 30))
-    # 02:15 → 02:45 in the *second* 02:00–03:00 of that night (CET), an ambiguous wall time.
-    repeated = make_session(event=event, starts_at=utc(2022, 10, 30, 1, 15), ends_at=utc(2022, 10, 30, 1, 45))
-    # 01:30 CET → 03:30 CEST on 27 March 2022: the clock skips 02:00–03:00 (one hour long).
-    spring = make_session(event=event, starts_at=utc(2022, 3, 27, 0, 30), ends_at=utc(2022, 3, 27, 1, 30))
+# Each zone's switches in 2022 as UTC instants, and the observances RFC 5545 3.6.5 asks for:
+# each onset in local time of the offset in force before it (02:00 for both spring switches).
+DST_ZONES = {
+    "Europe/Stockholm": (utc(2022, 3, 27, 1), utc(2022, 10, 30, 1), (
+        "BEGIN:DAYLIGHT\r\nDTSTART:20220327T020000\r\nTZNAME:CEST\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\n"
+        "END:DAYLIGHT\r\n",
+        "BEGIN:STANDARD\r\nDTSTART:20221030T030000\r\nTZNAME:CET\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\n"
+        "END:STANDARD\r\n",
+    )),
+    "America/New_York": (utc(2022, 3, 13, 7), utc(2022, 11, 6, 6), (
+        "BEGIN:DAYLIGHT\r\nDTSTART:20220313T020000\r\nTZNAME:EDT\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\n"
+        "END:DAYLIGHT\r\n",
+        "BEGIN:STANDARD\r\nDTSTART:20221106T020000\r\nTZNAME:EST\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\n"
+        "END:STANDARD\r\n",
+    )),
+}
 
-    data = _feed([autumn, repeated, spring], timezone_name="Europe/Stockholm")
 
-    expected = {
-        session_uid(autumn): ("2022-10-29T23:30:00.000Z", "2022-10-30T02:30:00.000Z"),
-        session_uid(repeated): ("2022-10-30T01:15:00.000Z", "2022-10-30T01:45:00.000Z"),
-        session_uid(spring): ("2022-03-27T00:30:00.000Z", "2022-03-27T01:30:00.000Z"),
+def dst_sessions(event, spring, autumn):
+    """Sessions across, and just after, the spring switch and in and across the autumn one."""
+    spans = {  # minutes from the switch
+        "across spring": (spring, -30, 30),  # the skipped hour: one hour long
+        "hour after spring": (spring, 15, 45),
+        "across autumn": (autumn, -150, 90),  # the repeated hour: four hours long
+        "first repeated hour": (autumn, -45, -15),
+        "second repeated hour": (autumn, 15, 45),
     }
+    return {label: make_session(event=event, title=label, starts_at=switch + timedelta(minutes=start),
+                                ends_at=switch + timedelta(minutes=end))
+            for label, (switch, start, end) in spans.items()}
+
+
+def expected_instants(sessions):
+    return {session_uid(s): (js_instant(s.starts_at), js_instant(s.ends_at)) for s in sessions.values()}
+
+
+@pytest.mark.parametrize("tzid", sorted(DST_ZONES))
+def test_daylight_saving_switches_land_on_the_right_instants(app, tzid):
+    spring, autumn, observances = DST_ZONES[tzid]
+    event = make_event(timezone=tzid, starts_on=spring.date(), ends_on=autumn.date())
+    sessions = dst_sessions(event, spring, autumn)
+
+    data = _feed(sessions.values(), timezone_name=tzid)
+
+    [vtimezone] = re.findall(r"BEGIN:VTIMEZONE\r\n.*?END:VTIMEZONE\r\n", data.decode(), re.S)
+    assert f"TZID:{tzid}\r\n" in vtimezone
+    for observance in observances:
+        assert observance in vtimezone
+    expected = expected_instants(sessions)
     seen = icaljs(data)
     assert {uid: (e["start"], e["end"]) for uid, e in seen["by_uid"].items()} == expected
-    assert seen["timezones"] == ["Europe/Stockholm"]
+    assert seen["timezones"] == [tzid]
     parsed = by_uid(parse(data))
     for uid, (start, end) in expected.items():
         vevent = parsed[uid]
         assert vevent.decoded("DTSTART").astimezone(timezone.utc) == datetime.fromisoformat(start)
         assert vevent.decoded("DTEND").astimezone(timezone.utc) == datetime.fromisoformat(end)
-    # Wall-clock times with the zone wherever they are unambiguous …
-    assert "DTSTART;TZID=Europe/Stockholm:20221030T013000" in unfolded(data)
-    assert "DTEND;TZID=Europe/Stockholm:20221030T033000" in unfolded(data)
-    assert "DTSTART;TZID=Europe/Stockholm:20220327T013000" in unfolded(data)
-    assert "DTEND;TZID=Europe/Stockholm:20220327T033000" in unfolded(data)
-    # … and UTC for the second 02:15, which a TZID time could only mean the first of.
-    assert "DTSTART:20221030T011500Z" in unfolded(data)
+    # Wall-clock times with the zone wherever they are unambiguous, UTC in the repeated hour.
+    text = unfolded(data)
+    for label in ("across spring", "hour after spring", "across autumn"):
+        assert local_instant(sessions[label].starts_at, tzid).tzinfo == ZoneInfo(tzid), label
+    for label in ("first repeated hour", "second repeated hour"):
+        assert f"DTSTART:{sessions[label].starts_at:%Y%m%dT%H%M%S}Z" in text, label
+    assert f"DTSTART;TZID={tzid}:{sessions['hour after spring'].starts_at.astimezone(ZoneInfo(tzid)):%Y%m%dT%H%M%S}" in text
+
+
+def test_stockholm_wall_clock_lines_on_the_switch_nights(app):
+    spring, autumn, _observances = DST_ZONES["Europe/Stockholm"]
+    event = make_event(timezone="Europe/Stockholm", starts_on=spring.date(), ends_on=autumn.date())
+    dst_sessions(event, spring, autumn)
+    text = unfolded(_feed(event.sessions, timezone_name="Europe/Stockholm"))
+    for line in ("DTSTART;TZID=Europe/Stockholm:20220327T013000", "DTEND;TZID=Europe/Stockholm:20220327T033000",
+                 "DTSTART;TZID=Europe/Stockholm:20220327T031500", "DTSTART;TZID=Europe/Stockholm:20221030T003000",
+                 "DTEND;TZID=Europe/Stockholm:20221030T033000", "DTSTART:20221030T001500Z",
+                 "DTSTART:20221030T011500Z"):
+        assert line in text
 
 
 def test_local_instant_keeps_tzid_except_in_the_repeated_hour(app):
+    before = local_instant(utc(2022, 10, 29, 23, 59), "Europe/Stockholm")  # 01:59 CEST
     first = local_instant(utc(2022, 10, 30, 0, 15), "Europe/Stockholm")  # 02:15 CEST
     second = local_instant(utc(2022, 10, 30, 1, 15), "Europe/Stockholm")  # 02:15 CET
-    assert (first.hour, first.minute, str(first.tzinfo)) == (2, 15, "Europe/Stockholm")
+    after = local_instant(utc(2022, 10, 30, 2, 0), "Europe/Stockholm")  # 03:00 CET
+    assert (before.hour, before.minute, str(before.tzinfo)) == (1, 59, "Europe/Stockholm")
+    assert first == utc(2022, 10, 30, 0, 15) and first.tzinfo is timezone.utc
     assert second == utc(2022, 10, 30, 1, 15) and second.tzinfo is timezone.utc
+    assert (after.hour, after.minute, str(after.tzinfo)) == (3, 0, "Europe/Stockholm")
+
+
+def test_a_vtimezone_covers_only_the_years_of_its_sessions(app):
+    event = make_event(timezone="Europe/Stockholm", starts_on=datetime(2022, 12, 31).date(),
+                       ends_on=datetime(2024, 1, 1).date())
+    # 23:30 on New Year's Eve in Stockholm is still 2022; 00:30 on 1 January 2024 is 2024.
+    sessions = [make_session(event=event, starts_at=utc(2022, 12, 31, 22, 30), ends_at=utc(2022, 12, 31, 23)),
+                make_session(event=event, starts_at=utc(2023, 12, 31, 23, 30), ends_at=utc(2024, 1, 1))]
+    [vtimezone] = parse(_feed(sessions)).walk("VTIMEZONE")
+    onsets = sorted(
+        [sub.decoded("DTSTART") for sub in vtimezone.subcomponents]
+        + [rdate.dt for sub in vtimezone.subcomponents for rdates in _as_list(sub.get("RDATE")) for rdate in rdates.dts]
+    )
+    assert onsets == [datetime(2022, 1, 1), datetime(2022, 3, 27, 2), datetime(2022, 10, 30, 3),
+                      datetime(2023, 3, 26, 2), datetime(2023, 10, 29, 3), datetime(2024, 3, 31, 2),
+                      datetime(2024, 10, 27, 3)]
+
+
+def _as_list(value):
+    return [] if value is None else value if isinstance(value, list) else [value]
 
 
 def test_every_field_of_a_session(app):
@@ -124,6 +195,18 @@ def test_uid_stays_the_same_in_every_feed_and_domain_can_be_pinned(app):
         del app.config["CALENDAR_UID_DOMAIN"]
 
 
+def test_the_uid_domain_is_set_from_the_environment_and_documented(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from expo.config import load
+
+    monkeypatch.setenv("EXPO_CALENDAR_UID_DOMAIN", "expo.helsingborg.se")
+    assert load(str(tmp_path), {"SECRET_KEY": "x"})["CALENDAR_UID_DOMAIN"] == "expo.helsingborg.se"
+    production = (Path(__file__).resolve().parents[2] / "docs" / "production.md").read_text()
+    assert "export EXPO_CALENDAR_UID_DOMAIN=" in production
+    assert "once anyone has subscribed, the UIDs must never change" in " ".join(production.split())
+
+
 def test_personal_feed_marks_waiting_and_shows_the_link_only_with_a_seat(app):
     from tests.factories import make_booking
     from expo.registration.models import BookingStatus
@@ -146,16 +229,22 @@ def test_personal_feed_marks_waiting_and_shows_the_link_only_with_a_seat(app):
     assert str(events[session_uid(waiting)]["LOCATION"]) == "Online"
 
 
-def test_dtstamp_is_now_only_with_a_method(app):
+def test_dtstamp_is_now_only_with_a_method(app, monkeypatch):
+    from expo.calendar.invitations import invitation_calendar
+    from tests.factories import make_booking
+
     session = make_session(updated_at=utc(2022, 5, 20, 9))
-    stamp = datetime.now(timezone.utc).replace(microsecond=0)
-    with written_in():
-        calendar = build_calendar([FeedEntry(session, BookingMark.CONFIRMED)], name="x", method="REQUEST",
-                                  stamp=stamp)
-    [vevent] = icalendar.Calendar.from_ical(calendar.to_ical()).walk("VEVENT")
-    assert vevent.decoded("DTSTAMP") == stamp
-    assert vevent.decoded("LAST-MODIFIED") == utc(2022, 5, 20, 9)
-    assert stamp - vevent.decoded("DTSTAMP") < timedelta(seconds=1)
+    booking = make_booking(session=session, updated_at=utc(2022, 5, 1))
+    sent = utc(2022, 5, 28, 14, 30, 5)
+    monkeypatch.setattr("expo.calendar.invitations.utcnow", lambda: sent)
+
+    [invited] = parse(invitation_calendar(booking).to_ical()).walk("VEVENT")
+    [subscribed] = parse(_feed([session])).walk("VEVENT")
+
+    # An invitation (METHOD:REQUEST) is stamped when it is made; a feed when the session last changed.
+    assert invited.decoded("DTSTAMP") == sent
+    assert subscribed.decoded("DTSTAMP") == utc(2022, 5, 20, 9)
+    assert invited.decoded("LAST-MODIFIED") == subscribed.decoded("LAST-MODIFIED") == utc(2022, 5, 20, 9)
 
 
 def test_feed_bytes_equal_the_whole_calendar_and_reuse_unchanged_events(app, monkeypatch):
@@ -212,8 +301,9 @@ def test_the_fast_feed_writer_writes_what_icalendar_writes(app):
         with written_in(locale):
             for session in sessions:
                 for booking in (None, BookingMark.CONFIRMED, BookingMark.WAITLISTED):
-                    entry = FeedEntry(session, booking)
-                    assert ical.vevent_bytes(entry) == ical.session_vevent(entry).to_ical()
+                    for changed in (None, utc(2021, 1, 1), utc(2030, 1, 1)):
+                        entry = FeedEntry(session, booking, changed)
+                        assert ical.vevent_bytes(entry) == ical.session_vevent(entry).to_ical()
 
 
 def test_control_characters_never_reach_the_calendar(app):

@@ -3,7 +3,8 @@ from datetime import datetime
 from expo.calendar.invitations import booking_invitation
 from expo.programme.models import SessionKind
 from expo.registration.models import BookingStatus
-from tests.calendar.helpers import icaljs, parse, unfolded
+from expo.calendar.ical import session_uid
+from tests.calendar.helpers import assert_read_alike, icaljs, parse, unfolded
 from tests.factories import make_booking, make_event, make_session, make_user, utc
 
 
@@ -64,3 +65,17 @@ def test_cancellation_removes_the_invited_event(app):
     assert str(vevent["STATUS"]) == "CANCELLED"
     assert "meet.example.org" not in unfolded(attachment.content)
     assert icaljs(attachment.content)["events"][0]["status"] == "CANCELLED"
+
+
+def test_invitations_read_alike_in_ical_js_and_vobject(app):
+    from expo.calendar.invitations import booking_cancellation
+
+    event = make_event(timezone="America/New_York")
+    # 01:30 EDT, the first of the two 01:30s on 6 November 2022, to 01:30 EST.
+    session = make_session(event=event, starts_at=utc(2022, 11, 6, 5, 30), ends_at=utc(2022, 11, 6, 6, 30), revision=2)
+    confirmed, waiting = make_booking(session=session), make_booking(
+        session=session, status=BookingStatus.WAITLISTED, waitlist_position=1)
+    instants = (session.starts_at, session.ends_at)
+    assert_read_alike(booking_invitation(confirmed).content, {session_uid(session): (2, "CONFIRMED", *instants)})
+    assert_read_alike(booking_invitation(waiting).content, {session_uid(session): (2, "TENTATIVE", *instants)})
+    assert_read_alike(booking_cancellation(confirmed).content, {session_uid(session): (2, "CANCELLED", *instants)})

@@ -19,8 +19,25 @@ def test_event_page_links_feeds_and_public_exports(client):
     assert "https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2Flocalhost%2Fevents%2Fh22%2Fcalendar.ics" in html
     assert "https://outlook.live.com/calendar/0/addfromweb?url=http%3A%2F%2Flocalhost%2Fevents%2Fh22%2Fcalendar.ics" in html
     assert "/events/h22/export/frab-xml" in html and "/events/h22/export/frab-json" in html
-    assert "/tracks/" in html
+    track = event.tracks[0]
+    assert f"webcal://localhost/events/h22/tracks/{track.id}/calendar.ics" in html
+    assert (f"https://outlook.live.com/calendar/0/addfromweb?url=http%3A%2F%2Flocalhost%2Fevents%2Fh22%2Ftracks%2F"
+            f"{track.id}%2Fcalendar.ics&amp;name=H22%20Summit%3A%20Mobility") in html
     assert "/export/csv" not in html
+
+
+def test_home_page_links_the_whole_expo_feed(client):
+    make_session(event=make_event(slug="h22"))
+    db.session.commit()
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'href="webcal://localhost/calendar.ics"' in html
+    assert 'href="https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2Flocalhost%2Fcalendar.ics"' in html
+    assert ('href="https://outlook.live.com/calendar/0/addfromweb?url=http%3A%2F%2Flocalhost%2Fcalendar.ics'
+            '&amp;name=Expo%20programme"') in html
+    feed = client.get("/calendar.ics")
+    assert feed.status_code == 200 and feed.content_type == "text/calendar; charset=utf-8"
 
 
 def test_event_page_offers_organisers_the_spreadsheets(client, login_as):
@@ -49,6 +66,7 @@ def test_agenda_shows_the_personal_feed_links(client, login_as):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert f"webcal://localhost/calendar/{user.feed_token}.ics" in html
+    assert f'<a href="http://localhost/calendar/{user.feed_token}.ics" rel="nofollow">' in html
     assert 'action="/calendar/reset"' in html
     assert 'name="csrf_token"' in html
 
@@ -97,3 +115,14 @@ def test_link_builders(app):
         "https://outlook.live.com/calendar/0/addfromweb?url=https%3A%2F%2Fexpo.example.org%2Fcalendar%2Fabc.ics"
         "&name=My%20agenda"
     )
+
+
+def test_calendar_partials_are_included_without_ignore_missing(app):
+    """A renamed or lost partial must fail loudly, not quietly drop every calendar link."""
+    from pathlib import Path
+
+    templates = Path(app.root_path) / "templates"
+    includes = [(path.relative_to(templates), line) for path in templates.rglob("*.html")
+                for line in path.read_text().splitlines() if '{% include "calendar/' in line]
+    assert len(includes) >= 6
+    assert [(str(path), line.strip()) for path, line in includes if "ignore missing" in line] == []

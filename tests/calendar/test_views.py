@@ -11,9 +11,9 @@ from expo.calendar.ical import session_uid
 from expo.extensions import db
 from expo.programme.models import SessionKind, SessionStatus
 from expo.registration.models import BookingStatus
-from tests.calendar.helpers import by_uid, icaljs, parse, unfolded
+from tests.calendar.helpers import assert_read_alike, by_uid, icaljs, parse, unfolded
 from tests.factories import (
-    make_booking, make_event, make_network, make_room, make_session, make_user, make_venue, utc,
+    add_person, make_booking, make_event, make_network, make_room, make_session, make_user, make_venue, utc,
 )
 
 
@@ -199,6 +199,34 @@ def test_personal_feed_changes_when_a_booking_does(client):
     assert str(vevent["STATUS"]) == "CONFIRMED"
 
 
+def test_a_seat_after_waiting_moves_last_modified_and_dtstamp_but_not_sequence(app, client):
+    from expo.registration import services as registration
+
+    session = make_session(capacity=1, revision=3, updated_at=utc(2022, 5, 1))
+    seated_user, waiting_user = make_user(), make_user()
+    seated = make_booking(session=session, user=seated_user, updated_at=utc(2022, 5, 2))
+    make_booking(session=session, user=waiting_user, status=BookingStatus.WAITLISTED, waitlist_position=1,
+                 updated_at=utc(2022, 5, 3))
+    db.session.commit()
+    url = f"/calendar/{waiting_user.feed_token}.ics"
+    first = client.get(url)
+    [waiting] = parse(first.data).walk("VEVENT")
+    assert (str(waiting["STATUS"]), waiting.decoded("LAST-MODIFIED")) == ("TENTATIVE", utc(2022, 5, 3))
+
+    with app.test_request_context():
+        registration.cancel_booking(booking=seated, actor=seated_user, now=utc(2022, 5, 20, 9))
+        db.session.commit()
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200
+    [seat] = parse(again.data).walk("VEVENT")
+    assert str(seat["STATUS"]) == "CONFIRMED"
+    assert seat.decoded("LAST-MODIFIED") == seat.decoded("DTSTAMP") == utc(2022, 5, 20, 9)
+    assert seat["SEQUENCE"] == 3
+    # The public feeds know nothing of the booking.
+    [public] = parse(client.get(f"/sessions/{session.id}/calendar.ics").data).walk("VEVENT")
+    assert public.decoded("LAST-MODIFIED") == utc(2022, 5, 1)
+
+
 def test_wrong_token_is_404_and_leaks_nothing(client):
     make_booking(user=make_user())
     db.session.commit()
@@ -323,6 +351,27 @@ def test_renaming_oneself_renames_the_personal_calendar(client):
     assert parse(again.data)["X-WR-CALNAME"] == "My agenda: Ada Lovelace"
 
 
+def test_renaming_oneself_moves_last_modified_of_the_personal_feed(app, client, monkeypatch):
+    from expo.accounts import services as accounts
+    from expo.calendar import caching
+
+    user = make_user(name="Ada")
+    make_booking(user=user)
+    db.session.commit()
+    url = f"/calendar/{user.feed_token}.ics"
+    first = client.get(url)
+    later = first.last_modified + timedelta(hours=1)
+    monkeypatch.setattr(caching, "utcnow", lambda: later)
+    with app.test_request_context():
+        accounts.update_profile(user=user, actor=user, name="Ada Lovelace", email=user.email, organisation=None,
+                                country_code=None, networks=[], locale=user.locale)
+        db.session.commit()
+    again = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert again.status_code == 200
+    assert again.last_modified == later
+    assert parse(again.data)["X-WR-CALNAME"] == "My agenda: Ada Lovelace"
+
+
 def test_cached_feeds_and_304s_cost_one_query_and_no_session_loading(client):
     from tests.querycount import count_queries
 
@@ -339,3 +388,77 @@ def test_cached_feeds_and_304s_cost_one_query_and_no_session_loading(client):
             assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
         assert cached.count == 1, str(cached)
         assert revalidated.count == 1, str(revalidated)
+
+
+def test_a_session_on_the_night_of_the_october_switch_through_the_event_feed(client):
+    event = make_event(slug="h22", timezone="Europe/Stockholm", starts_on=utc(2022, 10, 29).date(),
+                       ends_on=utc(2022, 10, 30).date())
+    # 02:15 CEST, the first of that night's two 02:15s, to 03:15 CET: two hours.
+    session = make_session(event=event, starts_at=utc(2022, 10, 30, 0, 15), ends_at=utc(2022, 10, 30, 2, 15))
+    db.session.commit()
+    response = client.get("/events/h22/calendar.ics")
+    assert response.status_code == 200
+    seen = icaljs(response.data)
+    assert seen["timezones"] == ["Europe/Stockholm"]
+    event_seen = seen["by_uid"][session_uid(session)]
+    assert (event_seen["start"], event_seen["end"]) == ("2022-10-30T00:15:00.000Z", "2022-10-30T02:15:00.000Z")
+    assert "BEGIN:STANDARD\r\nDTSTART:20221030T030000\r\nTZNAME:CET\r\nTZOFFSETFROM:+0200\r\n" in response.get_data(
+        as_text=True)
+
+
+@pytest.fixture
+def every_kind_of_session(app):
+    """Two published events in two zones sharing a venue and a network: sessions on both switch
+    nights (one in the repeated hour), a moved one, a cancelled one; a delegate's bookings."""
+    from expo.events.models import Track
+
+    stockholm = make_event(slug="h22", timezone="Europe/Stockholm", starts_on=utc(2022, 3, 27).date(),
+                           ends_on=utc(2022, 10, 30).date())
+    new_york = make_event(slug="nyc", timezone="America/New_York", starts_on=utc(2022, 3, 13).date(),
+                          ends_on=utc(2022, 11, 6).date())
+    track = Track(event=stockholm, name="Mobility")
+    db.session.add(track)
+    venue, network = make_venue(slug="dunkers"), make_network(slug="unece")
+    room = make_room(venue=venue)
+    common = dict(room=room, track=track, networks=[network])
+    sessions = [
+        make_session(event=stockholm, starts_at=utc(2022, 3, 27, 1, 15), ends_at=utc(2022, 3, 27, 2), **common),
+        make_session(event=stockholm, starts_at=utc(2022, 10, 30, 0, 15), ends_at=utc(2022, 10, 30, 1, 45),
+                     revision=1, **common),
+        make_session(event=stockholm, starts_at=utc(2022, 10, 29, 23), ends_at=utc(2022, 10, 30, 3),
+                     status=SessionStatus.CANCELLED, revision=2, **common),
+        make_session(event=new_york, starts_at=utc(2022, 11, 6, 5, 30), ends_at=utc(2022, 11, 6, 7), room=room,
+                     networks=[network]),
+        make_session(event=new_york, starts_at=utc(2022, 3, 13, 7), ends_at=utc(2022, 3, 13, 8), room=room),
+    ]
+    add_person(sessions[0], make_user(name="Ada Speaker"))
+    delegate = make_user()
+    make_booking(session=sessions[0], user=delegate)
+    make_booking(session=sessions[3], user=delegate, status=BookingStatus.WAITLISTED, waitlist_position=1)
+    db.session.commit()
+    return sessions, track, delegate
+
+
+def _as_read(sessions, status=None):
+    """What every reader must find: UID → (SEQUENCE, STATUS, start, end), from the database."""
+    return {session_uid(s): (s.revision, "CANCELLED" if s.is_cancelled else (status or {}).get(s.id, "CONFIRMED"),
+                             s.starts_at, s.ends_at) for s in sessions}
+
+
+@pytest.mark.parametrize("kind", ["event", "venue", "track", "network", "session", "personal", "expo"])
+def test_every_feed_reads_alike_in_ical_js_and_vobject(client, every_kind_of_session, kind):
+    sessions, track, delegate = every_kind_of_session
+    in_stockholm, with_network = sessions[:3], [s for s in sessions if s.networks]
+    url, expected = {
+        "event": ("/events/h22/calendar.ics", _as_read(in_stockholm)),
+        "venue": ("/venues/dunkers/calendar.ics", _as_read(sessions)),
+        "track": (f"/events/h22/tracks/{track.id}/calendar.ics", _as_read(in_stockholm)),
+        "network": ("/networks/unece/calendar.ics", _as_read(with_network)),
+        "session": (f"/sessions/{sessions[1].id}/calendar.ics", _as_read(sessions[1:2])),
+        "personal": (f"/calendar/{delegate.feed_token}.ics",
+                     _as_read([sessions[0], sessions[3]], {sessions[3].id: "TENTATIVE"})),
+        "expo": ("/calendar.ics", _as_read(sessions)),
+    }[kind]
+    response = client.get(url)
+    assert response.status_code == 200
+    assert_read_alike(response.data, expected)
