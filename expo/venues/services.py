@@ -5,9 +5,11 @@ from dataclasses import dataclass
 from datetime import time
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from expo import signals
 from expo.accounts.models import User
 from expo.errors import Conflict, InvalidState
 from expo.events.services import slugify, touch_schedules_of, unique_slug

@@ -1,51 +1,66 @@
 """Account services: log-in checks and the ids that sessions hold."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from expo.accounts import services
 from expo.accounts.services import authenticate, user_by_login_id
 from tests.factories import PASSWORD, make_user
 
-# Slow enough that one hash check stands out from everything else a log-in does.
+# The configured key derivation, with an iteration count that stands out.
 SLOW_HASH = "pbkdf2:sha256:60000"
 
 
-def _fastest(attempt, times: int = 3) -> float:
-    """The shortest of a few runs: what the work itself costs, without the machine's noise."""
-    durations = []
-    for _ in range(times):
-        started = time.perf_counter()
+def _key_derivations(monkeypatch, attempt) -> list[int]:
+    """The iteration counts of every password key derivation ``attempt`` runs: what a log-in
+    costs, counted rather than timed so the machine's load cannot sway it."""
+    import hashlib
+
+    real = hashlib.pbkdf2_hmac
+    runs: list[int] = []
+
+    def counted(name, password, salt, iterations, *args, **kwargs):
+        runs.append(iterations)
+        return real(name, password, salt, iterations, *args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "pbkdf2_hmac", counted)
+    try:
         attempt()
-        durations.append(time.perf_counter() - started)
-    return min(durations)
+    finally:
+        monkeypatch.setattr(hashlib, "pbkdf2_hmac", real)
+    return runs
 
 
 def test_an_unknown_address_costs_as_much_as_a_wrong_password(app, db, monkeypatch):
     monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", SLOW_HASH)
-    user = make_user()
+    user = make_user(password=PASSWORD)
+    user.set_password(PASSWORD)  # hashed with the slow method
     db.session.commit()
 
-    wrong_password = _fastest(lambda: authenticate(email=user.email, password="wrong password"))
-    unknown_address = _fastest(lambda: authenticate(email="nobody@example.org", password="wrong password"))
+    authenticate(email="first@example.org", password="x")  # makes the stand-in hash, once per process
+    wrong_password = _key_derivations(monkeypatch, lambda: authenticate(email=user.email, password="wrong password"))
+    unknown_address = _key_derivations(
+        monkeypatch, lambda: authenticate(email="nobody@example.org", password="wrong password"))
 
     assert authenticate(email="nobody@example.org", password=PASSWORD) is None
-    assert unknown_address > 0.5 * wrong_password
+    assert wrong_password == [60000]
+    assert unknown_address == wrong_password
 
 
 def test_an_inactive_account_costs_as_much_as_a_wrong_password(app, db, monkeypatch):
     monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", SLOW_HASH)
     active = make_user()
     inactive = make_user(active=False)
+    for person in (active, inactive):
+        person.set_password(PASSWORD)
     db.session.commit()
 
-    wrong_password = _fastest(lambda: authenticate(email=active.email, password="wrong password"))
-    inactive_account = _fastest(lambda: authenticate(email=inactive.email, password=PASSWORD))
+    wrong_password = _key_derivations(monkeypatch, lambda: authenticate(email=active.email, password="wrong password"))
+    inactive_account = _key_derivations(monkeypatch, lambda: authenticate(email=inactive.email, password=PASSWORD))
 
     assert authenticate(email=inactive.email, password=PASSWORD) is None
-    assert inactive_account > 0.5 * wrong_password
+    assert wrong_password == [60000]
+    assert inactive_account == wrong_password
 
 
 def test_the_stand_in_hash_follows_the_configured_method(app, monkeypatch):
