@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,16 @@ def sign_in(page, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text("Welcome, Sam Staff.").wait_for()
+
+
+def wait_until(page, expression: str, timeout: float = 10) -> None:
+    """Poll ``expression`` in the page until it is true. Playwright's ``wait_for_function``
+    polls with ``eval``, which the Content-Security-Policy refuses."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            pytest.fail(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(50)
 
 
 def door_scene(db, key: str, title: str, names: list[str], capacity: int = 10):
@@ -216,7 +227,7 @@ def test_print_puts_the_whole_list_on_paper(db, page, monkeypatch):
     assert page.locator("tr.door-row").count() == 2
 
     page.get_by_role("button", name="Print the whole list").click()
-    page.wait_for_function("window.__printed === 1")
+    wait_until(page, "window.__printed === 1")
     page.emulate_media(media="print")
     assert all(page.locator(f"#row-{p.id}").is_visible() for p in people)
     assert page.get_by_role("heading", name="Circular cities").is_visible()
@@ -241,12 +252,12 @@ def test_keyboard_only_check_in_and_undo_keep_the_focus_on_the_row(db, page):
     page.keyboard.press("Enter")
     row = page.locator(f"#row-{bo.id}")
     row.get_by_text(re.compile("In at")).wait_for()
-    page.wait_for_function(f"{focused} === 'Undo Bo Berg'")
+    wait_until(page, f"{focused} === 'Undo Bo Berg'")
     assert page.evaluate("document.activeElement.closest('tr').id") == f"row-{bo.id}"
 
     page.keyboard.press("Enter")
     page.locator("#door-result").get_by_text("Check-in of Bo Berg undone.").wait_for()
-    page.wait_for_function(f"{focused} === 'Check in Bo Berg'")
+    wait_until(page, f"{focused} === 'Check in Bo Berg'")
     assert page.locator('[data-count="checked_in"]').inner_text() == "0"
 
 
@@ -271,7 +282,7 @@ def test_search_as_you_type_finds_the_same_people_on_short_and_long_lists(db, pa
     assert page.locator(f"#row-{achieng.id}").count() == 0  # not among the first shown
     page.get_by_label("Find a delegate").fill("Achieng Kenya")
     page.locator(f"#row-{achieng.id}").wait_for()
-    page.wait_for_function("document.querySelectorAll('tr.door-row').length === 1")
+    wait_until(page, "document.querySelectorAll('tr.door-row').length === 1")
     assert not page.locator(f"#row-{bo.id}").count() and not page.locator(f"#row-{cleo.id}").count()
 
 
