@@ -344,15 +344,18 @@ def door_list(session: ProgrammeSession, *, q: str | None = None, limit: int | N
     ).subquery("people")
     booking = aliased(Booking)
     check_in = aliased(CheckIn)
+    terms = search_terms(q)
+    # Without a search only names and places decide the order: nothing else is read.
+    searched = _searched_columns() if terms else [User.id, User.name, *(sa.null() for _ in range(4))]
     query = (
-        sa.select(*_searched_columns(), booking.status, booking.waitlist_position, check_in.id)
+        sa.select(*searched, booking.status, booking.waitlist_position, check_in.id)
         .join(people, people.c.user_id == User.id)
         .outerjoin(booking, sa.and_(booking.user_id == User.id, booking.session_id == session.id))
         .outerjoin(check_in, sa.and_(check_in.user_id == User.id, check_in.session_id == session.id))
-        .outerjoin(Organisation, Organisation.id == User.organisation_id)
-        .outerjoin(Country, Country.code == User.country_code)
     )
-    terms = search_terms(q)
+    if terms:
+        query = (query.outerjoin(Organisation, Organisation.id == User.organisation_id)
+                 .outerjoin(Country, Country.code == User.country_code))
     sections: dict[str, list[tuple[Any, int]]] = {BOOKED: [], WAITLIST: [], WALK_IN: []}
     for user_id, name, email, organisation, country, network_names, status, position, ci_id in db.session.execute(query):
         if status is BookingStatus.CONFIRMED:

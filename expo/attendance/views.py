@@ -30,7 +30,7 @@ bp = Blueprint("attendance", __name__, url_prefix="/door")
 
 # People shown per section of a door list; staff find anyone else by searching (as they type,
 # or with ?q=), and ?all=1 shows the whole list (for printing).
-DOOR_LIST_LIMIT = 100
+DOOR_LIST_LIMIT = 50
 # People a search finds among the event's registrants who are not on the list (walk-ins).
 CANDIDATE_LIMIT = 20
 
