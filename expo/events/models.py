@@ -31,6 +31,10 @@ class Expo(db.Model):
     events: Mapped[list[Event]] = relationship(back_populates="expo", order_by="Event.starts_on")
 
 
+# The longest event, in days: a year (a leap year's) at most, so that its days can be listed.
+MAX_EVENT_DAYS = 366
+
+
 class RegistrationMode(enum.StrEnum):
     OPEN = "open"
     APPROVAL = "approval"

@@ -18,9 +18,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from expo.events.models import Event
+from expo.events.services import DATE_RANGE_MESSAGE
 from expo.programme import services
 from expo.programme.models import ProgrammeSession, SessionKind
-from expo.timeutil import from_local, to_local
+from expo.timeutil import from_local, in_planning_range, to_local
 
 LOCAL_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 SESSION_LANGUAGES = [
@@ -46,6 +47,19 @@ def http_url(form: FlaskForm, field: Any) -> None:
         raise ValidationError(_l("Enter a full web address starting with http:// or https://."))
 
 
+def planning_range(form: FlaskForm, field: Any) -> None:
+    """A date or date-time within Expo's planning calendar (years 2000 to 2100)."""
+    if field.data is not None and not in_planning_range(field.data):
+        raise ValidationError(DATE_RANGE_MESSAGE)
+
+
+def local_instant(field: Any, tz: str) -> Any:
+    """A valid wall-clock field's value as a UTC instant; None when empty or refused."""
+    if field.data is None or field.errors:
+        return None
+    return from_local(field.data, tz)
+
+
 MAX_SEATS = 1_000_000  # far above any room, far below the database's integer limit
 
 
@@ -58,10 +72,12 @@ class SessionForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
     kind = SelectField(_l("Kind"), default="talk")
     starts_at = DateTimeLocalField(
-        _l("Starts"), format=LOCAL_DATETIME_FORMATS, validators=[InputRequired(_l("Enter a date and time."))]
+        _l("Starts"), format=LOCAL_DATETIME_FORMATS,
+        validators=[InputRequired(_l("Enter a date and time.")), planning_range],
     )
     ends_at = DateTimeLocalField(
-        _l("Ends"), format=LOCAL_DATETIME_FORMATS, validators=[InputRequired(_l("Enter a date and time."))]
+        _l("Ends"), format=LOCAL_DATETIME_FORMATS,
+        validators=[InputRequired(_l("Enter a date and time.")), planning_range],
     )
     room_id = SelectField(_l("Room"), coerce=optional_int, validators=[Optional()])
     meeting_url = URLField(
@@ -116,8 +132,8 @@ class SessionForm(FlaskForm):
             title=self.title.data or "",
             description=self.description.data,
             kind=SessionKind(self.kind.data),
-            starts_at=from_local(self.starts_at.data, tz) if self.starts_at.data else None,
-            ends_at=from_local(self.ends_at.data, tz) if self.ends_at.data else None,
+            starts_at=local_instant(self.starts_at, tz),
+            ends_at=local_instant(self.ends_at, tz),
             room_id=self.room_id.data,
             meeting_url=(self.meeting_url.data or "").strip() or None,
             capacity=self.capacity.data,

@@ -18,6 +18,7 @@ from expo import signals
 from expo.accounts.models import User
 from expo.errors import Conflict, InvalidState, NeedsConfirmation
 from expo.events.models import Event, Track
+from expo.events.services import DATE_RANGE_MESSAGE
 from expo.extensions import db
 from expo.people.models import Network
 from expo.programme import conflicts
@@ -30,7 +31,7 @@ from expo.programme.models import (
     SessionStatus,
 )
 from expo.registration.models import Booking
-from expo.timeutil import local_day_bounds, to_local, utcnow
+from expo.timeutil import in_planning_range, local_day_bounds, to_local, utcnow
 from expo.venues.models import Room, Venue
 
 # Changing any of these raises the revision (the iCalendar SEQUENCE) and is logged.
@@ -100,7 +101,11 @@ def is_http_url(value: str | None) -> bool:
 def session_data_problems(event: Event, data: SessionData) -> dict[str, Any]:
     """Field-level problems with a session's data (the form shows them; the service refuses)."""
     problems: dict[str, Any] = {}
-    if data.starts_at and data.ends_at:
+    for name in ("starts_at", "ends_at"):
+        value = getattr(data, name)
+        if value is not None and not in_planning_range(value):
+            problems[name] = DATE_RANGE_MESSAGE
+    if data.starts_at and data.ends_at and not problems:
         if data.ends_at <= data.starts_at:
             problems["ends_at"] = _l("The end must be after the start.")
         first, _ = local_day_bounds(event.starts_on, event.timezone)

@@ -77,6 +77,12 @@ def test_slugs_are_unique(client, db, organiser):
         ({"slug": "Not A Slug!"}, "Use lowercase letters, digits and hyphens only"),
         ({"name": ""}, "This field is required."),
         ({"registration_deadline": "soon"}, "Not a valid datetime value."),
+        ({"starts_on": "0001-01-01"}, "Choose a date between 2000-01-01 and 2100-12-31."),
+        ({"ends_on": "9999-12-31"}, "Choose a date between 2000-01-01 and 2100-12-31."),
+        ({"registration_deadline": "0001-01-01T00:00"}, "Choose a date between 2000-01-01 and 2100-12-31."),
+        ({"registration_deadline": "9999-12-31T23:59"}, "Choose a date between 2000-01-01 and 2100-12-31."),
+        ({"starts_on": "2022-06-01", "ends_on": "2023-06-02"}, "An event lasts at most 366 days."),
+        ({"starts_on": "2000-01-01", "ends_on": "2100-12-31"}, "An event lasts at most 366 days."),
     ],
 )
 def test_event_form_messages(client, db, organiser, overrides, message):
@@ -100,6 +106,33 @@ def test_organiser_edits_an_event_and_its_time_moves(client, db, organiser):
     db.session.refresh(event)
     assert (event.name, event.slug, event.transfer_minutes) == ("Renamed", "h22", 20)
     assert event.updated_at > before
+
+
+def test_a_year_long_event_is_accepted(client, db, organiser):
+    response = client.post("/manage/events/new", data=event_form(starts_on="2024-01-01", ends_on="2024-12-31"))
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Event.ends_on)) == date(2024, 12, 31)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"ends_on": "9999-12-31"},
+        {"starts_on": "0001-01-01"},
+        {"starts_on": "0001-01-01", "ends_on": "0001-01-01"},
+        {"starts_on": "9999-12-31", "ends_on": "9999-12-31"},
+        {"registration_deadline": "0001-01-01T00:00"},
+    ],
+)
+def test_editing_an_event_far_outside_the_calendar_is_a_field_message(client, db, organiser, overrides):
+    event = make_event(starts_on=date(2022, 6, 1), ends_on=date(2022, 6, 2))
+    make_session(event=event)
+    db.session.commit()
+    response = client.post(f"/manage/events/{event.id}/edit", data=event_form(**overrides))
+    assert response.status_code == 200
+    assert "Choose a date between 2000-01-01 and 2100-12-31." in html(response)
+    db.session.refresh(event)
+    assert (event.starts_on, event.ends_on, event.registration_deadline) == (date(2022, 6, 1), date(2022, 6, 2), None)
 
 
 def test_editing_dates_that_would_strand_sessions_is_refused(client, db, organiser):

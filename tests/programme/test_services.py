@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -164,3 +164,16 @@ def test_http_url_check():
     assert services.is_http_url("http://example.org")
     for bad in (None, "", "ftp://example.org", "https://", "example.org", "javascript:alert(1)", "https://a b.org"):
         assert not services.is_http_url(bad)
+
+
+@pytest.mark.parametrize(
+    ("field", "instant"),
+    [("starts_at", datetime(1, 1, 1, tzinfo=timezone.utc)), ("ends_at", datetime(9999, 12, 31, 23, 59, tzinfo=timezone.utc))],
+)
+def test_times_outside_the_calendar_are_refused_for_every_caller(db, actor, field, instant):
+    session = make_session()
+    with pytest.raises(InvalidState) as refused:
+        services.create_session(event=session.event, data=data_for(session, **{field: instant}), actor=actor)
+    assert (refused.value.field, str(refused.value.message)) == (field, "Choose a date between 2000-01-01 and 2100-12-31.")
+    with pytest.raises(InvalidState):
+        services.update_session(session=session, data=data_for(session, **{field: instant}), actor=actor)
