@@ -59,6 +59,8 @@ class Event(db.Model):
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Stockholm")
     is_published: Mapped[bool] = mapped_column(default=False, index=True)
     published_at: Mapped[datetime | None]
+    # Kept when the event goes back to draft: the public change log starts here.
+    first_published_at: Mapped[datetime | None]
     registration_mode: Mapped[RegistrationMode] = mapped_column(
         enum_column(RegistrationMode), default=RegistrationMode.OPEN
     )

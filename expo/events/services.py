@@ -172,6 +172,8 @@ def publish_event(*, event: Event, actor: User) -> None:
     now = utcnow()
     event.is_published = True
     event.published_at = now
+    if event.first_published_at is None:
+        event.first_published_at = now
     event.updated_at = now
     db.session.flush()
     _schedule_changed(event)

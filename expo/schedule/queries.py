@@ -438,15 +438,16 @@ def country_delegates(country: Country) -> tuple[int, list[tuple[Event, int]]]:
 # --- changes --------------------------------------------------------------------------------
 
 def event_changes(event: Event) -> list[SessionChange]:
-    """The event's change log, newest first; once published, only what changed since."""
+    """The event's change log, newest first; once published, only what changed since it was
+    first published (going back to draft and publishing again hides nothing)."""
     query = (
         sa.select(SessionChange)
         .where(SessionChange.event_id == event.id)
         .options(joinedload(SessionChange.session).joinedload(ProgrammeSession.room).joinedload(Room.venue))
         .order_by(SessionChange.created_at.desc(), SessionChange.id.desc())
     )
-    if event.is_published and event.published_at is not None:
-        query = query.where(SessionChange.created_at >= event.published_at)
+    if event.first_published_at is not None:
+        query = query.where(SessionChange.created_at >= event.first_published_at)
     return list(db.session.scalars(query).unique())
 
 

@@ -160,6 +160,8 @@ def test_publish_and_unpublish(client, db, organiser):
         assert "The event is published." in html(response)
         db.session.refresh(event)
         assert event.is_published and event.published_at is not None
+        assert event.first_published_at == event.published_at
+        first = event.first_published_at
         assert "Hidden" in html(client.get("/"))
 
         again = client.post(f"/manage/events/{event.id}/publish", follow_redirects=True)
@@ -168,9 +170,23 @@ def test_publish_and_unpublish(client, db, organiser):
         client.post(f"/manage/events/{event.id}/unpublish")
         db.session.refresh(event)
         assert not event.is_published and event.published_at is None
+        assert event.first_published_at == first
     assert seen == [event.id, event.id]
     client.post("/account/logout")
     assert "Hidden" not in html(client.get("/"))
+
+
+def test_publishing_again_keeps_the_first_publication(client, db, organiser):
+    event = make_event(is_published=False)
+    db.session.commit()
+    client.post(f"/manage/events/{event.id}/publish")
+    db.session.refresh(event)
+    first = event.first_published_at
+    client.post(f"/manage/events/{event.id}/unpublish")
+    client.post(f"/manage/events/{event.id}/publish")
+    db.session.refresh(event)
+    assert event.is_published and event.published_at > first
+    assert event.first_published_at == first
 
 
 def test_delete_event_refusals_and_success(client, db, organiser):
