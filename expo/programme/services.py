@@ -301,7 +301,16 @@ def conflict_report() -> list[ReportItem]:
     return [ReportItem(f, describe(f, names)) for f in findings]
 
 
+def _lock_room(room_id: int | None) -> None:
+    """Hold the room's row until the transaction ends (SELECT … FOR UPDATE), so that two
+    organisers saving sessions in one room at once check for clashes one after the other."""
+    if room_id is not None:
+        db.session.execute(sa.select(Room.id).where(Room.id == room_id).with_for_update())
+
+
 def _enforce_conflict_rules(event: Event, data: SessionData, key: Any, confirm: bool) -> None:
+    """Refuse a room clash and ask to confirm warnings, under the room's lock."""
+    _lock_room(data.room_id)
     candidate = _candidate_slot(event, data, key)
     findings = conflicts.conflicts_for(candidate, _neighbours(candidate))
     names = _person_names(findings)
