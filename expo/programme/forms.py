@@ -1,6 +1,7 @@
 """Forms for the programme (sessions) and small helpers the other management forms share."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -67,6 +68,23 @@ def positive() -> NumberRange:
     return NumberRange(min=1, max=MAX_SEATS, message=_l("Must be a positive number (at most a million)."))
 
 
+class PeopleField(SelectMultipleField):
+    """People chosen by id. Its options are only the people chosen (the search finds the
+    others), and the ids are checked against the accounts rather than against a list of all."""
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, validators, coerce=int, validate_choice=False, **kwargs)
+
+    def offer(self, people: dict[int, str]) -> None:
+        """Make the chosen people, with their labels, the field's options."""
+        self.choices = [(i, people[i]) for i in self.data or [] if i in people]
+
+
+def typed_emails(value: str | None) -> list[str]:
+    """The e-mail addresses typed into a field, separated by commas, semicolons or spaces."""
+    return [part for part in re.split(r"[\s,;]+", value or "") if part]
+
+
 class SessionForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
@@ -93,9 +111,13 @@ class SessionForm(FlaskForm):
     language = SelectField(_l("Language"), choices=SESSION_LANGUAGES, default="en")
     track_id = SelectField(_l("Track"), coerce=optional_int, validators=[Optional()])
     network_ids = SelectMultipleField(_l("Hosting networks"), coerce=int, validators=[Optional()])
-    speaker_ids = SelectMultipleField(_l("Speakers"), coerce=int, validators=[Optional()])
-    moderator_ids = SelectMultipleField(_l("Moderators"), coerce=int, validators=[Optional()])
-    host_ids = SelectMultipleField(_l("Hosts"), coerce=int, validators=[Optional()])
+    speaker_ids = PeopleField(_l("Speakers"), validators=[Optional()])
+    moderator_ids = PeopleField(_l("Moderators"), validators=[Optional()])
+    host_ids = PeopleField(_l("Hosts"), validators=[Optional()])
+    # Without JavaScript there is no search box: people are added by their e-mail address.
+    speaker_emails = StringField(_l("Add speakers by e-mail"), validators=[Optional(), Length(max=2000)])
+    moderator_emails = StringField(_l("Add moderators by e-mail"), validators=[Optional(), Length(max=2000)])
+    host_emails = StringField(_l("Add hosts by e-mail"), validators=[Optional(), Length(max=2000)])
     confirm = BooleanField(_l("I have read the warnings and want to save anyway"))
 
     def __init__(self, event: Event, *args: Any, **kwargs: Any) -> None:
@@ -105,9 +127,53 @@ class SessionForm(FlaskForm):
         self.room_id.choices = [("", _l("— None (online only) —"))] + services.room_choices()
         self.track_id.choices = [("", _l("— No track —"))] + [(t.id, t.name) for t in event.tracks]
         self.network_ids.choices = services.network_choices()
-        people = services.people_choices()
-        for picker in (self.speaker_ids, self.moderator_ids, self.host_ids):
-            picker.choices = people
+        self._people = services.picker_people(
+            [i for picker, _ in self.people_fields() for i in picker.data or []],
+            [e for _, typed in self.people_fields() for e in typed_emails(typed.data)],
+        )
+        self._offer_people()
+
+    def people_fields(self) -> list[tuple[PeopleField, StringField]]:
+        """Each role's picker with the field that adds people to it by e-mail."""
+        return [
+            (self.speaker_ids, self.speaker_emails),
+            (self.moderator_ids, self.moderator_emails),
+            (self.host_ids, self.host_emails),
+        ]
+
+    def _offer_people(self) -> None:
+        inactive = _l("inactive")
+        labels = {
+            u.id: services.person_label(u) if u.active else f"{services.person_label(u)} ({inactive})"
+            for u in self._people
+        }
+        for picker, _ in self.people_fields():
+            picker.offer(labels)
+
+    def _check_people(self) -> bool:
+        """Chosen ids must name accounts; typed e-mails active accounts, which then join the
+        picker (and the typed text is cleared, so a second save does not add them twice)."""
+        by_id = {u.id: u for u in self._people}
+        by_email = {u.email: u for u in self._people if u.active}
+        valid = True
+        for picker, typed in self.people_fields():
+            unknown = [str(i) for i in picker.data or [] if i not in by_id]
+            if unknown:
+                picker.errors.append(_l("Nobody has the id %(ids)s: choose people through the search.",
+                                        ids=", ".join(unknown)))
+                valid = False
+            emails = typed_emails(typed.data)
+            missing = [e for e in emails if e.lower() not in by_email]
+            if missing:
+                typed.errors.append(_l("No active account has the e-mail address %(emails)s.",
+                                       emails=", ".join(missing)))
+                valid = False
+            elif emails and not typed.errors:
+                added = [by_email[e.lower()].id for e in emails]
+                picker.data = list(dict.fromkeys([*(picker.data or []), *added]))
+                typed.data = ""
+        self._offer_people()
+        return valid
 
     @classmethod
     def for_session(cls, session: ProgrammeSession, **kwargs: Any) -> SessionForm:
@@ -147,6 +213,7 @@ class SessionForm(FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
+        valid = self._check_people() and valid
         if self.kind.errors:
             return False
         for name, message in services.session_data_problems(self.event, self.session_data()).items():

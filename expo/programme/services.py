@@ -5,6 +5,7 @@ changes also raise the session's revision and write a ``SessionChange`` that cal
 the public changes page follow. Signals go out after the flush, before the view commits."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -543,12 +544,19 @@ def search_people(q: str, limit: int = 20) -> list[User]:
     )
 
 
-def people_choices() -> list[tuple[int, str]]:
-    """Every active account as (id, "Name <e-mail>") for the picker's plain select."""
-    rows = db.session.execute(
-        sa.select(User.id, User.name, User.email).where(User.active.is_(True)).order_by(User.name, User.id)
-    ).all()
-    return [(r.id, f"{r.name} <{r.email}>") for r in rows]
+def person_label(user: User) -> str:
+    """How the picker names a person: "Name <e-mail>"."""
+    return f"{user.name} <{user.email}>"
+
+
+def picker_people(ids: Iterable[int], emails: Iterable[str]) -> list[User]:
+    """The accounts a session form names, by id (active or not) or by e-mail, in one query:
+    the form shows and checks only these, never a list of everyone."""
+    ids = {i for i in ids if 0 < i < 2**31}  # anything else names nobody (and overflows SQL)
+    emails = {e.strip().lower() for e in emails if e.strip()}
+    if not ids and not emails:
+        return []
+    return list(db.session.scalars(sa.select(User).where(sa.or_(User.id.in_(ids), User.email.in_(emails)))))
 
 
 def room_choices() -> list[tuple[int, str]]:

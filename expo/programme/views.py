@@ -249,10 +249,22 @@ def conflicts():
     return render_template("manage/conflicts.html", items=items, events=queries.event_names())
 
 
+def _people_query() -> tuple[str, list[Any]]:
+    q = request.args.get("q", "").strip()[:100]
+    return q, services.search_people(q) if len(q) >= 2 else []
+
+
 @bp.route("/people/search")
 @guard(can_edit_session)
 def search_people():
     """JSON for the people picker: [{id, label}] for names or e-mails containing ``q``."""
-    q = request.args.get("q", "").strip()[:100]
-    people = services.search_people(q) if len(q) >= 2 else []
-    return jsonify(results=[{"id": p.id, "label": f"{p.name} <{p.email}>"} for p in people])
+    _q, people = _people_query()
+    return jsonify(results=[{"id": p.id, "label": services.person_label(p)} for p in people])
+
+
+@bp.route("/people/find")
+@guard(can_edit_session)
+def find_people():
+    """The people search as a page, for adding people by e-mail without JavaScript."""
+    q, people = _people_query()
+    return render_template("manage/people_search.html", q=q, people=people)

@@ -84,6 +84,7 @@ def test_every_programme_page_is_for_organisers_only(client, db):
         ("POST", f"/manage/sessions/{session.id}/delete"),
         ("GET", "/manage/conflicts"),
         ("GET", "/manage/people/search?q=pe"),
+        ("GET", "/manage/people/find?q=pe"),
     ]
     for method, url in pages:
         assert_organisers_only(client, db, method, url)
@@ -216,7 +217,10 @@ def test_digital_session_needs_no_room(client, db, organiser):
         ({"kind": "karaoke"}, "Not a valid choice."),
         ({"room_id": "abc"}, "Invalid Choice"),
         ({"room_id": "999999"}, "Not a valid choice"),
-        ({"speaker_ids": ["999999"]}, "not a valid choice"),
+        ({"speaker_ids": ["999999"]}, "Nobody has the id 999999: choose people through the search."),
+        ({"host_ids": ["99999999999999999999"]}, "Nobody has the id 99999999999999999999"),
+        ({"moderator_ids": ["abc"]}, "could not be coerced"),
+        ({"speaker_emails": "nobody@example.org"}, "No active account has the e-mail address nobody@example.org."),
     ],
 )
 def test_session_form_shows_field_messages_and_saves_nothing(client, db, organiser, overrides, message):
@@ -535,11 +539,98 @@ def test_people_search_returns_matching_people(client, db, organiser):
     assert len(client.get("/manage/people/search?q=example.org").get_json()["results"]) == 3  # organiser too
 
 
-def test_session_form_without_javascript_lists_people_in_a_plain_select(client, db, organiser):
+def test_people_search_page_shows_names_and_e_mail_addresses(client, db, organiser):
+    make_user(name="Sam Speaker", email="sam@example.org")
+    make_user(name="Inactive Sam", email="old@example.org", active=False)
+    db.session.commit()
+    page = html(client.get("/manage/people/find?q=sam"))
+    assert "Sam Speaker" in page and "<code>sam@example.org</code>" in page
+    assert "Inactive Sam" not in page
+    assert "Type at least two letters" in html(client.get("/manage/people/find?q=s"))
+    assert "Nobody found." in html(client.get("/manage/people/find?q=zzz"))
+
+
+def test_session_form_offers_only_the_chosen_people_and_the_search(client, db, organiser):
     event = make_event()
     make_user(name="Sam Speaker")
     db.session.commit()
     page = html(client.get(f"/manage/events/{event.id}/sessions/new"))
-    assert '<select id="speaker_ids" multiple name="speaker_ids"' in page or 'name="speaker_ids"' in page
-    assert "Sam Speaker" in page
+    for role in ("speaker", "moderator", "host"):
+        assert f'id="{role}_ids" multiple name="{role}_ids"></select>' in page  # no options yet
+    assert "Sam Speaker" not in page
+    assert 'name="speaker_emails"' in page and "/manage/people/find" in page
     assert "js/people-picker.js" in page
+
+
+def _new_form_page(client, event) -> tuple[int, int]:
+    from tests.querycount import count_queries
+
+    with count_queries() as log:
+        response = client.get(f"/manage/events/{event.id}/sessions/new")
+    return log.count, len(response.get_data())
+
+
+def test_session_form_does_not_grow_with_the_number_of_people(client, db, organiser):
+    event = make_event()
+    for _ in range(3):
+        make_user()
+    db.session.commit()
+    client.get("/manage/")  # shows the welcome message, which would count once
+    few = _new_form_page(client, event)
+    for _ in range(200):
+        make_user()
+    db.session.commit()
+    assert _new_form_page(client, event) == few
+
+
+def test_edit_form_keeps_an_inactive_speaker(client, db, organiser):
+    session = make_session(title="Old friends")
+    gone = make_user(name="Ingrid Inactive", email="ingrid@example.org", active=False)
+    add_person(session, gone)
+    host = make_user(name="Hedda Host", email="hedda@example.org")
+    add_person(session, host, SessionRoleKind.HOST)
+    db.session.commit()
+    page = html(client.get(f"/manage/sessions/{session.id}/edit"))
+    assert f'<option selected value="{gone.id}">Ingrid Inactive &lt;ingrid@example.org&gt; (inactive)</option>' in page
+    assert f'<option selected value="{host.id}">Hedda Host &lt;hedda@example.org&gt;</option>' in page
+
+    # What the browser sends back: the selected options, and a new title.
+    response = client.post(f"/manage/sessions/{session.id}/edit", data=form(
+        session.room, title="Old friends, renamed", speaker_ids=[str(gone.id)], host_ids=[str(host.id)]))
+    assert response.status_code == 302
+    db.session.refresh(session)
+    assert session.title == "Old friends, renamed"
+    assert [u.name for u in session.people(SessionRoleKind.SPEAKER)] == ["Ingrid Inactive"]
+    assert [u.name for u in session.people(SessionRoleKind.HOST)] == ["Hedda Host"]
+
+
+def test_without_javascript_people_are_added_by_e_mail(client, db, organiser):
+    event = make_event()
+    room = make_room()
+    sam = make_user(name="Sam Speaker", email="sam@example.org")
+    make_user(name="Mo Moderator", email="mo@example.org")
+    make_user(name="Gone", email="gone@example.org", active=False)
+    db.session.commit()
+    refused = client.post(f"/manage/events/{event.id}/sessions/new",
+                          data=form(room, moderator_emails="gone@example.org"))
+    assert "No active account has the e-mail address gone@example.org." in html(refused)
+
+    response = client.post(f"/manage/events/{event.id}/sessions/new", data=form(
+        room, speaker_ids=[str(sam.id)], speaker_emails="SAM@example.org", moderator_emails=" mo@example.org, "))
+    assert response.status_code == 302
+    session = db.session.scalar(sa.select(ProgrammeSession))
+    assert [u.name for u in session.people(SessionRoleKind.SPEAKER)] == ["Sam Speaker"]
+    assert [u.name for u in session.people(SessionRoleKind.MODERATOR)] == ["Mo Moderator"]
+
+
+def test_people_added_by_e_mail_show_as_chosen_when_warnings_are_asked(client, db, organiser):
+    event = make_event()
+    sam = make_user(name="Sam Speaker", email="sam@example.org")
+    add_person(make_session(event=event, title="Morning keynote"), sam)
+    room = make_room()
+    db.session.commit()
+    warned = html(client.post(f"/manage/events/{event.id}/sessions/new",
+                              data=form(room, speaker_emails="sam@example.org")))
+    assert "Sam Speaker is in two sessions at once" in warned
+    assert f'<option selected value="{sam.id}">Sam Speaker &lt;sam@example.org&gt;</option>' in warned
+    assert 'name="speaker_emails" type="text" value=""' in warned
