@@ -4,12 +4,15 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from expo.events.models import Event, Track
 from expo.extensions import db
 from expo.people.models import Network, Organisation
-from expo.programme.models import ProgrammeSession, SessionStatus
+from expo.programme.models import ProgrammeSession, SessionChange, SessionStatus
 from expo.registration.models import Registration
+from expo.schedule import changes as change_log
+from expo.schedule.queries import rooms_by_id
 from expo.venues.models import Room, Venue
 
 
@@ -74,3 +77,17 @@ def venue_choices() -> list[tuple[int, str]]:
 
 def event_names() -> dict[int, str]:
     return dict(db.session.execute(sa.select(Event.id, Event.name)).all())
+
+
+def change_history(session: ProgrammeSession) -> list[change_log.LoggedChange]:
+    """The session's change log, newest first, worded as on the public changes page but with
+    every field (three queries: the log with its authors, and the rooms it names)."""
+    rows = list(
+        db.session.scalars(
+            sa.select(SessionChange)
+            .where(SessionChange.session_id == session.id)
+            .options(joinedload(SessionChange.changed_by))
+            .order_by(SessionChange.id.desc())
+        )
+    )
+    return change_log.session_history(rows, rooms_by_id(change_log.room_ids(rows)))

@@ -570,16 +570,3 @@ def room_choices() -> list[tuple[int, str]]:
 
 def network_choices() -> list[tuple[int, str]]:
     return [(n.id, n.name) for n in db.session.scalars(sa.select(Network).order_by(Network.name))]
-
-
-def recent_changes(session: ProgrammeSession) -> list[SessionChange]:
-    from sqlalchemy.orm import joinedload
-
-    return list(
-        db.session.scalars(
-            sa.select(SessionChange)
-            .where(SessionChange.session_id == session.id)
-            .options(joinedload(SessionChange.changed_by))
-            .order_by(SessionChange.id.desc())
-        )
-    )

@@ -196,7 +196,7 @@ def edit_session(session_id: int):
         return redirect(url_for("programme.edit_session", session_id=session.id))
     return render_template(
         "manage/session_form.html", form=form, event=session.event, session=session, warnings=warnings,
-        changes=services.recent_changes(session),
+        changes=queries.change_history(session),
     )
 
 

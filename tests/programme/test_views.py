@@ -359,6 +359,39 @@ def test_moving_a_session_raises_its_revision_and_logs_the_change(client, db, or
     assert "Revision 1" in page and "Olivia Organiser" in page
 
 
+def test_the_change_log_reads_like_the_public_changes_page(client, db, organiser):
+    event = make_event(timezone="Europe/Stockholm")
+    session = make_session(event=event, capacity=30)
+    sam = make_user(name="Sam Speaker")
+    new_room = make_room(name="Hall B")
+    db.session.commit()
+    old_place = session.room.label
+    client.post(f"/manage/sessions/{session.id}/edit", data=form(
+        new_room, title=session.title, kind="panel", capacity="40", speaker_ids=[str(sam.id)],
+        starts_at="2022-06-01T14:00", ends_at="2022-06-01T15:30"))
+    page = html(client.get(f"/manage/sessions/{session.id}/edit"))
+    log = page[page.index('id="changes-heading"'):]
+    # Local times in the event's zone, as on the public page, never the stored UTC strings.
+    assert "Wed 1 Jun 10:00</time>–<time datetime=\"2022-06-01T09:00:00+00:00\">11:00</time></del>" in log
+    assert "Wed 1 Jun 14:00</time>–<time datetime=\"2022-06-01T13:30:00+00:00\">15:30</time></ins>" in log
+    assert "2022-06-01T08:00:00Z" not in log and "<code>" not in log
+    assert f"<dt>Place</dt>\n      <dd><del>{old_place}</del>" in log and f"<ins>{new_room.label}</ins>" in log
+    assert "<dt>Kind</dt>" in log and "<del>Talk</del>" in log and "<ins>Panel</ins>" in log
+    assert "<dt>Capacity</dt>" in log and "<del>30</del>" in log and "<ins>40</ins>" in log
+    assert "<dt>Speakers</dt>" in log and "<del>—</del>" in log and "<ins>Sam Speaker</ins>" in log
+
+
+def test_the_change_log_speaks_the_organisers_language(client, db, login_as):
+    login_as(Role.ORGANISER, locale="sv")
+    session = make_session()
+    db.session.commit()
+    client.post(f"/manage/sessions/{session.id}/cancel")
+    page = html(client.get(f"/manage/sessions/{session.id}/edit"))
+    log = page[page.index('id="changes-heading"'):]
+    assert "<dt>Status</dt>" in log and "<del>Planerad</del>" in log and "<ins>Inställd</ins>" in log
+    assert "scheduled" not in log
+
+
 def test_moving_to_another_room_is_a_revision(client, db, organiser):
     session = make_session()
     new_room = make_room(name="Hall B")

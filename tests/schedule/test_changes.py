@@ -7,7 +7,7 @@ import pytest
 
 from expo.accounts.models import Role
 from expo.programme.models import SessionChange, SessionStatus
-from expo.schedule.changes import ChangeLine, parse_instant, public_lines
+from expo.schedule.changes import ChangeLine, change_lines, parse_instant, public_lines
 from tests.factories import make_event, make_room, make_session, make_user, make_venue, utc
 from tests.schedule.conftest import assert_only_organisers_see
 
@@ -135,3 +135,26 @@ def test_going_back_to_draft_and_publishing_again_keeps_the_changes_listed(clien
     assert event.is_published and event.published_at > event.first_published_at
     html = client.get("/events/again/changes").get_data(as_text=True)
     assert "Called off" in html and "<ins>Cancelled</ins>" in html
+
+
+def test_organisers_lines_add_the_private_fields_in_readable_words(app):
+    changes = {
+        "status": {"old": "scheduled", "new": "cancelled"},
+        "kind": {"old": "talk", "new": "digital"},
+        "language": {"old": "en", "new": "sv"},
+        "speakers": {"old": [], "new": ["Sam Speaker", "Greta Grön"]},
+        "capacity": {"old": 30, "new": None},
+        "meeting_url": {"old": None, "new": "https://meet.example.org/1"},
+        "networks": {"old": ["UNECE"], "new": ["UNECE"]},
+    }
+    with app.test_request_context():
+        lines = change_lines(changes, {}, public=False)
+        assert [(line.kind, line.old, line.new) for line in lines] == [
+            ("status", SessionStatus.SCHEDULED, SessionStatus.CANCELLED),
+            ("kind", "Talk", "Digital meeting"),
+            ("meeting_url", None, "https://meet.example.org/1"),
+            ("capacity", "30", None),
+            ("language", "English", "Swedish"),
+            ("speakers", None, "Sam Speaker, Greta Grön"),
+        ]
+        assert [line.kind for line in change_lines(changes, {})] == ["status"]
