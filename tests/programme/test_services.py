@@ -139,6 +139,23 @@ def test_warnings_need_confirmation(db, actor):
     assert services.create_session(event=existing.event, data=data, actor=actor, confirm=True).id
 
 
+def test_the_transfer_warning_names_only_the_persons_previous_session(db, actor):
+    speaker = make_user(name="Sam Speaker")
+    event = make_event(transfer_minutes=15)
+    hall = make_room()
+    for title, start, end in (("Morning talk", utc(2022, 6, 1, 7), utc(2022, 6, 1, 8)),
+                              ("Quick chat", utc(2022, 6, 1, 8), utc(2022, 6, 1, 8, 5))):
+        add_person(make_session(event=event, room=hall, title=title, starts_at=start, ends_at=end), speaker)
+    data = services.SessionData(title="Across town", kind=SessionKind.TALK, starts_at=utc(2022, 6, 1, 8, 10),
+                                ends_at=utc(2022, 6, 1, 9), room_id=make_room().id, speaker_ids=[speaker.id])
+    with pytest.raises(NeedsConfirmation) as asked:
+        services.create_session(event=event, data=data, actor=actor)
+    assert [str(w) for w in asked.value.warnings] == [
+        f"Sam Speaker has 5 minutes to get from “Quick chat” at {hall.venue.name} to “Across town” at "
+        f"{db.session.get(type(hall), data.room_id).venue.name}; the event allows 15 minutes for a transfer."
+    ]
+
+
 def test_conflict_report_runs_in_a_fixed_number_of_queries(db):
     def fill(n: int) -> None:
         room = make_room()
