@@ -12,6 +12,7 @@ Callers pass only sessions that are not cancelled."""
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -196,3 +197,22 @@ def conflicts_for(candidate: Slot, others: Iterable[Slot]) -> list[Finding]:
     """The conflicts that involve ``candidate`` when it joins ``others`` (saving a session)."""
     others = [s for s in others if s.key != candidate.key]
     return [f for f in find_conflicts([candidate, *others]) if candidate.key in f.keys]
+
+
+def _slot_fingerprint(slot: Slot) -> str:
+    return "/".join(
+        str(value) for value in (
+            slot.key, slot.starts_at.isoformat(), slot.ends_at.isoformat(), slot.room_id, slot.venue_id,
+            slot.capacity, slot.room_capacity, slot.opens_at, slot.closes_at, slot.transfer_minutes,
+        )
+    )
+
+
+def warnings_digest(findings: Iterable[Finding]) -> str:
+    """A fingerprint of these findings (rule, person, and the sessions' times, places and
+    seats), the same in any order: confirming one set of warnings never confirms another."""
+    lines = sorted(
+        "|".join([f.rule.value, str(f.person_id or ""), *(_slot_fingerprint(s) for s in f.slots)])
+        for f in findings
+    )
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -85,7 +86,19 @@ def typed_emails(value: str | None) -> list[str]:
     return [part for part in re.split(r"[\s,;]+", value or "") if part]
 
 
-class SessionForm(FlaskForm):
+class WarningsConfirmation:
+    """A form's "confirm the warnings" tick, tied to the warnings it was shown with: a hidden
+    digest of them goes back with the form, and the service accepts the tick only for those."""
+
+    warnings_digest = HiddenField()
+
+    def ask_again(self, digest: str) -> None:
+        """Show the confirmation unticked, for the warnings identified by ``digest``."""
+        self.confirm.data = False
+        self.warnings_digest.data = digest
+
+
+class SessionForm(WarningsConfirmation, FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
     kind = SelectField(_l("Kind"), default="talk")
@@ -263,7 +276,7 @@ class SessionFiltersForm(FlaskForm):
         )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(WarningsConfirmation, FlaskForm):
     """Restoring a session that raises warnings asks for the same confirmation as saving."""
 
     confirm = BooleanField(_l("I have read the warnings and want to restore it anyway"))

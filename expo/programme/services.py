@@ -309,8 +309,12 @@ def _lock_room(room_id: int | None) -> None:
         db.session.execute(sa.select(Room.id).where(Room.id == room_id).with_for_update())
 
 
-def _enforce_conflict_rules(event: Event, data: SessionData, key: Any, confirm: bool) -> None:
-    """Refuse a room clash and ask to confirm warnings, under the room's lock."""
+def _enforce_conflict_rules(
+    event: Event, data: SessionData, key: Any, confirm: bool, confirmed_warnings: str | None
+) -> None:
+    """Refuse a room clash and ask to confirm warnings, under the room's lock. A confirmation
+    with ``confirmed_warnings`` (the digest of the warnings shown) counts only if the warnings
+    are still those; without it (scripts), ``confirm`` accepts whatever warnings there are."""
     _lock_room(data.room_id)
     candidate = _candidate_slot(event, data, key)
     findings = conflicts.conflicts_for(candidate, _neighbours(candidate))
@@ -318,10 +322,12 @@ def _enforce_conflict_rules(event: Event, data: SessionData, key: Any, confirm: 
     refused = [f for f in findings if f.refused]
     if refused:
         raise Conflict(describe(refused[0], names), field="room_id")
-    if findings and not confirm:
+    digest = conflicts.warnings_digest(findings)
+    if findings and not (confirm and confirmed_warnings in (None, digest)):
         raise NeedsConfirmation(
             _l("Please check these warnings and confirm to save anyway."),
             [describe(f, names) for f in findings],
+            digest,
         )
 
 
@@ -399,11 +405,13 @@ def _send(signal: Any, **kwargs: Any) -> None:
     signal.send(current_app._get_current_object(), **kwargs)
 
 
-def create_session(*, event: Event, data: SessionData, actor: User, confirm: bool = False) -> ProgrammeSession:
+def create_session(
+    *, event: Event, data: SessionData, actor: User, confirm: bool = False, confirmed_warnings: str | None = None
+) -> ProgrammeSession:
     """Add a session to an event's programme after checking its data and conflicts."""
     _check(event, data)
     related = _load_related(event, data)
-    _enforce_conflict_rules(event, data, NEW_SESSION, confirm)
+    _enforce_conflict_rules(event, data, NEW_SESSION, confirm, confirmed_warnings)
     session = ProgrammeSession(event=event)
     _apply(session, data, related)
     db.session.add(session)
@@ -414,14 +422,15 @@ def create_session(*, event: Event, data: SessionData, actor: User, confirm: boo
 
 
 def update_session(
-    *, session: ProgrammeSession, data: SessionData, actor: User, confirm: bool = False
+    *, session: ProgrammeSession, data: SessionData, actor: User, confirm: bool = False,
+    confirmed_warnings: str | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Change a session; moves raise its revision and are logged. Returns the changes."""
     event = session.event
     _check(event, data)
     related = _load_related(event, data)
     if not session.is_cancelled:
-        _enforce_conflict_rules(event, data, session.id, confirm)
+        _enforce_conflict_rules(event, data, session.id, confirm, confirmed_warnings)
     before = _snapshot(session)
     _apply(session, data, related)
     db.session.flush()
@@ -460,11 +469,13 @@ def cancel_session(*, session: ProgrammeSession, actor: User) -> None:
     _record(session, {"status": {"old": SessionStatus.SCHEDULED.value, "new": SessionStatus.CANCELLED.value}}, actor)
 
 
-def restore_session(*, session: ProgrammeSession, actor: User, confirm: bool = False) -> None:
+def restore_session(
+    *, session: ProgrammeSession, actor: User, confirm: bool = False, confirmed_warnings: str | None = None
+) -> None:
     """Bring a cancelled session back, if its room is still free (warnings need confirming)."""
     if not session.is_cancelled:
         raise InvalidState(_l("Only a cancelled session can be restored."))
-    _enforce_conflict_rules(session.event, SessionData.from_session(session), session.id, confirm)
+    _enforce_conflict_rules(session.event, SessionData.from_session(session), session.id, confirm, confirmed_warnings)
     session.status = SessionStatus.SCHEDULED
     _record(session, {"status": {"old": SessionStatus.CANCELLED.value, "new": SessionStatus.SCHEDULED.value}}, actor)
 

@@ -157,9 +157,10 @@ def _save_session(form: SessionForm, save: Any) -> tuple[bool, list[Any]]:
     if not form.validate_on_submit():
         return False, []
     try:
-        save(form.session_data(), form.confirm.data)
+        save(form.session_data(), form.confirm.data, form.warnings_digest.data or "")
     except NeedsConfirmation as error:
         db.session.rollback()
+        form.ask_again(error.digest)
         return False, error.warnings
     except ExpoError as error:
         form_refused(form, error)
@@ -174,7 +175,10 @@ def new_session(event_id: int):
     event = get_or_404(Event, event_id)
     form = SessionForm(event)
     saved, warnings = _save_session(
-        form, lambda data, confirm: services.create_session(event=event, data=data, actor=current_user, confirm=confirm)
+        form,
+        lambda data, confirm, digest: services.create_session(
+            event=event, data=data, actor=current_user, confirm=confirm, confirmed_warnings=digest
+        ),
     )
     if saved:
         flash(_("Session “%(title)s” added.", title=form.title.data.strip()), "success")
@@ -189,7 +193,9 @@ def edit_session(session_id: int):
     form = SessionForm(session.event) if request.method == "POST" else SessionForm.for_session(session)
     saved, warnings = _save_session(
         form,
-        lambda data, confirm: services.update_session(session=session, data=data, actor=current_user, confirm=confirm),
+        lambda data, confirm, digest: services.update_session(
+            session=session, data=data, actor=current_user, confirm=confirm, confirmed_warnings=digest
+        ),
     )
     if saved:
         flash(_("Session saved."), "success")
@@ -217,9 +223,13 @@ def restore_session(session_id: int):
     session = get_or_404(ProgrammeSession, session_id)
     form = ConfirmForm()
     try:
-        services.restore_session(session=session, actor=current_user, confirm=form.confirm.data)
+        services.restore_session(
+            session=session, actor=current_user, confirm=form.confirm.data,
+            confirmed_warnings=form.warnings_digest.data or "",
+        )
     except NeedsConfirmation as error:
         db.session.rollback()
+        form.ask_again(error.digest)
         return render_template("manage/restore_confirm.html", session=session, form=form, warnings=error.warnings)
     except ExpoError as error:
         refused(error)

@@ -15,6 +15,7 @@ from expo.programme.conflicts import (
     person_clashes,
     room_clashes,
     sweep_pairs,
+    warnings_digest,
 )
 
 STOCKHOLM = "Europe/Stockholm"  # UTC+2 in June
@@ -355,3 +356,21 @@ def test_the_rules_sort_and_sweep_instead_of_comparing_every_pair():
     CountedInstant.comparisons = 0
     assert room_clashes(slots) == [] and person_clashes(slots) == []
     assert 0 < CountedInstant.comparisons < 40 * n, CountedInstant.comparisons
+
+
+def test_the_warnings_digest_names_the_warnings_not_their_order():
+    both = frozenset({5, 6})
+    a = slot(1, at(9), at(10), venue_id=1, person_ids=both)
+    b = slot("new", at(9, 30), at(10, 30), venue_id=1, person_ids=both)
+    findings = person_clashes([a, b])
+    assert sorted(f.person_id for f in findings) == [5, 6]
+    assert warnings_digest(findings) == warnings_digest(list(reversed(findings)))
+    assert warnings_digest(findings) != warnings_digest(findings[:1])
+    moved = slot("new", at(9, 45), at(10, 30), venue_id=1, person_ids=both)
+    assert warnings_digest(person_clashes([a, moved])) != warnings_digest(findings)
+
+    def seats(capacity):
+        return find_conflicts([slot("new", at(9), at(10), venue_id=1, capacity=capacity, room_capacity=50)])
+
+    assert warnings_digest(seats(60)) != warnings_digest(seats(70))
+    assert warnings_digest(seats(60)) == warnings_digest(seats(60))

@@ -156,6 +156,24 @@ def test_the_transfer_warning_names_only_the_persons_previous_session(db, actor)
     ]
 
 
+def test_a_confirmation_counts_only_for_the_warnings_it_names(db, actor):
+    speaker = make_user()
+    existing = make_session()
+    add_person(existing, speaker)
+    data = services.SessionData(title="Second", kind=SessionKind.TALK, starts_at=existing.starts_at,
+                                ends_at=existing.ends_at, room_id=make_room(capacity=10).id, speaker_ids=[speaker.id])
+    with pytest.raises(NeedsConfirmation) as asked:
+        services.create_session(event=existing.event, data=data, actor=actor, confirm=True, confirmed_warnings="")
+    shown = asked.value.digest
+    more = replace(data, capacity=20)  # and now also more seats than the room holds
+    with pytest.raises(NeedsConfirmation) as again:
+        services.create_session(event=existing.event, data=more, actor=actor, confirm=True, confirmed_warnings=shown)
+    assert len(again.value.warnings) == 2 and again.value.digest != shown
+    with pytest.raises(NeedsConfirmation):
+        services.create_session(event=existing.event, data=data, actor=actor, confirm=False, confirmed_warnings=shown)
+    assert services.create_session(event=existing.event, data=data, actor=actor, confirm=True, confirmed_warnings=shown).id
+
+
 def test_conflict_report_runs_in_a_fixed_number_of_queries(db):
     def fill(n: int) -> None:
         room = make_room()

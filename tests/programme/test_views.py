@@ -1,6 +1,7 @@
 """The organisers' programme pages: sessions, tracks, conflicts and the people picker."""
 from __future__ import annotations
 
+import re
 from datetime import date, time, timedelta
 
 import pytest
@@ -48,6 +49,13 @@ def form(room=None, **overrides) -> dict:
 
 def html(response) -> str:
     return response.get_data(as_text=True)
+
+
+def shown_digest(page: str) -> str:
+    """The digest of the warnings a page asks to confirm (its hidden field)."""
+    match = re.search(r'name="warnings_digest" type="hidden" value="([0-9a-f]*)"', page)
+    assert match, "no warnings digest on the page"
+    return match.group(1)
 
 
 # --- permissions ----------------------------------------------------------------------------
@@ -292,9 +300,62 @@ def test_speaker_clash_is_saved_only_after_confirmation(client, db, organiser):
     assert 'name="confirm"' in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgrammeSession)) == 1
 
-    saved = client.post(f"/manage/events/{event.id}/sessions/new", data={**data, "confirm": "y"})
+    saved = client.post(f"/manage/events/{event.id}/sessions/new",
+                        data={**data, "confirm": "y", "warnings_digest": shown_digest(page)})
     assert saved.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgrammeSession)) == 2
+
+
+def test_a_tick_confirms_only_the_warnings_it_was_shown_with(client, db, organiser):
+    event = make_event()
+    speaker = make_user(name="Sam Speaker")
+    add_person(make_session(event=event, title="Morning keynote"), speaker)
+    room = make_room(capacity=40)
+    db.session.commit()
+    data = form(room, speaker_ids=[str(speaker.id)])
+    first = html(client.post(f"/manage/events/{event.id}/sessions/new", data=data))
+    confirmed = shown_digest(first)
+
+    # The organiser ticks the box, but also raises the seats above the room's: a new warning.
+    stale = client.post(f"/manage/events/{event.id}/sessions/new",
+                        data={**data, "capacity": "50", "confirm": "y", "warnings_digest": confirmed})
+    page = html(stale)
+    assert stale.status_code == 200
+    assert "offers 50 seats but" in page and "Sam Speaker is in two sessions at once" in page
+    assert shown_digest(page) not in ("", confirmed)
+    assert 'id="confirm" name="confirm"' in page and "<input checked" not in page  # unticked again
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgrammeSession)) == 1
+
+    no_digest = client.post(f"/manage/events/{event.id}/sessions/new", data={**data, "confirm": "y"})
+    assert no_digest.status_code == 200 and "Please check before saving" in html(no_digest)
+
+    saved = client.post(f"/manage/events/{event.id}/sessions/new",
+                        data={**data, "capacity": "50", "confirm": "y", "warnings_digest": shown_digest(page)})
+    assert saved.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgrammeSession)) == 2
+
+
+def test_an_edit_with_new_warnings_cannot_reuse_an_earlier_confirmation(client, db, organiser):
+    event = make_event()
+    sam, greta = make_user(name="Sam Speaker"), make_user(name="Greta Grön")
+    add_person(make_session(event=event, title="Sam's keynote"), sam)
+    add_person(make_session(event=event, title="Greta's keynote"), greta)
+    session = make_session(event=event, title="Panel", room=make_room())
+    db.session.commit()
+    data = form(session.room, title="Panel", speaker_ids=[str(sam.id)])
+    warned = html(client.post(f"/manage/sessions/{session.id}/edit", data=data))
+    assert "Sam Speaker is in two sessions at once" in warned
+    sam_only = shown_digest(warned)
+    saved = client.post(f"/manage/sessions/{session.id}/edit",
+                        data={**data, "confirm": "y", "warnings_digest": sam_only})
+    assert saved.status_code == 302
+
+    # Later: Greta joins. The old digest, sent again with a tick, confirms nothing new.
+    later = client.post(f"/manage/sessions/{session.id}/edit", data={
+        **data, "speaker_ids": [str(sam.id), str(greta.id)], "confirm": "y", "warnings_digest": sam_only})
+    assert later.status_code == 200 and "Greta Grön is in two sessions at once" in html(later)
+    db.session.refresh(session)
+    assert [u.name for u in session.people(SessionRoleKind.SPEAKER)] == ["Sam Speaker"]
 
 
 def test_capacity_and_opening_hours_warnings(client, db, organiser):
@@ -462,7 +523,12 @@ def test_restore_with_a_warning_asks_for_confirmation(client, db, organiser):
     assert response.status_code == 200 and "Sam Speaker is in two sessions at once" in html(response)
     db.session.refresh(session)
     assert session.is_cancelled
-    client.post(f"/manage/sessions/{session.id}/restore", data={"confirm": "y"})
+    blind = client.post(f"/manage/sessions/{session.id}/restore", data={"confirm": "y", "warnings_digest": "0" * 32})
+    assert blind.status_code == 200 and "Sam Speaker is in two sessions at once" in html(blind)
+    db.session.refresh(session)
+    assert session.is_cancelled
+    client.post(f"/manage/sessions/{session.id}/restore",
+                data={"confirm": "y", "warnings_digest": shown_digest(html(response))})
     db.session.refresh(session)
     assert not session.is_cancelled and session.revision == 1
 
