@@ -10,7 +10,17 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from expo.events.models import Event, RegistrationMode
 from expo.events.services import EVENT_LENGTH_MESSAGE, EventData, event_too_long
-from expo.programme.forms import LOCAL_DATETIME_FORMATS, SLUG, local_instant, planning_range, positive
+from expo.events.queries import event_choices
+from expo.programme.forms import (
+    LOCAL_DATETIME_FORMATS,
+    SLUG,
+    ListFilters,
+    local_instant,
+    optional_int,
+    planning_range,
+    positive,
+    presence_choices,
+)
 from expo.timeutil import is_valid_timezone, timezone_choices, to_local
 
 REGISTRATION_MODES = [
@@ -101,3 +111,31 @@ class TrackForm(FlaskForm):
         default="#1d5b79",
         validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Choose a colour such as #1d5b79."))],
     )
+
+
+class TrackFiltersForm(ListFilters):
+    """Above an event's tracks: another event's tracks, a search, used or unused ones."""
+
+    event = SelectField(_l("Event"), coerce=optional_int, validators=[Optional()])
+    q = StringField(_l("Search track names"), validators=[Optional(), Length(max=100)])
+    sessions = SelectField(
+        _l("Sessions"), validators=[Optional()],
+        choices=presence_choices(_l("With sessions"), _l("Without sessions")),
+    )
+
+    def __init__(self, event: Event, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.event.choices = event_choices()
+        if self.event.data is None:
+            self.event.data = event.id
+
+    def criteria(self) -> dict[str, Any]:
+        """The filters as the list's keyword arguments."""
+        return {"q": self.value("q") or "", "used": self.presence("sessions")}
+
+    def other_event(self, event: Event) -> dict[str, Any] | None:
+        """The address arguments of the same filters on another event's tracks, if one is chosen."""
+        chosen = self.value("event")
+        if chosen is None or chosen == event.id:
+            return None
+        return {"event_id": chosen, "q": self.value("q"), "sessions": self.value("sessions")}

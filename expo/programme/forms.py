@@ -244,6 +244,31 @@ class SessionForm(WarningsConfirmation, FlaskForm):
         field.errors.append(message)
 
 
+class ListFilters(FlaskForm):
+    """The search and filters above an organisers' list (GET, no CSRF): a value with an error
+    is shown and ignored, never fatal."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+
+    def value(self, name: str) -> Any:
+        """The field's value once validated, or None when it is empty or refused."""
+        if not hasattr(self, "_validated"):
+            self._validated = self.validate()
+        field = getattr(self, name)
+        return None if field.errors or field.data in (None, "") else field.data
+
+    def presence(self, name: str) -> bool | None:
+        """A with / without choice as True / False (None: either)."""
+        return {"with": True, "without": False}.get(self.value(name))
+
+
+def presence_choices(with_label: Any, without_label: Any) -> list[tuple[str, Any]]:
+    return [("", _l("Any")), ("with", with_label), ("without", without_label)]
+
+
 class SessionFiltersForm(FlaskForm):
     """The search and filters above an event's session list (GET, no CSRF)."""
 

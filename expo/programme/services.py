@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from expo import signals
 from expo.accounts.models import User
+from expo.db import contains_text
 from expo.errors import Conflict, InvalidState, NeedsConfirmation
 from expo.events.models import Event, Track
 from expo.events.services import DATE_RANGE_MESSAGE
@@ -521,12 +522,11 @@ def list_sessions(event: Event, filters: SessionFilters) -> list[ProgrammeSessio
         .order_by(ProgrammeSession.starts_at, ProgrammeSession.title)
     )
     if filters.q:
-        pattern = f"%{filters.q.strip().lower()}%"
         query = query.where(
             sa.or_(
-                sa.func.lower(ProgrammeSession.title).like(pattern),
+                contains_text(filters.q, ProgrammeSession.title),
                 ProgrammeSession.id.in_(
-                    sa.select(SessionRole.session_id).join(User).where(sa.func.lower(User.name).like(pattern))
+                    sa.select(SessionRole.session_id).join(User).where(contains_text(filters.q, User.name))
                 ),
             )
         )
@@ -542,13 +542,13 @@ def list_sessions(event: Event, filters: SessionFilters) -> list[ProgrammeSessio
 
 
 def search_people(q: str, limit: int = 20) -> list[User]:
-    """Active accounts whose name or e-mail contains ``q`` (for the speaker picker)."""
-    pattern = f"%{q.strip().lower()}%"
+    """Active accounts whose name or e-mail contains ``q`` (for the speaker picker); % and _
+    in ``q`` are letters like any other."""
     return list(
         db.session.scalars(
             sa.select(User)
             .where(User.active.is_(True))
-            .where(sa.or_(sa.func.lower(User.name).like(pattern), User.email.like(pattern)))
+            .where(contains_text(q, User.name, User.email))
             .order_by(User.name, User.id)
             .limit(limit)
         )

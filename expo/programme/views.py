@@ -10,7 +10,7 @@ from flask_login import current_user
 from expo.db import get_or_404
 from expo.errors import ExpoError, NeedsConfirmation
 from expo.events import services as event_services
-from expo.events.forms import EventForm, TrackForm
+from expo.events.forms import EventForm, TrackFiltersForm, TrackForm
 from expo.events.models import Event, Track
 from expo.extensions import db
 from expo.permissions import can_edit_session, can_manage_expo, can_publish_event, can_view_conflicts
@@ -107,13 +107,16 @@ def _tracks_page(track: Track) -> str:
 @guard(can_manage_expo)
 def list_tracks(event_id: int):
     event = get_or_404(Event, event_id)
+    filters = TrackFiltersForm(event, formdata=request.args)
+    if other := filters.other_event(event):
+        return redirect(url_for("programme.list_tracks", **other))
     form = TrackForm()
     return submit(
         form,
         lambda: event_services.create_track(event=event, name=form.name.data, colour=form.colour.data, actor=current_user),
         _("Track added."), _tracks_page,
     ) or render_template(
-        "manage/tracks.html", event=event, form=form, tracks=queries.tracks(event)
+        "manage/tracks.html", event=event, form=form, filters=filters, tracks=queries.tracks(event, **filters.criteria())
     )
 
 

@@ -216,6 +216,14 @@ def test_event_list_search_and_status_filter(client, db, organiser):
     assert "Smart City Forum" in drafts and "H22 +50 Sessions" not in drafts
 
 
+def test_event_list_search_takes_percent_and_underscore_literally(client, db, organiser):
+    make_event(name="Net_Zero Days")
+    make_event(name="Network Days")
+    db.session.commit()
+    page = html(client.get("/manage/events", query_string={"q": "t_"}))
+    assert "Net_Zero Days" in page and "Network Days" not in page
+
+
 def test_event_list_query_count_does_not_grow(client, db, organiser):
     for _ in range(3):
         make_session(event=make_event())

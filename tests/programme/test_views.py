@@ -153,6 +153,56 @@ def test_organiser_adds_edits_and_deletes_a_track(client, db, organiser):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(type(track))) == 0
 
 
+def test_track_list_search_and_sessions_filter(client, db, organiser):
+    from expo.events.models import Track
+
+    event = make_event()
+    mobility, energy, water = (Track(event=event, name=n) for n in ("Smart mobility", "Energy_2030", "Water"))
+    db.session.add_all([mobility, energy, water])
+    make_session(event=event, track=mobility)
+    db.session.commit()
+    url = f"/manage/events/{event.id}/tracks"
+
+    def names(**args) -> list[str]:
+        page = html(client.get(url, query_string=args))
+        return sorted(n for n in ("Smart mobility", "Energy_2030", "Water") if f"<td>{n}</td>" in page)
+
+    assert names() == ["Energy_2030", "Smart mobility", "Water"]
+    assert names(q="MOBIL") == ["Smart mobility"]
+    assert names(q="y_2") == ["Energy_2030"] and names(q="_") == ["Energy_2030"]
+    assert names(sessions="with") == ["Smart mobility"]
+    assert names(sessions="without", q="er") == ["Energy_2030", "Water"]
+    assert names(sessions="nonsense", event="x") == ["Energy_2030", "Smart mobility", "Water"]
+    assert "No tracks match these filters." in html(client.get(url, query_string={"q": "zzz"}))
+
+
+def test_track_list_switches_to_another_events_tracks(client, db, organiser):
+    from expo.events.models import Track
+
+    first, second = make_event(name="H22 Summit"), make_event(name="Smart City Forum")
+    db.session.add(Track(event=second, name="Harbours"))
+    db.session.commit()
+    response = client.get(f"/manage/events/{first.id}/tracks", query_string={"event": second.id, "q": "harb"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/manage/events/{second.id}/tracks?q=harb"
+    page = html(client.get(response.headers["Location"]))
+    assert "<td>Harbours</td>" in page and f'<option selected value="{second.id}">Smart City Forum</option>' in page
+    assert client.get(f"/manage/events/{first.id}/tracks?event=999999").status_code == 200
+
+
+def test_track_list_query_count_does_not_grow(client, db, organiser):
+    from expo.events.models import Track
+
+    event = make_event()
+    db.session.add(Track(event=event, name="Track 0"))
+    db.session.commit()
+    url = f"/manage/events/{event.id}/tracks?q=track&sessions=without"
+    small = page_query_count(client, url)
+    db.session.add_all([Track(event=event, name=f"Track {n}") for n in range(1, 25)])
+    db.session.commit()
+    assert page_query_count(client, url) == small
+
+
 # --- creating sessions ----------------------------------------------------------------------
 
 def test_organiser_creates_a_session_in_the_event_time_zone(client, db, organiser):
@@ -569,6 +619,20 @@ def test_session_list_filters(client, db, organiser):
     digital = html(client.get(url, query_string={"kind": "digital"}))
     assert "Online round" in digital and "Green mobility" not in digital
     assert client.get(url, query_string={"track": "x", "kind": "nope"}).status_code == 200
+
+
+def test_session_list_and_people_search_take_percent_and_underscore_literally(client, db, organiser):
+    event = make_event()
+    make_session(event=event, title="100% renewable")
+    make_session(event=event, title="1000 trees")
+    make_user(name="Anna_Berg", email="anna@example.org")
+    make_user(name="Annabel Berg", email="annabel@example.org")
+    db.session.commit()
+    listing = html(client.get(f"/manage/events/{event.id}/sessions", query_string={"q": "100%"}))
+    assert "100% renewable" in listing and "1000 trees" not in listing
+    found = client.get("/manage/people/search", query_string={"q": "a_b"}).get_json()["results"]
+    assert [p["label"] for p in found] == ["Anna_Berg <anna@example.org>"]
+    assert client.get("/manage/people/search", query_string={"q": "%%"}).get_json() == {"results": []}
 
 
 def _fill_programme(n: int) -> object:
