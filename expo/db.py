@@ -103,3 +103,10 @@ def is_postgres() -> bool:
     from expo.extensions import db
 
     return db.engine.dialect.name == "postgresql"
+
+
+def contains_text(text: str, *columns: Any) -> sa.ColumnElement[bool]:
+    """Any of the columns contains ``text``, ignoring case and taken literally: its % and _
+    are escaped and NUL characters (which PostgreSQL text cannot hold) are dropped."""
+    needle = text.replace("\x00", "").strip()
+    return sa.or_(*(column.icontains(needle, autoescape=True) for column in columns))

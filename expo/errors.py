@@ -32,11 +32,13 @@ class InvalidState(ExpoError):
 
 
 class NeedsConfirmation(ExpoError):
-    """Allowed only once the user confirms the listed warnings."""
+    """Allowed only once the user confirms the listed warnings; ``digest`` identifies them, so
+    that a confirmation counts only for the warnings that were shown."""
 
-    def __init__(self, message: str, warnings: list[str] | None = None) -> None:
+    def __init__(self, message: str, warnings: list[str] | None = None, digest: str = "") -> None:
         super().__init__(message)
         self.warnings = warnings or []
+        self.digest = digest
 
 
 ERROR_CODES = (400, 403, 404, 405, 413, 429, 500)

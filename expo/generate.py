@@ -318,6 +318,7 @@ class ExpoBuilder:
                 "expo_id": self.expo_id, "name": spec.name, "slug": spec.slug, "description": spec.description,
                 "starts_on": spec.starts_on, "ends_on": spec.ends_on, "timezone": TZ,
                 "is_published": spec.published, "published_at": cat.PUBLISHED_AT if spec.published else None,
+                "first_published_at": cat.PUBLISHED_AT if spec.published else None,
                 "registration_mode": mode,
                 "capacity": round(spec.capacity * scale) if spec.capacity else None,
                 "registration_deadline": (

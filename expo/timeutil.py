@@ -4,6 +4,11 @@ from __future__ import annotations
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+# The calendar Expo plans in: wide enough for any real expo, narrow enough that every local
+# day converts to UTC and back, in every time zone, without leaving Python's datetime range.
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2100, 12, 31)
+
 
 def utcnow() -> datetime:
     """The current instant, aware, in UTC."""
@@ -49,8 +54,24 @@ def from_local(local: datetime, tz: str) -> datetime:
     return aware.astimezone(timezone.utc)
 
 
+def in_planning_range(value: date | datetime) -> bool:
+    """The day (of a date-time, the day it shows; never converted, so it cannot overflow)
+    lies between EARLIEST_DAY and LATEST_DAY."""
+    day = value.date() if isinstance(value, datetime) else value
+    return EARLIEST_DAY <= day <= LATEST_DAY
+
+
 def local_day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
-    """The UTC instants at which a local calendar day starts and ends in ``tz``."""
-    start = from_local(datetime.combine(day, time.min), tz)
-    end = from_local(datetime.combine(date.fromordinal(day.toordinal() + 1), time.min), tz)
+    """The UTC instants at which a local calendar day starts and ends in ``tz``.
+
+    Days at the very ends of Python's calendar (a row older than the planning range) are
+    clamped to its first and last instants instead of overflowing."""
+    try:
+        start = from_local(datetime.combine(day, time.min), tz)
+    except OverflowError:
+        start = datetime.min.replace(tzinfo=timezone.utc)
+    try:
+        end = from_local(datetime.combine(date.fromordinal(day.toordinal() + 1), time.min), tz)
+    except (OverflowError, ValueError):
+        end = datetime.max.replace(tzinfo=timezone.utc)
     return start, end

@@ -115,3 +115,29 @@ def test_upgrading_keeps_the_rows_that_point_at_a_rebuilt_table(empty_database_u
         _db.engine.dispose()
     assert members == [("ana@porto.example", 1), ("lena@hbg.example", 3)]
     assert organisations == [1, 3]
+
+
+def test_first_publication_is_filled_from_the_current_one(empty_database_url, tmp_path):
+    migrated = create_app(base_config(tmp_path, DATABASE_URL=empty_database_url))
+    with migrated.app_context():
+        flask_migrate.upgrade(revision="7c1f0e2a9b44")
+        with _db.engine.begin() as connection:
+            connection.execute(sa.text("INSERT INTO expos (id, name, city, timezone) VALUES (1, 'H22', 'Helsingborg', 'UTC')"))
+            for n, published in ((1, "2022-05-01 08:00:00+00:00"), (2, None)):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO events (id, expo_id, name, slug, starts_on, ends_on, timezone, is_published,"
+                        " published_at, registration_mode, transfer_minutes, created_at, updated_at)"
+                        " VALUES (:id, 1, :slug, :slug, '2022-06-01', '2022-06-02', 'UTC', :published, :at,"
+                        " 'open', 15, '2022-04-01 00:00:00+00:00', '2022-04-01 00:00:00+00:00')"
+                    ),
+                    {"id": n, "slug": f"event-{n}", "published": published is not None, "at": published},
+                )
+        flask_migrate.upgrade()
+        with _db.engine.connect() as connection:
+            rows = connection.execute(sa.text("SELECT id, first_published_at FROM events ORDER BY id")).all()
+        assert [(n, str(at)[:16] if at else None) for n, at in rows] == [(1, "2022-05-01 08:00"), (2, None)]
+        flask_migrate.downgrade(revision="7c1f0e2a9b44")
+        assert "first_published_at" not in {c["name"] for c in sa.inspect(_db.engine).get_columns("events")}
+        _db.session.remove()
+        _db.engine.dispose()

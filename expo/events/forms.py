@@ -9,9 +9,19 @@ from wtforms import ColorField, DateField, DateTimeLocalField, IntegerField, Sel
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from expo.events.models import Event, RegistrationMode
-from expo.events.services import EventData
-from expo.programme.forms import LOCAL_DATETIME_FORMATS, SLUG, positive
-from expo.timeutil import from_local, is_valid_timezone, timezone_choices, to_local
+from expo.events.services import EVENT_LENGTH_MESSAGE, EventData, event_too_long
+from expo.events.queries import event_choices
+from expo.programme.forms import (
+    LOCAL_DATETIME_FORMATS,
+    SLUG,
+    ListFilters,
+    local_instant,
+    optional_int,
+    planning_range,
+    positive,
+    presence_choices,
+)
+from expo.timeutil import is_valid_timezone, timezone_choices, to_local
 
 REGISTRATION_MODES = [
     (RegistrationMode.OPEN.value, _l("Open: everyone who registers takes part")),
@@ -29,8 +39,8 @@ class EventForm(FlaskForm):
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
     timezone = SelectField(_l("Time zone"), default="Europe/Stockholm")
-    starts_on = DateField(_l("First day"), validators=[InputRequired(_l("Enter a date."))])
-    ends_on = DateField(_l("Last day"), validators=[InputRequired(_l("Enter a date."))])
+    starts_on = DateField(_l("First day"), validators=[InputRequired(_l("Enter a date.")), planning_range])
+    ends_on = DateField(_l("Last day"), validators=[InputRequired(_l("Enter a date.")), planning_range])
     registration_mode = SelectField(_l("Registration"), choices=REGISTRATION_MODES, default="open")
     capacity = IntegerField(
         _l("Capacity"), validators=[Optional(), positive()], description=_l("Leave empty for no limit.")
@@ -38,7 +48,7 @@ class EventForm(FlaskForm):
     registration_deadline = DateTimeLocalField(
         _l("Registration deadline"),
         format=LOCAL_DATETIME_FORMATS,
-        validators=[Optional()],
+        validators=[Optional(), planning_range],
         description=_l("In the event's time zone. Leave empty to allow registration until the end."),
     )
     transfer_minutes = IntegerField(
@@ -68,14 +78,18 @@ class EventForm(FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
-        if self.starts_on.data and self.ends_on.data and self.ends_on.data < self.starts_on.data:
-            self.ends_on.errors.append(_l("The last day cannot be before the first day."))
-            valid = False
+        starts, ends = self.starts_on.data, self.ends_on.data
+        if starts and ends and not (self.starts_on.errors or self.ends_on.errors):
+            if ends < starts:
+                self.ends_on.errors.append(_l("The last day cannot be before the first day."))
+                valid = False
+            elif event_too_long(starts, ends):
+                self.ends_on.errors.append(EVENT_LENGTH_MESSAGE)
+                valid = False
         return valid
 
     def event_data(self) -> EventData:
         tz = self.timezone.data if is_valid_timezone(self.timezone.data or "") else "UTC"
-        deadline = self.registration_deadline.data
         return EventData(
             name=self.name.data,
             slug=self.slug.data or None,
@@ -85,7 +99,7 @@ class EventForm(FlaskForm):
             timezone=self.timezone.data,
             registration_mode=RegistrationMode(self.registration_mode.data),
             capacity=self.capacity.data,
-            registration_deadline=from_local(deadline, tz) if deadline else None,
+            registration_deadline=local_instant(self.registration_deadline, tz),
             transfer_minutes=self.transfer_minutes.data,
         )
 
@@ -97,3 +111,31 @@ class TrackForm(FlaskForm):
         default="#1d5b79",
         validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Choose a colour such as #1d5b79."))],
     )
+
+
+class TrackFiltersForm(ListFilters):
+    """Above an event's tracks: another event's tracks, a search, used or unused ones."""
+
+    event = SelectField(_l("Event"), coerce=optional_int, validators=[Optional()])
+    q = StringField(_l("Search track names"), validators=[Optional(), Length(max=100)])
+    sessions = SelectField(
+        _l("Sessions"), validators=[Optional()],
+        choices=presence_choices(_l("With sessions"), _l("Without sessions")),
+    )
+
+    def __init__(self, event: Event, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.event.choices = event_choices()
+        if self.event.data is None:
+            self.event.data = event.id
+
+    def criteria(self) -> dict[str, Any]:
+        """The filters as the list's keyword arguments."""
+        return {"q": self.value("q") or "", "used": self.presence("sessions")}
+
+    def other_event(self, event: Event) -> dict[str, Any] | None:
+        """The address arguments of the same filters on another event's tracks, if one is chosen."""
+        chosen = self.value("event")
+        if chosen is None or chosen == event.id:
+            return None
+        return {"event_id": chosen, "q": self.value("q"), "sessions": self.value("sessions")}

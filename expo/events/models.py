@@ -31,6 +31,10 @@ class Expo(db.Model):
     events: Mapped[list[Event]] = relationship(back_populates="expo", order_by="Event.starts_on")
 
 
+# The longest event, in days: a year (a leap year's) at most, so that its days can be listed.
+MAX_EVENT_DAYS = 366
+
+
 class RegistrationMode(enum.StrEnum):
     OPEN = "open"
     APPROVAL = "approval"
@@ -55,6 +59,8 @@ class Event(db.Model):
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Stockholm")
     is_published: Mapped[bool] = mapped_column(default=False, index=True)
     published_at: Mapped[datetime | None]
+    # Kept when the event goes back to draft: the public change log starts here.
+    first_published_at: Mapped[datetime | None]
     registration_mode: Mapped[RegistrationMode] = mapped_column(
         enum_column(RegistrationMode), default=RegistrationMode.OPEN
     )

@@ -27,6 +27,11 @@ def visible_events(user: Any) -> list[Event]:
     return list(db.session.scalars(query))
 
 
+def event_choices() -> list[tuple[int, str]]:
+    """Every event as (id, name), in date order, for a filter's select."""
+    return [tuple(row) for row in db.session.execute(sa.select(Event.id, Event.name).order_by(Event.starts_on, Event.name))]
+
+
 def event_by_slug(slug: str) -> Event | None:
     return db.session.scalar(sa.select(Event).where(Event.slug == slug))
 

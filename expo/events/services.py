@@ -14,11 +14,16 @@ from flask_babel import lazy_gettext as _l
 from expo import signals
 from expo.accounts.models import User
 from expo.errors import Conflict, InvalidState
-from expo.events.models import Event, Expo, RegistrationMode, Track
+from expo.events.models import MAX_EVENT_DAYS, Event, Expo, RegistrationMode, Track
 from expo.extensions import db
 from expo.programme.models import ProgrammeSession, SessionRole
 from expo.registration.models import Registration
-from expo.timeutil import is_valid_timezone, local_day_bounds, utcnow
+from expo.timeutil import EARLIEST_DAY, LATEST_DAY, in_planning_range, is_valid_timezone, local_day_bounds, utcnow
+
+DATE_RANGE_MESSAGE = _l(
+    "Choose a date between %(first)s and %(last)s.", first=EARLIEST_DAY.isoformat(), last=LATEST_DAY.isoformat()
+)
+EVENT_LENGTH_MESSAGE = _l("An event lasts at most %(days)s days.", days=MAX_EVENT_DAYS)
 
 
 def slugify(text: str, max_length: int = 80, *, fallback: str = "item") -> str:
@@ -72,11 +77,22 @@ class EventData:
     transfer_minutes: int = 15
 
 
+def event_too_long(starts_on: date, ends_on: date) -> bool:
+    """More than MAX_EVENT_DAYS days from the first to the last day, both included."""
+    return (ends_on - starts_on).days >= MAX_EVENT_DAYS
+
+
 def _check_event(data: EventData) -> None:
     if not is_valid_timezone(data.timezone):
         raise InvalidState(_l("Choose a time zone from the list."), field="timezone")
+    for name in ("starts_on", "ends_on", "registration_deadline"):
+        value = getattr(data, name)
+        if value is not None and not in_planning_range(value):
+            raise InvalidState(DATE_RANGE_MESSAGE, field=name)
     if data.ends_on < data.starts_on:
         raise InvalidState(_l("The last day cannot be before the first day."), field="ends_on")
+    if event_too_long(data.starts_on, data.ends_on):
+        raise InvalidState(EVENT_LENGTH_MESSAGE, field="ends_on")
     if data.capacity is not None and data.capacity <= 0:
         raise InvalidState(_l("Capacity must be a positive number."), field="capacity")
     if data.transfer_minutes < 0:
@@ -180,6 +196,8 @@ def publish_event(*, event: Event, actor: User) -> None:
     now = utcnow()
     event.is_published = True
     event.published_at = now
+    if event.first_published_at is None:
+        event.first_published_at = now
     event.updated_at = now
     db.session.flush()
     _schedule_changed(event)

@@ -10,7 +10,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from expo.people.models import OrganisationKind, organisation_kind_choices
 from expo.people.services import NetworkData, OrganisationData, country_choices
-from expo.programme.forms import SLUG, http_url
+from expo.events.queries import event_choices
+from expo.programme.forms import SLUG, ListFilters, http_url, optional_int
 
 ORGANISATION_KINDS = organisation_kind_choices()
 
@@ -58,3 +59,16 @@ class OrganisationFiltersForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.kind.choices = [("", _l("All kinds"))] + ORGANISATION_KINDS
         self.country.choices = [("", _l("All countries"))] + country_choices()
+
+
+class NetworkFiltersForm(ListFilters):
+    q = StringField(_l("Search name or acronym"), validators=[Optional(), Length(max=100)])
+    event = SelectField(_l("Hosting sessions in"), coerce=optional_int, validators=[Optional()])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.event.choices = [("", _l("All networks"))] + event_choices()
+
+    def criteria(self) -> dict[str, Any]:
+        """The filters as the list's keyword arguments."""
+        return {"q": self.value("q") or "", "event_id": self.value("event")}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pycountry
 import sqlalchemy as sa
@@ -9,11 +10,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from expo.accounts.models import User, user_networks
+from expo.db import contains_text
 from expo.errors import Conflict, InvalidState
 from expo.extensions import db
 from expo.people.countries import named_countries
 from expo.people.models import Country, Network, Organisation, OrganisationKind
-from expo.programme.models import session_networks
+from expo.programme.models import ProgrammeSession, session_networks
 
 
 def sync_countries() -> int:
@@ -106,26 +108,32 @@ def delete_network(*, network: Network, actor: User) -> None:
     db.session.flush()
 
 
-def list_networks(q: str = "") -> list[tuple[Network, int, int]]:
-    """Networks with their member and session counts, in one query."""
+def list_networks(q: str = "", *, event_id: int | None = None) -> list[tuple[Network, int, int]]:
+    """Networks with their member and session counts, in one query: those whose name or
+    acronym contains ``q``; with ``event_id``, those hosting sessions of that event, counting
+    only those sessions."""
     members = (
         sa.select(sa.func.count())
         .select_from(user_networks)
         .where(user_networks.c.network_id == Network.id)
         .scalar_subquery()
     )
-    sessions = (
-        sa.select(sa.func.count())
-        .select_from(session_networks)
-        .where(session_networks.c.network_id == Network.id)
-        .scalar_subquery()
-    )
+
+    def hosted(*columns: Any) -> sa.Select:
+        """Rows of session_networks, only the event's sessions when one is chosen."""
+        query = sa.select(*columns).select_from(session_networks)
+        if event_id is not None:
+            query = query.join(ProgrammeSession, ProgrammeSession.id == session_networks.c.session_id).where(
+                ProgrammeSession.event_id == event_id
+            )
+        return query
+
+    sessions = hosted(sa.func.count()).where(session_networks.c.network_id == Network.id).scalar_subquery()
     query = sa.select(Network, members, sessions).order_by(Network.name)
     if q.strip():
-        pattern = f"%{q.strip().lower()}%"
-        query = query.where(
-            sa.or_(sa.func.lower(Network.name).like(pattern), sa.func.lower(Network.acronym).like(pattern))
-        )
+        query = query.where(contains_text(q, Network.name, Network.acronym))
+    if event_id is not None:
+        query = query.where(Network.id.in_(hosted(session_networks.c.network_id)))
     return [tuple(row) for row in db.session.execute(query)]
 
 
@@ -186,7 +194,7 @@ def list_organisations(
         .order_by(Organisation.name)
     )
     if q.strip():
-        query = query.where(sa.func.lower(Organisation.name).like(f"%{q.strip().lower()}%"))
+        query = query.where(contains_text(q, Organisation.name))
     if kind is not None:
         query = query.where(Organisation.kind == kind)
     if country_code:

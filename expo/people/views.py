@@ -7,7 +7,13 @@ from flask_login import current_user
 
 from expo.db import get_or_404
 from expo.people import services
-from expo.people.forms import ORGANISATION_KINDS, NetworkForm, OrganisationFiltersForm, OrganisationForm
+from expo.people.forms import (
+    ORGANISATION_KINDS,
+    NetworkFiltersForm,
+    NetworkForm,
+    OrganisationFiltersForm,
+    OrganisationForm,
+)
 from expo.people.models import Network, Organisation, OrganisationKind
 from expo.permissions import can_manage_expo
 from expo.programme.pages import guard, perform, submit
@@ -20,8 +26,10 @@ bp = Blueprint("people", __name__)
 @bp.route("/manage/networks")
 @guard(can_manage_expo)
 def list_networks():
-    q = request.args.get("q", "")[:100]
-    return render_template("manage/networks.html", networks=services.list_networks(q), q=q)
+    filters = NetworkFiltersForm(formdata=request.args)
+    return render_template(
+        "manage/networks.html", networks=services.list_networks(**filters.criteria()), filters=filters
+    )
 
 
 @bp.route("/manage/networks/new", methods=["GET", "POST"])

@@ -6,11 +6,13 @@ a person with less than the event's transfer time between sessions at different 
 session with more seats than its room; a session outside its venue's opening hours.
 
 Intervals are half-open, [start, end): a session ending at 10:00 and another starting at 10:00
-do not clash. Every rule is found by sorting once and sweeping, never by comparing all pairs.
+do not clash. Every rule is found by sorting once and sweeping, never by comparing all pairs;
+transfers are checked only between a person's consecutive sessions.
 Callers pass only sessions that are not cancelled."""
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -113,23 +115,39 @@ def room_clashes(slots: Iterable[Slot]) -> list[Finding]:
     ]
 
 
+def consecutive_pairs(slots: Iterable[Slot]) -> Iterator[tuple[Slot, Slot]]:
+    """Each slot paired with the one just before it: of the slots starting no later, the one
+    ending last, when it has ended by then (slots still running overlap, another rule).
+
+    One pass after sorting: a person who goes from A to B at one venue and then to C is
+    moved from B to C, never from A to C."""
+    last: Slot | None = None
+    for current in sorted(slots, key=_sort_key):
+        if last is not None and last.ends_at <= current.starts_at:
+            yield last, current
+        if last is None or current.ends_at >= last.ends_at:
+            last = current
+
+
 def person_clashes(slots: Iterable[Slot]) -> list[Finding]:
     """A person in two overlapping sessions, or without enough time to move between venues.
 
-    The transfer rule applies between sessions at two different venues (digital sessions have
-    none) and uses the stricter of the two events' transfer times."""
+    The transfer rule applies from each session held at a venue to the person's next one
+    (digital sessions take place nowhere, so they move nobody), when the two venues differ,
+    and uses the stricter of the two events' transfer times."""
     by_person: dict[int, list[Slot]] = defaultdict(list)
     for slot in slots:
         for person_id in slot.person_ids:
             by_person[person_id].append(slot)
     findings: list[Finding] = []
     for person_id, person_slots in by_person.items():
-        window = timedelta(minutes=max(s.transfer_minutes for s in person_slots))
-        for a, b in sweep_pairs(person_slots, window):
-            if overlaps(a, b):
-                findings.append(Finding(Rule.PERSON_OVERLAP, (a, b), person_id))
-            elif _transfer_too_short(a, b):
-                findings.append(Finding(Rule.TRANSFER_TOO_SHORT, (a, b), person_id))
+        findings += [Finding(Rule.PERSON_OVERLAP, pair, person_id) for pair in sweep_pairs(person_slots)]
+        in_person = [s for s in person_slots if s.venue_id is not None]
+        findings += [
+            Finding(Rule.TRANSFER_TOO_SHORT, (a, b), person_id)
+            for a, b in consecutive_pairs(in_person)
+            if _transfer_too_short(a, b)
+        ]
     return findings
 
 
@@ -179,3 +197,22 @@ def conflicts_for(candidate: Slot, others: Iterable[Slot]) -> list[Finding]:
     """The conflicts that involve ``candidate`` when it joins ``others`` (saving a session)."""
     others = [s for s in others if s.key != candidate.key]
     return [f for f in find_conflicts([candidate, *others]) if candidate.key in f.keys]
+
+
+def _slot_fingerprint(slot: Slot) -> str:
+    return "/".join(
+        str(value) for value in (
+            slot.key, slot.starts_at.isoformat(), slot.ends_at.isoformat(), slot.room_id, slot.venue_id,
+            slot.capacity, slot.room_capacity, slot.opens_at, slot.closes_at, slot.transfer_minutes,
+        )
+    )
+
+
+def warnings_digest(findings: Iterable[Finding]) -> str:
+    """A fingerprint of these findings (rule, person, and the sessions' times, places and
+    seats), the same in any order: confirming one set of warnings never confirms another."""
+    lines = sorted(
+        "|".join([f.rule.value, str(f.person_id or ""), *(_slot_fingerprint(s) for s in f.slots)])
+        for f in findings
+    )
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]

@@ -1,6 +1,7 @@
 """Forms for the programme (sessions) and small helpers the other management forms share."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -8,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -18,9 +20,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from expo.events.models import Event
+from expo.events.services import DATE_RANGE_MESSAGE
 from expo.programme import services
 from expo.programme.models import ProgrammeSession, SessionKind
-from expo.timeutil import from_local, to_local
+from expo.timeutil import from_local, in_planning_range, to_local
 
 LOCAL_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 SESSION_LANGUAGES = [
@@ -46,6 +49,19 @@ def http_url(form: FlaskForm, field: Any) -> None:
         raise ValidationError(_l("Enter a full web address starting with http:// or https://."))
 
 
+def planning_range(form: FlaskForm, field: Any) -> None:
+    """A date or date-time within Expo's planning calendar (years 2000 to 2100)."""
+    if field.data is not None and not in_planning_range(field.data):
+        raise ValidationError(DATE_RANGE_MESSAGE)
+
+
+def local_instant(field: Any, tz: str) -> Any:
+    """A valid wall-clock field's value as a UTC instant; None when empty or refused."""
+    if field.data is None or field.errors:
+        return None
+    return from_local(field.data, tz)
+
+
 MAX_SEATS = 1_000_000  # far above any room, far below the database's integer limit
 
 
@@ -53,15 +69,46 @@ def positive() -> NumberRange:
     return NumberRange(min=1, max=MAX_SEATS, message=_l("Must be a positive number (at most a million)."))
 
 
-class SessionForm(FlaskForm):
+class PeopleField(SelectMultipleField):
+    """People chosen by id. Its options are only the people chosen (the search finds the
+    others), and the ids are checked against the accounts rather than against a list of all."""
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, validators, coerce=int, validate_choice=False, **kwargs)
+
+    def offer(self, people: dict[int, str]) -> None:
+        """Make the chosen people, with their labels, the field's options."""
+        self.choices = [(i, people[i]) for i in self.data or [] if i in people]
+
+
+def typed_emails(value: str | None) -> list[str]:
+    """The e-mail addresses typed into a field, separated by commas, semicolons or spaces."""
+    return [part for part in re.split(r"[\s,;]+", value or "") if part]
+
+
+class WarningsConfirmation:
+    """A form's "confirm the warnings" tick, tied to the warnings it was shown with: a hidden
+    digest of them goes back with the form, and the service accepts the tick only for those."""
+
+    warnings_digest = HiddenField()
+
+    def ask_again(self, digest: str) -> None:
+        """Show the confirmation unticked, for the warnings identified by ``digest``."""
+        self.confirm.data = False
+        self.warnings_digest.data = digest
+
+
+class SessionForm(WarningsConfirmation, FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
     kind = SelectField(_l("Kind"), default="talk")
     starts_at = DateTimeLocalField(
-        _l("Starts"), format=LOCAL_DATETIME_FORMATS, validators=[InputRequired(_l("Enter a date and time."))]
+        _l("Starts"), format=LOCAL_DATETIME_FORMATS,
+        validators=[InputRequired(_l("Enter a date and time.")), planning_range],
     )
     ends_at = DateTimeLocalField(
-        _l("Ends"), format=LOCAL_DATETIME_FORMATS, validators=[InputRequired(_l("Enter a date and time."))]
+        _l("Ends"), format=LOCAL_DATETIME_FORMATS,
+        validators=[InputRequired(_l("Enter a date and time.")), planning_range],
     )
     room_id = SelectField(_l("Room"), coerce=optional_int, validators=[Optional()])
     meeting_url = URLField(
@@ -77,9 +124,13 @@ class SessionForm(FlaskForm):
     language = SelectField(_l("Language"), choices=SESSION_LANGUAGES, default="en")
     track_id = SelectField(_l("Track"), coerce=optional_int, validators=[Optional()])
     network_ids = SelectMultipleField(_l("Hosting networks"), coerce=int, validators=[Optional()])
-    speaker_ids = SelectMultipleField(_l("Speakers"), coerce=int, validators=[Optional()])
-    moderator_ids = SelectMultipleField(_l("Moderators"), coerce=int, validators=[Optional()])
-    host_ids = SelectMultipleField(_l("Hosts"), coerce=int, validators=[Optional()])
+    speaker_ids = PeopleField(_l("Speakers"), validators=[Optional()])
+    moderator_ids = PeopleField(_l("Moderators"), validators=[Optional()])
+    host_ids = PeopleField(_l("Hosts"), validators=[Optional()])
+    # Without JavaScript there is no search box: people are added by their e-mail address.
+    speaker_emails = StringField(_l("Add speakers by e-mail"), validators=[Optional(), Length(max=2000)])
+    moderator_emails = StringField(_l("Add moderators by e-mail"), validators=[Optional(), Length(max=2000)])
+    host_emails = StringField(_l("Add hosts by e-mail"), validators=[Optional(), Length(max=2000)])
     confirm = BooleanField(_l("I have read the warnings and want to save anyway"))
 
     def __init__(self, event: Event, *args: Any, **kwargs: Any) -> None:
@@ -89,9 +140,53 @@ class SessionForm(FlaskForm):
         self.room_id.choices = [("", _l("— None (online only) —"))] + services.room_choices()
         self.track_id.choices = [("", _l("— No track —"))] + [(t.id, t.name) for t in event.tracks]
         self.network_ids.choices = services.network_choices()
-        people = services.people_choices()
-        for picker in (self.speaker_ids, self.moderator_ids, self.host_ids):
-            picker.choices = people
+        self._people = services.picker_people(
+            [i for picker, _ in self.people_fields() for i in picker.data or []],
+            [e for _, typed in self.people_fields() for e in typed_emails(typed.data)],
+        )
+        self._offer_people()
+
+    def people_fields(self) -> list[tuple[PeopleField, StringField]]:
+        """Each role's picker with the field that adds people to it by e-mail."""
+        return [
+            (self.speaker_ids, self.speaker_emails),
+            (self.moderator_ids, self.moderator_emails),
+            (self.host_ids, self.host_emails),
+        ]
+
+    def _offer_people(self) -> None:
+        inactive = _l("inactive")
+        labels = {
+            u.id: services.person_label(u) if u.active else f"{services.person_label(u)} ({inactive})"
+            for u in self._people
+        }
+        for picker, _ in self.people_fields():
+            picker.offer(labels)
+
+    def _check_people(self) -> bool:
+        """Chosen ids must name accounts; typed e-mails active accounts, which then join the
+        picker (and the typed text is cleared, so a second save does not add them twice)."""
+        by_id = {u.id: u for u in self._people}
+        by_email = {u.email: u for u in self._people if u.active}
+        valid = True
+        for picker, typed in self.people_fields():
+            unknown = [str(i) for i in picker.data or [] if i not in by_id]
+            if unknown:
+                picker.errors.append(_l("Nobody has the id %(ids)s: choose people through the search.",
+                                        ids=", ".join(unknown)))
+                valid = False
+            emails = typed_emails(typed.data)
+            missing = [e for e in emails if e.lower() not in by_email]
+            if missing:
+                typed.errors.append(_l("No active account has the e-mail address %(emails)s.",
+                                       emails=", ".join(missing)))
+                valid = False
+            elif emails and not typed.errors:
+                added = [by_email[e.lower()].id for e in emails]
+                picker.data = list(dict.fromkeys([*(picker.data or []), *added]))
+                typed.data = ""
+        self._offer_people()
+        return valid
 
     @classmethod
     def for_session(cls, session: ProgrammeSession, **kwargs: Any) -> SessionForm:
@@ -116,8 +211,8 @@ class SessionForm(FlaskForm):
             title=self.title.data or "",
             description=self.description.data,
             kind=SessionKind(self.kind.data),
-            starts_at=from_local(self.starts_at.data, tz) if self.starts_at.data else None,
-            ends_at=from_local(self.ends_at.data, tz) if self.ends_at.data else None,
+            starts_at=local_instant(self.starts_at, tz),
+            ends_at=local_instant(self.ends_at, tz),
             room_id=self.room_id.data,
             meeting_url=(self.meeting_url.data or "").strip() or None,
             capacity=self.capacity.data,
@@ -131,6 +226,7 @@ class SessionForm(FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
+        valid = self._check_people() and valid
         if self.kind.errors:
             return False
         for name, message in services.session_data_problems(self.event, self.session_data()).items():
@@ -146,6 +242,31 @@ class SessionForm(FlaskForm):
         if not isinstance(field.errors, list):
             field.errors = list(field.errors)
         field.errors.append(message)
+
+
+class ListFilters(FlaskForm):
+    """The search and filters above an organisers' list (GET, no CSRF): a value with an error
+    is shown and ignored, never fatal."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+
+    def value(self, name: str) -> Any:
+        """The field's value once validated, or None when it is empty or refused."""
+        if not hasattr(self, "_validated"):
+            self._validated = self.validate()
+        field = getattr(self, name)
+        return None if field.errors or field.data in (None, "") else field.data
+
+    def presence(self, name: str) -> bool | None:
+        """A with / without choice as True / False (None: either)."""
+        return {"with": True, "without": False}.get(self.value(name))
+
+
+def presence_choices(with_label: Any, without_label: Any) -> list[tuple[str, Any]]:
+    return [("", _l("Any")), ("with", with_label), ("without", without_label)]
 
 
 class SessionFiltersForm(FlaskForm):
@@ -180,7 +301,7 @@ class SessionFiltersForm(FlaskForm):
         )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(WarningsConfirmation, FlaskForm):
     """Restoring a session that raises warnings asks for the same confirmation as saving."""
 
     confirm = BooleanField(_l("I have read the warnings and want to restore it anyway"))

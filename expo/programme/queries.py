@@ -4,12 +4,16 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
+from expo.db import contains_text
 from expo.events.models import Event, Track
 from expo.extensions import db
 from expo.people.models import Network, Organisation
-from expo.programme.models import ProgrammeSession, SessionStatus
+from expo.programme.models import ProgrammeSession, SessionChange, SessionStatus
 from expo.registration.models import Registration
+from expo.schedule import changes as change_log
+from expo.schedule.queries import rooms_by_id
 from expo.venues.models import Room, Venue
 
 
@@ -29,7 +33,7 @@ def events(q: str = "", status: str = "") -> list[tuple[Event, int, int, int]]:
         _count(Registration.id, Registration.event_id == Event.id),
     ).order_by(Event.starts_on, Event.name)
     if q.strip():
-        query = query.where(sa.func.lower(Event.name).like(f"%{q.strip().lower()}%"))
+        query = query.where(contains_text(q, Event.name))
     if status == "published":
         query = query.where(Event.is_published.is_(True))
     elif status == "draft":
@@ -56,16 +60,16 @@ def dashboard() -> dict[str, Any]:
     }
 
 
-def tracks(event: Event) -> list[tuple[Track, int]]:
-    """An event's tracks with how many sessions each holds."""
-    return [
-        tuple(row)
-        for row in db.session.execute(
-            sa.select(Track, _count(ProgrammeSession.id, ProgrammeSession.track_id == Track.id))
-            .where(Track.event_id == event.id)
-            .order_by(Track.name)
-        )
-    ]
+def tracks(event: Event, q: str = "", used: bool | None = None) -> list[tuple[Track, int]]:
+    """An event's tracks with how many sessions each holds (one query): those whose name
+    contains ``q``, holding sessions (True) or none (False)."""
+    count = _count(ProgrammeSession.id, ProgrammeSession.track_id == Track.id)
+    query = sa.select(Track, count).where(Track.event_id == event.id).order_by(Track.name)
+    if q.strip():
+        query = query.where(contains_text(q, Track.name))
+    if used is not None:
+        query = query.where(count > 0 if used else count == 0)
+    return [tuple(row) for row in db.session.execute(query)]
 
 
 def venue_choices() -> list[tuple[int, str]]:
@@ -74,3 +78,17 @@ def venue_choices() -> list[tuple[int, str]]:
 
 def event_names() -> dict[int, str]:
     return dict(db.session.execute(sa.select(Event.id, Event.name)).all())
+
+
+def change_history(session: ProgrammeSession) -> list[change_log.LoggedChange]:
+    """The session's change log, newest first, worded as on the public changes page but with
+    every field (three queries: the log with its authors, and the rooms it names)."""
+    rows = list(
+        db.session.scalars(
+            sa.select(SessionChange)
+            .where(SessionChange.session_id == session.id)
+            .options(joinedload(SessionChange.changed_by))
+            .order_by(SessionChange.id.desc())
+        )
+    )
+    return change_log.session_history(rows, rooms_by_id(change_log.room_ids(rows)))

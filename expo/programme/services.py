@@ -5,6 +5,7 @@ changes also raise the session's revision and write a ``SessionChange`` that cal
 the public changes page follow. Signals go out after the flush, before the view commits."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -16,8 +17,10 @@ from flask_babel import lazy_gettext as _l
 
 from expo import signals
 from expo.accounts.models import User
+from expo.db import contains_text
 from expo.errors import Conflict, InvalidState, NeedsConfirmation
 from expo.events.models import Event, Track
+from expo.events.services import DATE_RANGE_MESSAGE
 from expo.extensions import db
 from expo.people.models import Network
 from expo.programme import conflicts
@@ -30,7 +33,7 @@ from expo.programme.models import (
     SessionStatus,
 )
 from expo.registration.models import Booking
-from expo.timeutil import local_day_bounds, to_local, utcnow
+from expo.timeutil import in_planning_range, local_day_bounds, to_local, utcnow
 from expo.venues.models import Room, Venue
 
 # Changing any of these raises the revision (the iCalendar SEQUENCE) and is logged.
@@ -100,7 +103,11 @@ def is_http_url(value: str | None) -> bool:
 def session_data_problems(event: Event, data: SessionData) -> dict[str, Any]:
     """Field-level problems with a session's data (the form shows them; the service refuses)."""
     problems: dict[str, Any] = {}
-    if data.starts_at and data.ends_at:
+    for name in ("starts_at", "ends_at"):
+        value = getattr(data, name)
+        if value is not None and not in_planning_range(value):
+            problems[name] = DATE_RANGE_MESSAGE
+    if data.starts_at and data.ends_at and not problems:
         if data.ends_at <= data.starts_at:
             problems["ends_at"] = _l("The end must be after the start.")
         first, _ = local_day_bounds(event.starts_on, event.timezone)
@@ -296,17 +303,32 @@ def conflict_report() -> list[ReportItem]:
     return [ReportItem(f, describe(f, names)) for f in findings]
 
 
-def _enforce_conflict_rules(event: Event, data: SessionData, key: Any, confirm: bool) -> None:
+def _lock_room(room_id: int | None) -> None:
+    """Hold the room's row until the transaction ends (SELECT … FOR UPDATE), so that two
+    organisers saving sessions in one room at once check for clashes one after the other."""
+    if room_id is not None:
+        db.session.execute(sa.select(Room.id).where(Room.id == room_id).with_for_update())
+
+
+def _enforce_conflict_rules(
+    event: Event, data: SessionData, key: Any, confirm: bool, confirmed_warnings: str | None
+) -> None:
+    """Refuse a room clash and ask to confirm warnings, under the room's lock. A confirmation
+    with ``confirmed_warnings`` (the digest of the warnings shown) counts only if the warnings
+    are still those; without it (scripts), ``confirm`` accepts whatever warnings there are."""
+    _lock_room(data.room_id)
     candidate = _candidate_slot(event, data, key)
     findings = conflicts.conflicts_for(candidate, _neighbours(candidate))
     names = _person_names(findings)
     refused = [f for f in findings if f.refused]
     if refused:
         raise Conflict(describe(refused[0], names), field="room_id")
-    if findings and not confirm:
+    digest = conflicts.warnings_digest(findings)
+    if findings and not (confirm and confirmed_warnings in (None, digest)):
         raise NeedsConfirmation(
             _l("Please check these warnings and confirm to save anyway."),
             [describe(f, names) for f in findings],
+            digest,
         )
 
 
@@ -384,11 +406,13 @@ def _send(signal: Any, **kwargs: Any) -> None:
     signal.send(current_app._get_current_object(), **kwargs)
 
 
-def create_session(*, event: Event, data: SessionData, actor: User, confirm: bool = False) -> ProgrammeSession:
+def create_session(
+    *, event: Event, data: SessionData, actor: User, confirm: bool = False, confirmed_warnings: str | None = None
+) -> ProgrammeSession:
     """Add a session to an event's programme after checking its data and conflicts."""
     _check(event, data)
     related = _load_related(event, data)
-    _enforce_conflict_rules(event, data, NEW_SESSION, confirm)
+    _enforce_conflict_rules(event, data, NEW_SESSION, confirm, confirmed_warnings)
     session = ProgrammeSession(event=event)
     _apply(session, data, related)
     db.session.add(session)
@@ -399,14 +423,15 @@ def create_session(*, event: Event, data: SessionData, actor: User, confirm: boo
 
 
 def update_session(
-    *, session: ProgrammeSession, data: SessionData, actor: User, confirm: bool = False
+    *, session: ProgrammeSession, data: SessionData, actor: User, confirm: bool = False,
+    confirmed_warnings: str | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Change a session; moves raise its revision and are logged. Returns the changes."""
     event = session.event
     _check(event, data)
     related = _load_related(event, data)
     if not session.is_cancelled:
-        _enforce_conflict_rules(event, data, session.id, confirm)
+        _enforce_conflict_rules(event, data, session.id, confirm, confirmed_warnings)
     before = _snapshot(session)
     _apply(session, data, related)
     db.session.flush()
@@ -445,11 +470,13 @@ def cancel_session(*, session: ProgrammeSession, actor: User) -> None:
     _record(session, {"status": {"old": SessionStatus.SCHEDULED.value, "new": SessionStatus.CANCELLED.value}}, actor)
 
 
-def restore_session(*, session: ProgrammeSession, actor: User, confirm: bool = False) -> None:
+def restore_session(
+    *, session: ProgrammeSession, actor: User, confirm: bool = False, confirmed_warnings: str | None = None
+) -> None:
     """Bring a cancelled session back, if its room is still free (warnings need confirming)."""
     if not session.is_cancelled:
         raise InvalidState(_l("Only a cancelled session can be restored."))
-    _enforce_conflict_rules(session.event, SessionData.from_session(session), session.id, confirm)
+    _enforce_conflict_rules(session.event, SessionData.from_session(session), session.id, confirm, confirmed_warnings)
     session.status = SessionStatus.SCHEDULED
     _record(session, {"status": {"old": SessionStatus.CANCELLED.value, "new": SessionStatus.SCHEDULED.value}}, actor)
 
@@ -495,12 +522,11 @@ def list_sessions(event: Event, filters: SessionFilters) -> list[ProgrammeSessio
         .order_by(ProgrammeSession.starts_at, ProgrammeSession.title)
     )
     if filters.q:
-        pattern = f"%{filters.q.strip().lower()}%"
         query = query.where(
             sa.or_(
-                sa.func.lower(ProgrammeSession.title).like(pattern),
+                contains_text(filters.q, ProgrammeSession.title),
                 ProgrammeSession.id.in_(
-                    sa.select(SessionRole.session_id).join(User).where(sa.func.lower(User.name).like(pattern))
+                    sa.select(SessionRole.session_id).join(User).where(contains_text(filters.q, User.name))
                 ),
             )
         )
@@ -516,25 +542,32 @@ def list_sessions(event: Event, filters: SessionFilters) -> list[ProgrammeSessio
 
 
 def search_people(q: str, limit: int = 20) -> list[User]:
-    """Active accounts whose name or e-mail contains ``q`` (for the speaker picker)."""
-    pattern = f"%{q.strip().lower()}%"
+    """Active accounts whose name or e-mail contains ``q`` (for the speaker picker); % and _
+    in ``q`` are letters like any other."""
     return list(
         db.session.scalars(
             sa.select(User)
             .where(User.active.is_(True))
-            .where(sa.or_(sa.func.lower(User.name).like(pattern), User.email.like(pattern)))
+            .where(contains_text(q, User.name, User.email))
             .order_by(User.name, User.id)
             .limit(limit)
         )
     )
 
 
-def people_choices() -> list[tuple[int, str]]:
-    """Every active account as (id, "Name <e-mail>") for the picker's plain select."""
-    rows = db.session.execute(
-        sa.select(User.id, User.name, User.email).where(User.active.is_(True)).order_by(User.name, User.id)
-    ).all()
-    return [(r.id, f"{r.name} <{r.email}>") for r in rows]
+def person_label(user: User) -> str:
+    """How the picker names a person: "Name <e-mail>"."""
+    return f"{user.name} <{user.email}>"
+
+
+def picker_people(ids: Iterable[int], emails: Iterable[str]) -> list[User]:
+    """The accounts a session form names, by id (active or not) or by e-mail, in one query:
+    the form shows and checks only these, never a list of everyone."""
+    ids = {i for i in ids if 0 < i < 2**31}  # anything else names nobody (and overflows SQL)
+    emails = {e.strip().lower() for e in emails if e.strip()}
+    if not ids and not emails:
+        return []
+    return list(db.session.scalars(sa.select(User).where(sa.or_(User.id.in_(ids), User.email.in_(emails)))))
 
 
 def room_choices() -> list[tuple[int, str]]:
@@ -548,16 +581,3 @@ def room_choices() -> list[tuple[int, str]]:
 
 def network_choices() -> list[tuple[int, str]]:
     return [(n.id, n.name) for n in db.session.scalars(sa.select(Network).order_by(Network.name))]
-
-
-def recent_changes(session: ProgrammeSession) -> list[SessionChange]:
-    from sqlalchemy.orm import joinedload
-
-    return list(
-        db.session.scalars(
-            sa.select(SessionChange)
-            .where(SessionChange.session_id == session.id)
-            .options(joinedload(SessionChange.changed_by))
-            .order_by(SessionChange.id.desc())
-        )
-    )

@@ -10,7 +10,7 @@ from flask_login import current_user
 from expo.db import get_or_404
 from expo.errors import ExpoError, NeedsConfirmation
 from expo.events import services as event_services
-from expo.events.forms import EventForm, TrackForm
+from expo.events.forms import EventForm, TrackFiltersForm, TrackForm
 from expo.events.models import Event, Track
 from expo.extensions import db
 from expo.permissions import can_edit_session, can_manage_expo, can_publish_event, can_view_conflicts
@@ -107,13 +107,16 @@ def _tracks_page(track: Track) -> str:
 @guard(can_manage_expo)
 def list_tracks(event_id: int):
     event = get_or_404(Event, event_id)
+    filters = TrackFiltersForm(event, formdata=request.args)
+    if other := filters.other_event(event):
+        return redirect(url_for("programme.list_tracks", **other))
     form = TrackForm()
     return submit(
         form,
         lambda: event_services.create_track(event=event, name=form.name.data, colour=form.colour.data, actor=current_user),
         _("Track added."), _tracks_page,
     ) or render_template(
-        "manage/tracks.html", event=event, form=form, tracks=queries.tracks(event)
+        "manage/tracks.html", event=event, form=form, filters=filters, tracks=queries.tracks(event, **filters.criteria())
     )
 
 
@@ -157,9 +160,10 @@ def _save_session(form: SessionForm, save: Any) -> tuple[bool, list[Any]]:
     if not form.validate_on_submit():
         return False, []
     try:
-        save(form.session_data(), form.confirm.data)
+        save(form.session_data(), form.confirm.data, form.warnings_digest.data or "")
     except NeedsConfirmation as error:
         db.session.rollback()
+        form.ask_again(error.digest)
         return False, error.warnings
     except ExpoError as error:
         form_refused(form, error)
@@ -174,7 +178,10 @@ def new_session(event_id: int):
     event = get_or_404(Event, event_id)
     form = SessionForm(event)
     saved, warnings = _save_session(
-        form, lambda data, confirm: services.create_session(event=event, data=data, actor=current_user, confirm=confirm)
+        form,
+        lambda data, confirm, digest: services.create_session(
+            event=event, data=data, actor=current_user, confirm=confirm, confirmed_warnings=digest
+        ),
     )
     if saved:
         flash(_("Session “%(title)s” added.", title=form.title.data.strip()), "success")
@@ -189,14 +196,16 @@ def edit_session(session_id: int):
     form = SessionForm(session.event) if request.method == "POST" else SessionForm.for_session(session)
     saved, warnings = _save_session(
         form,
-        lambda data, confirm: services.update_session(session=session, data=data, actor=current_user, confirm=confirm),
+        lambda data, confirm, digest: services.update_session(
+            session=session, data=data, actor=current_user, confirm=confirm, confirmed_warnings=digest
+        ),
     )
     if saved:
         flash(_("Session saved."), "success")
         return redirect(url_for("programme.edit_session", session_id=session.id))
     return render_template(
         "manage/session_form.html", form=form, event=session.event, session=session, warnings=warnings,
-        changes=services.recent_changes(session),
+        changes=queries.change_history(session),
     )
 
 
@@ -217,9 +226,13 @@ def restore_session(session_id: int):
     session = get_or_404(ProgrammeSession, session_id)
     form = ConfirmForm()
     try:
-        services.restore_session(session=session, actor=current_user, confirm=form.confirm.data)
+        services.restore_session(
+            session=session, actor=current_user, confirm=form.confirm.data,
+            confirmed_warnings=form.warnings_digest.data or "",
+        )
     except NeedsConfirmation as error:
         db.session.rollback()
+        form.ask_again(error.digest)
         return render_template("manage/restore_confirm.html", session=session, form=form, warnings=error.warnings)
     except ExpoError as error:
         refused(error)
@@ -249,10 +262,22 @@ def conflicts():
     return render_template("manage/conflicts.html", items=items, events=queries.event_names())
 
 
+def _people_query() -> tuple[str, list[Any]]:
+    q = request.args.get("q", "").strip()[:100]
+    return q, services.search_people(q) if len(q) >= 2 else []
+
+
 @bp.route("/people/search")
 @guard(can_edit_session)
 def search_people():
     """JSON for the people picker: [{id, label}] for names or e-mails containing ``q``."""
-    q = request.args.get("q", "").strip()[:100]
-    people = services.search_people(q) if len(q) >= 2 else []
-    return jsonify(results=[{"id": p.id, "label": f"{p.name} <{p.email}>"} for p in people])
+    _q, people = _people_query()
+    return jsonify(results=[{"id": p.id, "label": services.person_label(p)} for p in people])
+
+
+@bp.route("/people/find")
+@guard(can_edit_session)
+def find_people():
+    """The people search as a page, for adding people by e-mail without JavaScript."""
+    q, people = _people_query()
+    return render_template("manage/people_search.html", q=q, people=people)

@@ -1,5 +1,6 @@
-"""What the public sees of the change log: moves in time and place, cancellations and new
-titles. Other fields (meeting links, capacity, notes …) stay out of public pages."""
+"""The change log as people read it. The public sees moves in time and place, cancellations
+and new titles; other fields (meeting links, capacity, notes …) stay out of public pages and
+are shown, in the same words, only on the organisers' session page."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,18 +9,25 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from expo.programme.models import ProgrammeSession, SessionChange, SessionStatus
+from expo.programme.models import ProgrammeSession, SessionChange, SessionKind, SessionStatus
+from expo.schedule.forms import language_name
 from expo.venues.models import Room
 
 ROOM_KEYS = ("room_id", "room")
 STATUSES = {status.value for status in SessionStatus}
+KINDS = {kind.value: kind for kind in SessionKind}
+# The fields only organisers see, in the order their lines are shown.
+PRIVATE_KEYS = (
+    "kind", "meeting_url", "capacity", "language", "track", "networks", "speakers", "moderators", "hosts",
+    "description",
+)
 
 
 @dataclass(frozen=True)
 class ChangeLine:
-    """One field's move: ``kind`` is "time", "starts_at", "ends_at", "room", "status" or "title";
-    time values are aware instants, statuses SessionStatus, the others text (None: not set,
-    e.g. a room when the session is online)."""
+    """One field's move: ``kind`` is "time", "starts_at", "ends_at", "room", "status", "title"
+    or (for organisers) one of PRIVATE_KEYS; time values are aware instants, statuses
+    SessionStatus, the others text (None: not set, e.g. a room when the session is online)."""
 
     kind: str
     old: Any
@@ -77,7 +85,35 @@ def _pair(changes: dict[str, Any], key: str) -> tuple[Any, Any] | None:
     return change.get("old"), change.get("new")
 
 
+def _private_text(key: str, value: Any) -> str | None:
+    """A private field's value in the reader's words: kinds and languages by name, lists joined."""
+    if value is None or value == [] or value == "":
+        return None
+    if key == "kind" and value in KINDS:
+        return KINDS[value].label
+    if key == "language" and isinstance(value, str):
+        return language_name(value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def change_lines(changes: dict[str, Any], rooms: dict[int, Room], *, public: bool = True) -> list[ChangeLine]:
+    """The lines a log entry shows: the public ones, and with ``public=False`` the private too."""
+    lines = _public_lines(changes, rooms)
+    if not public:
+        for key in PRIVATE_KEYS:
+            pair = _pair(changes, key)
+            if pair is not None:
+                lines.append(ChangeLine(key, *(_private_text(key, v) for v in pair)))
+    return [line for line in lines if line.old != line.new]
+
+
 def public_lines(changes: dict[str, Any], rooms: dict[int, Room]) -> list[ChangeLine]:
+    return change_lines(changes, rooms)
+
+
+def _public_lines(changes: dict[str, Any], rooms: dict[int, Room]) -> list[ChangeLine]:
     lines: list[ChangeLine] = []
     starts, ends = _pair(changes, "starts_at"), _pair(changes, "ends_at")
     times = {
@@ -102,7 +138,7 @@ def public_lines(changes: dict[str, Any], rooms: dict[int, Room]) -> list[Change
     title = _pair(changes, "title")
     if title is not None:
         lines.append(ChangeLine("title", *title))
-    return [line for line in lines if line.old != line.new]
+    return lines
 
 
 def public_changes(rows: list[SessionChange], rooms: dict[int, Room]) -> list[PublicChange]:
@@ -113,3 +149,16 @@ def public_changes(rows: list[SessionChange], rooms: dict[int, Room]) -> list[Pu
         if lines:
             result.append(PublicChange(row.created_at, row.session, lines))
     return result
+
+
+@dataclass(frozen=True)
+class LoggedChange:
+    """One entry of a session's log as organisers read it: when, who, revision and lines."""
+
+    row: SessionChange
+    lines: list[ChangeLine]
+
+
+def session_history(rows: list[SessionChange], rooms: dict[int, Room]) -> list[LoggedChange]:
+    """Every entry of the rows (newest first), every field included."""
+    return [LoggedChange(row, change_lines(row.changes or {}, rooms, public=False)) for row in rows]

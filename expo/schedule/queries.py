@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from expo.accounts.models import User, user_networks
-from expo.events.models import Event, Track
+from expo.db import contains_text
+from expo.events.models import MAX_EVENT_DAYS, Event, Track
 from expo.extensions import db
 from expo.permissions import is_organiser
 from expo.people.models import Country, Network
@@ -83,7 +84,7 @@ def _speaker_matches(text: str, event_id: int) -> sa.ColumnElement[bool]:
     return ProgrammeSession.id.in_(
         sa.select(SessionRole.session_id)
         .join(in_event, in_event.id == SessionRole.session_id)
-        .where(in_event.event_id == event_id, name.icontains(text, autoescape=True))
+        .where(in_event.event_id == event_id, contains_text(text, name))
     )
 
 
@@ -114,8 +115,7 @@ def event_sessions(
         text = filters.text
         query = query.where(
             sa.or_(
-                ProgrammeSession.title.icontains(text, autoescape=True),
-                ProgrammeSession.description.icontains(text, autoescape=True),
+                contains_text(text, ProgrammeSession.title, ProgrammeSession.description),
                 _speaker_matches(text, event.id),
             )
         )
@@ -200,10 +200,11 @@ def filter_choices(event: Event) -> FilterChoices:
 
 def event_day_counts(event: Event) -> dict[date, int]:
     """Sessions per local day, in day order: the event's dates (0 when empty) plus any day a
-    session starts outside them."""
-    counts = {
-        date.fromordinal(n): 0 for n in range(event.starts_on.toordinal(), event.ends_on.toordinal() + 1)
-    }
+    session starts outside them. Empty days count only up to MAX_EVENT_DAYS from the first
+    (the longest event Expo accepts), whatever an older row says."""
+    first = event.starts_on.toordinal()
+    last = min(event.ends_on.toordinal(), first + MAX_EVENT_DAYS - 1)
+    counts = {date.fromordinal(n): 0 for n in range(first, last + 1)}
     starts = db.session.scalars(
         sa.select(ProgrammeSession.starts_at).where(ProgrammeSession.event_id == event.id)
     )
@@ -437,15 +438,16 @@ def country_delegates(country: Country) -> tuple[int, list[tuple[Event, int]]]:
 # --- changes --------------------------------------------------------------------------------
 
 def event_changes(event: Event) -> list[SessionChange]:
-    """The event's change log, newest first; once published, only what changed since."""
+    """The event's change log, newest first; once published, only what changed since it was
+    first published (going back to draft and publishing again hides nothing)."""
     query = (
         sa.select(SessionChange)
         .where(SessionChange.event_id == event.id)
         .options(joinedload(SessionChange.session).joinedload(ProgrammeSession.room).joinedload(Room.venue))
         .order_by(SessionChange.created_at.desc(), SessionChange.id.desc())
     )
-    if event.is_published and event.published_at is not None:
-        query = query.where(SessionChange.created_at >= event.published_at)
+    if event.first_published_at is not None:
+        query = query.where(SessionChange.created_at >= event.first_published_at)
     return list(db.session.scalars(query).unique())
 
 

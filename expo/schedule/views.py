@@ -3,6 +3,7 @@ the changes page. Every page is deliberately public for published events; drafts
 to everyone but organisers (who see them with the draft banner)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -22,6 +23,9 @@ from expo.schedule.grid import build_day_grid, grid_stylesheet
 from expo.timeutil import to_local, utcnow
 
 bp = Blueprint("schedule", __name__)
+
+# Most day tabs a page shows at once; a longer event links to the days before and after them.
+DAY_TABS = 14
 
 
 @bp.app_template_filter("language_name")
@@ -58,6 +62,23 @@ def _preload_booking_controls(sessions: list) -> None:
         preload_booking_states(sessions, current_user)
 
 
+@dataclass(frozen=True)
+class DayTabs:
+    days: list[date]  # the tabs shown, around the chosen day
+    earlier: date | None  # the last day before them, if any
+    later: date | None  # the first day after them, if any
+
+
+def day_tabs(days: list[date], chosen: date | None) -> DayTabs:
+    """At most DAY_TABS of the event's ``days``, with the chosen day near the middle."""
+    if len(days) <= DAY_TABS:
+        return DayTabs(days, None, None)
+    at = days.index(chosen) if chosen in days else 0
+    start = max(0, min(at - DAY_TABS // 2, len(days) - DAY_TABS))
+    end = start + DAY_TABS
+    return DayTabs(days[start:end], days[start - 1] if start else None, days[end] if end < len(days) else None)
+
+
 def list_context(event: Event, args: MultiDict) -> dict[str, Any]:
     """What the event page's filterable list needs: the filter form, the day tabs and the
     matching sessions grouped by day and time. Bad filter values are shown as form errors and
@@ -78,15 +99,17 @@ def list_context(event: Event, args: MultiDict) -> dict[str, Any]:
     del sessions[queries.LIST_LIMIT:]
     _preload_booking_controls(sessions)
     filter_args = {key: value for key, value in args.items() if key != "day" and value}
+    tabs = day_tabs(days, day) if paged or day is not None or filters.active else DayTabs([], None, None)
     return {
         "form": form,
         "filters": filters,
         "session_count": len(sessions),
         "truncated": truncated,
         "list_limit": queries.LIST_LIMIT,
-        "small_event": queries.SMALL_EVENT_SESSIONS,
+        "all_days_tab": filters.active or not paged,
         "day": day,
-        "day_counts": day_counts if paged or day is not None or filters.active else {},
+        "day_counts": {d: day_counts[d] for d in tabs.days},
+        "day_tabs": tabs,
         "filter_args": filter_args,
         "days": queries.group_by_day_and_time(sessions, event.timezone),
     }
@@ -112,7 +135,8 @@ def show_grid(slug: str, day: str | None = None):
     sessions = queries.day_sessions(event, chosen)
     _preload_booking_controls(sessions)
     grid = build_day_grid(sessions, event.timezone, _("Digital sessions"))
-    return render_template("schedule/grid.html", event=event, days=days, day=chosen, grid=grid)
+    tabs = day_tabs(days, chosen)
+    return render_template("schedule/grid.html", event=event, days=tabs.days, tabs=tabs, day=chosen, grid=grid)
 
 
 @bp.route("/schedule/grid.css")

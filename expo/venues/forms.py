@@ -5,10 +5,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FloatField, IntegerField, StringField, TextAreaField, TimeField
+from wtforms import FloatField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from expo.programme.forms import SLUG, positive
+from expo.programme.forms import SLUG, ListFilters, positive, presence_choices
 from expo.venues.models import Venue
 from expo.venues.services import VenueData
 
@@ -59,3 +59,19 @@ class VenueForm(FlaskForm):
 class RoomForm(FlaskForm):
     name = StringField(_l("Room name"), validators=[DataRequired(), Length(max=200)])
     capacity = IntegerField(_l("Seats"), validators=[InputRequired(_l("Enter the number of seats.")), positive()])
+
+
+class VenueFiltersForm(ListFilters):
+    q = StringField(_l("Search name or address"), validators=[Optional(), Length(max=100)])
+    accessibility = SelectField(
+        _l("Accessibility notes"), validators=[Optional()],
+        choices=presence_choices(_l("With accessibility notes"), _l("Without accessibility notes")),
+    )
+    rooms = SelectField(
+        _l("Rooms"), validators=[Optional()], choices=presence_choices(_l("With rooms"), _l("Without rooms"))
+    )
+
+    def criteria(self) -> dict[str, Any]:
+        """The filters as the list's keyword arguments."""
+        return {"q": self.value("q") or "", "accessibility": self.presence("accessibility"),
+                "has_rooms": self.presence("rooms")}

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from expo import signals
 from expo.accounts.models import User
+from expo.db import contains_text
 from expo.errors import Conflict, InvalidState
 from expo.events.services import slugify, touch_schedules_of, unique_slug
 from expo.extensions import db
@@ -131,12 +132,16 @@ def delete_room(*, room: Room, actor: User) -> None:
     db.session.flush()
 
 
-def list_venues(q: str = "") -> list[Venue]:
-    """Venues with their rooms, for the organisers' list (two queries)."""
+def list_venues(q: str = "", *, accessibility: bool | None = None, has_rooms: bool | None = None) -> list[Venue]:
+    """Venues with their rooms, for the organisers' list (two queries): those whose name or
+    address contains ``q``, with (True) or without (False) accessibility notes and rooms."""
     query = sa.select(Venue).options(selectinload(Venue.rooms)).order_by(Venue.name)
     if q.strip():
-        pattern = f"%{q.strip().lower()}%"
-        query = query.where(
-            sa.or_(sa.func.lower(Venue.name).like(pattern), sa.func.lower(Venue.address).like(pattern))
-        )
+        query = query.where(contains_text(q, Venue.name, Venue.address))
+    if accessibility is not None:
+        noted = Venue.accessibility_notes.is_not(None)
+        query = query.where(noted if accessibility else sa.not_(noted))
+    if has_rooms is not None:
+        rooms = sa.exists().where(Room.venue_id == Venue.id)
+        query = query.where(rooms if has_rooms else sa.not_(rooms))
     return list(db.session.scalars(query))

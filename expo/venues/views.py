@@ -9,7 +9,7 @@ from expo.db import get_or_404
 from expo.permissions import can_manage_expo
 from expo.programme.pages import guard, perform, submit
 from expo.venues import services
-from expo.venues.forms import RoomForm, VenueForm
+from expo.venues.forms import RoomForm, VenueFiltersForm, VenueForm
 from expo.venues.models import Room, Venue
 
 bp = Blueprint("venues", __name__, url_prefix="/manage/venues")
@@ -22,8 +22,8 @@ def _venue_page(venue_id: int) -> str:
 @bp.route("/")
 @guard(can_manage_expo)
 def list_venues():
-    q = request.args.get("q", "")[:100]
-    return render_template("manage/venues.html", venues=services.list_venues(q), q=q)
+    filters = VenueFiltersForm(formdata=request.args)
+    return render_template("manage/venues.html", venues=services.list_venues(**filters.criteria()), filters=filters)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -77,6 +77,12 @@ def test_slugs_are_unique(client, db, organiser):
         ({"slug": "Not A Slug!"}, "Use lowercase letters, digits and hyphens only"),
         ({"name": ""}, "This field is required."),
         ({"registration_deadline": "soon"}, "Not a valid datetime value."),
+        ({"starts_on": "0001-01-01"}, "Choose a date between 2000-01-01 and 2100-12-31."),
+        ({"ends_on": "9999-12-31"}, "Choose a date between 2000-01-01 and 2100-12-31."),
+        ({"registration_deadline": "0001-01-01T00:00"}, "Choose a date between 2000-01-01 and 2100-12-31."),
+        ({"registration_deadline": "9999-12-31T23:59"}, "Choose a date between 2000-01-01 and 2100-12-31."),
+        ({"starts_on": "2022-06-01", "ends_on": "2023-06-02"}, "An event lasts at most 366 days."),
+        ({"starts_on": "2000-01-01", "ends_on": "2100-12-31"}, "An event lasts at most 366 days."),
     ],
 )
 def test_event_form_messages(client, db, organiser, overrides, message):
@@ -100,6 +106,33 @@ def test_organiser_edits_an_event_and_its_time_moves(client, db, organiser):
     db.session.refresh(event)
     assert (event.name, event.slug, event.transfer_minutes) == ("Renamed", "h22", 20)
     assert event.updated_at > before
+
+
+def test_a_year_long_event_is_accepted(client, db, organiser):
+    response = client.post("/manage/events/new", data=event_form(starts_on="2024-01-01", ends_on="2024-12-31"))
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Event.ends_on)) == date(2024, 12, 31)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"ends_on": "9999-12-31"},
+        {"starts_on": "0001-01-01"},
+        {"starts_on": "0001-01-01", "ends_on": "0001-01-01"},
+        {"starts_on": "9999-12-31", "ends_on": "9999-12-31"},
+        {"registration_deadline": "0001-01-01T00:00"},
+    ],
+)
+def test_editing_an_event_far_outside_the_calendar_is_a_field_message(client, db, organiser, overrides):
+    event = make_event(starts_on=date(2022, 6, 1), ends_on=date(2022, 6, 2))
+    make_session(event=event)
+    db.session.commit()
+    response = client.post(f"/manage/events/{event.id}/edit", data=event_form(**overrides))
+    assert response.status_code == 200
+    assert "Choose a date between 2000-01-01 and 2100-12-31." in html(response)
+    db.session.refresh(event)
+    assert (event.starts_on, event.ends_on, event.registration_deadline) == (date(2022, 6, 1), date(2022, 6, 2), None)
 
 
 def test_editing_dates_that_would_strand_sessions_is_refused(client, db, organiser):
@@ -127,6 +160,8 @@ def test_publish_and_unpublish(client, db, organiser):
         assert "The event is published." in html(response)
         db.session.refresh(event)
         assert event.is_published and event.published_at is not None
+        assert event.first_published_at == event.published_at
+        first = event.first_published_at
         assert "Hidden" in html(client.get("/"))
 
         again = client.post(f"/manage/events/{event.id}/publish", follow_redirects=True)
@@ -135,9 +170,23 @@ def test_publish_and_unpublish(client, db, organiser):
         client.post(f"/manage/events/{event.id}/unpublish")
         db.session.refresh(event)
         assert not event.is_published and event.published_at is None
+        assert event.first_published_at == first
     assert seen == [event.id, event.id]
     client.post("/account/logout")
     assert "Hidden" not in html(client.get("/"))
+
+
+def test_publishing_again_keeps_the_first_publication(client, db, organiser):
+    event = make_event(is_published=False)
+    db.session.commit()
+    client.post(f"/manage/events/{event.id}/publish")
+    db.session.refresh(event)
+    first = event.first_published_at
+    client.post(f"/manage/events/{event.id}/unpublish")
+    client.post(f"/manage/events/{event.id}/publish")
+    db.session.refresh(event)
+    assert event.is_published and event.published_at > first
+    assert event.first_published_at == first
 
 
 def test_delete_event_refusals_and_success(client, db, organiser):
@@ -165,6 +214,14 @@ def test_event_list_search_and_status_filter(client, db, organiser):
     assert "Smart City Forum" not in html(client.get("/manage/events?q=h22"))
     drafts = html(client.get("/manage/events?status=draft"))
     assert "Smart City Forum" in drafts and "H22 +50 Sessions" not in drafts
+
+
+def test_event_list_search_takes_percent_and_underscore_literally(client, db, organiser):
+    make_event(name="Net_Zero Days")
+    make_event(name="Network Days")
+    db.session.commit()
+    page = html(client.get("/manage/events", query_string={"q": "t_"}))
+    assert "Net_Zero Days" in page and "Network Days" not in page
 
 
 def test_event_list_query_count_does_not_grow(client, db, organiser):

@@ -1,12 +1,14 @@
 """Organisers manage networks and organisations."""
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
 from expo.accounts.models import Role
 from expo.people.models import Network, Organisation, OrganisationKind
-from tests.factories import make_network, make_organisation, make_session, make_user
+from tests.factories import make_event, make_network, make_organisation, make_session, make_user
 from tests.programme.helpers import assert_organisers_only
 from tests.querycount import page_query_count
 
@@ -137,3 +139,36 @@ def test_list_query_counts_do_not_grow(client, db, organiser):
     fill(27)
     large = (page_query_count(client, "/manage/networks"), page_query_count(client, "/manage/organisations"))
     assert small == large
+
+
+def test_network_list_filters_by_the_event_its_sessions_are_in(client, db, organiser):
+    summit, forum = make_event(name="H22 Summit"), make_event(name="Smart City Forum")
+    unece, cpmr = make_network(name="UNECE"), make_network(name="CPMR")
+    make_network(name="Idle Network")
+    make_session(event=summit, networks=[unece, cpmr])
+    make_session(event=summit, networks=[unece])
+    make_session(event=forum, networks=[cpmr])
+    db.session.commit()
+
+    page = html(client.get(f"/manage/networks?event={summit.id}"))
+    assert ">UNECE</a>" in page and ">CPMR</a>" in page and "Idle Network" not in page
+    assert "Sessions in this event" in page
+    rows = re.findall(r">(UNECE|CPMR)</a></td>\s*<td>[^<]*</td>\s*<td>\d+</td>\s*<td>(\d+)</td>", page)
+    assert sorted(rows) == [("CPMR", "1"), ("UNECE", "2")]
+    forum_page = html(client.get(f"/manage/networks?event={forum.id}"))
+    assert ">CPMR</a>" in forum_page and "UNECE" not in forum_page
+    for ignored in ("abc", "999999", "99999999999999999999"):
+        page = html(client.get(f"/manage/networks?event={ignored}"))
+        assert ">Idle Network</a>" in page and ">UNECE</a>" in page
+
+
+def test_network_and_organisation_search_take_percent_and_underscore_literally(client, db, organiser):
+    make_network(name="Cities_2030", acronym="C_30")
+    make_network(name="Cities 2030", acronym="C30")
+    make_organisation(name="Region 50%")
+    make_organisation(name="Region 500")
+    db.session.commit()
+    networks = html(client.get("/manage/networks", query_string={"q": "s_2"}))
+    assert "Cities_2030" in networks and ">Cities 2030<" not in networks
+    organisations = html(client.get("/manage/organisations", query_string={"q": "50%"}))
+    assert "Region 50%" in organisations and "Region 500" not in organisations

@@ -8,12 +8,14 @@ from expo.programme.conflicts import (
     Slot,
     capacity_above_room,
     conflicts_for,
+    consecutive_pairs,
     find_conflicts,
     outside_opening_hours,
     overlaps,
     person_clashes,
     room_clashes,
     sweep_pairs,
+    warnings_digest,
 )
 
 STOCKHOLM = "Europe/Stockholm"  # UTC+2 in June
@@ -164,6 +166,66 @@ def test_transfer_uses_the_stricter_of_two_events():
     assert [f.rule for f in person_clashes(slots)] == [Rule.TRANSFER_TOO_SHORT]
 
 
+def person_slot(key, start, end, venue_id, **fields) -> Slot:
+    return slot(key, start, end, venue_id=venue_id, transfer_minutes=15, person_ids=frozenset({5}), **fields)
+
+
+def test_transfer_is_checked_only_from_the_persons_previous_session():
+    # A and B at one venue, then C elsewhere: the person walks from B to C, not from A.
+    slots = [
+        person_slot("a", at(9), at(10), venue_id=1),
+        person_slot("b", at(10), at(10, 5), venue_id=1),
+        person_slot("c", at(10, 10), at(11), venue_id=2),
+    ]
+    assert [(f.rule, f.keys, f.gap) for f in person_clashes(slots)] == [
+        (Rule.TRANSFER_TOO_SHORT, ("b", "c"), timedelta(minutes=5))
+    ]
+
+
+def test_a_session_in_between_at_the_same_venue_takes_away_the_warning():
+    slots = [
+        person_slot("a", at(9), at(10), venue_id=1),
+        person_slot("b", at(10), at(10, 30), venue_id=2),
+        person_slot("c", at(10, 40), at(11), venue_id=2),
+    ]
+    assert [f.keys for f in person_clashes(slots)] == [("a", "b")]  # b→c stays in one venue
+
+
+def test_transfer_is_counted_from_the_session_ending_last():
+    # B sits inside A (an overlap); the person leaves A last, five minutes before C.
+    slots = [
+        person_slot("a", at(9), at(12), venue_id=1),
+        person_slot("b", at(10), at(10, 30), venue_id=1),
+        person_slot("c", at(12, 5), at(13), venue_id=2),
+    ]
+    assert [(f.rule, f.keys) for f in person_clashes(slots)] == [
+        (Rule.PERSON_OVERLAP, ("a", "b")), (Rule.TRANSFER_TOO_SHORT, ("a", "c")),
+    ]
+
+
+def test_a_digital_session_in_between_moves_nobody():
+    slots = [
+        person_slot("a", at(9), at(10), venue_id=1),
+        person_slot("online", at(10), at(10, 5), venue_id=None),
+        person_slot("c", at(10, 10), at(11), venue_id=2),
+    ]
+    assert [(f.rule, f.keys) for f in person_clashes(slots)] == [(Rule.TRANSFER_TOO_SHORT, ("a", "c"))]
+
+
+def test_the_next_session_far_later_is_no_transfer_problem_even_after_a_tight_one_elsewhere():
+    slots = [
+        person_slot("a", at(9), at(10), venue_id=1),
+        person_slot("b", at(10, 15), at(11), venue_id=2),  # exactly the transfer time: fine
+        person_slot("c", at(11, 14), at(12), venue_id=1),  # a minute short from b
+    ]
+    assert [(f.keys, f.gap) for f in person_clashes(slots)] == [(("b", "c"), timedelta(minutes=14))]
+
+
+def test_consecutive_pairs_skip_overlapping_and_keep_order():
+    a, b, c = slot("a", at(9), at(11)), slot("b", at(10), at(10, 30)), slot("c", at(11), at(12))
+    assert [(x.key, y.key) for x, y in consecutive_pairs([c, b, a])] == [("a", "c")]
+
+
 # --- capacity -----------------------------------------------------------------------------------
 
 def test_capacity_above_the_room_is_warned_equal_is_fine():
@@ -253,6 +315,62 @@ def test_conflicts_for_a_saved_session_ignores_its_old_self():
     assert conflicts_for(moved, [old]) == []
 
 
-def test_sweep_handles_many_sessions_without_pairing_everything():
-    slots = [slot(i, at(8) + timedelta(minutes=30 * i), at(8) + timedelta(minutes=30 * i + 30), room_id=1) for i in range(2000)]
-    assert room_clashes(slots) == []
+class CountedInstant(datetime):
+    """An instant that counts how often it is compared, to tell a sweep from all pairs."""
+
+    comparisons = 0
+
+    def __lt__(self, other):
+        CountedInstant.comparisons += 1
+        return datetime.__lt__(self, other)
+
+    def __le__(self, other):
+        CountedInstant.comparisons += 1
+        return datetime.__le__(self, other)
+
+    def __gt__(self, other):
+        CountedInstant.comparisons += 1
+        return datetime.__gt__(self, other)
+
+    def __ge__(self, other):
+        CountedInstant.comparisons += 1
+        return datetime.__ge__(self, other)
+
+    __hash__ = datetime.__hash__
+
+
+def counted(instant: datetime) -> CountedInstant:
+    return CountedInstant.fromtimestamp(instant.timestamp(), tz=timezone.utc)
+
+
+def test_the_rules_sort_and_sweep_instead_of_comparing_every_pair():
+    """2,000 sessions for one person in one room, each starting as the last ends: all pairs
+    would take two million comparisons, sorting and sweeping about n·log n."""
+    n = 2000
+    start = at(8)
+    slots = [
+        slot(i, counted(start + timedelta(minutes=30 * i)), counted(start + timedelta(minutes=30 * i + 30)),
+             room_id=1, venue_id=1 + i % 2, transfer_minutes=0, person_ids=frozenset({5}))
+        for i in range(n)
+    ]
+    CountedInstant.comparisons = 0
+    assert room_clashes(slots) == [] and person_clashes(slots) == []
+    assert 0 < CountedInstant.comparisons < 40 * n, CountedInstant.comparisons
+
+
+def test_the_warnings_digest_names_the_warnings_not_their_order():
+    both = frozenset({5, 6})
+    a = slot(1, at(9), at(10), venue_id=1, person_ids=both)
+    b = slot("new", at(9, 30), at(10, 30), venue_id=1, person_ids=both)
+    findings = person_clashes([a, b])
+    assert sorted(f.person_id for f in findings) == [5, 6]
+    assert warnings_digest(findings) == warnings_digest(list(reversed(findings)))
+    assert warnings_digest(findings) != warnings_digest(findings[:1])
+    moved = slot("new", at(9, 45), at(10, 30), venue_id=1, person_ids=both)
+    assert warnings_digest(person_clashes([a, moved])) != warnings_digest(findings)
+
+    def seats(capacity):
+        return find_conflicts([slot("new", at(9), at(10), venue_id=1, capacity=capacity, room_capacity=50)])
+
+    assert warnings_digest(seats(60)) != warnings_digest(seats(70))
+    assert warnings_digest(seats(60)) == warnings_digest(seats(60))

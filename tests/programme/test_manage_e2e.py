@@ -1,4 +1,5 @@
-"""An organiser builds and publishes a schedule in a real browser."""
+"""An organiser builds a schedule from nothing in a real browser, publishes it and changes it;
+a visitor then finds the changes, the grid and the filtered list."""
 from __future__ import annotations
 
 import re
@@ -8,7 +9,7 @@ import sqlalchemy as sa
 
 from expo.accounts.models import Role
 from expo.events.models import Event
-from expo.programme.models import ProgrammeSession, SessionStatus
+from expo.programme.models import ProgrammeSession, SessionRoleKind, SessionStatus
 from tests.factories import PASSWORD, make_user
 
 
@@ -18,7 +19,7 @@ def field(page, label: str):
 
 
 @pytest.mark.e2e
-def test_organiser_builds_and_publishes_a_schedule(db, page):
+def test_organiser_builds_publishes_and_changes_a_schedule_that_visitors_read(db, page):
     make_user(role=Role.ORGANISER, email="olivia@h22.example", name="Olivia Organiser")
     make_user(email="sam@h22.example", name="Sam Speaker")
     db.session.commit()
@@ -87,23 +88,28 @@ def test_organiser_builds_and_publishes_a_schedule(db, page):
     page.get_by_role("link", name="Conflicts", exact=True).first.click()
     page.get_by_text("Sam Speaker is in two sessions at once").wait_for()
 
+    # Publish, then change the published schedule: visitors should learn of it.
+    page.get_by_role("link", name="Manage", exact=True).click()
+    page.get_by_role("link", name="H22 +50 Sessions").first.click()
+    page.get_by_role("button", name="Publish").click()
+    page.get_by_text("The event is published.").wait_for()
+
     # Move the first session, then cancel the second.
+    page.get_by_role("link", name="Conflicts", exact=True).first.click()
     page.get_by_role("link", name="Fix “Green mobility”").click()
+    assert not page.get_by_label("Add speakers by e-mail").is_visible()  # the search box replaces it
     field(page, "Starts").fill("2022-06-01T13:00")
     field(page, "Ends").fill("2022-06-01T14:00")
     page.get_by_role("button", name="Save session").click()
     page.get_by_text("Session saved.").wait_for()
     assert page.get_by_text("Revision 1.").is_visible()
+    log = page.locator(".change-log")
+    assert "Wed 1 Jun 10:00" in log.inner_text() and "Wed 1 Jun 13:00" in log.inner_text()
 
     page.get_by_role("link", name="Sessions", exact=True).click()
     page.get_by_role("link", name="Water in cities").click()
     page.get_by_role("button", name="Cancel session").click()
     page.get_by_text("The session is cancelled.").first.wait_for()
-
-    # Publish.
-    page.get_by_role("link", name="Settings").click()
-    page.get_by_role("button", name="Publish").click()
-    page.get_by_text("The event is published.").wait_for()
 
     db.session.expire_all()
     event = db.session.scalar(sa.select(Event))
@@ -111,4 +117,36 @@ def test_organiser_builds_and_publishes_a_schedule(db, page):
     sessions = {s.title: s for s in db.session.scalars(sa.select(ProgrammeSession))}
     assert sessions["Green mobility"].revision == 1
     assert sessions["Water in cities"].status is SessionStatus.CANCELLED
-    assert [u.name for u in sessions["Green mobility"].people(sessions["Green mobility"].roles[0].role)] == ["Sam Speaker"]
+    assert [u.name for u in sessions["Green mobility"].people(SessionRoleKind.SPEAKER)] == ["Sam Speaker"]
+
+    # Both changes are on the public changes page.
+    page.goto(f"/events/{event.slug}/changes")
+    moved = page.locator(".change", has_text="Green mobility")
+    assert "12:00" not in moved.inner_text() and "13:00" in moved.locator("ins").inner_text()
+    cancelled = page.locator(".change.is-cancelled", has_text="Water in cities")
+    assert cancelled.locator("ins").inner_text() == "Cancelled"
+
+    # A visitor reads the grid and filters the list.
+    page.locator("summary", has_text="Olivia Organiser").click()
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("link", name="Sign in").first.wait_for()
+    page.goto(f"/events/{event.slug}")
+    page.get_by_role("navigation", name="Schedule views").get_by_role("link", name="Grid").click()
+    grid = page.get_by_role("region", name=re.compile("Sessions on"))
+    assert grid.get_by_role("link", name=re.compile("Green mobility")).is_visible()
+    assert page.locator(".grid-session.is-cancelled", has_text="Water in cities").is_visible()
+    assert page.get_by_role("heading", name="Studio").is_visible()
+
+    page.get_by_role("navigation", name="Schedule views").get_by_role("link", name="List").click()
+    page.get_by_text("Filter and search").click()
+    page.get_by_label("Search").fill("sam")
+    page.get_by_role("button", name="Show sessions").click()
+    page.wait_for_url(re.compile(r"q=sam"))
+    assert page.get_by_text("2 sessions match.").is_visible()
+    page.get_by_label("Search").fill("")
+    page.get_by_label("Venue").select_option(label="Dunkers")
+    page.get_by_label("Kind").select_option(label="Talk")
+    page.get_by_label("Search").fill("green")
+    page.get_by_role("button", name="Show sessions").click()
+    page.wait_for_url(re.compile(r"q=green"))
+    assert page.locator(".session-title strong").all_inner_texts() == ["Green mobility"]

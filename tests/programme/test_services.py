@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -139,6 +139,41 @@ def test_warnings_need_confirmation(db, actor):
     assert services.create_session(event=existing.event, data=data, actor=actor, confirm=True).id
 
 
+def test_the_transfer_warning_names_only_the_persons_previous_session(db, actor):
+    speaker = make_user(name="Sam Speaker")
+    event = make_event(transfer_minutes=15)
+    hall = make_room()
+    for title, start, end in (("Morning talk", utc(2022, 6, 1, 7), utc(2022, 6, 1, 8)),
+                              ("Quick chat", utc(2022, 6, 1, 8), utc(2022, 6, 1, 8, 5))):
+        add_person(make_session(event=event, room=hall, title=title, starts_at=start, ends_at=end), speaker)
+    data = services.SessionData(title="Across town", kind=SessionKind.TALK, starts_at=utc(2022, 6, 1, 8, 10),
+                                ends_at=utc(2022, 6, 1, 9), room_id=make_room().id, speaker_ids=[speaker.id])
+    with pytest.raises(NeedsConfirmation) as asked:
+        services.create_session(event=event, data=data, actor=actor)
+    assert [str(w) for w in asked.value.warnings] == [
+        f"Sam Speaker has 5 minutes to get from “Quick chat” at {hall.venue.name} to “Across town” at "
+        f"{db.session.get(type(hall), data.room_id).venue.name}; the event allows 15 minutes for a transfer."
+    ]
+
+
+def test_a_confirmation_counts_only_for_the_warnings_it_names(db, actor):
+    speaker = make_user()
+    existing = make_session()
+    add_person(existing, speaker)
+    data = services.SessionData(title="Second", kind=SessionKind.TALK, starts_at=existing.starts_at,
+                                ends_at=existing.ends_at, room_id=make_room(capacity=10).id, speaker_ids=[speaker.id])
+    with pytest.raises(NeedsConfirmation) as asked:
+        services.create_session(event=existing.event, data=data, actor=actor, confirm=True, confirmed_warnings="")
+    shown = asked.value.digest
+    more = replace(data, capacity=20)  # and now also more seats than the room holds
+    with pytest.raises(NeedsConfirmation) as again:
+        services.create_session(event=existing.event, data=more, actor=actor, confirm=True, confirmed_warnings=shown)
+    assert len(again.value.warnings) == 2 and again.value.digest != shown
+    with pytest.raises(NeedsConfirmation):
+        services.create_session(event=existing.event, data=data, actor=actor, confirm=False, confirmed_warnings=shown)
+    assert services.create_session(event=existing.event, data=data, actor=actor, confirm=True, confirmed_warnings=shown).id
+
+
 def test_conflict_report_runs_in_a_fixed_number_of_queries(db):
     def fill(n: int) -> None:
         room = make_room()
@@ -164,3 +199,16 @@ def test_http_url_check():
     assert services.is_http_url("http://example.org")
     for bad in (None, "", "ftp://example.org", "https://", "example.org", "javascript:alert(1)", "https://a b.org"):
         assert not services.is_http_url(bad)
+
+
+@pytest.mark.parametrize(
+    ("field", "instant"),
+    [("starts_at", datetime(1, 1, 1, tzinfo=timezone.utc)), ("ends_at", datetime(9999, 12, 31, 23, 59, tzinfo=timezone.utc))],
+)
+def test_times_outside_the_calendar_are_refused_for_every_caller(db, actor, field, instant):
+    session = make_session()
+    with pytest.raises(InvalidState) as refused:
+        services.create_session(event=session.event, data=data_for(session, **{field: instant}), actor=actor)
+    assert (refused.value.field, str(refused.value.message)) == (field, "Choose a date between 2000-01-01 and 2100-12-31.")
+    with pytest.raises(InvalidState):
+        services.update_session(session=session, data=data_for(session, **{field: instant}), actor=actor)

@@ -1,6 +1,7 @@
 """The organisers' programme pages: sessions, tracks, conflicts and the people picker."""
 from __future__ import annotations
 
+import re
 from datetime import date, time, timedelta
 
 import pytest
@@ -50,6 +51,13 @@ def html(response) -> str:
     return response.get_data(as_text=True)
 
 
+def shown_digest(page: str) -> str:
+    """The digest of the warnings a page asks to confirm (its hidden field)."""
+    match = re.search(r'name="warnings_digest" type="hidden" value="([0-9a-f]*)"', page)
+    assert match, "no warnings digest on the page"
+    return match.group(1)
+
+
 # --- permissions ----------------------------------------------------------------------------
 
 def test_every_programme_page_is_for_organisers_only(client, db):
@@ -84,6 +92,7 @@ def test_every_programme_page_is_for_organisers_only(client, db):
         ("POST", f"/manage/sessions/{session.id}/delete"),
         ("GET", "/manage/conflicts"),
         ("GET", "/manage/people/search?q=pe"),
+        ("GET", "/manage/people/find?q=pe"),
     ]
     for method, url in pages:
         assert_organisers_only(client, db, method, url)
@@ -142,6 +151,56 @@ def test_organiser_adds_edits_and_deletes_a_track(client, db, organiser):
     db.session.commit()
     client.post(f"/manage/tracks/{track.id}/delete")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(type(track))) == 0
+
+
+def test_track_list_search_and_sessions_filter(client, db, organiser):
+    from expo.events.models import Track
+
+    event = make_event()
+    mobility, energy, water = (Track(event=event, name=n) for n in ("Smart mobility", "Energy_2030", "Water"))
+    db.session.add_all([mobility, energy, water])
+    make_session(event=event, track=mobility)
+    db.session.commit()
+    url = f"/manage/events/{event.id}/tracks"
+
+    def names(**args) -> list[str]:
+        page = html(client.get(url, query_string=args))
+        return sorted(n for n in ("Smart mobility", "Energy_2030", "Water") if f"<td>{n}</td>" in page)
+
+    assert names() == ["Energy_2030", "Smart mobility", "Water"]
+    assert names(q="MOBIL") == ["Smart mobility"]
+    assert names(q="y_2") == ["Energy_2030"] and names(q="_") == ["Energy_2030"]
+    assert names(sessions="with") == ["Smart mobility"]
+    assert names(sessions="without", q="er") == ["Energy_2030", "Water"]
+    assert names(sessions="nonsense", event="x") == ["Energy_2030", "Smart mobility", "Water"]
+    assert "No tracks match these filters." in html(client.get(url, query_string={"q": "zzz"}))
+
+
+def test_track_list_switches_to_another_events_tracks(client, db, organiser):
+    from expo.events.models import Track
+
+    first, second = make_event(name="H22 Summit"), make_event(name="Smart City Forum")
+    db.session.add(Track(event=second, name="Harbours"))
+    db.session.commit()
+    response = client.get(f"/manage/events/{first.id}/tracks", query_string={"event": second.id, "q": "harb"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/manage/events/{second.id}/tracks?q=harb"
+    page = html(client.get(response.headers["Location"]))
+    assert "<td>Harbours</td>" in page and f'<option selected value="{second.id}">Smart City Forum</option>' in page
+    assert client.get(f"/manage/events/{first.id}/tracks?event=999999").status_code == 200
+
+
+def test_track_list_query_count_does_not_grow(client, db, organiser):
+    from expo.events.models import Track
+
+    event = make_event()
+    db.session.add(Track(event=event, name="Track 0"))
+    db.session.commit()
+    url = f"/manage/events/{event.id}/tracks?q=track&sessions=without"
+    small = page_query_count(client, url)
+    db.session.add_all([Track(event=event, name=f"Track {n}") for n in range(1, 25)])
+    db.session.commit()
+    assert page_query_count(client, url) == small
 
 
 # --- creating sessions ----------------------------------------------------------------------
@@ -208,12 +267,18 @@ def test_digital_session_needs_no_room(client, db, organiser):
         ({"kind": "hybrid", "meeting_url": "ftp://files.example.org/x"}, "starting with http:// or https://"),
         ({"kind": "hybrid", "meeting_url": "javascript:alert(1)"}, "starting with http:// or https://"),
         ({"starts_at": "tomorrow"}, "Not a valid datetime value."),
+        ({"starts_at": "0001-01-01T00:00"}, "Choose a date between 2000-01-01 and 2100-12-31."),
+        ({"starts_at": "0001-01-01T00:00", "ends_at": "0001-01-01T01:00"}, "Choose a date between 2000-01-01"),
+        ({"ends_at": "9999-12-31T23:59"}, "Choose a date between 2000-01-01 and 2100-12-31."),
         ({"starts_at": ""}, "Enter a date and time."),
         ({"title": ""}, "This field is required."),
         ({"kind": "karaoke"}, "Not a valid choice."),
         ({"room_id": "abc"}, "Invalid Choice"),
         ({"room_id": "999999"}, "Not a valid choice"),
-        ({"speaker_ids": ["999999"]}, "not a valid choice"),
+        ({"speaker_ids": ["999999"]}, "Nobody has the id 999999: choose people through the search."),
+        ({"host_ids": ["99999999999999999999"]}, "Nobody has the id 99999999999999999999"),
+        ({"moderator_ids": ["abc"]}, "could not be coerced"),
+        ({"speaker_emails": "nobody@example.org"}, "No active account has the e-mail address nobody@example.org."),
     ],
 )
 def test_session_form_shows_field_messages_and_saves_nothing(client, db, organiser, overrides, message):
@@ -285,9 +350,62 @@ def test_speaker_clash_is_saved_only_after_confirmation(client, db, organiser):
     assert 'name="confirm"' in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgrammeSession)) == 1
 
-    saved = client.post(f"/manage/events/{event.id}/sessions/new", data={**data, "confirm": "y"})
+    saved = client.post(f"/manage/events/{event.id}/sessions/new",
+                        data={**data, "confirm": "y", "warnings_digest": shown_digest(page)})
     assert saved.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgrammeSession)) == 2
+
+
+def test_a_tick_confirms_only_the_warnings_it_was_shown_with(client, db, organiser):
+    event = make_event()
+    speaker = make_user(name="Sam Speaker")
+    add_person(make_session(event=event, title="Morning keynote"), speaker)
+    room = make_room(capacity=40)
+    db.session.commit()
+    data = form(room, speaker_ids=[str(speaker.id)])
+    first = html(client.post(f"/manage/events/{event.id}/sessions/new", data=data))
+    confirmed = shown_digest(first)
+
+    # The organiser ticks the box, but also raises the seats above the room's: a new warning.
+    stale = client.post(f"/manage/events/{event.id}/sessions/new",
+                        data={**data, "capacity": "50", "confirm": "y", "warnings_digest": confirmed})
+    page = html(stale)
+    assert stale.status_code == 200
+    assert "offers 50 seats but" in page and "Sam Speaker is in two sessions at once" in page
+    assert shown_digest(page) not in ("", confirmed)
+    assert 'id="confirm" name="confirm"' in page and "<input checked" not in page  # unticked again
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgrammeSession)) == 1
+
+    no_digest = client.post(f"/manage/events/{event.id}/sessions/new", data={**data, "confirm": "y"})
+    assert no_digest.status_code == 200 and "Please check before saving" in html(no_digest)
+
+    saved = client.post(f"/manage/events/{event.id}/sessions/new",
+                        data={**data, "capacity": "50", "confirm": "y", "warnings_digest": shown_digest(page)})
+    assert saved.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgrammeSession)) == 2
+
+
+def test_an_edit_with_new_warnings_cannot_reuse_an_earlier_confirmation(client, db, organiser):
+    event = make_event()
+    sam, greta = make_user(name="Sam Speaker"), make_user(name="Greta Grön")
+    add_person(make_session(event=event, title="Sam's keynote"), sam)
+    add_person(make_session(event=event, title="Greta's keynote"), greta)
+    session = make_session(event=event, title="Panel", room=make_room())
+    db.session.commit()
+    data = form(session.room, title="Panel", speaker_ids=[str(sam.id)])
+    warned = html(client.post(f"/manage/sessions/{session.id}/edit", data=data))
+    assert "Sam Speaker is in two sessions at once" in warned
+    sam_only = shown_digest(warned)
+    saved = client.post(f"/manage/sessions/{session.id}/edit",
+                        data={**data, "confirm": "y", "warnings_digest": sam_only})
+    assert saved.status_code == 302
+
+    # Later: Greta joins. The old digest, sent again with a tick, confirms nothing new.
+    later = client.post(f"/manage/sessions/{session.id}/edit", data={
+        **data, "speaker_ids": [str(sam.id), str(greta.id)], "confirm": "y", "warnings_digest": sam_only})
+    assert later.status_code == 200 and "Greta Grön is in two sessions at once" in html(later)
+    db.session.refresh(session)
+    assert [u.name for u in session.people(SessionRoleKind.SPEAKER)] == ["Sam Speaker"]
 
 
 def test_capacity_and_opening_hours_warnings(client, db, organiser):
@@ -350,6 +468,39 @@ def test_moving_a_session_raises_its_revision_and_logs_the_change(client, db, or
     }
     page = html(client.get(f"/manage/sessions/{session.id}/edit"))
     assert "Revision 1" in page and "Olivia Organiser" in page
+
+
+def test_the_change_log_reads_like_the_public_changes_page(client, db, organiser):
+    event = make_event(timezone="Europe/Stockholm")
+    session = make_session(event=event, capacity=30)
+    sam = make_user(name="Sam Speaker")
+    new_room = make_room(name="Hall B")
+    db.session.commit()
+    old_place = session.room.label
+    client.post(f"/manage/sessions/{session.id}/edit", data=form(
+        new_room, title=session.title, kind="panel", capacity="40", speaker_ids=[str(sam.id)],
+        starts_at="2022-06-01T14:00", ends_at="2022-06-01T15:30"))
+    page = html(client.get(f"/manage/sessions/{session.id}/edit"))
+    log = page[page.index('id="changes-heading"'):]
+    # Local times in the event's zone, as on the public page, never the stored UTC strings.
+    assert "Wed 1 Jun 10:00</time>–<time datetime=\"2022-06-01T09:00:00+00:00\">11:00</time></del>" in log
+    assert "Wed 1 Jun 14:00</time>–<time datetime=\"2022-06-01T13:30:00+00:00\">15:30</time></ins>" in log
+    assert "2022-06-01T08:00:00Z" not in log and "<code>" not in log
+    assert f"<dt>Place</dt>\n      <dd><del>{old_place}</del>" in log and f"<ins>{new_room.label}</ins>" in log
+    assert "<dt>Kind</dt>" in log and "<del>Talk</del>" in log and "<ins>Panel</ins>" in log
+    assert "<dt>Capacity</dt>" in log and "<del>30</del>" in log and "<ins>40</ins>" in log
+    assert "<dt>Speakers</dt>" in log and "<del>—</del>" in log and "<ins>Sam Speaker</ins>" in log
+
+
+def test_the_change_log_speaks_the_organisers_language(client, db, login_as):
+    login_as(Role.ORGANISER, locale="sv")
+    session = make_session()
+    db.session.commit()
+    client.post(f"/manage/sessions/{session.id}/cancel")
+    page = html(client.get(f"/manage/sessions/{session.id}/edit"))
+    log = page[page.index('id="changes-heading"'):]
+    assert "<dt>Status</dt>" in log and "<del>Planerad</del>" in log and "<ins>Inställd</ins>" in log
+    assert "scheduled" not in log
 
 
 def test_moving_to_another_room_is_a_revision(client, db, organiser):
@@ -422,7 +573,12 @@ def test_restore_with_a_warning_asks_for_confirmation(client, db, organiser):
     assert response.status_code == 200 and "Sam Speaker is in two sessions at once" in html(response)
     db.session.refresh(session)
     assert session.is_cancelled
-    client.post(f"/manage/sessions/{session.id}/restore", data={"confirm": "y"})
+    blind = client.post(f"/manage/sessions/{session.id}/restore", data={"confirm": "y", "warnings_digest": "0" * 32})
+    assert blind.status_code == 200 and "Sam Speaker is in two sessions at once" in html(blind)
+    db.session.refresh(session)
+    assert session.is_cancelled
+    client.post(f"/manage/sessions/{session.id}/restore",
+                data={"confirm": "y", "warnings_digest": shown_digest(html(response))})
     db.session.refresh(session)
     assert not session.is_cancelled and session.revision == 1
 
@@ -463,6 +619,20 @@ def test_session_list_filters(client, db, organiser):
     digital = html(client.get(url, query_string={"kind": "digital"}))
     assert "Online round" in digital and "Green mobility" not in digital
     assert client.get(url, query_string={"track": "x", "kind": "nope"}).status_code == 200
+
+
+def test_session_list_and_people_search_take_percent_and_underscore_literally(client, db, organiser):
+    event = make_event()
+    make_session(event=event, title="100% renewable")
+    make_session(event=event, title="1000 trees")
+    make_user(name="Anna_Berg", email="anna@example.org")
+    make_user(name="Annabel Berg", email="annabel@example.org")
+    db.session.commit()
+    listing = html(client.get(f"/manage/events/{event.id}/sessions", query_string={"q": "100%"}))
+    assert "100% renewable" in listing and "1000 trees" not in listing
+    found = client.get("/manage/people/search", query_string={"q": "a_b"}).get_json()["results"]
+    assert [p["label"] for p in found] == ["Anna_Berg <anna@example.org>"]
+    assert client.get("/manage/people/search", query_string={"q": "%%"}).get_json() == {"results": []}
 
 
 def _fill_programme(n: int) -> object:
@@ -532,11 +702,98 @@ def test_people_search_returns_matching_people(client, db, organiser):
     assert len(client.get("/manage/people/search?q=example.org").get_json()["results"]) == 3  # organiser too
 
 
-def test_session_form_without_javascript_lists_people_in_a_plain_select(client, db, organiser):
+def test_people_search_page_shows_names_and_e_mail_addresses(client, db, organiser):
+    make_user(name="Sam Speaker", email="sam@example.org")
+    make_user(name="Inactive Sam", email="old@example.org", active=False)
+    db.session.commit()
+    page = html(client.get("/manage/people/find?q=sam"))
+    assert "Sam Speaker" in page and "<code>sam@example.org</code>" in page
+    assert "Inactive Sam" not in page
+    assert "Type at least two letters" in html(client.get("/manage/people/find?q=s"))
+    assert "Nobody found." in html(client.get("/manage/people/find?q=zzz"))
+
+
+def test_session_form_offers_only_the_chosen_people_and_the_search(client, db, organiser):
     event = make_event()
     make_user(name="Sam Speaker")
     db.session.commit()
     page = html(client.get(f"/manage/events/{event.id}/sessions/new"))
-    assert '<select id="speaker_ids" multiple name="speaker_ids"' in page or 'name="speaker_ids"' in page
-    assert "Sam Speaker" in page
+    for role in ("speaker", "moderator", "host"):
+        assert f'id="{role}_ids" multiple name="{role}_ids"></select>' in page  # no options yet
+    assert "Sam Speaker" not in page
+    assert 'name="speaker_emails"' in page and "/manage/people/find" in page
     assert "js/people-picker.js" in page
+
+
+def _new_form_page(client, event) -> tuple[int, int]:
+    from tests.querycount import count_queries
+
+    with count_queries() as log:
+        response = client.get(f"/manage/events/{event.id}/sessions/new")
+    return log.count, len(response.get_data())
+
+
+def test_session_form_does_not_grow_with_the_number_of_people(client, db, organiser):
+    event = make_event()
+    for _ in range(3):
+        make_user()
+    db.session.commit()
+    client.get("/manage/")  # shows the welcome message, which would count once
+    few = _new_form_page(client, event)
+    for _ in range(200):
+        make_user()
+    db.session.commit()
+    assert _new_form_page(client, event) == few
+
+
+def test_edit_form_keeps_an_inactive_speaker(client, db, organiser):
+    session = make_session(title="Old friends")
+    gone = make_user(name="Ingrid Inactive", email="ingrid@example.org", active=False)
+    add_person(session, gone)
+    host = make_user(name="Hedda Host", email="hedda@example.org")
+    add_person(session, host, SessionRoleKind.HOST)
+    db.session.commit()
+    page = html(client.get(f"/manage/sessions/{session.id}/edit"))
+    assert f'<option selected value="{gone.id}">Ingrid Inactive &lt;ingrid@example.org&gt; (inactive)</option>' in page
+    assert f'<option selected value="{host.id}">Hedda Host &lt;hedda@example.org&gt;</option>' in page
+
+    # What the browser sends back: the selected options, and a new title.
+    response = client.post(f"/manage/sessions/{session.id}/edit", data=form(
+        session.room, title="Old friends, renamed", speaker_ids=[str(gone.id)], host_ids=[str(host.id)]))
+    assert response.status_code == 302
+    db.session.refresh(session)
+    assert session.title == "Old friends, renamed"
+    assert [u.name for u in session.people(SessionRoleKind.SPEAKER)] == ["Ingrid Inactive"]
+    assert [u.name for u in session.people(SessionRoleKind.HOST)] == ["Hedda Host"]
+
+
+def test_without_javascript_people_are_added_by_e_mail(client, db, organiser):
+    event = make_event()
+    room = make_room()
+    sam = make_user(name="Sam Speaker", email="sam@example.org")
+    make_user(name="Mo Moderator", email="mo@example.org")
+    make_user(name="Gone", email="gone@example.org", active=False)
+    db.session.commit()
+    refused = client.post(f"/manage/events/{event.id}/sessions/new",
+                          data=form(room, moderator_emails="gone@example.org"))
+    assert "No active account has the e-mail address gone@example.org." in html(refused)
+
+    response = client.post(f"/manage/events/{event.id}/sessions/new", data=form(
+        room, speaker_ids=[str(sam.id)], speaker_emails="SAM@example.org", moderator_emails=" mo@example.org, "))
+    assert response.status_code == 302
+    session = db.session.scalar(sa.select(ProgrammeSession))
+    assert [u.name for u in session.people(SessionRoleKind.SPEAKER)] == ["Sam Speaker"]
+    assert [u.name for u in session.people(SessionRoleKind.MODERATOR)] == ["Mo Moderator"]
+
+
+def test_people_added_by_e_mail_show_as_chosen_when_warnings_are_asked(client, db, organiser):
+    event = make_event()
+    sam = make_user(name="Sam Speaker", email="sam@example.org")
+    add_person(make_session(event=event, title="Morning keynote"), sam)
+    room = make_room()
+    db.session.commit()
+    warned = html(client.post(f"/manage/events/{event.id}/sessions/new",
+                              data=form(room, speaker_emails="sam@example.org")))
+    assert "Sam Speaker is in two sessions at once" in warned
+    assert f'<option selected value="{sam.id}">Sam Speaker &lt;sam@example.org&gt;</option>' in warned
+    assert 'name="speaker_emails" type="text" value=""' in warned

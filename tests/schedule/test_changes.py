@@ -7,7 +7,7 @@ import pytest
 
 from expo.accounts.models import Role
 from expo.programme.models import SessionChange, SessionStatus
-from expo.schedule.changes import ChangeLine, parse_instant, public_lines
+from expo.schedule.changes import ChangeLine, change_lines, parse_instant, public_lines
 from tests.factories import make_event, make_room, make_session, make_user, make_venue, utc
 from tests.schedule.conftest import assert_only_organisers_see
 
@@ -24,7 +24,7 @@ def log(session, created_at, **changes) -> SessionChange:
 
 @pytest.fixture
 def changed(db):
-    event = make_event(slug="h22", published_at=utc(2022, 5, 1))
+    event = make_event(slug="h22", published_at=utc(2022, 5, 1), first_published_at=utc(2022, 5, 1))
     venue = make_venue(name="Dunkers")
     hall, annex = make_room(venue=venue, name="Hall"), make_room(venue=venue, name="Annex")
     moved = make_session(event=event, title="Moved talk", room=annex,
@@ -119,3 +119,42 @@ def test_changed_by_is_not_shown(client, db, changed):
     db.session.commit()
     html = client.get("/events/h22/changes").get_data(as_text=True)
     assert "By someone" in html and "Olle Organiser" not in html
+
+
+def test_going_back_to_draft_and_publishing_again_keeps_the_changes_listed(client, db, login_as):
+    event = make_event(slug="again", is_published=False)
+    session = make_session(event=event, title="Called off")
+    db.session.commit()
+    login_as(Role.ORGANISER)
+    client.post(f"/manage/events/{event.id}/publish")
+    client.post(f"/manage/sessions/{session.id}/cancel")
+    client.post(f"/manage/events/{event.id}/unpublish")
+    client.post(f"/manage/events/{event.id}/publish")
+    client.post("/account/logout")
+    db.session.refresh(event)
+    assert event.is_published and event.published_at > event.first_published_at
+    html = client.get("/events/again/changes").get_data(as_text=True)
+    assert "Called off" in html and "<ins>Cancelled</ins>" in html
+
+
+def test_organisers_lines_add_the_private_fields_in_readable_words(app):
+    changes = {
+        "status": {"old": "scheduled", "new": "cancelled"},
+        "kind": {"old": "talk", "new": "digital"},
+        "language": {"old": "en", "new": "sv"},
+        "speakers": {"old": [], "new": ["Sam Speaker", "Greta Grön"]},
+        "capacity": {"old": 30, "new": None},
+        "meeting_url": {"old": None, "new": "https://meet.example.org/1"},
+        "networks": {"old": ["UNECE"], "new": ["UNECE"]},
+    }
+    with app.test_request_context():
+        lines = change_lines(changes, {}, public=False)
+        assert [(line.kind, line.old, line.new) for line in lines] == [
+            ("status", SessionStatus.SCHEDULED, SessionStatus.CANCELLED),
+            ("kind", "Talk", "Digital meeting"),
+            ("meeting_url", None, "https://meet.example.org/1"),
+            ("capacity", "30", None),
+            ("language", "English", "Swedish"),
+            ("speakers", None, "Sam Speaker, Greta Grön"),
+        ]
+        assert [line.kind for line in change_lines(changes, {})] == ["status"]

@@ -150,3 +150,45 @@ def test_organiser_edits_a_venue(client, db, organiser):
     assert response.status_code == 302
     db.session.refresh(venue)
     assert (venue.name, venue.slug, venue.opens_at, venue.closes_at) == ("Dunkers Kulturhus", "dunkers", time(9), time(17, 30))
+
+
+def test_venue_list_filters_by_accessibility_notes_and_rooms(client, db, organiser):
+    ramp = make_venue(name="Dunkers", accessibility_notes="Step-free entrance, hearing loop")
+    make_room(venue=ramp)
+    make_venue(name="Maritiman")  # no notes, no rooms
+    make_room(venue=make_venue(name="Tropical Garden"))
+    db.session.commit()
+
+    def names(query: str) -> list[str]:
+        page = html(client.get(f"/manage/venues/?{query}"))
+        return [n for n in ("Dunkers", "Maritiman", "Tropical Garden") if f">{n}</a>" in page]
+
+    assert names("accessibility=with") == ["Dunkers"]
+    assert names("accessibility=without") == ["Maritiman", "Tropical Garden"]
+    assert names("rooms=without") == ["Maritiman"]
+    assert names("rooms=with&accessibility=without") == ["Tropical Garden"]
+    assert names("rooms=with&q=dunk") == ["Dunkers"]
+    assert names("rooms=sometimes&accessibility=%00") == ["Dunkers", "Maritiman", "Tropical Garden"]
+    assert "Not a valid choice" in html(client.get("/manage/venues/?rooms=sometimes"))
+
+
+def test_venue_search_takes_percent_and_underscore_literally(client, db, organiser):
+    make_venue(name="Hall 100%", address="Kungsgatan 1")
+    make_venue(name="Hall_B", address="Kungsgatan 2")
+    make_venue(name="Hall 1000", address="Kungsgatan 3")
+    db.session.commit()
+    percent = html(client.get("/manage/venues/", query_string={"q": "100%"}))
+    assert "Hall 100%" in percent and "Hall 1000" not in percent
+    underscore = html(client.get("/manage/venues/", query_string={"q": "l_b"}))
+    assert "Hall_B" in underscore and "Hall 100%" not in underscore
+
+
+def test_venue_list_filters_keep_a_fixed_number_of_queries(client, db, organiser):
+    make_room(venue=make_venue(accessibility_notes="Lift"))
+    db.session.commit()
+    url = "/manage/venues/?accessibility=with&rooms=with&q=venue"
+    small = page_query_count(client, url)
+    for _ in range(20):
+        make_room(venue=make_venue(accessibility_notes="Lift"))
+    db.session.commit()
+    assert page_query_count(client, url) == small

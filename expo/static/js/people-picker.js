@@ -1,6 +1,7 @@
 // People picker: turns each <select multiple> inside .people-picker into a search box with
-// chips. The select stays in the form (hidden) and is what gets submitted, so the page works
-// the same without JavaScript.
+// chips. The select holds only the people already chosen; it stays in the form (hidden) and
+// is what gets submitted. Without JavaScript, people are added by e-mail in the fallback field,
+// which the search box replaces.
 (() => {
   "use strict";
 
@@ -26,6 +27,7 @@
     results.className = "picker-results";
 
     select.hidden = true;
+    wrapper.querySelectorAll(".picker-fallback").forEach((fallback) => { fallback.hidden = true; });
     if (label) label.htmlFor = search.id;
     select.after(chips, search, results);
 
