@@ -18,8 +18,8 @@ from expo.extensions import db as _db
 from expo.programme import services
 from expo.programme.models import ProgrammeSession, SessionKind, SessionStatus
 from tests.factories import make_event, make_room, make_session, make_user, utc
-# The same PostgreSQL-only guard, crowd of connections and barrier as the booking races.
-from tests.registration.test_concurrency import _needs_postgres, crowd_app, run_at_once  # noqa: F401
+# The same crowd of connections and barrier as the booking races (the postgres marker is the guard).
+from tests.registration.test_concurrency import crowd_app, run_at_once  # noqa: F401
 
 pytestmark = pytest.mark.postgres
 ROOMS = 10  # two organisers per room: 20 threads, within the crowd's connections
