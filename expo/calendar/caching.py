@@ -13,12 +13,12 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Response, current_app, request
 from werkzeug.http import is_resource_modified
 
-from expo import signals
+from expo import pagecache, signals
 from expo.calendar.queries import Fingerprint, schedule_state
 from expo.extensions import cache
 from expo.timeutil import utcnow
@@ -109,6 +109,33 @@ def connect_signals() -> None:
     for signal in (signals.schedule_changed, signals.session_changed, signals.session_cancelled,
                    signals.person_renamed):
         signal.connect(drop_cached_feeds, weak=False)
+
+
+# Seconds a public scope's looked-up fingerprint is kept; a commit changing the schedule
+# replaces it at once (the page generations), so this only bounds a change made behind Expo's
+# back, straight in the database.
+SCOPE_TIMEOUT = 60
+_T = TypeVar("_T")
+
+
+def remembered(lookup: Callable[[], _T | None]) -> _T | None:
+    """What ``lookup`` finds for this public feed's address (its fingerprint, names …), kept in
+    the shared cache under the schedule's page generation: a cached feed or a 304 then costs
+    no SQL at all. The generation is read before the database, so a lookup that a concurrent
+    commit outdates is stored under the generation that commit replaces. Nothing is kept for
+    an address that finds nothing."""
+    tokens = pagecache.generations(("schedule",))
+    if not tokens:
+        return lookup()
+    raw = repr((request.path, tokens)).encode()
+    key = f"{KEY_PREFIX}scope:{hashlib.sha256(raw).hexdigest()[:40]}"
+    hit = cache_get(key, lambda v: isinstance(v, tuple) and len(v) == 1)
+    if hit is not None:
+        return hit[0]
+    found = lookup()
+    if found is not None:
+        cache_set(key, (found,), timeout=SCOPE_TIMEOUT)
+    return found
 
 
 @dataclass(frozen=True)

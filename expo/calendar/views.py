@@ -20,8 +20,10 @@ from expo.calendar.queries import Fingerprint
 from expo.events.models import Event
 from expo.events.queries import current_expo
 from expo.extensions import db, login_manager
+from expo.people.models import Network
 from expo.permissions import can_export_schedule, can_reset_feed_token, can_subscribe_personal_feed, require
 from expo.programme.models import ProgrammeSession
+from expo.venues.models import Venue
 
 bp = Blueprint("calendar", __name__)
 caching.connect_signals()
@@ -41,7 +43,7 @@ def export_schedule(slug: str, identifier: str):
     exporter = EXPORTERS.get(identifier) or abort(404)
     if exporter.public:
         # Validators from one aggregate; the event and its sessions load only to build.
-        found = queries.published_event_fingerprint(slug) or abort(404)
+        found = caching.remembered(lambda: queries.published_event_fingerprint(slug)) or abort(404)
         event_id, fingerprint = found
         download = Download(exporter.content_type, exporter.filename_for(slug), True, exporter.disposition)
 
@@ -81,13 +83,16 @@ def expo_feed():
         expo = current_expo()
         return feeds.public_feed(queries.expo_session_rows(), name=expo.name if expo is not None else _("Expo"))
 
-    return caching.serve(queries.expo_fingerprint(), "ical", Download(ICS, "expo.ics", True, "inline"), build)
+    fingerprint = caching.remembered(queries.expo_fingerprint)
+    assert fingerprint is not None
+    return caching.serve(fingerprint, "ical", Download(ICS, "expo.ics", True, "inline"), build)
 
 
 @bp.route("/events/<slug>/tracks/<int:track_id>/calendar.ics")
 def track_feed(slug: str, track_id: int):
     """Public: one track of a published event."""
-    name, event_slug, fingerprint = queries.published_track_fingerprint(slug, track_id) or abort(404)
+    found = caching.remembered(lambda: queries.published_track_fingerprint(slug, track_id)) or abort(404)
+    name, event_slug, fingerprint = found
 
     def load() -> Sequence[ProgrammeSession]:
         track = queries.published_track(slug, track_id)
@@ -99,23 +104,31 @@ def track_feed(slug: str, track_id: int):
 @bp.route("/venues/<slug>/calendar.ics")
 def venue_feed(slug: str):
     """Public: every session at a venue, across the published events."""
-    venue = queries.venue_by_slug(slug) or abort(404)
-    return _public_feed(queries.venue_fingerprint(venue), f"{venue.slug}.ics", lambda: queries.venue_sessions(venue),
-                        name=venue.name, description=venue.address)
+    def lookup() -> tuple[int, str, str, Fingerprint] | None:
+        venue = queries.venue_by_slug(slug)
+        return None if venue is None else (venue.id, venue.name, venue.address, queries.venue_fingerprint(venue))
+
+    venue_id, name, address, fingerprint = caching.remembered(lookup) or abort(404)
+    return _public_feed(fingerprint, f"{slug}.ics", lambda: queries.venue_sessions(db.session.get(Venue, venue_id)),
+                        name=name, description=address)
 
 
 @bp.route("/networks/<slug>/calendar.ics")
 def network_feed(slug: str):
     """Public: the sessions a network takes part in, across the published events."""
-    network = queries.network_by_slug(slug) or abort(404)
-    return _public_feed(queries.network_fingerprint(network), f"{network.slug}.ics",
-                        lambda: queries.network_sessions(network), name=network.name)
+    def lookup() -> tuple[int, str, Fingerprint] | None:
+        network = queries.network_by_slug(slug)
+        return None if network is None else (network.id, network.name, queries.network_fingerprint(network))
+
+    network_id, name, fingerprint = caching.remembered(lookup) or abort(404)
+    return _public_feed(fingerprint, f"{slug}.ics",
+                        lambda: queries.network_sessions(db.session.get(Network, network_id)), name=name)
 
 
 @bp.route("/sessions/<int:session_id>/calendar.ics")
 def session_feed(session_id: int):
     """Public: one session of a published event ("add to calendar"), never its meeting link."""
-    title, fingerprint = queries.published_session_fingerprint(session_id) or abort(404)
+    title, fingerprint = caching.remembered(lambda: queries.published_session_fingerprint(session_id)) or abort(404)
 
     def load() -> Sequence[ProgrammeSession]:
         session = queries.published_session(session_id)
