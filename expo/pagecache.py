@@ -18,7 +18,13 @@ day shown by default) can lag.
 
 Signed-in users, requests carrying flashed messages or unknown query arguments, and answers
 other than 200 always go to the view. The one per-visitor part of a public page, its CSRF
-token, is stored as a placeholder and filled in for each visitor."""
+token, is stored as a placeholder and filled in for each visitor.
+
+A few signed-in pages are kept too, each for its own reader only (their id is part of the key):
+a delegate's agenda and the door list staff open. Their keys add a generation of the reader
+(``person:<id>``: their account, bookings and registrations) and, for a door list, of the
+session (``door:<id>``: its bookings and check-ins), plus ``bulk``, which every UPDATE or
+DELETE statement moves since such a statement does not say which rows it touched."""
 from __future__ import annotations
 
 import hashlib
@@ -44,9 +50,10 @@ GENERATIONS = ("schedule", "bookings", "registrations")
 CSRF_PLACEHOLDER = "__expo_csrf_token__"
 _PENDING = "expo_pagecache_pending"
 # What anonymous visitors' pages never show: a change to these alone moves no generation.
-_PRIVATE_TABLES = frozenset({"check_ins"})
+_PRIVATE_TABLES = frozenset()
 _USER_PUBLIC_FIELDS = ("name", "country_code", "organisation_id", "networks", "active", "role")
-_TABLE_GENERATIONS = {"bookings": ("bookings",), "registrations": ("registrations",)}
+_TABLE_GENERATIONS = {"bookings": ("bookings",), "registrations": ("registrations",), "check_ins": ()}
+BULK = "bulk"
 # A query argument value longer than this is not worth a cache entry.
 _MAX_ARG_LENGTH = 100
 
@@ -90,12 +97,20 @@ def _generations_of(obj: Any) -> tuple[str, ...]:
     if table is None or table in _PRIVATE_TABLES:
         return ()
     if table == "users":
+        own = (f"person:{obj.id}",) if obj.id is not None else ()
         state = sa.inspect(obj)
         if state.pending or state.deleted or state.was_deleted:
-            return GENERATIONS
+            return GENERATIONS + own
         changed = any(state.attrs[f].history.has_changes() for f in _USER_PUBLIC_FIELDS if f in state.attrs)
-        return GENERATIONS if changed else ()
-    return _TABLE_GENERATIONS.get(table, ("schedule",))
+        return (GENERATIONS if changed else ()) + own
+    names = _TABLE_GENERATIONS.get(table, ("schedule",))
+    # Whose agenda and which door list the row shows on.
+    user_id, session_id = getattr(obj, "user_id", None), getattr(obj, "session_id", None)
+    if table in ("bookings", "registrations", "check_ins") and user_id is not None:
+        names += (f"person:{user_id}",)
+    if table in ("bookings", "check_ins") and session_id is not None:
+        names += (f"door:{session_id}",)
+    return names
 
 
 @sa.event.listens_for(Session, "before_flush")
@@ -109,7 +124,7 @@ def _note_flushed_changes(session: Session, _context: Any, _instances: Any) -> N
 def _note_bulk_statements(state: Any) -> None:
     # UPDATE/DELETE/INSERT statements bypass the unit of work: assume they touch everything.
     if state.is_update or state.is_delete or state.is_insert:
-        state.session.info.setdefault(_PENDING, set()).update(GENERATIONS)
+        state.session.info.setdefault(_PENDING, set()).update((*GENERATIONS, BULK))
 
 
 @sa.event.listens_for(Session, "after_commit")
@@ -126,22 +141,46 @@ def _forget_changes(session: Session) -> None:
 
 # --- serving -----------------------------------------------------------------------------------
 
-def _servable(allowed_args: frozenset[str]) -> bool:
-    if request.method != "GET" or current_user.is_authenticated or "_flashes" in session:
+def _servable(allowed_args: frozenset[str], *, signed_in: bool) -> bool:
+    if request.method != "GET" or current_user.is_authenticated != signed_in or "_flashes" in session:
         return False
     if not current_app.config.get("PAGE_CACHE_TIMEOUT"):
         return False
     return all(k in allowed_args and len(v) <= _MAX_ARG_LENGTH for k, v in request.args.items(multi=True))
 
 
-def _key(tokens: tuple[str, ...]) -> str:
-    raw = repr((request.endpoint, request.full_path, str(get_locale()), tokens)).encode()
+def _key(tokens: tuple[str, ...], reader: int | None) -> str:
+    raw = repr((request.endpoint, request.full_path, str(get_locale()), reader, tokens)).encode()
     return KEY_PREFIX + "page:" + hashlib.sha256(raw).hexdigest()[:40]
 
 
 def _answer(body: str, content_type: str) -> Response:
     response = make_response(body.replace(CSRF_PLACEHOLDER, generate_csrf()))
     response.content_type = content_type
+    return response
+
+
+def _served(view: Callable, view_args: tuple, view_kwargs: dict, names: tuple[str, ...],
+            reader: int | None) -> Any:
+    """The view's page from the cache under the generations ``names``, else rendered and kept."""
+    tokens = generations(names)
+    if len(tokens) != len(names):
+        return view(*view_args, **view_kwargs)
+    key = _key(tokens, reader)
+    try:
+        hit = cache.get(key)
+    except Exception:  # noqa: BLE001 - an unreadable entry is a miss
+        hit = None
+    if isinstance(hit, tuple) and len(hit) == 2 and all(isinstance(v, str) for v in hit):
+        return _answer(*hit)
+    response = make_response(view(*view_args, **view_kwargs))
+    if response.status_code == 200 and response.mimetype == "text/html" and not response.direct_passthrough \
+            and "_flashes" not in session:
+        body = response.get_data(as_text=True).replace(generate_csrf(), CSRF_PLACEHOLDER)
+        try:
+            cache.set(key, (body, response.content_type), timeout=current_app.config["PAGE_CACHE_TIMEOUT"])
+        except Exception:  # noqa: BLE001 - the page is served anyway
+            current_app.logger.warning("page cache write failed", exc_info=True)
     return response
 
 
@@ -157,26 +196,34 @@ def public_page(*depends_on: str, args: Iterable[str] = ()) -> Callable:
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*view_args: Any, **view_kwargs: Any) -> Any:
-            if not _servable(allowed):
+            if not _servable(allowed, signed_in=False):
                 return view(*view_args, **view_kwargs)
-            tokens = generations(depends_on)
-            if len(tokens) != len(depends_on):
+            return _served(view, view_args, view_kwargs, depends_on, None)
+
+        return wrapper
+
+    return decorate
+
+
+def own_page(*depends_on: str, door: str | None = None, args: Iterable[str] = ()) -> Callable:
+    """Serve the decorated view's page from the cache to the signed-in reader it was rendered
+    for, while nothing it shows has changed: ``depends_on`` as for ``public_page``, and always
+    the reader's own generation; ``door`` names the view argument of a session whose door list
+    the page shows. Place it under the view's log-in check: the view authorises the reader the
+    first time, and a change to the reader's account (such as their role) starts anew."""
+    unknown = set(depends_on) - set(GENERATIONS)
+    assert not unknown, f"unknown generations {unknown}"
+    allowed = frozenset(args)
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*view_args: Any, **view_kwargs: Any) -> Any:
+            if not _servable(allowed, signed_in=True):
                 return view(*view_args, **view_kwargs)
-            key = _key(tokens)
-            try:
-                hit = cache.get(key)
-            except Exception:  # noqa: BLE001 - an unreadable entry is a miss
-                hit = None
-            if isinstance(hit, tuple) and len(hit) == 2 and all(isinstance(v, str) for v in hit):
-                return _answer(*hit)
-            response = make_response(view(*view_args, **view_kwargs))
-            if response.status_code == 200 and response.mimetype == "text/html" and not response.direct_passthrough:
-                body = response.get_data(as_text=True).replace(generate_csrf(), CSRF_PLACEHOLDER)
-                try:
-                    cache.set(key, (body, response.content_type), timeout=current_app.config["PAGE_CACHE_TIMEOUT"])
-                except Exception:  # noqa: BLE001 - the page is served anyway
-                    current_app.logger.warning("page cache write failed", exc_info=True)
-            return response
+            names = (*depends_on, BULK, f"person:{current_user.id}")
+            if door is not None:
+                names += (f"door:{view_kwargs[door]}",)
+            return _served(view, view_args, view_kwargs, names, current_user.id)
 
         return wrapper
 

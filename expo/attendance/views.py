@@ -22,6 +22,7 @@ from expo.errors import ExpoError
 from expo.events.queries import current_expo
 from expo.extensions import db
 from expo.i18n import local_date, local_time
+from expo.pagecache import own_page
 from expo.permissions import can_check_in, can_view_attendance, can_view_event, require
 from expo.programme.models import ProgrammeSession
 from expo.timeutil import to_local, utcnow
@@ -76,6 +77,7 @@ def _door_day(day: date, days: int) -> date | None:
 
 @bp.route("/sessions/<int:session_id>")
 @login_required
+@own_page("schedule", "registrations", door="session_id", args=("q", "all", "print", "walk_in"))
 def show_session(session_id: int):
     """Staff and organisers: a session's door list with check-in. ``?q=`` filters it and
     finds registered delegates not on it (to walk in); long lists show their first people

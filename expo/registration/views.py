@@ -10,6 +10,7 @@ from expo.db import get_or_404
 from expo.errors import ExpoError, NeedsConfirmation
 from expo.events.models import Event
 from expo.extensions import db
+from expo.pagecache import own_page
 from expo.permissions import can_book, can_register, can_view_event, is_signed_in, owns, require
 from expo.programme.models import ProgrammeSession
 from expo.registration import queries, receivers, services  # noqa: F401  (receivers connect signals)
@@ -34,6 +35,7 @@ def _back(default: str) -> str:
 
 @bp.route("/agenda")
 @login_required
+@own_page("schedule")
 def agenda():
     """The signed-in user's sessions by day, clashes marked, and their registrations."""
     require(is_signed_in(current_user))

@@ -180,3 +180,63 @@ def test_a_lost_generation_is_made_again_and_agreed_on(app, talk):
         third = pagecache.generations(["schedule"])
     assert first != second
     assert second == third
+
+
+# --- pages kept for their own signed-in reader --------------------------------------------------
+
+def test_a_delegates_agenda_is_kept_for_them_and_follows_their_bookings(client, talk, login_as):
+    from expo.registration import services as registration
+    from tests.factories import make_registration
+
+    delegate = login_as(Role.DELEGATE, name="Maja Delegate")
+    make_registration(event=talk.event, user=delegate)
+    db.session.commit()
+    _get(client, "/agenda")  # shows the welcome message: stores nothing
+    _get(client, "/agenda")
+    cached, queries = _get(client, "/agenda")
+    assert queries <= 1  # who is signed in, nothing else
+    assert "Cities of tomorrow" not in cached
+
+    registration.book_session(delegate=delegate, session=talk, actor=delegate)
+    db.session.commit()
+    booked, queries = _get(client, "/agenda")
+    assert "Cities of tomorrow" in booked
+    assert queries > 1
+
+
+def test_another_reader_never_gets_someone_elses_kept_page(app, client, talk, login_as):
+    login_as(Role.DELEGATE, name="Maja Delegate")
+    _get(client, "/agenda")
+    other = app.test_client()
+    someone = make_user(name="Olle Other")
+    db.session.commit()
+    other.post("/account/login", data={"email": someone.email, "password": "correct horse battery"})
+    html = other.get("/agenda").get_data(as_text=True)
+    assert "Olle Other" in html and "Maja Delegate" not in html
+
+
+def test_a_door_list_follows_check_ins_made_on_another_phone(client, talk, login_as):
+    from expo.attendance import services as attendance
+    from tests.factories import make_registration
+
+    guest = make_user(name="Greta Guest")
+    make_registration(event=talk.event, user=guest)
+    make_booking(session=talk, user=guest)
+    other_phone = make_user(role=Role.STAFF)
+    login_as(Role.STAFF)
+    _get(client, f"/door/sessions/{talk.id}")  # shows the welcome message: stores nothing
+    before, _ = _get(client, f"/door/sessions/{talk.id}")
+    _, queries = _get(client, f"/door/sessions/{talk.id}")
+    assert queries <= 1
+    attendance.check_in(session=talk, user=guest, actor=other_phone)
+    db.session.commit()
+    after, _ = _get(client, f"/door/sessions/{talk.id}")
+    assert 'data-in="false"' in before and 'data-in="true"' in after
+
+
+def test_a_reader_who_loses_their_role_loses_the_kept_page(client, talk, login_as):
+    staff = login_as(Role.STAFF)
+    _get(client, f"/door/sessions/{talk.id}")
+    staff.role = Role.DELEGATE
+    db.session.commit()
+    assert client.get(f"/door/sessions/{talk.id}").status_code == 403
