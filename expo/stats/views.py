@@ -21,6 +21,12 @@ bp = Blueprint("stats", __name__, url_prefix="/stats")
 # Seconds the figures of the page are kept before they are counted again: counting a large
 # expo reads every registration and booking, and a minute-old figure serves an organiser well.
 FIGURES_TIMEOUT = 60
+# Figures older than this are never shown; one request counts again while the others show
+# the figures of a minute ago, for at most COUNTING_TIMEOUT seconds.
+STALE_TIMEOUT = 10 * FIGURES_TIMEOUT
+COUNTING_TIMEOUT = 60
+# Rows of a table the page shows (a large expo's sessions run to thousands); its CSV has all.
+PAGE_ROWS = 100
 
 
 def _filtered() -> tuple[StatsFilterForm, queries.StatsData]:
@@ -52,15 +58,22 @@ def index():
 
 def _figures(data: queries.StatsData) -> dict[str, Any]:
     """The summary and tables of the page as HTML, from the cache when counted less than
-    ``FIGURES_TIMEOUT`` seconds ago (per event, time zone and language), else counted now."""
+    ``FIGURES_TIMEOUT`` seconds ago (per event, time zone and language), else counted now.
+
+    Counting a large expo takes seconds: when the figures are due, one request counts them
+    again while the others are answered with the figures of a minute ago, so organisers
+    opening the page together never all wait for the same count."""
     event_key = data.event.id if data.event is not None else "all"
-    key = f"stats:figures:v1:{event_key}:{data.timezone}:{get_locale() or 'en'}"
+    key = f"stats:figures:v2:{event_key}:{data.timezone}:{get_locale() or 'en'}"
     figures = cache.get(key)
-    if figures is None:
+    due = figures is None or (data.now - figures["as_of"]).total_seconds() >= FIGURES_TIMEOUT
+    if due and (figures is None or cache.add(key + ":counting", 1, timeout=COUNTING_TIMEOUT)):
         tables = [build(data) for build in queries.TABLES.values()]
-        html = render_template("stats/_figures.html", data=data, tables=tables, cell=CellFormatter())
+        html = render_template("stats/_figures.html", data=data, tables=tables, cell=CellFormatter(),
+                               page_rows=PAGE_ROWS)
         figures = {"as_of": data.now, "html": str(html)}
-        cache.set(key, figures, timeout=FIGURES_TIMEOUT)
+        cache.set(key, figures, timeout=STALE_TIMEOUT)
+        cache.delete(key + ":counting")
     return figures
 
 

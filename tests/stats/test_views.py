@@ -215,3 +215,38 @@ def test_fill_rate_chart_has_a_text_equivalent(client, login_as, db, monkeypatch
         "50–74 % 0, 75–99 % 1, Full 1, No seat limit 1</title>"
     ) in html
     assert 'role="img" aria-labelledby="sessions-chart-title"' in html
+
+
+def test_a_long_table_shows_its_first_rows_and_the_csv_has_them_all(client, login_as, db, monkeypatch):
+    monkeypatch.setattr("expo.stats.views.utcnow", lambda: dataset.NOW)
+    monkeypatch.setattr("expo.stats.views.PAGE_ROWS", 2)
+    data = dataset.build()
+    login_as("organiser")
+    html = client.get(f"/stats/?event={data.a.id}").get_data(as_text=True)
+    section = html[html.index('id="countries-heading"'):html.index('id="networks-heading"')]
+    assert section.count('<th scope="row">') == 2
+    assert "The first 2 of 3 rows; the CSV below has them all." in section
+    assert len(read_csv(client.get(f"/stats/export/countries.csv?event={data.a.id}"))) == 1 + 3
+
+
+def test_figures_due_again_are_counted_by_one_request_while_others_show_the_last(client, login_as, db, monkeypatch):
+    from datetime import timedelta
+
+    from expo.stats import views
+
+    now = [dataset.NOW]
+    monkeypatch.setattr("expo.stats.views.utcnow", lambda: now[0])
+    data = dataset.build()
+    login_as("organiser")
+    first = client.get(f"/stats/?event={data.a.id}").get_data(as_text=True)
+    make_user(country_code="NO")  # not yet counted
+    make_registration(event=data.a, user=make_user(country_code="NO"))
+    db.session.commit()
+    now[0] = dataset.NOW + timedelta(seconds=views.FIGURES_TIMEOUT + 1)
+    key = f"stats:figures:v2:{data.a.id}:{data.a.timezone}:en"
+    cache.add(key + ":counting", 1, timeout=60)  # another request is counting right now
+    meanwhile = client.get(f"/stats/?event={data.a.id}").get_data(as_text=True)
+    assert "<dt>Delegates</dt><dd>7</dd>" in first and "<dt>Delegates</dt><dd>7</dd>" in meanwhile
+    cache.delete(key + ":counting")
+    counted = client.get(f"/stats/?event={data.a.id}").get_data(as_text=True)
+    assert "<dt>Delegates</dt><dd>8</dd>" in counted
