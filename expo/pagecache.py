@@ -184,11 +184,8 @@ def _served(view: Callable, view_args: tuple, view_kwargs: dict, names: tuple[st
     return response
 
 
-def public_page(*depends_on: str, args: Iterable[str] = ()) -> Callable:
-    """Serve the decorated view's page from the cache to visitors who are not signed in.
-
-    ``depends_on`` names the generations of what the page shows; ``args`` the query arguments
-    it understands (a request with any other is always rendered, so junk cannot fill the cache)."""
+def _cache_decorator(depends_on: tuple[str, ...], args: Iterable[str], *, signed_in: bool,
+                     names: Callable[[dict], tuple[str, ...]]) -> Callable:
     unknown = set(depends_on) - set(GENERATIONS)
     assert not unknown, f"unknown generations {unknown}"
     allowed = frozenset(args)
@@ -196,13 +193,22 @@ def public_page(*depends_on: str, args: Iterable[str] = ()) -> Callable:
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*view_args: Any, **view_kwargs: Any) -> Any:
-            if not _servable(allowed, signed_in=False):
+            if not _servable(allowed, signed_in=signed_in):
                 return view(*view_args, **view_kwargs)
-            return _served(view, view_args, view_kwargs, depends_on, None)
+            reader = current_user.id if signed_in else None
+            return _served(view, view_args, view_kwargs, names(view_kwargs), reader)
 
         return wrapper
 
     return decorate
+
+
+def public_page(*depends_on: str, args: Iterable[str] = ()) -> Callable:
+    """Serve the decorated view's page from the cache to visitors who are not signed in.
+
+    ``depends_on`` names the generations of what the page shows; ``args`` the query arguments
+    it understands (a request with any other is always rendered, so junk cannot fill the cache)."""
+    return _cache_decorator(depends_on, args, signed_in=False, names=lambda _kwargs: depends_on)
 
 
 def own_page(*depends_on: str, door: str | None = None, args: Iterable[str] = ()) -> Callable:
@@ -211,20 +217,8 @@ def own_page(*depends_on: str, door: str | None = None, args: Iterable[str] = ()
     the reader's own generation; ``door`` names the view argument of a session whose door list
     the page shows. Place it under the view's log-in check: the view authorises the reader the
     first time, and a change to the reader's account (such as their role) starts anew."""
-    unknown = set(depends_on) - set(GENERATIONS)
-    assert not unknown, f"unknown generations {unknown}"
-    allowed = frozenset(args)
+    def names(view_kwargs: dict) -> tuple[str, ...]:
+        own = (*depends_on, BULK, f"person:{current_user.id}")
+        return own + (f"door:{view_kwargs[door]}",) if door is not None else own
 
-    def decorate(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapper(*view_args: Any, **view_kwargs: Any) -> Any:
-            if not _servable(allowed, signed_in=True):
-                return view(*view_args, **view_kwargs)
-            names = (*depends_on, BULK, f"person:{current_user.id}")
-            if door is not None:
-                names += (f"door:{view_kwargs[door]}",)
-            return _served(view, view_args, view_kwargs, names, current_user.id)
-
-        return wrapper
-
-    return decorate
+    return _cache_decorator(depends_on, args, signed_in=True, names=names)
