@@ -75,6 +75,8 @@ def markdown(runs: list[dict[str, Any]], env: dict[str, Any]) -> str:
         f"Server: gunicorn.conf.py, {server.get('workers')} × {server.get('worker_class')} workers "
         f"with {server.get('threads')} threads, Redis as the shared cache"
         + ("" if all(r["redis"] for r in runs) else " (not available: in-process caches)") + ".",
+        "Feeds and 304s are asked for with `Accept-Encoding: gzip`, as calendar apps ask; signed-in "
+        "pages with the session cookie of a browser that has followed its log-in redirect.",
         "Produced by `make bench` (bench/run.py); the JSON files beside this one hold every figure.",
         "",
         "Data sets:",

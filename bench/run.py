@@ -177,6 +177,9 @@ def _headers_for(target: Target, cookies: dict[str, str], etag: str | None) -> d
         headers["Cookie"] = cookies[target.login]
     if target.conditional and etag:
         headers["If-None-Match"] = etag
+    if target.kind in ("feed", "conditional"):
+        # What Google Calendar, Outlook, Apple Calendar and Thunderbird send when they poll.
+        headers["Accept-Encoding"] = "gzip"
     return headers
 
 

@@ -351,6 +351,10 @@ class Client:
                                                                 "password": password, "next": ""})
         if status != 302:
             raise RuntimeError(f"logging in as {email} answered {status}, not a redirect")
+        # Follow the redirect as a browser does: the welcome message is shown there, once, and
+        # the session cookie wrk then sends no longer carries it.
+        location = urllib.parse.urlsplit(headers.get("Location", "/"))
+        self.request(location.path + (f"?{location.query}" if location.query else ""))
 
     def token_from(self, path: str) -> str:
         status, _, html, _ = self.request(path)

@@ -7,6 +7,7 @@ changes every ETag, so clients fetch again) even when a change leaves no timesta
 such as a renamed venue or room."""
 from __future__ import annotations
 
+import gzip
 import hashlib
 import re
 import secrets
@@ -118,13 +119,13 @@ SCOPE_TIMEOUT = 60
 _T = TypeVar("_T")
 
 
-def remembered(lookup: Callable[[], _T | None]) -> _T | None:
+def remembered(lookup: Callable[[], _T | None], depends_on: tuple[str, ...] = ("schedule",)) -> _T | None:
     """What ``lookup`` finds for this public feed's address (its fingerprint, names …), kept in
     the shared cache under the schedule's page generation: a cached feed or a 304 then costs
     no SQL at all. The generation is read before the database, so a lookup that a concurrent
     commit outdates is stored under the generation that commit replaces. Nothing is kept for
-    an address that finds nothing."""
-    tokens = pagecache.generations(("schedule",))
+    an address that finds nothing. ``depends_on`` names other page generations it follows."""
+    tokens = pagecache.generations(depends_on)
     if not tokens:
         return lookup()
     raw = repr((request.path, tokens)).encode()
@@ -158,19 +159,42 @@ def validators(fingerprint: Fingerprint, variant: str) -> tuple[str, datetime]:
     return hashlib.sha256(raw).hexdigest()[:32], last_modified
 
 
+def _wants_gzip() -> bool:
+    return request.accept_encodings["gzip"] > 0
+
+
+def _body(etag: str, build: Callable[[], bytes], *, gzipped: bool) -> bytes:
+    """The feed's bytes from the cache, else built (and compressed) once and kept."""
+    timeout = current_app.config["CACHE_TIMEOUT"]
+    key = f"{KEY_PREFIX}body:{etag}"
+    if gzipped:
+        packed = cache_get(key + ":gzip", lambda v: isinstance(v, bytes))
+        if packed is None:
+            packed = gzip.compress(_body(etag, build, gzipped=False), compresslevel=6, mtime=0)
+            cache_set(key + ":gzip", packed, timeout=timeout)
+        return packed
+    body = cache_get(key, lambda v: isinstance(v, bytes))
+    if body is None:
+        body = build()
+        cache_set(key, body, timeout=timeout)
+    return body
+
+
 def serve(fingerprint: Fingerprint, variant: str, download: Download, build: Callable[[], bytes]) -> Response:
-    """Answer 304 when the client's copy is current, else the cached or freshly built bytes."""
+    """Answer 304 when the client's copy is current, else the cached or freshly built bytes,
+    compressed for clients that accept gzip (calendar apps do: a large expo's feed shrinks to
+    an eighth). Each encoding has an ETag of its own."""
     etag, last_modified = validators(fingerprint, variant)
+    gzipped = _wants_gzip()
+    tag = f"{etag}-gzip" if gzipped else etag
     response = Response(status=304)
-    if is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
-        key = f"{KEY_PREFIX}body:{etag}"
-        body = cache_get(key, lambda v: isinstance(v, bytes))
-        if body is None:
-            body = build()
-            cache_set(key, body, timeout=current_app.config["CACHE_TIMEOUT"])
-        response = Response(body, status=200, content_type=download.content_type)
+    if is_resource_modified(request.environ, etag=tag, last_modified=last_modified):
+        response = Response(_body(etag, build, gzipped=gzipped), status=200, content_type=download.content_type)
         response.headers["Content-Disposition"] = _disposition(download)
-    response.set_etag(etag)
+        if gzipped:
+            response.content_encoding = "gzip"
+    response.set_etag(tag)
+    response.vary.add("Accept-Encoding")
     response.last_modified = last_modified
     response.cache_control.max_age = 0
     response.cache_control.must_revalidate = True

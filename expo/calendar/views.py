@@ -13,6 +13,7 @@ from flask import Blueprint, Response, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from expo import pagecache
 from expo.calendar import caching, feeds, links, queries, services
 from expo.calendar.caching import Download
 from expo.calendar.exporters import EXPORTERS
@@ -140,9 +141,12 @@ def session_feed(session_id: int):
 @bp.route("/calendar/<token>.ics")
 def personal_feed(token: str):
     """Found by its secret token alone (calendar apps cannot log in): the owner's bookings."""
-    user = queries.user_by_feed_token(token) or abort(404)
+    user = queries.user_by_feed_token(token) or abort(404)  # always asked: a reset token stops at once
+    fingerprint = caching.remembered(lambda: queries.personal_fingerprint(user),
+                                     ("schedule", pagecache.BULK, f"person:{user.id}"))
+    assert fingerprint is not None
     return caching.serve(
-        queries.personal_fingerprint(user),
+        fingerprint,
         "ical",
         Download(ICS, "agenda.ics", False, "inline"),
         lambda: feeds.personal_feed(user, queries.personal_bookings(user)),

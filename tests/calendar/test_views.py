@@ -477,3 +477,37 @@ def test_every_feed_reads_alike_in_ical_js_and_vobject(client, every_kind_of_ses
     response = client.get(url)
     assert response.status_code == 200
     assert_read_alike(response.data, expected)
+
+
+def test_calendar_apps_that_accept_gzip_get_the_feed_compressed_with_an_etag_of_its_own(client):
+    import gzip
+
+    make_session(event=make_event(slug="h22"), title="Harbour walk")
+    db.session.commit()
+    plain = client.get("/events/h22/calendar.ics")
+    packed = client.get("/events/h22/calendar.ics", headers={"Accept-Encoding": "gzip, deflate"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"] and "Accept-Encoding" in plain.headers["Vary"]
+    assert gzip.decompress(packed.data) == plain.data
+    assert packed.headers["ETag"] != plain.headers["ETag"]
+    again = client.get("/events/h22/calendar.ics",
+                       headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["ETag"] == packed.headers["ETag"]
+
+
+def test_a_personal_feed_follows_its_owners_new_booking_and_a_reset_at_once(client, db):
+    from expo.calendar import services as calendar_services
+    from tests.factories import make_booking, make_user
+
+    delegate = make_user(name="Maja Delegate")
+    talk = make_session(event=make_event(slug="h22"), title="Harbour walk")
+    db.session.commit()
+    url = f"/calendar/{delegate.feed_token}.ics"
+    first = client.get(url)
+    assert b"Harbour walk" not in first.data
+    make_booking(session=talk, user=delegate)
+    db.session.commit()
+    assert b"Harbour walk" in client.get(url, headers={"If-None-Match": first.headers["ETag"]}).data
+    calendar_services.reset_feed_token(user=delegate, actor=delegate)
+    db.session.commit()
+    assert client.get(url).status_code == 404
