@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 
 class ExpoError(Exception):
@@ -44,6 +44,10 @@ class NeedsConfirmation(ExpoError):
 ERROR_CODES = (400, 403, 404, 405, 413, 429, 500)
 
 
+class UnstorableText(BadRequest):
+    """A form or address held a NUL character, which no text column can store."""
+
+
 def register_error_pages(app: Flask) -> None:
     def render(error: HTTPException):
         code = error.code or 500
@@ -66,6 +70,10 @@ def register_error_pages(app: Flask) -> None:
         g._login_user = login_manager.anonymous_user()
         return render(error)
 
+    def render_unstorable(error: UnstorableText):
+        return render_template("errors.html", code=400, error=error, unstorable=True), 400
+
     for code in ERROR_CODES:
         app.register_error_handler(code, render_server_error if code == 500 else render)
     app.register_error_handler(CSRFError, render_csrf)
+    app.register_error_handler(UnstorableText, render_unstorable)

@@ -1,5 +1,7 @@
-"""Security headers on every response."""
-from flask import Flask, Response
+"""Security headers on every response, and input no database column can store refused up front."""
+from flask import Flask, Response, request
+
+from expo.errors import UnstorableText
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -17,6 +19,13 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_characters() -> None:
+        # PostgreSQL refuses NUL in text: such input gets a clear answer, not a server error.
+        pairs = (*request.args.items(multi=True), *request.form.items(multi=True))
+        if any("\x00" in key or "\x00" in value for key, value in pairs):
+            raise UnstorableText()
+
     @app.after_request
     def set_headers(response: Response) -> Response:
         headers = response.headers

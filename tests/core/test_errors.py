@@ -91,3 +91,14 @@ def test_the_403_page_uses_the_layout(make_app, client, db):
     assert response.status_code == 403
     assert 'class="site-header"' in html
     assert "Not allowed" in html and "Your account may not open this page." in html
+
+
+def test_a_form_holding_a_nul_character_is_refused_and_nothing_is_stored(client, login_as, db):
+    from expo.events.models import Event
+
+    login_as("organiser")
+    response = client.post("/manage/events/new", data={"name": "H22\x00 Expo", "slug": "h22-nul"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "invisible NUL character" in html and "<nav" in html
+    assert db.session.query(Event).filter_by(slug="h22-nul").count() == 0
