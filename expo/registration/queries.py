@@ -121,6 +121,14 @@ def preload_booking_states(sessions: Iterable[ProgrammeSession], user: Any) -> N
         _event_states(event_id, user).count(ids)
 
 
+def active_booking(session: ProgrammeSession, user: Any) -> Booking | None:
+    """The user's seat or place on the waiting list of this session, if any (one query)."""
+    return db.session.scalar(
+        sa.select(Booking).where(Booking.session_id == session.id, Booking.user_id == user.id,
+                                 Booking.status != BookingStatus.CANCELLED)
+    )
+
+
 def booking_state(session: ProgrammeSession, user: Any) -> BookingState:
     """The booking state of ``session`` for ``user``: from what ``preload_booking_states``
     loaded for the page, else counted for this one session."""

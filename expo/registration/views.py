@@ -111,11 +111,13 @@ def book_session(session_id: int):
     except ExpoError as error:
         flash(error.message, "error")
         return redirect(back)
-    db.session.commit()
+    # Worded before the commit, which would make both rows load again.
     if booking.status is BookingStatus.WAITLISTED:
-        flash(_("You are number %(n)s on the waiting list.", n=booking.waitlist_position), "success")
+        message = _("You are number %(n)s on the waiting list.", n=booking.waitlist_position)
     else:
-        flash(_("Your seat is booked: %(title)s.", title=session.title), "success")
+        message = _("Your seat is booked: %(title)s.", title=session.title)
+    db.session.commit()
+    flash(message, "success")
     return redirect(back)
 
 
@@ -125,15 +127,16 @@ def cancel_booking(session_id: int):
     """Cancels the signed-in user's own booking of this session (there is no booking id to guess)."""
     session = get_or_404(ProgrammeSession, session_id)
     require(can_view_event(current_user, session.event), hide=True)
-    booking = queries.booking_state(session, current_user).booking or abort(404)
+    booking = queries.active_booking(session, current_user) or abort(404)
     require(owns(current_user, booking), hide=True)
     try:
         services.cancel_booking(booking=booking, actor=current_user)
     except ExpoError as error:
         flash(error.message, "error")
     else:
+        message = _("Your booking of %(title)s is cancelled.", title=session.title)
         db.session.commit()
-        flash(_("Your booking of %(title)s is cancelled.", title=session.title), "success")
+        flash(message, "success")
     return redirect(_back(url_for("registration.agenda")))
 
 
