@@ -139,6 +139,27 @@ def remembered(lookup: Callable[[], _T | None], depends_on: tuple[str, ...] = ("
     return found
 
 
+def feed_owner(token: str, lookup: Callable[[str], int | None]) -> int | None:
+    """Whose personal feed ``token`` opens, remembered with the owner's page generation at
+    the time: any change to their account (a new feed address, a closed account) moves that
+    generation after its commit, so a remembered owner whose generation moved is looked up
+    again, and an old address answers 404 at once. Nothing is kept for an unknown token."""
+    key = f"{KEY_PREFIX}owner:{hashlib.sha256(token.encode()).hexdigest()[:40]}"
+    hit = cache_get(key, lambda v: isinstance(v, tuple) and len(v) == 2)
+    if hit is not None:
+        user_id, seen = hit
+        if pagecache.generations((f"person:{user_id}",)) == (seen,):
+            return user_id
+    user_id = lookup(token)
+    if user_id is not None:
+        tokens = pagecache.generations((f"person:{user_id}",))
+        # Asked again after reading the generation: a reset committed in between is seen here,
+        # and one committed later moves the generation kept with the owner.
+        if tokens and lookup(token) == user_id:
+            cache_set(key, (user_id, tokens[0]), timeout=SCOPE_TIMEOUT)
+    return user_id
+
+
 @dataclass(frozen=True)
 class Download:
     """How one feed or export is answered over HTTP."""

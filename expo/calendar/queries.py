@@ -87,10 +87,11 @@ def published_session(session_id: int) -> ProgrammeSession | None:
     )
 
 
-def user_by_feed_token(token: str) -> User | None:
+def user_id_by_feed_token(token: str) -> int | None:
+    """Whose active account's feed this token opens: one indexed lookup of the id alone."""
     if not token or len(token) > 64:
         return None
-    return db.session.scalar(sa.select(User).where(User.feed_token == token, User.active.is_(True)))
+    return db.session.scalar(sa.select(User.id).where(User.feed_token == token, User.active.is_(True)))
 
 
 # --- sessions ---------------------------------------------------------------------------------

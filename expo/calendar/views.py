@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from expo import pagecache
+from expo.accounts.models import User
 from expo.calendar import caching, feeds, links, queries, services
 from expo.calendar.caching import Download
 from expo.calendar.exporters import EXPORTERS
@@ -141,15 +142,21 @@ def session_feed(session_id: int):
 @bp.route("/calendar/<token>.ics")
 def personal_feed(token: str):
     """Found by its secret token alone (calendar apps cannot log in): the owner's bookings."""
-    user = queries.user_by_feed_token(token) or abort(404)  # always asked: a reset token stops at once
-    fingerprint = caching.remembered(lambda: queries.personal_fingerprint(user),
-                                     ("schedule", pagecache.BULK, f"person:{user.id}"))
+    # A reset address stops at once (see feed_owner); the owner and their bookings load only
+    # when the fingerprint or the feed must be made.
+    user_id = caching.feed_owner(token, queries.user_id_by_feed_token) or abort(404)
+
+    def owner() -> User:
+        return db.session.get(User, user_id)
+
+    fingerprint = caching.remembered(lambda: queries.personal_fingerprint(owner()),
+                                     ("schedule", pagecache.BULK, f"person:{user_id}"))
     assert fingerprint is not None
     return caching.serve(
         fingerprint,
         "ical",
         Download(ICS, "agenda.ics", False, "inline"),
-        lambda: feeds.personal_feed(user, queries.personal_bookings(user)),
+        lambda: feeds.personal_feed(owner(), queries.personal_bookings(owner())),
     )
 
 

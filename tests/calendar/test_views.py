@@ -511,3 +511,16 @@ def test_a_personal_feed_follows_its_owners_new_booking_and_a_reset_at_once(clie
     calendar_services.reset_feed_token(user=delegate, actor=delegate)
     db.session.commit()
     assert client.get(url).status_code == 404
+
+
+def test_a_remembered_feed_owner_closed_since_answers_404(client, db):
+    from tests.factories import make_user
+
+    delegate = make_user(name="Maja Delegate")
+    db.session.commit()
+    url = f"/calendar/{delegate.feed_token}.ics"
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200  # from what is remembered
+    delegate.active = False
+    db.session.commit()
+    assert client.get(url).status_code == 404
