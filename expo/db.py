@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 import sqlite3
 from datetime import datetime, timezone
 from typing import Any, TypeVar
@@ -79,13 +80,13 @@ def enum_column(enum_cls: type[E], **kwargs: Any) -> sa.Enum:
 M = TypeVar("M")
 
 
-def get_or_404(model: type[M], ident: Any) -> M:
-    """Load a row by primary key or answer 404."""
+def get_or_404(model: type[M], ident: Any, *, options: Sequence[Any] = ()) -> M:
+    """Load a row by primary key or answer 404; ``options`` are loader options (``joinedload``…)."""
     from expo.extensions import db
 
     if isinstance(ident, int) and not 0 < ident < 2**31:
         abort(404)
-    obj = db.session.get(model, ident)
+    obj = db.session.get(model, ident, options=options)
     if obj is None:
         abort(404)
     return obj

@@ -83,11 +83,13 @@ def generations(names: Iterable[str]) -> tuple[str, ...]:
 
 def bump(names: Iterable[str]) -> None:
     """Start new generations: every cached page that shows these kinds of data is stale."""
-    for name in names:
-        try:
-            cache.set(_generation_key(name), secrets.token_hex(8), timeout=0)
-        except Exception:  # noqa: BLE001 - the write is committed; pages expire on their own
-            current_app.logger.warning("page cache generation %s not moved", name, exc_info=True)
+    names = tuple(names)
+    if not names:
+        return
+    try:  # one round trip for all of them
+        cache.set_many({_generation_key(name): secrets.token_hex(8) for name in names}, timeout=0)
+    except Exception:  # noqa: BLE001 - the write is committed; pages expire on their own
+        current_app.logger.warning("page cache generations %s not moved", ", ".join(names), exc_info=True)
 
 
 # --- which commits move which generations ------------------------------------------------------

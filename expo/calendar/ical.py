@@ -255,6 +255,12 @@ def build_calendar(
 
 def _add_timezones(calendar: icalendar.Calendar, entries: list[FeedEntry]) -> None:
     """A VTIMEZONE for each event time zone, covering the local years of its sessions."""
+    for tzid, first_year, last_year in _zone_years(entries):
+        calendar.add_component(vtimezone(tzid, first_year, last_year))
+
+
+def _zone_years(entries: list[FeedEntry]) -> tuple[tuple[str, int, int], ...]:
+    """Each time zone of the entries' events, with the first and last local year of their sessions."""
     spans: dict[str, tuple[datetime, datetime]] = {}
     for entry in entries:
         session = entry.session
@@ -262,8 +268,7 @@ def _add_timezones(calendar: icalendar.Calendar, entries: list[FeedEntry]) -> No
         span = spans.get(tzid)
         spans[tzid] = (session.starts_at, session.ends_at) if span is None else (
             min(span[0], session.starts_at), max(span[1], session.ends_at))
-    for tzid in sorted(spans):
-        calendar.add_component(vtimezone(tzid, *local_years(*spans[tzid], tzid)))
+    return tuple((tzid, *local_years(*spans[tzid], tzid)) for tzid in sorted(spans))
 
 
 # --- a fast writer for feeds ------------------------------------------------------------------
@@ -384,8 +389,18 @@ def _fast_description(entry: FeedEntry, words: _Words) -> str:
     return "\n".join(lines)
 
 
-def vevent_bytes(entry: FeedEntry, words: _Words | None = None) -> bytes:
-    """``session_vevent(entry).to_ical()``, written directly (see above)."""
+def vevent_bytes(
+    entry: FeedEntry,
+    words: _Words | None = None,
+    *,
+    stamp: datetime | None = None,
+    status: str | None = None,
+    extra: Iterable[tuple[str, object]] = (),
+) -> bytes:
+    """``session_vevent(entry, stamp=stamp).to_ical()``, written directly (see above).
+
+    Messages (``message_bytes``) may replace the STATUS and add properties such as ORGANIZER
+    and ATTENDEE: ``extra`` holds (name, icalendar value) pairs, written by the library."""
     words = words or _Words()
     session = entry.session
     tz = session.event.timezone
@@ -411,7 +426,7 @@ def vevent_bytes(entry: FeedEntry, words: _Words | None = None) -> bytes:
         "SUMMARY:" + _escape(_text(summary)),
         _local_stamp("DTSTART", session.starts_at, tz),
         _local_stamp("DTEND", session.ends_at, tz),
-        "DTSTAMP:" + updated,
+        "DTSTAMP:" + (utc_stamp(stamp) if stamp is not None else updated),
         "UID:" + _escape(f"{session.uid}@{words.uid_domain}"),
         f"SEQUENCE:{session.revision}",
         "CATEGORIES:" + ",".join(_escape(_text(c)) for c in categories),
@@ -426,12 +441,17 @@ def vevent_bytes(entry: FeedEntry, words: _Words | None = None) -> bytes:
     lines.append("LAST-MODIFIED:" + updated)
     if location:
         lines.append("LOCATION:" + _escape(_text(location)))
-    lines.append("STATUS:" + ("CANCELLED" if cancelled else "TENTATIVE" if entry.booking == BookingMark.WAITLISTED
-                              else "CONFIRMED"))
+    if status is None:
+        status = "CANCELLED" if cancelled else "TENTATIVE" if entry.booking == BookingMark.WAITLISTED else "CONFIRMED"
+    lines.append("STATUS:" + status)
     lines.append("TRANSP:" + ("TRANSPARENT" if cancelled else "OPAQUE"))
     lines.append("URL:" + words.session_url(session.id))
-    lines.append("END:VEVENT")
-    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode()
+    written = [_fold(line) for line in lines]
+    if extra:
+        component = icalendar.Event()
+        written.extend(component.content_line(name.upper(), value).to_ical().decode() for name, value in extra)
+    written.append("END:VEVENT")
+    return ("\r\n".join(written) + "\r\n").encode()
 
 
 # Part of every cached VEVENT's key: raise it whenever session_vevent writes differently.
@@ -469,8 +489,7 @@ def feed_bytes(
     reusing each session's VEVENT from the cache while nothing it is made from has changed:
     after one session moves, the feeds re-serialise one VEVENT instead of hundreds."""
     entries = sorted(entries, key=lambda e: (e.session.starts_at, e.session.id))
-    frame = build_calendar([], name=name, description=description, timezone_name=timezone_name)
-    _add_timezones(frame, entries)
+    head = _head(entries, name=name, description=description, timezone_name=timezone_name)
     words = _Words()
     keys = [_vevent_key(entry, words.context) for entry in entries]
     cached = cache_get_many(keys, lambda v: isinstance(v, bytes))
@@ -485,5 +504,43 @@ def feed_bytes(
             cache.set_many(fresh, timeout=current_app.config["CACHE_TIMEOUT"])
         except Exception:  # noqa: BLE001 - the feed is served even if the cache cannot keep it
             current_app.logger.warning("cache write failed for %d calendar entries", len(fresh), exc_info=True)
-    head = frame.to_ical()
-    return head[: -len(_END)] + b"".join(parts) + _END
+    return head + b"".join(parts) + _END
+
+
+def _head(
+    entries: list[FeedEntry],
+    *,
+    name: str,
+    description: str | None = None,
+    timezone_name: str | None = None,
+    method: str | None = None,
+) -> bytes:
+    """The VCALENDAR's properties and VTIMEZONEs, up to its first VEVENT."""
+    return _frame(name, description, timezone_name, method, _zone_years(entries))
+
+
+@lru_cache(maxsize=256)
+def _frame(name: str, description: str | None, timezone_name: str | None, method: str | None,
+           zones: tuple[tuple[str, int, int], ...]) -> bytes:
+    calendar = build_calendar([], name=name, description=description, timezone_name=timezone_name, method=method)
+    for tzid, first_year, last_year in zones:
+        calendar.add_component(vtimezone(tzid, first_year, last_year))
+    return calendar.to_ical()[: -len(_END)]
+
+
+def message_bytes(
+    entry: FeedEntry,
+    *,
+    name: str,
+    timezone_name: str,
+    method: str,
+    stamp: datetime,
+    status: str | None = None,
+    extra: Iterable[tuple[str, object]] = (),
+) -> bytes:
+    """One session as an iTIP message (RFC 5546), an invitation or its cancellation: the
+    VCALENDAR with ``method``, and the VEVENT every feed writes for ``entry`` but for DTSTAMP,
+    which is ``stamp`` (when the message was made), ``status`` if given, and the ``extra``
+    properties (ORGANIZER, ATTENDEE)."""
+    head = _head([entry], name=name, timezone_name=timezone_name, method=method)
+    return head + vevent_bytes(entry, stamp=stamp, status=status, extra=extra) + _END

@@ -10,7 +10,7 @@ import icalendar
 from flask import current_app
 
 from expo import mail
-from expo.calendar.ical import BookingMark, FeedEntry, build_calendar, written_in
+from expo.calendar.ical import BookingMark, FeedEntry, message_bytes, written_in
 from expo.registration.models import Booking, BookingStatus
 from expo.timeutil import utcnow
 
@@ -40,33 +40,30 @@ def _attendee(booking: Booking) -> icalendar.vCalAddress:
     return attendee
 
 
-def invitation_calendar(booking: Booking, *, method: str = "REQUEST") -> icalendar.Calendar:
+def invitation_bytes(booking: Booking, *, method: str = "REQUEST") -> bytes:
     """A METHOD:REQUEST (or CANCEL) VCALENDAR for the booked session, the delegate as ATTENDEE."""
     if booking.user is None:
         raise ValueError("a booking without a delegate has no one to invite")
     mark = BookingMark.CONFIRMED if booking.status is BookingStatus.CONFIRMED else BookingMark.WAITLISTED
     session = booking.session
+    entry = FeedEntry(session, booking=mark if method == "REQUEST" else None, booking_changed_at=booking.updated_at)
     with written_in(booking.user.locale):
-        calendar = build_calendar(
-            [FeedEntry(session, booking=mark if method == "REQUEST" else None, booking_changed_at=booking.updated_at)],
+        return message_bytes(
+            entry,
             name=session.event.name,
             timezone_name=session.event.timezone,
             method=method,
             stamp=utcnow(),  # with METHOD, DTSTAMP is when this message was made
+            status="CANCELLED" if method == "CANCEL" else None,
+            extra=(("organizer", _organizer()), ("attendee", _attendee(booking))),
         )
-    vevent = calendar.events[0]
-    if method == "CANCEL":
-        vevent["STATUS"] = icalendar.vText("CANCELLED")
-    vevent.add("organizer", _organizer())
-    vevent.add("attendee", _attendee(booking))
-    return calendar
 
 
 def booking_invitation(booking: Booking) -> mail.Attachment:
     """The ``invite.ics`` attachment of a booking confirmation."""
     return mail.Attachment(
         filename=FILENAME,
-        content=invitation_calendar(booking).to_ical(),
+        content=invitation_bytes(booking),
         mimetype=MIMETYPE,
     )
 
@@ -76,6 +73,6 @@ def booking_cancellation(booking: Booking) -> mail.Attachment:
     calendar that added ``invite.ics`` removes the event."""
     return mail.Attachment(
         filename=CANCEL_FILENAME,
-        content=invitation_calendar(booking, method="CANCEL").to_ical(),
+        content=invitation_bytes(booking, method="CANCEL"),
         mimetype=CANCEL_MIMETYPE,
     )

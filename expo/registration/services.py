@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import contains_eager
 
 from expo import signals
 from expo.accounts.models import User
@@ -84,6 +85,17 @@ def waitlist_length(session: ProgrammeSession) -> int:
             Booking.session_id == session.id, Booking.status == BookingStatus.WAITLISTED
         )
     ) or 0
+
+
+def seat_counts(session: ProgrammeSession) -> tuple[int, int]:
+    """Confirmed seats and the last waiting-list position (0 when nobody waits), in one query."""
+    confirmed, last = db.session.execute(
+        sa.select(
+            sa.func.count(sa.case((Booking.status == BookingStatus.CONFIRMED, Booking.id))),
+            sa.func.max(sa.case((Booking.status == BookingStatus.WAITLISTED, Booking.waitlist_position))),
+        ).where(Booking.session_id == session.id, Booking.status.in_(ACTIVE_BOOKING))
+    ).one()
+    return confirmed or 0, last or 0
 
 
 def seats_left(session: ProgrammeSession) -> int | None:
@@ -298,6 +310,32 @@ def overlapping_bookings(user: User, session: ProgrammeSession) -> list[Booking]
     )
 
 
+def _booking_and_overlaps(session: ProgrammeSession, user: User) -> tuple[Booking | None, list[Booking]]:
+    """In one query: the user's booking row of this session (in any state, freshly read) and
+    their active bookings of other sessions that overlap it, as ``overlapping_bookings``."""
+    rows = db.session.scalars(
+        sa.select(Booking)
+        .join(Booking.session)
+        .options(contains_eager(Booking.session))
+        .where(
+            Booking.user_id == user.id,
+            sa.or_(
+                Booking.session_id == session.id,
+                sa.and_(
+                    Booking.status.in_(ACTIVE_BOOKING),
+                    ProgrammeSession.status != SessionStatus.CANCELLED,
+                    ProgrammeSession.starts_at < session.ends_at,
+                    ProgrammeSession.ends_at > session.starts_at,
+                ),
+            ),
+        )
+        .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    own = next((b for b in rows if b.session_id == session.id), None)
+    return own, [b for b in rows if b.session_id != session.id]
+
+
 def _is_approved(registration: Registration | None) -> bool:
     return registration is not None and registration.status is RegistrationStatus.APPROVED
 
@@ -353,21 +391,21 @@ def book_session(
     _check_acting_for(actor, delegate)
     now = now or utcnow()
     registration = _lock_registration(delegate, session.event_id)
+    event = session.event  # held, so the reloaded session finds it without another query
     session = lock_session(session)
     if session.is_cancelled:
         raise InvalidState(_("This session is cancelled."))
     if session.starts_at <= now:
         raise InvalidState(_("Booking closed when the session started."))
-    if not session.event.is_published:
+    if not event.is_published:
         raise InvalidState(_("This event is not published."))
     if not _is_approved(registration):
-        raise NotAllowed(_("Booking needs an approved registration for %(event)s.", event=session.event.name))
-    booking = _booking_of(session, delegate)
+        raise NotAllowed(_("Booking needs an approved registration for %(event)s.", event=event.name))
+    booking, overlaps = _booking_and_overlaps(session, delegate)
     if booking is not None and booking.status is BookingStatus.CONFIRMED:
         raise Conflict(_("You have already booked this session."))
     if booking is not None and booking.status is BookingStatus.WAITLISTED:
         raise Conflict(_("You are already on the waiting list (position %(n)s).", n=booking.waitlist_position))
-    overlaps = overlapping_bookings(delegate, session)
     if overlaps and not confirm_overlap:
         raise NeedsConfirmation(
             _("This session overlaps another one you booked."),
@@ -375,8 +413,8 @@ def book_session(
         )
     capacity = session.effective_capacity
     # While anyone waits, a free seat is theirs, never a newcomer's: the newcomer queues behind.
-    waiting = waitlist_length(session) if capacity is not None else 0
-    full = capacity is not None and (waiting > 0 or confirmed_count(session) >= capacity)
+    confirmed, waiting = seat_counts(session) if capacity is not None else (0, 0)
+    full = capacity is not None and (waiting > 0 or confirmed >= capacity)
     if full and not join_waitlist:
         raise CapacityFull(_("This session is full. You can join the waiting list."))
     position = waiting + 1 if full else None
@@ -406,8 +444,9 @@ def promote_waiting(session: ProgrammeSession, *, now: datetime | None = None) -
     if session.is_cancelled or session.starts_at <= now:
         return []
     capacity = session.effective_capacity
-    free = None if capacity is None else capacity - confirmed_count(session)
-    if free is not None and free <= 0:
+    confirmed, waiting = seat_counts(session)
+    free = None if capacity is None else capacity - confirmed
+    if not waiting or (free is not None and free <= 0):
         return []
     query = (
         sa.select(Booking)
@@ -483,6 +522,7 @@ def add_to_session(
         raise NotAllowed(_("Only organisers add delegates."))
     now = now or utcnow()
     registration = _lock_registration(delegate, session.event_id)
+    event = session.event  # held, so the reloaded session finds it without another query
     session = lock_session(session)
     if session.is_cancelled:
         raise InvalidState(_("This session is cancelled."))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from expo.accounts.views import safe_next
 from expo.db import get_or_404
@@ -90,10 +91,14 @@ def cancel_registration(registration_id: int):
     return redirect(_back(url_for("registration.agenda")))
 
 
+# The permission checks read the session's event: load both in one query.
+WITH_EVENT = (joinedload(ProgrammeSession.event),)
+
+
 @bp.route("/sessions/<int:session_id>/book", methods=["POST"])
 @login_required
 def book_session(session_id: int):
-    session = get_or_404(ProgrammeSession, session_id)
+    session = get_or_404(ProgrammeSession, session_id, options=WITH_EVENT)
     require(can_view_event(current_user, session.event), hide=True)
     require(can_book(current_user, session))
     form = BookForm()
@@ -125,7 +130,7 @@ def book_session(session_id: int):
 @login_required
 def cancel_booking(session_id: int):
     """Cancels the signed-in user's own booking of this session (there is no booking id to guess)."""
-    session = get_or_404(ProgrammeSession, session_id)
+    session = get_or_404(ProgrammeSession, session_id, options=WITH_EVENT)
     require(can_view_event(current_user, session.event), hide=True)
     booking = queries.active_booking(session, current_user) or abort(404)
     require(owns(current_user, booking), hide=True)

@@ -230,7 +230,7 @@ def test_personal_feed_marks_waiting_and_shows_the_link_only_with_a_seat(app):
 
 
 def test_dtstamp_is_now_only_with_a_method(app, monkeypatch):
-    from expo.calendar.invitations import invitation_calendar
+    from expo.calendar.invitations import booking_invitation
     from tests.factories import make_booking
 
     session = make_session(updated_at=utc(2022, 5, 20, 9))
@@ -238,7 +238,7 @@ def test_dtstamp_is_now_only_with_a_method(app, monkeypatch):
     sent = utc(2022, 5, 28, 14, 30, 5)
     monkeypatch.setattr("expo.calendar.invitations.utcnow", lambda: sent)
 
-    [invited] = parse(invitation_calendar(booking).to_ical()).walk("VEVENT")
+    [invited] = parse(booking_invitation(booking).content).walk("VEVENT")
     [subscribed] = parse(_feed([session])).walk("VEVENT")
 
     # An invitation (METHOD:REQUEST) is stamped when it is made; a feed when the session last changed.

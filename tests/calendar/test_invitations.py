@@ -1,5 +1,7 @@
 from datetime import datetime
 
+import icalendar
+
 from expo.calendar.invitations import booking_invitation
 from expo.programme.models import SessionKind
 from expo.registration.models import BookingStatus
@@ -79,3 +81,47 @@ def test_invitations_read_alike_in_ical_js_and_vobject(app):
     assert_read_alike(booking_invitation(confirmed).content, {session_uid(session): (2, "CONFIRMED", *instants)})
     assert_read_alike(booking_invitation(waiting).content, {session_uid(session): (2, "TENTATIVE", *instants)})
     assert_read_alike(booking_cancellation(confirmed).content, {session_uid(session): (2, "CANCELLED", *instants)})
+
+
+def test_invitation_writes_the_session_as_the_library_does(app, monkeypatch):
+    """The invitation is written straight to bytes; it must hold what icalendar writes for the
+    same session (session_vevent) and the same calendar frame, plus ORGANIZER and ATTENDEE."""
+    from expo.calendar.ical import BookingMark, FeedEntry, build_calendar, written_in
+    from expo.calendar.invitations import booking_cancellation
+    from tests.factories import add_person, make_network
+
+    sent = utc(2022, 5, 28, 14, 30, 5)
+    monkeypatch.setattr("expo.calendar.invitations.utcnow", lambda: sent)
+    session = make_session(kind=SessionKind.HYBRID, meeting_url="https://meet.example.org/h", revision=4,
+                           title="Ports, logistics; and the city, a long title that needs folding at 75 octets",
+                           description="Åtta frågor\nom hamnen, \\ och staden;")
+    add_person(session, make_user(name="Märta Ödegaard"))
+    session.networks.append(make_network(name="Cleantech Scandinavia"))
+    delegate = make_user(name="Ada, \"the\" Countess", email="ada@example.org", locale="sv")
+
+    for booking, method, invite in (
+        (make_booking(session=session, user=delegate), "REQUEST", booking_invitation),
+        (make_booking(session=session, status=BookingStatus.WAITLISTED, waitlist_position=1), "REQUEST",
+         booking_invitation),
+        (make_booking(session=session, status=BookingStatus.CANCELLED), "CANCEL", booking_cancellation),
+    ):
+        mark = None if method == "CANCEL" else (
+            BookingMark.CONFIRMED if booking.status is BookingStatus.CONFIRMED else BookingMark.WAITLISTED)
+        with written_in(booking.user.locale):
+            expected = build_calendar([FeedEntry(session, booking=mark, booking_changed_at=booking.updated_at)],
+                                      name=session.event.name, timezone_name=session.event.timezone,
+                                      method=method, stamp=sent)
+        [wanted] = expected.walk("VEVENT")
+        if method == "CANCEL":
+            wanted["STATUS"] = icalendar.vText("CANCELLED")
+        got = parse(invite(booking).content)
+        [vevent] = got.walk("VEVENT")
+
+        assert {k: v.to_ical() for k, v in got.items()} == {k: v.to_ical() for k, v in expected.items()}
+        assert [tz.to_ical() for tz in got.walk("VTIMEZONE")] == [tz.to_ical() for tz in expected.walk("VTIMEZONE")]
+        assert sorted(k for k in vevent if k not in ("ORGANIZER", "ATTENDEE")) == sorted(wanted)
+        for key in wanted:
+            assert vevent[key].to_ical() == wanted[key].to_ical(), key
+        assert vevent.decoded("DTSTAMP") == sent
+        assert str(vevent["ATTENDEE"]) == f"mailto:{booking.user.email}"
+        assert vevent["ATTENDEE"].params["CN"] == booking.user.name
