@@ -258,9 +258,15 @@ def measure_booking(measure: Measure, server: Server, found: Discovery, app, tar
         return entry
     slots_file = WORK / "booking-slots.tsv"
     slots_file.write_text("".join(f"{c.cookie_header()}\t{t}\t{s['book']}\t{s['cancel']}\n" for c, t, s in lines))
+    script_args = [str(slots_file), str(measure.args.threads), USER_AGENT]
+    # Warmed up like every other endpoint (each worker's first bookings load templates,
+    # catalogues and connections), then every seat is given back so the measured run starts in step.
+    measure.wrk_run(server.base + slot["book"], {}, measure.args.warmup, LUA / "book.lua", script_args)
+    time.sleep(1)  # requests wrk left on their way finish
+    with app.app_context():
+        ensure_booking_fixture(app)
     since = datetime.now(timezone.utc)
-    numbers = measure.wrk_run(server.base + slot["book"], {}, measure.args.duration, LUA / "book.lua",
-                              [str(slots_file), str(measure.args.threads), USER_AGENT])
+    numbers = measure.wrk_run(server.base + slot["book"], {}, measure.args.duration, LUA / "book.lua", script_args)
     with app.app_context():
         states = booking_states(fixture["event_id"], since)
     entry.update(status="ok", **numbers, delegates=len(lines), sessions=len(fixture["sessions"]),
