@@ -8,6 +8,16 @@
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 dofile(here .. "report.lua")
 
+function response(status, headers, body)
+  local key = tostring(status)
+  -- A redirect to the log-in page means the session cookie was refused: count it apart.
+  local location = headers["Location"] or headers["location"]
+  if location and location:find("/account/login", 1, true) then
+    key = "login"
+  end
+  statuses[key] = (statuses[key] or 0) + 1
+end
+
 local slots = {}
 local index = 0
 local user_agent = "wrk"
