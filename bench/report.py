@@ -88,7 +88,9 @@ def markdown(runs: list[dict[str, Any]], env: dict[str, Any]) -> str:
                      f"{facts['delegates']:,} delegates, {facts['bookings']:,} bookings; largest event "
                      f"`{facts['largest_event']}` with {facts['largest_event_sessions']:,} sessions. Load average "
                      f"(1/5/15 min) before: {' / '.join(map(str, run['load_average']['before']))}, after: "
-                     f"{' / '.join(map(str, run['load_average']['after']))} on {env['cores']} cores.")
+                     f"{' / '.join(map(str, run['load_average']['after']))} on {env['cores']} cores"
+                     + (f"; CPU time taken by the virtual machine's host (steal): {run['stolen_cpu_share']:.1%}"
+                        if run.get("stolen_cpu_share") is not None else "") + ".")
     lines += ["", "## Targets", "", "| target | " + " | ".join(names[r["dataset"]] for r in runs) + " |",
               "|---|" + "---|" * len(runs)]
     rows = (

@@ -400,6 +400,7 @@ def bench_dataset(dataset: Dataset, measure: Measure, args: argparse.Namespace, 
             cookies[role] = client.cookie_header()
         only = set(args.only.split(",")) if args.only else None
         load_before = [round(x, 2) for x in os.getloadavg()]
+        cpu_before = cpu_times()
         results = measure_reads(measure, server, found, cookies, only)
         book = next(t for t in found.targets if t.key == "book")
         if not book.missing and (not only or "book" in only):
@@ -408,6 +409,7 @@ def bench_dataset(dataset: Dataset, measure: Measure, args: argparse.Namespace, 
             rebuild = time_rebuilds(app, found, server.base)
         cold = cold_http(server, redis_url, found)
         load_after = [round(x, 2) for x in os.getloadavg()]
+        stolen = stolen_share(cpu_before, cpu_times())
     finally:
         server.stop()
     return {
@@ -423,7 +425,27 @@ def bench_dataset(dataset: Dataset, measure: Measure, args: argparse.Namespace, 
         "cold_feed_http": cold,
         # The machine's 1/5/15-minute load averages: anything else running skews the figures.
         "load_average": {"before": load_before, "after": load_after},
+        # The share of CPU time the virtual machine's host gave to others while this data set was
+        # measured (steal time; None where the system does not report it).
+        "stolen_cpu_share": stolen,
     }
+
+
+def cpu_times() -> list[int] | None:
+    """The machine's CPU time counters (/proc/stat, all CPUs), or None where there are none."""
+    try:
+        first = Path("/proc/stat").read_text().splitlines()[0].split()
+    except (OSError, IndexError):
+        return None
+    return [int(x) for x in first[1:]] if first and first[0] == "cpu" else None
+
+
+def stolen_share(before: list[int] | None, after: list[int] | None) -> float | None:
+    """Steal time (the 8th counter) as a share of all CPU time between two readings."""
+    if not before or not after or len(before) < 8 or len(after) < 8:
+        return None
+    total = sum(after[:8]) - sum(before[:8])
+    return round((after[7] - before[7]) / total, 4) if total > 0 else None
 
 
 def environment(args: argparse.Namespace, wrk: str) -> dict[str, Any]:
