@@ -121,6 +121,12 @@ def preload_booking_states(sessions: Iterable[ProgrammeSession], user: Any) -> N
         _event_states(event_id, user).count(ids)
 
 
+def reader_registration(event_id: int, user: Any) -> Registration | None:
+    """The reader's registration for the event, from what the page's booking controls load
+    (no query of its own once they have)."""
+    return _event_states(event_id, user).registration
+
+
 def active_booking(session: ProgrammeSession, user: Any) -> Booking | None:
     """The user's seat or place on the waiting list of this session, if any (one query)."""
     return db.session.scalar(

@@ -21,6 +21,7 @@ from expo.timeutil import utcnow
 
 bp = Blueprint("registration", __name__)
 bp.add_app_template_global(queries.booking_state, "booking_state")
+bp.add_app_template_global(queries.reader_registration, "reader_registration")
 bp.add_app_template_global(status_label, "status_label")
 
 

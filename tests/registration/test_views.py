@@ -245,6 +245,25 @@ def test_booking_and_cancelling_send_a_fixed_number_of_statements(client, db, lo
     assert small[0] <= 13 and small[1] <= 8, (small, str(logs[0]))
 
 
+def test_schedule_pages_tell_a_pending_delegate_why_rows_offer_no_booking(client, db, login_as, event):
+    future_session(event, title="Harbour walk")
+    user = login_as(Role.DELEGATE)
+    registration = make_registration(event=event, user=user, status=RegistrationStatus.PENDING)
+    db.session.commit()
+    notice = "awaiting approval"
+    pages = [f"/events/{event.slug}", f"/events/{event.slug}/grid"]
+    for url in pages:
+        page = html(client.get(url, follow_redirects=True))
+        assert "Harbour walk" in page and notice in page, url
+        assert "Book a seat" not in page, url
+
+    registration.status = RegistrationStatus.APPROVED
+    db.session.commit()
+    for url in pages:
+        page = html(client.get(url, follow_redirects=True))
+        assert notice not in page and "Book a seat" in page, url
+
+
 # --- IDOR: ids in URLs and forms --------------------------------------------------------------
 
 def test_a_delegate_cannot_cancel_someone_elses_registration(client, db, login_as, event):
