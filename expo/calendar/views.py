@@ -147,11 +147,10 @@ def personal_feed(token: str):
     user_id = caching.feed_owner(token, queries.user_id_by_feed_token) or abort(404)
 
     def owner() -> User:
-        return db.session.get(User, user_id)
+        return db.session.get(User, user_id) or abort(404)  # deleted since its token was remembered
 
     fingerprint = caching.remembered(lambda: queries.personal_fingerprint(owner()),
-                                     ("schedule", pagecache.BULK, f"person:{user_id}"))
-    assert fingerprint is not None
+                                     ("schedule", pagecache.BULK, f"person:{user_id}")) or abort(404)
     return caching.serve(
         fingerprint,
         "ical",

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
 from expo import signals
 from expo.accounts.models import User
@@ -46,9 +46,21 @@ def _locked(model: type[Any], *criteria: Any) -> Any:
     ).scalar_one_or_none()
 
 
+# The session's many-to-one relations and their foreign keys.
+_SESSION_PARENTS = (("event", "event_id"), ("room", "room_id"), ("track", "track_id"))
+
+
 def lock_session(session: ProgrammeSession) -> ProgrammeSession:
-    """Lock the session's row until the transaction ends and reload it."""
-    return _locked(ProgrammeSession, ProgrammeSession.id == session.id)
+    """Lock the session's row until the transaction ends and reload it. Its event, room and
+    track, if already loaded, stay attached: reloading the row would otherwise drop them and
+    the next read of each would query again."""
+    loaded = sa.inspect(session).dict
+    parents = {name: loaded[name] for name, _fk in _SESSION_PARENTS if name in loaded}
+    locked = _locked(ProgrammeSession, ProgrammeSession.id == session.id)
+    for name, fk in _SESSION_PARENTS:
+        if name in parents and getattr(locked, fk) == getattr(parents[name], "id", None):
+            set_committed_value(locked, name, parents[name])
+    return locked
 
 
 def _lock_registration(user: User, event_id: int) -> Registration | None:
@@ -72,19 +84,11 @@ def _lock_event(event: Event) -> Event:
 
 
 def confirmed_count(session: ProgrammeSession) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count(Booking.id)).where(
-            Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED
-        )
-    ) or 0
+    return seat_counts(session)[0]
 
 
 def waitlist_length(session: ProgrammeSession) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.max(Booking.waitlist_position)).where(
-            Booking.session_id == session.id, Booking.status == BookingStatus.WAITLISTED
-        )
-    ) or 0
+    return seat_counts(session)[1]
 
 
 def seat_counts(session: ProgrammeSession) -> tuple[int, int]:
@@ -291,32 +295,14 @@ def add_registration(
 
 # --- session bookings ------------------------------------------------------------------------
 
-def overlapping_bookings(user: User, session: ProgrammeSession) -> list[Booking]:
-    """The user's active bookings of other sessions that overlap this one in time."""
-    return list(
-        db.session.scalars(
-            sa.select(Booking)
-            .join(Booking.session)
-            .where(
-                Booking.user_id == user.id,
-                Booking.status.in_(ACTIVE_BOOKING),
-                Booking.session_id != session.id,
-                ProgrammeSession.status != SessionStatus.CANCELLED,
-                ProgrammeSession.starts_at < session.ends_at,
-                ProgrammeSession.ends_at > session.starts_at,
-            )
-            .order_by(ProgrammeSession.starts_at)
-        )
-    )
-
-
-def _booking_and_overlaps(session: ProgrammeSession, user: User) -> tuple[Booking | None, list[Booking]]:
+def _booking_and_overlaps(session: ProgrammeSession, user: User) -> tuple[Booking | None, list[str]]:
     """In one query: the user's booking row of this session (in any state, freshly read) and
-    their active bookings of other sessions that overlap it, as ``overlapping_bookings``."""
-    rows = db.session.scalars(
-        sa.select(Booking)
+    the titles of the other sessions, not cancelled, that they hold a booking of and that
+    overlap it in time. Titles only: loading those sessions as rows would reload this one too
+    and drop what its lock kept loaded."""
+    rows = db.session.execute(
+        sa.select(Booking, ProgrammeSession.title)
         .join(Booking.session)
-        .options(contains_eager(Booking.session))
         .where(
             Booking.user_id == user.id,
             sa.or_(
@@ -332,8 +318,8 @@ def _booking_and_overlaps(session: ProgrammeSession, user: User) -> tuple[Bookin
         .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
         .execution_options(populate_existing=True)
     ).all()
-    own = next((b for b in rows if b.session_id == session.id), None)
-    return own, [b for b in rows if b.session_id != session.id]
+    own = next((booking for booking, _title in rows if booking.session_id == session.id), None)
+    return own, [title for booking, title in rows if booking.session_id != session.id]
 
 
 def _is_approved(registration: Registration | None) -> bool:
@@ -391,16 +377,15 @@ def book_session(
     _check_acting_for(actor, delegate)
     now = now or utcnow()
     registration = _lock_registration(delegate, session.event_id)
-    event = session.event  # held, so the reloaded session finds it without another query
     session = lock_session(session)
     if session.is_cancelled:
         raise InvalidState(_("This session is cancelled."))
     if session.starts_at <= now:
         raise InvalidState(_("Booking closed when the session started."))
-    if not event.is_published:
+    if not session.event.is_published:
         raise InvalidState(_("This event is not published."))
     if not _is_approved(registration):
-        raise NotAllowed(_("Booking needs an approved registration for %(event)s.", event=event.name))
+        raise NotAllowed(_("Booking needs an approved registration for %(event)s.", event=session.event.name))
     booking, overlaps = _booking_and_overlaps(session, delegate)
     if booking is not None and booking.status is BookingStatus.CONFIRMED:
         raise Conflict(_("You have already booked this session."))
@@ -409,7 +394,7 @@ def book_session(
     if overlaps and not confirm_overlap:
         raise NeedsConfirmation(
             _("This session overlaps another one you booked."),
-            [_("%(title)s overlaps it.", title=b.session.title) for b in overlaps],
+            [_("%(title)s overlaps it.", title=title) for title in overlaps],
         )
     capacity = session.effective_capacity
     # While anyone waits, a free seat is theirs, never a newcomer's: the newcomer queues behind.
@@ -522,7 +507,6 @@ def add_to_session(
         raise NotAllowed(_("Only organisers add delegates."))
     now = now or utcnow()
     registration = _lock_registration(delegate, session.event_id)
-    event = session.event  # held, so the reloaded session finds it without another query
     session = lock_session(session)
     if session.is_cancelled:
         raise InvalidState(_("This session is cancelled."))

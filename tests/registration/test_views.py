@@ -238,7 +238,7 @@ def test_booking_and_cancelling_send_a_fixed_number_of_statements(client, db, lo
     small = book_and_cancel()
     grow(6, 5, 8)
     large = book_and_cancel()
-    assert large == small
+    assert large == small, "\n\n".join(str(log) for log in logs)
     # The signed-in user, the session with its event, the two locks, the booking and the seat
     # count, the write, a check-in to move onto the seat, and what the confirmation e-mail
     # shows (room, venue, people, networks); a cancellation needs fewer.
