@@ -77,7 +77,7 @@ def post_fork(server, worker) -> None:  # noqa: ANN001 (gunicorn's hook signatur
     app = getattr(module, "app", None)
     if app is None:
         return
-    from expo.extensions import db
+    from expo.core.extensions import db
 
     with app.app_context():
         db.engine.dispose(close=False)

@@ -23,7 +23,7 @@ PG_HOST = os.environ.get("EXPO_BENCH_PGHOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("EXPO_BENCH_PGPORT", "5432"))
 PG_USER = os.environ.get("EXPO_BENCH_PGUSER", "postgres")
 # Sources whose change makes a stored data set outdated.
-GENERATOR_SOURCES = ("expo/generate.py", "expo/bulk.py", "expo/catalogue.py", "expo/demo.py")
+GENERATOR_SOURCES = ("expo/demo/generate.py", "expo/demo/bulk.py", "expo/demo/catalogue.py", "expo/demo/h22.py")
 STAMP_FORMAT = 1
 
 

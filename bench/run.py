@@ -317,7 +317,7 @@ def time_rebuilds(app, found: Discovery, base: str, repeat: int = 3) -> dict[str
     from expo.calendar.exporters import EXPORTERS
     from expo.events.models import Event
     from expo.events.queries import current_expo
-    from expo.extensions import cache, db
+    from expo.core.extensions import cache, db
 
     def timed(build, clear: bool) -> tuple[float, int, int]:
         db.session.remove()

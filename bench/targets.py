@@ -60,7 +60,7 @@ class Discovery:
 # --- discovery ---------------------------------------------------------------------------------
 
 def _one(stmt: sa.Select) -> Any:
-    from expo.extensions import db
+    from expo.core.extensions import db
 
     return db.session.execute(stmt.limit(1)).first()
 
@@ -69,13 +69,13 @@ def discover(app: Flask) -> Discovery:
     """The busiest event, day, session, venue, track, network, delegate … of this data set."""
     from expo.accounts.models import Role, User
     from expo.calendar.exporters import EXPORTERS
-    from expo.demo import DEMO_LOGINS
+    from expo.demo.h22 import DEMO_LOGINS
     from expo.events.models import Event, Track
-    from expo.extensions import db
+    from expo.core.extensions import db
     from expo.people.models import Country, Network
     from expo.programme.models import ProgrammeSession, session_networks
     from expo.registration.models import Booking, BookingStatus
-    from expo.timeutil import to_local
+    from expo.core.timeutil import to_local
     from expo.venues.models import Room, Venue
 
     published = sa.and_(Event.is_published.is_(True), Event.slug != BOOKING_EVENT_SLUG)
@@ -218,13 +218,13 @@ def ensure_booking_fixture(app: Flask) -> dict[str, Any]:
     from expo.accounts.models import Role, User
     from expo.events.models import Event, RegistrationMode
     from expo.events.services import EventData, create_event, publish_event
-    from expo.extensions import db
+    from expo.core.extensions import db
     from expo.programme.models import ProgrammeSession, SessionKind
     from expo.programme.services import SessionData, create_session
     from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
-    from expo.errors import InvalidState
+    from expo.core.errors import InvalidState
     from expo.registration.services import cancel_booking, register
-    from expo.timeutil import from_local
+    from expo.core.timeutil import from_local
 
     event = db.session.scalar(sa.select(Event).where(Event.slug == BOOKING_EVENT_SLUG))
     today = datetime.now(timezone.utc).date()
@@ -279,7 +279,7 @@ def ensure_booking_fixture(app: Flask) -> dict[str, Any]:
 def booking_states(event_id: int, since: datetime | None = None) -> Counter:
     """How many bookings of the fixture's sessions are in each state, and (``touched``) how
     many changed since ``since``; read fresh from the database."""
-    from expo.extensions import db
+    from expo.core.extensions import db
     from expo.programme.models import ProgrammeSession
     from expo.registration.models import Booking
 

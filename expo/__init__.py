@@ -5,16 +5,6 @@ import os
 from typing import Any
 
 from flask import Flask
-from werkzeug.routing import IntegerConverter
-
-MAX_DATABASE_INTEGER = 2**31 - 1
-
-
-class DatabaseInteger(IntegerConverter):
-    """``<int:…>`` limited to the positive range of a database INTEGER column."""
-
-    def __init__(self, map, fixed_digits=0, min=1, max=MAX_DATABASE_INTEGER, signed=False):  # noqa: A002
-        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -24,9 +14,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=config_module.instance_path(), instance_relative_config=True)
     app.config.from_mapping(config_module.load(app.instance_path, config))
 
-    from expo import security
-    from expo.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
-    from expo.i18n import select_locale
+    from expo.core import security
+    from expo.core.extensions import (
+        babel,
+        cache,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        migrate,
+    )
+    from expo.core.i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
@@ -40,11 +38,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from expo import models  # noqa: F401  (the whole schema for Alembic and create_all)
 
     # Ids in URLs beyond the database's integer range are simply not found (never a 500).
+    from expo.core.db import DatabaseInteger
+
     app.url_map.converters["int"] = DatabaseInteger
     _register_blueprints(app)
     _register_templating(app)
 
-    from expo.errors import register_error_pages
+    from expo.core.errors import register_error_pages
 
     register_error_pages(app)
 
@@ -63,6 +63,7 @@ def _register_blueprints(app: Flask) -> None:
     from expo.events.views import bp as events_bp
     from expo.people.views import bp as people_bp
     from expo.programme.views import bp as programme_bp
+    from expo.registration.manage_views import bp as registration_manage_bp
     from expo.registration.views import bp as registration_bp
     from expo.schedule.views import bp as schedule_bp
     from expo.stats.views import bp as stats_bp
@@ -77,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
         programme_bp,
         schedule_bp,
         registration_bp,
+        registration_manage_bp,
         calendar_bp,
         attendance_bp,
         badges_bp,
@@ -88,7 +90,8 @@ def _register_blueprints(app: Flask) -> None:
 def _register_templating(app: Flask) -> None:
     from flask_babel import get_locale
 
-    from expo import i18n, navigation, permissions
+    from expo import permissions
+    from expo.core import i18n, navigation
     from expo.people.countries import country_name
 
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -101,3 +104,4 @@ def _register_templating(app: Flask) -> None:
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+

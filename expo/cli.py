@@ -5,8 +5,8 @@ import click
 from flask.cli import with_appcontext
 
 from expo.accounts.models import Role
-from expo.errors import ExpoError
-from expo.extensions import db
+from expo.core.errors import ExpoError
+from expo.core.extensions import db
 
 
 @click.group("expo")
@@ -51,7 +51,7 @@ def sync_countries_command() -> None:
 @with_appcontext
 def demo_command(if_empty: bool) -> None:
     """Load the H22 City Expo demo (deterministic; running it twice changes nothing)."""
-    from expo.demo import DEMO_LOGINS, load_demo
+    from expo.demo.h22 import DEMO_LOGINS, load_demo
 
     try:
         summary = load_demo(only_if_empty=if_empty)
@@ -75,8 +75,8 @@ def generate_command(sessions: int, delegates: int, bookings: int, seed: int) ->
     """Fill an empty database with a large H22-like expo for load tests (bulk inserts)."""
     import time
 
-    from expo.demo import DEMO_LOGINS
-    from expo.generate import generate_expo
+    from expo.demo.generate import generate_expo
+    from expo.demo.h22 import DEMO_LOGINS
 
     started = time.perf_counter()
     with click.progressbar(length=delegates + sessions + bookings, label="Generating") as bar:

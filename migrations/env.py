@@ -5,7 +5,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from expo.db import UTCDateTime
+from expo.core.db import UTCDateTime
 
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 
 from expo import create_app
 from expo.accounts.models import Role, User
-from expo.extensions import cache, db as _db
+from expo.core.extensions import cache, db as _db
 from tests import factories
 
 TEST_DATABASE_URL = os.environ.get("EXPO_TEST_DATABASE_URL")
@@ -149,7 +149,7 @@ def runner(app: Flask):
 
 @pytest.fixture
 def outbox(app: Flask) -> list:
-    from expo.mail import outbox as _outbox
+    from expo.core.mail import outbox as _outbox
 
     return _outbox()
 

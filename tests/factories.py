@@ -6,11 +6,11 @@ from datetime import date, datetime, timedelta, timezone
 
 from expo.accounts.models import Role, User
 from expo.events.models import Event, Expo, RegistrationMode
-from expo.extensions import db
+from expo.core.extensions import db
 from expo.people.models import Network, Organisation, OrganisationKind
 from expo.programme.models import ProgrammeSession, SessionKind, SessionRole, SessionRoleKind
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
-from expo.timeutil import utcnow
+from expo.core.timeutil import utcnow
 from expo.venues.models import Room, Venue
 
 PASSWORD = "correct horse battery"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from expo.extensions import db
+from expo.core.extensions import db
 
 
 @dataclass

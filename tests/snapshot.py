@@ -5,7 +5,7 @@ import hashlib
 
 import sqlalchemy as sa
 
-from expo.extensions import db
+from expo.core.extensions import db
 
 
 def database_digest() -> dict[str, str]:

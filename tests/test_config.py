@@ -8,7 +8,7 @@ import pytest
 
 from expo import create_app
 from expo.config import load
-from expo.extensions import db as _db
+from expo.core.extensions import db as _db
 
 PACKAGE = Path(__file__).resolve().parent.parent / "expo"
 

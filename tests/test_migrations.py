@@ -12,7 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from expo import create_app
-from expo.extensions import db as _db
+from expo.core.extensions import db as _db
 from tests.conftest import TEST_DATABASE_URL, base_config
 
 

@@ -22,7 +22,7 @@ from gunicorn.app.base import Application
 
 from expo import create_app
 from expo.config import load as load_config
-from expo.extensions import cache, db
+from expo.core.extensions import cache, db
 from tests.conftest import base_config
 
 ROOT = Path(__file__).resolve().parent.parent

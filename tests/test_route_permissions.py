@@ -26,7 +26,7 @@ from tests.snapshot import database_digest
 PUBLIC = {
     "static",
     "core.health",
-    "core.set_language",
+    "accounts.set_language",
     "events.home",
     "events.show_event",
     "accounts.login",
@@ -65,7 +65,7 @@ SIGNED_IN = {
     "calendar.reset_feed_token",
 }
 STAFF = {"attendance."}
-ORGANISER = {"programme.", "people.", "venues.", "stats.", "badges.", "registration."}
+ORGANISER = {"programme.", "people.", "venues.", "stats.", "badges.", "registration_manage."}
 
 
 def required_role(endpoint: str) -> str:
@@ -191,7 +191,7 @@ def test_anonymous_visitors_are_sent_to_log_in(app, client, world):
 )
 def test_a_role_below_the_one_a_route_needs_gets_403(app, client, world, role, forbidden):
     user = make_user(role=role)
-    from expo.extensions import db
+    from expo.core.extensions import db
 
     db.session.commit()
     log_in(client, user)

@@ -207,7 +207,7 @@ def published_event():
 
 
 def in_swedish(client) -> None:
-    response = client.post("/language", data={"lang": "sv", "next": "/"})
+    response = client.post("/account/language", data={"lang": "sv", "next": "/"})
     assert response.status_code == 302
 
 

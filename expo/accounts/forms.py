@@ -1,3 +1,4 @@
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -13,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from expo.accounts.services import MIN_PASSWORD_LENGTH
+from expo.core.i18n import LANGUAGE_NAMES
 from expo.people.models import organisation_kind_choices
 
 NEW_ORGANISATION = "new"
@@ -115,3 +117,15 @@ class ChangePasswordForm(FlaskForm):
         _l("Repeat new password"),
         validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords do not match."))],
     )
+
+
+class LanguageForm(FlaskForm):
+    """The language switch in every page's footer."""
+
+    lang = SelectField(validators=[DataRequired()], validate_choice=True)
+    # Where to go back to; only a path on this site is followed (see safe_next).
+    next = HiddenField()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lang.choices = [(code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]]

@@ -13,9 +13,9 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from expo.db import enum_column
-from expo.extensions import db
-from expo.timeutil import utcnow
+from expo.core.db import enum_column
+from expo.core.extensions import db
+from expo.core.timeutil import utcnow
 
 if TYPE_CHECKING:
     from expo.people.models import Country, Network, Organisation

@@ -10,12 +10,12 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from expo import MAX_DATABASE_INTEGER
 from expo.accounts.models import Role, User, new_token, password_hash_method
-from expo.errors import Conflict, ExpoError, NotAllowed
-from expo.extensions import db
+from expo.core.db import is_database_id
+from expo.core.errors import Conflict, ExpoError, NotAllowed
+from expo.core.extensions import db
+from expo.core.timeutil import utcnow
 from expo.people.models import Network, Organisation, OrganisationKind
-from expo.timeutil import utcnow
 
 MIN_PASSWORD_LENGTH = 10
 MAX_NAME_LENGTH = 200  # users.name
@@ -103,7 +103,7 @@ def authenticate(*, email: str, password: str) -> User | None:
 def user_by_login_id(login_id: str) -> User | None:
     """The user a session's id names, if its password fingerprint is still the current one."""
     account, _, digest = login_id.partition(":")
-    if not (account.isdigit() and 0 < int(account) <= MAX_DATABASE_INTEGER and digest):
+    if not (account.isdigit() and is_database_id(int(account)) and digest):
         return None
     user = db.session.get(User, int(account))
     if user is None or not hmac.compare_digest(user.password_digest, digest):

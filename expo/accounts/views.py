@@ -1,9 +1,18 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME
@@ -13,14 +22,16 @@ from expo.accounts.forms import (
     NEW_ORGANISATION,
     ChangePasswordForm,
     DeleteAccountForm,
+    LanguageForm,
     LoginForm,
     ProfileFields,
     ProfileForm,
     SignupForm,
 )
 from expo.accounts.models import User
-from expo.errors import ExpoError
-from expo.extensions import db, limiter, login_manager
+from expo.core.errors import ExpoError
+from expo.core.extensions import db, limiter, login_manager
+from expo.core.security import safe_next
 from expo.people.models import Organisation, OrganisationKind
 from expo.people.services import country_choices
 from expo.permissions import is_signed_in, require
@@ -36,18 +47,6 @@ login_manager.session_protection = "strong"
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     return services.user_by_login_id(user_id)
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only a path on this site may be a redirect target after log-in."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target:
-        return None
-    return target
 
 
 def _login_throttle_key() -> str:
@@ -225,3 +224,15 @@ def change_password():
             flash(_("Your password is changed."), "success")
             return redirect(url_for("events.home"))
     return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """Anyone may switch the interface language; a signed-in user keeps the choice."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["lang"] = form.lang.data
+        if is_signed_in(current_user):
+            services.set_locale(user=current_user, locale=form.lang.data)
+            db.session.commit()
+    return redirect(safe_next(form.next.data) or url_for("events.home"))

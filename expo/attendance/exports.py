@@ -8,9 +8,9 @@ from typing import ClassVar
 from flask_babel import gettext as _
 
 from expo.attendance.services import BOOKED, WAITLIST, AttendanceRow
-from expo.i18n import local_datetime
+from expo.core.i18n import local_datetime
 from expo.programme.models import ProgrammeSession
-from expo.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes, xlsx_bytes
+from expo.core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes, xlsx_bytes
 
 def header() -> list[str]:
     return [

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from expo.extensions import db
-from expo.timeutil import utcnow
+from expo.core.extensions import db
+from expo.core.timeutil import utcnow
 
 if TYPE_CHECKING:
     from expo.accounts.models import User

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from expo import signals
 from expo.attendance import services
+from expo.core import signals
 
 
 @signals.booking_confirmed.connect

@@ -30,14 +30,14 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from expo.accounts.models import User, user_networks
 from expo.attendance.models import CheckIn
-from expo.errors import Conflict, InvalidState, NotAllowed
+from expo.core.errors import Conflict, InvalidState, NotAllowed
 from expo.events.models import Event
 from expo.people.models import Country, Network, Organisation
-from expo.extensions import db
+from expo.core.extensions import db
 from expo.permissions import can_check_in, can_view_attendance, can_view_event
 from expo.programme.models import ProgrammeSession
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
-from expo.timeutil import local_day_bounds, to_local, utcnow
+from expo.core.timeutil import local_day_bounds, to_local, utcnow
 from expo.venues.models import Room
 
 

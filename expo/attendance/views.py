@@ -17,15 +17,15 @@ from expo.attendance import receivers, services  # noqa: F401  (receivers connec
 from expo.attendance.exports import EXPORTERS
 from expo.attendance.forms import CodeForm, DayForm, DoorActionForm, is_door_day
 from expo.attendance.services import CheckInRefused, CheckInResult
-from expo.db import database_id, get_or_404
-from expo.errors import ExpoError
+from expo.core.db import database_id, get_or_404
+from expo.core.errors import ExpoError
 from expo.events.queries import current_expo
-from expo.extensions import db
-from expo.i18n import local_date, local_time
-from expo.pagecache import own_page
+from expo.core.extensions import db
+from expo.core.i18n import local_date, local_time
+from expo.core.pagecache import own_page
 from expo.permissions import can_check_in, can_view_attendance, can_view_event, require
 from expo.programme.models import ProgrammeSession
-from expo.timeutil import to_local, utcnow
+from expo.core.timeutil import to_local, utcnow
 
 bp = Blueprint("attendance", __name__, url_prefix="/door")
 

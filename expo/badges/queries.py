@@ -6,8 +6,8 @@ from sqlalchemy.orm import joinedload
 
 from expo.accounts.models import User
 from expo.badges.builders import BadgeData
+from expo.core.extensions import db
 from expo.events.models import Event
-from expo.extensions import db
 from expo.people.countries import country_name
 from expo.people.models import Organisation
 from expo.registration.models import Registration, RegistrationStatus

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from expo.accounts.models import User, new_code, new_token
-from expo.errors import NotAllowed
-from expo.extensions import db
+from expo.core.errors import NotAllowed
+from expo.core.extensions import db
 from expo.permissions import can_reset_badge
 
 # Codes are 40 random bits; a clash is very unlikely but the column is unique, so check.

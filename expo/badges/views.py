@@ -9,10 +9,10 @@ from expo.accounts.models import User
 from expo.accounts.services import find_user_by_email
 from expo.badges import builders, queries, services
 from expo.badges.forms import ResetBadgeForm
-from expo.db import database_id, get_or_404
+from expo.core.db import database_id, get_or_404
 from expo.events.models import Event
 from expo.events.queries import current_expo
-from expo.extensions import db
+from expo.core.extensions import db
 from expo.permissions import can_print_badges, can_reset_badge, require
 
 bp = Blueprint("badges", __name__, url_prefix="/badges")

@@ -19,10 +19,10 @@ from typing import Any, TypeVar
 from flask import Response, current_app, request
 from werkzeug.http import is_resource_modified
 
-from expo import pagecache, signals
 from expo.calendar.queries import Fingerprint, schedule_state
-from expo.extensions import cache
-from expo.timeutil import utcnow
+from expo.core import pagecache, signals
+from expo.core.extensions import cache
+from expo.core.timeutil import utcnow
 
 # Part of every key this package writes: raise CACHE_FORMAT whenever what is stored under a
 # key changes shape, or a release writes feeds differently from the same data, so servers of

@@ -21,10 +21,10 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 
 from expo.calendar.ical import absolute_url, uid_domain
+from expo.core.timeutil import local_day_bounds
 from expo.events.models import Event
 from expo.events.services import slugify
 from expo.programme.models import ProgrammeSession, SessionRoleKind
-from expo.timeutil import local_day_bounds
 from expo.venues.models import Room
 
 GENERATOR = "Expo"

@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 
 from expo.calendar.caching import KEY_PREFIX, cache_get_many
 from expo.calendar.timezones import local_years, vtimezone
-from expo.extensions import cache
+from expo.core.extensions import cache
 from expo.programme.models import ProgrammeSession, SessionRoleKind
 
 PRODID = "-//Expo//Expo schedule//EN"

@@ -9,10 +9,10 @@ from email.utils import parseaddr
 import icalendar
 from flask import current_app
 
-from expo import mail
 from expo.calendar.ical import BookingMark, FeedEntry, message_bytes, written_in
+from expo.core import mail
+from expo.core.timeutil import utcnow
 from expo.registration.models import Booking, BookingStatus
-from expo.timeutil import utcnow
 
 MIMETYPE = "text/calendar; method=REQUEST; charset=utf-8"
 FILENAME = "invite.ics"

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from expo.accounts.models import User
+from expo.core.extensions import db
 from expo.events.models import Event, Track
-from expo.extensions import db
 from expo.people.models import Network
 from expo.programme.models import (
     ProgrammeSession,

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from expo.accounts.models import User, new_token
-from expo.errors import NotAllowed
-from expo.extensions import db
+from expo.core.errors import NotAllowed
+from expo.core.extensions import db
 from expo.permissions import can_reset_feed_token
 
 

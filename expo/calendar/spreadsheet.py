@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from expo.events.models import Event
 from expo.programme.models import ProgrammeSession, SessionRoleKind
-from expo.spreadsheets import csv_bytes, xlsx_bytes
+from expo.core.spreadsheets import csv_bytes, xlsx_bytes
 
 def header() -> list[str]:
     return [
@@ -44,7 +44,7 @@ def rows(event: Event, sessions: Sequence[ProgrammeSession]) -> list[list[object
 
 
 def to_csv(event: Event, sessions: Sequence[ProgrammeSession]) -> bytes:
-    """The schedule as CSV (see expo.spreadsheets)."""
+    """The schedule as CSV (see expo.core.spreadsheets)."""
     return csv_bytes([header(), *rows(event, sessions)])
 
 

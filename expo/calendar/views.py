@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from expo import pagecache
+from expo.core import pagecache
 from expo.accounts.models import User
 from expo.calendar import caching, feeds, links, queries, services
 from expo.calendar.caching import Download
@@ -21,7 +21,7 @@ from expo.calendar.exporters import EXPORTERS
 from expo.calendar.queries import Fingerprint
 from expo.events.models import Event
 from expo.events.queries import current_expo
-from expo.extensions import db, login_manager
+from expo.core.extensions import db, login_manager
 from expo.people.models import Network
 from expo.permissions import can_export_schedule, can_reset_feed_token, can_subscribe_personal_feed, require
 from expo.programme.models import ProgrammeSession

@@ -21,7 +21,7 @@ from expo.programme.forms import (
     positive,
     presence_choices,
 )
-from expo.timeutil import is_valid_timezone, timezone_choices, to_local
+from expo.core.timeutil import is_valid_timezone, timezone_choices, to_local
 
 REGISTRATION_MODES = [
     (RegistrationMode.OPEN.value, _l("Open: everyone who registers takes part")),

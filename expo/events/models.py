@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from expo.db import enum_column
-from expo.extensions import db
-from expo.timeutil import utcnow
+from expo.core.db import enum_column
+from expo.core.extensions import db
+from expo.core.timeutil import utcnow
 
 if TYPE_CHECKING:
     from expo.programme.models import ProgrammeSession

@@ -8,8 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from expo.core.extensions import db
 from expo.events.models import Event, Expo
-from expo.extensions import db
 from expo.permissions import is_organiser
 from expo.programme.models import ProgrammeSession, SessionRole
 from expo.venues.models import Room
@@ -49,7 +49,7 @@ def sessions_by_day(event: Event) -> dict[date, list[ProgrammeSession]]:
         )
         .order_by(ProgrammeSession.starts_at, ProgrammeSession.title)
     ).unique()
-    from expo.timeutil import to_local
+    from expo.core.timeutil import to_local
 
     days: dict[date, list[ProgrammeSession]] = defaultdict(list)
     for s in sessions:

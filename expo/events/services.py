@@ -11,14 +11,14 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from expo import signals
+from expo.core import signals
 from expo.accounts.models import User
-from expo.errors import Conflict, InvalidState
+from expo.core.errors import Conflict, InvalidState
 from expo.events.models import MAX_EVENT_DAYS, Event, Expo, RegistrationMode, Track
-from expo.extensions import db
+from expo.core.extensions import db
 from expo.programme.models import ProgrammeSession, SessionRole
 from expo.registration.models import Registration
-from expo.timeutil import EARLIEST_DAY, LATEST_DAY, in_planning_range, is_valid_timezone, local_day_bounds, utcnow
+from expo.core.timeutil import EARLIEST_DAY, LATEST_DAY, in_planning_range, is_valid_timezone, local_day_bounds, utcnow
 
 DATE_RANGE_MESSAGE = _l(
     "Choose a date between %(first)s and %(last)s.", first=EARLIEST_DAY.isoformat(), last=LATEST_DAY.isoformat()

@@ -3,8 +3,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
+from expo.core.pagecache import public_page
 from expo.events import queries
-from expo.pagecache import public_page
 from expo.permissions import can_view_event, require
 from expo.schedule.forms import FILTER_ARGS
 from expo.schedule.views import list_context

@@ -9,7 +9,7 @@ from babel import Locale
 from flask import has_app_context
 from flask_babel import get_locale
 
-from expo.i18n import sort_key
+from expo.core.i18n import sort_key
 from expo.people.models import Country
 
 STORED_LANGUAGE = "en"

@@ -9,8 +9,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo.accounts.models import user_networks
-from expo.db import enum_column
-from expo.extensions import db
+from expo.core.db import enum_column
+from expo.core.extensions import db
 
 if TYPE_CHECKING:
     from expo.accounts.models import User

@@ -10,9 +10,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from expo.accounts.models import User, user_networks
-from expo.db import contains_text
-from expo.errors import Conflict, InvalidState
-from expo.extensions import db
+from expo.core.db import contains_text
+from expo.core.errors import Conflict, InvalidState
+from expo.core.extensions import db
 from expo.people.countries import named_countries
 from expo.people.models import Country, Network, Organisation, OrganisationKind
 from expo.programme.models import ProgrammeSession, session_networks

@@ -5,7 +5,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from expo.db import get_or_404
+from expo.core.db import get_or_404
 from expo.people import services
 from expo.people.forms import (
     ORGANISATION_KINDS,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Hashable
 
-from expo.timeutil import to_local
+from expo.core.timeutil import to_local
 
 
 class Rule(enum.StrEnum):

@@ -23,7 +23,7 @@ from expo.events.models import Event
 from expo.events.services import DATE_RANGE_MESSAGE
 from expo.programme import services
 from expo.programme.models import ProgrammeSession, SessionKind
-from expo.timeutil import from_local, in_planning_range, to_local
+from expo.core.timeutil import from_local, in_planning_range, to_local
 
 LOCAL_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 SESSION_LANGUAGES = [

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from expo.db import enum_column
-from expo.extensions import db
-from expo.timeutil import utcnow
+from expo.core.db import enum_column
+from expo.core.extensions import db
+from expo.core.timeutil import utcnow
 
 if TYPE_CHECKING:
     from expo.accounts.models import User

@@ -10,8 +10,8 @@ from flask import flash, redirect
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from expo.errors import ExpoError
-from expo.extensions import db
+from expo.core.errors import ExpoError
+from expo.core.extensions import db
 from expo.permissions import require
 
 T = TypeVar("T")

@@ -6,9 +6,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from expo.db import contains_text
+from expo.core.db import contains_text
+from expo.core.extensions import db
 from expo.events.models import Event, Track
-from expo.extensions import db
 from expo.people.models import Network, Organisation
 from expo.programme.models import ProgrammeSession, SessionChange, SessionStatus
 from expo.registration.models import Registration

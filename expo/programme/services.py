@@ -15,13 +15,14 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from expo import signals
 from expo.accounts.models import User
-from expo.db import contains_text
-from expo.errors import Conflict, InvalidState, NeedsConfirmation
+from expo.core import signals
+from expo.core.db import contains_text, is_database_id
+from expo.core.errors import Conflict, InvalidState, NeedsConfirmation
+from expo.core.extensions import db
+from expo.core.timeutil import in_planning_range, local_day_bounds, to_local, utcnow
 from expo.events.models import Event, Track
 from expo.events.services import DATE_RANGE_MESSAGE
-from expo.extensions import db
 from expo.people.models import Network
 from expo.programme import conflicts
 from expo.programme.models import (
@@ -33,7 +34,6 @@ from expo.programme.models import (
     SessionStatus,
 )
 from expo.registration.models import Booking
-from expo.timeutil import in_planning_range, local_day_bounds, to_local, utcnow
 from expo.venues.models import Room, Venue
 
 # Changing any of these raises the revision (the iCalendar SEQUENCE) and is logged.
@@ -563,7 +563,7 @@ def person_label(user: User) -> str:
 def picker_people(ids: Iterable[int], emails: Iterable[str]) -> list[User]:
     """The accounts a session form names, by id (active or not) or by e-mail, in one query:
     the form shows and checks only these, never a list of everyone."""
-    ids = {i for i in ids if 0 < i < 2**31}  # anything else names nobody (and overflows SQL)
+    ids = {i for i in ids if is_database_id(i)}
     emails = {e.strip().lower() for e in emails if e.strip()}
     if not ids and not emails:
         return []

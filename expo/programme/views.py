@@ -7,12 +7,12 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from expo.db import get_or_404
-from expo.errors import ExpoError, NeedsConfirmation
+from expo.core.db import get_or_404
+from expo.core.errors import ExpoError, NeedsConfirmation
 from expo.events import services as event_services
 from expo.events.forms import EventForm, TrackFiltersForm, TrackForm
 from expo.events.models import Event, Track
-from expo.extensions import db
+from expo.core.extensions import db
 from expo.permissions import can_edit_session, can_manage_expo, can_publish_event, can_view_conflicts
 from expo.programme import queries, services
 from expo.programme.forms import ConfirmForm, SessionFiltersForm, SessionForm

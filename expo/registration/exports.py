@@ -9,16 +9,16 @@ from typing import Any
 from flask_babel import gettext as _
 
 from expo.accounts.models import User
+from expo.core.spreadsheets import CSV_CONTENT_TYPE, csv_bytes
+from expo.core.timeutil import to_local
 from expo.people.countries import country_name
 from expo.registration.models import Booking, Registration
-from expo.spreadsheets import CSV_CONTENT_TYPE, csv_bytes
-from expo.timeutil import to_local
 
 CONTENT_TYPE = CSV_CONTENT_TYPE
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """Rows under a header as CSV bytes (see expo.spreadsheets)."""
+    """Rows under a header as CSV bytes (see expo.core.spreadsheets)."""
     return csv_bytes(itertools.chain([header], rows))
 
 

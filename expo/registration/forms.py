@@ -15,13 +15,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-from expo import MAX_DATABASE_INTEGER
+from expo.core.db import is_database_id
 from expo.registration.models import BookingStatus, RegistrationStatus
 
-
-def is_database_id(value: int) -> bool:
-    """Whether ``value`` can be a row's id: 1 … the largest database INTEGER, as in URLs."""
-    return 1 <= value <= MAX_DATABASE_INTEGER
 
 
 def _registration_ids(form: FlaskForm, field: SelectMultipleField) -> None:

@@ -3,23 +3,43 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from expo.accounts.models import User
 from expo.accounts.services import find_user_by_email
-from expo.db import get_or_404
-from expo.errors import ExpoError, NeedsConfirmation
+from expo.core.db import get_or_404
+from expo.core.errors import ExpoError, NeedsConfirmation
+from expo.core.extensions import db
 from expo.events.models import Event
-from expo.extensions import db
 from expo.permissions import can_manage_registrations, can_view_private_needs, require
 from expo.programme.models import ProgrammeSession
 from expo.registration import exports, queries, services
-from expo.registration.forms import AddPersonForm, ConfirmForm, DecideForm, PeopleFilterForm
-from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
-from expo.registration.views import bp
+from expo.registration.forms import (
+    AddPersonForm,
+    ConfirmForm,
+    DecideForm,
+    PeopleFilterForm,
+)
+from expo.registration.models import (
+    Booking,
+    BookingStatus,
+    Registration,
+    RegistrationStatus,
+)
+
+bp = Blueprint("registration_manage", __name__, url_prefix="/manage")
 
 
 def _managed_event(slug: str) -> Event:
@@ -53,7 +73,7 @@ def _csv(content: bytes, filename: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@bp.route("/manage/events/<slug>/registrations")
+@bp.route("/events/<slug>/registrations")
 @login_required
 def manage_registrations(slug: str):
     event = _managed_event(slug)
@@ -66,7 +86,7 @@ def manage_registrations(slug: str):
     )
 
 
-@bp.route("/manage/events/<slug>/registrations.csv")
+@bp.route("/events/<slug>/registrations.csv")
 @login_required
 def export_registrations(slug: str):
     event = _managed_event(slug)
@@ -76,7 +96,7 @@ def export_registrations(slug: str):
     return _csv(content, f"{event.slug}-registrations.csv")
 
 
-@bp.route("/manage/events/<slug>/bookings.csv")
+@bp.route("/events/<slug>/bookings.csv")
 @login_required
 def export_event_bookings(slug: str):
     event = _managed_event(slug)
@@ -86,14 +106,14 @@ def export_event_bookings(slug: str):
     return _csv(content, f"{event.slug}-bookings.csv")
 
 
-@bp.route("/manage/events/<slug>/registrations/decide", methods=["POST"])
+@bp.route("/events/<slug>/registrations/decide", methods=["POST"])
 @login_required
 def decide_registrations(slug: str):
     event = _managed_event(slug)
     form = DecideForm()
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-        return redirect(url_for("registration.manage_registrations", slug=slug))
+        return redirect(url_for("registration_manage.manage_registrations", slug=slug))
     try:
         decided = services.decide_registrations(event=event, registration_ids=form.ids.data,
                                                 approve=form.decision.data == "approve", actor=current_user)
@@ -104,10 +124,10 @@ def decide_registrations(slug: str):
         db.session.commit()
         flash(ngettext("%(num)d registration updated.", "%(num)d registrations updated.", len(decided)),
               "success")
-    return redirect(url_for("registration.manage_registrations", slug=slug))
+    return redirect(url_for("registration_manage.manage_registrations", slug=slug))
 
 
-@bp.route("/manage/registrations/<int:registration_id>/remove", methods=["POST"])
+@bp.route("/registrations/<int:registration_id>/remove", methods=["POST"])
 @login_required
 def remove_registration(registration_id: int):
     """Takes a delegate out of the event: registration cancelled, seats released, delegate told."""
@@ -115,7 +135,7 @@ def remove_registration(registration_id: int):
     require(can_manage_registrations(current_user, registration.event))
     _commit_or_explain(lambda: services.remove_registration(registration=registration, actor=current_user),
                        _("The delegate is no longer registered; their seats went to the waiting lists."))
-    return redirect(url_for("registration.manage_registrations", slug=registration.event.slug))
+    return redirect(url_for("registration_manage.manage_registrations", slug=registration.event.slug))
 
 
 def _commit_or_explain(change: Callable[[], object], done: str) -> None:
@@ -153,19 +173,19 @@ def _add_person(back: str, add: Callable[[User, bool], object], done: str):
     return redirect(back)
 
 
-@bp.route("/manage/events/<slug>/registrations/add", methods=["POST"])
+@bp.route("/events/<slug>/registrations/add", methods=["POST"])
 @login_required
 def add_registration(slug: str):
     event = _managed_event(slug)
     return _add_person(
-        url_for("registration.manage_registrations", slug=slug),
+        url_for("registration_manage.manage_registrations", slug=slug),
         lambda delegate, over: services.add_registration(
             event=event, delegate=delegate, actor=current_user, allow_over_capacity=over),
         _("%(name)s is registered."),
     )
 
 
-@bp.route("/manage/sessions/<int:session_id>/bookings")
+@bp.route("/sessions/<int:session_id>/bookings")
 @login_required
 def manage_bookings(session_id: int):
     session = _managed_session(session_id)
@@ -178,7 +198,7 @@ def manage_bookings(session_id: int):
     )
 
 
-@bp.route("/manage/sessions/<int:session_id>/bookings.csv")
+@bp.route("/sessions/<int:session_id>/bookings.csv")
 @login_required
 def export_session_bookings(session_id: int):
     session = _managed_session(session_id)
@@ -188,12 +208,12 @@ def export_session_bookings(session_id: int):
     return _csv(content, f"session-{session.id}-bookings.csv")
 
 
-@bp.route("/manage/sessions/<int:session_id>/bookings/add", methods=["POST"])
+@bp.route("/sessions/<int:session_id>/bookings/add", methods=["POST"])
 @login_required
 def add_booking(session_id: int):
     session = _managed_session(session_id)
     return _add_person(
-        url_for("registration.manage_bookings", session_id=session.id),
+        url_for("registration_manage.manage_bookings", session_id=session.id),
         lambda delegate, over: services.add_to_session(
             session=session, delegate=delegate, actor=current_user, allow_over_capacity=over),
         _("%(name)s has a seat."),
@@ -206,21 +226,21 @@ def _managed_booking(booking_id: int) -> Booking:
     return booking
 
 
-@bp.route("/manage/bookings/<int:booking_id>/remove", methods=["POST"])
+@bp.route("/bookings/<int:booking_id>/remove", methods=["POST"])
 @login_required
 def remove_booking(booking_id: int):
     booking = _managed_booking(booking_id)
     _commit_or_explain(lambda: services.remove_booking(booking=booking, actor=current_user),
                        _("The delegate is removed; the waiting list moved up."))
-    return redirect(url_for("registration.manage_bookings", session_id=booking.session_id))
+    return redirect(url_for("registration_manage.manage_bookings", session_id=booking.session_id))
 
 
-@bp.route("/manage/bookings/<int:booking_id>/confirm", methods=["POST"])
+@bp.route("/bookings/<int:booking_id>/confirm", methods=["POST"])
 @login_required
 def confirm_booking(booking_id: int):
     booking = _managed_booking(booking_id)
     form = ConfirmForm()
-    back = url_for("registration.manage_bookings", session_id=booking.session_id)
+    back = url_for("registration_manage.manage_bookings", session_id=booking.session_id)
     if not form.validate_on_submit():
         abort(400)
     try:

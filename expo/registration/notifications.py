@@ -16,10 +16,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from expo import mail
 from expo.accounts.models import User
 from expo.calendar.invitations import booking_cancellation, booking_invitation
-from expo.extensions import db
+from expo.core import mail
+from expo.core.extensions import db
 from expo.programme.models import ProgrammeSession
 from expo.registration.models import Booking, BookingStatus, Registration
 

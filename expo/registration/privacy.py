@@ -12,13 +12,13 @@ from flask_babel import gettext as _
 
 from expo.accounts.models import User
 from expo.attendance.models import CheckIn
-from expo.errors import NotAllowed
+from expo.core.errors import NotAllowed
+from expo.core.extensions import db
+from expo.core.timeutil import utcnow
 from expo.events.models import Event
-from expo.extensions import db
 from expo.programme.models import ProgrammeSession, SessionRole
 from expo.registration import services
 from expo.registration.models import Booking, Registration, RegistrationStatus
-from expo.timeutil import utcnow
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -13,11 +13,11 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from expo.accounts.models import User
 from expo.events.models import Event, RegistrationMode
-from expo.extensions import db
+from expo.core.extensions import db
 from expo.people.models import Network, Organisation
 from expo.programme.models import ProgrammeSession
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
-from expo.timeutil import to_local, utcnow
+from expo.core.timeutil import to_local, utcnow
 from expo.venues.models import Room
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from expo import signals
+from expo.core import signals
 from expo.registration import services
 
 

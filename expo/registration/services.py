@@ -19,16 +19,16 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import set_committed_value
 
-from expo import signals
+from expo.core import signals
 from expo.accounts.models import User
-from expo.errors import CapacityFull, Conflict, InvalidState, NeedsConfirmation, NotAllowed
+from expo.core.errors import CapacityFull, Conflict, InvalidState, NeedsConfirmation, NotAllowed
 from expo.events.models import Event, RegistrationMode
-from expo.extensions import db
+from expo.core.extensions import db
 from expo.permissions import can_manage_registrations, owns
 from expo.programme.models import ProgrammeSession, SessionStatus
 from expo.registration import notifications
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
-from expo.timeutil import utcnow
+from expo.core.timeutil import utcnow
 from expo.venues.models import Room
 
 ACTIVE_BOOKING = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)

@@ -6,18 +6,25 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
-from expo.accounts.views import safe_next
-from expo.db import get_or_404
-from expo.errors import ExpoError, NeedsConfirmation
+from expo.core.db import get_or_404
+from expo.core.errors import ExpoError, NeedsConfirmation
+from expo.core.extensions import db
+from expo.core.pagecache import own_page
+from expo.core.security import safe_next
+from expo.core.timeutil import utcnow
 from expo.events.models import Event
-from expo.extensions import db
-from expo.pagecache import own_page
-from expo.permissions import can_book, can_register, can_view_event, is_signed_in, owns, require
+from expo.permissions import (
+    can_book,
+    can_register,
+    can_view_event,
+    is_signed_in,
+    owns,
+    require,
+)
 from expo.programme.models import ProgrammeSession
 from expo.registration import queries, receivers, services  # noqa: F401  (receivers connect signals)
 from expo.registration.forms import BookForm, status_label
 from expo.registration.models import BookingStatus, Registration
-from expo.timeutil import utcnow
 
 bp = Blueprint("registration", __name__)
 bp.add_app_template_global(queries.booking_state, "booking_state")
@@ -146,4 +153,3 @@ def cancel_booking(session_id: int):
     return redirect(_back(url_for("registration.agenda")))
 
 
-from expo.registration import manage_views  # noqa: E402,F401  (organiser routes on this blueprint)

@@ -7,8 +7,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from expo.core.timeutil import to_local
 from expo.programme.models import ProgrammeSession
-from expo.timeutil import to_local
 from expo.venues.models import Room, Venue
 
 # One grid row is this many minutes; sessions are drawn to the nearest slot around them.

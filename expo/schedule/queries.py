@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from expo.accounts.models import User, user_networks
-from expo.db import contains_text
+from expo.core.db import contains_text
 from expo.events.models import MAX_EVENT_DAYS, Event, Track
-from expo.extensions import db
+from expo.core.extensions import db
 from expo.permissions import is_organiser
 from expo.people.models import Country, Network
 from expo.programme.models import (
@@ -24,7 +24,7 @@ from expo.programme.models import (
     session_networks,
 )
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
-from expo.timeutil import local_day_bounds, to_local
+from expo.core.timeutil import local_day_bounds, to_local
 from expo.venues.models import Room, Venue
 
 # Longest text search accepted, in characters.

@@ -13,14 +13,14 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from expo.events.models import Event
-from expo.pagecache import public_page
+from expo.core.pagecache import public_page
 from expo.registration.queries import preload_booking_states
 from expo.permissions import can_view_event, can_view_session, require
 from expo.schedule import changes as change_log
 from expo.schedule import queries
 from expo.schedule.forms import ScheduleFilterForm, language_name
 from expo.schedule.grid import build_day_grid, grid_stylesheet
-from expo.timeutil import to_local, utcnow
+from expo.core.timeutil import to_local, utcnow
 
 bp = Blueprint("schedule", __name__)
 

@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import format_number, format_percent, gettext as _
 from markupsafe import Markup
 
-from expo.i18n import local_date
+from expo.core.i18n import local_date
 from expo.stats.queries import Column
 
 

@@ -5,7 +5,7 @@ import itertools
 from datetime import date, datetime
 from typing import Any
 
-from expo.spreadsheets import csv_bytes
+from expo.core.spreadsheets import csv_bytes
 from expo.stats.queries import Column, Table
 
 def csv_cell(value: Any, column: Column) -> Any:

@@ -19,12 +19,12 @@ from expo.people.models import ORGANISATION_KIND_LABELS
 from expo.accounts.models import User, user_networks
 from expo.attendance.models import CheckIn
 from expo.events.models import Event
-from expo.extensions import db
+from expo.core.extensions import db
 from expo.people.countries import country_name
 from expo.people.models import Country, Network, Organisation, OrganisationKind
 from expo.programme.models import ProgrammeSession, SessionStatus
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
-from expo.timeutil import to_local
+from expo.core.timeutil import to_local
 from expo.venues.models import Room, Venue
 
 # PostgreSQL groups instants by local day itself (its time zone database knows every zone).

@@ -8,13 +8,13 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from expo.core.extensions import cache
+from expo.core.timeutil import utcnow
 from expo.events.queries import current_expo
-from expo.extensions import cache
 from expo.permissions import can_view_statistics, require
 from expo.stats import exports, queries
 from expo.stats.cells import CellFormatter
 from expo.stats.forms import StatsFilterForm
-from expo.timeutil import utcnow
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from expo.extensions import db
+from expo.core.extensions import db
 
 if TYPE_CHECKING:
     from expo.programme.models import ProgrammeSession

@@ -9,12 +9,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from expo import signals
 from expo.accounts.models import User
-from expo.db import contains_text
-from expo.errors import Conflict, InvalidState
+from expo.core import signals
+from expo.core.db import contains_text
+from expo.core.errors import Conflict, InvalidState
+from expo.core.extensions import db
 from expo.events.services import slugify, touch_schedules_of, unique_slug
-from expo.extensions import db
 from expo.programme.models import ProgrammeSession
 from expo.venues.models import Room, Venue
 

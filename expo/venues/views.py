@@ -5,7 +5,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from expo.db import get_or_404
+from expo.core.db import get_or_404
 from expo.permissions import can_manage_expo
 from expo.programme.pages import guard, perform, submit
 from expo.venues import services

@@ -7,8 +7,8 @@ from werkzeug.security import check_password_hash
 
 from expo.accounts import services
 from expo.accounts.models import Role, User
-from expo.errors import ExpoError
-from expo.accounts.views import safe_next
+from expo.core.errors import ExpoError
+from expo.core.security import safe_next
 from tests.conftest import log_in
 from tests.factories import PASSWORD, make_user
 
@@ -143,7 +143,7 @@ def test_repeated_failed_logins_are_throttled(make_app):
     throttled = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
     with throttled.app_context():
         user = make_user()
-        from expo.extensions import db
+        from expo.core.extensions import db
 
         db.session.commit()
         email = user.email
@@ -161,7 +161,7 @@ def test_successful_logins_do_not_count_towards_the_throttle(make_app):
     throttled = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per minute")
     with throttled.app_context():
         user = make_user()
-        from expo.extensions import db
+        from expo.core.extensions import db
 
         db.session.commit()
         email = user.email
@@ -175,7 +175,7 @@ def test_forms_require_a_csrf_token(make_app):
     protected = make_app(WTF_CSRF_ENABLED=True)
     with protected.app_context():
         user = make_user()
-        from expo.extensions import db
+        from expo.core.extensions import db
 
         db.session.commit()
         email = user.email
@@ -196,7 +196,7 @@ def test_session_cookie_flags(make_app):
     secure = make_app(SECURE_COOKIES=True)
     with secure.app_context():
         user = make_user()
-        from expo.extensions import db
+        from expo.core.extensions import db
 
         db.session.commit()
         email = user.email

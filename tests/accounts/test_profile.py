@@ -5,8 +5,8 @@ import sqlalchemy as sa
 
 from expo.accounts import services
 from expo.accounts.models import Role, User
-from expo.errors import ExpoError
-from expo.extensions import db as _db
+from expo.core.errors import ExpoError
+from expo.core.extensions import db as _db
 from expo.people.models import Organisation, OrganisationKind
 from expo.permissions import can_view_private_needs
 from tests.factories import make_network, make_organisation, make_user, utc
@@ -144,7 +144,7 @@ def test_only_organisers_see_private_needs(db):
 
 
 def test_profile_cannot_be_edited_for_someone_else(db):
-    from expo.errors import NotAllowed
+    from expo.core.errors import NotAllowed
 
     user, other = make_user(), make_user()
     with pytest.raises(NotAllowed):

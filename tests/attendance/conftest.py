@@ -9,7 +9,7 @@ import pytest
 from expo.accounts.models import Role, User
 from expo.events.models import Event
 from expo.programme.models import ProgrammeSession
-from expo.extensions import db as _db
+from expo.core.extensions import db as _db
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
 from tests.factories import (make_booking, make_event, make_network, make_organisation, make_room,
                              make_session, make_user)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from expo.accounts.models import Role, User
 from expo.attendance import services
 from expo.attendance.models import CheckIn
-from expo.extensions import db as _db
+from expo.core.extensions import db as _db
 from expo.programme.models import ProgrammeSession
 from expo.registration.models import Booking, BookingStatus
 from tests.attendance.conftest import register

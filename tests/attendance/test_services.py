@@ -9,7 +9,7 @@ from expo.accounts.models import Role
 from expo.attendance import services
 from expo.attendance.models import CheckIn
 from expo.attendance.services import BOOKED, WAITLIST, WALK_IN, CheckInRefused
-from expo.errors import NotAllowed
+from expo.core.errors import NotAllowed
 from expo.programme.models import SessionKind, SessionStatus
 from expo.registration.models import Booking, BookingStatus
 from tests.attendance.conftest import book, register
@@ -335,8 +335,8 @@ def _organiser():
 
 
 def _stats_row(door):
+    from expo.core.timeutil import utcnow
     from expo.stats.queries import StatsData
-    from expo.timeutil import utcnow
 
     [row] = StatsData(event=door.event, timezone="Europe/Stockholm", now=utcnow()).sessions
     return row
@@ -345,8 +345,8 @@ def _stats_row(door):
 def test_a_standing_delegate_promoted_from_the_waiting_list_sits_and_counts_as_come(db, door):
     from datetime import timedelta
 
+    from expo.core.timeutil import utcnow
     from expo.registration import services as registration
-    from expo.timeutil import utcnow
 
     # The doors open before the start: waiting lists still move until the session begins.
     door.session.starts_at = utcnow() + timedelta(minutes=10)

@@ -203,7 +203,7 @@ def test_walk_in_through_the_page(client, door, login_as):
 def test_counts_endpoint(client, door, login_as):
     login_as(Role.STAFF)
     services.check_in(session=door.session, user=door.bo, actor=door.staff)
-    from expo.extensions import db
+    from expo.core.extensions import db
 
     db.session.commit()
     data = client.get(url(door, "/counts.json")).get_json()
@@ -288,7 +288,7 @@ def test_two_phones_at_once_over_http(app, door):
     import threading
 
     staff2 = make_user(role=Role.STAFF)
-    from expo.extensions import db
+    from expo.core.extensions import db
 
     db.session.commit()
     phones = [app.test_client(), app.test_client()]
@@ -477,7 +477,7 @@ def test_a_session_held_today_has_no_warning(client, door, login_as, db):
     from datetime import timedelta
 
     from tests.attendance.conftest import book
-    from expo.timeutil import utcnow
+    from expo.core.timeutil import utcnow
     from tests.factories import make_session
 
     today = make_session(event=door.event, title="Today's talk", starts_at=utcnow(),

@@ -2,7 +2,7 @@ import pytest
 
 from expo.accounts.models import CODE_ALPHABET, CODE_LENGTH, Role
 from expo.badges.services import reset_badge
-from expo.errors import NotAllowed
+from expo.core.errors import NotAllowed
 from tests.factories import make_user
 
 

@@ -9,7 +9,7 @@ import pytest
 from expo.calendar import feeds
 from expo.calendar.ical import BookingMark, FeedEntry, build_calendar, local_instant, session_uid, written_in
 from expo.events.models import Track
-from expo.extensions import db
+from expo.core.extensions import db
 from expo.programme.models import SessionKind, SessionRoleKind, SessionStatus
 from tests.calendar.helpers import by_uid, icaljs, js_instant, parse, unfolded
 from tests.factories import add_person, make_event, make_network, make_room, make_session, make_user, make_venue, utc

@@ -4,8 +4,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from flask import render_template
 
 from expo.accounts.models import Role
+from expo.core.extensions import db
 from expo.events.models import Track
-from expo.extensions import db
 from tests.factories import make_booking, make_event, make_network, make_session
 
 

@@ -1,7 +1,7 @@
 """Feeds load what they write in a fixed number of queries, however big the schedule."""
 import pytest
 
-from expo.extensions import cache, db
+from expo.core.extensions import cache, db
 from expo.registration.models import BookingStatus
 from tests.factories import add_person, make_booking, make_event, make_network, make_session, make_user
 from tests.querycount import count_queries

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from expo.accounts.models import Role
 from expo.calendar.ical import session_uid
-from expo.extensions import db
+from expo.core.extensions import db
 from expo.programme import services as programme
 from tests.calendar.helpers import by_uid, icaljs, parse, unfolded
 from tests.factories import add_person, make_booking, make_event, make_network, make_session, make_user

@@ -4,8 +4,9 @@ import uuid
 
 import pytest
 
-from expo import create_app, signals
-from expo.extensions import cache, db
+from expo import create_app
+from expo.core import signals
+from expo.core.extensions import cache, db
 from tests.conftest import base_config
 from expo.calendar.ical import session_uid
 from tests.calendar.helpers import by_uid, parse

@@ -4,15 +4,15 @@ from datetime import timedelta
 
 import pytest
 
-from expo import signals
+from expo.core import signals
 from expo.accounts.models import Role
 from expo.calendar import exporters, feeds
 from expo.calendar.ical import session_uid
-from expo.extensions import db
+from expo.core.extensions import db
 from expo.programme.models import SessionKind, SessionStatus
 from expo.registration.models import BookingStatus
 from tests.calendar.helpers import assert_read_alike, by_uid, icaljs, parse, unfolded
-from expo.timeutil import utcnow
+from expo.core.timeutil import utcnow
 from tests.factories import (
     add_person, make_booking, make_event, make_network, make_room, make_session, make_user, make_venue, utc,
 )
@@ -256,7 +256,7 @@ def test_reset_needs_a_signed_in_user_and_post(client):
 
 def test_reset_token_service_refuses_someone_else(app):
     from expo.calendar.services import reset_feed_token
-    from expo.errors import NotAllowed
+    from expo.core.errors import NotAllowed
 
     owner, other = make_user(), make_user(role=Role.ORGANISER)
     with pytest.raises(NotAllowed):
@@ -298,7 +298,7 @@ def test_personal_feed_builder_not_called_for_304(client, monkeypatch):
 
 def test_a_schedule_signal_moves_last_modified_too(app, client, published):
     from expo.calendar import caching
-    from expo.extensions import cache
+    from expo.core.extensions import cache
 
     first = client.get("/events/h22/calendar.ics")
     _token, began = caching.generation()

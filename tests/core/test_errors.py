@@ -6,7 +6,7 @@ from flask import abort
 from flask_login.utils import _create_identifier
 
 from expo.accounts.models import User
-from expo.extensions import db as _db
+from expo.core.extensions import db as _db
 from tests.conftest import log_in
 from tests.factories import make_user
 

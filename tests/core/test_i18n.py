@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 
 from flask_babel import force_locale
 
-from expo.i18n import local_date, local_time
+from expo.core.i18n import local_date, local_time
 
 
 def _render(app, source: str, language: str = "sv", **context) -> str:

@@ -7,9 +7,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from expo import pagecache
+from expo.core import pagecache
 from expo.accounts.models import Role
-from expo.extensions import db
+from expo.core.extensions import db
 from expo.programme.services import cancel_session
 from expo.registration.models import Booking
 from expo.venues.models import Venue
@@ -56,7 +56,7 @@ def test_each_visitor_gets_a_csrf_token_of_their_own_that_works(app, client, tal
         assert pagecache.CSRF_PLACEHOLDER not in html
         token = CSRF.search(html).group(1)
         tokens.append(token)
-        switched = visitor.post("/language", data={"csrf_token": token, "lang": "sv", "next": "/"})
+        switched = visitor.post("/account/language", data={"csrf_token": token, "lang": "sv", "next": "/"})
         assert switched.status_code == 302
     assert tokens[0] != tokens[1]
 
@@ -171,7 +171,7 @@ def test_switched_off_the_view_renders_every_time(client, talk, make_app):
 
 
 def test_a_lost_generation_is_made_again_and_agreed_on(app, talk):
-    from expo.extensions import cache
+    from expo.core.extensions import cache
 
     with app.test_request_context():
         first = pagecache.generations(["schedule"])

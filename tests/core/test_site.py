@@ -21,22 +21,22 @@ def test_health(client):
 
 
 def test_language_switch_to_swedish_and_back(client):
-    response = client.post("/language", data={"lang": "sv", "next": "/"})
+    response = client.post("/account/language", data={"lang": "sv", "next": "/"})
     assert response.status_code == 302
     assert '<html lang="sv">' in client.get("/").get_data(as_text=True)
-    client.post("/language", data={"lang": "en"})
+    client.post("/account/language", data={"lang": "en"})
     assert '<html lang="en">' in client.get("/").get_data(as_text=True)
 
 
 def test_language_switch_ignores_unknown_languages_and_unsafe_targets(client):
-    response = client.post("/language", data={"lang": "xx", "next": "https://evil.example/"})
+    response = client.post("/account/language", data={"lang": "xx", "next": "https://evil.example/"})
     assert response.headers["Location"] == "/"
     assert '<html lang="en">' in client.get("/").get_data(as_text=True)
 
 
 def test_signed_in_user_keeps_the_language(client, db, login_as):
     user = login_as(Role.DELEGATE)
-    client.post("/language", data={"lang": "sv"})
+    client.post("/account/language", data={"lang": "sv"})
     db.session.refresh(user)
     assert user.locale == "sv"
 
@@ -143,10 +143,10 @@ def test_language_switch_needs_the_forms_csrf_token(make_app):
     protected = make_app(WTF_CSRF_ENABLED=True)
     client = protected.test_client()
 
-    refused = client.post("/language", data={"lang": "sv", "next": "/"})
+    refused = client.post("/account/language", data={"lang": "sv", "next": "/"})
     page = client.get("/").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    accepted = client.post("/language", data={"lang": "sv", "next": "/events/h22", "csrf_token": token})
+    accepted = client.post("/account/language", data={"lang": "sv", "next": "/events/h22", "csrf_token": token})
 
     assert refused.status_code == 400 and '<html lang="en">' in page
     assert accepted.headers["Location"] == "/events/h22"
@@ -154,7 +154,7 @@ def test_language_switch_needs_the_forms_csrf_token(make_app):
 
 
 def test_language_switch_without_a_language_changes_nothing(client):
-    response = client.post("/language", data={"next": "/events/h22"})
+    response = client.post("/account/language", data={"next": "/events/h22"})
 
     assert response.headers["Location"] == "/events/h22"
     assert '<html lang="en">' in client.get("/").get_data(as_text=True)

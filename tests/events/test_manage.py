@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from expo import signals
 from expo.accounts.models import Role
+from expo.core import signals
 from expo.events.models import Event, RegistrationMode
 from tests.factories import make_event, make_registration, make_session, utc
 from tests.querycount import page_query_count

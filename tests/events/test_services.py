@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from expo.accounts.models import Role
-from expo.errors import InvalidState
+from expo.core.errors import InvalidState
 from expo.events import services
 from expo.events.services import EventData
 from tests.factories import make_event, make_user

@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from expo.accounts.models import Role, User
-from expo.errors import Conflict
+from expo.core.errors import Conflict
 from expo.events.models import Event
-from expo.extensions import db as _db
+from expo.core.extensions import db as _db
 from expo.programme import services
 from expo.programme.models import ProgrammeSession, SessionKind, SessionStatus
 from tests.factories import make_event, make_room, make_session, make_user, utc

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from expo import signals
+from expo.core import signals
 from expo.accounts.models import Role
-from expo.errors import Conflict, InvalidState, NeedsConfirmation
+from expo.core.errors import Conflict, InvalidState, NeedsConfirmation
 from expo.programme import services
 from expo.programme.conflicts import Rule
 from expo.programme.models import SessionKind, SessionStatus

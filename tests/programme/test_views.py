@@ -647,7 +647,7 @@ def _fill_programme(n: int) -> object:
 
 
 def db_session():
-    from expo.extensions import db
+    from expo.core.extensions import db
 
     return db.session
 

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 
 from expo import create_app
 from expo.accounts.models import User
-from expo.errors import CapacityFull, Conflict, NotAllowed
+from expo.core.errors import CapacityFull, Conflict, NotAllowed
 from expo.events.models import Event
-from expo.extensions import db as _db
-from expo.mail import outbox as mail_outbox
+from expo.core.extensions import db as _db
+from expo.core.mail import outbox as mail_outbox
 from expo.programme.models import ProgrammeSession
 from expo.registration import services
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus

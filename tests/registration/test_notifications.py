@@ -195,7 +195,7 @@ def test_mail_outside_a_request_uses_the_base_url(app, db, event):
 
     from flask import has_request_context
 
-    from expo.extensions import db as _db
+    from expo.core.extensions import db as _db
     from expo.registration.models import Booking
 
     session = future_session(event)
@@ -219,8 +219,8 @@ def test_mail_outside_a_request_uses_the_base_url(app, db, event):
 
 def test_a_bulk_approval_sends_its_mails_over_one_connection(db, smtp_app, smtp_server):
     from expo.accounts.models import Role, User
+    from expo.core.extensions import db as _db
     from expo.events.models import Event
-    from expo.extensions import db as _db
     from expo.registration.models import RegistrationStatus
     from tests.factories import make_registration
 

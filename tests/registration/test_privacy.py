@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from expo.accounts.models import Role, User
 from expo.attendance.models import CheckIn
-from expo.errors import NotAllowed
-from expo.extensions import db
+from expo.core.errors import NotAllowed
+from expo.core.extensions import db
 from expo.registration import privacy, services
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
 from tests.factories import (

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from expo import signals
+from expo.core import signals
 from expo.accounts.models import Role
-from expo.errors import CapacityFull, Conflict, InvalidState, NeedsConfirmation, NotAllowed
+from expo.core.errors import CapacityFull, Conflict, InvalidState, NeedsConfirmation, NotAllowed
 from expo.events.models import RegistrationMode
 from expo.programme.models import SessionKind, SessionStatus
 from expo.registration import services
@@ -267,7 +267,7 @@ def test_the_line_closes_up_whatever_order_the_rows_were_written_in(db, event):
 def test_the_line_closes_up_when_later_places_were_stored_first(db, event):
     """Rows are moved in the order they are stored (here: last place first), as PostgreSQL
     does when it reads the table rather than an index."""
-    from expo.db import is_postgres
+    from expo.core.db import is_postgres
 
     if is_postgres():
         for setting in ("enable_indexscan", "enable_bitmapscan"):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from expo.accounts.models import Role
 from expo.events.models import Event, Track
-from expo.extensions import db
+from expo.core.extensions import db
 from expo.people.models import Network
 from expo.programme.models import ProgrammeSession, SessionChange, SessionKind, SessionRoleKind
 from expo.venues.models import Room, Venue

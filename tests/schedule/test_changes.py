@@ -13,7 +13,7 @@ from tests.schedule.conftest import assert_only_organisers_see
 
 
 def log(session, created_at, **changes) -> SessionChange:
-    from expo.extensions import db
+    from expo.core.extensions import db
 
     row = SessionChange(session=session, event_id=session.event_id, revision=len(changes),
                         created_at=created_at, changes=changes)

@@ -28,7 +28,7 @@ from datetime import timedelta
 
 from expo.attendance.models import CheckIn
 from expo.events.models import Event
-from expo.extensions import db
+from expo.core.extensions import db
 from expo.people.models import OrganisationKind
 from expo.programme.models import SessionKind, SessionStatus
 from expo.registration.models import BookingStatus, RegistrationStatus

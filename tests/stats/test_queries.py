@@ -131,7 +131,7 @@ def test_empty_expo_has_empty_tables():
 
 def test_deleted_accounts_still_count_as_delegates(data):
     from expo.accounts.models import User
-    from expo.extensions import db
+    from expo.core.extensions import db
 
     db.session.delete(db.session.get(User, data.a.registrations[0].user_id))  # u1: SE, UNECE, CPMR, city
     db.session.flush()

@@ -4,7 +4,7 @@ import io
 import pytest
 
 from expo.accounts.models import Role
-from expo.extensions import cache
+from expo.core.extensions import cache
 from tests.conftest import log_in
 from tests.factories import make_network, make_registration, make_user
 from tests.querycount import page_query_count

@@ -6,8 +6,8 @@ from datetime import time
 import pytest
 import sqlalchemy as sa
 
-from expo import signals
 from expo.accounts.models import Role
+from expo.core import signals
 from expo.venues.models import Room, Venue
 from tests.factories import make_room, make_session, make_venue
 from tests.programme.helpers import assert_organisers_only

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from expo import catalogue as cat
+from expo.core.extensions import db
+from expo.demo import catalogue as cat
+from expo.demo.generate import Plan, build_expo, demo_password_hash
 from expo.events.models import Event
-from expo.extensions import db
-from expo.generate import Plan, build_expo, demo_password_hash
 
 DEMO_PLAN = Plan(
     seed=2022, sessions=300, delegates=cat.DELEGATES, bookings=6000, cancelled_sessions=5, check_in_days=3

@@ -5,7 +5,13 @@ from datetime import date, time, timedelta
 
 import sqlalchemy as sa
 
-from expo.bulk import Agendas, RoomPlanner, allocate_bookings, ensure_rows, insert_rows
+from expo.demo.bulk import (
+    Agendas,
+    RoomPlanner,
+    allocate_bookings,
+    ensure_rows,
+    insert_rows,
+)
 from expo.people.models import Network
 from expo.registration.models import BookingStatus
 from tests.factories import make_network, utc

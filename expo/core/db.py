@@ -1,15 +1,32 @@
-"""Declarative base, the UTC datetime column type and small query helpers."""
+"""Declarative base, the database handle, the UTC datetime column type and small query helpers."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import abort
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, registry
+from werkzeug.routing import IntegerConverter
+
+# Ids are database INTEGERs: anything beyond names no row (and would overflow the SQL).
+MAX_DATABASE_INTEGER = 2**31 - 1
+
+
+def is_database_id(value: int) -> bool:
+    """Whether ``value`` can be a row's id: 1 … the largest database INTEGER, as in URLs."""
+    return 1 <= value <= MAX_DATABASE_INTEGER
+
+
+class DatabaseInteger(IntegerConverter):
+    """``<int:…>`` limited to the positive range of a database INTEGER column."""
+
+    def __init__(self, map, fixed_digits=0, min=1, max=MAX_DATABASE_INTEGER, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -60,6 +77,10 @@ class Base(DeclarativeBase):
     )
 
 
+# The database handle; bound to the app in create_app (expo.core.extensions re-exports it).
+db = SQLAlchemy(model_class=Base)
+
+
 E = TypeVar("E", bound=enum.Enum)
 
 
@@ -82,9 +103,7 @@ M = TypeVar("M")
 
 def get_or_404(model: type[M], ident: Any, *, options: Sequence[Any] = ()) -> M:
     """Load a row by primary key or answer 404; ``options`` are loader options (``joinedload``…)."""
-    from expo.extensions import db
-
-    if isinstance(ident, int) and not 0 < ident < 2**31:
+    if isinstance(ident, int) and not is_database_id(ident):
         abort(404)
     obj = db.session.get(model, ident, options=options)
     if obj is None:
@@ -95,14 +114,12 @@ def get_or_404(model: type[M], ident: Any, *, options: Sequence[Any] = ()) -> M:
 def database_id(text: str) -> int:
     """An id read from a query string; ValueError unless it is a positive database INTEGER,
     so ``request.args.get(name, type=database_id)`` gives None for anything else."""
-    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**31:
+    if not (text.isascii() and text.isdigit()) or not is_database_id(int(text)):
         raise ValueError(f"not a database id: {text[:20]!r}")
     return int(text)
 
 
 def is_postgres() -> bool:
-    from expo.extensions import db
-
     return db.engine.dialect.name == "postgresql"
 
 

@@ -5,12 +5,12 @@ import logging
 import smtplib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from email.message import EmailMessage
+from typing import Any
 
 from flask import current_app
 
-logger = logging.getLogger("expo.mail")
+logger = logging.getLogger("expo.core.mail")
 
 
 @dataclass

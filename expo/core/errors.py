@@ -57,7 +57,7 @@ def register_error_pages(app: Flask) -> None:
         return render_template("errors.html", code=400, error=error, csrf=True), 400
 
     def render_server_error(error: HTTPException):
-        from expo.extensions import db, login_manager
+        from expo.core.extensions import db, login_manager
 
         try:
             # A failed flush leaves the session unusable until it is rolled back, and the

@@ -17,7 +17,9 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 @cache
 def _illegal_characters() -> re.Pattern[str]:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # openpyxl loads slowly: only when needed
+    from openpyxl.cell.cell import (
+        ILLEGAL_CHARACTERS_RE,  # openpyxl loads slowly: only when needed
+    )
 
     return ILLEGAL_CHARACTERS_RE
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from expo import mail
+from expo.core import mail
 
 
 def messages(n: int) -> list[mail.Message]:
@@ -31,7 +31,7 @@ def test_a_connection_carries_at_most_the_configured_number_of_messages(smtp_app
 
 def test_a_refused_address_does_not_stop_the_others(smtp_app, smtp_server, caplog):
     smtp_server.refuse.add("delegate1@example.org")
-    with smtp_app().app_context(), caplog.at_level(logging.ERROR, logger="expo.mail"):
+    with smtp_app().app_context(), caplog.at_level(logging.ERROR, logger="expo.core.mail"):
         mail.send_all(messages(3))
     assert [r for _c, r, _m in smtp_server.received] == [["delegate0@example.org"], ["delegate2@example.org"]]
     assert smtp_server.connections == 1
@@ -45,6 +45,6 @@ def test_nothing_to_send_opens_no_connection(smtp_app, smtp_server):
 
 
 def test_without_a_server_messages_are_written_to_the_log(make_app, caplog):
-    with make_app(TESTING=False, MAIL_SERVER=None).app_context(), caplog.at_level(logging.INFO, logger="expo.mail"):
+    with make_app(TESTING=False, MAIL_SERVER=None).app_context(), caplog.at_level(logging.INFO, logger="expo.core.mail"):
         mail.send(messages(1)[0])
     assert "E-mail to delegate0@example.org: Note 0" in caplog.text

@@ -1,7 +1,12 @@
-"""Security headers on every response, and input no database column can store refused up front."""
+"""Security headers on every response, input no database column can store refused up front, and
+safe redirect targets."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, request
 
-from expo.errors import UnstorableText
+from expo.core.errors import UnstorableText
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -37,3 +42,15 @@ def init_app(app: Flask) -> None:
         if app.config.get("SECURE_COOKIES"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site may be a redirect target after log-in."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target:
+        return None
+    return target

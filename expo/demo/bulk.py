@@ -16,9 +16,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from expo.accounts.models import CODE_ALPHABET, CODE_LENGTH, User, new_token
-from expo.extensions import db
+from expo.core.extensions import db
+from expo.core.timeutil import from_local, to_local
 from expo.registration.models import BookingStatus
-from expo.timeutil import from_local, to_local
 
 CHUNK = 2000
 

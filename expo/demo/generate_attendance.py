@@ -1,4 +1,4 @@
-"""Registrations, bookings and check-ins of a generated expo (see expo/generate.py).
+"""Registrations, bookings and check-ins of a generated expo (see expo/demo/generate.py and expo/demo/plan.py).
 
 Delegates register for a few events (approval events approve, decline or keep pending, never
 beyond the event's capacity), book sessions of the events they were approved for without
@@ -7,28 +7,31 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
-from expo import catalogue as cat
 from expo.attendance.models import CheckIn
-from expo.bulk import allocate_bookings, insert_rows
-from expo.errors import ExpoError
+from expo.core.errors import ExpoError
+from expo.core.extensions import db
+from expo.core.timeutil import from_local
+from expo.demo import catalogue as cat
+from expo.demo.bulk import allocate_bookings, insert_rows
+from expo.demo.plan import BuildState, PlannedSession
 from expo.events.models import RegistrationMode
-from expo.extensions import db
 from expo.programme.models import ProgrammeSession
-from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
-from expo.timeutil import from_local
-
-if TYPE_CHECKING:
-    from expo.generate import ExpoBuilder, PlannedSession
+from expo.registration.models import (
+    Booking,
+    BookingStatus,
+    Registration,
+    RegistrationStatus,
+)
 
 TZ = cat.EXPO_TIMEZONE
 MAIN_EVENT = 0  # cat.EVENTS[0]: the open programme that runs through the whole expo
 
 
-def register(b: ExpoBuilder) -> None:
+def register(b: BuildState) -> None:
     """Registrations of the delegates for the published events."""
     rng = b.rng
     demo_statuses = {i: RegistrationStatus(cat.DEMO_DELEGATE_EVENTS[spec.slug])
@@ -97,7 +100,7 @@ def register(b: ExpoBuilder) -> None:
     b.summary.registrations = len(rows)
 
 
-def book(b: ExpoBuilder) -> None:
+def book(b: BuildState) -> None:
     """Exactly ``plan.bookings`` bookings: seats first come, first served, then waiting lists."""
     rng, plan = b.rng, b.plan
     by_event: dict[int, list[PlannedSession]] = defaultdict(list)
@@ -158,7 +161,7 @@ def book(b: ExpoBuilder) -> None:
     b.summary.waitlisted = sum(1 for r in rows if r["status"] is BookingStatus.WAITLISTED)
 
 
-def _choose(b: ExpoBuilder, user_id: int, count: int, by_event: dict[int, list[PlannedSession]],
+def _choose(b: BuildState, user_id: int, count: int, by_event: dict[int, list[PlannedSession]],
             cumulative: dict[int, list[float]]) -> list[PlannedSession]:
     """``count`` distinct sessions of the user's events, popular ones likelier, without clashes."""
     rng = b.rng
@@ -182,13 +185,13 @@ def _choose(b: ExpoBuilder, user_id: int, count: int, by_event: dict[int, list[P
     return list(chosen.values())
 
 
-def _request_time(b: ExpoBuilder, s: PlannedSession, user_id: int) -> datetime:
+def _request_time(b: BuildState, s: PlannedSession, user_id: int) -> datetime:
     registered = b.registered_at[(s.event, user_id)]
     latest = (s.cancelled_at or s.starts_at) - timedelta(hours=1)
     return registered + (latest - registered) * b.rng.random()
 
 
-def _demo_examples(b: ExpoBuilder, requests: dict[int, list[tuple[datetime, int, datetime | None]]],
+def _demo_examples(b: BuildState, requests: dict[int, list[tuple[datetime, int, datetime | None]]],
                    by_event: dict[int, list[PlannedSession]]) -> None:
     """The demo delegate waits on one full session and holds a seat in one checked-in session."""
     me = b.demo_delegate
@@ -222,11 +225,11 @@ def _demo_examples(b: ExpoBuilder, requests: dict[int, list[tuple[datetime, int,
         swap(s, b.registered_at[(s.event, me)] + timedelta(hours=1))
 
 
-def _check_in_cutoff(b: ExpoBuilder) -> datetime:
+def _check_in_cutoff(b: BuildState) -> datetime:
     return from_local(datetime.combine(cat.EXPO_FIRST_DAY + timedelta(days=b.plan.check_in_days), time.min), TZ)
 
 
-def check_in_at_the_door(b: ExpoBuilder) -> None:
+def check_in_at_the_door(b: BuildState) -> None:
     """Most of the seated delegates and a few walk-ins at the first days' sessions."""
     rng = b.rng
     cutoff = _check_in_cutoff(b)
@@ -269,7 +272,7 @@ def check_in_at_the_door(b: ExpoBuilder) -> None:
     b.summary.check_ins = len(rows)
 
 
-def _check_in_row(b: ExpoBuilder, s: PlannedSession, user_id: int, booking_id: int | None,
+def _check_in_row(b: BuildState, s: PlannedSession, user_id: int, booking_id: int | None,
                   minutes: int) -> dict[str, Any]:
     return {
         "session_id": s.id, "booking_id": booking_id, "user_id": user_id, "is_walk_in": False,

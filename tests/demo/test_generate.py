@@ -5,12 +5,12 @@ import sqlalchemy as sa
 
 from expo.accounts.models import Role, User
 from expo.attendance.models import CheckIn
+from expo.core.extensions import db
 from expo.events.models import Event
-from expo.extensions import db
 from expo.programme.models import ProgrammeSession, SessionKind
 from expo.registration.models import Booking, BookingStatus, Registration
 from tests.factories import make_event
-from tests.test_demo import assert_consistent, row_counts
+from tests.demo.test_demo import assert_consistent, row_counts
 
 SMALL = ["--sessions", "60", "--delegates", "500", "--bookings", "2000"]
 

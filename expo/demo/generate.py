@@ -1,19 +1,17 @@
 """Build a whole expo in bulk: the H22 demo at its real size, or a large data set for load tests.
 
 Everything comes from one seeded ``random.Random`` and fixed dates, so a plan always gives the
-same expo. Rows are written with bulk INSERTs (see expo/bulk.py) and keep every rule the
+same expo. Rows are written with bulk INSERTs (see expo/demo/bulk.py) and keep every rule the
 services keep: rooms never double-booked, speakers and delegates never in two places at once,
 bookings unique, confirmed seats within capacity, waiting lists numbered 1..n, approvals within
 an event's capacity. The caller commits."""
 from __future__ import annotations
 
 import math
-import random
 import re
 import unicodedata
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -21,13 +19,15 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import generate_password_hash
 
-from expo import catalogue as cat
 from expo.accounts.models import Role, User, user_networks
-from expo.bulk import Agendas, Progress, RoomPlanner, UserRows, ensure_rows, insert_rows
-from expo.errors import ExpoError
+from expo.core.errors import ExpoError
+from expo.core.extensions import db
+from expo.core.timeutil import from_local
+from expo.demo import catalogue as cat
+from expo.demo.bulk import Progress, RoomPlanner, UserRows, ensure_rows, insert_rows
+from expo.demo.generate_attendance import book, check_in_at_the_door, register
+from expo.demo.plan import TRANSFER_MINUTES, BuildState, Plan, PlannedSession, Summary
 from expo.events.models import Event, Expo, RegistrationMode, Track
-from expo.extensions import db
-from expo.generate_attendance import book, check_in_at_the_door, register
 from expo.people.models import Network, Organisation
 from expo.people.services import sync_countries
 from expo.programme.models import (
@@ -39,7 +39,6 @@ from expo.programme.models import (
     SessionStatus,
     session_networks,
 )
-from expo.timeutil import from_local
 from expo.venues.models import Room, Venue
 
 TZ = cat.EXPO_TIMEZONE
@@ -47,60 +46,6 @@ TZ = cat.EXPO_TIMEZONE
 START_TIMES = tuple(time(h, m) for h in range(9, 17) for m in (0, 15, 30, 45) if (h, m) <= (16, 30))
 SESSIONS_PER_VENUE = 300
 PLACEMENT_TRIES = 40
-TRANSFER_MINUTES = 15  # every event's transfer time between venues
-
-
-@dataclass(frozen=True)
-class Plan:
-    """How big the expo is; the same plan always builds the same expo."""
-
-    seed: int
-    sessions: int
-    delegates: int
-    bookings: int
-    cancelled_sessions: int = 5
-    check_in_days: int = 3
-    organisers: int = 3
-    staff: int = 8
-
-
-@dataclass
-class Summary:
-    events: int = 0
-    venues: int = 0
-    rooms: int = 0
-    sessions: int = 0
-    delegates: int = 0
-    countries: int = 0
-    registrations: int = 0
-    bookings: int = 0
-    waitlisted: int = 0
-    check_ins: int = 0
-
-    def line(self) -> str:
-        return (
-            f"{self.events} events, {self.venues} venues, {self.rooms} rooms, {self.sessions} sessions, "
-            f"{self.delegates} delegates from {self.countries} countries, {self.registrations} registrations, "
-            f"{self.bookings} bookings ({self.waitlisted} waitlisted), {self.check_ins} check-ins"
-        )
-
-
-@dataclass
-class PlannedSession:
-    """A session being planned, before it has an id."""
-
-    event: int  # index into cat.EVENTS
-    kind: SessionKind
-    starts_at: datetime
-    ends_at: datetime
-    room_id: int | None
-    venue_id: int | None
-    capacity: int | None
-    popularity: float
-    row: dict[str, Any]
-    people: list[tuple[int, SessionRoleKind]] = field(default_factory=list)
-    cancelled_at: datetime | None = None
-    id: int = 0
 
 
 def demo_password_hash() -> str:
@@ -130,20 +75,13 @@ def build_expo(plan: Plan, *, password_hash: str, progress: Progress | None = No
     return ExpoBuilder(plan, password_hash, progress).build()
 
 
-class ExpoBuilder:
+class ExpoBuilder(BuildState):
     """Builds the expo of a plan step by step; each step keeps what later steps need."""
 
     def __init__(self, plan: Plan, password_hash: str, progress: Progress | None) -> None:
-        self.plan = plan
-        self.rng = random.Random(plan.seed)
+        super().__init__(plan, progress)
         self.password_hash = password_hash
-        self.progress = progress
-        self.summary = Summary()
-        self.agendas = Agendas(timedelta(minutes=TRANSFER_MINUTES))
         self.planner = RoomPlanner(TZ)
-        # Filled by register(): the events each delegate was approved for, and since when.
-        self.approved: dict[int, list[int]] = defaultdict(list)
-        self.registered_at: dict[tuple[int, int], datetime] = {}
 
     def build(self) -> Summary:
         sync_countries()

@@ -9,15 +9,15 @@ import sqlalchemy as sa
 
 from expo.accounts.models import Role, User
 from expo.attendance.models import CheckIn
-from expo.demo import DEMO_LOGINS
+from expo.demo.h22 import DEMO_LOGINS
 from expo.events.models import Event, Expo, RegistrationMode
-from expo.extensions import db
+from expo.core.extensions import db
 from expo.people.models import Network
 from expo.programme import conflicts
 from expo.programme.models import ProgrammeSession, SessionChange, SessionKind, SessionRole, SessionStatus
 from expo.programme.services import all_slots
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
-from expo.timeutil import to_local
+from expo.core.timeutil import to_local
 from expo.venues.models import Room, Venue
 from tests.conftest import log_in
 from tests.factories import make_event
@@ -218,7 +218,7 @@ def test_if_empty_leaves_a_database_with_events_alone(runner):
 
 
 def test_the_readme_gives_the_demo_password():
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
     logins = readme.split("## Demo logins", 1)[1].split("\n## ", 1)[0]
     assert f"`{DEMO_LOGINS['password']}`" in logins

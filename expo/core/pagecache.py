@@ -40,7 +40,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import Session
 
-from expo.extensions import cache
+from expo.core.extensions import cache
 
 # Raise when what is stored under a key changes shape (servers of a new release never read
 # an older release's entries).

@@ -3,7 +3,7 @@ import io
 
 from openpyxl import load_workbook
 
-from expo.spreadsheets import csv_bytes, safe_cell, xlsx_bytes
+from expo.core.spreadsheets import csv_bytes, safe_cell, xlsx_bytes
 
 
 def test_formulas_are_kept_as_text():
