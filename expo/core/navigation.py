@@ -1,13 +1,14 @@
-"""The main navigation: which links each role sees."""
+"""The main navigation: the application lists its menu items, each with the predicate that says
+who sees it; ``nav_items`` gives a reader the links they may follow."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from flask import current_app, url_for
-from flask_babel import lazy_gettext as _l
+from flask import Flask, current_app, url_for
 
-from expo import permissions as p
+EXTENSION_KEY = "expo.navigation"
 
 
 @dataclass(frozen=True)
@@ -17,23 +18,16 @@ class NavItem:
     allowed: Callable[[Any], bool]
 
 
-NAV_ITEMS = (
-    NavItem("schedule.list_venues", _l("Venues"), p.is_anyone),
-    NavItem("schedule.list_networks", _l("Networks"), p.is_anyone),
-    NavItem("schedule.list_countries", _l("Countries"), p.is_anyone),
-    NavItem("registration.agenda", _l("My agenda"), p.is_signed_in),
-    NavItem("attendance.today", _l("Door"), p.is_staff),
-    NavItem("programme.manage_index", _l("Manage"), p.can_manage_expo),
-    NavItem("programme.conflicts", _l("Conflicts"), p.can_view_conflicts),
-    NavItem("badges.index", _l("Badges"), p.can_print_badges),
-    NavItem("stats.index", _l("Statistics"), p.can_view_statistics),
-)
-
-
 @dataclass(frozen=True)
 class NavLink:
     url: str
     label: Any
+
+
+def init_app(app: Flask, items: Iterable[NavItem]) -> None:
+    """Give the app its menu and templates the ``nav_items`` function."""
+    app.extensions[EXTENSION_KEY] = tuple(items)
+    app.jinja_env.globals["nav_items"] = nav_items
 
 
 def nav_items(user: Any) -> list[NavLink]:
@@ -41,6 +35,6 @@ def nav_items(user: Any) -> list[NavLink]:
     views = current_app.view_functions
     return [
         NavLink(url_for(item.endpoint), item.label)
-        for item in NAV_ITEMS
+        for item in current_app.extensions[EXTENSION_KEY]
         if item.endpoint in views and item.allowed(user)
     ]
