@@ -42,7 +42,7 @@ class Dataset:
 
 DATASETS: dict[str, Dataset] = {
     "h22": Dataset("h22", "H22 demo (about 300 sessions, 850 delegates, 6,000 bookings)",
-                   "expo_bench_h22", ("expo", "demo"), 14),
+                   "expo_bench_h22", ("expo", "demo", "--historical"), 14),
     "x10": Dataset("x10", "10 × H22 (3,000 sessions, 50,000 delegates, 300,000 bookings)",
                    "expo_bench_x10", ("expo", "generate"), 15),
 }

@@ -48,13 +48,15 @@ def sync_countries_command() -> None:
 
 @expo_cli.command("demo")
 @click.option("--if-empty", is_flag=True, help="Load only into a database without events.")
+@click.option("--historical", is_flag=True, help="Keep the real dates of 2022 instead of starting this week.")
 @with_appcontext
-def demo_command(if_empty: bool) -> None:
-    """Load the H22 City Expo demo (deterministic; running it twice changes nothing)."""
+def demo_command(if_empty: bool, historical: bool) -> None:
+    """Load the H22 City Expo demo, its first week this week (running it twice changes nothing)."""
+    from expo.core.timeutil import utcnow
     from expo.demo.h22 import DEMO_LOGINS, load_demo
 
     try:
-        summary = load_demo(only_if_empty=if_empty)
+        summary = load_demo(only_if_empty=if_empty, now=None if historical else utcnow())
     except ExpoError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from None

@@ -174,12 +174,13 @@ class ExpoBuilder(BuildState):
             rows.append(users.row(
                 email=email, name=name, role=role, country_code=country,
                 organisation_id=self.org_ids.get(organisation) if organisation else None,
-                locale="sv" if country == "SE" else "en",
+                locale=extra.pop("locale", "sv" if country == "SE" else "en"),
                 created_at=cat.CREATED_AT + timedelta(minutes=len(rows)), **extra,
             ))
             return len(rows) - 1
 
-        accounts = {role: add(Role(role), email, name, country, org)
+        # The accounts a newcomer signs in with speak English (the language switch is in the footer).
+        accounts = {role: add(Role(role), email, name, country, org, locale="en")
                     for role, email, name, org, country in cat.DEMO_ACCOUNTS}
         organisers = [accounts["organiser"]]
         staff = [accounts["staff"]]

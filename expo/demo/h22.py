@@ -3,15 +3,21 @@
 Ten events (the UNECE "H22 +50 Sessions", European Viable Cities Day, the NetZeroCities Twin
 Cities workshops …; one still a draft), ten venues across the city, about 300 sessions,
 delegates from more than 50 countries, registrations, bookings with waiting lists and the
-first days' check-ins. Always the same data (fixed seed and dates); loading it twice changes
-nothing."""
+first days' check-ins. Always the same data (fixed seed); loading it twice changes nothing.
+
+``make run`` loads it moved in time (see expo/demo/timeshift.py) so that its first week is the
+current week; ``flask expo demo --historical`` keeps the real dates of 2022."""
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from expo.core.extensions import db
 from expo.demo import catalogue as cat
+from expo.core.timeutil import to_local
 from expo.demo.generate import Plan, build_expo, demo_password_hash
+from expo.demo.timeshift import move_in_time, weeks_until
 from expo.events.models import Event
 
 DEMO_PLAN = Plan(
@@ -24,11 +30,18 @@ DEMO_LOGINS = {
 }
 
 
-def load_demo(only_if_empty: bool = False) -> str:
-    """Load the demo expo unless it is there already (or, with ``only_if_empty``, any event is)."""
+def load_demo(only_if_empty: bool = False, *, now: datetime | None = None) -> str:
+    """Load the demo expo unless it is there already (or, with ``only_if_empty``, any event is):
+    at its real 2022 dates, or moved so that the week of ``now`` is its first week."""
     if db.session.scalar(sa.select(Event.id).where(Event.slug == cat.ANCHOR_EVENT_SLUG)) is not None:
         return f"The {cat.EXPO_NAME} demo is already loaded; nothing changed."
     if only_if_empty and db.session.scalar(sa.select(Event.id).limit(1)) is not None:
         return "The database already has events; the demo was not loaded."
     summary = build_expo(DEMO_PLAN, password_hash=demo_password_hash())
-    return f"Loaded the {cat.EXPO_NAME} demo: {summary.line()}."
+    if now is None:
+        return f"Loaded the {cat.EXPO_NAME} demo at its real dates: {summary.line()}."
+    weeks = weeks_until(cat.EXPO_FIRST_DAY, to_local(now, cat.EXPO_TIMEZONE).date())
+    move_in_time(days=7 * weeks, tz=cat.EXPO_TIMEZONE, now=now)
+    first_day = cat.EXPO_FIRST_DAY + timedelta(weeks=weeks)
+    return (f"Loaded the {cat.EXPO_NAME} demo, moved {weeks} weeks on so that it runs from "
+            f"{first_day:%-d %B %Y}: {summary.line()}.")

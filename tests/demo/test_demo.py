@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ from expo.programme import conflicts
 from expo.programme.models import ProgrammeSession, SessionChange, SessionKind, SessionRole, SessionStatus
 from expo.programme.services import all_slots
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
-from expo.core.timeutil import to_local
+from expo.core.timeutil import from_local, to_local, utcnow
 from expo.venues.models import Room, Venue
 from tests.conftest import log_in
 from tests.factories import make_event
@@ -30,7 +30,7 @@ NAMED_NETWORKS = {
 
 
 def load(runner, *args: str):
-    result = runner.invoke(args=["expo", "demo", *args])
+    result = runner.invoke(args=["expo", "demo", "--historical", *args])
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     return result
@@ -122,6 +122,7 @@ def test_demo_loads_through_the_cli_and_its_organiser_can_log_in(runner, client)
         user = db.session.scalar(sa.select(User).where(User.email == email))
         assert user.role is Role(role)
         assert user.check_password(DEMO_LOGINS["password"])
+        assert user.locale == "en"
     organiser = db.session.scalar(sa.select(User).where(User.email == DEMO_LOGINS["accounts"]["organiser"]))
     log_in(client, organiser, password=DEMO_LOGINS["password"])
 
@@ -223,3 +224,65 @@ def test_the_readme_gives_the_demo_password():
     logins = readme.split("## Demo logins", 1)[1].split("\n## ", 1)[0]
     assert f"`{DEMO_LOGINS['password']}`" in logins
     assert all(email in logins for email in DEMO_LOGINS["accounts"].values())
+
+
+def _programme() -> dict[int, tuple]:
+    """Each session's title and wall-clock weekday and times, and each event's weekdays."""
+    sessions = {
+        s.id: (s.title, to_local(s.starts_at, s.event.timezone).strftime("%a %H:%M"),
+               to_local(s.ends_at, s.event.timezone).strftime("%a %H:%M"), s.status)
+        for s in db.session.scalars(sa.select(ProgrammeSession))
+    }
+    events = {-e.id: (e.slug, e.starts_on.weekday(), e.ends_on.weekday(), e.is_published)
+              for e in db.session.scalars(sa.select(Event))}
+    return sessions | events
+
+
+def test_the_demo_moved_in_time_keeps_weekdays_times_and_order(runner):
+    from expo.demo.timeshift import move_in_time, weeks_until
+
+    load(runner)
+    before = _programme()
+    bookings_before = {b.id: (b.status, b.waitlist_position) for b in db.session.scalars(sa.select(Booking))}
+    first_june = db.session.scalar(sa.select(ProgrammeSession).order_by(ProgrammeSession.starts_at).limit(1))
+    first_start = first_june.starts_at
+    # A Wednesday morning in winter: the expo's first week is 7-13 December 2026.
+    now = datetime(2026, 12, 9, 10, 0, tzinfo=timezone.utc)
+    weeks = weeks_until(date(2022, 5, 30), date(2026, 12, 9))
+
+    move_in_time(days=7 * weeks, tz="Europe/Stockholm", now=now)
+
+    assert _programme() == before
+    events = db.session.scalars(sa.select(Event)).all()
+    assert min(e.starts_on for e in events) == date(2026, 12, 7)
+    assert max(e.ends_on for e in events) == date(2027, 1, 10)
+    # Summer time in 2022, winter time now: the same wall clock is an hour later in UTC.
+    moved = db.session.get(ProgrammeSession, first_june.id)
+    assert moved.starts_at - first_start == timedelta(days=7 * weeks, hours=1)
+    assert {b.id: (b.status, b.waitlist_position) for b in db.session.scalars(sa.select(Booking))} == bookings_before
+    check_ins = db.session.scalars(sa.select(CheckIn)).all()
+    assert check_ins and all(c.checked_in_at <= now for c in check_ins)
+    for model in (Booking, Registration, User):
+        assert db.session.scalar(sa.select(sa.func.max(model.created_at))) <= now
+    assert db.session.scalar(
+        sa.select(sa.func.count()).select_from(ProgrammeSession).where(ProgrammeSession.starts_at > now)
+    ) > 250
+    assert_consistent()
+
+
+def test_make_run_loads_the_demo_in_the_current_week(runner):
+    result = runner.invoke(args=["expo", "demo"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+
+    today = to_local(utcnow(), "Europe/Stockholm").date()
+    monday = today - timedelta(days=today.weekday())
+    assert "moved" in result.output and f"{monday:%-d %B %Y}" in result.output
+    assert min(db.session.scalars(sa.select(Event.starts_on))) == monday
+    door_today = db.session.scalar(
+        sa.select(sa.func.count()).select_from(ProgrammeSession)
+        .where(ProgrammeSession.starts_at >= from_local(datetime.combine(today, time.min), "Europe/Stockholm"))
+        .where(ProgrammeSession.starts_at < from_local(datetime.combine(today + timedelta(days=1), time.min),
+                                                       "Europe/Stockholm"))
+    )
+    assert door_today > 0
