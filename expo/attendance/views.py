@@ -165,7 +165,6 @@ def _answer(session: ProgrammeSession, *, ok: bool, message: str, user: User | N
         "ok": ok,
         "message": message,
         "counts": services.attendance_counts(session).as_dict(),
-        "warning": _off_day_warning(session) if ok else None,
     }
     if user is not None:
         payload.update(_row_payload(session, user))

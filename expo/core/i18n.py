@@ -64,6 +64,23 @@ def local_date(value: date | datetime, tz: str | None = None, fmt: str = "full")
     return _formatted_date(value, fmt, _locale())
 
 
+# Babel's skeletons for a span of days, by the width local_date takes.
+_SPAN_SKELETONS = {"short": "yMd", "medium": "yMMMd", "long": "yMMMMd", "full": "yMMMMEEEEd"}
+
+
+def date_span(first: date, last: date, fmt: str = "medium") -> str:
+    """The days from ``first`` to ``last`` as the reader's language writes a span ("1–2 juni 2022");
+    a single day when they are the same."""
+    return _formatted_span(first, last, fmt, _locale())
+
+
+@lru_cache(maxsize=1024)
+def _formatted_span(first: date, last: date, fmt: str, locale: str) -> str:
+    if first == last:
+        return _formatted_date(first, fmt, locale)
+    return babel_dates.format_interval(first, last, _SPAN_SKELETONS[fmt], locale=locale)
+
+
 # A schedule repeats the same few days and times on every row: each is formatted once.
 @lru_cache(maxsize=4096)
 def _formatted_date(value: date, fmt: str, locale: str) -> str:
@@ -137,5 +154,6 @@ FILTERS = {
     "local_datetime": local_datetime,
     "local_time": local_time,
     "local_date": local_date,
+    "date_span": date_span,
     "tz_abbr": timezone_abbreviation,
 }

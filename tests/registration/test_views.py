@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import re
+from datetime import date
+
 import sqlalchemy as sa
 
 from expo.accounts.models import Role
@@ -90,6 +93,21 @@ def test_delegate_registers_and_sees_the_state(client, db, login_as, outbox):
     assert [m.subject for m in outbox] == ["Registration received: Approval day"]
 
 
+def test_the_event_page_offers_registration_until_the_delegate_has_registered(client, db, login_as):
+    future_event(slug="open-day", name="Open day", starts_on=date(2031, 6, 3), ends_on=date(2031, 6, 4))
+    login_as(Role.DELEGATE)
+    before = html(client.get("/events/open-day"))
+    assert 'role="button">Register for this event</a>' in before
+
+    client.post("/events/open-day/register")
+
+    after = html(client.get("/events/open-day"))
+    assert "Register for this event" not in after
+    assert "Your registration: <strong>Approved</strong>" in after and "Manage your registration" in after
+    agenda = html(client.get("/agenda"))
+    assert re.search(r"<td>Jun 3\s–\s4, 2031</td>", agenda)  # every day of the event, not only the first
+
+
 def test_registration_errors_are_shown_not_raised(client, db, login_as):
     future_event(slug="closed", registration_mode=RegistrationMode.CLOSED)
     login_as(Role.DELEGATE)
@@ -104,11 +122,12 @@ def test_delegate_books_from_the_session_page_and_cancels(client, db, login_as, 
     registered(event, user)
     db.session.commit()
     page = html(client.get(f"/sessions/{session.id}"))
-    assert "Book a seat" in page and "2 seats left" in page
+    assert "Book a seat" in page and "2 of 2 seats left" in page
+    assert page.count("seats left") == 1 and "booking-seats" not in page  # the seats once, not twice
     response = client.post(f"/sessions/{session.id}/book", data={"next": f"/sessions/{session.id}"})
     assert response.headers["Location"] == f"/sessions/{session.id}"
     page = html(client.get(f"/sessions/{session.id}"))
-    assert "You have a seat." in page and "1 seat left" in page
+    assert "You have a seat." in page and "1 of 2 seats left" in page
     client.post(f"/sessions/{session.id}/cancel-booking")
     assert db.session.scalar(sa.select(Booking.status)) is BookingStatus.CANCELLED
 

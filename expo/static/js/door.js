@@ -66,16 +66,14 @@
 
   // --- messages -------------------------------------------------------------------------
 
-  function say(message, ok, walkInUrl, warning) {
+  // The page's own banner says once if the session is not held today; answers never repeat it.
+  function say(message, ok, walkInUrl) {
     if (!result) return;
     result.replaceChildren();
-    for (const [text, kind] of [[message, ok ? "success" : "error"], [warning, "warning"]]) {
-      if (!text) continue;
-      const p = document.createElement("p");
-      p.className = "flash flash-" + kind;
-      p.textContent = text;
-      result.appendChild(p);
-    }
+    const p = document.createElement("p");
+    p.className = "flash flash-" + (ok ? "success" : "error");
+    p.textContent = message;
+    result.appendChild(p);
     if (walkInUrl && walkInTemplate) {
       const form = walkInTemplate.content.firstElementChild.cloneNode(true);
       form.action = walkInUrl;
@@ -110,7 +108,7 @@
     buttons.forEach((b) => { b.disabled = true; b.setAttribute("aria-busy", "true"); });
     try {
       const data = await post(form, body);
-      say(data.message, data.ok, data.walk_in_url, data.warning);
+      say(data.message, data.ok, data.walk_in_url);
       showCounts(data.counts);
       if (data.user_id !== undefined) placeRow(data, inRow);
       if (form === codeForm && data.ok) {
@@ -267,20 +265,19 @@
   scanButton.hidden = false;
   let scanner = null;
   let busy = false;
-  let lastText = "";
-  let lastAt = 0;
+  // The badges answered while the camera runs: a badge held in view stays read once, and its
+  // answer stays on screen (a new "already checked in" would replace it). Only a post that
+  // failed to reach the server is tried again.
+  let answered = new Set();
 
   async function onScan(text) {
-    const now = Date.now();
-    // The camera sees the same badge many times a second: post it once.
-    if (busy || (text === lastText && now - lastAt < 4000)) return;
+    if (busy || answered.has(text)) return;
     busy = true;
-    lastText = text;
-    lastAt = now;
     const body = new FormData(codeForm);
     body.set("code", text);
     try {
       const data = await submitDoorForm(codeForm, body);
+      if (data) answered.add(text);
       if (data && navigator.vibrate) navigator.vibrate(data.ok ? 80 : [60, 60, 60]);
     } finally {
       busy = false;
@@ -292,6 +289,7 @@
       try { await scanner.stop(); } catch (error) { /* already stopped */ }
       scanner = null;
     }
+    answered = new Set();
     reader.hidden = true;
     scanButton.textContent = scanButton.dataset.start;
     scanButton.setAttribute("aria-pressed", "false");
