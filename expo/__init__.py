@@ -97,7 +97,7 @@ def _register_templating(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     i18n.install_template_gettext(app.jinja_env)
     app.jinja_env.globals.update(permissions.JINJA_GLOBALS)
-    navigation.init_app(app, _navigation())
+    navigation.init_app(app, **_navigation())
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
     app.jinja_env.filters.update(i18n.FILTERS)
@@ -106,21 +106,35 @@ def _register_templating(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
 
 
-def _navigation() -> tuple[Any, ...]:
-    """The main menu: each link with the permission predicate that shows it."""
+def _navigation() -> dict[str, Any]:
+    """The menus: the public header's links, and the workspace of organisers and staff in its
+    groups; each link with the permission predicate that shows it."""
     from flask_babel import lazy_gettext as _l
 
     from expo import permissions as p
-    from expo.core.navigation import NavItem
+    from expo.core.navigation import NavGroup, NavItem
 
-    return (
-        NavItem("schedule.list_venues", _l("Venues"), p.is_anyone),
-        NavItem("schedule.list_networks", _l("Networks"), p.is_anyone),
-        NavItem("schedule.list_countries", _l("Countries"), p.is_anyone),
-        NavItem("registration.agenda", _l("My agenda"), p.is_signed_in),
-        NavItem("attendance.today", _l("Door"), p.is_staff),
-        NavItem("programme.manage_index", _l("Manage"), p.can_manage_expo),
-        NavItem("programme.conflicts", _l("Conflicts"), p.can_view_conflicts),
-        NavItem("badges.index", _l("Badges"), p.can_print_badges),
-        NavItem("stats.index", _l("Statistics"), p.can_view_statistics),
-    )
+    return {
+        "groups": (
+            NavGroup("programme", _l("Programme")),
+            NavGroup("people", _l("People")),
+            NavGroup("door", _l("Door")),
+            NavGroup("reports", _l("Reports")),
+            NavGroup("settings", _l("Settings")),
+        ),
+        "items": (
+            NavItem("schedule.list_venues", _l("Venues"), p.is_anyone),
+            NavItem("schedule.list_networks", _l("Networks"), p.is_anyone),
+            NavItem("schedule.list_countries", _l("Countries"), p.is_anyone),
+            NavItem("registration.agenda", _l("My agenda"), p.is_signed_in),
+            NavItem("programme.manage_index", _l("Dashboard"), p.can_manage_expo, "programme"),
+            NavItem("programme.list_events", _l("Events and sessions"), p.can_manage_expo, "programme"),
+            NavItem("venues.list_venues", _l("Venues and rooms"), p.can_manage_expo, "programme"),
+            NavItem("programme.conflicts", _l("Conflicts"), p.can_view_conflicts, "programme"),
+            NavItem("people.list_organisations", _l("Organisations"), p.can_manage_expo, "people"),
+            NavItem("people.list_networks", _l("Networks"), p.can_manage_expo, "people"),
+            NavItem("attendance.today", _l("Sessions at the door"), p.can_view_attendance, "door"),
+            NavItem("stats.index", _l("Statistics"), p.can_view_statistics, "reports"),
+            NavItem("badges.index", _l("Badges"), p.can_print_badges, "reports"),
+        ),
+    }

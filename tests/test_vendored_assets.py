@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-VENDORED = [ROOT / "tests" / "vendor" / "ical.js", ROOT / "expo" / "static" / "vendor" / "html5-qrcode",
+VENDORED = [ROOT / "tests" / "vendor" / "ical.js", ROOT / "tests" / "vendor" / "axe-core", ROOT / "expo" / "static" / "vendor" / "html5-qrcode",
             ROOT / "expo" / "static" / "vendor" / "pico"]
 
 

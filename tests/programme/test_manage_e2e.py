@@ -32,7 +32,7 @@ def test_organiser_builds_publishes_and_changes_a_schedule_that_visitors_read(db
     page.get_by_text("Welcome, Olivia Organiser.").wait_for()
 
     # An event, as a draft.
-    page.get_by_role("link", name="Manage", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Workspace").click()
     page.get_by_role("button", name="New event").click()
     field(page, "Name").fill("H22 +50 Sessions")
     field(page, "First day").fill("2022-06-01")
@@ -89,7 +89,7 @@ def test_organiser_builds_publishes_and_changes_a_schedule_that_visitors_read(db
     page.get_by_text("Sam Speaker is in two sessions at once").wait_for()
 
     # Publish, then change the published schedule: visitors should learn of it.
-    page.get_by_role("link", name="Manage", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Workspace").click()
     page.get_by_role("link", name="H22 +50 Sessions").first.click()
     page.get_by_role("button", name="Publish").click()
     page.get_by_text("The event is published.").wait_for()

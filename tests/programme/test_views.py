@@ -119,9 +119,11 @@ def test_dashboard_lists_events_with_drafts_and_counts(client, db, organiser):
     assert "/manage/venues/" in page and "/manage/conflicts" in page
 
 
-def test_navigation_shows_manage_and_conflicts_to_organisers(client, organiser):
+def test_navigation_shows_the_workspace_with_its_conflicts_to_organisers(client, organiser):
     page = html(client.get("/"))
-    assert 'href="/manage/"' in page and 'href="/manage/conflicts"' in page
+    assert '<a href="/manage/" class="workspace-link">Workspace</a>' in page
+    workspace = html(client.get("/manage/"))
+    assert '<a href="/manage/conflicts">Conflicts</a>' in workspace
 
 
 # --- tracks ---------------------------------------------------------------------------------

@@ -5,3 +5,37 @@ document.addEventListener("click", (event) => {
     event.preventDefault();
   }
 });
+
+// Menus that fold behind a button on narrow screens (the header's links, the workspace menu).
+// Without JavaScript they simply stay open.
+(() => {
+  const toggles = document.querySelectorAll("[data-nav-toggle]");
+  if (!toggles.length) return;
+  document.documentElement.classList.add("js-nav");
+  for (const button of toggles) {
+    const menu = document.getElementById(button.getAttribute("aria-controls"));
+    if (!menu) continue;
+    button.hidden = false;
+    menu.dataset.collapsed = "true";
+    button.addEventListener("click", () => {
+      const open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", String(open));
+      menu.dataset.collapsed = String(!open);
+    });
+  }
+})();
+
+// A table wider than the screen scrolls inside its frame: the frame takes keyboard focus so the
+// arrow keys scroll it, and is named after its table for screen readers.
+(() => {
+  for (const frame of document.querySelectorAll(".table-wrap")) {
+    if (frame.scrollWidth <= frame.clientWidth) continue;
+    frame.tabIndex = 0;
+    frame.setAttribute("role", "region");
+    const table = frame.querySelector("table");
+    const caption = table && (table.caption || table.getAttribute("aria-label"));
+    const heading = frame.closest("section")?.querySelector("h2, h3");
+    const name = caption ? (caption.textContent || caption) : heading && heading.textContent;
+    if (name) frame.setAttribute("aria-label", String(name).trim());
+  }
+})();
