@@ -9,6 +9,7 @@ first days' check-ins. Always the same data (fixed seed); loading it twice chang
 current week; ``flask expo demo --historical`` keeps the real dates of 2022."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -37,11 +38,17 @@ def load_demo(only_if_empty: bool = False, *, now: datetime | None = None) -> st
         return f"The {cat.EXPO_NAME} demo is already loaded; nothing changed."
     if only_if_empty and db.session.scalar(sa.select(Event.id).limit(1)) is not None:
         return "The database already has events; the demo was not loaded."
-    summary = build_expo(DEMO_PLAN, password_hash=demo_password_hash())
     if now is None:
+        summary = build_expo(DEMO_PLAN, password_hash=demo_password_hash())
         return f"Loaded the {cat.EXPO_NAME} demo at its real dates: {summary.line()}."
-    weeks = weeks_until(cat.EXPO_FIRST_DAY, to_local(now, cat.EXPO_TIMEZONE).date())
-    move_in_time(days=7 * weeks, tz=cat.EXPO_TIMEZONE, now=now)
+    today = to_local(now, cat.EXPO_TIMEZONE).date()
+    weeks = weeks_until(cat.EXPO_FIRST_DAY, today)
+    # Delegates came to the door of every session held so far this week (up to today, whose
+    # later check-ins are taken out again with the rest of the future).
+    days_so_far = today.weekday() + 1
+    plan = replace(DEMO_PLAN, check_in_days=days_so_far)
+    summary = build_expo(plan, password_hash=demo_password_hash())
+    summary.check_ins -= move_in_time(days=7 * weeks, tz=cat.EXPO_TIMEZONE, now=now)
     first_day = cat.EXPO_FIRST_DAY + timedelta(weeks=weeks)
     return (f"Loaded the {cat.EXPO_NAME} demo, moved {weeks} weeks on so that it runs from "
             f"{first_day:%-d %B %Y}: {summary.line()}.")

@@ -26,9 +26,11 @@ def weeks_until(first_day: date, today: date) -> int:
     return ((today - timedelta(days=today.weekday())) - (first_day - timedelta(days=first_day.weekday()))).days // 7
 
 
-def move_in_time(*, days: int, tz: str, now: datetime) -> None:
+def move_in_time(*, days: int, tz: str, now: datetime) -> int:
     """Shift every date and instant of the database by ``days`` on ``tz``'s wall clock (see the
-    module's docstring for what happens to instants that would then lie after ``now``)."""
+    module's docstring for what happens to instants that would then lie after ``now``); the
+    number of check-ins left out as not yet due."""
+    left_out = 0
     for table in db.metadata.sorted_tables:
         moving = [c for c in table.columns if _is_moving(c)]
         if not moving:
@@ -44,8 +46,9 @@ def move_in_time(*, days: int, tz: str, now: datetime) -> None:
             db.session.execute(statement.values({c.name: sa.bindparam(c.name) for c in moving}), updates,
                                execution_options={"synchronize_session": False})
         if table.name == CHECK_IN_TABLE:
-            db.session.execute(sa.delete(table).where(table.c.checked_in_at > now))
+            left_out = db.session.execute(sa.delete(table).where(table.c.checked_in_at > now)).rowcount
     db.session.expire_all()
+    return left_out
 
 
 def _is_moving(column: sa.Column) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property
 from typing import Any
 
@@ -24,7 +24,7 @@ from expo.people.countries import country_name
 from expo.people.models import Country, Network, Organisation, OrganisationKind
 from expo.programme.models import ProgrammeSession, SessionStatus
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
-from expo.core.timeutil import to_local
+from expo.core.timeutil import from_local, to_local
 from expo.venues.models import Room, Venue
 
 # PostgreSQL groups instants by local day itself (its time zone database knows every zone).
@@ -118,10 +118,23 @@ class AttendanceRow:
 class StatsData:
     """The aggregate figures for the whole expo or one event; each query runs once, on use."""
 
-    def __init__(self, *, event: Event | None, timezone: str, now: datetime) -> None:
+    def __init__(self, *, event: Event | None, timezone: str, now: datetime,
+                 first_day: date | None = None, last_day: date | None = None) -> None:
         self.event = event
         self.timezone = timezone
         self.now = now
+        self.first_day = first_day
+        self.last_day = last_day
+
+    def _in_range(self, column: Any) -> list[Any]:
+        """Conditions keeping ``column``'s instants within the chosen days (local, inclusive)."""
+        conditions = []
+        if self.first_day is not None:
+            conditions.append(column >= from_local(datetime.combine(self.first_day, time.min), self.timezone))
+        if self.last_day is not None:
+            next_day = datetime.combine(self.last_day + timedelta(days=1), time.min)
+            conditions.append(column < from_local(next_day, self.timezone))
+        return conditions
 
     def _delegates(self) -> tuple[Any, Any, Any]:
         """Approved registrations (for the event, if one is chosen) with their people: the
@@ -135,7 +148,7 @@ class StatsData:
         # grouping below counts rows instead of sorting every registration for a DISTINCT.
         people = (
             sa.select(person.label("person"), Registration.user_id.label("user_id"), deleted.label("deleted"))
-            .where(Registration.status == RegistrationStatus.APPROVED)
+            .where(Registration.status == RegistrationStatus.APPROVED, *self._in_range(Registration.created_at))
             .distinct()
         )
         if self.event is not None:
@@ -186,7 +199,11 @@ class StatsData:
         those of deleted accounts too."""
         bucket = _day_bucket(Registration.created_at, self.timezone).label("bucket")
         is_approved = sa.case((Registration.status == RegistrationStatus.APPROVED, 1), else_=0)
-        query = sa.select(bucket, sa.func.count(Registration.id), sa.func.sum(is_approved)).group_by(bucket)
+        query = (
+            sa.select(bucket, sa.func.count(Registration.id), sa.func.sum(is_approved))
+            .where(*self._in_range(Registration.created_at))
+            .group_by(bucket)
+        )
         if self.event is not None:
             query = query.where(Registration.event_id == self.event.id)
         days: dict[date, list[int]] = defaultdict(lambda: [0, 0])
@@ -229,6 +246,7 @@ class StatsData:
             .outerjoin(Venue, Venue.id == Room.venue_id)
             .outerjoin(bookings, bookings.c.session_id == ProgrammeSession.id)
             .outerjoin(check_ins, check_ins.c.session_id == ProgrammeSession.id)
+            .where(*self._in_range(ProgrammeSession.starts_at))
             .order_by(ProgrammeSession.starts_at, ProgrammeSession.title, ProgrammeSession.id)
         )
         if self.event is not None:
@@ -271,6 +289,7 @@ class StatsData:
             .outerjoin(Booking, Booking.id == CheckIn.booking_id)
             .outerjoin(Room, Room.id == ProgrammeSession.room_id)
             .outerjoin(Venue, Venue.id == Room.venue_id)
+            .where(*self._in_range(CheckIn.checked_in_at))
             .group_by(bucket, Venue.id, Venue.name)
         )
         if self.event is not None:
@@ -342,10 +361,20 @@ class Table:
     bars: list[Bar] = field(default_factory=list)
     chart_title: Any = None
     note: Any = None
+    # Which question of the dashboard the table answers: who (is coming), chose, happened.
+    section: str = "who"
+    # A time series: (day, value) points drawn as columns on a date axis instead of bars.
+    series: list[tuple[date, float]] | None = None
+    # The order of the dashboard's top rows (the table's own order when None).
+    rank: Callable[[list[Any]], Any] | None = None
 
     @property
     def bar_max(self) -> float:
         return max((bar.value for bar in self.bars), default=0)
+
+    def top(self, n: int) -> list[list[Any]]:
+        """The rows the dashboard shows: the first ``n`` in the table's ranking."""
+        return (sorted(self.rows, key=self.rank) if self.rank else self.rows)[:n]
 
 
 def _count_bars(rows: list[list[Any]], value_index: int = 1) -> list[Bar]:
@@ -398,8 +427,8 @@ def registrations_table(data: StatsData) -> Table:
     return Table(
         "registrations_per_day", _l("Registrations per day"),
         [Column(_l("Day"), "date"), Column(_l("Registrations"), "int"), Column(_l("Approved"), "int")],
-        rows, [Bar(day.isoformat(), made, str(made)) for day, made, _ in rows],
-        note=_l("Registrations made each day (in %(tz)s), and how many of them are approved now.", tz=data.timezone),
+        rows, note=_l("Registrations made each day (in %(tz)s), and how many of them are approved now.", tz=data.timezone),
+        section="who", series=[(day, made) for day, made, _ in rows],
     )
 
 
@@ -442,6 +471,30 @@ def sessions_table(data: StatsData) -> Table:
             "Fill rate: confirmed bookings over seats. No-shows: confirmed bookings without a "
             "check-in, for sessions that have ended. Check-ins include walk-ins."
         ),
+        section="chose", rank=lambda row: (-(row[5] or 0), -row[4]),
+    )
+
+
+def venues_fill_table(data: StatsData) -> Table:
+    venues: dict[Any, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for s in data.sessions:
+        if s.cancelled:
+            continue
+        totals = venues[s.venue]
+        totals[0] += 1
+        if s.capacity:
+            totals[1] += s.capacity
+            totals[2] += s.confirmed
+    rows = [[venue or _l("Online"), n, seats or None, confirmed, _rate(confirmed, seats or None)]
+            for venue, (n, seats, confirmed) in venues.items()]
+    rows.sort(key=lambda row: (-(row[4] or 0), str(row[0])))
+    return Table(
+        "venues_fill", _l("Fill rate per venue"),
+        [Column(_l("Venue")), Column(_l("Sessions"), "int"), Column(_l("Seats"), "int"),
+         Column(_l("Confirmed"), "int"), Column(_l("Fill rate"), "rate")],
+        rows, [Bar(str(row[0]), row[4] * 100, f"{row[4]:.0%}") for row in rows if row[4] is not None],
+        note=_l("Scheduled sessions with a seat limit: confirmed bookings over their seats."),
+        section="chose",
     )
 
 
@@ -456,9 +509,8 @@ def no_shows_table(data: StatsData) -> Table:
         "no_shows_per_day", _l("No-shows per day"),
         [Column(_l("Day"), "date"), Column(_l("Confirmed"), "int"), Column(_l("No-shows"), "int"),
          Column(_l("No-show rate"), "rate")],
-        rows,
-        [Bar(day.isoformat(), rate * 100, f"{rate:.0%}") for day, _, _, rate in rows if rate is not None],
-        note=_l("Sessions that have ended, by the day they were held."),
+        rows, note=_l("Sessions that have ended, by the day they were held."),
+        section="happened", series=[(day, no_shows) for day, _, no_shows, _ in rows],
     )
 
 
@@ -471,7 +523,7 @@ def attendance_days_table(data: StatsData) -> Table:
     return Table(
         "attendance_per_day", _l("Check-ins per day"),
         [Column(_l("Day"), "date"), Column(_l("Check-ins"), "int"), Column(_l("Walk-ins"), "int")],
-        rows, [Bar(day.isoformat(), n, str(n)) for day, n, _ in rows],
+        rows, section="happened", series=[(day, n) for day, n, _ in rows],
     )
 
 
@@ -485,7 +537,7 @@ def attendance_venues_table(data: StatsData) -> Table:
     return Table(
         "attendance_per_venue", _l("Check-ins per venue"),
         [Column(_l("Venue")), Column(_l("Check-ins"), "int"), Column(_l("Walk-ins"), "int")],
-        rows, _count_bars(rows),
+        rows, _count_bars(rows), section="happened",
     )
 
 
@@ -495,6 +547,7 @@ TABLES: dict[str, Callable[[StatsData], Table]] = {
     "organisation_kinds": kinds_table,
     "registrations_per_day": registrations_table,
     "sessions": sessions_table,
+    "venues_fill": venues_fill_table,
     "no_shows_per_day": no_shows_table,
     "attendance_per_day": attendance_days_table,
     "attendance_per_venue": attendance_venues_table,

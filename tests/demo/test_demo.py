@@ -286,3 +286,8 @@ def test_make_run_loads_the_demo_in_the_current_week(runner):
                                                        "Europe/Stockholm"))
     )
     assert door_today > 0
+    # Delegates came to the door on every day of the week so far, never after now.
+    check_ins = db.session.scalars(sa.select(CheckIn.checked_in_at)).all()
+    days = {to_local(at, "Europe/Stockholm").date() for at in check_ins}
+    assert {monday + timedelta(days=n) for n in range(today.weekday())} <= days
+    assert max(check_ins) <= utcnow()

@@ -25,15 +25,22 @@ def test_statistics_page_shows_every_table_with_chart_and_csv_link(client, login
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     for table in ("countries", "networks", "organisation_kinds", "registrations_per_day", "sessions",
-                  "no_shows_per_day", "attendance_per_day", "attendance_per_venue"):
+                  "venues_fill", "no_shows_per_day", "attendance_per_day", "attendance_per_venue"):
         assert f'id="{table}-heading"' in html
         assert f'data-chart="{table}"' in html
         assert f'href="/stats/export/{table}.csv?event={data.a.id}"' in html
+        assert f'href="/stats/tables/{table}?event={data.a.id}"' in html
+    # One section per question, in this order.
+    assert html.index("Who is coming") < html.index("What they chose") < html.index("What happened")
+    # Time series are column charts on a date axis, with a sentence for readers who cannot see them.
+    # (a check-in at 22:30 UTC on 1 June is on 2 June in Helsingborg)
+    assert ('<title id="attendance_per_day-chart-title">Check-ins per day, Jun 1, 2022 to Jun 2, 2022: '
+            "5 in all; the most, 4, on Jun 1, 2022.</title>") in html
     assert "<dt>Delegates</dt><dd>7</dd>" in html
     assert "<dt>Countries represented</dt><dd>3</dd>" in html
     assert "<dt>No-show rate</dt><dd>20.0%</dd>" in html
     assert '<th scope="row">Sweden</th>' in html
-    assert 'aria-hidden="true"' in html
+    assert 'aria-hidden="true"' not in html  # every chart is an image with its own text
     assert '<option selected value="%d">Event A</option>' % data.a.id in html
 
 
@@ -50,8 +57,8 @@ def test_a_swedish_speaking_organiser_reads_the_statistics_in_swedish(client, ap
     login_as("organiser", locale="sv")
     html = client.get(f"/stats/?event={data.a.id}").get_data(as_text=True)
     assert '<html lang="sv"' in html
-    for text in ('<h2 id="countries-heading">Delegater per land</h2>',
-                 '<h2 id="sessions-heading">Programpunkter: beläggning och andel uteblivna</h2>',
+    for text in ('<h3 id="countries-heading">Delegater per land</h3>',
+                 '<h3 id="sessions-heading">Programpunkter: beläggning och andel uteblivna</h3>',
                  "<dt>Delegater</dt><dd>7</dd>", "<dt>Representerade länder</dt><dd>3</dd>",
                  "<dt>Andel uteblivna</dt><dd>20,0%</dd>"):
         assert text in html, text
@@ -217,18 +224,6 @@ def test_fill_rate_chart_has_a_text_equivalent(client, login_as, db, monkeypatch
     assert 'role="img" aria-labelledby="sessions-chart-title"' in html
 
 
-def test_a_long_table_shows_its_first_rows_and_the_csv_has_them_all(client, login_as, db, monkeypatch):
-    monkeypatch.setattr("expo.stats.views.utcnow", lambda: dataset.NOW)
-    monkeypatch.setattr("expo.stats.views.PAGE_ROWS", 2)
-    data = dataset.build()
-    login_as("organiser")
-    html = client.get(f"/stats/?event={data.a.id}").get_data(as_text=True)
-    section = html[html.index('id="countries-heading"'):html.index('id="networks-heading"')]
-    assert section.count('<th scope="row">') == 2
-    assert "The first 2 of 3 rows; the CSV below has them all." in section
-    assert len(read_csv(client.get(f"/stats/export/countries.csv?event={data.a.id}"))) == 1 + 3
-
-
 def test_figures_due_again_are_counted_by_one_request_while_others_show_the_last(client, login_as, db, monkeypatch):
     from datetime import timedelta
 
@@ -243,10 +238,61 @@ def test_figures_due_again_are_counted_by_one_request_while_others_show_the_last
     make_registration(event=data.a, user=make_user(country_code="NO"))
     db.session.commit()
     now[0] = dataset.NOW + timedelta(seconds=views.FIGURES_TIMEOUT + 1)
-    key = f"stats:figures:v2:{data.a.id}:{data.a.timezone}:en"
+    key = f"stats:figures:v3:{data.a.id}:None:None:{data.a.timezone}:en"
     cache.add(key + ":counting", 1, timeout=60)  # another request is counting right now
     meanwhile = client.get(f"/stats/?event={data.a.id}").get_data(as_text=True)
     assert "<dt>Delegates</dt><dd>7</dd>" in first and "<dt>Delegates</dt><dd>7</dd>" in meanwhile
     cache.delete(key + ":counting")
     counted = client.get(f"/stats/?event={data.a.id}").get_data(as_text=True)
     assert "<dt>Delegates</dt><dd>8</dd>" in counted
+
+
+def test_the_dashboard_shows_the_top_rows_and_a_page_holds_them_all(client, login_as, db, monkeypatch):
+    monkeypatch.setattr("expo.stats.views.utcnow", lambda: dataset.NOW)
+    monkeypatch.setattr("expo.stats.views.TOP_ROWS", 2)
+    monkeypatch.setattr("expo.stats.views.PAGE_ROWS", 2)
+    cache.clear()
+    data = dataset.build()
+    login_as("organiser")
+    html = client.get(f"/stats/?event={data.a.id}").get_data(as_text=True)
+    countries = html.split('id="countries-heading"')[1].split("</table>")[0]
+    assert countries.count('<th scope="row">') == 2  # Sweden and Finland of three rows
+    assert "Show all 3 rows" in html
+
+    first = client.get(f"/stats/tables/countries?event={data.a.id}").get_data(as_text=True)
+    assert "Rows 1–2 of 3." in first and '<th scope="row">Sweden</th>' in first
+    assert f'href="/stats/tables/countries?page=2&amp;event={data.a.id}" rel="next"' in first
+    second = client.get(f"/stats/tables/countries?event={data.a.id}&page=2").get_data(as_text=True)
+    assert "Rows 3–3 of 3." in second and '<th scope="row">Germany</th>' in second
+    assert '<th scope="row">Sweden</th>' not in second
+    assert client.get(f"/stats/tables/countries?event={data.a.id}&page=3").status_code == 404
+    assert client.get("/stats/tables/nothing").status_code == 404
+
+
+def test_a_span_of_days_narrows_every_figure_and_its_csv(client, login_as, db, monkeypatch):
+    monkeypatch.setattr("expo.stats.views.utcnow", lambda: dataset.NOW)
+    cache.clear()
+    data = dataset.build()
+    login_as("organiser")
+    # Registrations made on 1 and 2 May (Stockholm time) only: five of event A's seven delegates.
+    html = client.get(f"/stats/?event={data.a.id}&first_day=2022-05-01&last_day=2022-05-02").get_data(as_text=True)
+    assert "<dt>Delegates</dt><dd>5</dd>" in html
+    assert f'href="/stats/export/countries.csv?event={data.a.id}&amp;first_day=2022-05-01&amp;last_day=2022-05-02"' in html
+    rows = read_csv(client.get(f"/stats/export/countries.csv?event={data.a.id}&first_day=2022-05-01&last_day=2022-05-02"))
+    assert [row[:2] for row in rows[1:]] == [["Sweden", "3"], ["Finland", "2"]]
+    # Sessions held on 2 June only: the online session.
+    june2 = client.get(f"/stats/tables/sessions?event={data.a.id}&first_day=2022-06-02&last_day=2022-06-02")
+    assert '<th scope="row">Online</th>' in june2.get_data(as_text=True)
+    assert "Bikes" not in june2.get_data(as_text=True)
+
+
+def test_days_that_cannot_be_read_are_named_and_left_out(client, login_as, db, monkeypatch):
+    monkeypatch.setattr("expo.stats.views.utcnow", lambda: dataset.NOW)
+    cache.clear()
+    data = dataset.build()
+    login_as("organiser")
+    response = client.get(f"/stats/?event={data.a.id}&first_day=2022-06-03&last_day=2022-06-01")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "The last day comes before the first." in html and "<dt>Delegates</dt><dd>0</dd>" not in html
+    assert client.get(f"/stats/?event={data.a.id}&first_day=yesterday").status_code == 200
