@@ -111,7 +111,8 @@ class ProgrammeSession(db.Model):
     status: Mapped[SessionStatus] = mapped_column(
         enum_column(SessionStatus), default=SessionStatus.SCHEDULED
     )
-    # Grows whenever time, place or status changes: the iCalendar SEQUENCE.
+    # Grows whenever anything a calendar shows of the session changes (its time, place, status,
+    # title, people, or the name and address of its room and venue): the iCalendar SEQUENCE.
     revision: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,8 +1,8 @@
 """Building the programme: create, change, move, cancel, restore and delete sessions.
 
-Every schedule change moves the event's ``updated_at``; moves (time or place) and status
-changes also raise the session's revision and write a ``SessionChange`` that calendars and
-the public changes page follow. Signals go out after the flush, before the view commits."""
+Every schedule change moves the event's ``updated_at``; every change a calendar shows (time,
+place, status, title, people …) also raises the session's revision and writes a
+``SessionChange`` that calendars and the public changes page follow. Signals go out after the flush, before the view commits."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -36,8 +36,13 @@ from expo.programme.models import (
 from expo.registration.models import Booking
 from expo.venues.models import Room, Venue
 
-# Changing any of these raises the revision (the iCalendar SEQUENCE) and is logged.
-REVISED_FIELDS = ("starts_at", "ends_at", "room", "meeting_url", "status")
+# Everything a calendar shows of a session: changing any of these raises the revision (the
+# iCalendar SEQUENCE) with LAST-MODIFIED, and is logged. Capacity and language show nowhere in
+# a calendar, so they move LAST-MODIFIED of pages only.
+REVISED_FIELDS = (
+    "title", "description", "kind", "starts_at", "ends_at", "room", "meeting_url", "track", "networks",
+    "speakers", "moderators", "hosts", "status",
+)
 NEW_SESSION = "new"
 
 
