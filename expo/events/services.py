@@ -222,7 +222,7 @@ def delete_event(*, event: Event, actor: User) -> None:
 
 
 def publish_event(*, event: Event, actor: User) -> None:
-    """Make the event and its schedule public."""
+    """Make the event and its schedule public; seats kept while it was withdrawn are invited again."""
     if event.is_published:
         raise InvalidState(_l("This event is already published."))
     now = utcnow()
@@ -232,17 +232,20 @@ def publish_event(*, event: Event, actor: User) -> None:
         event.first_published_at = now
     event.updated_at = now
     db.session.flush()
+    signals.event_visibility_changed.send(current_app._get_current_object(), event=event, published=True)
     _schedule_changed(event)
 
 
 def unpublish_event(*, event: Event, actor: User) -> None:
-    """Turn the event back into a draft that only organisers see."""
+    """Turn the event back into a draft that only organisers see; booked delegates' calendars
+    drop its sessions (their seats are kept)."""
     if not event.is_published:
         raise InvalidState(_l("This event is not published."))
     event.is_published = False
     event.published_at = None
     event.updated_at = utcnow()
     db.session.flush()
+    signals.event_visibility_changed.send(current_app._get_current_object(), event=event, published=False)
     _schedule_changed(event)
 
 

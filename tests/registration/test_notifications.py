@@ -116,7 +116,9 @@ def test_waiting_list_joins_send_no_mail_and_promotion_does(db, event, outbox):
     outbox.clear()
     services.cancel_booking(booking=booking, actor=first)
     db.session.commit()
-    [message] = outbox
+    [given_up] = [m for m in outbox if m.to == first.email]
+    [message] = [m for m in outbox if m.to == second.email]
+    assert given_up.subject == "Removed from your calendar: Harbour walk"
     assert message.to == second.email
     assert message.subject == "A seat is yours: Harbour walk"
     assert "moved from the waiting list to a confirmed seat" in message.body
