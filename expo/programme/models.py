@@ -170,6 +170,10 @@ class SessionRole(db.Model):
     user: Mapped[User] = relationship()
 
 
+# The change log's key for a session added to the programme: {"added": {"old": None, "new": title}}.
+ADDED = "added"
+
+
 class SessionChange(db.Model):
     """One entry of a session's change log: who changed what, from which value to which."""
 

@@ -26,6 +26,7 @@ from expo.events.services import DATE_RANGE_MESSAGE
 from expo.people.models import Network
 from expo.programme import conflicts
 from expo.programme.models import (
+    ADDED,
     ProgrammeSession,
     SessionChange,
     SessionKind,
@@ -422,6 +423,11 @@ def create_session(
     _apply(session, data, related)
     db.session.add(session)
     _touch(event)
+    db.session.flush()
+    # Logged like a change, so that the public changes page lists additions to a published
+    # programme beside the moves and cancellations (before publication it shows nothing).
+    db.session.add(SessionChange(session=session, event_id=event.id, changed_by=actor, created_at=session.created_at,
+                                 revision=session.revision, changes={ADDED: {"old": None, "new": session.title}}))
     db.session.flush()
     _send(signals.schedule_changed, event=event)
     return session
