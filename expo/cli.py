@@ -35,6 +35,27 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
     click.echo(f"Created {user.role.value} {user.email}.")
 
 
+@expo_cli.command("deactivate-user")
+@click.option("--email", required=True)
+@with_appcontext
+def deactivate_user_command(email: str) -> None:
+    """Close an account: no more signing in; its seats to come are released and cancelled in
+    the person's calendar."""
+    from expo.accounts.services import find_user_by_email
+    from expo.registration.privacy import deactivate_account
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.BadParameter("no account has this e-mail address", param_hint="--email")
+    try:
+        deactivate_account(user=user)
+    except ExpoError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    click.echo(f"Deactivated {user.email}.")
+
+
 @expo_cli.command("sync-countries")
 @with_appcontext
 def sync_countries_command() -> None:

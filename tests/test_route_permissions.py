@@ -55,6 +55,7 @@ SIGNED_IN = {
     "accounts.profile",
     "accounts.export_data",
     "accounts.delete_account",
+    "accounts.set_invitations",
     "registration.agenda",
     "registration.book_session",
     "registration.cancel_booking",

@@ -98,8 +98,22 @@ class SignupForm(ProfileFields):
     )
 
 
+INVITATIONS_LABEL = _l("Send calendar invitations with my booking e-mails")
+INVITATIONS_HELP = _l(
+    "Each booking e-mail then carries an invitation your mail program can add to your calendar, and later "
+    "e-mails move or remove it. If you also subscribe to your agenda's feed, your calendar shows each "
+    "session twice: choose one of the two."
+)
+
+
 class ProfileForm(ProfileFields):
-    pass
+    wants_invitations = BooleanField(INVITATIONS_LABEL, description=INVITATIONS_HELP)
+
+
+class InvitationsForm(FlaskForm):
+    """The choice of calendar invitations, offered on the agenda beside the feed."""
+
+    wants_invitations = BooleanField(INVITATIONS_LABEL)
 
 
 class DeleteAccountForm(FlaskForm):

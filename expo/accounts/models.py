@@ -77,6 +77,8 @@ class User(UserMixin, db.Model):
     )
     locale: Mapped[str] = mapped_column(sa.String(8), default="en")
     active: Mapped[bool] = mapped_column(default=True)
+    # Booking e-mails carry calendar invitations (invite.ics / cancel.ics) unless turned off.
+    wants_invitations: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     accessibility_needs: Mapped[str | None] = mapped_column(sa.Text)
     dietary_needs: Mapped[str | None] = mapped_column(sa.Text)
     needs_consent_at: Mapped[datetime | None]

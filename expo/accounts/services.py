@@ -184,6 +184,15 @@ def update_profile(
     return user
 
 
+def set_invitations(*, user: User, actor: User, wanted: bool) -> User:
+    """Whether the user's booking e-mails carry calendar invitations and cancellations."""
+    if actor.id != user.id:
+        raise NotAllowed(_l("Only the account's owner chooses how Expo writes to them."))
+    user.wants_invitations = wanted
+    db.session.flush()
+    return user
+
+
 def set_locale(*, user: User, locale: str) -> User:
     """The language Expo speaks to the user in, on every device and in e-mails."""
     user.locale = locale

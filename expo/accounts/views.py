@@ -22,6 +22,7 @@ from expo.accounts.forms import (
     NEW_ORGANISATION,
     ChangePasswordForm,
     DeleteAccountForm,
+    InvitationsForm,
     LanguageForm,
     LoginForm,
     ProfileFields,
@@ -152,6 +153,7 @@ def profile():
         "accessibility_needs": user.accessibility_needs or "",
         "dietary_needs": user.dietary_needs or "",
         "needs_consent": user.needs_consent_at is not None,
+        "wants_invitations": user.wants_invitations,
     })
     _fill(form)
     form.had_consent = user.needs_consent_at is not None
@@ -165,6 +167,7 @@ def profile():
             )
             services.set_needs(user=user, accessibility=form.accessibility_needs.data if keep_needs else None,
                                dietary=form.dietary_needs.data if keep_needs else None, consent=keep_needs)
+            services.set_invitations(user=user, actor=user, wanted=form.wants_invitations.data)
         except ExpoError as error:
             db.session.rollback()
             getattr(form, error.field or "email").errors.append(error.message)
@@ -173,6 +176,21 @@ def profile():
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form)
+
+
+@bp.route("/invitations", methods=["POST"])
+@login_required
+def set_invitations():
+    """The signed-in user chooses, on their agenda, whether booking e-mails carry invitations."""
+    require(is_signed_in(current_user))
+    form = InvitationsForm()
+    if form.validate_on_submit():  # a bad CSRF token is refused before (400)
+        wanted = bool(form.wants_invitations.data)
+        services.set_invitations(user=current_user, actor=current_user, wanted=wanted)
+        db.session.commit()
+        flash(_("Your booking e-mails carry calendar invitations.") if wanted
+              else _("Your booking e-mails no longer carry calendar invitations."), "success")
+    return redirect(url_for("registration.agenda") + "#calendar-invitations")
 
 
 @bp.route("/data.json")

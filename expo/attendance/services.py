@@ -715,7 +715,7 @@ def walk_in(*, session: ProgrammeSession, user: User, actor: Any) -> CheckInResu
             if booking is None:
                 booking = Booking(session_id=session.id, user_id=user.id, created_at=now)
                 db.session.add(booking)
-            booking.status = BookingStatus.CONFIRMED
+            booking.set_status(BookingStatus.CONFIRMED)
             booking.waitlist_position = None
             booking.confirmed_at = now
             booking.cancelled_at = None
@@ -770,7 +770,7 @@ def undo_check_in(*, session: ProgrammeSession, user: User, actor: Any) -> bool:
             db.session.delete(booking)
         else:  # a cancelled booking revived at the door goes back to cancelled
             now = utcnow()
-            booking.status = BookingStatus.CANCELLED
+            booking.set_status(BookingStatus.CANCELLED)
             booking.cancelled_at = now
             booking.updated_at = now
         db.session.flush()

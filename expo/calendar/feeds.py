@@ -37,7 +37,8 @@ _MARKS = {BookingStatus.CONFIRMED: BookingMark.CONFIRMED, BookingStatus.WAITLIST
 def personal_feed(user: User, bookings: Sequence[Booking]) -> bytes:
     """A delegate's bookings: seats as CONFIRMED with the meeting link, waiting as TENTATIVE,
     sessions cancelled under them as CANCELLED."""
-    entries = [FeedEntry(b.session, booking=_MARKS.get(b.status), booking_changed_at=b.updated_at)
+    entries = [FeedEntry(b.session, booking=_MARKS.get(b.status), booking_changed_at=b.updated_at,
+                         booking_revision=b.revision)
                for b in bookings if b.user_id == user.id]
     with written_in(user.locale):
         return feed_bytes(

@@ -2,7 +2,8 @@
 
 Every feed and invitation writes a session the same way, so calendar apps that meet one session
 through several feeds see one event: the UID is ``<session.uid>@<uid domain>`` forever, the
-SEQUENCE is ``session.revision``, LAST-MODIFIED is ``session.updated_at`` (or the reader's
+SEQUENCE is ``session.revision`` (plus the revision of the reader's booking in a delegate's own
+feed and invitations), LAST-MODIFIED is ``session.updated_at`` (or the reader's
 booking's, when later) and a cancelled
 session stays with STATUS:CANCELLED so subscribed calendars drop it instead of keeping a ghost.
 """
@@ -49,13 +50,21 @@ class FeedEntry:
     booking: str | None = None
     # When the reader's booking last changed (a seat after waiting moves STATUS), or None.
     booking_changed_at: datetime | None = None
+    # How often the reader's booking changed status (Booking.revision); 0 in public feeds.
+    booking_revision: int = 0
+
+    @property
+    def sequence(self) -> int:
+        """The SEQUENCE: the session's revision, plus the booking's in what one delegate reads
+        (their feed, their invitations and cancellations). Both only grow, so every iTIP
+        message for one UID carries a higher SEQUENCE than the one before — iTIP readers drop
+        a REQUEST or CANCEL whose SEQUENCE is not above the one they hold — and the
+        delegate's feed never looks older than their last invitation."""
+        return self.session.revision + self.booking_revision
 
     @property
     def last_modified(self) -> datetime:
-        """The later of the session's and the booking's last change. SEQUENCE stays the session's
-        revision all the same: it is shared with the public feeds and the invitations of the
-        same UID, and an invitation for the new seat must not look older than the feed's copy
-        (iTIP readers drop a REQUEST whose SEQUENCE is lower than the one they hold)."""
+        """The later of the session's and the booking's last change."""
         changed = self.booking_changed_at
         updated = self.session.updated_at
         return changed if changed is not None and changed > updated else updated
@@ -192,7 +201,7 @@ def session_vevent(entry: FeedEntry, *, stamp: datetime | None = None) -> icalen
     vevent.add("dtstamp", _as_utc(stamp or entry.last_modified))
     vevent.add("dtstart", local_instant(session.starts_at, tz))
     vevent.add("dtend", local_instant(session.ends_at, tz))
-    vevent.add("sequence", session.revision)
+    vevent.add("sequence", entry.sequence)
     vevent.add("created", _as_utc(session.created_at))
     vevent.add("last-modified", _as_utc(entry.last_modified))
     vevent.add("summary", _text(_summary(entry)))
@@ -428,7 +437,7 @@ def vevent_bytes(
         _local_stamp("DTEND", session.ends_at, tz),
         "DTSTAMP:" + (utc_stamp(stamp) if stamp is not None else updated),
         "UID:" + _escape(f"{session.uid}@{words.uid_domain}"),
-        f"SEQUENCE:{session.revision}",
+        f"SEQUENCE:{entry.sequence}",
         "CATEGORIES:" + ",".join(_escape(_text(c)) for c in categories),
     ]
     if entry.shows_meeting_url:
@@ -466,7 +475,7 @@ def _vevent_inputs(entry: FeedEntry, context: tuple[object, ...]) -> tuple[objec
     place = (room.name, room.venue.name, room.venue.address, room.venue.latitude, room.venue.longitude) if room else None
     return (
         *context, entry.booking,
-        s.id, s.uid, s.revision, entry.last_modified.isoformat(), s.created_at.isoformat(),
+        s.id, s.uid, entry.sequence, entry.last_modified.isoformat(), s.created_at.isoformat(),
         s.starts_at.isoformat(), s.ends_at.isoformat(), s.event.timezone, s.title, s.description,
         s.kind.value, s.status.value, s.meeting_url if entry.shows_meeting_url else None,
         s.track.name if s.track is not None else None, place,

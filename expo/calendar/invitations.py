@@ -1,7 +1,8 @@
 """Calendar invitations (iTIP, RFC 5546) attached to booking e-mails.
 
-The invitation uses the same UID and SEQUENCE as every feed, so a mail client that adds it
-and a subscribed personal feed agree on one event, and later invitations update it."""
+The invitation uses the UID of every feed and the SEQUENCE of the delegate's own feed (the
+session's revision plus the booking's), so a mail client that adds it and a subscribed personal
+feed agree on one event, and each later invitation or cancellation outranks the one before."""
 from __future__ import annotations
 
 from email.utils import parseaddr
@@ -46,7 +47,8 @@ def invitation_bytes(booking: Booking, *, method: str = "REQUEST") -> bytes:
         raise ValueError("a booking without a delegate has no one to invite")
     mark = BookingMark.CONFIRMED if booking.status is BookingStatus.CONFIRMED else BookingMark.WAITLISTED
     session = booking.session
-    entry = FeedEntry(session, booking=mark if method == "REQUEST" else None, booking_changed_at=booking.updated_at)
+    entry = FeedEntry(session, booking=mark if method == "REQUEST" else None, booking_changed_at=booking.updated_at,
+                      booking_revision=booking.revision)
     with written_in(booking.user.locale):
         return message_bytes(
             entry,

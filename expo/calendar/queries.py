@@ -247,6 +247,8 @@ def personal_fingerprint(user: User) -> Fingerprint:
             sa.func.coalesce(
                 sa.func.sum(sa.case((Booking.status == BookingStatus.CONFIRMED, Booking.session_id), else_=0)), 0
             ),
+            # The delegate's SEQUENCEs, which count the bookings' revisions too.
+            sa.func.coalesce(sa.func.sum(Booking.revision), 0),
         )
         .select_from(Booking)
         .join(ProgrammeSession, Booking.session_id == ProgrammeSession.id)
@@ -254,7 +256,7 @@ def personal_fingerprint(user: User) -> Fingerprint:
         .where(_personal_filter(user))
     ).one()
     modified = _latest(_raw_instant(row[1]), _raw_instant(row[2]), _raw_instant(row[3]))
-    parts = ("personal", user.id, user.feed_token, user.locale, user.name, *(int(v) for v in (row[0], row[4], row[5], row[6])),
+    parts = ("personal", user.id, user.feed_token, user.locale, user.name, *(int(v) for v in (row[0], row[4], row[5], row[6], row[7])),
              modified.isoformat())
     return Fingerprint(parts, modified)
 

@@ -28,3 +28,6 @@ booking_confirmed = _signals.signal("booking-confirmed")
 # Someone's name changed: it shows wherever they speak at, moderate or host a session, and
 # names their own calendar feed. kwargs: user (User)
 person_renamed = _signals.signal("person-renamed")
+
+# An event entered or left the published programme. kwargs: event (Event), published (bool)
+event_visibility_changed = _signals.signal("event-visibility-changed")

@@ -16,7 +16,7 @@ from expo.accounts.models import User
 from expo.core.errors import Conflict, InvalidState
 from expo.events.models import MAX_EVENT_DAYS, Event, Expo, RegistrationMode, Track
 from expo.core.extensions import db
-from expo.programme.models import ProgrammeSession, SessionRole
+from expo.programme.models import ProgrammeSession, SessionRole, SessionStatus
 from expo.registration.models import Registration
 from expo.core.timeutil import EARLIEST_DAY, LATEST_DAY, in_planning_range, is_valid_timezone, local_day_bounds, utcnow
 
@@ -116,21 +116,50 @@ def _schedule_changed(event: Event) -> None:
     signals.schedule_changed.send(current_app._get_current_object(), event=event)
 
 
-def touch_schedules_of(session_ids: sa.Select) -> None:
-    """The events of these sessions show new details of something with no timestamp of its
-    own (a renamed venue, room, network or person): mark them changed, so feeds, exports and
-    their validators move, and tell the caches."""
-    events = db.session.scalars(
-        sa.select(Event).where(Event.id.in_(
-            sa.select(ProgrammeSession.event_id).where(ProgrammeSession.id.in_(session_ids))
-        ))
-    ).all()
+def touch_schedules_of(
+    session_ids: sa.Select, *, place: dict[str, Any] | None = None, revise: bool = True
+) -> None:
+    """These sessions show new details of something with no timestamp of its own (a renamed
+    venue, room, track, network or person): each one's revision (the iCalendar SEQUENCE) and
+    ``updated_at`` (LAST-MODIFIED) rise, since calendars such as ICSx⁵ update an event only
+    when those do; their events are marked changed, so feeds, exports and their validators
+    move, and the caches are told. ``place`` ({"room": {"old": …, "new": …}}) says that where
+    the sessions take place reads differently: the booked delegates of those still to come
+    are sent the new place, as after a move. Without ``revise`` (a detail only pages show,
+    such as a room's capacity) only the events are marked changed."""
     now = utcnow()
+    chosen = ProgrammeSession.id.in_(session_ids.scalar_subquery())
+    if revise:
+        db.session.execute(
+            sa.update(ProgrammeSession)
+            .where(chosen)
+            .values(revision=ProgrammeSession.revision + 1, updated_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+    events = db.session.scalars(
+        sa.select(Event).where(Event.id.in_(sa.select(ProgrammeSession.event_id).where(chosen)))
+    ).all()
     for event in events:
         event.updated_at = now
     db.session.flush()
+    if place:
+        upcoming = db.session.scalars(
+            sa.select(ProgrammeSession)
+            .join(Event, ProgrammeSession.event_id == Event.id)
+            .where(chosen, ProgrammeSession.ends_at > now, Event.is_published.is_(True),
+                   ProgrammeSession.status != SessionStatus.CANCELLED)
+            .order_by(ProgrammeSession.id)
+        ).all()
+        for session in upcoming:
+            signals.session_changed.send(current_app._get_current_object(), session=session, changes=place,
+                                         actor=None)
     for event in events:
         _schedule_changed(event)
+
+
+def sessions_of_event(event: Event) -> sa.Select:
+    """The ids of an event's sessions, for ``touch_schedules_of``."""
+    return sa.select(ProgrammeSession.id).where(ProgrammeSession.event_id == event.id)
 
 
 def person_renamed(*, user: User) -> None:
@@ -166,8 +195,11 @@ def update_event(*, event: Event, data: EventData, actor: User) -> Event:
         )
     if data.slug and slugify(data.slug) != event.slug:  # a blank slug keeps the address people know
         event.slug = unique_slug(Event, data.slug, data.name, exclude_id=event.id)
+    rezoned = data.timezone != event.timezone
     _apply(event, data)
     db.session.flush()
+    if rezoned:  # every session is written with the new TZID
+        touch_schedules_of(sessions_of_event(event))
     _schedule_changed(event)
     return event
 
@@ -190,7 +222,7 @@ def delete_event(*, event: Event, actor: User) -> None:
 
 
 def publish_event(*, event: Event, actor: User) -> None:
-    """Make the event and its schedule public."""
+    """Make the event and its schedule public; seats kept while it was withdrawn are invited again."""
     if event.is_published:
         raise InvalidState(_l("This event is already published."))
     now = utcnow()
@@ -200,17 +232,20 @@ def publish_event(*, event: Event, actor: User) -> None:
         event.first_published_at = now
     event.updated_at = now
     db.session.flush()
+    signals.event_visibility_changed.send(current_app._get_current_object(), event=event, published=True)
     _schedule_changed(event)
 
 
 def unpublish_event(*, event: Event, actor: User) -> None:
-    """Turn the event back into a draft that only organisers see."""
+    """Turn the event back into a draft that only organisers see; booked delegates' calendars
+    drop its sessions (their seats are kept)."""
     if not event.is_published:
         raise InvalidState(_l("This event is not published."))
     event.is_published = False
     event.published_at = None
     event.updated_at = utcnow()
     db.session.flush()
+    signals.event_visibility_changed.send(current_app._get_current_object(), event=event, published=False)
     _schedule_changed(event)
 
 
@@ -239,10 +274,13 @@ def create_track(*, event: Event, name: str, colour: str, actor: User) -> Track:
 def update_track(*, track: Track, name: str, colour: str, actor: User) -> Track:
     name = name.strip()
     _check_track_name(track.event, name, exclude_id=track.id)
+    renamed = name != track.name
     track.name = name
     track.colour = colour.lower()
     track.event.updated_at = utcnow()
     db.session.flush()
+    if renamed:  # calendars show the track's name with each of its sessions
+        touch_schedules_of(sa.select(ProgrammeSession.id).where(ProgrammeSession.track_id == track.id))
     _schedule_changed(track.event)
     return track
 

@@ -111,7 +111,8 @@ class ProgrammeSession(db.Model):
     status: Mapped[SessionStatus] = mapped_column(
         enum_column(SessionStatus), default=SessionStatus.SCHEDULED
     )
-    # Grows whenever time, place or status changes: the iCalendar SEQUENCE.
+    # Grows whenever anything a calendar shows of the session changes (its time, place, status,
+    # title, people, or the name and address of its room and venue): the iCalendar SEQUENCE.
     revision: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -167,6 +168,10 @@ class SessionRole(db.Model):
 
     session: Mapped[ProgrammeSession] = relationship(back_populates="roles")
     user: Mapped[User] = relationship()
+
+
+# The change log's key for a session added to the programme: {"added": {"old": None, "new": title}}.
+ADDED = "added"
 
 
 class SessionChange(db.Model):

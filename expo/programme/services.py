@@ -1,8 +1,8 @@
 """Building the programme: create, change, move, cancel, restore and delete sessions.
 
-Every schedule change moves the event's ``updated_at``; moves (time or place) and status
-changes also raise the session's revision and write a ``SessionChange`` that calendars and
-the public changes page follow. Signals go out after the flush, before the view commits."""
+Every schedule change moves the event's ``updated_at``; every change a calendar shows (time,
+place, status, title, people …) also raises the session's revision and writes a
+``SessionChange`` that calendars and the public changes page follow. Signals go out after the flush, before the view commits."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -26,6 +26,7 @@ from expo.events.services import DATE_RANGE_MESSAGE
 from expo.people.models import Network
 from expo.programme import conflicts
 from expo.programme.models import (
+    ADDED,
     ProgrammeSession,
     SessionChange,
     SessionKind,
@@ -36,8 +37,13 @@ from expo.programme.models import (
 from expo.registration.models import Booking
 from expo.venues.models import Room, Venue
 
-# Changing any of these raises the revision (the iCalendar SEQUENCE) and is logged.
-REVISED_FIELDS = ("starts_at", "ends_at", "room", "meeting_url", "status")
+# Everything a calendar shows of a session: changing any of these raises the revision (the
+# iCalendar SEQUENCE) with LAST-MODIFIED, and is logged. Capacity and language show nowhere in
+# a calendar, so they move LAST-MODIFIED of pages only.
+REVISED_FIELDS = (
+    "title", "description", "kind", "starts_at", "ends_at", "room", "meeting_url", "track", "networks",
+    "speakers", "moderators", "hosts", "status",
+)
 NEW_SESSION = "new"
 
 
@@ -417,6 +423,11 @@ def create_session(
     _apply(session, data, related)
     db.session.add(session)
     _touch(event)
+    db.session.flush()
+    # Logged like a change, so that the public changes page lists additions to a published
+    # programme beside the moves and cancellations (before publication it shows nothing).
+    db.session.add(SessionChange(session=session, event_id=event.id, changed_by=actor, created_at=session.created_at,
+                                 revision=session.revision, changes={ADDED: {"old": None, "new": session.title}}))
     db.session.flush()
     _send(signals.schedule_changed, event=event)
     return session

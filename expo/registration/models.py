@@ -57,6 +57,8 @@ class BookingStatus(enum.StrEnum):
 
 
 class Booking(db.Model):
+    """A delegate's seat in a session, or place on its waiting list."""
+
     __tablename__ = "bookings"
     __table_args__ = (
         sa.UniqueConstraint("session_id", "user_id"),
@@ -98,6 +100,17 @@ class Booking(db.Model):
     confirmed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Grows each time the booking's status changes (a seat taken again, given up, promoted …).
+    # The delegate's SEQUENCE for the session is the session's revision plus this, so every
+    # invitation and cancellation sent for one UID carries a higher SEQUENCE than the last.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
     session: Mapped[ProgrammeSession] = relationship(back_populates="bookings")
     user: Mapped[User | None] = relationship()
+
+    def set_status(self, status: BookingStatus) -> None:
+        """Give the booking ``status``; an existing booking whose status changes counts one
+        more revision."""
+        if self.status is not None and self.status is not status:
+            self.revision = (self.revision or 0) + 1
+        self.status = status

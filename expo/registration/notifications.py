@@ -103,52 +103,73 @@ def registration_removed(registration: Registration) -> None:
                        lambda event: _("You are no longer registered: %(event)s", event=event))
 
 
-def booking_confirmed(booking: Booking, *, promoted: bool = False) -> None:
+def _invites(user: User) -> bool:
+    """Whether the delegate's booking e-mails carry calendar invitations (their choice)."""
+    return user.wants_invitations is not False
+
+
+def _booking_mail(booking: Booking, template: str, subject: Callable[[str], str], *, method: str | None,
+                  **context: Any) -> None:
+    """Queue ``template`` about the booking's session, with its invitation (``method``
+    "REQUEST") or cancellation ("CANCEL") when the delegate wants invitations; ``subject``
+    is called with the session's title in the delegate's language."""
     user, session = booking.user, booking.session
     if user is None:
         return
     with _in_language(user):
-        if promoted:
-            subject = _("A seat is yours: %(title)s", title=session.title)
-        else:
-            subject = _("Booking confirmed: %(title)s", title=session.title)
-        message = _compose(user, "booking_confirmed", subject, session=session, event=session.event,
-                           promoted=promoted)
-        message.attachments.append(booking_invitation(booking))
+        message = _compose(user, template, subject(session.title), session=session, event=session.event,
+                           booking=booking, **context)
+        if method is not None and _invites(user):
+            message.attachments.append(
+                booking_invitation(booking) if method == "REQUEST" else booking_cancellation(booking)
+            )
     queue(message)
+
+
+def booking_confirmed(booking: Booking, *, promoted: bool = False) -> None:
+    if promoted:
+        subject = lambda title: _("A seat is yours: %(title)s", title=title)  # noqa: E731
+    else:
+        subject = lambda title: _("Booking confirmed: %(title)s", title=title)  # noqa: E731
+    _booking_mail(booking, "booking_confirmed", subject, method="REQUEST", promoted=promoted)
 
 
 def session_moved(booking: Booking, changes: dict[str, Any]) -> None:
-    user, session = booking.user, booking.session
-    if user is None:
-        return
-    with _in_language(user):
-        message = _compose(user, "session_moved", _("Session changed: %(title)s", title=session.title),
-                           session=session, event=session.event, booking=booking, changes=changes)
-        if booking.status is BookingStatus.CONFIRMED:
-            # The same UID with a higher SEQUENCE moves the event the delegate accepted earlier.
-            message.attachments.append(booking_invitation(booking))
-    queue(message)
+    # The same UID with a higher SEQUENCE moves the event the delegate accepted earlier; a
+    # place on the waiting list was never invited.
+    seat = booking.status is BookingStatus.CONFIRMED
+    _booking_mail(booking, "session_moved", lambda title: _("Session changed: %(title)s", title=title),
+                  method="REQUEST" if seat else None, changes=changes)
 
 
 def session_cancelled(booking: Booking) -> None:
-    user, session = booking.user, booking.session
-    if user is None:
-        return
-    with _in_language(user):
-        message = _compose(user, "session_cancelled", _("Session cancelled: %(title)s", title=session.title),
-                           session=session, event=session.event)
-        message.attachments.append(booking_cancellation(booking))
-    queue(message)
+    _booking_mail(booking, "session_cancelled", lambda title: _("Session cancelled: %(title)s", title=title),
+                  method="CANCEL")
 
 
 def booking_removed(booking: Booking) -> None:
-    user, session = booking.user, booking.session
-    if user is None:
-        return
-    with _in_language(user):
-        message = _compose(user, "booking_removed",
-                           _("Your place was withdrawn: %(title)s", title=session.title),
-                           session=session, event=session.event)
-        message.attachments.append(booking_cancellation(booking))
-    queue(message)
+    _booking_mail(booking, "booking_removed", lambda title: _("Your place was withdrawn: %(title)s", title=title),
+                  method="CANCEL")
+
+
+def seat_ended(booking: Booking) -> None:
+    """A seat ended otherwise than by the session's cancellation or an organiser taking it
+    away (the delegate gave it up, their registration or account ended): the calendar that
+    accepted its invitation is sent the cancellation. Without invitations there is nothing
+    to remove, and the delegate knows what they did: no e-mail."""
+    if booking.user is not None and _invites(booking.user):
+        _booking_mail(booking, "seat_ended", lambda title: _("Removed from your calendar: %(title)s", title=title),
+                      method="CANCEL")
+
+
+def event_withdrawn(booking: Booking) -> None:
+    """The session's event was taken out of the published programme: its invited event is
+    cancelled; the seat is kept."""
+    _booking_mail(booking, "event_withdrawn",
+                  lambda title: _("Taken out of the programme for now: %(title)s", title=title), method="CANCEL")
+
+
+def event_republished(booking: Booking) -> None:
+    """The session's event is published again: the kept seat is invited again."""
+    _booking_mail(booking, "event_republished", lambda title: _("Back in the programme: %(title)s", title=title),
+                  method="REQUEST")

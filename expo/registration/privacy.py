@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from expo.accounts.models import User
 from expo.attendance.models import CheckIn
-from expo.core.errors import NotAllowed
+from expo.core.errors import InvalidState, NotAllowed
 from expo.core.extensions import db
 from expo.core.timeutil import utcnow
 from expo.events.models import Event
@@ -89,13 +89,9 @@ def export_user_data(user: User) -> dict[str, Any]:
     }
 
 
-def delete_account(*, user: User, actor: User, now: datetime | None = None) -> None:
-    """Delete the account: seats in sessions to come are released (waiting lists move up),
-    registrations for events still to come are cancelled, and every remaining row that counts
-    for the figures is kept without the person."""
-    if actor.id != user.id:
-        raise NotAllowed(_("Only the account's owner can delete it."))
-    now = now or utcnow()
+def _withdraw(user: User, now: datetime) -> None:
+    """Release the user's seats in sessions to come (waiting lists move up, invited events are
+    cancelled) and cancel their registrations for events still to come."""
     services.lock_registrations(user)  # before any session, in the order booking takes them
     services.release_bookings(user=user, now=now)
     upcoming = sa.select(Event.id).where(Event.ends_on >= now.date())
@@ -107,7 +103,27 @@ def delete_account(*, user: User, actor: User, now: datetime | None = None) -> N
         .execution_options(synchronize_session=False)
     )
     db.session.flush()
+
+
+def delete_account(*, user: User, actor: User, now: datetime | None = None) -> None:
+    """Delete the account: seats in sessions to come are released (waiting lists move up),
+    registrations for events still to come are cancelled, and every remaining row that counts
+    for the figures is kept without the person."""
+    if actor.id != user.id:
+        raise NotAllowed(_("Only the account's owner can delete it."))
+    _withdraw(user, now or utcnow())
     user_id = user.id
     db.session.expunge(user)
     db.session.execute(sa.delete(User).where(User.id == user_id))
     db.session.expire_all()
+
+
+def deactivate_account(*, user: User, now: datetime | None = None) -> None:
+    """Close an account without deleting it (an administrator's decision, taken on the command
+    line): the person can no longer sign in and their feed stops; like a deletion, their seats
+    and registrations to come end, and their calendars are sent the cancellations."""
+    if not user.active:
+        raise InvalidState(_("This account is already deactivated."))
+    _withdraw(user, now or utcnow())
+    user.active = False
+    db.session.flush()

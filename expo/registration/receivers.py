@@ -1,5 +1,6 @@
 """Bookings follow the programme: a cancelled session releases everyone, a moved one tells
-them, more seats (in the session or its room) promote the waiting list. Imported once when the blueprint loads."""
+them, more seats (in the session or its room) promote the waiting list, an event leaving the
+published programme (or coming back) takes its sessions out of calendars (or puts them back). Imported once when the blueprint loads."""
 from __future__ import annotations
 
 from typing import Any
@@ -22,3 +23,8 @@ def _on_session_changed(sender: Any, *, session: Any, changes: dict[str, Any] | 
 @signals.room_capacity_changed.connect
 def _on_room_capacity_changed(sender: Any, *, room: Any, actor: Any = None, **extra: Any) -> None:
     services.room_capacity_changed(room)
+
+
+@signals.event_visibility_changed.connect
+def _on_event_visibility_changed(sender: Any, *, event: Any, published: bool, **extra: Any) -> None:
+    services.event_visibility_changed(event, published=published)

@@ -327,7 +327,7 @@ def _is_approved(registration: Registration | None) -> bool:
 
 
 def _confirm(booking: Booking, now: datetime) -> None:
-    booking.status = BookingStatus.CONFIRMED
+    booking.set_status(BookingStatus.CONFIRMED)
     booking.waitlist_position = None
     booking.confirmed_at = now
     booking.cancelled_at = None
@@ -409,7 +409,7 @@ def book_session(
     booking.updated_at = now
     booking.cancelled_at = None
     if full:
-        booking.status = BookingStatus.WAITLISTED
+        booking.set_status(BookingStatus.WAITLISTED)
         booking.waitlist_position = position
         booking.confirmed_at = None
         db.session.flush()
@@ -457,7 +457,7 @@ def promote_waiting(session: ProgrammeSession, *, now: datetime | None = None) -
 def _release(booking: Booking, now: datetime) -> None:
     """Cancel one active booking of a locked session and keep the waiting list without gaps."""
     was_waiting_at = booking.waitlist_position if booking.status is BookingStatus.WAITLISTED else None
-    booking.status = BookingStatus.CANCELLED
+    booking.set_status(BookingStatus.CANCELLED)
     booking.waitlist_position = None
     booking.cancelled_at = now
     booking.updated_at = now
@@ -474,8 +474,9 @@ def _reload_locked(booking: Booking) -> tuple[ProgrammeSession, Booking]:
     return session, fresh
 
 
-def cancel_booking(*, booking: Booking, actor: User, now: datetime | None = None) -> Booking:
-    """Give up a seat or a place on the waiting list; a freed seat goes to the next in line."""
+def _give_up(booking: Booking, actor: User, now: datetime | None) -> tuple[Booking, bool]:
+    """Cancel a seat or a place on the waiting list; a freed seat goes to the next in line.
+    Returns the booking and whether it held a seat in a session still to come."""
     _check_actor(actor, booking)
     now = now or utcnow()
     session, booking = _reload_locked(booking)
@@ -484,8 +485,20 @@ def cancel_booking(*, booking: Booking, actor: User, now: datetime | None = None
     # Once a session is under way its bookings are the attendance record; organisers may still correct it.
     if session.starts_at <= now and not can_manage_registrations(actor):
         raise InvalidState(_("The session has started; the booking can no longer be cancelled."))
+    # A seat of a session to come was in the delegate's calendar; a correction of the attendance
+    # record once the session is under way tells nobody.
+    held_seat = booking.status is BookingStatus.CONFIRMED and session.starts_at > now
     _release(booking, now)
     promote_waiting(session, now=now)
+    return booking, held_seat
+
+
+def cancel_booking(*, booking: Booking, actor: User, now: datetime | None = None) -> Booking:
+    """Give up a seat or a place on the waiting list; a freed seat goes to the next in line,
+    and the calendar that accepted the seat's invitation is sent its cancellation."""
+    booking, held_seat = _give_up(booking, actor, now)
+    if held_seat:
+        notifications.seat_ended(booking)
     return booking
 
 
@@ -493,7 +506,7 @@ def remove_booking(*, booking: Booking, actor: User, now: datetime | None = None
     """An organiser takes a delegate off a session (seat or waiting list); they are told."""
     if not can_manage_registrations(actor):
         raise NotAllowed(_("Only organisers remove delegates."))
-    cancelled = cancel_booking(booking=booking, actor=actor, now=now)
+    cancelled, _held_seat = _give_up(booking, actor, now)
     notifications.booking_removed(cancelled)
     return cancelled
 
@@ -559,8 +572,8 @@ def confirm_waitlisted(
 
 def release_bookings(*, user: User, event: Event | None = None, now: datetime | None = None) -> list[Booking]:
     """Cancel the user's bookings of sessions still to come (of one event, or all); each freed
-    seat goes to the waiting list. Sessions are locked in id order so that two releases never
-    wait for each other."""
+    seat goes to the waiting list and its invited event is cancelled. Sessions are locked in
+    id order so that two releases never wait for each other."""
     now = now or utcnow()
     query = (
         sa.select(Booking.id, Booking.session_id)
@@ -579,9 +592,12 @@ def release_bookings(*, user: User, event: Event | None = None, now: datetime | 
         booking = db.session.get(Booking, booking_id)
         session, booking = _reload_locked(booking)
         if booking.status in ACTIVE_BOOKING:
+            held_seat = booking.status is BookingStatus.CONFIRMED
             _release(booking, now)
             promote_waiting(session, now=now)
             released.append(booking)
+            if held_seat:
+                notifications.seat_ended(booking)
     return released
 
 
@@ -593,7 +609,7 @@ def release_cancelled_session(session: ProgrammeSession, *, now: datetime | None
     session = lock_session(session)
     bookings = _active_bookings(session)
     for booking in bookings:
-        booking.status = BookingStatus.CANCELLED
+        booking.set_status(BookingStatus.CANCELLED)
         booking.waitlist_position = None
         booking.cancelled_at = now
         booking.updated_at = now
@@ -621,6 +637,37 @@ def session_changed(session: ProgrammeSession, changes: dict[str, Any], *, now: 
         for booking in _active_bookings(session):
             notifications.session_moved(booking, changes)
     return promote_waiting(session, now=now)
+
+
+def _kept_seats(event: Event, now: datetime) -> Sequence[Booking]:
+    """The seats held in the event's sessions still to come, not cancelled, in id order."""
+    return db.session.scalars(
+        sa.select(Booking)
+        .join(Booking.session)
+        .where(ProgrammeSession.event_id == event.id, ProgrammeSession.starts_at > now,
+               ProgrammeSession.status != SessionStatus.CANCELLED,
+               Booking.status == BookingStatus.CONFIRMED, Booking.user_id.is_not(None))
+        .order_by(Booking.id)
+    ).all()
+
+
+def event_visibility_changed(event: Event, *, published: bool, now: datetime | None = None) -> list[Booking]:
+    """An event left the published programme (or came back): the seats in its sessions to come
+    are kept, but each delegate's calendar drops the event (or gets it again), so each such
+    booking counts a revision (a higher SEQUENCE) and its delegate is sent the cancellation
+    (or a new invitation)."""
+    now = now or utcnow()
+    seats = _kept_seats(event, now)
+    for booking in seats:
+        booking.revision += 1
+        booking.updated_at = now
+    db.session.flush()
+    for booking in seats:
+        if published:
+            notifications.event_republished(booking)
+        else:
+            notifications.event_withdrawn(booking)
+    return list(seats)
 
 
 def room_capacity_changed(room: Room, *, now: datetime | None = None) -> list[Booking]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from expo.programme.models import ProgrammeSession, SessionChange, SessionKind, SessionStatus
+from expo.programme.models import ADDED, ProgrammeSession, SessionChange, SessionKind, SessionStatus
 from expo.schedule.forms import language_name
 from expo.venues.models import Room
 
@@ -25,8 +25,8 @@ PRIVATE_KEYS = (
 
 @dataclass(frozen=True)
 class ChangeLine:
-    """One field's move: ``kind`` is "time", "starts_at", "ends_at", "room", "status", "title"
-    or (for organisers) one of PRIVATE_KEYS; time values are aware instants, statuses
+    """One field's move: ``kind`` is "time", "starts_at", "ends_at", "room", "status", "title",
+    "added" (the session was added: old None, new True) or (for organisers) one of PRIVATE_KEYS; time values are aware instants, statuses
     SessionStatus, the others text (None: not set, e.g. a room when the session is online)."""
 
     kind: str
@@ -39,6 +39,11 @@ class PublicChange:
     created_at: datetime
     session: ProgrammeSession
     lines: list[ChangeLine]
+
+    @property
+    def added(self) -> bool:
+        """The session was added to the programme (its current time and place are shown)."""
+        return any(line.kind == ADDED for line in self.lines)
 
     @property
     def cancelled(self) -> bool:
@@ -138,6 +143,8 @@ def _public_lines(changes: dict[str, Any], rooms: dict[int, Room]) -> list[Chang
     title = _pair(changes, "title")
     if title is not None:
         lines.append(ChangeLine("title", *title))
+    if _pair(changes, ADDED) is not None:
+        lines.append(ChangeLine(ADDED, None, True))
     return lines
 
 

@@ -57,9 +57,35 @@ def _apply(venue: Venue, data: VenueData) -> None:
     venue.description = (data.description or "").strip() or None
 
 
-def _schedules_changed(room_ids: sa.Select) -> None:
-    """Events with sessions in these rooms show new place details: tell feeds and caches."""
-    touch_schedules_of(sa.select(ProgrammeSession.id).where(ProgrammeSession.room_id.in_(room_ids)))
+def _places(room_ids: sa.Select) -> dict[int, tuple[str, float | None, float | None]]:
+    """Where each room's sessions take place as calendars show it: LOCATION and GEO."""
+    rows = db.session.execute(
+        sa.select(Room.id, Room.name, Venue.name, Venue.address, Venue.latitude, Venue.longitude)
+        .join(Venue, Room.venue_id == Venue.id)
+        .where(Room.id.in_(room_ids))
+    ).all()
+    return {
+        room_id: (", ".join([venue, room] + ([address] if address else [])), latitude, longitude)
+        for room_id, room, venue, address, latitude, longitude in rows
+    }
+
+
+def _schedules_changed(room_ids: sa.Select, before: dict[int, tuple[str, float | None, float | None]]) -> None:
+    """Sessions in these rooms whose place now reads differently than ``before`` are revised
+    (calendars and their booked delegates follow); the others' events only learn that pages
+    changed."""
+    after = _places(room_ids)
+    moved = [room_id for room_id, place in after.items() if before.get(room_id) != place]
+    for room_id in moved:
+        touch_schedules_of(
+            sa.select(ProgrammeSession.id).where(ProgrammeSession.room_id == room_id),
+            place={"room": {"old": before[room_id][0] if room_id in before else None, "new": after[room_id][0]}},
+        )
+    touch_schedules_of(
+        sa.select(ProgrammeSession.id).where(ProgrammeSession.room_id.in_(room_ids),
+                                             ProgrammeSession.room_id.not_in(moved)),
+        revise=False,
+    )
 
 
 def create_venue(*, data: VenueData, actor: User) -> Venue:
@@ -76,9 +102,11 @@ def update_venue(*, venue: Venue, data: VenueData, actor: User) -> Venue:
     _check_venue(data, exclude_id=venue.id)
     if data.slug and slugify(data.slug) != venue.slug:
         venue.slug = unique_slug(Venue, data.slug, data.name, exclude_id=venue.id)
+    rooms = sa.select(Room.id).where(Room.venue_id == venue.id)
+    before = _places(rooms)
     _apply(venue, data)
     db.session.flush()
-    _schedules_changed(sa.select(Room.id).where(Room.venue_id == venue.id))
+    _schedules_changed(rooms, before)
     return venue
 
 
@@ -113,10 +141,12 @@ def update_room(*, room: Room, name: str, capacity: int, actor: User) -> Room:
     name = name.strip()
     _check_room(room.venue, name, capacity, exclude_id=room.id)
     old_capacity = room.capacity
+    rooms = sa.select(Room.id).where(Room.id == room.id)
+    before = _places(rooms)
     room.name = name
     room.capacity = capacity
     db.session.flush()
-    _schedules_changed(sa.select(Room.id).where(Room.id == room.id))
+    _schedules_changed(rooms, before)
     if capacity != old_capacity:
         signals.room_capacity_changed.send(
             current_app._get_current_object(), room=room, old=old_capacity, new=capacity, actor=actor

@@ -125,3 +125,19 @@ def test_invitation_writes_the_session_as_the_library_does(app, monkeypatch):
         assert vevent.decoded("DTSTAMP") == sent
         assert str(vevent["ATTENDEE"]) == f"mailto:{booking.user.email}"
         assert vevent["ATTENDEE"].params["CN"] == booking.user.name
+
+
+def test_the_delegates_sequence_adds_their_bookings_revision_in_every_reader(app):
+    """A seat given up and taken again outranks the CANCEL sent in between: SEQUENCE is the
+    session's revision plus the booking's, read alike by icalendar, ical.js and vobject."""
+    from expo.calendar.invitations import booking_cancellation
+
+    session = make_session(starts_at=utc(2022, 6, 1, 8), ends_at=utc(2022, 6, 1, 9), revision=3)
+    booking = make_booking(session=session, revision=2)
+    instants = (session.starts_at, session.ends_at)
+    request = booking_invitation(booking).content
+    [vevent] = parse(request).walk("VEVENT")
+    assert vevent["SEQUENCE"] == 5
+    assert_read_alike(request, {session_uid(session): (5, "CONFIRMED", *instants)})
+    booking.revision = 3
+    assert_read_alike(booking_cancellation(booking).content, {session_uid(session): (6, "CANCELLED", *instants)})

@@ -45,7 +45,8 @@ def test_a_move_and_a_cancellation_reach_every_feed(app, client):
         assert response.status_code == 200, url
         vevent = by_uid(parse(response.data))[session_uid(session)]
         assert str(vevent["STATUS"]) == "CANCELLED", url
-        assert vevent["SEQUENCE"] == 2, url
+        # The delegate's own feed counts the booking let go as well (a revision of its own).
+        assert vevent["SEQUENCE"] == (3 if url == feeds[1] else 2), url
 
 
 def test_a_booking_dropped_before_the_cancellation_stays_out_of_the_feed(app, client):

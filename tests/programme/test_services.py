@@ -84,12 +84,44 @@ def test_restoring_a_scheduled_session_is_refused(db, actor):
         services.restore_session(session=make_session(), actor=actor)
 
 
-def test_people_changes_are_reported_but_do_not_raise_the_revision(db, actor, received):
+def test_people_changes_raise_the_revision_calendars_show_them(db, actor, received):
     session = make_session()
     speaker = make_user(name="Sam Speaker")
     changes = services.update_session(session=session, data=data_for(session, speaker_ids=[speaker.id]), actor=actor)
     assert changes == {"speakers": {"old": [], "new": ["Sam Speaker"]}}
-    assert session.revision == 0 and [name for name, _ in received] == ["session_changed", "schedule_changed"]
+    assert session.revision == 1 and [name for name, _ in received] == ["session_changed", "schedule_changed"]
+    assert [(c.revision, c.changes) for c in session.changes] == [(1, changes)]
+
+
+@pytest.mark.parametrize("field, value", [
+    ("title", "A new title"), ("description", "Now with a description"), ("kind", SessionKind.PANEL),
+    ("track_id", "track"), ("network_ids", "network"), ("moderator_ids", "person"), ("host_ids", "person"),
+])
+def test_every_field_a_calendar_shows_raises_the_revision_and_last_modified(db, actor, field, value):
+    from expo.core.extensions import db as database
+    from expo.events.models import Track
+    from tests.factories import make_network
+
+    session = make_session()
+    before = session.updated_at
+    if value == "track":
+        track = Track(event=session.event, name="Energy", colour="#225588")
+        database.session.add(track)
+        database.session.flush()
+        value = track.id
+    elif value == "network":
+        value = [make_network().id]
+    elif value == "person":
+        value = [make_user().id]
+    services.update_session(session=session, data=data_for(session, **{field: value}), actor=actor)
+    assert session.revision == 1
+    assert session.updated_at > before
+
+
+def test_language_and_capacity_do_not_raise_the_revision(db, actor):
+    session = make_session()
+    services.update_session(session=session, data=data_for(session, language="sv", capacity=12), actor=actor)
+    assert session.revision == 0 and session.changes == []
 
 
 def test_creating_sends_schedule_changed_and_moves_the_event(db, actor, received):

@@ -517,7 +517,7 @@ def test_moving_to_another_room_is_a_revision(client, db, organiser):
     assert change.changes == {"room": {"old": old_label, "new": new_room.label}}
 
 
-def test_editing_only_the_title_keeps_the_revision_but_moves_updated_at(client, db, organiser):
+def test_editing_only_the_title_raises_the_revision_and_moves_updated_at(client, db, organiser):
     session = make_session(title="Old title")
     db.session.commit()
     before_session, before_event = session.updated_at, session.event.updated_at
@@ -526,10 +526,12 @@ def test_editing_only_the_title_keeps_the_revision_but_moves_updated_at(client, 
     )
     assert response.status_code == 302
     db.session.refresh(session)
-    assert (session.title, session.revision) == ("New title", 0)
+    assert (session.title, session.revision) == ("New title", 1)
     assert session.updated_at > before_session
     assert session.event.updated_at > before_event
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(SessionChange)) == 0
+    [change] = db.session.scalars(sa.select(SessionChange)).all()
+    assert change.changes == {"title": {"old": "Old title", "new": "New title"},
+                              "description": {"old": None, "new": "More words"}}
 
 
 def test_cancel_and_restore_raise_the_revision_each_time(client, db, organiser):

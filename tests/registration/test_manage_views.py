@@ -250,6 +250,7 @@ def test_organiser_removes_a_delegate_from_the_event(client, db, login_as, event
     assert services._booking_of(session, waiting).status is BookingStatus.CONFIRMED
     assert sorted((m.to, m.subject) for m in outbox) == sorted([
         (leaving.email, "You are no longer registered: H22 City Expo Days"),
+        (leaving.email, "Removed from your calendar: Harbour walk"),
         (waiting.email, "A seat is yours: Harbour walk"),
     ])
     again = client.post(f"/manage/registrations/{registration.id}/remove", follow_redirects=True)

@@ -116,7 +116,9 @@ def test_waiting_list_joins_send_no_mail_and_promotion_does(db, event, outbox):
     outbox.clear()
     services.cancel_booking(booking=booking, actor=first)
     db.session.commit()
-    [message] = outbox
+    [given_up] = [m for m in outbox if m.to == first.email]
+    [message] = [m for m in outbox if m.to == second.email]
+    assert given_up.subject == "Removed from your calendar: Harbour walk"
     assert message.to == second.email
     assert message.subject == "A seat is yours: Harbour walk"
     assert "moved from the waiting list to a confirmed seat" in message.body
@@ -140,6 +142,12 @@ SWEDISH = {  # notification: (subject, a phrase of the body)
                           "Tyvärr har en programpunkt som du bokat ställts in. Din bokning har tagits bort."),
     "booking_removed": ("Din plats har dragits tillbaka: Hamnpromenad",
                         "Arrangörerna har dragit tillbaka din plats på den här programpunkten:"),
+    "seat_ended": ("Borttagen ur din kalender: Hamnpromenad",
+                   "Din plats på det här passet har upphört, så det tas bort ur din kalender:"),
+    "event_withdrawn": ("Tillfälligt borttagen ur programmet: Hamnpromenad",
+                        "Arrangörerna har tills vidare tagit bort H22 City Expo Days ur det publicerade programmet"),
+    "event_republished": ("Tillbaka i programmet: Hamnpromenad",
+                          "H22 City Expo Days är publicerat igen och din bokning av det här passet gäller fortfarande:"),
 }
 
 
@@ -160,6 +168,9 @@ def test_every_mail_is_written_in_the_delegates_language(db, event, outbox):
         "session_moved": lambda: notifications.session_moved(booking, {"starts_at": {"old": "x", "new": "y"}}),
         "session_cancelled": lambda: notifications.session_cancelled(booking),
         "booking_removed": lambda: notifications.booking_removed(booking),
+        "seat_ended": lambda: notifications.seat_ended(booking),
+        "event_withdrawn": lambda: notifications.event_withdrawn(booking),
+        "event_republished": lambda: notifications.event_republished(booking),
     }
     assert set(send) == set(SWEDISH)
     for kind, notify in send.items():

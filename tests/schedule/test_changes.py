@@ -158,3 +158,31 @@ def test_organisers_lines_add_the_private_fields_in_readable_words(app):
             ("speakers", None, "Sam Speaker, Greta Grön"),
         ]
         assert [line.kind for line in change_lines(changes, {})] == ["status"]
+
+
+def test_a_session_added_to_the_published_programme_is_listed_with_its_time_and_place(client, db, login_as):
+    event = make_event(slug="added", is_published=False)
+    room = make_room(venue=make_venue(name="Dunkers"), name="Hall")
+    before = make_session(event=event, title="In from the start", room=room)
+    db.session.commit()
+    organiser = login_as(Role.ORGANISER)
+    client.post(f"/manage/events/{event.id}/publish")
+    response = client.post(f"/manage/events/{event.id}/sessions/new", data={
+        "title": "Late addition", "kind": "talk", "starts_at": "2022-06-01T14:00", "ends_at": "2022-06-01T15:00",
+        "room_id": str(room.id), "language": "en",
+    }, follow_redirects=True)  # the page after it shows (and so spends) the flashed title
+    assert response.status_code == 200 and "Late addition" in response.get_data(as_text=True)
+    client.post("/account/logout")
+
+    html = client.get("/events/added/changes").get_data(as_text=True)
+
+    assert "Late addition" in html and "In from the start" not in html
+    assert '<mark class="badge-added">Added</mark>' in html
+    assert "14:00" in html and "Dunkers – Hall" in html
+    [row] = db.session.scalars(db.select(SessionChange)).all()
+    assert row.changes == {"added": {"old": None, "new": "Late addition"}} and row.changed_by_id == organiser.id
+    assert before.changes == []
+
+
+def test_added_lines_read_the_same_for_organisers():
+    assert change_lines({"added": {"old": None, "new": "Talk"}}, {}, public=False) == [ChangeLine("added", None, True)]
