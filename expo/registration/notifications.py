@@ -64,7 +64,7 @@ def _compose(user: User, template: str, subject: str, **context: Any) -> mail.Me
 
 
 @contextmanager
-def _in_language(user: User) -> Iterator[None]:
+def written_for(user: User) -> Iterator[None]:
     """Write in the delegate's language; links need a request, so lend one (at BASE_URL)
     when the change happens outside any (a command, a background job)."""
     outer = nullcontext() if has_request_context() else current_app.test_request_context(
@@ -79,7 +79,7 @@ def _registration_mail(registration: Registration, template: str, subject: Calla
     user, event = registration.user, registration.event
     if user is None:
         return
-    with _in_language(user):
+    with written_for(user):
         queue(_compose(user, template, subject(event.name), event=event, registration=registration))
 
 
@@ -107,7 +107,7 @@ def booking_confirmed(booking: Booking, *, promoted: bool = False) -> None:
     user, session = booking.user, booking.session
     if user is None:
         return
-    with _in_language(user):
+    with written_for(user):
         if promoted:
             subject = _("A seat is yours: %(title)s", title=session.title)
         else:
@@ -122,7 +122,7 @@ def session_moved(booking: Booking, changes: dict[str, Any]) -> None:
     user, session = booking.user, booking.session
     if user is None:
         return
-    with _in_language(user):
+    with written_for(user):
         message = _compose(user, "session_moved", _("Session changed: %(title)s", title=session.title),
                            session=session, event=session.event, booking=booking, changes=changes)
         if booking.status is BookingStatus.CONFIRMED:
@@ -135,7 +135,7 @@ def session_cancelled(booking: Booking) -> None:
     user, session = booking.user, booking.session
     if user is None:
         return
-    with _in_language(user):
+    with written_for(user):
         message = _compose(user, "session_cancelled", _("Session cancelled: %(title)s", title=session.title),
                            session=session, event=session.event)
         message.attachments.append(booking_cancellation(booking))
@@ -146,7 +146,7 @@ def booking_removed(booking: Booking) -> None:
     user, session = booking.user, booking.session
     if user is None:
         return
-    with _in_language(user):
+    with written_for(user):
         message = _compose(user, "booking_removed",
                            _("Your place was withdrawn: %(title)s", title=session.title),
                            session=session, event=session.event)
