@@ -247,7 +247,8 @@ def test_organisers_files_with_personal_data_are_not_stored(client, db, login_as
     paths = [f"/manage/events/{event.slug}/registrations.csv", f"/manage/events/{event.slug}/bookings.csv",
              f"/manage/sessions/{session.id}/bookings.csv", f"/door/sessions/{session.id}/attendance.csv",
              f"/door/sessions/{session.id}/attendance.xlsx", "/stats/export/countries.csv",
-             f"/badges/events/{event.id}/badges.pdf"]
+             f"/badges/events/{event.id}/badges.pdf", f"/events/{event.slug}/export/csv",
+             f"/events/{event.slug}/export/xlsx"]
     answers = {path: client.get(path) for path in paths}
     assert {path: r.status_code for path, r in answers.items()} == dict.fromkeys(paths, 200)
     assert {path: "no-store" in r.headers["Cache-Control"] for path, r in answers.items()} == dict.fromkeys(paths, True)
