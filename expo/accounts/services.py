@@ -2,6 +2,7 @@
 sessions."""
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Iterable
 from functools import cache
@@ -165,9 +166,15 @@ def request_password_reset(*, email: str) -> User | None:
         return None
     if user is None or not user.active:
         return None
-    token = tokens.sign(RESET, [user.id, user.session_fingerprint])
+    token = tokens.sign(RESET, [user.id, _reset_mark(user)])
     mails.password_reset(user, token=token, hours=_hours("PASSWORD_RESET_MAX_AGE"))
     return user
+
+
+def _reset_mark(user: User) -> str:
+    """What a reset link carries of the account's state: derived from the session fingerprint
+    (so it changes with it), but not the fingerprint itself, which session cookies hold."""
+    return hashlib.sha256(f"reset:{user.session_fingerprint}".encode()).hexdigest()[:16]
 
 
 def user_for_reset(token: str) -> User | None:
@@ -178,7 +185,7 @@ def user_for_reset(token: str) -> User | None:
     user = _user_by_id(user_id)
     if user is None or not user.active or not isinstance(fingerprint, str):
         return None
-    return user if hmac.compare_digest(user.session_fingerprint, fingerprint) else None
+    return user if hmac.compare_digest(_reset_mark(user), fingerprint) else None
 
 
 def reset_password(*, token: str, new: str) -> User:
