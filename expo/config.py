@@ -32,8 +32,31 @@ class Defaults:
     MAIL_MESSAGES_PER_CONNECTION = 100
     # Redis shared by all workers for caches and login throttling; in-process when unset.
     REDIS_URL: str | None = None
-    # Failed log-ins allowed per e-mail address and client before throttling.
+    # Failed log-ins allowed per e-mail address and client (device, or network address for a
+    # device that never signed in to that account) before throttling.
     LOGIN_RATE_LIMIT = "5 per minute;20 per hour"
+    # Failed log-ins allowed per network address over all accounts (password spraying); devices
+    # that signed in to the account before are not counted or held back.
+    LOGIN_ADDRESS_RATE_LIMIT = "30 per 10 minutes;100 per day"
+    # Failed log-ins allowed per account from devices that never signed in to it; past that only
+    # such known devices (and a password reset) still sign in, so a stranger locks out no owner.
+    LOGIN_ACCOUNT_RATE_LIMIT = "10 per hour;30 per day"
+    # Sign-ups and password-reset requests per network address; resends of a verification
+    # e-mail per account; reset e-mails per address asked for.
+    SIGNUP_RATE_LIMIT = "10 per hour"
+    PASSWORD_RESET_RATE_LIMIT = "10 per hour"
+    PASSWORD_RESET_EMAIL_RATE_LIMIT = "3 per hour"
+    VERIFICATION_RESEND_RATE_LIMIT = "3 per hour"
+    # Seconds a password-reset link and an e-mail verification link stay valid.
+    PASSWORD_RESET_MAX_AGE = 3600
+    EMAIL_VERIFICATION_MAX_AGE = 86400
+    # Password checks (scrypt) running at once in one process, and the seconds a request waits
+    # for a free slot before it is answered 503: floods of log-ins cannot hold every thread.
+    PASSWORD_CHECKS_AT_ONCE = 2
+    PASSWORD_CHECK_WAIT = 10
+    # Reverse proxies in front of Expo whose X-Forwarded-For/-Proto headers are trusted (0: none);
+    # the client's address then comes from them (throttling counts per client address).
+    PROXY_COUNT = 0
     # Public base URL used in e-mails and calendar feeds when no request is at hand.
     BASE_URL = "http://127.0.0.1:5000"
     # Right-hand side of every calendar UID; pin it before the site ever changes address,

@@ -34,6 +34,11 @@ def is_signed_in(user: Any) -> bool:
     return _role(user) is not None
 
 
+def is_verified(user: Any) -> bool:
+    """Signed in, and the account's e-mail address is confirmed through its link."""
+    return is_signed_in(user) and user.email_verified_at is not None
+
+
 def is_anyone(user: Any) -> bool:
     """Deliberately public pages (venues, networks, countries): everyone, signed in or not."""
     return True
@@ -70,8 +75,9 @@ def can_view_conflicts(user: Any) -> bool:
 # --- registrations and bookings -------------------------------------------------------------
 
 def can_register(user: Any, event: Event) -> bool:
-    """Any signed-in person may ask to take part in a published event."""
-    return is_signed_in(user) and event.is_published
+    """Anyone signed in with a confirmed e-mail address may ask to take part in a published
+    event (unconfirmed accounts sign in and fill their profile, nothing more)."""
+    return is_verified(user) and event.is_published
 
 
 def can_book(user: Any, session: ProgrammeSession) -> bool:

@@ -141,3 +141,23 @@ def test_first_publication_is_filled_from_the_current_one(empty_database_url, tm
         assert "first_published_at" not in {c["name"] for c in sa.inspect(_db.engine).get_columns("events")}
         _db.session.remove()
         _db.engine.dispose()
+
+
+def test_accounts_made_before_verification_count_as_verified(empty_database_url, tmp_path):
+    migrated = create_app(base_config(tmp_path, DATABASE_URL=empty_database_url))
+    with migrated.app_context():
+        flask_migrate.upgrade(revision="3f8a2d61c0b7")
+        with _db.engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO users (id, email, password_hash, name, role, locale, active, feed_token, badge_token,"
+                " badge_code, created_at) VALUES (1, 'org@h22.example', 'x', 'Org', 'organiser', 'en', :yes, 'f1',"
+                " 'b1', 'ABCDEFGH', '2022-04-01 08:00:00+00:00')"), {"yes": True})
+        flask_migrate.upgrade()
+        with _db.engine.connect() as connection:
+            row = connection.execute(sa.text(
+                "SELECT email_verified_at, pending_email, session_version FROM users")).one()
+        assert (str(row[0])[:16], row[1], row[2]) == ("2022-04-01 08:00", None, 0)
+        flask_migrate.downgrade(revision="3f8a2d61c0b7")
+        assert "email_verified_at" not in {c["name"] for c in sa.inspect(_db.engine).get_columns("users")}
+        _db.session.remove()
+        _db.engine.dispose()

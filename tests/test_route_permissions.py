@@ -32,6 +32,10 @@ PUBLIC = {
     "accounts.login",
     "accounts.signup",
     "accounts.logout",  # signing out when not signed in does no harm
+    "accounts.forgot_password",
+    "accounts.reset_password",  # the signed link from the e-mail is the credential
+    "accounts.check_email",
+    "accounts.verify_email",  # the signed link from the e-mail is the credential
     "schedule.grid_css",
     "schedule.list_changes",
     "schedule.list_countries",
@@ -56,6 +60,7 @@ SIGNED_IN = {
     "accounts.export_data",
     "accounts.delete_account",
     "accounts.set_invitations",
+    "accounts.resend_verification",
     "registration.agenda",
     "registration.book_session",
     "registration.cancel_booking",

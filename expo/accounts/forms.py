@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from expo.accounts.services import MIN_PASSWORD_LENGTH
+from expo.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from expo.core.i18n import LANGUAGE_NAMES
 from expo.people.models import organisation_kind_choices
 
@@ -89,7 +89,7 @@ class ProfileFields(FlaskForm):
 class SignupForm(ProfileFields):
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
         description=_l("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
     )
     confirm = PasswordField(
@@ -116,21 +116,41 @@ class InvitationsForm(FlaskForm):
     wants_invitations = BooleanField(INVITATIONS_LABEL)
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class ResendVerificationForm(FlaskForm):
+    # Where to go back to; only a path on this site is followed (see safe_next).
+    next = HiddenField()
+
+
+# Password managers offer to make up a strong one for fields marked so.
+NEW_PASSWORD = {"autocomplete": "new-password"}
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+        description=_l("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
+        render_kw=NEW_PASSWORD,
+    )
+    confirm = PasswordField(
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords do not match."))],
+        render_kw=NEW_PASSWORD,
+    )
+
+
 class DeleteAccountForm(FlaskForm):
     password = PasswordField(_l("Your password"), validators=[DataRequired()])
     confirm = BooleanField(_l("I understand that my account is deleted for good"),
                            validators=[DataRequired(message=_l("Tick the box to confirm."))])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(ResetPasswordForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
-    new_password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
-    )
-    confirm = PasswordField(
-        _l("Repeat new password"),
-        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords do not match."))],
-    )
 
 
 class LanguageForm(FlaskForm):

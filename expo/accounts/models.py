@@ -13,6 +13,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from expo.accounts.passwords import password_work
 from expo.core.db import enum_column
 from expo.core.extensions import db
 from expo.core.timeutil import utcnow
@@ -87,6 +88,14 @@ class User(UserMixin, db.Model):
     badge_code: Mapped[str] = mapped_column(sa.String(CODE_LENGTH), unique=True, default=new_code)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # None until the owner follows the link mailed to the address (accounts made before
+    # verification existed count as verified: the migration sets it).
+    email_verified_at: Mapped[datetime | None]
+    # A new address the owner asked for, taking effect once its link is followed.
+    pending_email: Mapped[str | None] = mapped_column(sa.String(254))
+    # Raised to end every session of the account (log-out, a password reset, deactivation):
+    # session cookies and "keep me signed in" cookies name the version they were made under.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
     country: Mapped[Country | None] = relationship()
@@ -100,20 +109,28 @@ class User(UserMixin, db.Model):
         return self.active
 
     @property
-    def password_digest(self) -> str:
-        """A short fingerprint of the password hash (one-way: it reveals nothing of either)."""
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def session_fingerprint(self) -> str:
+        """A short one-way fingerprint of the password hash and the session version: it
+        changes with a new password and whenever every session is ended."""
+        return hashlib.sha256(f"{self.session_version}:{self.password_hash}".encode()).hexdigest()[:16]
 
     def get_id(self) -> str:
-        """What the session cookie holds: with the password's fingerprint, a new password
-        leaves every session signed in under the old one pointing at nobody."""
-        return f"{self.id}:{self.password_digest}"
+        """What the session cookie (and the "keep me signed in" cookie) holds: with the
+        fingerprint, a new password or a new session version leaves every cookie made
+        before it pointing at nobody."""
+        return f"{self.id}:{self.session_fingerprint}"
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method=password_hash_method())
+        with password_work():
+            self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        with password_work():
+            return check_password_hash(self.password_hash, password)
 
     @staticmethod
     def normalise_email(email: str) -> str:

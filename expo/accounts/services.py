@@ -1,24 +1,30 @@
-"""Account services: create users, authenticate, change passwords."""
+"""Account services: sign up, verify addresses, authenticate, change and reset passwords, end
+sessions."""
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Iterable
 from functools import cache
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from expo.accounts import mails, tokens
 from expo.accounts.models import Role, User, new_token, password_hash_method
+from expo.accounts.passwords import check_new_password, password_work
 from expo.core.db import is_database_id
-from expo.core.errors import Conflict, ExpoError, NotAllowed
+from expo.core.errors import Conflict, ExpoError, InvalidState, NotAllowed
 from expo.core.extensions import db
 from expo.core.timeutil import utcnow
 from expo.people.models import Network, Organisation, OrganisationKind
 
-MIN_PASSWORD_LENGTH = 10
 MAX_NAME_LENGTH = 200  # users.name
+RESET = "password-reset"
+VERIFY = "verify-email"
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -56,14 +62,15 @@ def create_user(
     country_code: str | None = None,
     networks: Iterable[Network] = (),
     locale: str = "en",
+    verified: bool = False,
 ) -> User:
-    """Create an account; refuses an e-mail address already in use (in any letter case)."""
+    """Create an account; refuses an e-mail address already in use (in any letter case).
+    ``verified``: whoever creates it vouches for the address (an administrator on the server)."""
     email = valid_email(email)
     name = valid_name(name)
     if role not in set(Role):
         raise ExpoError(_l("A role is one of: %(roles)s.", roles=", ".join(Role)), field="role")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ExpoError(_l("Passwords need at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field="password")
+    check_new_password(password, email=email, name=name)
     if find_user_by_email(email) is not None:
         raise Conflict(_l("An account with this e-mail address already exists."), field="email")
     user = User(
@@ -74,11 +81,132 @@ def create_user(
         country_code=country_code,
         networks=list(networks),
         locale=locale,
+        email_verified_at=utcnow() if verified else None,
     )
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def sign_up(
+    *,
+    email: str,
+    password: str,
+    name: str,
+    organisation: Organisation | None = None,
+    country_code: str | None = None,
+    networks: Iterable[Network] = (),
+    locale: str = "en",
+) -> User | None:
+    """A delegate's own sign-up: the new account (unverified, its link mailed), or None when
+    the address has an account already, whose owner is mailed instead. The caller answers both
+    alike, so the form tells no one which addresses have accounts."""
+    email = valid_email(email)
+    check_new_password(password, email=email, name=valid_name(name))
+    existing = find_user_by_email(email)
+    if existing is not None:
+        # As long as creating an account takes: the hash is the slow part of either.
+        with password_work():
+            generate_password_hash(password, method=password_hash_method())
+        mails.account_exists(existing)
+        return None
+    user = create_user(email=email, password=password, name=name, organisation=organisation,
+                       country_code=country_code, networks=networks, locale=locale)
+    send_verification(user=user)
+    return user
+
+
+def _hours(config_key: str) -> float:
+    return current_app.config[config_key] / 3600
+
+
+def send_verification(*, user: User) -> str:
+    """Mail the link that verifies the address waiting for it: a new address the owner asked
+    for, or the account's own while it is unverified. Returns that address."""
+    address = user.pending_email or (None if user.email_verified else user.email)
+    if address is None:
+        raise InvalidState(_l("Your e-mail address is verified already."))
+    mails.verify_email(user, address=address, token=tokens.sign(VERIFY, [user.id, address]),
+                       hours=_hours("EMAIL_VERIFICATION_MAX_AGE"))
+    return address
+
+
+def _user_by_id(value: object) -> User | None:
+    if not (isinstance(value, int) and is_database_id(value)):
+        return None
+    return db.session.get(User, value)
+
+
+def verify_email(*, token: str) -> User:
+    """Follow a verification link: the account's address counts as verified, or the new
+    address it names replaces the old one. Following it again changes nothing."""
+    payload = tokens.read(VERIFY, token, max_age=current_app.config["EMAIL_VERIFICATION_MAX_AGE"])
+    user_id, address = payload if isinstance(payload, list) and len(payload) == 2 else (None, None)
+    user = _user_by_id(user_id)
+    if user is None or address not in (user.email, user.pending_email):
+        raise InvalidState(_l("This link has expired or is no longer valid. Ask for a new one from your profile."))
+    if address != user.email:
+        user.pending_email = None
+        if find_user_by_email(address) is not None:
+            raise Conflict(_l("Another account uses this e-mail address now, so yours keeps its address."))
+        user.email = address
+        user.email_verified_at = utcnow()
+    user.email_verified_at = user.email_verified_at or utcnow()
+    db.session.flush()
+    return user
+
+
+def request_password_reset(*, email: str) -> User | None:
+    """Mail a link to choose a new password when an active account has this address; do
+    nothing otherwise (the caller answers the same either way)."""
+    try:
+        user = find_user_by_email(valid_email(email))
+    except ExpoError:
+        return None
+    if user is None or not user.active:
+        return None
+    token = tokens.sign(RESET, [user.id, _reset_mark(user)])
+    mails.password_reset(user, token=token, hours=_hours("PASSWORD_RESET_MAX_AGE"))
+    return user
+
+
+def _reset_mark(user: User) -> str:
+    """What a reset link carries of the account's state: derived from the session fingerprint
+    (so it changes with it), but not the fingerprint itself, which session cookies hold."""
+    return hashlib.sha256(f"reset:{user.session_fingerprint}".encode()).hexdigest()[:16]
+
+
+def user_for_reset(token: str) -> User | None:
+    """The account a password-reset link is for, while the link is fresh and unused (a new
+    password or ended sessions change the fingerprint it carries, so it works once)."""
+    payload = tokens.read(RESET, token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    user_id, fingerprint = payload if isinstance(payload, list) and len(payload) == 2 else (None, None)
+    user = _user_by_id(user_id)
+    if user is None or not user.active or not isinstance(fingerprint, str):
+        return None
+    return user if hmac.compare_digest(_reset_mark(user), fingerprint) else None
+
+
+def reset_password(*, token: str, new: str) -> User:
+    """Set a new password through a reset link; every session of the account ends, and the
+    address counts as verified (the link reached it)."""
+    user = user_for_reset(token)
+    if user is None:
+        raise InvalidState(_l("This link has expired or was used already. Ask for a new one."))
+    check_new_password(new, email=user.email, name=user.name, field="new_password")
+    user.set_password(new)
+    end_all_sessions(user=user)
+    user.email_verified_at = user.email_verified_at or utcnow()
+    return user
+
+
+def end_all_sessions(*, user: User) -> None:
+    """End every session of the account on every device, "keep me signed in" ones too (at
+    log-out, a password reset, deactivation). A view that keeps its own browser signed in
+    signs it in again afterwards."""
+    user.session_version += 1
+    db.session.flush()
 
 
 @cache
@@ -92,7 +220,8 @@ def authenticate(*, email: str, password: str) -> User | None:
     if user is None:
         # An unknown address costs one hash check too, so timing tells no one which addresses
         # have accounts.
-        check_password_hash(_dummy_hash(password_hash_method()), password)
+        with password_work():
+            check_password_hash(_dummy_hash(password_hash_method()), password)
         return None
     if not user.check_password(password) or not user.active:
         return None
@@ -106,7 +235,7 @@ def user_by_login_id(login_id: str) -> User | None:
     if not (account.isdigit() and is_database_id(int(account)) and digest):
         return None
     user = db.session.get(User, int(account))
-    if user is None or not hmac.compare_digest(user.password_digest, digest):
+    if user is None or not hmac.compare_digest(user.session_fingerprint, digest):
         return None
     return user
 
@@ -115,8 +244,7 @@ def change_password(*, user: User, current: str, new: str) -> None:
     """Replace the password after checking the current one; sessions under the old one end."""
     if not user.check_password(current):
         raise ExpoError(_l("The current password is not right."), field="current_password")
-    if len(new) < MIN_PASSWORD_LENGTH:
-        raise ExpoError(_l("Passwords need at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field="new_password")
+    check_new_password(new, email=user.email, name=user.name, field="new_password")
     user.set_password(new)
 
 
@@ -162,16 +290,20 @@ def update_profile(
     networks: Iterable[Network],
     locale: str,
 ) -> User:
-    """Change who the user is; the e-mail address must stay unique."""
+    """Change who the user is. A new e-mail address takes effect once the link mailed to it is
+    followed (``user.pending_email`` holds it meanwhile); whether another account has it is
+    not told here."""
     if actor.id != user.id:
         raise NotAllowed(_l("Only the account's owner edits the profile."))
     email = valid_email(email)
-    if email != user.email and find_user_by_email(email) is not None:
-        raise Conflict(_l("An account with this e-mail address already exists."), field="email")
     name = valid_name(name)
     renamed = user.name != name
     user.name = name
-    user.email = email
+    new_address = None if email == user.email else email
+    if new_address != user.pending_email:
+        user.pending_email = new_address
+        if new_address is not None:
+            send_verification(user=user)
     user.organisation = organisation
     user.country_code = country_code
     user.networks = list(networks)

@@ -7,6 +7,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -17,22 +18,25 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 
-from expo.accounts import services
+from expo.accounts import services, throttle
 from expo.accounts.forms import (
     NEW_ORGANISATION,
     ChangePasswordForm,
     DeleteAccountForm,
     InvitationsForm,
+    ForgotPasswordForm,
     LanguageForm,
     LoginForm,
     ProfileFields,
     ProfileForm,
+    ResendVerificationForm,
+    ResetPasswordForm,
     SignupForm,
 )
 from expo.accounts.models import User
 from expo.core.errors import ExpoError
 from expo.core.extensions import db, limiter, login_manager
-from expo.core.security import safe_next
+from expo.core.security import no_store, safe_next
 from expo.people.models import Organisation, OrganisationKind
 from expo.people.services import country_choices
 from expo.permissions import is_signed_in, require
@@ -50,32 +54,69 @@ def load_user(user_id: str) -> User | None:
     return services.user_by_login_id(user_id)
 
 
-def _login_throttle_key() -> str:
-    email = (request.form.get("email") or "").strip().lower()
-    return f"login:{request.remote_addr}:{email}"
-
-
-def _login_failed(response) -> bool:
-    return request.method == "POST" and response.status_code != 302
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+def _sign_in(user: User, *, remember: bool, to: str) -> Response:
+    """Sign this browser in: the CSRF token of the anonymous visit is replaced by a new one,
+    and the device is remembered as one that signed in to the account (see throttle)."""
+    login_user(user, remember=remember)
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
+    return throttle.remember_device(redirect(to), user.email)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, key_func=_login_throttle_key, methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(throttle.config_limit("LOGIN_RATE_LIMIT"), key_func=throttle.client_key, methods=["POST"],
+               deduct_when=throttle.failed)
+@limiter.limit(throttle.config_limit("LOGIN_ADDRESS_RATE_LIMIT"), key_func=throttle.address_key,
+               methods=["POST"], deduct_when=throttle.failed, exempt_when=throttle.is_known_device)
+@limiter.limit(throttle.config_limit("LOGIN_ACCOUNT_RATE_LIMIT"), key_func=throttle.account_key,
+               methods=["POST"], deduct_when=throttle.failed, exempt_when=throttle.is_known_device)
 def login():
     form = LoginForm(next=request.args.get("next"))
     if form.validate_on_submit():
         user = services.authenticate(email=form.email.data, password=form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
             db.session.commit()
             flash(_("Welcome, %(name)s.", name=user.name), "success")
-            return redirect(safe_next(form.next.data) or url_for("events.home"))
+            return _sign_in(user, remember=form.remember.data, to=safe_next(form.next.data) or url_for("events.home"))
         form.password.errors.append(_("E-mail or password is not right."))
     return render_template("accounts/login.html", form=form), 200
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(throttle.config_limit("PASSWORD_RESET_RATE_LIMIT"), methods=["POST"])
+@limiter.limit(throttle.config_limit("PASSWORD_RESET_EMAIL_RATE_LIMIT"), key_func=throttle.account_key,
+               methods=["POST"])
+def forgot_password():
+    """Public: ask for a link to choose a new password; the answer is the same for every address."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(email=form.email.data)
+        db.session.commit()
+        flash(_("If an account has this address, an e-mail with a link to choose a new password is on "
+                "its way. Check your inbox (and the spam folder)."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@no_store
+def reset_password(token: str):
+    """Public: the signed link from the e-mail is the credential; it works once, for a while."""
+    if services.user_for_reset(token) is None:
+        return render_template("accounts/reset_password.html", form=None)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.reset_password(token=token, new=form.new_password.data)
+        except ExpoError as error:
+            db.session.rollback()
+            getattr(form, error.field or "new_password").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Your new password is set and you are signed in. Every other device was signed out."),
+                  "success")
+            return _sign_in(user, remember=False, to=url_for("events.home"))
+    return render_template("accounts/reset_password.html", form=form)
 
 
 def _keeps_signed_in() -> bool:
@@ -85,6 +126,11 @@ def _keeps_signed_in() -> bool:
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Ends the account's sessions on the server too: a copied session cookie or a "keep me
+    signed in" cookie made before no longer signs anyone in (see end_all_sessions)."""
+    if is_signed_in(current_user):
+        services.end_all_sessions(user=current_user._get_current_object())
+        db.session.commit()
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("events.home"))
@@ -107,15 +153,17 @@ def _chosen_organisation(form: ProfileFields) -> Organisation | None:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(throttle.config_limit("SIGNUP_RATE_LIMIT"), methods=["POST"])
 def signup():
-    """Public: anyone may create a delegate account."""
+    """Public: anyone may create a delegate account. Whether the address had one already is
+    told only to that address's mailbox."""
     if is_signed_in(current_user):
         return redirect(url_for("events.home"))
     form = SignupForm()
     _fill(form)
     if form.validate_on_submit():
         try:
-            user = services.create_user(
+            user = services.sign_up(
                 email=form.email.data,
                 password=form.password.data,
                 name=form.name.data,
@@ -124,21 +172,63 @@ def signup():
                 networks=services.networks_by_ids(form.networks.data or []),
                 locale=form.locale.data,
             )
-            services.set_needs(user=user, accessibility=form.accessibility_needs.data,
-                               dietary=form.dietary_needs.data, consent=form.needs_consent.data)
+            if user is not None:
+                services.set_needs(user=user, accessibility=form.accessibility_needs.data,
+                                   dietary=form.dietary_needs.data, consent=form.needs_consent.data)
         except ExpoError as error:
             db.session.rollback()
             getattr(form, error.field or "email").errors.append(error.message)
         else:
             db.session.commit()
-            login_user(user)
-            flash(_("Your account is ready."), "success")
-            return redirect(url_for("events.home"))
+            return redirect(url_for("accounts.check_email"))
     return render_template("accounts/signup.html", form=form)
+
+
+@bp.route("/signup/sent")
+def check_email():
+    """Public: what every sign-up is answered with, whether or not the address had an account."""
+    return render_template("accounts/check_email.html")
+
+
+@bp.route("/verify/<token>")
+def verify_email(token: str):
+    """Public: the signed link from the e-mail confirms the address it was sent to."""
+    try:
+        user = services.verify_email(token=token)
+    except ExpoError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Thank you: %(email)s is confirmed.", email=user.email), "success")
+    return redirect(url_for("accounts.profile") if is_signed_in(current_user) else url_for("accounts.login"))
+
+
+def _resend_key() -> str:
+    return f"verify:{current_user.get_id() if is_signed_in(current_user) else request.remote_addr}"
+
+
+@bp.route("/verify/resend", methods=["POST"])
+@login_required
+@limiter.limit(throttle.config_limit("VERIFICATION_RESEND_RATE_LIMIT"), key_func=_resend_key)
+def resend_verification():
+    """The signed-in owner asks for the verification link again."""
+    require(is_signed_in(current_user))
+    form = ResendVerificationForm()
+    if form.validate_on_submit():
+        try:
+            address = services.send_verification(user=current_user._get_current_object())
+        except ExpoError as error:
+            flash(error.message, "info")
+        else:
+            db.session.commit()
+            flash(_("A new link is on its way to %(email)s.", email=address), "success")
+    return redirect(safe_next(form.next.data) or url_for("accounts.profile"))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
+@no_store
 def profile():
     """The signed-in user's own profile (nobody else's: there is no id in the address)."""
     require(is_signed_in(current_user))
@@ -159,6 +249,7 @@ def profile():
     form.had_consent = user.needs_consent_at is not None
     if form.validate_on_submit():
         keep_needs = form.needs_consent.data
+        waiting = user.pending_email
         try:
             services.update_profile(
                 user=user, actor=user, name=form.name.data, email=form.email.data,
@@ -174,6 +265,9 @@ def profile():
         else:
             db.session.commit()
             flash(_("Your profile is saved."), "success")
+            if user.pending_email and user.pending_email != waiting:
+                flash(_("We sent a link to %(email)s: your address changes once you follow it.",
+                        email=user.pending_email), "info")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form)
 

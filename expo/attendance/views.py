@@ -127,7 +127,8 @@ def session_counts(session_id: int):
         checked_in=services.checked_in_user_ids(session),
     )
     response.headers["Cache-Control"] = "no-store"
-    return response
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 def _row_payload(session: ProgrammeSession, user: User) -> dict[str, Any]:
@@ -266,7 +267,8 @@ def export_list(session_id: int, fmt: str):
     filename = f"attendance-{session.id}-{stamp}.{exporter.extension}"
     response = Response(body, content_type=exporter.content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-cache"
+    # The people on a door list: kept by no browser or proxy.
+    response.headers["Cache-Control"] = "no-store"
     response.add_etag()
     return response.make_conditional(request)
 

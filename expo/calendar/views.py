@@ -60,12 +60,15 @@ def export_schedule(slug: str, identifier: str):
     require(can_export_schedule(current_user, event))
     locale = current_user.locale
     download = Download(exporter.content_type, exporter.filename(event), exporter.public, exporter.disposition)
-    return caching.serve(
+    response = caching.serve(
         queries.event_fingerprint(event),
         f"{identifier}:{locale}",
         download,
         lambda: exporter.render(event, queries.event_sessions(event), locale),
     )
+    # Names of the people in the sessions and meeting links: kept by no browser or proxy.
+    response.cache_control.no_store = True
+    return response
 
 
 def _public_feed(fingerprint: Fingerprint, filename: str, load: Callable[[], Sequence[ProgrammeSession]],

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, ServiceUnavailable
 
 
 class ExpoError(Exception):
@@ -41,7 +41,11 @@ class NeedsConfirmation(ExpoError):
         self.digest = digest
 
 
-ERROR_CODES = (400, 403, 404, 405, 413, 429, 500)
+ERROR_CODES = (400, 403, 404, 405, 413, 429, 500, 503)
+
+
+class Busy(ServiceUnavailable):
+    """Every slot for a slow piece of work (checking a password) stayed taken too long."""
 
 
 class UnstorableText(BadRequest):

@@ -1,8 +1,9 @@
-"""Outgoing e-mail: SMTP in production, the log in development, an outbox in tests."""
+"""Outgoing e-mail: SMTP in production, the console in development, an outbox in tests."""
 from __future__ import annotations
 
 import logging
 import smtplib
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -63,7 +64,7 @@ def send_all(messages: Sequence[Message]) -> None:
         return
     if not config.get("MAIL_SERVER"):
         for message in messages:
-            logger.info("E-mail to %s: %s\n%s", message.to, message.subject, message.body)
+            print_to_console(message, sender=config["MAIL_DEFAULT_SENDER"])
         return
     per_connection = max(config.get("MAIL_MESSAGES_PER_CONNECTION") or 1, 1)
     for start in range(0, len(messages), per_connection):
@@ -73,6 +74,23 @@ def send_all(messages: Sequence[Message]) -> None:
                     smtp.send_message(message.as_email(config["MAIL_DEFAULT_SENDER"]))
                 except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError):
                     logger.exception("the mail server refused the e-mail to %s", message.to)
+
+
+def print_to_console(message: Message, *, sender: str) -> None:
+    """Without a mail server (development), the whole e-mail goes to the server's console, so
+    the links in it (verification, a new password) can be followed."""
+    lines = [
+        "----- e-mail (no EXPO_MAIL_SERVER set: printed, not sent) -----",
+        f"From: {sender}",
+        f"To: {message.to}",
+        f"Subject: {message.subject}",
+        *(f"Attachment: {item.filename} ({item.mimetype}, {len(item.content)} bytes)"
+          for item in message.attachments),
+        "",
+        message.body.rstrip("\n"),
+        "----- end of e-mail -----",
+    ]
+    print("\n".join(lines), file=sys.stderr, flush=True)
 
 
 def _connect(config: Mapping[str, Any]) -> smtplib.SMTP:

@@ -2,9 +2,12 @@
 safe redirect targets."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, make_response, request
 
 from expo.core.errors import UnstorableText
 
@@ -54,3 +57,16 @@ def safe_next(target: str | None) -> str | None:
     if "\\" in target:
         return None
     return target
+
+
+def no_store(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A page or file with personal data: no browser or proxy keeps a copy (the back button
+    on a shared computer after signing out shows nothing)."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Response:
+        response = make_response(view(*args, **kwargs))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return wrapped

@@ -98,6 +98,10 @@ class UserRows:
             "badge_token": new_token(),
             "badge_code": self._new_code(),
             "created_at": created_at,
+            # Demo people confirmed their addresses when they signed up.
+            "email_verified_at": created_at,
+            "pending_email": None,
+            "session_version": 0,
         }
         row.update(fields)
         return row

@@ -69,8 +69,9 @@ def _filters(statuses) -> tuple[PeopleFilterForm, queries.PeopleFilter]:
 
 
 def _csv(content: bytes, filename: str) -> Response:
+    # Names, addresses and needs of people: kept by no browser or proxy.
     return Response(content, content_type=exports.CONTENT_TYPE,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
 @bp.route("/events/<slug>/registrations")

@@ -64,7 +64,7 @@ def _compose(user: User, template: str, subject: str, **context: Any) -> mail.Me
 
 
 @contextmanager
-def _in_language(user: User) -> Iterator[None]:
+def written_for(user: User) -> Iterator[None]:
     """Write in the delegate's language; links need a request, so lend one (at BASE_URL)
     when the change happens outside any (a command, a background job)."""
     outer = nullcontext() if has_request_context() else current_app.test_request_context(
@@ -79,7 +79,7 @@ def _registration_mail(registration: Registration, template: str, subject: Calla
     user, event = registration.user, registration.event
     if user is None:
         return
-    with _in_language(user):
+    with written_for(user):
         queue(_compose(user, template, subject(event.name), event=event, registration=registration))
 
 
@@ -116,7 +116,7 @@ def _booking_mail(booking: Booking, template: str, subject: Callable[[str], str]
     user, session = booking.user, booking.session
     if user is None:
         return
-    with _in_language(user):
+    with written_for(user):
         message = _compose(user, template, subject(session.title), session=session, event=session.event,
                            booking=booking, **context)
         if method is not None and _invites(user):

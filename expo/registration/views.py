@@ -10,7 +10,7 @@ from expo.core.db import get_or_404
 from expo.core.errors import ExpoError, NeedsConfirmation
 from expo.core.extensions import db
 from expo.core.pagecache import own_page
-from expo.core.security import safe_next
+from expo.core.security import no_store, safe_next
 from expo.core.timeutil import utcnow
 from expo.events.models import Event
 from expo.permissions import (
@@ -44,6 +44,7 @@ def _back(default: str) -> str:
 
 @bp.route("/agenda")
 @login_required
+@no_store
 @own_page("schedule")
 def agenda():
     """The signed-in user's sessions by day, clashes marked, and their registrations."""

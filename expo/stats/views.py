@@ -121,7 +121,7 @@ def export_csv(table: str):
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="expo-{table.replace("_", "-")}{suffix}.csv"',
-            "Cache-Control": "private, no-cache",
+            "Cache-Control": "no-store",
         },
     )
     response.add_etag()

@@ -13,7 +13,7 @@ from tests.conftest import log_in
 from tests.factories import PASSWORD, make_user
 
 
-def test_signup_creates_a_delegate_with_a_hashed_password(client, db):
+def test_signup_creates_an_unverified_delegate_with_a_hashed_password(client, db, outbox):
     response = client.post(
         "/account/signup",
         data={
@@ -26,24 +26,38 @@ def test_signup_creates_a_delegate_with_a_hashed_password(client, db):
         },
     )
     assert response.status_code == 302
+    assert response.headers["Location"] == "/account/signup/sent"
     user = db.session.scalar(db.select(User))
     assert user.email == "ana.pereira@porto.example"
+    assert user.email_verified_at is None
+    assert [(m.to, m.subject) for m in outbox] == [
+        ("ana.pereira@porto.example", "Confirm your e-mail address for Expo")]
     assert user.role is Role.DELEGATE
     assert user.country_code == "PT"
     assert user.password_hash != "a long enough secret"
     assert check_password_hash(user.password_hash, "a long enough secret")
 
 
-def test_signup_refuses_an_email_in_use_in_any_case(client, db):
-    make_user(email="taken@example.org")
+def test_signup_with_an_address_in_use_answers_alike_and_mails_the_owner(client, db, outbox):
+    owner = make_user(email="taken@example.org", name="Tove Tagen")
     db.session.commit()
-    response = client.post(
-        "/account/signup",
-        data={"name": "X", "email": "TAKEN@example.org", "password": "0123456789ab", "confirm": "0123456789ab"},
-    )
-    assert response.status_code == 200
-    assert "already exists" in response.get_data(as_text=True)
-    assert db.session.query(User).count() == 1
+    before = owner.password_hash
+    data = {"name": "X", "email": "TAKEN@example.org", "password": "a long enough secret",
+            "confirm": "a long enough secret"}
+    taken = client.post("/account/signup", data=data)
+    fresh = client.post("/account/signup", data={**data, "email": "fresh@example.org"})
+
+    assert taken.status_code == fresh.status_code == 302
+    assert taken.headers["Location"] == fresh.headers["Location"] == "/account/signup/sent"
+    assert "Check your e-mail" in client.get("/account/signup/sent").get_data(as_text=True)
+    assert db.session.query(User).count() == 2
+    db.session.refresh(owner)
+    assert owner.password_hash == before and owner.name == "Tove Tagen"
+    assert [(m.to, m.subject) for m in outbox] == [
+        ("taken@example.org", "You already have an Expo account"),
+        ("fresh@example.org", "Confirm your e-mail address for Expo"),
+    ]
+    assert "/account/password/forgot" in outbox[0].body
 
 
 def test_signup_shows_field_errors(client, db):
@@ -140,6 +154,7 @@ def test_change_password_needs_login(client):
 
 
 def test_repeated_failed_logins_are_throttled(make_app):
+    """Per account and client: a few wrong guesses a minute."""
     throttled = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
     with throttled.app_context():
         user = make_user()
@@ -210,13 +225,14 @@ def test_session_cookie_flags(make_app):
 def test_create_user_command(runner, db):
     result = runner.invoke(
         args=["expo", "create-user", "--email", "Org@H22.example", "--name", "Org", "--role", "organiser",
-              "--password", "0123456789abc"]
+              "--password", "blue harbour lantern"]
     )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(db.select(User))
     assert (user.email, user.role) == ("org@h22.example", Role.ORGANISER)
+    assert user.email_verified_at is not None  # whoever runs the command vouches for it
     again = runner.invoke(
-        args=["expo", "create-user", "--email", "org@h22.example", "--name", "Org", "--password", "0123456789abc"]
+        args=["expo", "create-user", "--email", "org@h22.example", "--name", "Org", "--password", "blue harbour lantern"]
     )
     assert again.exit_code != 0
     assert "already exists" in again.output
@@ -229,11 +245,12 @@ def test_create_user_command(runner, db):
         ("--email", "ana@localhost", "This is not an e-mail address."),
         ("--name", "   ", "Give the person's name."),
         ("--name", "A" * 201, "A name has at most 200 characters."),
-        ("--password", "short", "Passwords need at least 10 characters."),
+        ("--password", "short", "Passwords need at least 12 characters."),
+        ("--password", "password1234", "This password is too easy to guess"),
     ],
 )
 def test_create_user_command_refuses_junk(runner, db, option, value, message):
-    arguments = {"--email": "ana@porto.example", "--name": "Ana Pereira", "--password": "0123456789abc"}
+    arguments = {"--email": "ana@porto.example", "--name": "Ana Pereira", "--password": "blue harbour lantern"}
     arguments[option] = value
 
     result = runner.invoke(args=["expo", "create-user", *[part for pair in arguments.items() for part in pair]])
@@ -245,7 +262,7 @@ def test_create_user_command_refuses_junk(runner, db, option, value, message):
 
 def test_create_user_refuses_an_unknown_role(db):
     with pytest.raises(ExpoError) as refused:
-        services.create_user(email="ana@porto.example", password="0123456789abc", name="Ana", role="admin")
+        services.create_user(email="ana@porto.example", password="blue harbour lantern", name="Ana", role="admin")
 
     assert refused.value.field == "role"
     assert str(refused.value.message) == "A role is one of: organiser, staff, delegate."
@@ -253,7 +270,7 @@ def test_create_user_refuses_an_unknown_role(db):
 
 
 def test_create_user_keeps_a_tidy_name_and_a_lower_case_address(db):
-    user = services.create_user(email=" Ana@Porto.Example ", password="0123456789abc", name="  Ana Pereira ",
+    user = services.create_user(email=" Ana@Porto.Example ", password="blue harbour lantern", name="  Ana Pereira ",
                                 role="staff")
 
     assert (user.email, user.name, user.role) == ("ana@porto.example", "Ana Pereira", Role.STAFF)

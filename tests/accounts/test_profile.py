@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -85,7 +87,7 @@ def test_find_or_create_organisation_reuses_one_in_any_case(db):
     assert other_country != existing
 
 
-def test_profile_page_shows_and_saves_changes(client, db, login_as):
+def test_profile_page_shows_and_saves_changes(client, db, login_as, outbox):
     network = make_network(name="Viable Cities")
     user = login_as(Role.DELEGATE, name="Lena Lund", country_code="SE")
     page = html(client.get("/account/profile"))
@@ -96,7 +98,10 @@ def test_profile_page_shows_and_saves_changes(client, db, login_as):
     })
     assert response.status_code == 302
     db.session.refresh(user)
-    assert (user.name, user.email, user.country_code, user.locale) == ("Lena Lund-Berg", "lena@example.org", "NO", "sv")
+    # The new address takes effect once its link is followed (tests/accounts/test_verification.py).
+    assert (user.name, user.pending_email, user.country_code, user.locale) == (
+        "Lena Lund-Berg", "lena@example.org", "NO", "sv")
+    assert [m.to for m in outbox] == ["lena@example.org"]
     assert user.networks == [network] and user.accessibility_needs == "Hearing loop"
     page = html(client.get("/account/profile"))
     assert "Hearing loop" in page and 'checked' in page
@@ -120,11 +125,16 @@ def test_needs_typed_without_consent_on_the_profile_are_refused(client, db, logi
     assert user.dietary_needs is None
 
 
-def test_profile_refuses_an_email_in_use(client, db, login_as):
+def test_an_email_in_use_is_not_told_and_never_taken(client, db, login_as, outbox):
     make_user(email="taken@example.org")
     user = login_as(Role.DELEGATE)
     response = client.post("/account/profile", data={"name": "X", "email": "taken@example.org", "locale": "en"})
-    assert "already exists" in html(response)
+    assert response.status_code == 302
+    link = re.search(r"http://expo\.test(/account/verify/\S+)", outbox[-1].body).group(1)
+
+    followed = client.get(link, follow_redirects=True)
+
+    assert "Another account uses this e-mail address now" in html(followed)
     db.session.refresh(user)
     assert user.email != "taken@example.org"
 

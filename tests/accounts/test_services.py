@@ -83,6 +83,18 @@ def test_a_session_id_names_the_user_and_their_current_password(db):
     assert user_by_login_id(user.get_id()) is user
 
 
+def test_ending_all_sessions_leaves_every_earlier_session_id_naming_nobody(db):
+    user = make_user()
+    db.session.commit()
+    login_id = user.get_id()
+
+    services.end_all_sessions(user=user)
+
+    assert user_by_login_id(login_id) is None
+    assert user_by_login_id(user.get_id()) is user
+    assert user.check_password(PASSWORD)  # the password stays
+
+
 @pytest.mark.parametrize("login_id", ["1", "1:", ":abc", "abc:def", "99999999999:0123456789abcdef", "-1:x", ""])
 def test_malformed_session_ids_name_nobody(db, login_id):
     make_user()

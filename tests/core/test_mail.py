@@ -44,7 +44,23 @@ def test_nothing_to_send_opens_no_connection(smtp_app, smtp_server):
     assert smtp_server.connections == 0
 
 
-def test_without_a_server_messages_are_written_to_the_log(make_app, caplog):
-    with make_app(TESTING=False, MAIL_SERVER=None).app_context(), caplog.at_level(logging.INFO, logger="expo.core.mail"):
-        mail.send(messages(1)[0])
-    assert "E-mail to delegate0@example.org: Note 0" in caplog.text
+def test_without_a_server_every_message_is_printed_whole_to_the_console(make_app, capsys):
+    message = mail.Message(to="ana@porto.example", subject="Your booking",
+                           body="Hello Ana,\n\nhttp://expo.test/account/verify/abc\n",
+                           attachments=[mail.Attachment("session.ics", b"BEGIN:VCALENDAR", "text/calendar")])
+    with make_app(TESTING=False, MAIL_SERVER=None, MAIL_DEFAULT_SENDER="Expo <noreply@expo.test>").app_context():
+        mail.send_all([message, messages(1)[0]])
+    printed = capsys.readouterr().err
+    assert printed.count("----- end of e-mail -----") == 2
+    first = printed.split("----- end of e-mail -----")[0]
+    assert first.splitlines()[1:] == [
+        "From: Expo <noreply@expo.test>",
+        "To: ana@porto.example",
+        "Subject: Your booking",
+        "Attachment: session.ics (text/calendar, 15 bytes)",
+        "",
+        "Hello Ana,",
+        "",
+        "http://expo.test/account/verify/abc",
+    ]
+    assert "To: delegate0@example.org\nSubject: Note 0\n\nHello 0" in printed

@@ -125,6 +125,9 @@ def test_demo_loads_through_the_cli_and_its_organiser_can_log_in(runner, client)
         assert user.locale == "en"
     organiser = db.session.scalar(sa.select(User).where(User.email == DEMO_LOGINS["accounts"]["organiser"]))
     log_in(client, organiser, password=DEMO_LOGINS["password"])
+    # Demo people have confirmed their addresses: the demo delegate registers for events at once.
+    unverified = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.email_verified_at.is_(None)))
+    assert unverified == 0
 
 
 def test_demo_is_the_h22_city_expo_at_its_real_size(runner):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -26,6 +27,18 @@ def sign_up(page, name: str, email: str, country: str) -> None:
     page.locator("#confirm").fill(PASSWORD)
 
 
+def confirm_and_sign_in(page, live_server, email: str) -> None:
+    """Follow the link of the verification e-mail, then sign in."""
+    mails = live_server.app.extensions.get("expo_outbox", [])
+    message = [m for m in mails if m.to == email and m.subject == "Confirm your e-mail address for Expo"][-1]
+    page.goto(re.search(r"http://expo\.test(/account/verify/\S+)", message.body).group(1))
+    page.get_by_text(f"Thank you: {email} is confirmed.").wait_for()
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Welcome,").wait_for()
+
+
 def user_by_email(db, email: str) -> User | None:
     db.session.expire_all()
     return db.session.scalar(sa.select(User).where(User.email == email))
@@ -45,8 +58,9 @@ def test_delegate_signs_up_books_waits_is_promoted_and_leaves(db, page, _browser
     sign_up(page, "Ana Pereira", "ana@porto.example", "PT")
     page.get_by_label("Organisation", exact=True).select_option(label="Porto City Council (PT)")
     page.get_by_role("button", name="Create account").click()
-    page.get_by_text("Your account is ready.").wait_for()
+    page.get_by_role("heading", name="Check your e-mail").wait_for()
     assert user_by_email(db, "ana@porto.example").organisation_id == porto.id
+    confirm_and_sign_in(page, live_server, "ana@porto.example")
 
     # register for the event
     page.goto("/events/delegate-day/registration")
@@ -116,7 +130,7 @@ def test_delegate_signs_up_books_waits_is_promoted_and_leaves(db, page, _browser
     page.get_by_label("Kind of organisation").select_option("city")
     page.get_by_label("Country of the organisation").select_option("SE")
     page.get_by_role("button", name="Create account").click()
-    page.get_by_text("Your account is ready.").wait_for()
+    page.get_by_role("heading", name="Check your e-mail").wait_for()
     bjorn = user_by_email(db, "bjorn@helsingborg.example")
     assert (bjorn.organisation.name, bjorn.organisation.country_code) == ("Helsingborg Stad", "SE")
     assert db.session.scalar(sa.select(sa.func.count(Organisation.id))) == 2
