@@ -55,7 +55,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from expo.accounts.admin_views import bp as people_admin_bp
+    from expo.accounts.admin_views import invitations_bp
     from expo.accounts.views import bp as accounts_bp
+    from expo.audit.views import bp as audit_bp
     from expo.attendance.views import bp as attendance_bp
     from expo.badges.views import bp as badges_bp
     from expo.calendar.views import bp as calendar_bp
@@ -83,6 +86,9 @@ def _register_blueprints(app: Flask) -> None:
         attendance_bp,
         badges_bp,
         stats_bp,
+        people_admin_bp,
+        invitations_bp,
+        audit_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -123,4 +129,6 @@ def _navigation() -> tuple[Any, ...]:
         NavItem("programme.conflicts", _l("Conflicts"), p.can_view_conflicts),
         NavItem("badges.index", _l("Badges"), p.can_print_badges),
         NavItem("stats.index", _l("Statistics"), p.can_view_statistics),
+        NavItem("people_admin.list_people", _l("People"), p.can_manage_people),
+        NavItem("audit.show_log", _l("Audit log"), p.can_read_audit_log),
     )

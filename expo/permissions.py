@@ -131,6 +131,23 @@ def can_reset_feed_token(user: Any, owner: Any) -> bool:
     return is_signed_in(user) and getattr(owner, "id", None) == user.id
 
 
+# --- people and the audit log ---------------------------------------------------------------
+
+def can_manage_people(user: Any) -> bool:
+    """Search every account, see a person's activity, invite, change roles, deactivate."""
+    return is_organiser(user)
+
+
+def can_administer_account(user: Any, person: Any) -> bool:
+    """Change the role of, deactivate or reactivate an account: never one's own (an organiser
+    cannot lock themselves out or step down by mistake)."""
+    return can_manage_people(user) and getattr(person, "id", None) != user.id
+
+
+def can_read_audit_log(user: Any) -> bool:
+    return is_organiser(user)
+
+
 def require(allowed: bool, *, hide: bool = False) -> None:
     """Stop the request with 403 unless the predicate allowed it (404 with ``hide``, for
     things whose very existence is not to be revealed, such as draft events)."""

@@ -49,6 +49,7 @@ PUBLIC = {
     "calendar.venue_feed",
     "calendar.export_schedule",  # public exports; organiser-only ones are checked in tests/calendar
     "calendar.personal_feed",  # the unguessable token is the credential
+    "invitations.accept_invitation",  # the signed, single-use link is the credential
 }
 SIGNED_IN = {
     "accounts.change_password",
@@ -65,7 +66,7 @@ SIGNED_IN = {
     "calendar.reset_feed_token",
 }
 STAFF = {"attendance."}
-ORGANISER = {"programme.", "people.", "venues.", "stats.", "badges.", "registration_manage."}
+ORGANISER = {"programme.", "people.", "venues.", "stats.", "badges.", "registration_manage.", "people_admin.", "audit."}
 
 
 def required_role(endpoint: str) -> str:

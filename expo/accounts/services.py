@@ -101,14 +101,14 @@ def authenticate(*, email: str, password: str) -> User | None:
 
 
 def user_by_login_id(login_id: str) -> User | None:
-    """The user a session's id names, if its password fingerprint is still the current one."""
+    """The active user a session's id names, if its password fingerprint is still the current one."""
     account, _, digest = login_id.partition(":")
     if not (account.isdigit() and is_database_id(int(account)) and digest):
         return None
     user = db.session.get(User, int(account))
     if user is None or not hmac.compare_digest(user.password_digest, digest):
         return None
-    return user
+    return user if user.active else None  # a deactivated account's sessions end at once
 
 
 def change_password(*, user: User, current: str, new: str) -> None:

@@ -17,6 +17,8 @@ from expo.attendance import receivers, services  # noqa: F401  (receivers connec
 from expo.attendance.exports import EXPORTERS
 from expo.attendance.forms import CodeForm, DayForm, DoorActionForm, is_door_day
 from expo.attendance.services import CheckInRefused, CheckInResult
+from expo.audit import services as audit
+from expo.audit.models import AuditAction
 from expo.core.db import database_id, get_or_404
 from expo.core.errors import ExpoError
 from expo.events.queries import current_expo
@@ -265,6 +267,9 @@ def export_list(session_id: int, fmt: str):
     body = exporter.render(session, services.attendance_rows(session))
     stamp = to_local(session.starts_at, session.event.timezone).strftime("%Y%m%d-%H%M")
     filename = f"attendance-{session.id}-{stamp}.{exporter.extension}"
+    audit.record(actor=current_user._get_current_object(), action=AuditAction.EXPORT_ATTENDANCE,
+                 target=session.title, detail=filename)
+    db.session.commit()
     response = Response(body, content_type=exporter.content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-cache"

@@ -7,6 +7,8 @@ from flask_login import current_user, login_required
 
 from expo.accounts.models import User
 from expo.accounts.services import find_user_by_email
+from expo.audit import services as audit
+from expo.audit.models import AuditAction
 from expo.badges import builders, queries, services
 from expo.badges.forms import ResetBadgeForm
 from expo.core.db import database_id, get_or_404
@@ -51,7 +53,7 @@ def print_badges(event_id: int):
         flash(_("%(event)s has no approved registrants yet: no badges to print.", event=event.name), "warning")
         return redirect(url_for("badges.index"))
     pdf = builders.badges_pdf(badges, event_name=event.name, title=_("Badges – %(event)s", event=event.name))
-    return _pdf_response(pdf, f"badges-{event.slug}.pdf")
+    return _pdf_response(pdf, f"badges-{event.slug}.pdf", target=event.name)
 
 
 @bp.route("/people/<int:user_id>/badge.pdf")
@@ -64,10 +66,13 @@ def print_badge(user_id: int):
     pdf = builders.badges_pdf(
         [queries.badge_data(user)], event_name=expo.name if expo else "", title=_("Badge – %(name)s", name=user.name)
     )
-    return _pdf_response(pdf, f"badge-{user.id}.pdf")
+    return _pdf_response(pdf, f"badge-{user.id}.pdf", subject=user)
 
 
-def _pdf_response(pdf: bytes, filename: str) -> Response:
+def _pdf_response(pdf: bytes, filename: str, *, target: str | None = None, subject: User | None = None) -> Response:
+    audit.record(actor=current_user._get_current_object(), action=AuditAction.EXPORT_BADGES,
+                 subject=subject, target=target, detail=filename)
+    db.session.commit()
     # Badges carry check-in tokens: never kept in a shared or browser cache.
     return Response(
         pdf,

@@ -19,6 +19,8 @@ from flask_login import current_user, login_required
 
 from expo.accounts.models import User
 from expo.accounts.services import find_user_by_email
+from expo.audit import services as audit
+from expo.audit.models import AuditAction
 from expo.core.db import get_or_404
 from expo.core.errors import ExpoError, NeedsConfirmation
 from expo.core.extensions import db
@@ -68,7 +70,10 @@ def _filters(statuses) -> tuple[PeopleFilterForm, queries.PeopleFilter]:
     )
 
 
-def _csv(content: bytes, filename: str) -> Response:
+def _csv(content: bytes, filename: str, action: AuditAction, target: str) -> Response:
+    """The export as a download, written to the audit log (it names people)."""
+    audit.record(actor=current_user._get_current_object(), action=action, target=target, detail=filename)
+    db.session.commit()
     return Response(content, content_type=exports.CONTENT_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -93,7 +98,7 @@ def export_registrations(slug: str):
     _form, filters = _filters(RegistrationStatus)
     content = exports.registrations_csv(queries.event_registrations(event, filters), timezone=event.timezone,
                                         with_needs=can_view_private_needs(current_user))
-    return _csv(content, f"{event.slug}-registrations.csv")
+    return _csv(content, f"{event.slug}-registrations.csv", AuditAction.EXPORT_REGISTRATIONS, event.name)
 
 
 @bp.route("/events/<slug>/bookings.csv")
@@ -103,7 +108,7 @@ def export_event_bookings(slug: str):
     _form, filters = _filters(BookingStatus)
     content = exports.bookings_csv(queries.event_bookings(event, filters), timezone=event.timezone,
                                    with_needs=can_view_private_needs(current_user))
-    return _csv(content, f"{event.slug}-bookings.csv")
+    return _csv(content, f"{event.slug}-bookings.csv", AuditAction.EXPORT_BOOKINGS, event.name)
 
 
 @bp.route("/events/<slug>/registrations/decide", methods=["POST"])
@@ -205,7 +210,7 @@ def export_session_bookings(session_id: int):
     _form, filters = _filters(BookingStatus)
     content = exports.bookings_csv(queries.session_bookings(session, filters), timezone=session.event.timezone,
                                    with_needs=can_view_private_needs(current_user))
-    return _csv(content, f"session-{session.id}-bookings.csv")
+    return _csv(content, f"session-{session.id}-bookings.csv", AuditAction.EXPORT_BOOKINGS, session.title)
 
 
 @bp.route("/sessions/<int:session_id>/bookings/add", methods=["POST"])

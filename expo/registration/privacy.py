@@ -12,6 +12,8 @@ from flask_babel import gettext as _
 
 from expo.accounts.models import User
 from expo.attendance.models import CheckIn
+from expo.audit import services as audit
+from expo.audit.models import AuditAction
 from expo.core.errors import NotAllowed
 from expo.core.extensions import db
 from expo.core.timeutil import utcnow
@@ -89,12 +91,17 @@ def export_user_data(user: User) -> dict[str, Any]:
     }
 
 
-def delete_account(*, user: User, actor: User, now: datetime | None = None) -> None:
-    """Delete the account: seats in sessions to come are released (waiting lists move up),
-    registrations for events still to come are cancelled, and every remaining row that counts
-    for the figures is kept without the person."""
+def exported_user_data(*, user: User, actor: User) -> dict[str, Any]:
+    """``export_user_data`` for the person themselves, written to the audit log."""
     if actor.id != user.id:
-        raise NotAllowed(_("Only the account's owner can delete it."))
+        raise NotAllowed(_("Only the account's owner can download its data."))
+    audit.record(actor=actor, action=AuditAction.EXPORT_OWN_DATA, subject=user)
+    return export_user_data(user)
+
+
+def release_places(*, user: User, now: datetime | None = None) -> None:
+    """Give up the person's places: seats in sessions to come are released (waiting lists move
+    up) and registrations for events still to come are cancelled; the past stays as it was."""
     now = now or utcnow()
     services.lock_registrations(user)  # before any session, in the order booking takes them
     services.release_bookings(user=user, now=now)
@@ -107,7 +114,17 @@ def delete_account(*, user: User, actor: User, now: datetime | None = None) -> N
         .execution_options(synchronize_session=False)
     )
     db.session.flush()
+
+
+def delete_account(*, user: User, actor: User, now: datetime | None = None) -> None:
+    """Delete the account: its places are released (``release_places``) and every remaining
+    row that counts for the figures is kept without the person."""
+    if actor.id != user.id:
+        raise NotAllowed(_("Only the account's owner can delete it."))
+    release_places(user=user, now=now)
+    audit.record(actor=actor, action=AuditAction.ACCOUNT_DELETED, subject=user)
     user_id = user.id
+    audit.forget_person(user_id=user_id)
     db.session.expunge(user)
     db.session.execute(sa.delete(User).where(User.id == user_id))
     db.session.expire_all()
