@@ -63,6 +63,7 @@ def _register_blueprints(app: Flask) -> None:
     from expo.badges.views import bp as badges_bp
     from expo.calendar.views import bp as calendar_bp
     from expo.core.views import bp as core_bp
+    from expo.events.team_views import bp as teams_bp
     from expo.events.views import bp as events_bp
     from expo.people.views import bp as people_bp
     from expo.programme.views import bp as programme_bp
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
         people_admin_bp,
         invitations_bp,
         audit_bp,
+        teams_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -125,7 +127,7 @@ def _navigation() -> tuple[Any, ...]:
         NavItem("schedule.list_countries", _l("Countries"), p.is_anyone),
         NavItem("registration.agenda", _l("My agenda"), p.is_signed_in),
         NavItem("attendance.today", _l("Door"), p.is_staff),
-        NavItem("programme.manage_index", _l("Manage"), p.can_manage_expo),
+        NavItem("programme.manage_index", _l("Manage"), p.organises_any_event),
         NavItem("programme.conflicts", _l("Conflicts"), p.can_view_conflicts),
         NavItem("badges.index", _l("Badges"), p.can_print_badges),
         NavItem("stats.index", _l("Statistics"), p.can_view_statistics),

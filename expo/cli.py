@@ -17,7 +17,8 @@ def expo_cli() -> None:
 @expo_cli.command("create-user")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.DELEGATE.value)
+# "organiser" is the older name of the expo administrator's role.
+@click.option("--role", type=click.Choice([*(r.value for r in Role), "organiser"]), default=Role.DELEGATE.value)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @with_appcontext
 def create_user_command(email: str, name: str, role: str, password: str) -> None:
@@ -25,7 +26,7 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
     from expo.accounts.services import create_user
 
     try:
-        user = create_user(email=email, password=password, name=name, role=role)
+        user = create_user(email=email, password=password, name=name, role=Role(role))
     except ExpoError as error:
         db.session.rollback()
         # Name the option at fault, as click does for its own checks (exit status 2).
@@ -62,7 +63,7 @@ def demo_command(if_empty: bool) -> None:
     click.echo(summary)
     click.echo("Demo logins (password for all: %s):" % DEMO_LOGINS["password"])
     for role, email in DEMO_LOGINS["accounts"].items():
-        click.echo(f"  {role:<10} {email}")
+        click.echo(f"  {role:<16} {email}")
 
 
 @expo_cli.command("generate")

@@ -27,7 +27,7 @@ from expo.registration.models import Booking, Registration
 
 PER_PAGE = 50
 INVITATION_VALID_FOR = timedelta(days=7)
-INVITABLE_ROLES = (Role.ORGANISER, Role.STAFF)
+INVITABLE_ROLES = (Role.DELEGATE, Role.STAFF, Role.ADMIN)
 _INVITATION_SALT = "expo-invitation"
 
 
@@ -104,10 +104,8 @@ def invitation_token(user: User) -> str:
 
 
 def invite_person(*, email: str, name: str, role: Role, actor: User) -> User:
-    """Create an organiser's or staff account without a password anyone knows; the person
-    sets one through the invitation link."""
-    if role not in INVITABLE_ROLES:
-        raise ExpoError(_l("Invite people as organisers or staff."), field="role")
+    """Create an account without a password anyone knows; the person sets one through the
+    invitation link."""
     user = create_user(email=email, name=name, password=new_token(), role=role)
     audit.record(actor=actor, action=AuditAction.PERSON_INVITED, subject=user, detail=role.value)
     return user

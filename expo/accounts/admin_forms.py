@@ -15,8 +15,8 @@ from expo.people.services import country_choices
 from expo.programme.forms import ListFilters
 
 ROLE_LABELS = {
-    Role.ORGANISER: _l("Organiser"),
-    Role.STAFF: _l("Staff"),
+    Role.ADMIN: _l("Expo administrator"),
+    Role.STAFF: _l("Staff at every event"),
     Role.DELEGATE: _l("Delegate"),
 }
 
@@ -45,7 +45,11 @@ class PeopleFilterForm(ListFilters):
 class InviteForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
-    role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in INVITABLE_ROLES])
+    role = SelectField(
+        _l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in INVITABLE_ROLES],
+        description=_l("For one event's organisers or door staff, invite them as delegates, then add them "
+                       "to the event's team."),
+    )
 
 
 class RoleForm(FlaskForm):

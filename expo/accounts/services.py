@@ -7,6 +7,7 @@ from functools import cache
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.orm import joinedload
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -105,7 +106,8 @@ def user_by_login_id(login_id: str) -> User | None:
     account, _, digest = login_id.partition(":")
     if not (account.isdigit() and is_database_id(int(account)) and digest):
         return None
-    user = db.session.get(User, int(account))
+    # The person's event teams come along: the permission rules of every page read them.
+    user = db.session.get(User, int(account), options=[joinedload(User.team_roles)])
     if user is None or not hmac.compare_digest(user.password_digest, digest):
         return None
     return user if user.active else None  # a deactivated account's sessions end at once

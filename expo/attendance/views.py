@@ -25,7 +25,7 @@ from expo.events.queries import current_expo
 from expo.core.extensions import db
 from expo.core.i18n import local_date, local_time
 from expo.core.pagecache import own_page
-from expo.permissions import can_check_in, can_view_attendance, can_view_event, require
+from expo.permissions import can_check_in, can_view_attendance, can_view_event, is_staff, require
 from expo.programme.models import ProgrammeSession
 from expo.core.timeutil import to_local, utcnow
 
@@ -57,7 +57,7 @@ def _wants_json() -> bool:
 @login_required
 def today():
     """Staff and organisers: the sessions of a day (today in the expo's time zone)."""
-    require(can_view_attendance(current_user))
+    require(is_staff(current_user))
     tz = _expo_timezone()
     form = DayForm(formdata=request.args)
     day = form.day.data if form.validate() and form.day.data else to_local(utcnow(), tz).date()

@@ -33,6 +33,8 @@ class AuditAction(enum.StrEnum):
     EXPORT_ATTENDANCE = "export_attendance"
     EXPORT_BADGES = "export_badges"
     EXPORT_OWN_DATA = "export_own_data"
+    TEAM_MEMBER_ADDED = "team_member_added"
+    TEAM_MEMBER_REMOVED = "team_member_removed"
 
     @property
     def label(self) -> str:
@@ -59,6 +61,8 @@ ACTION_LABELS = {
     AuditAction.EXPORT_ATTENDANCE: _l("Attendance list exported"),
     AuditAction.EXPORT_BADGES: _l("Badges printed"),
     AuditAction.EXPORT_OWN_DATA: _l("Own data downloaded"),
+    AuditAction.TEAM_MEMBER_ADDED: _l("Added to an event team"),
+    AuditAction.TEAM_MEMBER_REMOVED: _l("Taken off an event team"),
 }
 
 

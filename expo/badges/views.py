@@ -37,7 +37,7 @@ def index():
     reissued = request.args.get("reissued", type=database_id)
     return render_template(
         "badges/index.html",
-        events=queries.events_with_registrants(),
+        events=queries.events_with_registrants(current_user),
         form=ResetBadgeForm(),
         reissued=db.session.get(User, reissued) if reissued else None,
     )
@@ -60,7 +60,7 @@ def print_badges(event_id: int):
 @login_required
 def print_badge(user_id: int):
     """One person's badge, to replace a lost one."""
-    require(can_print_badges(current_user))
+    require(can_reset_badge(current_user))
     user = queries.person_with_details(user_id) or abort(404)
     expo = current_expo()
     pdf = builders.badges_pdf(
@@ -98,5 +98,5 @@ def reset_badge():
             return redirect(url_for("badges.index", reissued=user.id))
         form.email.errors.append(_("No account has this e-mail address."))
     return render_template(
-        "badges/index.html", events=queries.events_with_registrants(), form=form, reissued=None
+        "badges/index.html", events=queries.events_with_registrants(current_user), form=form, reissued=None
     ), 400

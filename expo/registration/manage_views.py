@@ -87,7 +87,7 @@ def manage_registrations(slug: str):
         "registration/manage_registrations.html", event=event, filter_form=form, filters=filters,
         registrations=queries.event_registrations(event, filters), counts=queries.registration_counts(event),
         sessions=queries.event_sessions(event), decide_form=DecideForm(), add_form=AddPersonForm(),
-        show_needs=can_view_private_needs(current_user), statuses=list(RegistrationStatus),
+        show_needs=can_view_private_needs(current_user, event), statuses=list(RegistrationStatus),
     )
 
 
@@ -97,7 +97,7 @@ def export_registrations(slug: str):
     event = _managed_event(slug)
     _form, filters = _filters(RegistrationStatus)
     content = exports.registrations_csv(queries.event_registrations(event, filters), timezone=event.timezone,
-                                        with_needs=can_view_private_needs(current_user))
+                                        with_needs=can_view_private_needs(current_user, event))
     return _csv(content, f"{event.slug}-registrations.csv", AuditAction.EXPORT_REGISTRATIONS, event.name)
 
 
@@ -107,7 +107,7 @@ def export_event_bookings(slug: str):
     event = _managed_event(slug)
     _form, filters = _filters(BookingStatus)
     content = exports.bookings_csv(queries.event_bookings(event, filters), timezone=event.timezone,
-                                   with_needs=can_view_private_needs(current_user))
+                                   with_needs=can_view_private_needs(current_user, event))
     return _csv(content, f"{event.slug}-bookings.csv", AuditAction.EXPORT_BOOKINGS, event.name)
 
 
@@ -199,7 +199,7 @@ def manage_bookings(session_id: int):
         "registration/manage_bookings.html", session=session, event=session.event, filter_form=form,
         filters=filters, bookings=queries.session_bookings(session, filters),
         confirmed=services.confirmed_count(session), add_form=AddPersonForm(),
-        show_needs=can_view_private_needs(current_user),
+        show_needs=can_view_private_needs(current_user, session.event),
     )
 
 
@@ -209,7 +209,7 @@ def export_session_bookings(session_id: int):
     session = _managed_session(session_id)
     _form, filters = _filters(BookingStatus)
     content = exports.bookings_csv(queries.session_bookings(session, filters), timezone=session.event.timezone,
-                                   with_needs=can_view_private_needs(current_user))
+                                   with_needs=can_view_private_needs(current_user, session.event))
     return _csv(content, f"session-{session.id}-bookings.csv", AuditAction.EXPORT_BOOKINGS, session.title)
 
 

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from expo.core.extensions import cache
 from expo.core.timeutil import utcnow
 from expo.events.queries import current_expo
-from expo.permissions import can_view_statistics, require
+from expo.permissions import can_view_expo_statistics, can_view_statistics, require
 from expo.stats import exports, queries
 from expo.stats.cells import CellFormatter
 from expo.stats.forms import StatsFilterForm
@@ -31,11 +31,12 @@ PAGE_ROWS = 100
 
 def _filtered() -> tuple[StatsFilterForm, queries.StatsData]:
     """The filter form from the query string and the figures it selects; 404 for an unknown event."""
-    events = queries.stats_events()
-    form = StatsFilterForm(request.args, events=events)
+    events = queries.stats_events(current_user)
+    form = StatsFilterForm(request.args, events=events, whole_expo=can_view_expo_statistics(current_user))
     if not form.validate():
         abort(404)
     event = next((e for e in events if str(e.id) == form.event.data), None)
+    require(can_view_statistics(current_user, event) if event else can_view_expo_statistics(current_user))
     if event is not None:
         tz = event.timezone
     else:
