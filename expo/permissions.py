@@ -232,5 +232,5 @@ def require(allowed: bool, *, hide: bool = False) -> None:
 JINJA_GLOBALS = {
     name: value
     for name, value in dict(globals()).items()
-    if name.startswith(("can_", "is_", "organises_")) or name in ("owns", "organised_event_ids")
+    if name.startswith(("can_", "is_", "organises_")) or name == "owns"
 }

@@ -18,6 +18,7 @@ from expo.permissions import (
     can_find_people,
     can_manage_event,
     can_manage_expo,
+    can_publish_event,
     can_view_conflicts,
     organises_any_event,
     require,
@@ -101,7 +102,8 @@ def delete_event(event_id: int):
 @bp.route("/events/<int:event_id>/publish", methods=["POST"])
 @guard(organises_any_event)
 def publish_event(event_id: int):
-    event = _managed_event(event_id)
+    event = get_or_404(Event, event_id)
+    require(can_publish_event(current_user, event))
     return perform(
         lambda: event_services.publish_event(event=event, actor=current_user),
         _("The event is published."), url_for("programme.edit_event", event_id=event_id),
@@ -111,7 +113,8 @@ def publish_event(event_id: int):
 @bp.route("/events/<int:event_id>/unpublish", methods=["POST"])
 @guard(organises_any_event)
 def unpublish_event(event_id: int):
-    event = _managed_event(event_id)
+    event = get_or_404(Event, event_id)
+    require(can_publish_event(current_user, event))
     return perform(
         lambda: event_services.unpublish_event(event=event, actor=current_user),
         _("The event is a draft again."), url_for("programme.edit_event", event_id=event_id),
