@@ -62,11 +62,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from expo.accounts.admin_views import bp as people_admin_bp
+    from expo.accounts.admin_views import invitations_bp
     from expo.accounts.views import bp as accounts_bp
+    from expo.audit.views import bp as audit_bp
     from expo.attendance.views import bp as attendance_bp
     from expo.badges.views import bp as badges_bp
     from expo.calendar.views import bp as calendar_bp
     from expo.core.views import bp as core_bp
+    from expo.events.team_views import bp as teams_bp
     from expo.events.views import bp as events_bp
     from expo.people.views import bp as people_bp
     from expo.programme.views import bp as programme_bp
@@ -90,6 +94,10 @@ def _register_blueprints(app: Flask) -> None:
         attendance_bp,
         badges_bp,
         stats_bp,
+        people_admin_bp,
+        invitations_bp,
+        audit_bp,
+        teams_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -134,14 +142,16 @@ def _navigation() -> dict[str, Any]:
             NavItem("schedule.list_networks", _l("Networks"), p.is_anyone),
             NavItem("schedule.list_countries", _l("Countries"), p.is_anyone),
             NavItem("registration.agenda", _l("My agenda"), p.is_signed_in),
-            NavItem("programme.manage_index", _l("Dashboard"), p.can_manage_expo, "programme"),
-            NavItem("programme.list_events", _l("Events and sessions"), p.can_manage_expo, "programme"),
+            NavItem("programme.manage_index", _l("Dashboard"), p.organises_any_event, "programme"),
+            NavItem("programme.list_events", _l("Events and sessions"), p.organises_any_event, "programme"),
             NavItem("venues.list_venues", _l("Venues and rooms"), p.can_manage_expo, "programme"),
             NavItem("programme.conflicts", _l("Conflicts"), p.can_view_conflicts, "programme"),
+            NavItem("people_admin.list_people", _l("People"), p.can_manage_people, "people"),
             NavItem("people.list_organisations", _l("Organisations"), p.can_manage_expo, "people"),
             NavItem("people.list_networks", _l("Networks"), p.can_manage_expo, "people"),
-            NavItem("attendance.today", _l("Sessions at the door"), p.can_view_attendance, "door"),
+            NavItem("attendance.today", _l("Sessions at the door"), p.is_staff, "door"),
             NavItem("stats.index", _l("Statistics"), p.can_view_statistics, "reports"),
             NavItem("badges.index", _l("Badges"), p.can_print_badges, "reports"),
+            NavItem("audit.show_log", _l("Audit log"), p.can_read_audit_log, "reports"),
         ),
     }

@@ -17,7 +17,8 @@ def expo_cli() -> None:
 @expo_cli.command("create-user")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.DELEGATE.value)
+# "organiser" is the older name of the expo administrator's role.
+@click.option("--role", type=click.Choice([*(r.value for r in Role), "organiser"]), default=Role.DELEGATE.value)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @with_appcontext
 def create_user_command(email: str, name: str, role: str, password: str) -> None:
@@ -26,7 +27,7 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
     from expo.accounts.services import create_user
 
     try:
-        user = create_user(email=email, password=password, name=name, role=role, verified=True)
+        user = create_user(email=email, password=password, name=name, role=Role(role), verified=True)
     except ExpoError as error:
         db.session.rollback()
         # Name the option at fault, as click does for its own checks (exit status 2).
@@ -42,14 +43,14 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
 def deactivate_user_command(email: str) -> None:
     """Close an account: no more signing in; its seats to come are released and cancelled in
     the person's calendar."""
+    from expo.accounts.admin import deactivate
     from expo.accounts.services import find_user_by_email
-    from expo.registration.privacy import deactivate_account
 
     user = find_user_by_email(email)
     if user is None:
         raise click.BadParameter("no account has this e-mail address", param_hint="--email")
     try:
-        deactivate_account(user=user)
+        deactivate(user=user, actor=None)
     except ExpoError as error:
         db.session.rollback()
         raise click.ClickException(str(error.message)) from None
@@ -86,7 +87,7 @@ def demo_command(if_empty: bool, historical: bool) -> None:
     click.echo(summary)
     click.echo("Demo logins (password for all: %s):" % DEMO_LOGINS["password"])
     for role, email in DEMO_LOGINS["accounts"].items():
-        click.echo(f"  {role:<10} {email}")
+        click.echo(f"  {role:<16} {email}")
 
 
 @expo_cli.command("generate")

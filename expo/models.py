@@ -1,7 +1,8 @@
 """Imports every model so that the metadata (and Alembic) sees the whole schema."""
 from expo.accounts.models import Role, User, user_networks  # noqa: F401
 from expo.attendance.models import CheckIn  # noqa: F401
-from expo.events.models import Event, Expo, RegistrationMode, Track  # noqa: F401
+from expo.audit.models import AuditAction, AuditEntry  # noqa: F401
+from expo.events.models import Event, Expo, RegistrationMode, TeamMember, TeamRole, Track  # noqa: F401
 from expo.people.models import Country, Network, Organisation, OrganisationKind  # noqa: F401
 from expo.programme.models import (  # noqa: F401
     ProgrammeSession,

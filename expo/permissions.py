@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from flask import abort
 
 from expo.accounts.models import Role
+from expo.events.models import Event, TeamRole
 
 if TYPE_CHECKING:
-    from expo.events.models import Event
     from expo.programme.models import ProgrammeSession
 
 
@@ -21,13 +22,9 @@ def _role(user: Any) -> Role | None:
     return user.role
 
 
-def is_organiser(user: Any) -> bool:
-    return _role(user) is Role.ORGANISER
-
-
-def is_staff(user: Any) -> bool:
-    """Staff at the door; organisers can do everything staff can."""
-    return _role(user) in (Role.STAFF, Role.ORGANISER)
+def is_admin(user: Any) -> bool:
+    """An expo administrator: manages everything, venues, rooms, networks and teams included."""
+    return _role(user) is Role.ADMIN
 
 
 def is_signed_in(user: Any) -> bool:
@@ -44,32 +41,102 @@ def is_anyone(user: Any) -> bool:
     return True
 
 
+# --- event teams ------------------------------------------------------------------------------
+
+def team_roles(user: Any) -> dict[int, TeamRole]:
+    """The person's role in each event whose team they are on, by event id (one query, the
+    first time it is asked in a request)."""
+    if not is_signed_in(user):
+        return {}
+    return {member.event_id: member.role for member in user.team_roles}
+
+
+def organised_event_ids(user: Any) -> set[int]:
+    """Events the person organises as a team member (administrators organise every event)."""
+    return {event_id for event_id, role in team_roles(user).items() if role is TeamRole.ORGANISER}
+
+
+def team_event_ids(user: Any) -> set[int]:
+    """Events on whose team the person is, in any role."""
+    return set(team_roles(user))
+
+
+def is_event_organiser(user: Any, event: Event | None) -> bool:
+    """Manages this event: its sessions, tracks, registrations, bookings, badges, figures."""
+    return is_admin(user) or (event is not None and event.id in organised_event_ids(user))
+
+
+def is_event_staff(user: Any, event: Event | None) -> bool:
+    """At the door of this event: its team (either role), expo staff and administrators."""
+    return _role(user) in (Role.ADMIN, Role.STAFF) or (event is not None and event.id in team_event_ids(user))
+
+
+def organises_any_event(user: Any) -> bool:
+    """Administrators and every event organiser reach the management pages."""
+    return is_admin(user) or bool(organised_event_ids(user))
+
+
+def is_staff(user: Any) -> bool:
+    """Works at some door: expo staff, administrators and anyone on an event's team."""
+    return _role(user) in (Role.ADMIN, Role.STAFF) or bool(team_roles(user))
+
+
+def can_manage_team(user: Any, event: Event | None = None) -> bool:
+    """Add people to an event's team and take them off it."""
+    return is_admin(user)
+
+
 # --- the schedule -------------------------------------------------------------------------
 
 def can_manage_expo(user: Any) -> bool:
-    """Create, edit and delete events, venues, rooms, networks, organisations and sessions."""
-    return is_organiser(user)
+    """Create and delete events; venues, rooms, networks and organisations."""
+    return is_admin(user)
+
+
+def can_manage_event(user: Any, event: Event) -> bool:
+    """Edit the event, its tracks and its sessions (which may use any of the expo's rooms)."""
+    return is_event_organiser(user, event)
 
 
 def can_view_event(user: Any, event: Event) -> bool:
-    """Published events are public; drafts are seen by organisers only."""
-    return event.is_published or is_organiser(user)
+    """Published events are public; drafts are seen by their team and administrators."""
+    return event.is_published or is_admin(user) or event.id in team_event_ids(user)
+
+
+def visible_events_clause(user: Any) -> sa.ColumnElement[bool]:
+    """``can_view_event`` as a condition on the events table, for lists."""
+    if is_admin(user):
+        return sa.true()
+    drafts = team_event_ids(user)
+    published = Event.is_published.is_(True)
+    return sa.or_(published, Event.id.in_(drafts)) if drafts else published
+
+
+def managed_events_clause(user: Any) -> sa.ColumnElement[bool]:
+    """``can_manage_event`` as a condition on the events table, for lists and menus."""
+    return sa.true() if is_admin(user) else Event.id.in_(organised_event_ids(user))
 
 
 def can_view_session(user: Any, session: ProgrammeSession) -> bool:
     return can_view_event(user, session.event)
 
 
-def can_edit_session(user: Any, session: ProgrammeSession | None = None) -> bool:
-    return is_organiser(user)
+def can_edit_session(user: Any, session: ProgrammeSession) -> bool:
+    return can_manage_event(user, session.event)
 
 
-def can_publish_event(user: Any, event: Event | None = None) -> bool:
-    return is_organiser(user)
+def can_publish_event(user: Any, event: Event) -> bool:
+    return can_manage_event(user, event)
 
 
 def can_view_conflicts(user: Any) -> bool:
-    return is_organiser(user)
+    """The room conflicts of the whole expo (rooms are shared by every event)."""
+    return is_admin(user)
+
+
+def can_find_people(user: Any) -> bool:
+    """Look people up by name or e-mail, to name them as speakers or add them to an event."""
+    return organises_any_event(user)
 
 
 # --- registrations and bookings -------------------------------------------------------------
@@ -84,14 +151,14 @@ def can_book(user: Any, session: ProgrammeSession) -> bool:
     return is_signed_in(user) and session.event.is_published
 
 
-def can_manage_registrations(user: Any, event: Event | None = None) -> bool:
+def can_manage_registrations(user: Any, event: Event) -> bool:
     """Approve, decline, add and remove delegates; see their bookings and export them."""
-    return is_organiser(user)
+    return is_event_organiser(user, event)
 
 
-def can_view_private_needs(user: Any) -> bool:
-    """Accessibility and dietary needs are shown to organisers only."""
-    return is_organiser(user)
+def can_view_private_needs(user: Any, event: Event) -> bool:
+    """Accessibility and dietary needs are shown to the event's organisers only."""
+    return is_event_organiser(user, event)
 
 
 def owns(user: Any, obj: Any) -> bool:
@@ -101,30 +168,37 @@ def owns(user: Any, obj: Any) -> bool:
 
 # --- at the door ----------------------------------------------------------------------------
 
-def can_view_attendance(user: Any, session: ProgrammeSession | None = None) -> bool:
-    return is_staff(user)
+def can_view_attendance(user: Any, session: ProgrammeSession) -> bool:
+    return is_event_staff(user, session.event)
 
 
-def can_check_in(user: Any, session: ProgrammeSession | None = None) -> bool:
-    return is_staff(user)
+def can_check_in(user: Any, session: ProgrammeSession) -> bool:
+    return is_event_staff(user, session.event)
 
 
 def can_print_badges(user: Any, event: Event | None = None) -> bool:
-    return is_organiser(user)
+    """An event's badges: its organisers; without an event, the badges page (any organiser)."""
+    return organises_any_event(user) if event is None else is_event_organiser(user, event)
 
 
 def can_reset_badge(user: Any) -> bool:
-    """Issue a delegate a new badge token and code (a lost badge); the old one stops working."""
-    return is_organiser(user)
+    """Issue a delegate a new badge token and code (a lost badge); the old one stops working.
+    A badge serves at every event, so this and one person's badge are for administrators."""
+    return is_admin(user)
 
 
-def can_view_statistics(user: Any) -> bool:
-    return is_organiser(user)
+def can_view_statistics(user: Any, event: Event | None = None) -> bool:
+    """An event's figures: its organisers; the whole expo's: administrators."""
+    return organises_any_event(user) if event is None else is_event_organiser(user, event)
+
+
+def can_view_expo_statistics(user: Any) -> bool:
+    return is_admin(user)
 
 
 def can_export_schedule(user: Any, event: Event) -> bool:
-    """Spreadsheet exports of a schedule are for organisers; public feeds follow can_view_event."""
-    return is_organiser(user)
+    """Spreadsheet exports of a schedule are for its organisers; public feeds follow can_view_event."""
+    return is_event_organiser(user, event)
 
 
 def can_subscribe_personal_feed(user: Any) -> bool:
@@ -137,6 +211,23 @@ def can_reset_feed_token(user: Any, owner: Any) -> bool:
     return is_signed_in(user) and getattr(owner, "id", None) == user.id
 
 
+# --- people and the audit log ---------------------------------------------------------------
+
+def can_manage_people(user: Any) -> bool:
+    """Search every account, see a person's activity, invite, change roles, deactivate."""
+    return is_admin(user)
+
+
+def can_administer_account(user: Any, person: Any) -> bool:
+    """Change the role of, deactivate or reactivate an account: never one's own (an organiser
+    cannot lock themselves out or step down by mistake)."""
+    return can_manage_people(user) and getattr(person, "id", None) != user.id
+
+
+def can_read_audit_log(user: Any) -> bool:
+    return is_admin(user)
+
+
 def require(allowed: bool, *, hide: bool = False) -> None:
     """Stop the request with 403 unless the predicate allowed it (404 with ``hide``, for
     things whose very existence is not to be revealed, such as draft events)."""
@@ -147,5 +238,5 @@ def require(allowed: bool, *, hide: bool = False) -> None:
 JINJA_GLOBALS = {
     name: value
     for name, value in dict(globals()).items()
-    if name.startswith(("can_", "is_")) or name == "owns"
+    if name.startswith(("can_", "is_", "organises_")) or name == "owns"
 }

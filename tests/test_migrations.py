@@ -159,5 +159,41 @@ def test_accounts_made_before_verification_count_as_verified(empty_database_url,
         assert (str(row[0])[:16], row[1], row[2]) == ("2022-04-01 08:00", None, 0)
         flask_migrate.downgrade(revision="3f8a2d61c0b7")
         assert "email_verified_at" not in {c["name"] for c in sa.inspect(_db.engine).get_columns("users")}
+
+
+def test_a_populated_h22_database_upgrades_to_event_teams(empty_database_url, tmp_path):
+    """The H22 demo, taken back to the schema before event teams and brought forward again:
+    every row stays (SQLite rebuilds the users table that most rows point at) and the expo's
+    organisers become its administrators."""
+    from expo.demo.h22 import load_demo
+
+    before_teams = "9c4e7a1d2b60"  # the audit log, the revision before event teams
+    migrated = create_app(base_config(tmp_path, DATABASE_URL=empty_database_url))
+    with migrated.app_context():
+        flask_migrate.upgrade()
+        load_demo()
+        _db.session.commit()
+        flask_migrate.downgrade(revision=before_teams)
+        kept = [t for t in _db.metadata.sorted_tables if t.name != "event_team_members"]
+
+        def counts() -> dict[str, int]:
+            with _db.engine.connect() as connection:
+                return {t.name: connection.scalar(sa.select(sa.func.count()).select_from(t)) for t in kept} | {
+                    "users pointed at": connection.scalar(sa.text(
+                        "SELECT (SELECT count(*) FROM bookings WHERE user_id IS NOT NULL)"
+                        " + (SELECT count(*) FROM registrations WHERE user_id IS NOT NULL)"
+                        " + (SELECT count(*) FROM check_ins WHERE user_id IS NOT NULL)")),
+                    "roles": dict(connection.execute(sa.text("SELECT role, count(*) FROM users GROUP BY role")).all()),
+                }
+
+        populated = counts()
+        assert populated["roles"]["organiser"] >= 1 and populated["bookings"] > 1000
+
+        flask_migrate.upgrade()
+
+        upgraded = counts()
+        roles = populated.pop("roles")
+        assert upgraded.pop("roles") == {("admin" if role == "organiser" else role): n for role, n in roles.items()}
+        assert upgraded == populated
         _db.session.remove()
         _db.engine.dispose()

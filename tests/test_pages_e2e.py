@@ -13,7 +13,7 @@ from expo.core.timeutil import utcnow
 from expo.demo.h22 import DEMO_LOGINS, load_demo
 
 AXE = (Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js").read_text()
-ROLES = ("anonymous", "delegate", "staff", "organiser")
+ROLES = ("anonymous", "delegate", "staff", "event staff", "event organiser", "organiser")
 WIDTHS = (390, 1280)
 MENU_LINKS = "#site-menu a[href^='/'], .workspace-nav a[href^='/'], .account-menu a[href^='/']"
 SERIOUS = """async () => {

@@ -19,6 +19,7 @@ from expo.core.extensions import db
 from expo.core.timeutil import utcnow
 
 if TYPE_CHECKING:
+    from expo.events.models import TeamMember
     from expo.people.models import Country, Network, Organisation
 
 # Short check-in codes avoid letters and digits that are easy to confuse at the door.
@@ -42,9 +43,18 @@ def password_hash_method() -> str:
 
 
 class Role(enum.StrEnum):
-    ORGANISER = "organiser"
-    STAFF = "staff"
+    """A person's role across the whole expo; event teams add roles for single events."""
+
+    ADMIN = "admin"  # expo administrator: everything, venues, networks and teams included
+    STAFF = "staff"  # at the door of every event
     DELEGATE = "delegate"
+    # Before event teams, expo administrators were called organisers: the old name still
+    # reads (``Role.ORGANISER``, ``Role("organiser")``) so scripts written for it keep working.
+    ORGANISER = "admin"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Role | None:
+        return cls.ADMIN if value == "organiser" else None
 
 
 user_networks = sa.Table(
@@ -100,6 +110,8 @@ class User(UserMixin, db.Model):
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
     country: Mapped[Country | None] = relationship()
     networks: Mapped[list[Network]] = relationship(secondary=user_networks, back_populates="members")
+    # Read by the permission rules, once per request for the signed-in person.
+    team_roles: Mapped[list[TeamMember]] = relationship(back_populates="user", passive_deletes="all")
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"

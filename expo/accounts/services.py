@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from expo.accounts import mails, tokens
@@ -166,15 +167,16 @@ def request_password_reset(*, email: str) -> User | None:
         return None
     if user is None or not user.active:
         return None
-    token = tokens.sign(RESET, [user.id, _reset_mark(user)])
+    token = tokens.sign(RESET, [user.id, link_mark(user, RESET)])
     mails.password_reset(user, token=token, hours=_hours("PASSWORD_RESET_MAX_AGE"))
     return user
 
 
-def _reset_mark(user: User) -> str:
-    """What a reset link carries of the account's state: derived from the session fingerprint
-    (so it changes with it), but not the fingerprint itself, which session cookies hold."""
-    return hashlib.sha256(f"reset:{user.session_fingerprint}".encode()).hexdigest()[:16]
+def link_mark(user: User, purpose: str) -> str:
+    """What a single-use link (a password reset, an invitation) carries of the account's
+    state: derived from the session fingerprint, so setting a password or ending every session
+    spends the link, but not the fingerprint itself, which session cookies hold."""
+    return hashlib.sha256(f"{purpose}:{user.session_fingerprint}".encode()).hexdigest()[:16]
 
 
 def user_for_reset(token: str) -> User | None:
@@ -185,7 +187,7 @@ def user_for_reset(token: str) -> User | None:
     user = _user_by_id(user_id)
     if user is None or not user.active or not isinstance(fingerprint, str):
         return None
-    return user if hmac.compare_digest(_reset_mark(user), fingerprint) else None
+    return user if hmac.compare_digest(link_mark(user, RESET), fingerprint) else None
 
 
 def reset_password(*, token: str, new: str) -> User:
@@ -230,14 +232,15 @@ def authenticate(*, email: str, password: str) -> User | None:
 
 
 def user_by_login_id(login_id: str) -> User | None:
-    """The user a session's id names, if its password fingerprint is still the current one."""
+    """The active user a session's id names, if its password fingerprint is still the current one."""
     account, _, digest = login_id.partition(":")
     if not (account.isdigit() and is_database_id(int(account)) and digest):
         return None
-    user = db.session.get(User, int(account))
+    # The person's event teams come along: the permission rules of every page read them.
+    user = db.session.get(User, int(account), options=[joinedload(User.team_roles)])
     if user is None or not hmac.compare_digest(user.session_fingerprint, digest):
         return None
-    return user
+    return user if user.active else None  # a deactivated account's sessions end at once
 
 
 def change_password(*, user: User, current: str, new: str) -> None:

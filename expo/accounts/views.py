@@ -292,7 +292,9 @@ def set_invitations():
 def export_data():
     """The signed-in user downloads everything Expo holds about them."""
     require(is_signed_in(current_user))
-    payload = json.dumps(privacy.export_user_data(current_user), ensure_ascii=False, indent=2)
+    user = current_user._get_current_object()
+    payload = json.dumps(privacy.exported_user_data(user=user, actor=user), ensure_ascii=False, indent=2)
+    db.session.commit()
     return Response(payload, content_type="application/json; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="my-expo-data.json"',
                              "Cache-Control": "no-store"})

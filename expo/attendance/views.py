@@ -17,13 +17,15 @@ from expo.attendance import receivers, services  # noqa: F401  (receivers connec
 from expo.attendance.exports import EXPORTERS
 from expo.attendance.forms import CodeForm, DayForm, DoorActionForm, is_door_day
 from expo.attendance.services import CheckInRefused, CheckInResult
+from expo.audit import services as audit
+from expo.audit.models import AuditAction
 from expo.core.db import database_id, get_or_404
 from expo.core.errors import ExpoError
 from expo.events.queries import current_expo
 from expo.core.extensions import db
 from expo.core.i18n import local_date, local_time
 from expo.core.pagecache import own_page
-from expo.permissions import can_check_in, can_view_attendance, can_view_event, require
+from expo.permissions import can_check_in, can_view_attendance, can_view_event, is_staff, require
 from expo.programme.models import ProgrammeSession
 from expo.core.timeutil import to_local, utcnow
 
@@ -55,7 +57,7 @@ def _wants_json() -> bool:
 @login_required
 def today():
     """Staff and organisers: the sessions of a day (today in the expo's time zone)."""
-    require(can_view_attendance(current_user))
+    require(is_staff(current_user))
     tz = _expo_timezone()
     form = DayForm(formdata=request.args)
     day = form.day.data if form.validate() and form.day.data else to_local(utcnow(), tz).date()
@@ -265,6 +267,9 @@ def export_list(session_id: int, fmt: str):
     body = exporter.render(session, services.attendance_rows(session))
     stamp = to_local(session.starts_at, session.event.timezone).strftime("%Y%m%d-%H%M")
     filename = f"attendance-{session.id}-{stamp}.{exporter.extension}"
+    audit.record(actor=current_user._get_current_object(), action=AuditAction.EXPORT_ATTENDANCE,
+                 target=session.title, detail=filename)
+    db.session.commit()
     response = Response(body, content_type=exporter.content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     # The people on a door list: kept by no browser or proxy.

@@ -1,6 +1,8 @@
 """Read-side queries for badges, each a single statement."""
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
@@ -10,6 +12,7 @@ from expo.core.extensions import db
 from expo.events.models import Event
 from expo.people.countries import country_name
 from expo.people.models import Organisation
+from expo.permissions import managed_events_clause
 from expo.registration.models import Registration, RegistrationStatus
 
 
@@ -46,8 +49,8 @@ def person_with_details(user_id: int) -> User | None:
     return db.session.scalars(_with_details().where(User.id == user_id)).unique().one_or_none()
 
 
-def events_with_registrants() -> list[tuple[Event, int]]:
-    """Every event with its number of approved registrants (the badges to print)."""
+def events_with_registrants(user: Any) -> list[tuple[Event, int]]:
+    """The events ``user`` manages with their numbers of approved registrants (the badges to print)."""
     approved = (
         sa.select(Registration.event_id, sa.func.count(Registration.id).label("n"))
         .where(Registration.status == RegistrationStatus.APPROVED, Registration.user_id.is_not(None))
@@ -57,6 +60,7 @@ def events_with_registrants() -> list[tuple[Event, int]]:
     rows = db.session.execute(
         sa.select(Event, sa.func.coalesce(approved.c.n, 0))
         .outerjoin(approved, approved.c.event_id == Event.id)
+        .where(managed_events_clause(user))
         .order_by(Event.starts_on, Event.name)
     )
     return [(event, count) for event, count in rows]

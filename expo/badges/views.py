@@ -7,6 +7,8 @@ from flask_login import current_user, login_required
 
 from expo.accounts.models import User
 from expo.accounts.services import find_user_by_email
+from expo.audit import services as audit
+from expo.audit.models import AuditAction
 from expo.badges import builders, queries, services
 from expo.badges.forms import ResetBadgeForm
 from expo.core.db import database_id, get_or_404
@@ -35,7 +37,7 @@ def index():
     reissued = request.args.get("reissued", type=database_id)
     return render_template(
         "badges/index.html",
-        events=queries.events_with_registrants(),
+        events=queries.events_with_registrants(current_user),
         form=ResetBadgeForm(),
         reissued=db.session.get(User, reissued) if reissued else None,
     )
@@ -51,23 +53,26 @@ def print_badges(event_id: int):
         flash(_("%(event)s has no approved registrants yet: no badges to print.", event=event.name), "warning")
         return redirect(url_for("badges.index"))
     pdf = builders.badges_pdf(badges, event_name=event.name, title=_("Badges – %(event)s", event=event.name))
-    return _pdf_response(pdf, f"badges-{event.slug}.pdf")
+    return _pdf_response(pdf, f"badges-{event.slug}.pdf", target=event.name)
 
 
 @bp.route("/people/<int:user_id>/badge.pdf")
 @login_required
 def print_badge(user_id: int):
     """One person's badge, to replace a lost one."""
-    require(can_print_badges(current_user))
+    require(can_reset_badge(current_user))
     user = queries.person_with_details(user_id) or abort(404)
     expo = current_expo()
     pdf = builders.badges_pdf(
         [queries.badge_data(user)], event_name=expo.name if expo else "", title=_("Badge – %(name)s", name=user.name)
     )
-    return _pdf_response(pdf, f"badge-{user.id}.pdf")
+    return _pdf_response(pdf, f"badge-{user.id}.pdf", subject=user)
 
 
-def _pdf_response(pdf: bytes, filename: str) -> Response:
+def _pdf_response(pdf: bytes, filename: str, *, target: str | None = None, subject: User | None = None) -> Response:
+    audit.record(actor=current_user._get_current_object(), action=AuditAction.EXPORT_BADGES,
+                 subject=subject, target=target, detail=filename)
+    db.session.commit()
     # Badges carry check-in tokens: never kept in a shared or browser cache.
     return Response(
         pdf,
@@ -93,5 +98,5 @@ def reset_badge():
             return redirect(url_for("badges.index", reissued=user.id))
         form.email.errors.append(_("No account has this e-mail address."))
     return render_template(
-        "badges/index.html", events=queries.events_with_registrants(), form=form, reissued=None
+        "badges/index.html", events=queries.events_with_registrants(current_user), form=form, reissued=None
     ), 400

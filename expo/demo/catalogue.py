@@ -569,12 +569,19 @@ DESCRIPTIONS: dict[S, str] = {
     S.HYBRID: "On site and streamed online: {topic}, with questions from both rooms.",
 }
 
-# The demo's memorable accounts: (role, e-mail, name, organisation, country).
+# The demo's memorable accounts: (role, e-mail, name, organisation, country); the organiser
+# is an expo administrator.
 DEMO_PASSWORD = "h22-city-expo"
 DEMO_ACCOUNTS: tuple[tuple[str, str, str, str, str], ...] = (
     ("organiser", "organiser@h22.example", "Emma Lindgren", "Helsingborgs stad", "SE"),
     ("staff", "staff@h22.example", "Johan Berg", "Helsingborgs stad", "SE"),
     ("delegate", "delegate@h22.example", "Laura Fischer", "Freie und Hansestadt Hamburg", "DE"),
+)
+# The UNECE event's team: (team role, e-mail, name, organisation, country, event slug). Their
+# own role across the expo is delegate; the team gives them the UNECE event only.
+DEMO_TEAM_ACCOUNTS: tuple[tuple[str, str, str, str, str, str], ...] = (
+    ("organiser", "unece.team@h22.example", "Ivana Petrović", "UNECE", "CH", "h22-50-sessions"),
+    ("staff", "unece.door@h22.example", "Marc Dubois", "UNECE", "CH", "h22-50-sessions"),
 )
 # The demo delegate's registrations: approved for three events, waiting for one approval.
 DEMO_DELEGATE_EVENTS = {

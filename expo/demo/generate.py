@@ -27,7 +27,7 @@ from expo.demo import catalogue as cat
 from expo.demo.bulk import Progress, RoomPlanner, UserRows, ensure_rows, insert_rows
 from expo.demo.generate_attendance import book, check_in_at_the_door, register
 from expo.demo.plan import TRANSFER_MINUTES, BuildState, Plan, PlannedSession, Summary
-from expo.events.models import Event, Expo, RegistrationMode, Track
+from expo.events.models import Event, Expo, RegistrationMode, TeamMember, TeamRole, Track
 from expo.people.models import Network, Organisation
 from expo.people.services import sync_countries
 from expo.programme.models import (
@@ -188,6 +188,7 @@ class ExpoBuilder(BuildState):
             organisers.append(self._generated(add, Role.ORGANISER, "SE", "Helsingborgs stad", taken))
         for _ in range(plan.staff - 1):
             staff.append(self._generated(add, Role.STAFF, "SE", "Helsingborgs stad", taken))
+        team = [add(Role.DELEGATE, email, name, country, org) for _r, email, name, org, country, _e in cat.DEMO_TEAM_ACCOUNTS]
         people = {p.name: add(Role.DELEGATE, p.email, p.name, p.country, p.organisation) for p in cat.PEOPLE}
         memberships += [(people[p.name], slug) for p in cat.PEOPLE for slug in p.networks]
         delegates = [accounts["delegate"], *people.values()]
@@ -221,6 +222,7 @@ class ExpoBuilder(BuildState):
         self.staff = [user_id[i] for i in staff]
         self.people = {name: user_id[i] for name, i in people.items()}
         self.demo_delegate = user_id[accounts["delegate"]]
+        self.team_members = [user_id[i] for i in team]
         self.delegates = [user_id[i] for i in delegates]
         generated = self.delegates[len(cat.PEOPLE) + 1:] or self.delegates
         self.speaker_pool = generated[: max(60, len(generated) // 8)]
@@ -268,6 +270,11 @@ class ExpoBuilder(BuildState):
             })
         self.event_rows = rows
         self.event_ids = insert_rows(Event, rows, returning_ids=True)
+        event_id = dict(zip((spec.slug for spec in cat.EVENTS), self.event_ids))
+        insert_rows(TeamMember, [
+            {"event_id": event_id[slug], "user_id": user, "role": TeamRole(role), "created_at": cat.CREATED_AT}
+            for (role, *_rest, slug), user in zip(cat.DEMO_TEAM_ACCOUNTS, self.team_members)
+        ])
         track_rows = [
             {"event_id": event_id, "name": name, "colour": colour}
             for event_id, spec in zip(self.event_ids, cat.EVENTS) for name, colour in spec.tracks

@@ -27,7 +27,10 @@ DEMO_PLAN = Plan(
 
 DEMO_LOGINS = {
     "password": cat.DEMO_PASSWORD,
-    "accounts": {role: email for role, email, _name, _org, _country in cat.DEMO_ACCOUNTS},
+    "accounts": {
+        **{role: email for role, email, _name, _org, _country in cat.DEMO_ACCOUNTS},
+        **{f"event {role}": email for role, email, *_rest in cat.DEMO_TEAM_ACCOUNTS},
+    },
 }
 
 

@@ -5,10 +5,19 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import ColorField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms import (
+    ColorField,
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
-from expo.events.models import Event, RegistrationMode
+from expo.events.models import Event, RegistrationMode, TeamRole
 from expo.events.services import EVENT_LENGTH_MESSAGE, EventData, event_too_long
 from expo.events.queries import event_choices
 from expo.programme.forms import (
@@ -139,3 +148,13 @@ class TrackFiltersForm(ListFilters):
         if chosen is None or chosen == event.id:
             return None
         return {"event_id": chosen, "q": self.value("q"), "sessions": self.value("sessions")}
+
+
+TEAM_ROLE_LABELS = {TeamRole.ORGANISER: _l("Event organiser"), TeamRole.STAFF: _l("Event staff")}
+
+
+class TeamMemberForm(FlaskForm):
+    """Put a person, by their account's e-mail address, on an event's team."""
+
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in TEAM_ROLE_LABELS.items()])

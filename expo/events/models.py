@@ -13,6 +13,7 @@ from expo.core.extensions import db
 from expo.core.timeutil import utcnow
 
 if TYPE_CHECKING:
+    from expo.accounts.models import User
     from expo.programme.models import ProgrammeSession
     from expo.registration.models import Registration
 
@@ -82,6 +83,7 @@ class Event(db.Model):
     registrations: Mapped[list[Registration]] = relationship(
         back_populates="event", passive_deletes="all"
     )
+    team: Mapped[list[TeamMember]] = relationship(back_populates="event", passive_deletes="all")
 
     def __repr__(self) -> str:
         return f"<Event {self.slug}>"
@@ -100,3 +102,27 @@ class Track(db.Model):
     colour: Mapped[str] = mapped_column(sa.String(7), default="#1d5b79")
 
     event: Mapped[Event] = relationship(back_populates="tracks")
+
+
+class TeamRole(enum.StrEnum):
+    ORGANISER = "organiser"  # manages the event: programme, registrations, badges, figures
+    STAFF = "staff"  # checks people in at the event's sessions
+
+
+class TeamMember(db.Model):
+    """A person on an event's team (one role per event)."""
+
+    __tablename__ = "event_team_members"
+    __table_args__ = (sa.UniqueConstraint("event_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[TeamRole] = mapped_column(enum_column(TeamRole))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="team")
+    user: Mapped[User] = relationship(back_populates="team_roles")
+
+    def __repr__(self) -> str:
+        return f"<TeamMember {self.user_id} {self.role} of {self.event_id}>"

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from expo.core.extensions import db
 from expo.events.models import Event, Expo
-from expo.permissions import is_organiser
+from expo.permissions import visible_events_clause
 from expo.programme.models import ProgrammeSession, SessionRole
 from expo.venues.models import Room
 
@@ -20,10 +20,8 @@ def current_expo() -> Expo | None:
 
 
 def visible_events(user: Any) -> list[Event]:
-    """Published events for everyone; organisers also see drafts."""
-    query = sa.select(Event).order_by(Event.starts_on, Event.name)
-    if not is_organiser(user):
-        query = query.where(Event.is_published.is_(True))
+    """Published events for everyone; administrators and an event's team also see its draft."""
+    query = sa.select(Event).where(visible_events_clause(user)).order_by(Event.starts_on, Event.name)
     return list(db.session.scalars(query))
 
 

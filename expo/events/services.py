@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from expo.audit import services as audit
+from expo.audit.models import AuditAction
 from expo.core import signals
 from expo.accounts.models import User
 from expo.core.errors import Conflict, InvalidState
@@ -217,6 +219,7 @@ def delete_event(*, event: Event, actor: User) -> None:
         raise InvalidState(_l("People have registered for this event, so it cannot be deleted."))
     if db.session.scalar(sa.select(sa.func.count()).where(ProgrammeSession.event_id == event.id)):
         raise InvalidState(_l("This event still has sessions: delete or move them first."))
+    audit.record(actor=actor, action=AuditAction.EVENT_DELETED, target=event.name)
     db.session.delete(event)
     db.session.flush()
 
@@ -231,6 +234,7 @@ def publish_event(*, event: Event, actor: User) -> None:
     if event.first_published_at is None:
         event.first_published_at = now
     event.updated_at = now
+    audit.record(actor=actor, action=AuditAction.EVENT_PUBLISHED, target=event.name)
     db.session.flush()
     signals.event_visibility_changed.send(current_app._get_current_object(), event=event, published=True)
     _schedule_changed(event)
@@ -244,6 +248,7 @@ def unpublish_event(*, event: Event, actor: User) -> None:
     event.is_published = False
     event.published_at = None
     event.updated_at = utcnow()
+    audit.record(actor=actor, action=AuditAction.EVENT_UNPUBLISHED, target=event.name)
     db.session.flush()
     signals.event_visibility_changed.send(current_app._get_current_object(), event=event, published=False)
     _schedule_changed(event)
@@ -290,6 +295,7 @@ def delete_track(*, track: Track, actor: User) -> None:
     if db.session.scalar(sa.select(sa.func.count()).where(ProgrammeSession.track_id == track.id)):
         raise InvalidState(_l("Sessions belong to this track: move them to another track first."))
     event = track.event
+    audit.record(actor=actor, action=AuditAction.TRACK_DELETED, target=f"{track.name} ({event.name})")
     db.session.delete(track)
     event.updated_at = utcnow()
     db.session.flush()

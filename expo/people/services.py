@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+from expo.audit import services as audit
+from expo.audit.models import AuditAction
 from expo.accounts.models import User, user_networks
 from expo.core.db import contains_text
 from expo.core.errors import Conflict, InvalidState
@@ -104,6 +106,7 @@ def delete_network(*, network: Network, actor: User) -> None:
     )
     if members:
         raise InvalidState(_l("People belong to this network, so it cannot be deleted."))
+    audit.record(actor=actor, action=AuditAction.NETWORK_DELETED, target=network.name)
     db.session.delete(network)
     db.session.flush()
 
@@ -179,6 +182,7 @@ def delete_organisation(*, organisation: Organisation, actor: User) -> None:
     """Delete an organisation nobody belongs to."""
     if db.session.scalar(sa.select(sa.func.count()).where(User.organisation_id == organisation.id)):
         raise InvalidState(_l("People belong to this organisation, so it cannot be deleted."))
+    audit.record(actor=actor, action=AuditAction.ORGANISATION_DELETED, target=organisation.name)
     db.session.delete(organisation)
     db.session.flush()
 

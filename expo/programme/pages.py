@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import flash, redirect
+from flask import flash, redirect, request
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -73,3 +73,11 @@ def perform(action: Callable[[], Any], done: str, success_url: str, failure_url:
     db.session.commit()
     flash(done, "success")
     return redirect(success_url)
+
+
+MAX_PAGE = 10_000
+
+
+def page_number() -> int:
+    """The ``page`` of a paged list from the query string: 1 … MAX_PAGE, 1 when it is no number."""
+    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)

@@ -6,6 +6,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from expo.permissions import managed_events_clause
 from expo.core.db import contains_text
 from expo.core.extensions import db
 from expo.events.models import Event, Track
@@ -21,8 +22,9 @@ def _count(column: Any, where: Any) -> sa.ScalarSelect:
     return sa.select(sa.func.count(column)).where(where).scalar_subquery()
 
 
-def events(q: str = "", status: str = "") -> list[tuple[Event, int, int, int]]:
-    """Events with their numbers of sessions, cancelled sessions and registrations (one query)."""
+def events(q: str = "", status: str = "", *, user: Any) -> list[tuple[Event, int, int, int]]:
+    """The events ``user`` manages with their numbers of sessions, cancelled sessions and
+    registrations (one query)."""
     query = sa.select(
         Event,
         _count(ProgrammeSession.id, ProgrammeSession.event_id == Event.id),
@@ -31,7 +33,7 @@ def events(q: str = "", status: str = "") -> list[tuple[Event, int, int, int]]:
             sa.and_(ProgrammeSession.event_id == Event.id, ProgrammeSession.status == SessionStatus.CANCELLED),
         ),
         _count(Registration.id, Registration.event_id == Event.id),
-    ).order_by(Event.starts_on, Event.name)
+    ).where(managed_events_clause(user)).order_by(Event.starts_on, Event.name)
     if q.strip():
         query = query.where(contains_text(q, Event.name))
     if status == "published":
@@ -41,7 +43,7 @@ def events(q: str = "", status: str = "") -> list[tuple[Event, int, int, int]]:
     return [tuple(row) for row in db.session.execute(query)]
 
 
-def dashboard() -> dict[str, Any]:
+def dashboard(user: Any) -> dict[str, Any]:
     """The organisers' start page: events and how much of everything there is (two queries)."""
     counts = db.session.execute(
         sa.select(
@@ -52,7 +54,7 @@ def dashboard() -> dict[str, Any]:
         )
     ).one()
     return {
-        "events": events(),
+        "events": events(user=user),
         "venue_count": counts[0],
         "room_count": counts[1],
         "network_count": counts[2],

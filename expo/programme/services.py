@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from expo.audit import services as audit
+from expo.audit.models import AuditAction
 from expo.accounts.models import User
 from expo.core import signals
 from expo.core.db import contains_text, is_database_id
@@ -501,6 +503,7 @@ def delete_session(*, session: ProgrammeSession, actor: User) -> None:
             _l("The programme is published: cancel the session instead, so that calendars learn of it.")
         )
     event = session.event
+    audit.record(actor=actor, action=AuditAction.SESSION_DELETED, target=f"{session.title} ({event.name})")
     db.session.delete(session)
     _touch(event)
     db.session.flush()

@@ -13,7 +13,16 @@ from expo.events import services as event_services
 from expo.events.forms import EventForm, TrackFiltersForm, TrackForm
 from expo.events.models import Event, Track
 from expo.core.extensions import db
-from expo.permissions import can_edit_session, can_manage_expo, can_publish_event, can_view_conflicts
+from expo.permissions import (
+    can_edit_session,
+    can_find_people,
+    can_manage_event,
+    can_manage_expo,
+    can_publish_event,
+    can_view_conflicts,
+    organises_any_event,
+    require,
+)
 from expo.programme import queries, services
 from expo.programme.forms import ConfirmForm, SessionFiltersForm, SessionForm
 from expo.programme.models import ProgrammeSession
@@ -25,17 +34,30 @@ bp = Blueprint("programme", __name__, url_prefix="/manage")
 # --- dashboard and events ----------------------------------------------------------------------
 
 @bp.route("/")
-@guard(can_manage_expo)
+@guard(organises_any_event)
 def manage_index():
-    return render_template("manage/index.html", **queries.dashboard())
+    return render_template("manage/index.html", **queries.dashboard(current_user))
 
 
 @bp.route("/events")
-@guard(can_manage_expo)
+@guard(organises_any_event)
 def list_events():
     q = request.args.get("q", "")[:100]
     status = request.args.get("status", "")
-    return render_template("manage/events.html", events=queries.events(q, status), q=q, status=status)
+    return render_template("manage/events.html", events=queries.events(q, status, user=current_user), q=q, status=status)
+
+
+def _managed_event(event_id: int) -> Event:
+    """The event, if the signed-in person manages it (else 403)."""
+    event = get_or_404(Event, event_id)
+    require(can_manage_event(current_user, event))
+    return event
+
+
+def _edited_session(session_id: int) -> ProgrammeSession:
+    session = get_or_404(ProgrammeSession, session_id)
+    require(can_edit_session(current_user, session))
+    return session
 
 
 def _event_page(event: Event) -> str:
@@ -55,9 +77,9 @@ def new_event():
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
-@guard(can_manage_expo)
+@guard(organises_any_event)
 def edit_event(event_id: int):
-    event = get_or_404(Event, event_id)
+    event = _managed_event(event_id)
     form = EventForm() if request.method == "POST" else EventForm.for_event(event)
     return submit(
         form, lambda: event_services.update_event(event=event, data=form.event_data(), actor=current_user),
@@ -78,9 +100,10 @@ def delete_event(event_id: int):
 
 
 @bp.route("/events/<int:event_id>/publish", methods=["POST"])
-@guard(can_publish_event)
+@guard(organises_any_event)
 def publish_event(event_id: int):
     event = get_or_404(Event, event_id)
+    require(can_publish_event(current_user, event))
     return perform(
         lambda: event_services.publish_event(event=event, actor=current_user),
         _("The event is published."), url_for("programme.edit_event", event_id=event_id),
@@ -88,9 +111,10 @@ def publish_event(event_id: int):
 
 
 @bp.route("/events/<int:event_id>/unpublish", methods=["POST"])
-@guard(can_publish_event)
+@guard(organises_any_event)
 def unpublish_event(event_id: int):
     event = get_or_404(Event, event_id)
+    require(can_publish_event(current_user, event))
     return perform(
         lambda: event_services.unpublish_event(event=event, actor=current_user),
         _("The event is a draft again."), url_for("programme.edit_event", event_id=event_id),
@@ -104,9 +128,9 @@ def _tracks_page(track: Track) -> str:
 
 
 @bp.route("/events/<int:event_id>/tracks", methods=["GET", "POST"])
-@guard(can_manage_expo)
+@guard(organises_any_event)
 def list_tracks(event_id: int):
-    event = get_or_404(Event, event_id)
+    event = _managed_event(event_id)
     filters = TrackFiltersForm(event, formdata=request.args)
     if other := filters.other_event(event):
         return redirect(url_for("programme.list_tracks", **other))
@@ -121,9 +145,10 @@ def list_tracks(event_id: int):
 
 
 @bp.route("/tracks/<int:track_id>/edit", methods=["GET", "POST"])
-@guard(can_manage_expo)
+@guard(organises_any_event)
 def edit_track(track_id: int):
     track = get_or_404(Track, track_id)
+    require(can_manage_event(current_user, track.event))
     form = TrackForm(obj=track)
     return submit(
         form,
@@ -135,9 +160,10 @@ def edit_track(track_id: int):
 
 
 @bp.route("/tracks/<int:track_id>/delete", methods=["POST"])
-@guard(can_manage_expo)
+@guard(organises_any_event)
 def delete_track(track_id: int):
     track = get_or_404(Track, track_id)
+    require(can_manage_event(current_user, track.event))
     return perform(
         lambda: event_services.delete_track(track=track, actor=current_user),
         _("Track deleted."), url_for("programme.list_tracks", event_id=track.event_id),
@@ -147,9 +173,9 @@ def delete_track(track_id: int):
 # --- sessions -----------------------------------------------------------------------------------
 
 @bp.route("/events/<int:event_id>/sessions")
-@guard(can_manage_expo)
+@guard(organises_any_event)
 def list_sessions(event_id: int):
-    event = get_or_404(Event, event_id)
+    event = _managed_event(event_id)
     filters_form = SessionFiltersForm(event, queries.venue_choices(), formdata=request.args)
     sessions = services.list_sessions(event, filters_form.filters())
     return render_template("manage/sessions.html", event=event, sessions=sessions, filters=filters_form)
@@ -173,9 +199,9 @@ def _save_session(form: SessionForm, save: Any) -> tuple[bool, list[Any]]:
 
 
 @bp.route("/events/<int:event_id>/sessions/new", methods=["GET", "POST"])
-@guard(can_edit_session)
+@guard(organises_any_event)
 def new_session(event_id: int):
-    event = get_or_404(Event, event_id)
+    event = _managed_event(event_id)
     form = SessionForm(event)
     saved, warnings = _save_session(
         form,
@@ -190,9 +216,9 @@ def new_session(event_id: int):
 
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
-@guard(can_edit_session)
+@guard(organises_any_event)
 def edit_session(session_id: int):
-    session = get_or_404(ProgrammeSession, session_id)
+    session = _edited_session(session_id)
     form = SessionForm(session.event) if request.method == "POST" else SessionForm.for_session(session)
     saved, warnings = _save_session(
         form,
@@ -210,9 +236,9 @@ def edit_session(session_id: int):
 
 
 @bp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
-@guard(can_edit_session)
+@guard(organises_any_event)
 def cancel_session(session_id: int):
-    session = get_or_404(ProgrammeSession, session_id)
+    session = _edited_session(session_id)
     return perform(
         lambda: services.cancel_session(session=session, actor=current_user),
         _("The session is cancelled. It stays in the programme, marked as cancelled."),
@@ -221,9 +247,9 @@ def cancel_session(session_id: int):
 
 
 @bp.route("/sessions/<int:session_id>/restore", methods=["POST"])
-@guard(can_edit_session)
+@guard(organises_any_event)
 def restore_session(session_id: int):
-    session = get_or_404(ProgrammeSession, session_id)
+    session = _edited_session(session_id)
     form = ConfirmForm()
     try:
         services.restore_session(
@@ -243,9 +269,9 @@ def restore_session(session_id: int):
 
 
 @bp.route("/sessions/<int:session_id>/delete", methods=["POST"])
-@guard(can_edit_session)
+@guard(organises_any_event)
 def delete_session(session_id: int):
-    session = get_or_404(ProgrammeSession, session_id)
+    session = _edited_session(session_id)
     return perform(
         lambda: services.delete_session(session=session, actor=current_user), _("Session deleted."),
         url_for("programme.list_sessions", event_id=session.event_id),
@@ -268,7 +294,7 @@ def _people_query() -> tuple[str, list[Any]]:
 
 
 @bp.route("/people/search")
-@guard(can_edit_session)
+@guard(can_find_people)
 def search_people():
     """JSON for the people picker: [{id, label}] for names or e-mails containing ``q``."""
     _q, people = _people_query()
@@ -276,7 +302,7 @@ def search_people():
 
 
 @bp.route("/people/find")
-@guard(can_edit_session)
+@guard(can_find_people)
 def find_people():
     """The people search as a page, for adding people by e-mail without JavaScript."""
     q, people = _people_query()

@@ -19,6 +19,8 @@ from flask_login import current_user, login_required
 
 from expo.accounts.models import User
 from expo.accounts.services import find_user_by_email
+from expo.audit import services as audit
+from expo.audit.models import AuditAction
 from expo.core.db import get_or_404
 from expo.core.errors import ExpoError, NeedsConfirmation
 from expo.core.extensions import db
@@ -68,8 +70,11 @@ def _filters(statuses) -> tuple[PeopleFilterForm, queries.PeopleFilter]:
     )
 
 
-def _csv(content: bytes, filename: str) -> Response:
-    # Names, addresses and needs of people: kept by no browser or proxy.
+def _csv(content: bytes, filename: str, action: AuditAction, target: str) -> Response:
+    """The export as a download, written to the audit log (it names people, so no browser or
+    proxy keeps it)."""
+    audit.record(actor=current_user._get_current_object(), action=action, target=target, detail=filename)
+    db.session.commit()
     return Response(content, content_type=exports.CONTENT_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
@@ -83,7 +88,7 @@ def manage_registrations(slug: str):
         "registration/manage_registrations.html", event=event, filter_form=form, filters=filters,
         registrations=queries.event_registrations(event, filters), counts=queries.registration_counts(event),
         sessions=queries.event_sessions(event), decide_form=DecideForm(), add_form=AddPersonForm(),
-        show_needs=can_view_private_needs(current_user), statuses=list(RegistrationStatus),
+        show_needs=can_view_private_needs(current_user, event), statuses=list(RegistrationStatus),
     )
 
 
@@ -93,8 +98,8 @@ def export_registrations(slug: str):
     event = _managed_event(slug)
     _form, filters = _filters(RegistrationStatus)
     content = exports.registrations_csv(queries.event_registrations(event, filters), timezone=event.timezone,
-                                        with_needs=can_view_private_needs(current_user))
-    return _csv(content, f"{event.slug}-registrations.csv")
+                                        with_needs=can_view_private_needs(current_user, event))
+    return _csv(content, f"{event.slug}-registrations.csv", AuditAction.EXPORT_REGISTRATIONS, event.name)
 
 
 @bp.route("/events/<slug>/bookings.csv")
@@ -103,8 +108,8 @@ def export_event_bookings(slug: str):
     event = _managed_event(slug)
     _form, filters = _filters(BookingStatus)
     content = exports.bookings_csv(queries.event_bookings(event, filters), timezone=event.timezone,
-                                   with_needs=can_view_private_needs(current_user))
-    return _csv(content, f"{event.slug}-bookings.csv")
+                                   with_needs=can_view_private_needs(current_user, event))
+    return _csv(content, f"{event.slug}-bookings.csv", AuditAction.EXPORT_BOOKINGS, event.name)
 
 
 @bp.route("/events/<slug>/registrations/decide", methods=["POST"])
@@ -195,7 +200,7 @@ def manage_bookings(session_id: int):
         "registration/manage_bookings.html", session=session, event=session.event, filter_form=form,
         filters=filters, bookings=queries.session_bookings(session, filters),
         confirmed=services.confirmed_count(session), add_form=AddPersonForm(),
-        show_needs=can_view_private_needs(current_user),
+        show_needs=can_view_private_needs(current_user, session.event),
     )
 
 
@@ -205,8 +210,8 @@ def export_session_bookings(session_id: int):
     session = _managed_session(session_id)
     _form, filters = _filters(BookingStatus)
     content = exports.bookings_csv(queries.session_bookings(session, filters), timezone=session.event.timezone,
-                                   with_needs=can_view_private_needs(current_user))
-    return _csv(content, f"session-{session.id}-bookings.csv")
+                                   with_needs=can_view_private_needs(current_user, session.event))
+    return _csv(content, f"session-{session.id}-bookings.csv", AuditAction.EXPORT_BOOKINGS, session.title)
 
 
 @bp.route("/sessions/<int:session_id>/bookings/add", methods=["POST"])

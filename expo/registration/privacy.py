@@ -12,11 +12,13 @@ from flask_babel import gettext as _
 
 from expo.accounts.models import User
 from expo.attendance.models import CheckIn
-from expo.core.errors import InvalidState, NotAllowed
+from expo.audit import services as audit
+from expo.audit.models import AuditAction
+from expo.core.errors import NotAllowed
 from expo.core.extensions import db
 from expo.core.timeutil import utcnow
 from expo.events.models import Event
-from expo.programme.models import ProgrammeSession, SessionRole
+from expo.programme.models import SessionRole
 from expo.registration import services
 from expo.registration.models import Booking, Registration, RegistrationStatus
 
@@ -89,9 +91,18 @@ def export_user_data(user: User) -> dict[str, Any]:
     }
 
 
-def _withdraw(user: User, now: datetime) -> None:
-    """Release the user's seats in sessions to come (waiting lists move up, invited events are
-    cancelled) and cancel their registrations for events still to come."""
+def exported_user_data(*, user: User, actor: User) -> dict[str, Any]:
+    """``export_user_data`` for the person themselves, written to the audit log."""
+    if actor.id != user.id:
+        raise NotAllowed(_("Only the account's owner can download its data."))
+    audit.record(actor=actor, action=AuditAction.EXPORT_OWN_DATA, subject=user)
+    return export_user_data(user)
+
+
+def release_places(*, user: User, now: datetime | None = None) -> None:
+    """Give up the person's places: seats in sessions to come are released (waiting lists move
+    up) and registrations for events still to come are cancelled; the past stays as it was."""
+    now = now or utcnow()
     services.lock_registrations(user)  # before any session, in the order booking takes them
     services.release_bookings(user=user, now=now)
     upcoming = sa.select(Event.id).where(Event.ends_on >= now.date())
@@ -106,24 +117,14 @@ def _withdraw(user: User, now: datetime) -> None:
 
 
 def delete_account(*, user: User, actor: User, now: datetime | None = None) -> None:
-    """Delete the account: seats in sessions to come are released (waiting lists move up),
-    registrations for events still to come are cancelled, and every remaining row that counts
-    for the figures is kept without the person."""
+    """Delete the account: its places are released (``release_places``) and every remaining
+    row that counts for the figures is kept without the person."""
     if actor.id != user.id:
         raise NotAllowed(_("Only the account's owner can delete it."))
-    _withdraw(user, now or utcnow())
+    release_places(user=user, now=now)
+    audit.record(actor=actor, action=AuditAction.ACCOUNT_DELETED, subject=user)
     user_id = user.id
+    audit.forget_person(user_id=user_id)
     db.session.expunge(user)
     db.session.execute(sa.delete(User).where(User.id == user_id))
     db.session.expire_all()
-
-
-def deactivate_account(*, user: User, now: datetime | None = None) -> None:
-    """Close an account without deleting it (an administrator's decision, taken on the command
-    line): the person can no longer sign in and their feed stops; like a deletion, their seats
-    and registrations to come end, and their calendars are sent the cancellations."""
-    if not user.active:
-        raise InvalidState(_("This account is already deactivated."))
-    _withdraw(user, now or utcnow())
-    user.active = False
-    db.session.flush()

@@ -133,13 +133,13 @@ def places_taken(event: Event) -> int:
     ) or 0
 
 
-def _check_actor(actor: User, obj: Any) -> None:
-    if not (owns(actor, obj) or can_manage_registrations(actor)):
+def _check_actor(actor: User, obj: Any, event: Event) -> None:
+    if not (owns(actor, obj) or can_manage_registrations(actor, event)):
         raise NotAllowed(_("You may not change this."))
 
 
-def _check_acting_for(actor: User, delegate: User) -> None:
-    if actor.id != delegate.id and not can_manage_registrations(actor):
+def _check_acting_for(actor: User, delegate: User, event: Event) -> None:
+    if actor.id != delegate.id and not can_manage_registrations(actor, event):
         raise NotAllowed(_("You may not act for another person."))
 
 
@@ -147,7 +147,7 @@ def _check_acting_for(actor: User, delegate: User) -> None:
 
 def register(*, delegate: User, event: Event, actor: User, now: datetime | None = None) -> Registration:
     """Ask to take part in an event: approved at once when registration is open, else pending."""
-    _check_acting_for(actor, delegate)
+    _check_acting_for(actor, delegate, event)
     now = now or utcnow()
     event = _lock_event(event)
     if not event.is_published:
@@ -184,7 +184,7 @@ def register(*, delegate: User, event: Event, actor: User, now: datetime | None 
 
 def cancel_registration(*, registration: Registration, actor: User, now: datetime | None = None) -> Registration:
     """Withdraw from an event; the delegate's seats in its sessions go to the waiting lists."""
-    _check_actor(actor, registration)
+    _check_actor(actor, registration, registration.event)
     return _end_registration(registration, now=now)
 
 
@@ -374,7 +374,7 @@ def book_session(
     now: datetime | None = None,
 ) -> Booking:
     """Book a seat, or a place on the waiting list when full and ``join_waitlist`` is set."""
-    _check_acting_for(actor, delegate)
+    _check_acting_for(actor, delegate, session.event)
     now = now or utcnow()
     registration = _lock_registration(delegate, session.event_id)
     session = lock_session(session)
@@ -477,13 +477,13 @@ def _reload_locked(booking: Booking) -> tuple[ProgrammeSession, Booking]:
 def _give_up(booking: Booking, actor: User, now: datetime | None) -> tuple[Booking, bool]:
     """Cancel a seat or a place on the waiting list; a freed seat goes to the next in line.
     Returns the booking and whether it held a seat in a session still to come."""
-    _check_actor(actor, booking)
+    _check_actor(actor, booking, booking.session.event)
     now = now or utcnow()
     session, booking = _reload_locked(booking)
     if booking.status not in ACTIVE_BOOKING:
         raise InvalidState(_("This booking is already cancelled."))
     # Once a session is under way its bookings are the attendance record; organisers may still correct it.
-    if session.starts_at <= now and not can_manage_registrations(actor):
+    if session.starts_at <= now and not can_manage_registrations(actor, session.event):
         raise InvalidState(_("The session has started; the booking can no longer be cancelled."))
     # A seat of a session to come was in the delegate's calendar; a correction of the attendance
     # record once the session is under way tells nobody.
@@ -504,7 +504,7 @@ def cancel_booking(*, booking: Booking, actor: User, now: datetime | None = None
 
 def remove_booking(*, booking: Booking, actor: User, now: datetime | None = None) -> Booking:
     """An organiser takes a delegate off a session (seat or waiting list); they are told."""
-    if not can_manage_registrations(actor):
+    if not can_manage_registrations(actor, booking.session.event):
         raise NotAllowed(_("Only organisers remove delegates."))
     cancelled, _held_seat = _give_up(booking, actor, now)
     notifications.booking_removed(cancelled)
@@ -553,7 +553,7 @@ def confirm_waitlisted(
     *, booking: Booking, actor: User, allow_over_capacity: bool = False, now: datetime | None = None
 ) -> Booking:
     """An organiser moves a delegate from the waiting list to a confirmed seat."""
-    if not can_manage_registrations(actor):
+    if not can_manage_registrations(actor, booking.session.event):
         raise NotAllowed(_("Only organisers move delegates."))
     now = now or utcnow()
     session, booking = _reload_locked(booking)

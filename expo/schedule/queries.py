@@ -14,7 +14,7 @@ from expo.accounts.models import User, user_networks
 from expo.core.db import contains_text
 from expo.events.models import MAX_EVENT_DAYS, Event, Track
 from expo.core.extensions import db
-from expo.permissions import is_organiser
+from expo.permissions import visible_events_clause
 from expo.people.models import Country, Network
 from expo.programme.models import (
     ProgrammeSession,
@@ -65,10 +65,8 @@ def _listing_options() -> tuple[Any, ...]:
 
 
 def _visible_events(user: Any) -> sa.ColumnElement[bool]:
-    """Published events for everyone; organisers also see drafts."""
-    if is_organiser(user):
-        return sa.true()
-    return Event.is_published.is_(True)
+    """Published events for everyone; administrators and an event's team also see its draft."""
+    return visible_events_clause(user)
 
 
 def event_by_slug(slug: str) -> Event | None:

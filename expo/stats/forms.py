@@ -25,6 +25,9 @@ class StatsFilterForm(FlaskForm):
         if field.data and self.first_day.data and field.data < self.first_day.data:
             raise ValidationError(_l("The last day comes before the first."))
 
-    def __init__(self, *args, events: Sequence[Event] = (), **kwargs) -> None:
+    def __init__(self, *args, events: Sequence[Event] = (), whole_expo: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.event.choices = [("", _l("All events"))] + [(str(e.id), e.name) for e in events]
+        every = [("", _l("All events"))] if whole_expo else []
+        self.event.choices = every + [(str(e.id), e.name) for e in events]
+        if not whole_expo and not self.event.data and events:
+            self.event.data = str(events[0].id)  # the figures of one's own first event

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from expo.permissions import managed_events_clause
 from expo.people.models import ORGANISATION_KIND_LABELS
 from expo.accounts.models import User, user_networks
 from expo.attendance.models import CheckIn
@@ -554,6 +555,7 @@ TABLES: dict[str, Callable[[StatsData], Table]] = {
 }
 
 
-def stats_events() -> list[Event]:
-    """The events an organiser can narrow the statistics to."""
-    return list(db.session.scalars(sa.select(Event).order_by(Event.starts_on, Event.name)))
+def stats_events(user: Any) -> list[Event]:
+    """The events ``user`` can narrow the statistics to: those they manage."""
+    return list(db.session.scalars(
+        sa.select(Event).where(managed_events_clause(user)).order_by(Event.starts_on, Event.name)))

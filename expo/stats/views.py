@@ -11,7 +11,7 @@ from markupsafe import Markup
 from expo.core.extensions import cache
 from expo.core.timeutil import utcnow
 from expo.events.queries import current_expo
-from expo.permissions import can_view_statistics, require
+from expo.permissions import can_view_expo_statistics, can_view_statistics, require
 from expo.stats import exports, queries
 from expo.stats.cells import CellFormatter
 from expo.stats.charts import column_chart
@@ -34,14 +34,15 @@ PAGE_ROWS = 100
 def _filtered() -> tuple[StatsFilterForm, queries.StatsData]:
     """The filter form from the query string and the figures it selects; 404 for an unknown
     event, and days that cannot be read are left out (the form says why)."""
-    events = queries.stats_events()
-    form = StatsFilterForm(request.args, events=events)
+    events = queries.stats_events(current_user)
+    form = StatsFilterForm(request.args, events=events, whole_expo=can_view_expo_statistics(current_user))
     if not form.validate():
         if form.event.errors:
             abort(404)
         if form.first_day.errors or form.last_day.errors:
             form.first_day.data = form.last_day.data = None
     event = next((e for e in events if str(e.id) == form.event.data), None)
+    require(can_view_statistics(current_user, event) if event else can_view_expo_statistics(current_user))
     if event is not None:
         tz = event.timezone
     else:

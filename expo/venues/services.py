@@ -9,6 +9,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from expo.audit import services as audit
+from expo.audit.models import AuditAction
 from expo.accounts.models import User
 from expo.core import signals
 from expo.core.db import contains_text
@@ -114,6 +116,7 @@ def delete_venue(*, venue: Venue, actor: User) -> None:
     """Delete a venue without rooms."""
     if db.session.scalar(sa.select(sa.func.count()).where(Room.venue_id == venue.id)):
         raise InvalidState(_l("This venue still has rooms: delete them first."))
+    audit.record(actor=actor, action=AuditAction.VENUE_DELETED, target=venue.name)
     db.session.delete(venue)
     db.session.flush()
 
@@ -158,6 +161,7 @@ def delete_room(*, room: Room, actor: User) -> None:
     """Delete a room that no session (cancelled ones included) uses."""
     if db.session.scalar(sa.select(sa.func.count()).where(ProgrammeSession.room_id == room.id)):
         raise InvalidState(_l("Sessions take place in this room: move or delete them first."))
+    audit.record(actor=actor, action=AuditAction.ROOM_DELETED, target=f"{room.name} ({room.venue.name})")
     db.session.delete(room)
     db.session.flush()
 

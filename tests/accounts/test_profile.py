@@ -149,8 +149,15 @@ def test_set_needs_requires_consent(db):
 
 
 def test_only_organisers_see_private_needs(db):
-    organiser, staff, delegate = (make_user(role=r) for r in (Role.ORGANISER, Role.STAFF, Role.DELEGATE))
-    assert [can_view_private_needs(u) for u in (organiser, staff, delegate)] == [True, False, False]
+    from expo.events.models import TeamMember, TeamRole
+    from tests.factories import make_event
+
+    event, other = make_event(), make_event()
+    admin, staff, delegate, team = (make_user(role=r) for r in (Role.ADMIN, Role.STAFF, Role.DELEGATE, Role.DELEGATE))
+    _db.session.add(TeamMember(event=event, user=team, role=TeamRole.ORGANISER))
+    _db.session.flush()
+    assert [can_view_private_needs(u, event) for u in (admin, staff, delegate, team)] == [True, False, False, True]
+    assert not can_view_private_needs(team, other)
 
 
 def test_profile_cannot_be_edited_for_someone_else(db):

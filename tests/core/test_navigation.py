@@ -20,12 +20,28 @@ def test_an_organiser_has_every_group_but_settings_and_knows_where_a_page_sits(a
         workspace = workspace_for(organiser, "/manage/events/7/sessions")
     assert labels(workspace) == [
         ("Programme", ["Dashboard", "Events and sessions", "Venues and rooms", "Conflicts"]),
-        ("People", ["Organisations", "Networks"]),
+        ("People", ["People", "Organisations", "Networks"]),
         ("Door", ["Sessions at the door"]),
-        ("Reports", ["Statistics", "Badges"]),
+        ("Reports", ["Statistics", "Badges", "Audit log"]),
     ]
     assert (str(workspace.group.label), str(workspace.current.label)) == ("Programme", "Events and sessions")
     assert workspace.home.url == "/manage/"
+
+
+def test_an_event_organiser_sees_their_events_and_reports_not_the_expos_places(app, db):
+    from expo.events.models import TeamMember, TeamRole
+    from tests.factories import make_event
+
+    organiser = make_user(role=Role.DELEGATE)
+    db.session.add(TeamMember(event=make_event(), user=organiser, role=TeamRole.ORGANISER))
+    db.session.commit()
+    with app.test_request_context():
+        workspace = workspace_for(organiser, "/manage/events")
+    assert labels(workspace) == [
+        ("Programme", ["Dashboard", "Events and sessions"]),
+        ("Door", ["Sessions at the door"]),
+        ("Reports", ["Statistics", "Badges"]),
+    ]
 
 
 def test_staff_see_the_door_only_and_delegates_have_no_workspace(app, db):

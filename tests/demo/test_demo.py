@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from expo.accounts.models import Role, User
 from expo.attendance.models import CheckIn
 from expo.demo.h22 import DEMO_LOGINS
-from expo.events.models import Event, Expo, RegistrationMode
+from expo.events.models import Event, Expo, RegistrationMode, TeamMember, TeamRole
 from expo.core.extensions import db
 from expo.people.models import Network
 from expo.programme import conflicts
@@ -116,11 +116,13 @@ def test_demo_loads_through_the_cli_and_its_organiser_can_log_in(runner, client)
 
     assert "Loaded the H22 City Expo demo" in result.output
     assert DEMO_LOGINS["password"] in result.output
-    assert set(DEMO_LOGINS["accounts"]) == {"organiser", "staff", "delegate"}
+    assert set(DEMO_LOGINS["accounts"]) == {"organiser", "staff", "delegate", "event organiser", "event staff"}
+    roles = {"organiser": Role.ADMIN, "staff": Role.STAFF, "delegate": Role.DELEGATE,
+             "event organiser": Role.DELEGATE, "event staff": Role.DELEGATE}
     for role, email in DEMO_LOGINS["accounts"].items():
         assert email in result.output
         user = db.session.scalar(sa.select(User).where(User.email == email))
-        assert user.role is Role(role)
+        assert user.role is roles[role]
         assert user.check_password(DEMO_LOGINS["password"])
         assert user.locale == "en"
     organiser = db.session.scalar(sa.select(User).where(User.email == DEMO_LOGINS["accounts"]["organiser"]))
@@ -128,6 +130,18 @@ def test_demo_loads_through_the_cli_and_its_organiser_can_log_in(runner, client)
     # Demo people have confirmed their addresses: the demo delegate registers for events at once.
     unverified = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.email_verified_at.is_(None)))
     assert unverified == 0
+
+
+def test_the_unece_event_has_a_demo_team(runner):
+    load(runner)
+
+    team = db.session.execute(
+        sa.select(User.email, TeamMember.role, Event.slug).join(TeamMember.user).join(TeamMember.event)
+        .order_by(User.email)).all()
+    assert [tuple(row) for row in team] == [
+        ("unece.door@h22.example", TeamRole.STAFF, "h22-50-sessions"),
+        ("unece.team@h22.example", TeamRole.ORGANISER, "h22-50-sessions"),
+    ]
 
 
 def test_demo_is_the_h22_city_expo_at_its_real_size(runner):

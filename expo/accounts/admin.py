@@ -1,0 +1,186 @@
+"""People administration by organisers: find accounts, see what a person did, invite staff
+and organisers, change roles, deactivate and reactivate accounts. Each action is audited."""
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.orm import joinedload
+
+from expo.accounts.models import Role, User, new_token
+from expo.accounts.passwords import check_new_password
+from expo.accounts.services import create_user, end_all_sessions, link_mark, valid_name
+from expo.attendance.models import CheckIn
+from expo.audit import services as audit
+from expo.audit.models import AuditAction
+from expo.core.db import contains_text, is_database_id
+from expo.core.errors import InvalidState, NotAllowed
+from expo.core.extensions import db
+from expo.core.timeutil import utcnow
+from expo.people.models import Organisation
+from expo.programme.models import ProgrammeSession
+from expo.registration import privacy
+from expo.registration.models import Booking, Registration
+
+PER_PAGE = 50
+INVITATION_VALID_FOR = timedelta(days=7)
+INVITABLE_ROLES = (Role.DELEGATE, Role.STAFF, Role.ADMIN)
+_INVITATION_SALT = "expo-invitation"
+
+
+# --- finding people ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PeopleFilter:
+    q: str | None = None  # name, e-mail or organisation
+    role: Role | None = None
+    country: str | None = None
+    active: bool | None = None
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    people: list[User]
+    number: int
+    has_next: bool
+
+
+def search_people(filters: PeopleFilter, *, page: int = 1, per_page: int = PER_PAGE) -> PeoplePage:
+    """Accounts that match, by name, a page at a time (one query, organisations included)."""
+    query = sa.select(User).outerjoin(User.organisation).options(joinedload(User.organisation))
+    if filters.q:
+        query = query.where(contains_text(filters.q, User.name, User.email, Organisation.name))
+    if filters.role is not None:
+        query = query.where(User.role == filters.role)
+    if filters.country:
+        query = query.where(User.country_code == filters.country)
+    if filters.active is not None:
+        query = query.where(User.active.is_(filters.active))
+    rows = db.session.scalars(
+        query.order_by(User.name, User.id).offset((page - 1) * per_page).limit(per_page + 1)
+    ).all()
+    return PeoplePage(people=list(rows[:per_page]), number=page, has_next=len(rows) > per_page)
+
+
+@dataclass(frozen=True)
+class Activity:
+    registrations: list[Registration]
+    bookings: list[Booking]
+    check_ins: list[CheckIn]
+
+
+def person_activity(user: User) -> Activity:
+    """The person's registrations, bookings and check-ins, newest first (three queries)."""
+    registrations = db.session.scalars(
+        sa.select(Registration).where(Registration.user_id == user.id)
+        .options(joinedload(Registration.event)).order_by(Registration.created_at.desc(), Registration.id.desc())
+    ).all()
+    bookings = db.session.scalars(
+        sa.select(Booking).where(Booking.user_id == user.id)
+        .options(joinedload(Booking.session).joinedload(ProgrammeSession.event))
+        .order_by(Booking.created_at.desc(), Booking.id.desc())
+    ).all()
+    check_ins = db.session.scalars(
+        sa.select(CheckIn).where(CheckIn.user_id == user.id)
+        .options(joinedload(CheckIn.session).joinedload(ProgrammeSession.event))
+        .order_by(CheckIn.checked_in_at.desc(), CheckIn.id.desc())
+    ).all()
+    return Activity(registrations=list(registrations), bookings=list(bookings), check_ins=list(check_ins))
+
+
+# --- invitations ------------------------------------------------------------------------------
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_INVITATION_SALT)
+
+
+def invitation_token(user: User) -> str:
+    """A signed link token naming the account and a mark of its state: setting the password
+    through it changes the mark, so the link works once."""
+    return _serializer().dumps({"id": user.id, "digest": link_mark(user, _INVITATION_SALT)})
+
+
+def invite_person(*, email: str, name: str, role: Role, actor: User) -> User:
+    """Create an account without a password anyone knows; the person sets one through the
+    invitation link."""
+    user = create_user(email=email, name=name, password=new_token(), role=role)
+    audit.record(actor=actor, action=AuditAction.PERSON_INVITED, subject=user, detail=role.value)
+    return user
+
+
+def invited_user(token: str) -> User | None:
+    """The account an invitation link names, while the link is valid and not yet used."""
+    try:
+        data: Any = _serializer().loads(token, max_age=int(INVITATION_VALID_FOR.total_seconds()))
+    except BadSignature:  # expired links are a kind of bad signature
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("id"), int) or not is_database_id(data["id"]):
+        return None
+    user = db.session.get(User, data["id"])
+    digest = data.get("digest")
+    if user is None or not user.active or not isinstance(digest, str) \
+            or not hmac.compare_digest(link_mark(user, _INVITATION_SALT), digest):
+        return None
+    return user
+
+
+def accept_invitation(*, user: User, name: str, password: str) -> User:
+    """The invited person confirms their name and chooses their password (under the same rules
+    as at sign-up); following the link sent to the address verifies it."""
+    user.name = valid_name(name)
+    check_new_password(password, email=user.email, name=user.name)
+    user.set_password(password)
+    user.email_verified_at = user.email_verified_at or utcnow()
+    db.session.flush()
+    return user
+
+
+# --- roles and deactivation -------------------------------------------------------------------
+
+def _not_oneself(user: User, actor: User | None) -> None:
+    if actor is not None and user.id == actor.id:
+        raise NotAllowed(_l("You cannot change your own account here."))
+
+
+def change_role(*, user: User, role: Role, actor: User) -> User:
+    """Give the person another role."""
+    _not_oneself(user, actor)
+    if user.role is role:
+        raise InvalidState(_l("%(name)s already has this role.", name=user.name), field="role")
+    old = user.role
+    user.role = role
+    audit.record(actor=actor, action=AuditAction.ROLE_CHANGED, subject=user, detail=f"{old.value} → {role.value}")
+    db.session.flush()
+    return user
+
+
+def deactivate(*, user: User, actor: User | None) -> User:
+    """The account can no longer sign in and its sessions end; its places in what is still to
+    come are released as on deletion (their calendars are sent the cancellations), and
+    everything else is kept. ``actor`` None: the command line."""
+    _not_oneself(user, actor)
+    if not user.active:
+        raise InvalidState(_l("This account is already deactivated."))
+    privacy.release_places(user=user)
+    end_all_sessions(user=user)  # a reactivated account starts with no session of before
+    user.active = False
+    audit.record(actor=actor, action=AuditAction.ACCOUNT_DEACTIVATED, subject=user)
+    db.session.flush()
+    return user
+
+
+def reactivate(*, user: User, actor: User) -> User:
+    """The account may sign in again (released places stay released)."""
+    _not_oneself(user, actor)
+    if user.active:
+        raise InvalidState(_l("This account is active."))
+    user.active = True
+    audit.record(actor=actor, action=AuditAction.ACCOUNT_REACTIVATED, subject=user)
+    db.session.flush()
+    return user
