@@ -61,6 +61,7 @@ def _register_blueprints(app: Flask) -> None:
     from expo.calendar.views import bp as calendar_bp
     from expo.core.views import bp as core_bp
     from expo.events.views import bp as events_bp
+    from expo.imports.views import bp as imports_bp
     from expo.people.views import bp as people_bp
     from expo.programme.views import bp as programme_bp
     from expo.registration.manage_views import bp as registration_manage_bp
@@ -76,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
         people_bp,
         venues_bp,
         programme_bp,
+        imports_bp,
         schedule_bp,
         registration_bp,
         registration_manage_bp,

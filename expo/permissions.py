@@ -67,6 +67,11 @@ def can_view_conflicts(user: Any) -> bool:
     return is_organiser(user)
 
 
+def can_import_programme(user: Any) -> bool:
+    """Upload spreadsheets and schedules into an event's programme, preview and confirm them."""
+    return is_organiser(user)
+
+
 # --- registrations and bookings -------------------------------------------------------------
 
 def can_register(user: Any, event: Event) -> bool:

@@ -65,7 +65,7 @@ SIGNED_IN = {
     "calendar.reset_feed_token",
 }
 STAFF = {"attendance."}
-ORGANISER = {"programme.", "people.", "venues.", "stats.", "badges.", "registration_manage."}
+ORGANISER = {"programme.", "people.", "venues.", "stats.", "badges.", "registration_manage.", "imports."}
 
 
 def required_role(endpoint: str) -> str:
@@ -99,6 +99,11 @@ def world(db) -> World:
 
     track = Track(event=event, name="Localising the SDGs")
     db.session.add(track)
+    from expo.imports.models import ImportBatch, ImportFormat
+
+    batch = ImportBatch(event=event, format=ImportFormat.SPREADSHEET, filename="sessions.csv",
+                        content=b"Title,Date,Starts,Ends\r\nImported,2022-06-01,09:00,10:00\r\n")
+    db.session.add(batch)
     db.session.commit()
     return World(
         values={
@@ -114,6 +119,7 @@ def world(db) -> World:
             "organisation_id": organisation.id,
             "registration_id": registration.id,
             "booking_id": booking.id,
+            "batch_id": batch.id,
             "user_id": delegate.id,
             "code": "SE",
             "token": delegate.feed_token,
