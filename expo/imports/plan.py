@@ -198,6 +198,9 @@ def make_plan(event: Event, incoming: list[Incoming], *, source: str, missing_ca
     keyed = {ext: by_id[sid] for ext, sid in external_keys(event, source).items() if sid in by_id}
     tracks = {t.name.casefold(): t for t in event.tracks}
     rooms = {r.id: r for r in db.session.scalars(sa.select(Room).options(selectinload(Room.venue)))}
+    by_title: dict[str, list[ProgrammeSession]] = {}
+    for s in sessions:
+        by_title.setdefault(s.title.strip().casefold(), []).append(s)
     seen: dict[int, int] = {}
     rows: list[PlannedRow] = []
     for item in incoming:
@@ -207,6 +210,8 @@ def make_plan(event: Event, incoming: list[Incoming], *, source: str, missing_ca
             session = by_uid.get(value) if kind == "uid" else keyed.get(value)
             if kind == "uid" and session is None:
                 item.error("id", _l("No session of this event has the id %(id)s.", id=value))
+        else:
+            session = _same_session(item, by_title, seen)
         rows.append(_plan_row(event, item, session, tracks, rooms, seen))
     if missing_cancelled:
         listed = {r.key[1] for r in rows if r.key}
@@ -216,6 +221,19 @@ def make_plan(event: Event, incoming: list[Incoming], *, source: str, missing_ca
                                        status=SessionStatus.CANCELLED, key=(source, ext)))
     _check_conflicts(event, rows, rooms)
     return Plan(rows)
+
+
+def _same_session(
+    item: Incoming, by_title: dict[str, list[ProgrammeSession]], seen: dict[int, int]
+) -> ProgrammeSession | None:
+    """For a row without an id: the event's one session of that title not claimed by an
+    earlier row (of several, the one at the row's start), so a filled-in template uploaded
+    twice updates its sessions instead of adding them again."""
+    title = str(item.values.get("title") or "").strip().casefold()
+    candidates = [s for s in by_title.get(title, []) if s.id not in seen]
+    if len(candidates) > 1:
+        candidates = [s for s in candidates if s.starts_at == item.values.get("starts_at")]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def _plan_row(
@@ -244,10 +262,12 @@ def _plan_row(
                                                                 track=item.track_name)))
     if base is None:
         values.setdefault("kind", SessionKind.TALK)
+        times_refused = bool(item.failed & {"date", "starts", "ends", "timezone"})
         for name in ("title", "starts_at", "ends_at"):
             column = FIELD_COLUMNS[name]
-            if name not in values and column not in item.failed:
+            if name not in values and column not in item.failed and not (name != "title" and times_refused):
                 item.error(column, _l("A new session needs a title, a day, a start and an end."))
+                break
     data = None
     if not item.errors:
         defaults = base or programme.SessionData(title="", kind=SessionKind.TALK, starts_at=values["starts_at"],
