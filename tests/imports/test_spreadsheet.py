@@ -205,3 +205,35 @@ def test_rows_without_an_id_find_the_session_of_the_same_title(event, organiser,
     assert [(s.title, s.starts_at) for s in _sessions(event)] == [
         ("Opening", utc(2022, 6, 1, 7, 15)), ("Lunch", utc(2022, 6, 1, 10)), ("Lunch", utc(2022, 6, 2, 10))
     ]
+
+
+def test_a_row_taking_a_room_that_a_later_row_frees_is_imported(event, organiser, hall):
+    other, third = make_room(name="Hall B", venue=hall.venue), make_room(name="Hall C", venue=hall.venue)
+    a = make_session(event=event, room=hall, title="A", starts_at=utc(2022, 6, 1, 7), ends_at=utc(2022, 6, 1, 8))
+    b = make_session(event=event, room=other, title="B", starts_at=utc(2022, 6, 1, 7), ends_at=utc(2022, 6, 1, 8))
+    db.session.commit()
+    content = csv_file([
+        [a.uid, "A", "Talk", "2022-06-01", "09:00", "10:00", "Dunkers", "Hall B", "", ""],
+        [b.uid, "B", "Talk", "2022-06-01", "09:00", "10:00", "Dunkers", "Hall C", "", ""],
+    ])
+    batch, plan = _import(event, organiser, content)
+    assert [r.state for r in plan.rows] == ["update", "update"]
+
+    _confirm(batch, plan, organiser)
+
+    assert (a.room, b.room) == (other, third)
+
+
+def test_the_preview_reads_a_fixed_number_of_queries(event, organiser, hall):
+    from tests.querycount import count_queries
+
+    def preview_of(n: int) -> int:
+        rows = [["", f"Talk {i}", "Talk", "2022-06-01", f"{8 + i % 10:02d}:00", f"{8 + i % 10:02d}:30",
+                 "Dunkers", "Hall A", "", ""] for i in range(n)]
+        batch = services.start_import(event=event, filename="f.csv", content=csv_file(rows), actor=organiser)
+        db.session.commit()
+        with count_queries() as log:
+            services.preview(batch)
+        return log.count
+
+    assert preview_of(2) == preview_of(20)
