@@ -338,15 +338,20 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User) -> dict[st
                 event=event, name=row.track_name, colour=TRACK_COLOUR, actor=actor
             )
     pending = [r for r in plan.rows if r.changes_programme]
-    # A row may free a room that an earlier row takes (two sessions swapping rooms): a row
-    # refused for a clash is tried again once the others are in place.
+    # A later row may free the room an earlier row takes (a session moving out of the slot
+    # another moves into): a row refused for a clash is tried again once the others are in
+    # place. The services refuse a clash before they change anything, so only a restore,
+    # which follows its update, needs a savepoint to be undone.
     for attempt in (1, 2):
         deferred = []
         for row in pending:
             if row.track_name:
                 row.data = replace(row.data, track_id=tracks[row.track_name.casefold()].id)
             try:
-                with db.session.begin_nested():
+                if "status" in row.changed:
+                    with db.session.begin_nested():
+                        _apply_row(event, row, source, actor)
+                else:
                     _apply_row(event, row, source, actor)
             except Conflict:
                 if attempt == 2:
