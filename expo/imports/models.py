@@ -26,6 +26,11 @@ class ImportFormat(enum.StrEnum):
     FRAB = "frab"  # a frab / pretalx schedule (c3voc XML or JSON)
 
 
+class ImportKind(enum.StrEnum):
+    SESSIONS = "sessions"
+    VENUES = "venues"  # venues and their rooms, shared by every event
+
+
 class ImportStatus(enum.StrEnum):
     PREVIEW = "preview"
     APPLIED = "applied"
@@ -40,6 +45,7 @@ class ImportBatch(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
     format: Mapped[ImportFormat] = mapped_column(enum_column(ImportFormat))
+    kind: Mapped[ImportKind] = mapped_column(enum_column(ImportKind), default=ImportKind.SESSIONS)
     filename: Mapped[str] = mapped_column(sa.String(255))
     content: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
     # Which schedule this is (a frab file's conference acronym): its room mapping and keys.

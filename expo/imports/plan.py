@@ -11,6 +11,7 @@ transaction, so the import is all or nothing."""
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -112,8 +113,10 @@ class PlannedRow:
 
 
 @dataclass
-class Plan:
-    rows: list[PlannedRow]
+class RowsPlan(ABC):
+    """What an import would do, whatever it imports: rows with an action, a state, problems."""
+
+    rows: list[Any]
     notes: list[Any] = field(default_factory=list)  # about the file as a whole (ignored columns)
 
     @property
@@ -129,15 +132,27 @@ class Plan:
             counts[r.action] += 1
         return counts
 
+    @abstractmethod
+    def fingerprints(self) -> list[Any]:
+        """Each row's action and values as JSON-ready lists."""
+
     @property
     def digest(self) -> str:
         """A fingerprint of what confirming would do: a confirmation counts only for it."""
-        lines = [
-            json.dumps([r.line, r.action, r.state, r.session.id if r.session else None, r.status.value,
-                        _data_repr(r.data), r.track_name, [str(w.message) for w in r.warnings]], default=str)
+        lines = [json.dumps(values, default=str) for values in self.fingerprints()]
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
+
+
+@dataclass
+class Plan(RowsPlan):
+    rows: list[PlannedRow]
+
+    def fingerprints(self) -> list[Any]:
+        return [
+            [r.line, r.action, r.state, r.session.id if r.session else None, r.status.value,
+             _data_repr(r.data), r.track_name, [str(w.message) for w in r.warnings]]
             for r in self.rows
         ]
-        return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
 
 
 def _data_repr(data: programme.SessionData | None) -> Any:

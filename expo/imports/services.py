@@ -16,10 +16,10 @@ from expo.core.errors import InvalidState
 from expo.core.extensions import db
 from expo.core.timeutil import utcnow
 from expo.events.models import Event
-from expo.imports import frab, spreadsheet
-from expo.imports.models import ImportBatch, ImportFormat, ImportStatus, RoomMapping
+from expo.imports import frab, spreadsheet, venues
+from expo.imports.models import ImportBatch, ImportFormat, ImportKind, ImportStatus, RoomMapping
 from expo.imports.plan import Incoming, Plan, apply_plan, event_sessions, make_plan
-from expo.imports.readers import FileRefused, check_size, read_rows
+from expo.imports.readers import FileRefused, Row, check_size, read_rows
 from expo.venues.models import Room
 
 
@@ -35,18 +35,38 @@ def start_import(*, event: Event, filename: str, content: bytes, actor: User) ->
     """Keep an uploaded file for its preview, once it is known to be readable."""
     check_size(len(content))
     fmt = detect_format(content)
-    source = spreadsheet.SPREADSHEET_SOURCE
+    source, kind = spreadsheet.SPREADSHEET_SOURCE, ImportKind.SESSIONS
     if fmt is ImportFormat.FRAB:
         source = frab.read_schedule(content).source
+    elif _is_venues_file(content):
+        kind = ImportKind.VENUES
+        venues.read_plan(*_split_header(content))  # refuses what cannot be read, before it is kept
     else:
-        spreadsheet.raw_rows(read_rows(content))  # refuses what cannot be read, before it is kept
+        spreadsheet.raw_rows(read_rows(content))
     batch = ImportBatch(
-        event=event, format=fmt, filename=(filename or "upload")[:255], content=content, source=source,
+        event=event, format=fmt, kind=kind, filename=(filename or "upload")[:255], content=content, source=source,
         created_by=actor,
     )
     db.session.add(batch)
     db.session.flush()
     return batch
+
+
+def _split_header(content: bytes) -> tuple[list[Row], Row]:
+    rows = iter(read_rows(content))
+    header = next(rows, None)
+    if header is None:
+        raise FileRefused(_l("The file is empty."))
+    return list(rows), header
+
+
+def _is_venues_file(content: bytes) -> bool:
+    """A table whose header names venues and rooms rather than sessions."""
+    header = next(iter(read_rows(content)), None)
+    if header is None:
+        return False
+    keys = set(spreadsheet.column_keys(header)[0]) | set(spreadsheet.column_keys(header, venues.COLUMNS)[0])
+    return venues.is_venues_header(keys)
 
 
 # --- the preview --------------------------------------------------------------------------------
@@ -112,8 +132,10 @@ def map_rooms(*, batch: ImportBatch, mapping: dict[str, int], actor: User) -> No
     db.session.flush()
 
 
-def preview(batch: ImportBatch) -> Plan:
+def preview(batch: ImportBatch) -> Plan | venues.VenuePlan:
     """What confirming the upload would do, row by row; writes nothing."""
+    if batch.kind is ImportKind.VENUES:
+        return venues.read_plan(*_split_header(batch.content))
     if batch.format is ImportFormat.FRAB:
         schedule = frab.read_schedule(batch.content)
         incoming: list[Incoming] = frab.incoming(batch.event, schedule, room_mappings(batch.event, batch.source))
@@ -140,12 +162,15 @@ def confirm_import(*, batch: ImportBatch, digest: str, actor: User) -> dict[str,
     plan = preview(batch)
     if plan.digest != digest:
         raise InvalidState(_l("The programme has changed since the preview: check the new preview and confirm again."))
-    summary = apply_plan(batch.event, plan, source=batch.source, actor=actor)
+    if isinstance(plan, venues.VenuePlan):
+        summary = venues.apply_plan(plan, actor=actor)
+    else:
+        summary = apply_plan(batch.event, plan, source=batch.source, actor=actor)
     record_import(batch=batch, summary=summary, actor=actor)
     return summary
 
 
-def safe_preview(batch: ImportBatch) -> tuple[Plan | None, Any]:
+def safe_preview(batch: ImportBatch) -> tuple[Plan | venues.VenuePlan | None, Any]:
     """The preview, or the reason the stored file cannot be read (None, message)."""
     try:
         return preview(batch), None

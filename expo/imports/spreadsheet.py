@@ -73,7 +73,7 @@ PEOPLE_COLUMNS = {"speakers": "speaker_ids", "moderators": "moderator_ids", "hos
 _EMAIL = re.compile(r"[^\s<>,;]+@[^\s<>,;]+\.[^\s<>,;]+")
 
 
-def _normal(text: Any) -> str:
+def normal_name(text: Any) -> str:
     return " ".join(str(text or "").replace("\u00a0", " ").split()).casefold()
 
 
@@ -82,17 +82,34 @@ def _in_both_languages(text: Any) -> set[str]:
     names = set()
     for locale in ("en", "sv"):
         with force_locale(locale):
-            names.add(_normal(text() if callable(text) else str(text)))
+            names.add(normal_name(text() if callable(text) else str(text)))
     return names
 
 
-def header_names() -> dict[str, str]:
+def header_names(columns: tuple[Column, ...]) -> dict[str, str]:
     """Every accepted column name (normalised) → the column's key ("" for ignored columns)."""
     names: dict[str, str] = {}
-    for column in COLUMNS:
-        for name in _in_both_languages(column.label) | {_normal(a) for a in column.aliases}:
+    for column in columns:
+        for name in _in_both_languages(column.label) | {normal_name(a) for a in column.aliases}:
             names.setdefault(name, column.key)
     return names
+
+
+def column_keys(header: Row, columns: tuple[Column, ...] | None = None) -> tuple[dict[str, int], list[str]]:
+    """Column key → index in the header, and the headers nobody knows (ignored, and said so)."""
+    names = header_names(columns or COLUMNS)
+    found: dict[str, int] = {}
+    unknown = []
+    for index, cell in enumerate(header.cells):
+        name = normal_name(cell.value)
+        if not name:
+            continue
+        key = names.get(name)
+        if key is None:
+            unknown.append(str(cell.value).strip())
+        elif key and key not in found:
+            found[key] = index
+    return found, unknown
 
 
 # --- the template -------------------------------------------------------------------------------
@@ -128,39 +145,27 @@ def _lookups() -> Lookups:
     rooms: dict[tuple[str, str], list[int]] = {}
     by_name: dict[str, list[int]] = {}
     for room_id, room, venue in db.session.execute(sa.select(Room.id, Room.name, Venue.name).join(Venue)).all():
-        rooms.setdefault((_normal(venue), _normal(room)), []).append(room_id)
-        by_name.setdefault(_normal(room), []).append(room_id)
+        rooms.setdefault((normal_name(venue), normal_name(room)), []).append(room_id)
+        by_name.setdefault(normal_name(room), []).append(room_id)
     networks: dict[str, int] = {}
     for network_id, name, slug in db.session.execute(sa.select(Network.id, Network.name, Network.slug)).all():
-        networks[_normal(name)] = networks[_normal(slug)] = network_id
+        networks[normal_name(name)] = networks[normal_name(slug)] = network_id
     kinds = {}
     for kind in SessionKind:
         for name in _in_both_languages(lambda: kind.label) | {kind.value, kind.value.replace("_", " ")}:
-            kinds[_normal(name)] = kind
+            kinds[normal_name(name)] = kind
     statuses = {}
     for status, label in ((SessionStatus.SCHEDULED, _l("Scheduled")), (SessionStatus.CANCELLED, _l("Cancelled"))):
         for name in _in_both_languages(label) | {status.value}:
-            statuses[_normal(name)] = status
+            statuses[normal_name(name)] = status
     languages = {}
     for code, name in SESSION_LANGUAGES:
-        languages[code] = languages[_normal(name)] = code
+        languages[code] = languages[normal_name(name)] = code
     return Lookups(rooms, by_name, _in_both_languages(_l("Online")), networks, kinds, statuses, languages)
 
 
 def _columns(header: Row) -> tuple[dict[str, int], list[str]]:
-    """Column key → index, and the headers nobody knows (ignored, and said so)."""
-    names = header_names()
-    found: dict[str, int] = {}
-    unknown = []
-    for index, cell in enumerate(header.cells):
-        name = _normal(cell.value)
-        if not name:
-            continue
-        key = names.get(name)
-        if key is None:
-            unknown.append(str(cell.value).strip())
-        elif key and key not in found:
-            found[key] = index
+    found, unknown = column_keys(header)
     if "title" not in found and "id" not in found:
         raise FileRefused(
             _l("The first row must name the columns, with at least “Title”, “Date”, “Starts” and “Ends”. "
@@ -176,7 +181,7 @@ class RawRow:
     refs: dict[str, str]
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -207,7 +212,7 @@ def _people(raw_rows: list[RawRow]) -> People:
     emails, names = set(), set()
     for raw in raw_rows:
         for column in PEOPLE_COLUMNS:
-            for name, email in _people_tokens(_text(raw.cells.get(column))):
+            for name, email in _people_tokens(cell_text(raw.cells.get(column))):
                 if email:
                     emails.add(email)
                 elif name:
@@ -226,7 +231,7 @@ def parse_date(value: Any) -> date:
         return value.date()
     if isinstance(value, date):
         return value
-    text = _text(value)
+    text = cell_text(value)
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d"):
         try:
             return datetime.strptime(text, fmt).date()
@@ -243,7 +248,7 @@ def parse_time(value: Any) -> time:
     if isinstance(value, (int, float)) and 0 <= value < 1:  # Excel's fraction of a day
         minutes = round(value * 24 * 60)
         return time(minutes // 60, minutes % 60)
-    text = _text(value).replace(".", ":")
+    text = cell_text(value).replace(".", ":")
     for fmt in ("%H:%M", "%H:%M:%S"):
         try:
             return datetime.strptime(text, fmt).time()
@@ -256,7 +261,7 @@ def _moment(value: Any, day: date | None) -> datetime:
     """A wall-clock date-time from a time (on ``day``) or a whole date-time."""
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)
-    text = _text(value)
+    text = cell_text(value)
     if day is None or len(text) > 8:
         for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"):
             try:
@@ -280,10 +285,10 @@ class RowReader:
         else the only account of that name."""
         cells = raw.cells
         key = None
-        if _text(cells.get("id")):
-            key = ("uid", _text(cells["id"]))
-        elif _text(cells.get("external_id")):
-            key = (SPREADSHEET_SOURCE, _text(cells["external_id"])[:200])
+        if cell_text(cells.get("id")):
+            key = ("uid", cell_text(cells["id"]))
+        elif cell_text(cells.get("external_id")):
+            key = (SPREADSHEET_SOURCE, cell_text(cells["external_id"])[:200])
         item = Incoming(line=raw.row.number, key=key, refs=raw.refs)
         for column, parse in (
             ("title", self._title), ("kind", self._kind), ("status", self._status),
@@ -296,14 +301,14 @@ class RowReader:
                 except ValueError as error:
                     item.error(column, error.args[0])
         if "track" in cells:
-            item.track_name = _text(cells["track"])[:120] or None
+            item.track_name = cell_text(cells["track"])[:120] or None
             if item.track_name is None:
                 item.values["track_id"] = None
         self._times(item, cells)
         self._room(item, cells)
         for column, field_name in PEOPLE_COLUMNS.items():
             if column in cells:
-                ids = self._person_ids(item, column, _text(cells[column]), current_people)
+                ids = self._person_ids(item, column, cell_text(cells[column]), current_people)
                 if ids is not None:
                     item.values[field_name] = ids
         return item
@@ -311,7 +316,7 @@ class RowReader:
     # Each parser returns the values its cell gives, or raises ValueError(message).
 
     def _title(self, value: Any) -> dict[str, Any]:
-        text = _text(value)
+        text = cell_text(value)
         if not text:
             raise ValueError(_l("The title is empty."))
         if len(text) > 300:
@@ -319,36 +324,36 @@ class RowReader:
         return {"title": text}
 
     def _kind(self, value: Any) -> dict[str, Any]:
-        if not _text(value):
+        if not cell_text(value):
             return {"kind": SessionKind.TALK}
-        kind = self.lookups.kinds.get(_normal(value))
+        kind = self.lookups.kinds.get(normal_name(value))
         if kind is None:
-            raise ValueError(_l("“%(value)s” is not a kind of session (%(kinds)s).", value=_text(value),
+            raise ValueError(_l("“%(value)s” is not a kind of session (%(kinds)s).", value=cell_text(value),
                                 kinds=", ".join(k.label for k in SessionKind)))
         return {"kind": kind}
 
     def _status(self, value: Any) -> dict[str, Any]:
-        if not _text(value):
+        if not cell_text(value):
             return {}
-        status = self.lookups.statuses.get(_normal(value))
+        status = self.lookups.statuses.get(normal_name(value))
         if status is None:
             raise ValueError(_l("The status must be “Scheduled” or “Cancelled”."))
         return {"status": status}
 
     def _description(self, value: Any) -> dict[str, Any]:
-        text = _text(value)
+        text = cell_text(value)
         if len(text) > 20000:
             raise ValueError(_l("The description is longer than %(max)s characters.", max=20000))
         return {"description": text or None}
 
     def _meeting_url(self, value: Any) -> dict[str, Any]:
-        text = _text(value)
+        text = cell_text(value)
         if len(text) > 500:
             raise ValueError(_l("The meeting link is longer than %(max)s characters.", max=500))
         return {"meeting_url": text or None}
 
     def _capacity(self, value: Any) -> dict[str, Any]:
-        text = _text(value)
+        text = cell_text(value)
         if not text:
             return {"capacity": None}
         if not text.isdigit() or not 1 <= int(text) <= 1_000_000:
@@ -356,20 +361,20 @@ class RowReader:
         return {"capacity": int(text)}
 
     def _language(self, value: Any) -> dict[str, Any]:
-        text = _normal(value)
+        text = normal_name(value)
         if not text:
             return {"language": "en"}
         if text not in self.lookups.languages:
-            raise ValueError(_l("“%(value)s” is not a language sessions are held in (%(codes)s).", value=_text(value),
+            raise ValueError(_l("“%(value)s” is not a language sessions are held in (%(codes)s).", value=cell_text(value),
                                 codes=", ".join(code for code, _ in SESSION_LANGUAGES)))
         return {"language": self.lookups.languages[text]}
 
     def _networks(self, value: Any) -> dict[str, Any]:
         ids = []
-        for name in re.split(r"[,;\n]", _text(value)):
+        for name in re.split(r"[,;\n]", cell_text(value)):
             if not name.strip():
                 continue
-            network_id = self.lookups.networks.get(_normal(name))
+            network_id = self.lookups.networks.get(normal_name(name))
             if network_id is None:
                 raise ValueError(_l("No network is called “%(name)s”.", name=name.strip()))
             ids.append(network_id)
@@ -377,29 +382,29 @@ class RowReader:
 
     def _times(self, item: Incoming, cells: dict[str, Any]) -> None:
         tz = self.event.timezone
-        if _text(cells.get("timezone")):
-            if is_valid_timezone(_text(cells["timezone"])):
-                tz = _text(cells["timezone"])
+        if cell_text(cells.get("timezone")):
+            if is_valid_timezone(cell_text(cells["timezone"])):
+                tz = cell_text(cells["timezone"])
             else:
                 item.error("timezone", _l("“%(value)s” is not a time zone such as Europe/Stockholm.",
-                                          value=_text(cells["timezone"])))
+                                          value=cell_text(cells["timezone"])))
                 return
         day = None
-        if _text(cells.get("date")) or isinstance(cells.get("date"), (date, datetime)):
+        if cell_text(cells.get("date")) or isinstance(cells.get("date"), (date, datetime)):
             try:
                 day = parse_date(cells["date"])
             except ValueError:
-                item.error("date", _l("“%(value)s” is not a date: write it as 2026-06-01.", value=_text(cells["date"])))
+                item.error("date", _l("“%(value)s” is not a date: write it as 2026-06-01.", value=cell_text(cells["date"])))
                 return
         moments = {}
         for column in ("starts", "ends"):
             value = cells.get(column)
-            if value is None or (not _text(value) and not isinstance(value, (time, datetime))):
+            if value is None or (not cell_text(value) and not isinstance(value, (time, datetime))):
                 continue
             try:
                 moments[column] = _moment(value, day)
             except ValueError:
-                item.error(column, _l("“%(value)s” is not a time: write it as 09:30.", value=_text(value)))
+                item.error(column, _l("“%(value)s” is not a time: write it as 09:30.", value=cell_text(value)))
         if "starts" in moments and "ends" in moments:
             start, end = moments["starts"], moments["ends"]
             if end.time() == time.min and end.date() == start.date():
@@ -412,7 +417,7 @@ class RowReader:
     def _room(self, item: Incoming, cells: dict[str, Any]) -> None:
         if "room" not in cells and "venue" not in cells:
             return
-        venue, room = _normal(cells.get("venue")), _normal(cells.get("room"))
+        venue, room = normal_name(cells.get("venue")), normal_name(cells.get("room"))
         if not room and (not venue or venue in self.lookups.online_names):
             item.values["room_id"] = None
             return
@@ -421,9 +426,9 @@ class RowReader:
             item.values["room_id"] = ids[0]
         elif not ids:
             item.error("room", _l("No room “%(room)s” at “%(venue)s”: add it under Venues first, or correct the name.",
-                                  room=_text(cells.get("room")), venue=_text(cells.get("venue"))))
+                                  room=cell_text(cells.get("room")), venue=cell_text(cells.get("venue"))))
         else:
-            item.error("room", _l("Several venues have a room “%(room)s”: name the venue too.", room=_text(cells.get("room"))))
+            item.error("room", _l("Several venues have a room “%(room)s”: name the venue too.", room=cell_text(cells.get("room"))))
 
     def _person_ids(self, item: Incoming, column: str, text: str, current: dict[str, list[User]]) -> list[int] | None:
         ids = []

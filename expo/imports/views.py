@@ -11,7 +11,7 @@ from expo.core.errors import ExpoError
 from expo.core.extensions import db
 from expo.core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from expo.events.models import Event
-from expo.imports import services, spreadsheet
+from expo.imports import services, spreadsheet, venues
 from expo.imports.forms import ConfirmImportForm, UploadForm, room_mapping_form
 from expo.imports.models import ImportBatch, ImportStatus
 from expo.imports.readers import MAX_IMPORT_BYTES
@@ -70,10 +70,20 @@ def download_template(event_id: int, fmt: str):
     event = get_or_404(Event, event_id)
     if fmt not in TEMPLATE_TYPES:
         abort(404)
-    return Response(
-        spreadsheet.template(fmt, event), content_type=TEMPLATE_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{event.slug}-sessions-template.{fmt}"'},
-    )
+    return _attachment(spreadsheet.template(fmt, event), f"{event.slug}-sessions-template.{fmt}", fmt)
+
+
+@bp.route("/import/venues-template.<fmt>")
+@guard(can_import_programme)
+def download_venues_template(fmt: str):
+    if fmt not in TEMPLATE_TYPES:
+        abort(404)
+    return _attachment(venues.template(fmt), f"venues-template.{fmt}", fmt)
+
+
+def _attachment(content: bytes, filename: str, fmt: str) -> Response:
+    return Response(content, content_type=TEMPLATE_TYPES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.route("/imports/<int:batch_id>")

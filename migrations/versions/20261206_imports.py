@@ -24,6 +24,11 @@ def upgrade():
             sa.Enum("spreadsheet", "frab", name="importformat", native_enum=False, create_constraint=True, length=20),
             nullable=False,
         ),
+        sa.Column(
+            "kind",
+            sa.Enum("sessions", "venues", name="importkind", native_enum=False, create_constraint=True, length=20),
+            nullable=False,
+        ),
         sa.Column("filename", sa.String(length=255), nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.Column("source", sa.String(length=100), nullable=False),

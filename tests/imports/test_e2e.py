@@ -27,7 +27,7 @@ def test_an_organiser_imports_sessions_from_the_template(db, page, tmp_path):
     page.get_by_role("link", name="Import", exact=True).click()
 
     with page.expect_download() as download:
-        page.get_by_role("link", name="Template (Excel)").click()
+        page.get_by_role("link", name="Template (Excel)", exact=True).click()
     template = tmp_path / "template.xlsx"
     download.value.save_as(template)
     workbook = load_workbook(template)
