@@ -203,11 +203,14 @@ def _comparable(data: programme.SessionData) -> programme.SessionData:
     )
 
 
-def make_plan(event: Event, incoming: list[Incoming], *, source: str, missing_cancelled: bool = False) -> Plan:
-    """Compare each incoming row with the event's sessions and check it with the programme's
-    rules. With ``missing_cancelled`` (a whole schedule), sessions the source gave before and
-    no longer lists are to be cancelled."""
-    sessions = event_sessions(event)
+def make_plan(
+    event: Event, incoming: list[Incoming], *, source: str, missing_cancelled: bool = False,
+    sessions: list[ProgrammeSession] | None = None,
+) -> Plan:
+    """Compare each incoming row with the event's sessions (``event_sessions``, when the caller
+    has not loaded them) and check it with the programme's rules. With ``missing_cancelled``
+    (a whole schedule), sessions the source gave before and no longer lists are to be cancelled."""
+    sessions = event_sessions(event) if sessions is None else sessions
     by_uid = {s.uid: s for s in sessions}
     by_id = {s.id: s for s in sessions}
     keyed = {ext: by_id[sid] for ext, sid in external_keys(event, source).items() if sid in by_id}

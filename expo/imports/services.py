@@ -74,14 +74,15 @@ def _is_venues_file(content: bytes) -> bool:
 def _spreadsheet_plan(event: Event, content: bytes) -> Plan:
     raws, unknown = spreadsheet.raw_rows(read_rows(content))
     reader = spreadsheet.RowReader(event, raws)
+    sessions = event_sessions(event)
     people_by_uid: dict[str, dict[str, list[User]]] = {}
-    for session in event_sessions(event):
+    for session in sessions:
         names: dict[str, list[User]] = {}
         for role in session.roles:
             names.setdefault(role.user.name, []).append(role.user)
         people_by_uid[session.uid] = names
     incoming = [reader.incoming(raw, people_by_uid.get(str(raw.cells.get("id") or "").strip(), {})) for raw in raws]
-    plan = make_plan(event, incoming, source=spreadsheet.SPREADSHEET_SOURCE)
+    plan = make_plan(event, incoming, source=spreadsheet.SPREADSHEET_SOURCE, sessions=sessions)
     if unknown:
         plan.notes.append(_l("These columns are not known and were left out: %(columns)s.", columns=", ".join(unknown)))
     return plan
