@@ -125,6 +125,7 @@ def world(db) -> World:
             "token": delegate.feed_token,
             "table": "countries",
             "fmt": "csv",
+            "kind": "sessions",
             "identifier": "ics",
             "day": "2022-06-01",
         }

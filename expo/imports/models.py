@@ -29,6 +29,7 @@ class ImportFormat(enum.StrEnum):
 class ImportKind(enum.StrEnum):
     SESSIONS = "sessions"
     VENUES = "venues"  # venues and their rooms, shared by every event
+    REGISTRATIONS = "registrations"  # the event's delegates, by e-mail
 
 
 class ImportStatus(enum.StrEnum):

@@ -113,6 +113,26 @@ class PlannedRow:
 
 
 @dataclass
+class TableRow:
+    """A row of an import that touches no session (venues and rooms, registrations)."""
+
+    line: int
+    title: str
+    action: str
+    changed: list[str] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    session: None = None  # the preview links a row to its session; these rows have none
+    data: None = None
+
+    @property
+    def state(self) -> str:
+        if self.errors:
+            return "error"
+        return "warning" if self.warnings else self.action
+
+
+@dataclass
 class RowsPlan(ABC):
     """What an import would do, whatever it imports: rows with an action, a state, problems."""
 

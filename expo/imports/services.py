@@ -16,9 +16,9 @@ from expo.core.errors import InvalidState
 from expo.core.extensions import db
 from expo.core.timeutil import utcnow
 from expo.events.models import Event
-from expo.imports import frab, spreadsheet, venues
+from expo.imports import frab, registrations, spreadsheet, venues
 from expo.imports.models import ImportBatch, ImportFormat, ImportKind, ImportStatus, RoomMapping
-from expo.imports.plan import Incoming, Plan, apply_plan, event_sessions, make_plan
+from expo.imports.plan import Incoming, Plan, RowsPlan, apply_plan, event_sessions, make_plan
 from expo.imports.readers import FileRefused, Row, check_size, read_rows
 from expo.venues.models import Room
 
@@ -38,11 +38,14 @@ def start_import(*, event: Event, filename: str, content: bytes, actor: User) ->
     source, kind = spreadsheet.SPREADSHEET_SOURCE, ImportKind.SESSIONS
     if fmt is ImportFormat.FRAB:
         source = frab.read_schedule(content).source
-    elif _is_venues_file(content):
-        kind = ImportKind.VENUES
-        venues.read_plan(*_split_header(content))  # refuses what cannot be read, before it is kept
     else:
-        spreadsheet.raw_rows(read_rows(content))
+        kind = _table_kind(content)
+        if kind is ImportKind.VENUES:
+            venues.read_plan(*_split_header(content))  # refuses what cannot be read, before it is kept
+        elif kind is ImportKind.REGISTRATIONS:
+            registrations.read_plan(event, *_split_header(content))
+        else:
+            spreadsheet.raw_rows(read_rows(content))
     batch = ImportBatch(
         event=event, format=fmt, kind=kind, filename=(filename or "upload")[:255], content=content, source=source,
         created_by=actor,
@@ -60,13 +63,21 @@ def _split_header(content: bytes) -> tuple[list[Row], Row]:
     return list(rows), header
 
 
-def _is_venues_file(content: bytes) -> bool:
-    """A table whose header names venues and rooms rather than sessions."""
+def _table_kind(content: bytes) -> ImportKind:
+    """What a table holds, from the columns its header names: sessions unless it names
+    venues and rooms, or delegates by e-mail, and no sessions."""
     header = next(iter(read_rows(content)), None)
     if header is None:
-        return False
-    keys = set(spreadsheet.column_keys(header)[0]) | set(spreadsheet.column_keys(header, venues.COLUMNS)[0])
-    return venues.is_venues_header(keys)
+        return ImportKind.SESSIONS
+    keys = {
+        key for columns in (spreadsheet.COLUMNS, venues.COLUMNS, registrations.COLUMNS)
+        for key in spreadsheet.column_keys(header, columns)[0]
+    }
+    if venues.is_venues_header(keys):
+        return ImportKind.VENUES
+    if registrations.is_registrations_header(keys):
+        return ImportKind.REGISTRATIONS
+    return ImportKind.SESSIONS
 
 
 # --- the preview --------------------------------------------------------------------------------
@@ -133,10 +144,12 @@ def map_rooms(*, batch: ImportBatch, mapping: dict[str, int], actor: User) -> No
     db.session.flush()
 
 
-def preview(batch: ImportBatch) -> Plan | venues.VenuePlan:
+def preview(batch: ImportBatch) -> RowsPlan:
     """What confirming the upload would do, row by row; writes nothing."""
     if batch.kind is ImportKind.VENUES:
         return venues.read_plan(*_split_header(batch.content))
+    if batch.kind is ImportKind.REGISTRATIONS:
+        return registrations.read_plan(batch.event, *_split_header(batch.content))
     if batch.format is ImportFormat.FRAB:
         schedule = frab.read_schedule(batch.content)
         incoming: list[Incoming] = frab.incoming(batch.event, schedule, room_mappings(batch.event, batch.source))
@@ -165,13 +178,15 @@ def confirm_import(*, batch: ImportBatch, digest: str, actor: User) -> dict[str,
         raise InvalidState(_l("The programme has changed since the preview: check the new preview and confirm again."))
     if isinstance(plan, venues.VenuePlan):
         summary = venues.apply_plan(plan, actor=actor)
+    elif isinstance(plan, registrations.RegistrationPlan):
+        summary = registrations.apply_plan(batch.event, plan, actor=actor)
     else:
         summary = apply_plan(batch.event, plan, source=batch.source, actor=actor)
     record_import(batch=batch, summary=summary, actor=actor)
     return summary
 
 
-def safe_preview(batch: ImportBatch) -> tuple[Plan | venues.VenuePlan | None, Any]:
+def safe_preview(batch: ImportBatch) -> tuple[RowsPlan | None, Any]:
     """The preview, or the reason the stored file cannot be read (None, message)."""
     try:
         return preview(batch), None

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from expo.accounts.models import User
 from expo.core.extensions import db
 from expo.core.spreadsheets import csv_bytes, xlsx_bytes
-from expo.imports.plan import NEW, UNCHANGED, UPDATE, Problem, RowsPlan
+from expo.imports.plan import NEW, UNCHANGED, UPDATE, Problem, RowsPlan, TableRow
 from expo.imports.readers import FileRefused, Row, column_letter
 from expo.imports.spreadsheet import Column, cell_text, column_keys, parse_time
 from expo.venues import services as venue_services
@@ -42,24 +42,12 @@ def template(fmt: str) -> bytes:
 
 
 @dataclass
-class VenueRow:
-    line: int
-    title: str
-    action: str
+class VenueRow(TableRow):
     venue: str = ""
     venue_action: str = UNCHANGED
     venue_values: dict[str, Any] = field(default_factory=dict)
     room: str = ""
     capacity: int | None = None
-    changed: list[str] = field(default_factory=list)
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    session: None = None  # the preview's link to a session: venues have none
-    data: None = None
-
-    @property
-    def state(self) -> str:
-        return "error" if self.errors else self.action
 
     @property
     def changed_labels(self) -> list[str]:

@@ -11,7 +11,7 @@ from expo.core.errors import ExpoError
 from expo.core.extensions import db
 from expo.core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from expo.events.models import Event
-from expo.imports import services, spreadsheet, venues
+from expo.imports import registrations, services, spreadsheet, venues
 from expo.imports.forms import ConfirmImportForm, UploadForm, room_mapping_form
 from expo.imports.models import ImportBatch, ImportStatus
 from expo.imports.readers import MAX_IMPORT_BYTES
@@ -21,6 +21,11 @@ from expo.programme.services import room_choices
 
 bp = Blueprint("imports", __name__, url_prefix="/manage")
 TEMPLATE_TYPES = {"csv": CSV_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE}
+TEMPLATES = {
+    "sessions": spreadsheet.template,
+    "venues": lambda fmt, event: venues.template(fmt),
+    "registrations": registrations.template,
+}
 UPLOAD_ALLOWANCE = 64 * 1024  # the form's other fields and the multipart framing
 
 
@@ -64,26 +69,17 @@ def new_import(event_id: int):
     return render_template("imports/upload.html", event=event, form=form), 400 if refused_upload else 200
 
 
-@bp.route("/events/<int:event_id>/import/template.<fmt>")
+@bp.route("/events/<int:event_id>/import/<kind>-template.<fmt>")
 @guard(can_import_programme)
-def download_template(event_id: int, fmt: str):
+def download_template(event_id: int, kind: str, fmt: str):
+    """An empty sheet with the columns of one kind of import, in the reader's language."""
     event = get_or_404(Event, event_id)
-    if fmt not in TEMPLATE_TYPES:
+    if fmt not in TEMPLATE_TYPES or kind not in TEMPLATES:
         abort(404)
-    return _attachment(spreadsheet.template(fmt, event), f"{event.slug}-sessions-template.{fmt}", fmt)
-
-
-@bp.route("/import/venues-template.<fmt>")
-@guard(can_import_programme)
-def download_venues_template(fmt: str):
-    if fmt not in TEMPLATE_TYPES:
-        abort(404)
-    return _attachment(venues.template(fmt), f"venues-template.{fmt}", fmt)
-
-
-def _attachment(content: bytes, filename: str, fmt: str) -> Response:
-    return Response(content, content_type=TEMPLATE_TYPES[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        TEMPLATES[kind](fmt, event), content_type=TEMPLATE_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{event.slug}-{kind}-template.{fmt}"'},
+    )
 
 
 @bp.route("/imports/<int:batch_id>")

@@ -26,7 +26,7 @@ def upgrade():
         ),
         sa.Column(
             "kind",
-            sa.Enum("sessions", "venues", name="importkind", native_enum=False, create_constraint=True, length=20),
+            sa.Enum("sessions", "venues", "registrations", name="importkind", native_enum=False, create_constraint=True, length=20),
             nullable=False,
         ),
         sa.Column("filename", sa.String(length=255), nullable=False),

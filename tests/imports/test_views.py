@@ -32,16 +32,19 @@ def _upload(client, event, content: bytes, name: str = "sessions.csv"):
 
 def test_the_templates_have_the_columns_in_the_readers_language(client, login_as, event):
     login_as("organiser")
-    csv = client.get(f"/manage/events/{event.id}/import/template.csv")
+    csv = client.get(f"/manage/events/{event.id}/import/sessions-template.csv")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     assert csv.get_data().decode("utf-8-sig").splitlines()[0].startswith("UID,Title,Kind,Description,Date,Starts,Ends")
-    xlsx = client.get(f"/manage/events/{event.id}/import/template.xlsx")
+    xlsx = client.get(f"/manage/events/{event.id}/import/sessions-template.xlsx")
     assert xlsx.data.startswith(b"PK") and "attachment" in xlsx.headers["Content-Disposition"]
     client.post("/account/logout")
     login_as("organiser", locale="sv")
-    swedish = client.get(f"/manage/events/{event.id}/import/template.csv").get_data().decode("utf-8-sig")
+    swedish = client.get(f"/manage/events/{event.id}/import/sessions-template.csv").get_data().decode("utf-8-sig")
     assert swedish.startswith("UID,Titel,Typ,Beskrivning,Datum,Börjar,Slutar")
-    assert client.get(f"/manage/events/{event.id}/import/template.pdf").status_code == 404
+    assert client.get(f"/manage/events/{event.id}/import/sessions-template.pdf").status_code == 404
+    assert client.get(f"/manage/events/{event.id}/import/speakers-template.csv").status_code == 404
+    venues = client.get(f"/manage/events/{event.id}/import/venues-template.csv").get_data().decode("utf-8-sig")
+    assert venues.startswith("Lokal,Adress")
 
 
 def test_upload_preview_confirm(client, login_as, event):
