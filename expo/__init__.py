@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from expo.core.views import bp as core_bp
     from expo.events.team_views import bp as teams_bp
     from expo.events.views import bp as events_bp
+    from expo.imports.views import bp as imports_bp
     from expo.people.views import bp as people_bp
     from expo.programme.views import bp as programme_bp
     from expo.registration.manage_views import bp as registration_manage_bp
@@ -87,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
         people_bp,
         venues_bp,
         programme_bp,
+        imports_bp,
         schedule_bp,
         registration_bp,
         registration_manage_bp,

@@ -20,3 +20,4 @@ from expo.registration.models import (  # noqa: F401
     RegistrationStatus,
 )
 from expo.venues.models import Room, Venue  # noqa: F401
+from expo.imports.models import ExternalKey, ImportBatch, RoomMapping  # noqa: F401

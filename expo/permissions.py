@@ -139,6 +139,12 @@ def can_find_people(user: Any) -> bool:
     return organises_any_event(user)
 
 
+def can_import_programme(user: Any) -> bool:
+    """Upload spreadsheets and schedules into an event's programme (and the expo's venues and
+    rooms), preview and confirm them: expo administrators."""
+    return is_admin(user)
+
+
 # --- registrations and bookings -------------------------------------------------------------
 
 def can_register(user: Any, event: Event) -> bool:

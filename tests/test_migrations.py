@@ -174,7 +174,9 @@ def test_a_populated_h22_database_upgrades_to_event_teams(empty_database_url, tm
         load_demo()
         _db.session.commit()
         flask_migrate.downgrade(revision=before_teams)
-        kept = [t for t in _db.metadata.sorted_tables if t.name != "event_team_members"]
+        # the tables of the schema before event teams (later revisions' tables are gone too)
+        present = set(sa.inspect(_db.engine).get_table_names())
+        kept = [t for t in _db.metadata.sorted_tables if t.name in present]
 
         def counts() -> dict[str, int]:
             with _db.engine.connect() as connection:

@@ -109,6 +109,8 @@ RULES = {
         "people.list_organisations", "people.new_organisation", "people.edit_organisation",
         "people.delete_organisation", "venues.list_venues", "venues.new_venue", "venues.edit_venue",
         "venues.delete_venue", "venues.new_room", "venues.edit_room", "venues.delete_room",
+        "imports.new_import", "imports.download_template", "imports.show_import", "imports.map_rooms",
+        "imports.confirm_import",
     ), ADMIN),
 }
 
@@ -166,6 +168,12 @@ def world(db) -> World:
         TeamMember(event=event, user=people["event organiser"], role=TeamRole.ORGANISER),
         TeamMember(event=other_event, user=people["organiser of another event"], role=TeamRole.ORGANISER),
     ])
+
+    from expo.imports.models import ImportBatch, ImportFormat
+
+    batch = ImportBatch(event=event, format=ImportFormat.SPREADSHEET, filename="sessions.csv",
+                        content=b"Title,Date,Starts,Ends\r\nImported,2022-06-01,09:00,10:00\r\n")
+    db.session.add(batch)
     db.session.commit()
     return World(
         people={role: user.id for role, user in people.items()},
@@ -182,11 +190,13 @@ def world(db) -> World:
             "organisation_id": organisation.id,
             "registration_id": registration.id,
             "booking_id": booking.id,
+            "batch_id": batch.id,
             "user_id": delegate.id,
             "code": "SE",
             "token": delegate.feed_token,
             "table": "countries",
             "fmt": "csv",
+            "kind": "sessions",
             "identifier": "ics",
             "day": "2022-06-01",
             "member_id": member.id,

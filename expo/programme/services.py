@@ -201,7 +201,8 @@ def all_slots() -> list[conflicts.Slot]:
     return _slots(rows, roles)
 
 
-def _candidate_slot(event: Event, data: SessionData, key: Any) -> conflicts.Slot:
+def candidate_slot(event: Event, data: SessionData, key: Any) -> conflicts.Slot:
+    """The session described by ``data`` as the conflict rules see it, under ``key``."""
     room = db.session.get(Room, data.room_id) if data.room_id else None
     venue = room.venue if room else None
     return conflicts.Slot(
@@ -325,7 +326,7 @@ def _enforce_conflict_rules(
     with ``confirmed_warnings`` (the digest of the warnings shown) counts only if the warnings
     are still those; without it (scripts), ``confirm`` accepts whatever warnings there are."""
     _lock_room(data.room_id)
-    candidate = _candidate_slot(event, data, key)
+    candidate = candidate_slot(event, data, key)
     findings = conflicts.conflicts_for(candidate, _neighbours(candidate))
     names = _person_names(findings)
     refused = [f for f in findings if f.refused]

@@ -1,0 +1,419 @@
+"""What an import would do, row by row, checked with the programme's own rules — and doing it.
+
+Every source (a spreadsheet, a frab schedule) turns its rows into ``Incoming`` values; the
+plan finds each row's session by its stable key, builds the ``SessionData`` the session form
+would, checks it with the same field rules and the same conflict rules (room clashes refused;
+person clashes, transfers, seats and opening hours warned) and says per row whether it is new,
+updates a session, leaves it unchanged, or has a warning or an error, and in which cell.
+
+``apply_plan`` then makes the changes through the programme's services, in the caller's
+transaction, so the import is all or nothing."""
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+import json
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from expo.accounts.models import User
+from expo.core.errors import Conflict, InvalidState
+from expo.core.extensions import db
+from expo.events import services as event_services
+from expo.events.models import Event
+from expo.imports.models import ExternalKey
+from expo.programme import conflicts
+from expo.programme import services as programme
+from expo.programme.models import ProgrammeSession, SessionKind, SessionRole, SessionStatus
+from expo.venues.models import Room
+
+NEW, UPDATE, UNCHANGED, CANCEL = "new", "update", "unchanged", "cancel"
+TRACK_COLOUR = "#1d5b79"  # the colour a new track gets, as in the track form
+# Which cell to point at when the programme's rules refuse a field.
+FIELD_COLUMNS = {
+    "title": "title", "kind": "kind", "starts_at": "starts", "ends_at": "ends", "room_id": "room",
+    "meeting_url": "meeting_url", "capacity": "capacity", "track_id": "track", "network_ids": "networks",
+    "speaker_ids": "speakers",
+}
+
+
+# How the preview names a changed field.
+FIELD_LABELS = {
+    "title": _l("Title"), "description": _l("Description"), "kind": _l("Kind"), "starts_at": _l("Starts"),
+    "ends_at": _l("Ends"), "room_id": _l("Room"), "meeting_url": _l("Meeting link"), "capacity": _l("Capacity"),
+    "language": _l("Language"), "track_id": _l("Track"), "network_ids": _l("Networks"),
+    "speaker_ids": _l("Speakers"), "moderator_ids": _l("Moderators"), "host_ids": _l("Hosts"), "status": _l("Status"),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    cell: str  # "C4", or "" for the row as a whole
+    message: Any
+
+
+@dataclass
+class Incoming:
+    """One row of a source, parsed: ``values`` holds only the fields the row gives, with the
+    programme's types (``starts_at`` aware UTC, ``room_id``, ``speaker_ids`` …)."""
+
+    line: int
+    key: tuple[str, str] | None  # ("uid", uid) or (source, external id)
+    values: dict[str, Any] = field(default_factory=dict)
+    refs: dict[str, str] = field(default_factory=dict)  # column → cell
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    track_name: str | None = None  # a track to look up, or to add when the event has none by that name
+    failed: set[str] = field(default_factory=set)  # columns whose cell was refused
+
+    def cell(self, column: str) -> str:
+        return self.refs.get(column, "")
+
+    def error(self, column: str, message: Any) -> None:
+        self.failed.add(column)
+        self.errors.append(Problem(self.cell(column), message))
+
+
+@dataclass
+class PlannedRow:
+    line: int
+    title: str
+    action: str  # NEW, UPDATE, UNCHANGED or CANCEL
+    session: ProgrammeSession | None = None
+    data: programme.SessionData | None = None
+    status: SessionStatus = SessionStatus.SCHEDULED
+    key: tuple[str, str] | None = None
+    track_name: str | None = None
+    refs: dict[str, str] = field(default_factory=dict)
+    changed: list[str] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        """What the preview shows: error, warning, or the action."""
+        if self.errors:
+            return "error"
+        if self.warnings:
+            return "warning"
+        return self.action
+
+    @property
+    def changed_labels(self) -> list[str]:
+        return [str(FIELD_LABELS.get(name, name)) for name in self.changed]
+
+    @property
+    def changes_programme(self) -> bool:
+        return self.action in (NEW, UPDATE, CANCEL)
+
+
+@dataclass
+class TableRow:
+    """A row of an import that touches no session (venues and rooms, registrations)."""
+
+    line: int
+    title: str
+    action: str
+    changed: list[str] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    session: None = None  # the preview links a row to its session; these rows have none
+    data: None = None
+
+    @property
+    def state(self) -> str:
+        if self.errors:
+            return "error"
+        return "warning" if self.warnings else self.action
+
+
+@dataclass
+class RowsPlan(ABC):
+    """What an import would do, whatever it imports: rows with an action, a state, problems."""
+
+    rows: list[Any]
+    notes: list[Any] = field(default_factory=list)  # about the file as a whole (ignored columns)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(r.errors for r in self.rows)
+
+    def count(self, state: str) -> int:
+        return sum(1 for r in self.rows if r.state == state)
+
+    def summary(self) -> dict[str, int]:
+        counts = {NEW: 0, UPDATE: 0, UNCHANGED: 0, CANCEL: 0}
+        for r in self.rows:
+            counts[r.action] += 1
+        return counts
+
+    @abstractmethod
+    def fingerprints(self) -> list[Any]:
+        """Each row's action and values as JSON-ready lists."""
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of what confirming would do: a confirmation counts only for it."""
+        lines = [json.dumps(values, default=str) for values in self.fingerprints()]
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
+
+
+@dataclass
+class Plan(RowsPlan):
+    rows: list[PlannedRow]
+
+    def fingerprints(self) -> list[Any]:
+        return [
+            [r.line, r.action, r.state, r.session.id if r.session else None, r.status.value,
+             _data_repr(r.data), r.track_name, [str(w.message) for w in r.warnings]]
+            for r in self.rows
+        ]
+
+
+def _data_repr(data: programme.SessionData | None) -> Any:
+    if data is None:
+        return None
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in vars(data).items()}
+
+
+# --- planning ---------------------------------------------------------------------------------
+
+def event_sessions(event: Event) -> list[ProgrammeSession]:
+    """The event's sessions with what a comparison reads, in a fixed number of queries."""
+    return list(
+        db.session.scalars(
+            sa.select(ProgrammeSession)
+            .where(ProgrammeSession.event_id == event.id)
+            .options(
+                selectinload(ProgrammeSession.networks),
+                selectinload(ProgrammeSession.roles).selectinload(SessionRole.user),
+                selectinload(ProgrammeSession.room),
+            )
+        )
+    )
+
+
+def external_keys(event: Event, source: str) -> dict[str, int]:
+    """External id → session id, for one source of an event."""
+    return dict(
+        db.session.execute(
+            sa.select(ExternalKey.external_id, ExternalKey.session_id).where(
+                ExternalKey.event_id == event.id, ExternalKey.source == source
+            )
+        ).all()
+    )
+
+
+def _comparable(data: programme.SessionData) -> programme.SessionData:
+    """The data with its lists in a fixed order: reordering people or networks is no change."""
+    return replace(
+        data,
+        title=data.title.strip(),
+        description=(data.description or "").strip() or None,
+        meeting_url=(data.meeting_url or "").strip() or None,
+        network_ids=sorted(set(data.network_ids)),
+        speaker_ids=sorted(set(data.speaker_ids)),
+        moderator_ids=sorted(set(data.moderator_ids)),
+        host_ids=sorted(set(data.host_ids)),
+    )
+
+
+def make_plan(
+    event: Event, incoming: list[Incoming], *, source: str, missing_cancelled: bool = False,
+    sessions: list[ProgrammeSession] | None = None,
+) -> Plan:
+    """Compare each incoming row with the event's sessions (``event_sessions``, when the caller
+    has not loaded them) and check it with the programme's rules. With ``missing_cancelled``
+    (a whole schedule), sessions the source gave before and no longer lists are to be cancelled."""
+    sessions = event_sessions(event) if sessions is None else sessions
+    by_uid = {s.uid: s for s in sessions}
+    by_id = {s.id: s for s in sessions}
+    keyed = {ext: by_id[sid] for ext, sid in external_keys(event, source).items() if sid in by_id}
+    tracks = {t.name.casefold(): t for t in event.tracks}
+    rooms = {r.id: r for r in db.session.scalars(sa.select(Room).options(selectinload(Room.venue)))}
+    by_title: dict[str, list[ProgrammeSession]] = {}
+    for s in sessions:
+        by_title.setdefault(s.title.strip().casefold(), []).append(s)
+    seen: dict[int, int] = {}
+    rows: list[PlannedRow] = []
+    for item in incoming:
+        session = None
+        if item.key is not None:
+            kind, value = item.key
+            session = by_uid.get(value) if kind == "uid" else keyed.get(value)
+            if kind == "uid" and session is None:
+                item.error("id", _l("No session of this event has the id %(id)s.", id=value))
+        else:
+            session = _same_session(item, by_title, seen)
+        rows.append(_plan_row(event, item, session, tracks, rooms, seen))
+    if missing_cancelled:
+        listed = {r.key[1] for r in rows if r.key}
+        for ext, session in keyed.items():
+            if ext not in listed and not session.is_cancelled:
+                rows.append(PlannedRow(line=0, title=session.title, action=CANCEL, session=session,
+                                       status=SessionStatus.CANCELLED, key=(source, ext)))
+    _check_conflicts(event, rows, rooms)
+    return Plan(rows)
+
+
+def _same_session(
+    item: Incoming, by_title: dict[str, list[ProgrammeSession]], seen: dict[int, int]
+) -> ProgrammeSession | None:
+    """For a row without an id: the event's one session of that title not claimed by an
+    earlier row (of several, the one at the row's start), so a filled-in template uploaded
+    twice updates its sessions instead of adding them again."""
+    title = str(item.values.get("title") or "").strip().casefold()
+    candidates = [s for s in by_title.get(title, []) if s.id not in seen]
+    if len(candidates) > 1:
+        candidates = [s for s in candidates if s.starts_at == item.values.get("starts_at")]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _plan_row(
+    event: Event, item: Incoming, session: ProgrammeSession | None, tracks: dict[str, Any],
+    rooms: dict[int, Room], seen: dict[int, int],
+) -> PlannedRow:
+    base = programme.SessionData.from_session(session) if session is not None else None
+    values = dict(item.values)
+    status = values.pop("status", session.status if session is not None else SessionStatus.SCHEDULED)
+    if session is not None:
+        if session.id in seen:
+            item.error("id", _l("Line %(line)s already imports this session.", line=seen[session.id]))
+        seen[session.id] = item.line
+        # The export shows the seats on offer: the room's when the session sets none.
+        capacity = values.get("capacity")
+        room = rooms.get(values.get("room_id", session.room_id) or 0)
+        if session.capacity is None and room is not None and capacity == room.capacity:
+            values["capacity"] = None
+    track_name = None
+    if item.track_name is not None:
+        track = tracks.get(item.track_name.casefold())
+        values["track_id"] = track.id if track else None
+        if track is None:
+            track_name = item.track_name
+            item.warnings.append(Problem(item.cell("track"), _l("The track “%(track)s” will be added to the event.",
+                                                                track=item.track_name)))
+    if base is None:
+        values.setdefault("kind", SessionKind.TALK)
+        times_refused = bool(item.failed & {"date", "starts", "ends", "timezone"})
+        for name in ("title", "starts_at", "ends_at"):
+            column = FIELD_COLUMNS[name]
+            if name not in values and column not in item.failed and not (name != "title" and times_refused):
+                item.error(column, _l("A new session needs a title, a day, a start and an end."))
+                break
+    data = None
+    if not item.errors:
+        defaults = base or programme.SessionData(title="", kind=SessionKind.TALK, starts_at=values["starts_at"],
+                                                 ends_at=values["ends_at"])
+        data = replace(defaults, **values)
+        for name, message in programme.session_data_problems(event, data).items():
+            item.error(FIELD_COLUMNS.get(name, ""), message)
+    title = str(values.get("title") or (session.title if session else ""))
+    if item.errors:
+        return PlannedRow(item.line, title, UPDATE if session else NEW, session, None, status, item.key,
+                          refs=item.refs, errors=item.errors, warnings=item.warnings)
+    assert data is not None
+    changed: list[str] = []
+    if session is not None:
+        old, new = vars(_comparable(base)), vars(_comparable(data))
+        changed = [k for k in new if old[k] != new[k] and not (k == "track_id" and track_name)]
+        if track_name:
+            changed.append("track_id")
+        if status is not session.status:
+            changed.append("status")
+    action = NEW if session is None else (UPDATE if changed else UNCHANGED)
+    return PlannedRow(
+        item.line, title, action, session, data, status, item.key, track_name=track_name, refs=item.refs,
+        changed=changed, errors=item.errors, warnings=item.warnings if action != UNCHANGED else [],
+    )
+
+
+def _check_conflicts(event: Event, rows: list[PlannedRow], rooms: dict[int, Room]) -> None:
+    """The programme's conflict rules over the whole expo as it would be after the import:
+    each finding that involves a new or changed session is that row's error (a room clash)
+    or warning. Rows are checked together, so two rows that clash with each other are found.
+    ``rooms`` keeps every room and venue loaded, so building each row's slot queries nothing."""
+    moving = {r.session.id for r in rows if r.session is not None and r.action in (UPDATE, CANCEL)}
+    candidates: dict[Any, PlannedRow] = {}
+    pool = [s for s in programme.all_slots() if s.key not in moving]
+    for row in rows:
+        if row.data is None or row.action not in (NEW, UPDATE) or row.status is SessionStatus.CANCELLED:
+            continue
+        key = row.session.id if row.session is not None else ("line", row.line)
+        candidates[key] = row
+        pool.append(programme.candidate_slot(event, row.data, key))  # rooms are loaded: no query
+    if not candidates:
+        return
+    findings = [f for f in conflicts.find_conflicts(pool) if any(k in candidates for k in f.keys)]
+    ids = {f.person_id for f in findings if f.person_id is not None}
+    names = dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    for finding in findings:
+        message = programme.describe(finding, names)
+        for key in dict.fromkeys(finding.keys):
+            row = candidates.get(key)
+            if row is None:
+                continue
+            cell = row.refs.get("room" if finding.rule is not conflicts.Rule.PERSON_OVERLAP else "speakers", "")
+            (row.errors if finding.refused else row.warnings).append(Problem(cell or row.refs.get("starts", ""), message))
+
+
+# --- applying ---------------------------------------------------------------------------------
+
+def apply_plan(event: Event, plan: Plan, *, source: str, actor: User) -> dict[str, int]:
+    """Make the plan's changes through the programme's services (the one place an import
+    changes the programme); the caller commits them as one transaction or rolls them back."""
+    if plan.has_errors:
+        raise InvalidState(_l("Correct the errors in the file and upload it again."))
+    tracks = {t.name.casefold(): t for t in event.tracks}
+    for row in plan.rows:
+        if row.track_name and row.track_name.casefold() not in tracks:
+            tracks[row.track_name.casefold()] = event_services.create_track(
+                event=event, name=row.track_name, colour=TRACK_COLOUR, actor=actor
+            )
+    pending = [r for r in plan.rows if r.changes_programme]
+    # A later row may free the room an earlier row takes (a session moving out of the slot
+    # another moves into): a row refused for a clash is tried again once the others are in
+    # place. The services refuse a clash before they change anything, so only a restore,
+    # which follows its update, needs a savepoint to be undone.
+    for attempt in (1, 2):
+        deferred = []
+        for row in pending:
+            if row.track_name:
+                row.data = replace(row.data, track_id=tracks[row.track_name.casefold()].id)
+            try:
+                if "status" in row.changed:
+                    with db.session.begin_nested():
+                        _apply_row(event, row, source, actor)
+                else:
+                    _apply_row(event, row, source, actor)
+            except Conflict:
+                if attempt == 2:
+                    raise
+                deferred.append(row)
+        pending = deferred
+    return plan.summary()
+
+
+def _apply_row(event: Event, row: PlannedRow, source: str, actor: User) -> None:
+    if row.action == CANCEL:
+        programme.cancel_session(session=row.session, actor=actor)
+        return
+    session = row.session
+    if session is None:
+        session = programme.create_session(event=event, data=row.data, actor=actor, confirm=True)
+        if row.key is not None and row.key[0] != "uid":
+            db.session.add(ExternalKey(event_id=event.id, source=row.key[0], external_id=row.key[1], session=session))
+    else:
+        if row.status is SessionStatus.CANCELLED and not session.is_cancelled:
+            programme.cancel_session(session=session, actor=actor)  # first: a cancelled session holds no room
+        programme.update_session(session=session, data=row.data, actor=actor, confirm=True)
+    if row.status is SessionStatus.CANCELLED and not session.is_cancelled:
+        programme.cancel_session(session=session, actor=actor)
+    elif row.status is SessionStatus.SCHEDULED and session.is_cancelled:
+        programme.restore_session(session=session, actor=actor, confirm=True)
+    db.session.flush()

@@ -1,0 +1,189 @@
+"""Reading an uploaded table (CSV or Excel) row by row, with a clear refusal for anything else.
+
+Rows are streamed: CSV line by line, Excel through openpyxl's read-only mode, so memory does
+not grow with the file. Excel formulas are never evaluated: a formula cell gives the value
+the spreadsheet program saved with it, and a formula saved without its value is refused."""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from xml.etree import ElementTree
+
+from flask_babel import lazy_gettext as _l
+
+from expo.core.errors import ExpoError
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024  # far above any programme, far below a server's memory
+_XLSX_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97–2003 (.xls)
+_FORMULA_ESCAPE = re.compile(r"^'(?=[=+\-@\t\r])")  # our exports' guard against formulas
+
+
+class FileRefused(ExpoError):
+    """The upload cannot be read as a table; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: Any
+    ref: str  # "C4", as the spreadsheet program names it
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # the line (CSV) or row (Excel) number the organiser sees
+    cells: tuple[Cell, ...]
+
+    def is_empty(self) -> bool:
+        return all(c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in self.cells)
+
+
+def column_letter(index: int) -> str:
+    """1 → A, 27 → AA."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def check_size(size: int) -> None:
+    if size > MAX_IMPORT_BYTES:
+        raise FileRefused(
+            _l("The file is larger than %(limit)s MB. Split it into smaller files.", limit=MAX_IMPORT_BYTES // 2**20)
+        )
+
+
+def is_workbook(content: bytes) -> bool:
+    return content.startswith(_XLSX_MAGIC)
+
+
+def read_rows(content: bytes) -> Iterator[Row]:
+    """Every non-empty row of the file's first sheet, the header first."""
+    check_size(len(content))
+    if not content.strip():
+        raise FileRefused(_l("The file is empty."))
+    if content.startswith(_OLE_MAGIC):
+        raise FileRefused(
+            _l("This is an old Excel file (.xls). Save it as an Excel workbook (.xlsx) or as CSV and upload it again.")
+        )
+    rows = _workbook_rows(content) if is_workbook(content) else _csv_rows(content)
+    return (row for row in rows if not row.is_empty())
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+def decode_text(content: bytes) -> str:
+    """The file as text: UTF-8 (with or without a byte-order mark) or UTF-16 with one."""
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return content.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    elif b"\x00" not in content[:4096]:
+        try:
+            return content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise FileRefused(
+                _l(
+                    "The file is not in UTF-8 (byte %(position)s cannot be read). In Excel, choose "
+                    "“Save as” and the type “CSV UTF-8”, then upload it again.",
+                    position=error.start + 1,
+                )
+            ) from None
+    raise FileRefused(_l("This file is not a spreadsheet. Upload a CSV file or an Excel workbook (.xlsx)."))
+
+
+def _delimiter(text: str) -> str:
+    """Comma, or the semicolon (Excel in Swedish and other languages) or tab of the header."""
+    header = text.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _csv_rows(content: bytes) -> Iterator[Row]:
+    text = decode_text(content)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    try:
+        for number, values in enumerate(reader, start=1):
+            yield Row(number, tuple(
+                Cell(_unescape(value), f"{column_letter(i)}{number}") for i, value in enumerate(values, start=1)
+            ))
+    except csv.Error as error:
+        raise FileRefused(_l("Line %(line)s of the file cannot be read as CSV.", line=reader.line_num)) from error
+
+
+def _unescape(value: str) -> str:
+    return _FORMULA_ESCAPE.sub("", value)
+
+
+# --- Excel --------------------------------------------------------------------------------------
+
+def _not_a_workbook() -> FileRefused:
+    return FileRefused(_l("The file cannot be opened as an Excel workbook (.xlsx). Save it again from Excel, or as CSV."))
+
+
+def _open_workbook(content: bytes, data_only: bool) -> Any:
+    from openpyxl import load_workbook
+
+    try:
+        return load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
+    except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file
+        raise _not_a_workbook() from error
+
+
+def _merged_ranges(content: bytes, sheet_path: str) -> list[str]:
+    """The merged cell ranges of a sheet, read from its XML (read-only mode does not list them)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive, archive.open(sheet_path.lstrip("/")) as part:
+            return [
+                element.get("ref", "")
+                for _, element in ElementTree.iterparse(part)
+                if element.tag.endswith("}mergeCell") or element.tag == "mergeCell"
+            ]
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError) as error:
+        raise _not_a_workbook() from error
+
+
+def _workbook_rows(content: bytes) -> Iterator[Row]:
+    values = _open_workbook(content, data_only=True)
+    formulas = _open_workbook(content, data_only=False)
+    try:
+        if not values.worksheets:
+            raise _not_a_workbook()
+        sheet, formula_sheet = values.worksheets[0], formulas.worksheets[0]
+        merged = _merged_ranges(content, getattr(sheet, "_worksheet_path", "xl/worksheets/sheet1.xml"))
+        if merged:
+            raise FileRefused(
+                _l("The sheet has merged cells (%(ranges)s). Unmerge them so each row has its own values, "
+                   "then upload it again.", ranges=", ".join(merged[:5]))
+            )
+        try:
+            pairs = zip(sheet.iter_rows(values_only=True), formula_sheet.iter_rows(values_only=True))
+            for number, (row, formula_row) in enumerate(pairs, start=1):
+                cells = []
+                for index, value in enumerate(row, start=1):
+                    ref = f"{column_letter(index)}{number}"
+                    written = formula_row[index - 1] if index <= len(formula_row) else None
+                    if value is None and isinstance(written, str) and written.startswith("="):
+                        raise FileRefused(
+                            _l("Cell %(cell)s holds a formula whose result was not saved with the file. Expo "
+                               "never calculates formulas: open the file in a spreadsheet program and save it, "
+                               "or type the value.", cell=ref)
+                        )
+                    cells.append(Cell(_unescape(value) if isinstance(value, str) else value, ref))
+                yield Row(number, tuple(cells))
+        except FileRefused:
+            raise
+        except Exception as error:  # noqa: BLE001 - a damaged sheet fails while it streams
+            raise _not_a_workbook() from error
+    finally:
+        values.close()
+        formulas.close()

@@ -1,0 +1,194 @@
+"""Importing an event's sessions: upload a file, preview what it would change, confirm.
+
+The uploaded file is kept (an ``ImportBatch``) until the organiser confirms its preview; the
+confirmation reads it again, checks that the preview is still what it would do, and applies
+it in the caller's one transaction. ``record_import`` is the one place an applied import is
+recorded, ``plan.apply_plan`` the one place its changes are made."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from expo.accounts.models import User
+from expo.core.errors import InvalidState
+from expo.core.extensions import db
+from expo.core.timeutil import utcnow
+from expo.events.models import Event
+from expo.imports import frab, registrations, spreadsheet, venues
+from expo.imports.models import ImportBatch, ImportFormat, ImportKind, ImportStatus, RoomMapping
+from expo.imports.plan import Incoming, Plan, RowsPlan, apply_plan, event_sessions, make_plan
+from expo.imports.readers import FileRefused, Row, check_size, read_rows
+from expo.venues.models import Room
+
+
+def detect_format(content: bytes) -> ImportFormat:
+    """A frab / pretalx schedule (XML or JSON) or a table (CSV or Excel)."""
+    head = content[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith((b"<", b"{")):
+        return ImportFormat.FRAB
+    return ImportFormat.SPREADSHEET
+
+
+def start_import(*, event: Event, filename: str, content: bytes, actor: User) -> ImportBatch:
+    """Keep an uploaded file for its preview, once it is known to be readable."""
+    check_size(len(content))
+    fmt = detect_format(content)
+    source, kind = spreadsheet.SPREADSHEET_SOURCE, ImportKind.SESSIONS
+    if fmt is ImportFormat.FRAB:
+        source = frab.read_schedule(content).source
+    else:
+        kind = _table_kind(content)
+        if kind is ImportKind.VENUES:
+            venues.read_plan(*_split_header(content))  # refuses what cannot be read, before it is kept
+        elif kind is ImportKind.REGISTRATIONS:
+            registrations.read_plan(event, *_split_header(content))
+        else:
+            spreadsheet.raw_rows(read_rows(content))
+    batch = ImportBatch(
+        event=event, format=fmt, kind=kind, filename=(filename or "upload")[:255], content=content, source=source,
+        created_by=actor,
+    )
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+def _split_header(content: bytes) -> tuple[list[Row], Row]:
+    rows = iter(read_rows(content))
+    header = next(rows, None)
+    if header is None:
+        raise FileRefused(_l("The file is empty."))
+    return list(rows), header
+
+
+def _table_kind(content: bytes) -> ImportKind:
+    """What a table holds, from the columns its header names: sessions unless it names
+    venues and rooms, or delegates by e-mail, and no sessions."""
+    header = next(iter(read_rows(content)), None)
+    if header is None:
+        return ImportKind.SESSIONS
+    keys = {
+        key for columns in (spreadsheet.COLUMNS, venues.COLUMNS, registrations.COLUMNS)
+        for key in spreadsheet.column_keys(header, columns)[0]
+    }
+    if venues.is_venues_header(keys):
+        return ImportKind.VENUES
+    if registrations.is_registrations_header(keys):
+        return ImportKind.REGISTRATIONS
+    return ImportKind.SESSIONS
+
+
+# --- the preview --------------------------------------------------------------------------------
+
+def _spreadsheet_plan(event: Event, content: bytes) -> Plan:
+    raws, unknown = spreadsheet.raw_rows(read_rows(content))
+    reader = spreadsheet.RowReader(event, raws)
+    sessions = event_sessions(event)
+    people_by_uid: dict[str, dict[str, list[User]]] = {}
+    for session in sessions:
+        names: dict[str, list[User]] = {}
+        for role in session.roles:
+            names.setdefault(role.user.name, []).append(role.user)
+        people_by_uid[session.uid] = names
+    incoming = [reader.incoming(raw, people_by_uid.get(str(raw.cells.get("id") or "").strip(), {})) for raw in raws]
+    plan = make_plan(event, incoming, source=spreadsheet.SPREADSHEET_SOURCE, sessions=sessions)
+    if unknown:
+        plan.notes.append(_l("These columns are not known and were left out: %(columns)s.", columns=", ".join(unknown)))
+    return plan
+
+
+def room_mappings(event: Event, source: str) -> dict[str, int]:
+    """A schedule's room names → the expo rooms they were mapped to before."""
+    return dict(
+        db.session.execute(
+            sa.select(RoomMapping.name, RoomMapping.room_id).where(
+                RoomMapping.event_id == event.id, RoomMapping.source == source
+            )
+        ).all()
+    )
+
+
+def unmapped_rooms(batch: ImportBatch) -> list[str]:
+    """The rooms of a frab schedule that are not yet mapped to expo rooms."""
+    if batch.format is not ImportFormat.FRAB:
+        return []
+    schedule = frab.read_schedule(batch.content)
+    mapped = room_mappings(batch.event, batch.source)
+    return [name for name in schedule.rooms if name not in mapped]
+
+
+def schedule_rooms(batch: ImportBatch) -> list[str]:
+    return frab.read_schedule(batch.content).rooms if batch.format is ImportFormat.FRAB else []
+
+
+def map_rooms(*, batch: ImportBatch, mapping: dict[str, int], actor: User) -> None:
+    """Remember which expo room each of a schedule's rooms stands for (for later imports too)."""
+    rooms = set(db.session.scalars(sa.select(Room.id).where(Room.id.in_(mapping.values()))))
+    known = set(schedule_rooms(batch))
+    existing = {
+        m.name: m for m in db.session.scalars(
+            sa.select(RoomMapping).where(RoomMapping.event_id == batch.event_id, RoomMapping.source == batch.source)
+        )
+    }
+    for name, room_id in mapping.items():
+        if name not in known:
+            continue
+        if room_id not in rooms:
+            raise InvalidState(_l("Choose an expo room for “%(room)s”.", room=name))
+        if name in existing:
+            existing[name].room_id = room_id
+        else:
+            db.session.add(RoomMapping(event_id=batch.event_id, source=batch.source, name=name, room_id=room_id))
+    db.session.flush()
+
+
+def preview(batch: ImportBatch) -> RowsPlan:
+    """What confirming the upload would do, row by row; writes nothing."""
+    if batch.kind is ImportKind.VENUES:
+        return venues.read_plan(*_split_header(batch.content))
+    if batch.kind is ImportKind.REGISTRATIONS:
+        return registrations.read_plan(batch.event, *_split_header(batch.content))
+    if batch.format is ImportFormat.FRAB:
+        schedule = frab.read_schedule(batch.content)
+        incoming: list[Incoming] = frab.incoming(batch.event, schedule, room_mappings(batch.event, batch.source))
+        return make_plan(batch.event, incoming, source=batch.source, missing_cancelled=True)
+    return _spreadsheet_plan(batch.event, batch.content)
+
+
+# --- confirming ---------------------------------------------------------------------------------
+
+def record_import(*, batch: ImportBatch, summary: dict[str, int], actor: User) -> None:
+    """Mark the upload as applied with what it changed: the one place an import is recorded."""
+    batch.status = ImportStatus.APPLIED
+    batch.applied_at = utcnow()
+    batch.summary = summary
+    db.session.flush()
+
+
+def confirm_import(*, batch: ImportBatch, digest: str, actor: User) -> dict[str, int]:
+    """Apply the previewed upload, if the preview shown is still what it would do."""
+    if batch.status is not ImportStatus.PREVIEW:
+        raise InvalidState(_l("This file has already been imported."))
+    if unmapped_rooms(batch):
+        raise InvalidState(_l("Map every room of the schedule to a room of the expo first."))
+    plan = preview(batch)
+    if plan.digest != digest:
+        raise InvalidState(_l("The programme has changed since the preview: check the new preview and confirm again."))
+    if isinstance(plan, venues.VenuePlan):
+        summary = venues.apply_plan(plan, actor=actor)
+    elif isinstance(plan, registrations.RegistrationPlan):
+        summary = registrations.apply_plan(batch.event, plan, actor=actor)
+    else:
+        summary = apply_plan(batch.event, plan, source=batch.source, actor=actor)
+    record_import(batch=batch, summary=summary, actor=actor)
+    return summary
+
+
+def safe_preview(batch: ImportBatch) -> tuple[RowsPlan | None, Any]:
+    """The preview, or the reason the stored file cannot be read (None, message)."""
+    try:
+        return preview(batch), None
+    except FileRefused as error:
+        return None, error.message
