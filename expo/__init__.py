@@ -123,4 +123,5 @@ def _navigation() -> tuple[Any, ...]:
         NavItem("programme.conflicts", _l("Conflicts"), p.can_view_conflicts),
         NavItem("badges.index", _l("Badges"), p.can_print_badges),
         NavItem("stats.index", _l("Statistics"), p.can_view_statistics),
+        NavItem("registration_manage.failed_mail", _l("Failed e-mails"), p.can_resend_mail),
     )

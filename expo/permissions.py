@@ -83,6 +83,11 @@ def can_manage_registrations(user: Any, event: Event | None = None) -> bool:
     return is_organiser(user)
 
 
+def can_resend_mail(user: Any) -> bool:
+    """See the e-mails that could not be delivered (addresses, subjects, texts) and send them again."""
+    return is_organiser(user)
+
+
 def can_view_private_needs(user: Any) -> bool:
     """Accessibility and dietary needs are shown to organisers only."""
     return is_organiser(user)

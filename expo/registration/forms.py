@@ -71,6 +71,18 @@ class AddPersonForm(FlaskForm):
     confirm = BooleanField(_l("Allow going over capacity"))
 
 
+def _mail_ids(form: FlaskForm, field: SelectMultipleField) -> None:
+    if not all(is_database_id(value) for value in field.data or []):
+        raise ValidationError(_l("Unknown e-mail."))
+
+
+class SendAgainForm(FlaskForm):
+    """Send the ticked failed e-mails again (a row's own button sends just its own)."""
+
+    ids = SelectMultipleField(_l("E-mails"), coerce=int, validate_choice=False,
+                              validators=[DataRequired(message=_l("Tick at least one e-mail.")), _mail_ids])
+
+
 class PeopleFilterForm(FlaskForm):
     """Filters of the organiser lists (a GET form, no CSRF token needed)."""
 
