@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from expo.core.db import is_database_id
-from expo.registration.models import BookingStatus, RegistrationStatus
+from expo.registration.models import BookingEndReason, BookingStatus, RegistrationStatus
 
 
 
@@ -114,6 +114,20 @@ BOOKING_STATUS_LABELS = {
     BookingStatus.WAITLISTED: _l("Waiting list"),
     BookingStatus.CANCELLED: lazy_pgettext("booking status", "Cancelled"),
 }
+
+
+END_REASON_LABELS = {
+    BookingEndReason.DELEGATE: _l("the delegate cancelled"),
+    BookingEndReason.ORGANISER: _l("removed by an organiser"),
+    BookingEndReason.REGISTRATION: _l("left the event"),
+    BookingEndReason.SESSION_CANCELLED: _l("the session was cancelled"),
+    BookingEndReason.CHECK_IN_UNDONE: _l("check-in undone"),
+}
+
+
+def end_reason_label(reason: BookingEndReason | None) -> str:
+    """Why a booking ended, in words; empty when Expo did not keep it."""
+    return str(END_REASON_LABELS[reason]) if reason else ""
 
 
 def status_label(status: RegistrationStatus | BookingStatus) -> str:

@@ -56,6 +56,16 @@ class BookingStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class BookingEndReason(enum.StrEnum):
+    """Why a booking ended."""
+
+    DELEGATE = "delegate"  # the delegate cancelled it
+    ORGANISER = "organiser"  # an organiser took the delegate off the session
+    REGISTRATION = "registration"  # the delegate left the event (registration ended, account deleted)
+    SESSION_CANCELLED = "session_cancelled"
+    CHECK_IN_UNDONE = "check_in_undone"  # a seat taken at the door, then the check-in undone
+
+
 class Booking(db.Model):
     __tablename__ = "bookings"
     __table_args__ = (
@@ -98,6 +108,11 @@ class Booking(db.Model):
     confirmed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Why it ended, and what it held then (a seat, or the place in line): restoring a cancelled
+    # session gives each back. Cleared when the booking is taken up again.
+    end_reason: Mapped[BookingEndReason | None] = mapped_column(enum_column(BookingEndReason))
+    ended_as: Mapped[BookingStatus | None] = mapped_column(enum_column(BookingStatus, name="bookingendedas"))
+    ended_position: Mapped[int | None]
 
     session: Mapped[ProgrammeSession] = relationship(back_populates="bookings")
     user: Mapped[User | None] = relationship()

@@ -117,6 +117,19 @@ def session_cancelled(booking: Booking) -> None:
     queue(message)
 
 
+def session_restored(booking: Booking) -> None:
+    """The session is back, and with it the delegate's seat (with the calendar invitation) or place in line."""
+    user, session = booking.user, booking.session
+    if user is None:
+        return
+    with _in_language(user):
+        message = _compose(user, "session_restored", _("Session back in the programme: %(title)s", title=session.title),
+                           session=session, event=session.event, booking=booking)
+        if booking.status is BookingStatus.CONFIRMED:
+            message.attachments.append(booking_invitation(booking))
+    queue(message)
+
+
 def booking_removed(booking: Booking) -> None:
     user, session = booking.user, booking.session
     if user is None:

@@ -22,3 +22,10 @@ def _on_session_changed(sender: Any, *, session: Any, changes: dict[str, Any] | 
 @signals.room_capacity_changed.connect
 def _on_room_capacity_changed(sender: Any, *, room: Any, actor: Any = None, **extra: Any) -> None:
     services.room_capacity_changed(room)
+
+
+@signals.session_restored.connect
+def _on_session_restored(sender: Any, *, session: Any, give_back: bool = False, actor: Any = None,
+                         **extra: Any) -> None:
+    if give_back:
+        services.give_back_bookings(session)
