@@ -187,14 +187,22 @@ def count_by_status() -> dict[MailStatus, int]:
     return counts
 
 
-def requeue_waiting(older_than: timedelta = timedelta(minutes=10)) -> int:
+STALE_AFTER = timedelta(minutes=10)
+
+
+def _stale_waiting(older_than: timedelta) -> sa.Select:
+    return sa.select(OutgoingMail.id).where(OutgoingMail.status == MailStatus.QUEUED,
+                                            OutgoingMail.created_at < utcnow() - older_than)
+
+
+def count_stale_waiting(older_than: timedelta = STALE_AFTER) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(_stale_waiting(older_than).subquery()))
+
+
+def requeue_waiting(older_than: timedelta = STALE_AFTER) -> int:
     """Queue jobs again for e-mails still waiting after ``older_than`` (their job was lost with a
-    Redis that restarted empty, or a process that died); sending stays once per recipient."""
-    ids = list(db.session.scalars(
-        sa.select(OutgoingMail.id).where(OutgoingMail.status == MailStatus.QUEUED,
-                                         OutgoingMail.created_at < utcnow() - older_than)
-        .order_by(OutgoingMail.id)
-    ))
+    Redis that restarted empty, or a web process that stopped); sending stays once per recipient."""
+    ids = list(db.session.scalars(_stale_waiting(older_than).order_by(OutgoingMail.id)))
     for batch in _batches(ids):
         jobs.enqueue(deliver, batch)
     return len(ids)

@@ -264,7 +264,8 @@ def failed_mail():
     """The e-mails given up after every try, with what went wrong, to send again."""
     require(can_resend_mail(current_user))
     return render_template("registration/failed_mail.html", mails=mailqueue.failed_mails(),
-                           counts=mailqueue.count_by_status(), form=SendAgainForm())
+                           counts=mailqueue.count_by_status(), stale=mailqueue.count_stale_waiting(),
+                           form=SendAgainForm())
 
 
 @bp.route("/mail/send-again", methods=["POST"])
@@ -276,6 +277,18 @@ def send_mail_again():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("registration_manage.failed_mail"))
     queued = mailqueue.send_again(form.ids.data)
+    db.session.commit()
+    flash(ngettext("%(num)d e-mail is on its way again.", "%(num)d e-mails are on their way again.", queued),
+          "success")
+    return redirect(url_for("registration_manage.failed_mail"))
+
+
+@bp.route("/mail/send-waiting", methods=["POST"])
+@login_required
+def send_waiting_mail():
+    """E-mails waiting too long (their job was lost with a restart) are queued again."""
+    require(can_resend_mail(current_user))
+    queued = mailqueue.requeue_waiting()
     db.session.commit()
     flash(ngettext("%(num)d e-mail is on its way again.", "%(num)d e-mails are on their way again.", queued),
           "success")

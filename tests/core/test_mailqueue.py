@@ -225,3 +225,23 @@ def test_send_again_refuses_ids_that_are_not_ids(db, client, login_as):
     assert response.status_code == 200
     response = client.post("/manage/mail/send-again", data={"ids": ["99999999999"]}, follow_redirects=True)
     assert "Unknown e-mail." in response.get_data(as_text=True)
+
+
+def test_organisers_send_mail_that_waited_too_long_without_a_worker(db, client, login_as, outbox):
+    from datetime import timedelta
+
+    from expo.core.timeutil import utcnow
+
+    stale = OutgoingMail.of(_message("ana@example.org", "Booking confirmed: Harbour walk"))
+    stale.created_at = utcnow() - timedelta(minutes=30)
+    db.session.add_all([stale, OutgoingMail.of(_message("ben@example.org"))])
+    db.session.commit()
+    login_as(Role.ORGANISER)
+
+    page = client.get("/manage/mail").get_data(as_text=True)
+    assert "1 e-mail has waited more than 10 minutes" in page
+
+    client.post("/manage/mail/send-waiting")
+    assert [m.to for m in outbox] == ["ana@example.org"]
+    assert [row.status for row in _rows(db)] == [MailStatus.SENT, MailStatus.QUEUED]
+    assert "waited more than" not in client.get("/manage/mail").get_data(as_text=True)
