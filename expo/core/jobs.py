@@ -156,12 +156,15 @@ def _enqueue_redis(app: Flask, path: str, args: Sequence[Any]) -> bool:
 def work(app: Flask, *, burst: bool = False) -> bool:
     """Run an RQ worker in this process (``flask expo worker``); with ``burst``, stop when the
     queue is empty. Returns whether any job ran."""
-    from rq import SimpleWorker
+    from redis import Redis
+    from rq import Queue, SimpleWorker
 
+    # The worker waits on Redis by design: its connection has no read time-out (the web side's
+    # short one would break RQ's listener for stop and pause commands and hang its shut-down).
+    connection = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=5)
     # SimpleWorker runs each job in this process, inside the application context the command
     # pushed; a forking worker would share the parent's database connections with its children.
-    queue = redis_queue(app)
-    worker = SimpleWorker([queue], connection=queue.connection)
+    worker = SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
     return worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
 
 
