@@ -114,6 +114,15 @@ class Server:
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL, start_new_session=True)
         self.settings = self._settings(env)
+        # With Redis, e-mail and other jobs wait on its queue: one worker runs them, as in production.
+        self.worker: subprocess.Popen | None = None
+        if redis_url:
+            flask = ROOT / ".venv" / "bin" / "flask"
+            self.worker_log = WORK / f"worker-{dataset.key}.log"
+            with self.worker_log.open("w") as worker_log:
+                self.worker = subprocess.Popen(
+                    [str(flask) if flask.exists() else "flask", "--app", "wsgi", "expo", "worker"],
+                    cwd=ROOT, env=env, stdout=worker_log, stderr=subprocess.STDOUT, start_new_session=True)
 
     @staticmethod
     def _settings(env: dict[str, str]) -> dict[str, Any]:
@@ -141,13 +150,14 @@ class Server:
         raise SystemExit(f"gunicorn did not answer /health within {seconds:.0f} s; see {self.log_path}")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=35)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        for process in (self.process, self.worker):
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=35)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
 
 
 # --- measuring ---------------------------------------------------------------------------------
@@ -389,7 +399,8 @@ def bench_dataset(dataset: Dataset, measure: Measure, args: argparse.Namespace, 
 
         redis.Redis.from_url(redis_url).flushdb()
     server = Server(dataset, redis_url, args.workers)
-    log(f"{dataset.key}: gunicorn on {server.base} ({server.settings})")
+    log(f"{dataset.key}: gunicorn on {server.base} ({server.settings})"
+        + (f", a job worker logging to {server.worker_log}" if server.worker else ""))
     try:
         probe = Client(server.base)
         server.wait_ready(probe)

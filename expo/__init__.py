@@ -155,5 +155,6 @@ def _navigation() -> dict[str, Any]:
             NavItem("stats.index", _l("Statistics"), p.can_view_statistics, "reports"),
             NavItem("badges.index", _l("Badges"), p.can_print_badges, "reports"),
             NavItem("audit.show_log", _l("Audit log"), p.can_read_audit_log, "reports"),
+            NavItem("registration_manage.failed_mail", _l("Failed e-mails"), p.can_resend_mail, "settings"),
         ),
     }

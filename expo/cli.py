@@ -115,3 +115,21 @@ def generate_command(sessions: int, delegates: int, bookings: int, seed: int) ->
         db.session.commit()
     click.echo(f"Generated {summary.line()} in {time.perf_counter() - started:.1f} s.")
     click.echo("Every account's password: %s" % DEMO_LOGINS["password"])
+
+
+@expo_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty instead of waiting for more jobs.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run the jobs (e-mail) queued on Redis (EXPO_REDIS_URL); start one or more beside the web servers."""
+    from flask import current_app
+
+    from expo.core import jobs, mailqueue
+
+    app = current_app._get_current_object()
+    if jobs.mode(app) != "redis":
+        raise click.UsageError("Jobs run in the web process here: set EXPO_REDIS_URL to queue them on Redis.")
+    if waiting := mailqueue.requeue_waiting():
+        click.echo(f"{waiting} e-mails were still waiting; queued them again.")
+    db.session.remove()
+    jobs.work(app, burst=burst)

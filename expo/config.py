@@ -30,6 +30,16 @@ class Defaults:
     MAIL_DEFAULT_SENDER = "Expo <noreply@localhost>"
     # The e-mails of one change go out over one SMTP connection, at most this many on each.
     MAIL_MESSAGES_PER_CONNECTION = 100
+    # Seconds to wait for the mail server to answer before the try counts as failed.
+    MAIL_TIMEOUT = 20
+    # Where slow work (e-mail) runs: "thread" (a background thread of each web process), "redis"
+    # (an RQ queue on REDIS_URL, run by `flask --app wsgi expo worker`) or "eager" (at once, tests).
+    # Empty: "redis" when REDIS_URL is set, else "thread".
+    JOB_QUEUE = ""
+    # Seconds before each retry of a failed job (back-off); a job is tried once more than listed.
+    JOB_RETRY_INTERVALS = (30, 120, 600, 1800, 7200)
+    # Seconds a job may run before the RQ worker stops it (a batch of e-mails to a slow server).
+    JOB_TIMEOUT = 600
     # Redis shared by all workers for caches and login throttling; in-process when unset.
     REDIS_URL: str | None = None
     # Failed log-ins allowed per e-mail address and client (device, or network address for a

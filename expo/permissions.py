@@ -162,6 +162,12 @@ def can_manage_registrations(user: Any, event: Event) -> bool:
     return is_event_organiser(user, event)
 
 
+def can_resend_mail(user: Any) -> bool:
+    """See the e-mails that could not be delivered (addresses, subjects, texts) and send them
+    again: expo administrators."""
+    return is_admin(user)
+
+
 def can_view_private_needs(user: Any, event: Event) -> bool:
     """Accessibility and dietary needs are shown to the event's organisers only."""
     return is_event_organiser(user, event)

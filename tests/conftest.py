@@ -9,6 +9,7 @@ import email
 import email.message
 import os
 import socketserver
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -42,6 +43,7 @@ def base_config(tmp_dir: Path, **overrides) -> dict:
         "SERVER_NAME": None,
         "CACHE_TYPE": "SimpleCache",
         "REDIS_URL": None,
+        "JOB_QUEUE": "eager",
         "BASE_URL": "http://expo.test",
     }
     config.update(overrides)
@@ -162,7 +164,12 @@ class _SMTPHandler(socketserver.StreamRequestHandler):
 
     def handle(self) -> None:
         server: SMTPServer = self.server  # type: ignore[assignment]
+        server.hold.wait(timeout=30)
         server.connections += 1
+        if server.unavailable > 0:
+            server.unavailable -= 1
+            self.reply("421 expo.test service not available")
+            return
         self.reply("220 expo.test ESMTP")
         recipients: list[str] = []
         while line := self.rfile.readline():
@@ -170,6 +177,9 @@ class _SMTPHandler(socketserver.StreamRequestHandler):
             verb = command.split(" ", 1)[0].upper()
             if verb == "RCPT" and any(bad in command for bad in server.refuse):
                 self.reply("550 no such mailbox")
+            elif verb == "RCPT" and (busy := next((b for b in server.busy_once if b in command), None)):
+                server.busy_once.discard(busy)
+                self.reply("451 mailbox busy, try again later")
             elif verb == "RCPT":
                 recipients.append(command.split(":", 1)[1].strip(" <>"))
                 self.reply("250 ok")
@@ -200,19 +210,22 @@ class SMTPServer(socketserver.ThreadingTCPServer):
         super().__init__(("127.0.0.1", 0), _SMTPHandler)
         self.connections = 0
         self.received: list[tuple[int, list[str], email.message.Message]] = []
-        self.refuse: set[str] = set()
+        self.refuse: set[str] = set()  # recipients refused for good (550)
+        self.busy_once: set[str] = set()  # recipients refused once, for now (451)
+        self.unavailable = 0  # connections answered "421 not available" before it serves again
+        self.hold = threading.Event()  # cleared: connections wait before the greeting (a slow server)
+        self.hold.set()
 
 
 @pytest.fixture
 def smtp_server() -> Iterator[SMTPServer]:
     """A mail server on a free port of 127.0.0.1 that keeps what it receives: for each
     message, the number of the connection it came over, its recipients and the message."""
-    import threading
-
     server = SMTPServer()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
+    server.hold.set()
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)

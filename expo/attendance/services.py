@@ -36,7 +36,7 @@ from expo.people.models import Country, Network, Organisation
 from expo.core.extensions import db
 from expo.permissions import can_check_in, can_view_attendance, can_view_event
 from expo.programme.models import ProgrammeSession
-from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
+from expo.registration.models import Booking, BookingEndReason, BookingStatus, Registration, RegistrationStatus
 from expo.core.timeutil import local_day_bounds, to_local, utcnow
 from expo.venues.models import Room
 
@@ -771,6 +771,8 @@ def undo_check_in(*, session: ProgrammeSession, user: User, actor: Any) -> bool:
         else:  # a cancelled booking revived at the door goes back to cancelled
             now = utcnow()
             booking.set_status(BookingStatus.CANCELLED)
+            # Back to why it ended before the door revived it (kept meanwhile), if Expo knew.
+            booking.end_reason = booking.end_reason or BookingEndReason.CHECK_IN_UNDONE
             booking.cancelled_at = now
             booking.updated_at = now
         db.session.flush()

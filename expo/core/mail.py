@@ -30,9 +30,9 @@ class Message:
 
     def as_email(self, sender: str) -> EmailMessage:
         email = EmailMessage()
-        email["From"] = sender
-        email["To"] = self.to
-        email["Subject"] = self.subject
+        email["From"] = one_line(sender)
+        email["To"] = one_line(self.to)
+        email["Subject"] = one_line(self.subject)
         email.set_content(self.body)
         for item in self.attachments:
             maintype, _, rest = item.mimetype.partition("/")
@@ -42,6 +42,12 @@ class Message:
                 item.content, maintype=maintype, subtype=subtype, filename=item.filename, params=extra
             )
         return email
+
+
+def one_line(value: str) -> str:
+    """A header value on one line: a session title typed with a line break would otherwise make
+    the e-mail refuse to be built (and a header could be smuggled in)."""
+    return " ".join(value.split())
 
 
 def outbox() -> list[Message]:
@@ -58,22 +64,81 @@ def send_all(messages: Sequence[Message]) -> None:
     """Deliver messages now, sharing SMTP connections (MAIL_MESSAGES_PER_CONNECTION on each)
     instead of opening one for every message. A message the server refuses is logged and the
     others still go; a connection that fails raises (an OSError)."""
-    config = current_app.config
-    if config.get("TESTING"):
-        outbox().extend(messages)
-        return
-    if not config.get("MAIL_SERVER"):
+    with Delivery() as delivery:
         for message in messages:
+            try:
+                delivery.send(message)
+            except Refused:
+                logger.exception("the mail server refused the e-mail to %s", message.to)
+
+
+class Refused(Exception):
+    """The mail server (or the message itself) refused this one message: trying it again the
+    same way would fail again, while the others can still go."""
+
+
+class Delivery:
+    """Sends messages one by one over shared SMTP connections, opened only when a message is
+    sent (MAIL_MESSAGES_PER_CONNECTION on each). ``send`` raises ``Refused`` for one message
+    that cannot go, and an OSError (``smtplib.SMTPException`` included) when the server is
+    unreachable, slow past the time-out or drops the connection."""
+
+    def __init__(self) -> None:
+        self.config = current_app.config
+        self.per_connection = max(self.config.get("MAIL_MESSAGES_PER_CONNECTION") or 1, 1)
+        self._smtp: smtplib.SMTP | None = None
+        self._sent_on_connection = 0
+
+    def __enter__(self) -> Delivery:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._close()
+
+    def send(self, message: Message) -> None:
+        config = self.config
+        if config.get("TESTING"):
+            outbox().append(message)
+            return
+        if not config.get("MAIL_SERVER"):
             print_to_console(message, sender=config["MAIL_DEFAULT_SENDER"])
-        return
-    per_connection = max(config.get("MAIL_MESSAGES_PER_CONNECTION") or 1, 1)
-    for start in range(0, len(messages), per_connection):
-        with _connect(config) as smtp:
-            for message in messages[start:start + per_connection]:
-                try:
-                    smtp.send_message(message.as_email(config["MAIL_DEFAULT_SENDER"]))
-                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError):
-                    logger.exception("the mail server refused the e-mail to %s", message.to)
+            return
+        try:
+            email = message.as_email(config["MAIL_DEFAULT_SENDER"])
+        except (ValueError, TypeError) as error:
+            raise Refused(f"the e-mail could not be built: {error}") from error
+        if self._smtp is None or self._sent_on_connection >= self.per_connection:
+            self._close()
+            self._smtp = _connect(config)
+            self._sent_on_connection = 0
+        try:
+            self._smtp.send_message(email)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+            if _is_temporary(error):
+                self._close()
+                raise
+            raise Refused(str(error)) from error
+        except BaseException:
+            self._close()
+            raise
+        self._sent_on_connection += 1
+
+    def _close(self) -> None:
+        if self._smtp is not None:
+            smtp, self._smtp = self._smtp, None
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
+
+
+def _is_temporary(error: smtplib.SMTPException) -> bool:
+    """4xx answers (mailbox busy, try later) are worth another try; 5xx are final."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+    else:
+        codes = [getattr(error, "smtp_code", 500)]
+    return bool(codes) and all(400 <= code < 500 for code in codes)
 
 
 def print_to_console(message: Message, *, sender: str) -> None:
@@ -94,7 +159,7 @@ def print_to_console(message: Message, *, sender: str) -> None:
 
 
 def _connect(config: Mapping[str, Any]) -> smtplib.SMTP:
-    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20)
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config.get("MAIL_TIMEOUT", 20))
     try:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()

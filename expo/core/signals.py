@@ -17,6 +17,10 @@ room_capacity_changed = _signals.signal("room-capacity-changed")
 # A session was cancelled (its status became cancelled). kwargs: session, actor
 session_cancelled = _signals.signal("session-cancelled")
 
+# A cancelled session was brought back. kwargs: session, actor, give_back (bool: the bookings
+# its cancellation ended get their seats and places back)
+session_restored = _signals.signal("session-restored")
+
 # Anything in an event's published schedule changed (sessions, rooms, venues, publishing):
 # caches of feeds and exports for this event must be dropped. kwargs: event (Event)
 schedule_changed = _signals.signal("schedule-changed")

@@ -10,16 +10,17 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _ln
 
 from expo.audit import services as audit
 from expo.audit.models import AuditAction
 from expo.core import signals
 from expo.accounts.models import User
-from expo.core.errors import Conflict, InvalidState
+from expo.core.errors import Conflict, InvalidState, NeedsConfirmation
 from expo.events.models import MAX_EVENT_DAYS, Event, Expo, RegistrationMode, Track
 from expo.core.extensions import db
 from expo.programme.models import ProgrammeSession, SessionRole, SessionStatus
-from expo.registration.models import Registration
+from expo.registration.models import Booking, BookingStatus, Registration
 from expo.core.timeutil import EARLIEST_DAY, LATEST_DAY, in_planning_range, is_valid_timezone, local_day_bounds, utcnow
 
 DATE_RANGE_MESSAGE = _l(
@@ -240,11 +241,32 @@ def publish_event(*, event: Event, actor: User) -> None:
     _schedule_changed(event)
 
 
-def unpublish_event(*, event: Event, actor: User) -> None:
-    """Turn the event back into a draft that only organisers see; booked delegates' calendars
-    drop its sessions (their seats are kept)."""
+def _event_booking_counts(event: Event) -> tuple[int, int]:
+    """Seats held and waiting places in the event's sessions."""
+    rows = dict(db.session.execute(
+        sa.select(Booking.status, sa.func.count())
+        .join(Booking.session)
+        .where(ProgrammeSession.event_id == event.id,
+               Booking.status.in_((BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)))
+        .group_by(Booking.status)
+    ).all())
+    return rows.get(BookingStatus.CONFIRMED, 0), rows.get(BookingStatus.WAITLISTED, 0)
+
+
+def unpublish_event(*, event: Event, actor: User, confirm: bool = False) -> None:
+    """Turn the event back into a draft that only organisers see; asks first, saying how many
+    seats and waiting places its sessions hold. Booked delegates' calendars drop its sessions
+    (their seats are kept)."""
     if not event.is_published:
         raise InvalidState(_l("This event is not published."))
+    seats, waiting = _event_booking_counts(event)
+    if not confirm:
+        raise NeedsConfirmation(
+            _l("Unpublish this event? Delegates will no longer see it or its sessions."),
+            [_ln("%(num)s seat is booked in its sessions.", "%(num)s seats are booked in its sessions.", seats),
+             _ln("%(num)s place on a waiting list.", "%(num)s places on waiting lists.", waiting),
+             _l("The bookings are kept and count again when the event is published again; until then booked delegates' calendars drop its sessions.")],
+        )
     event.is_published = False
     event.published_at = None
     event.updated_at = utcnow()

@@ -401,7 +401,7 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User) -> dict[st
 
 def _apply_row(event: Event, row: PlannedRow, source: str, actor: User) -> None:
     if row.action == CANCEL:
-        programme.cancel_session(session=row.session, actor=actor)
+        programme.cancel_session(session=row.session, actor=actor, confirm=True)
         return
     session = row.session
     if session is None:
@@ -410,10 +410,10 @@ def _apply_row(event: Event, row: PlannedRow, source: str, actor: User) -> None:
             db.session.add(ExternalKey(event_id=event.id, source=row.key[0], external_id=row.key[1], session=session))
     else:
         if row.status is SessionStatus.CANCELLED and not session.is_cancelled:
-            programme.cancel_session(session=session, actor=actor)  # first: a cancelled session holds no room
+            programme.cancel_session(session=session, actor=actor, confirm=True)  # first: a cancelled session holds no room
         programme.update_session(session=session, data=row.data, actor=actor, confirm=True)
     if row.status is SessionStatus.CANCELLED and not session.is_cancelled:
-        programme.cancel_session(session=session, actor=actor)
+        programme.cancel_session(session=session, actor=actor, confirm=True)
     elif row.status is SessionStatus.SCHEDULED and session.is_cancelled:
         programme.restore_session(session=session, actor=actor, confirm=True)
     db.session.flush()

@@ -302,6 +302,16 @@ class SessionFiltersForm(FlaskForm):
 
 
 class ConfirmForm(WarningsConfirmation, FlaskForm):
-    """Restoring a session that raises warnings asks for the same confirmation as saving."""
+    """Restoring a session that raises warnings asks for the same confirmation as saving; one
+    whose cancellation ended bookings offers to give them back."""
 
     confirm = BooleanField(_l("I have read the warnings and want to restore it anyway"))
+    give_back = BooleanField(_l("Give everyone back their seat or place on the waiting list, in their original order, and tell them"))
+    # Set once the page with the question above was shown: an unticked box then means "no".
+    answered = HiddenField()
+
+
+class ProceedForm(FlaskForm):
+    """A button whose action asks first: the question page sends ``proceed``."""
+
+    proceed = HiddenField()

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _ln
 
 from expo.audit import services as audit
 from expo.audit.models import AuditAction
@@ -36,7 +37,7 @@ from expo.programme.models import (
     SessionRoleKind,
     SessionStatus,
 )
-from expo.registration.models import Booking
+from expo.registration.models import Booking, BookingEndReason, BookingStatus
 from expo.venues.models import Room, Venue
 
 # Everything a calendar shows of a session: changing any of these raises the revision (the
@@ -476,23 +477,65 @@ def _record(session: ProgrammeSession, changes: dict[str, dict[str, Any]], actor
     _send(signals.schedule_changed, event=session.event)
 
 
-def cancel_session(*, session: ProgrammeSession, actor: User) -> None:
-    """Cancel a session: it stays in the programme, marked cancelled, for calendars to follow."""
+def booking_counts(session: ProgrammeSession) -> tuple[int, int]:
+    """Seats held and places on the waiting list of a session."""
+    rows = dict(db.session.execute(
+        sa.select(Booking.status, sa.func.count())
+        .where(Booking.session_id == session.id,
+               Booking.status.in_((BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)))
+        .group_by(Booking.status)
+    ).all())
+    return rows.get(BookingStatus.CONFIRMED, 0), rows.get(BookingStatus.WAITLISTED, 0)
+
+
+def ended_by_cancellation(session: ProgrammeSession) -> tuple[int, int]:
+    """Seats and waiting places the session's latest cancellation ended (what restoring can give back)."""
+    latest = (
+        sa.select(sa.func.max(Booking.cancelled_at))
+        .where(Booking.session_id == session.id, Booking.end_reason == BookingEndReason.SESSION_CANCELLED)
+        .scalar_subquery()
+    )
+    rows = dict(db.session.execute(
+        sa.select(Booking.ended_as, sa.func.count())
+        .where(Booking.session_id == session.id, Booking.status == BookingStatus.CANCELLED,
+               Booking.end_reason == BookingEndReason.SESSION_CANCELLED, Booking.cancelled_at == latest)
+        .group_by(Booking.ended_as)
+    ).all())
+    return rows.get(BookingStatus.CONFIRMED, 0), rows.get(BookingStatus.WAITLISTED, 0)
+
+
+def cancel_session(*, session: ProgrammeSession, actor: User, confirm: bool = False) -> None:
+    """Cancel a session: it stays in the programme, marked cancelled, for calendars to follow;
+    every seat and waiting place ends (each delegate is told). Asks first, with the numbers."""
     if session.is_cancelled:
         raise InvalidState(_l("This session is already cancelled."))
+    if not confirm:
+        seats, waiting = booking_counts(session)
+        raise NeedsConfirmation(
+            _l("Cancel this session? Delegates and calendars will see it as cancelled."),
+            [_ln("It ends %(num)s booked seat.", "It ends %(num)s booked seats.", seats),
+             _ln("It ends %(num)s place on the waiting list.", "It ends %(num)s places on the waiting list.", waiting),
+             _l("Everyone who loses a seat or a place is told by e-mail.")],
+        )
     session.status = SessionStatus.CANCELLED
     _record(session, {"status": {"old": SessionStatus.SCHEDULED.value, "new": SessionStatus.CANCELLED.value}}, actor)
 
 
 def restore_session(
-    *, session: ProgrammeSession, actor: User, confirm: bool = False, confirmed_warnings: str | None = None
+    *, session: ProgrammeSession, actor: User, confirm: bool = False, confirmed_warnings: str | None = None,
+    give_back: bool | None = None,
 ) -> None:
-    """Bring a cancelled session back, if its room is still free (warnings need confirming)."""
+    """Bring a cancelled session back, if its room is still free (warnings need confirming).
+    ``give_back`` gives the bookings its cancellation ended their seats and places again; while
+    there are any, the organiser is asked (None: not asked yet)."""
     if not session.is_cancelled:
         raise InvalidState(_l("Only a cancelled session can be restored."))
     _enforce_conflict_rules(session.event, SessionData.from_session(session), session.id, confirm, confirmed_warnings)
+    if give_back is None and any(ended_by_cancellation(session)):
+        raise NeedsConfirmation(_l("Restore this session?"))
     session.status = SessionStatus.SCHEDULED
     _record(session, {"status": {"old": SessionStatus.CANCELLED.value, "new": SessionStatus.SCHEDULED.value}}, actor)
+    _send(signals.session_restored, session=session, actor=actor, give_back=bool(give_back))
 
 
 def delete_session(*, session: ProgrammeSession, actor: User) -> None:

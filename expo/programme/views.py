@@ -1,6 +1,7 @@
 """Organisers' pages: the dashboard, events, tracks, sessions and the conflicts report."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -24,7 +25,7 @@ from expo.permissions import (
     require,
 )
 from expo.programme import queries, services
-from expo.programme.forms import ConfirmForm, SessionFiltersForm, SessionForm
+from expo.programme.forms import ConfirmForm, ProceedForm, SessionFiltersForm, SessionForm
 from expo.programme.models import ProgrammeSession
 from expo.programme.pages import form_refused, guard, perform, refused, submit
 
@@ -113,12 +114,33 @@ def publish_event(event_id: int):
 @bp.route("/events/<int:event_id>/unpublish", methods=["POST"])
 @guard(organises_any_event)
 def unpublish_event(event_id: int):
+    """Asks first, with the seats and waiting places its sessions hold; the answer's POST unpublishes."""
     event = get_or_404(Event, event_id)
     require(can_publish_event(current_user, event))
-    return perform(
-        lambda: event_services.unpublish_event(event=event, actor=current_user),
-        _("The event is a draft again."), url_for("programme.edit_event", event_id=event_id),
+    return _ask_first(
+        lambda proceed: event_services.unpublish_event(event=event, actor=current_user, confirm=proceed),
+        title=_("Unpublish “%(name)s”?", name=event.name), button=_("Unpublish"),
+        action=url_for("programme.unpublish_event", event_id=event_id),
+        back=url_for("programme.edit_event", event_id=event_id), done=_("The event is a draft again."),
     )
+
+
+def _ask_first(run: Callable[[bool], Any], *, title: str, button: str, action: str, back: str, done: str) -> Any:
+    """A button whose service asks first (NeedsConfirmation): show the question with the
+    service's numbers; the question page's POST (``proceed``) does it."""
+    form = ProceedForm()
+    try:
+        run(form.proceed.data == "yes")
+    except NeedsConfirmation as error:
+        db.session.rollback()
+        return render_template("manage/proceed_confirm.html", question=error, form=form, back=back,
+                               title=title, button=button, action=action)
+    except ExpoError as error:
+        refused(error)
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect(back)
 
 
 # --- tracks -------------------------------------------------------------------------------------
@@ -238,11 +260,14 @@ def edit_session(session_id: int):
 @bp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
 @guard(organises_any_event)
 def cancel_session(session_id: int):
+    """Asks first, with the seats and waiting places it ends; the answer's POST cancels."""
     session = _edited_session(session_id)
-    return perform(
-        lambda: services.cancel_session(session=session, actor=current_user),
-        _("The session is cancelled. It stays in the programme, marked as cancelled."),
-        url_for("programme.edit_session", session_id=session_id),
+    return _ask_first(
+        lambda proceed: services.cancel_session(session=session, actor=current_user, confirm=proceed),
+        title=_("Cancel “%(title)s”?", title=session.title), button=_("Cancel session"),
+        action=url_for("programme.cancel_session", session_id=session_id),
+        back=url_for("programme.edit_session", session_id=session_id),
+        done=_("The session is cancelled. It stays in the programme, marked as cancelled."),
     )
 
 
@@ -255,11 +280,16 @@ def restore_session(session_id: int):
         services.restore_session(
             session=session, actor=current_user, confirm=form.confirm.data,
             confirmed_warnings=form.warnings_digest.data or "",
+            give_back=form.give_back.data if form.answered.data else None,
         )
     except NeedsConfirmation as error:
         db.session.rollback()
         form.ask_again(error.digest)
-        return render_template("manage/restore_confirm.html", session=session, form=form, warnings=error.warnings)
+        seats, waiting = services.ended_by_cancellation(session)
+        if seats or waiting:
+            form.give_back.data, form.answered.data = True, "yes"
+        return render_template("manage/restore_confirm.html", session=session, form=form, warnings=error.warnings,
+                               seats=seats, waiting=waiting)
     except ExpoError as error:
         refused(error)
     else:

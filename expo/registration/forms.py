@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from expo.core.db import is_database_id
-from expo.registration.models import BookingStatus, RegistrationStatus
+from expo.registration.models import BookingEndReason, BookingStatus, RegistrationStatus
 
 
 
@@ -71,6 +71,18 @@ class AddPersonForm(FlaskForm):
     confirm = BooleanField(_l("Allow going over capacity"))
 
 
+def _mail_ids(form: FlaskForm, field: SelectMultipleField) -> None:
+    if not all(is_database_id(value) for value in field.data or []):
+        raise ValidationError(_l("Unknown e-mail."))
+
+
+class SendAgainForm(FlaskForm):
+    """Send the ticked failed e-mails again (a row's own button sends just its own)."""
+
+    ids = SelectMultipleField(_l("E-mails"), coerce=int, validate_choice=False,
+                              validators=[DataRequired(message=_l("Tick at least one e-mail.")), _mail_ids])
+
+
 class PeopleFilterForm(FlaskForm):
     """Filters of the organiser lists (a GET form, no CSRF token needed)."""
 
@@ -102,6 +114,20 @@ BOOKING_STATUS_LABELS = {
     BookingStatus.WAITLISTED: _l("Waiting list"),
     BookingStatus.CANCELLED: lazy_pgettext("booking status", "Cancelled"),
 }
+
+
+END_REASON_LABELS = {
+    BookingEndReason.DELEGATE: _l("the delegate cancelled"),
+    BookingEndReason.ORGANISER: _l("removed by an organiser"),
+    BookingEndReason.REGISTRATION: _l("left the event"),
+    BookingEndReason.SESSION_CANCELLED: _l("the session was cancelled"),
+    BookingEndReason.CHECK_IN_UNDONE: _l("check-in undone"),
+}
+
+
+def end_reason_label(reason: BookingEndReason | None) -> str:
+    """Why a booking ended, in words; empty when Expo did not keep it."""
+    return str(END_REASON_LABELS[reason]) if reason else ""
 
 
 def status_label(status: RegistrationStatus | BookingStatus) -> str:

@@ -21,11 +21,12 @@ from expo.accounts.models import User
 from expo.accounts.services import find_user_by_email
 from expo.audit import services as audit
 from expo.audit.models import AuditAction
+from expo.core import mailqueue
 from expo.core.db import get_or_404
 from expo.core.errors import ExpoError, NeedsConfirmation
 from expo.core.extensions import db
 from expo.events.models import Event
-from expo.permissions import can_manage_registrations, can_view_private_needs, require
+from expo.permissions import can_manage_registrations, can_resend_mail, can_view_private_needs, require
 from expo.programme.models import ProgrammeSession
 from expo.registration import exports, queries, services
 from expo.registration.forms import (
@@ -33,6 +34,7 @@ from expo.registration.forms import (
     ConfirmForm,
     DecideForm,
     PeopleFilterForm,
+    SendAgainForm,
 )
 from expo.registration.models import (
     Booking,
@@ -260,3 +262,40 @@ def confirm_booking(booking_id: int):
     db.session.commit()
     flash(_("The delegate now has a seat."), "success")
     return redirect(back)
+
+
+@bp.route("/mail")
+@login_required
+def failed_mail():
+    """The e-mails given up after every try, with what went wrong, to send again."""
+    require(can_resend_mail(current_user))
+    return render_template("registration/failed_mail.html", mails=mailqueue.failed_mails(),
+                           counts=mailqueue.count_by_status(), stale=mailqueue.count_stale_waiting(),
+                           form=SendAgainForm())
+
+
+@bp.route("/mail/send-again", methods=["POST"])
+@login_required
+def send_mail_again():
+    require(can_resend_mail(current_user))
+    form = SendAgainForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("registration_manage.failed_mail"))
+    queued = mailqueue.send_again(form.ids.data)
+    db.session.commit()
+    flash(ngettext("%(num)d e-mail is on its way again.", "%(num)d e-mails are on their way again.", queued),
+          "success")
+    return redirect(url_for("registration_manage.failed_mail"))
+
+
+@bp.route("/mail/send-waiting", methods=["POST"])
+@login_required
+def send_waiting_mail():
+    """E-mails waiting too long (their job was lost with a restart) are queued again."""
+    require(can_resend_mail(current_user))
+    queued = mailqueue.requeue_waiting()
+    db.session.commit()
+    flash(ngettext("%(num)d e-mail is on its way again.", "%(num)d e-mails are on their way again.", queued),
+          "success")
+    return redirect(url_for("registration_manage.failed_mail"))

@@ -56,6 +56,16 @@ class BookingStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class BookingEndReason(enum.StrEnum):
+    """Why a booking ended."""
+
+    DELEGATE = "delegate"  # the delegate cancelled it
+    ORGANISER = "organiser"  # an organiser took the delegate off the session
+    REGISTRATION = "registration"  # the delegate left the event (registration ended, account deleted)
+    SESSION_CANCELLED = "session_cancelled"
+    CHECK_IN_UNDONE = "check_in_undone"  # a seat taken at the door, then the check-in undone
+
+
 class Booking(db.Model):
     """A delegate's seat in a session, or place on its waiting list."""
 
@@ -104,6 +114,11 @@ class Booking(db.Model):
     # The delegate's SEQUENCE for the session is the session's revision plus this, so every
     # invitation and cancellation sent for one UID carries a higher SEQUENCE than the last.
     revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Why it ended, and what it held then (a seat, or the place in line): restoring a cancelled
+    # session gives each back. Cleared when the booking is taken up again.
+    end_reason: Mapped[BookingEndReason | None] = mapped_column(enum_column(BookingEndReason))
+    ended_as: Mapped[BookingStatus | None] = mapped_column(enum_column(BookingStatus, name="bookingendedas"))
+    ended_position: Mapped[int | None]
 
     session: Mapped[ProgrammeSession] = relationship(back_populates="bookings")
     user: Mapped[User | None] = relationship()

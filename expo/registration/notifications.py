@@ -1,58 +1,33 @@
 """E-mails to delegates about their registrations and bookings, in each delegate's language.
 
-Services queue messages on the database session; they are sent only once the transaction
-commits, so a request that fails and rolls back never tells anyone about a seat they do not
-have."""
+Services queue messages on the database session; they are stored with the change and sent by a
+job once the transaction commits (see expo/core/mailqueue.py), so a request that fails and rolls
+back never tells anyone about a seat they do not have, and a slow or failing mail server never
+holds up or breaks the request."""
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
-import sqlalchemy as sa
 from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
 
 from expo.accounts.models import User
 from expo.calendar.invitations import booking_cancellation, booking_invitation
-from expo.core import mail
-from expo.core.extensions import db
-from expo.programme.models import ProgrammeSession
+from expo.core import mail, mailqueue
 from expo.registration.models import Booking, BookingStatus, Registration
-
-logger = logging.getLogger("expo.registration")
-
-_QUEUE_KEY = "expo_registration_mail"
 
 
 def queue(message: mail.Message) -> None:
     """Send ``message`` when the current transaction commits; drop it if it rolls back."""
-    db.session.info.setdefault(_QUEUE_KEY, []).append(message)
+    mailqueue.send_after_commit(message)
 
 
 def pending() -> list[mail.Message]:
     """Messages waiting for the current transaction to commit."""
-    return list(db.session.info.get(_QUEUE_KEY, []))
-
-
-@sa.event.listens_for(Session, "after_commit")
-def _send_queued(session: Session) -> None:
-    """The e-mails of one commit (a bulk approval may make hundreds) share SMTP connections."""
-    messages = session.info.pop(_QUEUE_KEY, [])
-    if not messages:
-        return
-    try:
-        mail.send_all(messages)
-    except OSError:  # the change is committed; a mail server hiccup must not hide that
-        logger.exception("could not send %d e-mails (to %s …)", len(messages), messages[0].to)
-
-
-@sa.event.listens_for(Session, "after_rollback")
-def _drop_queued(session: Session) -> None:
-    session.info.pop(_QUEUE_KEY, None)
+    return mailqueue.pending()
 
 
 def _compose(user: User, template: str, subject: str, **context: Any) -> mail.Message:
@@ -145,6 +120,14 @@ def session_moved(booking: Booking, changes: dict[str, Any]) -> None:
 def session_cancelled(booking: Booking) -> None:
     _booking_mail(booking, "session_cancelled", lambda title: _("Session cancelled: %(title)s", title=title),
                   method="CANCEL")
+
+
+def session_restored(booking: Booking) -> None:
+    """The session is back, and with it the delegate's seat (with the calendar invitation) or place in line."""
+    seat = booking.status is BookingStatus.CONFIRMED
+    _booking_mail(booking, "session_restored",
+                  lambda title: _("Session back in the programme: %(title)s", title=title),
+                  method="REQUEST" if seat else None)
 
 
 def booking_removed(booking: Booking) -> None:

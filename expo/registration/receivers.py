@@ -28,3 +28,10 @@ def _on_room_capacity_changed(sender: Any, *, room: Any, actor: Any = None, **ex
 @signals.event_visibility_changed.connect
 def _on_event_visibility_changed(sender: Any, *, event: Any, published: bool, **extra: Any) -> None:
     services.event_visibility_changed(event, published=published)
+
+
+@signals.session_restored.connect
+def _on_session_restored(sender: Any, *, session: Any, give_back: bool = False, actor: Any = None,
+                         **extra: Any) -> None:
+    if give_back:
+        services.give_back_bookings(session)

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from expo.core import signals
@@ -27,7 +28,7 @@ from expo.core.extensions import db
 from expo.permissions import can_manage_registrations, owns
 from expo.programme.models import ProgrammeSession, SessionStatus
 from expo.registration import notifications
-from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
+from expo.registration.models import Booking, BookingEndReason, BookingStatus, Registration, RegistrationStatus
 from expo.core.timeutil import utcnow
 from expo.venues.models import Room
 
@@ -330,7 +331,24 @@ def _confirm(booking: Booking, now: datetime) -> None:
     booking.set_status(BookingStatus.CONFIRMED)
     booking.waitlist_position = None
     booking.confirmed_at = now
+    _taken_up(booking, now)
+
+
+def _taken_up(booking: Booking, now: datetime) -> None:
+    """The booking holds a seat or a place again: it no longer ended."""
     booking.cancelled_at = None
+    booking.end_reason = booking.ended_as = booking.ended_position = None
+    booking.updated_at = now
+
+
+def _end(booking: Booking, now: datetime, reason: BookingEndReason) -> None:
+    """End an active booking, remembering why and what it held (seat or place in line)."""
+    booking.ended_as = booking.status
+    booking.ended_position = booking.waitlist_position
+    booking.end_reason = reason
+    booking.set_status(BookingStatus.CANCELLED)
+    booking.waitlist_position = None
+    booking.cancelled_at = now
     booking.updated_at = now
 
 
@@ -406,8 +424,7 @@ def book_session(
     if booking is None:
         booking = Booking(session=session, user=delegate, created_at=now)
         db.session.add(booking)
-    booking.updated_at = now
-    booking.cancelled_at = None
+    _taken_up(booking, now)
     if full:
         booking.set_status(BookingStatus.WAITLISTED)
         booking.waitlist_position = position
@@ -454,13 +471,10 @@ def promote_waiting(session: ProgrammeSession, *, now: datetime | None = None) -
     return promoted
 
 
-def _release(booking: Booking, now: datetime) -> None:
+def _release(booking: Booking, now: datetime, reason: BookingEndReason) -> None:
     """Cancel one active booking of a locked session and keep the waiting list without gaps."""
     was_waiting_at = booking.waitlist_position if booking.status is BookingStatus.WAITLISTED else None
-    booking.set_status(BookingStatus.CANCELLED)
-    booking.waitlist_position = None
-    booking.cancelled_at = now
-    booking.updated_at = now
+    _end(booking, now, reason)
     db.session.flush()
     if was_waiting_at is not None:
         _close_gap(booking.session, after=was_waiting_at)
@@ -488,7 +502,8 @@ def _give_up(booking: Booking, actor: User, now: datetime | None) -> tuple[Booki
     # A seat of a session to come was in the delegate's calendar; a correction of the attendance
     # record once the session is under way tells nobody.
     held_seat = booking.status is BookingStatus.CONFIRMED and session.starts_at > now
-    _release(booking, now)
+    own = booking.user_id is not None and booking.user_id == actor.id
+    _release(booking, now, BookingEndReason.DELEGATE if own else BookingEndReason.ORGANISER)
     promote_waiting(session, now=now)
     return booking, held_seat
 
@@ -593,7 +608,7 @@ def release_bookings(*, user: User, event: Event | None = None, now: datetime | 
         session, booking = _reload_locked(booking)
         if booking.status in ACTIVE_BOOKING:
             held_seat = booking.status is BookingStatus.CONFIRMED
-            _release(booking, now)
+            _release(booking, now, BookingEndReason.REGISTRATION)
             promote_waiting(session, now=now)
             released.append(booking)
             if held_seat:
@@ -609,14 +624,67 @@ def release_cancelled_session(session: ProgrammeSession, *, now: datetime | None
     session = lock_session(session)
     bookings = _active_bookings(session)
     for booking in bookings:
-        booking.set_status(BookingStatus.CANCELLED)
-        booking.waitlist_position = None
-        booking.cancelled_at = now
-        booking.updated_at = now
+        _end(booking, now, BookingEndReason.SESSION_CANCELLED)
     db.session.flush()
     for booking in bookings:
         notifications.session_cancelled(booking)
     return bookings
+
+
+def ended_with_session(session: ProgrammeSession) -> list[Booking]:
+    """The bookings its latest cancellation ended, in their original order: the seats as they
+    were taken, then the waiting list as it stood."""
+    latest = db.session.scalar(
+        sa.select(sa.func.max(Booking.cancelled_at))
+        .where(Booking.session_id == session.id, Booking.end_reason == BookingEndReason.SESSION_CANCELLED)
+    )
+    if latest is None:
+        return []
+    return list(db.session.scalars(
+        sa.select(Booking)
+        .where(Booking.session_id == session.id, Booking.status == BookingStatus.CANCELLED,
+               Booking.end_reason == BookingEndReason.SESSION_CANCELLED, Booking.cancelled_at == latest,
+               Booking.ended_as.is_not(None))
+        .order_by(sa.case((Booking.ended_as == BookingStatus.CONFIRMED, 0), else_=1),
+                  Booking.confirmed_at, Booking.ended_position, Booking.id)
+        .options(joinedload(Booking.user))
+    ))
+
+
+def give_back_bookings(session: ProgrammeSession, *, now: datetime | None = None) -> list[Booking]:
+    """A restored session gives the bookings its cancellation ended back, in their original
+    order and within its capacity as it is now: seats while there are seats, then places on the
+    waiting list. Delegates no longer registered for the event are left out. Each is told."""
+    now = now or utcnow()
+    session = lock_session(session)
+    capacity = session.effective_capacity
+    seats, waiting = seat_counts(session)
+    ended = ended_with_session(session)
+    registered = set(db.session.scalars(
+        sa.select(Registration.user_id).where(
+            Registration.event_id == session.event_id, Registration.status == RegistrationStatus.APPROVED,
+            Registration.user_id.in_([b.user_id for b in ended if b.user_id is not None]))
+    ))
+    given = []
+    for booking in ended:
+        if booking.user_id not in registered:
+            continue
+        if capacity is None or (seats < capacity and not waiting):
+            _confirm(booking, now)
+            seats += 1
+        else:
+            _taken_up(booking, now)
+            waiting += 1
+            booking.set_status(BookingStatus.WAITLISTED)
+            booking.waitlist_position = waiting
+            booking.confirmed_at = None
+        given.append(booking)
+    db.session.flush()
+    for booking in given:
+        if booking.status is BookingStatus.CONFIRMED:
+            signals.booking_confirmed.send(current_app._get_current_object(), booking=booking)
+        notifications.session_restored(booking)
+    return given
 
 
 def _active_bookings(session: ProgrammeSession) -> Sequence[Booking]:

@@ -29,7 +29,7 @@ def test_staff_posting_a_session_edit_create_delete_or_cancel_is_refused_and_not
     attempts = [
         (f"/manage/sessions/{s.id}/edit", edit),
         (f"/manage/events/{door.event.id}/sessions/new", form(room=s.room, title="Added by staff")),
-        (f"/manage/sessions/{s.id}/cancel", {}),
+        (f"/manage/sessions/{s.id}/cancel", {"proceed": "yes"}),
         (f"/manage/sessions/{s.id}/delete", {}),
         (f"/manage/sessions/{s.id}/restore", {}),
     ]

@@ -36,7 +36,7 @@ def test_publishing_unpublishing_and_deleting_an_event_are_recorded(client, db, 
     event = make_event(name="UNECE +50 Sessions", is_published=False)
     db.session.commit()
     client.post(f"/manage/events/{event.id}/publish")
-    client.post(f"/manage/events/{event.id}/unpublish")
+    client.post(f"/manage/events/{event.id}/unpublish", data={"proceed": "yes"})  # after the question
     client.post(f"/manage/events/{event.id}/delete")
     assert [(a, actor, target) for a, actor, _s, target, _d in _entries(db)] == [
         (AuditAction.EVENT_PUBLISHED, organiser.id, "UNECE +50 Sessions"),

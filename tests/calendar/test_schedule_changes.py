@@ -38,7 +38,7 @@ def test_a_move_and_a_cancellation_reach_every_feed(app, client):
         assert icaljs(response.data)["by_uid"][session_uid(session)]["start"] == "2022-06-01T11:00:00.000Z"
 
     with app.test_request_context():
-        programme.cancel_session(session=db.session.merge(session), actor=organiser)
+        programme.cancel_session(session=db.session.merge(session), actor=organiser, confirm=True)
         db.session.commit()
     for url in feeds:
         response = client.get(url, headers={"If-None-Match": etags[url]})
@@ -60,7 +60,7 @@ def test_a_booking_dropped_before_the_cancellation_stays_out_of_the_feed(app, cl
     make_booking(session=session, user=released)
     db.session.commit()
     with app.test_request_context():
-        programme.cancel_session(session=session, actor=organiser)
+        programme.cancel_session(session=session, actor=organiser, confirm=True)
         db.session.commit()
 
     early = parse(client.get(f"/calendar/{dropped_early.feed_token}.ics").data)

@@ -111,7 +111,7 @@ def test_a_delegates_season_in_feed_and_invitations(season, db):
     assert "Ballroom" in str(by_uid(feed)[uid]["LOCATION"])
 
     # 4. The session is cancelled: a CANCEL above every REQUEST; the feed keeps it, CANCELLED.
-    season.as_organiser(lambda: programme.cancel_session(session=db.session.merge(session), actor=organiser))
+    season.as_organiser(lambda: programme.cancel_session(session=db.session.merge(session), actor=organiser, confirm=True))
     [(method, cancelled_uid, cancel_seq, cancel_status)] = season.invitations()
     assert (method, cancelled_uid, cancel_status) == ("CANCEL", uid, "CANCELLED") and cancel_seq > 2
     seq, cancelled_at, status = season.feed()[uid]
@@ -119,7 +119,7 @@ def test_a_delegates_season_in_feed_and_invitations(season, db):
 
     # 5. It is restored and booked again: a REQUEST that outranks the CANCEL.
     season.as_organiser(lambda: programme.restore_session(session=db.session.merge(session), actor=organiser,
-                                                          confirm=True))
+                                                          confirm=True, give_back=False))
     assert season.invitations() == []  # nobody holds a seat in it any more
     assert season.client.post(f"/sessions/{session.id}/book").status_code == 302
     [(method, _uid, rebook_seq, rebook_status)] = season.invitations()
@@ -136,7 +136,7 @@ def test_a_delegates_season_in_feed_and_invitations(season, db):
     assert keynote_seq == 0
 
     # 7. The event is unpublished: the kept keynote seat is cancelled in the calendar.
-    season.as_organiser(lambda: events.unpublish_event(event=db.session.merge(event), actor=organiser))
+    season.as_organiser(lambda: events.unpublish_event(event=db.session.merge(event), actor=organiser, confirm=True))
     [(method, withdrawn_uid, withdrawn_seq, withdrawn_status)] = season.invitations()
     assert (method, withdrawn_uid, withdrawn_status) == ("CANCEL", keynote_uid, "CANCELLED")
     assert withdrawn_seq > keynote_seq

@@ -75,7 +75,7 @@ def test_a_booking_shows_at_once_in_the_seats_left(client, talk):
 def test_a_cancellation_through_the_programme_shows_at_once(client, talk):
     organiser = make_user(role=Role.ORGANISER)
     assert "This session has been cancelled." not in _get(client, f"/sessions/{talk.id}")[0]
-    cancel_session(session=talk, actor=organiser)
+    cancel_session(session=talk, actor=organiser, confirm=True)
     db.session.commit()
     html, _ = _get(client, f"/sessions/{talk.id}")
     assert "This session has been cancelled." in html

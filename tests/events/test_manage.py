@@ -167,7 +167,7 @@ def test_publish_and_unpublish(client, db, organiser):
         again = client.post(f"/manage/events/{event.id}/publish", follow_redirects=True)
         assert "already published" in html(again)
 
-        client.post(f"/manage/events/{event.id}/unpublish")
+        client.post(f"/manage/events/{event.id}/unpublish", data={"proceed": "yes"})
         db.session.refresh(event)
         assert not event.is_published and event.published_at is None
         assert event.first_published_at == first
@@ -182,7 +182,7 @@ def test_publishing_again_keeps_the_first_publication(client, db, organiser):
     client.post(f"/manage/events/{event.id}/publish")
     db.session.refresh(event)
     first = event.first_published_at
-    client.post(f"/manage/events/{event.id}/unpublish")
+    client.post(f"/manage/events/{event.id}/unpublish", data={"proceed": "yes"})
     client.post(f"/manage/events/{event.id}/publish")
     db.session.refresh(event)
     assert event.is_published and event.published_at > first

@@ -68,7 +68,7 @@ def test_saving_without_changes_sends_nothing(db, actor, received):
 
 def test_cancel_and_restore_signals(db, actor, received):
     session = make_session()
-    services.cancel_session(session=session, actor=actor)
+    services.cancel_session(session=session, actor=actor, confirm=True)
     assert [name for name, _ in received] == ["session_cancelled", "schedule_changed"]
     assert session.status is SessionStatus.CANCELLED and session.revision == 1
     received.clear()

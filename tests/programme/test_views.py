@@ -498,7 +498,7 @@ def test_the_change_log_speaks_the_organisers_language(client, db, login_as):
     login_as(Role.ORGANISER, locale="sv")
     session = make_session()
     db.session.commit()
-    client.post(f"/manage/sessions/{session.id}/cancel")
+    client.post(f"/manage/sessions/{session.id}/cancel", data={"proceed": "yes"})
     page = html(client.get(f"/manage/sessions/{session.id}/edit"))
     log = page[page.index('id="changes-heading"'):]
     assert "<dt>Status</dt>" in log and "<del>Planerad</del>" in log and "<ins>Inställd</ins>" in log
@@ -537,13 +537,13 @@ def test_editing_only_the_title_raises_the_revision_and_moves_updated_at(client,
 def test_cancel_and_restore_raise_the_revision_each_time(client, db, organiser):
     session = make_session()
     db.session.commit()
-    response = client.post(f"/manage/sessions/{session.id}/cancel", follow_redirects=True)
+    response = client.post(f"/manage/sessions/{session.id}/cancel", data={"proceed": "yes"}, follow_redirects=True)
     assert "The session is cancelled" in html(response)
     db.session.refresh(session)
     assert (session.status, session.revision) == (SessionStatus.CANCELLED, 1)
     assert "Restore session" in html(client.get(f"/manage/sessions/{session.id}/edit"))
 
-    again = client.post(f"/manage/sessions/{session.id}/cancel", follow_redirects=True)
+    again = client.post(f"/manage/sessions/{session.id}/cancel", data={"proceed": "yes"}, follow_redirects=True)
     assert "already cancelled" in html(again)
 
     client.post(f"/manage/sessions/{session.id}/restore")

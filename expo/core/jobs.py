@@ -1,0 +1,253 @@
+"""Slow work (e-mail, for one) runs outside the request, as jobs.
+
+A job is a module-level function named by its dotted path, called with JSON-friendly
+arguments inside an application context. Where it runs depends on ``JOB_QUEUE``:
+
+- ``thread`` (the default without Redis, so ``make run`` needs nothing more): a background
+  thread of the web process runs the jobs one after the other.
+- ``redis``: jobs go to an RQ queue on ``REDIS_URL`` and ``flask --app wsgi expo worker`` runs
+  them, on any machine; if Redis cannot take a job, the thread runs it instead, so nothing is lost.
+- ``eager``: the job runs at once, in the same thread (the test suite).
+
+A job that raises is tried again after ``JOB_RETRY_INTERVALS`` seconds (one interval per
+retry, growing: back-off); after the last it is given up and logged. Jobs that must never do
+their work twice (sending an e-mail) keep their own record of what is done, since a retry may
+follow a failure half-way through."""
+from __future__ import annotations
+
+import contextvars
+import heapq
+import importlib
+import itertools
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
+
+from expo.core.extensions import db
+
+logger = logging.getLogger("expo.core.jobs")
+
+QUEUE_NAME = "expo"
+_AFTER_COMMIT_KEY = "expo_jobs_after_commit"
+_EXTENSION = "expo_jobs"
+MODES = ("thread", "redis", "eager")
+
+
+def path_of(func: Callable[..., Any]) -> str:
+    return f"{func.__module__}.{func.__qualname__}"
+
+
+def resolve(path: str) -> Callable[..., Any]:
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def mode(app: Flask | None = None) -> str:
+    app = app or current_app
+    chosen = app.config.get("JOB_QUEUE") or ("redis" if app.config.get("REDIS_URL") else "thread")
+    if chosen not in MODES:
+        raise ValueError(f"JOB_QUEUE must be one of {', '.join(MODES)}, not {chosen!r}")
+    return chosen
+
+
+def retry_intervals(app: Flask | None = None) -> list[float]:
+    """Seconds before each retry; a job is tried once more than there are intervals."""
+    return [float(seconds) for seconds in (app or current_app).config["JOB_RETRY_INTERVALS"]]
+
+
+def enqueue(func: Callable[..., Any], *args: Any) -> None:
+    """Run ``func(*args)`` as a job, now (not waiting for any transaction)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    path = path_of(func)
+    chosen = mode(app)
+    if chosen == "eager":
+        # A context of its own, as a worker has: nothing of the caller's (its application
+        # context, database session) is seen or disturbed by the job.
+        contextvars.Context().run(run_now, app, path, args)
+    elif chosen == "redis" and _enqueue_redis(app, path, args):
+        return
+    else:
+        _thread_runner(app).submit(path, args)
+
+
+def enqueue_after_commit(func: Callable[..., Any], *args: Any, session: Session | None = None) -> None:
+    """Run ``func(*args)`` as a job once the current transaction (of ``session``, by default the
+    application's) commits; never if it rolls back."""
+    (session or db.session).info.setdefault(_AFTER_COMMIT_KEY, []).append((func, args))
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _enqueue_committed(session: Session) -> None:
+    # The change is committed whatever happens here: a job that cannot be queued is logged,
+    # never raised into the request that made it.
+    for func, args in session.info.pop(_AFTER_COMMIT_KEY, []):
+        try:
+            enqueue(func, *args)
+        except Exception:  # noqa: BLE001 - see above
+            logger.exception("could not queue the job %s%r", path_of(func), args)
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _drop_uncommitted(session: Session, previous_transaction: Any) -> None:
+    # Every rollback of the whole transaction, even one that never reached the database.
+    if not previous_transaction.nested:
+        session.info.pop(_AFTER_COMMIT_KEY, None)
+
+
+def run_now(app: Flask, path: str, args: Sequence[Any]) -> None:
+    """Run one job in an application context (and database session) of its own; raises what it raises."""
+    with app.app_context():
+        try:
+            resolve(path)(*args)
+        finally:
+            db.session.remove()
+
+
+def run_job(path: str, *args: Any) -> None:
+    """What an RQ worker runs (the worker's application context is already pushed)."""
+    try:
+        resolve(path)(*args)
+    finally:
+        db.session.remove()
+
+
+# --- Redis (RQ) -------------------------------------------------------------------------------
+
+def redis_queue(app: Flask | None = None):
+    """The RQ queue on REDIS_URL, with short time-outs so a stalled Redis never holds a request."""
+    from redis import Redis
+    from rq import Queue
+
+    app = app or current_app
+    extension = app.extensions.setdefault(_EXTENSION, {})
+    if "queue" not in extension:
+        connection = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=0.5, socket_timeout=2)
+        extension["queue"] = Queue(QUEUE_NAME, connection=connection)
+    return extension["queue"]
+
+
+def _enqueue_redis(app: Flask, path: str, args: Sequence[Any]) -> bool:
+    from redis.exceptions import RedisError
+    from rq import Retry
+
+    intervals = [math.ceil(seconds) for seconds in retry_intervals(app)]  # RQ counts whole seconds
+    try:
+        redis_queue(app).enqueue(
+            run_job, path, *args,
+            retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
+            job_timeout=app.config["JOB_TIMEOUT"],
+            failure_ttl=7 * 24 * 3600,
+        )
+    except (RedisError, OSError):
+        logger.warning("Redis did not take the job %s; running it in this process instead", path,
+                       exc_info=True)
+        return False
+    return True
+
+
+def work(app: Flask, *, burst: bool = False) -> bool:
+    """Run an RQ worker in this process (``flask expo worker``); with ``burst``, stop when the
+    queue is empty. Returns whether any job ran."""
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    # The worker waits on Redis by design: its connection has no read time-out (the web side's
+    # short one would break RQ's listener for stop and pause commands and hang its shut-down).
+    connection = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=5)
+    # SimpleWorker runs each job in this process, inside the application context the command
+    # pushed; a forking worker would share the parent's database connections with its children.
+    worker = SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
+    return worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
+
+
+# --- the background thread --------------------------------------------------------------------
+
+@dataclass(order=True)
+class _Pending:
+    due: float
+    order: int
+    path: str = field(compare=False)
+    args: tuple[Any, ...] = field(compare=False)
+    attempt: int = field(compare=False, default=0)
+
+
+class ThreadRunner:
+    """One daemon thread per web process, running jobs in the order they fall due."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._heap: list[_Pending] = []
+        self._counter = itertools.count()
+        self._condition = threading.Condition()
+        self._running = 0
+        self._thread: threading.Thread | None = None
+
+    def submit(self, path: str, args: Sequence[Any], *, delay: float = 0, attempt: int = 0) -> None:
+        with self._condition:
+            heapq.heappush(self._heap, _Pending(time.monotonic() + delay, next(self._counter), path,
+                                                tuple(args), attempt))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="expo-jobs", daemon=True)
+                self._thread.start()
+            self._condition.notify()
+
+    def _loop(self) -> None:
+        while True:
+            with self._condition:
+                while not self._heap or self._heap[0].due > time.monotonic():
+                    wait = self._heap[0].due - time.monotonic() if self._heap else None
+                    self._condition.wait(wait)
+                job = heapq.heappop(self._heap)
+                self._running += 1
+            try:
+                self._run(job)
+            finally:
+                with self._condition:
+                    self._running -= 1
+                    self._condition.notify_all()
+
+    def _run(self, job: _Pending) -> None:
+        try:
+            run_now(self.app, job.path, job.args)
+        except Exception:  # noqa: BLE001 - a failed job is retried or logged, never kills the thread
+            intervals = retry_intervals(self.app)
+            if job.attempt < len(intervals):
+                logger.warning("job %s failed; trying again in %g s", job.path, intervals[job.attempt],
+                               exc_info=True)
+                self.submit(job.path, job.args, delay=intervals[job.attempt], attempt=job.attempt + 1)
+            else:
+                logger.exception("job %s failed %d times; given up", job.path, job.attempt + 1)
+
+    def wait_idle(self, timeout: float = 10) -> bool:
+        """Wait until no job is waiting (retries included) or running; False on time-out."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while self._running or self._heap:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._condition.wait(min(remaining, 0.05))
+        return True
+
+
+def _thread_runner(app: Flask) -> ThreadRunner:
+    extension = app.extensions.setdefault(_EXTENSION, {})
+    with _LOCK:
+        if "thread" not in extension:
+            extension["thread"] = ThreadRunner(app)
+    return extension["thread"]
+
+
+def thread_runner(app: Flask | None = None) -> ThreadRunner:
+    return _thread_runner(app or current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+_LOCK = threading.Lock()
