@@ -37,10 +37,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from expo import models  # noqa: F401  (the whole schema for Alembic and create_all)
 
-    # Ids in URLs beyond the database's integer range are simply not found (never a 500).
-    from expo.core.db import DatabaseInteger
+    # Ids beyond the database's integer range and segments holding NUL are simply not found
+    # (never a 500).
+    from expo.core.db import URL_CONVERTERS
 
-    app.url_map.converters["int"] = DatabaseInteger
+    app.url_map.converters.update(URL_CONVERTERS)
     _register_blueprints(app)
     _register_templating(app)
 

@@ -45,8 +45,9 @@ def init_app(app: Flask) -> None:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site may be a redirect target after log-in."""
-    if not target:
+    """Only a path on this site may be a redirect target after log-in. A control character
+    (a line break, NUL) is refused too: no address of the site holds one, and a header cannot."""
+    if not target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

@@ -6,7 +6,9 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import ColorField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from expo.core.forms import FullMatch
 
 from expo.events.models import Event, RegistrationMode
 from expo.events.services import EVENT_LENGTH_MESSAGE, EventData, event_too_long
@@ -109,7 +111,7 @@ class TrackForm(FlaskForm):
     colour = ColorField(
         _l("Colour"),
         default="#1d5b79",
-        validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Choose a colour such as #1d5b79."))],
+        validators=[DataRequired(), FullMatch(r"#[0-9a-fA-F]{6}", message=_l("Choose a colour such as #1d5b79."))],
     )
 
 

@@ -17,7 +17,9 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from expo.core.forms import FullMatch
 
 from expo.events.models import Event
 from expo.events.services import DATE_RANGE_MESSAGE
@@ -30,8 +32,8 @@ SESSION_LANGUAGES = [
     ("en", "English"), ("sv", "Svenska"), ("da", "Dansk"), ("nb", "Norsk"), ("fi", "Suomi"),
     ("de", "Deutsch"), ("fr", "Français"), ("es", "Español"),
 ]
-SLUG = Regexp(
-    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+SLUG = FullMatch(
+    r"[a-z0-9]+(?:-[a-z0-9]+)*",
     message=_l("Use lowercase letters, digits and hyphens only, e.g. h22-city-expo."),
 )
 
