@@ -10,11 +10,11 @@ from flask import Flask
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, CLI and error pages."""
     from expo import config as config_module
+    from expo.core import security
 
-    app = Flask(__name__, instance_path=config_module.instance_path(), instance_relative_config=True)
+    app = security.Expo(__name__, instance_path=config_module.instance_path(), instance_relative_config=True)
     app.config.from_mapping(config_module.load(app.instance_path, config))
 
-    from expo.core import security
     from expo.core.extensions import (
         babel,
         cache,

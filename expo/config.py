@@ -34,8 +34,12 @@ class Defaults:
     REDIS_URL: str | None = None
     # Failed log-ins allowed per e-mail address and client before throttling.
     LOGIN_RATE_LIMIT = "5 per minute;20 per hour"
-    # Public base URL used in e-mails and calendar feeds when no request is at hand.
+    # Public base URL: every absolute link (pages, feeds, e-mails) starts with it, whatever
+    # Host a request names.
     BASE_URL = "http://127.0.0.1:5000"
+    # Host names requests may address (a leading dot allows subdomains); others get 400.
+    # Empty: the host of BASE_URL, localhost and 127.0.0.1.
+    ALLOWED_HOSTS: tuple[str, ...] = ()
     # Right-hand side of every calendar UID; pin it before the site ever changes address,
     # or subscribed calendars see every session as new. Empty: the host of BASE_URL.
     CALENDAR_UID_DOMAIN = ""
