@@ -32,6 +32,11 @@ class Defaults:
     MAIL_MESSAGES_PER_CONNECTION = 100
     # Redis shared by all workers for caches and login throttling; in-process when unset.
     REDIS_URL: str | None = None
+    # Seconds Redis may take to connect or answer before a command gives up (a cache miss).
+    REDIS_TIMEOUT = 0.05
+    # After this many Redis failures in a row, nobody asks it for REDIS_PAUSE seconds.
+    REDIS_FAILURES = 3
+    REDIS_PAUSE = 5.0
     # Failed log-ins allowed per e-mail address and client before throttling.
     LOGIN_RATE_LIMIT = "5 per minute;20 per hour"
     # Public base URL: every absolute link (pages, feeds, e-mails) starts with it, whatever
@@ -69,6 +74,8 @@ def _coerce(default: Any, raw: str) -> Any:
             raise ValueError(f"not a yes/no value: {raw!r}") from None
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, float):
+        return float(raw)
     if isinstance(default, tuple):
         return tuple(part.strip() for part in raw.split(",") if part.strip())
     return raw
@@ -114,8 +121,12 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     values["BABEL_TRANSLATION_DIRECTORIES"] = "translations"
     values.setdefault("RATELIMIT_STORAGE_URI", values["REDIS_URL"] or "memory://")
     values.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    # Redis down or slow: count failed log-ins in the process until it answers again.
+    values.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    values.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     if values["REDIS_URL"]:
-        values.setdefault("CACHE_TYPE", "RedisCache")
+        # Flask-Caching's Redis backend on the guarded client: errors are misses.
+        values.setdefault("CACHE_TYPE", "expo.core.resilient_redis.RedisCache")
         values.setdefault("CACHE_REDIS_URL", values["REDIS_URL"])
         values.setdefault("CACHE_KEY_PREFIX", "expo:")
     else:
