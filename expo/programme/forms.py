@@ -294,11 +294,13 @@ class SessionFiltersForm(FlaskForm):
         from expo.programme.models import SessionStatus
 
         valid = self.validate()
+        # Optional() lets blank input ("\n") through as it came: blank is no choice.
+        kind, status = ((field.data or "").strip() if valid else "" for field in (self.kind, self.status))
         return services.SessionFilters(
             q=(self.q.data or "") if valid else "",
             track_id=self.track.data if valid and not self.track.errors else None,
-            kind=SessionKind(self.kind.data) if valid and self.kind.data else None,
-            status=SessionStatus(self.status.data) if valid and self.status.data else None,
+            kind=SessionKind(kind) if kind else None,
+            status=SessionStatus(status) if status else None,
             venue_id=self.venue.data if valid else None,
         )
 
