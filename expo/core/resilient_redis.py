@@ -142,7 +142,8 @@ def init_app(app: Flask) -> None:
     breaker = CircuitBreaker(threshold=app.config["REDIS_FAILURES"], pause=app.config["REDIS_PAUSE"])
     pool = connection_pool(url, timeout=app.config["REDIS_TIMEOUT"], breaker=breaker)
     app.extensions[_EXTENSION] = redis.Redis(connection_pool=pool)
-    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"connection_pool": pool})
+    if app.config.get("RATELIMIT_STORAGE_URI") == url:  # the throttle lives in the same Redis
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"connection_pool": pool})
 
 
 def client(app: Flask) -> redis.Redis:

@@ -184,14 +184,15 @@ def test_redis_paused_requests_give_up_on_it_quickly_and_the_breaker_stops_askin
     breaker = resilient_redis.breaker(application)
     own_redis.pause()
     client = application.test_client()
-    response, first = _timed(lambda: client.get("/networks/unece"))
+    response, _ = _timed(lambda: client.get("/networks/unece"))
     assert response.status_code == 200
-    # Three commands of 50 ms each at most before the breaker opens, plus the page itself.
+    # Three commands of 50 ms each at most, then the breaker is open.
     assert breaker.is_open
+    failures = breaker.failures
     times = _serves_everything(application, world)
     assert max(times) < REQUEST_LIMIT
-    # While the breaker is open nobody waits for Redis at all.
-    assert sum(times) < first * len(times) + 1.0
+    # While it is open nobody asks Redis (and so nobody waits for it): no new failure at all.
+    assert breaker.failures == failures and breaker.is_open
 
 
 def test_redis_paused_log_in_is_throttled_in_the_process(db, redis_app, own_redis):
@@ -203,18 +204,23 @@ def test_redis_paused_log_in_is_throttled_in_the_process(db, redis_app, own_redi
 
 def test_after_the_pause_a_recovered_redis_is_used_again(db, redis_app, own_redis):
     _world()
-    application = redis_app(REDIS_PAUSE=0.5)
+    application = redis_app(REDIS_PAUSE=1.0)
+    breaker = resilient_redis.breaker(application)
     own_redis.pause()
     client = application.test_client()
-    for _ in range(3):
-        assert _timed(lambda: client.get("/networks/unece"))[0].status_code == 200
-    assert resilient_redis.breaker(application).is_open
+    assert _timed(lambda: client.get("/networks/unece"))[0].status_code == 200
+    assert breaker.open_until > 0, "the breaker opened"
     own_redis.resume()
     own_redis.direct.flushdb()
-    time.sleep(0.6)
-    assert client.get("/networks/unece").status_code == 200
-    assert any(b"pages:v1:page:" in key for key in own_redis.direct.keys("expo:*"))
-    assert not resilient_redis.breaker(application).is_open
+    cached = False
+    for _ in range(5):  # a command sent while paused may still time out on a busy machine
+        time.sleep(max(0.0, breaker.open_until - time.monotonic()) + 0.05)
+        assert client.get("/networks/unece").status_code == 200
+        cached = any(b"pages:v1:page:" in key for key in own_redis.direct.keys("expo:*"))
+        if cached:
+            break
+    assert cached
+    assert not breaker.is_open and breaker.failures == 0
 
 
 def test_cache_reads_and_writes_on_a_dead_redis_are_misses(db, redis_app, own_redis):
