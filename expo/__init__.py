@@ -10,7 +10,7 @@ from flask import Flask
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, CLI and error pages."""
     from expo import config as config_module
-    from expo.core import security
+    from expo.core import resilient_redis, security
 
     app = security.Expo(__name__, instance_path=config_module.instance_path(), instance_relative_config=True)
     app.config.from_mapping(config_module.load(app.instance_path, config))
@@ -25,8 +25,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         migrate,
     )
     from expo.core.i18n import select_locale
-
-    from expo.core import resilient_redis
 
     resilient_redis.init_app(app)
     db.init_app(app)

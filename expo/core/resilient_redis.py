@@ -30,6 +30,9 @@ from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
 _EXTENSION = "expo_redis"
+# Writes of at least this many bytes get more time, at this rate (a slow, busy machine's).
+_LARGE_WRITE = 64 * 1024
+_WRITE_BYTES_PER_SECOND = 10_000_000
 
 
 class RedisUnavailable(redis.ConnectionError):
@@ -92,8 +95,22 @@ class _Guarded:
     def connect(self, *args: Any, **kwargs: Any) -> None:
         self._asked(super().connect, *args, **kwargs)  # type: ignore[misc]
 
-    def send_packed_command(self, *args: Any, **kwargs: Any) -> None:
-        self._asked(super().send_packed_command, *args, **kwargs)  # type: ignore[misc]
+    def send_packed_command(self, command: Any, *args: Any, **kwargs: Any) -> None:
+        send = super().send_packed_command  # type: ignore[misc]
+        parts = [command] if isinstance(command, (bytes, str)) else command
+        size = sum(len(part) for part in parts)
+        if size < _LARGE_WRITE or not self.socket_timeout:  # type: ignore[attr-defined]
+            return self._asked(send, command, *args, **kwargs)
+        # Python gives sendall() one time-out for the whole value: a large one (a built feed)
+        # gets time in proportion to its size, and a stalled server still no more than that.
+        if self._sock is None:  # type: ignore[attr-defined]
+            self.connect()
+        self._sock.settimeout(self.socket_timeout + size / _WRITE_BYTES_PER_SECOND)  # type: ignore[attr-defined]
+        try:
+            return self._asked(send, command, *args, **kwargs)
+        finally:
+            if self._sock is not None:  # type: ignore[attr-defined]
+                self._sock.settimeout(self.socket_timeout)  # type: ignore[attr-defined]
 
     def read_response(self, *args: Any, **kwargs: Any) -> Any:
         try:

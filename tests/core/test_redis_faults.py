@@ -5,6 +5,7 @@ answering in bounded time, and log-in throttling keeps counting in the process.
 Each row of docs/production.md's table on Redis names the test here that shows it."""
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import socket
@@ -289,3 +290,18 @@ def test_every_redis_row_of_the_production_table_names_a_test_here():
     named = [re.findall(r"`(test_[a-z_]+)`", row) for row in rows]
     assert len(rows) >= 6 and all(named)
     assert {name for names in named for name in names} <= set(globals())
+
+
+def test_a_large_value_gets_time_to_be_written_and_small_ones_keep_the_short_time_out(db, redis_app, own_redis):
+    application = redis_app()
+    body = os.urandom(4_000_000)  # a large built feed, sent in one sendall() whose time-out is total
+    with application.app_context():
+        assert cache.set("feed", body) is True
+        assert cache.get("feed") == body
+    pool = resilient_redis.client(application).connection_pool
+    connection = pool.get_connection()
+    try:
+        assert connection._sock.gettimeout() == 0.05
+    finally:
+        pool.release(connection)
+    assert resilient_redis.breaker(application).failures == 0
