@@ -27,8 +27,10 @@ from expo.core.extensions import cache, db
 from tests.conftest import PASSWORD, base_config, log_in, must_run_in_ci
 from tests.factories import make_event, make_network, make_session, make_user
 
-# Generous for a busy 2-core machine; a stalled Redis without time-outs hangs for minutes.
-REQUEST_LIMIT = 2.0
+# Generous for a cold first request on a busy 2-core machine: a stalled Redis without time-outs
+# hangs for as long as it stays stalled. That no one waits for Redis while the breaker is open
+# is shown exactly, by the breaker's count of failures.
+REQUEST_LIMIT = 10.0
 
 
 def _free_port() -> int:
