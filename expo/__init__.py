@@ -10,8 +10,9 @@ from flask import Flask
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, CLI and error pages."""
     from expo import config as config_module
+    from expo.core import resilient_redis, security
 
-    app = Flask(__name__, instance_path=config_module.instance_path(), instance_relative_config=True)
+    app = security.Expo(__name__, instance_path=config_module.instance_path(), instance_relative_config=True)
     app.config.from_mapping(config_module.load(app.instance_path, config))
     if app.config["PROXY_COUNT"] > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -21,7 +22,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         proxies = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
-    from expo.core import security
     from expo.core.extensions import (
         babel,
         cache,
@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     from expo.core.i18n import select_locale
 
+    resilient_redis.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
@@ -44,10 +45,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from expo import models  # noqa: F401  (the whole schema for Alembic and create_all)
 
-    # Ids in URLs beyond the database's integer range are simply not found (never a 500).
-    from expo.core.db import DatabaseInteger
+    # Ids beyond the database's integer range and segments holding NUL are simply not found
+    # (never a 500).
+    from expo.core.db import URL_CONVERTERS
 
-    app.url_map.converters["int"] = DatabaseInteger
+    app.url_map.converters.update(URL_CONVERTERS)
     _register_blueprints(app)
     _register_templating(app)
 

@@ -42,6 +42,11 @@ class Defaults:
     JOB_TIMEOUT = 600
     # Redis shared by all workers for caches and login throttling; in-process when unset.
     REDIS_URL: str | None = None
+    # Seconds Redis may take to connect or answer before a command gives up (a cache miss).
+    REDIS_TIMEOUT = 0.05
+    # After this many Redis failures in a row, nobody asks it for REDIS_PAUSE seconds.
+    REDIS_FAILURES = 3
+    REDIS_PAUSE = 5.0
     # Failed log-ins allowed per e-mail address and client (device, or network address for a
     # device that never signed in to that account) before throttling.
     LOGIN_RATE_LIMIT = "5 per minute;20 per hour"
@@ -67,8 +72,12 @@ class Defaults:
     # Reverse proxies in front of Expo whose X-Forwarded-For/-Proto headers are trusted (0: none);
     # the client's address then comes from them (throttling counts per client address).
     PROXY_COUNT = 0
-    # Public base URL used in e-mails and calendar feeds when no request is at hand.
+    # Public base URL: every absolute link (pages, feeds, e-mails) starts with it, whatever
+    # Host a request names.
     BASE_URL = "http://127.0.0.1:5000"
+    # Host names requests may address (a leading dot allows subdomains); others get 400.
+    # Empty: the host of BASE_URL, localhost and 127.0.0.1.
+    ALLOWED_HOSTS: tuple[str, ...] = ()
     # Right-hand side of every calendar UID; pin it before the site ever changes address,
     # or subscribed calendars see every session as new. Empty: the host of BASE_URL.
     CALENDAR_UID_DOMAIN = ""
@@ -98,6 +107,8 @@ def _coerce(default: Any, raw: str) -> Any:
             raise ValueError(f"not a yes/no value: {raw!r}") from None
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, float):
+        return float(raw)
     if isinstance(default, tuple):
         return tuple(part.strip() for part in raw.split(",") if part.strip())
     return raw
@@ -143,8 +154,12 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     values["BABEL_TRANSLATION_DIRECTORIES"] = "translations"
     values.setdefault("RATELIMIT_STORAGE_URI", values["REDIS_URL"] or "memory://")
     values.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    # Redis down or slow: count failed log-ins in the process until it answers again.
+    values.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    values.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     if values["REDIS_URL"]:
-        values.setdefault("CACHE_TYPE", "RedisCache")
+        # Flask-Caching's Redis backend on the guarded client: errors are misses.
+        values.setdefault("CACHE_TYPE", "expo.core.resilient_redis.RedisCache")
         values.setdefault("CACHE_REDIS_URL", values["REDIS_URL"])
         values.setdefault("CACHE_KEY_PREFIX", "expo:")
     else:

@@ -328,7 +328,11 @@ def live_server(live_app: Flask):
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=live_app)
+    url = f"http://127.0.0.1:{server.server_port}"
+    # Absolute links (feeds, subscribe buttons) start with BASE_URL: this server's address.
+    base_url, live_app.config["BASE_URL"] = live_app.config["BASE_URL"], url
+    yield SimpleNamespace(url=url, app=live_app)
+    live_app.config["BASE_URL"] = base_url
     server.shutdown()
     thread.join(timeout=5)
     with live_app.app_context():

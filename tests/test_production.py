@@ -166,7 +166,7 @@ def test_health_answers_503_when_the_database_is_unreachable(tmp_path):
 def test_redis_url_selects_the_shared_backends(tmp_path):
     values = load_config(str(tmp_path), {"SECRET_KEY": "x", "REDIS_URL": "redis://cache.internal:6379/2"})
 
-    assert values["CACHE_TYPE"] == "RedisCache"
+    assert values["CACHE_TYPE"] == "expo.core.resilient_redis.RedisCache"
     assert values["CACHE_REDIS_URL"] == "redis://cache.internal:6379/2"
     assert values["RATELIMIT_STORAGE_URI"] == "redis://cache.internal:6379/2"
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, registry
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 
 # Ids are database INTEGERs: anything beyond names no row (and would overflow the SQL).
 MAX_DATABASE_INTEGER = 2**31 - 1
@@ -27,6 +27,25 @@ class DatabaseInteger(IntegerConverter):
 
     def __init__(self, map, fixed_digits=0, min=1, max=MAX_DATABASE_INTEGER, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class DatabaseText(UnicodeConverter):
+    """``<slug>``, ``<token>`` …: a path segment without NUL, which no text column can store, so
+    such an address is simply not found instead of reaching the database."""
+
+    def __init__(self, map, minlength=1, maxlength=None, length=None):  # noqa: A002
+        super().__init__(map, minlength=minlength, maxlength=maxlength, length=length)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00]")
+
+
+class DatabasePath(PathConverter):
+    """``<path:…>`` without NUL (see ``DatabaseText``)."""
+
+    regex = "[^/\\x00][^\\x00]*?"
+
+
+# Every variable part of every address goes through one of these.
+URL_CONVERTERS = {"default": DatabaseText, "string": DatabaseText, "path": DatabasePath, "int": DatabaseInteger}
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

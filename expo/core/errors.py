@@ -1,9 +1,9 @@
 """Expo's domain errors and the HTTP error pages."""
 from __future__ import annotations
 
-from flask import Flask, g, render_template
+from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import BadRequest, HTTPException, ServiceUnavailable
+from werkzeug.exceptions import BadRequest, HTTPException, SecurityError, ServiceUnavailable
 
 
 class ExpoError(Exception):
@@ -77,7 +77,19 @@ def register_error_pages(app: Flask) -> None:
     def render_unstorable(error: UnstorableText):
         return render_template("errors.html", code=400, error=error, unstorable=True), 400
 
+    def render_unknown_host(error: SecurityError):
+        from expo.core.extensions import login_manager
+
+        # No address of the site can be built from a host that is not ours: the page is drawn
+        # as for an anonymous visitor at BASE_URL, in the language the browser asks for.
+        language = request.headers.get("Accept-Language", "")
+        with app.test_request_context("/", base_url=app.config["BASE_URL"], headers={"Accept-Language": language}):
+            g._login_user = login_manager.anonymous_user()
+            page = render_template("errors.html", code=400, error=error, unknown_host=True)
+        return page, 400
+
     for code in ERROR_CODES:
         app.register_error_handler(code, render_server_error if code == 500 else render)
     app.register_error_handler(CSRFError, render_csrf)
     app.register_error_handler(UnstorableText, render_unstorable)
+    app.register_error_handler(SecurityError, render_unknown_host)

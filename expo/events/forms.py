@@ -15,7 +15,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from expo.core.forms import FullMatch
 
 from expo.events.models import Event, RegistrationMode, TeamRole
 from expo.events.services import EVENT_LENGTH_MESSAGE, EventData, event_too_long
@@ -118,7 +120,7 @@ class TrackForm(FlaskForm):
     colour = ColorField(
         _l("Colour"),
         default="#1d5b79",
-        validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Choose a colour such as #1d5b79."))],
+        validators=[DataRequired(), FullMatch(r"#[0-9a-fA-F]{6}", message=_l("Choose a colour such as #1d5b79."))],
     )
 
 

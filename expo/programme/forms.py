@@ -17,7 +17,9 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from expo.core.forms import FullMatch
 
 from expo.events.models import Event
 from expo.events.services import DATE_RANGE_MESSAGE
@@ -30,8 +32,8 @@ SESSION_LANGUAGES = [
     ("en", "English"), ("sv", "Svenska"), ("da", "Dansk"), ("nb", "Norsk"), ("fi", "Suomi"),
     ("de", "Deutsch"), ("fr", "Français"), ("es", "Español"),
 ]
-SLUG = Regexp(
-    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+SLUG = FullMatch(
+    r"[a-z0-9]+(?:-[a-z0-9]+)*",
     message=_l("Use lowercase letters, digits and hyphens only, e.g. h22-city-expo."),
 )
 
@@ -292,11 +294,13 @@ class SessionFiltersForm(FlaskForm):
         from expo.programme.models import SessionStatus
 
         valid = self.validate()
+        # Optional() lets blank input ("\n") through as it came: blank is no choice.
+        kind, status = ((field.data or "").strip() if valid else "" for field in (self.kind, self.status))
         return services.SessionFilters(
             q=(self.q.data or "") if valid else "",
             track_id=self.track.data if valid and not self.track.errors else None,
-            kind=SessionKind(self.kind.data) if valid and self.kind.data else None,
-            status=SessionStatus(self.status.data) if valid and self.status.data else None,
+            kind=SessionKind(kind) if kind else None,
+            status=SessionStatus(status) if status else None,
             venue_id=self.venue.data if valid else None,
         )
 

@@ -1,6 +1,8 @@
 """Forms of registrations and bookings: what a delegate or organiser sends."""
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
@@ -13,7 +15,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from expo.core.db import is_database_id
 from expo.registration.models import BookingEndReason, BookingStatus, RegistrationStatus
@@ -25,8 +27,13 @@ def _registration_ids(form: FlaskForm, field: SelectMultipleField) -> None:
         raise ValidationError(_l("Unknown registration."))
 
 
+_ONE_DECISION = re.compile(r"([0-9]{1,10}):(approve|decline)")
+
+
 def _one_registration(form: FlaskForm, field: StringField) -> None:
-    if not is_database_id(int(field.data.partition(":")[0])):
+    """``<registration id>:<approve|decline>`` from a row's own button."""
+    match = _ONE_DECISION.fullmatch(field.data or "")
+    if match is None or not is_database_id(int(match[1])):
         raise ValidationError(_l("Unknown registration."))
 
 
@@ -54,7 +61,7 @@ class DecideForm(FlaskForm):
     decision = SelectField(_l("Decision"), choices=[("approve", _l("Approve")), ("decline", _l("Decline"))],
                            validators=[DataRequired()])
     # A row's own Approve/Decline button sends "<id>:<decision>" and wins over the ticks.
-    one = StringField(validators=[Optional(), Regexp(r"^\d+:(approve|decline)$"), _one_registration])
+    one = StringField(validators=[Optional(), _one_registration])
 
     def validate(self, extra_validators=None) -> bool:
         if self.one.data and self.one.validate(self):

@@ -16,7 +16,7 @@ NEW = "lantern harbour seventeen"
 
 
 def _link(message) -> str:
-    return re.search(r"http://expo\.test(/account/password/reset/\S+)", message.body).group(1)
+    return re.search(r"https?://[^/\s]+(/account/password/reset/\S+)", message.body).group(1)
 
 
 def _signed_in(client) -> bool:

@@ -13,7 +13,7 @@ SIGNUP = {"name": "Ana Pereira", "email": "ana@porto.example", "password": "a lo
 
 
 def _link(message) -> str:
-    return re.search(r"http://expo\.test(/account/verify/\S+)", message.body).group(1)
+    return re.search(r"https?://[^/\s]+(/account/verify/\S+)", message.body).group(1)
 
 
 def _sign_up(client, db) -> User:

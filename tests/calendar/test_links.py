@@ -15,13 +15,13 @@ def test_event_page_links_feeds_and_public_exports(client):
     make_session(event=event)
     db.session.commit()
     html = client.get("/events/h22").get_data(as_text=True)
-    assert "webcal://localhost/events/h22/calendar.ics" in html
-    assert "https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2Flocalhost%2Fevents%2Fh22%2Fcalendar.ics" in html
-    assert "https://outlook.live.com/calendar/0/addfromweb?url=http%3A%2F%2Flocalhost%2Fevents%2Fh22%2Fcalendar.ics" in html
+    assert "webcal://expo.test/events/h22/calendar.ics" in html
+    assert "https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2Fexpo.test%2Fevents%2Fh22%2Fcalendar.ics" in html
+    assert "https://outlook.live.com/calendar/0/addfromweb?url=http%3A%2F%2Fexpo.test%2Fevents%2Fh22%2Fcalendar.ics" in html
     assert "/events/h22/export/frab-xml" in html and "/events/h22/export/frab-json" in html
     track = event.tracks[0]
-    assert f"webcal://localhost/events/h22/tracks/{track.id}/calendar.ics" in html
-    assert (f"https://outlook.live.com/calendar/0/addfromweb?url=http%3A%2F%2Flocalhost%2Fevents%2Fh22%2Ftracks%2F"
+    assert f"webcal://expo.test/events/h22/tracks/{track.id}/calendar.ics" in html
+    assert (f"https://outlook.live.com/calendar/0/addfromweb?url=http%3A%2F%2Fexpo.test%2Fevents%2Fh22%2Ftracks%2F"
             f"{track.id}%2Fcalendar.ics&amp;name=H22%20Summit%3A%20Mobility") in html
     assert "/export/csv" not in html
 
@@ -32,9 +32,9 @@ def test_home_page_links_the_whole_expo_feed(client):
     response = client.get("/")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert 'href="webcal://localhost/calendar.ics"' in html
-    assert 'href="https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2Flocalhost%2Fcalendar.ics"' in html
-    assert ('href="https://outlook.live.com/calendar/0/addfromweb?url=http%3A%2F%2Flocalhost%2Fcalendar.ics'
+    assert 'href="webcal://expo.test/calendar.ics"' in html
+    assert 'href="https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2Fexpo.test%2Fcalendar.ics"' in html
+    assert ('href="https://outlook.live.com/calendar/0/addfromweb?url=http%3A%2F%2Fexpo.test%2Fcalendar.ics'
             '&amp;name=Expo%20programme"') in html
     feed = client.get("/calendar.ics")
     assert feed.status_code == 200 and feed.content_type == "text/calendar; charset=utf-8"
@@ -65,8 +65,8 @@ def test_agenda_shows_the_personal_feed_links(client, login_as):
     response = client.get("/agenda")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert f"webcal://localhost/calendar/{user.feed_token}.ics" in html
-    assert f'<a href="http://localhost/calendar/{user.feed_token}.ics" rel="nofollow">' in html
+    assert f"webcal://expo.test/calendar/{user.feed_token}.ics" in html
+    assert f'<a href="http://expo.test/calendar/{user.feed_token}.ics" rel="nofollow">' in html
     assert 'action="/calendar/reset"' in html
     assert 'name="csrf_token"' in html
 
@@ -88,11 +88,11 @@ def test_partials_for_the_personal_feed_and_venues(app):
         network_html = render_template("calendar/_network_links.html", network=network)
     google = [a for a in feed_html.split('"') if a.startswith("https://calendar.google.com")][0]
     assert unquote(parse_qs(urlsplit(google.replace("&amp;", "&")).query)["cid"][0]) == (
-        f"webcal://localhost/calendar/{user.feed_token}.ics"
+        f"webcal://expo.test/calendar/{user.feed_token}.ics"
     )
-    assert f"http://localhost/calendar/{user.feed_token}.ics" in feed_html
-    assert "webcal://localhost/venues/dunkers/calendar.ics" in venue_html
-    assert "webcal://localhost/networks/unece/calendar.ics" in network_html
+    assert f"http://expo.test/calendar/{user.feed_token}.ics" in feed_html
+    assert "webcal://expo.test/venues/dunkers/calendar.ics" in venue_html
+    assert "webcal://expo.test/networks/unece/calendar.ics" in network_html
 
 
 def test_no_calendar_links_for_a_draft_session(client, login_as):
