@@ -27,7 +27,7 @@ from expo.core.timeutil import utcnow
 # Part of every key this package writes: raise CACHE_FORMAT whenever what is stored under a
 # key changes shape, or a release writes feeds differently from the same data, so servers of
 # a new release never read an older release's values (and every ETag moves with the bytes).
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 KEY_PREFIX = f"calendar:v{CACHE_FORMAT}:"
 GENERATION_KEY = KEY_PREFIX + "generation"
 _TOKEN = re.compile(r"[0-9a-f]{16,64}")

@@ -11,7 +11,7 @@ from expo.calendar.ical import BookingMark, FeedEntry, build_calendar, local_ins
 from expo.events.models import Track
 from expo.core.extensions import db
 from expo.programme.models import SessionKind, SessionRoleKind, SessionStatus
-from tests.calendar.helpers import by_uid, icaljs, js_instant, parse, unfolded
+from tests.calendar.helpers import assert_read_alike, by_uid, icaljs, js_instant, parse, unfolded
 from tests.factories import add_person, make_event, make_network, make_room, make_session, make_user, make_venue, utc
 
 
@@ -21,19 +21,20 @@ def _feed(sessions, **kwargs) -> bytes:
 
 
 # Each zone's switches in 2022 as UTC instants, and the observances RFC 5545 3.6.5 asks for:
-# each onset in local time of the offset in force before it (02:00 for both spring switches).
+# each onset in local time of the offset in force before it (02:00 for both spring switches),
+# repeated by the zone's yearly rule; winter time begins at the switch of the year before.
 DST_ZONES = {
     "Europe/Stockholm": (utc(2022, 3, 27, 1), utc(2022, 10, 30, 1), (
-        "BEGIN:DAYLIGHT\r\nDTSTART:20220327T020000\r\nTZNAME:CEST\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\n"
-        "END:DAYLIGHT\r\n",
-        "BEGIN:STANDARD\r\nDTSTART:20221030T030000\r\nTZNAME:CET\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\n"
-        "END:STANDARD\r\n",
+        "BEGIN:DAYLIGHT\r\nDTSTART:20220327T020000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\nTZNAME:CEST\r\n"
+        "TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nEND:DAYLIGHT\r\n",
+        "BEGIN:STANDARD\r\nDTSTART:20211031T030000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\nTZNAME:CET\r\n"
+        "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\n",
     )),
     "America/New_York": (utc(2022, 3, 13, 7), utc(2022, 11, 6, 6), (
-        "BEGIN:DAYLIGHT\r\nDTSTART:20220313T020000\r\nTZNAME:EDT\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\n"
-        "END:DAYLIGHT\r\n",
-        "BEGIN:STANDARD\r\nDTSTART:20221106T020000\r\nTZNAME:EST\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\n"
-        "END:STANDARD\r\n",
+        "BEGIN:DAYLIGHT\r\nDTSTART:20220313T020000\r\nRRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3\r\nTZNAME:EDT\r\n"
+        "TZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\nEND:DAYLIGHT\r\n",
+        "BEGIN:STANDARD\r\nDTSTART:20211107T020000\r\nRRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11\r\nTZNAME:EST\r\n"
+        "TZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nEND:STANDARD\r\n",
     )),
 }
 
@@ -109,24 +110,31 @@ def test_local_instant_keeps_tzid_except_in_the_repeated_hour(app):
     assert (after.hour, after.minute, str(after.tzinfo)) == (3, 0, "Europe/Stockholm")
 
 
-def test_a_vtimezone_covers_only_the_years_of_its_sessions(app):
+def test_a_vtimezone_begins_with_the_local_year_of_its_first_session(app):
     event = make_event(timezone="Europe/Stockholm", starts_on=datetime(2022, 12, 31).date(),
                        ends_on=datetime(2024, 1, 1).date())
-    # 23:30 on New Year's Eve in Stockholm is still 2022; 00:30 on 1 January 2024 is 2024.
-    sessions = [make_session(event=event, starts_at=utc(2022, 12, 31, 22, 30), ends_at=utc(2022, 12, 31, 23)),
-                make_session(event=event, starts_at=utc(2023, 12, 31, 23, 30), ends_at=utc(2024, 1, 1))]
-    [vtimezone] = parse(_feed(sessions)).walk("VTIMEZONE")
-    onsets = sorted(
-        [sub.decoded("DTSTART") for sub in vtimezone.subcomponents]
-        + [rdate.dt for sub in vtimezone.subcomponents for rdates in _as_list(sub.get("RDATE")) for rdate in rdates.dts]
-    )
-    assert onsets == [datetime(2022, 1, 1), datetime(2022, 3, 27, 2), datetime(2022, 10, 30, 3),
-                      datetime(2023, 3, 26, 2), datetime(2023, 10, 29, 3), datetime(2024, 3, 31, 2),
-                      datetime(2024, 10, 27, 3)]
+    # 23:30 on New Year's Eve in Stockholm is still 2022; 00:30 on 1 January 2023 is 2023.
+    eve = make_session(event=event, starts_at=utc(2022, 12, 31, 22, 30), ends_at=utc(2022, 12, 31, 23))
+    new_year = make_session(event=event, starts_at=utc(2022, 12, 31, 23, 30), ends_at=utc(2023, 1, 1))
+
+    def starts(sessions):
+        [vtimezone] = parse(_feed(sessions)).walk("VTIMEZONE")
+        return sorted(sub.decoded("DTSTART") for sub in vtimezone.subcomponents)
+
+    assert starts([eve, new_year]) == [datetime(2021, 10, 31, 3), datetime(2022, 3, 27, 2)]
+    assert starts([new_year]) == [datetime(2022, 10, 30, 3), datetime(2023, 3, 26, 2)]
 
 
-def _as_list(value):
-    return [] if value is None else value if isinstance(value, list) else [value]
+def test_a_feed_across_five_years_reads_alike_in_ical_js_and_vobject(app):
+    """Two years and more used to write later switches as RDATE, which put every summer session
+    after the first year an hour late in Thunderbird (ical.js)."""
+    events = {tzid: make_event(timezone=tzid, starts_on=datetime(2026, 1, 1).date(), ends_on=datetime(2030, 12, 31).date())
+              for tzid in ("Europe/Stockholm", "Australia/Sydney", "Asia/Kolkata")}
+    sessions = [make_session(event=event, starts_at=start, ends_at=start + timedelta(hours=1))
+                for event in events.values() for year in range(2026, 2031) for month in (1, 4, 7, 10)
+                for start in [datetime(year, month, 15, 10, tzinfo=ZoneInfo(event.timezone)).astimezone(timezone.utc)]]
+    data = _feed(sessions)
+    assert_read_alike(data, {session_uid(s): (0, "CONFIRMED", s.starts_at, s.ends_at) for s in sessions})
 
 
 def test_every_field_of_a_session(app):

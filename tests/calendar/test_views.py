@@ -417,7 +417,7 @@ def test_a_session_on_the_night_of_the_october_switch_through_the_event_feed(cli
     assert seen["timezones"] == ["Europe/Stockholm"]
     event_seen = seen["by_uid"][session_uid(session)]
     assert (event_seen["start"], event_seen["end"]) == ("2022-10-30T00:15:00.000Z", "2022-10-30T02:15:00.000Z")
-    assert "BEGIN:STANDARD\r\nDTSTART:20221030T030000\r\nTZNAME:CET\r\nTZOFFSETFROM:+0200\r\n" in response.get_data(
+    assert "BEGIN:STANDARD\r\nDTSTART:20211031T030000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\nTZNAME:CET\r\nTZOFFSETFROM:+0200\r\n" in response.get_data(
         as_text=True)
 
 
