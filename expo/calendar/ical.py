@@ -62,7 +62,7 @@ class FeedEntry:
 
     @property
     def shows_meeting_url(self) -> bool:
-        return self.booking == BookingMark.CONFIRMED and bool(self.session.meeting_url)
+        return self.booking == BookingMark.CONFIRMED and safe_uri(self.session.meeting_url) is not None
 
 
 def uid_domain() -> str:
@@ -104,12 +104,23 @@ def written_in(locale: str | None = None) -> Iterator[None]:
         yield
 
 
-# Control characters RFC 5545 TEXT may not carry (a tab and line breaks are fine).
+# Control characters RFC 5545 TEXT may not carry (a tab and line breaks are fine: escaped).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What no content line may hold raw, before folding: any control character but a tab.
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def _text(value: str) -> str:
     return _CONTROL.sub("", value)
+
+
+def safe_uri(value: str | None) -> str | None:
+    """``value`` if it can stand as a URI on a content line, else None: a control character or
+    a space in a stored link (which no valid address holds) would end the line and start
+    properties of its own, so the writer leaves such a link out, whatever the caller passes."""
+    if not value or _UNSAFE.search(value) or " " in value or "\t" in value:
+        return None
+    return value
 
 
 def _as_utc(instant: datetime) -> datetime:
@@ -446,6 +457,9 @@ def vevent_bytes(
     lines.append("STATUS:" + status)
     lines.append("TRANSP:" + ("TRANSPARENT" if cancelled else "OPAQUE"))
     lines.append("URL:" + words.session_url(session.id))
+    for line in lines:
+        if _UNSAFE.search(line):
+            raise ValueError(f"control character in calendar line {line[:40]!r}")
     written = [_fold(line) for line in lines]
     if extra:
         component = icalendar.Event()

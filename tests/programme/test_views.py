@@ -266,6 +266,10 @@ def test_digital_session_needs_no_room(client, db, organiser):
         ({"capacity": "many"}, "Not a valid integer value."),
         ({"kind": "hybrid", "meeting_url": "ftp://files.example.org/x"}, "starting with http:// or https://"),
         ({"kind": "hybrid", "meeting_url": "javascript:alert(1)"}, "starting with http:// or https://"),
+        # urlsplit drops line breaks and tabs: the raw address must not be stored with them.
+        ({"kind": "hybrid", "meeting_url": "https://meet.example.org/1\r\nATTENDEE:mailto:x@example.org"},
+         "starting with http:// or https://"),
+        ({"kind": "hybrid", "meeting_url": "https://meet.example.org/\t1"}, "starting with http:// or https://"),
         ({"starts_at": "tomorrow"}, "Not a valid datetime value."),
         ({"starts_at": "0001-01-01T00:00"}, "Choose a date between 2000-01-01 and 2100-12-31."),
         ({"starts_at": "0001-01-01T00:00", "ends_at": "0001-01-01T01:00"}, "Choose a date between 2000-01-01"),
