@@ -1,7 +1,7 @@
 """Time helpers: instants are UTC inside Expo and local only at the edges."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 # The calendar Expo plans in: wide enough for any real expo, narrow enough that every local
@@ -36,6 +36,19 @@ def to_local(instant: datetime, tz: str) -> datetime:
     if instant.tzinfo is None:
         raise ValueError("naive datetime refused")
     return instant.astimezone(ZoneInfo(tz))
+
+
+def local_stamp(instant: datetime, tz: str | None = None) -> str:
+    """An instant as its local date, time and UTC offset, 2022-10-30 02:15 +02:00, for exports:
+    the offset tells apart the two 02:15s of an autumn night. ``tz`` converts it first; without
+    it an aware local time is written as it is."""
+    if instant.tzinfo is None:
+        raise ValueError("naive datetime refused")
+    local = instant.astimezone(ZoneInfo(tz)) if tz else instant
+    offset = int((local.utcoffset() or timedelta()).total_seconds()) // 60
+    sign = "-" if offset < 0 else "+"
+    hours, minutes = divmod(abs(offset), 60)
+    return f"{local:%Y-%m-%d %H:%M} {sign}{hours:02d}:{minutes:02d}"
 
 
 def from_local(local: datetime, tz: str) -> datetime:

@@ -12,7 +12,7 @@ from expo.calendar.ical import BookingMark, FeedEntry, build_calendar, local_ins
 from expo.events.models import Track
 from expo.core.extensions import db
 from expo.programme.models import ProgrammeSession, SessionKind, SessionRoleKind, SessionStatus
-from tests.calendar.helpers import assert_read_alike, by_uid, icaljs, js_instant, parse, unfolded
+from tests.calendar.helpers import assert_read_alike, by_uid, icaljs, js_instant, parse, unfolded, vobject_read
 from tests.factories import add_person, make_event, make_network, make_room, make_session, make_user, make_venue, utc
 
 
@@ -236,6 +236,20 @@ def test_personal_feed_marks_waiting_and_shows_the_link_only_with_a_seat(app):
     assert "https://meet.example.org/seated" in text
     assert "https://meet.example.org/waiting" not in text
     assert str(events[session_uid(waiting)]["LOCATION"]) == "Online"
+    # A place on a waiting list keeps the time free; a seat blocks it.
+    assert str(events[session_uid(waiting)]["TRANSP"]) == "TRANSPARENT"
+    assert str(events[session_uid(seated)]["TRANSP"]) == "OPAQUE"
+
+
+def test_a_personal_feed_without_bookings_is_still_a_valid_calendar(app):
+    data = feeds.personal_feed(make_user(name="Ada"), [])
+    calendar = parse(data)
+    # RFC 5545 3.6: a calendar holds at least one component.
+    assert [c.name for c in calendar.subcomponents] == ["VTIMEZONE"]
+    assert str(calendar.subcomponents[0]["TZID"]) == "Europe/Stockholm"
+    seen = icaljs(data)
+    assert (seen["events"], seen["timezones"]) == ([], ["Europe/Stockholm"])
+    assert vobject_read(data) == {}
 
 
 def test_dtstamp_is_now_only_with_a_method(app, monkeypatch):
