@@ -2,7 +2,9 @@
 import csv
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 
 import jsonschema
 import pytest
@@ -58,7 +60,8 @@ def test_frab_xml_validates_and_carries_the_schedule(client, schedule):
     assert [d.get("date") for d in root.findall("day")] == ["2022-06-01", "2022-06-02"]
     assert root.find("day").get("start") == "2022-06-01T00:00:00+02:00"
     events = {e.get("guid"): e for e in root.iter("event")}
-    assert set(events) == {talk.uid, online.uid, cancelled.uid}
+    # A cancelled session leaves the schedule, as in frab and pretalx: apps show it as cancelled.
+    assert set(events) == {talk.uid, online.uid}
     element = events[talk.uid]
     assert element.findtext("title") == "Streets for people!"
     assert element.findtext("date") == "2022-06-01T10:00:00+02:00"
@@ -70,8 +73,7 @@ def test_frab_xml_validates_and_carries_the_schedule(client, schedule):
     assert [p.text for p in element.findall("persons/person")] == ["Ada Speaker", "Bo Host"]
     assert element.find("links/link").get("href") == f"http://expo.test/sessions/{talk.id}"
     assert element.find("feedback_url") is None
-    assert events[cancelled.uid].findtext("title") == "Cancelled: Harbour walk"
-    assert events[online.uid].findtext("room") == "Online"
+    assert events[online.uid].findtext("room") == "Online 1"
     assert b"meet.example.org" not in response.data
 
 
@@ -88,13 +90,89 @@ def test_frab_json_validates_and_carries_the_schedule(client, schedule):
     assert conference["daysCount"] == 2
     assert conference["time_zone_name"] == "Europe/Stockholm"
     assert conference["tracks"] == [{"name": "Smart & green", "slug": "smart-green", "color": "#2e7d32"}]
-    assert [r["name"] for r in conference["rooms"]] == ["Dunkers – Hall A", "Online"]
+    assert [r["name"] for r in conference["rooms"]] == ["Dunkers – Hall A", "Online 1"]
     first_day = conference["days"][0]
     [item] = first_day["rooms"]["Dunkers – Hall A"]
     assert item["guid"] == talk.uid
     assert item["end"] == "2022-06-01T11:30:00+02:00"
     assert [set(p) for p in item["persons"]] == [{"guid", "name"}, {"guid", "name"}]
     assert "meet.example.org" not in response.get_data(as_text=True)
+
+
+def _frab_rooms(client, slug: str) -> dict[str, list[tuple[str, str, str]]]:
+    """Each frab room of the JSON export: its sessions as (guid, start, end), checked to validate."""
+    data = json.loads(client.get(f"/events/{slug}/export/frab-json").data)
+    jsonschema.validate(data, json.loads(frab_schema("schedule.schema.json").read_text()))
+    rooms: dict[str, list[tuple[str, str, str]]] = {}
+    for day in data["schedule"]["conference"]["days"]:
+        for name, items in day["rooms"].items():
+            rooms.setdefault(name, []).extend((item["guid"], item["date"], item["end"]) for item in items)
+    return rooms
+
+
+def test_parallel_online_sessions_get_their_own_stable_rooms(client):
+    event = make_event(slug="online")
+
+    def digital(hour: int, minutes: int = 60):
+        return make_session(event=event, kind=SessionKind.DIGITAL, room=None,
+                            starts_at=utc(2022, 6, 1, hour), ends_at=utc(2022, 6, 1, hour) + timedelta(minutes=minutes))
+
+    a, b, c = digital(8, 120), digital(9), digital(10, 30)
+    db.session.commit()
+    rooms = _frab_rooms(client, "online")
+    assert {name: [guid for guid, _s, _e in items] for name, items in rooms.items()} == {
+        "Online 1": [a.uid, c.uid], "Online 2": [b.uid]}
+    # A later session never moves those already placed.
+    d = digital(9, 30)
+    event.updated_at = utc(2030, 1, 1)
+    db.session.commit()
+    rooms = _frab_rooms(client, "online")
+    assert {name: [guid for guid, _s, _e in items] for name, items in rooms.items()} == {
+        "Online 1": [a.uid, c.uid], "Online 2": [b.uid], "Online 3": [d.uid]}
+    for items in rooms.values():  # never two sessions at once in one room
+        assert all(end <= following_start for (_g, _s, end), (_h, following_start, _f) in zip(items, items[1:]))
+
+
+def test_a_cancelled_session_leaves_the_frab_schedule_and_moves_its_version(client):
+    event = make_event(slug="walks")
+    walk = make_session(event=event, title="Harbour walk")
+    db.session.commit()
+    before = json.loads(client.get("/events/walks/export/frab-json").data)
+    walk.status = SessionStatus.CANCELLED
+    walk.updated_at = utc(2030, 1, 1)
+    db.session.commit()
+    after = json.loads(client.get("/events/walks/export/frab-json").data)
+    assert _frab_rooms(client, "walks") == {}
+    assert after["schedule"]["version"] != before["schedule"]["version"]
+    assert "Harbour walk" not in client.get("/events/walks/export/frab-xml").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("tzid", "written"), [
+    ("America/New_York", "America/New_York"), ("America/Argentina/Buenos_Aires", "America/Argentina/Buenos_Aires"),
+    ("Europe/Stockholm", "Europe/Stockholm"), ("UTC", "UTC"), ("Etc/UTC", "UTC"), ("Etc/GMT-3", None),
+])
+def test_time_zone_name_is_the_events_zone(client, tzid, written):
+    make_session(event=make_event(slug="zoned", timezone=tzid))
+    db.session.commit()
+    data = json.loads(client.get("/events/zoned/export/frab-json").data)
+    jsonschema.validate(data, json.loads(frab_schema("schedule.schema.json").read_text()))
+    assert data["schedule"]["conference"].get("time_zone_name") == written
+    root = ET.fromstring(client.get("/events/zoned/export/frab-xml").data)
+    assert root.findtext("conference/time_zone_name") == written
+
+
+def test_every_zone_name_is_written_as_itself_or_utc_and_passes_the_schema(app):
+    from zoneinfo import available_timezones
+
+    from expo.calendar.frab import time_zone_name
+
+    schema = frab_schema("schedule.schema.json").read_text()
+    [pattern] = {json.loads(f'"{p}"') for p in re.findall(r'"time_zone_name": \{[^}]*"pattern": "([^"]+)"', schema)}
+    for tzid in sorted(available_timezones()):
+        written = time_zone_name(tzid)
+        if written is not None:
+            assert written in (tzid, "UTC") and re.search(pattern, written), tzid
+    assert time_zone_name("America/Argentina/Buenos_Aires") == "America/Argentina/Buenos_Aires"
 
 
 def test_frab_guids_stay_the_same_across_exports(client, schedule):
