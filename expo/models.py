@@ -1,6 +1,7 @@
 """Imports every model so that the metadata (and Alembic) sees the whole schema."""
 from expo.accounts.models import Role, User, user_networks  # noqa: F401
 from expo.attendance.models import CheckIn  # noqa: F401
+from expo.core.generations import CacheGeneration  # noqa: F401
 from expo.events.models import Event, Expo, RegistrationMode, Track  # noqa: F401
 from expo.people.models import Country, Network, Organisation, OrganisationKind  # noqa: F401
 from expo.programme.models import (  # noqa: F401

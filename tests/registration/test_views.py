@@ -201,6 +201,7 @@ def test_agenda_query_count_does_not_grow_with_bookings(client, db, login_as, ev
         db.session.commit()
 
     book_more(1, 6)
+    client.get("/agenda")  # the first visit shows the welcome message and is never kept
     with count_queries() as few:
         assert client.get("/agenda").status_code == 200
     book_more(5, 9)
