@@ -147,3 +147,13 @@ def test_outlook_links_write_spaces_as_percent_20(app):
             assert parse_qs(urlsplit(url).query)["subject"] == ["Streets for people"]
             feed = links.outlook_subscribe_url("https://expo.example/a b.ics", "My agenda", account)
             assert feed == f"https://{host}/calendar/0/addfromweb?url=https%3A%2F%2Fexpo.example%2Fa%20b.ics&name=My%20agenda"
+
+
+def test_the_calendar_guide_says_how_expo_meets_every_app():
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "calendars.md").read_text()
+    rows = [line for line in guide.splitlines() if line.startswith("| **")]
+    assert [row.split("**")[1] for row in rows] == [
+        "Google Calendar", "Outlook.com", "Outlook for work or school", "Apple Calendar", "Thunderbird", "ICSx⁵"]
+    assert all(row.count(" | ") == 3 for row in rows)  # what it fetches, what it applies, how Expo meets it
