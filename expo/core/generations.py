@@ -114,6 +114,7 @@ def _move_with_statements(state: Any) -> None:
 
 
 @sa.event.listens_for(Session, "after_commit")
-@sa.event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, *_args: Any) -> None:
+    # Also after a savepoint rolled back, which took the move with it: the next change moves again.
     session.info.pop(_MOVED, None)

@@ -200,7 +200,11 @@ def test_the_schedule_generation_lives_in_the_database_and_moves_with_the_transa
     make_booking(session=talk)
     db.session.commit()
     assert schedule_generation() == moved  # bookings never queue on the schedule's row
-    talk.title = "Renamed"
+    with db.session.begin_nested() as savepoint:  # a change undone by its savepoint …
+        talk.title = "Never kept"
+        db.session.flush()
+        savepoint.rollback()
+    talk.title = "Renamed"  # … does not keep the transaction's real change from moving it
     db.session.commit()
     assert schedule_generation()[0] != moved[0]
 
