@@ -68,6 +68,14 @@ def test_a_renamed_venue_is_seen_whatever_the_cache_lost(client):
     assert b"Dunkers kulturhus" in again.data
 
 
+def _close(servers) -> None:
+    for server in servers:
+        with server.app_context():
+            cache.clear()
+            db.session.remove()
+            db.engine.dispose()
+
+
 def _servers(app, tmp_path, **config):
     return [create_app(base_config(tmp_path, DATABASE_URL=app.config["DATABASE_URL"], **config)) for _ in range(2)]
 
@@ -79,6 +87,8 @@ def test_two_workers_without_redis_serve_the_same_feed_after_a_change(app, tmp_p
 
     session = make_session(event=make_event(slug="h22"), room=make_room(), title="Housing for all")
     db.session.commit()
+    # Read in the test's own app: the test's session must not borrow a connection of the servers'.
+    venue_id, page = session.room.venue_id, f"/sessions/{session.id}"
     servers = _servers(app, tmp_path, CACHE_TYPE="SimpleCache")
     try:
         one, two = (server.test_client() for server in servers)
@@ -86,7 +96,7 @@ def test_two_workers_without_redis_serve_the_same_feed_after_a_change(app, tmp_p
         assert before[0].headers["ETag"] == before[1].headers["ETag"] and before[0].data == before[1].data
         # The organiser renames the venue through the first worker (a change with no timestamp).
         with servers[0].app_context():
-            db.session.get(Venue, session.room.venue_id).name = "Dunkers kulturhus"
+            db.session.get(Venue, venue_id).name = "Dunkers kulturhus"
             db.session.commit()
         after = [two.get("/events/h22/calendar.ics"), one.get("/events/h22/calendar.ics"),
                  two.get("/events/h22/calendar.ics", headers={"If-None-Match": before[1].headers["ETag"]})]
@@ -94,17 +104,13 @@ def test_two_workers_without_redis_serve_the_same_feed_after_a_change(app, tmp_p
         assert len({r.headers["ETag"] for r in after}) == 1 and after[0].headers["ETag"] != before[0].headers["ETag"]
         assert all(b"Dunkers kulturhus" in r.data and r.data == after[0].data for r in after)
         # Public pages follow the same generation in every worker.
-        page = f"/sessions/{session.id}"
         assert "Dunkers kulturhus" in one.get(page).get_data(as_text=True)
         with servers[1].app_context():
-            db.session.get(Venue, session.room.venue_id).name = "Dunkers"
+            db.session.get(Venue, venue_id).name = "Dunkers"
             db.session.commit()
         assert "Dunkers kulturhus" not in one.get(page).get_data(as_text=True)
     finally:
-        for server in servers:
-            with server.app_context():
-                cache.clear()
-                db.engine.dispose()
+        _close(servers)
 
 
 @pytest.mark.skipif(not REDIS_URL, reason="set EXPO_REDIS_URL (e.g. redis://127.0.0.1:6379/9)")
@@ -113,6 +119,7 @@ def test_a_change_through_one_server_moves_the_feeds_of_another(app, tmp_path):
 
     session = make_session(event=make_event(slug="h22"), room=make_room(name="Hall A"))
     db.session.commit()
+    room_id = session.room_id
     prefix = f"expo-test-calendar-{uuid.uuid4().hex}:"
     servers = _servers(app, tmp_path, CACHE_TYPE="RedisCache", CACHE_REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix)
     try:
@@ -120,16 +127,13 @@ def test_a_change_through_one_server_moves_the_feeds_of_another(app, tmp_path):
         first = one.get("/events/h22/calendar.ics")
         assert two.get("/events/h22/calendar.ics").headers["ETag"] == first.headers["ETag"]
         with servers[1].app_context():
-            db.session.get(Room, session.room_id).name = "Hall B"
+            db.session.get(Room, room_id).name = "Hall B"
             db.session.commit()
         again = one.get("/events/h22/calendar.ics", headers={"If-None-Match": first.headers["ETag"]})
         assert again.status_code == 200
         assert again.headers["ETag"] != first.headers["ETag"] and b"Hall B" in again.data
     finally:
-        for server in servers:
-            with server.app_context():
-                cache.clear()
-                db.engine.dispose()
+        _close(servers)
 
 
 @pytest.mark.skipif(not REDIS_URL, reason="set EXPO_REDIS_URL (e.g. redis://127.0.0.1:6379/9)")
