@@ -2,6 +2,7 @@
 from expo.accounts.models import Role, User, user_networks  # noqa: F401
 from expo.attendance.models import CheckIn  # noqa: F401
 from expo.audit.models import AuditAction, AuditEntry  # noqa: F401
+from expo.core.generations import CacheGeneration  # noqa: F401
 from expo.core.mailqueue import MailStatus, OutgoingMail  # noqa: F401
 from expo.events.models import Event, Expo, RegistrationMode, TeamMember, TeamRole, Track  # noqa: F401
 from expo.people.models import Country, Network, Organisation, OrganisationKind  # noqa: F401

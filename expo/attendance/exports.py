@@ -8,7 +8,7 @@ from typing import ClassVar
 from flask_babel import gettext as _
 
 from expo.attendance.services import BOOKED, WAITLIST, AttendanceRow
-from expo.core.i18n import local_datetime
+from expo.core.timeutil import local_stamp
 from expo.programme.models import ProgrammeSession
 from expo.core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes, xlsx_bytes
 
@@ -43,7 +43,7 @@ def table(session: ProgrammeSession, rows: list[AttendanceRow]) -> list[list[obj
             row.user.country.name if row.user.country else "",
             row.networks,
             yes if ci else no,
-            local_datetime(ci.checked_in_at, tz, "yyyy-MM-dd HH:mm") if ci else "",
+            local_stamp(ci.checked_in_at, tz) if ci else "",
             ci.checked_in_by.name if ci and ci.checked_in_by else "",
             yes if row.is_walk_in else no,
             yes if ci and ci.is_standing else no,

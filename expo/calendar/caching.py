@@ -1,16 +1,16 @@
 """Conditional answers and the cache of built feeds and exports.
 
-A scope's fingerprint (a cheap aggregate query) plus a cache generation give the ETag and
-Last-Modified; a 304 is decided from them alone, and the built bytes are cached under the
-ETag. Any schedule signal moves the generation, which drops every cached feed at once (and
-changes every ETag, so clients fetch again) even when a change leaves no timestamp behind,
-such as a renamed venue or room."""
+A scope's fingerprint (a cheap aggregate query) plus the schedule's generation give the ETag
+and Last-Modified; a 304 is decided from them alone, and the built bytes are cached under the
+ETag. The generation is a row of the database that every transaction changing the schedule
+moves (expo.core.generations), so it drops every cached feed at once (and changes every ETag,
+so clients fetch again) even when a change leaves no timestamp behind, such as a renamed venue
+or room, and every process, with Redis or each with its own cache, serves the same text under
+the same ETag."""
 from __future__ import annotations
 
 import gzip
 import hashlib
-import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -20,17 +20,15 @@ from flask import Response, current_app, request
 from werkzeug.http import is_resource_modified
 
 from expo.calendar.queries import Fingerprint, schedule_state
-from expo.core import pagecache, signals
+from expo.core import pagecache
+from expo.core.generations import schedule_generation
 from expo.core.extensions import cache
-from expo.core.timeutil import utcnow
 
 # Part of every key this package writes: raise CACHE_FORMAT whenever what is stored under a
 # key changes shape, or a release writes feeds differently from the same data, so servers of
 # a new release never read an older release's values (and every ETag moves with the bytes).
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 KEY_PREFIX = f"calendar:v{CACHE_FORMAT}:"
-GENERATION_KEY = KEY_PREFIX + "generation"
-_TOKEN = re.compile(r"[0-9a-f]{16,64}")
 
 
 def cache_get(key: str, valid: Callable[[Any], bool]) -> Any:
@@ -64,52 +62,16 @@ def cache_set(key: str, value: Any, timeout: int | None = None) -> None:
         current_app.logger.warning("cache write failed for %s", key, exc_info=True)
 
 
-def _parse_generation(value: object) -> tuple[str, datetime] | None:
-    if not isinstance(value, str):
-        return None
-    token, sep, began = value.partition("|")
-    if not sep or not _TOKEN.fullmatch(token):
-        return None
-    try:
-        instant = datetime.fromisoformat(began)
-    except ValueError:
-        return None
-    if instant.tzinfo is None:
-        return None
-    return token, instant.astimezone(timezone.utc)
-
-
 def generation() -> tuple[str, datetime]:
-    """The current cache generation and when it began.
-
-    When the cache has none (never set, evicted, cleared, or holding something unreadable)
-    it is made again from the database's state, deterministically: every server and every
-    request after an eviction agree on it, so ETags stay put instead of changing (and feeds
-    being rebuilt) on each request."""
-    parsed = _parse_generation(cache_get(GENERATION_KEY, lambda v: _parse_generation(v) is not None))
-    if parsed is not None:
-        return parsed
+    """The schedule's generation and when it began. Before the schedule's first change through
+    Expo (a database filled by other means) it is made from the database's state,
+    deterministically, so that every process agrees on it."""
+    found = schedule_generation()
+    if found is not None:
+        token, began = found
+        return token, began.astimezone(timezone.utc).replace(microsecond=0)
     digest, began = schedule_state()
-    value = f"{digest}|{began.replace(microsecond=0).isoformat()}"
-    cache_set(GENERATION_KEY, value, timeout=0)
-    parsed = _parse_generation(value)
-    assert parsed is not None
-    return parsed
-
-
-def _new_generation() -> str:
-    return f"{secrets.token_hex(8)}|{utcnow().replace(microsecond=0).isoformat()}"
-
-
-def drop_cached_feeds(*_args: Any, **_kwargs: Any) -> None:
-    """Signal receiver: every cached feed and export is stale from now on."""
-    cache_set(GENERATION_KEY, _new_generation(), timeout=0)
-
-
-def connect_signals() -> None:
-    for signal in (signals.schedule_changed, signals.session_changed, signals.session_cancelled,
-                   signals.person_renamed):
-        signal.connect(drop_cached_feeds, weak=False)
+    return digest, began.replace(microsecond=0)
 
 
 # Seconds a public scope's looked-up fingerprint is kept; a commit changing the schedule

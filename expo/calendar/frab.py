@@ -4,7 +4,14 @@ publish and conference apps read (Giggity, ConfClerk, EventFahrplan).
 One pure builder makes the schedule as plain data; the XML and the JSON are two renderings of
 it. GUIDs are stable forever: a session's ``uid``; rooms and people get UUID5s derived from the
 UID domain and their ids (never from e-mail addresses, which a hash would not hide). Public:
-never a meeting link. Known traps of the schema are kept: ``<color>`` has ``primary``, no
+never a meeting link.
+
+A frab room holds one session at a time, as apps draw it as a column: digital sessions, which
+have no room, go to numbered online streams, "Online 1", "Online 2" …, as many as run at once.
+Cancelled sessions are left out, as frab and pretalx leave them out of a released schedule: apps
+such as EventFahrplan compare each version with the one before and show a session that has gone
+as cancelled (a "Cancelled:" title would only show as a renamed session). Known traps of the
+schema are kept: ``<color>`` has ``primary``, no
 empty ``feedback_url``, the acronym is ``[a-z0-9_]`` and a JSON person has only ``guid`` and
 ``name``."""
 from __future__ import annotations
@@ -31,8 +38,14 @@ GENERATOR = "Expo"
 JSON_SCHEMA_URL = "https://c3voc.de/schedule/schema.json"
 DEFAULT_COLOUR = "#1d5b79"
 TIMESLOT = "00:05"
-# What the JSON schema accepts as a time zone name (IANA names such as Europe/Stockholm).
+# The JSON schema's pattern for time_zone_name, searched as JSON Schema does (not anchored at
+# both ends): any IANA name that begins Area/Location, such as America/New_York or
+# America/Argentina/Buenos_Aires, and UTC.
 _ZONE_NAME = re.compile(r"^([A-Z][a-z]+/[A-Z][a-z]+)|UTC$")
+# Names of Coordinated Universal Time the pattern refuses, written as UTC.
+_UTC_NAMES = frozenset({"Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "Universal", "Zulu", "GMT",
+                        "Etc/GMT", "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "GMT0", "GMT+0", "GMT-0", "Greenwich",
+                        "Etc/Greenwich"})
 
 
 def acronym(event: Event) -> str:
@@ -44,11 +57,38 @@ def _guid(kind: str, ident: object) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://{uid_domain()}/frab/{kind}/{ident}"))
 
 
-def _room_key(session: ProgrammeSession) -> tuple[str, str]:
-    """(name, guid) of the frab room: venue and room, or "Online" for digital sessions."""
+def time_zone_name(tzid: str) -> str | None:
+    """The schedule's time_zone_name for an event zone: the IANA name itself, UTC for its other
+    names, or None for the few names the schema's pattern refuses (Etc/GMT-3, EST5EDT), where
+    the offsets every time carries are all an app has to go by."""
+    if tzid in _UTC_NAMES:
+        return "UTC"
+    return tzid if _ZONE_NAME.search(tzid) else None
+
+
+def online_streams(sessions: Sequence[ProgrammeSession]) -> dict[int, int]:
+    """The online stream (1, 2 …) of each digital session, so that no two overlap in one.
+    Sessions take, in the order they were created, the lowest stream free for their whole
+    time: adding a session never moves one already placed, and a session changes stream only
+    when an older one moves onto its time."""
+    taken: dict[int, list[tuple[datetime, datetime]]] = {}
+    streams: dict[int, int] = {}
+    for session in sorted((s for s in sessions if s.room is None), key=lambda s: s.id):
+        stream = 1
+        while any(start < session.ends_at and session.starts_at < end for start, end in taken.get(stream, ())):
+            stream += 1
+        taken.setdefault(stream, []).append((session.starts_at, session.ends_at))
+        streams[session.id] = stream
+    return streams
+
+
+def _room_key(session: ProgrammeSession, streams: dict[int, int]) -> tuple[str, str]:
+    """(name, guid) of the frab room: venue and room, or the online stream of a digital session
+    (the first keeps the GUID of the single "Online" room earlier releases wrote)."""
     room: Room | None = session.room
     if room is None:
-        return _("Online"), _guid("room", "online")
+        stream = streams[session.id]
+        return _("Online %(number)s", number=stream), _guid("room", "online" if stream == 1 else f"online-{stream}")
     return room.label, _guid("room", room.id)
 
 
@@ -88,12 +128,7 @@ def _persons(session: ProgrammeSession) -> list[dict[str, Any]]:
 
 
 def _abstract(session: ProgrammeSession) -> str:
-    lines = []
-    if session.is_cancelled:
-        lines.append(_("This session is cancelled."))
-    if session.description:
-        lines.append(session.description.strip())
-    return "\n\n".join(lines)
+    return session.description.strip() if session.description else ""
 
 
 def _details(session: ProgrammeSession) -> str:
@@ -105,10 +140,8 @@ def _details(session: ProgrammeSession) -> str:
     return "\n".join(lines)
 
 
-def _event_item(prefix: str, session: ProgrammeSession, tz: ZoneInfo) -> dict[str, Any]:
+def _event_item(prefix: str, session: ProgrammeSession, tz: ZoneInfo, room_name: str) -> dict[str, Any]:
     start = session.starts_at.astimezone(tz)
-    room_name, _room_guid = _room_key(session)
-    title = _("Cancelled: %(title)s", title=session.title) if session.is_cancelled else session.title
     page = absolute_url("schedule.show_session", session_id=session.id)
     return {
         "id": session.id,
@@ -120,7 +153,7 @@ def _event_item(prefix: str, session: ProgrammeSession, tz: ZoneInfo) -> dict[st
         "room": room_name,
         "slug": _session_slug(prefix, session),
         "url": page,
-        "title": title,
+        "title": session.title,
         "subtitle": "",
         "track": session.track.name if session.track is not None else None,
         "type": session.kind.label,
@@ -142,18 +175,22 @@ def _days(event: Event, sessions: Sequence[ProgrammeSession]) -> list[date]:
 
 
 def build_schedule(event: Event, sessions: Sequence[ProgrammeSession], *, version: str) -> dict[str, Any]:
-    """The schedule as plain data in the shape of schedule.json (version 1)."""
+    """The schedule as plain data in the shape of schedule.json (version 1): the sessions that
+    take place (cancelled ones are left out)."""
     tz = ZoneInfo(event.timezone)
     prefix = acronym(event)
+    sessions = [s for s in sessions if not s.is_cancelled]
+    streams = online_streams(sessions)
     rooms: dict[str, str] = {}
-    for session in sorted(sessions, key=lambda s: (s.room is None, s.room.label if s.room else "")):
-        name, guid = _room_key(session)
+    for session in sorted(sessions, key=lambda s: (s.room is None, s.room.label if s.room else "",
+                                                   streams.get(s.id, 0))):
+        name, guid = _room_key(session, streams)
         rooms.setdefault(name, guid)
     by_day: dict[date, dict[str, list[dict[str, Any]]]] = {}
     for session in sorted(sessions, key=lambda s: (s.starts_at, s.id)):
         day = session.starts_at.astimezone(tz).date()
-        room_name, _room_guid = _room_key(session)
-        by_day.setdefault(day, {}).setdefault(room_name, []).append(_event_item(prefix, session, tz))
+        room_name, _room_guid = _room_key(session, streams)
+        by_day.setdefault(day, {}).setdefault(room_name, []).append(_event_item(prefix, session, tz, room_name))
     days = []
     for index, day in enumerate(_days(event, sessions), start=1):
         day_start, day_end = local_day_bounds(day, event.timezone)
@@ -181,8 +218,9 @@ def build_schedule(event: Event, sessions: Sequence[ProgrammeSession], *, versio
         "rooms": [{"name": name, "guid": guid} for name, guid in rooms.items()],
         "days": days,
     }
-    if _ZONE_NAME.match(event.timezone):
-        conference["time_zone_name"] = event.timezone
+    zone_name = time_zone_name(event.timezone)
+    if zone_name is not None:
+        conference["time_zone_name"] = zone_name
     if event.description:
         conference["description"] = event.description
     return {

@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from expo.calendar.caching import KEY_PREFIX, cache_get_many
 from expo.calendar.timezones import local_years, vtimezone
 from expo.core.extensions import cache
+from expo.core.timeutil import utcnow
 from expo.programme.models import ProgrammeSession, SessionRoleKind
 
 PRODID = "-//Expo//Expo schedule//EN"
@@ -71,7 +72,7 @@ class FeedEntry:
 
     @property
     def shows_meeting_url(self) -> bool:
-        return self.booking == BookingMark.CONFIRMED and bool(self.session.meeting_url)
+        return self.booking == BookingMark.CONFIRMED and safe_uri(self.session.meeting_url) is not None
 
 
 def uid_domain() -> str:
@@ -113,12 +114,23 @@ def written_in(locale: str | None = None) -> Iterator[None]:
         yield
 
 
-# Control characters RFC 5545 TEXT may not carry (a tab and line breaks are fine).
+# Control characters RFC 5545 TEXT may not carry (a tab and line breaks are fine: escaped).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What no content line may hold raw, before folding: any control character but a tab.
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def _text(value: str) -> str:
     return _CONTROL.sub("", value)
+
+
+def safe_uri(value: str | None) -> str | None:
+    """``value`` if it can stand as a URI on a content line, else None: a control character or
+    a space in a stored link (which no valid address holds) would end the line and start
+    properties of its own, so the writer leaves such a link out, whatever the caller passes."""
+    if not value or _UNSAFE.search(value) or " " in value or "\t" in value:
+        return None
+    return value
 
 
 def _as_utc(instant: datetime) -> datetime:
@@ -191,6 +203,14 @@ def _status(entry: FeedEntry) -> str:
     return "CONFIRMED"
 
 
+def _transparency(entry: FeedEntry) -> str:
+    """Free time (TRANSPARENT) for a cancelled session and a place on a waiting list: neither
+    blocks the reader's calendar; a seat does (OPAQUE)."""
+    if entry.session.is_cancelled or entry.booking == BookingMark.WAITLISTED:
+        return "TRANSPARENT"
+    return "OPAQUE"
+
+
 def session_vevent(entry: FeedEntry, *, stamp: datetime | None = None) -> icalendar.Event:
     """One VEVENT for a session. ``stamp`` is the DTSTAMP; without METHOD it equals
     LAST-MODIFIED (RFC 5545 3.8.7.2), which keeps feeds byte-stable between changes."""
@@ -206,7 +226,7 @@ def session_vevent(entry: FeedEntry, *, stamp: datetime | None = None) -> icalen
     vevent.add("last-modified", _as_utc(entry.last_modified))
     vevent.add("summary", _text(_summary(entry)))
     vevent.add("status", _status(entry))
-    vevent.add("transp", "TRANSPARENT" if session.is_cancelled else "OPAQUE")
+    vevent.add("transp", _transparency(entry))
     location = session_location(session)
     if location:
         vevent.add("location", _text(location))
@@ -241,6 +261,16 @@ def build_calendar(
 
     Subscription feeds carry no METHOD (RFC 5545 3.7.2); invitations pass ``method``."""
     entries = list(entries)
+    calendar = _calendar(name=name, description=description, timezone_name=timezone_name, method=method)
+    _add_timezones(calendar, _zone_years(entries))
+    for entry in sorted(entries, key=lambda e: (e.session.starts_at, e.session.id)):
+        calendar.add_component(session_vevent(entry, stamp=stamp))
+    return calendar
+
+
+def _calendar(*, name: str, description: str | None, timezone_name: str | None, method: str | None
+              ) -> icalendar.Calendar:
+    """The VCALENDAR's own properties, without components."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -256,20 +286,23 @@ def build_calendar(
         calendar.add("x-wr-timezone", timezone_name)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", icalendar.vDuration(REFRESH))
-    _add_timezones(calendar, entries)
-    for entry in sorted(entries, key=lambda e: (e.session.starts_at, e.session.id)):
-        calendar.add_component(session_vevent(entry, stamp=stamp))
     return calendar
 
 
-def _add_timezones(calendar: icalendar.Calendar, entries: list[FeedEntry]) -> None:
-    """A VTIMEZONE for each event time zone, covering the local years of its sessions."""
-    for tzid, first_year, last_year in _zone_years(entries):
+def _add_timezones(calendar: icalendar.Calendar, zones: tuple[tuple[str, int, int], ...]) -> None:
+    """A VTIMEZONE for each time zone, covering its years."""
+    for tzid, first_year, last_year in zones:
         calendar.add_component(vtimezone(tzid, first_year, last_year))
 
 
 def _zone_years(entries: list[FeedEntry]) -> tuple[tuple[str, int, int], ...]:
-    """Each time zone of the entries' events, with the first and last local year of their sessions."""
+    """Each time zone of the entries' events, with the first and last local year of their
+    sessions. A calendar without events (a delegate who has booked nothing yet) still needs a
+    component to be valid (RFC 5545 3.6): it gets the expo's time zone for this year."""
+    if not entries:
+        tzid = current_app.config["TIMEZONE"]
+        year = utcnow().astimezone(ZoneInfo(tzid)).year
+        return ((tzid, year, year),)
     spans: dict[str, tuple[datetime, datetime]] = {}
     for entry in entries:
         session = entry.session
@@ -453,8 +486,11 @@ def vevent_bytes(
     if status is None:
         status = "CANCELLED" if cancelled else "TENTATIVE" if entry.booking == BookingMark.WAITLISTED else "CONFIRMED"
     lines.append("STATUS:" + status)
-    lines.append("TRANSP:" + ("TRANSPARENT" if cancelled else "OPAQUE"))
+    lines.append("TRANSP:" + _transparency(entry))
     lines.append("URL:" + words.session_url(session.id))
+    for line in lines:
+        if _UNSAFE.search(line):
+            raise ValueError(f"control character in calendar line {line[:40]!r}")
     written = [_fold(line) for line in lines]
     if extra:
         component = icalendar.Event()
@@ -464,7 +500,7 @@ def vevent_bytes(
 
 
 # Part of every cached VEVENT's key: raise it whenever session_vevent writes differently.
-VEVENT_FORMAT = 2
+VEVENT_FORMAT = 3
 _END = b"END:VCALENDAR\r\n"
 
 
@@ -531,9 +567,8 @@ def _head(
 @lru_cache(maxsize=256)
 def _frame(name: str, description: str | None, timezone_name: str | None, method: str | None,
            zones: tuple[tuple[str, int, int], ...]) -> bytes:
-    calendar = build_calendar([], name=name, description=description, timezone_name=timezone_name, method=method)
-    for tzid, first_year, last_year in zones:
-        calendar.add_component(vtimezone(tzid, first_year, last_year))
+    calendar = _calendar(name=name, description=description, timezone_name=timezone_name, method=method)
+    _add_timezones(calendar, zones)
     return calendar.to_ical()[: -len(_END)]
 
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from expo.events.models import Event
 from expo.programme.models import ProgrammeSession, SessionRoleKind
 from expo.core.spreadsheets import csv_bytes, xlsx_bytes
+from expo.core.timeutil import local_stamp
 
 def header() -> list[str]:
     return [
@@ -20,7 +21,7 @@ def header() -> list[str]:
 
 
 def rows(event: Event, sessions: Sequence[ProgrammeSession]) -> list[list[object]]:
-    """One row per session, times in the event's time zone."""
+    """One row per session, times in the event's time zone, each with its date and UTC offset."""
     body: list[list[object]] = []
     for s in sorted(sessions, key=lambda s: (s.starts_at, s.id)):
         tz = s.event.timezone
@@ -29,7 +30,7 @@ def rows(event: Event, sessions: Sequence[ProgrammeSession]) -> list[list[object
         body.append([
             s.uid, s.title, s.kind.label,
             _("Cancelled") if s.is_cancelled else _("Scheduled"),
-            start.date().isoformat(), start.strftime("%H:%M"), end.strftime("%H:%M"), tz,
+            start.date().isoformat(), local_stamp(start), local_stamp(end), tz,
             venue.name if venue else _("Online"), s.room.name if s.room else "",
             venue.address if venue else "", s.track.name if s.track else "",
             ", ".join(u.name for u in s.people(SessionRoleKind.SPEAKER)),

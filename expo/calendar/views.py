@@ -28,7 +28,6 @@ from expo.programme.models import ProgrammeSession
 from expo.venues.models import Venue
 
 bp = Blueprint("calendar", __name__)
-caching.connect_signals()
 
 ICS = "text/calendar; charset=utf-8"
 

@@ -41,6 +41,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import Session
 
 from expo.core.extensions import cache
+from expo.core.generations import SCHEDULE, schedule_generation
 
 # Raise when what is stored under a key changes shape (servers of a new release never read
 # an older release's entries).
@@ -64,8 +65,17 @@ def _generation_key(name: str) -> str:
 
 def generations(names: Iterable[str]) -> tuple[str, ...]:
     """The current token of each named generation (one round trip). A missing one (never set,
-    evicted) is created atomically, so every server agrees on it afterwards."""
+    evicted) is created atomically, so every server agrees on it afterwards. The schedule's is
+    read from the database (expo.core.generations), the same in every process."""
     names = tuple(names)
+    if SCHEDULE in names:
+        others = generations(n for n in names if n != SCHEDULE) if len(names) > 1 else ()
+        if len(others) != len(names) - 1:
+            return ()
+        found = schedule_generation()
+        token = found[0] if found is not None else "initial"
+        rest = iter(others)
+        return tuple(token if n == SCHEDULE else next(rest) for n in names)
     keys = [_generation_key(n) for n in names]
     try:
         values = list(cache.get_many(*keys))
@@ -82,8 +92,9 @@ def generations(names: Iterable[str]) -> tuple[str, ...]:
 
 
 def bump(names: Iterable[str]) -> None:
-    """Start new generations: every cached page that shows these kinds of data is stale."""
-    names = tuple(names)
+    """Start new generations: every cached page that shows these kinds of data is stale. (The
+    schedule's moves in the database, with the transaction that changed it.)"""
+    names = tuple(n for n in names if n != SCHEDULE)
     if not names:
         return
     try:  # one round trip for all of them
@@ -106,12 +117,16 @@ def _generations_of(obj: Any) -> tuple[str, ...]:
         changed = any(state.attrs[f].history.has_changes() for f in _USER_PUBLIC_FIELDS if f in state.attrs)
         return (GENERATIONS if changed else ()) + own
     names = _TABLE_GENERATIONS.get(table, ("schedule",))
-    # Whose agenda and which door list the row shows on.
-    user_id, session_id = getattr(obj, "user_id", None), getattr(obj, "session_id", None)
-    if table in ("bookings", "registrations", "check_ins") and user_id is not None:
-        names += (f"person:{user_id}",)
-    if table in ("bookings", "check_ins") and session_id is not None:
-        names += (f"door:{session_id}",)
+    # Whose agenda and which door list the row shows on (a row added through its relationships
+    # has its ids only once flushed).
+    if table in ("bookings", "registrations", "check_ins"):
+        user_id = obj.user_id or getattr(obj.user, "id", None)
+        if user_id is not None:
+            names += (f"person:{user_id}",)
+    if table in ("bookings", "check_ins"):
+        session_id = obj.session_id or getattr(obj.session, "id", None)
+        if session_id is not None:
+            names += (f"door:{session_id}",)
     return names
 
 

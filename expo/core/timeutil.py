@@ -1,7 +1,8 @@
 """Time helpers: instants are UTC inside Expo and local only at the edges."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 # The calendar Expo plans in: wide enough for any real expo, narrow enough that every local
@@ -38,15 +39,70 @@ def to_local(instant: datetime, tz: str) -> datetime:
     return instant.astimezone(ZoneInfo(tz))
 
 
-def from_local(local: datetime, tz: str) -> datetime:
+def local_stamp(instant: datetime, tz: str | None = None) -> str:
+    """An instant as its local date, time and UTC offset, 2022-10-30 02:15 +02:00, for exports:
+    the offset tells apart the two 02:15s of an autumn night. ``tz`` converts it first; without
+    it an aware local time is written as it is."""
+    if instant.tzinfo is None:
+        raise ValueError("naive datetime refused")
+    local = instant.astimezone(ZoneInfo(tz)) if tz else instant
+    return f"{local:%Y-%m-%d %H:%M} {utc_offset(local.utcoffset() or timedelta())}"
+
+
+@dataclass(frozen=True)
+class WallClock:
+    """What a wall-clock time is in a zone: an ordinary time, one the clocks skip (``skipped``:
+    the switch goes from ``before`` to ``after``) or one they repeat (``repeated``: its first
+    and second occurrence have the UTC offsets ``offsets``)."""
+
+    skipped: bool = False
+    repeated: bool = False
+    before: datetime | None = None
+    after: datetime | None = None
+    offsets: tuple[timedelta, timedelta] | None = None
+
+
+def wall_clock(local: datetime, tz: str) -> WallClock:
+    """Whether the naive ``local`` time exists in ``tz``, once, twice or not at all."""
+    zone_info = ZoneInfo(tz)
+    first, second = local.replace(tzinfo=zone_info, fold=0), local.replace(tzinfo=zone_info, fold=1)
+    offset_first, offset_second = first.utcoffset() or timedelta(), second.utcoffset() or timedelta()
+    if offset_first == offset_second:
+        return WallClock()
+    if offset_first > offset_second:  # the clocks go back: two instants show this time
+        return WallClock(repeated=True, offsets=(offset_first, offset_second))
+    # The clocks go forward over this time: find the switch between the two readings of it.
+    low, high = second.astimezone(timezone.utc), first.astimezone(timezone.utc)
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(zone_info).utcoffset() == offset_first:
+            low = middle
+        else:
+            high = middle
+    switch = high.replace(microsecond=0)
+    return WallClock(skipped=True, before=(switch + offset_first).replace(tzinfo=None),
+                     after=(switch + offset_second).replace(tzinfo=None))
+
+
+def utc_offset(offset: timedelta) -> str:
+    """An offset as +02:00 or -03:30."""
+    minutes = int(offset.total_seconds()) // 60
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{'-' if minutes < 0 else '+'}{hours:02d}:{rest:02d}"
+
+
+def from_local(local: datetime, tz: str, *, second: bool = False) -> datetime:
     """A wall-clock time in ``tz`` (naive) turned into an aware UTC instant.
 
-    Ambiguous times (the repeated hour in October) take the first occurrence; times that do
-    not exist (the skipped hour in March) are moved forward by the gap, as calendars do.
+    Ambiguous times (the repeated hour in October) take the first occurrence, or the second
+    with ``second``; times that do not exist (the skipped hour in March) are moved forward by
+    the gap, as calendars do. (Forms refuse those and ask which of the two: ``wall_clock``.)
     """
     if local.tzinfo is not None:
         return local.astimezone(timezone.utc)
     zone_info = ZoneInfo(tz)
+    if second and wall_clock(local, tz).repeated:
+        return local.replace(tzinfo=zone_info, fold=1).astimezone(timezone.utc)
     aware = local.replace(tzinfo=zone_info, fold=0)
     roundtrip = aware.astimezone(timezone.utc).astimezone(zone_info)
     if roundtrip.replace(tzinfo=None) != local:  # inside a spring-forward gap

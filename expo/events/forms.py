@@ -5,16 +5,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    ColorField,
-    DateField,
-    DateTimeLocalField,
-    EmailField,
-    IntegerField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import ColorField, DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from expo.core.forms import FullMatch
@@ -23,9 +14,9 @@ from expo.events.models import Event, RegistrationMode, TeamRole
 from expo.events.services import EVENT_LENGTH_MESSAGE, EventData, event_too_long
 from expo.events.queries import event_choices
 from expo.programme.forms import (
-    LOCAL_DATETIME_FORMATS,
     SLUG,
     ListFilters,
+    LocalDateTimeField,
     local_instant,
     optional_int,
     planning_range,
@@ -56,9 +47,8 @@ class EventForm(FlaskForm):
     capacity = IntegerField(
         _l("Capacity"), validators=[Optional(), positive()], description=_l("Leave empty for no limit.")
     )
-    registration_deadline = DateTimeLocalField(
+    registration_deadline = LocalDateTimeField(
         _l("Registration deadline"),
-        format=LOCAL_DATETIME_FORMATS,
         validators=[Optional(), planning_range],
         description=_l("In the event's time zone. Leave empty to allow registration until the end."),
     )
@@ -75,6 +65,7 @@ class EventForm(FlaskForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.timezone.choices = [(z, z) for z in timezone_choices()]
+        self.registration_deadline.zone = self.timezone.data if is_valid_timezone(self.timezone.data or "") else None
 
     @classmethod
     def for_event(cls, event: Event, **kwargs: Any) -> EventForm:
@@ -83,7 +74,7 @@ class EventForm(FlaskForm):
             name=event.name, slug=event.slug, description=event.description, timezone=event.timezone,
             starts_on=event.starts_on, ends_on=event.ends_on,
             registration_mode=event.registration_mode.value, capacity=event.capacity,
-            registration_deadline=to_local(deadline, event.timezone).replace(tzinfo=None) if deadline else None,
+            registration_deadline=to_local(deadline, event.timezone) if deadline else None,
             transfer_minutes=event.transfer_minutes, **kwargs,
         )
 

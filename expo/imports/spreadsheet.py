@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -258,12 +258,15 @@ def parse_time(value: Any) -> time:
 
 
 def _moment(value: Any, day: date | None) -> datetime:
-    """A wall-clock date-time from a time (on ``day``) or a whole date-time."""
+    """A wall-clock date-time from a time (on ``day``) or a whole date-time; one written with
+    its UTC offset, as Expo's exports write them ("2022-10-30 02:15 +02:00"), is an instant
+    (aware), which tells the repeated autumn hour's two times apart."""
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)
     text = cell_text(value)
     if day is None or len(text) > 8:
-        for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"):
+        for fmt in ("%Y-%m-%d %H:%M %z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M",
+                    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"):
             try:
                 return datetime.strptime(text, fmt)
             except ValueError:
@@ -409,8 +412,8 @@ class RowReader:
             start, end = moments["starts"], moments["ends"]
             if end.time() == time.min and end.date() == start.date():
                 end += timedelta(days=1)  # ends at midnight, as the export writes it
-            item.values["starts_at"] = from_local(start, tz)
-            item.values["ends_at"] = from_local(end, tz)
+            item.values["starts_at"] = start.astimezone(timezone.utc) if start.tzinfo else from_local(start, tz)
+            item.values["ends_at"] = end.astimezone(timezone.utc) if end.tzinfo else from_local(end, tz)
         elif day is not None and not item.failed & {"starts", "ends"}:
             item.error("starts", _l("Give both a start and an end time."))
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -17,6 +18,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
+from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from expo.core.forms import FullMatch
@@ -25,7 +27,7 @@ from expo.events.models import Event
 from expo.events.services import DATE_RANGE_MESSAGE
 from expo.programme import services
 from expo.programme.models import ProgrammeSession, SessionKind
-from expo.core.timeutil import from_local, in_planning_range, to_local
+from expo.core.timeutil import WallClock, from_local, in_planning_range, to_local, utc_offset, wall_clock
 
 LOCAL_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 SESSION_LANGUAGES = [
@@ -58,10 +60,70 @@ def planning_range(form: FlaskForm, field: Any) -> None:
 
 
 def local_instant(field: Any, tz: str) -> Any:
-    """A valid wall-clock field's value as a UTC instant; None when empty or refused."""
+    """A valid wall-clock field's value as a UTC instant; None when empty or refused. A
+    ``LocalDateTimeField`` gives the occurrence of a repeated time its organiser chose."""
     if field.data is None or field.errors:
         return None
-    return from_local(field.data, tz)
+    return from_local(field.data, tz, second=getattr(field, "occurrence", None) == SECOND)
+
+
+FIRST, SECOND = "first", "second"
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A date and time on the wall clock of the zone the form sets in ``zone``.
+
+    A time the clocks skip on a spring night (02:30 in Stockholm on the last Sunday of March)
+    is refused with the switch named, never quietly moved; a time they show twice on an autumn
+    night asks which of the two is meant, with a choice drawn under the field
+    (``<name>-occurrence``), and an edited time in the second of them keeps it."""
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, validators, format=LOCAL_DATETIME_FORMATS, **kwargs)
+        self.zone: str | None = None
+        self.occurrence: str | None = None
+        self.repeated: WallClock | None = None
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        if isinstance(data, datetime) and data.tzinfo is not None:  # an instant shown in its zone
+            self.occurrence = SECOND if data.fold else FIRST
+            data = data.replace(tzinfo=None, fold=0)
+        super().process(formdata, data, extra_filters)
+        if formdata is not None:
+            chosen = formdata.get(f"{self.name}-occurrence")
+            self.occurrence = chosen if chosen in (FIRST, SECOND) else None
+
+    def post_validate(self, form: Any, validation_stopped: bool) -> None:
+        if validation_stopped or self.errors or self.data is None or not self.zone:
+            return
+        clock = wall_clock(self.data, self.zone)
+        if clock.skipped:
+            raise ValidationError(_l(
+                "%(time)s does not exist on %(day)s in %(zone)s: the clocks go forward from %(before)s to "
+                "%(after)s. Choose a time before %(before)s or from %(after)s.",
+                time=f"{self.data:%H:%M}", day=self.data.date().isoformat(), zone=self.zone,
+                before=f"{clock.before:%H:%M}", after=f"{clock.after:%H:%M}"))
+        if clock.repeated:
+            self.repeated = clock
+            if self.occurrence is None:
+                raise ValidationError(_l(
+                    "%(time)s happens twice on %(day)s in %(zone)s, as the clocks go back. Choose which one you "
+                    "mean.", time=f"{self.data:%H:%M}", day=self.data.date().isoformat(), zone=self.zone))
+        else:
+            self.occurrence = None
+
+    def occurrence_choices(self) -> list[tuple[str, str]]:
+        """The two readings of a repeated time, for the choice drawn under the field."""
+        if not isinstance(self.data, datetime) or not self.zone:
+            return []
+        if self.repeated is None:
+            clock = wall_clock(self.data, self.zone)
+            self.repeated = clock if clock.repeated else None
+        if self.repeated is None or self.repeated.offsets is None:
+            return []
+        time, (first, second) = f"{self.data:%H:%M}", self.repeated.offsets
+        return [(FIRST, _l("The first %(time)s (UTC%(offset)s)", time=time, offset=utc_offset(first))),
+                (SECOND, _l("The second %(time)s (UTC%(offset)s)", time=time, offset=utc_offset(second)))]
 
 
 MAX_SEATS = 1_000_000  # far above any room, far below the database's integer limit
@@ -104,13 +166,11 @@ class SessionForm(WarningsConfirmation, FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
     kind = SelectField(_l("Kind"), default="talk")
-    starts_at = DateTimeLocalField(
-        _l("Starts"), format=LOCAL_DATETIME_FORMATS,
-        validators=[InputRequired(_l("Enter a date and time.")), planning_range],
+    starts_at = LocalDateTimeField(
+        _l("Starts"), validators=[InputRequired(_l("Enter a date and time.")), planning_range],
     )
-    ends_at = DateTimeLocalField(
-        _l("Ends"), format=LOCAL_DATETIME_FORMATS,
-        validators=[InputRequired(_l("Enter a date and time.")), planning_range],
+    ends_at = LocalDateTimeField(
+        _l("Ends"), validators=[InputRequired(_l("Enter a date and time.")), planning_range],
     )
     room_id = SelectField(_l("Room"), coerce=optional_int, validators=[Optional()])
     meeting_url = URLField(
@@ -138,6 +198,7 @@ class SessionForm(WarningsConfirmation, FlaskForm):
     def __init__(self, event: Event, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.event = event
+        self.starts_at.zone = self.ends_at.zone = event.timezone
         self.kind.choices = [(k.value, k.label) for k in SessionKind]  # in the reader's language
         self.room_id.choices = [("", _l("— None (online only) —"))] + services.room_choices()
         self.track_id.choices = [("", _l("— No track —"))] + [(t.id, t.name) for t in event.tracks]
@@ -198,8 +259,7 @@ class SessionForm(WarningsConfirmation, FlaskForm):
         return cls(
             session.event,
             title=data.title, description=data.description, kind=data.kind.value,
-            starts_at=to_local(data.starts_at, tz).replace(tzinfo=None),
-            ends_at=to_local(data.ends_at, tz).replace(tzinfo=None),
+            starts_at=to_local(data.starts_at, tz), ends_at=to_local(data.ends_at, tz),
             room_id=data.room_id, meeting_url=data.meeting_url, capacity=data.capacity,
             language=data.language, track_id=data.track_id, network_ids=data.network_ids,
             speaker_ids=data.speaker_ids, moderator_ids=data.moderator_ids, host_ids=data.host_ids,

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from expo.core.db import enum_column
 from expo.core.extensions import db
+from expo.core.text import single_line
 from expo.core.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -130,6 +131,10 @@ class ProgrammeSession(db.Model):
         back_populates="session", cascade="all, delete-orphan", order_by="SessionChange.id.desc()"
     )
     bookings: Mapped[list[Booking]] = relationship(back_populates="session", passive_deletes="all")
+
+    @validates("title", "meeting_url")
+    def _one_line(self, _key: str, value: str | None) -> str | None:
+        return single_line(value)
 
     def __repr__(self) -> str:
         return f"<ProgrammeSession {self.id} {self.title!r}>"

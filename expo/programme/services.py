@@ -23,6 +23,7 @@ from expo.core import signals
 from expo.core.db import contains_text, is_database_id
 from expo.core.errors import Conflict, InvalidState, NeedsConfirmation
 from expo.core.extensions import db
+from expo.core.text import has_control_characters
 from expo.core.timeutil import in_planning_range, local_day_bounds, to_local, utcnow
 from expo.events.models import Event, Track
 from expo.events.services import DATE_RANGE_MESSAGE
@@ -106,7 +107,10 @@ def is_http_url(value: str | None) -> bool:
         parts = urlsplit(value.strip())
     except ValueError:
         return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value.strip()
+    # urlsplit quietly drops tabs and line breaks: an address holding any is refused, never
+    # stored, so it cannot start a line of its own in a calendar.
+    return (parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value.strip()
+            and not has_control_characters(value.strip()))
 
 
 def session_data_problems(event: Event, data: SessionData) -> dict[str, Any]:

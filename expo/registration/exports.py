@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from expo.accounts.models import User
 from expo.core.spreadsheets import CSV_CONTENT_TYPE, csv_bytes
-from expo.core.timeutil import to_local
+from expo.core.timeutil import local_stamp
 from expo.people.countries import country_name
 from expo.registration.models import Booking, Registration
 
@@ -48,7 +48,7 @@ def registrations_csv(registrations: Sequence[Registration], *, timezone: str, w
     header = _person_header(with_needs) + [_("Status"), _("Registered at")]
     rows = (
         _person(r.user, with_needs)
-        + [r.status.value, to_local(r.created_at, timezone).strftime("%Y-%m-%d %H:%M")]
+        + [r.status.value, local_stamp(r.created_at, timezone)]
         for r in registrations
     )
     return to_csv(header, rows)
@@ -57,7 +57,7 @@ def registrations_csv(registrations: Sequence[Registration], *, timezone: str, w
 def bookings_csv(bookings: Sequence[Booking], *, timezone: str, with_needs: bool) -> bytes:
     header = [_("Session"), _("Starts")] + _person_header(with_needs) + [_("Status"), _("Waiting list position")]
     rows = (
-        [b.session.title, to_local(b.session.starts_at, timezone).strftime("%Y-%m-%d %H:%M")]
+        [b.session.title, local_stamp(b.session.starts_at, timezone)]
         + _person(b.user, with_needs)
         + [b.status.value, b.waitlist_position or ""]
         for b in bookings

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from expo.core.spreadsheets import csv_bytes
+from expo.core.timeutil import local_stamp
 from expo.stats.queries import Column, Table
 
 def csv_cell(value: Any, column: Column) -> Any:
@@ -17,7 +18,7 @@ def csv_cell(value: Any, column: Column) -> Any:
     if isinstance(value, (int, float)):
         return round(value, 4) if column.kind == "rate" else value
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return local_stamp(value) if value.tzinfo is not None else value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
     return str(value)

@@ -442,7 +442,7 @@ def sessions_table(data: StatsData) -> Table:
         ended = s.has_ended(data.now)
         rows.append([
             _l("%(title)s (cancelled)", title=s.title) if s.cancelled else s.title,
-            to_local(s.starts_at, data.timezone).replace(tzinfo=None),
+            to_local(s.starts_at, data.timezone),
             s.venue or _l("Online"),
             s.capacity, s.confirmed, s.fill_rate,
             s.attended if ended else None,

@@ -5,9 +5,10 @@ from datetime import time
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from expo.core.extensions import db
+from expo.core.text import single_line
 
 if TYPE_CHECKING:
     from expo.programme.models import ProgrammeSession
@@ -41,6 +42,10 @@ class Venue(db.Model):
         back_populates="venue", order_by="Room.name", passive_deletes="all"
     )
 
+    @validates("name", "address")
+    def _one_line(self, _key: str, value: str | None) -> str | None:
+        return single_line(value)
+
     @property
     def map_url(self) -> str | None:
         if self.latitude is None or self.longitude is None:
@@ -67,6 +72,10 @@ class Room(db.Model):
     sessions: Mapped[list[ProgrammeSession]] = relationship(
         back_populates="room", passive_deletes="all"
     )
+
+    @validates("name")
+    def _one_line(self, _key: str, value: str) -> str | None:
+        return single_line(value)
 
     @property
     def label(self) -> str:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -10,6 +11,7 @@ from openpyxl import load_workbook
 from expo.accounts.models import Role
 from expo.attendance import services
 from expo.attendance.models import CheckIn
+from expo.core.timeutil import utcnow
 from tests.conftest import log_in
 from tests.factories import make_user
 from tests.querycount import page_query_count
@@ -236,6 +238,8 @@ def test_csv_export(client, door, login_as, db):
     assert by_name["Anna Andersson"][:7] == ["Booked", "", "Anna Andersson", "City of Helsingborg",
                                              "Sweden", "UNECE", "yes"]
     assert by_name["Anna Andersson"][8] == "Sam Staff"
+    checked_in_at = datetime.strptime(by_name["Anna Andersson"][7], "%Y-%m-%d %H:%M %z")  # with its UTC offset
+    assert abs(checked_in_at - utcnow()) < timedelta(minutes=2)
     assert by_name["Cleo Castro"][:2] == ["Waiting list", "1"]
     assert "'=HYPERLINK(1)" in by_name  # never run as a formula
     assert len(rows) == 4
@@ -474,10 +478,7 @@ def test_a_session_not_held_today_warns_at_the_door_but_still_checks_in(client, 
 
 
 def test_a_session_held_today_has_no_warning(client, door, login_as, db):
-    from datetime import timedelta
-
     from tests.attendance.conftest import book
-    from expo.core.timeutil import utcnow
     from tests.factories import make_session
 
     today = make_session(event=door.event, title="Today's talk", starts_at=utcnow(),

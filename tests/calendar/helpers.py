@@ -7,7 +7,7 @@ import os
 import re
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 
 import icalendar
@@ -17,6 +17,7 @@ import vobject
 from tests.conftest import must_run_in_ci
 
 SCRIPT = Path(__file__).with_name("icaljs_dump.js")
+ZONE_SCRIPT = Path(__file__).with_name("icaljs_zone.js")
 
 
 def parse(data: bytes) -> icalendar.Calendar:
@@ -27,18 +28,34 @@ def by_uid(calendar: icalendar.Calendar) -> dict[str, icalendar.Event]:
     return {str(event["UID"]): event for event in calendar.walk("VEVENT")}
 
 
-def icaljs(data: bytes) -> dict:
-    """What Thunderbird's parser reads from the calendar (events keyed by UID)."""
+def _node(script: Path, data: bytes) -> dict:
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is needed to check calendars with ical.js (tests/vendor/ical.js)")
-    result = subprocess.run(
-        [node, str(SCRIPT)], input=data, capture_output=True, check=False, timeout=60
-    )
+    result = subprocess.run([node, str(script)], input=data, capture_output=True, check=False, timeout=120)
     assert result.returncode == 0, result.stderr.decode()
-    parsed = json.loads(result.stdout)
+    return json.loads(result.stdout)
+
+
+def icaljs(data: bytes) -> dict:
+    """What Thunderbird's parser reads from the calendar (events keyed by UID)."""
+    parsed = _node(SCRIPT, data)
     parsed["by_uid"] = {event["uid"]: event for event in parsed["events"]}
     return parsed
+
+
+def icaljs_instants(vtimezone: str, walls: list[datetime]) -> list[datetime]:
+    """The instants ical.js reads for wall-clock times (naive) in the zone of ``vtimezone``."""
+    request = {"vtimezone": vtimezone,
+               "local": [[w.year, w.month, w.day, w.hour, w.minute] for w in walls]}
+    seconds = _node(ZONE_SCRIPT, json.dumps(request).encode())["instants"]
+    return [datetime.fromtimestamp(s, timezone.utc) for s in seconds]
+
+
+def vobject_zone(vtimezone: str) -> tzinfo:
+    """The zone vobject (with dateutil) makes of a VTIMEZONE, without the tz database."""
+    calendar = vobject.readOne(f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n{vtimezone}END:VCALENDAR\r\n")
+    return calendar.vtimezone.gettzinfo()
 
 
 def vobject_read(data: bytes) -> dict[str, dict]:

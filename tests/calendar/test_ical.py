@@ -5,13 +5,14 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+import sqlalchemy as sa
 
-from expo.calendar import feeds
+from expo.calendar import feeds, ical
 from expo.calendar.ical import BookingMark, FeedEntry, build_calendar, local_instant, session_uid, written_in
 from expo.events.models import Track
 from expo.core.extensions import db
-from expo.programme.models import SessionKind, SessionRoleKind, SessionStatus
-from tests.calendar.helpers import by_uid, icaljs, js_instant, parse, unfolded
+from expo.programme.models import ProgrammeSession, SessionKind, SessionRoleKind, SessionStatus
+from tests.calendar.helpers import assert_read_alike, by_uid, icaljs, js_instant, parse, unfolded, vobject_read
 from tests.factories import add_person, make_event, make_network, make_room, make_session, make_user, make_venue, utc
 
 
@@ -21,19 +22,20 @@ def _feed(sessions, **kwargs) -> bytes:
 
 
 # Each zone's switches in 2022 as UTC instants, and the observances RFC 5545 3.6.5 asks for:
-# each onset in local time of the offset in force before it (02:00 for both spring switches).
+# each onset in local time of the offset in force before it (02:00 for both spring switches),
+# repeated by the zone's yearly rule; winter time begins at the switch of the year before.
 DST_ZONES = {
     "Europe/Stockholm": (utc(2022, 3, 27, 1), utc(2022, 10, 30, 1), (
-        "BEGIN:DAYLIGHT\r\nDTSTART:20220327T020000\r\nTZNAME:CEST\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\n"
-        "END:DAYLIGHT\r\n",
-        "BEGIN:STANDARD\r\nDTSTART:20221030T030000\r\nTZNAME:CET\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\n"
-        "END:STANDARD\r\n",
+        "BEGIN:DAYLIGHT\r\nDTSTART:20220327T020000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\nTZNAME:CEST\r\n"
+        "TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nEND:DAYLIGHT\r\n",
+        "BEGIN:STANDARD\r\nDTSTART:20211031T030000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\nTZNAME:CET\r\n"
+        "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\n",
     )),
     "America/New_York": (utc(2022, 3, 13, 7), utc(2022, 11, 6, 6), (
-        "BEGIN:DAYLIGHT\r\nDTSTART:20220313T020000\r\nTZNAME:EDT\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\n"
-        "END:DAYLIGHT\r\n",
-        "BEGIN:STANDARD\r\nDTSTART:20221106T020000\r\nTZNAME:EST\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\n"
-        "END:STANDARD\r\n",
+        "BEGIN:DAYLIGHT\r\nDTSTART:20220313T020000\r\nRRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3\r\nTZNAME:EDT\r\n"
+        "TZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\nEND:DAYLIGHT\r\n",
+        "BEGIN:STANDARD\r\nDTSTART:20211107T020000\r\nRRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11\r\nTZNAME:EST\r\n"
+        "TZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nEND:STANDARD\r\n",
     )),
 }
 
@@ -109,24 +111,31 @@ def test_local_instant_keeps_tzid_except_in_the_repeated_hour(app):
     assert (after.hour, after.minute, str(after.tzinfo)) == (3, 0, "Europe/Stockholm")
 
 
-def test_a_vtimezone_covers_only_the_years_of_its_sessions(app):
+def test_a_vtimezone_begins_with_the_local_year_of_its_first_session(app):
     event = make_event(timezone="Europe/Stockholm", starts_on=datetime(2022, 12, 31).date(),
                        ends_on=datetime(2024, 1, 1).date())
-    # 23:30 on New Year's Eve in Stockholm is still 2022; 00:30 on 1 January 2024 is 2024.
-    sessions = [make_session(event=event, starts_at=utc(2022, 12, 31, 22, 30), ends_at=utc(2022, 12, 31, 23)),
-                make_session(event=event, starts_at=utc(2023, 12, 31, 23, 30), ends_at=utc(2024, 1, 1))]
-    [vtimezone] = parse(_feed(sessions)).walk("VTIMEZONE")
-    onsets = sorted(
-        [sub.decoded("DTSTART") for sub in vtimezone.subcomponents]
-        + [rdate.dt for sub in vtimezone.subcomponents for rdates in _as_list(sub.get("RDATE")) for rdate in rdates.dts]
-    )
-    assert onsets == [datetime(2022, 1, 1), datetime(2022, 3, 27, 2), datetime(2022, 10, 30, 3),
-                      datetime(2023, 3, 26, 2), datetime(2023, 10, 29, 3), datetime(2024, 3, 31, 2),
-                      datetime(2024, 10, 27, 3)]
+    # 23:30 on New Year's Eve in Stockholm is still 2022; 00:30 on 1 January 2023 is 2023.
+    eve = make_session(event=event, starts_at=utc(2022, 12, 31, 22, 30), ends_at=utc(2022, 12, 31, 23))
+    new_year = make_session(event=event, starts_at=utc(2022, 12, 31, 23, 30), ends_at=utc(2023, 1, 1))
+
+    def starts(sessions):
+        [vtimezone] = parse(_feed(sessions)).walk("VTIMEZONE")
+        return sorted(sub.decoded("DTSTART") for sub in vtimezone.subcomponents)
+
+    assert starts([eve, new_year]) == [datetime(2021, 10, 31, 3), datetime(2022, 3, 27, 2)]
+    assert starts([new_year]) == [datetime(2022, 10, 30, 3), datetime(2023, 3, 26, 2)]
 
 
-def _as_list(value):
-    return [] if value is None else value if isinstance(value, list) else [value]
+def test_a_feed_across_five_years_reads_alike_in_ical_js_and_vobject(app):
+    """Two years and more used to write later switches as RDATE, which put every summer session
+    after the first year an hour late in Thunderbird (ical.js)."""
+    events = {tzid: make_event(timezone=tzid, starts_on=datetime(2026, 1, 1).date(), ends_on=datetime(2030, 12, 31).date())
+              for tzid in ("Europe/Stockholm", "Australia/Sydney", "Asia/Kolkata")}
+    sessions = [make_session(event=event, starts_at=start, ends_at=start + timedelta(hours=1))
+                for event in events.values() for year in range(2026, 2031) for month in (1, 4, 7, 10)
+                for start in [datetime(year, month, 15, 10, tzinfo=ZoneInfo(event.timezone)).astimezone(timezone.utc)]]
+    data = _feed(sessions)
+    assert_read_alike(data, {session_uid(s): (0, "CONFIRMED", s.starts_at, s.ends_at) for s in sessions})
 
 
 def test_every_field_of_a_session(app):
@@ -227,6 +236,20 @@ def test_personal_feed_marks_waiting_and_shows_the_link_only_with_a_seat(app):
     assert "https://meet.example.org/seated" in text
     assert "https://meet.example.org/waiting" not in text
     assert str(events[session_uid(waiting)]["LOCATION"]) == "Online"
+    # A place on a waiting list keeps the time free; a seat blocks it.
+    assert str(events[session_uid(waiting)]["TRANSP"]) == "TRANSPARENT"
+    assert str(events[session_uid(seated)]["TRANSP"]) == "OPAQUE"
+
+
+def test_a_personal_feed_without_bookings_is_still_a_valid_calendar(app):
+    data = feeds.personal_feed(make_user(name="Ada"), [])
+    calendar = parse(data)
+    # RFC 5545 3.6: a calendar holds at least one component.
+    assert [c.name for c in calendar.subcomponents] == ["VTIMEZONE"]
+    assert str(calendar.subcomponents[0]["TZID"]) == "Europe/Stockholm"
+    seen = icaljs(data)
+    assert (seen["events"], seen["timezones"]) == ([], ["Europe/Stockholm"])
+    assert vobject_read(data) == {}
 
 
 def test_dtstamp_is_now_only_with_a_method(app, monkeypatch):
@@ -308,8 +331,53 @@ def test_the_fast_feed_writer_writes_what_icalendar_writes(app):
 
 def test_control_characters_never_reach_the_calendar(app):
     session = make_session(title="Bell \x07 here", description="Line one\nline\ttwo \x1b end")
+    session.__dict__["title"] = "Bell \x07 here"  # as stored before titles were kept on one line
     data = _feed([session])
     [vevent] = parse(data).walk("VEVENT")
     assert str(vevent["SUMMARY"]) == "Bell  here"
     assert str(vevent["DESCRIPTION"]).endswith("Line one\nline\ttwo  end")
     assert icaljs(data)["events"][0]["summary"] == "Bell  here"
+
+
+def test_titles_and_names_are_stored_on_one_line(app):
+    venue = make_venue(name="Dunkers\r\nkulturhus", address="Kungsgatan 11\n\x00Helsingborg")
+    room = make_room(venue=venue, name="Hall\tA\x1b")
+    session = make_session(room=room, title=" Streets\r\nSTATUS:CANCELLED ", kind=SessionKind.HYBRID,
+                           meeting_url="https://meet.example.org/1\r\nATTENDEE:mailto:x@example.org")
+    db.session.flush()
+    assert (venue.name, venue.address, room.name) == ("Dunkers kulturhus", "Kungsgatan 11 Helsingborg", "Hall A")
+    assert session.title == "Streets STATUS:CANCELLED"
+    assert session.meeting_url == "https://meet.example.org/1 ATTENDEE:mailto:x@example.org"
+
+
+def test_the_writer_leaves_out_a_link_with_control_characters_whatever_is_stored(app):
+    from tests.factories import make_booking
+
+    user = make_user()
+    session = make_session(kind=SessionKind.HYBRID, title="Harbour walk")
+    booking = make_booking(session=session, user=user)
+    db.session.flush()
+    # Stored behind the models' back, as an older release or a direct import would.
+    db.session.execute(sa.update(ProgrammeSession).where(ProgrammeSession.id == session.id).values(
+        meeting_url="https://meet.example.org/1\r\nATTENDEE:mailto:x@example.org"))
+    db.session.expire(session)
+
+    data = feeds.personal_feed(user, [booking])
+    text = data.decode()
+    assert "ATTENDEE" not in text and "CONFERENCE" not in text and "meet.example.org" not in text
+    [vevent] = parse(data).walk("VEVENT")
+    assert str(vevent["SUMMARY"]) == "Harbour walk"
+    assert icaljs(data)["events"][0]["summary"] == "Harbour walk"
+    for entry in (FeedEntry(session, BookingMark.CONFIRMED),):
+        with written_in():
+            assert ical.vevent_bytes(entry) == ical.session_vevent(entry).to_ical()
+
+
+def test_the_writer_refuses_a_line_it_cannot_make_safe(app):
+    session = make_session()
+    db.session.flush()
+    with written_in():
+        words = ical._Words()
+        words.session_url = lambda _id: "https://expo.test/\r\nATTENDEE:mailto:x@example.org"
+        with pytest.raises(ValueError, match="control character"):
+            ical.vevent_bytes(FeedEntry(session), words)

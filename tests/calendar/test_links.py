@@ -23,6 +23,11 @@ def test_event_page_links_feeds_and_public_exports(client):
     assert f"webcal://expo.test/events/h22/tracks/{track.id}/calendar.ics" in html
     assert (f"https://outlook.live.com/calendar/0/addfromweb?url=http%3A%2F%2Fexpo.test%2Fevents%2Fh22%2Ftracks%2F"
             f"{track.id}%2Fcalendar.ics&amp;name=H22%20Summit%3A%20Mobility") in html
+    # Work and school accounts (Microsoft 365) live at outlook.office.com.
+    assert ("https://outlook.office.com/calendar/0/addfromweb?url=http%3A%2F%2Fexpo.test%2Fevents%2Fh22%2F"
+            "calendar.ics&amp;name=H22%20Summit") in html
+    assert (f"https://outlook.office.com/calendar/0/addfromweb?url=http%3A%2F%2Fexpo.test%2Fevents%2Fh22%2Ftracks%2F"
+            f"{track.id}%2Fcalendar.ics&amp;name=H22%20Summit%3A%20Mobility") in html
     assert "/export/csv" not in html
 
 
@@ -56,6 +61,7 @@ def test_session_page_has_add_to_calendar(client):
     assert "https://calendar.google.com/calendar/render?action=TEMPLATE" in html
     assert "dates=20220601T080000Z%2F20220601T090000Z" in html
     assert "https://outlook.live.com/calendar/0/deeplink/compose?" in html
+    assert "https://outlook.office.com/calendar/0/deeplink/compose?" in html
 
 
 def test_agenda_shows_the_personal_feed_links(client, login_as):
@@ -126,3 +132,28 @@ def test_calendar_partials_are_included_without_ignore_missing(app):
                 for line in path.read_text().splitlines() if '{% include "calendar/' in line]
     assert len(includes) >= 6
     assert [(str(path), line.strip()) for path, line in includes if "ignore missing" in line] == []
+
+
+def test_outlook_links_write_spaces_as_percent_20(app):
+    from expo.calendar import links
+
+    session = make_session(title="Streets for people")
+    db.session.commit()
+    with app.test_request_context():
+        for account, host in (("personal", "outlook.live.com"), ("work", "outlook.office.com")):
+            url = links.outlook_event_url(session, account)
+            assert url.startswith(f"https://{host}/calendar/0/deeplink/compose?")
+            assert "+" not in url and "subject=Streets%20for%20people" in url
+            assert parse_qs(urlsplit(url).query)["subject"] == ["Streets for people"]
+            feed = links.outlook_subscribe_url("https://expo.example/a b.ics", "My agenda", account)
+            assert feed == f"https://{host}/calendar/0/addfromweb?url=https%3A%2F%2Fexpo.example%2Fa%20b.ics&name=My%20agenda"
+
+
+def test_the_calendar_guide_says_how_expo_meets_every_app():
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "calendars.md").read_text()
+    rows = [line for line in guide.splitlines() if line.startswith("| **")]
+    assert [row.split("**")[1] for row in rows] == [
+        "Google Calendar", "Outlook.com", "Outlook for work or school", "Apple Calendar", "Thunderbird", "ICSx⁵"]
+    assert all(row.count(" | ") == 3 for row in rows)  # what it fetches, what it applies, how Expo meets it

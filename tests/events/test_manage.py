@@ -92,6 +92,23 @@ def test_event_form_messages(client, db, organiser, overrides, message):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 0
 
 
+def test_a_deadline_the_clocks_skip_is_refused_and_a_repeated_one_asks_which(client, db, organiser):
+    skipped = client.post("/manage/events/new", data=event_form(registration_deadline="2022-03-27T02:30"))
+    assert "02:30 does not exist on 2022-03-27 in Europe/Stockholm: the clocks go forward from 02:00 to 03:00." \
+        in html(skipped)
+    repeated = client.post("/manage/events/new", data=event_form(registration_deadline="2022-10-30T02:30"))
+    assert "02:30 happens twice on 2022-10-30 in Europe/Stockholm" in html(repeated)
+    assert 'name="registration_deadline-occurrence" value="second"' in html(repeated)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 0
+    chosen = client.post("/manage/events/new", data={**event_form(registration_deadline="2022-10-30T02:30"),
+                                                      "registration_deadline-occurrence": "second"})
+    assert chosen.status_code == 302
+    event = db.session.scalar(sa.select(Event))
+    assert event.registration_deadline == utc(2022, 10, 30, 1, 30)  # 02:30 winter time
+    page = html(client.get(f"/manage/events/{event.id}/edit"))  # shown again with its choice kept
+    assert 'value="second" checked' in page
+
+
 def test_zero_transfer_minutes_is_allowed(client, db, organiser):
     assert client.post("/manage/events/new", data=event_form(transfer_minutes="0")).status_code == 302
     assert db.session.scalar(sa.select(Event.transfer_minutes)) == 0

@@ -268,6 +268,10 @@ def test_digital_session_needs_no_room(client, db, organiser):
         ({"capacity": "many"}, "Not a valid integer value."),
         ({"kind": "hybrid", "meeting_url": "ftp://files.example.org/x"}, "starting with http:// or https://"),
         ({"kind": "hybrid", "meeting_url": "javascript:alert(1)"}, "starting with http:// or https://"),
+        # urlsplit drops line breaks and tabs: the raw address must not be stored with them.
+        ({"kind": "hybrid", "meeting_url": "https://meet.example.org/1\r\nATTENDEE:mailto:x@example.org"},
+         "starting with http:// or https://"),
+        ({"kind": "hybrid", "meeting_url": "https://meet.example.org/\t1"}, "starting with http:// or https://"),
         ({"starts_at": "tomorrow"}, "Not a valid datetime value."),
         ({"starts_at": "0001-01-01T00:00"}, "Choose a date between 2000-01-01 and 2100-12-31."),
         ({"starts_at": "0001-01-01T00:00", "ends_at": "0001-01-01T01:00"}, "Choose a date between 2000-01-01"),
@@ -292,6 +296,45 @@ def test_session_form_shows_field_messages_and_saves_nothing(client, db, organis
     assert message in html(response)
     assert 'class="field-error"' in html(response)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgrammeSession)) == 0
+
+
+def test_a_time_the_clocks_skip_is_refused_with_the_switch_named(client, db, organiser):
+    event = make_event(starts_on=date(2022, 3, 26), ends_on=date(2022, 3, 27))
+    room = make_room()
+    db.session.commit()
+    response = client.post(f"/manage/events/{event.id}/sessions/new",
+                           data=form(room, starts_at="2022-03-27T02:30", ends_at="2022-03-27T04:00"))
+    assert response.status_code == 200
+    assert ("02:30 does not exist on 2022-03-27 in Europe/Stockholm: the clocks go forward from 02:00 to 03:00. "
+            "Choose a time before 02:00 or from 03:00.") in html(response)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgrammeSession)) == 0
+
+
+@pytest.mark.parametrize(("occurrence", "starts_at"), [("first", utc(2022, 10, 30, 0, 15)),
+                                                       ("second", utc(2022, 10, 30, 1, 15))])
+def test_a_time_the_clocks_repeat_asks_which_and_keeps_the_choice(client, db, organiser, occurrence, starts_at):
+    event = make_event(starts_on=date(2022, 10, 29), ends_on=date(2022, 10, 30))
+    room = make_room()
+    db.session.commit()
+    data = form(room, starts_at="2022-10-30T02:15", ends_at="2022-10-30T03:30")
+    asked = client.post(f"/manage/events/{event.id}/sessions/new", data=data)
+    assert asked.status_code == 200
+    page = html(asked)
+    assert "02:15 happens twice on 2022-10-30 in Europe/Stockholm, as the clocks go back." in page
+    assert "The first 02:15 (UTC+02:00)" in page and "The second 02:15 (UTC+01:00)" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgrammeSession)) == 0
+
+    saved = client.post(f"/manage/events/{event.id}/sessions/new", data={**data, "starts_at-occurrence": occurrence})
+    assert saved.status_code == 302
+    session = db.session.scalar(sa.select(ProgrammeSession))
+    assert (session.starts_at, session.ends_at) == (starts_at, utc(2022, 10, 30, 2, 30))
+    # Edited again without touching the times, the session stays where it was.
+    edit = html(client.get(f"/manage/sessions/{session.id}/edit"))
+    assert f'name="starts_at-occurrence" value="{occurrence}" checked' in edit
+    again = {**data, "title": "Renamed", "starts_at-occurrence": occurrence}
+    assert client.post(f"/manage/sessions/{session.id}/edit", data=again).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ProgrammeSession, session.id).starts_at == starts_at
 
 
 def test_session_times_follow_the_event_time_zone(client, db, organiser):

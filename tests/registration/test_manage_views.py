@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -148,6 +150,9 @@ def test_session_and_event_booking_exports_follow_filters(client, db, login_as, 
     table = rows(client.get(f"/manage/events/{event.slug}/bookings.csv"))
     assert sorted(r[2] for r in table[1:]) == ["Alva", "Bo"]
     assert table[1][0] == "Harbour walk"
+    # The local time with its date and UTC offset: unambiguous even in the repeated October hour.
+    assert datetime.strptime(table[1][1], "%Y-%m-%d %H:%M %z") == session.starts_at
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d [+-]\d\d:\d\d", table[1][1])
 
 
 def test_to_csv_quotes_separators_and_newlines():

@@ -220,6 +220,7 @@ def test_agenda_query_count_does_not_grow_with_bookings(client, db, login_as, ev
         db.session.commit()
 
     book_more(1, 6)
+    client.get("/agenda")  # the first visit shows the welcome message and is never kept
     with count_queries() as few:
         assert client.get("/agenda").status_code == 200
     book_more(5, 9)
@@ -261,9 +262,10 @@ def test_booking_and_cancelling_send_a_fixed_number_of_statements(client, db, lo
     # The signed-in user, the session with its event, the two locks, the booking and the seat
     # count, the write, a check-in to move onto the seat, and what the confirmation e-mail
     # shows (room, venue, people, networks), the e-mail's row; and the job that sends it, which
-    # the suite runs at once (reading the row, marking it sent). A cancellation as many, its
-    # e-mail carrying the invitation's cancellation.
-    assert small[0] <= 16 and small[1] <= 16, (small, str(logs[0]))
+    # the suite runs at once (reading the row, marking it sent), and the schedule's cache
+    # generation the confirmation's page reads. A cancellation as many, its e-mail carrying the
+    # invitation's cancellation.
+    assert small[0] <= 18 and small[1] <= 18, (small, str(logs[0]))
 
 
 def test_schedule_pages_tell_a_pending_delegate_why_rows_offer_no_booking(client, db, login_as, event):

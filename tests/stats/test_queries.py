@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -6,6 +7,8 @@ from expo.stats import queries
 from expo.stats.queries import StatsData
 from tests.stats import dataset
 from tests.stats.dataset import NOW
+
+SWEDEN = ZoneInfo("Europe/Stockholm")
 
 
 @pytest.fixture(autouse=True)
@@ -96,10 +99,10 @@ def test_sessions_table_and_fill_bands(data):
     a = stats(data.a)
     table = queries.TABLES["sessions"](a)
     assert rows("sessions", a) == [
-        ["Bikes", datetime(2022, 6, 1, 10), "Dunkers", 4, 3, 0.75, 2, 1, 0.3333, 3, 1],
-        ["Buses", datetime(2022, 6, 1, 12), "Sundspärlan", 2, 2, 1.0, 2, 0, 0.0, 2, 1],
-        ["Trams (cancelled)", datetime(2022, 6, 1, 14), "Dunkers", 4, 0, 0.0, None, None, None, 0, 0],
-        ["Online", datetime(2022, 6, 2, 10), "Online", None, 1, None, None, None, None, 0, 0],
+        ["Bikes", datetime(2022, 6, 1, 10, tzinfo=SWEDEN), "Dunkers", 4, 3, 0.75, 2, 1, 0.3333, 3, 1],
+        ["Buses", datetime(2022, 6, 1, 12, tzinfo=SWEDEN), "Sundspärlan", 2, 2, 1.0, 2, 0, 0.0, 2, 1],
+        ["Trams (cancelled)", datetime(2022, 6, 1, 14, tzinfo=SWEDEN), "Dunkers", 4, 0, 0.0, None, None, None, 0, 0],
+        ["Online", datetime(2022, 6, 2, 10, tzinfo=SWEDEN), "Online", None, 1, None, None, None, None, 0, 0],
     ]
     assert [(bar.label, bar.value) for bar in table.bars] == [
         ("Under 25 %", 0), ("25–49 %", 0), ("50–74 %", 0), ("75–99 %", 1), ("Full", 1), ("No seat limit", 1)
