@@ -23,13 +23,12 @@ from expo.events.models import Event
 from expo.events.services import DATE_RANGE_MESSAGE
 from expo.programme import services
 from expo.programme.models import ProgrammeSession, SessionKind
+from expo.core.i18n import language_name
 from expo.core.timeutil import from_local, in_planning_range, to_local
 
 LOCAL_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
-SESSION_LANGUAGES = [
-    ("en", "English"), ("sv", "Svenska"), ("da", "Dansk"), ("nb", "Norsk"), ("fi", "Suomi"),
-    ("de", "Deutsch"), ("fr", "Français"), ("es", "Español"),
-]
+# The languages sessions are given in, named in the reader's language when the form is built.
+SESSION_LANGUAGES = ("en", "sv", "da", "nb", "fi", "de", "fr", "es")
 SLUG = Regexp(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
     message=_l("Use lowercase letters, digits and hyphens only, e.g. h22-city-expo."),
@@ -121,7 +120,7 @@ class SessionForm(WarningsConfirmation, FlaskForm):
         validators=[Optional(), positive()],
         description=_l("Leave empty to offer as many seats as the room holds."),
     )
-    language = SelectField(_l("Language"), choices=SESSION_LANGUAGES, default="en")
+    language = SelectField(_l("Language"), default="en")
     track_id = SelectField(_l("Track"), coerce=optional_int, validators=[Optional()])
     network_ids = SelectMultipleField(_l("Hosting networks"), coerce=int, validators=[Optional()])
     speaker_ids = PeopleField(_l("Speakers"), validators=[Optional()])
@@ -137,6 +136,7 @@ class SessionForm(WarningsConfirmation, FlaskForm):
         super().__init__(*args, **kwargs)
         self.event = event
         self.kind.choices = [(k.value, k.label) for k in SessionKind]  # in the reader's language
+        self.language.choices = [(code, language_name(code)) for code in SESSION_LANGUAGES]
         self.room_id.choices = [("", _l("— None (online only) —"))] + services.room_choices()
         self.track_id.choices = [("", _l("— No track —"))] + [(t.id, t.name) for t in event.tracks]
         self.network_ids.choices = services.network_choices()

@@ -35,6 +35,7 @@ from expo.programme.models import (
 )
 from expo.registration.models import Booking
 from expo.venues.models import Room, Venue
+from expo.core.i18n import by_name
 
 # Changing any of these raises the revision (the iCalendar SEQUENCE) and is logged.
 REVISED_FIELDS = ("starts_at", "ends_at", "room", "meeting_url", "status")
@@ -549,7 +550,7 @@ def search_people(q: str, limit: int = 20) -> list[User]:
             sa.select(User)
             .where(User.active.is_(True))
             .where(contains_text(q, User.name, User.email))
-            .order_by(User.name, User.id)
+            .order_by(by_name(User.name), User.id)
             .limit(limit)
         )
     )
@@ -574,10 +575,10 @@ def room_choices() -> list[tuple[int, str]]:
     rows = db.session.execute(
         sa.select(Room.id, Room.name, Room.capacity, Venue.name.label("venue"))
         .join(Venue, Room.venue_id == Venue.id)
-        .order_by(Venue.name, Room.name)
+        .order_by(by_name(Venue.name), by_name(Room.name))
     ).all()
     return [(r.id, f"{r.venue} – {r.name} ({r.capacity})") for r in rows]
 
 
 def network_choices() -> list[tuple[int, str]]:
-    return [(n.id, n.name) for n in db.session.scalars(sa.select(Network).order_by(Network.name))]
+    return [(n.id, n.name) for n in db.session.scalars(sa.select(Network).order_by(by_name(Network.name)))]
