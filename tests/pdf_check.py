@@ -2,6 +2,7 @@
 the glyph each shown character code draws, to find any .notdef (a box where a letter should be)."""
 from __future__ import annotations
 
+import html
 import io
 import re
 import shutil
@@ -12,6 +13,13 @@ from fontTools.cffLib import CFFFontSet
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
+
+# One delegate for each script the expo's badges print, as they sign up.
+NAMES_IN_EVERY_SCRIPT = [
+    "Åsa Öberg-Müller", "Zoë Łukasiewicz-Dvořák", "Nguyễn Thị Ánh", "Алексей Иванов", "Γιώργος Παπαδόπουλος",
+    "أحمد حسن", "דוד כהן", "王小明", "山田 さくら", "김민준", "राजेश कुमार", "สมชาย ใจดี",
+]
+
 
 # pdftotext marks right-to-left runs with embedding controls; the letters between are in logical order.
 BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"))
@@ -69,9 +77,14 @@ def notdef_glyphs(pdf: bytes) -> list[tuple[str, int]]:
     for page in reader.pages:
         fonts = page["/Resources"]["/Font"]
         lookups = {name: _glyph_lookup(fonts[name].get_object()) for name in fonts}
-        current = None
+        current, saved = None, []
         for operands, operator in ContentStream(page.get_contents(), reader).operations:
-            if operator == b"Tf":
+            # The font is part of the graphics state, which q saves and Q restores.
+            if operator == b"q":
+                saved.append(current)
+            elif operator == b"Q":
+                current = saved.pop()
+            elif operator == b"Tf":
                 current = operands[0]
             elif operator in (b"Tj", b"TJ"):
                 shown = [operands[0]] if operator == b"Tj" else [o for o in operands[0] if not isinstance(o, (int, float))]
@@ -92,4 +105,15 @@ def pdftotext_bbox(pdf: bytes) -> list[dict]:
     return [
         {key: float(value) for key, value in re.findall(r'(\w+)="([\d.]+)"', attributes)}
         for attributes in re.findall(r"<line ([^>]*)>", out.stdout.decode())
+    ]
+
+
+def pdf_words(pdf: bytes) -> list[dict]:
+    """Each word with its box in points, from pdftotext -bbox."""
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext is missing: `make install` installs Debian's poppler-utils")
+    out = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True, check=True)
+    return [
+        {"text": html.unescape(text), **{key: float(value) for key, value in re.findall(r'(\w+)="([\d.]+)"', attrs)}}
+        for attrs, text in re.findall(r"<word ([^>]*)>([^<]*)</word>", out.stdout.decode())
     ]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import segno
 
-from expo.core.pdf import Document
+from expo.core.pdf import PAGE_HEIGHT, PAGE_WIDTH, Document
 
 # Medium error correction survives a scuffed or creased badge; a 43-character token still fits
 # a small symbol (version 4) that phone cameras read from arm's length.
@@ -50,7 +50,6 @@ class BadgeData:
 
 
 # An A4 sheet (210 × 297 mm) holds 2 × 4 badges of 90 × 65 mm with cut lines around each.
-PAGE_WIDTH, PAGE_HEIGHT = 210.0, 297.0
 BADGE_WIDTH = 90.0
 BADGE_HEIGHT = 65.0
 COLUMNS = 2

@@ -26,6 +26,7 @@ from fpdf import FPDF
 DEFAULT_FONT_DIRS = ("/usr/share/fonts/truetype/noto", "/usr/share/fonts/opentype/noto")
 FONT_PACKAGES = "fonts-noto-core fonts-noto-cjk"
 
+PAGE_WIDTH, PAGE_HEIGHT = 210.0, 297.0  # A4 in millimetres
 BODY = "notosans"
 REPLACEMENT = "\ufffd"
 LINE_HEIGHT = 1.25 * 25.4 / 72  # millimetres per point of font size
@@ -226,10 +227,17 @@ class Document(FPDF):
             else:
                 stretch, size = 100 * fitting / minimum, minimum
         self.set_font(BODY, "B" if bold else "", size)
+        # fpdf2 switches to a fallback font inside a text and does not switch back, so the next
+        # text would draw its letters' codes in the wrong font: each text sets its own font
+        # inside a saved graphics state, which is restored after it.
+        self._out("q")
+        self.current_font_is_set_on_page = False
         self.set_stretching(stretch)
         self.set_xy(x, y)
         height = size * LINE_HEIGHT
         self.cell(width, height, text, align=align)
+        self._out("Q")
+        self.current_font_is_set_on_page = False
         self.set_stretching(100)
         return height
 

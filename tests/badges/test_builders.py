@@ -5,7 +5,7 @@ from pypdf import PdfReader
 
 from expo.badges import builders
 from expo.badges.builders import BadgeData
-from tests.pdf_check import notdef_glyphs, pdftotext, pdftotext_bbox
+from tests.pdf_check import NAMES_IN_EVERY_SCRIPT, notdef_glyphs, pdftotext, pdftotext_bbox
 
 
 def badge(name: str, token: str = "token-" + "x" * 37, **fields) -> BadgeData:
@@ -55,13 +55,6 @@ def test_badges_pdf_has_eight_badges_per_a4_page_with_names_organisations_and_co
         assert text.count("H22 City Expo") == len(expected)
     assert "Delegate 09" not in first
     assert "Łukasz Żółć" in first and "Gdańsk" in first
-
-
-# One delegate for each script the expo's badges print, as they sign up.
-NAMES_IN_EVERY_SCRIPT = [
-    "Åsa Öberg-Müller", "Zoë Łukasiewicz-Dvořák", "Nguyễn Thị Ánh", "Алексей Иванов", "Γιώργος Παπαδόπουλος",
-    "أحمد حسن", "דוד כהן", "王小明", "山田 さくら", "김민준", "राजेश कुमार", "สมชาย ใจดี",
-]
 
 
 # Arabic inside a Latin name runs right to left within the left-to-right line.
