@@ -7,9 +7,11 @@ into a document only when its text needs them (the CJK collections take a second
 fonts come from Debian's fonts-noto-core and fonts-noto-cjk packages, which `make install`
 installs; without them, printing stops with ``FontsMissing`` saying what to install.
 
-Measured on this project's 2-core machine for a sheet of 2,000 badges in twelve scripts:
-fpdf2 with uharfbuzz 35 s at first, 17 s with the QR codes written as one path each;
-WeasyPrint (Pango) 187 s; ReportLab cannot read the CJK fonts (PostScript outlines)."""
+Measured on this project's shared 2-core machine for a sheet of 2,000 badges with names in
+sixteen scripts, as processor time (wall time was two to seven times more, the machine being
+busy): fpdf2 with uharfbuzz 10 s, the QR codes written as one path each; WeasyPrint (Pango,
+HTML and CSS) 41 s for the same sheet. ReportLab, which drew the badges before, shapes text
+with HarfBuzz too but cannot read the Noto CJK fonts (PostScript outlines)."""
 from __future__ import annotations
 
 import os
