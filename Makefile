@@ -7,9 +7,23 @@ STAMP := $(VENV)/.installed-stamp
 CATALOGUES := $(wildcard expo/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: install run test test-e2e bench translations clean
+# Debian packages Expo needs besides Python: the Noto fonts badges and PDFs print every script
+# with, ICU and a compiler to build PyICU (names sorted as each language sorts them), and
+# poppler-utils, whose pdftotext the tests read PDFs with.
+DEBIAN_PACKAGES := fonts-noto-core fonts-noto-cjk libicu-dev pkg-config g++ poppler-utils
 
-install: $(STAMP) $(COMPILED)
+.PHONY: install system-packages run test test-e2e bench translations clean
+
+install: system-packages $(STAMP) $(COMPILED)
+
+system-packages:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "Expo needs these Debian packages, or their equivalents on this system:" $$missing; exit 0; fi; \
+	echo "Installing Debian packages:" $$missing; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	$$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Expo needs Python 3.11 or newer"; exit 1; }

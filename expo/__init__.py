@@ -7,6 +7,12 @@ from typing import Any
 from flask import Flask
 
 
+def _migrations_directory(root_path: str) -> str:
+    # In the source tree the migrations sit beside the package; an installed package carries them.
+    packaged = os.path.join(root_path, "migrations")
+    return packaged if os.path.isdir(packaged) else os.path.join(os.path.dirname(root_path), "migrations")
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, CLI and error pages."""
     from expo import config as config_module
@@ -35,7 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     resilient_redis.init_app(app)
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    migrate.init_app(app, db, directory=_migrations_directory(app.root_path))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     cache.init_app(app)

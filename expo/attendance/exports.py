@@ -1,4 +1,4 @@
-"""Door lists as files: CSV and Excel, built from the same rows as the page."""
+"""Door lists as files: CSV, Excel and an A4 PDF, built from the same rows as the page."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -8,9 +8,18 @@ from typing import ClassVar
 from flask_babel import gettext as _
 
 from expo.attendance.services import BOOKED, WAITLIST, AttendanceRow
+from expo.core.i18n import local_datetime
+from expo.core.pdf import PAGE_HEIGHT, PAGE_WIDTH, Document
+from expo.core.spreadsheets import (
+    CSV_CONTENT_TYPE,
+    XLSX_CONTENT_TYPE,
+    csv_bytes,
+    xlsx_bytes,
+)
 from expo.core.timeutil import local_stamp
+from expo.people.countries import country_name
 from expo.programme.models import ProgrammeSession
-from expo.core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes, xlsx_bytes
+
 
 def header() -> list[str]:
     return [
@@ -40,7 +49,7 @@ def table(session: ProgrammeSession, rows: list[AttendanceRow]) -> list[list[obj
             row.position if row.section == WAITLIST else "",
             row.user.name,
             row.user.organisation.name if row.user.organisation else "",
-            row.user.country.name if row.user.country else "",
+            country_name(row.user.country),
             row.networks,
             yes if ci else no,
             local_stamp(ci.checked_in_at, tz) if ci else "",
@@ -91,4 +100,75 @@ class XlsxExporter(Exporter):
         )
 
 
-EXPORTERS: dict[str, Exporter] = {e.identifier: e for e in (CsvExporter(), XlsxExporter())}
+# The A4 door list: a box to tick for each person, then who they are and where they stand.
+PDF_MARGIN = 15.0
+PDF_ROW = 7.0
+PDF_COLUMNS = (  # (width in mm, header) after the tick box
+    (60.0, lambda: _("Name")), (50.0, lambda: _("Organisation")), (30.0, lambda: _("Country")),
+    (24.0, lambda: _("List")), (10.0, lambda: _("In")),
+)
+PDF_BOX = 6.0
+
+
+def _pdf_cells(row: AttendanceRow, tz: str) -> list[str]:
+    ci = row.check_in
+    section = _section_label(row)
+    if row.section == WAITLIST and row.position:
+        section = f"{section} {row.position}"
+    return [
+        row.user.name,
+        row.user.organisation.name if row.user.organisation else "",
+        country_name(row.user.country),
+        section,
+        local_datetime(ci.checked_in_at, tz, "HH:mm") if ci else "",
+    ]
+
+
+def attendance_pdf(session: ProgrammeSession, rows: list[AttendanceRow]) -> bytes:
+    """The door list on A4 pages in every script, a header on each page; FontsMissing without
+    the Noto fonts."""
+    tz = session.event.timezone
+    document = Document(title=session.title)
+    heading = session.title
+    where = session.room.venue.name + ", " + session.room.name if session.room else _("Online")
+    when = local_datetime(session.starts_at, tz, "EEEE d MMMM y, HH:mm")
+    width = PAGE_WIDTH - 2 * PDF_MARGIN
+    top = 0.0
+    for index, row in enumerate([None, *rows]):
+        if index == 0 or top + PDF_ROW > PAGE_HEIGHT - PDF_MARGIN:
+            document.add_page()
+            top = PDF_MARGIN
+            top += document.fitted_text(PDF_MARGIN, top, width, heading, size=14, minimum=9, bold=True)
+            top += document.fitted_text(PDF_MARGIN, top, width, f"{session.event.name} · {when} · {where}",
+                                        size=9, minimum=6) + 3
+            x = PDF_MARGIN + PDF_BOX
+            for column_width, header in PDF_COLUMNS:
+                document.fitted_text(x, top, column_width - 1, header(), size=9, minimum=6, bold=True)
+                x += column_width
+            top += PDF_ROW
+            document.set_draw_color(120)
+            document.line(PDF_MARGIN, top - 1, PDF_MARGIN + width, top - 1)
+        if row is None:
+            continue
+        document.set_draw_color(0)
+        document.rect(PDF_MARGIN, top + 1, 3.5, 3.5)
+        x = PDF_MARGIN + PDF_BOX
+        for (column_width, _header), text in zip(PDF_COLUMNS, _pdf_cells(row, tz)):
+            document.fitted_text(x, top, column_width - 1, text, size=10, minimum=7)
+            x += column_width
+        top += PDF_ROW
+    return bytes(document.output())
+
+
+class PdfExporter(Exporter):
+    """An A4 list to print: names in any script, shrunk to their column when long."""
+
+    identifier = "pdf"
+    extension = "pdf"
+    content_type = "application/pdf"
+
+    def render(self, session: ProgrammeSession, rows: list[AttendanceRow]) -> bytes:
+        return attendance_pdf(session, rows)
+
+
+EXPORTERS: dict[str, Exporter] = {e.identifier: e for e in (CsvExporter(), XlsxExporter(), PdfExporter())}

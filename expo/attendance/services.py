@@ -31,6 +31,8 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from expo.accounts.models import User, user_networks
 from expo.attendance.models import CheckIn
 from expo.core.errors import Conflict, InvalidState, NotAllowed
+from expo.core.i18n import sort_key
+from expo.core.text import fold, folded
 from expo.events.models import Event
 from expo.people.models import Country, Network, Organisation
 from expo.core.extensions import db
@@ -143,15 +145,15 @@ class AttendanceRow:
 
 def search_text(name: str, email: str, organisation: str | None, country: str | None,
                 networks: list[str | None]) -> str:
-    """One person as the door search sees them, in lower case (as the door script's
-    ``toLowerCase``, so that the browser and the server find the same people)."""
+    """One person as the door search sees them, folded (lower case, no accents) as the door
+    script folds what staff type, so that the browser and the server find the same people."""
     parts = [name, email.split("@")[0], organisation, country, *networks]
-    return " ".join(p for p in parts if p).lower()
+    return fold(" ".join(p for p in parts if p))
 
 
 def search_terms(q: str | None) -> list[str]:
-    """The words of a search, each of which must appear somewhere in ``search_text``."""
-    return (q or "").lower().split()
+    """The words of a search, folded, each of which must appear somewhere in ``search_text``."""
+    return fold(q or "").split()
 
 
 def matches(text: str, terms: list[str]) -> bool:
@@ -302,9 +304,9 @@ def attendance_rows(session: ProgrammeSession, *, q: str | None = None) -> list[
         elif check_in is not None:  # cancelled, then came anyway
             check_ins[booking.user.id] = check_in
     walk_ins = [AttendanceRow(ci.user, WALK_IN, None, ci) for ci in check_ins.values() if ci.user]
-    booked.sort(key=lambda r: (r.user.name.casefold(), r.user.id))
+    booked.sort(key=lambda r: (sort_key(r.user.name), r.user.id))
     waiting.sort(key=lambda r: (r.position or 0, r.user.id))
-    walk_ins.sort(key=lambda r: (r.user.name.casefold(), r.user.id))
+    walk_ins.sort(key=lambda r: (sort_key(r.user.name), r.user.id))
     rows = booked + waiting + walk_ins
     terms = search_terms(q)
     if terms:
@@ -359,11 +361,11 @@ def door_list(session: ProgrammeSession, *, q: str | None = None, limit: int | N
     sections: dict[str, list[tuple[Any, int]]] = {BOOKED: [], WAITLIST: [], WALK_IN: []}
     for user_id, name, email, organisation, country, network_names, status, position, ci_id in db.session.execute(query):
         if status is BookingStatus.CONFIRMED:
-            section, key = BOOKED, (name.casefold(), user_id)
+            section, key = BOOKED, (sort_key(name), user_id)
         elif status is BookingStatus.WAITLISTED:
             section, key = WAITLIST, (position or 0, user_id)
         elif ci_id is not None:  # no booking, or cancelled and came anyway
-            section, key = WALK_IN, (name.casefold(), user_id)
+            section, key = WALK_IN, (sort_key(name), user_id)
         else:
             continue
         if terms and not matches(
@@ -454,14 +456,13 @@ def walk_in_candidates(session: ProgrammeSession, *, q: str | None, limit: int
         .where(Registration.event_id == session.event_id,
                Registration.status == RegistrationStatus.APPROVED, ~on_list)
     )
-    # The database narrows by the plain (ASCII) words, whose lower case every database
-    # agrees on; the exact, word-by-word match is then made here as for the list itself.
-    searched = [sa.func.lower(column, type_=sa.String) for column in columns[1:]]
+    # The database narrows by each folded word; the exact, word-by-word match across the
+    # columns is then made here as for the list itself.
+    searched = [folded(column) for column in columns[1:]]
     for term in terms:
-        if term.isascii():
-            query = query.where(sa.or_(*(c.contains(term, autoescape=True) for c in searched)))
+        query = query.where(sa.or_(*(c.contains(term, autoescape=True) for c in searched)))
     found = sorted(
-        (name.casefold(), user_id)
+        (sort_key(name), user_id)
         for user_id, name, email, organisation, country, networks in db.session.execute(query)
         if matches(search_text(name, email, organisation, country, [networks]), terms)
     )

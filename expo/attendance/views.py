@@ -20,6 +20,7 @@ from expo.attendance.services import CheckInRefused, CheckInResult
 from expo.audit import services as audit
 from expo.audit.models import AuditAction
 from expo.core.db import database_id, get_or_404
+from expo.core.pdf import FONT_PACKAGES, FontsMissing
 from expo.core.errors import ExpoError
 from expo.events.queries import current_expo
 from expo.core.extensions import db
@@ -260,11 +261,18 @@ def undo_check_in(session_id: int, user_id: int):
 @bp.route("/sessions/<int:session_id>/attendance.<fmt>")
 @login_required
 def export_list(session_id: int, fmt: str):
-    """Staff and organisers: the door list as CSV or Excel (never public: it names people)."""
+    """Staff and organisers: the door list as CSV, Excel or PDF (never public: it names people)."""
     session = _session_or_404(session_id)
     require(can_view_attendance(current_user, session))
     exporter = EXPORTERS.get(fmt) or abort(404)
-    body = exporter.render(session, services.attendance_rows(session))
+    try:
+        body = exporter.render(session, services.attendance_rows(session))
+    except FontsMissing as error:
+        # The server's set-up is at fault: the log says which packages to install.
+        current_app.logger.error("%s", error)
+        flash(_("The list cannot be printed as a PDF: this server lacks the fonts %(fonts)s. Install Debian's "
+                "%(packages)s packages.", fonts=", ".join(error.missing), packages=FONT_PACKAGES), "error")
+        return redirect(url_for("attendance.show_session", session_id=session.id))
     stamp = to_local(session.starts_at, session.event.timezone).strftime("%Y%m%d-%H%M")
     filename = f"attendance-{session.id}-{stamp}.{exporter.extension}"
     audit.record(actor=current_user._get_current_object(), action=AuditAction.EXPORT_ATTENDANCE,

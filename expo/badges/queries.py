@@ -14,6 +14,7 @@ from expo.people.countries import country_name
 from expo.people.models import Organisation
 from expo.permissions import managed_events_clause
 from expo.registration.models import Registration, RegistrationStatus
+from expo.core.i18n import by_name
 
 
 def _with_details() -> sa.Select:
@@ -40,7 +41,7 @@ def badges_for_event(event: Event) -> list[BadgeData]:
         _with_details()
         .join(Registration, Registration.user_id == User.id)
         .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.APPROVED)
-        .order_by(User.name, User.id)
+        .order_by(by_name(User.name), User.id)
     ).unique()
     return [badge_data(user) for user in users]
 

@@ -1,7 +1,17 @@
 """Badges: a delegate's own QR code, printable badge sheets and lost-badge resets."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -12,9 +22,10 @@ from expo.audit.models import AuditAction
 from expo.badges import builders, queries, services
 from expo.badges.forms import ResetBadgeForm
 from expo.core.db import database_id, get_or_404
+from expo.core.extensions import db
+from expo.core.pdf import FONT_PACKAGES, FontsMissing
 from expo.events.models import Event
 from expo.events.queries import current_expo
-from expo.core.extensions import db
 from expo.permissions import can_print_badges, can_reset_badge, require
 
 bp = Blueprint("badges", __name__, url_prefix="/badges")
@@ -52,7 +63,10 @@ def print_badges(event_id: int):
     if not badges:
         flash(_("%(event)s has no approved registrants yet: no badges to print.", event=event.name), "warning")
         return redirect(url_for("badges.index"))
-    pdf = builders.badges_pdf(badges, event_name=event.name, title=_("Badges – %(event)s", event=event.name))
+    try:
+        pdf = builders.badges_pdf(badges, event_name=event.name, title=_("Badges – %(event)s", event=event.name))
+    except FontsMissing as error:
+        return _fonts_missing(error)
     return _pdf_response(pdf, f"badges-{event.slug}.pdf", target=event.name)
 
 
@@ -63,10 +77,24 @@ def print_badge(user_id: int):
     require(can_reset_badge(current_user))
     user = queries.person_with_details(user_id) or abort(404)
     expo = current_expo()
-    pdf = builders.badges_pdf(
-        [queries.badge_data(user)], event_name=expo.name if expo else "", title=_("Badge – %(name)s", name=user.name)
-    )
+    try:
+        pdf = builders.badges_pdf(
+            [queries.badge_data(user)], event_name=expo.name if expo else "", title=_("Badge – %(name)s", name=user.name)
+        )
+    except FontsMissing as error:
+        return _fonts_missing(error)
     return _pdf_response(pdf, f"badge-{user.id}.pdf", subject=user)
+
+
+def _fonts_missing(error: FontsMissing) -> Response:
+    # The server's set-up, not the organiser, is at fault: the log says how to put it right.
+    current_app.logger.error("%s", error)
+    flash(
+        _("Badges cannot be printed: this server lacks the fonts %(fonts)s. Install Debian's %(packages)s packages.",
+          fonts=", ".join(error.missing), packages=FONT_PACKAGES),
+        "error",
+    )
+    return redirect(url_for("badges.index"))
 
 
 def _pdf_response(pdf: bytes, filename: str, *, target: str | None = None, subject: User | None = None) -> Response:

@@ -13,6 +13,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, registry
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 
+from expo.core.text import collation_name, contains_folded, install_sqlite_functions
+
 # Ids are database INTEGERs: anything beyond names no row (and would overflow the SQL).
 MAX_DATABASE_INTEGER = 2**31 - 1
 
@@ -82,11 +84,13 @@ class UTCDateTime(sa.types.TypeDecorator):
 
 @sa.event.listens_for(sa.engine.Engine, "connect")
 def _sqlite_enforce_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
-    """SQLite checks foreign keys (ON DELETE rules included) only when asked, per connection."""
+    """SQLite checks foreign keys (ON DELETE rules included) only when asked, per connection; it
+    learns there too how Expo folds text for searches and sorts names by language."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        install_sqlite_functions(dbapi_connection)
 
 
 class Base(DeclarativeBase):
@@ -143,7 +147,12 @@ def is_postgres() -> bool:
 
 
 def contains_text(text: str, *columns: Any) -> sa.ColumnElement[bool]:
-    """Any of the columns contains ``text``, ignoring case and taken literally: its % and _
-    are escaped and NUL characters (which PostgreSQL text cannot hold) are dropped."""
-    needle = text.replace("\x00", "").strip()
-    return sa.or_(*(column.icontains(needle, autoescape=True) for column in columns))
+    """Any of the columns contains ``text``, ignoring letter case and accents ("orebro" finds
+    "Örebro") and taken literally: its % and _ are escaped and NUL characters (which
+    PostgreSQL text cannot hold) are dropped."""
+    return contains_folded(text, *columns)
+
+
+def collated(column: Any, language: str) -> sa.ColumnElement[Any]:
+    """``column`` to be ordered as a dictionary in ``language`` orders words."""
+    return column.collate(collation_name(language, db.engine.dialect.name))

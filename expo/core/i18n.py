@@ -1,11 +1,14 @@
 """Language choice and locale-aware formatting of times in an event's time zone."""
 from __future__ import annotations
 
-import unicodedata
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+
+from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel.support import NullTranslations, Translations
 from flask import current_app, g, has_app_context, has_request_context, request, session
@@ -14,6 +17,9 @@ from flask_login import current_user
 from jinja2 import Environment, pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
+
+from expo.core.db import collated
+from expo.core.text import sort_key as text_sort_key
 
 LANGUAGE_NAMES = {"en": "English", "sv": "Svenska"}
 
@@ -35,17 +41,30 @@ def _locale() -> str:
     return str(get_locale() or "en")
 
 
-# Swedish sorts å, ä and ö as letters of their own after z (æ with ä, ø with ö, ü with y);
-# the characters after "z" in ASCII keep that order once accents are dropped.
-_SWEDISH_LETTERS = str.maketrans({"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}", "ü": "y"})
+def reader_language() -> str:
+    """The reader's language without region ("sv"), as collations are named."""
+    return _locale().split("_")[0]
 
 
-def sort_key(text: str) -> str:
-    """Orders text as a dictionary in the reader's language would (letter case and accents aside)."""
-    text = unicodedata.normalize("NFC", text).casefold()
-    if _locale().startswith("sv"):
-        text = text.translate(_SWEDISH_LETTERS)
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+def sort_key(text: str) -> bytes:
+    """Orders text as a dictionary in the reader's language does (ICU's collation: Swedish puts
+    å, ä and ö after z, English sorts them with a and o)."""
+    return text_sort_key(text, reader_language())
+
+
+def by_name(column: Any) -> sa.ColumnElement[Any]:
+    """``column`` for ``order_by``, sorted as ``sort_key`` sorts, by the database."""
+    return collated(column, reader_language())
+
+
+def language_name(code: str) -> str:
+    """A language code as its name in the reader's language, from Babel's CLDR data ("sv" →
+    "Swedish" for an English reader, "svenska" → "Svenska" for a Swedish one)."""
+    try:
+        name = Locale.parse(code).get_display_name(_locale())
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:] if name else code
 
 
 def local_datetime(instant: datetime, tz: str, fmt: str = "medium") -> str:

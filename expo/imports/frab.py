@@ -26,7 +26,7 @@ from expo.programme.models import SessionKind
 
 _DURATION = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?::\d{2})?$")
 _KINDS = {"workshop": SessionKind.WORKSHOP, "panel": SessionKind.PANEL, "podium": SessionKind.PANEL}
-_LANGUAGES = {code for code, _ in SESSION_LANGUAGES}
+_LANGUAGES = set(SESSION_LANGUAGES)
 
 
 @dataclass

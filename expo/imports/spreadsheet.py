@@ -14,11 +14,13 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
+from babel import Locale
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from expo.accounts.models import User
 from expo.core.extensions import db
+from expo.core.i18n import language_name
 from expo.core.spreadsheets import csv_bytes, xlsx_bytes
 from expo.core.timeutil import from_local, is_valid_timezone
 from expo.events.models import Event
@@ -159,8 +161,11 @@ def _lookups() -> Lookups:
         for name in _in_both_languages(label) | {status.value}:
             statuses[normal_name(name)] = status
     languages = {}
-    for code, name in SESSION_LANGUAGES:
-        languages[code] = languages[normal_name(name)] = code
+    for code in SESSION_LANGUAGES:
+        languages[code] = code
+        native = Locale.parse(code).get_display_name(code)  # "Deutsch", "Suomi"
+        for name in _in_both_languages(lambda code=code: language_name(code)) | {native}:
+            languages[normal_name(name)] = code
     return Lookups(rooms, by_name, _in_both_languages(_l("Online")), networks, kinds, statuses, languages)
 
 
@@ -369,7 +374,7 @@ class RowReader:
             return {"language": "en"}
         if text not in self.lookups.languages:
             raise ValueError(_l("“%(value)s” is not a language sessions are held in (%(codes)s).", value=cell_text(value),
-                                codes=", ".join(code for code, _ in SESSION_LANGUAGES)))
+                                codes=", ".join(SESSION_LANGUAGES)))
         return {"language": self.lookups.languages[text]}
 
     def _networks(self, value: Any) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from expo.core.extensions import db
 from expo.people.countries import named_countries
 from expo.people.models import Country, Network, Organisation, OrganisationKind
 from expo.programme.models import ProgrammeSession, session_networks
+from expo.core.i18n import by_name
 
 
 def sync_countries() -> int:
@@ -132,7 +133,7 @@ def list_networks(q: str = "", *, event_id: int | None = None) -> list[tuple[Net
         return query
 
     sessions = hosted(sa.func.count()).where(session_networks.c.network_id == Network.id).scalar_subquery()
-    query = sa.select(Network, members, sessions).order_by(Network.name)
+    query = sa.select(Network, members, sessions).order_by(by_name(Network.name))
     if q.strip():
         query = query.where(contains_text(q, Network.name, Network.acronym))
     if event_id is not None:
@@ -195,7 +196,7 @@ def list_organisations(
     query = (
         sa.select(Organisation, members)
         .options(joinedload(Organisation.country))
-        .order_by(Organisation.name)
+        .order_by(by_name(Organisation.name))
     )
     if q.strip():
         query = query.where(contains_text(q, Organisation.name))

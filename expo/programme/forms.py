@@ -19,21 +19,33 @@ from wtforms import (
     URLField,
 )
 from wtforms.utils import unset_value
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from expo.core.forms import FullMatch
-
+from expo.core.i18n import language_name
+from expo.core.timeutil import (
+    WallClock,
+    from_local,
+    in_planning_range,
+    to_local,
+    utc_offset,
+    wall_clock,
+)
 from expo.events.models import Event
 from expo.events.services import DATE_RANGE_MESSAGE
 from expo.programme import services
 from expo.programme.models import ProgrammeSession, SessionKind
-from expo.core.timeutil import WallClock, from_local, in_planning_range, to_local, utc_offset, wall_clock
 
 LOCAL_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
-SESSION_LANGUAGES = [
-    ("en", "English"), ("sv", "Svenska"), ("da", "Dansk"), ("nb", "Norsk"), ("fi", "Suomi"),
-    ("de", "Deutsch"), ("fr", "Français"), ("es", "Español"),
-]
+# The languages sessions are given in, named in the reader's language when the form is built.
+SESSION_LANGUAGES = ("en", "sv", "da", "nb", "fi", "de", "fr", "es")
 SLUG = FullMatch(
     r"[a-z0-9]+(?:-[a-z0-9]+)*",
     message=_l("Use lowercase letters, digits and hyphens only, e.g. h22-city-expo."),
@@ -183,7 +195,7 @@ class SessionForm(WarningsConfirmation, FlaskForm):
         validators=[Optional(), positive()],
         description=_l("Leave empty to offer as many seats as the room holds."),
     )
-    language = SelectField(_l("Language"), choices=SESSION_LANGUAGES, default="en")
+    language = SelectField(_l("Language"), default="en")
     track_id = SelectField(_l("Track"), coerce=optional_int, validators=[Optional()])
     network_ids = SelectMultipleField(_l("Hosting networks"), coerce=int, validators=[Optional()])
     speaker_ids = PeopleField(_l("Speakers"), validators=[Optional()])
@@ -200,6 +212,7 @@ class SessionForm(WarningsConfirmation, FlaskForm):
         self.event = event
         self.starts_at.zone = self.ends_at.zone = event.timezone
         self.kind.choices = [(k.value, k.label) for k in SessionKind]  # in the reader's language
+        self.language.choices = [(code, language_name(code)) for code in SESSION_LANGUAGES]
         self.room_id.choices = [("", _l("— None (online only) —"))] + services.room_choices()
         self.track_id.choices = [("", _l("— No track —"))] + [(t.id, t.name) for t in event.tracks]
         self.network_ids.choices = services.network_choices()

@@ -16,6 +16,7 @@ from expo.registration.models import Registration
 from expo.schedule import changes as change_log
 from expo.schedule.queries import rooms_by_id
 from expo.venues.models import Room, Venue
+from expo.core.i18n import by_name
 
 
 def _count(column: Any, where: Any) -> sa.ScalarSelect:
@@ -75,7 +76,7 @@ def tracks(event: Event, q: str = "", used: bool | None = None) -> list[tuple[Tr
 
 
 def venue_choices() -> list[tuple[int, str]]:
-    return [tuple(row) for row in db.session.execute(sa.select(Venue.id, Venue.name).order_by(Venue.name))]
+    return [tuple(row) for row in db.session.execute(sa.select(Venue.id, Venue.name).order_by(by_name(Venue.name)))]
 
 
 def event_names() -> dict[int, str]:

@@ -40,6 +40,7 @@ from expo.programme.models import (
 )
 from expo.registration.models import Booking, BookingEndReason, BookingStatus
 from expo.venues.models import Room, Venue
+from expo.core.i18n import by_name
 
 # Everything a calendar shows of a session: changing any of these raises the revision (the
 # iCalendar SEQUENCE) with LAST-MODIFIED, and is logged. Capacity and language show nowhere in
@@ -611,7 +612,7 @@ def search_people(q: str, limit: int = 20) -> list[User]:
             sa.select(User)
             .where(User.active.is_(True))
             .where(contains_text(q, User.name, User.email))
-            .order_by(User.name, User.id)
+            .order_by(by_name(User.name), User.id)
             .limit(limit)
         )
     )
@@ -636,10 +637,10 @@ def room_choices() -> list[tuple[int, str]]:
     rows = db.session.execute(
         sa.select(Room.id, Room.name, Room.capacity, Venue.name.label("venue"))
         .join(Venue, Room.venue_id == Venue.id)
-        .order_by(Venue.name, Room.name)
+        .order_by(by_name(Venue.name), by_name(Room.name))
     ).all()
     return [(r.id, f"{r.venue} – {r.name} ({r.capacity})") for r in rows]
 
 
 def network_choices() -> list[tuple[int, str]]:
-    return [(n.id, n.name) for n in db.session.scalars(sa.select(Network).order_by(Network.name))]
+    return [(n.id, n.name) for n in db.session.scalars(sa.select(Network).order_by(by_name(Network.name)))]

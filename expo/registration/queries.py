@@ -19,6 +19,7 @@ from expo.programme.models import ProgrammeSession
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
 from expo.core.timeutil import to_local, utcnow
 from expo.venues.models import Room
+from expo.core.i18n import by_name
 
 
 # --- the booking controls of one session -------------------------------------------------------
@@ -312,7 +313,7 @@ def session_bookings(session: ProgrammeSession, filters: PeopleFilter) -> list[B
         .join(Booking.user)
         .where(Booking.session_id == session.id)
         .options(joinedload(Booking.user).options(*_person_options()))
-        .order_by(order, Booking.waitlist_position, User.name)
+        .order_by(order, Booking.waitlist_position, by_name(User.name))
     )
     return list(db.session.scalars(filters.apply(query, Booking.status)).unique())
 
@@ -339,9 +340,9 @@ def filter_choices() -> dict[str, list[tuple[Any, str]]]:
     countries = named_countries(db.session.execute(
         sa.select(Country.code, Country.name).where(Country.code.in_(sa.select(User.country_code)))
     ))
-    networks = db.session.execute(sa.select(Network.id, Network.name).order_by(Network.name)).all()
+    networks = db.session.execute(sa.select(Network.id, Network.name).order_by(by_name(Network.name))).all()
     organisations = db.session.execute(
-        sa.select(Organisation.id, Organisation.name).order_by(Organisation.name)
+        sa.select(Organisation.id, Organisation.name).order_by(by_name(Organisation.name))
     ).all()
     return {
         "countries": countries,

@@ -1,24 +1,14 @@
 """The schedule's filter form: a GET form, so filtered lists are bookmarkable URLs."""
 from __future__ import annotations
 
-from babel import Locale, UnknownLocaleError
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, SearchField, SelectField
 from wtforms.validators import Length
 
+from expo.core.i18n import language_name
 from expo.programme.models import SessionKind
 from expo.schedule.queries import SEARCH_MAX_LENGTH, FilterChoices, SessionFilters
-
-
-def language_name(code: str) -> str:
-    """A language code as its name in the reader's language ("sv" → "Swedish")."""
-    try:
-        name = Locale.parse(code).get_display_name(str(get_locale() or "en"))
-    except (ValueError, UnknownLocaleError):
-        return code
-    return name[:1].upper() + name[1:] if name else code
 
 
 # The query arguments of an event's list: the filters below and the day tab.

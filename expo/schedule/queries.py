@@ -26,6 +26,7 @@ from expo.programme.models import (
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
 from expo.core.timeutil import local_day_bounds, to_local
 from expo.venues.models import Room, Venue
+from expo.core.i18n import by_name
 
 # Longest text search accepted, in characters.
 SEARCH_MAX_LENGTH = 100
@@ -175,7 +176,7 @@ def filter_choices(event: Event) -> FilterChoices:
     venues = db.session.scalars(
         sa.select(Venue)
         .where(Venue.id.in_(sa.select(Room.venue_id).join(ProgrammeSession.room).where(in_event)))
-        .order_by(Venue.name)
+        .order_by(by_name(Venue.name))
     )
     networks = db.session.scalars(
         sa.select(Network)
@@ -186,7 +187,7 @@ def filter_choices(event: Event) -> FilterChoices:
                 .where(in_event)
             )
         )
-        .order_by(Network.name)
+        .order_by(by_name(Network.name))
     )
     languages = db.session.scalars(
         sa.select(ProgrammeSession.language).where(in_event).distinct().order_by(ProgrammeSession.language)
@@ -311,7 +312,7 @@ def _counts(query: sa.Select) -> dict[Any, int]:
 
 
 def all_venues() -> list[Venue]:
-    return list(db.session.scalars(sa.select(Venue).options(selectinload(Venue.rooms)).order_by(Venue.name)))
+    return list(db.session.scalars(sa.select(Venue).options(selectinload(Venue.rooms)).order_by(by_name(Venue.name))))
 
 
 def venue_session_counts(user: Any) -> dict[int, int]:
@@ -336,7 +337,7 @@ def venue_sessions(venue: Venue, user: Any, page: int = 1) -> SessionPage:
 
 
 def all_networks() -> list[Network]:
-    return list(db.session.scalars(sa.select(Network).order_by(Network.name)))
+    return list(db.session.scalars(sa.select(Network).order_by(by_name(Network.name))))
 
 
 def network_member_counts() -> dict[int, int]:

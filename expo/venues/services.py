@@ -19,6 +19,7 @@ from expo.core.extensions import db
 from expo.events.services import slugify, touch_schedules_of, unique_slug
 from expo.programme.models import ProgrammeSession
 from expo.venues.models import Room, Venue
+from expo.core.i18n import by_name
 
 
 @dataclass
@@ -169,7 +170,7 @@ def delete_room(*, room: Room, actor: User) -> None:
 def list_venues(q: str = "", *, accessibility: bool | None = None, has_rooms: bool | None = None) -> list[Venue]:
     """Venues with their rooms, for the organisers' list (two queries): those whose name or
     address contains ``q``, with (True) or without (False) accessibility notes and rooms."""
-    query = sa.select(Venue).options(selectinload(Venue.rooms)).order_by(Venue.name)
+    query = sa.select(Venue).options(selectinload(Venue.rooms)).order_by(by_name(Venue.name))
     if q.strip():
         query = query.where(contains_text(q, Venue.name, Venue.address))
     if accessibility is not None:

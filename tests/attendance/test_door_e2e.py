@@ -311,3 +311,53 @@ def test_a_registered_delegate_without_a_badge_is_found_by_name_and_walks_in(db,
     page.locator(f"#section-booked #row-{dan.id}").get_by_text("walk-in").wait_for()
     assert not page.locator("#section-registered").is_visible()
     assert page.locator('[data-count="checked_in"]').inner_text() == "1"
+
+
+ARABIC_NAME = "أحمد حسن"
+ARABIC_ORGANISATION = "جامعة القاهرة"
+
+
+def no_sideways_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("width", [390, 1280])
+def test_an_arabic_name_reads_right_to_left_on_the_agenda_and_the_door_list(db, page, width):
+    from tests.factories import make_organisation
+
+    session, [ahmed] = door_scene(db, f"rtl{width}", "Cities and the SDGs", [ARABIC_NAME])
+    ahmed.email = f"ahmed{width}@example.org"
+    ahmed.organisation = make_organisation(name=ARABIC_ORGANISATION, country_code="EG")
+    db.session.commit()
+    page.set_viewport_size({"width": width, "height": 844})
+
+    # The delegate's own agenda: their name in the menu, isolated from the page's direction.
+    page.goto("/account/login")
+    page.get_by_label("E-mail").fill(ahmed.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/agenda")
+    page.get_by_role("heading", name="My agenda").wait_for()
+    page.get_by_text("Cities and the SDGs").wait_for()
+    name = page.locator("bdi", has_text=ARABIC_NAME).first
+    assert name.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    assert page.evaluate("getComputedStyle(document.body).direction") == "ltr"
+    assert no_sideways_scroll(page)
+
+    # Staff at the door: the name and the organisation run right to left in their cells.
+    page.context.clear_cookies()
+    sign_in(page, f"rtl{width}@h22.example")
+    page.goto(f"/door/sessions/{session.id}")
+    row = page.locator(f"#row-{ahmed.id}")
+    row.wait_for()
+    assert row.locator("th bdi").first.inner_text() == ARABIC_NAME
+    assert row.locator("th bdi").first.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    organisation = row.locator(".door-org")
+    assert organisation.inner_text() == ARABIC_ORGANISATION
+    assert organisation.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    # The row's controls stay where a left-to-right page puts them: the name cell comes first.
+    name_box = row.locator("th").bounding_box()
+    action_box = row.locator(".door-action").bounding_box()
+    assert name_box["x"] < action_box["x"] or name_box["y"] < action_box["y"]
+    assert no_sideways_scroll(page)

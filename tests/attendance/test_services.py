@@ -13,7 +13,7 @@ from expo.core.errors import NotAllowed
 from expo.programme.models import SessionKind, SessionStatus
 from expo.registration.models import Booking, BookingStatus
 from tests.attendance.conftest import book, register
-from tests.factories import make_session, make_user, utc
+from tests.factories import make_organisation, make_session, make_user, utc
 
 pytestmark = pytest.mark.usefixtures("request_context")
 
@@ -416,3 +416,18 @@ def test_held_today_follows_the_event_time_zone(db, door):
     assert services.is_held_today(door.session, now=utc(2022, 5, 31, 22, 30)) is True  # 00:30 on 1 June
     assert services.is_held_today(door.session, now=utc(2022, 12, 1, 9)) is False
     assert services.is_held_today(door.session, now=utc(2021, 6, 1, 9)) is False
+
+
+@pytest.mark.parametrize("q", ["muller", "MÜLLER", "orebro", "Örebro", "jurgen muller"])
+def test_the_door_finds_people_whatever_the_case_and_accents_typed(db, door, q):
+    orebro = make_organisation(name="Örebro kommun", country_code="SE")
+    jurgen = make_user(name="Jürgen Müller", organisation=orebro)
+    book(door.session, jurgen)
+    walk_in = make_user(name="Jürgen Müller-Öst", organisation=orebro)
+    register(door.event, walk_in)
+    db.session.flush()
+
+    assert [r.user.name for r in services.attendance_rows(door.session, q=q)] == ["Jürgen Müller"]
+    assert [r.user.name for r in services.door_list(door.session, q=q, limit=1).rows] == ["Jürgen Müller"]
+    candidates, more = services.walk_in_candidates(door.session, q=q, limit=5)
+    assert [r.user.name for r in candidates] == ["Jürgen Müller-Öst"] and not more

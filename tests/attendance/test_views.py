@@ -219,7 +219,7 @@ def test_missing_session_or_person_is_404(client, door, login_as):
     login_as(Role.STAFF)
     assert client.get("/door/sessions/999999").status_code == 404
     assert client.post(url(door, "/check-in/999999"), headers=JSON).status_code == 404
-    assert client.get(url(door, "/attendance.pdf")).status_code == 404
+    assert client.get(url(door, "/attendance.odt")).status_code == 404
 
 
 def test_csv_export(client, door, login_as, db):
@@ -421,7 +421,7 @@ def test_search_finds_registered_delegates_not_on_the_list_to_walk_in(client, do
     for person in (door.dan, gone):
         assert f'id="row-{person.id}"' in registered
         assert f'action="/door/sessions/{door.session.id}/walk-in/{person.id}"' in registered
-    assert f"Walk in<span class=\"visually-hidden\"> {door.dan.name}</span>" in registered
+    assert f"Walk in<span class=\"visually-hidden\"> <bdi>{door.dan.name}</bdi></span>" in registered
     assert registered.index("Dan Dahl<") < registered.index("Dana Dahlberg")
 
     # People on the list are found there only; other events' people and short searches not at all.
@@ -489,3 +489,44 @@ def test_a_session_held_today_has_no_warning(client, door, login_as, db):
     assert "Not today" not in client.get(f"/door/sessions/{today.id}").get_data(as_text=True)
     data = client.post(f"/door/sessions/{today.id}/check-in/{door.anna.id}", headers=JSON).get_json()
     assert data["ok"] is True and "warning" not in data
+
+
+def test_the_csv_export_names_countries_in_the_readers_language(client, door, login_as, db):
+    login_as(Role.STAFF, locale="sv")
+
+    response = client.get(url(door, "/attendance.csv"))
+
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:5] == ["Lista", "Nummer på väntelistan", "Namn", "Organisation", "Land"]
+    by_name = {r[2]: r for r in rows[1:]}
+    assert by_name["Anna Andersson"][4] == "Sverige"
+    assert by_name["Bo Berg"][4] == "Norge"
+
+
+def test_the_pdf_door_list_prints_every_script_in_the_readers_language(client, door, login_as, db):
+    from tests.attendance.conftest import book
+    from tests.pdf_check import NAMES_IN_EVERY_SCRIPT, notdef_glyphs, pdf_words, pdftotext
+
+    long_name = "Maria-Magdalena Wolfeschlegelsteinhausenbergerdorff von Hohenzollern-Sigmaringen"
+    for name in [*NAMES_IN_EVERY_SCRIPT, long_name]:
+        person = make_user(name=name, country_code="SE")
+        book(door.session, person)
+    db.session.commit()
+    login_as(Role.STAFF, locale="sv")
+
+    response = client.get(url(door, "/attendance.pdf"))
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"  # it names people
+    pdf = response.get_data()
+    text = pdftotext(pdf)
+    for name in [*NAMES_IN_EVERY_SCRIPT, long_name, "Anna Andersson"]:
+        assert name in text
+    assert "Sverige" in text and "Norge" in text and "Namn" in text
+    assert notdef_glyphs(pdf) == []
+    # The long name is narrowed into its column: it ends before the organisation column starts.
+    words = pdf_words(pdf)
+    last = max(w["xMax"] for w in words if w["text"] == "Hohenzollern-Sigmaringen")
+    organisation_x = min(w["xMin"] for w in words if w["text"] == "Organisation")
+    assert last < organisation_x

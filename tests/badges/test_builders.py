@@ -5,6 +5,7 @@ from pypdf import PdfReader
 
 from expo.badges import builders
 from expo.badges.builders import BadgeData
+from tests.pdf_check import NAMES_IN_EVERY_SCRIPT, notdef_glyphs, pdftotext, pdftotext_bbox
 
 
 def badge(name: str, token: str = "token-" + "x" * 37, **fields) -> BadgeData:
@@ -56,21 +57,61 @@ def test_badges_pdf_has_eight_badges_per_a4_page_with_names_organisations_and_co
     assert "Łukasz Żółć" in first and "Gdańsk" in first
 
 
-def test_long_names_are_shrunk_or_cut_to_fit_the_badge():
-    name = "Maria Dolores Fernández de la Concepción y Rodríguez-Villanueva"
+# Arabic inside a Latin name runs right to left within the left-to-right line.
+MIXED_NAME = "Ahmed أحمد Hassan"
+
+
+def test_a_badge_sheet_prints_every_script_with_fonts_that_have_its_letters():
+    names = [*NAMES_IN_EVERY_SCRIPT, MIXED_NAME]
+    people = [badge(name, token=f"token-{n:02d}") for n, name in enumerate(names)]
+    pdf = builders.badges_pdf(people, event_name="H22 City Expo", title="Badges")
+
+    text = pdftotext(pdf)
+    for name in NAMES_IN_EVERY_SCRIPT:
+        assert name in text  # right-to-left names too, in the order they are written
+    # pdftotext reads a mixed line in its visual order; each word keeps its letters' order.
+    assert all(word in text for word in MIXED_NAME.split())
+    assert notdef_glyphs(pdf) == []
+    assert "\ufffd" not in text
+
+
+def test_the_glyph_check_finds_a_letter_drawn_as_a_box():
+    pdf = builders.badges_pdf([badge("Ada")], event_name="Expo", title="Badges", compress=False)
+    first_code = pdf.index(b") Tj") - 2
+    # A code the subset font does not map draws glyph 0, .notdef: the box a missing letter prints as.
+    boxed = pdf[:first_code] + b"\x7f\x7f" + pdf[first_code + 2:]
+
+    assert notdef_glyphs(pdf) == []
+    assert len(notdef_glyphs(boxed)) == 1
+
+
+def test_a_letter_no_font_has_prints_as_the_replacement_character_not_a_box():
+    pdf = builders.badges_pdf([badge("Ada \U0001f600 Lovelace")], event_name="Expo", title="Badges")
+
+    assert "Ada \ufffd Lovelace" in pdftotext(pdf)
+    assert notdef_glyphs(pdf) == []
+
+
+def test_long_names_shrink_onto_two_lines_within_the_badge():
+    name = "Maria-Magdalena Wolfeschlegelsteinhausenbergerdorff von Hohenzollern-Sigmaringen"
+    pdf = builders.badges_pdf([badge(name)], event_name="Expo", title="Badges", compress=False)
+
+    text = pdftotext(pdf)
+    assert "Maria-Magdalena Wolfeschlegelsteinhausenbergerdorff" in text
+    assert "von Hohenzollern-Sigmaringen" in text
+    assert "…" not in text
+    # Nothing is drawn past the badge's right edge minus its padding.
+    for line in pdftotext_bbox(pdf):
+        assert line["xMax"] <= (builders.MARGIN_X + builders.BADGE_WIDTH - builders.PADDING) * builders.POINT + 0.5
+
+
+def test_a_name_without_spaces_is_narrowed_to_fit_one_line():
+    name = "Wolfeschlegelsteinhausenbergerdorffvoralternwarengewissenhaftschaferswessenschafewarenwohlgepflegt"
     pdf = builders.badges_pdf([badge(name)], event_name="Expo", title="Badges")
-    [text] = pdf_pages_text(pdf)
-    assert name in text.replace("\n", " ") or "…" in text
 
-
-def test_fit_keeps_text_within_width():
-    builders._register_fonts()
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    text, size = builders._fit("W" * 200, builders.FONT_BOLD, 18, 100, minimum=10)
-    assert size == 10
-    assert text.endswith("…")
-    assert stringWidth(text, builders.FONT_BOLD, size) <= 100
+    assert name in pdftotext(pdf)
+    for line in pdftotext_bbox(pdf):
+        assert line["xMax"] <= (builders.MARGIN_X + builders.BADGE_WIDTH - builders.PADDING) * builders.POINT + 0.5
 
 
 def test_badge_pdf_draws_exactly_the_qr_modules_of_the_token():

@@ -201,3 +201,23 @@ def test_a_swedish_speaking_organiser_prints_badges(client, login_as, db):
 
     nothing = client.get(f"/badges/events/{empty.id}/badges.pdf", follow_redirects=True)
     assert "Tom dag har inga godkända deltagare ännu" in nothing.get_data(as_text=True)
+
+
+def test_a_server_without_the_noto_fonts_says_which_to_install(client, login_as, db, monkeypatch, tmp_path, caplog):
+    from expo.core import pdf
+
+    event = make_event(name="Urban Mobility Day")
+    approved(event, "Anna Approved")
+    login_as("organiser")
+    monkeypatch.setenv("EXPO_FONT_DIRS", str(tmp_path))
+    pdf.primary_faces.cache_clear()
+    try:
+        response = client.get(f"/badges/events/{event.id}/badges.pdf", follow_redirects=True)
+    finally:
+        pdf.primary_faces.cache_clear()
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Badges cannot be printed: this server lacks the fonts NotoSans-Regular.ttf" in page
+    assert "fonts-noto-core fonts-noto-cjk" in page
+    assert "apt-get install fonts-noto-core fonts-noto-cjk" in caplog.text

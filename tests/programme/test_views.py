@@ -844,3 +844,15 @@ def test_people_added_by_e_mail_show_as_chosen_when_warnings_are_asked(client, d
     assert "Sam Speaker is in two sessions at once" in warned
     assert f'<option selected value="{sam.id}">Sam Speaker &lt;sam@example.org&gt;</option>' in warned
     assert 'name="speaker_emails" type="text" value=""' in warned
+
+
+@pytest.mark.parametrize(("locale", "german", "swedish"), [("en", "German", "Swedish"), ("sv", "Tyska", "Svenska")])
+def test_session_languages_are_named_in_the_readers_language(client, db, login_as, locale, german, swedish):
+    login_as(Role.ORGANISER, locale=locale)
+    event = make_event()
+    db.session.commit()
+
+    page = client.get(f"/manage/events/{event.id}/sessions/new").get_data(as_text=True)
+
+    assert f'<option value="de">{german}</option>' in page
+    assert f'<option value="sv">{swedish}</option>' in page

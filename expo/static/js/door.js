@@ -143,11 +143,19 @@
 
   // --- search as you type ---------------------------------------------------------------
 
+  // As expo.core.text.fold: lower case, accents (U+0300–U+036F) dropped, stroked letters plain.
+  const STROKED = { "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "ŀ": "l", "ς": "σ" };
+
+  function fold(text) {
+    return text.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+      .replace(/[łøđħıŀς]/g, (c) => STROKED[c]);
+  }
+
   function applyFilter() {
     if (!search) return;
-    // Every word must appear somewhere, in lower case as the server compares (data-search
-    // is already lower case): a short list filtered here and a long one searched there agree.
-    const terms = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    // Every word must appear somewhere, folded as the server folds (data-search is already
+    // folded): a short list filtered here and a long one searched there agree.
+    const terms = fold(search.value.trim()).split(/\s+/).filter(Boolean);
     let shown = 0;
     for (const row of list.querySelectorAll("tr.door-row")) {
       const text = row.dataset.search || "";
