@@ -159,6 +159,7 @@ def test_accounts_made_before_verification_count_as_verified(empty_database_url,
         assert (str(row[0])[:16], row[1], row[2]) == ("2022-04-01 08:00", None, 0)
         flask_migrate.downgrade(revision="3f8a2d61c0b7")
         assert "email_verified_at" not in {c["name"] for c in sa.inspect(_db.engine).get_columns("users")}
+        _db.engine.dispose()
 
 
 def test_a_populated_h22_database_upgrades_to_event_teams(empty_database_url, tmp_path):
