@@ -96,3 +96,31 @@ def test_the_workspace_menu_folds_behind_a_button_on_a_phone(demo, _browser, liv
         assert page.get_by_role("link", name="My agenda").is_visible()
     finally:
         context.close()
+
+
+@pytest.mark.e2e
+def test_the_organisers_long_pages_fit_a_phone(demo, _browser, live_server):
+    """A session's form and bookings and an event's 700 registrations: nothing pushes the page
+    sideways (long tables scroll inside their frame)."""
+    from expo.events.models import Event
+    from expo.programme.models import ProgrammeSession
+
+    session_id = _db.session.scalar(_db.select(ProgrammeSession.id).order_by(ProgrammeSession.id).limit(1))
+    slug = _db.session.scalar(_db.select(Event.slug).order_by(Event.id).limit(1))
+    context = _browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    try:
+        page.goto("/account/login")
+        page.get_by_label("E-mail").fill(DEMO_LOGINS["accounts"]["organiser"])
+        page.get_by_label("Password").fill(DEMO_LOGINS["password"])
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url(lambda url: "/account/login" not in url)
+        wide = {}
+        for path in (f"/manage/sessions/{session_id}/edit", f"/manage/sessions/{session_id}/bookings",
+                     f"/manage/events/{slug}/registrations"):
+            page.goto(path)
+            wide[path] = page.evaluate("document.documentElement.scrollWidth")
+        assert wide == {path: 390 for path in wide}
+    finally:
+        context.close()
