@@ -25,10 +25,8 @@ class AuditFilterForm(ListFilters):
         self.action.choices = [("", _l("Every action"))] + [(a.value, label) for a, label in ACTION_LABELS.items()]
 
     def criteria(self) -> AuditFilter:
-        # Optional() lets a blank value ("\n") past the list of choices: it names no action.
         action = self.value("action")
-        known = action in AuditAction._value2member_map_
         return AuditFilter(
-            who=self.value("who"), action=AuditAction(action) if known else None, whom=self.value("whom"),
+            who=self.value("who"), action=AuditAction(action) if action else None, whom=self.value("whom"),
             since=self.value("since"), until=self.value("until"),
         )

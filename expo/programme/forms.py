@@ -333,7 +333,9 @@ class ListFilters(FlaskForm):
         if not hasattr(self, "_validated"):
             self._validated = self.validate()
         field = getattr(self, name)
-        return None if field.errors or field.data in (None, "") else field.data
+        # Optional() lets blank input ("\n") past a list of choices as it came: blank is no choice.
+        data = field.data.strip() if isinstance(field.data, str) else field.data
+        return None if field.errors or data in (None, "") else data
 
     def presence(self, name: str) -> bool | None:
         """A with / without choice as True / False (None: either)."""

@@ -166,6 +166,7 @@ def test_organisers_read_the_log_newest_first_and_filter_it(client, db, log, log
     assert ["CPMR Forum" in r for r in _rows(client, since="2026-06-02", until="2026-06-02")] == [True]
     assert _rows(client, since="2026-06-04") == []
     assert len(_rows(client, since="not-a-date")) == 3  # a bad filter is shown and ignored
+    assert len(_rows(client, action="\n")) == 3  # a blank choice is no choice, never a 500
 
 
 def test_the_log_is_paged_on_the_server(app, db, log):
