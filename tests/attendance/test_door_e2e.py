@@ -203,7 +203,7 @@ def test_scanning_a_badge_with_the_phone_camera(db, page, live_server, tmp_path)
         context = browser.new_context(base_url=live_server.url,
                                       viewport={"width": 390, "height": 844})
         context.grant_permissions(["camera"])
-        context.set_default_timeout(30_000)  # decoding video frames is slow on a busy machine
+        context.set_default_timeout(60_000)  # decoding video frames is slow on a busy machine
         phone = context.new_page()
         sign_in(phone, "scan@h22.example")
         phone.goto(f"/door/sessions/{session.id}")
