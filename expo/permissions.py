@@ -129,6 +129,11 @@ def can_publish_event(user: Any, event: Event) -> bool:
     return can_manage_event(user, event)
 
 
+def can_release_changes(user: Any, event: Event) -> bool:
+    """See, release and discard the unreleased changes of the event's published programme."""
+    return can_manage_event(user, event)
+
+
 def can_view_conflicts(user: Any) -> bool:
     """The room conflicts of the whole expo (rooms are shared by every event)."""
     return is_admin(user)

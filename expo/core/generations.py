@@ -28,7 +28,9 @@ from expo.core.timeutil import utcnow
 
 SCHEDULE = "schedule"
 # Tables whose rows a schedule never shows; everything else moves the schedule's generation.
-_NOT_SCHEDULE = frozenset({"bookings", "registrations", "check_ins", "cache_generations"})
+# Changes staged in a published programme show nowhere public until their release, which
+# writes the sessions themselves (and so moves the generation then, not while staging).
+_NOT_SCHEDULE = frozenset({"bookings", "registrations", "check_ins", "cache_generations", "pending_session_changes"})
 _MOVED = "expo_schedule_generation_moved"
 # What of a person sessions show: their name, and whether they show at all.
 _USER_FIELDS = ("name", "active")

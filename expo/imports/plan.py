@@ -400,20 +400,31 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User) -> dict[st
 
 
 def _apply_row(event: Event, row: PlannedRow, source: str, actor: User) -> None:
+    """One row through the programme's services: in a published programme they stage the
+    change for the next release, so the status compared is the one staged."""
     if row.action == CANCEL:
         programme.cancel_session(session=row.session, actor=actor, confirm=True)
         return
     session = row.session
+    external = {"source": row.key[0], "id": row.key[1]} if row.key is not None and row.key[0] != "uid" else None
     if session is None:
-        session = programme.create_session(event=event, data=row.data, actor=actor, confirm=True)
-        if row.key is not None and row.key[0] != "uid":
-            db.session.add(ExternalKey(event_id=event.id, source=row.key[0], external_id=row.key[1], session=session))
+        session = programme.create_session(event=event, data=row.data, actor=actor, confirm=True, external=external)
+        if session is None:  # staged with its key: the release adds both
+            return
+        if external is not None:
+            db.session.add(ExternalKey(event_id=event.id, source=external["source"], external_id=external["id"],
+                                       session=session))
     else:
-        if row.status is SessionStatus.CANCELLED and not session.is_cancelled:
+        if row.status is SessionStatus.CANCELLED and _status(session) is not SessionStatus.CANCELLED:
             programme.cancel_session(session=session, actor=actor, confirm=True)  # first: a cancelled session holds no room
         programme.update_session(session=session, data=row.data, actor=actor, confirm=True)
-    if row.status is SessionStatus.CANCELLED and not session.is_cancelled:
+    status = _status(session)
+    if row.status is SessionStatus.CANCELLED and status is not SessionStatus.CANCELLED:
         programme.cancel_session(session=session, actor=actor, confirm=True)
-    elif row.status is SessionStatus.SCHEDULED and session.is_cancelled:
+    elif row.status is SessionStatus.SCHEDULED and status is SessionStatus.CANCELLED:
         programme.restore_session(session=session, actor=actor, confirm=True)
     db.session.flush()
+
+
+def _status(session: ProgrammeSession) -> SessionStatus:
+    return programme.working_data(session)[1]

@@ -267,7 +267,7 @@ class SessionForm(WarningsConfirmation, FlaskForm):
     @classmethod
     def for_session(cls, session: ProgrammeSession, **kwargs: Any) -> SessionForm:
         """The edit form, with times shown in the event's time zone."""
-        data = services.SessionData.from_session(session)
+        data, _status = services.working_data(session)  # with its unreleased change, if any
         tz = session.event.timezone
         return cls(
             session.event,
@@ -394,3 +394,9 @@ class ProceedForm(FlaskForm):
     """A button whose action asks first: the question page sends ``proceed``."""
 
     proceed = HiddenField()
+
+
+class ReleaseForm(FlaskForm):
+    """Release the pending changes of a published programme, with a note for the public."""
+
+    note = TextAreaField(_l("Note for the public (optional)"), validators=[Optional(), Length(max=2000)])

@@ -196,6 +196,106 @@ class SessionChange(db.Model):
     revision: Mapped[int]
     # {"field": {"old": …, "new": …}} with instants as ISO 8601 UTC strings.
     changes: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    # The numbered release that made the change public (None: made live at once, in a draft).
+    release_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("programme_releases.id", ondelete="SET NULL"), index=True
+    )
 
     session: Mapped[ProgrammeSession] = relationship(back_populates="changes")
     changed_by: Mapped[User | None] = relationship()
+    release: Mapped[Release | None] = relationship(back_populates="changes")
+
+
+class Release(db.Model):
+    """One version of a published programme (v1, v2 …): the staged changes it made public,
+    with the organiser's note."""
+
+    __tablename__ = "programme_releases"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "number"),
+        sa.CheckConstraint("number > 0", name="number_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    released_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    released_by: Mapped[User | None] = relationship()
+    changes: Mapped[list[SessionChange]] = relationship(back_populates="release", order_by="SessionChange.id")
+
+    @property
+    def label(self) -> str:
+        return f"v{self.number}"
+
+
+class PendingChange(db.Model):
+    """What an organiser changed in a session of a published programme and has not released:
+    the session as it is to become (``data``, ``status``), and the difference from what the
+    public sees (``changes``, as in the change log). A session added to a published programme
+    has no row of its own until it is released (``session_id`` None). Public pages, feeds and
+    bookings read the sessions themselves, which only a release changes."""
+
+    __tablename__ = "pending_session_changes"
+    __table_args__ = (sa.UniqueConstraint("session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("programme_sessions.id", ondelete="CASCADE"))
+    # The session's data as the programme's services take it (instants as ISO 8601 UTC strings).
+    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    status: Mapped[SessionStatus] = mapped_column(enum_column(SessionStatus), default=SessionStatus.SCHEDULED)
+    changes: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    # Restoring a cancelled session: whether the bookings its cancellation ended come back.
+    give_back: Mapped[bool] = mapped_column(default=False)
+    # An added session's id in another system ({"source": …, "id": …}), kept by the release.
+    external: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    event: Mapped[Event] = relationship()
+    session: Mapped[ProgrammeSession | None] = relationship()
+    changed_by: Mapped[User | None] = relationship()
+
+    @property
+    def title(self) -> str:
+        return str(self.data.get("title", ""))
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.fromisoformat(self.data["starts_at"].replace("Z", "+00:00"))
+
+    @property
+    def ends_at(self) -> datetime:
+        return datetime.fromisoformat(self.data["ends_at"].replace("Z", "+00:00"))
+
+    @property
+    def place(self) -> str | None:
+        """An added session's room (None: online)."""
+        return (self.changes.get(ADDED) or {}).get("room")
+
+    @property
+    def kinds(self) -> list[str]:
+        """What the change does, in the diff's words: added, cancelled, restored, moved,
+        relocated, renamed, edited (other details)."""
+        keys = set(self.changes)
+        found = []
+        if ADDED in keys:
+            return [ADDED]
+        status = self.changes.get("status", {}).get("new")
+        if status == SessionStatus.CANCELLED.value:
+            found.append("cancelled")
+        elif status == SessionStatus.SCHEDULED.value:
+            found.append("restored")
+        if keys & {"starts_at", "ends_at"}:
+            found.append("moved")
+        if "room" in keys:
+            found.append("relocated")
+        if "title" in keys:
+            found.append("renamed")
+        if keys - {"status", "starts_at", "ends_at", "room", "title"}:
+            found.append("edited")
+        return found

@@ -11,6 +11,7 @@ from expo.core.db import contains_text
 from expo.core.extensions import db
 from expo.events.models import Event, Track
 from expo.people.models import Network, Organisation
+from expo.programme import staging
 from expo.programme.models import ProgrammeSession, SessionChange, SessionStatus
 from expo.registration.models import Registration
 from expo.schedule import changes as change_log
@@ -95,3 +96,15 @@ def change_history(session: ProgrammeSession) -> list[change_log.LoggedChange]:
         )
     )
     return change_log.session_history(rows, rooms_by_id(change_log.room_ids(rows)))
+
+
+def pending_diff(event: Event) -> list[tuple[Any, list[change_log.ChangeLine]]]:
+    """The event's unreleased changes with their lines, every field included (the staged
+    changes name rooms by their labels: no query for rooms)."""
+    return [(row, change_log.change_lines(row.changes, {}, public=False)) for row in staging.pending_changes(event)]
+
+
+def pending_of(session: ProgrammeSession) -> dict[str, Any]:
+    """The session's unreleased change and its lines, for its edit page."""
+    row = staging.pending_for(session)
+    return {"pending": row, "pending_lines": change_log.change_lines(row.changes, {}, public=False) if row else []}

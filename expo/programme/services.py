@@ -1,5 +1,9 @@
 """Building the programme: create, change, move, cancel, restore and delete sessions.
 
+In a published programme every change is staged (``expo/programme/staging.py``) and written
+to the session only by a release (``expo/programme/releases.py``), through these same
+functions with ``live=True``; what follows describes the writing.
+
 Every schedule change moves the event's ``updated_at``; every change a calendar shows (time,
 place, status, title, people …) also raises the session's revision and writes a
 ``SessionChange`` that calendars and the public changes page follow. Signals go out after the flush, before the view commits."""
@@ -28,7 +32,7 @@ from expo.core.timeutil import in_planning_range, local_day_bounds, to_local, ut
 from expo.events.models import Event, Track
 from expo.events.services import DATE_RANGE_MESSAGE
 from expo.people.models import Network
-from expo.programme import conflicts
+from expo.programme import conflicts, staging
 from expo.programme.models import (
     ADDED,
     ProgrammeSession,
@@ -77,6 +81,20 @@ class SessionData:
             + [(i, SessionRoleKind.MODERATOR) for i in self.moderator_ids]
             + [(i, SessionRoleKind.HOST) for i in self.host_ids]
         )
+
+    def to_json(self) -> dict[str, Any]:
+        """The data as JSON values (instants as ISO 8601 UTC strings), to be staged."""
+        values = dict(vars(self))
+        values.update(kind=self.kind.value, starts_at=staging.iso(self.starts_at), ends_at=staging.iso(self.ends_at))
+        return values
+
+    @classmethod
+    def from_json(cls, values: dict[str, Any]) -> SessionData:
+        return cls(**{
+            **values, "kind": SessionKind(values["kind"]),
+            "starts_at": datetime.fromisoformat(values["starts_at"].replace("Z", "+00:00")),
+            "ends_at": datetime.fromisoformat(values["ends_at"].replace("Z", "+00:00")),
+        })
 
     @classmethod
     def from_session(cls, s: ProgrammeSession) -> SessionData:
@@ -349,33 +367,8 @@ def _enforce_conflict_rules(
 
 # --- saving -----------------------------------------------------------------------------------
 
-def _iso(instant: datetime) -> str:
-    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _snapshot(s: ProgrammeSession) -> dict[str, Any]:
-    """The session's fields as plain JSON values, to compare before and after a change."""
-    return {
-        "title": s.title,
-        "description": s.description,
-        "kind": s.kind.value,
-        "starts_at": _iso(s.starts_at),
-        "ends_at": _iso(s.ends_at),
-        "room": s.room.label if s.room is not None else None,
-        "meeting_url": s.meeting_url,
-        "capacity": s.capacity,
-        "language": s.language,
-        "track": s.track.name if s.track is not None else None,
-        "networks": [n.name for n in s.networks],
-        "speakers": [u.name for u in s.people(SessionRoleKind.SPEAKER)],
-        "moderators": [u.name for u in s.people(SessionRoleKind.MODERATOR)],
-        "hosts": [u.name for u in s.people(SessionRoleKind.HOST)],
-        "status": s.status.value,
-    }
-
-
-def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {k: {"old": before[k], "new": after[k]} for k in after if before[k] != after[k]}
+_snapshot = staging.snapshot
+_diff = staging.diff
 
 
 def _load_related(event: Event, data: SessionData) -> tuple[Room | None, Track | None, list[Network], dict[int, User]]:
@@ -421,13 +414,44 @@ def _send(signal: Any, **kwargs: Any) -> None:
     signal.send(current_app._get_current_object(), **kwargs)
 
 
+def working_data(session: ProgrammeSession) -> tuple[SessionData, SessionStatus]:
+    """The session as its organisers are making it: with its unreleased change, if any."""
+    pending = staging.pending_for(session)
+    if pending is None:
+        return SessionData.from_session(session), session.status
+    return SessionData.from_json(pending.data), pending.status
+
+
+def _writes_live(event: Event, live: bool | None) -> bool:
+    """Whether a change is written to the session at once: in a draft, or by a release
+    (``live=True``); in a published programme it is staged for the next release."""
+    return live if live is not None else not staging.is_staged(event)
+
+
+def _stage_session(session: ProgrammeSession, data: SessionData, status: SessionStatus, actor: User | None, *,
+                   related: tuple | None = None, give_back: bool = False) -> dict[str, dict[str, Any]]:
+    related = related or _load_related(session.event, data)
+    row = staging.stage(event=session.event, session=session, data_json=data.to_json(),
+                        after=staging.data_snapshot(data, related, status), status=status, actor=actor,
+                        give_back=give_back)
+    return dict(row.changes) if row is not None else {}
+
+
 def create_session(
-    *, event: Event, data: SessionData, actor: User, confirm: bool = False, confirmed_warnings: str | None = None
-) -> ProgrammeSession:
-    """Add a session to an event's programme after checking its data and conflicts."""
+    *, event: Event, data: SessionData, actor: User, confirm: bool = False, confirmed_warnings: str | None = None,
+    external: dict[str, str] | None = None, live: bool | None = None,
+) -> ProgrammeSession | None:
+    """Add a session to an event's programme after checking its data and conflicts. In a
+    published programme the addition waits for the next release (and None is returned);
+    ``external`` names the session in the system it came from, ``live`` is for releases."""
     _check(event, data)
     related = _load_related(event, data)
     _enforce_conflict_rules(event, data, NEW_SESSION, confirm, confirmed_warnings)
+    if not _writes_live(event, live):
+        staging.stage(event=event, session=None, data_json=data.to_json(),
+                      after=staging.data_snapshot(data, related, SessionStatus.SCHEDULED),
+                      status=SessionStatus.SCHEDULED, actor=actor, external=external)
+        return None
     session = ProgrammeSession(event=event)
     _apply(session, data, related)
     db.session.add(session)
@@ -444,14 +468,21 @@ def create_session(
 
 def update_session(
     *, session: ProgrammeSession, data: SessionData, actor: User, confirm: bool = False,
-    confirmed_warnings: str | None = None,
+    confirmed_warnings: str | None = None, live: bool | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Change a session; moves raise its revision and are logged. Returns the changes."""
+    """Change a session; moves raise its revision and are logged. Returns the changes (in a
+    published programme: all that is staged for the session's next release)."""
     event = session.event
+    writes_live = _writes_live(event, live)
+    status = session.status if writes_live else working_data(session)[1]
     _check(event, data)
     related = _load_related(event, data)
-    if not session.is_cancelled:
+    if status is not SessionStatus.CANCELLED:
         _enforce_conflict_rules(event, data, session.id, confirm, confirmed_warnings)
+    if not writes_live:
+        pending = staging.pending_for(session)
+        return _stage_session(session, data, status, actor, related=related,
+                              give_back=pending.give_back if pending is not None else False)
     before = _snapshot(session)
     _apply(session, data, related)
     db.session.flush()
@@ -509,10 +540,13 @@ def ended_by_cancellation(session: ProgrammeSession) -> tuple[int, int]:
     return rows.get(BookingStatus.CONFIRMED, 0), rows.get(BookingStatus.WAITLISTED, 0)
 
 
-def cancel_session(*, session: ProgrammeSession, actor: User, confirm: bool = False) -> None:
+def cancel_session(*, session: ProgrammeSession, actor: User, confirm: bool = False, live: bool | None = None) -> None:
     """Cancel a session: it stays in the programme, marked cancelled, for calendars to follow;
-    every seat and waiting place ends (each delegate is told). Asks first, with the numbers."""
-    if session.is_cancelled:
+    every seat and waiting place ends (each delegate is told). Asks first, with the numbers.
+    In a published programme the cancellation waits for the next release."""
+    writes_live = _writes_live(session.event, live)
+    data, status = (SessionData.from_session(session), session.status) if writes_live else working_data(session)
+    if status is SessionStatus.CANCELLED:
         raise InvalidState(_l("This session is already cancelled."))
     if not confirm:
         seats, waiting = booking_counts(session)
@@ -522,22 +556,31 @@ def cancel_session(*, session: ProgrammeSession, actor: User, confirm: bool = Fa
              _ln("It ends %(num)s place on the waiting list.", "It ends %(num)s places on the waiting list.", waiting),
              _l("Everyone who loses a seat or a place is told by e-mail.")],
         )
+    if not writes_live:
+        _stage_session(session, data, SessionStatus.CANCELLED, actor)
+        return
     session.status = SessionStatus.CANCELLED
     _record(session, {"status": {"old": SessionStatus.SCHEDULED.value, "new": SessionStatus.CANCELLED.value}}, actor)
 
 
 def restore_session(
     *, session: ProgrammeSession, actor: User, confirm: bool = False, confirmed_warnings: str | None = None,
-    give_back: bool | None = None,
+    give_back: bool | None = None, live: bool | None = None,
 ) -> None:
     """Bring a cancelled session back, if its room is still free (warnings need confirming).
     ``give_back`` gives the bookings its cancellation ended their seats and places again; while
-    there are any, the organiser is asked (None: not asked yet)."""
-    if not session.is_cancelled:
+    there are any, the organiser is asked (None: not asked yet). In a published programme the
+    return waits for the next release."""
+    writes_live = _writes_live(session.event, live)
+    data, status = (SessionData.from_session(session), session.status) if writes_live else working_data(session)
+    if status is not SessionStatus.CANCELLED:
         raise InvalidState(_l("Only a cancelled session can be restored."))
-    _enforce_conflict_rules(session.event, SessionData.from_session(session), session.id, confirm, confirmed_warnings)
-    if give_back is None and any(ended_by_cancellation(session)):
+    _enforce_conflict_rules(session.event, data, session.id, confirm, confirmed_warnings)
+    if give_back is None and session.is_cancelled and any(ended_by_cancellation(session)):
         raise NeedsConfirmation(_l("Restore this session?"))
+    if not writes_live:
+        _stage_session(session, data, SessionStatus.SCHEDULED, actor, give_back=bool(give_back))
+        return
     session.status = SessionStatus.SCHEDULED
     _record(session, {"status": {"old": SessionStatus.CANCELLED.value, "new": SessionStatus.SCHEDULED.value}}, actor)
     _send(signals.session_restored, session=session, actor=actor, give_back=bool(give_back))

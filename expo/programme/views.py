@@ -20,13 +20,14 @@ from expo.permissions import (
     can_manage_event,
     can_manage_expo,
     can_publish_event,
+    can_release_changes,
     can_view_conflicts,
     organises_any_event,
     require,
 )
-from expo.programme import queries, services
-from expo.programme.forms import ConfirmForm, ProceedForm, SessionFiltersForm, SessionForm
-from expo.programme.models import ProgrammeSession
+from expo.programme import queries, releases, services, staging
+from expo.programme.forms import ConfirmForm, ProceedForm, ReleaseForm, SessionFiltersForm, SessionForm
+from expo.programme.models import PendingChange, ProgrammeSession
 from expo.programme.pages import form_refused, guard, perform, refused, submit
 
 bp = Blueprint("programme", __name__, url_prefix="/manage")
@@ -86,7 +87,7 @@ def edit_event(event_id: int):
         form, lambda: event_services.update_event(event=event, data=form.event_data(), actor=current_user),
         _("Event saved."), _event_page,
     ) or render_template(
-        "manage/event_form.html", form=form, event=event
+        "manage/event_form.html", form=form, event=event, pending_count=staging.pending_count(event)
     )
 
 
@@ -231,6 +232,10 @@ def new_session(event_id: int):
             event=event, data=data, actor=current_user, confirm=confirm, confirmed_warnings=digest
         ),
     )
+    if saved and staging.is_staged(event):
+        flash(_("Session “%(title)s” added to the pending changes: release them to publish it.",
+                title=form.title.data.strip()), "success")
+        return redirect(url_for("programme.pending_changes", event_id=event.id))
     if saved:
         flash(_("Session “%(title)s” added.", title=form.title.data.strip()), "success")
         return redirect(url_for("programme.list_sessions", event_id=event.id))
@@ -249,11 +254,13 @@ def edit_session(session_id: int):
         ),
     )
     if saved:
-        flash(_("Session saved."), "success")
+        flash(_("Saved. The change waits for the next release.") if staging.is_staged(session.event)
+              else _("Session saved."), "success")
         return redirect(url_for("programme.edit_session", session_id=session.id))
     return render_template(
         "manage/session_form.html", form=form, event=session.event, session=session, warnings=warnings,
-        changes=queries.change_history(session),
+        changes=queries.change_history(session), pending_count=staging.pending_count(session.event),
+        **queries.pending_of(session),
     )
 
 
@@ -267,7 +274,8 @@ def cancel_session(session_id: int):
         title=_("Cancel “%(title)s”?", title=session.title), button=_("Cancel session"),
         action=url_for("programme.cancel_session", session_id=session_id),
         back=url_for("programme.edit_session", session_id=session_id),
-        done=_("The session is cancelled. It stays in the programme, marked as cancelled."),
+        done=_("The cancellation waits for the next release.") if staging.is_staged(session.event)
+        else _("The session is cancelled. It stays in the programme, marked as cancelled."),
     )
 
 
@@ -294,7 +302,8 @@ def restore_session(session_id: int):
         refused(error)
     else:
         db.session.commit()
-        flash(_("The session is back in the programme."), "success")
+        flash(_("Its return waits for the next release.") if staging.is_staged(session.event)
+              else _("The session is back in the programme."), "success")
     return redirect(url_for("programme.edit_session", session_id=session_id))
 
 
@@ -306,6 +315,61 @@ def delete_session(session_id: int):
         lambda: services.delete_session(session=session, actor=current_user), _("Session deleted."),
         url_for("programme.list_sessions", event_id=session.event_id),
         url_for("programme.edit_session", session_id=session_id),
+    )
+
+
+# --- releases of a published programme ----------------------------------------------------------
+
+def _releasing(event: Event) -> Event:
+    require(can_release_changes(current_user, event))
+    return event
+
+
+@bp.route("/events/<int:event_id>/pending")
+@guard(organises_any_event)
+def pending_changes(event_id: int):
+    """The diff between the public programme and the organisers' unreleased changes."""
+    event = _releasing(get_or_404(Event, event_id))
+    return render_template("manage/pending.html", event=event, form=ReleaseForm(),
+                           changes=queries.pending_diff(event))
+
+
+@bp.route("/events/<int:event_id>/release", methods=["POST"])
+@guard(organises_any_event)
+def release_changes(event_id: int):
+    event = _releasing(get_or_404(Event, event_id))
+    form = ReleaseForm()
+    return perform(
+        lambda: releases.release_changes(event=event, actor=current_user, note=form.note.data),
+        _("The changes are released: calendars, public pages and booked delegates follow."),
+        url_for("programme.pending_changes", event_id=event_id),
+    ) if form.validate_on_submit() else redirect(url_for("programme.pending_changes", event_id=event_id))
+
+
+def _pending_change(change_id: int) -> PendingChange:
+    change = get_or_404(PendingChange, change_id)
+    _releasing(change.event)
+    return change
+
+
+@bp.route("/pending/<int:change_id>/release", methods=["POST"])
+@guard(organises_any_event)
+def release_one(change_id: int):
+    """An urgent fix: release one session's pending change on its own."""
+    change = _pending_change(change_id)
+    return perform(
+        lambda: releases.release_changes(event=change.event, actor=current_user, only=change),
+        _("This change is released on its own."), url_for("programme.pending_changes", event_id=change.event_id),
+    )
+
+
+@bp.route("/pending/<int:change_id>/discard", methods=["POST"])
+@guard(organises_any_event)
+def discard_change(change_id: int):
+    change = _pending_change(change_id)
+    return perform(
+        lambda: releases.discard_change(change=change, actor=current_user),
+        _("The pending change is discarded."), url_for("programme.pending_changes", event_id=change.event_id),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from typing import Any
 
 from flask import current_app, has_request_context, render_template
@@ -83,13 +84,66 @@ def _invites(user: User) -> bool:
     return user.wants_invitations is not False
 
 
+# What a release did to each delegate's bookings, while it runs: user id -> session id ->
+# (booking, template, method). None outside a release.
+_release_digest: ContextVar[dict[int, dict[int, tuple[Booking, str, str | None]]] | None] = ContextVar(
+    "release_digest", default=None)
+# The mails a release gathers into one per delegate; the last word on a session wins, except
+# that a cancellation is not overruled by a move written after it.
+_RELEASED = ("session_moved", "session_cancelled", "session_restored")
+
+
+@contextmanager
+def one_mail_per_delegate(*, event: Any, version: str, note: str | None) -> Iterator[None]:
+    """While a release applies its changes, gather what each booked delegate would be told
+    session by session; afterwards queue one e-mail each, listing all their sessions, with
+    one calendar invitation (REQUEST) or cancellation (CANCEL) per session."""
+    token = _release_digest.set({})
+    try:
+        yield
+        gathered = _release_digest.get() or {}
+    finally:
+        _release_digest.reset(token)
+    for items in gathered.values():
+        _release_mail(event, version, note, list(items.values()))
+
+
+def _release_mail(event: Any, version: str, note: str | None, items: list[tuple[Booking, str, str | None]]) -> None:
+    user = items[0][0].user
+    items.sort(key=lambda item: (item[0].session.starts_at, item[0].session.id))
+    with written_for(user):
+        message = _compose(user, "release", _("Programme changed: %(event)s (%(version)s)", event=event.name,
+                                                  version=version),
+                           event=event, version=version, note=note, items=items)
+        if _invites(user):
+            for number, (booking, _template, method) in enumerate(items, start=1):
+                if method is not None:
+                    attachment = booking_invitation(booking) if method == "REQUEST" else booking_cancellation(booking)
+                    attachment.filename = f"{method.lower()}-{number}.ics"
+                    message.attachments.append(attachment)
+    queue(message)
+
+
+def _gathered(booking: Booking, template: str, method: str | None) -> bool:
+    """Keep the booking's news for the release's one e-mail, if a release is running."""
+    digest = _release_digest.get()
+    if digest is None or template not in _RELEASED or booking.user is None:
+        return False
+    items = digest.setdefault(booking.user.id, {})
+    earlier = items.get(booking.session_id)
+    if not (earlier and earlier[1] == "session_cancelled" and template == "session_moved"):
+        items[booking.session_id] = (booking, template, method)
+    return True
+
+
 def _booking_mail(booking: Booking, template: str, subject: Callable[[str], str], *, method: str | None,
                   **context: Any) -> None:
     """Queue ``template`` about the booking's session, with its invitation (``method``
     "REQUEST") or cancellation ("CANCEL") when the delegate wants invitations; ``subject``
-    is called with the session's title in the delegate's language."""
+    is called with the session's title in the delegate's language. During a release the
+    news waits for the release's one e-mail to the delegate."""
     user, session = booking.user, booking.session
-    if user is None:
+    if user is None or _gathered(booking, template, method):
         return
     with written_for(user):
         message = _compose(user, template, subject(session.title), session=session, event=session.event,

@@ -3,13 +3,13 @@ and new titles; other fields (meeting links, capacity, notes …) stay out of pu
 are shown, in the same words, only on the organisers' session page."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from expo.programme.models import ADDED, ProgrammeSession, SessionChange, SessionKind, SessionStatus
+from expo.programme.models import ADDED, ProgrammeSession, Release, SessionChange, SessionKind, SessionStatus
 from expo.schedule.forms import language_name
 from expo.venues.models import Room
 
@@ -39,6 +39,7 @@ class PublicChange:
     created_at: datetime
     session: ProgrammeSession
     lines: list[ChangeLine]
+    release_id: int | None = None
 
     @property
     def added(self) -> bool:
@@ -154,7 +155,40 @@ def public_changes(rows: list[SessionChange], rooms: dict[int, Room]) -> list[Pu
     for row in rows:
         lines = public_lines(row.changes or {}, rooms)
         if lines:
-            result.append(PublicChange(row.created_at, row.session, lines))
+            result.append(PublicChange(row.created_at, row.session, lines, row.release_id))
+    return result
+
+
+@dataclass
+class Version:
+    """A release with its public changes, or (``release`` None) changes made public at once,
+    before releases or while the programme was a draft."""
+
+    release: Release | None
+    changes: list[PublicChange] = field(default_factory=list)
+
+
+def by_version(changes: list[PublicChange], releases: list[Release]) -> list[Version]:
+    """The changes (newest first) under their versions, newest first; every release is
+    listed, with its note, even one that changed nothing the public sees."""
+    versions = {r.id: Version(r) for r in releases}
+    entries: list[tuple[datetime, int, Version | PublicChange]] = [
+        (r.created_at, r.number, versions[r.id]) for r in releases
+    ]
+    for change in changes:
+        if change.release_id in versions:
+            versions[change.release_id].changes.append(change)
+        else:
+            entries.append((change.created_at, 0, change))
+    entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
+    result: list[Version] = []
+    for _when, _number, item in entries:
+        if isinstance(item, Version):
+            result.append(item)
+        elif result and result[-1].release is None:
+            result[-1].changes.append(item)
+        else:
+            result.append(Version(None, [item]))
     return result
 
 

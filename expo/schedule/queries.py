@@ -18,6 +18,7 @@ from expo.permissions import visible_events_clause
 from expo.people.models import Country, Network
 from expo.programme.models import (
     ProgrammeSession,
+    Release,
     SessionChange,
     SessionKind,
     SessionRole,
@@ -448,6 +449,13 @@ def event_changes(event: Event) -> list[SessionChange]:
     if event.first_published_at is not None:
         query = query.where(SessionChange.created_at >= event.first_published_at)
     return list(db.session.scalars(query).unique())
+
+
+def event_releases(event: Event) -> list[Release]:
+    """The event's versions (newest first), for the changes page: one query."""
+    return list(db.session.scalars(
+        sa.select(Release).where(Release.event_id == event.id).order_by(Release.number.desc())
+    ))
 
 
 def rooms_by_id(ids: Iterable[int]) -> dict[int, Room]:

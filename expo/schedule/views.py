@@ -166,7 +166,8 @@ def list_changes(slug: str):
     event = _event_or_404(slug)
     rows = queries.event_changes(event)
     rooms = queries.rooms_by_id(change_log.room_ids(rows))
-    return render_template("schedule/changes.html", event=event, changes=change_log.public_changes(rows, rooms))
+    versions = change_log.by_version(change_log.public_changes(rows, rooms), queries.event_releases(event))
+    return render_template("schedule/changes.html", event=event, versions=versions)
 
 
 def _page_number() -> int:

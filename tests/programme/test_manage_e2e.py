@@ -102,17 +102,30 @@ def test_organiser_builds_publishes_and_changes_a_schedule_that_visitors_read(db
     field(page, "Starts").fill("2022-06-01T13:00")
     field(page, "Ends").fill("2022-06-01T14:00")
     page.get_by_role("button", name="Save session").click()
-    page.get_by_text("Session saved.").wait_for()
-    assert page.get_by_text("Revision 1.").is_visible()
-    log = page.locator(".change-log")
-    assert "Wed 1 Jun 10:00" in log.inner_text() and "Wed 1 Jun 13:00" in log.inner_text()
+    page.get_by_text("Saved. The change waits for the next release.").wait_for()
+    # Staged: the edit page says so and shows the move; the public does not see it yet.
+    pending = page.locator(".pending-box")
+    assert "Wed 1 Jun 10:00" in pending.inner_text() and "Wed 1 Jun 13:00" in pending.inner_text()
+    assert page.get_by_role("link", name="1 unreleased change").is_visible()
 
     page.get_by_role("link", name="Sessions", exact=True).click()
     page.get_by_role("link", name="Water in cities").click()
     page.get_by_role("button", name="Cancel session…").click()
     page.get_by_text("It ends 0 booked seats.").wait_for()  # asked first, with what it ends
     page.get_by_role("button", name="Cancel session", exact=True).click()
-    page.get_by_text("The session is cancelled.").first.wait_for()
+    page.get_by_text("The cancellation waits for the next release.").first.wait_for()
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(ProgrammeSession).where(ProgrammeSession.title == "Green mobility")).revision == 0
+
+    # The organiser reads the pending changes as a diff and releases them with a note.
+    page.get_by_role("link", name="2 unreleased changes").click()
+    diff = page.locator(".pending-changes")
+    assert diff.locator(".change", has_text="Green mobility").locator(".badge-moved").is_visible()
+    assert diff.locator(".change", has_text="Water in cities").locator(".badge-cancelled").is_visible()
+    page.get_by_label("Note for the public (optional)").fill("Green mobility moves to the afternoon.")
+    page.get_by_role("button", name="Release 2 changes").click()
+    page.get_by_text("The changes are released").wait_for()
+    page.get_by_text("There are no unreleased changes").wait_for()
 
     db.session.expire_all()
     event = db.session.scalar(sa.select(Event))
@@ -122,8 +135,10 @@ def test_organiser_builds_publishes_and_changes_a_schedule_that_visitors_read(db
     assert sessions["Water in cities"].status is SessionStatus.CANCELLED
     assert [u.name for u in sessions["Green mobility"].people(SessionRoleKind.SPEAKER)] == ["Sam Speaker"]
 
-    # Both changes are on the public changes page.
+    # Both changes are on the public changes page, under version v1 with its note.
     page.goto(f"/events/{event.slug}/changes")
+    assert page.get_by_role("heading", name=re.compile("Version v1")).is_visible()
+    assert page.get_by_text("Green mobility moves to the afternoon.").is_visible()
     moved = page.locator(".change", has_text="Green mobility")
     assert "12:00" not in moved.inner_text() and "13:00" in moved.locator("ins").inner_text()
     cancelled = page.locator(".change.is-cancelled", has_text="Water in cities")

@@ -128,6 +128,7 @@ def test_going_back_to_draft_and_publishing_again_keeps_the_changes_listed(clien
     login_as(Role.ORGANISER)
     client.post(f"/manage/events/{event.id}/publish")
     client.post(f"/manage/sessions/{session.id}/cancel", data={"proceed": "yes"})
+    client.post(f"/manage/events/{event.id}/release", data={"note": ""})
     client.post(f"/manage/events/{event.id}/unpublish", data={"proceed": "yes"})
     client.post(f"/manage/events/{event.id}/publish")
     client.post("/account/logout")
@@ -172,6 +173,8 @@ def test_a_session_added_to_the_published_programme_is_listed_with_its_time_and_
         "room_id": str(room.id), "language": "en",
     }, follow_redirects=True)  # the page after it shows (and so spends) the flashed title
     assert response.status_code == 200 and "Late addition" in response.get_data(as_text=True)
+    assert "Late addition" not in client.get("/events/added/changes").get_data(as_text=True)  # staged
+    client.post(f"/manage/events/{event.id}/release", data={"note": "One more talk"})
     client.post("/account/logout")
 
     html = client.get("/events/added/changes").get_data(as_text=True)
@@ -179,6 +182,7 @@ def test_a_session_added_to_the_published_programme_is_listed_with_its_time_and_
     assert "Late addition" in html and "In from the start" not in html
     assert '<mark class="badge-added">Added</mark>' in html
     assert "14:00" in html and "Dunkers – Hall" in html
+    assert "Version v1" in html and "One more talk" in html
     [row] = db.session.scalars(db.select(SessionChange)).all()
     assert row.changes == {"added": {"old": None, "new": "Late addition"}} and row.changed_by_id == organiser.id
     assert before.changes == []

@@ -1,0 +1,144 @@
+"""Changes staged in a published programme, waiting for a release.
+
+Once an event is published, the programme's services no longer write what organisers change
+in its sessions to the sessions themselves: they keep, per session, one ``PendingChange`` with
+the session as it is to become and its difference from what the public sees. Public pages,
+calendar feeds, exports and bookings go on reading the sessions, unchanged and as fast as
+before, until a release (``expo/programme/releases.py``) applies the pending changes through
+the same services, all at once, as a numbered version. Drafts are edited live."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from expo.accounts.models import User
+from expo.core.extensions import db
+from expo.core.timeutil import utcnow
+from expo.events.models import Event
+from expo.programme.models import ADDED, PendingChange, ProgrammeSession, SessionRoleKind, SessionStatus
+from expo.venues.models import Room
+
+
+def is_staged(event: Event) -> bool:
+    """Whether changes to the event's sessions wait for a release: once the event has been
+    published (``first_published_at``), while it is. A draft, and an event taken back to
+    draft, is edited live."""
+    return bool(event.is_published and event.first_published_at is not None)
+
+
+def iso(instant: datetime) -> str:
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def snapshot(s: ProgrammeSession) -> dict[str, Any]:
+    """The session's fields as plain JSON values, to compare before and after a change."""
+    return _fields(
+        s.title, s.description, s.kind.value, s.starts_at, s.ends_at, s.room, s.meeting_url, s.capacity,
+        s.language, s.track, s.networks, [(u, role) for role in SessionRoleKind for u in s.people(role)],
+        s.status,
+    )
+
+
+def data_snapshot(data: Any, related: tuple, status: SessionStatus) -> dict[str, Any]:
+    """What ``snapshot`` would say of a session saved with ``data`` (a ``SessionData``) and
+    its loaded ``related`` objects (room, track, networks, users by id), without saving it."""
+    room, track, networks, users = related
+    people = [(users[i], role) for i, role in dict.fromkeys(data.people())]
+    return _fields(
+        data.title.strip(), (data.description or "").strip() or None, data.kind.value, data.starts_at,
+        data.ends_at, room, (data.meeting_url or "").strip() or None, data.capacity, data.language, track,
+        sorted(networks, key=lambda n: n.name), people, status,
+    )
+
+
+def _fields(title: str, description: str | None, kind: str, starts_at: datetime, ends_at: datetime, room: Any,
+            meeting_url: str | None, capacity: int | None, language: str, track: Any, networks: Sequence[Any],
+            people: list[tuple[User, SessionRoleKind]], status: SessionStatus) -> dict[str, Any]:
+    return {
+        "title": title,
+        "description": description,
+        "kind": kind,
+        "starts_at": iso(starts_at),
+        "ends_at": iso(ends_at),
+        "room": room.label if room is not None else None,
+        "meeting_url": meeting_url,
+        "capacity": capacity,
+        "language": language,
+        "track": track.name if track is not None else None,
+        "networks": [n.name for n in networks],
+        "speakers": [u.name for u, r in people if r is SessionRoleKind.SPEAKER],
+        "moderators": [u.name for u, r in people if r is SessionRoleKind.MODERATOR],
+        "hosts": [u.name for u, r in people if r is SessionRoleKind.HOST],
+        "status": status.value,
+    }
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {k: {"old": before[k], "new": after[k]} for k in after if before[k] != after[k]}
+
+
+def pending_for(session: ProgrammeSession) -> PendingChange | None:
+    """The session's unreleased change, if any."""
+    if session.id is None:
+        return None
+    return db.session.scalar(sa.select(PendingChange).where(PendingChange.session_id == session.id))
+
+
+def stage(
+    *, event: Event, session: ProgrammeSession | None, data_json: dict[str, Any], after: dict[str, Any],
+    status: SessionStatus, actor: User | None, give_back: bool = False, external: dict[str, str] | None = None,
+) -> PendingChange | None:
+    """Keep the session's change (or a new session) for the next release, replacing what was
+    staged for it before; a change that undoes what was staged leaves nothing pending."""
+    if session is None:
+        changes = {ADDED: {"old": None, "new": after["title"], "room": after["room"]}}
+        row = _pending_addition(event, external) if external else None
+    else:
+        changes = diff(snapshot(session), after)
+        row = pending_for(session)
+        if not changes:
+            if row is not None:
+                db.session.delete(row)
+                db.session.flush()
+            return None
+    if row is None:
+        row = PendingChange(event_id=event.id, session=session)
+        db.session.add(row)
+    row.data, row.status, row.changes = data_json, status, changes
+    row.give_back, row.external = give_back, external
+    row.changed_by, row.updated_at = actor, utcnow()
+    db.session.flush()
+    return row
+
+
+def _pending_addition(event: Event, external: dict[str, str]) -> PendingChange | None:
+    """The staged addition that came from the same row of another system (a schedule fetched
+    again before its release updates it instead of adding the session twice)."""
+    rows = db.session.scalars(
+        sa.select(PendingChange).where(PendingChange.event_id == event.id, PendingChange.session_id.is_(None))
+    )
+    return next((r for r in rows if r.external == external), None)
+
+
+def pending_changes(event: Event) -> list[PendingChange]:
+    """The event's unreleased changes, in the programme's order, with their sessions' rooms
+    and venues loaded (two queries)."""
+    rows = list(db.session.scalars(
+        sa.select(PendingChange)
+        .where(PendingChange.event_id == event.id)
+        .options(selectinload(PendingChange.session).selectinload(ProgrammeSession.room).selectinload(Room.venue),
+                 selectinload(PendingChange.changed_by))
+        .order_by(PendingChange.id)
+    ))
+    return sorted(rows, key=lambda r: (r.starts_at, r.title.casefold(), r.id))
+
+
+def pending_count(event: Event) -> int:
+    """How many sessions have unreleased changes (additions included)."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(PendingChange).where(PendingChange.event_id == event.id)
+    ) or 0
