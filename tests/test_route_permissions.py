@@ -95,6 +95,8 @@ RULES = {
         "registration_manage.export_session_bookings", "registration_manage.manage_bookings",
         "registration_manage.manage_registrations", "registration_manage.remove_booking",
         "registration_manage.remove_registration", "badges.print_badges",
+        "programme.pending_changes", "programme.release_changes", "programme.release_one",
+        "programme.discard_change",
     ), EVENT_ORGANISER),
     **dict.fromkeys((
         "programme.manage_index", "programme.list_events", "programme.search_people", "programme.find_people",
@@ -171,6 +173,12 @@ def world(db) -> World:
     ])
 
     from expo.imports.models import ImportBatch, ImportFormat
+    from expo.programme.models import PendingChange
+    from expo.programme.services import SessionData
+
+    pending = PendingChange(event=event, session=session, data=SessionData.from_session(session).to_json(),
+                            changes={"title": {"old": "a", "new": "b"}})
+    db.session.add(pending)
 
     batch = ImportBatch(event=event, format=ImportFormat.SPREADSHEET, filename="sessions.csv",
                         content=b"Title,Date,Starts,Ends\r\nImported,2022-06-01,09:00,10:00\r\n")
@@ -201,6 +209,7 @@ def world(db) -> World:
             "identifier": "ics",
             "day": "2022-06-01",
             "member_id": member.id,
+            "change_id": pending.id,
         }
     )
 

@@ -1,0 +1,213 @@
+"""Releases of a published programme: changes are staged, shown as a diff, and made public
+together as a numbered version, with one e-mail per booked delegate."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from expo.accounts.models import Role
+from expo.core.errors import InvalidState
+from expo.core.extensions import db
+from expo.core.generations import schedule_generation
+from expo.core.timeutil import utcnow
+from expo.imports import services as imports
+from expo.programme import releases, services as programme, staging
+from expo.programme.models import PendingChange, ProgrammeSession, Release, SessionChange, SessionStatus
+from expo.registration import services as registration
+from tests.factories import make_room, make_user, make_venue
+from tests.imports.test_frab import _upload, _xml
+from tests.registration.conftest import at, future_event, future_session, registered
+
+
+def _published(**fields):
+    """An event published through the publish flow (its first publication is behind it)."""
+    return future_event(is_published=True, first_published_at=utcnow() - timedelta(days=1), **fields)
+
+
+def _data(session, **changes):
+    return programme.SessionData(**{**vars(programme.SessionData.from_session(session)), **changes})
+
+
+def _later(session, hours=3, **changes):
+    return _data(session, starts_at=session.starts_at + timedelta(hours=hours),
+                 ends_at=session.ends_at + timedelta(hours=hours), **changes)
+
+
+@pytest.fixture
+def organiser(db):
+    return make_user(role=Role.ORGANISER, name="Olivia Organiser")
+
+
+def test_a_staged_edit_stays_out_of_feeds_and_pages_until_its_release(app, client, organiser):
+    event = _published(slug="h22")
+    session = future_session(event, title="Harbour walk", start=at(8))
+    db.session.commit()
+    feed, page = "/events/h22/calendar.ics", f"/sessions/{session.id}"
+    before = {url: client.get(url).get_data(as_text=True) for url in (feed, page)}
+    generation = schedule_generation()
+
+    with app.test_request_context():
+        changes = programme.update_session(session=session, data=_later(session, title="Sea walk"),
+                                           actor=organiser, confirm=True)
+    db.session.commit()
+    assert set(changes) == {"starts_at", "ends_at", "title"}
+    db.session.expire_all()
+    assert (session.title, session.starts_at, session.revision) == ("Harbour walk", at(8), 0)
+    assert schedule_generation() == generation  # staging moves no cache
+    assert {url: client.get(url).get_data(as_text=True) for url in (feed, page)} == before
+    assert "Sea walk" not in client.get("/events/h22/changes").get_data(as_text=True)
+
+    with app.test_request_context():
+        release = releases.release_changes(event=event, actor=organiser, note="Moved to the afternoon")
+    db.session.commit()
+    db.session.expire_all()
+    assert (session.title, session.starts_at, session.revision) == ("Sea walk", at(11), 1)
+    assert schedule_generation() != generation
+    assert "SUMMARY:Sea walk" in client.get(feed).get_data(as_text=True)
+    assert "Sea walk" in client.get(page).get_data(as_text=True)
+    changes_page = client.get("/events/h22/changes").get_data(as_text=True)
+    assert "Version v1" in changes_page and "Moved to the afternoon" in changes_page and "Sea walk" in changes_page
+    assert [c.release_id for c in session.changes] == [release.id]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PendingChange)) == 0
+
+
+def test_a_draft_is_still_edited_live(app, organiser):
+    event = future_event(is_published=False)
+    session = future_session(event, start=at(8))
+    with app.test_request_context():
+        programme.update_session(session=session, data=_later(session), actor=organiser, confirm=True)
+    assert session.starts_at == at(11) and staging.pending_count(event) == 0
+
+
+def test_a_release_mails_each_affected_delegate_once_listing_all_their_sessions(app, db, organiser, outbox):
+    event = _published(name="H22 City Expo")
+    walk = future_session(event, title="Harbour walk", start=at(8), capacity=10)
+    talk = future_session(event, title="Climate talk", start=at(10), capacity=10)
+    quiet = future_session(event, title="Untouched", start=at(12), capacity=10)
+    ana, ben = registered(event, name="Ana"), registered(event, name="Ben", locale="sv")
+    for person, sessions in ((ana, (walk, talk, quiet)), (ben, (walk,))):
+        for s in sessions:
+            registration.book_session(delegate=person, session=s, actor=person)
+    db.session.commit()
+    outbox.clear()
+
+    with app.test_request_context():
+        programme.update_session(session=walk, data=_later(walk, hours=5), actor=organiser, confirm=True)
+        programme.cancel_session(session=talk, actor=organiser, confirm=True)
+    db.session.commit()
+    assert outbox == []  # staged: nobody is told yet
+    with app.test_request_context():
+        releases.release_changes(event=event, actor=organiser, note="Rain plan")
+    db.session.commit()
+
+    by_person = {m.to: m for m in outbox}
+    assert sorted(m.to for m in outbox) == sorted([ana.email, ben.email])
+    mail = by_person[ana.email]
+    assert mail.subject == "Programme changed: H22 City Expo (v1)"
+    assert "Harbour walk" in mail.body and "Climate talk" in mail.body and "Untouched" not in mail.body
+    assert "Rain plan" in mail.body
+    methods = sorted(a.mimetype.split(";")[1].strip() for a in mail.attachments)
+    assert methods == ["method=CANCEL", "method=REQUEST"]
+    request = next(a for a in mail.attachments if "REQUEST" in a.mimetype).content.decode()
+    assert "SEQUENCE:1" in request.replace("\r\n ", "")
+    swedish = by_person[ben.email]
+    assert swedish.subject == "Programmet har ändrats: H22 City Expo (v1)"
+    assert "Harbour walk" in swedish.body and "Climate talk" not in swedish.body
+    assert len(swedish.attachments) == 1
+
+
+def test_versions_rise_and_an_urgent_change_is_released_on_its_own(app, organiser):
+    event = _published()
+    first, second = future_session(event, title="First", start=at(8)), future_session(event, title="Second", start=at(10))
+    with app.test_request_context():
+        programme.update_session(session=first, data=_data(first, title="First, renamed"), actor=organiser)
+        programme.update_session(session=second, data=_data(second, title="Second, renamed"), actor=organiser)
+        urgent = staging.pending_for(second)
+        v1 = releases.release_changes(event=event, actor=organiser, only=urgent)
+        assert (second.title, first.title) == ("Second, renamed", "First")
+        assert staging.pending_count(event) == 1
+        v2 = releases.release_changes(event=event, actor=organiser)
+        with pytest.raises(InvalidState):
+            releases.release_changes(event=event, actor=organiser)
+    assert (v1.label, v2.label) == ("v1", "v2") and first.title == "First, renamed"
+    numbers = db.session.scalars(sa.select(Release.number).where(Release.event_id == event.id)).all()
+    assert sorted(numbers) == [1, 2]
+
+
+def test_the_pending_page_shows_moved_cancelled_added_renamed_relocated(app, client, login_as, organiser):
+    event = _published(slug="diff")
+    room, other = make_room(name="Hall", venue=make_venue(name="Dunkers")), make_room(name="Loft", venue=make_venue(name="Kärnan"))
+    moved, cancelled, renamed, relocated = (
+        future_session(event, title=t, room=room, start=at(h)) for t, h in
+        (("Moved talk", 8), ("Cancelled talk", 9), ("Old name", 10), ("Relocated talk", 11)))
+    with app.test_request_context():
+        programme.update_session(session=moved, data=_later(moved, hours=4), actor=organiser, confirm=True)
+        programme.cancel_session(session=cancelled, actor=organiser, confirm=True)
+        programme.update_session(session=renamed, data=_data(renamed, title="New name"), actor=organiser)
+        programme.update_session(session=relocated, data=_data(relocated, room_id=other.id), actor=organiser,
+                                 confirm=True)
+        programme.create_session(event=event, actor=organiser, confirm=True, data=programme.SessionData(
+            title="Added talk", kind=moved.kind, starts_at=at(14), ends_at=at(15), room_id=room.id))
+    db.session.commit()
+    login_as(Role.ADMIN)
+
+    html = client.get(f"/manage/events/{event.id}/pending").get_data(as_text=True)
+
+    for title, badge in (("Moved talk", "moved"), ("Cancelled talk", "cancelled"), ("Added talk", "added"),
+                         ("Old name", "renamed"), ("Relocated talk", "relocated")):
+        item = html.split(title, 1)[1].split("</article>", 1)[0]
+        assert f'class="badge-{badge}"' in item, title
+    assert "Kärnan – Loft" in html and "New name" in html
+    assert "Release 5 changes" in html
+    assert "5 unreleased changes" in client.get(f"/manage/events/{event.id}/edit").get_data(as_text=True)
+    edit = client.get(f"/manage/sessions/{renamed.id}/edit").get_data(as_text=True)
+    assert "Unreleased change" in edit and 'value="New name"' in edit
+
+
+def test_only_the_events_organisers_and_admins_see_and_release_pending_changes(app, client, login_as, organiser):
+    event = _published()
+    session = future_session(event, start=at(8))
+    with app.test_request_context():
+        programme.update_session(session=session, data=_data(session, title="Renamed"), actor=organiser)
+    db.session.commit()
+    change = staging.pending_for(session)
+    for role in (Role.DELEGATE, Role.STAFF):
+        login_as(role)
+        assert client.get(f"/manage/events/{event.id}/pending").status_code == 403
+        assert client.post(f"/manage/events/{event.id}/release").status_code == 403
+        assert client.post(f"/manage/pending/{change.id}/release").status_code == 403
+        client.post("/account/logout")
+    db.session.expire_all()
+    assert session.title != "Renamed" and staging.pending_count(event) == 1
+    login_as(Role.ADMIN)
+    assert client.post(f"/manage/pending/{change.id}/release").status_code == 302
+    db.session.expire_all()
+    assert session.title == "Renamed"
+
+
+def test_a_frab_schedule_fetched_again_stages_one_move_and_one_removal_as_one_release(app, organiser):
+    event = future_event(starts_on=date(2022, 6, 1), ends_on=date(2022, 6, 1), is_published=False)
+    room = make_room(name="Main", venue=make_venue(name="Sundspärlan"))
+    with app.test_request_context():
+        batch = _upload(event, organiser, _xml([("g-1", "Solar", "09:00", "Stage"), ("g-2", "Wind", "10:00", "Stage"),
+                                                 ("g-3", "Hydrogen", "11:00", "Stage")]))
+        imports.map_rooms(batch=batch, mapping={"Stage": room.id}, actor=organiser)
+        imports.confirm_import(batch=batch, digest=imports.preview(batch).digest, actor=organiser)
+        event.is_published, event.first_published_at = True, utcnow()
+        db.session.commit()
+
+        batch = _upload(event, organiser, _xml([("g-1", "Solar", "09:00", "Stage"), ("g-2", "Wind", "14:00", "Stage")]))
+        imports.confirm_import(batch=batch, digest=imports.preview(batch).digest, actor=organiser)
+        db.session.commit()
+        sessions = {s.title: s for s in db.session.scalars(sa.select(ProgrammeSession))}
+        assert sessions["Wind"].revision == 0 and not sessions["Hydrogen"].is_cancelled  # nothing public yet
+        pending = {row.title: row.kinds for row in staging.pending_changes(event)}
+        assert pending == {"Wind": ["moved"], "Hydrogen": ["cancelled"]}
+
+        release = releases.release_changes(event=event, actor=organiser)
+        db.session.commit()
+    logged = db.session.scalars(sa.select(SessionChange).where(SessionChange.release_id == release.id)).all()
+    assert sorted(c.session.title for c in logged) == ["Hydrogen", "Wind"]
+    assert sessions["Wind"].starts_at.hour == 12 and sessions["Hydrogen"].status is SessionStatus.CANCELLED
