@@ -142,3 +142,10 @@ def pending_count(event: Event) -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(PendingChange).where(PendingChange.event_id == event.id)
     ) or 0
+
+
+def pending_session_ids(event: Event) -> tuple[int, set[int]]:
+    """How many changes wait for the event's next release, and which of its sessions have
+    one (one query, for the organisers' list of sessions)."""
+    ids = list(db.session.scalars(sa.select(PendingChange.session_id).where(PendingChange.event_id == event.id)))
+    return len(ids), {i for i in ids if i is not None}

@@ -201,7 +201,9 @@ def list_sessions(event_id: int):
     event = _managed_event(event_id)
     filters_form = SessionFiltersForm(event, queries.venue_choices(), formdata=request.args)
     sessions = services.list_sessions(event, filters_form.filters())
-    return render_template("manage/sessions.html", event=event, sessions=sessions, filters=filters_form)
+    pending_count, pending_ids = staging.pending_session_ids(event)
+    return render_template("manage/sessions.html", event=event, sessions=sessions, filters=filters_form,
+                           pending_count=pending_count, pending_ids=pending_ids)
 
 
 def _save_session(form: SessionForm, save: Any) -> tuple[bool, list[Any]]:

@@ -214,3 +214,26 @@ def test_a_frab_schedule_fetched_again_stages_one_move_and_one_removal_as_one_re
     logged = db.session.scalars(sa.select(SessionChange).where(SessionChange.release_id == release.id)).all()
     assert sorted(c.session.title for c in logged) == ["Hydrogen", "Wind"]
     assert sessions["Wind"].starts_at.hour == 12 and sessions["Hydrogen"].status is SessionStatus.CANCELLED
+
+
+def test_the_pending_page_and_the_list_of_sessions_load_in_a_fixed_number_of_queries(app, client, login_as, organiser):
+    from tests.querycount import page_query_count
+
+    event = _published()
+    room = make_room(venue=make_venue())
+    sessions = [future_session(event, title=f"Talk {n}", room=room, start=at(7 + n)) for n in range(6)]
+    login_as(Role.ADMIN)
+
+    def stage(count):
+        with app.test_request_context():
+            for s in sessions[:count]:
+                programme.update_session(session=s, data=_data(s, title=s.title + " (new)"), actor=organiser)
+        db.session.commit()
+
+    stage(1)
+    small = {url: page_query_count(client, url) for url in
+             (f"/manage/events/{event.id}/pending", f"/manage/events/{event.id}/sessions")}
+    stage(6)
+    assert {url: page_query_count(client, url) for url in small} == small
+    listing = client.get(f"/manage/events/{event.id}/sessions").get_data(as_text=True)
+    assert listing.count('class="badge-pending"') == 6 and "6 unreleased changes" in listing
