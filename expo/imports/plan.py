@@ -240,6 +240,8 @@ def make_plan(
     for s in sessions:
         by_title.setdefault(s.title.strip().casefold(), []).append(s)
     seen: dict[int, int] = {}
+    # In a published programme, rows are compared with the sessions as staged for the next release.
+    working = programme.WorkingCopies.of(event)
     rows: list[PlannedRow] = []
     for item in incoming:
         session = None
@@ -250,11 +252,11 @@ def make_plan(
                 item.error("id", _l("No session of this event has the id %(id)s.", id=value))
         else:
             session = _same_session(item, by_title, seen)
-        rows.append(_plan_row(event, item, session, tracks, rooms, seen))
+        rows.append(_plan_row(event, item, session, tracks, rooms, seen, working))
     if missing_cancelled:
         listed = {r.key[1] for r in rows if r.key}
         for ext, session in keyed.items():
-            if ext not in listed and not session.is_cancelled:
+            if ext not in listed and working.status(session) is not SessionStatus.CANCELLED:
                 rows.append(PlannedRow(line=0, title=session.title, action=CANCEL, session=session,
                                        status=SessionStatus.CANCELLED, key=(source, ext)))
     _check_conflicts(event, rows, rooms)
@@ -276,11 +278,11 @@ def _same_session(
 
 def _plan_row(
     event: Event, item: Incoming, session: ProgrammeSession | None, tracks: dict[str, Any],
-    rooms: dict[int, Room], seen: dict[int, int],
+    rooms: dict[int, Room], seen: dict[int, int], working: programme.WorkingCopies,
 ) -> PlannedRow:
-    base = programme.SessionData.from_session(session) if session is not None else None
+    base = working.data(session) if session is not None else None
     values = dict(item.values)
-    status = values.pop("status", session.status if session is not None else SessionStatus.SCHEDULED)
+    status = values.pop("status", working.status(session) if session is not None else SessionStatus.SCHEDULED)
     if session is not None:
         if session.id in seen:
             item.error("id", _l("Line %(line)s already imports this session.", line=seen[session.id]))
@@ -403,7 +405,8 @@ def _apply_row(event: Event, row: PlannedRow, source: str, actor: User) -> None:
     """One row through the programme's services: in a published programme they stage the
     change for the next release, so the status compared is the one staged."""
     if row.action == CANCEL:
-        programme.cancel_session(session=row.session, actor=actor, confirm=True)
+        if _status(row.session) is not SessionStatus.CANCELLED:
+            programme.cancel_session(session=row.session, actor=actor, confirm=True)
         return
     session = row.session
     external = {"source": row.key[0], "id": row.key[1]} if row.key is not None and row.key[0] != "uid" else None

@@ -35,6 +35,7 @@ from expo.people.models import Network
 from expo.programme import conflicts, staging
 from expo.programme.models import (
     ADDED,
+    PendingChange,
     ProgrammeSession,
     SessionChange,
     SessionKind,
@@ -420,6 +421,28 @@ def working_data(session: ProgrammeSession) -> tuple[SessionData, SessionStatus]
     if pending is None:
         return SessionData.from_session(session), session.status
     return SessionData.from_json(pending.data), pending.status
+
+
+@dataclass
+class WorkingCopies:
+    """An event's sessions as their organisers are making them (``working_data`` for many at
+    once): the staged data and status where a change waits for release (one query for all)."""
+
+    pending: dict[int, PendingChange]
+
+    @classmethod
+    def of(cls, event: Event) -> WorkingCopies:
+        rows = db.session.scalars(sa.select(PendingChange).where(
+            PendingChange.event_id == event.id, PendingChange.session_id.is_not(None)))
+        return cls({row.session_id: row for row in rows if row.session_id is not None})
+
+    def data(self, session: ProgrammeSession) -> SessionData:
+        row = self.pending.get(session.id)
+        return SessionData.from_json(row.data) if row is not None else SessionData.from_session(session)
+
+    def status(self, session: ProgrammeSession) -> SessionStatus:
+        row = self.pending.get(session.id)
+        return row.status if row is not None else session.status
 
 
 def _writes_live(event: Event, live: bool | None) -> bool:

@@ -149,3 +149,4 @@ def pending_session_ids(event: Event) -> tuple[int, set[int]]:
     one (one query, for the organisers' list of sessions)."""
     ids = list(db.session.scalars(sa.select(PendingChange.session_id).where(PendingChange.event_id == event.id)))
     return len(ids), {i for i in ids if i is not None}
+

@@ -237,3 +237,26 @@ def test_the_pending_page_and_the_list_of_sessions_load_in_a_fixed_number_of_que
     assert {url: page_query_count(client, url) for url in small} == small
     listing = client.get(f"/manage/events/{event.id}/sessions").get_data(as_text=True)
     assert listing.count('class="badge-pending"') == 6 and "6 unreleased changes" in listing
+
+
+def test_a_frab_schedule_fetched_again_before_the_release_changes_nothing_more(app, organiser):
+    event = future_event(starts_on=date(2022, 6, 1), ends_on=date(2022, 6, 1), is_published=False)
+    room = make_room(name="Main", venue=make_venue(name="Sundspärlan"))
+    with app.test_request_context():
+        batch = _upload(event, organiser, _xml([("g-1", "Solar", "09:00", "Stage"), ("g-2", "Wind", "10:00", "Stage")]))
+        imports.map_rooms(batch=batch, mapping={"Stage": room.id}, actor=organiser)
+        imports.confirm_import(batch=batch, digest=imports.preview(batch).digest, actor=organiser)
+        event.is_published, event.first_published_at = True, utcnow()
+        db.session.commit()
+        for _ in range(2):  # the same schedule twice, before any release
+            batch = _upload(event, organiser, _xml([("g-1", "Solar", "12:00", "Stage"), ("g-3", "Tide", "15:00", "Stage")]))
+            plan = imports.preview(batch)
+            imports.confirm_import(batch=batch, digest=plan.digest, actor=organiser)
+            db.session.commit()
+        assert [(r.title, r.action) for r in plan.rows] == [("Solar", "unchanged"), ("Tide", "new")]
+        assert sorted((row.title, row.kinds) for row in staging.pending_changes(event)) == [
+            ("Solar", ["moved"]), ("Tide", ["added"]), ("Wind", ["cancelled"])]
+        releases.release_changes(event=event, actor=organiser)
+        db.session.commit()
+        batch = _upload(event, organiser, _xml([("g-1", "Solar", "12:00", "Stage"), ("g-3", "Tide", "15:00", "Stage")]))
+        assert {r.action for r in imports.preview(batch).rows} == {"unchanged"}  # the added session kept its key
