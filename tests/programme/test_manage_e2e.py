@@ -122,6 +122,9 @@ def test_organiser_builds_publishes_and_changes_a_schedule_that_visitors_read(db
     diff = page.locator(".pending-changes")
     assert diff.locator(".change", has_text="Green mobility").locator(".badge-moved").is_visible()
     assert diff.locator(".change", has_text="Water in cities").locator(".badge-cancelled").is_visible()
+    page.set_viewport_size({"width": 390, "height": 844})  # the diff fits a phone without sideways scrolling
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_label("Note for the public (optional)").fill("Green mobility moves to the afternoon.")
     page.get_by_role("button", name="Release 2 changes").click()
     page.get_by_text("The changes are released").wait_for()
