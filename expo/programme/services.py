@@ -445,10 +445,17 @@ class WorkingCopies:
         return row.status if row is not None else session.status
 
 
-def _writes_live(event: Event, live: bool | None) -> bool:
+def _writes_live(event: Event, live: bool | None, session: ProgrammeSession | None = None) -> bool:
     """Whether a change is written to the session at once: in a draft, or by a release
-    (``live=True``); in a published programme it is staged for the next release."""
-    return live if live is not None else not staging.is_staged(event)
+    (``live=True``); in a published programme it is staged for the next release. A draft's
+    live edit drops what was staged for the session before the event went back to draft."""
+    if live is not None:
+        return live
+    if staging.is_staged(event):
+        return False
+    if session is not None:
+        staging.superseded(session)
+    return True
 
 
 def _stage_session(session: ProgrammeSession, data: SessionData, status: SessionStatus, actor: User | None, *,
@@ -496,7 +503,7 @@ def update_session(
     """Change a session; moves raise its revision and are logged. Returns the changes (in a
     published programme: all that is staged for the session's next release)."""
     event = session.event
-    writes_live = _writes_live(event, live)
+    writes_live = _writes_live(event, live, session)
     status = session.status if writes_live else working_data(session)[1]
     _check(event, data)
     related = _load_related(event, data)
@@ -567,7 +574,7 @@ def cancel_session(*, session: ProgrammeSession, actor: User, confirm: bool = Fa
     """Cancel a session: it stays in the programme, marked cancelled, for calendars to follow;
     every seat and waiting place ends (each delegate is told). Asks first, with the numbers.
     In a published programme the cancellation waits for the next release."""
-    writes_live = _writes_live(session.event, live)
+    writes_live = _writes_live(session.event, live, session)
     data, status = (SessionData.from_session(session), session.status) if writes_live else working_data(session)
     if status is SessionStatus.CANCELLED:
         raise InvalidState(_l("This session is already cancelled."))
@@ -594,7 +601,7 @@ def restore_session(
     ``give_back`` gives the bookings its cancellation ended their seats and places again; while
     there are any, the organiser is asked (None: not asked yet). In a published programme the
     return waits for the next release."""
-    writes_live = _writes_live(session.event, live)
+    writes_live = _writes_live(session.event, live, session)
     data, status = (SessionData.from_session(session), session.status) if writes_live else working_data(session)
     if status is not SessionStatus.CANCELLED:
         raise InvalidState(_l("Only a cancelled session can be restored."))

@@ -115,6 +115,15 @@ def stage(
     return row
 
 
+def superseded(session: ProgrammeSession) -> None:
+    """A live edit of the session (in a draft) replaces whatever was staged for it while the
+    event was published, so that a later release cannot bring the older version back."""
+    row = pending_for(session)
+    if row is not None:
+        db.session.delete(row)
+        db.session.flush()
+
+
 def _pending_addition(event: Event, external: dict[str, str]) -> PendingChange | None:
     """The staged addition that came from the same row of another system (a schedule fetched
     again before its release updates it instead of adding the session twice)."""

@@ -260,3 +260,14 @@ def test_a_frab_schedule_fetched_again_before_the_release_changes_nothing_more(a
         db.session.commit()
         batch = _upload(event, organiser, _xml([("g-1", "Solar", "12:00", "Stage"), ("g-3", "Tide", "15:00", "Stage")]))
         assert {r.action for r in imports.preview(batch).rows} == {"unchanged"}  # the added session kept its key
+
+
+def test_a_live_edit_after_going_back_to_draft_replaces_what_was_staged(app, organiser):
+    event = _published()
+    session = future_session(event, title="Harbour walk", start=at(8))
+    with app.test_request_context():
+        programme.update_session(session=session, data=_later(session), actor=organiser, confirm=True)
+        assert staging.pending_count(event) == 1
+        event.is_published = False
+        programme.update_session(session=session, data=_data(session, title="Draft title"), actor=organiser)
+    assert (session.title, session.starts_at, staging.pending_count(event)) == ("Draft title", at(8), 0)
