@@ -80,6 +80,7 @@ def fetch(url: str) -> bytes:
         address = _public_address(parts.hostname or "", port)
         kind = _PinnedHTTPS if parts.scheme == "https" else _PinnedHTTP
         connection = kind(parts.hostname or "", port, address, timeout)
+        response = None
         try:
             path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             connection.request("GET", path, headers={
@@ -106,6 +107,8 @@ def fetch(url: str) -> bytes:
         except (OSError, http.client.HTTPException):
             raise FetchFailed(_l("The schedule cannot be downloaded: the server cannot be reached.")) from None
         finally:
+            if response is not None:
+                response.close()
             connection.close()
     raise FetchFailed(_l("The address redirects too many times."))
 
