@@ -73,7 +73,7 @@ def template(fmt: str) -> bytes:
 @dataclass
 class Lookups:
     countries: dict[str, str]  # any accepted name or code (normalised) → ISO code
-    networks: dict[str, Network]  # name, acronym or slug (normalised) → network
+    networks: dict[str, int]  # name, acronym or slug (normalised) → network id
     organisations: dict[tuple[str, str], int]  # (normalised name, country code or "") → id
     languages: dict[str, str]  # code or name in English, Swedish or itself → code
 
@@ -85,11 +85,11 @@ def _lookups() -> Lookups:
         for text in (code, alpha3, name, swedish.get(code, "")):
             if text:
                 countries.setdefault(normal_name(text), code)
-    networks: dict[str, Network] = {}
-    for network in db.session.scalars(sa.select(Network)):
-        for text in (network.name, network.acronym, network.slug):
+    networks: dict[str, int] = {}
+    for network_id, *names in db.session.execute(sa.select(Network.id, Network.name, Network.acronym, Network.slug)):
+        for text in names:
             if text:
-                networks.setdefault(normal_name(text), network)
+                networks.setdefault(normal_name(text), network_id)
     organisations = {
         (normal_name(name), code or ""): org_id
         for org_id, name, code in db.session.execute(
@@ -246,11 +246,11 @@ class _Reader:
         for name in re.split(r"[,;\n]", cell_text(cells["networks"])):
             if not name.strip():
                 continue
-            network = self.lookups.networks.get(normal_name(name))
-            if network is None:
+            network_id = self.lookups.networks.get(normal_name(name))
+            if network_id is None:
                 error("networks", _l("No network is called “%(name)s”.", name=name.strip()))
                 return
-            ids.append(network.id)
+            ids.append(network_id)
         item.values["network_ids"] = sorted(set(ids))
 
     def _language(self, item: PersonRow, cells: dict[str, Any], error: Callable[..., None]) -> None:

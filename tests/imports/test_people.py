@@ -248,3 +248,16 @@ def test_a_100_mb_upload_is_refused_with_a_message(client, login_as):
     assert response.status_code == 413 and "larger than 20 MB" in response.get_data(as_text=True)
     assert "Import people" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ImportBatch)) == 0
+
+
+def test_a_file_of_several_chunks_is_previewed_and_confirmed_whole(admin, monkeypatch):
+    monkeypatch.setattr(people, "CHUNK", 3)
+    network = make_network(name="UNECE Forum of Mayors", acronym="UNECE")
+    db.session.commit()
+    rows = [[f"Person {n}", f"p{n}@example.org", "UNECE"] for n in range(8)]
+    batch = _run(csv_file(rows, header=["Name", "E-mail", "Networks"]), admin)
+    assert batch.result["summary"]["new"] == 8 and batch.rows_done == 8
+    batch = _confirm(batch, admin)
+    assert batch.summary["new"] == 8
+    users = db.session.scalars(sa.select(User).where(User.email.like("p%@example.org"))).all()
+    assert sorted(n.id for u in users for n in u.networks) == [network.id] * 8
