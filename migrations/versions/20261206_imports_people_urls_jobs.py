@@ -31,15 +31,27 @@ def _values(values) -> str:
 
 
 def _check(table: str, name: str, column: str, values) -> None:
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*expression-based index")
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_constraint(batch_op.f(f"ck_{table}_{name}"), type_="check")
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.create_check_constraint(batch_op.f(f"ck_{table}_{name}"), f"{column} IN ({_values(values)})")
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f(f"ck_{table}_{name}"), type_="check")
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.create_check_constraint(batch_op.f(f"ck_{table}_{name}"), f"{column} IN ({_values(values)})")
 
 
 def upgrade():
+    # SQLite rebuilds import_batches, reflecting the tables it points at: organisations has an
+    # index on expressions, which reflection skips (and the rebuild does not touch).
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*expression-based index")
+        _upgrade()
+
+
+def downgrade():
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*expression-based index")
+        _downgrade()
+
+
+def _upgrade():
     _check("import_batches", "importkind", "kind", (*KINDS, "people"))
     with op.batch_alter_table("import_batches", schema=None) as batch_op:
         batch_op.alter_column("event_id", existing_type=sa.Integer(), nullable=True)
@@ -72,7 +84,7 @@ def upgrade():
     _check("audit_entries", "auditaction", "action", (*ACTIONS, "import_confirmed"))
 
 
-def downgrade():
+def _downgrade():
     op.execute("DELETE FROM audit_entries WHERE action = 'import_confirmed'")
     _check("audit_entries", "auditaction", "action", ACTIONS)
     op.execute("DELETE FROM import_batches WHERE kind = 'people' OR event_id IS NULL")
