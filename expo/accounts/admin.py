@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from expo.accounts import mails
 from expo.accounts.models import Role, User
 from expo.accounts.passwords import check_new_password
-from expo.accounts.services import create_user, end_all_sessions, link_mark, valid_name
+from expo.accounts.services import create_user, end_all_sessions, link_mark, set_details, valid_name
 from expo.attendance.models import CheckIn
 from expo.audit import services as audit
 from expo.audit.models import AuditAction
@@ -126,19 +126,8 @@ def update_person(
 ) -> User:
     """An administrator corrects who a person is (name, organisation, country, networks,
     language); the e-mail address and the password stay the owner's to change."""
-    name = valid_name(name)
-    renamed = user.name != name
-    user.name = name
-    user.organisation = organisation
-    user.country_code = country_code
-    user.networks = list(networks)
-    user.locale = locale
-    db.session.flush()
-    if renamed:
-        from expo.events.services import person_renamed
-
-        person_renamed(user=user)
-    return user
+    return set_details(user=user, name=name, organisation=organisation, country_code=country_code,
+                       networks=networks, locale=locale)
 
 
 def send_invitation(*, user: User, actor: User) -> User:

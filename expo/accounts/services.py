@@ -306,14 +306,24 @@ def update_profile(
     if actor.id != user.id:
         raise NotAllowed(_l("Only the account's owner edits the profile."))
     email = valid_email(email)
-    name = valid_name(name)
-    renamed = user.name != name
-    user.name = name
     new_address = None if email == user.email else email
     if new_address != user.pending_email:
         user.pending_email = new_address
         if new_address is not None:
             send_verification(user=user)
+    return set_details(user=user, name=name, organisation=organisation, country_code=country_code,
+                       networks=networks, locale=locale)
+
+
+def set_details(
+    *, user: User, name: str, organisation: Organisation | None, country_code: str | None,
+    networks: Iterable[Network], locale: str,
+) -> User:
+    """Who the person is, as the profile form and the administrators' tools give it; a new
+    name shows in the sessions they take part in."""
+    name = valid_name(name)
+    renamed = user.name != name
+    user.name = name
     user.organisation = organisation
     user.country_code = country_code
     user.networks = list(networks)

@@ -32,7 +32,7 @@ from expo.accounts.models import Role, User
 from expo.core.errors import ExpoError, InvalidState
 from expo.core.extensions import db
 from expo.core.spreadsheets import csv_bytes, xlsx_bytes
-from expo.imports.plan import NEW, UNCHANGED, UPDATE, Problem
+from expo.imports.plan import NEW, UNCHANGED, UPDATE, Problem, TableRow
 from expo.imports.readers import FileRefused, Row, column_letter, read_rows
 from expo.imports.spreadsheet import Column, cell_text, column_keys, normal_name
 from expo.people.models import Country, Network, Organisation, OrganisationKind
@@ -106,25 +106,13 @@ def _lookups() -> Lookups:
 # --- comparing ------------------------------------------------------------------------------
 
 @dataclass
-class PersonRow:
+class PersonRow(TableRow):
     """One row: what it would do, and the values it gives (only the columns the file has)."""
 
-    line: int
-    email: str
-    title: str
-    action: str = NEW
+    email: str = ""
     user: User | None = None
     values: dict[str, Any] = field(default_factory=dict)
     new_organisation: tuple[str, str | None] | None = None  # (name, country) to add
-    changed: list[str] = field(default_factory=list)
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-
-    @property
-    def state(self) -> str:
-        if self.errors:
-            return "error"
-        return "warning" if self.warnings else self.action
 
     def fingerprint(self) -> list[Any]:
         return [self.line, self.action, self.email, self.user.id if self.user else None,
@@ -167,7 +155,7 @@ class _Reader:
     def _row(self, row: Row, cells: dict[str, Any], users: dict[str, User]) -> PersonRow:
         email = cell_text(cells.get("email")).lower()
         name = cell_text(cells.get("name"))
-        item = PersonRow(row.number, email, f"{name} <{email}>" if name else email)
+        item = PersonRow(row.number, f"{name} <{email}>" if name else email, NEW, email=email)
 
         def error(key: str, message: Any) -> None:
             item.errors.append(Problem(self._ref(key, row), message))
