@@ -261,3 +261,18 @@ def test_a_file_of_several_chunks_is_previewed_and_confirmed_whole(admin, monkey
     assert batch.summary["new"] == 8
     users = db.session.scalars(sa.select(User).where(User.email.like("p%@example.org"))).all()
     assert sorted(n.id for u in users for n in u.networks) == [network.id] * 8
+
+
+def test_the_preview_page_reads_a_fixed_number_of_queries_whatever_the_rows(client, login_as, admin):
+    from tests.querycount import count_queries
+
+    login_as("admin")
+    counts = []
+    for size in (2, 40):
+        rows = [[f"Person {n}", f"q{size}-{n}@example.org", "", "Narnia" if n % 2 else "SE"] for n in range(size)]
+        batch = _run(csv_file(rows, header=["Name", "E-mail", "Organisation", "Country"]), admin)
+        with count_queries() as log:
+            page = client.get(f"/manage/imports/{batch.id}")
+        assert page.status_code == 200 and page.get_data(as_text=True).count('data-state="error"') == size // 2
+        counts.append(log.count)
+    assert counts[0] == counts[1]
