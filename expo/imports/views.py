@@ -79,7 +79,7 @@ def new_import(event_id: int):
 
 def _kept(batch: ImportBatch):
     """A file kept for its preview: read by a job when it is large, then shown."""
-    if tasks.runs_as_job(batch):
+    if tasks.runs_as_job(batch) and not services.unmapped_rooms(batch):  # rooms first, then the preview
         tasks.start(batch=batch, step=tasks.PREVIEW, actor=current_user)
     db.session.commit()
     return redirect(url_for("imports.show_import", batch_id=batch.id))
@@ -195,6 +195,8 @@ def map_rooms(batch_id: int):
     if form.validate_on_submit():
         try:
             services.map_rooms(batch=batch, mapping=form.mapping(), actor=current_user)
+            if tasks.runs_as_job(batch):
+                tasks.start(batch=batch, step=tasks.PREVIEW, actor=current_user)
         except ExpoError as error:
             refused(error)
         else:

@@ -175,3 +175,23 @@ def test_fetching_is_for_administrators(client, login_as, setting):
     login_as("delegate")
     assert client.post(f"/manage/events/{event.id}/import/schedule-url", data={"url": "https://x.org"}).status_code == 403
     assert client.post(f"/manage/schedule-urls/{schedule_url.id}/fetch").status_code == 403
+
+
+def test_a_large_fetched_schedule_maps_its_rooms_before_the_job_previews_it(server, local, setting, client, app,
+                                                                              monkeypatch):
+    from tests.conftest import log_in
+
+    monkeypatch.setitem(app.config, "IMPORT_JOB_BYTES", 10)
+    event, room, admin = setting
+    log_in(client, admin)
+    ROUTES["/schedule.xml"] = (200, _xml([("g-1", "Solar", "09:00", "Stage")]), 0)
+    response = client.post(f"/manage/events/{event.id}/import/schedule-url", data={"url": f"{server}/schedule.xml"})
+    batch = db.session.scalars(sa.select(ImportBatch)).one()
+    assert batch.job_state is None
+    assert "Map the rooms" in client.get(response.headers["Location"]).get_data(as_text=True)
+    client.post(f"/manage/imports/{batch.id}/rooms", data={"room_0": str(room.id)})
+    db.session.expire_all()
+    assert batch.job_state == "done" and batch.result["summary"]["new"] == 1
+    page = client.get(f"/manage/imports/{batch.id}").get_data(as_text=True)
+    assert 'data-state="warning"' in page and "<small>New</small>" in page and "Solar" in page
+    assert "Confirm the import" in page
