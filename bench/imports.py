@@ -52,7 +52,7 @@ def people_file(rows: int) -> bytes:
     return csv_bytes(lines())
 
 
-def _case(kind: str, rows: int, database_url: str) -> dict:
+def _case(kind: str, rows: int, database_url: str, confirm: bool = True) -> dict:
     """One case in this process: a fresh database, the file, its preview and confirmation."""
     from expo import create_app
     from expo.accounts.models import Role, User
@@ -102,6 +102,11 @@ def _case(kind: str, rows: int, database_url: str) -> dict:
         result["preview_state"] = batch.job_state
         result["preview_error"] = batch.job_error
         result["preview_counts"] = (batch.result or {}).get("states")
+        if not confirm:
+            result["confirm_s"] = 0.0
+            result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+            result["peak_rss_before_import_mb"] = round(rss_before / 1024, 1)
+            return result
         started = time.perf_counter()
         tasks.start(batch=batch, step=tasks.CONFIRM, actor=admin, digest=(batch.result or {}).get("digest", ""))
         db.session.commit()
@@ -128,11 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--people", type=int, default=50000, help="rows of the people file")
     parser.add_argument("--case", choices=("sessions", "people"), help=argparse.SUPPRESS)
     parser.add_argument("--database", default=os.environ.get("EXPO_BENCH_DATABASE_URL", ""))
+    parser.add_argument("--preview-only", action="store_true", help="time the previews, not the confirmations")
     args = parser.parse_args(argv)
     if args.case:
         database = args.database or f"sqlite:///{tempfile.mkdtemp(prefix='expo-bench-db-')}/bench.sqlite"
         rows = args.sessions if args.case == "sessions" else args.people
-        print(json.dumps(_case(args.case, rows, database)))
+        print(json.dumps(_case(args.case, rows, database, confirm=not args.preview_only)))
         return 0
     results = []
     for case in ("sessions", "people"):
@@ -140,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
                    "--people", str(args.people)]
         if args.database:
             command += ["--database", args.database]
+        if args.preview_only:
+            command.append("--preview-only")
         done = subprocess.run(command, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
         if done.returncode:
             sys.stderr.write(done.stderr)
