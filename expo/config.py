@@ -40,6 +40,15 @@ class Defaults:
     JOB_RETRY_INTERVALS = (30, 120, 600, 1800, 7200)
     # Seconds a job may run before the RQ worker stops it (a batch of e-mails to a slow server).
     JOB_TIMEOUT = 600
+    # Uploads larger than this many bytes are previewed and imported by a job with a progress
+    # page (people files always are).
+    IMPORT_JOB_BYTES = 256 * 1024
+    # Fetching a schedule by its address: seconds to wait, and the largest schedule read.
+    SCHEDULE_FETCH_TIMEOUT = 10.0
+    SCHEDULE_FETCH_MAX_BYTES = 20 * 1024 * 1024
+    # Schedules may be fetched from private, loopback and link-local addresses (a test server,
+    # an intranet): off, so nobody can make Expo reach into its own network.
+    SCHEDULE_FETCH_PRIVATE = False
     # Redis shared by all workers for caches and login throttling; in-process when unset.
     REDIS_URL: str | None = None
     # Seconds Redis may take to connect or answer before a command gives up (a cache miss).

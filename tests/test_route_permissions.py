@@ -112,7 +112,8 @@ RULES = {
         "people.delete_organisation", "venues.list_venues", "venues.new_venue", "venues.edit_venue",
         "venues.delete_venue", "venues.new_room", "venues.edit_room", "venues.delete_room",
         "imports.new_import", "imports.download_template", "imports.show_import", "imports.map_rooms",
-        "imports.confirm_import", "registration_manage.failed_mail", "registration_manage.send_mail_again",
+        "imports.confirm_import", "imports.add_schedule_url", "imports.fetch_schedule", "imports.import_people",
+        "imports.people_template", "imports.import_progress", "registration_manage.failed_mail", "registration_manage.send_mail_again",
         "registration_manage.send_waiting_mail",
     ), ADMIN),
 }
@@ -172,7 +173,7 @@ def world(db) -> World:
         TeamMember(event=other_event, user=people["organiser of another event"], role=TeamRole.ORGANISER),
     ])
 
-    from expo.imports.models import ImportBatch, ImportFormat
+    from expo.imports.models import ImportBatch, ImportFormat, ScheduleUrl
     from expo.programme.models import PendingChange
     from expo.programme.services import SessionData
 
@@ -182,7 +183,8 @@ def world(db) -> World:
 
     batch = ImportBatch(event=event, format=ImportFormat.SPREADSHEET, filename="sessions.csv",
                         content=b"Title,Date,Starts,Ends\r\nImported,2022-06-01,09:00,10:00\r\n")
-    db.session.add(batch)
+    schedule_url = ScheduleUrl(event=event, url="https://pretalx.example.org/h22/schedule/export/schedule.xml")
+    db.session.add_all([batch, schedule_url])
     db.session.commit()
     return World(
         people={role: user.id for role, user in people.items()},
@@ -200,6 +202,7 @@ def world(db) -> World:
             "registration_id": registration.id,
             "booking_id": booking.id,
             "batch_id": batch.id,
+            "url_id": schedule_url.id,
             "user_id": delegate.id,
             "code": "SE",
             "token": delegate.feed_token,

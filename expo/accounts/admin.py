@@ -3,6 +3,7 @@ and organisers, change roles, deactivate and reactivate accounts. Each action is
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -13,9 +14,10 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import joinedload
 
-from expo.accounts.models import Role, User, new_token
+from expo.accounts import mails
+from expo.accounts.models import Role, User
 from expo.accounts.passwords import check_new_password
-from expo.accounts.services import create_user, end_all_sessions, link_mark, valid_name
+from expo.accounts.services import create_user, end_all_sessions, link_mark, set_details, valid_name
 from expo.attendance.models import CheckIn
 from expo.audit import services as audit
 from expo.audit.models import AuditAction
@@ -23,7 +25,7 @@ from expo.core.db import contains_text, is_database_id
 from expo.core.errors import InvalidState, NotAllowed
 from expo.core.extensions import db
 from expo.core.timeutil import utcnow
-from expo.people.models import Organisation
+from expo.people.models import Network, Organisation
 from expo.programme.models import ProgrammeSession
 from expo.registration import privacy
 from expo.registration.models import Booking, Registration
@@ -106,11 +108,31 @@ def invitation_token(user: User) -> str:
     return _serializer().dumps({"id": user.id, "digest": link_mark(user, _INVITATION_SALT)})
 
 
-def invite_person(*, email: str, name: str, role: Role, actor: User) -> User:
+def invite_person(
+    *, email: str, name: str, role: Role, actor: User, organisation: Organisation | None = None,
+    country_code: str | None = None, networks: Iterable[Network] = (), locale: str = "en",
+) -> User:
     """Create an account without a password anyone knows; the person sets one through the
     invitation link."""
-    user = create_user(email=email, name=name, password=new_token(), role=role)
+    user = create_user(email=email, name=name, password=None, role=role, organisation=organisation,
+                       country_code=country_code, networks=networks, locale=locale)
     audit.record(actor=actor, action=AuditAction.PERSON_INVITED, subject=user, detail=role.value)
+    return user
+
+
+def update_person(
+    *, user: User, name: str, organisation: Organisation | None, country_code: str | None,
+    networks: Iterable[Network], locale: str, actor: User,
+) -> User:
+    """An administrator corrects who a person is (name, organisation, country, networks,
+    language); the e-mail address and the password stay the owner's to change."""
+    return set_details(user=user, name=name, organisation=organisation, country_code=country_code,
+                       networks=networks, locale=locale)
+
+
+def send_invitation(*, user: User, actor: User) -> User:
+    """E-mail the invited person their link, once the transaction commits."""
+    mails.invitation(user, token=invitation_token(user), inviter=actor, days=INVITATION_VALID_FOR.days)
     return user
 
 

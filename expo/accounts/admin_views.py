@@ -46,25 +46,15 @@ def show_person(user_id: int):
                            role_form=RoleForm(data={"role": person.role.value}), role_labels=ROLE_LABELS)
 
 
-def _send_invitation(user: User) -> User:
-    link = current_app.config["BASE_URL"] + url_for("invitations.accept_invitation", token=admin.invitation_token(user))
-    queue(mail.Message(
-        to=user.email,
-        subject=_("You are invited to Expo"),
-        body=render_template("mail/invitation.txt", user=user, link=link, inviter=current_user,
-                             role=ROLE_LABELS[user.role], days=admin.INVITATION_VALID_FOR.days),
-    ))
-    return user
-
-
 @bp.route("/invite", methods=["GET", "POST"])
 @guard(can_manage_people)
 def invite_person():
     form = InviteForm()
     return submit(
         form,
-        lambda: _send_invitation(admin.invite_person(email=form.email.data, name=form.name.data,
-                                                     role=Role(form.role.data), actor=current_user)),
+        lambda: admin.send_invitation(user=admin.invite_person(email=form.email.data, name=form.name.data,
+                                                               role=Role(form.role.data), actor=current_user),
+                                      actor=current_user),
         _("Invitation sent."), _person_page,
     ) or render_template("accounts/admin/invite.html", form=form)
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template
+from flask import current_app, render_template, url_for
 from flask_babel import gettext as _
 
-from expo.accounts.models import User
+from expo.accounts.models import ROLE_LABELS, User
 from expo.core import mail
 from expo.registration.notifications import queue, written_for
 
@@ -36,3 +36,11 @@ def account_exists(user: User) -> None:
     """Someone signed up with an address that has an account: its owner is told, not the form."""
     with written_for(user):
         _send(user, "account_exists", _("You already have an Expo account"))
+
+
+def invitation(user: User, *, token: str, inviter: User, days: int) -> None:
+    """The link with which an invited person chooses a password."""
+    with written_for(user):
+        link = current_app.config["BASE_URL"] + url_for("invitations.accept_invitation", token=token)
+        _send(user, "invitation", _("You are invited to Expo"), link=link, inviter=inviter,
+              role=ROLE_LABELS[user.role], days=days)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -55,6 +56,13 @@ class Role(enum.StrEnum):
     @classmethod
     def _missing_(cls, value: object) -> Role | None:
         return cls.ADMIN if value == "organiser" else None
+
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Expo administrator"),
+    Role.STAFF: _l("Staff at every event"),
+    Role.DELEGATE: _l("Delegate"),
+}
 
 
 user_networks = sa.Table(

@@ -24,6 +24,7 @@ from expo.core.timeutil import utcnow
 from expo.people.models import Network, Organisation, OrganisationKind
 
 MAX_NAME_LENGTH = 200  # users.name
+UNUSABLE_PASSWORD_PREFIX = "!"  # no hashing method starts so: no password matches
 RESET = "password-reset"
 VERIFY = "verify-email"
 
@@ -56,7 +57,7 @@ def valid_name(name: str) -> str:
 def create_user(
     *,
     email: str,
-    password: str,
+    password: str | None,
     name: str,
     role: Role | str = Role.DELEGATE,
     organisation: Organisation | None = None,
@@ -66,12 +67,15 @@ def create_user(
     verified: bool = False,
 ) -> User:
     """Create an account; refuses an e-mail address already in use (in any letter case).
+    ``password`` None: no password anyone knows (nothing matches the stored value, and no time
+    is spent hashing one), until the owner sets one through an invitation or reset link.
     ``verified``: whoever creates it vouches for the address (an administrator on the server)."""
     email = valid_email(email)
     name = valid_name(name)
     if role not in set(Role):
         raise ExpoError(_l("A role is one of: %(roles)s.", roles=", ".join(Role)), field="role")
-    check_new_password(password, email=email, name=name)
+    if password is not None:
+        check_new_password(password, email=email, name=name)
     if find_user_by_email(email) is not None:
         raise Conflict(_l("An account with this e-mail address already exists."), field="email")
     user = User(
@@ -84,7 +88,10 @@ def create_user(
         locale=locale,
         email_verified_at=utcnow() if verified else None,
     )
-    user.set_password(password)
+    if password is None:
+        user.password_hash = UNUSABLE_PASSWORD_PREFIX + new_token()
+    else:
+        user.set_password(password)
     db.session.add(user)
     db.session.flush()
     return user
@@ -299,14 +306,24 @@ def update_profile(
     if actor.id != user.id:
         raise NotAllowed(_l("Only the account's owner edits the profile."))
     email = valid_email(email)
-    name = valid_name(name)
-    renamed = user.name != name
-    user.name = name
     new_address = None if email == user.email else email
     if new_address != user.pending_email:
         user.pending_email = new_address
         if new_address is not None:
             send_verification(user=user)
+    return set_details(user=user, name=name, organisation=organisation, country_code=country_code,
+                       networks=networks, locale=locale)
+
+
+def set_details(
+    *, user: User, name: str, organisation: Organisation | None, country_code: str | None,
+    networks: Iterable[Network], locale: str,
+) -> User:
+    """Who the person is, as the profile form and the administrators' tools give it; a new
+    name shows in the sessions they take part in."""
+    name = valid_name(name)
+    renamed = user.name != name
+    user.name = name
     user.organisation = organisation
     user.country_code = country_code
     user.networks = list(networks)

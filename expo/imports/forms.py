@@ -6,8 +6,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, SelectField
-from wtforms.validators import DataRequired
+from wtforms import HiddenField, SelectField, URLField
+from wtforms.validators import DataRequired, Length
 
 from expo.programme.forms import optional_int
 
@@ -17,6 +17,22 @@ class UploadForm(FlaskForm):
         _l("File"),
         validators=[FileRequired(_l("Choose a file to upload."))],
         description=_l("CSV or Excel (.xlsx) with the template's columns, or a frab / pretalx schedule (XML or JSON)."),
+    )
+
+
+class PeopleUploadForm(FlaskForm):
+    file = FileField(
+        _l("File"),
+        validators=[FileRequired(_l("Choose a file to upload."))],
+        description=_l("CSV or Excel (.xlsx) with the template's columns, or the people export."),
+    )
+
+
+class ScheduleUrlForm(FlaskForm):
+    url = URLField(
+        _l("Schedule address"),
+        validators=[DataRequired(_l("Give the schedule's address.")), Length(max=2000)],
+        description=_l("The address of a frab or pretalx schedule export (schedule.xml or schedule.json)."),
     )
 
 

@@ -30,6 +30,7 @@ class ImportKind(enum.StrEnum):
     SESSIONS = "sessions"
     VENUES = "venues"  # venues and their rooms, shared by every event
     REGISTRATIONS = "registrations"  # the event's delegates, by e-mail
+    PEOPLE = "people"  # accounts of the whole expo, by e-mail (no event)
 
 
 class ImportStatus(enum.StrEnum):
@@ -37,14 +38,23 @@ class ImportStatus(enum.StrEnum):
     APPLIED = "applied"
 
 
+class JobState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
 class ImportBatch(db.Model):
     """One uploaded file: kept between the preview and the organiser's confirmation, then
-    marked applied with what it changed."""
+    marked applied with what it changed. A large file is previewed and confirmed by a job,
+    whose progress (rows done of the total) and result are kept here for the progress page."""
 
     __tablename__ = "import_batches"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    # None for the expo's people, who belong to no event.
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
     format: Mapped[ImportFormat] = mapped_column(enum_column(ImportFormat))
     kind: Mapped[ImportKind] = mapped_column(enum_column(ImportKind), default=ImportKind.SESSIONS)
     filename: Mapped[str] = mapped_column(sa.String(255))
@@ -57,9 +67,48 @@ class ImportBatch(db.Model):
     applied_at: Mapped[datetime | None]
     # {"new": n, "update": n, "unchanged": n, "cancel": n} once applied.
     summary: Mapped[dict[str, int] | None] = mapped_column(sa.JSON)
+    # The schedule address this file was fetched from, when it was.
+    schedule_url_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("import_schedule_urls.id", ondelete="SET NULL")
+    )
+    # The job that previews or confirms the file: None when it runs within the request.
+    job_state: Mapped[str | None] = mapped_column(sa.String(20))
+    job_step: Mapped[str | None] = mapped_column(sa.String(20))  # "preview" or "confirm"
+    rows_done: Mapped[int] = mapped_column(default=0, server_default="0")
+    rows_total: Mapped[int | None]
+    job_error: Mapped[str | None] = mapped_column(sa.String(500))
+    # The job's preview: counts, digest and the rows worth showing (see expo.imports.people).
+    result: Mapped[dict | None] = mapped_column(sa.JSON)
+
+    event: Mapped[Event | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    schedule_url: Mapped[ScheduleUrl | None] = relationship()
+
+    @property
+    def job_running(self) -> bool:
+        return self.job_state in (JobState.QUEUED, JobState.RUNNING)
+
+    @property
+    def percent_done(self) -> int:
+        if not self.rows_total:
+            return 0
+        return min(100, self.rows_done * 100 // self.rows_total)
+
+
+class ScheduleUrl(db.Model):
+    """The address of a frab / pretalx schedule an event's programme is fetched from; its
+    room mapping is remembered under the schedule's own source, as for an upload."""
+
+    __tablename__ = "import_schedule_urls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(sa.String(2000))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    fetched_at: Mapped[datetime | None]
 
     event: Mapped[Event] = relationship()
-    created_by: Mapped[User | None] = relationship()
 
 
 class ExternalKey(db.Model):

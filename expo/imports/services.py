@@ -12,12 +12,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from expo.accounts.models import User
+from expo.audit import services as audit
+from expo.audit.models import AuditAction
 from expo.core.errors import InvalidState
 from expo.core.extensions import db
 from expo.core.timeutil import utcnow
 from expo.events.models import Event
-from expo.imports import frab, registrations, spreadsheet, venues
-from expo.imports.models import ImportBatch, ImportFormat, ImportKind, ImportStatus, RoomMapping
+from expo.imports import fetch, frab, people, registrations, spreadsheet, venues
+from expo.imports.models import ImportBatch, ImportFormat, ImportKind, ImportStatus, RoomMapping, ScheduleUrl
 from expo.imports.plan import Incoming, Plan, RowsPlan, apply_plan, event_sessions, make_plan
 from expo.imports.readers import FileRefused, Row, check_size, read_rows
 from expo.venues.models import Room
@@ -31,10 +33,14 @@ def detect_format(content: bytes) -> ImportFormat:
     return ImportFormat.SPREADSHEET
 
 
-def start_import(*, event: Event, filename: str, content: bytes, actor: User) -> ImportBatch:
+def start_import(
+    *, event: Event, filename: str, content: bytes, actor: User, schedule_url: ScheduleUrl | None = None,
+) -> ImportBatch:
     """Keep an uploaded file for its preview, once it is known to be readable."""
     check_size(len(content))
     fmt = detect_format(content)
+    if schedule_url is not None and fmt is not ImportFormat.FRAB:
+        raise FileRefused(_l("The address does not give a frab or pretalx schedule (XML or JSON)."))
     source, kind = spreadsheet.SPREADSHEET_SOURCE, ImportKind.SESSIONS
     if fmt is ImportFormat.FRAB:
         source = frab.read_schedule(content).source
@@ -48,11 +54,58 @@ def start_import(*, event: Event, filename: str, content: bytes, actor: User) ->
             spreadsheet.raw_rows(read_rows(content))
     batch = ImportBatch(
         event=event, format=fmt, kind=kind, filename=(filename or "upload")[:255], content=content, source=source,
-        created_by=actor,
+        created_by=actor, schedule_url=schedule_url,
     )
     db.session.add(batch)
     db.session.flush()
     return batch
+
+
+def start_people_import(*, filename: str, content: bytes, actor: User) -> ImportBatch:
+    """Keep an uploaded people file for its preview, once its header is known to be readable."""
+    check_size(len(content))
+    people.check_header(content)
+    batch = ImportBatch(
+        event=None, format=ImportFormat.SPREADSHEET, kind=ImportKind.PEOPLE, filename=(filename or "upload")[:255],
+        content=content, created_by=actor,
+    )
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+# --- schedules fetched by address ---------------------------------------------------------------
+
+def schedule_urls(event: Event) -> list[ScheduleUrl]:
+    """The schedule addresses the event's programme is fetched from, oldest first."""
+    return list(db.session.scalars(
+        sa.select(ScheduleUrl).where(ScheduleUrl.event_id == event.id).order_by(ScheduleUrl.id)
+    ))
+
+
+def _fetched(schedule_url: ScheduleUrl, actor: User) -> ImportBatch:
+    content = fetch.fetch(schedule_url.url)
+    batch = start_import(event=schedule_url.event, filename=schedule_url.url[:255], content=content, actor=actor,
+                         schedule_url=schedule_url)
+    schedule_url.fetched_at = utcnow()
+    db.session.flush()
+    return batch
+
+
+def add_schedule_url(*, event: Event, url: str, actor: User) -> ImportBatch:
+    """Remember a schedule's address for the event and fetch it for a first preview; an
+    address the event has already is fetched again."""
+    url = fetch.check_url(url)
+    existing = db.session.scalar(sa.select(ScheduleUrl).where(ScheduleUrl.event_id == event.id, ScheduleUrl.url == url))
+    schedule_url = existing or ScheduleUrl(event=event, url=url, created_by_id=actor.id)
+    db.session.add(schedule_url)
+    db.session.flush()
+    return _fetched(schedule_url, actor)
+
+
+def fetch_schedule_again(*, schedule_url: ScheduleUrl, actor: User) -> ImportBatch:
+    """Download the schedule again: its preview shows what moved, was cancelled or is new."""
+    return _fetched(schedule_url, actor)
 
 
 def _split_header(content: bytes) -> tuple[list[Row], Row]:
@@ -160,10 +213,16 @@ def preview(batch: ImportBatch) -> RowsPlan:
 # --- confirming ---------------------------------------------------------------------------------
 
 def record_import(*, batch: ImportBatch, summary: dict[str, int], actor: User) -> None:
-    """Mark the upload as applied with what it changed: the one place an import is recorded."""
+    """Mark the upload as applied with what it changed, and write it in the audit log: the
+    one place an import is recorded."""
     batch.status = ImportStatus.APPLIED
     batch.applied_at = utcnow()
     batch.summary = summary
+    audit.record(
+        actor=actor, action=AuditAction.IMPORT_CONFIRMED,
+        target=f"{batch.kind.value}: {batch.filename}" + (f" ({batch.event.name})" if batch.event else ""),
+        detail=", ".join(f"{key} {summary.get(key, 0)}" for key in ("new", "update", "unchanged", "cancel")),
+    )
     db.session.flush()
 
 

@@ -127,3 +127,23 @@ def test_delegates_cannot_import(client, login_as, event):
     login_as("delegate")
     assert _upload(client, event, csv_file([ROW])).status_code == 403
     assert db.session.query(ImportBatch).count() == 0
+
+
+def test_a_large_sessions_file_is_previewed_and_confirmed_by_a_job_and_audited(client, login_as, event, app,
+                                                                                monkeypatch):
+    from expo.audit.models import AuditAction, AuditEntry
+
+    monkeypatch.setitem(app.config, "IMPORT_JOB_BYTES", 10)
+    admin = login_as("organiser")
+    response = _upload(client, event, csv_file([ROW, [*ROW[:1], "Closing", *ROW[2:4], "11:00", "12:00", *ROW[6:]]]))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    batch = db.session.scalars(sa.select(ImportBatch)).one()
+    assert batch.job_state == "done" and (batch.rows_done, batch.rows_total) == (2, 2)
+    assert page.count('data-state="new"') == 2 and "Confirm the import" in page
+    digest = page.split('name="digest" type="hidden" value="')[1].split('"')[0]
+    client.post(f"/manage/imports/{batch.id}/confirm", data={"digest": digest})
+    assert "2 new" in client.get(f"/manage/imports/{batch.id}").get_data(as_text=True)
+    assert sorted(db.session.scalars(sa.select(ProgrammeSession.title))) == ["Closing", "Opening"]
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == AuditAction.IMPORT_CONFIRMED)).one()
+    assert (entry.actor_id, entry.detail) == (admin.id, "new 2, update 0, unchanged 0, cancel 0")
+    assert entry.target == f"sessions: sessions.csv ({event.name})"

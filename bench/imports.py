@@ -1,0 +1,174 @@
+"""Import benchmark: ``python -m bench.imports`` (``--help`` for the options).
+
+Ten times H22: a generated 5,000-row sessions file (50 rooms over 25 days) and a 50,000-row
+people file, each previewed and confirmed by the import's job as an administrator's upload
+would be. Each case runs in a process of its own, on a fresh database, and reports its wall
+time per step and the process's peak memory (maximum resident set size), so the figures say
+whether memory grows with the file. Runs on SQLite by default, or on the PostgreSQL database
+named by ``EXPO_BENCH_DATABASE_URL``."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+SESSION_ROOMS = 50
+TARGET_S = 60.0  # a case should finish within a minute
+
+
+def sessions_file(rows: int) -> bytes:
+    from expo.core.spreadsheets import csv_bytes
+
+    def lines():
+        yield ["Title", "Kind", "Date", "Starts", "Ends", "Venue", "Room", "Capacity"]
+        for i in range(rows):
+            room, slot = i % SESSION_ROOMS, i // SESSION_ROOMS
+            day = date(2032, 5, 30) + timedelta(days=slot // 4)
+            start = 9 + (slot % 4) * 2
+            yield [f"Session {i:05d}: cities and climate", "Talk", day.isoformat(), f"{start:02d}:00",
+                   f"{start + 1:02d}:30", "Bench venue", f"Room {room:02d}", ""]
+
+    return csv_bytes(lines())
+
+
+def people_file(rows: int) -> bytes:
+    from expo.core.spreadsheets import csv_bytes
+
+    countries = ["SE", "Denmark", "Tyskland", "PT", "Spain", "Norway"]
+
+    def lines():
+        yield ["Name", "E-mail", "Organisation", "Country", "Networks", "Language"]
+        for i in range(rows):
+            yield [f"Delegate {i:05d}", f"delegate{i:05d}@bench.example.org", f"Organisation {i % 500:03d}",
+                   countries[i % len(countries)], "UNECE" if i % 3 else "", "sv" if i % 2 else "en"]
+
+    return csv_bytes(lines())
+
+
+def _case(kind: str, rows: int, database_url: str, confirm: bool = True) -> dict:
+    """One case in this process: a fresh database, the file, its preview and confirmation."""
+    from expo import create_app
+    from expo.accounts.models import Role, User
+    from expo.core.extensions import db
+    from expo.events import services as events
+    from expo.imports import services, tasks
+    from expo.imports.models import ImportBatch
+    from expo.people.models import Network
+    from expo.people.services import sync_countries
+    from expo.venues import services as venues
+
+    instance = tempfile.mkdtemp(prefix="expo-bench-imports-")
+    os.environ["EXPO_INSTANCE_PATH"] = instance
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench", "JOB_QUEUE": "eager", "REDIS_URL": None,
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    result: dict = {"kind": kind, "rows": rows, "mails_left_for_the_worker": 0}
+    # E-mails go out through their own jobs, by the workers, after the import's commit: they are
+    # counted here, not sent, so the figures are the import's own.
+    from expo.core import jobs, mailqueue
+
+    queue_job = jobs.enqueue
+
+    def enqueue(func, *args):
+        if func is mailqueue.deliver:
+            result["mails_left_for_the_worker"] += len(args[0])
+            return
+        queue_job(func, *args)
+
+    jobs.enqueue = enqueue
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        sync_countries()
+        admin = User(email="bench-admin@example.org", name="Bench Admin", role=Role.ADMIN, password_hash="!")
+        db.session.add_all([admin, Network(name="UNECE Forum of Mayors", slug="unece", acronym="UNECE")])
+        db.session.flush()
+        event = events.create_event(data=events.EventData(
+            name="Bench expo", starts_on=date(2032, 5, 30), ends_on=date(2032, 6, 28), timezone="Europe/Stockholm",
+        ), actor=admin)
+        venue = venues.create_venue(data=venues.VenueData(name="Bench venue"), actor=admin)
+        for room in range(SESSION_ROOMS):
+            venues.create_room(venue=venue, name=f"Room {room:02d}", capacity=100, actor=admin)
+        db.session.commit()
+        started = time.perf_counter()
+        content = sessions_file(rows) if kind == "sessions" else people_file(rows)
+        result["file_mb"] = round(len(content) / 2**20, 2)
+        result["generate_s"] = round(time.perf_counter() - started, 2)
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.perf_counter()
+        if kind == "sessions":
+            batch = services.start_import(event=event, filename="sessions.csv", content=content, actor=admin)
+        else:
+            batch = services.start_people_import(filename="people.csv", content=content, actor=admin)
+        del content
+        tasks.start(batch=batch, step=tasks.PREVIEW, actor=admin)
+        batch_id = batch.id
+        db.session.commit()
+        result["preview_s"] = round(time.perf_counter() - started, 2)
+        batch = db.session.get(ImportBatch, batch_id)
+        result["preview_state"] = batch.job_state
+        result["preview_error"] = batch.job_error
+        result["preview_counts"] = (batch.result or {}).get("states")
+        if not confirm:
+            result["confirm_s"] = 0.0
+            result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+            result["peak_rss_before_import_mb"] = round(rss_before / 1024, 1)
+            return result
+        started = time.perf_counter()
+        tasks.start(batch=batch, step=tasks.CONFIRM, actor=admin, digest=(batch.result or {}).get("digest", ""))
+        db.session.commit()
+        result["confirm_s"] = round(time.perf_counter() - started, 2)
+        db.session.expire_all()
+        batch = db.session.get(ImportBatch, batch_id)
+        result["confirm_state"] = batch.job_state
+        result["confirm_error"] = batch.job_error
+        result["summary"] = batch.summary
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+    result["total_s"] = round(result["preview_s"] + result["confirm_s"], 2)
+    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result["peak_rss_mb"] = round(usage / 1024, 1)
+    result["peak_rss_before_import_mb"] = round(rss_before / 1024, 1)
+    result["within_target"] = result["total_s"] <= TARGET_S
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.imports", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=5000, help="rows of the sessions file")
+    parser.add_argument("--people", type=int, default=50000, help="rows of the people file")
+    parser.add_argument("--case", choices=("sessions", "people"), help=argparse.SUPPRESS)
+    parser.add_argument("--database", default=os.environ.get("EXPO_BENCH_DATABASE_URL", ""))
+    parser.add_argument("--preview-only", action="store_true", help="time the previews, not the confirmations")
+    args = parser.parse_args(argv)
+    if args.case:
+        database = args.database or f"sqlite:///{tempfile.mkdtemp(prefix='expo-bench-db-')}/bench.sqlite"
+        rows = args.sessions if args.case == "sessions" else args.people
+        print(json.dumps(_case(args.case, rows, database, confirm=not args.preview_only)))
+        return 0
+    results = []
+    for case in ("sessions", "people"):
+        command = [sys.executable, "-m", "bench.imports", "--case", case, "--sessions", str(args.sessions),
+                   "--people", str(args.people)]
+        if args.database:
+            command += ["--database", args.database]
+        if args.preview_only:
+            command.append("--preview-only")
+        done = subprocess.run(command, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+        if done.returncode:
+            sys.stderr.write(done.stderr)
+            return done.returncode
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        print(json.dumps(results[-1], indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Large imports run as jobs: the preview and the confirmation of a people file (always) and
+of any other file above ``IMPORT_JOB_BYTES``. The job keeps its progress (rows done of the
+total) in the upload's row, which the progress page polls, and its outcome there too: the
+preview as data, or the error that stopped it. The confirmation is one transaction: a failure
+half-way leaves nothing changed."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from expo.accounts.models import User
+from expo.core import jobs
+from expo.core.errors import ExpoError, InvalidState
+from expo.core.extensions import db
+from expo.imports import people, services
+from expo.imports.models import ImportBatch, ImportKind, ImportStatus, JobState
+from expo.imports.plan import RowsPlan
+
+logger = logging.getLogger("expo.imports")
+PREVIEW, CONFIRM = "preview", "confirm"
+
+
+def runs_as_job(batch: ImportBatch) -> bool:
+    """People files always; others when they are large."""
+    return batch.kind is ImportKind.PEOPLE or len(batch.content) > current_app.config["IMPORT_JOB_BYTES"]
+
+
+def start(*, batch: ImportBatch, step: str, actor: User, digest: str = "") -> None:
+    """Queue the step's job once the caller's transaction commits."""
+    if batch.status is not ImportStatus.PREVIEW:
+        raise InvalidState(_l("This file has already been imported."))
+    if batch.job_running:
+        raise InvalidState(_l("This file is being read: wait until it is done."))
+    batch.job_state, batch.job_step = JobState.QUEUED, step
+    batch.rows_done, batch.rows_total, batch.job_error = 0, None, None
+    if step == PREVIEW:
+        batch.result = None
+    db.session.flush()
+    jobs.enqueue_after_commit(run, batch.id, step, actor.id, digest)
+
+
+def _set(batch_id: int, *, separately: bool, **values: Any) -> None:
+    """Write the job's state: in the job's own transaction (committed at once: the preview
+    writes nothing else), or, while the confirmation's transaction is open, through a
+    connection of its own where the database allows two writers (not SQLite)."""
+    statement = sa.update(ImportBatch).where(ImportBatch.id == batch_id).values(**values)
+    if not separately:
+        db.session.execute(statement)
+        db.session.commit()
+    elif db.engine.dialect.name != "sqlite":
+        with db.engine.begin() as connection:
+            connection.execute(statement)
+
+
+def _reporter(batch_id: int, *, separately: bool) -> Callable[[int, int], None]:
+    def report(done: int, total: int) -> None:
+        _set(batch_id, separately=separately, job_state=JobState.RUNNING, rows_done=done, rows_total=total)
+
+    return report
+
+
+def run(batch_id: int, step: str, actor_id: int, digest: str) -> None:
+    """The job: preview or confirm one upload, in the language of whoever started it."""
+    batch = db.session.get(ImportBatch, batch_id)
+    actor = db.session.get(User, actor_id)
+    if batch is None or actor is None or batch.job_state not in (JobState.QUEUED, JobState.RUNNING):
+        return
+    with force_locale(actor.locale or "en"):
+        try:
+            if step == PREVIEW:
+                result = _preview(batch, _reporter(batch_id, separately=False))
+                _set(batch_id, separately=False, job_state=JobState.DONE, result=result,
+                     rows_done=result["total"], rows_total=result["total"])
+            else:
+                summary = _confirm(batch, digest, actor, _reporter(batch_id, separately=True))
+                batch.job_state = JobState.DONE
+                db.session.commit()
+                del summary
+        except ExpoError as error:
+            db.session.rollback()
+            _set(batch_id, separately=False, job_state=JobState.FAILED, job_error=str(error.message)[:500])
+        except Exception:  # noqa: BLE001 - the organiser sees that it failed; the log has why
+            logger.exception("import %s: the %s job failed", batch_id, step)
+            db.session.rollback()
+            _set(batch_id, separately=False, job_state=JobState.FAILED,
+                 job_error=str(_l("The import failed unexpectedly; nothing was changed. Try again, or "
+                                  "split the file."))[:500])
+
+
+def _preview(batch: ImportBatch, progress: Callable[[int, int], None]) -> dict[str, Any]:
+    if batch.kind is ImportKind.PEOPLE:
+        result = people.preview(batch.content, progress)
+        result["total"] = sum(result["summary"].values())
+        return result
+    plan = services.preview(batch)
+    progress(len(plan.rows), len(plan.rows))
+    return plan_result(plan)
+
+
+def _confirm(batch: ImportBatch, digest: str, actor: User, progress: Callable[[int, int], None]) -> dict[str, int]:
+    if batch.kind is ImportKind.PEOPLE:
+        summary = people.apply(batch.content, digest=digest, actor=actor, progress=progress)
+        services.record_import(batch=batch, summary=summary, actor=actor)
+        return summary
+    return services.confirm_import(batch=batch, digest=digest, actor=actor)
+
+
+def plan_result(plan: RowsPlan) -> dict[str, Any]:
+    """A programme import's preview as the data the progress page shows."""
+    tally = people.Tally()
+    rows = []
+    for row in plan.rows:
+        tally.states[row.state] = tally.states.get(row.state, 0) + 1
+        if row.state != "unchanged" and len(rows) < people.SHOWN:
+            rows.append({
+                "line": row.line, "state": row.state, "action": row.action, "title": row.title,
+                "changed": list(getattr(row, "changed_labels", [])) if row.action == "update" else [],
+                "problems": [{"kind": kind, "cell": p.cell, "message": str(p.message)}
+                             for kind, problems in (("error", row.errors), ("warning", row.warnings)) for p in problems],
+            })
+    return {"states": tally.states, "summary": plan.summary(), "rows": rows, "digest": plan.digest,
+            "notes": [str(n) for n in plan.notes], "shown": len(rows), "total": len(plan.rows)}

@@ -1,0 +1,278 @@
+"""Importing the expo's people: preview per row, confirm as one transaction, re-import, round trip."""
+from __future__ import annotations
+
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from expo.accounts.models import Role, User
+from expo.audit.models import AuditAction, AuditEntry
+from expo.core.extensions import db
+from expo.imports import people, services, tasks
+from expo.imports.models import ImportBatch, ImportStatus, JobState
+from expo.imports.readers import FileRefused
+from expo.people.models import Organisation
+from expo.registration.exports import registrations_csv
+from expo.registration.models import Registration
+from tests.factories import make_event, make_network, make_organisation, make_registration, make_user
+from tests.imports.helpers import csv_file, xlsx_file
+
+HEADER = ["Name", "E-mail", "Organisation", "Country", "Networks", "Language"]
+
+
+@pytest.fixture
+def admin(db):
+    user = make_user(role=Role.ADMIN, name="Admin Person")
+    db.session.commit()
+    return user
+
+
+def _run(content: bytes, admin: User) -> ImportBatch:
+    """Upload and preview (the job runs at once in the tests)."""
+    batch = services.start_people_import(filename="people.csv", content=content, actor=admin)
+    tasks.start(batch=batch, step=tasks.PREVIEW, actor=admin)
+    db.session.commit()
+    db.session.expire_all()
+    return db.session.get(ImportBatch, batch.id)
+
+
+def _confirm(batch: ImportBatch, admin: User) -> ImportBatch:
+    tasks.start(batch=batch, step=tasks.CONFIRM, actor=admin, digest=batch.result["digest"])
+    db.session.commit()
+    db.session.expire_all()
+    return db.session.get(ImportBatch, batch.id)
+
+
+def test_preview_says_per_row_what_would_happen_with_the_cell(admin):
+    unece = make_network(name="UNECE Forum of Mayors", acronym="UNECE")
+    make_user(email="anna@example.org", name="Anna Berg", locale="en")
+    make_user(email="bo@example.org", name="Bo Ek", locale="en")
+    db.session.commit()
+    content = csv_file([
+        ["Carla Diaz", "carla@example.org", "City of Porto", "Portugal", "UNECE", "en"],
+        ["Anna Berg", "ANNA@example.org", "", "", "", "en"],
+        ["Bo Eklund", "bo@example.org", "", "", "", "en"],
+        ["Dana", "not-an-address", "", "", "", "en"],
+        ["Eve", "eve@example.org", "", "Atlantis", "", "en"],
+        ["", "", "", "", "", ""],
+    ], header=HEADER)
+    batch = _run(content, admin)
+    assert batch.job_state == JobState.DONE and batch.rows_done == batch.rows_total == 5
+    rows = {r["line"]: r for r in batch.result["rows"]}
+    assert rows[2]["state"] == "warning" and rows[2]["action"] == "new"  # the organisation is new
+    assert "City of Porto" in rows[2]["problems"][0]["message"] and rows[2]["problems"][0]["cell"] == "C2"
+    assert 3 not in rows  # unchanged rows are counted, not listed
+    assert rows[4]["state"] == "update" and rows[4]["changed"] == ["Name"]
+    assert rows[5]["state"] == "error" and rows[5]["problems"][0]["cell"] == "B5"
+    assert rows[6]["problems"][0]["cell"] == "D6" and "Atlantis" in rows[6]["problems"][0]["message"]
+    assert batch.result["states"] == {"new": 0, "update": 1, "unchanged": 1, "warning": 1, "error": 2}
+    assert unece.id  # named by its acronym without error
+
+
+def test_confirm_invites_new_people_updates_changed_ones_and_is_audited(admin, outbox):
+    network = make_network(name="NetZeroCities", acronym="NZC")
+    make_user(email="bo@example.org", name="Bo Ek", locale="en")
+    organisation = make_organisation(name="Helsingborg stad", country_code="SE")
+    db.session.commit()
+    content = csv_file([
+        ["Carla Diaz", "Carla@Example.org", "Helsingborg stad", "Sverige", "NZC", "sv"],
+        ["Bo Eklund", "bo@example.org", "", "SE", "", "en"],
+    ], header=["Namn", "E-post", "Organisation", "Land", "Nätverk", "Språk"])
+    batch = _run(content, admin)
+    assert batch.result["states"]["error"] == 0
+    batch = _confirm(batch, admin)
+    assert batch.status is ImportStatus.APPLIED and batch.job_state == JobState.DONE
+    assert batch.summary == {"new": 1, "update": 1, "unchanged": 0, "cancel": 0}
+    carla = db.session.scalar(sa.select(User).where(User.email == "carla@example.org"))
+    assert (carla.name, carla.organisation_id, carla.country_code, carla.locale) == \
+        ("Carla Diaz", organisation.id, "SE", "sv")
+    assert [n.id for n in carla.networks] == [network.id]
+    assert carla.role is Role.DELEGATE and carla.password_hash.startswith("!")  # no password anyone knows
+    assert not carla.check_password("") and not carla.check_password(carla.password_hash[1:])
+    bo = db.session.scalar(sa.select(User).where(User.email == "bo@example.org"))
+    assert (bo.name, bo.country_code) == ("Bo Eklund", "SE")
+    assert [m.to for m in outbox] == ["carla@example.org"]
+    assert "/account/invitation/" in outbox[0].body
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == AuditAction.IMPORT_CONFIRMED)).one()
+    assert (entry.actor_id, entry.target, entry.detail) == (admin.id, "people: people.csv", "new 1, update 1, unchanged 0, cancel 0")
+
+    again = _run(content, admin)  # the same file again: nothing to do
+    assert again.result["summary"] == {"new": 0, "update": 0, "unchanged": 2, "cancel": 0}
+
+
+def test_a_stale_preview_is_not_applied_and_nothing_changes(admin):
+    make_user(email="bo@example.org", name="Bo Ek")
+    db.session.commit()
+    batch = _run(csv_file([["Bo Eklund", "bo@example.org"], ["New One", "new@example.org"]], header=["Name", "E-mail"]),
+                 admin)
+    bo = db.session.scalar(sa.select(User).where(User.email == "bo@example.org"))
+    bo.name = "Bo Eklund"
+    db.session.commit()
+    batch = _confirm(batch, admin)
+    assert batch.job_state == JobState.FAILED and "changed since the preview" in batch.job_error
+    assert batch.status is ImportStatus.PREVIEW
+    assert db.session.scalar(sa.select(User).where(User.email == "new@example.org")) is None
+
+
+def test_the_registrations_export_imports_back_unchanged(admin):
+    event = make_event()
+    network = make_network(name="EIT Urban Mobility", acronym="EIT UM")
+    organisation = make_organisation(name="Ciudad de Málaga", country_code="ES")
+    for n in range(3):
+        user = make_user(name=f"Delegate {n} Ñúñez", organisation=organisation, country_code="ES",
+                         networks=[network], locale="sv" if n else "en")
+        make_registration(event=event, user=user)
+    make_registration(event=event, user=make_user(name="No Organisation"))
+    db.session.commit()
+    registrations = db.session.scalars(sa.select(Registration)).all()
+    content = registrations_csv(registrations, timezone="Europe/Stockholm", with_needs=True)
+    batch = _run(content, admin)
+    assert batch.result["summary"] == {"new": 0, "update": 0, "unchanged": 4, "cancel": 0}
+    assert batch.result["notes"] == []
+
+
+def test_only_changed_fields_are_written(admin):
+    kept = make_organisation(name="Kept Org")
+    make_user(email="bo@example.org", name="Bo Ek", organisation=kept, country_code="SE")
+    db.session.commit()
+    batch = _run(csv_file([["bo@example.org", "Denmark"]], header=["E-mail", "Country"]), admin)
+    assert batch.result["rows"][0]["changed"] == ["Country"]
+    _confirm(batch, admin)
+    bo = db.session.scalar(sa.select(User).where(User.email == "bo@example.org"))
+    assert (bo.name, bo.organisation_id, bo.country_code) == ("Bo Ek", kept.id, "DK")
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("Namn;E-post\r\nÅsa;åsa@example.org\r\n".encode("cp1252"), "not in UTF-8"),
+    (b"\x00\x01\x02binary" * 20, "not a spreadsheet"),
+    (b"%PDF-1.7 " + b"x" * 100, "first row must name"),
+    (b"", "empty"),
+    (b"Title,Date\r\nA talk,2022-06-01\r\n", "first row must name"),
+])
+def test_files_that_cannot_be_people_are_refused_clearly(admin, content, message):
+    with pytest.raises(FileRefused) as refused:
+        services.start_people_import(filename="x.csv", content=content, actor=admin)
+    assert message in str(refused.value.message)
+
+
+def test_semicolons_empty_rows_and_workbooks_are_read(admin):
+    semicolons = "Namn;E-post;Land\r\n;;\r\nÅsa Öberg;asa@example.org;SE\r\n".encode()
+    assert _run(semicolons, admin).result["summary"]["new"] == 1
+    workbook = xlsx_file([["Per Persson", "per@example.org"], [None, None], ["Pia", "pia@example.org"]],
+                         header=["Name", "E-mail"])
+    assert _run(workbook, admin).result["summary"]["new"] == 2
+
+
+def test_formulas_are_read_as_their_saved_value_never_evaluated(admin):
+    def edit(sheet):
+        sheet["A2"] = '=HYPERLINK("http://evil.example", "x")'
+
+    workbook = xlsx_file([["placeholder", "per@example.org"]], header=["Name", "E-mail"], edit=edit)
+    batch = services.start_people_import(filename="people.xlsx", content=workbook, actor=admin)
+    tasks.start(batch=batch, step=tasks.PREVIEW, actor=admin)
+    db.session.commit()
+    db.session.expire_all()
+    batch = db.session.get(ImportBatch, batch.id)
+    assert batch.job_state == JobState.FAILED and "formula" in batch.job_error
+
+
+def test_merged_cells_are_refused(admin):
+    workbook = xlsx_file([["A", "a@example.org"], ["B", "b@example.org"]], header=["Name", "E-mail"],
+                         edit=lambda sheet: sheet.merge_cells("A2:A3"))
+    with pytest.raises(FileRefused) as refused:
+        services.start_people_import(filename="people.xlsx", content=workbook, actor=admin)
+    assert "merged cells (A2:A3)" in str(refused.value.message)
+
+
+def test_pages_upload_preview_progress_confirm(client, login_as):
+    admin = login_as("admin")
+    page = client.get("/manage/people/import")
+    assert page.status_code == 200 and "/manage/people/import/template.xlsx" in page.get_data(as_text=True)
+    template = client.get("/manage/people/import/template.csv").get_data().decode("utf-8-sig")
+    assert template.splitlines()[0] == "Name,E-mail,Organisation,Country,Networks,Language"
+    upload = client.post("/manage/people/import", content_type="multipart/form-data", data={
+        "file": (io.BytesIO(csv_file([["Carla Diaz", "carla@example.org"], ["No Address", ""]],
+                                     header=["Name", "E-mail"])), "people.csv")})
+    assert upload.status_code == 302
+    preview = client.get(upload.headers["Location"]).get_data(as_text=True)
+    assert 'data-state="error"' in preview and "Cell B3" in preview and "Confirm the import" not in preview
+    batch = db.session.scalars(sa.select(ImportBatch)).one()
+    progress = client.get(f"/manage/imports/{batch.id}/progress.json").get_json()
+    assert progress == {"state": "done", "step": "preview", "done": 2, "total": 2, "percent": 100, "applied": False}
+
+    fixed = client.post("/manage/people/import", content_type="multipart/form-data", data={
+        "file": (io.BytesIO(csv_file([["Carla Diaz", "carla@example.org"]], header=["Name", "E-mail"])), "people.csv")})
+    page = client.get(fixed.headers["Location"]).get_data(as_text=True)
+    digest = page.split('name="digest" type="hidden" value="')[1].split('"')[0]
+    batch_id = int(fixed.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    done = client.post(f"/manage/imports/{batch_id}/confirm", data={"digest": digest})
+    assert done.status_code == 302
+    applied = client.get(f"/manage/imports/{batch_id}").get_data(as_text=True)
+    assert "1 new" in applied
+    assert db.session.scalar(sa.select(User).where(User.email == "carla@example.org")).name == "Carla Diaz"
+    assert admin.id
+
+
+def test_a_running_job_shows_a_progress_bar_that_works_without_script(client, login_as, admin):
+    login_as("admin")
+    batch = services.start_people_import(filename="people.csv", content=csv_file([["A", "a@example.org"]],
+                                         header=["Name", "E-mail"]), actor=admin)
+    batch.job_state, batch.job_step, batch.rows_done, batch.rows_total = JobState.RUNNING, "preview", 300, 1200
+    db.session.commit()
+    page = client.get(f"/manage/imports/{batch.id}").get_data(as_text=True)
+    assert '<progress id="import-progress" max="100" value="25"' in page
+    assert '<meta http-equiv="refresh" content="3">' in page and "300 of 1200 rows" in page
+    assert client.get(f"/manage/imports/{batch.id}/progress.json").get_json()["percent"] == 25
+
+
+def test_people_pages_are_for_administrators(client, login_as):
+    login_as("delegate")
+    assert client.get("/manage/people/import").status_code == 403
+    assert client.post("/manage/people/import").status_code == 403
+    assert client.get("/manage/people/import/template.csv").status_code == 403
+
+
+def test_a_100_mb_upload_is_refused_with_a_message(client, login_as):
+    from werkzeug.test import EnvironBuilder
+
+    login_as("admin")
+    builder = EnvironBuilder(path="/manage/people/import", method="POST",
+                             data={"file": (io.BytesIO(b"x" * (100 * 1024 * 1024)), "huge.csv")})
+    environ = builder.get_environ()  # the body, spooled to a temporary file
+    try:
+        response = client.open(environ)
+    finally:
+        environ["wsgi.input"].close()
+        builder.close()
+    assert response.status_code == 413 and "larger than 20 MB" in response.get_data(as_text=True)
+    assert "Import people" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ImportBatch)) == 0
+
+
+def test_a_file_of_several_chunks_is_previewed_and_confirmed_whole(admin, monkeypatch):
+    monkeypatch.setattr(people, "CHUNK", 3)
+    network = make_network(name="UNECE Forum of Mayors", acronym="UNECE")
+    db.session.commit()
+    rows = [[f"Person {n}", f"p{n}@example.org", "UNECE"] for n in range(8)]
+    batch = _run(csv_file(rows, header=["Name", "E-mail", "Networks"]), admin)
+    assert batch.result["summary"]["new"] == 8 and batch.rows_done == 8
+    batch = _confirm(batch, admin)
+    assert batch.summary["new"] == 8
+    users = db.session.scalars(sa.select(User).where(User.email.like("p%@example.org"))).all()
+    assert sorted(n.id for u in users for n in u.networks) == [network.id] * 8
+
+
+def test_the_preview_page_reads_a_fixed_number_of_queries_whatever_the_rows(client, login_as, admin):
+    from tests.querycount import count_queries
+
+    login_as("admin")
+    counts = []
+    for size in (2, 40):
+        rows = [[f"Person {n}", f"q{size}-{n}@example.org", "", "Narnia" if n % 2 else "SE"] for n in range(size)]
+        batch = _run(csv_file(rows, header=["Name", "E-mail", "Organisation", "Country"]), admin)
+        with count_queries() as log:
+            page = client.get(f"/manage/imports/{batch.id}")
+        assert page.status_code == 200 and page.get_data(as_text=True).count('data-state="error"') == size // 2
+        counts.append(log.count)
+    assert counts[0] == counts[1]
