@@ -35,6 +35,7 @@ class AuditAction(enum.StrEnum):
     EXPORT_OWN_DATA = "export_own_data"
     TEAM_MEMBER_ADDED = "team_member_added"
     TEAM_MEMBER_REMOVED = "team_member_removed"
+    EXPORT_PEOPLE = "export_people"
 
     @property
     def label(self) -> str:
@@ -63,6 +64,7 @@ ACTION_LABELS = {
     AuditAction.EXPORT_OWN_DATA: _l("Own data downloaded"),
     AuditAction.TEAM_MEMBER_ADDED: _l("Added to an event team"),
     AuditAction.TEAM_MEMBER_REMOVED: _l("Taken off an event team"),
+    AuditAction.EXPORT_PEOPLE: _l("People list exported"),
 }
 
 
