@@ -227,6 +227,7 @@ def run_bulk(*, table: Table, query: sa.Select, actions: Sequence[BulkAction], b
     the filters in ``query``), ask first with their number, then make the change through the
     action's service in one transaction, or explain the refusal. ``what`` names the list."""
     from flask import flash, redirect, render_template, request
+    from flask_babel import gettext as _
     from flask_babel import ngettext
 
     from expo.core.errors import ExpoError
@@ -239,7 +240,7 @@ def run_bulk(*, table: Table, query: sa.Select, actions: Sequence[BulkAction], b
     ids = table.ids(query, form.chosen())
     action = next(a for a in actions if a.key == form.action.data)
     if not ids:
-        flash(ngettext("No row matches.", "No rows match.", 0), "error")
+        flash(_("No row matches."), "error")
         return redirect(back)
     if not form.confirmed.data:
         return render_template("_bulk_confirm.html", form=form, action=action, count=len(ids), what=what,
