@@ -80,7 +80,7 @@ class Table:
         per_page = _positive(args.get("per_page"), DEFAULT_PAGE_SIZE)
         sort = (args.get("sort") or "").strip()
         descending = sort.startswith("-")
-        column = self.column(sort.lstrip("-"))
+        column = self.column(sort[1:] if descending else sort)
         if column is None or not column.sortable:
             descending = self.default_sort.startswith("-")
             sort = self.default_sort.lstrip("-")
