@@ -120,8 +120,9 @@ class Table:
         return [tuple(row) for row in result]
 
     def all_rows(self, query: sa.Select, state: TableState, chunk: int = CHUNK) -> Iterator[Any]:
-        """Every row of the query in the state's order, read ``chunk`` rows at a time by the id
-        of the last one (memory does not grow with the list: rows already given are let go)."""
+        """Every row of the query in the state's order: their ids first (one query of numbers),
+        then the rows ``chunk`` at a time by id, so that only one chunk of rows is held at once
+        (the session's identity map lets go of rows already given)."""
         ids = self.ids(self.ordered(query, state))
         for start in range(0, len(ids), chunk):
             part = ids[start:start + chunk]
@@ -246,7 +247,8 @@ def run_bulk(*, table: Table, query: sa.Select, actions: Sequence[BulkAction], b
         return render_template("_bulk_confirm.html", form=form, action=action, count=len(ids), what=what,
                                back=back, target=request.full_path)
     try:
-        changed = action.run(ids)
+        # In pieces, as a database takes a bounded number of values in one statement.
+        changed = sum(action.run(ids[start:start + CHUNK]) for start in range(0, len(ids), CHUNK))
     except ExpoError as error:
         db.session.rollback()
         flash(str(error.message), "error")
