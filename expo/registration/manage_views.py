@@ -108,7 +108,7 @@ def manage_registrations(slug: str):
     page = table.page(queries.event_registrations(event, filters), table.state(request.args))
     return render_template(
         "registration/manage_registrations.html", event=event, filter_form=form, page=page,
-        counts=queries.registration_counts(event), sessions=queries.event_sessions(event),
+        counts=queries.registration_counts(event),
         bulk_form=BulkForm(_registration_actions(event)), add_form=AddPersonForm(),
         show_needs=can_view_private_needs(current_user, event), statuses=list(RegistrationStatus),
     )

@@ -391,12 +391,3 @@ def filter_choices() -> dict[str, list[tuple[Any, str]]]:
         "networks": [tuple(r) for r in networks],
         "organisations": [tuple(r) for r in organisations],
     }
-
-
-def event_sessions(event: Event) -> list[ProgrammeSession]:
-    return list(
-        db.session.scalars(
-            sa.select(ProgrammeSession).where(ProgrammeSession.event_id == event.id)
-            .order_by(ProgrammeSession.starts_at, ProgrammeSession.title)
-        )
-    )
