@@ -40,11 +40,19 @@ class Dataset:
         return f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{self.database}"
 
 
+def _dataset(key: str, label: str, database: str, load_command: tuple[str, ...], redis_db: int) -> Dataset:
+    """A data set in its own database and Redis database number, unless EXPO_BENCH_<KEY>_DATABASE
+    and EXPO_BENCH_<KEY>_REDIS_DB name others (on a machine where each user has their own)."""
+    prefix = f"EXPO_BENCH_{key.upper()}_"
+    return Dataset(key, label, os.environ.get(prefix + "DATABASE", database), load_command,
+                   int(os.environ.get(prefix + "REDIS_DB", redis_db)))
+
+
 DATASETS: dict[str, Dataset] = {
-    "h22": Dataset("h22", "H22 demo (about 300 sessions, 850 delegates, 6,000 bookings)",
-                   "expo_bench_h22", ("expo", "demo", "--historical"), 14),
-    "x10": Dataset("x10", "10 × H22 (3,000 sessions, 50,000 delegates, 300,000 bookings)",
-                   "expo_bench_x10", ("expo", "generate"), 15),
+    "h22": _dataset("h22", "H22 demo (about 300 sessions, 850 delegates, 6,000 bookings)",
+                    "expo_bench_h22", ("expo", "demo", "--historical"), 14),
+    "x10": _dataset("x10", "10 × H22 (3,000 sessions, 50,000 delegates, 300,000 bookings)",
+                    "expo_bench_x10", ("expo", "generate"), 15),
 }
 
 

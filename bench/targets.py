@@ -134,6 +134,13 @@ def discover(app: Flask) -> Discovery:
                     return ident, e.public
         return None, True
 
+    from expo.people.models import Organisation
+    from expo.registration.models import Registration
+
+    event_registrations = db.session.scalar(sa.select(sa.func.count(Registration.id))
+                                            .where(Registration.event_id == event.id))
+    people_count = db.session.scalar(sa.select(sa.func.count(User.id)))
+    organisation_count = db.session.scalar(sa.select(sa.func.count(Organisation.id)))
     frab_xml, xml_public = exporter("xml")
     frab_json, json_public = exporter("json")
     ev = {"slug": event.slug}
@@ -162,6 +169,24 @@ def discover(app: Flask) -> Discovery:
           "attendance.show_session", {"session_id": session.id}, login="staff",
           detail=f"{session_seats} seats booked"),
         T("stats", "Statistics (organiser)", "page", "stats.index", login="organiser"),
+        # The organisers' tables: one page of a long list, sorted, with its count.
+        T("manage_registrations", "Registrations table: largest event, by name, page 3", "page",
+          "registration_manage.manage_registrations", ev, {"sort": "name", "page": "3"}, login="organiser",
+          detail=f"{event_registrations} registrations"),
+        T("manage_registrations_filtered", "Registrations table: searched, by organisation", "page",
+          "registration_manage.manage_registrations", ev, {"q": "a", "sort": "-organisation"}, login="organiser",
+          detail=f"{event_registrations} registrations"),
+        T("manage_bookings", "Bookings table: most booked session", "page", "registration_manage.manage_bookings",
+          {"session_id": session.id}, {"sort": "name"}, login="organiser", detail=f"{session_seats} seats booked"),
+        T("manage_sessions", "Sessions table: largest event, by title, page 2", "page", "programme.list_sessions",
+          {"event_id": event.id}, {"sort": "title", "page": "2"}, login="organiser",
+          detail=f"{event_sessions} sessions"),
+        T("manage_people", "People table: everyone, by organisation, page 10", "page", "people_admin.list_people",
+          query={"sort": "organisation", "page": "10"}, login="organiser", detail=f"{people_count} people"),
+        T("manage_organisations", "Organisations table: by members", "page", "people.list_organisations",
+          query={"sort": "-members"}, login="organiser", detail=f"{organisation_count} organisations"),
+        T("manage_networks", "Networks table: by members", "page", "people.list_networks",
+          query={"sort": "-members"}, login="organiser"),
         T("feed_event", "iCal: largest event", "feed", "calendar.export_schedule",
           {**ev, "identifier": "ical"}, detail=f"{event_sessions} sessions"),
         T("feed_venue", "iCal: busiest venue", "feed", "calendar.venue_feed",

@@ -116,7 +116,7 @@ def _register_templating(app: Flask) -> None:
     from flask_babel import get_locale
 
     from expo import permissions
-    from expo.core import i18n, navigation
+    from expo.core import i18n, navigation, tables
     from expo.people.countries import country_name
 
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -124,6 +124,8 @@ def _register_templating(app: Flask) -> None:
     app.jinja_env.globals.update(permissions.JINJA_GLOBALS)
     navigation.init_app(app, **_navigation())
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals.update(table_url=tables.table_url, filter_args=tables.filter_args,
+                                 download_url=tables.download_url)
     app.jinja_env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
     app.jinja_env.filters.update(i18n.FILTERS)
     app.jinja_env.filters["country_name"] = country_name

@@ -3,7 +3,7 @@ and organisers, change roles, deactivate and reactivate accounts. Each action is
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -24,6 +24,8 @@ from expo.audit.models import AuditAction
 from expo.core.db import contains_text, is_database_id
 from expo.core.errors import InvalidState, NotAllowed
 from expo.core.extensions import db
+from expo.core.i18n import by_name
+from expo.core.tables import Column, Table
 from expo.core.timeutil import utcnow
 from expo.people.models import Network, Organisation
 from expo.programme.models import ProgrammeSession
@@ -53,9 +55,26 @@ class PeoplePage:
     has_next: bool
 
 
-def search_people(filters: PeopleFilter, *, page: int = 1, per_page: int = PER_PAGE) -> PeoplePage:
-    """Accounts that match, by name, a page at a time (one query, organisations included)."""
-    query = sa.select(User).outerjoin(User.organisation).options(joinedload(User.organisation))
+def people_table() -> Table:
+    """The columns of the people list, names sorted in the reader's language."""
+    return Table(
+        columns=(
+            Column("name", _l("Name"), by_name(User.name)),
+            Column("email", _l("E-mail"), User.email),
+            Column("organisation", _l("Organisation"), by_name(Organisation.name)),
+            Column("country", _l("Country"), User.country_code),
+            Column("role", _l("Role"), User.role),
+            Column("account", _l("Account"), User.active),
+        ),
+        key=User.id,
+        default_sort="name",
+        options=(joinedload(User.organisation),),
+    )
+
+
+def people_query(filters: PeopleFilter) -> sa.Select:
+    """The accounts that match the filters, for the people table."""
+    query = sa.select(User).outerjoin(User.organisation)
     if filters.q:
         query = query.where(contains_text(filters.q, User.name, User.email, Organisation.name))
     if filters.role is not None:
@@ -64,10 +83,29 @@ def search_people(filters: PeopleFilter, *, page: int = 1, per_page: int = PER_P
         query = query.where(User.country_code == filters.country)
     if filters.active is not None:
         query = query.where(User.active.is_(filters.active))
+    return query
+
+
+def search_people(filters: PeopleFilter, *, page: int = 1, per_page: int = PER_PAGE) -> PeoplePage:
+    """Accounts that match, by name, a page at a time (one query, organisations included)."""
+    query = people_query(filters).options(joinedload(User.organisation))
     rows = db.session.scalars(
         query.order_by(User.name, User.id).offset((page - 1) * per_page).limit(per_page + 1)
     ).all()
     return PeoplePage(people=list(rows[:per_page]), number=page, has_next=len(rows) > per_page)
+
+
+def people_rows(people: Iterable[User], role_labels: dict[Role, Any]) -> tuple[list[Any], Iterator[list[Any]]]:
+    """The header and rows of the people list as a download (rows built as they are read)."""
+    from expo.people.countries import country_name
+
+    header = [_l("Name"), _l("E-mail"), _l("Organisation"), _l("Country"), _l("Role"), _l("Account")]
+    rows = (
+        [p.name, p.email, p.organisation.name if p.organisation else "", country_name(p.country_code) or "",
+         str(role_labels[p.role]), str(_l("Active") if p.active else _l("Deactivated"))]
+        for p in people
+    )
+    return header, rows
 
 
 @dataclass(frozen=True)
@@ -195,6 +233,16 @@ def deactivate(*, user: User, actor: User | None) -> User:
     audit.record(actor=actor, action=AuditAction.ACCOUNT_DEACTIVATED, subject=user)
     db.session.flush()
     return user
+
+
+def deactivate_people(*, user_ids: Iterable[int], actor: User) -> list[User]:
+    """Deactivate several accounts (see ``deactivate``); those already deactivated and the
+    actor's own are passed over."""
+    people = db.session.scalars(
+        sa.select(User).where(User.id.in_(sorted(set(user_ids))), User.active.is_(True), User.id != actor.id)
+        .order_by(User.id)
+    ).all()
+    return [deactivate(user=person, actor=actor) for person in people]
 
 
 def reactivate(*, user: User, actor: User) -> User:

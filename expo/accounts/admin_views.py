@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from expo.accounts import admin
@@ -16,9 +17,14 @@ from expo.accounts.admin_forms import (
 )
 from expo.accounts.models import Role, User
 from expo.core import mail
+from expo.audit import services as audit
+from expo.audit.models import AuditAction
 from expo.core.db import get_or_404
+from expo.core.extensions import db
+from expo.core.forms import BulkForm
+from expo.core.tables import BulkAction, download, run_bulk
 from expo.permissions import can_administer_account, can_manage_people, require
-from expo.programme.pages import guard, page_number, perform, submit
+from expo.programme.pages import guard, perform, submit
 from expo.registration.notifications import queue
 
 bp = Blueprint("people_admin", __name__, url_prefix="/manage/people")
@@ -29,13 +35,44 @@ def _person_page(user: User) -> str:
     return url_for("people_admin.show_person", user_id=user.id)
 
 
+def _people_actions() -> list[BulkAction]:
+    actor = current_user._get_current_object()
+    return [BulkAction("deactivate", _l("Deactivate the accounts"),
+                       lambda ids: len(admin.deactivate_people(user_ids=ids, actor=actor)))]
+
+
 @bp.route("/")
 @guard(can_manage_people)
 def list_people():
     filters = PeopleFilterForm(formdata=request.args)
-    page = page_number()
-    return render_template("accounts/admin/people.html", filters=filters,
-                           page=admin.search_people(filters.criteria(), page=page), role_labels=ROLE_LABELS)
+    table = admin.people_table()
+    page = table.page(admin.people_query(filters.criteria()), table.state(request.args))
+    return render_template("accounts/admin/people.html", filters=filters, page=page, role_labels=ROLE_LABELS,
+                           bulk_form=BulkForm(_people_actions()))
+
+
+@bp.route("/bulk", methods=["POST"])
+@guard(can_manage_people)
+def bulk_people():
+    """Deactivate the ticked accounts, or every one the filters match."""
+    filters = PeopleFilterForm(formdata=request.args)
+    return run_bulk(table=admin.people_table(), query=admin.people_query(filters.criteria()),
+                    actions=_people_actions(), what=_("People"),
+                    back=url_for("people_admin.list_people", **request.args))
+
+
+@bp.route("/people.<any(csv, xlsx):fmt>")
+@guard(can_manage_people)
+def export_people(fmt: str):
+    """Every account the filters match, with its e-mail address, as a download (audited)."""
+    filters = PeopleFilterForm(formdata=request.args)
+    table = admin.people_table()
+    rows = table.all_rows(admin.people_query(filters.criteria()), table.state(request.args))
+    audit.record(actor=current_user._get_current_object(), action=AuditAction.EXPORT_PEOPLE, target=_("People"),
+                 detail=f"people.{fmt}")
+    db.session.commit()
+    header, body = admin.people_rows(rows, ROLE_LABELS)
+    return download(fmt, header, body, filename="people", title=_("People"))
 
 
 @bp.route("/<int:user_id>")

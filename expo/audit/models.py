@@ -36,6 +36,7 @@ class AuditAction(enum.StrEnum):
     TEAM_MEMBER_ADDED = "team_member_added"
     TEAM_MEMBER_REMOVED = "team_member_removed"
     IMPORT_CONFIRMED = "import_confirmed"
+    EXPORT_PEOPLE = "export_people"
 
     @property
     def label(self) -> str:
@@ -65,6 +66,7 @@ ACTION_LABELS = {
     AuditAction.TEAM_MEMBER_ADDED: _l("Added to an event team"),
     AuditAction.TEAM_MEMBER_REMOVED: _l("Taken off an event team"),
     AuditAction.IMPORT_CONFIRMED: _l("File imported"),
+    AuditAction.EXPORT_PEOPLE: _l("People list exported"),
 }
 
 

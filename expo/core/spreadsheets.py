@@ -4,9 +4,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
-from typing import Any
+from typing import IO, Any
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -43,11 +44,73 @@ def safe_cell(value: Any) -> Any:
 def csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
     """Rows (the first is the header) as CSV: UTF-8 with a byte-order mark so Excel reads
     accents, CRLF line ends, every cell made safe."""
+    return b"".join(csv_chunks(rows))
+
+
+def csv_chunks(rows: Iterable[Sequence[Any]], every: int = 200) -> Iterator[bytes]:
+    """The CSV of ``csv_bytes`` in pieces of ``every`` rows, to stream a long list as it is read."""
     buffer = io.StringIO()
+    buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
         writer.writerow(["" if cell is None else safe_cell(cell) for cell in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        if number % every == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def csv_file(rows: Iterable[Sequence[Any]]) -> IO[bytes]:
+    """The CSV of ``csv_bytes`` in a temporary file (on disk once it is large), written as the
+    rows are read."""
+    spool = tempfile.SpooledTemporaryFile(max_size=1 << 20)
+    for chunk in csv_chunks(rows):
+        spool.write(chunk)
+    spool.seek(0)
+    return spool  # type: ignore[return-value]
+
+
+def xlsx_file(rows: Iterable[Sequence[Any]], *, sheet_title: str, title: str = "", width: int = 24) -> IO[bytes]:
+    """Rows (the first is the header) as an Excel workbook in a temporary file, written row by
+    row (openpyxl's write-only mode), so a list of any length takes little memory; the header
+    is bold, frozen and filterable, every column ``width`` wide."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_sheet_name(sheet_title))
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    count = columns = 0
+    for count, row in enumerate(rows, start=1):
+        if count == 1:
+            columns = len(row)
+            for index in range(1, columns + 1):
+                sheet.column_dimensions[get_column_letter(index)].width = width
+            header = []
+            for value in row:
+                cell = WriteOnlyCell(sheet, value=safe_cell(value))
+                cell.font = bold
+                header.append(cell)
+            sheet.append(header)
+        else:
+            sheet.append([safe_cell(cell) for cell in row])
+    if columns:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(columns)}{count}"
+    if title:
+        workbook.properties.title = _printable(title)[:250]
+    spool = tempfile.TemporaryFile()
+    workbook.save(spool)
+    spool.seek(0)
+    return spool
+
+
+def _sheet_name(text: str) -> str:
+    # Excel refuses these characters and more than 31 of them in a sheet's name.
+    return _printable(text).translate(str.maketrans("[]:*?/\\", "       "))[:31] or "Sheet"
 
 
 def xlsx_bytes(
@@ -62,8 +125,7 @@ def xlsx_bytes(
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    # Excel refuses these characters and more than 31 of them in a sheet's name.
-    sheet.title = _printable(sheet_title).translate(str.maketrans("[]:*?/\\", "       "))[:31] or "Sheet"
+    sheet.title = _sheet_name(sheet_title)
     for row in rows:
         sheet.append([safe_cell(cell) for cell in row])
     for cell in sheet[1]:

@@ -1,6 +1,7 @@
 """Countries, networks and organisations."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,10 +16,11 @@ from expo.accounts.models import User, user_networks
 from expo.core.db import contains_text
 from expo.core.errors import Conflict, InvalidState
 from expo.core.extensions import db
-from expo.people.countries import named_countries
+from expo.people.countries import country_name, named_countries
 from expo.people.models import Country, Network, Organisation, OrganisationKind
 from expo.programme.models import ProgrammeSession, session_networks
 from expo.core.i18n import by_name
+from expo.core.tables import Column, Table
 
 
 def sync_countries() -> int:
@@ -112,10 +114,10 @@ def delete_network(*, network: Network, actor: User) -> None:
     db.session.flush()
 
 
-def list_networks(q: str = "", *, event_id: int | None = None) -> list[tuple[Network, int, int]]:
-    """Networks with their member and session counts, in one query: those whose name or
-    acronym contains ``q``; with ``event_id``, those hosting sessions of that event, counting
-    only those sessions."""
+def network_list(q: str = "", *, event_id: int | None = None) -> tuple[Table, sa.Select]:
+    """The table of networks with their member and session counts (rows of network, members,
+    sessions) and the query of those whose name or acronym contains ``q``; with ``event_id``,
+    those hosting sessions of that event, counting only those sessions."""
     members = (
         sa.select(sa.func.count())
         .select_from(user_networks)
@@ -133,12 +135,34 @@ def list_networks(q: str = "", *, event_id: int | None = None) -> list[tuple[Net
         return query
 
     sessions = hosted(sa.func.count()).where(session_networks.c.network_id == Network.id).scalar_subquery()
-    query = sa.select(Network, members, sessions).order_by(by_name(Network.name))
+    query = sa.select(Network, members, sessions)
     if q.strip():
         query = query.where(contains_text(q, Network.name, Network.acronym))
     if event_id is not None:
         query = query.where(Network.id.in_(hosted(session_networks.c.network_id)))
-    return [tuple(row) for row in db.session.execute(query)]
+    table = Table(
+        columns=(
+            Column("name", _l("Network"), by_name(Network.name)),
+            Column("acronym", _l("Acronym"), Network.acronym),
+            Column("members", _l("Members"), members, numeric=True),
+            Column("sessions", _l("Sessions in this event") if event_id else _l("Sessions"), sessions, numeric=True),
+        ),
+        key=Network.id,
+        default_sort="name",
+    )
+    return table, query
+
+
+def list_networks(q: str = "", *, event_id: int | None = None) -> list[tuple[Network, int, int]]:
+    """Networks with their member and session counts by name, in one query (see ``network_list``)."""
+    table, query = network_list(q, event_id=event_id)
+    return [tuple(row) for row in db.session.execute(table.ordered(query, table.state({})))]
+
+
+def network_rows(rows: Iterable[tuple[Network, int, int]]) -> tuple[list[Any], Iterator[list[Any]]]:
+    """The header and rows of the networks list as a download."""
+    header = [_l("Network"), _l("Acronym"), _l("Members"), _l("Sessions")]
+    return header, ([network.name, network.acronym or "", members, sessions] for network, members, sessions in rows)
 
 
 @dataclass
@@ -188,20 +212,44 @@ def delete_organisation(*, organisation: Organisation, actor: User) -> None:
     db.session.flush()
 
 
-def list_organisations(
+def organisation_list(
     q: str = "", kind: OrganisationKind | None = None, country_code: str | None = None
-) -> list[tuple[Organisation, int]]:
-    """Organisations with their country and member count, in one query."""
+) -> tuple[Table, sa.Select]:
+    """The table of organisations with their country and member count (rows of organisation,
+    members) and the query of those that match."""
     members = sa.select(sa.func.count()).where(User.organisation_id == Organisation.id).scalar_subquery()
-    query = (
-        sa.select(Organisation, members)
-        .options(joinedload(Organisation.country))
-        .order_by(by_name(Organisation.name))
-    )
+    query = sa.select(Organisation, members)
     if q.strip():
         query = query.where(contains_text(q, Organisation.name))
     if kind is not None:
         query = query.where(Organisation.kind == kind)
     if country_code:
         query = query.where(Organisation.country_code == country_code)
-    return [tuple(row) for row in db.session.execute(query)]
+    table = Table(
+        columns=(
+            Column("name", _l("Organisation"), by_name(Organisation.name)),
+            Column("kind", _l("Kind"), Organisation.kind),
+            Column("country", _l("Country"), Organisation.country_code),
+            Column("members", _l("Members"), members, numeric=True),
+        ),
+        key=Organisation.id,
+        default_sort="name",
+        options=(joinedload(Organisation.country),),
+    )
+    return table, query
+
+
+def list_organisations(
+    q: str = "", kind: OrganisationKind | None = None, country_code: str | None = None
+) -> list[tuple[Organisation, int]]:
+    """Organisations with their country and member count by name, in one query."""
+    table, query = organisation_list(q, kind, country_code)
+    return [tuple(row) for row in db.session.execute(table.ordered(query, table.state({})).options(*table.options))]
+
+
+def organisation_rows(rows: Iterable[tuple[Organisation, int]],
+                      kind_labels: dict[str, Any]) -> tuple[list[Any], Iterator[list[Any]]]:
+    """The header and rows of the organisations list as a download."""
+    header = [_l("Organisation"), _l("Kind"), _l("Country"), _l("Members")]
+    return header, ([o.name, str(kind_labels[o.kind.value]), country_name(o.country), members]
+                    for o, members in rows)

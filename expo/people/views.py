@@ -5,7 +5,10 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+import sqlalchemy as sa
+
 from expo.core.db import get_or_404
+from expo.core.tables import Table, download
 from expo.people import services
 from expo.people.forms import (
     ORGANISATION_KINDS,
@@ -27,9 +30,18 @@ bp = Blueprint("people", __name__)
 @guard(can_manage_expo)
 def list_networks():
     filters = NetworkFiltersForm(formdata=request.args)
-    return render_template(
-        "manage/networks.html", networks=services.list_networks(**filters.criteria()), filters=filters
-    )
+    table, query = services.network_list(**filters.criteria())
+    return render_template("manage/networks.html", page=table.page(query, table.state(request.args)),
+                           filters=filters)
+
+
+@bp.route("/manage/networks.<any(csv, xlsx):fmt>")
+@guard(can_manage_expo)
+def export_networks(fmt: str):
+    filters = NetworkFiltersForm(formdata=request.args)
+    table, query = services.network_list(**filters.criteria())
+    header, rows = services.network_rows(table.all_rows(query, table.state(request.args)))
+    return download(fmt, header, rows, filename="networks", title=_("Networks"))
 
 
 @bp.route("/manage/networks/new", methods=["GET", "POST"])
@@ -65,20 +77,34 @@ def delete_network(network_id: int):
 
 # --- organisations ------------------------------------------------------------------------------
 
-@bp.route("/manage/organisations")
-@guard(can_manage_expo)
-def list_organisations():
+def _organisation_list() -> tuple[OrganisationFiltersForm, Table, sa.Select]:
     filters = OrganisationFiltersForm(formdata=request.args)
     valid = filters.validate()
-    organisations = services.list_organisations(
+    table, query = services.organisation_list(
         q=(filters.q.data or "") if valid else "",
         kind=OrganisationKind(filters.kind.data) if valid and filters.kind.data else None,
         country_code=filters.country.data if valid else None,
     )
+    return filters, table, query
+
+
+@bp.route("/manage/organisations")
+@guard(can_manage_expo)
+def list_organisations():
+    filters, table, query = _organisation_list()
     return render_template(
-        "manage/organisations.html", organisations=organisations, filters=filters,
+        "manage/organisations.html", page=table.page(query, table.state(request.args)), filters=filters,
         kind_labels=dict(ORGANISATION_KINDS),
     )
+
+
+@bp.route("/manage/organisations.<any(csv, xlsx):fmt>")
+@guard(can_manage_expo)
+def export_organisations(fmt: str):
+    _filters, table, query = _organisation_list()
+    header, rows = services.organisation_rows(table.all_rows(query, table.state(request.args)),
+                                              dict(ORGANISATION_KINDS))
+    return download(fmt, header, rows, filename="organisations", title=_("Organisations"))
 
 
 @bp.route("/manage/organisations/new", methods=["GET", "POST"])

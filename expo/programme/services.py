@@ -9,7 +9,7 @@ place, status, title, people …) also raises the session's revision and writes 
 ``SessionChange`` that calendars and the public changes page follow. Signals go out after the flush, before the view commits."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -28,7 +28,7 @@ from expo.core.db import contains_text, is_database_id
 from expo.core.errors import Conflict, InvalidState, NeedsConfirmation
 from expo.core.extensions import db
 from expo.core.text import has_control_characters
-from expo.core.timeutil import in_planning_range, local_day_bounds, to_local, utcnow
+from expo.core.timeutil import in_planning_range, local_day_bounds, local_stamp, to_local, utcnow
 from expo.events.models import Event, Track
 from expo.events.services import DATE_RANGE_MESSAGE
 from expo.people.models import Network
@@ -46,6 +46,7 @@ from expo.programme.models import (
 from expo.registration.models import Booking, BookingEndReason, BookingStatus
 from expo.venues.models import Room, Venue
 from expo.core.i18n import by_name
+from expo.core.tables import Column, Table
 
 # Everything a calendar shows of a session: changing any of these raises the revision (the
 # iCalendar SEQUENCE) with LAST-MODIFIED, and is logged. Capacity and language show nowhere in
@@ -643,20 +644,32 @@ class SessionFilters:
     venue_id: int | None = None
 
 
-def list_sessions(event: Event, filters: SessionFilters) -> list[ProgrammeSession]:
-    """An event's sessions for the organisers' list, with room, venue, track and people loaded."""
+def sessions_table() -> Table:
+    """The columns of an event's sessions for organisers (room, venue, track and people loaded)."""
     from sqlalchemy.orm import joinedload, selectinload
 
-    query = (
-        sa.select(ProgrammeSession)
-        .where(ProgrammeSession.event_id == event.id)
-        .options(
+    return Table(
+        columns=(
+            Column("when", _l("When"), (ProgrammeSession.starts_at, ProgrammeSession.title)),
+            Column("title", _l("Title"), by_name(ProgrammeSession.title)),
+            Column("where", _l("Where")),
+            Column("track", _l("Track")),
+            Column("people", _l("People")),
+            Column("revision", _l("Revision"), ProgrammeSession.revision, numeric=True),
+        ),
+        key=ProgrammeSession.id,
+        default_sort="when",
+        options=(
             joinedload(ProgrammeSession.room).joinedload(Room.venue),
             joinedload(ProgrammeSession.track),
             selectinload(ProgrammeSession.roles).joinedload(SessionRole.user),
-        )
-        .order_by(ProgrammeSession.starts_at, ProgrammeSession.title)
+        ),
     )
+
+
+def session_list(event: Event, filters: SessionFilters) -> sa.Select:
+    """An event's sessions that match the filters, for the organisers' table."""
+    query = sa.select(ProgrammeSession).where(ProgrammeSession.event_id == event.id)
     if filters.q:
         query = query.where(
             sa.or_(
@@ -674,7 +687,28 @@ def list_sessions(event: Event, filters: SessionFilters) -> list[ProgrammeSessio
         query = query.where(ProgrammeSession.status == filters.status)
     if filters.venue_id is not None:
         query = query.where(ProgrammeSession.room_id.in_(sa.select(Room.id).where(Room.venue_id == filters.venue_id)))
-    return list(db.session.scalars(query).unique())
+    return query
+
+
+def list_sessions(event: Event, filters: SessionFilters) -> list[ProgrammeSession]:
+    """An event's sessions for the organisers' list, by time, with room, venue, track and people loaded."""
+    table = sessions_table()
+    return list(db.session.scalars(table.ordered(session_list(event, filters), table.state({}))
+                                   .options(*table.options)))
+
+
+def session_rows(sessions: Iterable[ProgrammeSession], timezone: str) -> tuple[list[Any], Iterator[list[Any]]]:
+    """The header and rows of an event's session list as a download (rows built as read)."""
+    header = [_l("Starts"), _l("Ends"), _l("Title"), _l("Kind"), _l("Status"), _l("Venue"), _l("Room"),
+              _l("Track"), _l("People"), _l("Revision")]
+    rows = (
+        [local_stamp(s.starts_at, timezone), local_stamp(s.ends_at, timezone), s.title, str(s.kind.label),
+         s.status.value, s.room.venue.name if s.room else "", s.room.name if s.room else "",
+         s.track.name if s.track else "", ", ".join(dict.fromkeys(r.user.name for r in s.roles if r.user)),
+         s.revision]
+        for s in sessions
+    )
+    return header, rows
 
 
 def search_people(q: str, limit: int = 20) -> list[User]:

@@ -14,6 +14,7 @@ from expo.events import services as event_services
 from expo.events.forms import EventForm, TrackFiltersForm, TrackForm
 from expo.events.models import Event, Track
 from expo.core.extensions import db
+from expo.core.tables import download
 from expo.permissions import (
     can_edit_session,
     can_find_people,
@@ -200,10 +201,23 @@ def delete_track(track_id: int):
 def list_sessions(event_id: int):
     event = _managed_event(event_id)
     filters_form = SessionFiltersForm(event, queries.venue_choices(), formdata=request.args)
-    sessions = services.list_sessions(event, filters_form.filters())
+    table = services.sessions_table()
+    page = table.page(services.session_list(event, filters_form.filters()), table.state(request.args))
     pending_count, pending_ids = staging.pending_session_ids(event)
-    return render_template("manage/sessions.html", event=event, sessions=sessions, filters=filters_form,
+    return render_template("manage/sessions.html", event=event, page=page, filters=filters_form,
                            pending_count=pending_count, pending_ids=pending_ids)
+
+
+@bp.route("/events/<int:event_id>/sessions.<any(csv, xlsx):fmt>")
+@guard(organises_any_event)
+def export_sessions(event_id: int, fmt: str):
+    """Every session the filters match, as a download."""
+    event = _managed_event(event_id)
+    filters_form = SessionFiltersForm(event, queries.venue_choices(), formdata=request.args)
+    table = services.sessions_table()
+    rows = table.all_rows(services.session_list(event, filters_form.filters()), table.state(request.args))
+    header, body = services.session_rows(rows, event.timezone)
+    return download(fmt, header, body, filename=f"{event.slug}-sessions", title=event.name)
 
 
 def _save_session(form: SessionForm, save: Any) -> tuple[bool, list[Any]]:

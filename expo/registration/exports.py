@@ -1,9 +1,9 @@
-"""CSV exports of registrations and bookings for organisers (UTF-8 with a BOM, so that Excel
-reads accents and non-Latin names correctly)."""
+"""Downloads of registrations and bookings for organisers: the rows of their CSV and Excel files
+(see expo.core.tables.download)."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from flask_babel import gettext as _
@@ -44,17 +44,21 @@ def _person_header(with_needs: bool) -> list[str]:
     return header
 
 
-def registrations_csv(registrations: Sequence[Registration], *, timezone: str, with_needs: bool) -> bytes:
+def registration_rows(registrations: Iterable[Registration], *, timezone: str,
+                      with_needs: bool) -> tuple[list[str], Iterator[list[Any]]]:
+    """The header and rows of a registrations download (rows built as they are read)."""
     header = _person_header(with_needs) + [_("Status"), _("Registered at")]
     rows = (
         _person(r.user, with_needs)
         + [r.status.value, local_stamp(r.created_at, timezone)]
         for r in registrations
     )
-    return to_csv(header, rows)
+    return header, rows
 
 
-def bookings_csv(bookings: Sequence[Booking], *, timezone: str, with_needs: bool) -> bytes:
+def booking_rows(bookings: Iterable[Booking], *, timezone: str,
+                 with_needs: bool) -> tuple[list[str], Iterator[list[Any]]]:
+    """The header and rows of a bookings download (rows built as they are read)."""
     header = [_("Session"), _("Starts")] + _person_header(with_needs) + [_("Status"), _("Waiting list position")]
     rows = (
         [b.session.title, local_stamp(b.session.starts_at, timezone)]
@@ -62,4 +66,4 @@ def bookings_csv(bookings: Sequence[Booking], *, timezone: str, with_needs: bool
         + [b.status.value, b.waitlist_position or ""]
         for b in bookings
     )
-    return to_csv(header, rows)
+    return header, rows

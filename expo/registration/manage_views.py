@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
@@ -25,6 +26,8 @@ from expo.core import mailqueue
 from expo.core.db import get_or_404
 from expo.core.errors import ExpoError, NeedsConfirmation
 from expo.core.extensions import db
+from expo.core.forms import BulkForm
+from expo.core.tables import BulkAction, download, run_bulk
 from expo.events.models import Event
 from expo.permissions import can_manage_registrations, can_resend_mail, can_view_private_needs, require
 from expo.programme.models import ProgrammeSession
@@ -72,13 +75,28 @@ def _filters(statuses) -> tuple[PeopleFilterForm, queries.PeopleFilter]:
     )
 
 
-def _csv(content: bytes, filename: str, action: AuditAction, target: str) -> Response:
-    """The export as a download, written to the audit log (it names people, so no browser or
-    proxy keeps it)."""
-    audit.record(actor=current_user._get_current_object(), action=action, target=target, detail=filename)
+def _download(fmt: str, rows: tuple[list[str], Any], filename: str, action: AuditAction, target: str):
+    """The whole filtered list as a download, written to the audit log first."""
+    audit.record(actor=current_user._get_current_object(), action=action, target=target,
+                 detail=f"{filename}.{fmt}")
     db.session.commit()
-    return Response(content, content_type=exports.CONTENT_TYPE,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+    header, body = rows
+    return download(fmt, header, body, filename=filename, title=target)
+
+
+def _registration_actions(event: Event) -> list[BulkAction]:
+    actor = current_user._get_current_object()
+
+    def decide(approve: bool):
+        return lambda ids: len(services.decide_registrations(event=event, registration_ids=ids, approve=approve,
+                                                             actor=actor))
+
+    return [
+        BulkAction("approve", _l("Approve"), decide(True)),
+        BulkAction("decline", _l("Decline"), decide(False)),
+        BulkAction("remove", _l("Remove from the event"),
+                   lambda ids: len(services.remove_registrations(event=event, registration_ids=ids, actor=actor))),
+    ]
 
 
 @bp.route("/events/<slug>/registrations")
@@ -86,32 +104,49 @@ def _csv(content: bytes, filename: str, action: AuditAction, target: str) -> Res
 def manage_registrations(slug: str):
     event = _managed_event(slug)
     form, filters = _filters(RegistrationStatus)
+    table = queries.registrations_table()
+    page = table.page(queries.event_registrations(event, filters), table.state(request.args))
     return render_template(
-        "registration/manage_registrations.html", event=event, filter_form=form, filters=filters,
-        registrations=queries.event_registrations(event, filters), counts=queries.registration_counts(event),
-        sessions=queries.event_sessions(event), decide_form=DecideForm(), add_form=AddPersonForm(),
+        "registration/manage_registrations.html", event=event, filter_form=form, page=page,
+        counts=queries.registration_counts(event),
+        bulk_form=BulkForm(_registration_actions(event)), add_form=AddPersonForm(),
         show_needs=can_view_private_needs(current_user, event), statuses=list(RegistrationStatus),
     )
 
 
-@bp.route("/events/<slug>/registrations.csv")
+@bp.route("/events/<slug>/registrations/bulk", methods=["POST"])
 @login_required
-def export_registrations(slug: str):
+def bulk_registrations(slug: str):
+    """Approve, decline or remove the ticked registrations, or every one the filters match."""
     event = _managed_event(slug)
     _form, filters = _filters(RegistrationStatus)
-    content = exports.registrations_csv(queries.event_registrations(event, filters), timezone=event.timezone,
-                                        with_needs=can_view_private_needs(current_user, event))
-    return _csv(content, f"{event.slug}-registrations.csv", AuditAction.EXPORT_REGISTRATIONS, event.name)
+    return run_bulk(table=queries.registrations_table(), query=queries.event_registrations(event, filters),
+                    actions=_registration_actions(event), what=_("Registrations of %(event)s", event=event.name),
+                    back=url_for("registration_manage.manage_registrations", slug=slug, **request.args))
 
 
-@bp.route("/events/<slug>/bookings.csv")
+@bp.route("/events/<slug>/registrations.<any(csv, xlsx):fmt>")
 @login_required
-def export_event_bookings(slug: str):
+def export_registrations(slug: str, fmt: str):
+    event = _managed_event(slug)
+    _form, filters = _filters(RegistrationStatus)
+    table = queries.registrations_table()
+    rows = table.all_rows(queries.event_registrations(event, filters), table.state(request.args))
+    return _download(fmt, exports.registration_rows(rows, timezone=event.timezone,
+                                                    with_needs=can_view_private_needs(current_user, event)),
+                     f"{event.slug}-registrations", AuditAction.EXPORT_REGISTRATIONS, event.name)
+
+
+@bp.route("/events/<slug>/bookings.<any(csv, xlsx):fmt>")
+@login_required
+def export_event_bookings(slug: str, fmt: str):
     event = _managed_event(slug)
     _form, filters = _filters(BookingStatus)
-    content = exports.bookings_csv(queries.event_bookings(event, filters), timezone=event.timezone,
-                                   with_needs=can_view_private_needs(current_user, event))
-    return _csv(content, f"{event.slug}-bookings.csv", AuditAction.EXPORT_BOOKINGS, event.name)
+    table = queries.bookings_table(with_session=True)
+    rows = table.all_rows(queries.event_bookings(event, filters), table.state({}))
+    return _download(fmt, exports.booking_rows(rows, timezone=event.timezone,
+                                               with_needs=can_view_private_needs(current_user, event)),
+                     f"{event.slug}-bookings", AuditAction.EXPORT_BOOKINGS, event.name)
 
 
 @bp.route("/events/<slug>/registrations/decide", methods=["POST"])
@@ -193,27 +228,51 @@ def add_registration(slug: str):
     )
 
 
+def _booking_actions(session: ProgrammeSession) -> list[BulkAction]:
+    actor = current_user._get_current_object()
+    return [
+        BulkAction("seat", _l("Give a seat (from the waiting list)"),
+                   lambda ids: len(services.confirm_waitlisted_bookings(session=session, booking_ids=ids, actor=actor))),
+        BulkAction("remove", _l("Remove from the session"),
+                   lambda ids: len(services.remove_bookings(session=session, booking_ids=ids, actor=actor))),
+    ]
+
+
 @bp.route("/sessions/<int:session_id>/bookings")
 @login_required
 def manage_bookings(session_id: int):
     session = _managed_session(session_id)
     form, filters = _filters(BookingStatus)
+    table = queries.bookings_table()
     return render_template(
         "registration/manage_bookings.html", session=session, event=session.event, filter_form=form,
-        filters=filters, bookings=queries.session_bookings(session, filters),
+        page=table.page(queries.session_bookings(session, filters), table.state(request.args)),
         confirmed=services.confirmed_count(session), add_form=AddPersonForm(),
-        show_needs=can_view_private_needs(current_user, session.event),
+        bulk_form=BulkForm(_booking_actions(session)), show_needs=can_view_private_needs(current_user, session.event),
     )
 
 
-@bp.route("/sessions/<int:session_id>/bookings.csv")
+@bp.route("/sessions/<int:session_id>/bookings/bulk", methods=["POST"])
 @login_required
-def export_session_bookings(session_id: int):
+def bulk_bookings(session_id: int):
+    """Seat or remove the ticked bookings, or every one the filters match."""
     session = _managed_session(session_id)
     _form, filters = _filters(BookingStatus)
-    content = exports.bookings_csv(queries.session_bookings(session, filters), timezone=session.event.timezone,
-                                   with_needs=can_view_private_needs(current_user, session.event))
-    return _csv(content, f"session-{session.id}-bookings.csv", AuditAction.EXPORT_BOOKINGS, session.title)
+    return run_bulk(table=queries.bookings_table(), query=queries.session_bookings(session, filters),
+                    actions=_booking_actions(session), what=_("Bookings of %(session)s", session=session.title),
+                    back=url_for("registration_manage.manage_bookings", session_id=session_id, **request.args))
+
+
+@bp.route("/sessions/<int:session_id>/bookings.<any(csv, xlsx):fmt>")
+@login_required
+def export_session_bookings(session_id: int, fmt: str):
+    session = _managed_session(session_id)
+    _form, filters = _filters(BookingStatus)
+    table = queries.bookings_table()
+    rows = table.all_rows(queries.session_bookings(session, filters), table.state(request.args))
+    return _download(fmt, exports.booking_rows(rows, timezone=session.event.timezone,
+                                               with_needs=can_view_private_needs(current_user, session.event)),
+                     f"session-{session.id}-bookings", AuditAction.EXPORT_BOOKINGS, session.title)
 
 
 @bp.route("/sessions/<int:session_id>/bookings/add", methods=["POST"])

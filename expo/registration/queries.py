@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import g
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from expo.accounts.models import User
@@ -20,6 +21,7 @@ from expo.registration.models import Booking, BookingStatus, Registration, Regis
 from expo.core.timeutil import to_local, utcnow
 from expo.venues.models import Room
 from expo.core.i18n import by_name
+from expo.core.tables import Column, Table
 
 
 # --- the booking controls of one session -------------------------------------------------------
@@ -283,15 +285,33 @@ def _person_options() -> list:
     ]
 
 
-def event_registrations(event: Event, filters: PeopleFilter) -> list[Registration]:
+def registrations_table() -> Table:
+    """The columns of an event's registrations, sorted by the reader's language for names."""
+    return Table(
+        columns=(
+            Column("name", _l("Name"), by_name(User.name)),
+            Column("organisation", _l("Organisation"), by_name(Organisation.name)),
+            Column("country", _l("Country"), User.country_code),
+            Column("networks", _l("Networks")),
+            Column("needs", _l("Needs")),
+            Column("status", _l("Status"), Registration.status),
+            Column("registered", _l("Registered"), Registration.created_at),
+        ),
+        key=Registration.id,
+        default_sort="registered",
+        options=(joinedload(Registration.user).options(*_person_options()),),
+    )
+
+
+def event_registrations(event: Event, filters: PeopleFilter) -> sa.Select:
+    """The event's registrations that match (of accounts that still exist), for a table."""
     query = (
         sa.select(Registration)
         .join(Registration.user)
+        .outerjoin(User.organisation)
         .where(Registration.event_id == event.id)
-        .options(joinedload(Registration.user).options(*_person_options()))
-        .order_by(Registration.created_at, Registration.id)
     )
-    return list(db.session.scalars(filters.apply(query, Registration.status)).unique())
+    return filters.apply(query, Registration.status)
 
 
 def registration_counts(event: Event) -> dict[str, int]:
@@ -303,33 +323,55 @@ def registration_counts(event: Event) -> dict[str, int]:
     return {str(status): count for status, count in rows}
 
 
-def session_bookings(session: ProgrammeSession, filters: PeopleFilter) -> list[Booking]:
-    """Confirmed first, then the waiting list in order, then cancelled ones."""
-    order = sa.case(
+def bookings_table(*, with_session: bool = False) -> Table:
+    """The columns of a session's bookings (confirmed first, then the waiting list in order);
+    ``with_session`` adds the session, for the bookings of a whole event."""
+    waiting_order = sa.case(
         (Booking.status == BookingStatus.CONFIRMED, 0), (Booking.status == BookingStatus.WAITLISTED, 1), else_=2
     )
-    query = (
-        sa.select(Booking)
-        .join(Booking.user)
-        .where(Booking.session_id == session.id)
-        .options(joinedload(Booking.user).options(*_person_options()))
-        .order_by(order, Booking.waitlist_position, by_name(User.name))
+    session_columns = (
+        (Column("session", _l("Session"), (ProgrammeSession.starts_at, ProgrammeSession.id, waiting_order,
+                                            Booking.waitlist_position)),)
+        if with_session else ()
     )
-    return list(db.session.scalars(filters.apply(query, Booking.status)).unique())
+    return Table(
+        columns=(
+            *session_columns,
+            Column("name", _l("Name"), by_name(User.name)),
+            Column("organisation", _l("Organisation"), by_name(Organisation.name)),
+            Column("country", _l("Country"), User.country_code),
+            Column("networks", _l("Networks")),
+            Column("needs", _l("Needs")),
+            Column("status", _l("Status"), (waiting_order, Booking.waitlist_position)),
+            Column("booked", _l("Booked"), Booking.created_at),
+        ),
+        key=Booking.id,
+        default_sort="session" if with_session else "status",
+        options=(joinedload(Booking.user).options(*_person_options()), joinedload(Booking.session)),
+    )
 
 
-def event_bookings(event: Event, filters: PeopleFilter) -> list[Booking]:
-    """Every booking in the event's sessions (for the export), by session then status."""
+def session_bookings(session: ProgrammeSession, filters: PeopleFilter) -> sa.Select:
+    """The session's bookings that match (of accounts that still exist), for a table."""
     query = (
         sa.select(Booking)
         .join(Booking.user)
+        .outerjoin(User.organisation)
+        .where(Booking.session_id == session.id)
+    )
+    return filters.apply(query, Booking.status)
+
+
+def event_bookings(event: Event, filters: PeopleFilter) -> sa.Select:
+    """Every booking in the event's sessions that matches, for the export."""
+    query = (
+        sa.select(Booking)
+        .join(Booking.user)
+        .outerjoin(User.organisation)
         .join(Booking.session)
         .where(ProgrammeSession.event_id == event.id)
-        .options(joinedload(Booking.user).options(*_person_options()),
-                 joinedload(Booking.session))
-        .order_by(ProgrammeSession.starts_at, ProgrammeSession.id, Booking.status, Booking.waitlist_position)
     )
-    return list(db.session.scalars(filters.apply(query, Booking.status)).unique())
+    return filters.apply(query, Booking.status)
 
 
 def filter_choices() -> dict[str, list[tuple[Any, str]]]:
@@ -349,12 +391,3 @@ def filter_choices() -> dict[str, list[tuple[Any, str]]]:
         "networks": [tuple(r) for r in networks],
         "organisations": [tuple(r) for r in organisations],
     }
-
-
-def event_sessions(event: Event) -> list[ProgrammeSession]:
-    return list(
-        db.session.scalars(
-            sa.select(ProgrammeSession).where(ProgrammeSession.event_id == event.id)
-            .order_by(ProgrammeSession.starts_at, ProgrammeSession.title)
-        )
-    )

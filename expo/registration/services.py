@@ -266,6 +266,18 @@ def decide_registrations(
     return decided
 
 
+def remove_registrations(*, event: Event, registration_ids: Iterable[int], actor: User) -> list[Registration]:
+    """Take several delegates out of one event (see ``remove_registration``); registrations
+    no longer active and ids of other events are passed over."""
+    registrations = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.event_id == event.id, Registration.id.in_(sorted({int(i) for i in registration_ids})),
+               Registration.status.in_(HOLDS_PLACE))
+        .order_by(Registration.id)
+    ).all()
+    return [remove_registration(registration=r, actor=actor) for r in registrations]
+
+
 def add_registration(
     *, event: Event, delegate: User, actor: User, allow_over_capacity: bool = False
 ) -> Registration:
@@ -524,6 +536,34 @@ def remove_booking(*, booking: Booking, actor: User, now: datetime | None = None
     cancelled, _held_seat = _give_up(booking, actor, now)
     notifications.booking_removed(cancelled)
     return cancelled
+
+
+def _session_bookings(session: ProgrammeSession, booking_ids: Iterable[int], *statuses: BookingStatus) -> Sequence[Booking]:
+    """The session's bookings among ``booking_ids`` in these states, waiting list in order."""
+    return db.session.scalars(
+        sa.select(Booking)
+        .where(Booking.session_id == session.id, Booking.id.in_(sorted({int(i) for i in booking_ids})),
+               Booking.status.in_(statuses))
+        .order_by(Booking.waitlist_position, Booking.id)
+    ).all()
+
+
+def remove_bookings(*, session: ProgrammeSession, booking_ids: Iterable[int], actor: User) -> list[Booking]:
+    """Take several delegates off one session (see ``remove_booking``); bookings already
+    cancelled and ids of other sessions are passed over."""
+    chosen = _session_bookings(session, booking_ids, *ACTIVE_BOOKING)
+    # Waiting places first: a freed seat must not go to someone who is being removed too.
+    chosen = sorted(chosen, key=lambda b: b.status is BookingStatus.CONFIRMED)
+    return [remove_booking(booking=b, actor=actor) for b in chosen]
+
+
+def confirm_waitlisted_bookings(
+    *, session: ProgrammeSession, booking_ids: Iterable[int], actor: User
+) -> list[Booking]:
+    """Give several delegates on the waiting list a seat, in the list's order, within capacity
+    (see ``confirm_waitlisted``); other bookings are passed over."""
+    chosen = _session_bookings(session, booking_ids, BookingStatus.WAITLISTED)
+    return [confirm_waitlisted(booking=b, actor=actor) for b in chosen]
 
 
 def add_to_session(

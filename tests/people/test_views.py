@@ -153,7 +153,7 @@ def test_network_list_filters_by_the_event_its_sessions_are_in(client, db, organ
     page = html(client.get(f"/manage/networks?event={summit.id}"))
     assert ">UNECE</a>" in page and ">CPMR</a>" in page and "Idle Network" not in page
     assert "Sessions in this event" in page
-    rows = re.findall(r">(UNECE|CPMR)</a></td>\s*<td>[^<]*</td>\s*<td>\d+</td>\s*<td>(\d+)</td>", page)
+    rows = re.findall(r'>(UNECE|CPMR)</a></td>\s*<td>[^<]*</td>\s*<td class="num">\d+</td>\s*<td class="num">(\d+)</td>', page)
     assert sorted(rows) == [("CPMR", "1"), ("UNECE", "2")]
     forum_page = html(client.get(f"/manage/networks?event={forum.id}"))
     assert ">CPMR</a>" in forum_page and "UNECE" not in forum_page
