@@ -28,7 +28,10 @@ from expo.core.timeutil import utcnow
 
 SCHEDULE = "schedule"
 # Tables whose rows a schedule never shows; everything else moves the schedule's generation.
-_NOT_SCHEDULE = frozenset({"bookings", "registrations", "check_ins", "cache_generations"})
+# E-mails waiting to go out are stored with the booking that queued them, and the audit log
+# with the change it records: neither may put that booking in line for the generation's lock.
+_NOT_SCHEDULE = frozenset({"bookings", "registrations", "check_ins", "cache_generations", "outgoing_mails",
+                           "audit_entries"})
 _MOVED = "expo_schedule_generation_moved"
 # What of a person sessions show: their name, and whether they show at all.
 _USER_FIELDS = ("name", "active")
