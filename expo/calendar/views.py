@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 
 from expo.core import pagecache
 from expo.accounts.models import User
-from expo.calendar import caching, feeds, links, queries, services
+from expo.calendar import caching, feeds, links, queries, receivers, services  # noqa: F401  (receivers connect signals)
 from expo.calendar.caching import Download
 from expo.calendar.exporters import EXPORTERS
 from expo.calendar.queries import Fingerprint

@@ -19,10 +19,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from expo.core import signals
 from expo.core.extensions import db
 from expo.core.timeutil import utcnow
 
@@ -117,6 +118,11 @@ def _move_with_statements(state: Any) -> None:
 
 
 @sa.event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    if session.info.pop(_MOVED, None):
+        signals.schedule_committed.send(current_app._get_current_object())
+
+
 @sa.event.listens_for(Session, "after_soft_rollback")
 def _forget(session: Session, *_args: Any) -> None:
     # Also after a savepoint rolled back, which took the move with it: the next change moves again.
