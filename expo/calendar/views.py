@@ -152,7 +152,7 @@ def personal_feed(token: str):
         return db.session.get(User, user_id) or abort(404)  # deleted since its token was remembered
 
     fingerprint = caching.remembered(lambda: queries.personal_fingerprint(owner()),
-                                     ("schedule", pagecache.BULK, f"person:{user_id}")) or abort(404)
+                                     caching.personal_generations(user_id)) or abort(404)
     return caching.serve(
         fingerprint,
         "ical",
