@@ -34,10 +34,12 @@ class Dataset:
     database: str
     load_command: tuple[str, ...]
     redis_db: int
+    # The address the server connects with, when it differs (connection options).
+    url_override: str | None = None
 
     @property
     def url(self) -> str:
-        return f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{self.database}"
+        return self.url_override or f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{self.database}"
 
 
 def _dataset(key: str, label: str, database: str, load_command: tuple[str, ...], redis_db: int) -> Dataset:
@@ -54,6 +56,15 @@ DATASETS: dict[str, Dataset] = {
     "x10": _dataset("x10", "10 × H22 (3,000 sessions, 50,000 delegates, 300,000 bookings)",
                     "expo_bench_x10", ("expo", "generate"), 15),
 }
+
+
+def with_database(dataset: Dataset, database: str | None, redis_db: int | None) -> Dataset:
+    """The data set in another database and Redis database (``--database``, ``--redis-db``): a
+    machine shared by several checkouts gives each its own."""
+    from dataclasses import replace
+
+    return replace(dataset, database=database or dataset.database,
+                   redis_db=dataset.redis_db if redis_db is None else redis_db)
 
 
 def log(message: str) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 from bench.targets import FEED_FACTOR, PAGE_P95_MS, REBUILD_S
 
 KIND_NAMES = {"baseline": "baseline", "page": "page", "write": "action", "feed": "cached feed",
-              "conditional": "304"}
+              "conditional": "304", "extra": "action, extra row (not judged)"}
 
 
 def _judge(entry: dict[str, Any], base: dict[str, Any] | None) -> tuple[bool | None, str]:
@@ -155,6 +155,23 @@ def markdown(runs: list[dict[str, Any]], env: dict[str, Any]) -> str:
     if any(cold):
         lines.append("| event feed over HTTP, cache just emptied | " + " | ".join(
             f"{c['seconds']:.2f} s, then {c['cached_seconds'] * 1000:.0f} ms cached" if c else "–" for c in cold) + " |")
+    costs = [run.get("costs") for run in runs]
+    if any(costs):
+        lines += ["", "## What one booking costs", "",
+                  "Measured in-process through the app's test client (the whole request, its commit and what "
+                  "runs after the commit), median of 30 rounds after 3 unmeasured ones: SQL statements and "
+                  "commits sent (SQLAlchemy engine events) and the web process's CPU time (`time.process_time`). "
+                  "The commit rows time a one-row UPDATE and its COMMIT on the same PostgreSQL.",
+                  "", "| | " + " | ".join(names[r["dataset"]] for r in runs) + " |", "|---|" + "---:|" * len(runs)]
+        for action, label in (("book", "book a seat"), ("cancel", "cancel it")):
+            lines.append(f"| {label} | " + " | ".join(
+                f"{c[action]['statements']} statements, {c[action]['commits']} commit, CPU {c[action]['cpu_ms']:.1f} ms, "
+                f"wall {c[action]['wall_ms']:.1f} ms" if c else "–" for c in costs) + " |")
+        for setting, label in (("synchronous_commit_on", "a commit (synchronous_commit on, the default)"),
+                               ("synchronous_commit_off", "a commit (synchronous_commit off)")):
+            lines.append(f"| {label} | " + " | ".join(
+                f"median {c['commit'][setting]['median_ms']:.2f} ms, p95 {c['commit'][setting]['p95_ms']:.2f} ms"
+                if c else "–" for c in costs) + " |")
     problems = [(names[r["dataset"]], k, v) for r in runs for k, v in r["verdicts"]["errors"].items()]
     missing = sorted({k for r in runs for k in r["verdicts"]["missing"]})
     if problems or missing:

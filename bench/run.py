@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
-from bench.datasets import DATASETS, ROOT, Dataset, ensure_postgres, log, prepare
+from bench.datasets import DATASETS, ROOT, Dataset, ensure_postgres, log, prepare, with_database
 from bench.targets import USER_AGENT, Client, Discovery, Target, booking_states, discover, ensure_booking_fixture
 
 WORK = ROOT / "bench" / "work"
@@ -318,6 +318,56 @@ def measure_booking(measure: Measure, server: Server, found: Discovery, app, tar
     return entry
 
 
+def measure_costs(app, overrides: dict[str, Any], found: Discovery) -> dict[str, Any]:
+    """In-process, beside the load figures: statements and CPU of one booking and one
+    cancellation (an app of its own without CSRF checks, which need a browser's form), and
+    PostgreSQL's commit latency with synchronous_commit on and off."""
+    from expo import create_app
+
+    from bench import cost
+    from bench.datasets import PG_HOST, PG_PORT, PG_USER
+
+    with app.app_context():
+        fixture = ensure_booking_fixture(app)
+        database = app.config["DATABASE_URL"].rsplit("/", 1)[1].split("?")[0]
+    costing = create_app({**overrides, "WTF_CSRF_ENABLED": False})
+    slot = fixture["slots"][-1]
+    out: dict[str, Any] = cost.request_costs(costing, slot, found.password)
+    out["commit"] = cost.commit_latency({"host": PG_HOST, "port": PG_PORT, "user": PG_USER, "dbname": database})
+    for action in ("book", "cancel"):
+        figures = out[action]
+        log(f"  {action:<14} {figures['statements']} statements, {figures['commits']} commit(s), "
+            f"CPU {figures['cpu_ms']:.1f} ms, wall {figures['wall_ms']:.1f} ms (in-process, median)")
+    for setting, figures in out["commit"].items():
+        log(f"  commit ({setting}): median {figures['median_ms']:.2f} ms, p95 {figures['p95_ms']:.2f} ms")
+    with app.app_context():
+        ensure_booking_fixture(app)
+    return out
+
+
+SYNC_OFF = "options=-csynchronous_commit%3Doff"
+
+
+def booking_without_synchronous_commit(dataset: Dataset, measure: Measure, args: argparse.Namespace,
+                                       redis_url: str | None, found: Discovery, app, book: Target) -> dict[str, Any]:
+    """The booking load once more, with the server's database connections committing without
+    waiting for the disk (PostgreSQL's synchronous_commit off: a crash can lose the last
+    moments' commits). An extra row that shows what the disk's flush costs, never the headline."""
+    from dataclasses import replace
+
+    url = dataset.url + ("&" if "?" in dataset.url else "?") + SYNC_OFF
+    server = Server(replace(dataset, url_override=url), redis_url, args.workers)
+    log(f"{dataset.key}: the booking load again with synchronous_commit=off")
+    try:
+        server.wait_ready(Client(server.base))
+        entry = measure_booking(measure, server, found, app, book)
+    finally:
+        server.stop()
+    entry["label"] = "Book / cancel a seat, synchronous_commit=off (extra row, not the target)"
+    entry["kind"] = "extra"
+    return entry
+
+
 def time_rebuilds(app, found: Discovery, base: str, repeat: int = 3) -> dict[str, Any]:
     """Build the feeds in-process: after emptying the whole cache (a full rebuild, the target),
     and again with each session's cached VEVENT still there (what a schedule change costs)."""
@@ -414,8 +464,10 @@ def bench_dataset(dataset: Dataset, measure: Measure, args: argparse.Namespace, 
         cpu_before = cpu_times()
         results = measure_reads(measure, server, found, cookies, only)
         book = next(t for t in found.targets if t.key == "book")
+        costs = None
         if not book.missing and (not only or "book" in only):
             results["book"] = measure_booking(measure, server, found, app, book)
+            costs = measure_costs(app, overrides, found)
         with app.app_context():
             rebuild = time_rebuilds(app, found, server.base)
         cold = cold_http(server, redis_url, found)
@@ -423,6 +475,9 @@ def bench_dataset(dataset: Dataset, measure: Measure, args: argparse.Namespace, 
         stolen = stolen_share(cpu_before, cpu_times())
     finally:
         server.stop()
+    if args.sync_commit_off and "book" in results and results["book"].get("status") == "ok":
+        results["book_sync_off"] = booking_without_synchronous_commit(dataset, measure, args, redis_url,
+                                                                      found, app, book)
     return {
         "dataset": dataset.key,
         "label": dataset.label,
@@ -434,6 +489,8 @@ def bench_dataset(dataset: Dataset, measure: Measure, args: argparse.Namespace, 
         "results": results,
         "rebuild": rebuild,
         "cold_feed_http": cold,
+        # One booking's and one cancellation's statements and CPU, and what a commit costs here.
+        "costs": costs,
         # The machine's 1/5/15-minute load averages: anything else running skews the figures.
         "load_average": {"before": load_before, "after": load_after},
         # The share of CPU time the virtual machine's host gave to others while this data set was
@@ -493,12 +550,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=None, help="gunicorn processes (default: gunicorn.conf.py)")
     parser.add_argument("--only", default="", help="measure only these endpoint keys (comma-separated)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the data sets even if up to date")
+    parser.add_argument("--database", default=None,
+                        help="PostgreSQL database to use instead of the data set's own (one data set only)")
+    parser.add_argument("--redis-db", type=int, default=None, help="Redis database number to use instead")
+    parser.add_argument("--sync-commit-off", action="store_true",
+                        help="measure booking once more with synchronous_commit=off (an extra, labelled row)")
     parser.add_argument("--no-write", action="store_true", help="print, but do not write result files")
     args = parser.parse_args(argv)
     keys = [k.strip() for k in args.datasets.split(",") if k.strip()]
     unknown = [k for k in keys if k not in DATASETS]
     if unknown:
         parser.error(f"unknown data set(s): {', '.join(unknown)}")
+    if args.database and len(keys) != 1:
+        parser.error("--database takes one data set (--datasets h22 or --datasets x10)")
 
     started = time.perf_counter()
     ensure_postgres()
@@ -509,7 +573,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for key in keys:
         log(f"=== {DATASETS[key].label}")
-        run = bench_dataset(DATASETS[key], measure, args, redis_base)
+        run = bench_dataset(with_database(DATASETS[key], args.database, args.redis_db), measure, args, redis_base)
         run["environment"] = env
         run["verdicts"] = report.verdicts(run)
         runs.append(run)
@@ -518,6 +582,10 @@ def main(argv: list[str] | None = None) -> int:
         day = env["date"][:10]
         for run in runs:
             path = RESULTS / f"{day}-{run['dataset']}.json"
+            for n in range(2, 100):  # a day's later runs are kept beside its first
+                if not path.exists():
+                    break
+                path = RESULTS / f"{day}-{run['dataset']}-run{n}.json"
             path.write_text(json.dumps(run, indent=2, sort_keys=True) + "\n")
             log(f"wrote {path.relative_to(ROOT)}")
         (RESULTS / "latest.md").write_text(report.markdown(runs, env))

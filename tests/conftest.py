@@ -44,6 +44,8 @@ def base_config(tmp_dir: Path, **overrides) -> dict:
         "CACHE_TYPE": "SimpleCache",
         "REDIS_URL": None,
         "JOB_QUEUE": "eager",
+        # Tests of the feeds' pre-building turn it on; elsewhere each change would build every feed.
+        "PREBUILD_FEEDS": False,
         "BASE_URL": "http://expo.test",
     }
     config.update(overrides)

@@ -34,6 +34,7 @@ from expo.core.errors import Conflict, InvalidState, NotAllowed
 from expo.core.i18n import sort_key
 from expo.core.text import fold, folded
 from expo.events.models import Event
+from expo.people.countries import codes_named, country_search_words
 from expo.people.models import Country, Network, Organisation
 from expo.core.extensions import db
 from expo.permissions import can_check_in, can_view_attendance, can_view_event
@@ -138,7 +139,7 @@ class AttendanceRow:
         return search_text(
             user.name, user.email,
             user.organisation.name if user.organisation is not None else None,
-            user.country.name if user.country is not None else None,
+            country_search_words(user.country.code, user.country.name) if user.country is not None else None,
             [part for n in user.networks for part in (n.name, n.acronym)],
         )
 
@@ -348,7 +349,7 @@ def door_list(session: ProgrammeSession, *, q: str | None = None, limit: int | N
     check_in = aliased(CheckIn)
     terms = search_terms(q)
     # Without a search only names and places decide the order: nothing else is read.
-    searched = _searched_columns() if terms else [User.id, User.name, *(sa.null() for _ in range(4))]
+    searched = _searched_columns() if terms else [User.id, User.name, *(sa.null() for _ in range(5))]
     query = (
         sa.select(*searched, booking.status, booking.waitlist_position, check_in.id)
         .join(people, people.c.user_id == User.id)
@@ -359,7 +360,8 @@ def door_list(session: ProgrammeSession, *, q: str | None = None, limit: int | N
         query = (query.outerjoin(Organisation, Organisation.id == User.organisation_id)
                  .outerjoin(Country, Country.code == User.country_code))
     sections: dict[str, list[tuple[Any, int]]] = {BOOKED: [], WAITLIST: [], WALK_IN: []}
-    for user_id, name, email, organisation, country, network_names, status, position, ci_id in db.session.execute(query):
+    for user_id, name, email, organisation, country, network_names, code, status, position, ci_id \
+            in db.session.execute(query):
         if status is BookingStatus.CONFIRMED:
             section, key = BOOKED, (sort_key(name), user_id)
         elif status is BookingStatus.WAITLISTED:
@@ -369,7 +371,7 @@ def door_list(session: ProgrammeSession, *, q: str | None = None, limit: int | N
         else:
             continue
         if terms and not matches(
-                search_text(name, email, organisation, country, [network_names]), terms):
+                search_text(name, email, organisation, country_search_words(code, country), [network_names]), terms):
             continue
         sections[section].append((key, user_id))
     chosen: list[tuple[str, int]] = []
@@ -391,8 +393,9 @@ def door_list(session: ProgrammeSession, *, q: str | None = None, limit: int | N
 
 
 def _searched_columns() -> list[Any]:
-    """What the door search reads of a person: id, name, e-mail, organisation, country and
-    networks (names and acronyms as one string); the query joins Organisation and Country."""
+    """What the door search reads of a person: id, name, e-mail, organisation, country,
+    networks (names and acronyms as one string) and, last, the country's code, which names it
+    in the reader's language; the query joins Organisation and Country."""
     networks = (
         sa.select(sa.func.aggregate_strings(
             Network.name + " " + sa.func.coalesce(Network.acronym, ""), " "))
@@ -401,7 +404,7 @@ def _searched_columns() -> list[Any]:
         .where(user_networks.c.user_id == User.id)
         .scalar_subquery()
     )
-    return [User.id, User.name, User.email, Organisation.name, Country.name, networks]
+    return [User.id, User.name, User.email, Organisation.name, Country.name, networks, Country.code]
 
 
 def _loaded_people(session: ProgrammeSession, ids: list[int]
@@ -458,13 +461,15 @@ def walk_in_candidates(session: ProgrammeSession, *, q: str | None, limit: int
     )
     # The database narrows by each folded word; the exact, word-by-word match across the
     # columns is then made here as for the list itself.
-    searched = [folded(column) for column in columns[1:]]
+    # A country is also found by its name in the reader's language: the codes so named.
+    searched = [folded(column) for column in columns[1:-1]]
     for term in terms:
-        query = query.where(sa.or_(*(c.contains(term, autoescape=True) for c in searched)))
+        named = [User.country_code.in_(codes)] if (codes := codes_named(term)) else []
+        query = query.where(sa.or_(*(c.contains(term, autoescape=True) for c in searched), *named))
     found = sorted(
         (sort_key(name), user_id)
-        for user_id, name, email, organisation, country, networks in db.session.execute(query)
-        if matches(search_text(name, email, organisation, country, [networks]), terms)
+        for user_id, name, email, organisation, country, networks, code in db.session.execute(query)
+        if matches(search_text(name, email, organisation, country_search_words(code, country), [networks]), terms)
     )
     ids = [user_id for _, user_id in found[:limit]]
     users = {

@@ -110,16 +110,27 @@ def feed_owner(token: str, lookup: Callable[[str], int | None]) -> int | None:
     hit = cache_get(key, lambda v: isinstance(v, tuple) and len(v) == 2)
     if hit is not None:
         user_id, seen = hit
-        if pagecache.generations((f"person:{user_id}",)) == (seen,):
+        if _own_generation(user_id) == seen:
             return user_id
     user_id = lookup(token)
     if user_id is not None:
-        tokens = pagecache.generations((f"person:{user_id}",))
+        own = _own_generation(user_id)
         # Asked again after reading the generation: a reset committed in between is seen here,
         # and one committed later moves the generation kept with the owner.
-        if tokens and lookup(token) == user_id:
-            cache_set(key, (user_id, tokens[0]), timeout=SCOPE_TIMEOUT)
+        if own is not None and lookup(token) == user_id:
+            cache_set(key, (user_id, own), timeout=SCOPE_TIMEOUT)
     return user_id
+
+
+def personal_generations(user_id: int) -> tuple[str, ...]:
+    """What a personal feed's remembered fingerprint follows: the schedule, bulk changes and
+    the owner's own generation (read together: one query where they live in the database)."""
+    return ("schedule", pagecache.BULK, f"person:{user_id}")
+
+
+def _own_generation(user_id: int) -> str | None:
+    tokens = pagecache.generations(personal_generations(user_id))
+    return tokens[-1] if tokens else None
 
 
 @dataclass(frozen=True)

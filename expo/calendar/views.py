@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 
 from expo.core import pagecache
 from expo.accounts.models import User
-from expo.calendar import caching, feeds, links, queries, services
+from expo.calendar import caching, feeds, links, queries, receivers, services  # noqa: F401  (receivers connect signals)
 from expo.calendar.caching import Download
 from expo.calendar.exporters import EXPORTERS
 from expo.calendar.queries import Fingerprint
@@ -152,7 +152,7 @@ def personal_feed(token: str):
         return db.session.get(User, user_id) or abort(404)  # deleted since its token was remembered
 
     fingerprint = caching.remembered(lambda: queries.personal_fingerprint(owner()),
-                                     ("schedule", pagecache.BULK, f"person:{user_id}")) or abort(404)
+                                     caching.personal_generations(user_id)) or abort(404)
     return caching.serve(
         fingerprint,
         "ical",

@@ -37,6 +37,9 @@ logger = logging.getLogger("expo.core.jobs")
 
 QUEUE_NAME = "expo"
 _AFTER_COMMIT_KEY = "expo_jobs_after_commit"
+_UNIQUE_KEYS = "expo_jobs_unique_keys"
+# Redis keys that mark a job of a key as waiting to start (enqueue_unique).
+PENDING_PREFIX = "expo:jobs:pending:"
 _EXTENSION = "expo_jobs"
 MODES = ("thread", "redis", "eager")
 
@@ -78,6 +81,46 @@ def enqueue(func: Callable[..., Any], *args: Any) -> None:
         _thread_runner(app).submit(path, args)
 
 
+def enqueue_unique(func: Callable[..., Any], *args: Any, key: str) -> bool:
+    """Run ``func(*args)`` as a job unless a job of the same ``key`` is still waiting to start:
+    one pending rebuild per key, however many changes ask for it. A job that has started no
+    longer counts as pending, so a change made while it runs queues the next one. Returns
+    whether a job was queued."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    path = path_of(func)
+    chosen = mode(app)
+    if chosen == "eager":
+        contextvars.Context().run(run_now, app, path, args)
+        return True
+    if chosen == "redis":
+        queued = _enqueue_redis_unique(app, key, path, args)
+        if queued is not None:
+            return queued
+    return _thread_runner(app).submit(path, args, key=key)
+
+
+def enqueue_unique_after_commit(func: Callable[..., Any], *args: Any, key: str,
+                                session: Session | None = None) -> None:
+    """``enqueue_unique`` once the current transaction commits (asked once per transaction and key)."""
+    session = session or db.session
+    keys = session.info.setdefault(_UNIQUE_KEYS, set())
+    if key in keys:
+        return
+    keys.add(key)
+    session.info.setdefault(_AFTER_COMMIT_KEY, []).append((_Unique(func, key), args))
+
+
+@dataclass(frozen=True)
+class _Unique:
+    """A job queued after the commit with ``enqueue_unique``."""
+
+    func: Callable[..., Any]
+    key: str
+
+    def __call__(self, *args: Any) -> None:
+        enqueue_unique(self.func, *args, key=self.key)
+
+
 def enqueue_after_commit(func: Callable[..., Any], *args: Any, session: Session | None = None) -> None:
     """Run ``func(*args)`` as a job once the current transaction (of ``session``, by default the
     application's) commits; never if it rolls back."""
@@ -88,11 +131,12 @@ def enqueue_after_commit(func: Callable[..., Any], *args: Any, session: Session 
 def _enqueue_committed(session: Session) -> None:
     # The change is committed whatever happens here: a job that cannot be queued is logged,
     # never raised into the request that made it.
+    session.info.pop(_UNIQUE_KEYS, None)
     for func, args in session.info.pop(_AFTER_COMMIT_KEY, []):
         try:
-            enqueue(func, *args)
+            func(*args) if isinstance(func, _Unique) else enqueue(func, *args)
         except Exception:  # noqa: BLE001 - see above
-            logger.exception("could not queue the job %s%r", path_of(func), args)
+            logger.exception("could not queue the job %s%r", path_of(getattr(func, "func", func)), args)
 
 
 @sa.event.listens_for(Session, "after_soft_rollback")
@@ -100,6 +144,7 @@ def _drop_uncommitted(session: Session, previous_transaction: Any) -> None:
     # Every rollback of the whole transaction, even one that never reached the database.
     if not previous_transaction.nested:
         session.info.pop(_AFTER_COMMIT_KEY, None)
+        session.info.pop(_UNIQUE_KEYS, None)
 
 
 def run_now(app: Flask, path: str, args: Sequence[Any]) -> None:
@@ -117,6 +162,13 @@ def run_job(path: str, *args: Any) -> None:
         resolve(path)(*args)
     finally:
         db.session.remove()
+
+
+def run_unique_job(key: str, path: str, *args: Any) -> None:
+    """An RQ worker's run of an ``enqueue_unique`` job: no longer pending once it starts, so
+    a change made while it runs queues the next run."""
+    redis_queue(current_app).connection.delete(PENDING_PREFIX + key)
+    run_job(path, *args)
 
 
 # --- Redis (RQ) -------------------------------------------------------------------------------
@@ -153,6 +205,33 @@ def _enqueue_redis(app: Flask, path: str, args: Sequence[Any]) -> bool:
     return True
 
 
+def _enqueue_redis_unique(app: Flask, key: str, path: str, args: Sequence[Any]) -> bool | None:
+    """Queue on RQ unless the key's job is pending there; None when Redis cannot answer."""
+    from redis.exceptions import RedisError
+
+    queue = redis_queue(app)
+    marker = PENDING_PREFIX + key
+    try:
+        # The marker outlives a lost job by the job's time-out at most; then a change queues again.
+        if not queue.connection.set(marker, path, nx=True, ex=max(int(app.config["JOB_TIMEOUT"]), 60)):
+            return False
+        queue.enqueue(run_unique_job, key, path, *args, job_timeout=app.config["JOB_TIMEOUT"],
+                      failure_ttl=7 * 24 * 3600)
+    except (RedisError, OSError):
+        logger.warning("Redis did not take the job %s; running it in this process instead", path,
+                       exc_info=True)
+        return None
+    return True
+
+
+def pending_count(app: Flask | None = None) -> int:
+    """Jobs waiting to start (the thread's, or RQ's queue with Redis)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    if mode(app) == "redis":
+        return redis_queue(app).count
+    return _thread_runner(app).waiting()
+
+
 def work(app: Flask, *, burst: bool = False) -> bool:
     """Run an RQ worker in this process (``flask expo worker``); with ``burst``, stop when the
     queue is empty. Returns whether any job ran."""
@@ -177,6 +256,7 @@ class _Pending:
     path: str = field(compare=False)
     args: tuple[Any, ...] = field(compare=False)
     attempt: int = field(compare=False, default=0)
+    key: str | None = field(compare=False, default=None)
 
 
 class ThreadRunner:
@@ -189,23 +269,43 @@ class ThreadRunner:
         self._condition = threading.Condition()
         self._running = 0
         self._thread: threading.Thread | None = None
+        self._pending_keys: set[str] = set()
+        self.paused = False  # tests look at what waits before it runs
 
-    def submit(self, path: str, args: Sequence[Any], *, delay: float = 0, attempt: int = 0) -> None:
+    def submit(self, path: str, args: Sequence[Any], *, delay: float = 0, attempt: int = 0,
+               key: str | None = None) -> bool:
+        """Queue a job; with ``key``, only when no job of that key waits to start."""
         with self._condition:
+            if key is not None:
+                if key in self._pending_keys:
+                    return False
+                self._pending_keys.add(key)
             heapq.heappush(self._heap, _Pending(time.monotonic() + delay, next(self._counter), path,
-                                                tuple(args), attempt))
+                                                tuple(args), attempt, key))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name="expo-jobs", daemon=True)
                 self._thread.start()
             self._condition.notify()
+        return True
+
+    def waiting(self) -> int:
+        with self._condition:
+            return len(self._heap)
+
+    def resume(self) -> None:
+        with self._condition:
+            self.paused = False
+            self._condition.notify_all()
 
     def _loop(self) -> None:
         while True:
             with self._condition:
-                while not self._heap or self._heap[0].due > time.monotonic():
-                    wait = self._heap[0].due - time.monotonic() if self._heap else None
+                while self.paused or not self._heap or self._heap[0].due > time.monotonic():
+                    wait = self._heap[0].due - time.monotonic() if self._heap and not self.paused else None
                     self._condition.wait(wait)
                 job = heapq.heappop(self._heap)
+                if job.key is not None:
+                    self._pending_keys.discard(job.key)
                 self._running += 1
             try:
                 self._run(job)

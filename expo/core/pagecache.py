@@ -41,7 +41,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import Session
 
 from expo.core.extensions import cache
-from expo.core.generations import SCHEDULE, schedule_generation
+from expo.core.generations import BULK, SCHEDULE, database_generations, in_database, move_in_database
 
 # Raise when what is stored under a key changes shape (servers of a new release never read
 # an older release's entries).
@@ -54,7 +54,6 @@ _PENDING = "expo_pagecache_pending"
 _PRIVATE_TABLES = frozenset()
 _USER_PUBLIC_FIELDS = ("name", "country_code", "organisation_id", "networks", "active", "role")
 _TABLE_GENERATIONS = {"bookings": ("bookings",), "registrations": ("registrations",), "check_ins": ()}
-BULK = "bulk"
 # A query argument value longer than this is not worth a cache entry.
 _MAX_ARG_LENGTH = 100
 
@@ -68,14 +67,14 @@ def generations(names: Iterable[str]) -> tuple[str, ...]:
     evicted) is created atomically, so every server agrees on it afterwards. The schedule's is
     read from the database (expo.core.generations), the same in every process."""
     names = tuple(names)
-    if SCHEDULE in names:
-        others = generations(n for n in names if n != SCHEDULE) if len(names) > 1 else ()
-        if len(others) != len(names) - 1:
+    held = [n for n in names if in_database(n)]
+    if held:
+        others = generations(n for n in names if n not in held) if len(held) < len(names) else ()
+        if len(others) != len(names) - len(held):
             return ()
-        found = schedule_generation()
-        token = found[0] if found is not None else "initial"
+        tokens = database_generations(held)
         rest = iter(others)
-        return tuple(token if n == SCHEDULE else next(rest) for n in names)
+        return tuple(tokens[n] if n in tokens else next(rest) for n in names)
     keys = [_generation_key(n) for n in names]
     try:
         values = list(cache.get_many(*keys))
@@ -94,7 +93,7 @@ def generations(names: Iterable[str]) -> tuple[str, ...]:
 def bump(names: Iterable[str]) -> None:
     """Start new generations: every cached page that shows these kinds of data is stale. (The
     schedule's moves in the database, with the transaction that changed it.)"""
-    names = tuple(n for n in names if n != SCHEDULE)
+    names = tuple(n for n in names if not in_database(n))
     if not names:
         return
     try:  # one round trip for all of them
@@ -135,6 +134,9 @@ def _note_flushed_changes(session: Session, _context: Any, _instances: Any) -> N
     pending: set[str] = session.info.setdefault(_PENDING, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
         pending.update(_generations_of(obj))
+    # Where no cache is shared, people's generations move in the database, with the change
+    # (the schedule's follows its own rules there: expo.core.generations).
+    move_in_database(session, [n for n in pending if n != SCHEDULE and in_database(n)])
 
 
 @sa.event.listens_for(Session, "do_orm_execute")
@@ -142,6 +144,8 @@ def _note_bulk_statements(state: Any) -> None:
     # UPDATE/DELETE/INSERT statements bypass the unit of work: assume they touch everything.
     if state.is_update or state.is_delete or state.is_insert:
         state.session.info.setdefault(_PENDING, set()).update((*GENERATIONS, BULK))
+        if in_database(BULK):
+            move_in_database(state.session, [BULK])
 
 
 @sa.event.listens_for(Session, "after_commit")

@@ -35,3 +35,7 @@ person_renamed = _signals.signal("person-renamed")
 
 # An event entered or left the published programme. kwargs: event (Event), published (bool)
 event_visibility_changed = _signals.signal("event-visibility-changed")
+
+# A transaction that changed the schedule (expo.core.generations) has just committed: what is
+# built from the schedule can be built again. Sent after the commit, outside any transaction.
+schedule_committed = _signals.signal("schedule-committed")

@@ -5,11 +5,15 @@ takes the name from Babel's CLDR data, so a Swedish page says "Tyskland" where a
 says "Germany"."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+from functools import lru_cache
+
 from babel import Locale
 from flask import has_app_context
 from flask_babel import get_locale
 
 from expo.core.i18n import sort_key
+from expo.core.text import fold
 from expo.people.models import Country
 
 STORED_LANGUAGE = "en"
@@ -38,3 +42,32 @@ def named_countries(rows) -> list[tuple[str, str]]:
     """(code, English name) rows as (code, name for the reader), in the reader's alphabetical order."""
     named = [(code, country_name(code, english)) for code, english in rows]
     return sorted(named, key=lambda pair: sort_key(pair[1]))
+
+
+def country_search_words(code: str | None, english: str | None) -> str | None:
+    """What a search finds a person's country by: its stored English name and, for a reader of
+    another language, its name in theirs ("Germany Tyskland"), so staff can type either."""
+    if not code and not english:
+        return None
+    named = country_name(code, english) if code else english
+    return english if not named or named == english else f"{english or ''} {named}".strip()
+
+
+def codes_named(term: str, codes: Iterable[str] | None = None) -> list[str]:
+    """The ISO codes of the countries whose name in the reader's language contains the folded
+    ``term`` (none for an English reader: stored names are English and searched as they are).
+    Read from Babel's CLDR data in memory: no query, whatever the number of people."""
+    locale = _reader_locale()
+    if locale.language == STORED_LANGUAGE or not term:
+        return []
+    territories = _folded_territories(str(locale))
+    wanted = set(codes) if codes is not None else None
+    return sorted(code for code, name in territories.items()
+                  if term in name and (wanted is None or code in wanted))
+
+
+@lru_cache(maxsize=16)
+def _folded_territories(locale: str) -> dict[str, str]:
+    """Two-letter territory codes and their folded names in ``locale``."""
+    return {code: fold(name) for code, name in Locale.parse(locale).territories.items()
+            if len(code) == 2 and code.isalpha()}

@@ -530,3 +530,48 @@ def test_the_pdf_door_list_prints_every_script_in_the_readers_language(client, d
     last = max(w["xMax"] for w in words if w["text"] == "Hohenzollern-Sigmaringen")
     organisation_x = min(w["xMin"] for w in words if w["text"] == "Organisation")
     assert last < organisation_x
+
+
+def test_the_door_search_finds_countries_by_their_name_in_the_readers_language(client, door, login_as, db):
+    """A Swedish reader types "Tyskland" and finds the delegates from Germany: on the page's
+    search-as-you-type text, in the server's search of a long list, and among registrants
+    who may walk in; in a fixed number of queries, however many there are."""
+    from tests.attendance.conftest import book, register
+
+    hans = make_user(name="Hans Becker", country_code="DE")
+    book(door.session, hans)
+    greta = make_user(name="Greta Vogel", country_code="DE")
+    register(door.event, greta)
+    db.session.commit()
+    login_as(Role.STAFF, locale="sv")
+
+    page = client.get(url(door)).get_data(as_text=True)
+    # What the page's script searches as staff type: both names of the country.
+    row = page.split(f'id="row-{hans.id}"')[1].split(">")[0]
+    assert 'data-search="hans becker ' in row and ' germany tyskland"' in row
+    found = client.get(url(door, "?q=tyskland")).get_data(as_text=True)
+    assert f'id="row-{hans.id}"' in _section(found, "booked")
+    assert f'id="row-{greta.id}"' in _section(found, "registered")
+    assert f'id="row-{door.anna.id}"' not in found  # from Sweden
+    assert f'id="row-{hans.id}"' in client.get(url(door, "?q=Germany")).get_data(as_text=True)  # English too
+    assert f'id="row-{door.anna.id}"' in client.get(url(door, "?q=sverige anna")).get_data(as_text=True)
+
+    queries = page_query_count(client, url(door, "?q=tysk"))
+    for n in range(6):
+        book(door.session, make_user(name=f"Delegate {n}", country_code="DE"))
+        register(door.event, make_user(name=f"Registrant {n}", country_code="AT"))
+    db.session.commit()
+    assert page_query_count(client, url(door, "?q=tysk")) == queries
+
+
+def test_a_long_door_list_is_searched_by_country_in_the_readers_language(client, door, login_as, db, monkeypatch):
+    from tests.attendance.conftest import book
+
+    monkeypatch.setattr("expo.attendance.views.DOOR_LIST_LIMIT", 2)
+    hans = make_user(name="Hans Becker", country_code="DE")
+    book(door.session, hans)
+    db.session.commit()
+    login_as(Role.STAFF, locale="sv")
+    assert 'data-partial="true"' in client.get(url(door)).get_data(as_text=True)
+    found = client.get(url(door, "?q=tyskland becker")).get_data(as_text=True)
+    assert found.count('class="door-row') == 1 and f'id="row-{hans.id}"' in found

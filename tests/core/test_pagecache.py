@@ -267,3 +267,21 @@ def test_a_reader_who_loses_their_role_loses_the_kept_page(client, talk, login_a
     staff.role = Role.DELEGATE
     db.session.commit()
     assert client.get(f"/door/sessions/{talk.id}").status_code == 403
+
+
+def test_a_booking_and_its_e_mail_leave_the_schedule_generation_alone(app, talk):
+    """The confirmation e-mail is stored with the booking; storing it (and sending it) is no
+    change to the schedule, so every booking does not queue on the generation's row."""
+    from expo.core.generations import schedule_generation
+    from expo.registration import services as registration
+    from tests.factories import make_registration, make_user
+
+    delegate = make_user(role=Role.DELEGATE)
+    make_registration(event=talk.event, user=delegate)
+    db.session.commit()
+    moved = schedule_generation()
+    with app.test_request_context():
+        registration.book_session(delegate=delegate, session=talk, actor=delegate)
+        assert registration.notifications.pending()  # the e-mail is on its way
+        db.session.commit()
+    assert schedule_generation() == moved
