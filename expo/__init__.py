@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from expo.accounts.admin_views import bp as people_admin_bp
     from expo.accounts.admin_views import invitations_bp
     from expo.accounts.views import bp as accounts_bp
+    from expo.assistant.views import bp as assistant_bp
     from expo.audit.views import bp as audit_bp
     from expo.attendance.views import bp as attendance_bp
     from expo.badges.views import bp as badges_bp
@@ -108,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
         invitations_bp,
         audit_bp,
         teams_bp,
+        assistant_bp,
     ):
         app.register_blueprint(blueprint)
 

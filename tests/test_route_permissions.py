@@ -71,6 +71,7 @@ SIGNED_IN = {
     "registration.show_event_registration",
     "badges.my_code",
     "calendar.reset_feed_token",
+    "assistant.toggle_interest",
 }
 # Who may use each route beyond signing in, by the predicate in expo/permissions.py it follows.
 DOOR = "door"  # anyone who works at a door: expo staff, administrators, any event team member

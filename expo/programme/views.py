@@ -8,6 +8,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from expo.assistant.queries import interest_counts
 from expo.core.db import get_or_404
 from expo.core.errors import ExpoError, NeedsConfirmation
 from expo.events import services as event_services
@@ -200,7 +201,8 @@ def list_sessions(event_id: int):
     event = _managed_event(event_id)
     filters_form = SessionFiltersForm(event, queries.venue_choices(), formdata=request.args)
     sessions = services.list_sessions(event, filters_form.filters())
-    return render_template("manage/sessions.html", event=event, sessions=sessions, filters=filters_form)
+    return render_template("manage/sessions.html", event=event, sessions=sessions, filters=filters_form,
+                           interest=interest_counts(s.id for s in sessions))
 
 
 def _save_session(form: SessionForm, save: Any) -> tuple[bool, list[Any]]:
@@ -253,7 +255,7 @@ def edit_session(session_id: int):
         return redirect(url_for("programme.edit_session", session_id=session.id))
     return render_template(
         "manage/session_form.html", form=form, event=session.event, session=session, warnings=warnings,
-        changes=queries.change_history(session),
+        changes=queries.change_history(session), interest=interest_counts([session.id]).get(session.id, 0),
     )
 
 
