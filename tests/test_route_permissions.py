@@ -96,6 +96,7 @@ RULES = {
         "registration_manage.export_session_bookings", "registration_manage.manage_bookings",
         "registration_manage.manage_registrations", "registration_manage.remove_booking",
         "registration_manage.remove_registration", "badges.print_badges",
+        "assistant.new_run", "assistant.show_run", "assistant.run_progress", "assistant.apply_run",
     ), EVENT_ORGANISER),
     **dict.fromkeys((
         "programme.manage_index", "programme.list_events", "programme.search_people", "programme.find_people",
@@ -176,6 +177,10 @@ def world(db) -> World:
     batch = ImportBatch(event=event, format=ImportFormat.SPREADSHEET, filename="sessions.csv",
                         content=b"Title,Date,Starts,Ends\r\nImported,2022-06-01,09:00,10:00\r\n")
     db.session.add(batch)
+    from expo.assistant.models import AssistantRun
+
+    run = AssistantRun(event=event, params={"session_ids": [session.id]}, progress=[])
+    db.session.add(run)
     db.session.commit()
     return World(
         people={role: user.id for role, user in people.items()},
@@ -193,6 +198,7 @@ def world(db) -> World:
             "registration_id": registration.id,
             "booking_id": booking.id,
             "batch_id": batch.id,
+            "run_id": run.id,
             "user_id": delegate.id,
             "code": "SE",
             "token": delegate.feed_token,

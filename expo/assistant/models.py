@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo.core.db import enum_column
@@ -44,6 +45,18 @@ class RunStatus(enum.StrEnum):
     @property
     def finished(self) -> bool:
         return self in (RunStatus.DONE, RunStatus.FAILED)
+
+    @property
+    def label(self) -> str:
+        return str(_STATUS_LABELS[self])
+
+
+_STATUS_LABELS = {
+    RunStatus.QUEUED: _l("Waiting to start"),
+    RunStatus.RUNNING: _l("Searching"),
+    RunStatus.DONE: _l("Proposal ready"),
+    RunStatus.FAILED: _l("No proposal"),
+}
 
 
 class AssistantRun(db.Model):

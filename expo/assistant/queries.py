@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import g
 
-from expo.assistant.models import SessionInterest
+from expo.assistant.models import AssistantRun, SessionInterest
 from expo.core.extensions import db
-from expo.programme.models import ProgrammeSession, session_networks
+from expo.core.timeutil import to_local
+from expo.programme.models import ProgrammeSession, SessionStatus, session_networks
 from expo.registration.models import Booking, BookingStatus
+from expo.venues.models import Room, Venue
 
 
 def starred_ids(user: Any) -> set[int]:
@@ -114,3 +117,65 @@ def pair_wants(session_ids: Collection[int]) -> dict[tuple[int, int], PairWant]:
     for x, y, count in shared:
         result.setdefault((x, y), {})["shared_networks"] = count
     return {pair: PairWant(**fields) for pair, fields in result.items()}
+
+
+def latest_runs(event_id: int, limit: int = 5) -> list[Any]:
+    """The event's latest assistant runs, newest first."""
+    return list(db.session.scalars(
+        sa.select(AssistantRun).where(AssistantRun.event_id == event_id)
+        .order_by(AssistantRun.created_at.desc(), AssistantRun.id.desc()).limit(limit)
+    ))
+
+
+def session_choices(event_id: int) -> list[tuple[int, str]]:
+    """The event's sessions that are not cancelled, for the assistant's form."""
+    return [(r.id, r.title) for r in db.session.execute(
+        sa.select(ProgrammeSession.id, ProgrammeSession.title)
+        .where(ProgrammeSession.event_id == event_id, ProgrammeSession.status != SessionStatus.CANCELLED)
+        .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
+    )]
+
+
+def room_labels() -> dict[int, str]:
+    return {r.id: f"{r.venue} – {r.name}" for r in db.session.execute(
+        sa.select(Room.id, Room.name, Venue.name.label("venue")).join(Venue, Room.venue_id == Venue.id)
+    )}
+
+
+@dataclass
+class DayColumns:
+    day: Any
+    now: list[dict[str, Any]]
+    proposed: list[dict[str, Any]]
+
+
+def proposal_days(event: Any, placements: list[dict[str, Any]]) -> list[DayColumns]:
+    """The event's schedule day by day as it stands and as proposed, side by side (one query)."""
+    rows = db.session.execute(
+        sa.select(ProgrammeSession.id, ProgrammeSession.title, ProgrammeSession.starts_at, ProgrammeSession.ends_at,
+                  ProgrammeSession.room_id)
+        .where(ProgrammeSession.event_id == event.id, ProgrammeSession.status != SessionStatus.CANCELLED)
+    ).all()
+    moves = {p["session_id"]: p for p in placements}
+    days: dict[Any, DayColumns] = {}
+
+    def add(column: str, entry: dict[str, Any]) -> None:
+        day = to_local(entry["starts_at"], event.timezone).date()
+        days.setdefault(day, DayColumns(day, [], []))
+        getattr(days[day], column).append(entry)
+
+    for r in rows:
+        now = {"id": r.id, "title": r.title, "starts_at": r.starts_at, "ends_at": r.ends_at, "room_id": r.room_id,
+               "moved": False}
+        add("now", now)
+        move = moves.get(r.id)
+        if move and move["moved"]:
+            add("proposed", {**now, "starts_at": datetime.fromisoformat(move["new_start"]),
+                             "ends_at": datetime.fromisoformat(move["new_end"]), "room_id": move["new_room_id"],
+                             "moved": True})
+        else:
+            add("proposed", now)
+    for columns in days.values():
+        columns.now.sort(key=lambda e: (e["starts_at"], e["title"]))
+        columns.proposed.sort(key=lambda e: (e["starts_at"], e["title"]))
+    return [days[d] for d in sorted(days)]

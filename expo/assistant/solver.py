@@ -55,6 +55,7 @@ class Item:
     people: frozenset[int] = frozenset()
     track_id: int | None = None
     rooms: frozenset[int] | None = None  # rooms of the right kind (None: any)
+    windows: tuple[tuple[int, int], ...] | None = None  # its event's days (None: the problem's)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,27 @@ def _fits(windows: tuple[tuple[int, int], ...], duration: int) -> list[tuple[int
     return [(lo, hi - duration) for lo, hi in windows if hi - lo >= duration]
 
 
+def _intersect(a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...] | None) -> tuple[tuple[int, int], ...]:
+    if b is None:
+        return a
+    return tuple((max(x0, y0), min(x1, y1)) for x0, x1 in a for y0, y1 in b if max(x0, y0) < min(x1, y1))
+
+
+def room_windows(room: RoomSpec, item: Item) -> tuple[tuple[int, int], ...]:
+    """Where the item may lie in the room: the room's opening hours on the item's days."""
+    return _intersect(room.windows, item.windows)
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[list[int]] = []
+    for start, end in sorted(spans):
+        if out and start < out[-1][1]:
+            out[-1][1] = max(out[-1][1], end)
+        else:
+            out.append([start, end])
+    return [(start, end) for start, end in out]
+
+
 def candidate_rooms(problem: Problem, item: Item) -> list[RoomSpec]:
     """The rooms the item may go to: its own if it stays, else any of the right kind that seats
     enough and has a window long enough."""
@@ -113,7 +135,7 @@ def candidate_rooms(problem: Problem, item: Item) -> list[RoomSpec]:
     return [
         r for r in problem.rooms
         if (item.rooms is None or r.id in item.rooms) and r.capacity >= item.seats
-        and _fits(r.windows, item.duration)
+        and _fits(room_windows(r, item), item.duration)
     ]
 
 
@@ -123,7 +145,6 @@ class _Model:
         self.m = cp_model.CpModel()
         self.start: dict[int, cp_model.IntVar] = {}
         self.end: dict[int, cp_model.IntVar] = {}
-        self.interval: dict[int, cp_model.IntervalVar] = {}
         self.x: dict[int, dict[int, cp_model.IntVar]] = {}  # item -> room -> chosen
         self.venue_of_room = {r.id: r.venue_id for r in problem.rooms}
         self.items = {i.id: i for i in problem.items}
@@ -132,8 +153,14 @@ class _Model:
 
     def build(self) -> None:
         by_room: dict[int, list[cp_model.IntervalVar]] = defaultdict(list)
+        self.held: dict[int, list[tuple[int, int]]] = defaultdict(list)  # room -> times of sessions that stay
         for item in self.p.items:
             self._place(item, by_room)
+        for room_id, held in self.held.items():
+            # Sessions that stay and already overlap (a conflict to solve by hand) occupy their
+            # room as one block, so that they do not make every proposal impossible.
+            for start, end in _merged(held):
+                by_room[room_id].append(self.m.new_fixed_size_interval_var(start, end - start, f"held{room_id}_{start}"))
         for intervals in by_room.values():
             if len(intervals) > 1:
                 self.m.add_no_overlap(intervals)
@@ -147,15 +174,14 @@ class _Model:
         if item.fixed:
             start = m.new_constant(item.start)
         else:
-            windows = [w for r in rooms for w in _fits(r.windows, item.duration)] if item.in_person \
-                else _fits(self.p.day_windows, item.duration)
+            windows = [w for r in rooms for w in _fits(room_windows(r, item), item.duration)] if item.in_person \
+                else _fits(_intersect(self.p.day_windows, item.windows), item.duration)
             if not windows:
                 self.infeasible_items.append(item.id)
                 windows = [(0, 0)]
             start = m.new_int_var_from_domain(cp_model.Domain.from_intervals(windows), name)
         self.start[item.id] = start
         self.end[item.id] = start + item.duration
-        self.interval[item.id] = m.new_fixed_size_interval_var(start, item.duration, name + "i")
         self.x[item.id] = {}
         if not item.in_person:
             return
@@ -165,11 +191,14 @@ class _Model:
         for room in rooms:
             chosen = m.new_constant(1) if item.fixed else m.new_bool_var(f"{name}r{room.id}")
             self.x[item.id][room.id] = chosen
+            if item.fixed:
+                self.held[room.id].append((item.start, item.start + item.duration))
+                continue
             by_room[room.id].append(
                 m.new_optional_fixed_size_interval_var(start, item.duration, chosen, f"{name}r{room.id}i")
             )
             if not item.fixed:
-                fits = cp_model.Domain.from_intervals(_fits(room.windows, item.duration))
+                fits = cp_model.Domain.from_intervals(_fits(room_windows(room, item), item.duration))
                 m.add_linear_expression_in_domain(start, fits).only_enforce_if(chosen)
         if not item.fixed:
             m.add_exactly_one(self.x[item.id].values())
@@ -203,8 +232,6 @@ class _Model:
                 by_person[person].append(item.id)
         done: set[tuple[int, int]] = set()
         for ids in by_person.values():
-            if len(ids) > 1:
-                self.m.add_no_overlap([self.interval[i] for i in ids])
             for n, a in enumerate(ids):
                 for b in ids[n + 1:]:
                     key = (min(a, b), max(a, b))
@@ -214,11 +241,11 @@ class _Model:
                     self._transfer(*key)
 
     def _transfer(self, a: int, b: int) -> None:
-        """People in both need the transfer time between them when their venues differ."""
-        if self.p.transfer_steps <= 0 or not (self.x[a] and self.x[b]):
-            return
+        """People in both are in one at a time, with the transfer time between them when their
+        venues differ."""
         venues = {self.venue_of_room[r] for r in self.x[a]} | {self.venue_of_room[r] for r in self.x[b]}
-        if len(venues) == 1:
+        if self.p.transfer_steps <= 0 or not (self.x[a] and self.x[b]) or len(venues) == 1:
+            self._apart(a, b, 0)
             return
         differ = self.m.new_bool_var(f"v{a}_{b}")
         for venue in venues:
