@@ -28,6 +28,7 @@ class RunForm(FlaskForm):
     move = _weight(_l("Weight: each session moved"), Weights.move,
                    _l("Keeps the proposal close to the schedule as it stands."))
     move_published = BooleanField(_l("Sessions of a published programme may move"))
+    same_day = BooleanField(_l("Keep each session on its day"), default=True)
 
     def __init__(self, choices: list[tuple[int, str]], *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -37,6 +37,11 @@ class Settings:
     weights: Weights = Weights()
     popular: int = 5  # extra weight for two of the most wanted sessions held at once
     move_published: bool = False
+    same_day: bool = True  # a session moves within its day (keeps the model small, and delegates' plans)
+    # What keeps a large programme tractable: the heaviest wanted pairs, and for each session the
+    # rooms nearest its size (its own room always among them).
+    max_pairs: int = 4000
+    rooms_per_session: int = 8
 
 
 @dataclass
@@ -121,18 +126,25 @@ def build(*, event: Event | None, settings: Settings) -> Context:
         start = math.floor((r.starts_at - origin) / step)
         duration = max(1, math.ceil((r.ends_at - origin) / step) - start)
         seats = max(min(demand.get(r.id, 0), largest), r.capacity or 0)
+        windows = event_days.get(r.event_id)
+        if settings.same_day and windows:
+            windows = tuple(w for w in windows if w[0] <= start < w[1]) or windows
         items.append(Item(
             id=r.id, duration=duration, start=start, room_id=r.room_id, fixed=r.id not in movable,
             in_person=r.room_id is not None, seats=seats, people=frozenset(people[r.id]),
-            track_id=r.track_id, windows=event_days.get(r.event_id),
+            track_id=r.track_id, windows=windows,
+            rooms=_nearest_rooms(rooms, room_rows, r.room_id, seats, settings.rooms_per_session)
+            if r.id in movable and r.room_id is not None else None,
         ))
     wants = queries.pair_wants(sorted(scope))
     popular = set(sorted(demand, key=demand.get, reverse=True)[: max(1, len(scope) // 10)]) if demand else set()
-    pairs = {}
+    weighted = {}
     for pair, want in wants.items():
         weight = want.weight(prior=1) + (settings.popular if set(pair) <= popular else 0)
-        if weight:
-            pairs[pair] = weight
+        if weight and (pair[0] in movable or pair[1] in movable):
+            weighted[pair] = weight
+    heaviest = sorted(weighted, key=lambda pair: (-weighted[pair], pair))[: settings.max_pairs]
+    pairs = {pair: weighted[pair] for pair in heaviest}
     transfer = max((e.transfer_minutes for e in events), default=0)
     problem = Problem(
         rooms=rooms, items=items, day_windows=tuple(w for e in events for w in event_days[e.id]),
@@ -140,6 +152,16 @@ def build(*, event: Event | None, settings: Settings) -> Context:
     )
     return Context(problem, origin, sessions, movable, demand,
                    {pair: want.delegates for pair, want in wants.items() if want.delegates}, room_rows)
+
+
+def _nearest_rooms(rooms: list[RoomSpec], rows: dict[int, Any], current: int | None, seats: int,
+                   limit: int) -> frozenset[int]:
+    """The session's own room and the rooms that seat it with the fewest seats to spare, those
+    at its own venue first."""
+    venue = rows[current].venue_id if current in rows else None
+    fitting = sorted((r for r in rooms if r.capacity >= seats),
+                     key=lambda r: (r.venue_id != venue, r.capacity, r.id))
+    return frozenset([r.id for r in fitting[:limit]] + ([current] if current is not None else []))
 
 
 # --- reading the answer -----------------------------------------------------------------------

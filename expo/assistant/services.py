@@ -54,7 +54,7 @@ def toggle_interest(*, user: User, session: ProgrammeSession, actor: User) -> bo
 
 def start_run(
     *, event: Event | None, session_ids: list[int], weights: Weights, time_limit: int, move_published: bool,
-    actor: User,
+    actor: User, same_day: bool = True,
 ) -> AssistantRun:
     """Ask the assistant for a proposal; it runs as a background job once the caller commits."""
     if not session_ids:
@@ -64,7 +64,8 @@ def start_run(
                            field="time_limit")
     run = AssistantRun(
         event=event, created_by=actor, time_limit=time_limit, status=RunStatus.QUEUED, progress=[],
-        params={"session_ids": sorted(set(session_ids)), "weights": asdict(weights), "move_published": move_published},
+        params={"session_ids": sorted(set(session_ids)), "weights": asdict(weights), "move_published": move_published,
+                "same_day": same_day},
     )
     db.session.add(run)
     db.session.flush()
@@ -75,7 +76,7 @@ def start_run(
 def _settings(run: AssistantRun) -> planning.Settings:
     return planning.Settings(
         session_ids=tuple(run.params["session_ids"]), weights=Weights(**run.params["weights"]),
-        move_published=bool(run.params.get("move_published")),
+        move_published=bool(run.params.get("move_published")), same_day=bool(run.params.get("same_day", True)),
     )
 
 

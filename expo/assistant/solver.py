@@ -115,6 +115,11 @@ def room_windows(room: RoomSpec, item: Item) -> tuple[tuple[int, int], ...]:
     return _intersect(room.windows, item.windows)
 
 
+def _in_domain(var: cp_model.IntVar, value: int) -> bool:
+    bounds = list(var.proto.domain)
+    return any(lo <= value <= hi for lo, hi in zip(bounds[::2], bounds[1::2]))
+
+
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     out: list[list[int]] = []
     for start, end in sorted(spans):
@@ -150,6 +155,8 @@ class _Model:
         self.items = {i.id: i for i in problem.items}
         self.terms: list[tuple[int, cp_model.LinearExprT]] = []
         self.infeasible_items: list[int] = []
+        # The schedule as it stands, as a complete hint: the search starts from a solution.
+        self.hint: dict[int, tuple[int, int | None]] = {}
 
     def build(self) -> None:
         by_room: dict[int, list[cp_model.IntervalVar]] = defaultdict(list)
@@ -183,7 +190,12 @@ class _Model:
         self.start[item.id] = start
         self.end[item.id] = start + item.duration
         self.x[item.id] = {}
+        if item.fixed:
+            self.hint[item.id] = (item.start, item.room_id)
         if not item.in_person:
+            if not item.fixed and item.start is not None and _in_domain(start, item.start):
+                m.add_hint(start, item.start)
+                self.hint[item.id] = (item.start, None)
             return
         if not rooms:
             self.infeasible_items.append(item.id)
@@ -202,11 +214,13 @@ class _Model:
                 m.add_linear_expression_in_domain(start, fits).only_enforce_if(chosen)
         if not item.fixed:
             m.add_exactly_one(self.x[item.id].values())
-            if item.start is not None:
+            if item.start is not None and item.room_id in self.x[item.id]:
                 m.add_hint(start, item.start)
                 for room_id, chosen in self.x[item.id].items():
                     m.add_hint(chosen, int(room_id == item.room_id))
+                self.hint[item.id] = (item.start, item.room_id)
             moved = m.new_bool_var(f"{name}moved")
+            m.add_hint(moved, 0 if item.id in self.hint else 1)
             if item.start is None:
                 m.add(moved == 1)
             else:
@@ -218,9 +232,18 @@ class _Model:
     def venue_expr(self, item_id: int, venue_id: int) -> cp_model.LinearExprT:
         return sum(x for room_id, x in self.x[item_id].items() if self.venue_of_room[room_id] == venue_id)
 
+    def _hinted(self, *ids: int) -> bool:
+        return all(i in self.hint for i in ids)
+
+    def _overlap_hint(self, a: int, b: int) -> bool:
+        (sa_, _), (sb, _) = self.hint[a], self.hint[b]
+        return sa_ < sb + self.items[b].duration and sb < sa_ + self.items[a].duration
+
     def _apart(self, a: int, b: int, gap: cp_model.LinearExprT | int, unless: list | None = None) -> None:
         """a ends ``gap`` before b starts or the other way round (unless every literal of ``unless``)."""
         order = self.m.new_bool_var(f"o{a}_{b}")
+        if self._hinted(a, b):
+            self.m.add_hint(order, int(self.hint[a][0] <= self.hint[b][0]))
         extra = unless or []
         self.m.add(self.start[b] >= self.end[a] + gap).only_enforce_if(order, *extra)
         self.m.add(self.start[a] >= self.end[b] + gap).only_enforce_if(~order, *extra)
@@ -248,6 +271,8 @@ class _Model:
             self._apart(a, b, 0)
             return
         differ = self.m.new_bool_var(f"v{a}_{b}")
+        if self._hinted(a, b):
+            self.m.add_hint(differ, int(self.venue_of_room.get(self.hint[a][1]) != self.venue_of_room.get(self.hint[b][1])))
         for venue in venues:
             self.m.add(differ >= self.venue_expr(a, venue) - self.venue_expr(b, venue))
         self._apart(a, b, self.p.transfer_steps * differ)
@@ -257,12 +282,23 @@ class _Model:
         for (a, b), count in self.p.pairs.items():
             if count <= 0 or a not in self.items or b not in self.items:
                 continue
-            if self.items[a].fixed and self.items[b].fixed:
+            if self.items[a].fixed and self.items[b].fixed or not self._may_meet(a, b):
                 continue
             at_once = self.m.new_bool_var(f"c{a}_{b}")
+            if self._hinted(a, b):
+                self.m.add_hint(at_once, int(self._overlap_hint(a, b)))
             self._apart(a, b, 0, [~at_once])
             self.clash[(a, b)] = at_once
             self.terms.append((self.p.weights.clash * count, at_once))
+
+    def _may_meet(self, a: int, b: int) -> bool:
+        """Whether the two can be held at once at all (sessions of events on other days never are)."""
+        (lo_a, hi_a), (lo_b, hi_b) = self._span(a), self._span(b)
+        return lo_a < hi_b and lo_b < hi_a
+
+    def _span(self, item_id: int) -> tuple[int, int]:
+        domain = self.start[item_id].proto.domain  # constants too: [value, value]
+        return domain[0], domain[-1] + self.items[item_id].duration
 
     def _tracks(self) -> None:
         by_track: dict[int, list[int]] = defaultdict(list)
@@ -276,16 +312,23 @@ class _Model:
             rooms = {r for i in ids for r in self.x[i]}
             venues = {self.venue_of_room[r] for r in rooms}
             if w.track_rooms and len(rooms) > 1:
-                self._count_used(ids, rooms, lambda i, r: self.x[i].get(r, 0), w.track_rooms)
+                self._count_used(ids, rooms, lambda i, r: self.x[i].get(r), lambda i: self.hint[i][1], w.track_rooms)
             if w.track_venues and len(venues) > 1:
-                self._count_used(ids, venues, self.venue_expr, w.track_venues)
+                self._count_used(ids, venues, lambda i, v: self.venue_expr(i, v) if any(
+                    self.venue_of_room[r] == v for r in self.x[i]) else None,
+                    lambda i: self.venue_of_room.get(self.hint[i][1]), w.track_venues)
 
-    def _count_used(self, ids: list[int], places: set[int], expr: Callable, weight: int) -> None:
+    def _count_used(self, ids: list[int], places: set[int], expr: Callable, hinted: Callable, weight: int) -> None:
         used = []
+        hints = {hinted(i) for i in ids} if self._hinted(*ids) else None
         for place in places:
             flag = self.m.new_bool_var("")
             for i in ids:
-                self.m.add(flag >= expr(i, place))
+                term = expr(i, place)
+                if term is not None:
+                    self.m.add(flag >= term)
+            if hints is not None:
+                self.m.add_hint(flag, int(place in hints))
             used.append(flag)
         self.terms.append((weight, sum(used) - 1))
 

@@ -77,6 +77,7 @@ def new_run(event_id: int):
             run = services.start_run(
                 event=event, session_ids=form.session_ids.data, weights=form.weights(),
                 time_limit=form.time_limit.data, move_published=form.move_published.data, actor=current_user,
+                same_day=form.same_day.data,
             )
         except ExpoError as error:
             form_refused(form, error)

@@ -26,6 +26,7 @@ from expo.core.timeutil import from_local
 from expo.demo import catalogue as cat
 from expo.demo.bulk import Progress, RoomPlanner, UserRows, ensure_rows, insert_rows
 from expo.demo.generate_attendance import book, check_in_at_the_door, register
+from expo.demo.interest import star_sessions
 from expo.demo.plan import TRANSFER_MINUTES, BuildState, Plan, PlannedSession, Summary
 from expo.events.models import Event, Expo, RegistrationMode, TeamMember, TeamRole, Track
 from expo.people.models import Network, Organisation
@@ -93,6 +94,7 @@ class ExpoBuilder(BuildState):
         self._sessions()
         register(self)
         book(self)
+        star_sessions(self)
         check_in_at_the_door(self)
         return self.summary
 
