@@ -158,6 +158,7 @@ def _navigation() -> dict[str, Any]:
             NavItem("programme.list_events", _l("Events and sessions"), p.organises_any_event, "programme"),
             NavItem("venues.list_venues", _l("Venues and rooms"), p.can_manage_expo, "programme"),
             NavItem("programme.conflicts", _l("Conflicts"), p.can_view_conflicts, "programme"),
+            NavItem("assistant.new_expo_run", _l("Scheduling assistant"), p.can_run_expo_assistant, "programme"),
             NavItem("people_admin.list_people", _l("People"), p.can_manage_people, "people"),
             NavItem("people.list_organisations", _l("Organisations"), p.can_manage_expo, "people"),
             NavItem("people.list_networks", _l("Networks"), p.can_manage_expo, "people"),

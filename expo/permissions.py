@@ -173,6 +173,11 @@ def can_run_assistant(user: Any, event: Event | None) -> bool:
     return is_admin(user) if event is None else is_event_organiser(user, event)
 
 
+def can_run_expo_assistant(user: Any) -> bool:
+    """The scheduling assistant over every event of the expo at once."""
+    return can_run_assistant(user, None)
+
+
 def can_manage_registrations(user: Any, event: Event) -> bool:
     """Approve, decline, add and remove delegates; see their bookings and export them."""
     return is_event_organiser(user, event)

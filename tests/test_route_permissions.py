@@ -113,7 +113,7 @@ RULES = {
         "venues.delete_venue", "venues.new_room", "venues.edit_room", "venues.delete_room",
         "imports.new_import", "imports.download_template", "imports.show_import", "imports.map_rooms",
         "imports.confirm_import", "registration_manage.failed_mail", "registration_manage.send_mail_again",
-        "registration_manage.send_waiting_mail",
+        "registration_manage.send_waiting_mail", "assistant.new_expo_run",
     ), ADMIN),
 }
 

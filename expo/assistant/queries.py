@@ -13,6 +13,7 @@ from flask import g
 from expo.assistant.models import AssistantRun, SessionInterest
 from expo.core.extensions import db
 from expo.core.timeutil import to_local
+from expo.events.models import Event
 from expo.programme.models import ProgrammeSession, SessionStatus, session_networks
 from expo.registration.models import Booking, BookingStatus
 from expo.venues.models import Room, Venue
@@ -119,21 +120,26 @@ def pair_wants(session_ids: Collection[int]) -> dict[tuple[int, int], PairWant]:
     return {pair: PairWant(**fields) for pair, fields in result.items()}
 
 
-def latest_runs(event_id: int, limit: int = 5) -> list[Any]:
-    """The event's latest assistant runs, newest first."""
+def latest_runs(event_id: int | None, limit: int = 5) -> list[Any]:
+    """The event's (or the whole expo's) latest assistant runs, newest first."""
     return list(db.session.scalars(
-        sa.select(AssistantRun).where(AssistantRun.event_id == event_id)
+        sa.select(AssistantRun).where(AssistantRun.event_id.is_(None) if event_id is None
+                                      else AssistantRun.event_id == event_id)
         .order_by(AssistantRun.created_at.desc(), AssistantRun.id.desc()).limit(limit)
     ))
 
 
-def session_choices(event_id: int) -> list[tuple[int, str]]:
-    """The event's sessions that are not cancelled, for the assistant's form."""
-    return [(r.id, r.title) for r in db.session.execute(
-        sa.select(ProgrammeSession.id, ProgrammeSession.title)
-        .where(ProgrammeSession.event_id == event_id, ProgrammeSession.status != SessionStatus.CANCELLED)
+def session_choices(event_id: int | None) -> list[tuple[int, str]]:
+    """The event's (or every event's) sessions that are not cancelled, for the assistant's form."""
+    query = (
+        sa.select(ProgrammeSession.id, ProgrammeSession.title, Event.name.label("event"))
+        .join(Event, ProgrammeSession.event_id == Event.id)
+        .where(ProgrammeSession.status != SessionStatus.CANCELLED)
         .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
-    )]
+    )
+    if event_id is not None:
+        return [(r.id, r.title) for r in db.session.execute(query.where(ProgrammeSession.event_id == event_id))]
+    return [(r.id, f"{r.title} ({r.event})") for r in db.session.execute(query)]
 
 
 def room_labels() -> dict[int, str]:

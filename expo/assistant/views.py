@@ -71,7 +71,11 @@ def new_run(event_id: int):
     """Choose the sessions to place, the weights and a time limit; the run starts in the background."""
     event = get_or_404(Event, event_id)
     require(can_run_assistant(current_user, event))
-    form = RunForm(queries.session_choices(event.id))
+    return _new_run(event, queries.session_choices(event.id))
+
+
+def _new_run(event: Event | None, choices: list[tuple[int, str]]):
+    form = RunForm(choices)
     if form.validate_on_submit():
         try:
             run = services.start_run(
@@ -84,7 +88,16 @@ def new_run(event_id: int):
         else:
             db.session.commit()
             return redirect(url_for("assistant.show_run", run_id=run.id))
-    return render_template("assistant/new.html", event=event, form=form, runs=queries.latest_runs(event.id))
+    return render_template("assistant/new.html", event=event, form=form,
+                           runs=queries.latest_runs(event.id if event else None))
+
+
+@bp.route("/manage/assistant", methods=["GET", "POST"])
+@guard(organises_any_event)
+def new_expo_run():
+    """The assistant over the whole expo: every event's sessions, every room (administrators)."""
+    require(can_run_assistant(current_user, None))
+    return _new_run(None, queries.session_choices(None))
 
 
 @bp.route("/manage/assistant/runs/<int:run_id>")

@@ -178,3 +178,31 @@ def test_a_session_that_fits_nowhere_gives_no_proposal_and_says_why(clashing, cl
     page = client.get(f"/manage/assistant/runs/{run.id}").get_data(as_text=True)
     assert "some session fits no room at any time" in page
     assert 'http-equiv="refresh"' not in page
+
+
+def test_an_administrator_runs_the_assistant_over_the_whole_expo(clashing, client):
+    event, sessions, organiser = clashing
+    other = make_session(event=make_event(), room=sessions[0].room, starts_at=sessions[0].starts_at + timedelta(hours=1))
+    admin = make_user(role=Role.ADMIN)
+    db.session.commit()
+    log_in(client, admin)
+    page = client.get("/manage/assistant").get_data(as_text=True)
+    assert f"({other.event.name})" in page
+    response = client.post("/manage/assistant", data={
+        "session_ids": [s.id for s in sessions], "time_limit": 10, "clash": 10, "track_venues": 20,
+        "track_rooms": 5, "move": 1,
+    })
+    assert response.status_code == 302
+    run = db.session.scalars(db.select(AssistantRun)).one()
+    assert run.event_id is None and run.status is RunStatus.DONE
+    assert run.result["after"]["hard_conflicts"] == 0
+    client.post(f"/manage/assistant/runs/{run.id}/apply", data={"everything": "y"})
+    db.session.expire_all()
+    assert programme.conflict_report() == []
+    assert other.revision == 0  # not chosen: stays, and the hall around it is avoided
+
+
+def test_an_event_organiser_cannot_run_the_whole_expo(clashing, client):
+    event, sessions, organiser = clashing
+    log_in(client, organiser)
+    assert client.get("/manage/assistant").status_code == 403
