@@ -22,9 +22,13 @@ from expo.events.models import Event
 from expo.programme import conflicts
 from expo.programme import services as programme
 from expo.programme.models import ProgrammeSession, SessionRole, SessionStatus
-from expo.venues.models import Room, Venue
+from expo.programme.models import SessionKind
+from expo.venues.models import Room, RoomKind, Venue
 
 STEP_MINUTES = 15
+# Sessions that need a kind of room: site visits start outdoors or from an off-site meeting
+# point. (Other sessions may use any room: outdoor stages host talks too.)
+NEEDS_ROOM_KIND = {SessionKind.SITE_VISIT: RoomKind.OUTDOOR}
 # Hours the assistant plans in where a venue is open around the clock.
 PLANNING_DAY = (time(8, 0), time(21, 0))
 
@@ -105,7 +109,7 @@ def build(*, event: Event | None, settings: Settings) -> Context:
     ):
         people[session_id].add(user_id)
     room_rows = {r.id: r for r in db.session.execute(
-        sa.select(Room.id, Room.name, Room.capacity, Room.venue_id, Venue.name.label("venue"), Venue.opens_at,
+        sa.select(Room.id, Room.name, Room.capacity, Room.kind, Room.venue_id, Venue.name.label("venue"), Venue.opens_at,
                   Venue.closes_at).join(Venue, Room.venue_id == Venue.id)
     )}
     days = _days(first, last)
@@ -133,7 +137,7 @@ def build(*, event: Event | None, settings: Settings) -> Context:
             id=r.id, duration=duration, start=start, room_id=r.room_id, fixed=r.id not in movable,
             in_person=r.room_id is not None, seats=seats, people=frozenset(people[r.id]),
             track_id=r.track_id, windows=windows,
-            rooms=_nearest_rooms(rooms, room_rows, r.room_id, seats, settings.rooms_per_session)
+            rooms=_nearest_rooms(rooms, room_rows, r.room_id, seats, settings.rooms_per_session, NEEDS_ROOM_KIND.get(r.kind))
             if r.id in movable and r.room_id is not None else None,
         ))
     wants = queries.pair_wants(sorted(scope))
@@ -155,13 +159,19 @@ def build(*, event: Event | None, settings: Settings) -> Context:
 
 
 def _nearest_rooms(rooms: list[RoomSpec], rows: dict[int, Any], current: int | None, seats: int,
-                   limit: int) -> frozenset[int]:
-    """The session's own room and the rooms that seat it with the fewest seats to spare, those
-    at its own venue first."""
+                   limit: int, kind: RoomKind | None = None) -> frozenset[int]:
+    """The rooms that seat the session with the fewest seats to spare, those at its own venue
+    first, and its own room; of the kind it needs, if any room of that kind seats it (else it
+    keeps to any room, and the organiser sees where it went)."""
     venue = rows[current].venue_id if current in rows else None
-    fitting = sorted((r for r in rooms if r.capacity >= seats),
-                     key=lambda r: (r.venue_id != venue, r.capacity, r.id))
-    return frozenset([r.id for r in fitting[:limit]] + ([current] if current is not None else []))
+    fitting = [r for r in rooms if r.capacity >= seats]
+    if kind is not None and any(rows[r.id].kind is kind for r in fitting):
+        fitting = [r for r in fitting if rows[r.id].kind is kind]
+        own = [current] if current is not None and rows[current].kind is kind else []
+    else:
+        own = [current] if current is not None else []
+    fitting.sort(key=lambda r: (r.venue_id != venue, r.capacity, r.id))
+    return frozenset([r.id for r in fitting[:limit]] + own)
 
 
 # --- reading the answer -----------------------------------------------------------------------
@@ -204,8 +214,16 @@ def figures(ctx: Context, placements: dict[int, Placement]) -> dict[str, int]:
     slots = _slots_with(placements, ctx)
     findings = conflicts.find_conflicts(slots)
     in_scope = {k for k in ctx.sessions}
+    placed = {**current, **placements}
+    kinds_there = {row.kind for row in ctx.rooms.values()}
     return {
-        "wanted_clashes": wanted_clashes(ctx.wanted, items, {**current, **placements}),
+        "wanted_clashes": wanted_clashes(ctx.wanted, items, placed),
+        "wrong_room_kind": sum(
+            1 for session_id, row in ctx.sessions.items()
+            if session_id in ctx.movable and NEEDS_ROOM_KIND.get(row.kind) in kinds_there
+            and placed[session_id].room_id in ctx.rooms
+            and ctx.rooms[placed[session_id].room_id].kind is not NEEDS_ROOM_KIND[row.kind]
+        ),
         "conflicts": sum(1 for f in findings if any(k in ctx.movable for k in f.keys)),
         "hard_conflicts": sum(1 for f in findings if f.refused and any(k in ctx.movable for k in f.keys)),
         "rooms_used": len({s.room_id for s in slots if s.key in in_scope and s.room_id is not None}),

@@ -40,7 +40,7 @@ from expo.programme.models import (
     SessionStatus,
     session_networks,
 )
-from expo.venues.models import Room, Venue
+from expo.venues.models import Room, RoomKind, Venue
 
 TZ = cat.EXPO_TIMEZONE
 # In-person sessions start on the quarter hour between 09:00 and 16:30 local time.
@@ -126,7 +126,8 @@ class ExpoBuilder(BuildState):
             for v in specs
         ])[0]
         room_rows = [
-            {"venue_id": venue_ids[(v.slug,)], "name": name, "capacity": capacity}
+            {"venue_id": venue_ids[(v.slug,)], "name": name, "capacity": capacity,
+             "kind": RoomKind.OUTDOOR if name in cat.OUTDOOR_ROOMS else RoomKind.INDOOR}
             for v in specs for name, capacity in v.rooms
         ]
         room_ids = ensure_rows(Room, ("venue_id", "name"), room_rows)[0]

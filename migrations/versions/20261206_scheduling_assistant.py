@@ -1,4 +1,4 @@
-"""delegates' interest in sessions and the scheduling assistant's runs
+"""delegates' interest in sessions, the scheduling assistant's runs, and the kind of each room
 
 Revision ID: so4a1c7e2b90
 Revises: 7c41e9b3d2a6
@@ -49,9 +49,16 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_assistant_runs")),
     )
     op.create_index("ix_assistant_runs_event_created", "assistant_runs", ["event_id", "created_at"], unique=False)
+    with op.batch_alter_table("rooms") as batch:
+        batch.add_column(sa.Column("kind", sa.Enum("indoor", "outdoor", name="roomkind", native_enum=False,
+                                                   create_constraint=True, length=20),
+                                   nullable=False, server_default="indoor"))
 
 
 def downgrade():
+    with op.batch_alter_table("rooms") as batch:
+        batch.drop_constraint(op.f("ck_rooms_roomkind"), type_="check")
+        batch.drop_column("kind")
     op.drop_index("ix_assistant_runs_event_created", table_name="assistant_runs")
     op.drop_table("assistant_runs")
     op.drop_index("ix_session_interests_session_id", table_name="session_interests")

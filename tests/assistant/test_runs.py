@@ -206,3 +206,21 @@ def test_an_event_organiser_cannot_run_the_whole_expo(clashing, client):
     event, sessions, organiser = clashing
     log_in(client, organiser)
     assert client.get("/manage/assistant").status_code == 403
+
+
+def test_a_site_visit_goes_to_an_outdoor_or_off_site_room_when_there_is_one(clashing):
+    from expo.programme.models import SessionKind
+    from expo.venues.models import RoomKind
+
+    event, (a, b, c), organiser = clashing
+    visit = make_session(event=event, room=c.room, kind=SessionKind.SITE_VISIT, title="Harbour walk",
+                         starts_at=c.starts_at + timedelta(hours=2))
+    db.session.commit()
+    run = _start(event, [visit], organiser)
+    assert run.result["placements"] == [] or not run.result["placements"][0]["moved"]  # no outdoor room: stays
+    quay = make_room(venue=c.room.venue, name="Quay", capacity=60, kind=RoomKind.OUTDOOR)
+    db.session.commit()
+    run = _start(event, [visit], organiser)
+    assert run.result["before"]["wrong_room_kind"] == 1
+    assert run.result["after"]["wrong_room_kind"] == 0
+    assert [(p["session_id"], p["new_room_id"]) for p in run.result["placements"]] == [(visit.id, quay.id)]
