@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from expo.accounts.admin_views import bp as people_admin_bp
     from expo.accounts.admin_views import invitations_bp
     from expo.accounts.views import bp as accounts_bp
+    from expo.assistant.views import bp as assistant_bp
     from expo.audit.views import bp as audit_bp
     from expo.attendance.views import bp as attendance_bp
     from expo.badges.views import bp as badges_bp
@@ -108,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
         invitations_bp,
         audit_bp,
         teams_bp,
+        assistant_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -158,6 +160,7 @@ def _navigation() -> dict[str, Any]:
             NavItem("programme.list_events", _l("Events and sessions"), p.organises_any_event, "programme"),
             NavItem("venues.list_venues", _l("Venues and rooms"), p.can_manage_expo, "programme"),
             NavItem("programme.conflicts", _l("Conflicts"), p.can_view_conflicts, "programme"),
+            NavItem("assistant.new_expo_run", _l("Scheduling assistant"), p.can_run_expo_assistant, "programme"),
             NavItem("people_admin.list_people", _l("People"), p.can_manage_people, "people"),
             NavItem("people.list_organisations", _l("Organisations"), p.can_manage_expo, "people"),
             NavItem("people.list_networks", _l("Networks"), p.can_manage_expo, "people"),

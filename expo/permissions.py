@@ -162,6 +162,27 @@ def can_book(user: Any, session: ProgrammeSession) -> bool:
     return is_signed_in(user) and session.event.is_published
 
 
+def can_star_session(user: Any, session: ProgrammeSession) -> bool:
+    """Mark a session one would like to attend (for oneself only): anyone signed in who can see it."""
+    return is_signed_in(user) and can_view_session(user, session)
+
+
+def can_see_interest(user: Any, event: Event) -> bool:
+    """How many delegates starred each session of an event: its organisers."""
+    return is_event_organiser(user, event)
+
+
+def can_run_assistant(user: Any, event: Event | None) -> bool:
+    """Run the scheduling assistant over an event (its organisers) or the whole expo (administrators),
+    see its proposals and apply them."""
+    return is_admin(user) if event is None else is_event_organiser(user, event)
+
+
+def can_run_expo_assistant(user: Any) -> bool:
+    """The scheduling assistant over every event of the expo at once."""
+    return can_run_assistant(user, None)
+
+
 def can_manage_registrations(user: Any, event: Event) -> bool:
     """Approve, decline, add and remove delegates; see their bookings and export them."""
     return is_event_organiser(user, event)

@@ -71,6 +71,7 @@ SIGNED_IN = {
     "registration.show_event_registration",
     "badges.my_code",
     "calendar.reset_feed_token",
+    "assistant.toggle_interest",
 }
 # Who may use each route beyond signing in, by the predicate in expo/permissions.py it follows.
 DOOR = "door"  # anyone who works at a door: expo staff, administrators, any event team member
@@ -98,6 +99,7 @@ RULES = {
         "registration_manage.bulk_bookings", "programme.export_sessions", "badges.print_badges",
         "programme.pending_changes", "programme.release_changes", "programme.release_one",
         "programme.discard_change",
+        "assistant.new_run", "assistant.show_run", "assistant.run_progress", "assistant.apply_run",
     ), EVENT_ORGANISER),
     **dict.fromkeys((
         "programme.manage_index", "programme.list_events", "programme.search_people", "programme.find_people",
@@ -116,7 +118,7 @@ RULES = {
         "imports.new_import", "imports.download_template", "imports.show_import", "imports.map_rooms",
         "imports.confirm_import", "imports.add_schedule_url", "imports.fetch_schedule", "imports.import_people",
         "imports.people_template", "imports.import_progress", "registration_manage.failed_mail", "registration_manage.send_mail_again",
-        "registration_manage.send_waiting_mail",
+        "registration_manage.send_waiting_mail", "assistant.new_expo_run",
     ), ADMIN),
 }
 
@@ -187,6 +189,10 @@ def world(db) -> World:
                         content=b"Title,Date,Starts,Ends\r\nImported,2022-06-01,09:00,10:00\r\n")
     schedule_url = ScheduleUrl(event=event, url="https://pretalx.example.org/h22/schedule/export/schedule.xml")
     db.session.add_all([batch, schedule_url])
+    from expo.assistant.models import AssistantRun
+
+    run = AssistantRun(event=event, params={"session_ids": [session.id]}, progress=[])
+    db.session.add(run)
     db.session.commit()
     return World(
         people={role: user.id for role, user in people.items()},
@@ -205,6 +211,7 @@ def world(db) -> World:
             "booking_id": booking.id,
             "batch_id": batch.id,
             "url_id": schedule_url.id,
+            "run_id": run.id,
             "user_id": delegate.id,
             "code": "SE",
             "token": delegate.feed_token,

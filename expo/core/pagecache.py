@@ -51,7 +51,8 @@ GENERATIONS = ("schedule", "bookings", "registrations")
 CSRF_PLACEHOLDER = "__expo_csrf_token__"
 _PENDING = "expo_pagecache_pending"
 # What anonymous visitors' pages never show: a change to these alone moves no generation.
-_PRIVATE_TABLES = frozenset()
+# (Delegates' stars and the scheduling assistant's runs are seen by signed-in readers only.)
+_PRIVATE_TABLES = frozenset({"session_interests", "assistant_runs"})
 _USER_PUBLIC_FIELDS = ("name", "country_code", "organisation_id", "networks", "active", "role")
 _TABLE_GENERATIONS = {"bookings": ("bookings",), "registrations": ("registrations",), "check_ins": ()}
 # A query argument value longer than this is not worth a cache entry.

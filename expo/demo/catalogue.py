@@ -314,6 +314,9 @@ class Person:
     networks: tuple[str, ...] = ()
 
 
+# Rooms that are outdoor places or meeting points for going out: where site visits start.
+OUTDOOR_ROOMS = frozenset({"Kajscenen", "Parkpaviljongen", "Mötesplatsen"})
+
 PEOPLE: tuple[Person, ...] = (
     Person("Peter Danielsson", "Helsingborgs stad", "SE", "peter.danielsson@helsingborg.h22.example", ("string",)),
     Person("Henrik Frindberg", "Helsingborgs stad", "SE", "henrik.frindberg@helsingborg.h22.example"),

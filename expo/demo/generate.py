@@ -26,6 +26,7 @@ from expo.core.timeutil import from_local
 from expo.demo import catalogue as cat
 from expo.demo.bulk import Progress, RoomPlanner, UserRows, ensure_rows, insert_rows
 from expo.demo.generate_attendance import book, check_in_at_the_door, register
+from expo.demo.interest import star_sessions
 from expo.demo.plan import TRANSFER_MINUTES, BuildState, Plan, PlannedSession, Summary
 from expo.events.models import Event, Expo, RegistrationMode, TeamMember, TeamRole, Track
 from expo.people.models import Network, Organisation
@@ -39,7 +40,7 @@ from expo.programme.models import (
     SessionStatus,
     session_networks,
 )
-from expo.venues.models import Room, Venue
+from expo.venues.models import Room, RoomKind, Venue
 
 TZ = cat.EXPO_TIMEZONE
 # In-person sessions start on the quarter hour between 09:00 and 16:30 local time.
@@ -93,6 +94,7 @@ class ExpoBuilder(BuildState):
         self._sessions()
         register(self)
         book(self)
+        star_sessions(self)
         check_in_at_the_door(self)
         return self.summary
 
@@ -124,7 +126,8 @@ class ExpoBuilder(BuildState):
             for v in specs
         ])[0]
         room_rows = [
-            {"venue_id": venue_ids[(v.slug,)], "name": name, "capacity": capacity}
+            {"venue_id": venue_ids[(v.slug,)], "name": name, "capacity": capacity,
+             "kind": RoomKind.OUTDOOR if name in cat.OUTDOOR_ROOMS else RoomKind.INDOOR}
             for v in specs for name, capacity in v.rooms
         ]
         room_ids = ensure_rows(Room, ("venue_id", "name"), room_rows)[0]

@@ -8,6 +8,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from expo.assistant.queries import interest_counts
 from expo.core.db import get_or_404
 from expo.core.errors import ExpoError, NeedsConfirmation
 from expo.events import services as event_services
@@ -205,7 +206,8 @@ def list_sessions(event_id: int):
     page = table.page(services.session_list(event, filters_form.filters()), table.state(request.args))
     pending_count, pending_ids = staging.pending_session_ids(event)
     return render_template("manage/sessions.html", event=event, page=page, filters=filters_form,
-                           pending_count=pending_count, pending_ids=pending_ids)
+                           pending_count=pending_count, pending_ids=pending_ids,
+                           interest=interest_counts(s.id for s in page.rows))
 
 
 @bp.route("/events/<int:event_id>/sessions.<any(csv, xlsx):fmt>")
@@ -276,7 +278,7 @@ def edit_session(session_id: int):
     return render_template(
         "manage/session_form.html", form=form, event=session.event, session=session, warnings=warnings,
         changes=queries.change_history(session), pending_count=staging.pending_count(session.event),
-        **queries.pending_of(session),
+        interest=interest_counts([session.id]).get(session.id, 0), **queries.pending_of(session),
     )
 
 

@@ -9,7 +9,7 @@ from wtforms import FloatField, IntegerField, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from expo.programme.forms import SLUG, ListFilters, positive, presence_choices
-from expo.venues.models import Venue
+from expo.venues.models import RoomKind, Venue
 from expo.venues.services import VenueData
 
 
@@ -59,6 +59,8 @@ class VenueForm(FlaskForm):
 class RoomForm(FlaskForm):
     name = StringField(_l("Room name"), validators=[DataRequired(), Length(max=200)])
     capacity = IntegerField(_l("Seats"), validators=[InputRequired(_l("Enter the number of seats.")), positive()])
+    kind = SelectField(_l("Kind of room"), choices=[(k.value, k.label) for k in RoomKind], default=RoomKind.INDOOR.value,
+                       coerce=RoomKind, description=_l("Site visits start from an outdoor or off-site meeting point."))
 
 
 class VenueFiltersForm(ListFilters):

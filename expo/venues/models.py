@@ -1,12 +1,15 @@
 """Venues across the city and the rooms in them (shared by every event of the expo)."""
 from __future__ import annotations
 
+import enum
 from datetime import time
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from expo.core.db import enum_column
 from expo.core.extensions import db
 from expo.core.text import single_line
 
@@ -56,6 +59,21 @@ class Venue(db.Model):
         )
 
 
+class RoomKind(enum.StrEnum):
+    INDOOR = "indoor"
+    OUTDOOR = "outdoor"  # an outdoor place or off-site meeting point: where site visits start
+
+    @property
+    def label(self) -> str:
+        return str(_ROOM_KIND_LABELS[self])
+
+
+_ROOM_KIND_LABELS = {
+    RoomKind.INDOOR: _l("Room indoors"),
+    RoomKind.OUTDOOR: _l("Outdoors or off-site meeting point"),
+}
+
+
 class Room(db.Model):
     __tablename__ = "rooms"
     __table_args__ = (
@@ -67,6 +85,7 @@ class Room(db.Model):
     venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venues.id", ondelete="RESTRICT"))
     name: Mapped[str] = mapped_column(sa.String(200))
     capacity: Mapped[int]
+    kind: Mapped[RoomKind] = mapped_column(enum_column(RoomKind), default=RoomKind.INDOOR, server_default="indoor")
 
     venue: Mapped[Venue] = relationship(back_populates="rooms")
     sessions: Mapped[list[ProgrammeSession]] = relationship(

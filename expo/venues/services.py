@@ -18,7 +18,7 @@ from expo.core.errors import Conflict, InvalidState
 from expo.core.extensions import db
 from expo.events.services import slugify, touch_schedules_of, unique_slug
 from expo.programme.models import ProgrammeSession
-from expo.venues.models import Room, Venue
+from expo.venues.models import Room, RoomKind, Venue
 from expo.core.i18n import by_name
 
 
@@ -132,16 +132,16 @@ def _check_room(venue: Venue, name: str, capacity: int, exclude_id: int | None =
         raise Conflict(_l("This venue already has a room with this name."), field="name")
 
 
-def create_room(*, venue: Venue, name: str, capacity: int, actor: User) -> Room:
+def create_room(*, venue: Venue, name: str, capacity: int, actor: User, kind: RoomKind = RoomKind.INDOOR) -> Room:
     name = name.strip()
     _check_room(venue, name, capacity)
-    room = Room(venue=venue, name=name, capacity=capacity)
+    room = Room(venue=venue, name=name, capacity=capacity, kind=kind)
     db.session.add(room)
     db.session.flush()
     return room
 
 
-def update_room(*, room: Room, name: str, capacity: int, actor: User) -> Room:
+def update_room(*, room: Room, name: str, capacity: int, actor: User, kind: RoomKind | None = None) -> Room:
     name = name.strip()
     _check_room(room.venue, name, capacity, exclude_id=room.id)
     old_capacity = room.capacity
@@ -149,6 +149,8 @@ def update_room(*, room: Room, name: str, capacity: int, actor: User) -> Room:
     before = _places(rooms)
     room.name = name
     room.capacity = capacity
+    if kind is not None:
+        room.kind = kind
     db.session.flush()
     _schedules_changed(rooms, before)
     if capacity != old_capacity:

@@ -67,7 +67,8 @@ def new_room(venue_id: int):
     return submit(
         room_form,
         lambda: services.create_room(
-            venue=venue, name=room_form.name.data, capacity=room_form.capacity.data, actor=current_user
+            venue=venue, name=room_form.name.data, capacity=room_form.capacity.data, actor=current_user,
+            kind=room_form.kind.data,
         ),
         _("Room added."), lambda room: _venue_page(room.venue_id),
     ) or render_template("manage/venue_form.html", form=VenueForm.for_venue(venue), venue=venue, room_form=room_form)
@@ -80,7 +81,8 @@ def edit_room(room_id: int):
     form = RoomForm(obj=room, prefix="room")
     return submit(
         form,
-        lambda: services.update_room(room=room, name=form.name.data, capacity=form.capacity.data, actor=current_user),
+        lambda: services.update_room(room=room, name=form.name.data, capacity=form.capacity.data, actor=current_user,
+                                     kind=form.kind.data),
         _("Room saved."), lambda room: _venue_page(room.venue_id),
     ) or render_template("manage/room_form.html", form=form, room=room)
 

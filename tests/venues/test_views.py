@@ -193,3 +193,21 @@ def test_venue_list_filters_keep_a_fixed_number_of_queries(client, db, organiser
         make_room(venue=make_venue(accessibility_notes="Lift"))
     db.session.commit()
     assert page_query_count(client, url) == small
+
+
+def test_a_room_is_indoors_unless_marked_as_an_outdoor_or_off_site_meeting_point(client, db, organiser):
+    from expo.venues.models import RoomKind
+
+    venue = make_venue()
+    db.session.commit()
+    client.post(f"/manage/venues/{venue.id}/rooms", data={"room-name": "Hall", "room-capacity": "120"})
+    client.post(f"/manage/venues/{venue.id}/rooms",
+                data={"room-name": "Quay", "room-capacity": "40", "room-kind": "outdoor"})
+    db.session.refresh(venue)
+    assert [(r.name, r.kind) for r in venue.rooms] == [("Hall", RoomKind.INDOOR), ("Quay", RoomKind.OUTDOOR)]
+    hall = venue.rooms[0]
+    client.post(f"/manage/venues/rooms/{hall.id}/edit",
+                data={"room-name": "Hall", "room-capacity": "120", "room-kind": "outdoor"})
+    db.session.refresh(hall)
+    assert hall.kind is RoomKind.OUTDOOR
+    assert "Outdoors or off-site meeting point" in html(client.get(f"/manage/venues/{venue.id}/edit"))

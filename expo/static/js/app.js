@@ -39,3 +39,24 @@ document.addEventListener("click", (event) => {
     if (name) frame.setAttribute("aria-label", String(name).trim());
   }
 })();
+
+// Stars on sessions ("Interested") toggle in place; without JavaScript the form posts and the
+// page comes back at the same row.
+document.addEventListener("submit", async (event) => {
+  const form = event.target.closest("form[data-star]");
+  if (!form) return;
+  event.preventDefault();
+  const button = form.querySelector("button[aria-pressed]");
+  try {
+    const response = await fetch(form.action, {
+      method: "POST", body: new FormData(form), headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    if (!response.ok) throw new Error(String(response.status));
+    const answer = await response.json();
+    button.setAttribute("aria-pressed", String(answer.starred));
+    button.querySelector(".star-icon").textContent = answer.starred ? "★" : "☆";
+  } catch (error) {
+    form.submit();
+  }
+});

@@ -1,0 +1,88 @@
+"""The scheduling assistant's data: delegates' interest in sessions, and the assistant's runs
+(what an organiser asked for, the solver's progress and its proposal)."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from expo.core.db import enum_column
+from expo.core.extensions import db
+from expo.core.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from expo.accounts.models import User
+    from expo.events.models import Event
+    from expo.programme.models import ProgrammeSession
+
+
+class SessionInterest(db.Model):
+    """A delegate's star on a session: "I would like to attend this" (no seat is held)."""
+
+    __tablename__ = "session_interests"
+    __table_args__ = (sa.Index("ix_session_interests_session_id", "session_id"),)
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programme_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+    session: Mapped[ProgrammeSession] = relationship()
+
+
+class RunStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        return self in (RunStatus.DONE, RunStatus.FAILED)
+
+    @property
+    def label(self) -> str:
+        return str(_STATUS_LABELS[self])
+
+
+_STATUS_LABELS = {
+    RunStatus.QUEUED: _l("Waiting to start"),
+    RunStatus.RUNNING: _l("Searching"),
+    RunStatus.DONE: _l("Proposal ready"),
+    RunStatus.FAILED: _l("No proposal"),
+}
+
+
+class AssistantRun(db.Model):
+    """One run of the scheduling assistant over an event's sessions (or the whole expo's)."""
+
+    __tablename__ = "assistant_runs"
+    __table_args__ = (
+        sa.CheckConstraint("time_limit > 0", name="time_limit_positive"),
+        sa.Index("ix_assistant_runs_event_created", "event_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # None: the whole expo.
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[RunStatus] = mapped_column(enum_column(RunStatus), default=RunStatus.QUEUED)
+    time_limit: Mapped[int] = mapped_column(default=30)  # seconds
+    # {"session_ids": [...], "weights": {...}, "move_published": bool}
+    params: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # [[seconds, objective, bound], ...]: one point per improving solution the solver found.
+    progress: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
+    # The proposal: {"placements": [...], "figures": {...}} (see expo.assistant.planning).
+    result: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    event: Mapped[Event | None] = relationship()
+    created_by: Mapped[User | None] = relationship()

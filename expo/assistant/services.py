@@ -1,0 +1,173 @@
+"""Delegates star the sessions they would like to attend; organisers start the scheduling
+assistant and apply what it proposes (through the programme's own services)."""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from expo.accounts.models import User
+from expo.assistant import planning, solver
+from expo.assistant.models import AssistantRun, RunStatus, SessionInterest
+from expo.assistant.solver import Weights
+from expo.core import jobs
+from expo.core.errors import ExpoError, InvalidState, NotAllowed
+from expo.core.extensions import db
+from expo.core.timeutil import utcnow
+from expo.events.models import Event
+from expo.programme import services as programme
+from expo.programme.models import ProgrammeSession
+from expo.programme.services import SessionData
+
+MAX_TIME_LIMIT = 300  # seconds
+SOLVER_WORKERS = 2
+
+
+def set_interest(*, user: User, session: ProgrammeSession, interested: bool, actor: User) -> bool:
+    """Star (or unstar) a session for ``user``; only the delegate themself may. Returns the new state."""
+    if actor.id != user.id:
+        raise NotAllowed(_l("You can mark sessions only for yourself."))
+    existing = db.session.get(SessionInterest, (user.id, session.id))
+    if interested and existing is None:
+        if session.is_cancelled:
+            raise InvalidState(_l("This session is cancelled."))
+        db.session.add(SessionInterest(user_id=user.id, session_id=session.id))
+    elif not interested and existing is not None:
+        db.session.delete(existing)
+    db.session.flush()
+    return interested
+
+
+def toggle_interest(*, user: User, session: ProgrammeSession, actor: User) -> bool:
+    """Flip ``user``'s star on the session; returns whether it is now starred."""
+    starred = db.session.scalar(
+        sa.select(sa.func.count()).where(SessionInterest.user_id == user.id,
+                                         SessionInterest.session_id == session.id)
+    )
+    return set_interest(user=user, session=session, interested=not starred, actor=actor)
+
+
+# --- the scheduling assistant -----------------------------------------------------------------
+
+def start_run(
+    *, event: Event | None, session_ids: list[int], weights: Weights, time_limit: int, move_published: bool,
+    actor: User, same_day: bool = True,
+) -> AssistantRun:
+    """Ask the assistant for a proposal; it runs as a background job once the caller commits."""
+    if not session_ids:
+        raise InvalidState(_l("Choose at least one session to place."), field="session_ids")
+    if not 1 <= time_limit <= MAX_TIME_LIMIT:
+        raise InvalidState(_l("The time limit must be between 1 and %(max)s seconds.", max=MAX_TIME_LIMIT),
+                           field="time_limit")
+    run = AssistantRun(
+        event=event, created_by=actor, time_limit=time_limit, status=RunStatus.QUEUED, progress=[],
+        params={"session_ids": sorted(set(session_ids)), "weights": asdict(weights), "move_published": move_published,
+                "same_day": same_day},
+    )
+    db.session.add(run)
+    db.session.flush()
+    jobs.enqueue_after_commit(execute_run, run.id)
+    return run
+
+
+def _settings(run: AssistantRun) -> planning.Settings:
+    return planning.Settings(
+        session_ids=tuple(run.params["session_ids"]), weights=Weights(**run.params["weights"]),
+        move_published=bool(run.params.get("move_published")), same_day=bool(run.params.get("same_day", True)),
+    )
+
+
+def execute_run(run_id: int) -> None:
+    """The job: build the model, solve it within the run's time limit writing each better
+    solution's objective and bound to the run, then store the proposal and its figures."""
+    run = db.session.get(AssistantRun, run_id)
+    if run is None or run.status.finished:
+        return
+    run.status = RunStatus.RUNNING
+    db.session.commit()
+    try:
+        ctx = planning.build(event=run.event, settings=_settings(run))
+        before = planning.figures(ctx, {})
+        # Nothing of the database is held while the solver searches (SQLite locks the file).
+        db.session.commit()
+        engine, points, last = db.engine, [], [0.0]
+
+        def report(seconds: float, objective: float, bound: float) -> None:
+            # Called from the solver's thread: its own connection, a write at most twice a second.
+            points.append([seconds, objective, bound])
+            if time.monotonic() - last[0] >= 0.5:
+                last[0] = time.monotonic()
+                with engine.begin() as connection:
+                    connection.execute(sa.update(AssistantRun).where(AssistantRun.id == run_id)
+                                       .values(progress=list(points)))
+
+        solution = solver.solve(ctx.problem, time_limit=run.time_limit, workers=SOLVER_WORKERS, on_progress=report)
+        db.session.refresh(run)
+        run.progress = [list(p) for p in solution.progress]
+        if not solution.found:
+            run.status, run.error = RunStatus.FAILED, solution.status
+        else:
+            moved = {k: v for k, v in solution.placements.items() if k in ctx.movable}
+            run.result = {
+                "status": solution.status,
+                "objective": solution.objective,
+                "bound": solution.bound,
+                "seconds": round(solution.seconds, 2),
+                "before": before,
+                "after": planning.figures(ctx, moved),
+                "placements": planning.placements_payload(ctx, moved),
+                "reasons": {str(k): planning.explain(ctx, solution.placements, k) for k in sorted(moved)},
+            }
+            run.status = RunStatus.DONE
+    except Exception as error:  # noqa: BLE001 - a run that fails says so on its page, never retried
+        db.session.rollback()
+        run = db.session.get(AssistantRun, run_id)
+        run.status, run.error = RunStatus.FAILED, f"{type(error).__name__}: {error}"[:500]
+    run.finished_at = utcnow()
+    db.session.commit()
+
+
+@dataclass
+class Applied:
+    applied: list[int]
+    refused: list[tuple[int, str]]
+
+
+def apply_run(*, run: AssistantRun, session_ids: list[int] | None, actor: User) -> Applied:
+    """Move the chosen sessions (all the proposal moves, without ``session_ids``) through the
+    programme's own service, so revisions, the change log and releases follow. A move into a
+    room another chosen session is leaving is tried again once that one has moved."""
+    if run.status is not RunStatus.DONE or not run.result:
+        raise InvalidState(_l("This proposal is not ready."))
+    wanted = {p["session_id"]: p for p in run.result["placements"] if p["moved"]}
+    if session_ids is not None:
+        wanted = {k: v for k, v in wanted.items() if k in set(session_ids)}
+    sessions = {s.id: s for s in db.session.scalars(sa.select(ProgrammeSession).where(ProgrammeSession.id.in_(wanted)))}
+    pending, applied, refused = dict(wanted), [], {}
+    while pending:
+        progress = False
+        for session_id, place in list(pending.items()):
+            session = sessions.get(session_id)
+            if session is None or session.is_cancelled:
+                refused[session_id] = str(_l("The session is gone or cancelled."))
+                del pending[session_id]
+                continue
+            data = SessionData.from_session(session)
+            data.starts_at = datetime.fromisoformat(place["new_start"])
+            data.ends_at = datetime.fromisoformat(place["new_end"])
+            data.room_id = place["new_room_id"]
+            try:
+                programme.update_session(session=session, data=data, actor=actor, confirm=True)
+            except ExpoError as error:
+                refused[session_id] = str(error.message)
+                continue
+            applied.append(session_id)
+            refused.pop(session_id, None)
+            del pending[session_id]
+            progress = True
+        if not progress:
+            break
+    return Applied(applied, sorted(refused.items()))

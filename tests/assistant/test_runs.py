@@ -1,0 +1,226 @@
+"""Organisers run the assistant over an event, watch it and apply its proposal through the
+programme's services; what they apply leaves the conflict report empty."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from expo.accounts.models import Role
+from expo.assistant import services
+from expo.assistant.models import AssistantRun, RunStatus
+from expo.assistant.solver import Weights
+from expo.core.errors import InvalidState
+from expo.core.extensions import db
+from expo.events.models import TeamMember, TeamRole
+from expo.programme import services as programme
+from expo.programme.models import SessionChange
+from tests.conftest import log_in
+from tests.factories import add_person, make_event, make_room, make_session, make_user, make_venue, utc
+
+
+@pytest.fixture
+def clashing(db):
+    """A draft event's morning: a room double-booked, a speaker in two places, and three
+    delegates who want two sessions held at once."""
+    event = make_event(is_published=False)
+    venue = make_venue()
+    hall, studio = make_room(venue=venue, name="Hall", capacity=200), make_room(venue=venue, name="Studio", capacity=40)
+    at = utc(2022, 6, 1, 8)  # 10:00 in Helsingborg
+    a = make_session(event=event, room=hall, starts_at=at, title="Mobility plenary")
+    b = make_session(event=event, room=hall, starts_at=at, title="Housing workshop")  # same room, same time
+    c = make_session(event=event, room=studio, starts_at=at, title="Energy panel")
+    speaker = make_user()
+    add_person(a, speaker)
+    add_person(c, speaker)
+    for _ in range(3):
+        user = make_user()
+        for s in (a, c):
+            services.set_interest(user=user, session=s, interested=True, actor=user)
+    organiser = make_user()
+    db.session.add(TeamMember(event=event, user=organiser, role=TeamRole.ORGANISER))
+    db.session.commit()
+    return event, (a, b, c), organiser
+
+
+def _start(event, sessions, actor, **kwargs):
+    run = services.start_run(event=event, session_ids=[s.id for s in sessions], weights=Weights(),
+                             time_limit=kwargs.pop("time_limit", 10), move_published=False, actor=actor)
+    db.session.commit()  # the job runs once committed (at once in the test suite)
+    db.session.expire_all()
+    return db.session.get(AssistantRun, run.id)
+
+
+def test_a_run_proposes_a_schedule_without_conflicts_or_wanted_clashes(clashing):
+    event, sessions, organiser = clashing
+    assert programme.conflict_report()
+    run = _start(event, sessions, organiser)
+    assert run.status is RunStatus.DONE, run.error
+    figures = run.result
+    assert figures["before"]["wanted_clashes"] == 3
+    assert figures["before"]["hard_conflicts"] == 1  # the hall
+    assert figures["before"]["conflicts"] == 2  # the hall and the speaker
+    assert figures["after"] == {**figures["after"], "wanted_clashes": 0, "hard_conflicts": 0, "conflicts": 0}
+    assert run.progress and run.progress[-1][1] == figures["objective"]
+    assert figures["bound"] <= figures["objective"]
+
+
+def test_applying_the_proposal_goes_through_the_programme_and_empties_the_conflict_report(clashing, client):
+    event, sessions, organiser = clashing
+    log_in(client, organiser)
+    response = client.post(f"/manage/events/{event.id}/assistant", data={
+        "session_ids": [s.id for s in sessions], "time_limit": 10, "clash": 10, "track_venues": 20,
+        "track_rooms": 5, "move": 1,
+    })
+    assert response.status_code == 302
+    run_page = response.headers["Location"]
+    page = client.get(run_page).get_data(as_text=True)
+    assert "Proposal ready" in page
+    assert 'data-figure="hard-after">0<' in page
+    response = client.post(f"{run_page}/apply", data={"everything": "y"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert programme.conflict_report() == []
+    moved = db.session.scalars(db.select(SessionChange).where(SessionChange.event_id == event.id)).all()
+    assert moved and all("starts_at" in c.changes or "room" in c.changes for c in moved)
+
+
+def test_an_organiser_applies_only_the_moves_ticked(clashing):
+    event, sessions, organiser = clashing
+    run = _start(event, sessions, organiser)
+    moves = [p for p in run.result["placements"] if p["moved"]]
+    assert moves  # moving the plenary alone clears the hall, the speaker and the delegates
+    chosen = moves[0]
+    result = services.apply_run(run=run, session_ids=[chosen["session_id"]], actor=organiser)
+    assert result.applied == [chosen["session_id"]]
+    session = next(s for s in sessions if s.id == chosen["session_id"])
+    assert session.starts_at.isoformat() == chosen["new_start"]
+    assert session.revision == 1
+    others = [s for s in sessions if s.id != chosen["session_id"]]
+    assert all(s.revision == 0 for s in others)
+
+
+def test_sessions_left_out_stay_where_they_are(clashing):
+    event, (a, b, c), organiser = clashing
+    before = (a.starts_at, a.room_id)
+    run = _start(event, [b], organiser)
+    assert run.status is RunStatus.DONE
+    assert [p["session_id"] for p in run.result["placements"]] == [b.id]
+    services.apply_run(run=run, session_ids=None, actor=organiser)
+    assert (a.starts_at, a.room_id) == before
+    assert b.starts_at != a.starts_at or b.room_id != a.room_id
+
+
+def test_a_published_programme_stays_unless_the_organiser_allows_moves(clashing):
+    event, sessions, organiser = clashing
+    event.is_published = True
+    db.session.commit()
+    run = _start(event, [sessions[1]], organiser)
+    assert run.status is RunStatus.DONE
+    assert run.result["placements"] == []
+    db.session.delete(run)
+    run = services.start_run(event=event, session_ids=[sessions[1].id], weights=Weights(), time_limit=10,
+                             move_published=True, actor=organiser)
+    db.session.commit()
+    db.session.expire_all()
+    assert [p["session_id"] for p in db.session.get(AssistantRun, run.id).result["placements"]] == [sessions[1].id]
+
+
+def test_the_reasons_name_the_rooms_and_the_cost_of_another_time(clashing):
+    event, sessions, organiser = clashing
+    run = _start(event, sessions, organiser)
+    reasons = run.result["reasons"]
+    assert set(reasons) == {str(s.id) for s in sessions}
+    for why in reasons.values():
+        assert why["seats"] >= 0 and "rooms_free" in why
+    c = sessions[2]
+    assert reasons[str(c.id)]["clash_here"] == 0
+
+
+def test_progress_is_served_as_json(clashing, client):
+    event, sessions, organiser = clashing
+    run = _start(event, sessions, organiser)
+    log_in(client, organiser)
+    answer = client.get(f"/manage/assistant/runs/{run.id}/progress").get_json()
+    assert answer["status"] == "done" and answer["finished"] is True
+    assert answer["progress"] == run.progress
+
+
+def test_a_run_needs_sessions_and_a_sane_time_limit(clashing):
+    event, sessions, organiser = clashing
+    with pytest.raises(InvalidState):
+        services.start_run(event=event, session_ids=[], weights=Weights(), time_limit=10, move_published=False,
+                           actor=organiser)
+    with pytest.raises(InvalidState):
+        services.start_run(event=event, session_ids=[sessions[0].id], weights=Weights(), time_limit=0,
+                           move_published=False, actor=organiser)
+
+
+def test_organisers_of_another_event_and_delegates_get_403(clashing, client):
+    event, sessions, organiser = clashing
+    run = _start(event, sessions, organiser)
+    other = make_user(role=Role.DELEGATE)
+    db.session.add(TeamMember(event=make_event(), user=other, role=TeamRole.ORGANISER))
+    db.session.commit()
+    log_in(client, other)
+    assert client.get(f"/manage/assistant/runs/{run.id}").status_code == 403
+    assert client.post(f"/manage/assistant/runs/{run.id}/apply", data={"everything": "y"}).status_code == 403
+    assert client.get(f"/manage/events/{event.id}/assistant").status_code == 403
+
+
+def test_a_session_that_fits_nowhere_gives_no_proposal_and_says_why(clashing, client):
+    event, (a, b, c), organiser = clashing
+    b.ends_at = b.starts_at + timedelta(hours=15)  # longer than any room's day
+    db.session.commit()
+    run = _start(event, [b], organiser)
+    assert run.status is RunStatus.FAILED and run.result is None
+    log_in(client, organiser)
+    page = client.get(f"/manage/assistant/runs/{run.id}").get_data(as_text=True)
+    assert "some session fits no room at any time" in page
+    assert 'http-equiv="refresh"' not in page
+
+
+def test_an_administrator_runs_the_assistant_over_the_whole_expo(clashing, client):
+    event, sessions, organiser = clashing
+    other = make_session(event=make_event(), room=sessions[0].room, starts_at=sessions[0].starts_at + timedelta(hours=1))
+    admin = make_user(role=Role.ADMIN)
+    db.session.commit()
+    log_in(client, admin)
+    page = client.get("/manage/assistant").get_data(as_text=True)
+    assert f"({other.event.name})" in page
+    response = client.post("/manage/assistant", data={
+        "session_ids": [s.id for s in sessions], "time_limit": 10, "clash": 10, "track_venues": 20,
+        "track_rooms": 5, "move": 1,
+    })
+    assert response.status_code == 302
+    run = db.session.scalars(db.select(AssistantRun)).one()
+    assert run.event_id is None and run.status is RunStatus.DONE
+    assert run.result["after"]["hard_conflicts"] == 0
+    client.post(f"/manage/assistant/runs/{run.id}/apply", data={"everything": "y"})
+    db.session.expire_all()
+    assert programme.conflict_report() == []
+    assert other.revision == 0  # not chosen: stays, and the hall around it is avoided
+
+
+def test_an_event_organiser_cannot_run_the_whole_expo(clashing, client):
+    event, sessions, organiser = clashing
+    log_in(client, organiser)
+    assert client.get("/manage/assistant").status_code == 403
+
+
+def test_a_site_visit_goes_to_an_outdoor_or_off_site_room_when_there_is_one(clashing):
+    from expo.programme.models import SessionKind
+    from expo.venues.models import RoomKind
+
+    event, (a, b, c), organiser = clashing
+    visit = make_session(event=event, room=c.room, kind=SessionKind.SITE_VISIT, title="Harbour walk",
+                         starts_at=c.starts_at + timedelta(hours=2))
+    db.session.commit()
+    run = _start(event, [visit], organiser)
+    assert run.result["placements"] == [] or not run.result["placements"][0]["moved"]  # no outdoor room: stays
+    quay = make_room(venue=c.room.venue, name="Quay", capacity=60, kind=RoomKind.OUTDOOR)
+    db.session.commit()
+    run = _start(event, [visit], organiser)
+    assert run.result["before"]["wrong_room_kind"] == 1
+    assert run.result["after"]["wrong_room_kind"] == 0
+    assert [(p["session_id"], p["new_room_id"]) for p in run.result["placements"]] == [(visit.id, quay.id)]

@@ -1,0 +1,135 @@
+"""The assistant's model: small instances are solved to the optimum found by brute force, and
+every hard rule has an instance that the solver would break if it ignored the rule."""
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+
+from expo.assistant.solver import Item, Placement, Problem, RoomSpec, Weights, solve, wanted_clashes
+
+DAY = ((0, 4),)  # four one-step slots
+
+
+def _overlap(a: Placement, b: Placement, da: int, db: int) -> bool:
+    return a.start < b.start + db and b.start < a.start + da
+
+
+def _brute_force(problem: Problem) -> int:
+    """The least sum of wanted pairs held at once, over every clash-free placement."""
+    items = problem.items
+    options = [
+        [Placement(s, r.id) for r in problem.rooms for lo, hi in r.windows for s in range(lo, hi - i.duration + 1)]
+        for i in items
+    ]
+    best = None
+    for choice in itertools.product(*options):
+        ok = all(
+            not (p.room_id == q.room_id and _overlap(p, q, a.duration, b.duration))
+            for (a, p), (b, q) in itertools.combinations(zip(items, choice), 2)
+        )
+        if ok:
+            cost = wanted_clashes(problem.pairs, {i.id: i for i in items}, {i.id: p for i, p in zip(items, choice)})
+            best = cost if best is None else min(best, cost)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_small_instances_are_solved_to_the_brute_force_optimum(seed):
+    rng = random.Random(seed)
+    # Five sessions in two rooms of three slots: some wanted pairs must meet.
+    rooms = [RoomSpec(1, 1, 100, ((0, 3),)), RoomSpec(2, 1, 100, ((0, 3),))]
+    durations = rng.sample([1, 1, 1, 1, 2], 5)
+    items = [Item(id=n, duration=durations[n - 1], start=0, room_id=1) for n in range(1, 6)]
+    pairs = {(a, b): rng.randint(0, 9) for a, b in itertools.combinations(range(1, 6), 2)}
+    problem = Problem(rooms=rooms, items=items, day_windows=DAY, pairs=pairs, weights=Weights(clash=1, move=0))
+    expected = _brute_force(problem)
+    assert expected is not None
+    solution = solve(problem, time_limit=20)
+    assert solution.status == "optimal"
+    assert expected > 0
+    assert solution.objective == expected
+    assert wanted_clashes(pairs, {i.id: i for i in items}, solution.placements) == expected
+
+
+def test_a_room_holds_one_session_at_a_time_even_one_that_stays():
+    # Staying put would cost nothing (moving costs 1): only the room rule moves the new session.
+    rooms = [RoomSpec(1, 1, 100, ((0, 2),))]
+    items = [Item(1, 1, start=0, room_id=1, fixed=True), Item(2, 1, start=0, room_id=1)]
+    solution = solve(Problem(rooms=rooms, items=items, day_windows=DAY))
+    assert solution.placements[2] == Placement(1, 1)
+
+
+def test_a_person_is_in_one_session_at_a_time():
+    rooms = [RoomSpec(1, 1, 100, ((0, 2),)), RoomSpec(2, 1, 100, ((0, 2),))]
+    items = [Item(1, 1, start=0, room_id=1, people=frozenset({7})), Item(2, 1, start=0, room_id=2, people=frozenset({7}))]
+    solution = solve(Problem(rooms=rooms, items=items, day_windows=DAY))
+    assert {solution.placements[1].start, solution.placements[2].start} == {0, 1}
+
+
+def test_a_person_has_the_transfer_time_between_venues():
+    # Back to back at two venues: the speaker needs a step to move; the same venue needs none.
+    rooms = [RoomSpec(1, 1, 100, ((0, 4),)), RoomSpec(2, 2, 100, ((0, 4),))]
+    items = [
+        Item(1, 1, start=0, room_id=1, fixed=True, people=frozenset({7})),
+        Item(2, 1, start=1, room_id=2, people=frozenset({7}), rooms=frozenset({2})),
+    ]
+    solution = solve(Problem(rooms=rooms, items=items, day_windows=DAY, transfer_steps=1))
+    assert solution.placements[2].start >= 2
+    same_venue = [Item(1, 1, start=0, room_id=1, fixed=True, people=frozenset({7})),
+                  Item(2, 1, start=1, room_id=2, people=frozenset({7}))]
+    rooms = [RoomSpec(1, 1, 100, ((0, 4),)), RoomSpec(2, 1, 100, ((0, 4),))]
+    assert solve(Problem(rooms=rooms, items=same_venue, day_windows=DAY, transfer_steps=1)).placements[2] == Placement(1, 2)
+
+
+def test_a_session_lies_inside_its_room_opening_hours():
+    rooms = [RoomSpec(1, 1, 100, ((2, 4),))]
+    solution = solve(Problem(rooms=rooms, items=[Item(1, 2, start=0, room_id=1)], day_windows=DAY))
+    assert solution.placements[1] == Placement(2, 1)
+
+
+def test_a_room_seats_the_delegates_expected():
+    rooms = [RoomSpec(1, 1, 100, DAY), RoomSpec(2, 1, 300, DAY)]
+    solution = solve(Problem(rooms=rooms, items=[Item(1, 1, start=0, room_id=1, seats=150)], day_windows=DAY))
+    assert solution.placements[1] == Placement(0, 2)
+
+
+def test_a_session_gets_a_room_of_its_kind():
+    rooms = [RoomSpec(1, 1, 100, DAY), RoomSpec(2, 2, 100, DAY)]
+    item = Item(1, 1, start=0, room_id=1, rooms=frozenset({2}))
+    assert solve(Problem(rooms=rooms, items=[item], day_windows=DAY)).placements[1] == Placement(0, 2)
+
+
+def test_a_fixed_session_stays_even_when_moving_it_would_spare_a_clash():
+    rooms = [RoomSpec(1, 1, 100, ((0, 1),)), RoomSpec(2, 1, 100, ((0, 1),))]
+    items = [Item(1, 1, start=0, room_id=1, fixed=True), Item(2, 1, start=0, room_id=2, fixed=True)]
+    solution = solve(Problem(rooms=rooms, items=items, day_windows=DAY, pairs={(1, 2): 50}))
+    assert solution.placements == {1: Placement(0, 1), 2: Placement(0, 2)}
+    assert solution.objective == 0  # pairs of sessions that stay cost nothing the solver can change
+
+
+def test_wanted_sessions_are_pulled_apart_and_a_track_kept_in_one_room():
+    rooms = [RoomSpec(1, 1, 100, ((0, 2),)), RoomSpec(2, 2, 100, ((0, 2),))]
+    items = [Item(1, 1, start=0, room_id=1, track_id=5), Item(2, 1, start=0, room_id=2, track_id=5)]
+    solution = solve(Problem(rooms=rooms, items=items, day_windows=DAY, pairs={(1, 2): 3}))
+    p1, p2 = solution.placements[1], solution.placements[2]
+    assert p1.start != p2.start and p1.room_id == p2.room_id
+    assert solution.status == "optimal"
+
+
+def test_an_impossible_session_is_reported_not_placed():
+    rooms = [RoomSpec(1, 1, 50, DAY)]
+    solution = solve(Problem(rooms=rooms, items=[Item(1, 1, start=0, room_id=1, seats=80)], day_windows=DAY))
+    assert solution.status == "infeasible"
+    assert solution.placements == {}
+
+
+def test_progress_is_reported_with_the_bound():
+    seen = []
+    rooms = [RoomSpec(1, 1, 100, ((0, 3),)), RoomSpec(2, 1, 100, ((0, 3),))]
+    items = [Item(n, 1, start=0, room_id=1) for n in range(1, 5)]
+    solution = solve(Problem(rooms=rooms, items=items, day_windows=DAY, pairs={(1, 2): 4}),
+                     on_progress=lambda *point: seen.append(point))
+    assert seen and seen == solution.progress
+    assert all(objective >= bound for _, objective, bound in seen)
