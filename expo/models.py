@@ -23,3 +23,13 @@ from expo.registration.models import (  # noqa: F401
 )
 from expo.venues.models import Room, Venue  # noqa: F401
 from expo.imports.models import ExternalKey, ImportBatch, RoomMapping  # noqa: F401
+from expo.twinning.models import (  # noqa: F401
+    ApplicationStatus,
+    PairRule,
+    PairRuleKind,
+    PilotCity,
+    TwinningApplication,
+    TwinningModule,
+    TwinningPair,
+    TwinningProgramme,
+)

@@ -240,6 +240,46 @@ def can_read_audit_log(user: Any) -> bool:
     return is_admin(user)
 
 
+# --- twinning programmes ------------------------------------------------------------------------
+
+def can_manage_twinning(user: Any) -> bool:
+    """Create twinning programmes, record pilot cities, decide on applications, run the
+    matching and publish its pairs: expo administrators."""
+    return is_admin(user)
+
+
+def can_apply_twinning(user: Any) -> bool:
+    """Anyone signed in may apply to an open call on behalf of their city."""
+    return is_signed_in(user)
+
+
+def can_view_application(user: Any, application: Any) -> bool:
+    """A city's application (and what follows from it) is seen by the person who made it, its
+    contact people and the programme's organisers; never by another city."""
+    if can_manage_twinning(user):
+        return True
+    return is_signed_in(user) and (
+        application.user_id == user.id or any(contact.id == user.id for contact in application.contacts)
+    )
+
+
+def has_twinning_application(user: Any) -> bool:
+    """The person applied to a twinning programme (the "Twinning" link of their menu); asked
+    once per request."""
+    if not is_signed_in(user):
+        return False
+    from flask import g
+
+    if "expo_twinning_applicant" not in g:
+        from expo.core.extensions import db
+        from expo.twinning.models import TwinningApplication, application_contacts
+
+        made = sa.select(TwinningApplication.id).where(TwinningApplication.user_id == user.id)
+        named = sa.select(application_contacts.c.application_id).where(application_contacts.c.user_id == user.id)
+        g.expo_twinning_applicant = bool(db.session.scalar(sa.select(sa.or_(sa.exists(made), sa.exists(named)))))
+    return g.expo_twinning_applicant
+
+
 def require(allowed: bool, *, hide: bool = False) -> None:
     """Stop the request with 403 unless the predicate allowed it (404 with ``hide``, for
     things whose very existence is not to be revealed, such as draft events)."""

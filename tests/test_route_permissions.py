@@ -71,6 +71,8 @@ SIGNED_IN = {
     "registration.show_event_registration",
     "badges.my_code",
     "calendar.reset_feed_token",
+    "twinning.my_twinning",
+    "twinning.apply",  # a signed-in person sees and edits only their own application
 }
 # Who may use each route beyond signing in, by the predicate in expo/permissions.py it follows.
 DOOR = "door"  # anyone who works at a door: expo staff, administrators, any event team member
@@ -111,7 +113,10 @@ RULES = {
         "venues.delete_venue", "venues.new_room", "venues.edit_room", "venues.delete_room",
         "imports.new_import", "imports.download_template", "imports.show_import", "imports.map_rooms",
         "imports.confirm_import", "registration_manage.failed_mail", "registration_manage.send_mail_again",
-        "registration_manage.send_waiting_mail",
+        "registration_manage.send_waiting_mail", "twinning.list_programmes", "twinning.new_programme",
+        "twinning.edit_programme", "twinning.show_programme", "twinning.new_pilot", "twinning.edit_pilot",
+        "twinning.show_application", "twinning.show_matching", "twinning.run_matching", "twinning.set_pair_rule",
+        "twinning.publish_pairs",
     ), ADMIN),
 }
 
@@ -175,6 +180,11 @@ def world(db) -> World:
     batch = ImportBatch(event=event, format=ImportFormat.SPREADSHEET, filename="sessions.csv",
                         content=b"Title,Date,Starts,Ends\r\nImported,2022-06-01,09:00,10:00\r\n")
     db.session.add(batch)
+    from tests.factories import make_application, make_pilot, make_programme
+
+    programme = make_programme()
+    pilot = make_pilot(programme=programme)
+    application = make_application(programme=programme, user=delegate)
     db.session.commit()
     return World(
         people={role: user.id for role, user in people.items()},
@@ -201,6 +211,9 @@ def world(db) -> World:
             "identifier": "ics",
             "day": "2022-06-01",
             "member_id": member.id,
+            "programme_id": programme.id,
+            "pilot_id": pilot.id,
+            "application_id": application.id,
         }
     )
 

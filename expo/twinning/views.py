@@ -1,0 +1,198 @@
+"""Twinning pages: organisers' programmes, pilot cities, applications and matching; the call
+and the delegate's own application and twin."""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from expo.core.db import get_or_404
+from expo.core.i18n import language_name
+from expo.events.queries import current_expo
+from expo.permissions import can_apply_twinning, can_manage_twinning, can_view_application, require
+from expo.programme.pages import guard, perform, submit
+from expo.twinning import services
+from expo.twinning.forms import ApplicationForm, CityForm, DecisionForm, PairRuleForm, ProgrammeForm, WeightsForm
+from expo.twinning.queries import explain
+from expo.twinning.models import theme_label, ApplicationStatus, PairRuleKind, PilotCity, TwinningApplication, TwinningProgramme
+
+bp = Blueprint("twinning", __name__)
+bp.add_app_template_global(theme_label)
+bp.add_app_template_global(language_name)
+bp.add_app_template_global(explain, "explain_pair")
+
+
+def _zone() -> str:
+    expo = current_expo()
+    return expo.timezone if expo is not None else "Europe/Stockholm"
+
+
+def _programme_page(programme_id: int) -> str:
+    return url_for("twinning.show_programme", programme_id=programme_id)
+
+
+# --- organisers -----------------------------------------------------------------------------
+
+@bp.route("/manage/twinning/")
+@guard(can_manage_twinning)
+def list_programmes():
+    return render_template("twinning/programmes.html", programmes=services.list_programmes(), zone=_zone())
+
+
+@bp.route("/manage/twinning/new", methods=["GET", "POST"])
+@guard(can_manage_twinning)
+def new_programme():
+    form = ProgrammeForm(zone=_zone())
+    return submit(
+        form, lambda: services.create_programme(data=form.programme_data(), actor=current_user),
+        _("Programme created. Now record its pilot cities."), lambda programme: _programme_page(programme.id),
+    ) or render_template("twinning/programme_form.html", form=form, programme=None)
+
+
+@bp.route("/manage/twinning/<int:programme_id>/edit", methods=["GET", "POST"])
+@guard(can_manage_twinning)
+def edit_programme(programme_id: int):
+    programme = get_or_404(TwinningProgramme, programme_id)
+    zone = _zone()
+    form = ProgrammeForm(zone=zone) if request.method == "POST" else ProgrammeForm.for_programme(programme, zone)
+    return submit(
+        form, lambda: services.update_programme(programme=programme, data=form.programme_data(), actor=current_user),
+        _("Programme saved."), lambda programme: _programme_page(programme.id),
+    ) or render_template("twinning/programme_form.html", form=form, programme=programme)
+
+
+@bp.route("/manage/twinning/<int:programme_id>")
+@guard(can_manage_twinning)
+def show_programme(programme_id: int):
+    programme = get_or_404(TwinningProgramme, programme_id,
+                           options=[selectinload(TwinningProgramme.pilots).selectinload(PilotCity.contacts)])
+    applications = services.list_applications(programme)
+    return render_template("twinning/programme.html", programme=programme, applications=applications,
+                           zone=_zone(), statuses=list(ApplicationStatus))
+
+
+@bp.route("/manage/twinning/<int:programme_id>/pilots/new", methods=["GET", "POST"])
+@guard(can_manage_twinning)
+def new_pilot(programme_id: int):
+    programme = get_or_404(TwinningProgramme, programme_id)
+    form = CityForm.for_programme(programme)
+    return submit(
+        form, lambda: services.save_pilot(programme=programme, data=form.city_data(), actor=current_user),
+        _("Pilot city recorded."), lambda pilot: _programme_page(programme.id),
+    ) or render_template("twinning/pilot_form.html", form=form, programme=programme, pilot=None)
+
+
+@bp.route("/manage/twinning/pilots/<int:pilot_id>/edit", methods=["GET", "POST"])
+@guard(can_manage_twinning)
+def edit_pilot(pilot_id: int):
+    pilot = get_or_404(PilotCity, pilot_id)
+    form = CityForm.for_programme(pilot.programme)
+    if request.method == "GET":
+        form.fill(pilot)
+    return submit(
+        form, lambda: services.save_pilot(programme=pilot.programme, pilot=pilot, data=form.city_data(),
+                                          actor=current_user),
+        _("Pilot city saved."), lambda pilot: _programme_page(pilot.programme_id),
+    ) or render_template("twinning/pilot_form.html", form=form, programme=pilot.programme, pilot=pilot)
+
+
+@bp.route("/manage/twinning/applications/<int:application_id>", methods=["GET", "POST"])
+@guard(can_manage_twinning)
+def show_application(application_id: int):
+    application = get_or_404(TwinningApplication, application_id)
+    form = DecisionForm()
+    return submit(
+        form, lambda: services.decide_application(application=application, decision=form.decision.data,
+                                                  actor=current_user),
+        _("Decision saved; the applicant is told by e-mail."), lambda a: _programme_page(a.programme_id),
+    ) or render_template("twinning/application.html", application=application, form=form, zone=_zone())
+
+
+@bp.route("/manage/twinning/<int:programme_id>/matching")
+@guard(can_manage_twinning)
+def show_matching(programme_id: int):
+    """The weights, the pairs of the last run with their reasons, and the organiser's rules."""
+    programme = get_or_404(TwinningProgramme, programme_id)
+    form = WeightsForm(formdata=None, data={**services.matching.normalised_weights(programme.weights),
+                                            "separate_countries": programme.separate_countries})
+    return _matching_page(programme, form)
+
+
+def _matching_page(programme: TwinningProgramme, form: WeightsForm) -> str:
+    return render_template("twinning/matching.html", programme=programme, form=form,
+                           pairs=services.list_pairs(programme), rules=services.pair_rules(programme),
+                           accepted=services.list_applications(programme, ApplicationStatus.ACCEPTED),
+                           rule_form=PairRuleForm(formdata=None))
+
+
+@bp.route("/manage/twinning/<int:programme_id>/matching/run", methods=["POST"])
+@guard(can_manage_twinning)
+def run_matching(programme_id: int):
+    """Save the weights and run the matching again."""
+    programme = get_or_404(TwinningProgramme, programme_id)
+    form = WeightsForm()
+    return submit(
+        form, lambda: services.run_matching(programme=programme, weights=form.weights(),
+                                            separate_countries=form.separate_countries.data, actor=current_user),
+        _("Matching done."), lambda run: url_for("twinning.show_matching", programme_id=programme.id),
+    ) or _matching_page(programme, form)
+
+
+@bp.route("/manage/twinning/<int:programme_id>/rules", methods=["POST"])
+@guard(can_manage_twinning)
+def set_pair_rule(programme_id: int):
+    programme = get_or_404(TwinningProgramme, programme_id)
+    form = PairRuleForm()
+    back = url_for("twinning.show_matching", programme_id=programme.id)
+    if not form.validate_on_submit():
+        return redirect(back)
+    application = get_or_404(TwinningApplication, form.application_id.data)
+    pilot = get_or_404(PilotCity, form.pilot_id.data)
+    kind = None if form.kind.data == "clear" else PairRuleKind(form.kind.data)
+    return perform(
+        lambda: services.set_pair_rule(programme=programme, application=application, pilot=pilot, kind=kind,
+                                       actor=current_user),
+        _("Rule saved. Run the matching again to apply it."), back,
+    )
+
+
+@bp.route("/manage/twinning/<int:programme_id>/publish", methods=["POST"])
+@guard(can_manage_twinning)
+def publish_pairs(programme_id: int):
+    programme = get_or_404(TwinningProgramme, programme_id)
+    return perform(
+        lambda: services.publish_pairs(programme=programme, actor=current_user),
+        _("The pairs are published; every twin city is told its pilot city."),
+        url_for("twinning.show_matching", programme_id=programme.id),
+    )
+
+
+# --- delegates ------------------------------------------------------------------------------
+
+@bp.route("/twinning/")
+@guard(can_apply_twinning)
+def my_twinning():
+    applications = services.my_applications(current_user)
+    pairs = {a.id: services.pair_of(a) for a in applications}
+    return render_template("twinning/mine.html", applications=applications, pairs=pairs,
+                           programmes=services.open_programmes(), zone=_zone())
+
+
+@bp.route("/twinning/<int:programme_id>/apply", methods=["GET", "POST"])
+@guard(can_apply_twinning)
+def apply(programme_id: int):
+    programme = get_or_404(TwinningProgramme, programme_id)
+    application = services.application_of(programme, current_user)
+    if application is not None:
+        require(can_view_application(current_user, application))
+    form = ApplicationForm.for_programme(programme)
+    if request.method == "GET" and application is not None:
+        form.fill(application)
+    return submit(
+        form, lambda: services.submit_application(programme=programme, data=form.application_data(),
+                                                  actor=current_user),
+        _("Application saved. You can change it until the call closes."),
+        lambda a: url_for("twinning.apply", programme_id=programme.id),
+    ) or render_template("twinning/apply.html", form=form, programme=programme, application=application,
+                         zone=_zone(), is_open=programme.is_open())
