@@ -116,7 +116,7 @@ RULES = {
         "registration_manage.send_waiting_mail", "twinning.list_programmes", "twinning.new_programme",
         "twinning.edit_programme", "twinning.show_programme", "twinning.new_pilot", "twinning.edit_pilot",
         "twinning.show_application", "twinning.show_matching", "twinning.run_matching", "twinning.set_pair_rule",
-        "twinning.publish_pairs",
+        "twinning.publish_pairs", "twinning.list_meetings",
     ), ADMIN),
 }
 

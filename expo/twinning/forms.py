@@ -24,9 +24,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from expo.core.i18n import language_name
 from expo.people.services import country_choices
-from expo.programme.forms import LocalDateTimeField, local_instant, planning_range
+from expo.events.queries import event_choices
+from expo.programme.forms import LocalDateTimeField, http_url, local_instant, optional_int, planning_range
+from expo.programme.models import SessionKind
+from expo.programme.services import room_choices
 from expo.twinning import services
-from expo.twinning.models import THEMES, PilotCity, TwinningApplication, TwinningProgramme
+from expo.twinning import meetings
+from expo.twinning.models import MEETING_KINDS, THEMES, PilotCity, TwinningApplication, TwinningProgramme
 
 # The working languages a city may name, as their names in the reader's language.
 CITY_LANGUAGES = ("en", "sv", "da", "nb", "fi", "de", "fr", "es", "it", "nl", "pl", "pt", "cs", "et", "lv",
@@ -61,12 +65,15 @@ class ProgrammeForm(FlaskForm):
     deadline = LocalDateTimeField(_l("Applications close at"), validators=[Optional(), planning_range],
                                   description=_l("In the expo's time zone. Leave empty while the call is not open."))
     separate_countries = BooleanField(_l("Never pair two cities of the same country"))
+    event_id = SelectField(_l("Event that holds the meetings"), coerce=optional_int, validators=[Optional()],
+                           description=_l("The pairs' workshops and site visits become sessions of this event."))
     modules = FieldList(FormField(ModuleForm), min_entries=MODULE_ROWS, max_entries=6)
 
     def __init__(self, *args: Any, zone: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.deadline.zone = zone
         self.zone = zone
+        self.event_id.choices = [("", _l("— None yet —"))] + event_choices()
 
     @classmethod
     def for_programme(cls, programme: TwinningProgramme, zone: str) -> ProgrammeForm:
@@ -76,7 +83,7 @@ class ProgrammeForm(FlaskForm):
             "name": programme.name, "description": programme.description or "", "themes": programme.themes,
             "travel_cap": programme.travel_cap, "max_twins": programme.max_twins,
             "deadline": to_local(programme.deadline, zone) if programme.deadline else None,
-            "separate_countries": programme.separate_countries,
+            "separate_countries": programme.separate_countries, "event_id": programme.event_id,
             "modules": [{"name": m.name, "starts_on": m.starts_on, "ends_on": m.ends_on} for m in programme.modules],
         })
         while len(form.modules) < MODULE_ROWS:
@@ -88,6 +95,7 @@ class ProgrammeForm(FlaskForm):
             name=self.name.data, description=self.description.data or "", themes=self.themes.data or [],
             travel_cap=self.travel_cap.data or 0, max_twins=self.max_twins.data,
             deadline=local_instant(self.deadline, self.zone), separate_countries=self.separate_countries.data,
+            event_id=self.event_id.data,
             modules=[services.ModuleData(name=m.data["name"], starts_on=m.data["starts_on"], ends_on=m.data["ends_on"])
                      for m in self.modules if m.data["name"]],
         )
@@ -196,3 +204,36 @@ class PairRuleForm(FlaskForm):
     pilot_id = IntegerField(_l("Pilot city"), validators=[DataRequired()])
     kind = SelectField(_l("Rule"), choices=[("lock", _l("Lock this pair")), ("forbid", _l("Forbid this pair")),
                                             ("clear", _l("Leave it to the matching"))])
+
+
+class MeetingForm(FlaskForm):
+    """A pair's meeting; times on the wall clock of the programme's event."""
+
+    module_id = SelectField(_l("Module"), coerce=int)
+    pair = SelectField(_l("Cities"))
+    kind = SelectField(_l("Kind"))
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    starts_at = LocalDateTimeField(_l("Starts"), validators=[DataRequired(), planning_range])
+    ends_at = LocalDateTimeField(_l("Ends"), validators=[DataRequired(), planning_range])
+    room_id = SelectField(_l("Room"), coerce=optional_int, validators=[Optional()])
+    meeting_url = StringField(_l("Meeting link"), validators=[Optional(), Length(max=500), http_url],
+                              description=_l("For a digital meeting."))
+    confirm = BooleanField(_l("Save despite the warnings"))
+
+    def __init__(self, *args: Any, programme: TwinningProgramme, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = programme.event.timezone if programme.event else "Europe/Stockholm"
+        self.starts_at.zone = self.ends_at.zone = self.zone
+        self.module_id.choices = [(m.id, m.name) for m in programme.modules]
+        self.pair.choices = meetings.pair_choices(programme)
+        self.kind.choices = [(k.value, k.label) for k in MEETING_KINDS]
+        self.room_id.choices = [("", _l("— None (online only) —"))] + room_choices()
+
+    def meeting_data(self) -> meetings.MeetingData:
+        pilot, _, application = self.pair.data.partition(":")
+        return meetings.MeetingData(
+            module_id=self.module_id.data, pilot_id=int(pilot), application_id=int(application) if application else None,
+            kind=SessionKind(self.kind.data), title=self.title.data,
+            starts_at=local_instant(self.starts_at, self.zone), ends_at=local_instant(self.ends_at, self.zone),
+            room_id=self.room_id.data, meeting_url=self.meeting_url.data, confirm=self.confirm.data,
+        )

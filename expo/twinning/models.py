@@ -13,6 +13,8 @@ from expo.accounts.models import User
 from expo.core.db import enum_column
 from expo.core.extensions import db
 from expo.core.timeutil import utcnow
+from expo.events.models import Event
+from expo.programme.models import ProgrammeSession, SessionKind
 
 # The challenge themes a programme may use, in the order forms show them.
 THEMES = {
@@ -96,6 +98,8 @@ class TwinningProgramme(db.Model):
     deadline: Mapped[datetime | None]
     # Weights of the affinity score's parts, by name (see expo/twinning/matching.py).
     weights: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # The expo event whose programme holds the pairs' workshops, site visits and digital meetings.
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id", ondelete="SET NULL"), index=True)
     # Never pair two cities of the same country.
     separate_countries: Mapped[bool] = mapped_column(default=False)
     matched_at: Mapped[datetime | None]
@@ -105,6 +109,7 @@ class TwinningProgramme(db.Model):
     published_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    event: Mapped[Event | None] = relationship()
     modules: Mapped[list[TwinningModule]] = relationship(
         back_populates="programme", order_by="TwinningModule.position", cascade="all, delete-orphan"
     )
@@ -220,3 +225,31 @@ class TwinningPair(db.Model):
 
     application: Mapped[TwinningApplication] = relationship()
     pilot: Mapped[PilotCity] = relationship()
+
+
+# The kinds of session a pair's meeting can be.
+MEETING_KINDS = (SessionKind.WORKSHOP, SessionKind.SITE_VISIT, SessionKind.DIGITAL)
+
+
+class TwinningMeeting(db.Model):
+    """A meeting of a pair, or of a pilot city with all its twins, in one of the programme's
+    modules: a session of the programme's event, on which both cities' contacts are booked."""
+
+    __tablename__ = "twinning_meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("twinning_programmes.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("twinning_modules.id", ondelete="CASCADE"), index=True)
+    pilot_id: Mapped[int] = mapped_column(sa.ForeignKey("twinning_pilots.id", ondelete="CASCADE"), index=True)
+    # One twin city; none: the pilot city with all its twins.
+    application_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("twinning_applications.id", ondelete="CASCADE"), index=True
+    )
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programme_sessions.id", ondelete="CASCADE"), unique=True
+    )
+
+    module: Mapped[TwinningModule] = relationship()
+    pilot: Mapped[PilotCity] = relationship()
+    application: Mapped[TwinningApplication | None] = relationship()
+    session: Mapped[ProgrammeSession] = relationship()

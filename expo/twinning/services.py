@@ -46,6 +46,7 @@ class ProgrammeData:
     deadline: datetime | None = None
     separate_countries: bool = False
     modules: Sequence[ModuleData] = ()
+    event_id: int | None = None
 
 
 @dataclass
@@ -84,6 +85,7 @@ def _apply_programme(programme: TwinningProgramme, data: ProgrammeData) -> None:
     programme.max_twins = data.max_twins
     programme.deadline = data.deadline
     programme.separate_countries = data.separate_countries
+    programme.event_id = data.event_id
     programme.modules = [
         TwinningModule(position=position, name=m.name.strip(), starts_on=m.starts_on, ends_on=m.ends_on)
         for position, m in enumerate(data.modules)

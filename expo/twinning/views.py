@@ -12,8 +12,16 @@ from expo.core.i18n import language_name
 from expo.events.queries import current_expo
 from expo.permissions import can_apply_twinning, can_manage_twinning, can_view_application, require
 from expo.programme.pages import guard, perform, submit
-from expo.twinning import services
-from expo.twinning.forms import ApplicationForm, CityForm, DecisionForm, PairRuleForm, ProgrammeForm, WeightsForm
+from expo.twinning import meetings, services
+from expo.twinning.forms import (
+    ApplicationForm,
+    CityForm,
+    DecisionForm,
+    MeetingForm,
+    PairRuleForm,
+    ProgrammeForm,
+    WeightsForm,
+)
 from expo.twinning.queries import explain
 from expo.twinning.models import theme_label, ApplicationStatus, PairRuleKind, PilotCity, TwinningApplication, TwinningProgramme
 
@@ -166,6 +174,20 @@ def publish_pairs(programme_id: int):
         _("The pairs are published; every twin city is told its pilot city."),
         url_for("twinning.show_matching", programme_id=programme.id),
     )
+
+
+@bp.route("/manage/twinning/<int:programme_id>/meetings", methods=["GET", "POST"])
+@guard(can_manage_twinning)
+def list_meetings(programme_id: int):
+    """The pairs' meetings by module, and a form to plan one more."""
+    programme = get_or_404(TwinningProgramme, programme_id)
+    form = MeetingForm(programme=programme)
+    back = url_for("twinning.list_meetings", programme_id=programme.id)
+    return submit(
+        form, lambda: meetings.schedule_meeting(programme=programme, data=form.meeting_data(), actor=current_user),
+        _("Meeting planned; both cities' contact people have it in their agenda."), lambda meeting: back,
+    ) or render_template("twinning/meetings.html", programme=programme, form=form,
+                         meetings=meetings.list_meetings(programme))
 
 
 # --- delegates ------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""twinning programmes: modules, pilot cities, applications to the call, pair rules and pairs
+"""twinning programmes: modules, pilot cities, applications to the call, pair rules, pairs and meetings
 
 Revision ID: tw1a2b3c4d5e
 Revises: 7c41e9b3d2a6
@@ -24,6 +24,7 @@ def upgrade():
     sa.Column('max_twins', sa.Integer(), nullable=False),
     sa.Column('deadline', sa.DateTime(timezone=True), nullable=True),
     sa.Column('weights', sa.JSON(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=True),
     sa.Column('separate_countries', sa.Boolean(), nullable=False),
     sa.Column('matched_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('matched_total', sa.Double(), nullable=True),
@@ -32,8 +33,39 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('max_twins >= 1', name=op.f('ck_twinning_programmes_max_twins_positive')),
     sa.CheckConstraint('travel_cap >= 0', name=op.f('ck_twinning_programmes_travel_cap_not_negative')),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_twinning_programmes_event_id_events'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_twinning_programmes'))
     )
+    with op.batch_alter_table('twinning_programmes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_twinning_programmes_event_id'), ['event_id'], unique=False)
+
+    op.create_table('twinning_applications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('programme_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('organisation', sa.String(length=200), nullable=False),
+    sa.Column('city', sa.String(length=200), nullable=False),
+    sa.Column('country_code', sa.String(length=2), nullable=True),
+    sa.Column('population', sa.Integer(), nullable=True),
+    sa.Column('themes', sa.JSON(), nullable=False),
+    sa.Column('languages', sa.JSON(), nullable=False),
+    sa.Column('challenges', sa.Text(), nullable=False),
+    sa.Column('offers', sa.Text(), nullable=False),
+    sa.Column('status', sa.Enum('submitted', 'shortlisted', 'accepted', 'declined', name='applicationstatus', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['country_code'], ['countries.code'], name=op.f('fk_twinning_applications_country_code_countries'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['programme_id'], ['twinning_programmes.id'], name=op.f('fk_twinning_applications_programme_id_twinning_programmes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_twinning_applications_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_twinning_applications')),
+    sa.UniqueConstraint('programme_id', 'user_id', name=op.f('uq_twinning_applications_programme_id_user_id'))
+    )
+    with op.batch_alter_table('twinning_applications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_twinning_applications_programme_id'), ['programme_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_twinning_applications_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_twinning_applications_user_id'), ['user_id'], unique=False)
+
     op.create_table('twinning_modules',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('programme_id', sa.Integer(), nullable=False),
@@ -65,40 +97,6 @@ def upgrade():
     with op.batch_alter_table('twinning_pilots', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_twinning_pilots_programme_id'), ['programme_id'], unique=False)
 
-    op.create_table('twinning_applications',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('programme_id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('organisation', sa.String(length=200), nullable=False),
-    sa.Column('city', sa.String(length=200), nullable=False),
-    sa.Column('country_code', sa.String(length=2), nullable=True),
-    sa.Column('population', sa.Integer(), nullable=True),
-    sa.Column('themes', sa.JSON(), nullable=False),
-    sa.Column('languages', sa.JSON(), nullable=False),
-    sa.Column('challenges', sa.Text(), nullable=False),
-    sa.Column('offers', sa.Text(), nullable=False),
-    sa.Column('status', sa.Enum('submitted', 'shortlisted', 'accepted', 'declined', name='applicationstatus', native_enum=False, create_constraint=True, length=20), nullable=False),
-    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['country_code'], ['countries.code'], name=op.f('fk_twinning_applications_country_code_countries'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['programme_id'], ['twinning_programmes.id'], name=op.f('fk_twinning_applications_programme_id_twinning_programmes'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_twinning_applications_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_twinning_applications')),
-    sa.UniqueConstraint('programme_id', 'user_id', name=op.f('uq_twinning_applications_programme_id_user_id'))
-    )
-    with op.batch_alter_table('twinning_applications', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_twinning_applications_programme_id'), ['programme_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_twinning_applications_status'), ['status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_twinning_applications_user_id'), ['user_id'], unique=False)
-
-    op.create_table('twinning_pilot_contacts',
-    sa.Column('pilot_id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['pilot_id'], ['twinning_pilots.id'], name=op.f('fk_twinning_pilot_contacts_pilot_id_twinning_pilots'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_twinning_pilot_contacts_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('pilot_id', 'user_id', name=op.f('pk_twinning_pilot_contacts'))
-    )
     op.create_table('twinning_application_contacts',
     sa.Column('application_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -106,6 +104,27 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_twinning_application_contacts_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('application_id', 'user_id', name=op.f('pk_twinning_application_contacts'))
     )
+    op.create_table('twinning_meetings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('programme_id', sa.Integer(), nullable=False),
+    sa.Column('module_id', sa.Integer(), nullable=False),
+    sa.Column('pilot_id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=True),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['application_id'], ['twinning_applications.id'], name=op.f('fk_twinning_meetings_application_id_twinning_applications'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['module_id'], ['twinning_modules.id'], name=op.f('fk_twinning_meetings_module_id_twinning_modules'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['pilot_id'], ['twinning_pilots.id'], name=op.f('fk_twinning_meetings_pilot_id_twinning_pilots'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['programme_id'], ['twinning_programmes.id'], name=op.f('fk_twinning_meetings_programme_id_twinning_programmes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['session_id'], ['programme_sessions.id'], name=op.f('fk_twinning_meetings_session_id_programme_sessions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_twinning_meetings')),
+    sa.UniqueConstraint('session_id', name=op.f('uq_twinning_meetings_session_id'))
+    )
+    with op.batch_alter_table('twinning_meetings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_twinning_meetings_application_id'), ['application_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_twinning_meetings_module_id'), ['module_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_twinning_meetings_pilot_id'), ['pilot_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_twinning_meetings_programme_id'), ['programme_id'], unique=False)
+
     op.create_table('twinning_pair_rules',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=False),
@@ -137,9 +156,17 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_twinning_pairs_pilot_id'), ['pilot_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_twinning_pairs_programme_id'), ['programme_id'], unique=False)
 
+    op.create_table('twinning_pilot_contacts',
+    sa.Column('pilot_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['pilot_id'], ['twinning_pilots.id'], name=op.f('fk_twinning_pilot_contacts_pilot_id_twinning_pilots'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_twinning_pilot_contacts_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('pilot_id', 'user_id', name=op.f('pk_twinning_pilot_contacts'))
+    )
 
 
 def downgrade():
+    op.drop_table('twinning_pilot_contacts')
     with op.batch_alter_table('twinning_pairs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_twinning_pairs_programme_id'))
         batch_op.drop_index(batch_op.f('ix_twinning_pairs_pilot_id'))
@@ -149,14 +176,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_twinning_pair_rules_pilot_id'))
 
     op.drop_table('twinning_pair_rules')
-    op.drop_table('twinning_application_contacts')
-    op.drop_table('twinning_pilot_contacts')
-    with op.batch_alter_table('twinning_applications', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_twinning_applications_user_id'))
-        batch_op.drop_index(batch_op.f('ix_twinning_applications_status'))
-        batch_op.drop_index(batch_op.f('ix_twinning_applications_programme_id'))
+    with op.batch_alter_table('twinning_meetings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_twinning_meetings_programme_id'))
+        batch_op.drop_index(batch_op.f('ix_twinning_meetings_pilot_id'))
+        batch_op.drop_index(batch_op.f('ix_twinning_meetings_module_id'))
+        batch_op.drop_index(batch_op.f('ix_twinning_meetings_application_id'))
 
-    op.drop_table('twinning_applications')
+    op.drop_table('twinning_meetings')
+    op.drop_table('twinning_application_contacts')
     with op.batch_alter_table('twinning_pilots', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_twinning_pilots_programme_id'))
 
@@ -165,4 +192,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_twinning_modules_programme_id'))
 
     op.drop_table('twinning_modules')
+    with op.batch_alter_table('twinning_applications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_twinning_applications_user_id'))
+        batch_op.drop_index(batch_op.f('ix_twinning_applications_status'))
+        batch_op.drop_index(batch_op.f('ix_twinning_applications_programme_id'))
+
+    op.drop_table('twinning_applications')
+    with op.batch_alter_table('twinning_programmes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_twinning_programmes_event_id'))
+
     op.drop_table('twinning_programmes')
