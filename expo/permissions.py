@@ -263,20 +263,32 @@ def can_view_application(user: Any, application: Any) -> bool:
     )
 
 
+def can_meet_one_to_one(user: Any, programme: Any) -> bool:
+    """The people of the programme's cities book one-to-ones with each other."""
+    return is_signed_in(user) and user.id in programme.member_ids()
+
+
+def can_answer_one_to_one(user: Any, meeting: Any) -> bool:
+    """Only the person asked accepts or declines a one-to-one."""
+    return is_signed_in(user) and meeting.invitee_id == user.id
+
+
 def has_twinning_application(user: Any) -> bool:
-    """The person applied to a twinning programme (the "Twinning" link of their menu); asked
-    once per request."""
+    """The person applied to a twinning programme, or speaks for one of its cities (the
+    "Twinning" link of their menu); asked once per request."""
     if not is_signed_in(user):
         return False
     from flask import g
 
     if "expo_twinning_applicant" not in g:
         from expo.core.extensions import db
-        from expo.twinning.models import TwinningApplication, application_contacts
+        from expo.twinning.models import TwinningApplication, application_contacts, pilot_contacts
 
         made = sa.select(TwinningApplication.id).where(TwinningApplication.user_id == user.id)
         named = sa.select(application_contacts.c.application_id).where(application_contacts.c.user_id == user.id)
-        g.expo_twinning_applicant = bool(db.session.scalar(sa.select(sa.or_(sa.exists(made), sa.exists(named)))))
+        pilot = sa.select(pilot_contacts.c.pilot_id).where(pilot_contacts.c.user_id == user.id)
+        g.expo_twinning_applicant = bool(db.session.scalar(
+            sa.select(sa.or_(sa.exists(made), sa.exists(named), sa.exists(pilot)))))
     return g.expo_twinning_applicant
 
 

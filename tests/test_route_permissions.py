@@ -73,6 +73,9 @@ SIGNED_IN = {
     "calendar.reset_feed_token",
     "twinning.my_twinning",
     "twinning.apply",  # a signed-in person sees and edits only their own application
+    # The programme's cities only (can_meet_one_to_one, can_answer_one_to_one): tested in tests/twinning.
+    "twinning.one_to_ones",
+    "twinning.answer_one_to_one",
 }
 # Who may use each route beyond signing in, by the predicate in expo/permissions.py it follows.
 DOOR = "door"  # anyone who works at a door: expo staff, administrators, any event team member
@@ -185,6 +188,11 @@ def world(db) -> World:
     programme = make_programme()
     pilot = make_pilot(programme=programme)
     application = make_application(programme=programme, user=delegate)
+    from expo.twinning.models import OneToOne
+
+    one_to_one = OneToOne(programme_id=programme.id, requester_id=delegate.id, invitee_id=people["delegate"].id,
+                          starts_at=session.starts_at, ends_at=session.ends_at)
+    db.session.add(one_to_one)
     db.session.commit()
     return World(
         people={role: user.id for role, user in people.items()},
@@ -214,6 +222,7 @@ def world(db) -> World:
             "programme_id": programme.id,
             "pilot_id": pilot.id,
             "application_id": application.id,
+            "meeting_id": one_to_one.id,
         }
     )
 

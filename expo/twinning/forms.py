@@ -237,3 +237,25 @@ class MeetingForm(FlaskForm):
             starts_at=local_instant(self.starts_at, self.zone), ends_at=local_instant(self.ends_at, self.zone),
             room_id=self.room_id.data, meeting_url=self.meeting_url.data, confirm=self.confirm.data,
         )
+
+
+class OneToOneForm(FlaskForm):
+    """Ask for a one-to-one: whom, which slot (shown on the event's wall clock), where."""
+
+    invitee_id = SelectField(_l("Whom to meet"), coerce=int)
+    starts_at = SelectField(_l("Slot"))
+    place = SelectField(_l("Where"), choices=[("table", _l("At a table")), ("online", _l("Online"))])
+
+    def __init__(self, *args: Any, people: list[tuple[int, str]], slots: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invitee_id.choices = people
+        self.starts_at.choices = slots
+
+    def instant(self) -> Any:
+        from datetime import datetime
+
+        return datetime.fromisoformat(self.starts_at.data)
+
+
+class AnswerForm(FlaskForm):
+    answer = SelectField(_l("Answer"), choices=[("accept", _l("Accept")), ("decline", _l("Decline"))])

@@ -56,6 +56,23 @@ APPLICATION_STATUS_LABELS = {
 }
 
 
+class OneToOneStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+    @property
+    def label(self) -> str:
+        return str(ONE_TO_ONE_STATUS_LABELS[self])
+
+
+ONE_TO_ONE_STATUS_LABELS = {
+    OneToOneStatus.REQUESTED: _l("Requested"),
+    OneToOneStatus.ACCEPTED: _l("Accepted"),
+    OneToOneStatus.DECLINED: _l("Declined"),
+}
+
+
 class PairRuleKind(enum.StrEnum):
     LOCK = "lock"  # the pair is made whatever the scores
     FORBID = "forbid"  # the pair is never made
@@ -100,6 +117,8 @@ class TwinningProgramme(db.Model):
     weights: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     # The expo event whose programme holds the pairs' workshops, site visits and digital meetings.
     event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id", ondelete="SET NULL"), index=True)
+    # One-to-one meetings: how many numbered tables the meeting area has.
+    one_to_one_tables: Mapped[int] = mapped_column(default=10)
     # Never pair two cities of the same country.
     separate_countries: Mapped[bool] = mapped_column(default=False)
     matched_at: Mapped[datetime | None]
@@ -119,6 +138,17 @@ class TwinningProgramme(db.Model):
     applications: Mapped[list[TwinningApplication]] = relationship(
         back_populates="programme", passive_deletes="all"
     )
+
+    def member_ids(self) -> set[int]:
+        """Everyone who speaks for a city of the programme: pilot cities' contacts, and the
+        applicants and contact people of accepted cities (one query)."""
+        pilots = sa.select(pilot_contacts.c.user_id).join(PilotCity, PilotCity.id == pilot_contacts.c.pilot_id).where(
+            PilotCity.programme_id == self.id)
+        accepted = sa.select(TwinningApplication.id).where(
+            TwinningApplication.programme_id == self.id, TwinningApplication.status == ApplicationStatus.ACCEPTED)
+        applicants = sa.select(TwinningApplication.user_id).where(TwinningApplication.id.in_(accepted))
+        contacts = sa.select(application_contacts.c.user_id).where(application_contacts.c.application_id.in_(accepted))
+        return set(db.session.scalars(sa.union(pilots, applicants, contacts)))
 
     def is_open(self, now: datetime | None = None) -> bool:
         return self.deadline is not None and (now or utcnow()) < self.deadline
@@ -253,3 +283,30 @@ class TwinningMeeting(db.Model):
     pilot: Mapped[PilotCity] = relationship()
     application: Mapped[TwinningApplication | None] = relationship()
     session: Mapped[ProgrammeSession] = relationship()
+
+
+class OneToOne(db.Model):
+    """A 20-minute meeting one delegate of the programme asks of another city's contact, at a
+    numbered table or online (``table`` None)."""
+
+    __tablename__ = "twinning_one_to_ones"
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="times_in_order"),
+        sa.CheckConstraint("requester_id <> invitee_id", name="two_people"),
+        sa.Index("ix_twinning_one_to_ones_table_starts", "programme_id", "table", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("twinning_programmes.id", ondelete="CASCADE"))
+    requester_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    invitee_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    table: Mapped[int | None]
+    status: Mapped[OneToOneStatus] = mapped_column(enum_column(OneToOneStatus), default=OneToOneStatus.REQUESTED)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+
+    programme: Mapped[TwinningProgramme] = relationship()
+    requester: Mapped[User] = relationship(foreign_keys=[requester_id])
+    invitee: Mapped[User] = relationship(foreign_keys=[invitee_id])

@@ -26,6 +26,8 @@ from expo.twinning.models import (
     TwinningModule,
     TwinningPair,
     TwinningProgramme,
+    application_contacts,
+    pilot_contacts,
 )
 
 
@@ -405,3 +407,15 @@ def my_applications(user: User) -> list[TwinningApplication]:
         .order_by(TwinningApplication.submitted_at.desc())
     )
     return list(db.session.scalars(query))
+
+
+def programmes_of(user: User) -> list[TwinningProgramme]:
+    """The programmes whose cities the person speaks for (one-to-ones), by name."""
+    pilots = sa.select(PilotCity.programme_id).join(pilot_contacts, pilot_contacts.c.pilot_id == PilotCity.id).where(
+        pilot_contacts.c.user_id == user.id)
+    accepted = sa.select(TwinningApplication.programme_id).where(
+        TwinningApplication.status == ApplicationStatus.ACCEPTED,
+        sa.or_(TwinningApplication.user_id == user.id, TwinningApplication.id.in_(
+            sa.select(application_contacts.c.application_id).where(application_contacts.c.user_id == user.id))))
+    return list(db.session.scalars(sa.select(TwinningProgramme).where(
+        sa.or_(TwinningProgramme.id.in_(pilots), TwinningProgramme.id.in_(accepted))).order_by(TwinningProgramme.name)))

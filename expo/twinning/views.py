@@ -7,23 +7,34 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from expo.accounts.models import User
 from expo.core.db import get_or_404
 from expo.core.i18n import language_name
 from expo.events.queries import current_expo
-from expo.permissions import can_apply_twinning, can_manage_twinning, can_view_application, require
+from expo.core.i18n import local_datetime
+from expo.permissions import (
+    can_answer_one_to_one,
+    can_apply_twinning,
+    can_manage_twinning,
+    can_meet_one_to_one,
+    can_view_application,
+    require,
+)
 from expo.programme.pages import guard, perform, submit
-from expo.twinning import meetings, services
+from expo.twinning import meetings, one_to_one, services
 from expo.twinning.forms import (
     ApplicationForm,
     CityForm,
     DecisionForm,
+    AnswerForm,
     MeetingForm,
+    OneToOneForm,
     PairRuleForm,
     ProgrammeForm,
     WeightsForm,
 )
 from expo.twinning.queries import explain
-from expo.twinning.models import theme_label, ApplicationStatus, PairRuleKind, PilotCity, TwinningApplication, TwinningProgramme
+from expo.twinning.models import theme_label, OneToOne, ApplicationStatus, PairRuleKind, PilotCity, TwinningApplication, TwinningProgramme
 
 bp = Blueprint("twinning", __name__)
 bp.add_app_template_global(theme_label)
@@ -198,7 +209,8 @@ def my_twinning():
     applications = services.my_applications(current_user)
     pairs = {a.id: services.pair_of(a) for a in applications}
     return render_template("twinning/mine.html", applications=applications, pairs=pairs,
-                           programmes=services.open_programmes(), zone=_zone())
+                           programmes=services.open_programmes(), taking_part=services.programmes_of(current_user),
+                           zone=_zone())
 
 
 @bp.route("/twinning/<int:programme_id>/apply", methods=["GET", "POST"])
@@ -218,3 +230,36 @@ def apply(programme_id: int):
         lambda a: url_for("twinning.apply", programme_id=programme.id),
     ) or render_template("twinning/apply.html", form=form, programme=programme, application=application,
                          zone=_zone(), is_open=programme.is_open())
+
+
+@bp.route("/twinning/<int:programme_id>/one-to-ones", methods=["GET", "POST"])
+@guard(can_apply_twinning)
+def one_to_ones(programme_id: int):
+    """The delegate's one-to-ones, suggestions of whom to meet, and a request in the slot grid."""
+    programme = get_or_404(TwinningProgramme, programme_id)
+    require(can_meet_one_to_one(current_user, programme))
+    people, grid = one_to_one.request_choices(programme, current_user)
+    zone = programme.event.timezone if programme.event else _zone()
+    form = OneToOneForm(people=people, slots=[(s.isoformat(), local_datetime(s, zone, "short")) for s in grid])
+    back = url_for("twinning.one_to_ones", programme_id=programme.id)
+    return submit(
+        form, lambda: one_to_one.request_meeting(
+            programme=programme, invitee=get_or_404(User, form.invitee_id.data), starts_at=form.instant(),
+            online=form.place.data == "online", actor=current_user),
+        _("Request sent."), lambda meeting: back,
+    ) or render_template("twinning/one_to_ones.html", programme=programme, form=form, zone=zone,
+                         meetings=one_to_one.my_meetings(programme, current_user),
+                         suggestions=one_to_one.suggestions(programme, current_user), answer_form=AnswerForm())
+
+
+@bp.route("/twinning/one-to-ones/<int:meeting_id>/answer", methods=["POST"])
+@guard(can_apply_twinning)
+def answer_one_to_one(meeting_id: int):
+    meeting = get_or_404(OneToOne, meeting_id)
+    require(can_answer_one_to_one(current_user, meeting))
+    form = AnswerForm()
+    back = url_for("twinning.one_to_ones", programme_id=meeting.programme_id)
+    if not form.validate_on_submit():
+        return redirect(back)
+    return perform(lambda: one_to_one.answer_meeting(meeting=meeting, accept=form.answer.data == "accept",
+                                                     actor=current_user), _("Answer saved."), back)

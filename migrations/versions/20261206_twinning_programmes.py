@@ -1,4 +1,4 @@
-"""twinning programmes: modules, pilot cities, applications to the call, pair rules, pairs and meetings
+"""twinning programmes: modules, pilot cities, applications to the call, pair rules, pairs, meetings and one-to-ones
 
 Revision ID: tw1a2b3c4d5e
 Revises: 7c41e9b3d2a6
@@ -25,6 +25,7 @@ def upgrade():
     sa.Column('deadline', sa.DateTime(timezone=True), nullable=True),
     sa.Column('weights', sa.JSON(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=True),
+    sa.Column('one_to_one_tables', sa.Integer(), nullable=False),
     sa.Column('separate_countries', sa.Boolean(), nullable=False),
     sa.Column('matched_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('matched_total', sa.Double(), nullable=True),
@@ -79,6 +80,29 @@ def upgrade():
     )
     with op.batch_alter_table('twinning_modules', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_twinning_modules_programme_id'), ['programme_id'], unique=False)
+
+    op.create_table('twinning_one_to_ones',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('programme_id', sa.Integer(), nullable=False),
+    sa.Column('requester_id', sa.Integer(), nullable=False),
+    sa.Column('invitee_id', sa.Integer(), nullable=False),
+    sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('table', sa.Integer(), nullable=True),
+    sa.Column('status', sa.Enum('requested', 'accepted', 'declined', name='onetoonestatus', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_twinning_one_to_ones_times_in_order')),
+    sa.CheckConstraint('requester_id <> invitee_id', name=op.f('ck_twinning_one_to_ones_two_people')),
+    sa.ForeignKeyConstraint(['invitee_id'], ['users.id'], name=op.f('fk_twinning_one_to_ones_invitee_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['programme_id'], ['twinning_programmes.id'], name=op.f('fk_twinning_one_to_ones_programme_id_twinning_programmes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['requester_id'], ['users.id'], name=op.f('fk_twinning_one_to_ones_requester_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_twinning_one_to_ones'))
+    )
+    with op.batch_alter_table('twinning_one_to_ones', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_twinning_one_to_ones_invitee_id'), ['invitee_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_twinning_one_to_ones_requester_id'), ['requester_id'], unique=False)
+        batch_op.create_index('ix_twinning_one_to_ones_table_starts', ['programme_id', 'table', 'starts_at'], unique=False)
 
     op.create_table('twinning_pilots',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -188,6 +212,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_twinning_pilots_programme_id'))
 
     op.drop_table('twinning_pilots')
+    with op.batch_alter_table('twinning_one_to_ones', schema=None) as batch_op:
+        batch_op.drop_index('ix_twinning_one_to_ones_table_starts')
+        batch_op.drop_index(batch_op.f('ix_twinning_one_to_ones_requester_id'))
+        batch_op.drop_index(batch_op.f('ix_twinning_one_to_ones_invitee_id'))
+
+    op.drop_table('twinning_one_to_ones')
     with op.batch_alter_table('twinning_modules', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_twinning_modules_programme_id'))
 
