@@ -273,6 +273,18 @@ def can_answer_one_to_one(user: Any, meeting: Any) -> bool:
     return is_signed_in(user) and meeting.invitee_id == user.id
 
 
+def can_read_city_document(user: Any, document: Any) -> bool:
+    """A travel claim (and its receipt) or a replication plan: its own city's people and the
+    organisers; never another city."""
+    if can_manage_twinning(user):
+        return True
+    if not is_signed_in(user):
+        return False
+    if document.pilot_id is not None:
+        return any(contact.id == user.id for contact in document.pilot.contacts)
+    return can_view_application(user, document.application)
+
+
 def has_twinning_application(user: Any) -> bool:
     """The person applied to a twinning programme, or speaks for one of its cities (the
     "Twinning" link of their menu); asked once per request."""

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -30,7 +31,8 @@ from expo.programme.models import SessionKind
 from expo.programme.services import room_choices
 from expo.twinning import services
 from expo.twinning import meetings
-from expo.twinning.models import MEETING_KINDS, THEMES, PilotCity, TwinningApplication, TwinningProgramme
+from expo.twinning.claims import ClaimData, Upload
+from expo.twinning.models import MEETING_KINDS, THEMES, TravelMode, PilotCity, TwinningApplication, TwinningProgramme
 
 # The working languages a city may name, as their names in the reader's language.
 CITY_LANGUAGES = ("en", "sv", "da", "nb", "fi", "de", "fr", "es", "it", "nl", "pl", "pt", "cs", "et", "lv",
@@ -259,3 +261,39 @@ class OneToOneForm(FlaskForm):
 
 class AnswerForm(FlaskForm):
     answer = SelectField(_l("Answer"), choices=[("accept", _l("Accept")), ("decline", _l("Decline"))])
+
+
+def _upload(field: Any) -> Upload:
+    storage = field.data
+    return Upload(filename=storage.filename or "upload", content_type=storage.mimetype or "",
+                  content=storage.read())
+
+
+class ClaimForm(FlaskForm):
+    meeting_id = SelectField(_l("Meeting"), coerce=int)
+    travelled_on = DateField(_l("Date of travel"), validators=[DataRequired(), planning_range])
+    mode = SelectField(_l("Travelled by"))
+    amount = DecimalField(_l("Amount (euros)"), places=2, validators=[DataRequired(), NumberRange(min=0.01, max=1_000_000)])
+    receipt = FileField(_l("Receipt"), validators=[FileRequired(_l("Attach the receipt."))],
+                        description=_l("PDF, JPEG or PNG, at most 5 MB."))
+
+    def __init__(self, *args: Any, meetings: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.meeting_id.choices = meetings
+        self.mode.choices = [(m.value, m.label) for m in TravelMode]
+
+    def claim_data(self) -> ClaimData:
+        return ClaimData(meeting_id=self.meeting_id.data, travelled_on=self.travelled_on.data,
+                         mode=TravelMode(self.mode.data), amount=self.amount.data, receipt=_upload(self.receipt))
+
+
+class PlanForm(FlaskForm):
+    plan = FileField(_l("Replication plan"), validators=[FileRequired(_l("Choose the file of the plan."))],
+                     description=_l("PDF, JPEG or PNG, at most 5 MB."))
+
+    def upload(self) -> Upload:
+        return _upload(self.plan)
+
+
+class ClaimDecisionForm(FlaskForm):
+    decision = SelectField(_l("Decision"), choices=[("approve", _l("Approve")), ("refuse", _l("Refuse"))])

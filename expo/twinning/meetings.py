@@ -127,7 +127,8 @@ def list_meetings(programme: TwinningProgramme) -> list[TwinningMeeting]:
         .join(TwinningModule, TwinningModule.id == TwinningMeeting.module_id)
         .options(selectinload(TwinningMeeting.module), selectinload(TwinningMeeting.pilot),
                  selectinload(TwinningMeeting.application),
-                 selectinload(TwinningMeeting.session).selectinload(ProgrammeSession.room))
+                 selectinload(TwinningMeeting.session).selectinload(ProgrammeSession.room),
+                 selectinload(TwinningMeeting.session).selectinload(ProgrammeSession.event))
         .order_by(TwinningModule.position, ProgrammeSession.starts_at)
     )
     return list(db.session.scalars(query))

@@ -73,6 +73,46 @@ ONE_TO_ONE_STATUS_LABELS = {
 }
 
 
+class TravelMode(enum.StrEnum):
+    TRAIN = "train"
+    BUS = "bus"
+    CAR = "car"
+    PLANE = "plane"
+    BOAT = "boat"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(TRAVEL_MODE_LABELS[self])
+
+
+TRAVEL_MODE_LABELS = {
+    TravelMode.TRAIN: _l("Train"),
+    TravelMode.BUS: _l("Bus"),
+    TravelMode.CAR: _l("Car"),
+    TravelMode.PLANE: _l("Plane"),
+    TravelMode.BOAT: _l("Boat"),
+    TravelMode.OTHER: _l("Other"),
+}
+
+
+class ClaimStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+    @property
+    def label(self) -> str:
+        return str(CLAIM_STATUS_LABELS[self])
+
+
+CLAIM_STATUS_LABELS = {
+    ClaimStatus.SUBMITTED: _l("Submitted"),
+    ClaimStatus.APPROVED: _l("Approved"),
+    ClaimStatus.REFUSED: _l("Refused"),
+}
+
+
 class PairRuleKind(enum.StrEnum):
     LOCK = "lock"  # the pair is made whatever the scores
     FORBID = "forbid"  # the pair is never made
@@ -310,3 +350,62 @@ class OneToOne(db.Model):
     programme: Mapped[TwinningProgramme] = relationship()
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])
     invitee: Mapped[User] = relationship(foreign_keys=[invitee_id])
+
+
+class TravelClaim(db.Model):
+    """Travel costs a city asks back for one of its meetings, with the receipt."""
+
+    __tablename__ = "twinning_travel_claims"
+    __table_args__ = (
+        sa.CheckConstraint("(application_id IS NULL) <> (pilot_id IS NULL)", name="one_city"),
+        sa.CheckConstraint("amount_cents > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("twinning_programmes.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("twinning_applications.id", ondelete="CASCADE"), index=True)
+    pilot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("twinning_pilots.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("twinning_meetings.id", ondelete="CASCADE"), index=True)
+    claimed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    travelled_on: Mapped[date]
+    mode: Mapped[TravelMode] = mapped_column(enum_column(TravelMode))
+    amount_cents: Mapped[int]
+    receipt_name: Mapped[str] = mapped_column(sa.String(200))
+    receipt_type: Mapped[str] = mapped_column(sa.String(100))
+    receipt: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    status: Mapped[ClaimStatus] = mapped_column(enum_column(ClaimStatus), default=ClaimStatus.SUBMITTED)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+
+    meeting: Mapped[TwinningMeeting] = relationship()
+    application: Mapped[TwinningApplication | None] = relationship()
+    pilot: Mapped[PilotCity | None] = relationship()
+
+    @property
+    def city(self) -> str:
+        return self.application.city if self.application is not None else self.pilot.name
+
+
+class ReplicationPlan(db.Model):
+    """The replication plan a city uploads at the end of the programme (one per city)."""
+
+    __tablename__ = "twinning_replication_plans"
+    __table_args__ = (
+        sa.CheckConstraint("(application_id IS NULL) <> (pilot_id IS NULL)", name="one_city"),
+        sa.UniqueConstraint("application_id"),
+        sa.UniqueConstraint("pilot_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("twinning_programmes.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int | None] = mapped_column(sa.ForeignKey("twinning_applications.id", ondelete="CASCADE"))
+    pilot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("twinning_pilots.id", ondelete="CASCADE"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    application: Mapped[TwinningApplication | None] = relationship()
+    pilot: Mapped[PilotCity | None] = relationship()

@@ -2,7 +2,7 @@
 and the delegate's own application and twin."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -17,16 +17,20 @@ from expo.permissions import (
     can_apply_twinning,
     can_manage_twinning,
     can_meet_one_to_one,
+    can_read_city_document,
     can_view_application,
     require,
 )
 from expo.programme.pages import guard, perform, submit
-from expo.twinning import meetings, one_to_one, services
+from expo.twinning import claims, meetings, one_to_one, services
 from expo.twinning.forms import (
     ApplicationForm,
     CityForm,
     DecisionForm,
     AnswerForm,
+    ClaimDecisionForm,
+    ClaimForm,
+    PlanForm,
     MeetingForm,
     OneToOneForm,
     PairRuleForm,
@@ -34,7 +38,7 @@ from expo.twinning.forms import (
     WeightsForm,
 )
 from expo.twinning.queries import explain
-from expo.twinning.models import theme_label, OneToOne, ApplicationStatus, PairRuleKind, PilotCity, TwinningApplication, TwinningProgramme
+from expo.twinning.models import theme_label, OneToOne, ReplicationPlan, TravelClaim, ApplicationStatus, PairRuleKind, PilotCity, TwinningApplication, TwinningProgramme
 
 bp = Blueprint("twinning", __name__)
 bp.add_app_template_global(theme_label)
@@ -263,3 +267,91 @@ def answer_one_to_one(meeting_id: int):
         return redirect(back)
     return perform(lambda: one_to_one.answer_meeting(meeting=meeting, accept=form.answer.data == "accept",
                                                      actor=current_user), _("Answer saved."), back)
+
+
+# --- travel claims and replication plans ---------------------------------------------------
+
+def _city_page(programme: TwinningProgramme, claim_form: ClaimForm, plan_form: PlanForm) -> str:
+    member = claims.city_of(programme, current_user)
+    return render_template("twinning/claims.html", programme=programme, member=member, claim_form=claim_form,
+                           plan_form=plan_form, claims=claims.city_claims(programme, member),
+                           claimed=claims.claimed_cents(programme, member), plan=claims.plan_of(programme, member))
+
+
+def _claim_form(programme: TwinningProgramme, **kwargs) -> ClaimForm:
+    member = claims.city_of(programme, current_user)
+    return ClaimForm(meetings=[(m.id, f"{m.module.name}: {m.session.title}")
+                               for m in claims.city_meetings(programme, member)], **kwargs)
+
+
+@bp.route("/twinning/<int:programme_id>/claims", methods=["GET", "POST"])
+@guard(can_apply_twinning)
+def city_claims(programme_id: int):
+    """The city's travel claims against its cap, a new claim, and its replication plan."""
+    programme = get_or_404(TwinningProgramme, programme_id)
+    require(can_meet_one_to_one(current_user, programme))
+    form = _claim_form(programme)
+    back = url_for("twinning.city_claims", programme_id=programme.id)
+    return submit(
+        form, lambda: claims.record_claim(programme=programme, data=form.claim_data(), actor=current_user),
+        _("Claim recorded; the organisers will approve or refuse it."), lambda claim: back,
+    ) or _city_page(programme, form, PlanForm(formdata=None))
+
+
+@bp.route("/twinning/<int:programme_id>/plan", methods=["POST"])
+@guard(can_apply_twinning)
+def upload_plan(programme_id: int):
+    programme = get_or_404(TwinningProgramme, programme_id)
+    require(can_meet_one_to_one(current_user, programme))
+    form = PlanForm()
+    back = url_for("twinning.city_claims", programme_id=programme.id)
+    return submit(
+        form, lambda: claims.upload_plan(programme=programme, upload=form.upload(), actor=current_user),
+        _("Replication plan uploaded."), lambda plan: back,
+    ) or _city_page(programme, _claim_form(programme, formdata=None), form)
+
+
+def _download(name: str, content_type: str, content: bytes) -> Response:
+    safe = "".join(c for c in name if c.isalnum() or c in "._- ") or "file"
+    return Response(content, content_type=content_type,
+                    headers={"Content-Disposition": f'attachment; filename="{safe}"',
+                             "X-Content-Type-Options": "nosniff"})
+
+
+@bp.route("/twinning/claims/<int:claim_id>/receipt")
+@guard(can_apply_twinning)
+def show_receipt(claim_id: int):
+    claim = get_or_404(TravelClaim, claim_id)
+    require(can_read_city_document(current_user, claim))
+    return _download(claim.receipt_name, claim.receipt_type, claim.receipt)
+
+
+@bp.route("/twinning/plans/<int:plan_id>")
+@guard(can_apply_twinning)
+def show_plan(plan_id: int):
+    plan = get_or_404(ReplicationPlan, plan_id)
+    require(can_read_city_document(current_user, plan))
+    return _download(plan.filename, plan.content_type, plan.content)
+
+
+@bp.route("/manage/twinning/<int:programme_id>/claims")
+@guard(can_manage_twinning)
+def list_claims(programme_id: int):
+    """Every city's claims with approve and refuse, totals per city and module, and the plans."""
+    programme = get_or_404(TwinningProgramme, programme_id)
+    every = claims.all_claims(programme)
+    return render_template("twinning/manage_claims.html", programme=programme, claims=every,
+                           totals=claims.totals(programme, every), plans=claims.plans(programme),
+                           modules=programme.modules, decision_form=ClaimDecisionForm())
+
+
+@bp.route("/manage/twinning/claims/<int:claim_id>/decide", methods=["POST"])
+@guard(can_manage_twinning)
+def decide_claim(claim_id: int):
+    claim = get_or_404(TravelClaim, claim_id)
+    form = ClaimDecisionForm()
+    back = url_for("twinning.list_claims", programme_id=claim.programme_id)
+    if not form.validate_on_submit():
+        return redirect(back)
+    return perform(lambda: claims.decide_claim(claim=claim, approve=form.decision.data == "approve",
+                                               actor=current_user), _("Decision saved."), back)

@@ -1,4 +1,4 @@
-"""twinning programmes: modules, pilot cities, applications to the call, pair rules, pairs, meetings and one-to-ones
+"""twinning programmes: calls, pilot cities, pairs, meetings, one-to-ones, travel claims and replication plans
 
 Revision ID: tw1a2b3c4d5e
 Revises: 7c41e9b3d2a6
@@ -187,9 +187,73 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_twinning_pilot_contacts_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('pilot_id', 'user_id', name=op.f('pk_twinning_pilot_contacts'))
     )
+    op.create_table('twinning_replication_plans',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('programme_id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=True),
+    sa.Column('pilot_id', sa.Integer(), nullable=True),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('(application_id IS NULL) <> (pilot_id IS NULL)', name=op.f('ck_twinning_replication_plans_one_city')),
+    sa.ForeignKeyConstraint(['application_id'], ['twinning_applications.id'], name=op.f('fk_twinning_replication_plans_application_id_twinning_applications'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['pilot_id'], ['twinning_pilots.id'], name=op.f('fk_twinning_replication_plans_pilot_id_twinning_pilots'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['programme_id'], ['twinning_programmes.id'], name=op.f('fk_twinning_replication_plans_programme_id_twinning_programmes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_twinning_replication_plans_uploaded_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_twinning_replication_plans')),
+    sa.UniqueConstraint('application_id', name=op.f('uq_twinning_replication_plans_application_id')),
+    sa.UniqueConstraint('pilot_id', name=op.f('uq_twinning_replication_plans_pilot_id'))
+    )
+    with op.batch_alter_table('twinning_replication_plans', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_twinning_replication_plans_programme_id'), ['programme_id'], unique=False)
+
+    op.create_table('twinning_travel_claims',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('programme_id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=True),
+    sa.Column('pilot_id', sa.Integer(), nullable=True),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('claimed_by_id', sa.Integer(), nullable=True),
+    sa.Column('travelled_on', sa.Date(), nullable=False),
+    sa.Column('mode', sa.Enum('train', 'bus', 'car', 'plane', 'boat', 'other', name='travelmode', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('amount_cents', sa.Integer(), nullable=False),
+    sa.Column('receipt_name', sa.String(length=200), nullable=False),
+    sa.Column('receipt_type', sa.String(length=100), nullable=False),
+    sa.Column('receipt', sa.LargeBinary(), nullable=False),
+    sa.Column('status', sa.Enum('submitted', 'approved', 'refused', name='claimstatus', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('(application_id IS NULL) <> (pilot_id IS NULL)', name=op.f('ck_twinning_travel_claims_one_city')),
+    sa.CheckConstraint('amount_cents > 0', name=op.f('ck_twinning_travel_claims_amount_positive')),
+    sa.ForeignKeyConstraint(['application_id'], ['twinning_applications.id'], name=op.f('fk_twinning_travel_claims_application_id_twinning_applications'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['claimed_by_id'], ['users.id'], name=op.f('fk_twinning_travel_claims_claimed_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['meeting_id'], ['twinning_meetings.id'], name=op.f('fk_twinning_travel_claims_meeting_id_twinning_meetings'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['pilot_id'], ['twinning_pilots.id'], name=op.f('fk_twinning_travel_claims_pilot_id_twinning_pilots'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['programme_id'], ['twinning_programmes.id'], name=op.f('fk_twinning_travel_claims_programme_id_twinning_programmes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_twinning_travel_claims'))
+    )
+    with op.batch_alter_table('twinning_travel_claims', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_twinning_travel_claims_application_id'), ['application_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_twinning_travel_claims_meeting_id'), ['meeting_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_twinning_travel_claims_pilot_id'), ['pilot_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_twinning_travel_claims_programme_id'), ['programme_id'], unique=False)
+
 
 
 def downgrade():
+    with op.batch_alter_table('twinning_travel_claims', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_twinning_travel_claims_programme_id'))
+        batch_op.drop_index(batch_op.f('ix_twinning_travel_claims_pilot_id'))
+        batch_op.drop_index(batch_op.f('ix_twinning_travel_claims_meeting_id'))
+        batch_op.drop_index(batch_op.f('ix_twinning_travel_claims_application_id'))
+
+    op.drop_table('twinning_travel_claims')
+    with op.batch_alter_table('twinning_replication_plans', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_twinning_replication_plans_programme_id'))
+
+    op.drop_table('twinning_replication_plans')
     op.drop_table('twinning_pilot_contacts')
     with op.batch_alter_table('twinning_pairs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_twinning_pairs_programme_id'))

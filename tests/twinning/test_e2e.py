@@ -1,6 +1,6 @@
 """In a browser: an administrator opens a twinning call, two cities apply, the organiser
 accepts them, runs the matching, locks a pair and publishes; a pair's workshop reaches both
-cities' agendas and calendar feeds, and a contact asks for a one-to-one."""
+cities' agendas and calendar feeds, and a contact asks for a one-to-one and claims travel costs."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -9,7 +9,7 @@ import pytest
 
 from expo.accounts.models import Role
 from expo.core.timeutil import utcnow
-from expo.twinning.models import OneToOne, TwinningPair, TwinningProgramme
+from expo.twinning.models import OneToOne, TravelClaim, TwinningPair, TwinningProgramme
 from tests.factories import PASSWORD, make_event, make_pilot, make_room, make_user
 
 
@@ -52,6 +52,7 @@ def test_a_call_from_opening_to_a_pair_s_workshop_and_a_one_to_one(db, page, liv
     page.get_by_label("Mobility").check()
     page.get_by_label("Energy").check()
     page.get_by_label("Twins per pilot city at most").fill("1")
+    page.get_by_label("Travel costs reimbursed per city (euros)").fill("6000")
     page.get_by_label("Applications close at").fill(f"{first_day.year + 1}-06-30T23:59")
     page.get_by_label("Event that holds the meetings").select_option(label="Twin Cities Workshops")
     page.locator("#modules-0-name").fill("Getting started")
@@ -114,9 +115,22 @@ def test_a_call_from_opening_to_a_pair_s_workshop_and_a_one_to_one(db, page, liv
 
     # Göran asks Tartu's Tiina for a one-to-one, at a table, in the first slot.
     page.get_by_role("link", name="Twinning").first.click()
-    page.locator(f'a[href$="/twinning/{programme.id}/one-to-ones"]').click()
+    page.get_by_role("link", name="One-to-one meetings").click()
     page.get_by_label("Whom to meet").select_option(label="Tiina Tartu (Tartu)")
     page.get_by_role("button", name="Send request").click()
     page.get_by_text("Request sent.").wait_for()
     meeting = db.session.query(OneToOne).one()
     assert (meeting.requester_id, meeting.invitee_id, meeting.table) == (gavle.id, tartu.id, 1)
+
+    # … and claims the train to the workshop.
+    page.get_by_role("link", name="Twinning").first.click()
+    page.get_by_role("link", name="Travel claims and replication plan").click()
+    page.get_by_label("Date of travel").fill(first_day.isoformat())
+    page.get_by_label("Amount (euros)").fill("245.50")
+    page.get_by_label("Receipt").set_input_files(
+        files=[{"name": "ticket.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 ticket"}])
+    page.get_by_role("button", name="Send claim").click()
+    page.get_by_text("Claim recorded").wait_for()
+    claim = db.session.query(TravelClaim).one()
+    assert (claim.amount_cents, claim.application.city, claim.meeting.session.title) == (
+        24550, "Gävle", "Kick-off workshop Umeå and Gävle")
