@@ -125,6 +125,7 @@ RULES = {
         "twinning.edit_programme", "twinning.show_programme", "twinning.new_pilot", "twinning.edit_pilot",
         "twinning.show_application", "twinning.show_matching", "twinning.run_matching", "twinning.set_pair_rule",
         "twinning.publish_pairs", "twinning.list_meetings", "twinning.list_claims", "twinning.decide_claim",
+        "twinning.show_reports", "twinning.export_report",
     ), ADMIN),
 }
 
@@ -243,6 +244,7 @@ def world(db) -> World:
             "application_id": application.id,
             "meeting_id": one_to_one.id,
             "claim_id": claim.id,
+            "report": "pairs",
             "plan_id": plan.id,
         }
     )

@@ -2,7 +2,7 @@
 and the delegate's own application and twin."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -22,7 +22,8 @@ from expo.permissions import (
     require,
 )
 from expo.programme.pages import guard, perform, submit
-from expo.twinning import claims, meetings, one_to_one, services
+from expo.core.spreadsheets import csv_bytes
+from expo.twinning import claims, meetings, one_to_one, reports, services
 from expo.twinning.forms import (
     ApplicationForm,
     CityForm,
@@ -355,3 +356,27 @@ def decide_claim(claim_id: int):
         return redirect(back)
     return perform(lambda: claims.decide_claim(claim=claim, approve=form.decision.data == "approve",
                                                actor=current_user), _("Decision saved."), back)
+
+
+# --- reports --------------------------------------------------------------------------------
+
+@bp.route("/manage/twinning/<int:programme_id>/reports")
+@guard(can_manage_twinning)
+def show_reports(programme_id: int):
+    programme = get_or_404(TwinningProgramme, programme_id)
+    zone = _zone()
+    tables = {key: (report.title, report.build(programme, zone)) for key, report in reports.REPORTS.items()}
+    return render_template("twinning/reports.html", programme=programme, tables=tables)
+
+
+@bp.route("/manage/twinning/<int:programme_id>/reports/<report>.csv")
+@guard(can_manage_twinning)
+def export_report(programme_id: int, report: str):
+    programme = get_or_404(TwinningProgramme, programme_id)
+    chosen = reports.REPORTS.get(report)
+    if chosen is None:
+        abort(404)
+    table = chosen.build(programme, _zone())
+    return Response(csv_bytes([[str(h) for h in table.header], *([str(c) for c in row] for row in table.rows)]),
+                    content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="twinning-{programme.id}-{report}.csv"'})
