@@ -160,6 +160,7 @@ def build_twinning(b: BuildState, *, password_hash: str) -> None:
     services.run_matching(programme=programme, actor=organiser)
     programme.matched_at = programme.published_at = PUBLISHED
     _meetings(b, programme, event_id, pilots, applications)
+    services.people_changed()
 
 
 def _meetings(b: BuildState, programme: TwinningProgramme, event_id: int, pilots: dict, applications: dict) -> None:

@@ -12,7 +12,8 @@ from sqlalchemy.orm import selectinload
 
 from expo.accounts.models import User
 from expo.core.errors import Conflict, InvalidState, NotAllowed
-from expo.core.extensions import db
+from expo.core.extensions import cache, db
+from expo.permissions import TWINNING_PEOPLE_KEY
 from expo.core.timeutil import utcnow
 from expo.twinning import matching, notifications
 from expo.twinning.models import (
@@ -132,6 +133,11 @@ def open_programmes() -> list[TwinningProgramme]:
 
 # --- cities ---------------------------------------------------------------------------------
 
+def people_changed() -> None:
+    """Who takes part in twinning changed: the menus read it from the database again."""
+    cache.delete(TWINNING_PEOPLE_KEY)
+
+
 def _contacts(emails: Sequence[str]) -> list[User]:
     wanted = sorted({e.strip().lower() for e in emails if e.strip()})
     if not wanted:
@@ -162,6 +168,7 @@ def _apply_city(city: PilotCity | TwinningApplication, data: CityData) -> None:
     city.languages = sorted(set(data.languages))
     city.offers = data.offers.strip()
     city.contacts = _contacts(data.contact_emails)
+    people_changed()
 
 
 def save_pilot(*, programme: TwinningProgramme, pilot: PilotCity | None = None, data: CityData,

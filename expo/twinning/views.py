@@ -20,6 +20,7 @@ from expo.permissions import (
     can_read_city_document,
     can_view_application,
     require,
+    twinning_people,
 )
 from expo.programme.pages import guard, perform, submit
 from expo.core.spreadsheets import csv_bytes
@@ -42,6 +43,16 @@ from expo.twinning.queries import explain
 from expo.twinning.models import theme_label, OneToOne, ReplicationPlan, TravelClaim, ApplicationStatus, PairRuleKind, PilotCity, TwinningApplication, TwinningProgramme
 
 bp = Blueprint("twinning", __name__)
+
+
+@bp.record_once
+def _warm_menu_on_sign_in(state) -> None:
+    """Whether a person takes part in twinning is read (and cached) as they sign in, not on
+    their first page."""
+    from flask_login import user_logged_in
+
+    user_logged_in.connect(lambda app, user: twinning_people(), state.app, weak=False)
+
 bp.add_app_template_global(theme_label)
 bp.add_app_template_global(language_name)
 bp.add_app_template_global(explain, "explain_pair")

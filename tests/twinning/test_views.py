@@ -151,3 +151,25 @@ def test_the_list_and_matching_pages_need_the_same_queries_for_more_cities(db, c
     many = [page_query_count(client, url) for url in ("/manage/twinning/", f"/manage/twinning/{programme.id}/matching")]
 
     assert many == few
+
+
+def test_the_twinning_link_follows_who_takes_part_without_a_query_per_page(db, client):
+    from tests.querycount import count_queries
+
+    delegate = make_user()
+    programme = make_programme(themes=["mobility"])
+    db.session.commit()
+    log_in(client, delegate)
+    assert 'href="/twinning/"' not in client.get("/agenda").get_data(as_text=True)
+
+    client.post(f"/twinning/{programme.id}/apply", data={
+        "organisation": "Gävle kommun", "name": "Gävle", "theme_mobility": "3", "challenges": "Cars."})
+    with count_queries() as first:
+        assert 'href="/twinning/"' in client.get("/agenda").get_data(as_text=True)
+    with count_queries() as second:
+        client.get("/agenda")
+
+    def reads_twinning(log):
+        return sum("twinning" in statement for statement in log.statements)
+
+    assert (reads_twinning(first), reads_twinning(second)) == (1, 0)  # read once, then kept
