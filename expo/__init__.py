@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from expo.registration.views import bp as registration_bp
     from expo.schedule.views import bp as schedule_bp
     from expo.stats.views import bp as stats_bp
+    from expo.twinning.views import bp as twinning_bp
     from expo.venues.views import bp as venues_bp
 
     for blueprint in (
@@ -110,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
         audit_bp,
         teams_bp,
         assistant_bp,
+        twinning_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -156,11 +158,13 @@ def _navigation() -> dict[str, Any]:
             NavItem("schedule.list_networks", _l("Networks"), p.is_anyone),
             NavItem("schedule.list_countries", _l("Countries"), p.is_anyone),
             NavItem("registration.agenda", _l("My agenda"), p.is_signed_in),
+            NavItem("twinning.my_twinning", _l("Twinning"), p.has_twinning_application),
             NavItem("programme.manage_index", _l("Dashboard"), p.organises_any_event, "programme"),
             NavItem("programme.list_events", _l("Events and sessions"), p.organises_any_event, "programme"),
             NavItem("venues.list_venues", _l("Venues and rooms"), p.can_manage_expo, "programme"),
             NavItem("programme.conflicts", _l("Conflicts"), p.can_view_conflicts, "programme"),
             NavItem("assistant.new_expo_run", _l("Scheduling assistant"), p.can_run_expo_assistant, "programme"),
+            NavItem("twinning.list_programmes", _l("Twinning programmes"), p.can_manage_twinning, "programme"),
             NavItem("people_admin.list_people", _l("People"), p.can_manage_people, "people"),
             NavItem("people.list_organisations", _l("Organisations"), p.can_manage_expo, "people"),
             NavItem("people.list_networks", _l("Networks"), p.can_manage_expo, "people"),

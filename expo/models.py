@@ -24,3 +24,13 @@ from expo.registration.models import (  # noqa: F401
 from expo.venues.models import Room, Venue  # noqa: F401
 from expo.imports.models import ExternalKey, ImportBatch, RoomMapping  # noqa: F401
 from expo.assistant.models import AssistantRun, RunStatus, SessionInterest  # noqa: F401
+from expo.twinning.models import (  # noqa: F401
+    ApplicationStatus,
+    PairRule,
+    PairRuleKind,
+    PilotCity,
+    TwinningApplication,
+    TwinningModule,
+    TwinningPair,
+    TwinningProgramme,
+)

@@ -266,6 +266,77 @@ def can_read_audit_log(user: Any) -> bool:
     return is_admin(user)
 
 
+# --- twinning programmes ------------------------------------------------------------------------
+
+def can_manage_twinning(user: Any) -> bool:
+    """Create twinning programmes, record pilot cities, decide on applications, run the
+    matching and publish its pairs: expo administrators."""
+    return is_admin(user)
+
+
+def can_apply_twinning(user: Any) -> bool:
+    """Anyone signed in may apply to an open call on behalf of their city."""
+    return is_signed_in(user)
+
+
+def can_view_application(user: Any, application: Any) -> bool:
+    """A city's application (and what follows from it) is seen by the person who made it, its
+    contact people and the programme's organisers; never by another city."""
+    if can_manage_twinning(user):
+        return True
+    return is_signed_in(user) and (
+        application.user_id == user.id or any(contact.id == user.id for contact in application.contacts)
+    )
+
+
+def can_meet_one_to_one(user: Any, programme: Any) -> bool:
+    """The people of the programme's cities book one-to-ones with each other."""
+    return is_signed_in(user) and user.id in programme.member_ids()
+
+
+def can_answer_one_to_one(user: Any, meeting: Any) -> bool:
+    """Only the person asked accepts or declines a one-to-one."""
+    return is_signed_in(user) and meeting.invitee_id == user.id
+
+
+def can_read_city_document(user: Any, document: Any) -> bool:
+    """A travel claim (and its receipt) or a replication plan: its own city's people and the
+    organisers; never another city."""
+    if can_manage_twinning(user):
+        return True
+    if not is_signed_in(user):
+        return False
+    if document.pilot_id is not None:
+        return any(contact.id == user.id for contact in document.pilot.contacts)
+    return can_view_application(user, document.application)
+
+
+# Who speaks for a city of any twinning programme, as user ids, kept in the cache so that the
+# menu's "Twinning" link costs no query on every page; twinning services drop it when it changes.
+TWINNING_PEOPLE_KEY = "expo:twinning:people"
+TWINNING_PEOPLE_TIMEOUT = 600
+
+
+def twinning_people() -> set[int]:
+    """Applicants, their contact people and pilot cities' contacts, of every programme."""
+    from expo.core.extensions import cache, db
+    from expo.twinning.models import TwinningApplication, application_contacts, pilot_contacts
+
+    people = cache.get(TWINNING_PEOPLE_KEY)
+    if people is None:
+        people = sorted(set(db.session.scalars(sa.union(
+            sa.select(TwinningApplication.user_id), sa.select(application_contacts.c.user_id),
+            sa.select(pilot_contacts.c.user_id)))))
+        cache.set(TWINNING_PEOPLE_KEY, people, timeout=TWINNING_PEOPLE_TIMEOUT)
+    return set(people)
+
+
+def has_twinning_application(user: Any) -> bool:
+    """The person applied to a twinning programme, or speaks for one of its cities (the
+    "Twinning" link of their menu)."""
+    return is_signed_in(user) and user.id in twinning_people()
+
+
 def require(allowed: bool, *, hide: bool = False) -> None:
     """Stop the request with 403 unless the predicate allowed it (404 with ``hide``, for
     things whose very existence is not to be revealed, such as draft events)."""

@@ -162,3 +162,51 @@ def make_booking(**fields) -> Booking:
     db.session.add(booking)
     db.session.flush()
     return booking
+
+
+def make_programme(**fields):
+    from expo.twinning.matching import DEFAULT_WEIGHTS
+    from expo.twinning.models import TwinningProgramme
+
+    n = next(_seq)
+    fields.setdefault("name", f"Twin Cities {n}")
+    fields.setdefault("themes", ["mobility", "energy", "waste"])
+    fields.setdefault("travel_cap", 5000)
+    fields.setdefault("max_twins", 2)
+    fields.setdefault("deadline", utcnow() + timedelta(days=30))
+    fields.setdefault("weights", dict(DEFAULT_WEIGHTS))
+    programme = TwinningProgramme(**fields)
+    db.session.add(programme)
+    db.session.flush()
+    return programme
+
+
+def make_pilot(**fields):
+    from expo.twinning.models import PilotCity
+
+    n = next(_seq)
+    _default(fields, "programme", make_programme)
+    fields.setdefault("name", f"Pilot city {n}")
+    fields.setdefault("themes", {"mobility": 3})
+    fields.setdefault("languages", ["en"])
+    pilot = PilotCity(**fields)
+    db.session.add(pilot)
+    db.session.flush()
+    return pilot
+
+
+def make_application(**fields):
+    from expo.twinning.models import TwinningApplication
+
+    n = next(_seq)
+    _default(fields, "programme", make_programme)
+    _default(fields, "user", make_user)
+    fields.setdefault("organisation", f"City of Applicant {n}")
+    fields.setdefault("city", f"Applicant {n}")
+    fields.setdefault("themes", {"mobility": 2})
+    fields.setdefault("languages", ["en"])
+    fields.setdefault("challenges", "Too many cars in the centre.")
+    application = TwinningApplication(**fields)
+    db.session.add(application)
+    db.session.flush()
+    return application

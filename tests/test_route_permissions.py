@@ -72,6 +72,16 @@ SIGNED_IN = {
     "badges.my_code",
     "calendar.reset_feed_token",
     "assistant.toggle_interest",
+    "twinning.my_twinning",
+    "twinning.apply",  # a signed-in person sees and edits only their own application
+    # The programme's cities only (can_meet_one_to_one, can_answer_one_to_one): tested in tests/twinning.
+    "twinning.one_to_ones",
+    "twinning.answer_one_to_one",
+    # A city's own claims, receipts and plan (can_read_city_document): tested in tests/twinning.
+    "twinning.city_claims",
+    "twinning.upload_plan",
+    "twinning.show_receipt",
+    "twinning.show_plan",
 }
 # Who may use each route beyond signing in, by the predicate in expo/permissions.py it follows.
 DOOR = "door"  # anyone who works at a door: expo staff, administrators, any event team member
@@ -119,6 +129,11 @@ RULES = {
         "imports.confirm_import", "imports.add_schedule_url", "imports.fetch_schedule", "imports.import_people",
         "imports.people_template", "imports.import_progress", "registration_manage.failed_mail", "registration_manage.send_mail_again",
         "registration_manage.send_waiting_mail", "assistant.new_expo_run",
+        "twinning.list_programmes", "twinning.new_programme",
+        "twinning.edit_programme", "twinning.show_programme", "twinning.new_pilot", "twinning.edit_pilot",
+        "twinning.show_application", "twinning.show_matching", "twinning.run_matching", "twinning.set_pair_rule",
+        "twinning.publish_pairs", "twinning.list_meetings", "twinning.list_claims", "twinning.decide_claim",
+        "twinning.show_reports", "twinning.export_report",
     ), ADMIN),
 }
 
@@ -193,6 +208,30 @@ def world(db) -> World:
 
     run = AssistantRun(event=event, params={"session_ids": [session.id]}, progress=[])
     db.session.add(run)
+    from tests.factories import make_application, make_pilot, make_programme
+
+    programme = make_programme()
+    pilot = make_pilot(programme=programme)
+    application = make_application(programme=programme, user=delegate)
+    from expo.twinning.models import OneToOne
+
+    one_to_one = OneToOne(programme_id=programme.id, requester_id=delegate.id, invitee_id=people["delegate"].id,
+                          starts_at=session.starts_at, ends_at=session.ends_at)
+    db.session.add(one_to_one)
+    from datetime import date
+
+    from expo.twinning.models import ReplicationPlan, TravelClaim, TravelMode, TwinningMeeting, TwinningModule
+
+    module = TwinningModule(programme=programme, name="Getting started", starts_on=date(2022, 6, 1),
+                            ends_on=date(2022, 6, 2))
+    meeting = TwinningMeeting(programme_id=programme.id, module=module, pilot=pilot, application=application,
+                              session=session)
+    claim = TravelClaim(programme_id=programme.id, application_id=application.id, meeting=meeting,
+                        travelled_on=date(2022, 6, 1), mode=TravelMode.TRAIN, amount_cents=12000,
+                        receipt_name="ticket.pdf", receipt_type="application/pdf", receipt=b"%PDF-1.4")
+    plan = ReplicationPlan(programme_id=programme.id, application_id=application.id, filename="plan.pdf",
+                           content_type="application/pdf", content=b"%PDF-1.4")
+    db.session.add_all([module, meeting, claim, plan])
     db.session.commit()
     return World(
         people={role: user.id for role, user in people.items()},
@@ -222,6 +261,13 @@ def world(db) -> World:
             "day": "2022-06-01",
             "member_id": member.id,
             "change_id": pending.id,
+            "programme_id": programme.id,
+            "pilot_id": pilot.id,
+            "application_id": application.id,
+            "meeting_id": one_to_one.id,
+            "claim_id": claim.id,
+            "report": "pairs",
+            "plan_id": plan.id,
         }
     )
 

@@ -27,6 +27,7 @@ from expo.demo import catalogue as cat
 from expo.demo.bulk import Progress, RoomPlanner, UserRows, ensure_rows, insert_rows
 from expo.demo.generate_attendance import book, check_in_at_the_door, register
 from expo.demo.interest import star_sessions
+from expo.demo.twinning import build_twinning
 from expo.demo.plan import TRANSFER_MINUTES, BuildState, Plan, PlannedSession, Summary
 from expo.events.models import Event, Expo, RegistrationMode, TeamMember, TeamRole, Track
 from expo.people.models import Network, Organisation
@@ -71,9 +72,15 @@ def generate_expo(*, sessions: int, delegates: int, bookings: int, seed: int = 2
     return build_expo(plan, password_hash=demo_password_hash(), progress=progress)
 
 
-def build_expo(plan: Plan, *, password_hash: str, progress: Progress | None = None) -> Summary:
-    """Write the whole expo of ``plan``; flushes, never commits."""
-    return ExpoBuilder(plan, password_hash, progress).build()
+def build_expo(plan: Plan, *, password_hash: str, progress: Progress | None = None,
+               twinning: bool = False) -> Summary:
+    """Write the whole expo of ``plan`` (with ``twinning``, the Twin Cities programme of the H22
+    demo too); flushes, never commits."""
+    builder = ExpoBuilder(plan, password_hash, progress)
+    summary = builder.build()
+    if twinning:
+        build_twinning(builder, password_hash=password_hash)
+    return summary
 
 
 class ExpoBuilder(BuildState):

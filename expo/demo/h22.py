@@ -2,6 +2,7 @@
 
 Ten events (the UNECE "H22 +50 Sessions", European Viable Cities Day, the NetZeroCities Twin
 Cities workshops …; one still a draft), ten venues across the city, about 300 sessions,
+the Twin Cities programme with its pilot and twin cities, matched pairs and their meetings,
 delegates from more than 50 countries, registrations, bookings with waiting lists and the
 first days' check-ins. Always the same data (fixed seed); loading it twice changes nothing.
 
@@ -42,7 +43,7 @@ def load_demo(only_if_empty: bool = False, *, now: datetime | None = None) -> st
     if only_if_empty and db.session.scalar(sa.select(Event.id).limit(1)) is not None:
         return "The database already has events; the demo was not loaded."
     if now is None:
-        summary = build_expo(DEMO_PLAN, password_hash=demo_password_hash())
+        summary = build_expo(DEMO_PLAN, password_hash=demo_password_hash(), twinning=True)
         return f"Loaded the {cat.EXPO_NAME} demo at its real dates: {summary.line()}."
     today = to_local(now, cat.EXPO_TIMEZONE).date()
     weeks = weeks_until(cat.EXPO_FIRST_DAY, today)
@@ -50,7 +51,7 @@ def load_demo(only_if_empty: bool = False, *, now: datetime | None = None) -> st
     # later check-ins are taken out again with the rest of the future).
     days_so_far = today.weekday() + 1
     plan = replace(DEMO_PLAN, check_in_days=days_so_far)
-    summary = build_expo(plan, password_hash=demo_password_hash())
+    summary = build_expo(plan, password_hash=demo_password_hash(), twinning=True)
     summary.check_ins -= move_in_time(days=7 * weeks, tz=cat.EXPO_TIMEZONE, now=now)
     first_day = cat.EXPO_FIRST_DAY + timedelta(weeks=weeks)
     return (f"Loaded the {cat.EXPO_NAME} demo, moved {weeks} weeks on so that it runs from "
