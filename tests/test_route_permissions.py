@@ -55,6 +55,8 @@ PUBLIC = {
     "calendar.export_schedule",  # public exports; organiser-only ones are checked in tests/calendar
     "calendar.personal_feed",  # the unguessable token is the credential
     "invitations.accept_invitation",  # the signed, single-use link is the credential
+    "branding.stylesheet",  # the expo's colours, on every page
+    "branding.logo",  # the expo's logo, on every page
 }
 SIGNED_IN = {
     "accounts.change_password",
@@ -111,7 +113,7 @@ RULES = {
         "venues.delete_venue", "venues.new_room", "venues.edit_room", "venues.delete_room",
         "imports.new_import", "imports.download_template", "imports.show_import", "imports.map_rooms",
         "imports.confirm_import", "registration_manage.failed_mail", "registration_manage.send_mail_again",
-        "registration_manage.send_waiting_mail",
+        "registration_manage.send_waiting_mail", "branding.edit_branding",
     ), ADMIN),
 }
 
