@@ -87,7 +87,7 @@ class User(UserMixin, db.Model):
         sa.ForeignKey("countries.code", ondelete="RESTRICT"), index=True
     )
     # None: no choice made, pages follow the browser's Accept-Language (e-mails go in English).
-    locale: Mapped[str | None] = mapped_column(sa.String(8), default="en")
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
     active: Mapped[bool] = mapped_column(default=True)
     # Booking e-mails carry calendar invitations (invite.ics / cancel.ics) unless turned off.
     wants_invitations: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
