@@ -297,3 +297,14 @@ def test_the_profile_offers_the_browsers_language_and_keeps_it(client, login_as,
     client.post("/account/profile", data={"name": user.name, "email": user.email, "locale": ""})
     db.session.expire_all()
     assert user.locale is None
+
+
+def test_cached_public_pages_show_a_new_look_at_once(client, login_as, db, app):
+    login_as(Role.ADMIN)
+    post_look(client, name="Harbour Expo")
+    visitor = app.test_client()
+    assert "<strong>Harbour Expo</strong>" in visitor.get("/").get_data(as_text=True)
+    assert "<strong>Harbour Expo</strong>" in visitor.get("/").get_data(as_text=True)  # from the page cache
+    post_look(client, name="Seaside Expo")
+    html = visitor.get("/").get_data(as_text=True)
+    assert "<strong>Seaside Expo</strong>" in html and "Harbour Expo" not in html
