@@ -12,7 +12,7 @@ COMPILED := $(CATALOGUES:.po=.mo)
 # poppler-utils, whose pdftotext the tests read PDFs with.
 DEBIAN_PACKAGES := fonts-noto-core fonts-noto-cjk libicu-dev pkg-config g++ poppler-utils
 
-.PHONY: install system-packages run test test-e2e bench translations clean
+.PHONY: install system-packages run test test-e2e bench screenshots translations clean
 
 install: system-packages $(STAMP) $(COMPILED)
 
@@ -45,6 +45,11 @@ test: install
 
 bench: install
 	$(BIN)/python -m bench.run
+
+# PNGs of the main pages for every role at 390 and 1280 px, in screenshots/ (README_PICTURES=1
+# also refreshes the README's pictures in docs/img/).
+screenshots: install
+	$(BIN)/python -m tools.screenshots $(if $(README_PICTURES),--readme)
 
 # Extract new texts and merge them into every catalogue (then translate the .po files).
 translations: $(STAMP)

@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from expo.audit.views import bp as audit_bp
     from expo.attendance.views import bp as attendance_bp
     from expo.badges.views import bp as badges_bp
+    from expo.events.branding_views import bp as branding_bp
     from expo.calendar.views import bp as calendar_bp
     from expo.core.views import bp as core_bp
     from expo.events.team_views import bp as teams_bp
@@ -112,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
         teams_bp,
         assistant_bp,
         twinning_bp,
+        branding_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -120,13 +122,15 @@ def _register_templating(app: Flask) -> None:
     from flask_babel import get_locale
 
     from expo import permissions
-    from expo.core import i18n, navigation, tables
+    from expo.core import branding, i18n, navigation, tables
+    from expo.events.queries import expo_look
     from expo.people.countries import country_name
 
     app.jinja_env.add_extension("jinja2.ext.do")
     i18n.install_template_gettext(app.jinja_env)
     app.jinja_env.globals.update(permissions.JINJA_GLOBALS)
     navigation.init_app(app, **_navigation())
+    branding.init_app(app, loader=expo_look)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals.update(table_url=tables.table_url, filter_args=tables.filter_args,
                                  download_url=tables.download_url)
@@ -172,6 +176,7 @@ def _navigation() -> dict[str, Any]:
             NavItem("stats.index", _l("Statistics"), p.can_view_statistics, "reports"),
             NavItem("badges.index", _l("Badges"), p.can_print_badges, "reports"),
             NavItem("audit.show_log", _l("Audit log"), p.can_read_audit_log, "reports"),
+            NavItem("branding.edit_branding", _l("Branding"), p.can_manage_branding, "settings"),
             NavItem("registration_manage.failed_mail", _l("Failed e-mails"), p.can_resend_mail, "settings"),
         ),
     }

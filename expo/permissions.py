@@ -93,6 +93,11 @@ def can_manage_expo(user: Any) -> bool:
     return is_admin(user)
 
 
+def can_manage_branding(user: Any) -> bool:
+    """Change the expo's name, colours and logo (Settings → Branding)."""
+    return is_admin(user)
+
+
 def can_manage_event(user: Any, event: Event) -> bool:
     """Edit the event, its tracks and its sessions (which may use any of the expo's rooms)."""
     return is_event_organiser(user, event)

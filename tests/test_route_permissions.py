@@ -55,6 +55,8 @@ PUBLIC = {
     "calendar.export_schedule",  # public exports; organiser-only ones are checked in tests/calendar
     "calendar.personal_feed",  # the unguessable token is the credential
     "invitations.accept_invitation",  # the signed, single-use link is the credential
+    "branding.stylesheet",  # the expo's colours, on every page
+    "branding.logo",  # the expo's logo, on every page
 }
 SIGNED_IN = {
     "accounts.change_password",
@@ -134,6 +136,7 @@ RULES = {
         "twinning.show_application", "twinning.show_matching", "twinning.run_matching", "twinning.set_pair_rule",
         "twinning.publish_pairs", "twinning.list_meetings", "twinning.list_claims", "twinning.decide_claim",
         "twinning.show_reports", "twinning.export_report",
+        "branding.edit_branding",
     ), ADMIN),
 }
 

@@ -48,8 +48,10 @@ class ProfileFields(FlaskForm):
                                            validate_choice=True)
     country = SelectField(_l("Country"), validators=[Optional()], validate_choice=True)
     networks = SelectMultipleField(_l("Networks"), coerce=int, validators=[Optional()], validate_choice=True)
+    # "": no choice, pages follow the browser's language (Accept-Language).
     locale = SelectField(
-        _l("Preferred language"), choices=[("en", "English"), ("sv", "Svenska")], default="en"
+        _l("Preferred language"), choices=[("", _l("As my browser asks")), ("en", "English"), ("sv", "Svenska")],
+        default="en", filters=[lambda value: value if value is not None else ""],
     )
     accessibility_needs = TextAreaField(
         _l("Accessibility needs (optional)"), validators=[Optional(), Length(max=2000)],

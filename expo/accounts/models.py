@@ -94,7 +94,8 @@ class User(UserMixin, db.Model):
     country_code: Mapped[str | None] = mapped_column(
         sa.ForeignKey("countries.code", ondelete="RESTRICT"), index=True
     )
-    locale: Mapped[str] = mapped_column(sa.String(8), default="en")
+    # None: no choice made, pages follow the browser's Accept-Language (e-mails go in English).
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
     active: Mapped[bool] = mapped_column(default=True)
     # Booking e-mails carry calendar invitations (invite.ics / cancel.ics) unless turned off.
     wants_invitations: Mapped[bool] = mapped_column(default=True, server_default=sa.true())

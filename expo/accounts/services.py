@@ -63,7 +63,7 @@ def create_user(
     organisation: Organisation | None = None,
     country_code: str | None = None,
     networks: Iterable[Network] = (),
-    locale: str = "en",
+    locale: str | None = "en",
     verified: bool = False,
 ) -> User:
     """Create an account; refuses an e-mail address already in use (in any letter case).
@@ -85,7 +85,7 @@ def create_user(
         organisation=organisation,
         country_code=country_code,
         networks=list(networks),
-        locale=locale,
+        locale=locale or None,
         email_verified_at=utcnow() if verified else None,
     )
     if password is None:
@@ -105,7 +105,7 @@ def sign_up(
     organisation: Organisation | None = None,
     country_code: str | None = None,
     networks: Iterable[Network] = (),
-    locale: str = "en",
+    locale: str | None = "en",
 ) -> User | None:
     """A delegate's own sign-up: the new account (unverified, its link mailed), or None when
     the address has an account already, whose owner is mailed instead. The caller answers both
@@ -298,7 +298,7 @@ def update_profile(
     organisation: Organisation | None,
     country_code: str | None,
     networks: Iterable[Network],
-    locale: str,
+    locale: str | None,
 ) -> User:
     """Change who the user is. A new e-mail address takes effect once the link mailed to it is
     followed (``user.pending_email`` holds it meanwhile); whether another account has it is
@@ -327,7 +327,7 @@ def set_details(
     user.organisation = organisation
     user.country_code = country_code
     user.networks = list(networks)
-    user.locale = locale
+    user.locale = locale or None
     db.session.flush()
     if renamed:
         from expo.events.services import person_renamed

@@ -49,6 +49,17 @@ class BadgeData:
     badge_code: str
 
 
+@dataclass(frozen=True)
+class BadgeLook:
+    """The expo's look on a badge: a band of its main colour with its name and logo."""
+
+    expo_name: str
+    colour: tuple[int, int, int] = (29, 91, 121)
+    logo: bytes | None = None  # PNG, JPEG or SVG
+
+
+BAND_HEIGHT = 9.0
+
 # An A4 sheet (210 × 297 mm) holds 2 × 4 badges of 90 × 65 mm with cut lines around each.
 BADGE_WIDTH = 90.0
 BADGE_HEIGHT = 65.0
@@ -86,7 +97,8 @@ def _draw_qr(document: Document, badge_token: str, x: float, y: float, size: flo
     )
 
 
-def _draw_badge(document: Document, badge: BadgeData, event_name: str, x: float, y: float) -> None:
+def _draw_badge(document: Document, badge: BadgeData, event_name: str, x: float, y: float,
+                look: BadgeLook | None = None) -> None:
     document.set_draw_color(178)
     document.set_line_width(0.18)
     document.set_dash_pattern(dash=0.7, gap=0.7)
@@ -96,9 +108,14 @@ def _draw_badge(document: Document, badge: BadgeData, event_name: str, x: float,
     inner_left = x + PADDING
     inner_width = BADGE_WIDTH - 2 * PADDING
     top = y + PADDING
+    colour = look.colour if look else (29, 91, 121)
 
-    document.set_text_color(29, 91, 121)  # the expo accent colour
-    top += document.fitted_text(inner_left, top, inner_width, event_name, size=9, minimum=6, bold=True) + 2
+    if look is not None:
+        _draw_band(document, look, x, y)
+        top = y + BAND_HEIGHT + 3
+    if event_name and (look is None or event_name != look.expo_name):
+        document.set_text_color(*colour)
+        top += document.fitted_text(inner_left, top, inner_width, event_name, size=9, minimum=6, bold=True) + 2
 
     document.set_text_color(0)
     top += document.name_lines(inner_left, top, inner_width, badge.name, size=18, minimum=11) + 2
@@ -115,15 +132,36 @@ def _draw_badge(document: Document, badge: BadgeData, event_name: str, x: float,
                          align="C")
 
 
-def badges_pdf(badges: Sequence[BadgeData], *, event_name: str, title: str, compress: bool = True) -> bytes:
-    """A4 sheets of badges, eight to a page, in the order given; FontsMissing without the Noto fonts."""
+def _draw_band(document: Document, look: BadgeLook, x: float, y: float) -> None:
+    """The badge's top band: the expo's colour, its logo on a white tile, its name in white."""
+    document.set_fill_color(*look.colour)
+    document.rect(x, y, BADGE_WIDTH, BAND_HEIGHT, style="F")
+    text_left = x + PADDING
+    if look.logo:
+        try:
+            document.set_fill_color(255)
+            document.rect(x + PADDING - 0.5, y + 0.75, 16, BAND_HEIGHT - 1.5, style="F")
+            document.image(io.BytesIO(look.logo), x=x + PADDING, y=y + 1.25, h=BAND_HEIGHT - 2.5, keep_aspect_ratio=True,
+                           w=15)
+            text_left += 18
+        except Exception:  # noqa: BLE001 - a logo the PDF library cannot draw leaves the name alone
+            pass
+    document.set_text_color(255)
+    document.fitted_text(text_left, y + 2.2, x + BADGE_WIDTH - PADDING - text_left, look.expo_name, size=10,
+                         minimum=6, bold=True)
+
+
+def badges_pdf(badges: Sequence[BadgeData], *, event_name: str, title: str, compress: bool = True,
+               look: BadgeLook | None = None) -> bytes:
+    """A4 sheets of badges, eight to a page, in the order given, under the expo's band when
+    ``look`` is given; FontsMissing without the Noto fonts."""
     document = Document(title=title, compress=compress)
     for index, badge in enumerate(badges):
         slot = index % BADGES_PER_PAGE
         if slot == 0:
             document.add_page()
         column, row = slot % COLUMNS, slot // COLUMNS
-        _draw_badge(document, badge, event_name, MARGIN_X + column * BADGE_WIDTH, MARGIN_Y + row * BADGE_HEIGHT)
+        _draw_badge(document, badge, event_name, MARGIN_X + column * BADGE_WIDTH, MARGIN_Y + row * BADGE_HEIGHT, look)
     if not badges:
         document.add_page()
     return bytes(document.output())

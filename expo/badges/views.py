@@ -25,7 +25,8 @@ from expo.core.db import database_id, get_or_404
 from expo.core.extensions import db
 from expo.core.pdf import FONT_PACKAGES, FontsMissing
 from expo.events.models import Event
-from expo.events.queries import current_expo
+from expo.core.branding import current_look
+from expo.events.queries import current_expo, expo_logo
 from expo.permissions import can_print_badges, can_reset_badge, require
 
 bp = Blueprint("badges", __name__, url_prefix="/badges")
@@ -64,7 +65,8 @@ def print_badges(event_id: int):
         flash(_("%(event)s has no approved registrants yet: no badges to print.", event=event.name), "warning")
         return redirect(url_for("badges.index"))
     try:
-        pdf = builders.badges_pdf(badges, event_name=event.name, title=_("Badges – %(event)s", event=event.name))
+        pdf = builders.badges_pdf(badges, event_name=event.name, title=_("Badges – %(event)s", event=event.name),
+                                  look=_badge_look())
     except FontsMissing as error:
         return _fonts_missing(error)
     return _pdf_response(pdf, f"badges-{event.slug}.pdf", target=event.name)
@@ -79,11 +81,19 @@ def print_badge(user_id: int):
     expo = current_expo()
     try:
         pdf = builders.badges_pdf(
-            [queries.badge_data(user)], event_name=expo.name if expo else "", title=_("Badge – %(name)s", name=user.name)
+            [queries.badge_data(user)], event_name=expo.name if expo else "", title=_("Badge – %(name)s", name=user.name),
+            look=_badge_look(),
         )
     except FontsMissing as error:
         return _fonts_missing(error)
     return _pdf_response(pdf, f"badge-{user.id}.pdf", subject=user)
+
+
+def _badge_look() -> builders.BadgeLook:
+    """The expo's look as badges print it (the logo's bytes are read only when it has one)."""
+    look = current_look()
+    logo = expo_logo() if look.logo_type else None
+    return builders.BadgeLook(expo_name=look.display_name, colour=look.primary_rgb, logo=logo[0] if logo else None)
 
 
 def _fonts_missing(error: FontsMissing) -> Response:

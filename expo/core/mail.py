@@ -11,6 +11,8 @@ from typing import Any
 
 from flask import current_app
 
+from expo.core.branding import Look, current_look, mail_html
+
 logger = logging.getLogger("expo.core.mail")
 
 
@@ -28,12 +30,15 @@ class Message:
     body: str
     attachments: list[Attachment] = field(default_factory=list)
 
-    def as_email(self, sender: str) -> EmailMessage:
+    def as_email(self, sender: str, look: Look | None = None) -> EmailMessage:
+        """The message as sent: its text, and with ``look`` an HTML version in the expo's colours."""
         email = EmailMessage()
         email["From"] = one_line(sender)
         email["To"] = one_line(self.to)
         email["Subject"] = one_line(self.subject)
         email.set_content(self.body)
+        if look is not None:
+            email.add_alternative(mail_html(self.subject, self.body, look), subtype="html")
         for item in self.attachments:
             maintype, _, rest = item.mimetype.partition("/")
             subtype, *params = [p.strip() for p in rest.split(";")]
@@ -104,7 +109,7 @@ class Delivery:
             print_to_console(message, sender=config["MAIL_DEFAULT_SENDER"])
             return
         try:
-            email = message.as_email(config["MAIL_DEFAULT_SENDER"])
+            email = message.as_email(config["MAIL_DEFAULT_SENDER"], current_look())
         except (ValueError, TypeError) as error:
             raise Refused(f"the e-mail could not be built: {error}") from error
         if self._smtp is None or self._sent_on_connection >= self.per_connection:

@@ -189,8 +189,9 @@ class ExpoBuilder(BuildState):
             ))
             return len(rows) - 1
 
-        # The accounts a newcomer signs in with speak English (the language switch is in the footer).
-        accounts = {role: add(Role(role), email, name, country, org, locale="en")
+        # The accounts a newcomer signs in with have chosen no language: they speak the browser's
+        # (English unless it asks for Swedish; the language switch is in the footer).
+        accounts = {role: add(Role(role), email, name, country, org, locale=None)
                     for role, email, name, org, country in cat.DEMO_ACCOUNTS}
         organisers = [accounts["organiser"]]
         staff = [accounts["staff"]]
@@ -198,7 +199,8 @@ class ExpoBuilder(BuildState):
             organisers.append(self._generated(add, Role.ORGANISER, "SE", "Helsingborgs stad", taken))
         for _ in range(plan.staff - 1):
             staff.append(self._generated(add, Role.STAFF, "SE", "Helsingborgs stad", taken))
-        team = [add(Role.DELEGATE, email, name, country, org) for _r, email, name, org, country, _e in cat.DEMO_TEAM_ACCOUNTS]
+        team = [add(Role.DELEGATE, email, name, country, org, locale=None)
+                for _r, email, name, org, country, _e in cat.DEMO_TEAM_ACCOUNTS]
         people = {p.name: add(Role.DELEGATE, p.email, p.name, p.country, p.organisation) for p in cat.PEOPLE}
         memberships += [(people[p.name], slug) for p in cat.PEOPLE for slug in p.networks]
         delegates = [accounts["delegate"], *people.values()]

@@ -20,11 +20,26 @@ from expo.demo import catalogue as cat
 from expo.core.timeutil import to_local
 from expo.demo.generate import Plan, build_expo, demo_password_hash
 from expo.demo.timeshift import move_in_time, weeks_until
+from expo.core.branding import forget
+from expo.events.branding import update_look
 from expo.events.models import Event
 
 DEMO_PLAN = Plan(
     seed=2022, sessions=300, delegates=cat.DELEGATES, bookings=6000, cancelled_sessions=5, check_in_days=3
 )
+
+# H22's look: Helsingborg's sea teal and a deep harbour blue, and a logo of words only.
+H22_PRIMARY = "#0e7c86"
+H22_ACCENT = "#1f4e9c"
+H22_LOGO = b"""<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 48" width="120" height="48">
+  <rect x="0" y="0" width="120" height="48" rx="8" fill="#0e7c86"/>
+  <rect x="4" y="4" width="112" height="40" rx="5" fill="none" stroke="#ffffff" stroke-width="2"/>
+  <text x="60" y="27" text-anchor="middle" font-family="DejaVu Sans, Arial, sans-serif" font-size="20"
+        font-weight="700" fill="#ffffff">H22</text>
+  <text x="60" y="39" text-anchor="middle" font-family="DejaVu Sans, Arial, sans-serif" font-size="8"
+        letter-spacing="2" fill="#ffffff">CITY EXPO</text>
+</svg>
+"""
 
 DEMO_LOGINS = {
     "password": cat.DEMO_PASSWORD,
@@ -44,6 +59,7 @@ def load_demo(only_if_empty: bool = False, *, now: datetime | None = None) -> st
         return "The database already has events; the demo was not loaded."
     if now is None:
         summary = build_expo(DEMO_PLAN, password_hash=demo_password_hash(), twinning=True)
+        dress_h22()
         return f"Loaded the {cat.EXPO_NAME} demo at its real dates: {summary.line()}."
     today = to_local(now, cat.EXPO_TIMEZONE).date()
     weeks = weeks_until(cat.EXPO_FIRST_DAY, today)
@@ -52,7 +68,15 @@ def load_demo(only_if_empty: bool = False, *, now: datetime | None = None) -> st
     days_so_far = today.weekday() + 1
     plan = replace(DEMO_PLAN, check_in_days=days_so_far)
     summary = build_expo(plan, password_hash=demo_password_hash(), twinning=True)
+    dress_h22()
     summary.check_ins -= move_in_time(days=7 * weeks, tz=cat.EXPO_TIMEZONE, now=now)
     first_day = cat.EXPO_FIRST_DAY + timedelta(weeks=weeks)
     return (f"Loaded the {cat.EXPO_NAME} demo, moved {weeks} weeks on so that it runs from "
             f"{first_day:%-d %B %Y}: {summary.line()}.")
+
+
+def dress_h22() -> None:
+    """H22's name, colours and logo, as an administrator would set them under Settings → Branding."""
+    update_look(name=cat.EXPO_NAME, primary=H22_PRIMARY, accent=H22_ACCENT, logo=H22_LOGO, actor=None)
+    db.session.flush()
+    forget()

@@ -5,7 +5,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import ColorField, DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, ColorField, DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from expo.core.forms import FullMatch
@@ -151,3 +152,16 @@ class TeamMemberForm(FlaskForm):
 
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in TEAM_ROLE_LABELS.items()])
+
+
+class BrandingForm(FlaskForm):
+    """Settings → Branding: the expo's name, colours and logo (checked by events.branding)."""
+
+    name = StringField(_l("Name of the expo"), validators=[DataRequired(), Length(max=200)],
+                       description=_l("Shown in every page's header and title, in e-mails and on badges."))
+    primary_colour = ColorField(_l("Main colour"), validators=[DataRequired()],
+                                description=_l("The header, buttons and badges; white text is written on it."))
+    accent_colour = ColorField(_l("Accent colour"), validators=[DataRequired()],
+                               description=_l("Lines, charts and highlights beside the main colour."))
+    logo = FileField(_l("Logo"), description=_l("A PNG, JPEG or SVG file of at most 256 KB."))
+    remove_logo = BooleanField(_l("Remove the logo"))

@@ -28,6 +28,13 @@ class Expo(db.Model):
     city: Mapped[str] = mapped_column(sa.String(120))
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Stockholm")
     description: Mapped[str | None] = mapped_column(sa.Text)
+    # Its look (Settings → Branding): colours as "#rrggbb" (None: Expo's own), a logo, and a
+    # token that changes with each edit so that browsers fetch the new stylesheet and logo.
+    primary_colour: Mapped[str | None] = mapped_column(sa.String(7))
+    accent_colour: Mapped[str | None] = mapped_column(sa.String(7))
+    logo: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    logo_type: Mapped[str | None] = mapped_column(sa.String(20))
+    look_version: Mapped[str | None] = mapped_column(sa.String(16))
 
     events: Mapped[list[Event]] = relationship(back_populates="expo", order_by="Event.starts_on")
 

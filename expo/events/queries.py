@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from expo.core.branding import DEFAULT_ACCENT, DEFAULT_PRIMARY, Look
 from expo.core.extensions import db
 from expo.events.models import Event, Expo
 from expo.permissions import visible_events_clause
@@ -53,3 +54,25 @@ def sessions_by_day(event: Event) -> dict[date, list[ProgrammeSession]]:
     for s in sessions:
         days[to_local(s.starts_at, event.timezone).date()].append(s)
     return dict(days)
+
+
+def expo_look() -> Look:
+    """The expo's look from its row (one query; the logo's bytes stay in the database)."""
+    row = db.session.execute(
+        sa.select(Expo.name, Expo.primary_colour, Expo.accent_colour, Expo.logo_type, Expo.look_version)
+        .order_by(Expo.id).limit(1)
+    ).one_or_none()
+    if row is None:
+        return Look()
+    return Look(name=row.name, primary=row.primary_colour or DEFAULT_PRIMARY, accent=row.accent_colour or DEFAULT_ACCENT,
+                logo_type=row.logo_type, version=row.look_version or "0")
+
+
+def expo_logo() -> tuple[bytes, str, str] | None:
+    """The logo's bytes, content type and version, if the expo has one."""
+    row = db.session.execute(
+        sa.select(Expo.logo, Expo.logo_type, Expo.look_version).order_by(Expo.id).limit(1)
+    ).one_or_none()
+    if row is None or row.logo is None or row.logo_type is None:
+        return None
+    return row.logo, row.logo_type, row.look_version or "0"

@@ -137,6 +137,30 @@ def end_reason_label(reason: BookingEndReason | None) -> str:
     return str(END_REASON_LABELS[reason]) if reason else ""
 
 
+# Every status a badge shows: its tone (colour) and its word. Cancelled and declined are red,
+# waiting and pending amber, booked, approved and checked in green, drafts grey.
+STATUS_BADGES = {
+    BookingStatus.CONFIRMED.value: ("ok", BOOKING_STATUS_LABELS[BookingStatus.CONFIRMED]),
+    BookingStatus.WAITLISTED.value: ("warning", BOOKING_STATUS_LABELS[BookingStatus.WAITLISTED]),
+    "cancelled": ("danger", lazy_pgettext("booking status", "Cancelled")),
+    RegistrationStatus.PENDING.value: ("warning", REGISTRATION_STATUS_LABELS[RegistrationStatus.PENDING]),
+    RegistrationStatus.APPROVED.value: ("ok", REGISTRATION_STATUS_LABELS[RegistrationStatus.APPROVED]),
+    RegistrationStatus.DECLINED.value: ("danger", REGISTRATION_STATUS_LABELS[RegistrationStatus.DECLINED]),
+    "checked_in": ("ok", _l("Checked in")),
+    "draft": ("neutral", _l("Draft")),
+    "published": ("info", _l("Published")),
+    "scheduled": ("info", _l("Scheduled")),
+    "added": ("ok", _l("Added")),
+}
+
+
+def status_badge(status: object) -> tuple[str, str]:
+    """A status's badge: its tone and its word (an unknown status is shown as it is, in grey)."""
+    key = getattr(status, "value", status)
+    tone, label = STATUS_BADGES.get(str(key), ("neutral", str(key)))
+    return tone, str(label)
+
+
 def status_label(status: RegistrationStatus | BookingStatus) -> str:
     """The translated name of a registration or booking status."""
     labels = REGISTRATION_STATUS_LABELS if isinstance(status, RegistrationStatus) else BOOKING_STATUS_LABELS

@@ -23,13 +23,14 @@ from expo.permissions import (
 )
 from expo.programme.models import ProgrammeSession
 from expo.registration import queries, receivers, services  # noqa: F401  (receivers connect signals)
-from expo.registration.forms import BookForm, end_reason_label, status_label
+from expo.registration.forms import BookForm, end_reason_label, status_badge, status_label
 from expo.registration.models import BookingStatus, Registration
 
 bp = Blueprint("registration", __name__)
 bp.add_app_template_global(queries.booking_state, "booking_state")
 bp.add_app_template_global(queries.reader_registration, "reader_registration")
 bp.add_app_template_global(status_label, "status_label")
+bp.add_app_template_global(status_badge, "status_badge")
 bp.add_app_template_global(end_reason_label, "end_reason_label")
 
 

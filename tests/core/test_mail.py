@@ -19,7 +19,9 @@ def test_many_messages_share_one_connection(smtp_app, smtp_server):
     _conn, _rcpt, first = smtp_server.received[0]
     assert (first["From"], first["To"], first["Subject"]) == ("Expo <noreply@expo.test>", "delegate0@example.org",
                                                              "Note 0")
-    assert first.get_payload().strip() == "Hello 0"
+    text, html = first.get_payload()
+    assert text.get_payload().strip() == "Hello 0"
+    assert html.get_content_type() == "text/html" and "Hello 0" in html.get_payload(decode=True).decode()
 
 
 def test_a_connection_carries_at_most_the_configured_number_of_messages(smtp_app, smtp_server):

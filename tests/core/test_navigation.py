@@ -23,7 +23,7 @@ def test_an_organiser_has_every_group_and_knows_where_a_page_sits(app, db):
         ("People", ["People", "Organisations", "Networks"]),
         ("Door", ["Sessions at the door"]),
         ("Reports", ["Statistics", "Badges", "Audit log"]),
-        ("Settings", ["Failed e-mails"]),
+        ("Settings", ["Branding", "Failed e-mails"]),
     ]
     assert (str(workspace.group.label), str(workspace.current.label)) == ("Programme", "Events and sessions")
     assert workspace.home.url == "/manage/"

@@ -124,7 +124,7 @@ def test_demo_loads_through_the_cli_and_its_organiser_can_log_in(runner, client)
         user = db.session.scalar(sa.select(User).where(User.email == email))
         assert user.role is roles[role]
         assert user.check_password(DEMO_LOGINS["password"])
-        assert user.locale == "en"
+        assert user.locale is None  # no choice made: the browser's language
     organiser = db.session.scalar(sa.select(User).where(User.email == DEMO_LOGINS["accounts"]["organiser"]))
     log_in(client, organiser, password=DEMO_LOGINS["password"])
     # Demo people have confirmed their addresses: the demo delegate registers for events at once.

@@ -73,7 +73,7 @@ def test_delegate_signs_up_books_waits_is_promoted_and_leaves(db, page, _browser
     row.get_by_role("button", name="Book a seat").click()
     page.get_by_text("Your seat is booked: Mobility hubs.").wait_for()
     assert page.url.endswith(f"/events/delegate-day#session-{mobility.id}")
-    row.locator("mark.badge-booked").wait_for()
+    row.locator(".badge.status-confirmed").wait_for()
     assert row.get_by_role("button", name="Cancel my booking").count() == 1
 
     # the harbour walk is full and overlaps: join its waiting list after confirming
@@ -100,7 +100,7 @@ def test_delegate_signs_up_books_waits_is_promoted_and_leaves(db, page, _browser
     page.goto("/agenda")
     page.get_by_role("heading", name="My agenda").wait_for()
     assert page.locator(".agenda-item.has-clash").count() == 2
-    assert page.locator("mark.badge-booked").count() == 2
+    assert page.locator(".badge.status-confirmed").count() == 2
     assert page.get_by_text("overlaps Harbour walk").count() == 1
 
     # download my data

@@ -103,7 +103,7 @@ def test_the_event_page_offers_registration_until_the_delegate_has_registered(cl
 
     after = html(client.get("/events/open-day"))
     assert "Register for this event" not in after
-    assert "Your registration: <strong>Approved</strong>" in after and "Manage your registration" in after
+    assert "Your registration: <span class=\"badge badge-ok status-approved\">Approved</span>" in after and "Manage your registration" in after
     agenda = html(client.get("/agenda"))
     assert re.search(r"<td>Jun 3\s–\s4, 2031</td>", agenda)  # every day of the event, not only the first
 

@@ -180,7 +180,7 @@ def test_a_session_added_to_the_published_programme_is_listed_with_its_time_and_
     html = client.get("/events/added/changes").get_data(as_text=True)
 
     assert "Late addition" in html and "In from the start" not in html
-    assert '<mark class="badge-added">Added</mark>' in html
+    assert '<span class="badge badge-ok status-added">Added</span>' in html
     assert "14:00" in html and "Dunkers – Hall" in html
     assert "Version v1" in html and "One more talk" in html
     [row] = db.session.scalars(db.select(SessionChange)).all()

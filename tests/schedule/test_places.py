@@ -70,7 +70,7 @@ def test_organisers_also_see_draft_sessions_on_venue_and_network_pages(client, p
     login_as(Role.ORGANISER)
     for url in ("/venues/dunkers", "/networks/unece"):
         html = client.get(url).get_data(as_text=True)
-        assert "Draft talk" in html and "Draft</mark>" in html
+        assert "Draft talk" in html and "status-draft\">Draft</span>" in html
 
 
 def test_network_list_and_page_show_counts_never_names(client, places):

@@ -60,3 +60,16 @@ document.addEventListener("submit", async (event) => {
     form.submit();
   }
 });
+
+// Messages after an action float over the page (nothing below them moves); each closes with its
+// button, and a confirmation leaves by itself after a while. Errors stay until closed.
+(() => {
+  for (const toast of document.querySelectorAll("[data-toast]")) {
+    const close = toast.querySelector("[data-toast-close]");
+    if (close) {
+      close.hidden = false;
+      close.addEventListener("click", () => toast.remove());
+    }
+    if (toast.dataset.toast === "success") setTimeout(() => toast.remove(), 12000);
+  }
+})();
