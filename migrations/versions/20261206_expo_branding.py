@@ -1,7 +1,7 @@
 """the expo's look (colours, logo) is stored with it; an account may leave its language to the browser
 
 Revision ID: de5a1b7c9f20
-Revises: 7c41e9b3d2a6
+Revises: tw1a2b3c4d5e
 Create Date: 2026-12-06 20:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "de5a1b7c9f20"
-down_revision = "7c41e9b3d2a6"
+down_revision = "tw1a2b3c4d5e"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 and confirmed imports in the audit log
 
 Revision ID: im5a2c7e9f31
-Revises: 7c41e9b3d2a6
+Revises: re5a1e4c0b19
 Create Date: 2026-12-06 20:30:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "im5a2c7e9f31"
-down_revision = "7c41e9b3d2a6"
+down_revision = "re5a1e4c0b19"
 branch_labels = None
 depends_on = None
 

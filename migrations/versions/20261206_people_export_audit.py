@@ -1,7 +1,7 @@
 """downloads of the people list are written to the audit log
 
 Revision ID: ta1e5b0c4d7e
-Revises: 7c41e9b3d2a6
+Revises: im5a2c7e9f31
 Create Date: 2026-12-06 20:30:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "ta1e5b0c4d7e"
-down_revision = "7c41e9b3d2a6"
+down_revision = "im5a2c7e9f31"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """delegates' interest in sessions, the scheduling assistant's runs, and the kind of each room
 
 Revision ID: so4a1c7e2b90
-Revises: 7c41e9b3d2a6
+Revises: ta1e5b0c4d7e
 Create Date: 2026-12-06 20:30:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "so4a1c7e2b90"
-down_revision = "7c41e9b3d2a6"
+down_revision = "ta1e5b0c4d7e"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """twinning programmes: calls, pilot cities, pairs, meetings, one-to-ones, travel claims and replication plans
 
 Revision ID: tw1a2b3c4d5e
-Revises: 7c41e9b3d2a6
+Revises: so4a1c7e2b90
 Create Date: 2026-12-06 20:20:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "tw1a2b3c4d5e"
-down_revision = "7c41e9b3d2a6"
+down_revision = "so4a1c7e2b90"
 branch_labels = None
 depends_on = None
 
