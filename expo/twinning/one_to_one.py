@@ -153,7 +153,7 @@ def request_meeting(*, programme: TwinningProgramme, invitee: User, starts_at: d
 
 
 def answer_meeting(*, meeting: OneToOne, accept: bool, actor: User) -> OneToOne:
-    """The invitee accepts or declines; an accepted meeting is checked against their agenda again."""
+    """The invitee accepts or declines (the slot was checked against both agendas when asked)."""
     if actor.id != meeting.invitee_id:
         raise NotAllowed(_l("Only the person asked answers a request."))
     if meeting.status is not OneToOneStatus.REQUESTED:

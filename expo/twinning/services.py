@@ -379,7 +379,7 @@ def list_pairs(programme: TwinningProgramme) -> list[TwinningPair]:
         .where(TwinningPair.programme_id == programme.id)
         .join(PilotCity, PilotCity.id == TwinningPair.pilot_id)
         .options(selectinload(TwinningPair.application), selectinload(TwinningPair.pilot))
-        .order_by(PilotCity.name, TwinningPair.score.desc())
+        .order_by(PilotCity.name, TwinningPair.score.desc(), TwinningPair.application_id)
     )
     return list(db.session.scalars(query))
 

@@ -19,7 +19,7 @@ def test_an_organiser_has_every_group_and_knows_where_a_page_sits(app, db):
     with app.test_request_context():
         workspace = workspace_for(organiser, "/manage/events/7/sessions")
     assert labels(workspace) == [
-        ("Programme", ["Dashboard", "Events and sessions", "Venues and rooms", "Conflicts", "Scheduling assistant"]),
+        ("Programme", ["Dashboard", "Events and sessions", "Venues and rooms", "Conflicts", "Scheduling assistant", "Twinning programmes"]),
         ("People", ["People", "Organisations", "Networks"]),
         ("Door", ["Sessions at the door"]),
         ("Reports", ["Statistics", "Badges", "Audit log"]),
