@@ -9,12 +9,11 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from expo.accounts.admin import INVITABLE_ROLES, PeopleFilter
-from expo.accounts.models import ROLE_LABELS, Role
+from expo.accounts.models import ROLE_LABELS, Role  # noqa: F401 - the views name roles with ROLE_LABELS from here
 from expo.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from expo.people.services import country_choices
 from expo.programme.forms import ListFilters
 
-__all__ = ["ROLE_LABELS"]  # the roles' names, shared with the e-mails
 
 
 class PeopleFilterForm(ListFilters):

@@ -78,10 +78,9 @@ def run(batch_id: int, step: str, actor_id: int, digest: str) -> None:
                 _set(batch_id, separately=False, job_state=JobState.DONE, result=result,
                      rows_done=result["total"], rows_total=result["total"])
             else:
-                summary = _confirm(batch, digest, actor, _reporter(batch_id, separately=True))
+                _confirm(batch, digest, actor, _reporter(batch_id, separately=True))
                 batch.job_state = JobState.DONE
                 db.session.commit()
-                del summary
         except ExpoError as error:
             db.session.rollback()
             _set(batch_id, separately=False, job_state=JobState.FAILED, job_error=str(error.message)[:500])
@@ -103,12 +102,12 @@ def _preview(batch: ImportBatch, progress: Callable[[int, int], None]) -> dict[s
     return plan_result(plan)
 
 
-def _confirm(batch: ImportBatch, digest: str, actor: User, progress: Callable[[int, int], None]) -> dict[str, int]:
+def _confirm(batch: ImportBatch, digest: str, actor: User, progress: Callable[[int, int], None]) -> None:
     if batch.kind is ImportKind.PEOPLE:
         summary = people.apply(batch.content, digest=digest, actor=actor, progress=progress)
         services.record_import(batch=batch, summary=summary, actor=actor)
-        return summary
-    return services.confirm_import(batch=batch, digest=digest, actor=actor)
+    else:
+        services.confirm_import(batch=batch, digest=digest, actor=actor)
 
 
 def plan_result(plan: RowsPlan) -> dict[str, Any]:
