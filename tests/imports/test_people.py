@@ -13,7 +13,7 @@ from expo.imports import people, services, tasks
 from expo.imports.models import ImportBatch, ImportStatus, JobState
 from expo.imports.readers import FileRefused
 from expo.people.models import Organisation
-from expo.registration.exports import registrations_csv
+from expo.registration.exports import registration_rows, to_csv
 from expo.registration.models import Registration
 from tests.factories import make_event, make_network, make_organisation, make_registration, make_user
 from tests.imports.helpers import csv_file, xlsx_file
@@ -126,7 +126,7 @@ def test_the_registrations_export_imports_back_unchanged(admin):
     make_registration(event=event, user=make_user(name="No Organisation"))
     db.session.commit()
     registrations = db.session.scalars(sa.select(Registration)).all()
-    content = registrations_csv(registrations, timezone="Europe/Stockholm", with_needs=True)
+    content = to_csv(*registration_rows(registrations, timezone="Europe/Stockholm", with_needs=True))
     batch = _run(content, admin)
     assert batch.result["summary"] == {"new": 0, "update": 0, "unchanged": 4, "cancel": 0}
     assert batch.result["notes"] == []
