@@ -18,7 +18,7 @@ BEFORE = (
     "event_published", "event_unpublished", "event_deleted", "track_deleted", "session_deleted",
     "venue_deleted", "room_deleted", "network_deleted", "organisation_deleted", "export_registrations",
     "export_bookings", "export_attendance", "export_badges", "export_own_data", "team_member_added",
-    "team_member_removed",
+    "team_member_removed", "import_confirmed",
 )
 AFTER = (*BEFORE, "export_people")
 
