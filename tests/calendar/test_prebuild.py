@@ -91,16 +91,24 @@ def test_a_change_while_the_job_runs_queues_the_next(programme, paused_app):
     assert runner.waiting() == 1
 
 
-def test_bookings_queue_no_prebuild(programme, paused_app):
-    from expo.programme.models import ProgrammeSession
+def test_bookings_queue_no_prebuild(app, db, programme, monkeypatch):
     from tests.factories import make_booking
 
     _event, talk = programme
-    app, runner = paused_app
-    with app.app_context():
-        make_booking(session=_db.session.get(ProgrammeSession, talk.id))
-        _db.session.commit()
-    assert runner.waiting() == 0
+    monkeypatch.setitem(app.config, "JOB_QUEUE", "thread")
+    monkeypatch.setitem(app.config, "PREBUILD_FEEDS", True)
+    runner = jobs.thread_runner(app)
+    runner.paused = True
+    try:
+        make_booking(session=talk)
+        db.session.commit()
+        assert runner.waiting() == 0  # a booking changes no feed built ahead
+        talk.title = "Renamed"
+        db.session.commit()
+        assert runner.waiting() == 1  # a change to the schedule does
+    finally:
+        runner.resume()
+    assert runner.wait_idle()
 
 
 def test_with_redis_changes_queue_one_prebuild_for_the_worker(programme, make_app):
