@@ -25,10 +25,17 @@ def _pending_differences(connection) -> list:
         return compare_metadata(context, _db.metadata)
 
 
+def _made_on(index: sa.Index, dialect: str) -> bool:
+    """Whether the index is made on this database (some are PostgreSQL's only: ``ddl_if``)."""
+    only = getattr(index, "_ddl_if", None)
+    return only is None or only.dialect in (None, dialect)
+
+
 def _missing_expression_indexes(connection) -> set[str]:
     """Indexes on expressions (lower(name) …) that the models declare and the database lacks."""
     declared = {index.name for table in _db.metadata.tables.values() for index in table.indexes
-                if any(not isinstance(e, sa.Column) for e in index.expressions)}
+                if any(not isinstance(e, sa.Column) for e in index.expressions)
+                and _made_on(index, connection.dialect.name)}
     if connection.dialect.name == "sqlite":
         present = connection.scalars(sa.text("SELECT name FROM sqlite_master WHERE type = 'index'"))
     else:

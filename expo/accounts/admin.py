@@ -25,7 +25,7 @@ from expo.core.db import contains_text, is_database_id
 from expo.core.errors import InvalidState, NotAllowed
 from expo.core.extensions import db
 from expo.core.i18n import by_name
-from expo.core.tables import Column, Table
+from expo.core.tables import Column, Table, joined
 from expo.core.timeutil import utcnow
 from expo.people.models import Network, Organisation
 from expo.programme.models import ProgrammeSession
@@ -61,7 +61,7 @@ def people_table() -> Table:
         columns=(
             Column("name", _l("Name"), by_name(User.name)),
             Column("email", _l("E-mail"), User.email),
-            Column("organisation", _l("Organisation"), by_name(Organisation.name)),
+            Column("organisation", _l("Organisation"), by_name(Organisation.name), joins=((User.organisation, True),)),
             Column("country", _l("Country"), User.country_code),
             Column("role", _l("Role"), User.role),
             Column("account", _l("Account"), User.active),
@@ -74,9 +74,9 @@ def people_table() -> Table:
 
 def people_query(filters: PeopleFilter) -> sa.Select:
     """The accounts that match the filters, for the people table."""
-    query = sa.select(User).outerjoin(User.organisation)
+    query = sa.select(User)
     if filters.q:
-        query = query.where(contains_text(filters.q, User.name, User.email, Organisation.name))
+        query = joined(query, User.organisation, outer=True).where(contains_text(filters.q, User.name, User.email, Organisation.name))
     if filters.role is not None:
         query = query.where(User.role == filters.role)
     if filters.country:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from expo.accounts.passwords import password_work
-from expo.core.db import enum_column
+from expo.core.db import collated_indexes, enum_column
 from expo.core.extensions import db
 from expo.core.timeutil import utcnow
 
@@ -156,3 +156,7 @@ class User(UserMixin, db.Model):
     @staticmethod
     def normalise_email(email: str) -> str:
         return email.strip().lower()
+
+
+# Long lists of people sorted by name read one page of these.
+collated_indexes(User.name)

@@ -13,7 +13,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, registry
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 
-from expo.core.text import collation_name, contains_folded, install_sqlite_functions
+from expo.core.text import COLLATION_LANGUAGES, collation_name, contains_folded, install_sqlite_functions
 
 # Ids are database INTEGERs: anything beyond names no row (and would overflow the SQL).
 MAX_DATABASE_INTEGER = 2**31 - 1
@@ -156,3 +156,15 @@ def contains_text(text: str, *columns: Any) -> sa.ColumnElement[bool]:
 def collated(column: Any, language: str) -> sa.ColumnElement[Any]:
     """``column`` to be ordered as a dictionary in ``language`` orders words."""
     return column.collate(collation_name(language, db.engine.dialect.name))
+
+
+def collated_indexes(column: Any) -> list[sa.Index]:
+    """An index of ``column`` in each language's dictionary order, so that a long list sorted by
+    it reads one page of the index instead of sorting every row (``ix_<table>_<column>_<language>``).
+    PostgreSQL only: SQLite's collations live in the application, and a file indexed by one could
+    not be written without it."""
+    return [
+        sa.Index(f"ix_{column.class_.__tablename__}_{column.key}_{language}",
+                 column.collate(collation_name(language, "postgresql"))).ddl_if(dialect="postgresql")
+        for language in COLLATION_LANGUAGES
+    ]

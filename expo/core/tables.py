@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.util import find_tables
 
 from expo.core.extensions import db
 
@@ -20,15 +21,28 @@ CHUNK = 500
 TABLE_ARGS = ("page", "per_page", "sort")
 
 
+def joined(query: sa.Select, relationship: Any, *, outer: bool = False) -> sa.Select:
+    """The query joined along ``relationship`` unless its target table is among the query's
+    tables already (a filter and a sort may both need the same one)."""
+    target = relationship.property.mapper.local_table
+    present = {t for f in query.get_final_froms() for t in find_tables(f)}
+    if target in present:
+        return query
+    return query.outerjoin(relationship) if outer else query.join(relationship)
+
+
 @dataclass(frozen=True)
 class Column:
     """A column of a table: its key in URLs, its heading, and what it sorts by (None: it does not
-    sort; a tuple orders by several expressions)."""
+    sort; a tuple orders by several expressions). ``joins`` are the relationships its sort reads
+    through, as ``(relationship, outer)``: they are joined for the rows of a page only, so that
+    counting the matches reads no table that no filter needs."""
 
     key: str
     label: Any
     sort: Any = None
     numeric: bool = False
+    joins: tuple[tuple[Any, bool], ...] = ()
 
     @property
     def sortable(self) -> bool:
@@ -97,6 +111,8 @@ class Table:
         """The query in the state's order, then by id so that equal values keep one order."""
         column = self.column(state.sort)
         order = column.order(state.descending) if column is not None and column.sortable else []
+        for relationship, outer in column.joins if column is not None else ():
+            query = joined(query, relationship, outer=outer)
         return query.order_by(None).order_by(*order, self.key.desc() if state.descending else self.key.asc())
 
     def count(self, query: sa.Select) -> int:

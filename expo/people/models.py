@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo.accounts.models import user_networks
-from expo.core.db import enum_column
+from expo.core.db import collated_indexes, enum_column
 from expo.core.extensions import db
 
 if TYPE_CHECKING:
@@ -96,6 +96,9 @@ class Organisation(db.Model):
     country: Mapped[Country | None] = relationship()
     members: Mapped[list[User]] = relationship(back_populates="organisation")
 
+
+# Lists of organisations, and of people by their organisation, read one page of these.
+collated_indexes(Organisation.name)
 
 # One organisation per name in any letter case and country, "no country" counting as one: a
 # plain unique constraint would let any number of "City of Porto" without a country in.

@@ -21,7 +21,7 @@ from expo.registration.models import Booking, BookingStatus, Registration, Regis
 from expo.core.timeutil import to_local, utcnow
 from expo.venues.models import Room
 from expo.core.i18n import by_name
-from expo.core.tables import Column, Table
+from expo.core.tables import Column, Table, joined
 
 
 # --- the booking controls of one session -------------------------------------------------------
@@ -257,9 +257,13 @@ class PeopleFilter:
     organisation_id: int | None = None
     q: str | None = None
 
-    def apply(self, query: sa.Select, status_column: Any) -> sa.Select:
+    def apply(self, query: sa.Select, status_column: Any, person: Any) -> sa.Select:
+        """The query narrowed to the matches; it reads the people (along ``person``) only when a
+        filter asks about them, so that counting all of a list's rows reads the list alone."""
         if self.status:
             query = query.where(status_column == self.status)
+        if self.country or self.organisation_id or self.network_id or (self.q and self.q.strip()):
+            query = joined(query, person)
         if self.country:
             query = query.where(User.country_code == self.country)
         if self.organisation_id:
@@ -285,15 +289,25 @@ def _person_options() -> list:
     ]
 
 
+def _person_columns(person: Any) -> tuple[Column, ...]:
+    """The columns about the person of each row (reached along ``person``), which a list
+    joins only when sorted by one of them."""
+    to_person = ((person, False),)
+    return (
+        Column("name", _l("Name"), by_name(User.name), joins=to_person),
+        Column("organisation", _l("Organisation"), by_name(Organisation.name),
+               joins=(*to_person, (User.organisation, True))),
+        Column("country", _l("Country"), User.country_code, joins=to_person),
+        Column("networks", _l("Networks")),
+        Column("needs", _l("Needs")),
+    )
+
+
 def registrations_table() -> Table:
     """The columns of an event's registrations, sorted by the reader's language for names."""
     return Table(
         columns=(
-            Column("name", _l("Name"), by_name(User.name)),
-            Column("organisation", _l("Organisation"), by_name(Organisation.name)),
-            Column("country", _l("Country"), User.country_code),
-            Column("networks", _l("Networks")),
-            Column("needs", _l("Needs")),
+            *_person_columns(Registration.user),
             Column("status", _l("Status"), Registration.status),
             Column("registered", _l("Registered"), Registration.created_at),
         ),
@@ -305,13 +319,8 @@ def registrations_table() -> Table:
 
 def event_registrations(event: Event, filters: PeopleFilter) -> sa.Select:
     """The event's registrations that match (of accounts that still exist), for a table."""
-    query = (
-        sa.select(Registration)
-        .join(Registration.user)
-        .outerjoin(User.organisation)
-        .where(Registration.event_id == event.id)
-    )
-    return filters.apply(query, Registration.status)
+    query = sa.select(Registration).where(Registration.event_id == event.id, Registration.user_id.is_not(None))
+    return filters.apply(query, Registration.status, Registration.user)
 
 
 def registration_counts(event: Event) -> dict[str, int]:
@@ -331,17 +340,13 @@ def bookings_table(*, with_session: bool = False) -> Table:
     )
     session_columns = (
         (Column("session", _l("Session"), (ProgrammeSession.starts_at, ProgrammeSession.id, waiting_order,
-                                            Booking.waitlist_position)),)
+                                            Booking.waitlist_position), joins=((Booking.session, False),)),)
         if with_session else ()
     )
     return Table(
         columns=(
             *session_columns,
-            Column("name", _l("Name"), by_name(User.name)),
-            Column("organisation", _l("Organisation"), by_name(Organisation.name)),
-            Column("country", _l("Country"), User.country_code),
-            Column("networks", _l("Networks")),
-            Column("needs", _l("Needs")),
+            *_person_columns(Booking.user),
             Column("status", _l("Status"), (waiting_order, Booking.waitlist_position)),
             Column("booked", _l("Booked"), Booking.created_at),
         ),
@@ -353,25 +358,18 @@ def bookings_table(*, with_session: bool = False) -> Table:
 
 def session_bookings(session: ProgrammeSession, filters: PeopleFilter) -> sa.Select:
     """The session's bookings that match (of accounts that still exist), for a table."""
-    query = (
-        sa.select(Booking)
-        .join(Booking.user)
-        .outerjoin(User.organisation)
-        .where(Booking.session_id == session.id)
-    )
-    return filters.apply(query, Booking.status)
+    query = sa.select(Booking).where(Booking.session_id == session.id, Booking.user_id.is_not(None))
+    return filters.apply(query, Booking.status, Booking.user)
 
 
 def event_bookings(event: Event, filters: PeopleFilter) -> sa.Select:
     """Every booking in the event's sessions that matches, for the export."""
     query = (
         sa.select(Booking)
-        .join(Booking.user)
-        .outerjoin(User.organisation)
         .join(Booking.session)
-        .where(ProgrammeSession.event_id == event.id)
+        .where(ProgrammeSession.event_id == event.id, Booking.user_id.is_not(None))
     )
-    return filters.apply(query, Booking.status)
+    return filters.apply(query, Booking.status, Booking.user)
 
 
 def filter_choices() -> dict[str, list[tuple[Any, str]]]:
