@@ -116,7 +116,10 @@ class Table:
         return query.order_by(None).order_by(*order, self.key.desc() if state.descending else self.key.asc())
 
     def count(self, query: sa.Select) -> int:
-        return db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+        """The number of the query's rows, read from their ids alone (a row's other columns,
+        such as counts in subqueries, are not worked out to be counted)."""
+        ids = query.with_only_columns(self.key, maintain_column_froms=True).order_by(None)
+        return db.session.scalar(sa.select(sa.func.count()).select_from(ids.subquery())) or 0
 
     def page(self, query: sa.Select, state: TableState) -> Page:
         """One page of the query's rows and the number of all its matches (two queries, plus
