@@ -14,7 +14,7 @@ from expo.assistant import planning, solver
 from expo.assistant.models import AssistantRun, RunStatus, SessionInterest
 from expo.assistant.solver import Weights
 from expo.core import jobs
-from expo.core.errors import ExpoError, InvalidState, NotAllowed
+from expo.core.errors import InvalidState, NotAllowed
 from expo.core.extensions import db
 from expo.core.timeutil import utcnow
 from expo.events.models import Event
@@ -137,37 +137,42 @@ class Applied:
 
 
 def apply_run(*, run: AssistantRun, session_ids: list[int] | None, actor: User) -> Applied:
-    """Move the chosen sessions (all the proposal moves, without ``session_ids``) through the
-    programme's own service, so revisions, the change log and releases follow. A move into a
-    room another chosen session is leaving is tried again once that one has moved."""
+    """Move the chosen sessions (all the proposal moves, without ``session_ids``) together
+    through the programme's own service, so revisions, the change log and releases follow. The
+    conflict rules judge the programme the moves leave behind, so sessions may swap rooms or
+    times; a move they refuse there is left out (one at a time, the others judged again)."""
     if run.status is not RunStatus.DONE or not run.result:
         raise InvalidState(_l("This proposal is not ready."))
     wanted = {p["session_id"]: p for p in run.result["placements"] if p["moved"]}
     if session_ids is not None:
         wanted = {k: v for k, v in wanted.items() if k in set(session_ids)}
     sessions = {s.id: s for s in db.session.scalars(sa.select(ProgrammeSession).where(ProgrammeSession.id.in_(wanted)))}
-    pending, applied, refused = dict(wanted), [], {}
-    while pending:
-        progress = False
-        for session_id, place in list(pending.items()):
-            session = sessions.get(session_id)
-            if session is None or session.is_cancelled:
-                refused[session_id] = str(_l("The session is gone or cancelled."))
-                del pending[session_id]
-                continue
-            data = SessionData.from_session(session)
-            data.starts_at = datetime.fromisoformat(place["new_start"])
-            data.ends_at = datetime.fromisoformat(place["new_end"])
-            data.room_id = place["new_room_id"]
-            try:
-                programme.update_session(session=session, data=data, actor=actor, confirm=True)
-            except ExpoError as error:
-                refused[session_id] = str(error.message)
-                continue
-            applied.append(session_id)
-            refused.pop(session_id, None)
-            del pending[session_id]
-            progress = True
-        if not progress:
+    refused: dict[int, str] = {}
+    changes: dict[int, tuple[ProgrammeSession, SessionData]] = {}
+    for session_id, place in wanted.items():
+        session = sessions.get(session_id)
+        if session is None or session.is_cancelled:
+            refused[session_id] = str(_l("The session is gone or cancelled."))
+            continue
+        data = SessionData.from_session(session)
+        data.starts_at = datetime.fromisoformat(place["new_start"])
+        data.ends_at = datetime.fromisoformat(place["new_end"])
+        data.room_id = place["new_room_id"]
+        problems = programme.session_data_problems(session.event, data)
+        if problems:
+            refused[session_id] = str(next(iter(problems.values())))
+            continue
+        changes[session_id] = (session, data)
+    while changes:
+        found = programme.refused_moves(list(changes.values()))
+        if not found:
             break
-    return Applied(applied, sorted(refused.items()))
+        # Leave out the move whose absence leaves the fewest refused (a swap rather than a third
+        # session entering one of its rooms), the earliest session on a tie.
+        out = min(found, key=lambda k: (len(programme.refused_moves([c for i, c in changes.items() if i != k])), k)) \
+            if len(found) > 1 else next(iter(found))
+        refused[out] = str(found[out])
+        del changes[out]
+    if changes:
+        programme.update_sessions(changes=list(changes.values()), actor=actor, confirm=True)
+    return Applied(sorted(changes), sorted(refused.items()))

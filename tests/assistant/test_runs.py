@@ -224,3 +224,67 @@ def test_a_site_visit_goes_to_an_outdoor_or_off_site_room_when_there_is_one(clas
     assert run.result["before"]["wrong_room_kind"] == 1
     assert run.result["after"]["wrong_room_kind"] == 0
     assert [(p["session_id"], p["new_room_id"]) for p in run.result["placements"]] == [(visit.id, quay.id)]
+
+
+def _proposal(organiser, event, moves):
+    """A finished run whose proposal is ``moves``: (session, new room, new start)."""
+    run = AssistantRun(event=event, created_by=organiser, time_limit=10, status=RunStatus.DONE, params={}, result={
+        "placements": [{
+            "session_id": s.id, "title": s.title, "old_start": s.starts_at.isoformat(), "old_end": s.ends_at.isoformat(),
+            "old_room_id": s.room_id, "new_start": start.isoformat(), "new_end": (start + (s.ends_at - s.starts_at)).isoformat(),
+            "new_room_id": room.id, "moved": True, "interested": 0,
+        } for s, room, start in moves],
+    })
+    db.session.add(run)
+    db.session.commit()
+    return run
+
+
+@pytest.fixture
+def three_rooms(db):
+    event = make_event(is_published=False)
+    venue = make_venue()
+    rooms = [make_room(venue=venue, name=name, capacity=100) for name in ("Hall", "Studio", "Foyer")]
+    at = utc(2022, 6, 1, 8)
+    sessions = [make_session(event=event, room=room, starts_at=at, title=f"Talk {n}") for n, room in enumerate(rooms)]
+    organiser = make_user()
+    db.session.add(TeamMember(event=event, user=organiser, role=TeamRole.ORGANISER))
+    db.session.commit()
+    return event, rooms, sessions, organiser
+
+
+def test_two_sessions_swap_rooms_when_a_proposal_is_applied(three_rooms):
+    event, (hall, studio, _), (a, b, _), organiser = three_rooms
+    run = _proposal(organiser, event, [(a, studio, a.starts_at), (b, hall, b.starts_at)])
+    result = services.apply_run(run=run, session_ids=None, actor=organiser)
+    db.session.commit()
+    assert (result.applied, result.refused) == (sorted([a.id, b.id]), [])
+    assert (a.room_id, b.room_id) == (studio.id, hall.id)
+    assert programme.conflict_report() == []
+
+
+def test_three_sessions_move_round_a_cycle_of_rooms_and_times(three_rooms):
+    event, (hall, studio, foyer), (a, b, c), organiser = three_rooms
+    at, later = a.starts_at, a.starts_at + timedelta(hours=1)
+    b.starts_at, b.ends_at = later, later + timedelta(hours=1)  # b at 11:00, a and c at 10:00
+    db.session.commit()
+    # a takes b's room and time, b takes c's, c takes a's: each step alone would double-book a room.
+    run = _proposal(organiser, event, [(a, studio, later), (b, foyer, at), (c, hall, at)])
+    result = services.apply_run(run=run, session_ids=None, actor=organiser)
+    db.session.commit()
+    assert result.refused == [] and result.applied == sorted([a.id, b.id, c.id])
+    assert [(s.room_id, s.starts_at) for s in (a, b, c)] == [(studio.id, later), (foyer.id, at), (hall.id, at)]
+    assert programme.conflict_report() == []
+    assert all(s.revision == 1 for s in (a, b, c))
+
+
+def test_a_move_that_clashes_in_the_end_is_refused_and_the_others_are_applied(three_rooms):
+    event, (hall, studio, foyer), (a, b, c), organiser = three_rooms
+    # a and b swap; c would join the hall that a leaves but b enters: c is refused, the swap stands.
+    run = _proposal(organiser, event, [(a, studio, a.starts_at), (b, hall, b.starts_at), (c, hall, c.starts_at)])
+    result = services.apply_run(run=run, session_ids=None, actor=organiser)
+    db.session.commit()
+    assert result.applied == sorted([a.id, b.id])
+    assert [k for k, _ in result.refused] == [c.id] and "double-booked" in result.refused[0][1]
+    assert (a.room_id, b.room_id, c.room_id) == (studio.id, hall.id, foyer.id)
+    assert programme.conflict_report() == []
