@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectMultipleField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from expo.assistant.solver import Weights
@@ -25,6 +25,10 @@ class RunForm(FlaskForm):
     clash = _weight(_l("Weight: a delegate facing two wanted sessions at once"), Weights.clash, None)
     track_venues = _weight(_l("Weight: each extra venue a track uses"), Weights.track_venues, None)
     track_rooms = _weight(_l("Weight: each extra room a track uses"), Weights.track_rooms, None)
+    track_gaps = IntegerField(
+        _l("Weight: each quarter of an hour between a track's sessions of a day"), default=Weights.track_gaps,
+        description=_l("Keeps a track's sessions back to back."),
+        validators=[Optional(), NumberRange(min=0, max=1000)])
     move = _weight(_l("Weight: each session moved"), Weights.move,
                    _l("Keeps the proposal close to the schedule as it stands."))
     move_published = BooleanField(_l("Sessions of a published programme may move"))
@@ -38,7 +42,8 @@ class RunForm(FlaskForm):
 
     def weights(self) -> Weights:
         return Weights(clash=self.clash.data, track_venues=self.track_venues.data,
-                       track_rooms=self.track_rooms.data, move=self.move.data)
+                       track_rooms=self.track_rooms.data, move=self.move.data,
+                       track_gaps=Weights.track_gaps if self.track_gaps.data is None else self.track_gaps.data)
 
 
 class ApplyForm(FlaskForm):

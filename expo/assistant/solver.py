@@ -20,7 +20,9 @@ hours on one of the event's days); its room seats at least the delegates expecte
 it offers; sessions that may not move stay where they are.
 
 Soft, weighted: pairs of sessions that the same delegates want, held at once (their count);
-a track spread over several venues or rooms; moving a session at all (keeps proposals calm)."""
+a track spread over several venues or rooms; the time between a track's sessions of one day
+(the day's span from its first start to its last end, less the sessions' own length: zero when
+they follow one another); moving a session at all (keeps proposals calm)."""
 from __future__ import annotations
 
 import threading
@@ -63,6 +65,7 @@ class Weights:
     clash: int = 10  # per delegate who wants two sessions held at once
     track_venues: int = 20  # per venue a track uses beyond its first
     track_rooms: int = 5  # per room a track uses beyond its first
+    track_gaps: int = 1  # per step (a quarter of an hour) between a track's sessions of one day
     move: int = 1  # per session moved from where it is
 
 
@@ -317,6 +320,43 @@ class _Model:
                 self._count_used(ids, venues, lambda i, v: self.venue_expr(i, v) if any(
                     self.venue_of_room[r] == v for r in self.x[i]) else None,
                     lambda i: self.venue_of_room.get(self.hint[i][1]), w.track_venues)
+        if w.track_gaps:
+            for ids in by_track.values():
+                self._track_gaps(ids, w.track_gaps)
+
+    def day_of(self, item: Item) -> tuple[int, int] | None:
+        """The day window a session lies in whatever the solver does (None: it may change day)."""
+        if item.fixed:
+            return next((w for w in (*(item.windows or ()), *self.p.day_windows) if w[0] <= item.start < w[1]), None)
+        windows = self.p.day_windows if item.windows is None else item.windows
+        return windows[0] if len(windows) == 1 else None
+
+    def _track_gaps(self, ids: list[int], weight: int) -> None:
+        """Per day: the span from the track's first start to its last end, less its sessions' length."""
+        by_day: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for i in ids:
+            day = self.day_of(self.items[i])
+            if day is not None:
+                by_day[day].append(i)
+        for (lo, hi), day_ids in by_day.items():
+            if len(day_ids) < 2 or all(self.items[i].fixed for i in day_ids):
+                continue
+            low, high = min(lo, *(self._span(i)[0] for i in day_ids)), max(hi, *(self._span(i)[1] for i in day_ids))
+            first, last = self.m.new_int_var(low, high, ""), self.m.new_int_var(low, high, "")
+            self.m.add_min_equality(first, [self.start[i] for i in day_ids])
+            self.m.add_max_equality(last, [self.end[i] for i in day_ids])
+            total = sum(self.items[i].duration for i in day_ids)
+            # Exact when the track keeps to one room (what its other weights ask); sessions held
+            # at once elsewhere could offset a gap, but never below zero.
+            gap = self.m.new_int_var(0, high - low, "")
+            self.m.add(gap >= last - first - total)
+            if self._hinted(*day_ids):
+                starts = min(self.hint[i][0] for i in day_ids)
+                ends = max(self.hint[i][0] + self.items[i].duration for i in day_ids)
+                self.m.add_hint(first, starts)
+                self.m.add_hint(last, ends)
+                self.m.add_hint(gap, max(0, ends - starts - total))
+            self.terms.append((weight, gap))
 
     def _count_used(self, ids: list[int], places: set[int], expr: Callable, hinted: Callable, weight: int) -> None:
         used = []

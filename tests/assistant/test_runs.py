@@ -288,3 +288,16 @@ def test_a_move_that_clashes_in_the_end_is_refused_and_the_others_are_applied(th
     assert [k for k, _ in result.refused] == [c.id] and "double-booked" in result.refused[0][1]
     assert (a.room_id, b.room_id, c.room_id) == (studio.id, hall.id, foyer.id)
     assert programme.conflict_report() == []
+
+
+def test_the_weight_on_a_track_s_gaps_is_asked_and_kept_with_the_run(clashing, client):
+    event, sessions, organiser = clashing
+    log_in(client, organiser)
+    page = client.get(f"/manage/events/{event.id}/assistant").get_data(as_text=True)
+    assert 'name="track_gaps"' in page
+    client.post(f"/manage/events/{event.id}/assistant", data={
+        "session_ids": [s.id for s in sessions], "time_limit": 5, "clash": 10, "track_venues": 20,
+        "track_rooms": 5, "track_gaps": 4, "move": 1,
+    })
+    run = db.session.scalars(db.select(AssistantRun)).one()
+    assert run.params["weights"]["track_gaps"] == 4 and run.status is RunStatus.DONE
