@@ -1,12 +1,15 @@
 """The organiser's questions to the scheduling assistant."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectMultipleField
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from expo.assistant.models import DayPart
 from expo.assistant.solver import Weights
 
 
@@ -54,3 +57,23 @@ class ApplyForm(FlaskForm):
 
     def chosen(self) -> list[int] | None:
         return None if self.everything.data else list(self.session_ids.data or [])
+
+
+class TimePreferenceForm(FlaskForm):
+    """When a speaker, moderator or host would rather be on stage at one event."""
+
+    part_of_day = SelectField(_l("Preferred part of the day"))
+    unavailable_dates = SelectMultipleField(
+        _l("Days I cannot come"), widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+        description=_l("Sessions are never planned on these days."))
+
+    def __init__(self, days: list[tuple[str, str]], *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.part_of_day.choices = [("", str(_l("Any time")))] + [(part.value, part.label) for part in DayPart]
+        self.unavailable_dates.choices = days
+
+    def part(self) -> DayPart | None:
+        return DayPart(self.part_of_day.data) if self.part_of_day.data else None
+
+    def dates(self) -> list[date]:
+        return [date.fromisoformat(d) for d in self.unavailable_dates.data or []]

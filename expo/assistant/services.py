@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from expo.accounts.models import User
 from expo.assistant import planning, solver
-from expo.assistant.models import AssistantRun, RunStatus, SessionInterest
+from expo.assistant.models import AssistantRun, DayPart, RunStatus, SessionInterest, TimePreference
 from expo.assistant.solver import Weights
 from expo.core import jobs
 from expo.core.errors import InvalidState, NotAllowed
@@ -48,6 +48,24 @@ def toggle_interest(*, user: User, session: ProgrammeSession, actor: User) -> bo
                                          SessionInterest.session_id == session.id)
     )
     return set_interest(user=user, session=session, interested=not starred, actor=actor)
+
+
+def set_time_preference(*, event: Event, person: User, part_of_day: DayPart | None, unavailable: list[date],
+                        actor: User) -> TimePreference:
+    """Record when ``person`` would rather be on stage at the event: a part of the day (or none)
+    and the event's days they cannot come."""
+    outside = [d for d in unavailable if not event.starts_on <= d <= event.ends_on]
+    if outside:
+        raise InvalidState(_l("Choose days of the event."), field="unavailable_dates")
+    preference = db.session.get(TimePreference, (person.id, event.id))
+    if preference is None:
+        preference = TimePreference(user_id=person.id, event_id=event.id)
+        db.session.add(preference)
+    preference.part_of_day = part_of_day
+    preference.unavailable_dates = sorted({d.isoformat() for d in unavailable})
+    preference.updated_at = utcnow()
+    db.session.flush()
+    return preference
 
 
 # --- the scheduling assistant -----------------------------------------------------------------

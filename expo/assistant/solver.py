@@ -22,7 +22,9 @@ it offers; sessions that may not move stay where they are.
 Soft, weighted: pairs of sessions that the same delegates want, held at once (their count);
 a track spread over several venues or rooms; the time between a track's sessions of one day
 (the day's span from its first start to its last end, less the sessions' own length: zero when
-they follow one another); moving a session at all (keeps proposals calm)."""
+they follow one another); a session outside the part of the day each of its people prefers;
+moving a session at all (keeps proposals calm). (Days a person cannot come are left out of
+their sessions' windows by the caller: a hard rule.)"""
 from __future__ import annotations
 
 import threading
@@ -58,6 +60,8 @@ class Item:
     track_id: int | None = None
     rooms: frozenset[int] | None = None  # rooms of the right kind (None: any)
     windows: tuple[tuple[int, int], ...] | None = None  # its event's days (None: the problem's)
+    # One entry per person of the session who prefers a part of the day: where they would have it lie.
+    preferred: tuple[tuple[tuple[int, int], ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class Weights:
     track_rooms: int = 5  # per room a track uses beyond its first
     track_gaps: int = 1  # per step (a quarter of an hour) between a track's sessions of one day
     move: int = 1  # per session moved from where it is
+    preferred_time: int = 5  # per person whose session lies outside the part of the day they prefer
 
 
 @dataclass
@@ -175,6 +180,7 @@ class _Model:
             if len(intervals) > 1:
                 self.m.add_no_overlap(intervals)
         self._people()
+        self._preferred()
         self._clashes()
         self._tracks()
 
@@ -279,6 +285,24 @@ class _Model:
         for venue in venues:
             self.m.add(differ >= self.venue_expr(a, venue) - self.venue_expr(b, venue))
         self._apart(a, b, self.p.transfer_steps * differ)
+
+    def _preferred(self) -> None:
+        """A session outside the part of the day one of its people prefers costs, per person."""
+        weight = self.p.weights.preferred_time
+        for item in self.p.items:
+            if item.fixed or not weight:
+                continue
+            for n, windows in enumerate(item.preferred):
+                fits = _fits(windows, item.duration)
+                if not fits:
+                    self.terms.append((weight, 1))
+                    continue
+                inside = self.m.new_bool_var(f"p{item.id}_{n}")
+                self.m.add_linear_expression_in_domain(self.start[item.id], cp_model.Domain.from_intervals(fits)) \
+                    .only_enforce_if(inside)
+                if item.id in self.hint:
+                    self.m.add_hint(inside, int(any(lo <= self.hint[item.id][0] <= hi for lo, hi in fits)))
+                self.terms.append((weight, 1 - inside))
 
     def _clashes(self) -> None:
         self.clash: dict[tuple[int, int], cp_model.IntVar] = {}
