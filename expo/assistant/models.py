@@ -80,8 +80,10 @@ class AssistantRun(db.Model):
     progress: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
     # The proposal: {"placements": [...], "figures": {...}} (see expo.assistant.planning).
     result: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    # Why there is no proposal: the solver's status, "cancelled", "stopped" (no answer in time), or an error.
     error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
     event: Mapped[Event | None] = relationship()

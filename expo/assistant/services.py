@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -24,6 +24,13 @@ from expo.programme.services import SessionData
 
 MAX_TIME_LIMIT = 300  # seconds
 SOLVER_WORKERS = 2
+# Runs have a background thread of their own (thread mode), so that e-mail never waits behind one.
+LANE = "assistant"
+# A running run is given up as stopped once its time limit and this much more have passed (building
+# the model and storing the proposal of a whole expo take a few minutes); a run that never
+# started (its job lost with a restarted web process), once it has waited this long.
+RUN_MARGIN = timedelta(minutes=10)
+QUEUE_MARGIN = timedelta(minutes=30)
 
 
 def set_interest(*, user: User, session: ProgrammeSession, interested: bool, actor: User) -> bool:
@@ -87,8 +94,33 @@ def start_run(
     )
     db.session.add(run)
     db.session.flush()
-    jobs.enqueue_after_commit(execute_run, run.id)
+    jobs.enqueue_after_commit(execute_run, run.id, lane=LANE)
     return run
+
+
+def cancel_run(*, run: AssistantRun, actor: User) -> None:
+    """Stop a run that is waiting or searching: it ends without a proposal (the search stops
+    within a second or so)."""
+    if run.status.finished:
+        raise InvalidState(_l("This run has already ended."))
+    run.status, run.error, run.finished_at = RunStatus.FAILED, "cancelled", utcnow()
+    db.session.flush()
+
+
+def settle(run: AssistantRun) -> bool:
+    """Give up a run whose job can no longer be answering (its worker or web process stopped):
+    searching past its time limit and a margin, or waiting to start far too long. Returns whether
+    it was given up (the caller commits)."""
+    if run.status.finished:
+        return False
+    now = utcnow()
+    overdue = (run.started_at + timedelta(seconds=run.time_limit) + RUN_MARGIN if run.started_at is not None
+               else run.created_at + QUEUE_MARGIN)
+    if now < overdue:
+        return False
+    run.status, run.error, run.finished_at = RunStatus.FAILED, "stopped", now
+    db.session.flush()
+    return True
 
 
 def _settings(run: AssistantRun) -> planning.Settings:
@@ -104,7 +136,7 @@ def execute_run(run_id: int) -> None:
     run = db.session.get(AssistantRun, run_id)
     if run is None or run.status.finished:
         return
-    run.status = RunStatus.RUNNING
+    run.status, run.started_at = RunStatus.RUNNING, utcnow()
     db.session.commit()
     try:
         ctx = planning.build(event=run.event, settings=_settings(run))
@@ -122,8 +154,16 @@ def execute_run(run_id: int) -> None:
                     connection.execute(sa.update(AssistantRun).where(AssistantRun.id == run_id)
                                        .values(progress=list(points)))
 
-        solution = solver.solve(ctx.problem, time_limit=run.time_limit, workers=SOLVER_WORKERS, on_progress=report)
+        def cancelled() -> bool:
+            with engine.connect() as connection:
+                return connection.scalar(sa.select(AssistantRun.status).where(AssistantRun.id == run_id)) \
+                    is not RunStatus.RUNNING
+
+        solution = solver.solve(ctx.problem, time_limit=run.time_limit, workers=SOLVER_WORKERS, on_progress=report,
+                                should_stop=cancelled)
         db.session.refresh(run)
+        if run.status is not RunStatus.RUNNING:  # cancelled, or given up, meanwhile: it stays so
+            return
         run.progress = [list(p) for p in solution.progress]
         if not solution.found:
             run.status, run.error = RunStatus.FAILED, solution.status

@@ -416,9 +416,18 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
             self.on_progress(*point)
 
 
+def _watch(solver: cp_model.CpSolver, should_stop: Callable[[], bool], done: threading.Event) -> None:
+    """Stop the search once ``should_stop`` says so (asked every half second)."""
+    while not done.wait(0.5):
+        if should_stop():
+            solver.stop_search()
+            return
+
+
 def solve(problem: Problem, *, time_limit: float = 30, workers: int = 2, on_progress: Progress | None = None,
-          seed: int = 0) -> Solution:
-    """The best placement of the problem's sessions found within ``time_limit`` seconds."""
+          seed: int = 0, should_stop: Callable[[], bool] | None = None) -> Solution:
+    """The best placement of the problem's sessions found within ``time_limit`` seconds (or
+    until ``should_stop`` answers yes: the best found by then)."""
     started = time.monotonic()
     model = _Model(problem)
     model.build()
@@ -430,7 +439,13 @@ def solve(problem: Problem, *, time_limit: float = 30, workers: int = 2, on_prog
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     reporter = _Reporter(started, on_progress)
-    code = solver.solve(model.m, reporter)
+    done = threading.Event()
+    if should_stop is not None:
+        threading.Thread(target=_watch, args=(solver, should_stop, done), daemon=True).start()
+    try:
+        code = solver.solve(model.m, reporter)
+    finally:
+        done.set()
     status = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible", cp_model.INFEASIBLE: "infeasible"}.get(
         code, "unknown"
     )

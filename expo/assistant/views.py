@@ -66,6 +66,8 @@ def toggle_interest(session_id: int):
 def _run_or_403(run_id: int) -> AssistantRun:
     run = get_or_404(AssistantRun, run_id)
     require(can_run_assistant(current_user, run.event))
+    if services.settle(run):
+        db.session.commit()
     return run
 
 
@@ -124,6 +126,23 @@ def run_progress(run_id: int):
     """JSON for the run page's script: status, and the solver's (seconds, objective, bound) points."""
     run = _run_or_403(run_id)
     return jsonify(status=run.status.value, finished=run.status.finished, progress=run.progress or [])
+
+
+@bp.route("/manage/assistant/runs/<int:run_id>/cancel", methods=["POST"])
+@guard(organises_any_event)
+def cancel_run(run_id: int):
+    """Stop a run that is waiting or searching."""
+    run = _run_or_403(run_id)
+    if ApplyForm().validate_on_submit():
+        try:
+            services.cancel_run(run=run, actor=current_user)
+        except ExpoError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("The run is cancelled."), "success")
+    return redirect(url_for("assistant.show_run", run_id=run_id))
 
 
 @bp.route("/manage/assistant/runs/<int:run_id>/apply", methods=["POST"])

@@ -1,4 +1,5 @@
-"""speakers', moderators' and hosts' preferred times and unavailable days per event
+"""speakers', moderators' and hosts' preferred times and unavailable days per event; when an
+assistant run started
 
 Revision ID: s2b7e4d1c9a3
 Revises: de5a1b7c9f20
@@ -29,7 +30,9 @@ def upgrade():
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("user_id", "event_id", name=op.f("pk_time_preferences")),
     )
+    op.add_column("assistant_runs", sa.Column("started_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
+    op.drop_column("assistant_runs", "started_at")  # SQLite 3.35 and later drop a column in place
     op.drop_table("time_preferences")

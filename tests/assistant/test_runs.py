@@ -301,3 +301,73 @@ def test_the_weight_on_a_track_s_gaps_is_asked_and_kept_with_the_run(clashing, c
     })
     run = db.session.scalars(db.select(AssistantRun)).one()
     assert run.params["weights"]["track_gaps"] == 4 and run.status is RunStatus.DONE
+
+
+def _running(event, organiser, sessions, **fields):
+    run = AssistantRun(event=event, created_by=organiser, time_limit=60, status=RunStatus.RUNNING, progress=[],
+                       params={"session_ids": [s.id for s in sessions], "weights": {}, "move_published": False},
+                       **fields)
+    db.session.add(run)
+    db.session.commit()
+    return run
+
+
+def test_a_run_whose_worker_died_is_given_up_when_read(clashing, client):
+    from expo.core.timeutil import utcnow
+
+    event, sessions, organiser = clashing
+    now = utcnow()
+    stale = _running(event, organiser, sessions, started_at=now - timedelta(seconds=60) - services.RUN_MARGIN
+                     - timedelta(seconds=5))
+    lively = _running(event, organiser, sessions, started_at=now - timedelta(seconds=30))
+    lost = _running(event, organiser, sessions, created_at=now - services.QUEUE_MARGIN - timedelta(seconds=5))
+    lost.status = RunStatus.QUEUED
+    db.session.commit()
+    log_in(client, organiser)
+    page = client.get(f"/manage/assistant/runs/{stale.id}").get_data(as_text=True)
+    assert "the run stopped answering" in page and 'http-equiv="refresh"' not in page
+    assert client.get(f"/manage/assistant/runs/{lost.id}/progress").get_json()["status"] == "failed"
+    assert client.get(f"/manage/assistant/runs/{lively.id}/progress").get_json()["status"] == "running"
+    db.session.expire_all()
+    assert (stale.status, stale.error, lost.error) == (RunStatus.FAILED, "stopped", "stopped")
+    assert stale.finished_at is not None and lively.status is RunStatus.RUNNING
+
+
+def test_an_organiser_cancels_a_run_and_its_job_leaves_it_so(clashing, client):
+    event, sessions, organiser = clashing
+    run = _running(event, organiser, sessions)
+    run.status = RunStatus.QUEUED
+    db.session.commit()
+    log_in(client, organiser)
+    assert "Cancel the run" in client.get(f"/manage/assistant/runs/{run.id}").get_data(as_text=True)
+    assert client.post(f"/manage/assistant/runs/{run.id}/cancel").status_code == 302
+    db.session.expire_all()
+    assert (run.status, run.error) == (RunStatus.FAILED, "cancelled")
+    services.execute_run(run.id)  # the job starts late: nothing happens
+    db.session.expire_all()
+    assert (run.status, run.error, run.result) == (RunStatus.FAILED, "cancelled", None)
+    assert "the run was cancelled" in client.get(f"/manage/assistant/runs/{run.id}").get_data(as_text=True)
+    with pytest.raises(InvalidState):
+        services.cancel_run(run=run, actor=organiser)
+
+
+def test_only_the_event_s_organisers_cancel_its_runs(clashing, client):
+    event, sessions, organiser = clashing
+    delegate = make_user(role=Role.DELEGATE)
+    run = _running(event, organiser, sessions)
+    log_in(client, delegate)
+    assert client.post(f"/manage/assistant/runs/{run.id}/cancel").status_code == 403
+    db.session.expire_all()
+    assert run.status is RunStatus.RUNNING
+
+
+def test_runs_are_queued_in_a_lane_of_their_own(clashing, monkeypatch):
+    from expo.core import jobs
+
+    event, sessions, organiser = clashing
+    queued = []
+    monkeypatch.setattr(jobs, "enqueue", lambda func, *args, lane=None: queued.append((func, args, lane)))
+    run = services.start_run(event=event, session_ids=[sessions[0].id], weights=Weights(), time_limit=5,
+                             move_published=False, actor=organiser)
+    db.session.commit()
+    assert queued == [(services.execute_run, (run.id,), services.LANE)]

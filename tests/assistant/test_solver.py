@@ -185,3 +185,19 @@ def test_a_track_fills_the_gap_between_its_sessions():
     assert solution.objective == 1 and _track_gap(items, solution.placements, 5) == 0
     without = solve(Problem(rooms=rooms, items=items, day_windows=day, weights=Weights(move=1, track_gaps=0)))
     assert without.placements[2] == Placement(6, 1) and without.objective == 0  # no weight on gaps: nothing moves
+
+
+def test_a_search_stops_when_asked():
+    rng = random.Random(3)
+    rooms = [RoomSpec(r, 1, 100, ((0, 12),)) for r in range(1, 4)]
+    items = [Item(n, rng.choice([1, 2]), start=0, room_id=1) for n in range(1, 31)]
+    pairs = {(a, b): rng.randint(1, 9) for a, b in itertools.combinations(range(1, 31), 2)}
+    asked = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return True
+
+    solution = solve(Problem(rooms=rooms, items=items, day_windows=((0, 12),), pairs=pairs), time_limit=30,
+                     should_stop=stop)
+    assert asked and solution.seconds < 10
