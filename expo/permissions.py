@@ -183,6 +183,21 @@ def can_run_assistant(user: Any, event: Event | None) -> bool:
     return is_admin(user) if event is None else is_event_organiser(user, event)
 
 
+def can_edit_time_preference(user: Any, event: Event, person: Any) -> bool:
+    """State when a person would rather speak at an event: the event's organisers, or the person
+    themself where they speak, moderate or host one of its sessions."""
+    if is_event_organiser(user, event):
+        return True
+    if not is_signed_in(user) or user.id != person.id:
+        return False
+    from expo.core.extensions import db
+    from expo.programme.models import ProgrammeSession, SessionRole
+
+    return db.session.scalar(sa.select(sa.exists().where(
+        SessionRole.user_id == person.id, SessionRole.session_id == ProgrammeSession.id,
+        ProgrammeSession.event_id == event.id))) is True
+
+
 def can_run_expo_assistant(user: Any) -> bool:
     """The scheduling assistant over every event of the expo at once."""
     return can_run_assistant(user, None)

@@ -112,6 +112,9 @@ RULES = {
         "programme.pending_changes", "programme.release_changes", "programme.release_one",
         "programme.discard_change",
         "assistant.new_run", "assistant.show_run", "assistant.run_progress", "assistant.apply_run",
+        "assistant.cancel_run",
+        # Also the person themself where they speak (can_edit_time_preference): tested in tests/assistant.
+        "assistant.time_preference",
     ), EVENT_ORGANISER),
     **dict.fromkeys((
         "programme.manage_index", "programme.list_events", "programme.search_people", "programme.find_people",

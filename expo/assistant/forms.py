@@ -1,12 +1,15 @@
 """The organiser's questions to the scheduling assistant."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectMultipleField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField
+from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from expo.assistant.models import DayPart
 from expo.assistant.solver import Weights
 
 
@@ -25,6 +28,10 @@ class RunForm(FlaskForm):
     clash = _weight(_l("Weight: a delegate facing two wanted sessions at once"), Weights.clash, None)
     track_venues = _weight(_l("Weight: each extra venue a track uses"), Weights.track_venues, None)
     track_rooms = _weight(_l("Weight: each extra room a track uses"), Weights.track_rooms, None)
+    track_gaps = IntegerField(
+        _l("Weight: each quarter of an hour between a track's sessions of a day"), default=Weights.track_gaps,
+        description=_l("Keeps a track's sessions back to back."),
+        validators=[Optional(), NumberRange(min=0, max=1000)])
     move = _weight(_l("Weight: each session moved"), Weights.move,
                    _l("Keeps the proposal close to the schedule as it stands."))
     move_published = BooleanField(_l("Sessions of a published programme may move"))
@@ -38,7 +45,8 @@ class RunForm(FlaskForm):
 
     def weights(self) -> Weights:
         return Weights(clash=self.clash.data, track_venues=self.track_venues.data,
-                       track_rooms=self.track_rooms.data, move=self.move.data)
+                       track_rooms=self.track_rooms.data, move=self.move.data,
+                       track_gaps=Weights.track_gaps if self.track_gaps.data is None else self.track_gaps.data)
 
 
 class ApplyForm(FlaskForm):
@@ -49,3 +57,23 @@ class ApplyForm(FlaskForm):
 
     def chosen(self) -> list[int] | None:
         return None if self.everything.data else list(self.session_ids.data or [])
+
+
+class TimePreferenceForm(FlaskForm):
+    """When a speaker, moderator or host would rather be on stage at one event."""
+
+    part_of_day = SelectField(_l("Preferred part of the day"))
+    unavailable_dates = SelectMultipleField(
+        _l("Days I cannot come"), widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+        description=_l("Sessions are never planned on these days."))
+
+    def __init__(self, days: list[tuple[str, str]], *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.part_of_day.choices = [("", str(_l("Any time")))] + [(part.value, part.label) for part in DayPart]
+        self.unavailable_dates.choices = days
+
+    def part(self) -> DayPart | None:
+        return DayPart(self.part_of_day.data) if self.part_of_day.data else None
+
+    def dates(self) -> list[date]:
+        return [date.fromisoformat(d) for d in self.unavailable_dates.data or []]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -80,9 +80,58 @@ class AssistantRun(db.Model):
     progress: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
     # The proposal: {"placements": [...], "figures": {...}} (see expo.assistant.planning).
     result: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    # Why there is no proposal: the solver's status, "cancelled", "stopped" (no answer in time), or an error.
     error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
     event: Mapped[Event | None] = relationship()
     created_by: Mapped[User | None] = relationship()
+
+
+class DayPart(enum.StrEnum):
+    MORNING = "morning"
+    AFTERNOON = "afternoon"
+    EVENING = "evening"
+
+    @property
+    def hours(self) -> tuple[time, time]:
+        """The part of the day, in the event's zone."""
+        return _DAY_PART_HOURS[self]
+
+    @property
+    def label(self) -> str:
+        return str(_DAY_PART_LABELS[self])
+
+
+_DAY_PART_HOURS = {
+    DayPart.MORNING: (time(8, 0), time(12, 0)),
+    DayPart.AFTERNOON: (time(12, 0), time(17, 0)),
+    DayPart.EVENING: (time(17, 0), time(21, 0)),
+}
+_DAY_PART_LABELS = {
+    DayPart.MORNING: _l("Mornings (08:00–12:00)"),
+    DayPart.AFTERNOON: _l("Afternoons (12:00–17:00)"),
+    DayPart.EVENING: _l("Evenings (17:00–21:00)"),
+}
+
+
+class TimePreference(db.Model):
+    """When a speaker, moderator or host would rather be on stage at one event: a part of the
+    day they prefer (the assistant weighs it) and days they cannot come (the assistant keeps to it)."""
+
+    __tablename__ = "time_preferences"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    part_of_day: Mapped[DayPart | None] = mapped_column(enum_column(DayPart))
+    # ISO dates (the event's local days) on which the person cannot take part.
+    unavailable_dates: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def unavailable(self) -> list[date]:
+        return [date.fromisoformat(d) for d in self.unavailable_dates or []]

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from expo.assistant import queries
+from expo.assistant.models import TimePreference
 from expo.assistant.solver import (
     Item, Placement, Problem, RoomSpec, Weights, candidate_rooms, room_windows, wanted_clashes,
 )
@@ -122,6 +123,12 @@ def build(*, event: Event | None, settings: Settings) -> Context:
         e.id: tuple(_window(d, None, None, e.timezone, origin) for d in _days(e.starts_on, e.ends_on))
         for e in events
     }
+    stated: dict[tuple[int, int], TimePreference] = {
+        (p.user_id, p.event_id): p for p in db.session.scalars(
+            sa.select(TimePreference).where(TimePreference.event_id.in_([e.id for e in events])))
+    }
+    event_tz = {e.id: e.timezone for e in events}
+    event_dates = {e.id: _days(e.starts_on, e.ends_on) for e in events}
     demand = queries.demand(sorted(scope))
     largest = max((r.capacity for r in rooms), default=0)
     step = timedelta(minutes=STEP_MINUTES)
@@ -131,12 +138,21 @@ def build(*, event: Event | None, settings: Settings) -> Context:
         duration = max(1, math.ceil((r.ends_at - origin) / step) - start)
         seats = max(min(demand.get(r.id, 0), largest), r.capacity or 0)
         windows = event_days.get(r.event_id)
+        preferred: list[tuple[tuple[int, int], ...]] = []
+        if r.id in movable and windows:
+            wishes = [stated[(p, r.event_id)] for p in sorted(people[r.id]) if (p, r.event_id) in stated]
+            away = {d for wish in wishes for d in wish.unavailable}
+            windows = tuple(w for d, w in zip(event_dates[r.event_id], windows) if d not in away)
+            preferred = [
+                tuple(_window(d, *wish.part_of_day.hours, event_tz[r.event_id], origin) for d in event_dates[r.event_id])
+                for wish in wishes if wish.part_of_day is not None
+            ]
         if settings.same_day and windows:
             windows = tuple(w for w in windows if w[0] <= start < w[1]) or windows
         items.append(Item(
             id=r.id, duration=duration, start=start, room_id=r.room_id, fixed=r.id not in movable,
             in_person=r.room_id is not None, seats=seats, people=frozenset(people[r.id]),
-            track_id=r.track_id, windows=windows,
+            track_id=r.track_id, windows=windows, preferred=tuple(preferred),
             rooms=_nearest_rooms(rooms, room_rows, r.room_id, seats, settings.rooms_per_session, NEEDS_ROOM_KIND.get(r.kind))
             if r.id in movable and r.room_id is not None else None,
         ))

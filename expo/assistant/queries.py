@@ -10,11 +10,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask import g
 
-from expo.assistant.models import AssistantRun, SessionInterest
+from expo.assistant.models import AssistantRun, SessionInterest, TimePreference
 from expo.core.extensions import db
 from expo.core.timeutil import to_local
 from expo.events.models import Event
-from expo.programme.models import ProgrammeSession, SessionStatus, session_networks
+from expo.programme.models import ProgrammeSession, SessionRole, SessionStatus, session_networks
 from expo.registration.models import Booking, BookingStatus
 from expo.venues.models import Room, Venue
 
@@ -185,3 +185,36 @@ def proposal_days(event: Any, placements: list[dict[str, Any]]) -> list[DayColum
         columns.now.sort(key=lambda e: (e["starts_at"], e["title"]))
         columns.proposed.sort(key=lambda e: (e["starts_at"], e["title"]))
     return [days[d] for d in sorted(days)]
+
+
+def event_people(event_id: int) -> list[tuple[Any, TimePreference | None]]:
+    """The speakers, moderators and hosts of the event's sessions, by name, each with their
+    stated times for it (two queries)."""
+    from expo.accounts.models import User
+
+    people = list(db.session.scalars(
+        sa.select(User).where(User.id.in_(
+            sa.select(SessionRole.user_id).join(ProgrammeSession, SessionRole.session_id == ProgrammeSession.id)
+            .where(ProgrammeSession.event_id == event_id)
+        )).order_by(User.name, User.id)
+    ))
+    stated = preferences(event_id, [u.id for u in people])
+    return [(u, stated.get(u.id)) for u in people]
+
+
+def preferences(event_id: int, user_ids: Collection[int]) -> dict[int, TimePreference]:
+    """The stated times of these people for the event, by person (one query)."""
+    if not user_ids:
+        return {}
+    return {p.user_id: p for p in db.session.scalars(sa.select(TimePreference).where(
+        TimePreference.event_id == event_id, TimePreference.user_id.in_(list(user_ids))))}
+
+
+def speaking_events(user: Any) -> list[Event]:
+    """The events where the person speaks, moderates or hosts a session (for their profile)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(db.session.scalars(sa.select(Event).where(Event.id.in_(
+        sa.select(ProgrammeSession.event_id).join(SessionRole, SessionRole.session_id == ProgrammeSession.id)
+        .where(SessionRole.user_id == user.id)
+    )).order_by(Event.starts_on, Event.id)))

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from expo.accounts.models import User
 from expo.assistant import planning, solver
-from expo.assistant.models import AssistantRun, RunStatus, SessionInterest
+from expo.assistant.models import AssistantRun, DayPart, RunStatus, SessionInterest, TimePreference
 from expo.assistant.solver import Weights
 from expo.core import jobs
-from expo.core.errors import ExpoError, InvalidState, NotAllowed
+from expo.core.errors import InvalidState, NotAllowed
 from expo.core.extensions import db
 from expo.core.timeutil import utcnow
 from expo.events.models import Event
@@ -24,6 +24,13 @@ from expo.programme.services import SessionData
 
 MAX_TIME_LIMIT = 300  # seconds
 SOLVER_WORKERS = 2
+# Runs have a background thread of their own (thread mode), so that e-mail never waits behind one.
+LANE = "assistant"
+# A running run is given up as stopped once its time limit and this much more have passed (building
+# the model and storing the proposal of a whole expo take a few minutes); a run that never
+# started (its job lost with a restarted web process), once it has waited this long.
+RUN_MARGIN = timedelta(minutes=10)
+QUEUE_MARGIN = timedelta(minutes=30)
 
 
 def set_interest(*, user: User, session: ProgrammeSession, interested: bool, actor: User) -> bool:
@@ -50,6 +57,24 @@ def toggle_interest(*, user: User, session: ProgrammeSession, actor: User) -> bo
     return set_interest(user=user, session=session, interested=not starred, actor=actor)
 
 
+def set_time_preference(*, event: Event, person: User, part_of_day: DayPart | None, unavailable: list[date],
+                        actor: User) -> TimePreference:
+    """Record when ``person`` would rather be on stage at the event: a part of the day (or none)
+    and the event's days they cannot come."""
+    outside = [d for d in unavailable if not event.starts_on <= d <= event.ends_on]
+    if outside:
+        raise InvalidState(_l("Choose days of the event."), field="unavailable_dates")
+    preference = db.session.get(TimePreference, (person.id, event.id))
+    if preference is None:
+        preference = TimePreference(user_id=person.id, event_id=event.id)
+        db.session.add(preference)
+    preference.part_of_day = part_of_day
+    preference.unavailable_dates = sorted({d.isoformat() for d in unavailable})
+    preference.updated_at = utcnow()
+    db.session.flush()
+    return preference
+
+
 # --- the scheduling assistant -----------------------------------------------------------------
 
 def start_run(
@@ -69,8 +94,33 @@ def start_run(
     )
     db.session.add(run)
     db.session.flush()
-    jobs.enqueue_after_commit(execute_run, run.id)
+    jobs.enqueue_after_commit(execute_run, run.id, lane=LANE)
     return run
+
+
+def cancel_run(*, run: AssistantRun, actor: User) -> None:
+    """Stop a run that is waiting or searching: it ends without a proposal (the search stops
+    within a second or so)."""
+    if run.status.finished:
+        raise InvalidState(_l("This run has already ended."))
+    run.status, run.error, run.finished_at = RunStatus.FAILED, "cancelled", utcnow()
+    db.session.flush()
+
+
+def settle(run: AssistantRun) -> bool:
+    """Give up a run whose job can no longer be answering (its worker or web process stopped):
+    searching past its time limit and a margin, or waiting to start far too long. Returns whether
+    it was given up (the caller commits)."""
+    if run.status.finished:
+        return False
+    now = utcnow()
+    overdue = (run.started_at + timedelta(seconds=run.time_limit) + RUN_MARGIN if run.started_at is not None
+               else run.created_at + QUEUE_MARGIN)
+    if now < overdue:
+        return False
+    run.status, run.error, run.finished_at = RunStatus.FAILED, "stopped", now
+    db.session.flush()
+    return True
 
 
 def _settings(run: AssistantRun) -> planning.Settings:
@@ -86,7 +136,7 @@ def execute_run(run_id: int) -> None:
     run = db.session.get(AssistantRun, run_id)
     if run is None or run.status.finished:
         return
-    run.status = RunStatus.RUNNING
+    run.status, run.started_at = RunStatus.RUNNING, utcnow()
     db.session.commit()
     try:
         ctx = planning.build(event=run.event, settings=_settings(run))
@@ -104,8 +154,16 @@ def execute_run(run_id: int) -> None:
                     connection.execute(sa.update(AssistantRun).where(AssistantRun.id == run_id)
                                        .values(progress=list(points)))
 
-        solution = solver.solve(ctx.problem, time_limit=run.time_limit, workers=SOLVER_WORKERS, on_progress=report)
+        def cancelled() -> bool:
+            with engine.connect() as connection:
+                return connection.scalar(sa.select(AssistantRun.status).where(AssistantRun.id == run_id)) \
+                    is not RunStatus.RUNNING
+
+        solution = solver.solve(ctx.problem, time_limit=run.time_limit, workers=SOLVER_WORKERS, on_progress=report,
+                                should_stop=cancelled)
         db.session.refresh(run)
+        if run.status is not RunStatus.RUNNING:  # cancelled, or given up, meanwhile: it stays so
+            return
         run.progress = [list(p) for p in solution.progress]
         if not solution.found:
             run.status, run.error = RunStatus.FAILED, solution.status
@@ -137,37 +195,42 @@ class Applied:
 
 
 def apply_run(*, run: AssistantRun, session_ids: list[int] | None, actor: User) -> Applied:
-    """Move the chosen sessions (all the proposal moves, without ``session_ids``) through the
-    programme's own service, so revisions, the change log and releases follow. A move into a
-    room another chosen session is leaving is tried again once that one has moved."""
+    """Move the chosen sessions (all the proposal moves, without ``session_ids``) together
+    through the programme's own service, so revisions, the change log and releases follow. The
+    conflict rules judge the programme the moves leave behind, so sessions may swap rooms or
+    times; a move they refuse there is left out (one at a time, the others judged again)."""
     if run.status is not RunStatus.DONE or not run.result:
         raise InvalidState(_l("This proposal is not ready."))
     wanted = {p["session_id"]: p for p in run.result["placements"] if p["moved"]}
     if session_ids is not None:
         wanted = {k: v for k, v in wanted.items() if k in set(session_ids)}
     sessions = {s.id: s for s in db.session.scalars(sa.select(ProgrammeSession).where(ProgrammeSession.id.in_(wanted)))}
-    pending, applied, refused = dict(wanted), [], {}
-    while pending:
-        progress = False
-        for session_id, place in list(pending.items()):
-            session = sessions.get(session_id)
-            if session is None or session.is_cancelled:
-                refused[session_id] = str(_l("The session is gone or cancelled."))
-                del pending[session_id]
-                continue
-            data = SessionData.from_session(session)
-            data.starts_at = datetime.fromisoformat(place["new_start"])
-            data.ends_at = datetime.fromisoformat(place["new_end"])
-            data.room_id = place["new_room_id"]
-            try:
-                programme.update_session(session=session, data=data, actor=actor, confirm=True)
-            except ExpoError as error:
-                refused[session_id] = str(error.message)
-                continue
-            applied.append(session_id)
-            refused.pop(session_id, None)
-            del pending[session_id]
-            progress = True
-        if not progress:
+    refused: dict[int, str] = {}
+    changes: dict[int, tuple[ProgrammeSession, SessionData]] = {}
+    for session_id, place in wanted.items():
+        session = sessions.get(session_id)
+        if session is None or session.is_cancelled:
+            refused[session_id] = str(_l("The session is gone or cancelled."))
+            continue
+        data = SessionData.from_session(session)
+        data.starts_at = datetime.fromisoformat(place["new_start"])
+        data.ends_at = datetime.fromisoformat(place["new_end"])
+        data.room_id = place["new_room_id"]
+        problems = programme.session_data_problems(session.event, data)
+        if problems:
+            refused[session_id] = str(next(iter(problems.values())))
+            continue
+        changes[session_id] = (session, data)
+    while changes:
+        found = programme.refused_moves(list(changes.values()))
+        if not found:
             break
-    return Applied(applied, sorted(refused.items()))
+        # Leave out the move whose absence leaves the fewest refused (a swap rather than a third
+        # session entering one of its rooms), the earliest session on a tie.
+        out = min(found, key=lambda k: (len(programme.refused_moves([c for i, c in changes.items() if i != k])), k)) \
+            if len(found) > 1 else next(iter(found))
+        refused[out] = str(found[out])
+        del changes[out]
+    if changes:
+        programme.update_sessions(changes=list(changes.values()), actor=actor, confirm=True)
+    return Applied(sorted(changes), sorted(refused.items()))

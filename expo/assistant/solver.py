@@ -20,7 +20,11 @@ hours on one of the event's days); its room seats at least the delegates expecte
 it offers; sessions that may not move stay where they are.
 
 Soft, weighted: pairs of sessions that the same delegates want, held at once (their count);
-a track spread over several venues or rooms; moving a session at all (keeps proposals calm)."""
+a track spread over several venues or rooms; the time between a track's sessions of one day
+(the day's span from its first start to its last end, less the sessions' own length: zero when
+they follow one another); a session outside the part of the day each of its people prefers;
+moving a session at all (keeps proposals calm). (Days a person cannot come are left out of
+their sessions' windows by the caller: a hard rule.)"""
 from __future__ import annotations
 
 import threading
@@ -56,6 +60,8 @@ class Item:
     track_id: int | None = None
     rooms: frozenset[int] | None = None  # rooms of the right kind (None: any)
     windows: tuple[tuple[int, int], ...] | None = None  # its event's days (None: the problem's)
+    # One entry per person of the session who prefers a part of the day: where they would have it lie.
+    preferred: tuple[tuple[tuple[int, int], ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,9 @@ class Weights:
     clash: int = 10  # per delegate who wants two sessions held at once
     track_venues: int = 20  # per venue a track uses beyond its first
     track_rooms: int = 5  # per room a track uses beyond its first
+    track_gaps: int = 1  # per step (a quarter of an hour) between a track's sessions of one day
     move: int = 1  # per session moved from where it is
+    preferred_time: int = 5  # per person whose session lies outside the part of the day they prefer
 
 
 @dataclass
@@ -172,6 +180,7 @@ class _Model:
             if len(intervals) > 1:
                 self.m.add_no_overlap(intervals)
         self._people()
+        self._preferred()
         self._clashes()
         self._tracks()
 
@@ -277,6 +286,24 @@ class _Model:
             self.m.add(differ >= self.venue_expr(a, venue) - self.venue_expr(b, venue))
         self._apart(a, b, self.p.transfer_steps * differ)
 
+    def _preferred(self) -> None:
+        """A session outside the part of the day one of its people prefers costs, per person."""
+        weight = self.p.weights.preferred_time
+        for item in self.p.items:
+            if item.fixed or not weight:
+                continue
+            for n, windows in enumerate(item.preferred):
+                fits = _fits(windows, item.duration)
+                if not fits:
+                    self.terms.append((weight, 1))
+                    continue
+                inside = self.m.new_bool_var(f"p{item.id}_{n}")
+                self.m.add_linear_expression_in_domain(self.start[item.id], cp_model.Domain.from_intervals(fits)) \
+                    .only_enforce_if(inside)
+                if item.id in self.hint:
+                    self.m.add_hint(inside, int(any(lo <= self.hint[item.id][0] <= hi for lo, hi in fits)))
+                self.terms.append((weight, 1 - inside))
+
     def _clashes(self) -> None:
         self.clash: dict[tuple[int, int], cp_model.IntVar] = {}
         for (a, b), count in self.p.pairs.items():
@@ -317,6 +344,43 @@ class _Model:
                 self._count_used(ids, venues, lambda i, v: self.venue_expr(i, v) if any(
                     self.venue_of_room[r] == v for r in self.x[i]) else None,
                     lambda i: self.venue_of_room.get(self.hint[i][1]), w.track_venues)
+        if w.track_gaps:
+            for ids in by_track.values():
+                self._track_gaps(ids, w.track_gaps)
+
+    def day_of(self, item: Item) -> tuple[int, int] | None:
+        """The day window a session lies in whatever the solver does (None: it may change day)."""
+        if item.fixed:
+            return next((w for w in (*(item.windows or ()), *self.p.day_windows) if w[0] <= item.start < w[1]), None)
+        windows = self.p.day_windows if item.windows is None else item.windows
+        return windows[0] if len(windows) == 1 else None
+
+    def _track_gaps(self, ids: list[int], weight: int) -> None:
+        """Per day: the span from the track's first start to its last end, less its sessions' length."""
+        by_day: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for i in ids:
+            day = self.day_of(self.items[i])
+            if day is not None:
+                by_day[day].append(i)
+        for (lo, hi), day_ids in by_day.items():
+            if len(day_ids) < 2 or all(self.items[i].fixed for i in day_ids):
+                continue
+            low, high = min(lo, *(self._span(i)[0] for i in day_ids)), max(hi, *(self._span(i)[1] for i in day_ids))
+            first, last = self.m.new_int_var(low, high, ""), self.m.new_int_var(low, high, "")
+            self.m.add_min_equality(first, [self.start[i] for i in day_ids])
+            self.m.add_max_equality(last, [self.end[i] for i in day_ids])
+            total = sum(self.items[i].duration for i in day_ids)
+            # Exact when the track keeps to one room (what its other weights ask); sessions held
+            # at once elsewhere could offset a gap, but never below zero.
+            gap = self.m.new_int_var(0, high - low, "")
+            self.m.add(gap >= last - first - total)
+            if self._hinted(*day_ids):
+                starts = min(self.hint[i][0] for i in day_ids)
+                ends = max(self.hint[i][0] + self.items[i].duration for i in day_ids)
+                self.m.add_hint(first, starts)
+                self.m.add_hint(last, ends)
+                self.m.add_hint(gap, max(0, ends - starts - total))
+            self.terms.append((weight, gap))
 
     def _count_used(self, ids: list[int], places: set[int], expr: Callable, hinted: Callable, weight: int) -> None:
         used = []
@@ -352,9 +416,18 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
             self.on_progress(*point)
 
 
+def _watch(solver: cp_model.CpSolver, should_stop: Callable[[], bool], done: threading.Event) -> None:
+    """Stop the search once ``should_stop`` says so (asked every half second)."""
+    while not done.wait(0.5):
+        if should_stop():
+            solver.stop_search()
+            return
+
+
 def solve(problem: Problem, *, time_limit: float = 30, workers: int = 2, on_progress: Progress | None = None,
-          seed: int = 0) -> Solution:
-    """The best placement of the problem's sessions found within ``time_limit`` seconds."""
+          seed: int = 0, should_stop: Callable[[], bool] | None = None) -> Solution:
+    """The best placement of the problem's sessions found within ``time_limit`` seconds (or
+    until ``should_stop`` answers yes: the best found by then)."""
     started = time.monotonic()
     model = _Model(problem)
     model.build()
@@ -366,7 +439,13 @@ def solve(problem: Problem, *, time_limit: float = 30, workers: int = 2, on_prog
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     reporter = _Reporter(started, on_progress)
-    code = solver.solve(model.m, reporter)
+    done = threading.Event()
+    if should_stop is not None:
+        threading.Thread(target=_watch, args=(solver, should_stop, done), daemon=True).start()
+    try:
+        code = solver.solve(model.m, reporter)
+    finally:
+        done.set()
     status = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible", cp_model.INFEASIBLE: "infeasible"}.get(
         code, "unknown"
     )

@@ -4,7 +4,9 @@ A job is a module-level function named by its dotted path, called with JSON-frie
 arguments inside an application context. Where it runs depends on ``JOB_QUEUE``:
 
 - ``thread`` (the default without Redis, so ``make run`` needs nothing more): a background
-  thread of the web process runs the jobs one after the other.
+  thread of the web process runs the jobs one after the other; a job queued in a ``lane`` of
+  its own (the scheduling assistant's runs, which search for minutes) has a thread of its own,
+  so that e-mail never waits behind it.
 - ``redis``: jobs go to an RQ queue on ``REDIS_URL`` and ``flask --app wsgi expo worker`` runs
   them, on any machine; if Redis cannot take a job, the thread runs it instead, so nothing is lost.
 - ``eager``: the job runs at once, in the same thread (the test suite).
@@ -66,8 +68,9 @@ def retry_intervals(app: Flask | None = None) -> list[float]:
     return [float(seconds) for seconds in (app or current_app).config["JOB_RETRY_INTERVALS"]]
 
 
-def enqueue(func: Callable[..., Any], *args: Any) -> None:
-    """Run ``func(*args)`` as a job, now (not waiting for any transaction)."""
+def enqueue(func: Callable[..., Any], *args: Any, lane: str | None = None) -> None:
+    """Run ``func(*args)`` as a job, now (not waiting for any transaction); in ``lane``, if
+    given, the thread runner gives it a thread of its own."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     path = path_of(func)
     chosen = mode(app)
@@ -78,7 +81,7 @@ def enqueue(func: Callable[..., Any], *args: Any) -> None:
     elif chosen == "redis" and _enqueue_redis(app, path, args):
         return
     else:
-        _thread_runner(app).submit(path, args)
+        _thread_runner(app, lane).submit(path, args)
 
 
 def enqueue_unique(func: Callable[..., Any], *args: Any, key: str) -> bool:
@@ -121,10 +124,23 @@ class _Unique:
         enqueue_unique(self.func, *args, key=self.key)
 
 
-def enqueue_after_commit(func: Callable[..., Any], *args: Any, session: Session | None = None) -> None:
+@dataclass(frozen=True)
+class _Laned:
+    """A job queued after the commit in a lane of its own."""
+
+    func: Callable[..., Any]
+    lane: str
+
+    def __call__(self, *args: Any) -> None:
+        enqueue(self.func, *args, lane=self.lane)
+
+
+def enqueue_after_commit(func: Callable[..., Any], *args: Any, session: Session | None = None,
+                         lane: str | None = None) -> None:
     """Run ``func(*args)`` as a job once the current transaction (of ``session``, by default the
-    application's) commits; never if it rolls back."""
-    (session or db.session).info.setdefault(_AFTER_COMMIT_KEY, []).append((func, args))
+    application's) commits; never if it rolls back. ``lane``: see ``enqueue``."""
+    job = func if lane is None else _Laned(func, lane)
+    (session or db.session).info.setdefault(_AFTER_COMMIT_KEY, []).append((job, args))
 
 
 @sa.event.listens_for(Session, "after_commit")
@@ -134,7 +150,7 @@ def _enqueue_committed(session: Session) -> None:
     session.info.pop(_UNIQUE_KEYS, None)
     for func, args in session.info.pop(_AFTER_COMMIT_KEY, []):
         try:
-            func(*args) if isinstance(func, _Unique) else enqueue(func, *args)
+            func(*args) if isinstance(func, (_Unique, _Laned)) else enqueue(func, *args)
         except Exception:  # noqa: BLE001 - see above
             logger.exception("could not queue the job %s%r", path_of(getattr(func, "func", func)), args)
 
@@ -262,8 +278,9 @@ class _Pending:
 class ThreadRunner:
     """One daemon thread per web process, running jobs in the order they fall due."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, name: str = "expo-jobs") -> None:
         self.app = app
+        self.name = name
         self._heap: list[_Pending] = []
         self._counter = itertools.count()
         self._condition = threading.Condition()
@@ -283,7 +300,7 @@ class ThreadRunner:
             heapq.heappush(self._heap, _Pending(time.monotonic() + delay, next(self._counter), path,
                                                 tuple(args), attempt, key))
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._loop, name="expo-jobs", daemon=True)
+                self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
                 self._thread.start()
             self._condition.notify()
         return True
@@ -338,16 +355,17 @@ class ThreadRunner:
         return True
 
 
-def _thread_runner(app: Flask) -> ThreadRunner:
+def _thread_runner(app: Flask, lane: str | None = None) -> ThreadRunner:
     extension = app.extensions.setdefault(_EXTENSION, {})
+    name = "thread" if lane is None else f"thread:{lane}"
     with _LOCK:
-        if "thread" not in extension:
-            extension["thread"] = ThreadRunner(app)
-    return extension["thread"]
+        if name not in extension:
+            extension[name] = ThreadRunner(app, "expo-jobs" if lane is None else f"expo-jobs-{lane}")
+    return extension[name]
 
 
-def thread_runner(app: Flask | None = None) -> ThreadRunner:
-    return _thread_runner(app or current_app._get_current_object())  # type: ignore[attr-defined]
+def thread_runner(app: Flask | None = None, lane: str | None = None) -> ThreadRunner:
+    return _thread_runner(app or current_app._get_current_object(), lane)  # type: ignore[attr-defined]
 
 
 _LOCK = threading.Lock()

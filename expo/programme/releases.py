@@ -51,19 +51,26 @@ def release_changes(
 
 def _apply_all(event: Event, rows: list[PendingChange], actor: User) -> None:
     """Write each change; one refused for a room clash is tried again once the others are in
-    place (two sessions may swap rooms in one release)."""
+    place, and the moves still refused then are made together, judged where they end up (two
+    sessions may swap rooms or times in one release, three may move round a cycle)."""
     waiting = list(rows)
-    for attempt in (1, 2):
+    for _attempt in (1, 2):
         deferred = []
         for row in waiting:
             try:
                 with db.session.begin_nested():
                     _apply(event, row, actor)
             except Conflict:
-                if attempt == 2:
-                    raise
                 deferred.append(row)
         waiting = deferred
+    moves = [row for row in waiting
+             if row.session is not None and row.status is SessionStatus.SCHEDULED and not row.session.is_cancelled]
+    for row in waiting:
+        if row not in moves:
+            _apply(event, row, actor)  # raises its conflict
+    if moves:
+        services.update_sessions(changes=[(row.session, services.SessionData.from_json(row.data)) for row in moves],
+                                 actor=actor, confirm=True, live=True)
 
 
 def _apply(event: Event, row: PendingChange, actor: User) -> None:

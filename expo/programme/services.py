@@ -503,13 +503,61 @@ def update_session(
 ) -> dict[str, dict[str, Any]]:
     """Change a session; moves raise its revision and are logged. Returns the changes (in a
     published programme: all that is staged for the session's next release)."""
+    return _update(session, data, actor, live=live,
+                   enforce=lambda: _enforce_conflict_rules(session.event, data, session.id, confirm, confirmed_warnings))
+
+
+def refused_moves(changes: list[tuple[ProgrammeSession, SessionData]]) -> dict[int, Any]:
+    """For each of these changes that the conflict rules refuse once all of them are made, why
+    (the rooms are locked as for one change; warnings are not counted here)."""
+    refused = {key: [f for f in found if f.refused] for key, found in _end_state(changes).items()}
+    return {key: describe(found[0], _person_names(found)) for key, found in refused.items() if found}
+
+
+def _end_state(changes: list[tuple[ProgrammeSession, SessionData]]) -> dict[int, list[conflicts.Finding]]:
+    """The conflicts of each changed session with the programme as it is once all the changes
+    are made: the changed sessions meet one another where they go, never where they leave."""
+    for room_id in sorted({d.room_id for _, d in changes if d.room_id is not None}):
+        _lock_room(room_id)
+    candidates = {s.id: candidate_slot(s.event, d, s.id) for s, d in changes
+                  if working_data(s)[1] is not SessionStatus.CANCELLED}
+    return {
+        key: conflicts.conflicts_for(candidate, [
+            *(n for n in _neighbours(candidate) if n.key not in candidates),
+            *(c for k, c in candidates.items() if k != key),
+        ])
+        for key, candidate in candidates.items()
+    }
+
+
+def update_sessions(
+    *, changes: list[tuple[ProgrammeSession, SessionData]], actor: User, confirm: bool = False,
+    live: bool | None = None,
+) -> dict[int, dict[str, dict[str, Any]]]:
+    """Change several sessions in one go, the conflict rules checked on the programme the
+    changes leave behind rather than after each one: sessions may swap rooms or times, or move
+    round a cycle. A refused conflict stops them all; warnings need ``confirm``."""
+    found = _end_state(changes)
+    refused = [f for findings in found.values() for f in findings if f.refused]
+    if refused:
+        raise Conflict(describe(refused[0], _person_names(refused)), field="room_id")
+    warnings = list(dict.fromkeys(f for findings in found.values() for f in findings))
+    if warnings and not confirm:
+        names = _person_names(warnings)
+        raise NeedsConfirmation(_l("Please check these warnings and confirm to save anyway."),
+                                [describe(f, names) for f in warnings], conflicts.warnings_digest(warnings))
+    return {session.id: _update(session, data, actor, live=live, enforce=lambda: None) for session, data in changes}
+
+
+def _update(session: ProgrammeSession, data: SessionData, actor: User, *, live: bool | None,
+            enforce: Any) -> dict[str, dict[str, Any]]:
     event = session.event
     writes_live = _writes_live(event, live, session)
     status = session.status if writes_live else working_data(session)[1]
     _check(event, data)
     related = _load_related(event, data)
     if status is not SessionStatus.CANCELLED:
-        _enforce_conflict_rules(event, data, session.id, confirm, confirmed_warnings)
+        enforce()
     if not writes_live:
         pending = staging.pending_for(session)
         return _stage_session(session, data, status, actor, related=related,

@@ -224,3 +224,150 @@ def test_a_site_visit_goes_to_an_outdoor_or_off_site_room_when_there_is_one(clas
     assert run.result["before"]["wrong_room_kind"] == 1
     assert run.result["after"]["wrong_room_kind"] == 0
     assert [(p["session_id"], p["new_room_id"]) for p in run.result["placements"]] == [(visit.id, quay.id)]
+
+
+def _proposal(organiser, event, moves):
+    """A finished run whose proposal is ``moves``: (session, new room, new start)."""
+    run = AssistantRun(event=event, created_by=organiser, time_limit=10, status=RunStatus.DONE, params={}, result={
+        "placements": [{
+            "session_id": s.id, "title": s.title, "old_start": s.starts_at.isoformat(), "old_end": s.ends_at.isoformat(),
+            "old_room_id": s.room_id, "new_start": start.isoformat(), "new_end": (start + (s.ends_at - s.starts_at)).isoformat(),
+            "new_room_id": room.id, "moved": True, "interested": 0,
+        } for s, room, start in moves],
+    })
+    db.session.add(run)
+    db.session.commit()
+    return run
+
+
+@pytest.fixture
+def three_rooms(db):
+    event = make_event(is_published=False)
+    venue = make_venue()
+    rooms = [make_room(venue=venue, name=name, capacity=100) for name in ("Hall", "Studio", "Foyer")]
+    at = utc(2022, 6, 1, 8)
+    sessions = [make_session(event=event, room=room, starts_at=at, title=f"Talk {n}") for n, room in enumerate(rooms)]
+    organiser = make_user()
+    db.session.add(TeamMember(event=event, user=organiser, role=TeamRole.ORGANISER))
+    db.session.commit()
+    return event, rooms, sessions, organiser
+
+
+def test_two_sessions_swap_rooms_when_a_proposal_is_applied(three_rooms):
+    event, (hall, studio, _), (a, b, _), organiser = three_rooms
+    run = _proposal(organiser, event, [(a, studio, a.starts_at), (b, hall, b.starts_at)])
+    result = services.apply_run(run=run, session_ids=None, actor=organiser)
+    db.session.commit()
+    assert (result.applied, result.refused) == (sorted([a.id, b.id]), [])
+    assert (a.room_id, b.room_id) == (studio.id, hall.id)
+    assert programme.conflict_report() == []
+
+
+def test_three_sessions_move_round_a_cycle_of_rooms_and_times(three_rooms):
+    event, (hall, studio, foyer), (a, b, c), organiser = three_rooms
+    at, later = a.starts_at, a.starts_at + timedelta(hours=1)
+    b.starts_at, b.ends_at = later, later + timedelta(hours=1)  # b at 11:00, a and c at 10:00
+    db.session.commit()
+    # a takes b's room and time, b takes c's, c takes a's: each step alone would double-book a room.
+    run = _proposal(organiser, event, [(a, studio, later), (b, foyer, at), (c, hall, at)])
+    result = services.apply_run(run=run, session_ids=None, actor=organiser)
+    db.session.commit()
+    assert result.refused == [] and result.applied == sorted([a.id, b.id, c.id])
+    assert [(s.room_id, s.starts_at) for s in (a, b, c)] == [(studio.id, later), (foyer.id, at), (hall.id, at)]
+    assert programme.conflict_report() == []
+    assert all(s.revision == 1 for s in (a, b, c))
+
+
+def test_a_move_that_clashes_in_the_end_is_refused_and_the_others_are_applied(three_rooms):
+    event, (hall, studio, foyer), (a, b, c), organiser = three_rooms
+    # a and b swap; c would join the hall that a leaves but b enters: c is refused, the swap stands.
+    run = _proposal(organiser, event, [(a, studio, a.starts_at), (b, hall, b.starts_at), (c, hall, c.starts_at)])
+    result = services.apply_run(run=run, session_ids=None, actor=organiser)
+    db.session.commit()
+    assert result.applied == sorted([a.id, b.id])
+    assert [k for k, _ in result.refused] == [c.id] and "double-booked" in result.refused[0][1]
+    assert (a.room_id, b.room_id, c.room_id) == (studio.id, hall.id, foyer.id)
+    assert programme.conflict_report() == []
+
+
+def test_the_weight_on_a_track_s_gaps_is_asked_and_kept_with_the_run(clashing, client):
+    event, sessions, organiser = clashing
+    log_in(client, organiser)
+    page = client.get(f"/manage/events/{event.id}/assistant").get_data(as_text=True)
+    assert 'name="track_gaps"' in page
+    client.post(f"/manage/events/{event.id}/assistant", data={
+        "session_ids": [s.id for s in sessions], "time_limit": 5, "clash": 10, "track_venues": 20,
+        "track_rooms": 5, "track_gaps": 4, "move": 1,
+    })
+    run = db.session.scalars(db.select(AssistantRun)).one()
+    assert run.params["weights"]["track_gaps"] == 4 and run.status is RunStatus.DONE
+
+
+def _running(event, organiser, sessions, **fields):
+    run = AssistantRun(event=event, created_by=organiser, time_limit=60, status=RunStatus.RUNNING, progress=[],
+                       params={"session_ids": [s.id for s in sessions], "weights": {}, "move_published": False},
+                       **fields)
+    db.session.add(run)
+    db.session.commit()
+    return run
+
+
+def test_a_run_whose_worker_died_is_given_up_when_read(clashing, client):
+    from expo.core.timeutil import utcnow
+
+    event, sessions, organiser = clashing
+    now = utcnow()
+    stale = _running(event, organiser, sessions, started_at=now - timedelta(seconds=60) - services.RUN_MARGIN
+                     - timedelta(seconds=5))
+    lively = _running(event, organiser, sessions, started_at=now - timedelta(seconds=30))
+    lost = _running(event, organiser, sessions, created_at=now - services.QUEUE_MARGIN - timedelta(seconds=5))
+    lost.status = RunStatus.QUEUED
+    db.session.commit()
+    log_in(client, organiser)
+    page = client.get(f"/manage/assistant/runs/{stale.id}").get_data(as_text=True)
+    assert "the run stopped answering" in page and 'http-equiv="refresh"' not in page
+    assert client.get(f"/manage/assistant/runs/{lost.id}/progress").get_json()["status"] == "failed"
+    assert client.get(f"/manage/assistant/runs/{lively.id}/progress").get_json()["status"] == "running"
+    db.session.expire_all()
+    assert (stale.status, stale.error, lost.error) == (RunStatus.FAILED, "stopped", "stopped")
+    assert stale.finished_at is not None and lively.status is RunStatus.RUNNING
+
+
+def test_an_organiser_cancels_a_run_and_its_job_leaves_it_so(clashing, client):
+    event, sessions, organiser = clashing
+    run = _running(event, organiser, sessions)
+    run.status = RunStatus.QUEUED
+    db.session.commit()
+    log_in(client, organiser)
+    assert "Cancel the run" in client.get(f"/manage/assistant/runs/{run.id}").get_data(as_text=True)
+    assert client.post(f"/manage/assistant/runs/{run.id}/cancel").status_code == 302
+    db.session.expire_all()
+    assert (run.status, run.error) == (RunStatus.FAILED, "cancelled")
+    services.execute_run(run.id)  # the job starts late: nothing happens
+    db.session.expire_all()
+    assert (run.status, run.error, run.result) == (RunStatus.FAILED, "cancelled", None)
+    assert "the run was cancelled" in client.get(f"/manage/assistant/runs/{run.id}").get_data(as_text=True)
+    with pytest.raises(InvalidState):
+        services.cancel_run(run=run, actor=organiser)
+
+
+def test_only_the_event_s_organisers_cancel_its_runs(clashing, client):
+    event, sessions, organiser = clashing
+    delegate = make_user(role=Role.DELEGATE)
+    run = _running(event, organiser, sessions)
+    log_in(client, delegate)
+    assert client.post(f"/manage/assistant/runs/{run.id}/cancel").status_code == 403
+    db.session.expire_all()
+    assert run.status is RunStatus.RUNNING
+
+
+def test_runs_are_queued_in_a_lane_of_their_own(clashing, monkeypatch):
+    from expo.core import jobs
+
+    event, sessions, organiser = clashing
+    queued = []
+    monkeypatch.setattr(jobs, "enqueue", lambda func, *args, lane=None: queued.append((func, args, lane)))
+    run = services.start_run(event=event, session_ids=[sessions[0].id], weights=Weights(), time_limit=5,
+                             move_published=False, actor=organiser)
+    db.session.commit()
+    assert queued == [(services.execute_run, (run.id,), services.LANE)]

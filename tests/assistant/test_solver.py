@@ -133,3 +133,71 @@ def test_progress_is_reported_with_the_bound():
                      on_progress=lambda *point: seen.append(point))
     assert seen and seen == solution.progress
     assert all(objective >= bound for _, objective, bound in seen)
+
+
+def _track_gap(items: list[Item], choice: dict[int, Placement], track: int) -> int:
+    """The span of the track's sessions less their length, never below zero (one day)."""
+    ids = [i for i in items if i.track_id == track]
+    first = min(choice[i.id].start for i in ids)
+    last = max(choice[i.id].start + i.duration for i in ids)
+    return max(0, last - first - sum(i.duration for i in ids))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_track_is_pulled_onto_consecutive_slots_as_brute_force_finds(seed):
+    rng = random.Random(seed)
+    day = ((0, 8),)
+    rooms = [RoomSpec(1, 1, 100, day), RoomSpec(2, 1, 100, day)]
+    blockers = [Item(10 + n, 1, start=rng.randrange(8), room_id=rng.choice([1, 2]), fixed=True) for n in range(3)]
+    blockers = list({(b.start, b.room_id): b for b in blockers}.values())
+    anchor = Item(1, rng.choice([1, 2]), start=0, room_id=1, fixed=True, track_id=5)
+    if any(b.room_id == 1 and b.start < anchor.duration for b in blockers):
+        blockers = [b for b in blockers if not (b.room_id == 1 and b.start < anchor.duration)]
+    movable = [Item(n, rng.choice([1, 2]), start=rng.randrange(5), room_id=2, track_id=5) for n in (2, 3)]
+    items = [anchor, *movable, *blockers]
+    weights = Weights(clash=0, track_venues=0, track_rooms=0, move=1, track_gaps=3)
+    options = [[Placement(s, r.id) for r in rooms for s in range(0, 8 - i.duration + 1)] for i in movable]
+    best = None
+    for choice in itertools.product(*options):
+        placed = {i.id: Placement(i.start, i.room_id) for i in (anchor, *blockers)}
+        placed.update({i.id: p for i, p in zip(movable, choice)})
+        if any(placed[a.id].room_id == placed[b.id].room_id
+               and _overlap(placed[a.id], placed[b.id], a.duration, b.duration)
+               for a, b in itertools.combinations(items, 2)):
+            continue
+        moved = sum(placed[i.id] != Placement(i.start, i.room_id) for i in movable)
+        cost = weights.move * moved + weights.track_gaps * _track_gap(items, placed, 5)
+        best = cost if best is None else min(best, cost)
+    solution = solve(Problem(rooms=rooms, items=items, day_windows=day, weights=weights), time_limit=20)
+    assert solution.status == "optimal"
+    assert solution.objective == best
+    assert weights.track_gaps * _track_gap(items, solution.placements, 5) <= solution.objective
+
+
+def test_a_track_fills_the_gap_between_its_sessions():
+    # The track at 0–2, 4–5 and 6–8 in one room: moving the last up to 2 closes both gaps in one move.
+    day = ((0, 8),)
+    rooms = [RoomSpec(1, 1, 100, day)]
+    items = [Item(1, 2, start=0, room_id=1, fixed=True, track_id=5), Item(2, 2, start=6, room_id=1, track_id=5),
+             Item(3, 1, start=4, room_id=1, track_id=5)]
+    solution = solve(Problem(rooms=rooms, items=items, day_windows=day, weights=Weights(move=1, track_gaps=1)))
+    assert solution.placements == {1: Placement(0, 1), 2: Placement(2, 1), 3: Placement(4, 1)}
+    assert solution.objective == 1 and _track_gap(items, solution.placements, 5) == 0
+    without = solve(Problem(rooms=rooms, items=items, day_windows=day, weights=Weights(move=1, track_gaps=0)))
+    assert without.placements[2] == Placement(6, 1) and without.objective == 0  # no weight on gaps: nothing moves
+
+
+def test_a_search_stops_when_asked():
+    rng = random.Random(3)
+    rooms = [RoomSpec(r, 1, 100, ((0, 12),)) for r in range(1, 4)]
+    items = [Item(n, rng.choice([1, 2]), start=0, room_id=1) for n in range(1, 31)]
+    pairs = {(a, b): rng.randint(1, 9) for a, b in itertools.combinations(range(1, 31), 2)}
+    asked = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return True
+
+    solution = solve(Problem(rooms=rooms, items=items, day_windows=((0, 12),), pairs=pairs), time_limit=30,
+                     should_stop=stop)
+    assert asked and solution.seconds < 10

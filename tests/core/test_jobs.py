@@ -180,3 +180,33 @@ def test_the_worker_queues_again_mail_whose_job_was_lost(db, smtp_app, smtp_serv
     assert result.exit_code == 0, result.output
     assert "1 e-mails were still waiting" in result.output
     assert [recipients for _c, recipients, _m in smtp_server.received] == [["ana@example.org"]]
+
+
+import threading  # noqa: E402 - for the lane test alone
+
+_release = threading.Event()
+
+
+def block() -> None:
+    """A long job for these tests: runs until released."""
+    ran.append(("long started",))
+    _release.wait(10)
+    ran.append(("long done",))
+
+
+def test_a_job_in_a_lane_of_its_own_never_holds_up_the_others(db, make_app):
+    app = make_app(JOB_QUEUE="thread")
+    _release.clear()
+    try:
+        with app.app_context():
+            _db.session.execute(sa.text("SELECT 1"))
+            jobs.enqueue_after_commit(block, lane="long")
+            _db.session.commit()
+            jobs.enqueue(record, "mail")
+        assert jobs.thread_runner(app).wait_idle(5)
+        assert ("mail",) in ran and ("long done",) not in ran
+        assert jobs.thread_runner(app, "long") is not jobs.thread_runner(app)
+    finally:
+        _release.set()
+    assert jobs.thread_runner(app, "long").wait_idle(5)
+    assert ran[-1] == ("long done",)

@@ -271,3 +271,20 @@ def test_a_live_edit_after_going_back_to_draft_replaces_what_was_staged(app, org
         event.is_published = False
         programme.update_session(session=session, data=_data(session, title="Draft title"), actor=organiser)
     assert (session.title, session.starts_at, staging.pending_count(event)) == ("Draft title", at(8), 0)
+
+
+def test_two_sessions_swap_rooms_in_one_release(app, organiser):
+    event = _published()
+    hall, studio = make_room(name="Hall"), make_room(name="Studio")
+    a = future_session(event, title="A", start=at(8))
+    b = future_session(event, title="B", start=at(8))
+    a.room, b.room = hall, studio
+    db.session.commit()
+    with app.test_request_context():
+        programme.update_sessions(changes=[(a, _data(a, room_id=studio.id)), (b, _data(b, room_id=hall.id))],
+                                  actor=organiser)
+        assert (a.room_id, b.room_id) == (hall.id, studio.id)  # staged: the public programme stays
+        assert staging.pending_count(event) == 2
+        releases.release_changes(event=event, actor=organiser)
+    assert (a.room_id, b.room_id) == (studio.id, hall.id)
+    assert staging.pending_count(event) == 0 and programme.conflict_report() == []

@@ -244,3 +244,43 @@ def test_times_outside_the_calendar_are_refused_for_every_caller(db, actor, fiel
     assert (refused.value.field, str(refused.value.message)) == (field, "Choose a date between 2000-01-01 and 2100-12-31.")
     with pytest.raises(InvalidState):
         services.update_session(session=session, data=data_for(session, **{field: instant}), actor=actor)
+
+
+def test_sessions_changed_together_are_judged_where_they_end_up(db, actor):
+    hall, studio = make_room(name="Hall"), make_room(name="Studio")
+    a, b = make_session(room=hall), make_session(room=studio)
+    event = a.event
+    b.event = event
+    db.session.commit()
+    to_studio = replace(services.SessionData.from_session(a), room_id=studio.id)
+    to_hall = replace(services.SessionData.from_session(b), room_id=hall.id)
+    with pytest.raises(Conflict):  # one step alone double-books the studio
+        services.update_session(session=a, data=to_studio, actor=actor)
+    assert services.refused_moves([(a, to_studio), (b, to_hall)]) == {}
+    changes = services.update_sessions(changes=[(a, to_studio), (b, to_hall)], actor=actor)
+    assert set(changes) == {a.id, b.id} and "room" in changes[a.id]
+    assert (a.room_id, b.room_id, a.revision, b.revision) == (studio.id, hall.id, 1, 1)
+    # Both into the hall: refused together as well, and nothing is written.
+    to_hall_too = replace(services.SessionData.from_session(a), room_id=hall.id)
+    assert set(services.refused_moves([(a, to_hall_too)])) == {a.id}
+    with pytest.raises(Conflict):
+        services.update_sessions(changes=[(a, to_hall_too)], actor=actor)
+    assert a.room_id == studio.id
+
+
+def test_sessions_changed_together_ask_to_confirm_their_warnings(db, actor):
+    person = make_user()
+    a, b = make_session(), make_session()
+    b.event = a.event
+    add_person(a, person)
+    add_person(b, person)
+    later = b.starts_at + timedelta(hours=2)
+    db.session.commit()
+    # a moves two hours on, where nothing of its speaker is: nothing to confirm.
+    moved_a = replace(services.SessionData.from_session(a), starts_at=later, ends_at=later + timedelta(hours=1))
+    services.update_sessions(changes=[(a, moved_a)], actor=actor)
+    onto_a = replace(services.SessionData.from_session(b), starts_at=later, ends_at=later + timedelta(hours=1))
+    with pytest.raises(NeedsConfirmation):
+        services.update_sessions(changes=[(b, onto_a)], actor=actor)
+    services.update_sessions(changes=[(b, onto_a)], actor=actor, confirm=True)
+    assert b.starts_at == later
