@@ -95,7 +95,10 @@ def create_accounts(*, accounts: Sequence[NewAccount]) -> list[User]:
     if len(set(emails)) != len(emails) or db.session.scalar(
             sa.select(sa.func.count()).select_from(User).where(User.email.in_(emails))):
         raise Conflict(_l("An account with this e-mail address already exists."), field="email")
-    ids = list(db.session.scalars(sa.insert(User).returning(User.id, sort_by_parameter_order=True), values))
+    # Matched by address: asking the database for the numbers in the order given would send
+    # one INSERT a row on SQLite.
+    numbers = dict(db.session.execute(sa.insert(User).returning(User.email, User.id), values).all())
+    ids = [numbers[email] for email in emails]
     links = [{"user_id": user_id, "network_id": network_id}
              for user_id, account in zip(ids, accounts) for network_id in dict.fromkeys(account.network_ids)]
     if links:
@@ -333,15 +336,14 @@ def find_or_create_organisations(*, wanted: Sequence[tuple[str, str | None]], ki
         .order_by(Organisation.id)
     ):
         found.setdefault((organisation.name.lower(), organisation.country_code), organisation)
-    result = []
+    new: dict[tuple[str, str | None], dict] = {}
     for name, (_name, country_code) in zip(names, wanted):
-        key = (name.lower(), country_code)
-        if key not in found:
-            found[key] = Organisation(name=name, kind=kind, country_code=country_code)
-            db.session.add(found[key])
-        result.append(found[key])
-    db.session.flush()
-    return result
+        if (name.lower(), country_code) not in found:
+            new.setdefault((name.lower(), country_code), {"name": name, "kind": kind, "country_code": country_code})
+    if new:
+        for organisation in db.session.scalars(sa.insert(Organisation).returning(Organisation), list(new.values())):
+            found[(organisation.name.lower(), organisation.country_code)] = organisation
+    return [found[(name.lower(), country_code)] for name, (_name, country_code) in zip(names, wanted)]
 
 
 def update_profile(

@@ -100,7 +100,7 @@ def store_now(messages: Sequence[mail.Message]) -> None:
     if not messages:
         return
     ids = list(db.session.scalars(
-        sa.insert(OutgoingMail).returning(OutgoingMail.id, sort_by_parameter_order=True),
+        sa.insert(OutgoingMail).returning(OutgoingMail.id),
         [OutgoingMail.values(message) for message in messages],
     ))
     for batch in _batches(ids):
