@@ -3,7 +3,7 @@ and organisers, change roles, deactivate and reactivate accounts. Each action is
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -17,13 +17,16 @@ from sqlalchemy.orm import joinedload
 from expo.accounts import mails
 from expo.accounts.models import Role, User
 from expo.accounts.passwords import check_new_password
-from expo.accounts.services import create_user, end_all_sessions, link_mark, set_details, valid_name
+from expo.accounts.services import (
+    NewAccount, create_accounts, end_all_sessions, link_mark, set_details, valid_name,
+)
 from expo.attendance.models import CheckIn
 from expo.audit import services as audit
 from expo.audit.models import AuditAction
 from expo.core.db import contains_text, is_database_id
 from expo.core.errors import InvalidState, NotAllowed
 from expo.core.extensions import db
+from expo.core.mailqueue import store_now
 from expo.core.i18n import by_name
 from expo.core.tables import Column, Table, joined
 from expo.core.timeutil import utcnow
@@ -140,10 +143,27 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_INVITATION_SALT)
 
 
-def invitation_token(user: User) -> str:
+def invitation_token(user: User, serializer: URLSafeTimedSerializer | None = None) -> str:
     """A signed link token naming the account and a mark of its state: setting the password
     through it changes the mark, so the link works once."""
-    return _serializer().dumps({"id": user.id, "digest": link_mark(user, _INVITATION_SALT)})
+    return (serializer or _serializer()).dumps({"id": user.id, "digest": link_mark(user, _INVITATION_SALT)})
+
+
+def invite_people(*, people: Sequence[NewAccount], actor: User, send: bool = True) -> list[User]:
+    """Create accounts without a password anyone knows, each written in the audit log, and
+    (``send``) e-mail each person their invitation link once the transaction commits: a few
+    statements for the whole list, however long (the invitation form invites one, a people
+    import a thousand at a time). Returns the accounts as ``create_accounts`` does."""
+    db.session.flush()  # an organisation made for them has its number
+    users = create_accounts(accounts=people)
+    for role in dict.fromkeys(user.role for user in users):
+        audit.record_many(actor=actor, action=AuditAction.PERSON_INVITED, detail=role.value,
+                          subjects=[(user.id, user.name) for user in users if user.role is role])
+    if send:
+        serializer = _serializer()
+        store_now(mails.invitation_messages(users, tokens=[invitation_token(user, serializer) for user in users],
+                                            inviter=actor, days=INVITATION_VALID_FOR.days))
+    return users
 
 
 def invite_person(
@@ -151,11 +171,14 @@ def invite_person(
     country_code: str | None = None, networks: Iterable[Network] = (), locale: str = "en",
 ) -> User:
     """Create an account without a password anyone knows; the person sets one through the
-    invitation link."""
-    user = create_user(email=email, name=name, password=None, role=role, organisation=organisation,
-                       country_code=country_code, networks=networks, locale=locale)
-    audit.record(actor=actor, action=AuditAction.PERSON_INVITED, subject=user, detail=role.value)
-    return user
+    invitation link (``send_invitation``)."""
+    if organisation is not None and organisation.id is None:
+        db.session.flush()
+    [invited] = invite_people(people=[NewAccount(
+        email=email, name=name, role=role, organisation_id=organisation.id if organisation else None,
+        country_code=country_code, network_ids=tuple(n.id for n in networks), locale=locale,
+    )], actor=actor, send=False)
+    return db.session.get_one(User, invited.id)
 
 
 def update_person(

@@ -5,6 +5,7 @@ They leave when the transaction commits (through the same queue as every other e
 link is never sent for a change that was rolled back."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import current_app, render_template, url_for
@@ -12,12 +13,16 @@ from flask_babel import gettext as _
 
 from expo.accounts.models import ROLE_LABELS, User
 from expo.core import mail
-from expo.registration.notifications import queue, written_for
+from expo.registration.notifications import queue, request_lent, written_for
+
+
+def _message(user: User, template: str, subject: str, *, to: str | None = None, **context: Any) -> mail.Message:
+    return mail.Message(to=to or user.email, subject=subject,
+                        body=render_template(f"mail/{template}.txt", user=user, **context))
 
 
 def _send(user: User, template: str, subject: str, *, to: str | None = None, **context: Any) -> None:
-    queue(mail.Message(to=to or user.email, subject=subject,
-                       body=render_template(f"mail/{template}.txt", user=user, **context)))
+    queue(_message(user, template, subject, to=to, **context))
 
 
 def password_reset(user: User, *, token: str, hours: float) -> None:
@@ -40,7 +45,18 @@ def account_exists(user: User) -> None:
 
 def invitation(user: User, *, token: str, inviter: User, days: int) -> None:
     """The link with which an invited person chooses a password."""
+    queue(invitation_message(user, token=token, inviter=inviter, days=days))
+
+
+def invitation_message(user: User, *, token: str, inviter: User, days: int) -> mail.Message:
+    """The invitation e-mail itself, in the invited person's language, not yet queued."""
     with written_for(user):
         link = current_app.config["BASE_URL"] + url_for("invitations.accept_invitation", token=token)
-        _send(user, "invitation", _("You are invited to Expo"), link=link, inviter=inviter,
-              role=ROLE_LABELS[user.role], days=days)
+        return _message(user, "invitation", _("You are invited to Expo"), link=link, inviter=inviter,
+                        role=ROLE_LABELS[user.role], days=days)
+
+
+def invitation_messages(users: Sequence[User], *, tokens: Sequence[str], inviter: User, days: int) -> list[mail.Message]:
+    """The invitation e-mails of many people at once (an import), each in its reader's language."""
+    with request_lent():
+        return [invitation_message(user, token=token, inviter=inviter, days=days) for user, token in zip(users, tokens)]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from expo.accounts import mails, tokens
-from expo.accounts.models import Role, User, new_token, password_hash_method
+from expo.accounts.models import Role, User, new_token, password_hash_method, user_networks
 from expo.accounts.passwords import check_new_password, password_work
 from expo.core.db import is_database_id
 from expo.core.errors import Conflict, ExpoError, InvalidState, NotAllowed
@@ -54,6 +55,57 @@ def valid_name(name: str) -> str:
     return name
 
 
+def _account_rules(*, email: str, name: str, role: Role | str) -> tuple[str, str]:
+    """The address and name a new account gets, once they pass the rules; the role must be one."""
+    if role not in set(Role):
+        raise ExpoError(_l("A role is one of: %(roles)s.", roles=", ".join(Role)), field="role")
+    return valid_email(email), valid_name(name)
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """Who an account without a password is made for (an invited person)."""
+
+    email: str
+    name: str
+    role: Role = Role.DELEGATE
+    organisation_id: int | None = None
+    country_code: str | None = None
+    network_ids: tuple[int, ...] = ()
+    locale: str | None = "en"
+
+
+def create_accounts(*, accounts: Sequence[NewAccount]) -> list[User]:
+    """Create accounts without a password anyone knows, as ``create_user`` does one (the same
+    rules; an address in use, in any letter case, or twice in the list is refused), with one
+    INSERT for the accounts and one for their networks however many they are. Returns them in
+    the order given as detached copies of what was written (outside the database session, so
+    a file of thousands does not fill it): load one to change it."""
+    if not accounts:
+        return []
+    values = []
+    for account in accounts:
+        email, name = _account_rules(email=account.email, name=account.name, role=account.role)
+        values.append({
+            "email": email, "name": name, "role": Role(account.role), "organisation_id": account.organisation_id,
+            "country_code": account.country_code, "locale": account.locale or None, "email_verified_at": None,
+            "password_hash": UNUSABLE_PASSWORD_PREFIX + new_token(),
+        })
+    emails = [v["email"] for v in values]
+    if len(set(emails)) != len(emails) or db.session.scalar(
+            sa.select(sa.func.count()).select_from(User).where(User.email.in_(emails))):
+        raise Conflict(_l("An account with this e-mail address already exists."), field="email")
+    # Matched by address: asking the database for the numbers in the order given would send
+    # one INSERT a row on SQLite.
+    numbers = dict(db.session.execute(sa.insert(User).returning(User.email, User.id), values).all())
+    ids = [numbers[email] for email in emails]
+    links = [{"user_id": user_id, "network_id": network_id}
+             for user_id, account in zip(ids, accounts) for network_id in dict.fromkeys(account.network_ids)]
+    if links:
+        db.session.execute(sa.insert(user_networks), links)
+    return [User(id=user_id, session_version=0, **row) for user_id, row in zip(ids, values)]
+
+
 def create_user(
     *,
     email: str,
@@ -70,10 +122,7 @@ def create_user(
     ``password`` None: no password anyone knows (nothing matches the stored value, and no time
     is spent hashing one), until the owner sets one through an invitation or reset link.
     ``verified``: whoever creates it vouches for the address (an administrator on the server)."""
-    email = valid_email(email)
-    name = valid_name(name)
-    if role not in set(Role):
-        raise ExpoError(_l("A role is one of: %(roles)s.", roles=", ".join(Role)), field="role")
+    email, name = _account_rules(email=email, name=name, role=role)
     if password is not None:
         check_new_password(password, email=email, name=name)
     if find_user_by_email(email) is not None:
@@ -272,21 +321,29 @@ def network_choices() -> list[tuple[int, str]]:
 
 def find_or_create_organisation(*, name: str, kind: OrganisationKind, country_code: str | None) -> Organisation:
     """The organisation of this name (in any letter case) and country, created if new."""
-    name = " ".join(name.split())
-    if not name:
+    return find_or_create_organisations(wanted=[(name, country_code)], kind=kind)[0]
+
+
+def find_or_create_organisations(*, wanted: Sequence[tuple[str, str | None]], kind: OrganisationKind) -> list[Organisation]:
+    """The organisations of these names (in any letter case) and countries, each created if
+    new, with one query and one flush for the lot; in the order asked."""
+    names = [" ".join(name.split()) for name, _country in wanted]
+    if not all(names):
         raise ExpoError(_l("Name the organisation."), field="new_organisation_name")
-    existing = db.session.scalar(
-        sa.select(Organisation).where(
-            sa.func.lower(Organisation.name) == name.lower(),
-            Organisation.country_code.is_(None) if country_code is None else Organisation.country_code == country_code,
-        )
-    )
-    if existing is not None:
-        return existing
-    organisation = Organisation(name=name, kind=kind, country_code=country_code)
-    db.session.add(organisation)
-    db.session.flush()
-    return organisation
+    found: dict[tuple[str, str | None], Organisation] = {}
+    for organisation in db.session.scalars(
+        sa.select(Organisation).where(sa.func.lower(Organisation.name).in_({name.lower() for name in names}))
+        .order_by(Organisation.id)
+    ):
+        found.setdefault((organisation.name.lower(), organisation.country_code), organisation)
+    new: dict[tuple[str, str | None], dict] = {}
+    for name, (_name, country_code) in zip(names, wanted):
+        if (name.lower(), country_code) not in found:
+            new.setdefault((name.lower(), country_code), {"name": name, "kind": kind, "country_code": country_code})
+    if new:
+        for organisation in db.session.scalars(sa.insert(Organisation).returning(Organisation), list(new.values())):
+            found[(organisation.name.lower(), organisation.country_code)] = organisation
+    return [found[(name.lower(), country_code)] for name, (_name, country_code) in zip(names, wanted)]
 
 
 def update_profile(

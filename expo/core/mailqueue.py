@@ -56,12 +56,17 @@ class OutgoingMail(db.Model):
 
     @classmethod
     def of(cls, message: mail.Message) -> OutgoingMail:
-        return cls(
-            recipient=message.to, subject=message.subject, body=message.body, status=MailStatus.QUEUED,
-            attempts=0,
-            attachments=[{"filename": a.filename, "mimetype": a.mimetype,
-                          "content": base64.b64encode(a.content).decode("ascii")} for a in message.attachments],
-        )
+        return cls(**cls.values(message))
+
+    @staticmethod
+    def values(message: mail.Message) -> dict[str, Any]:
+        """The row's columns for ``message``, waiting to be sent."""
+        return {
+            "recipient": message.to, "subject": message.subject, "body": message.body, "status": MailStatus.QUEUED,
+            "attempts": 0,
+            "attachments": [{"filename": a.filename, "mimetype": a.mimetype,
+                             "content": base64.b64encode(a.content).decode("ascii")} for a in message.attachments],
+        }
 
     def message(self) -> mail.Message:
         return mail.Message(
@@ -86,6 +91,20 @@ def send_after_commit(message: mail.Message) -> None:
 def pending() -> list[mail.Message]:
     """Messages waiting for the current transaction to commit."""
     return list(db.session.info.get(_PENDING_KEY, []))
+
+
+def store_now(messages: Sequence[mail.Message]) -> None:
+    """Write the messages' rows at once (one INSERT), in the current transaction, and send them
+    once it commits, as ``send_after_commit`` does: for many e-mails at a time (an import's
+    invitations), which then need not wait in memory. A rollback takes the rows with it."""
+    if not messages:
+        return
+    ids = list(db.session.scalars(
+        sa.insert(OutgoingMail).returning(OutgoingMail.id),
+        [OutgoingMail.values(message) for message in messages],
+    ))
+    for batch in _batches(ids):
+        jobs.enqueue_after_commit(deliver, batch)
 
 
 @sa.event.listens_for(Session, "before_commit")

@@ -355,19 +355,26 @@ def preview(content: bytes, progress: Callable[[int, int], None] = lambda done, 
 def apply(content: bytes, *, digest: str, actor: User,
           progress: Callable[[int, int], None] = lambda done, total: None) -> dict[str, int]:
     """Make the file's changes through the accounts' services, chunk by chunk, in the caller's
-    transaction; refused (before anything is committed) when the file now does anything other
-    than its preview showed."""
+    transaction: the new people of a chunk are invited together (``admin.invite_people``, a
+    few statements a chunk), the changed ones updated one by one. Refused (before anything is
+    committed) when the file now does anything other than its preview showed."""
     chunks, _unknown, total = read_people(content)
     networks = {n.id: n for n in db.session.scalars(sa.select(Network))}
+    added: dict[tuple[str, str | None], Organisation] = {}  # organisations the file adds, by name and country
     tally, done = Tally(), 0
     progress(0, total)
     for chunk in chunks:
+        _add_organisations(chunk, added)
+        invited = []
         for item in chunk:
             tally.add(item)
             if item.errors:
                 raise InvalidState(_l("Correct the errors in the file and upload it again."))
-            if item.action != UNCHANGED:
-                _apply_row(item, networks, actor)
+            if item.action == NEW:
+                invited.append(_new_account(item, added))
+            elif item.action == UPDATE:
+                _update_row(item, networks, added, actor)
+        admin.invite_people(people=invited, actor=actor)
         done += len(chunk)
         progress(done, total)
     if tally.digest != digest:
@@ -375,24 +382,49 @@ def apply(content: bytes, *, digest: str, actor: User,
     return dict(tally.actions)
 
 
-def _apply_row(item: PersonRow, networks: dict[int, Network], actor: User) -> None:
-    values = item.values
-    organisation = None
+def _added_key(new_organisation: tuple[str, str | None]) -> tuple[str, str | None]:
+    name, country = new_organisation
+    return " ".join(name.split()).lower(), country
+
+
+def _add_organisations(chunk: list[PersonRow], added: dict[tuple[str, str | None], Organisation]) -> None:
+    """Make the organisations the chunk's rows add, together, each once (for its first row)."""
+    wanted: dict[tuple[str, str | None], tuple[str, str | None]] = {}
+    for item in chunk:
+        if item.new_organisation is not None and not item.errors and item.action != UNCHANGED \
+                and _added_key(item.new_organisation) not in added:
+            wanted.setdefault(_added_key(item.new_organisation), item.new_organisation)
+    if wanted:
+        made = accounts.find_or_create_organisations(wanted=list(wanted.values()), kind=NEW_ORGANISATION_KIND)
+        added.update(zip(wanted, made))
+
+
+def _organisation(item: PersonRow, added: dict[tuple[str, str | None], Organisation]) -> Organisation | None:
+    """The organisation the row names (one the file adds was made for the chunk)."""
     if item.new_organisation is not None:
-        name, country = item.new_organisation
-        organisation = accounts.find_or_create_organisation(name=name, kind=NEW_ORGANISATION_KIND,
-                                                            country_code=country)
-    elif values.get("organisation_id"):
-        organisation = db.session.get(Organisation, values["organisation_id"])
+        return added[_added_key(item.new_organisation)]
+    if item.values.get("organisation_id"):
+        return db.session.get(Organisation, item.values["organisation_id"])
+    return None
+
+
+def _new_account(item: PersonRow, added: dict[tuple[str, str | None], Organisation]) -> accounts.NewAccount:
+    values = item.values
+    organisation = _organisation(item, added)
+    return accounts.NewAccount(
+        email=item.email, name=values["name"], role=Role.DELEGATE,
+        organisation_id=organisation.id if organisation is not None else None,
+        country_code=values.get("country_code"), locale=values.get("locale", "en"),
+        network_ids=tuple(values.get("network_ids", ())),
+    )
+
+
+def _update_row(item: PersonRow, networks: dict[int, Network], added: dict[tuple[str, str | None], Organisation],
+                actor: User) -> None:
+    values = item.values
+    organisation = _organisation(item, added)
     user = item.user
-    if user is None:
-        user = admin.invite_person(
-            email=item.email, name=values["name"], role=Role.DELEGATE, actor=actor, organisation=organisation,
-            country_code=values.get("country_code"), locale=values.get("locale", "en"),
-            networks=[networks[i] for i in values.get("network_ids", [])],
-        )
-        admin.send_invitation(user=user, actor=actor)
-        return
+    assert user is not None
     has = "organisation_id" in values or item.new_organisation is not None
     admin.update_person(
         user=user, actor=actor, name=values.get("name", user.name),

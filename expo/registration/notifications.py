@@ -43,11 +43,16 @@ def _compose(user: User, template: str, subject: str, **context: Any) -> mail.Me
 def written_for(user: User) -> Iterator[None]:
     """Write in the delegate's language; links need a request, so lend one (at BASE_URL)
     when the change happens outside any (a command, a background job)."""
-    outer = nullcontext() if has_request_context() else current_app.test_request_context(
+    with request_lent(), force_locale(user.locale or "en"):
+        yield
+
+
+def request_lent() -> Any:
+    """A request at BASE_URL for the links of e-mails written outside any (a command, a
+    background job), or nothing when there is one: open it once around many e-mails."""
+    return nullcontext() if has_request_context() else current_app.test_request_context(
         base_url=current_app.config["BASE_URL"]
     )
-    with outer, force_locale(user.locale or "en"):
-        yield
 
 
 def _registration_mail(registration: Registration, template: str, subject: Callable[[str], str]) -> None:

@@ -276,3 +276,53 @@ def test_the_preview_page_reads_a_fixed_number_of_queries_whatever_the_rows(clie
         assert page.status_code == 200 and page.get_data(as_text=True).count('data-state="error"') == size // 2
         counts.append(log.count)
     assert counts[0] == counts[1]
+
+
+def _confirm_statements(admin: User, size: int, tag: str) -> tuple[int, ImportBatch]:
+    from tests.querycount import count_queries
+
+    rows = [[f"Person {n}", f"{tag}-{n}@example.org", f"Org {tag} {n % 7}", "SE" if n % 2 else "Denmark",
+             "UNECE" if n % 3 else "", "sv" if n % 2 else "en"] for n in range(size)]
+    batch = _run(csv_file(rows, header=HEADER), admin)
+    with count_queries() as log:
+        batch = _confirm(batch, admin)
+    return log.count, batch
+
+
+def test_confirming_new_people_sends_statements_by_the_chunk_not_by_the_row(admin, monkeypatch):
+    from expo.core import jobs, mailqueue
+
+    monkeypatch.setattr(people, "CHUNK", 50)
+    queue_job, deliveries = jobs.enqueue, []
+
+    def enqueue(func, *args):  # the workers send the e-mails later: their statements are not the import's
+        deliveries.extend(args[0]) if func is mailqueue.deliver else queue_job(func, *args)
+
+    monkeypatch.setattr(jobs, "enqueue", enqueue)
+    make_network(name="UNECE Forum of Mayors", acronym="UNECE")
+    db.session.commit()
+    one_chunk, batch = _confirm_statements(admin, 10, "a")
+    assert batch.summary["new"] == 10
+    full_chunk, _batch = _confirm_statements(admin, 50, "b")
+    four_chunks, batch = _confirm_statements(admin, 200, "c")
+    assert batch.summary["new"] == 200 and batch.job_state == JobState.DONE
+    assert full_chunk == one_chunk  # five times the rows, the same statements
+    assert one_chunk < four_chunks <= one_chunk + 3 * 8  # a few more for each further chunk
+    invited = db.session.scalars(sa.select(User).where(User.email.like("c-%@example.org")).order_by(User.id)).all()
+    assert [u.email for u in invited] == [f"c-{n}@example.org" for n in range(200)]
+    assert {(u.organisation.name, u.country_code) for u in invited if u.email == "c-3@example.org"} == {("Org c 3", "SE")}
+    assert [n.acronym for n in invited[1].networks] == ["UNECE"] and invited[0].networks == []
+    assert invited[1].locale == "sv" and invited[1].password_hash.startswith("!")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation).where(
+        Organisation.name.like("Org c %"))) == 14  # seven names in two countries, each made once
+    audited = db.session.scalars(sa.select(AuditEntry.subject_id).where(
+        AuditEntry.action == AuditAction.PERSON_INVITED, AuditEntry.subject_id.in_([u.id for u in invited]))).all()
+    assert sorted(audited) == [u.id for u in invited]
+    mails = db.session.scalars(sa.select(mailqueue.OutgoingMail).where(mailqueue.OutgoingMail.id.in_(deliveries))).all()
+    assert sorted(m.recipient for m in mails if m.recipient.startswith("c-")) == sorted(u.email for u in invited)
+    assert len(mails) == 260 and all(m.status == mailqueue.MailStatus.QUEUED for m in mails)
+    from expo.accounts.admin import invited_user
+
+    mail = next(m for m in mails if m.recipient == "c-7@example.org")
+    token = mail.body.split("/account/invitation/")[1].split()[0]
+    assert invited_user(token) == next(u for u in invited if u.email == "c-7@example.org")  # the link works
