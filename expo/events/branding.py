@@ -55,7 +55,7 @@ def update_look(*, name: str, primary: str, accent: str, logo: bytes | None = No
 
 def check_colour(colour: str, *, field: str, minimum: float) -> None:
     """Refuse a colour that is not "#rrggbb" or on which white reads too faintly."""
-    if not HEX_COLOUR.match(colour or ""):
+    if not HEX_COLOUR.fullmatch(colour or ""):
         raise ExpoError(_l("Write a colour as # and six hexadecimal digits, for example #1d5b79."), field=field)
     ratio = contrast(colour, "#ffffff")
     if ratio < minimum:

@@ -704,7 +704,6 @@ def sessions_table() -> Table:
             Column("track", _l("Track")),
             Column("people", _l("People")),
             Column("revision", _l("Revision"), ProgrammeSession.revision, numeric=True),
-            Column("interested", _l("Interested"), numeric=True),
         ),
         key=ProgrammeSession.id,
         default_sort="when",

@@ -2,7 +2,7 @@
 assistant run started
 
 Revision ID: s2b7e4d1c9a3
-Revises: de5a1b7c9f20
+Revises: pe3c8a1d5f70
 Create Date: 2026-12-06 22:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "s2b7e4d1c9a3"
-down_revision = "de5a1b7c9f20"
+down_revision = "pe3c8a1d5f70"
 branch_labels = None
 depends_on = None
 

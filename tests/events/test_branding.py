@@ -181,6 +181,7 @@ def test_the_look_is_read_from_the_database_once_then_from_the_cache(client, log
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("primary", "red", "Write a colour as # and six hexadecimal digits"),
     ("primary", "#fff", "Write a colour as # and six hexadecimal digits"),
+    ("accent", "#b3541e\n", "Write a colour as # and six hexadecimal digits"),
     ("primary", "#ffff00", "#ffff00 is too light: its contrast with white is 1.1:1, and at least 4.5:1"),
     ("accent", "#dddddd", "#dddddd is too light: its contrast with white is 1.4:1, and at least 3.0:1"),
 ])
