@@ -38,7 +38,7 @@ class Shot:
     path: str
 
 
-def pages(anchor_slug: str, session_id: int, door_session_id: int) -> list[Shot]:
+def pages(anchor_slug: str, event_id: int, session_id: int, door_session_id: int) -> list[Shot]:
     return [
         Shot("home", "/"),
         Shot("grid", f"/events/{anchor_slug}/grid"),
@@ -54,6 +54,11 @@ def pages(anchor_slug: str, session_id: int, door_session_id: int) -> list[Shot]
         Shot("statistics", "/stats/"),
         Shot("people", "/manage/people/"),
         Shot("branding", "/manage/settings/branding"),
+        Shot("sessions", f"/manage/events/{event_id}/sessions"),
+        Shot("releases", f"/manage/events/{event_id}/pending"),
+        Shot("assistant", f"/manage/events/{event_id}/assistant"),
+        Shot("twinning", "/manage/twinning/"),
+        Shot("my-twinning", "/twinning/"),
     ]
 
 
@@ -84,7 +89,7 @@ def build_app(workdir: Path):
     return app
 
 
-def chosen_sessions(app) -> tuple[str, int, int]:
+def chosen_sessions(app) -> tuple[str, int, int, int]:
     """The demo's first event, one of its sessions with bookings, and a session held today."""
     import sqlalchemy as sa
 
@@ -107,7 +112,7 @@ def chosen_sessions(app) -> tuple[str, int, int]:
             .where(ProgrammeSession.starts_at <= now.replace(hour=23, minute=59),
                    ProgrammeSession.starts_at >= now.replace(hour=0, minute=0))
             .group_by(ProgrammeSession.id).order_by(sa.func.count(Booking.id).desc()).limit(1))
-        return event.slug, booked, today or booked
+        return event.slug, event.id, booked, today or booked
 
 
 def serve(app) -> tuple[str, object]:
@@ -173,10 +178,10 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="expo-screenshots-") as workdir:
         app = build_app(Path(workdir))
-        slug, session_id, door_session_id = chosen_sessions(app)
+        slug, event_id, session_id, door_session_id = chosen_sessions(app)
         base_url, server = serve(app)
         try:
-            written = shoot(base_url, pages(slug, session_id, door_session_id), out)
+            written = shoot(base_url, pages(slug, event_id, session_id, door_session_id), out)
         finally:
             server.shutdown()  # type: ignore[attr-defined]
     print(f"{len(written)} screenshots in {out}")
