@@ -110,7 +110,7 @@ RULES = {
         "registration_manage.remove_registration", "registration_manage.bulk_registrations",
         "registration_manage.bulk_bookings", "programme.export_sessions", "badges.print_badges",
         "programme.pending_changes", "programme.release_changes", "programme.release_one",
-        "programme.discard_change",
+        "programme.discard_change", "programme.edit_staged_addition",
         "assistant.new_run", "assistant.show_run", "assistant.run_progress", "assistant.apply_run",
         "assistant.cancel_run",
         # Also the person themself where they speak (can_edit_time_preference): tested in tests/assistant.

@@ -37,6 +37,9 @@ class AuditAction(enum.StrEnum):
     TEAM_MEMBER_REMOVED = "team_member_removed"
     IMPORT_CONFIRMED = "import_confirmed"
     EXPORT_PEOPLE = "export_people"
+    TWINNING_APPLICATION_DECIDED = "application_decided"
+    TWINNING_PAIRS_PUBLISHED = "pairs_published"
+    TRAVEL_CLAIM_DECIDED = "claim_decided"
 
     @property
     def label(self) -> str:
@@ -67,6 +70,9 @@ ACTION_LABELS = {
     AuditAction.TEAM_MEMBER_REMOVED: _l("Taken off an event team"),
     AuditAction.IMPORT_CONFIRMED: _l("File imported"),
     AuditAction.EXPORT_PEOPLE: _l("People list exported"),
+    AuditAction.TWINNING_APPLICATION_DECIDED: _l("Twinning application decided"),
+    AuditAction.TWINNING_PAIRS_PUBLISHED: _l("Twinning pairs published"),
+    AuditAction.TRAVEL_CLAIM_DECIDED: _l("Travel claim decided"),
 }
 
 

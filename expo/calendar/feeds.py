@@ -3,11 +3,12 @@ a network, one session and a delegate's own bookings."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from flask_babel import gettext as _
 
 from expo.accounts.models import User
-from expo.calendar.ical import BookingMark, FeedEntry, feed_bytes, written_in
+from expo.calendar.ical import BookingMark, FeedEntry, feed_bytes, one_to_one_vevent_bytes, written_in
 from expo.programme.models import ProgrammeSession
 from expo.registration.models import Booking, BookingStatus
 
@@ -34,9 +35,9 @@ def public_feed(sessions: Sequence[ProgrammeSession], *, name: str, description:
 _MARKS = {BookingStatus.CONFIRMED: BookingMark.CONFIRMED, BookingStatus.WAITLISTED: BookingMark.WAITLISTED}
 
 
-def personal_feed(user: User, bookings: Sequence[Booking]) -> bytes:
+def personal_feed(user: User, bookings: Sequence[Booking], meetings: Sequence[Any] = ()) -> bytes:
     """A delegate's bookings: seats as CONFIRMED with the meeting link, waiting as TENTATIVE,
-    sessions cancelled under them as CANCELLED."""
+    sessions cancelled under them as CANCELLED; and their twinning one-to-ones (``meetings``)."""
     entries = [FeedEntry(b.session, booking=_MARKS.get(b.status), booking_changed_at=b.updated_at,
                          booking_revision=b.revision)
                for b in bookings if b.user_id == user.id]
@@ -45,4 +46,6 @@ def personal_feed(user: User, bookings: Sequence[Booking]) -> bytes:
             entries,
             name=_("My agenda: %(name)s", name=user.name),
             timezone_name=_single_timezone([e.session for e in entries]),
+            others=[one_to_one_vevent_bytes(m, user.id) for m in meetings
+                    if user.id in (m.requester_id, m.invitee_id)],
         )

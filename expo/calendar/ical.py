@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -499,6 +500,44 @@ def vevent_bytes(
     return ("\r\n".join(written) + "\r\n").encode()
 
 
+def one_to_one_vevent_bytes(meeting: Any, viewer_id: int) -> bytes:
+    """A twinning one-to-one (``expo.twinning.models.OneToOne``) in one of its two people's
+    feed: asked and not yet answered as TENTATIVE, accepted as CONFIRMED, declined as
+    CANCELLED (with a higher SEQUENCE, so a calendar that held the request drops it). Its
+    times are written in UTC: it needs no time zone of its own among the feed's."""
+    other = meeting.invitee if meeting.requester_id == viewer_id else meeting.requester
+    state = meeting.status.value
+    status = {"requested": "TENTATIVE", "accepted": "CONFIRMED"}.get(state, "CANCELLED")
+    summary = _("One-to-one with %(name)s", name=other.name)
+    if status == "CANCELLED":
+        summary = _("Cancelled: %(title)s", title=summary)
+    elif status == "TENTATIVE":
+        summary = _("Asked: %(title)s", title=summary)
+    place = _("Table %(number)s", number=meeting.table) if meeting.table is not None else _("Online")
+    lines = [_("Twinning programme: %(name)s", name=meeting.programme.name), meeting.status.label]
+    changed = meeting.decided_at or meeting.created_at
+    lines_out = [
+        "BEGIN:VEVENT",
+        "SUMMARY:" + _escape(_text(summary)),
+        "DTSTART:" + utc_stamp(meeting.starts_at),
+        "DTEND:" + utc_stamp(meeting.ends_at),
+        "DTSTAMP:" + utc_stamp(changed),
+        "UID:" + _escape(f"one-to-one-{meeting.id}@{uid_domain()}"),
+        f"SEQUENCE:{0 if meeting.decided_at is None else 1}",
+        "CREATED:" + utc_stamp(meeting.created_at),
+        "DESCRIPTION:" + _escape(_text("\n".join(str(line) for line in lines))),
+        "LAST-MODIFIED:" + utc_stamp(changed),
+        "LOCATION:" + _escape(_text(str(place))),
+        "STATUS:" + status,
+        "TRANSP:" + ("TRANSPARENT" if status == "CANCELLED" else "OPAQUE"),
+        "URL:" + absolute_url("twinning.one_to_ones", programme_id=meeting.programme_id),
+    ]
+    for line in lines_out:
+        if _UNSAFE.search(line):
+            raise ValueError(f"control character in calendar line {line[:40]!r}")
+    return ("\r\n".join(_fold(line) for line in lines_out) + "\r\nEND:VEVENT\r\n").encode()
+
+
 # Part of every cached VEVENT's key: raise it whenever session_vevent writes differently.
 VEVENT_FORMAT = 3
 _END = b"END:VCALENDAR\r\n"
@@ -529,10 +568,12 @@ def feed_bytes(
     name: str,
     description: str | None = None,
     timezone_name: str | None = None,
+    others: Sequence[bytes] = (),
 ) -> bytes:
     """A subscription feed, byte for byte what ``build_calendar(...).to_ical()`` writes, but
     reusing each session's VEVENT from the cache while nothing it is made from has changed:
-    after one session moves, the feeds re-serialise one VEVENT instead of hundreds."""
+    after one session moves, the feeds re-serialise one VEVENT instead of hundreds. ``others``
+    are VEVENTs that are not sessions (a delegate's one-to-ones), written after them."""
     entries = sorted(entries, key=lambda e: (e.session.starts_at, e.session.id))
     head = _head(entries, name=name, description=description, timezone_name=timezone_name)
     words = _Words()
@@ -549,7 +590,7 @@ def feed_bytes(
             cache.set_many(fresh, timeout=current_app.config["CACHE_TIMEOUT"])
         except Exception:  # noqa: BLE001 - the feed is served even if the cache cannot keep it
             current_app.logger.warning("cache write failed for %d calendar entries", len(fresh), exc_info=True)
-    return head + b"".join(parts) + _END
+    return head + b"".join(parts) + b"".join(others) + _END
 
 
 def _head(

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -23,6 +24,7 @@ from expo.programme.models import (
     session_networks,
 )
 from expo.registration.models import Booking, BookingStatus
+from expo.twinning.models import OneToOne, OneToOneStatus
 from expo.venues.models import Room, Venue
 
 # Bookings that put a session in the delegate's own calendar.
@@ -249,16 +251,33 @@ def personal_fingerprint(user: User) -> Fingerprint:
             ),
             # The delegate's SEQUENCEs, which count the bookings' revisions too.
             sa.func.coalesce(sa.func.sum(Booking.revision), 0),
+            # Their twinning one-to-ones: which, and when each was asked and answered.
+            *_one_to_one_state(user.id),
         )
         .select_from(Booking)
         .join(ProgrammeSession, Booking.session_id == ProgrammeSession.id)
         .join(Event, ProgrammeSession.event_id == Event.id)
         .where(_personal_filter(user))
     ).one()
-    modified = _latest(_raw_instant(row[1]), _raw_instant(row[2]), _raw_instant(row[3]))
-    parts = ("personal", user.id, user.feed_token, user.locale, user.name, *(int(v) for v in (row[0], row[4], row[5], row[6], row[7])),
-             modified.isoformat())
+    modified = _latest(_raw_instant(row[1]), _raw_instant(row[2]), _raw_instant(row[3]), _raw_instant(row[9]),
+                       _raw_instant(row[10]))
+    parts = ("personal", user.id, user.feed_token, user.locale, user.name,
+             *(int(v) for v in (row[0], row[4], row[5], row[6], row[7], row[8], row[11])), modified.isoformat())
     return Fingerprint(parts, modified)
+
+
+def _one_to_one_state(user_id: int) -> tuple[Any, ...]:
+    """Scalar subqueries of a person's one-to-ones, for their feed's fingerprint: how many,
+    the latest asked and answered, and which are answered how (as sums of their ids)."""
+    mine = sa.or_(OneToOne.requester_id == user_id, OneToOne.invitee_id == user_id)
+
+    def of(column: Any) -> Any:
+        return sa.select(column).select_from(OneToOne).where(mine).scalar_subquery()
+
+    answered = sa.case((OneToOne.status == OneToOneStatus.ACCEPTED, OneToOne.id),
+                       (OneToOne.status == OneToOneStatus.DECLINED, -OneToOne.id), else_=0)
+    return (of(sa.func.count(OneToOne.id)), of(sa.func.max(OneToOne.created_at)),
+            of(sa.func.max(OneToOne.decided_at)), of(sa.func.coalesce(sa.func.sum(answered), 0)))
 
 
 # --- the state behind a cache generation ---------------------------------------------------------

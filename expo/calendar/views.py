@@ -25,6 +25,7 @@ from expo.core.extensions import db, login_manager
 from expo.people.models import Network
 from expo.permissions import can_export_schedule, can_reset_feed_token, can_subscribe_personal_feed, require
 from expo.programme.models import ProgrammeSession
+from expo.twinning import one_to_one
 from expo.venues.models import Venue
 
 bp = Blueprint("calendar", __name__)
@@ -157,7 +158,7 @@ def personal_feed(token: str):
         fingerprint,
         "ical",
         Download(ICS, "agenda.ics", False, "inline"),
-        lambda: feeds.personal_feed(owner(), queries.personal_bookings(owner())),
+        lambda: feeds.personal_feed(owner(), queries.personal_bookings(owner()), one_to_one.calendar_meetings(user_id)),
     )
 
 

@@ -33,8 +33,9 @@ SCHEDULE = "schedule"
 # writes the sessions themselves (and so moves the generation then, not while staging).
 # E-mails waiting to go out are stored with the booking that queued them, and the audit log
 # with the change it records: neither may put that booking in line for the generation's lock.
+# A twinning one-to-one shows only in its two people's agendas and feeds.
 _NOT_SCHEDULE = frozenset({"bookings", "registrations", "check_ins", "cache_generations", "outgoing_mails",
-                           "audit_entries", "pending_session_changes"})
+                           "audit_entries", "pending_session_changes", "twinning_one_to_ones"})
 _MOVED = "expo_schedule_generation_moved"
 # What of a person sessions show: their name, and whether they show at all.
 _USER_FIELDS = ("name", "active")

@@ -116,6 +116,8 @@ def _generations_of(obj: Any) -> tuple[str, ...]:
             return GENERATIONS + own
         changed = any(state.attrs[f].history.has_changes() for f in _USER_PUBLIC_FIELDS if f in state.attrs)
         return (GENERATIONS if changed else ()) + own
+    if table == "twinning_one_to_ones":  # on its two people's agendas and feeds only
+        return tuple(f"person:{i}" for i in (obj.requester_id, obj.invitee_id) if i is not None)
     names = _TABLE_GENERATIONS.get(table, ("schedule",))
     # Whose agenda and which door list the row shows on (a row added through its relationships
     # has its ids only once flushed).

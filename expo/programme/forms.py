@@ -268,9 +268,14 @@ class SessionForm(WarningsConfirmation, FlaskForm):
     def for_session(cls, session: ProgrammeSession, **kwargs: Any) -> SessionForm:
         """The edit form, with times shown in the event's time zone."""
         data, _status = services.working_data(session)  # with its unreleased change, if any
-        tz = session.event.timezone
+        return cls.for_data(session.event, data, **kwargs)
+
+    @classmethod
+    def for_data(cls, event: Event, data: services.SessionData, **kwargs: Any) -> SessionForm:
+        """The form filled with a session's data (a released session's, or a staged addition's)."""
+        tz = event.timezone
         return cls(
-            session.event,
+            event,
             title=data.title, description=data.description, kind=data.kind.value,
             starts_at=to_local(data.starts_at, tz), ends_at=to_local(data.ends_at, tz),
             room_id=data.room_id, meeting_url=data.meeting_url, capacity=data.capacity,

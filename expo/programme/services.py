@@ -497,6 +497,23 @@ def create_session(
     return session
 
 
+def update_staged_addition(
+    *, change: PendingChange, data: SessionData, actor: User, confirm: bool = False,
+    confirmed_warnings: str | None = None,
+) -> None:
+    """Change a session added to a published programme before its release: checked as the
+    addition was (the data's rules, room clashes refused, warnings to confirm), and kept in
+    the same pending row, so that the release still adds it once."""
+    if change.session_id is not None:
+        raise InvalidState(_l("This change is to a released session: edit the session itself."))
+    event = change.event
+    _check(event, data)
+    related = _load_related(event, data)
+    _enforce_conflict_rules(event, data, NEW_SESSION, confirm, confirmed_warnings)
+    staging.restage_addition(change, data_json=data.to_json(),
+                             after=staging.data_snapshot(data, related, SessionStatus.SCHEDULED), actor=actor)
+
+
 def update_session(
     *, session: ProgrammeSession, data: SessionData, actor: User, confirm: bool = False,
     confirmed_warnings: str | None = None, live: bool | None = None,

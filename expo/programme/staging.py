@@ -115,6 +115,15 @@ def stage(
     return row
 
 
+def restage_addition(row: PendingChange, *, data_json: dict[str, Any], after: dict[str, Any],
+                     actor: User | None) -> None:
+    """Replace what a staged addition (a session not yet released) will add."""
+    row.data = data_json
+    row.changes = {ADDED: {"old": None, "new": after["title"], "room": after["room"]}}
+    row.changed_by, row.updated_at = actor, utcnow()
+    db.session.flush()
+
+
 def superseded(session: ProgrammeSession) -> None:
     """A live edit of the session (in a draft) replaces whatever was staged for it while the
     event was published, so that a later release cannot bring the older version back."""

@@ -381,6 +381,29 @@ def release_one(change_id: int):
     )
 
 
+@bp.route("/pending/<int:change_id>/edit", methods=["GET", "POST"])
+@guard(organises_any_event)
+def edit_staged_addition(change_id: int):
+    """A session added to a published programme, edited before its release."""
+    change = _pending_change(change_id)
+    if change.session_id is not None:
+        return redirect(url_for("programme.edit_session", session_id=change.session_id))
+    event = change.event
+    form = SessionForm(event) if request.method == "POST" else SessionForm.for_data(
+        event, services.SessionData.from_json(change.data))
+    saved, warnings = _save_session(
+        form,
+        lambda data, confirm, digest: services.update_staged_addition(
+            change=change, data=data, actor=current_user, confirm=confirm, confirmed_warnings=digest
+        ),
+    )
+    if saved:
+        flash(_("Saved. The new session waits for the next release."), "success")
+        return redirect(url_for("programme.pending_changes", event_id=event.id))
+    return render_template("manage/session_form.html", form=form, event=event, session=None, warnings=warnings,
+                           staged_addition=change)
+
+
 @bp.route("/pending/<int:change_id>/discard", methods=["POST"])
 @guard(organises_any_event)
 def discard_change(change_id: int):

@@ -151,6 +151,9 @@ STATUS_BADGES = {
     "published": ("info", _l("Published")),
     "scheduled": ("info", _l("Scheduled")),
     "added": ("ok", _l("Added")),
+    # A twinning one-to-one: asked, and accepted by the person asked.
+    "requested": ("warning", _l("Requested")),
+    "accepted": ("ok", _l("Accepted")),
 }
 
 

@@ -1,7 +1,7 @@
 """Delegates register for events, book sessions, join waiting lists and keep an agenda."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
@@ -13,7 +13,9 @@ from expo.core.pagecache import own_page
 from expo.core.security import no_store, safe_next
 from expo.core.timeutil import utcnow
 from expo.events.models import Event
+from expo.events.queries import current_expo
 from expo.permissions import (
+    has_twinning_application,
     can_book,
     can_register,
     can_view_event,
@@ -25,6 +27,7 @@ from expo.programme.models import ProgrammeSession
 from expo.registration import queries, receivers, services  # noqa: F401  (receivers connect signals)
 from expo.registration.forms import BookForm, end_reason_label, status_badge, status_label
 from expo.registration.models import BookingStatus, Registration
+from expo.twinning import one_to_one
 
 bp = Blueprint("registration", __name__)
 bp.add_app_template_global(queries.booking_state, "booking_state")
@@ -44,6 +47,11 @@ def _back(default: str) -> str:
     return safe_next(request.form.get("next")) or default
 
 
+def _expo_zone() -> str:
+    expo = current_expo()
+    return expo.timezone if expo is not None else current_app.config["TIMEZONE"]
+
+
 @bp.route("/agenda")
 @login_required
 @no_store
@@ -56,6 +64,9 @@ def agenda():
         days=queries.agenda(current_user),
         registrations=queries.my_registrations(current_user),
         open_events=queries.open_events(current_user),
+        meetings=[m for m in one_to_one.calendar_meetings(current_user.id) if m.status.value != "declined"]
+        if has_twinning_application(current_user) else [],
+        default_zone=_expo_zone(),
         now=utcnow(),
     )
 

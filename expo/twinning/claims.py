@@ -15,6 +15,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from expo.accounts.models import User
+from expo.audit import services as audit
+from expo.audit.models import AuditAction
 from expo.core.errors import InvalidState, NotAllowed
 from expo.core.extensions import db
 from expo.core.timeutil import utcnow
@@ -121,6 +123,9 @@ def decide_claim(*, claim: TravelClaim, approve: bool, actor: User) -> TravelCla
     claim.status = ClaimStatus.APPROVED if approve else ClaimStatus.REFUSED
     claim.decided_at = utcnow()
     db.session.flush()
+    programme = db.session.get(TwinningProgramme, claim.programme_id)
+    audit.record(actor=actor, action=AuditAction.TRAVEL_CLAIM_DECIDED, target=f"{programme.name}: {claim.city}",
+                 detail=f"{claim.status.value}: {claim.amount_cents / 100:.2f} € ({claim.travelled_on.isoformat()})")
     return claim
 
 

@@ -11,6 +11,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from expo.accounts.models import User
+from expo.audit import services as audit
+from expo.audit.models import AuditAction
 from expo.core.errors import Conflict, InvalidState, NotAllowed
 from expo.core.extensions import cache, db
 from expo.permissions import TWINNING_PEOPLE_KEY
@@ -251,6 +253,8 @@ def decide_application(*, application: TwinningApplication, decision: str, actor
     if status is not ApplicationStatus.ACCEPTED:
         db.session.execute(sa.delete(TwinningPair).where(TwinningPair.application_id == application.id))
     db.session.flush()
+    audit.record(actor=actor, action=AuditAction.TWINNING_APPLICATION_DECIDED, subject=application.user,
+                 target=f"{application.programme.name}: {application.city}", detail=status.value)
     notifications.application_decided(application)
     return application
 
@@ -393,6 +397,8 @@ def publish_pairs(*, programme: TwinningProgramme, actor: User) -> list[Twinning
         raise InvalidState(_l("Run the matching before publishing its pairs."))
     programme.published_at = utcnow()
     db.session.flush()
+    audit.record(actor=actor, action=AuditAction.TWINNING_PAIRS_PUBLISHED, target=programme.name,
+                 detail="; ".join(f"{pair.pilot.name} – {pair.application.city}" for pair in pairs))
     for pair in pairs:
         notifications.pair_published(pair)
     return pairs

@@ -3,6 +3,7 @@ together as a numbered version, with one e-mail per booked delegate."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -288,3 +289,65 @@ def test_two_sessions_swap_rooms_in_one_release(app, organiser):
         releases.release_changes(event=event, actor=organiser)
     assert (a.room_id, b.room_id) == (studio.id, hall.id)
     assert staging.pending_count(event) == 0 and programme.conflict_report() == []
+
+
+def _staged_addition(app, event, organiser, room, **fields):
+    with app.test_request_context():
+        programme.create_session(event=event, actor=organiser, confirm=True, data=programme.SessionData(**{
+            "title": "Added talk", "kind": programme.SessionKind.TALK, "starts_at": at(14), "ends_at": at(15),
+            "room_id": room.id, **fields}))
+    db.session.commit()
+    return db.session.scalar(sa.select(PendingChange).where(PendingChange.session_id.is_(None)))
+
+
+def test_a_session_added_to_a_published_programme_is_edited_before_its_release(app, client, login_as, organiser):
+    event = _published(slug="added")
+    room = make_room(name="Hall", venue=make_venue(name="Dunkers"))
+    future_session(event, title="Opening", room=room, start=at(8))
+    change = _staged_addition(app, event, organiser, room)
+    login_as(Role.ADMIN)
+    assert f"/manage/pending/{change.id}/edit" in client.get(f"/manage/events/{event.id}/pending").get_data(as_text=True)
+
+    form = client.get(f"/manage/pending/{change.id}/edit").get_data(as_text=True)
+    assert "Edit the new session" in form and 'value="Added talk"' in form
+    local = lambda instant: instant.astimezone(ZoneInfo(event.timezone))  # noqa: E731
+    fields = {"title": "Added talk, renamed", "kind": "talk", "room_id": str(room.id), "language": "en",
+              "starts_at": local(at(16)).strftime("%Y-%m-%dT%H:%M"), "ends_at": local(at(17)).strftime("%Y-%m-%dT%H:%M")}
+    response = client.post(f"/manage/pending/{change.id}/edit", data=fields)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/manage/events/{event.id}/pending")
+
+    db.session.expire_all()
+    rows = db.session.scalars(sa.select(PendingChange)).all()
+    assert len(rows) == 1 and rows[0].id == change.id  # the same addition, not a second one
+    assert rows[0].title == "Added talk, renamed" and rows[0].starts_at == at(16)
+    assert rows[0].changes["added"]["new"] == "Added talk, renamed"
+    assert not db.session.scalar(sa.select(ProgrammeSession).where(ProgrammeSession.title.like("Added%")))
+
+    with app.test_request_context():
+        releases.release_changes(event=event, actor=organiser)
+    db.session.commit()
+    added = db.session.scalars(sa.select(ProgrammeSession).where(ProgrammeSession.title.like("Added%"))).all()
+    assert [(s.title, s.starts_at) for s in added] == [("Added talk, renamed", at(16))]
+
+
+def test_an_edit_of_a_staged_addition_keeps_the_rules(app, client, login_as, organiser):
+    event = _published(slug="clash")
+    room = make_room(name="Hall", venue=make_venue(name="Dunkers"))
+    future_session(event, title="Opening", room=room, start=at(8))
+    change = _staged_addition(app, event, organiser, room)
+    login_as(Role.ADMIN)
+    local = at(8).astimezone(ZoneInfo(event.timezone))
+    clash = {"title": "Added talk", "kind": "talk", "room_id": str(room.id), "language": "en",
+             "starts_at": local.strftime("%Y-%m-%dT%H:%M"), "ends_at": (local + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")}
+    response = client.post(f"/manage/pending/{change.id}/edit", data=clash)
+    assert response.status_code == 200 and "Opening" in response.get_data(as_text=True)  # the clash, named
+    empty = client.post(f"/manage/pending/{change.id}/edit", data={**clash, "title": ""})
+    assert empty.status_code == 200
+    db.session.expire_all()
+    assert db.session.get(PendingChange, change.id).starts_at == at(14)  # nothing changed
+
+    for role in (Role.DELEGATE, Role.STAFF):
+        client.post("/account/logout")
+        login_as(role)
+        assert client.get(f"/manage/pending/{change.id}/edit").status_code == 403
+        assert client.post(f"/manage/pending/{change.id}/edit", data={**clash, "starts_at": "x"}).status_code == 403

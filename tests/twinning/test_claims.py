@@ -136,3 +136,17 @@ def test_a_city_claims_through_the_page_and_the_organiser_approves(db, client, l
     assert client.post(f"/manage/twinning/claims/{claim.id}/decide", data={"decision": "approve"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(TravelClaim, claim.id).status is ClaimStatus.APPROVED
+
+
+def test_a_claim_s_decision_is_written_to_the_audit_log(db):
+    from expo.audit.models import AuditAction, AuditEntry
+
+    programme, umea, umea_contact, gavle, tartu, pair_meeting, group_meeting = _world(db)
+    claim = claims.record_claim(programme=programme, data=_claim(pair_meeting), actor=gavle.user)
+    admin = make_user(role=Role.ADMIN)
+    claims.decide_claim(claim=claim, approve=True, actor=admin)
+    db.session.commit()
+
+    entry = db.session.query(AuditEntry).filter_by(action=AuditAction.TRAVEL_CLAIM_DECIDED).one()
+    assert (entry.actor_id, entry.target) == (admin.id, f"{programme.name}: Gävle")
+    assert entry.detail.startswith("approved: 120.50 €")

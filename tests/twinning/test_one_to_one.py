@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta, timezone
 
+import icalendar
 import pytest
 
 from expo.core.errors import Conflict, InvalidState, NotAllowed
@@ -134,3 +135,55 @@ def test_the_one_to_ones_page_is_for_the_programme_s_cities(db, client):
     assert client.post(f"/twinning/one-to-ones/{meeting.id}/answer", data={"answer": "accept"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(OneToOne, meeting.id).status is OneToOneStatus.ACCEPTED
+
+
+def test_one_to_ones_are_in_both_people_s_agendas_and_calendar_feeds(db, client):
+    programme, umea, gavle, tartu, outsider = _programme(db)
+    programme.event.starts_on = (utcnow() + timedelta(days=3)).date()
+    programme.event.ends_on = programme.event.starts_on
+    db.session.commit()
+    first, second = one_to_one.slots(programme)[:2]
+    log_in(client, gavle)
+    for invitee, slot in ((umea, first), (tartu, second)):
+        assert client.post(f"/twinning/{programme.id}/one-to-ones", data={
+            "invitee_id": invitee.id, "starts_at": slot.isoformat(), "place": "table"}).status_code == 302
+    with_ulla, with_tiina = db.session.query(OneToOne).order_by(OneToOne.starts_at).all()
+
+    def vevent(body, meeting):
+        return next(e for e in body.split("BEGIN:VEVENT") if f"UID:one-to-one-{meeting.id}@" in e)
+
+    def feed(user, etag=None):
+        headers = {"If-None-Match": etag} if etag else {}
+        return client.get(f"/calendar/{user.feed_token}.ics", headers=headers)
+
+    asked = feed(gavle)
+    body = asked.get_data(as_text=True)
+    event = vevent(body, with_ulla)
+    assert "SUMMARY:Asked: One-to-one with Ulla" in body and "STATUS:TENTATIVE" in event
+    assert "SEQUENCE:0" in event and "LOCATION:Table 1" in event
+    assert f"DTSTART:{first.strftime('%Y%m%dT%H%M%SZ')}" in event
+    assert "One-to-one with Göran" in feed(umea).get_data(as_text=True)
+    assert "One-to-one" not in feed(outsider).get_data(as_text=True)
+
+    client.post("/account/logout")
+    log_in(client, umea)
+    agenda = client.get("/agenda").get_data(as_text=True)
+    assert "One-to-one with Göran" in agenda and "Requested" in agenda
+    assert client.post(f"/twinning/one-to-ones/{with_ulla.id}/answer", data={"answer": "accept"}).status_code == 302
+    agenda = client.get("/agenda").get_data(as_text=True)
+    assert "One-to-one with Göran" in agenda and "Accepted" in agenda
+    client.post("/account/logout")
+    log_in(client, tartu)
+    assert client.post(f"/twinning/one-to-ones/{with_tiina.id}/answer", data={"answer": "decline"}).status_code == 302
+    assert "One-to-one with Göran" not in client.get("/agenda").get_data(as_text=True)  # declined
+
+    answered = feed(gavle, asked.headers["ETag"])
+    assert answered.status_code == 200  # not 304: the answers changed the feed
+    body = answered.get_data(as_text=True)
+    accepted, declined = vevent(body, with_ulla), vevent(body, with_tiina)
+    assert "STATUS:CONFIRMED" in accepted and "SEQUENCE:1" in accepted
+    assert "STATUS:CANCELLED" in declined and "SEQUENCE:1" in declined
+    assert "SUMMARY:One-to-one with Ulla" in body and "SUMMARY:Cancelled: One-to-one with Tiina" in body
+    assert feed(gavle, answered.headers["ETag"]).status_code == 304
+    parsed = icalendar.Calendar.from_ical(body).walk("VEVENT")
+    assert {str(e["UID"]).split("@")[0] for e in parsed} == {f"one-to-one-{with_ulla.id}", f"one-to-one-{with_tiina.id}"}

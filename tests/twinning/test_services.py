@@ -167,3 +167,22 @@ def test_declining_an_application_takes_its_pair_away(db):
     services.decide_application(application=gavle, decision="decline", actor=admin)
 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TwinningPair)) == 1
+
+
+def test_decisions_and_publication_are_written_to_the_audit_log(db, outbox):
+    from expo.audit.models import AuditAction, AuditEntry
+
+    admin, programme, umea, espoo, gavle, tartu = _matched_programme(db)
+    late = make_application(programme=programme, city="Lund")
+    services.decide_application(application=late, decision="decline", actor=admin)
+    services.run_matching(programme=programme, actor=admin)
+    services.publish_pairs(programme=programme, actor=admin)
+    db.session.commit()
+
+    entries = db.session.query(AuditEntry).order_by(AuditEntry.id).all()
+    decided = [e for e in entries if e.action is AuditAction.TWINNING_APPLICATION_DECIDED]
+    assert [(e.actor_id, e.subject_id, e.target, e.detail) for e in decided] == [
+        (admin.id, late.user_id, f"{programme.name}: Lund", "declined")]
+    published = [e for e in entries if e.action is AuditAction.TWINNING_PAIRS_PUBLISHED]
+    assert len(published) == 1 and published[0].target == programme.name
+    assert "Umeå – Gävle" in published[0].detail

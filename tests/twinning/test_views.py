@@ -160,14 +160,14 @@ def test_the_twinning_link_follows_who_takes_part_without_a_query_per_page(db, c
     programme = make_programme(themes=["mobility"])
     db.session.commit()
     log_in(client, delegate)
-    assert 'href="/twinning/"' not in client.get("/agenda").get_data(as_text=True)
+    assert 'href="/twinning/"' not in client.get("/account/profile").get_data(as_text=True)
 
     client.post(f"/twinning/{programme.id}/apply", data={
         "organisation": "Gävle kommun", "name": "Gävle", "theme_mobility": "3", "challenges": "Cars."})
     with count_queries() as first:
-        assert 'href="/twinning/"' in client.get("/agenda").get_data(as_text=True)
+        assert 'href="/twinning/"' in client.get("/account/profile").get_data(as_text=True)
     with count_queries() as second:
-        client.get("/agenda")
+        client.get("/account/profile")
 
     def reads_twinning(log):
         return sum("twinning" in statement for statement in log.statements)
