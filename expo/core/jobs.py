@@ -134,7 +134,8 @@ class _Laned:
     timeout: int | None = None
 
     def __call__(self, *args: Any) -> None:
-        enqueue(self.func, *args, lane=self.lane, timeout=self.timeout)
+        options = {"lane": self.lane, "timeout": self.timeout}
+        enqueue(self.func, *args, **{name: value for name, value in options.items() if value is not None})
 
 
 def enqueue_after_commit(func: Callable[..., Any], *args: Any, session: Session | None = None,
