@@ -378,19 +378,40 @@ def set_details(
 ) -> User:
     """Who the person is, as the profile form and the administrators' tools give it; a new
     name shows in the sessions they take part in."""
-    name = valid_name(name)
-    renamed = user.name != name
-    user.name = name
-    user.organisation = organisation
-    user.country_code = country_code
-    user.networks = list(networks)
-    user.locale = locale or None
+    set_many_details([Details(user, name, organisation, country_code, list(networks), locale)])
+    return user
+
+
+@dataclass
+class Details:
+    """Who one person is (``set_details``)."""
+
+    user: User
+    name: str
+    organisation: Organisation | None
+    country_code: str | None
+    networks: list[Network]
+    locale: str
+
+
+def set_many_details(people: Sequence[Details]) -> None:
+    """``set_details`` for many people at once (an import): one flush, and the sessions of all
+    those renamed shown anew together."""
+    renamed = []
+    for details in people:
+        user, name = details.user, valid_name(details.name)
+        if user.name != name:
+            renamed.append(user)
+        user.name = name
+        user.organisation = details.organisation
+        user.country_code = details.country_code
+        user.networks = list(details.networks)
+        user.locale = details.locale or None
     db.session.flush()
     if renamed:
-        from expo.events.services import person_renamed
+        from expo.events.services import people_renamed
 
-        person_renamed(user=user)
-    return user
+        people_renamed(users=renamed)
 
 
 def set_invitations(*, user: User, actor: User, wanted: bool) -> User:
