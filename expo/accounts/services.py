@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -37,12 +37,19 @@ def find_user_by_email(email: str) -> User | None:
 def valid_email(email: str) -> str:
     """The address in the form Expo stores it (lower case), or ExpoError when it is no address."""
     email = User.normalise_email(email)
+    if not _is_address(email):
+        raise ExpoError(_l("This is not an e-mail address."), field="email")
+    return email
+
+
+@lru_cache(maxsize=4096)  # an import checks each address when it reads the row and when it makes the account
+def _is_address(email: str) -> bool:
     try:
         # Only the form of the address: whether its domain receives mail is not asked here.
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
-        raise ExpoError(_l("This is not an e-mail address."), field="email") from None
-    return email
+        return False
+    return True
 
 
 def valid_name(name: str) -> str:
