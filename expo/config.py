@@ -43,6 +43,10 @@ class Defaults:
     # Uploads larger than this many bytes are previewed and imported by a job with a progress
     # page (people files always are).
     IMPORT_JOB_BYTES = 256 * 1024
+    # Seconds an import's job may run before the RQ worker stops it: longer than an e-mail's, as
+    # confirming fifty thousand people is one transaction. A job silent for longer (its worker
+    # or web process stopped) is shown as failed, and can be started again.
+    IMPORT_JOB_TIMEOUT = 1800
     # Fetching a schedule by its address: seconds to wait, and the largest schedule read.
     SCHEDULE_FETCH_TIMEOUT = 10.0
     SCHEDULE_FETCH_MAX_BYTES = 20 * 1024 * 1024

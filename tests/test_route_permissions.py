@@ -132,7 +132,7 @@ RULES = {
         "venues.delete_venue", "venues.new_room", "venues.edit_room", "venues.delete_room",
         "imports.new_import", "imports.download_template", "imports.show_import", "imports.map_rooms",
         "imports.confirm_import", "imports.add_schedule_url", "imports.fetch_schedule", "imports.import_people",
-        "imports.people_template", "imports.import_progress", "registration_manage.failed_mail", "registration_manage.send_mail_again",
+        "imports.people_template", "imports.import_progress", "imports.start_again", "registration_manage.failed_mail", "registration_manage.send_mail_again",
         "registration_manage.send_waiting_mail", "assistant.new_expo_run",
         "twinning.list_programmes", "twinning.new_programme",
         "twinning.edit_programme", "twinning.show_programme", "twinning.new_pilot", "twinning.edit_pilot",

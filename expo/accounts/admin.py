@@ -18,7 +18,7 @@ from expo.accounts import mails
 from expo.accounts.models import Role, User
 from expo.accounts.passwords import check_new_password
 from expo.accounts.services import (
-    NewAccount, create_accounts, end_all_sessions, link_mark, set_details, valid_name,
+    Details, NewAccount, create_accounts, end_all_sessions, link_mark, set_details, set_many_details, valid_name,
 )
 from expo.attendance.models import CheckIn
 from expo.audit import services as audit
@@ -189,6 +189,11 @@ def update_person(
     language); the e-mail address and the password stay the owner's to change."""
     return set_details(user=user, name=name, organisation=organisation, country_code=country_code,
                        networks=networks, locale=locale)
+
+
+def update_people(*, people: Sequence[Details], actor: User) -> None:
+    """``update_person`` for many people at once (an import)."""
+    set_many_details(people)
 
 
 def send_invitation(*, user: User, actor: User) -> User:

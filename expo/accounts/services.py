@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -37,12 +37,19 @@ def find_user_by_email(email: str) -> User | None:
 def valid_email(email: str) -> str:
     """The address in the form Expo stores it (lower case), or ExpoError when it is no address."""
     email = User.normalise_email(email)
+    if not _is_address(email):
+        raise ExpoError(_l("This is not an e-mail address."), field="email")
+    return email
+
+
+@lru_cache(maxsize=4096)  # an import checks each address when it reads the row and when it makes the account
+def _is_address(email: str) -> bool:
     try:
         # Only the form of the address: whether its domain receives mail is not asked here.
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
-        raise ExpoError(_l("This is not an e-mail address."), field="email") from None
-    return email
+        return False
+    return True
 
 
 def valid_name(name: str) -> str:
@@ -378,19 +385,40 @@ def set_details(
 ) -> User:
     """Who the person is, as the profile form and the administrators' tools give it; a new
     name shows in the sessions they take part in."""
-    name = valid_name(name)
-    renamed = user.name != name
-    user.name = name
-    user.organisation = organisation
-    user.country_code = country_code
-    user.networks = list(networks)
-    user.locale = locale or None
+    set_many_details([Details(user, name, organisation, country_code, list(networks), locale)])
+    return user
+
+
+@dataclass
+class Details:
+    """Who one person is (``set_details``)."""
+
+    user: User
+    name: str
+    organisation: Organisation | None
+    country_code: str | None
+    networks: list[Network]
+    locale: str
+
+
+def set_many_details(people: Sequence[Details]) -> None:
+    """``set_details`` for many people at once (an import): one flush, and the sessions of all
+    those renamed shown anew together."""
+    renamed = []
+    for details in people:
+        user, name = details.user, valid_name(details.name)
+        if user.name != name:
+            renamed.append(user)
+        user.name = name
+        user.organisation = details.organisation
+        user.country_code = details.country_code
+        user.networks = list(details.networks)
+        user.locale = details.locale or None
     db.session.flush()
     if renamed:
-        from expo.events.services import person_renamed
+        from expo.events.services import people_renamed
 
-        person_renamed(user=user)
-    return user
+        people_renamed(users=renamed)
 
 
 def set_invitations(*, user: User, actor: User, wanted: bool) -> User:

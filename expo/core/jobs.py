@@ -68,9 +68,10 @@ def retry_intervals(app: Flask | None = None) -> list[float]:
     return [float(seconds) for seconds in (app or current_app).config["JOB_RETRY_INTERVALS"]]
 
 
-def enqueue(func: Callable[..., Any], *args: Any, lane: str | None = None) -> None:
+def enqueue(func: Callable[..., Any], *args: Any, lane: str | None = None, timeout: int | None = None) -> None:
     """Run ``func(*args)`` as a job, now (not waiting for any transaction); in ``lane``, if
-    given, the thread runner gives it a thread of its own."""
+    given, the thread runner gives it a thread of its own. ``timeout``: the seconds an RQ
+    worker lets it run (``JOB_TIMEOUT`` by default)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     path = path_of(func)
     chosen = mode(app)
@@ -78,7 +79,7 @@ def enqueue(func: Callable[..., Any], *args: Any, lane: str | None = None) -> No
         # A context of its own, as a worker has: nothing of the caller's (its application
         # context, database session) is seen or disturbed by the job.
         contextvars.Context().run(run_now, app, path, args)
-    elif chosen == "redis" and _enqueue_redis(app, path, args):
+    elif chosen == "redis" and _enqueue_redis(app, path, args, timeout=timeout):
         return
     else:
         _thread_runner(app, lane).submit(path, args)
@@ -126,20 +127,22 @@ class _Unique:
 
 @dataclass(frozen=True)
 class _Laned:
-    """A job queued after the commit in a lane of its own."""
+    """A job queued after the commit in a lane of its own, or with a time-out of its own."""
 
     func: Callable[..., Any]
-    lane: str
+    lane: str | None
+    timeout: int | None = None
 
     def __call__(self, *args: Any) -> None:
-        enqueue(self.func, *args, lane=self.lane)
+        options = {"lane": self.lane, "timeout": self.timeout}
+        enqueue(self.func, *args, **{name: value for name, value in options.items() if value is not None})
 
 
 def enqueue_after_commit(func: Callable[..., Any], *args: Any, session: Session | None = None,
-                         lane: str | None = None) -> None:
+                         lane: str | None = None, timeout: int | None = None) -> None:
     """Run ``func(*args)`` as a job once the current transaction (of ``session``, by default the
-    application's) commits; never if it rolls back. ``lane``: see ``enqueue``."""
-    job = func if lane is None else _Laned(func, lane)
+    application's) commits; never if it rolls back. ``lane``, ``timeout``: see ``enqueue``."""
+    job = func if lane is None and timeout is None else _Laned(func, lane, timeout)
     (session or db.session).info.setdefault(_AFTER_COMMIT_KEY, []).append((job, args))
 
 
@@ -202,7 +205,7 @@ def redis_queue(app: Flask | None = None):
     return extension["queue"]
 
 
-def _enqueue_redis(app: Flask, path: str, args: Sequence[Any]) -> bool:
+def _enqueue_redis(app: Flask, path: str, args: Sequence[Any], *, timeout: int | None = None) -> bool:
     from redis.exceptions import RedisError
     from rq import Retry
 
@@ -211,7 +214,7 @@ def _enqueue_redis(app: Flask, path: str, args: Sequence[Any]) -> bool:
         redis_queue(app).enqueue(
             run_job, path, *args,
             retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
-            job_timeout=app.config["JOB_TIMEOUT"],
+            job_timeout=timeout or app.config["JOB_TIMEOUT"],
             failure_ttl=7 * 24 * 3600,
         )
     except (RedisError, OSError):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
@@ -168,8 +169,14 @@ def sessions_of_event(event: Event) -> sa.Select:
 def person_renamed(*, user: User) -> None:
     """A person's new name shows in the sessions they speak at, moderate or host, and names
     their own calendar feed."""
-    touch_schedules_of(sa.select(SessionRole.session_id).where(SessionRole.user_id == user.id))
-    signals.person_renamed.send(current_app._get_current_object(), user=user)
+    people_renamed(users=[user])
+
+
+def people_renamed(*, users: Sequence[User]) -> None:
+    """``person_renamed`` for many people at once (one update of all their sessions)."""
+    touch_schedules_of(sa.select(SessionRole.session_id).where(SessionRole.user_id.in_([u.id for u in users])))
+    for user in users:
+        signals.person_renamed.send(current_app._get_current_object(), user=user)
 
 
 def create_event(*, data: EventData, actor: User) -> Event:

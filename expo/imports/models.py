@@ -77,6 +77,9 @@ class ImportBatch(db.Model):
     rows_done: Mapped[int] = mapped_column(default=0, server_default="0")
     rows_total: Mapped[int | None]
     job_error: Mapped[str | None] = mapped_column(sa.String(500))
+    # When the job last showed it was alive: queued, started, a chunk done. A job that stays
+    # silent past its time-out was stopped (time-out, worker gone) and is shown as failed.
+    job_heartbeat_at: Mapped[datetime | None]
     # The job's preview: counts, digest and the rows worth showing (see expo.imports.people).
     result: Mapped[dict | None] = mapped_column(sa.JSON)
 

@@ -356,7 +356,7 @@ def apply(content: bytes, *, digest: str, actor: User,
           progress: Callable[[int, int], None] = lambda done, total: None) -> dict[str, int]:
     """Make the file's changes through the accounts' services, chunk by chunk, in the caller's
     transaction: the new people of a chunk are invited together (``admin.invite_people``, a
-    few statements a chunk), the changed ones updated one by one. Refused (before anything is
+    few statements a chunk), the changed ones updated together (``admin.update_people``). Refused (before anything is
     committed) when the file now does anything other than its preview showed."""
     chunks, _unknown, total = read_people(content)
     networks = {n.id: n for n in db.session.scalars(sa.select(Network))}
@@ -365,7 +365,8 @@ def apply(content: bytes, *, digest: str, actor: User,
     progress(0, total)
     for chunk in chunks:
         _add_organisations(chunk, added)
-        invited = []
+        named = _named_organisations(chunk)
+        invited, changed = [], []
         for item in chunk:
             tally.add(item)
             if item.errors:
@@ -373,7 +374,8 @@ def apply(content: bytes, *, digest: str, actor: User,
             if item.action == NEW:
                 invited.append(_new_account(item, added))
             elif item.action == UPDATE:
-                _update_row(item, networks, added, actor)
+                changed.append(_details(item, networks, added, named))
+        admin.update_people(people=changed, actor=actor)
         admin.invite_people(people=invited, actor=actor)
         done += len(chunk)
         progress(done, total)
@@ -399,37 +401,44 @@ def _add_organisations(chunk: list[PersonRow], added: dict[tuple[str, str | None
         added.update(zip(wanted, made))
 
 
-def _organisation(item: PersonRow, added: dict[tuple[str, str | None], Organisation]) -> Organisation | None:
+def _named_organisations(chunk: list[PersonRow]) -> dict[int, Organisation]:
+    """The organisations the chunk's changed people are to belong to (one query)."""
+    ids = {item.values["organisation_id"] for item in chunk
+           if item.action == UPDATE and not item.errors and item.values.get("organisation_id")}
+    return {o.id: o for o in db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(ids)))} if ids else {}
+
+
+def _organisation_id(item: PersonRow, added: dict[tuple[str, str | None], Organisation]) -> int | None:
     """The organisation the row names (one the file adds was made for the chunk)."""
     if item.new_organisation is not None:
-        return added[_added_key(item.new_organisation)]
-    if item.values.get("organisation_id"):
-        return db.session.get(Organisation, item.values["organisation_id"])
-    return None
+        return added[_added_key(item.new_organisation)].id
+    return item.values.get("organisation_id") or None
 
 
 def _new_account(item: PersonRow, added: dict[tuple[str, str | None], Organisation]) -> accounts.NewAccount:
     values = item.values
-    organisation = _organisation(item, added)
     return accounts.NewAccount(
         email=item.email, name=values["name"], role=Role.DELEGATE,
-        organisation_id=organisation.id if organisation is not None else None,
+        organisation_id=_organisation_id(item, added),
         country_code=values.get("country_code"), locale=values.get("locale", "en"),
         network_ids=tuple(values.get("network_ids", ())),
     )
 
 
-def _update_row(item: PersonRow, networks: dict[int, Network], added: dict[tuple[str, str | None], Organisation],
-                actor: User) -> None:
+def _details(item: PersonRow, networks: dict[int, Network], added: dict[tuple[str, str | None], Organisation],
+             named: dict[int, Organisation]) -> accounts.Details:
+    """Who a changed person is to be: the columns the file has, the rest as it was."""
     values = item.values
-    organisation = _organisation(item, added)
+    organisation_id = _organisation_id(item, added)
+    organisation = (added[_added_key(item.new_organisation)] if item.new_organisation is not None
+                    else named.get(organisation_id) if organisation_id is not None else None)
     user = item.user
     assert user is not None
     has = "organisation_id" in values or item.new_organisation is not None
-    admin.update_person(
-        user=user, actor=actor, name=values.get("name", user.name),
+    return accounts.Details(
+        user=user, name=values.get("name", user.name),
         organisation=organisation if has else user.organisation,
         country_code=values.get("country_code", user.country_code) if "country_code" in values else user.country_code,
-        networks=[networks[i] for i in values["network_ids"]] if "network_ids" in values else user.networks,
+        networks=[networks[i] for i in values["network_ids"]] if "network_ids" in values else list(user.networks),
         locale=values.get("locale", user.locale),
     )

@@ -342,16 +342,17 @@ def _check_conflicts(event: Event, rows: list[PlannedRow], rooms: dict[int, Room
     ``rooms`` keeps every room and venue loaded, so building each row's slot queries nothing."""
     moving = {r.session.id for r in rows if r.session is not None and r.action in (UPDATE, CANCEL)}
     candidates: dict[Any, PlannedRow] = {}
-    pool = [s for s in programme.all_slots() if s.key not in moving]
+    slots = {}
     for row in rows:
         if row.data is None or row.action not in (NEW, UPDATE) or row.status is SessionStatus.CANCELLED:
             continue
         key = row.session.id if row.session is not None else ("line", row.line)
         candidates[key] = row
-        pool.append(programme.candidate_slot(event, row.data, key))  # rooms are loaded: no query
+        slots[key] = programme.candidate_slot(event, row.data, key)  # rooms are loaded: no query
     if not candidates:
         return
-    findings = [f for f in conflicts.find_conflicts(pool) if any(k in candidates for k in f.keys)]
+    found = programme.end_state_conflicts(slots, moving)
+    findings = conflicts.in_order(dict.fromkeys(f for key in slots for f in found[key]))
     ids = {f.person_id for f in findings if f.person_id is not None}
     names = dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
     for finding in findings:
@@ -377,16 +378,20 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User) -> dict[st
             tracks[row.track_name.casefold()] = event_services.create_track(
                 event=event, name=row.track_name, colour=TRACK_COLOUR, actor=actor
             )
+    for row in plan.rows:
+        if row.track_name and row.data is not None:
+            row.data = replace(row.data, track_id=tracks[row.track_name.casefold()].id)
     pending = [r for r in plan.rows if r.changes_programme]
-    # A later row may free the room an earlier row takes (a session moving out of the slot
-    # another moves into): a row refused for a clash is tried again once the others are in
-    # place. The services refuse a clash before they change anything, so only a restore,
-    # which follows its update, needs a savepoint to be undone.
+    _apply_together(event, plan, [r for r in pending if _together(r)], actor)
+    pending = [r for r in pending if not _together(r)]
+    # The rest (cancellations, restores) go row by row through the services. A later row may
+    # free the room an earlier row takes (a session moving out of the slot another moves into):
+    # a row refused for a clash is tried again once the others are in place. The services
+    # refuse a clash before they change anything, so only a restore, which follows its update,
+    # needs a savepoint to be undone.
     for attempt in (1, 2):
         deferred = []
         for row in pending:
-            if row.track_name:
-                row.data = replace(row.data, track_id=tracks[row.track_name.casefold()].id)
             try:
                 if "status" in row.changed:
                     with db.session.begin_nested():
@@ -401,6 +406,45 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User) -> dict[st
     return plan.summary()
 
 
+def _together(row: PlannedRow) -> bool:
+    """Whether the row is written with the others at once: an addition or a change that leaves
+    the session's status as it is (cancelling and restoring go through their own services)."""
+    return row.action == NEW and row.status is SessionStatus.SCHEDULED \
+        or row.action == UPDATE and "status" not in row.changed
+
+
+def _apply_together(event: Event, plan: Plan, rows: list[PlannedRow], actor: User) -> None:
+    """Additions and changes at once, as the services would make them row by row: the rooms
+    they use locked, the conflict rules checked on the programme as the whole file leaves it
+    (a room clash with a session or between two rows refuses the file; warnings were shown in
+    the preview), then written by the chunk (``programme.write_checked``)."""
+    if not rows:
+        return
+    programme.lock_rooms(r.data.room_id for r in rows)
+    related = programme.Related.load(event, [r.data for r in rows])  # kept: the slots below read its rooms
+    leaving = {r.session.id for r in plan.rows if r.session is not None and r.action in (UPDATE, CANCEL)}
+    candidates = {
+        (r.session.id if r.session is not None else ("line", r.line)): programme.candidate_slot(
+            event, r.data, r.session.id if r.session is not None else ("line", r.line))
+        for r in rows if r.status is not SessionStatus.CANCELLED
+    }
+    programme.refuse_clashes(programme.end_state_conflicts(candidates, leaving))
+    new = [r for r in rows if r.action == NEW]
+    added = programme.write_checked(
+        event=event, new=[(r.data, _external(r)) for r in new],
+        changed=[(r.session, r.data) for r in rows if r.action == UPDATE], actor=actor, related=related,
+    )
+    db.session.add_all([
+        ExternalKey(event_id=event.id, source=external["source"], external_id=external["id"], session=session)
+        for r, session in zip(new, added) if session is not None and (external := _external(r)) is not None
+    ])
+    db.session.flush()
+
+
+def _external(row: PlannedRow) -> dict[str, str] | None:
+    return {"source": row.key[0], "id": row.key[1]} if row.key is not None and row.key[0] != "uid" else None
+
+
 def _apply_row(event: Event, row: PlannedRow, source: str, actor: User) -> None:
     """One row through the programme's services: in a published programme they stage the
     change for the next release, so the status compared is the one staged."""
@@ -409,7 +453,7 @@ def _apply_row(event: Event, row: PlannedRow, source: str, actor: User) -> None:
             programme.cancel_session(session=row.session, actor=actor, confirm=True)
         return
     session = row.session
-    external = {"source": row.key[0], "id": row.key[1]} if row.key is not None and row.key[0] != "uid" else None
+    external = _external(row)
     if session is None:
         session = programme.create_session(event=event, data=row.data, actor=actor, confirm=True, external=external)
         if session is None:  # staged with its key: the release adds both

@@ -2,11 +2,17 @@
 of any other file above ``IMPORT_JOB_BYTES``. The job keeps its progress (rows done of the
 total) in the upload's row, which the progress page polls, and its outcome there too: the
 preview as data, or the error that stopped it. The confirmation is one transaction: a failure
-half-way leaves nothing changed."""
+half-way leaves nothing changed.
+
+A job that dies without a word (stopped by the worker's time-out, a worker or web process that
+stopped) cannot say so itself: its heartbeat, written when it is queued, when it starts and as
+it goes, tells. One silent past its time-out (``IMPORT_JOB_TIMEOUT``) and a margin, or queued
+far too long, is shown as failed (``settle``), and the organiser may start it again."""
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,12 +24,17 @@ from expo.accounts.models import User
 from expo.core import jobs
 from expo.core.errors import ExpoError, InvalidState
 from expo.core.extensions import db
+from expo.core.timeutil import utcnow
 from expo.imports import people, services
 from expo.imports.models import ImportBatch, ImportKind, ImportStatus, JobState
 from expo.imports.plan import RowsPlan
 
 logger = logging.getLogger("expo.imports")
 PREVIEW, CONFIRM = "preview", "confirm"
+RUN_MARGIN = timedelta(minutes=2)  # past the time-out, a running job is surely gone
+QUEUE_MARGIN = timedelta(hours=6)  # a queued job may wait behind a long run of e-mails
+STOPPED = _l("The import stopped before it finished (it ran out of time, or the server running it stopped); "
+             "nothing was changed. Start it again, or split the file.")
 
 
 def runs_as_job(batch: ImportBatch) -> bool:
@@ -35,14 +46,41 @@ def start(*, batch: ImportBatch, step: str, actor: User, digest: str = "") -> No
     """Queue the step's job once the caller's transaction commits."""
     if batch.status is not ImportStatus.PREVIEW:
         raise InvalidState(_l("This file has already been imported."))
+    settle(batch)
     if batch.job_running:
         raise InvalidState(_l("This file is being read: wait until it is done."))
-    batch.job_state, batch.job_step = JobState.QUEUED, step
+    batch.job_state, batch.job_step, batch.job_heartbeat_at = JobState.QUEUED, step, utcnow()
     batch.rows_done, batch.rows_total, batch.job_error = 0, None, None
     if step == PREVIEW:
         batch.result = None
     db.session.flush()
-    jobs.enqueue_after_commit(run, batch.id, step, actor.id, digest)
+    jobs.enqueue_after_commit(run, batch.id, step, actor.id, digest, timeout=current_app.config["IMPORT_JOB_TIMEOUT"])
+
+
+def start_again(*, batch: ImportBatch, actor: User) -> None:
+    """Read the file again after its preview's job failed or stopped (a confirmation that failed
+    is started again from its preview, with the confirm button)."""
+    settle(batch)
+    if batch.job_state != JobState.FAILED or batch.job_step != PREVIEW:
+        raise InvalidState(_l("Only an import whose reading failed can be started again."))
+    start(batch=batch, step=PREVIEW, actor=actor)
+
+
+def settle(batch: ImportBatch) -> bool:
+    """Show as failed a job that can no longer be running: silent past its time-out and a
+    margin (its worker stopped it, or stopped), or waiting to start far too long (its queue
+    was lost). Returns whether it was given up; the caller commits."""
+    if not batch.job_running:
+        return False
+    last = batch.job_heartbeat_at or batch.created_at  # (a job queued before heartbeats were kept)
+    limit = (RUN_MARGIN + timedelta(seconds=current_app.config["IMPORT_JOB_TIMEOUT"])
+             if batch.job_state == JobState.RUNNING else QUEUE_MARGIN)
+    if utcnow() < last + limit:
+        return False
+    logger.warning("import %s: the %s job stopped without finishing", batch.id, batch.job_step)
+    batch.job_state, batch.job_error = JobState.FAILED, str(STOPPED)[:500]
+    db.session.flush()
+    return True
 
 
 def _set(batch_id: int, *, separately: bool, **values: Any) -> None:
@@ -60,7 +98,8 @@ def _set(batch_id: int, *, separately: bool, **values: Any) -> None:
 
 def _reporter(batch_id: int, *, separately: bool) -> Callable[[int, int], None]:
     def report(done: int, total: int) -> None:
-        _set(batch_id, separately=separately, job_state=JobState.RUNNING, rows_done=done, rows_total=total)
+        _set(batch_id, separately=separately, job_state=JobState.RUNNING, rows_done=done, rows_total=total,
+             job_heartbeat_at=utcnow())
 
     return report
 
@@ -71,6 +110,7 @@ def run(batch_id: int, step: str, actor_id: int, digest: str) -> None:
     actor = db.session.get(User, actor_id)
     if batch is None or actor is None or batch.job_state not in (JobState.QUEUED, JobState.RUNNING):
         return
+    _set(batch_id, separately=False, job_state=JobState.RUNNING, job_heartbeat_at=utcnow())
     with force_locale(actor.locale or "en"):
         try:
             if step == PREVIEW:
@@ -84,12 +124,23 @@ def run(batch_id: int, step: str, actor_id: int, digest: str) -> None:
         except ExpoError as error:
             db.session.rollback()
             _set(batch_id, separately=False, job_state=JobState.FAILED, job_error=str(error.message)[:500])
-        except Exception:  # noqa: BLE001 - the organiser sees that it failed; the log has why
-            logger.exception("import %s: the %s job failed", batch_id, step)
+        except Exception as error:  # noqa: BLE001 - the organiser sees that it failed; the log has why
             db.session.rollback()
-            _set(batch_id, separately=False, job_state=JobState.FAILED,
-                 job_error=str(_l("The import failed unexpectedly; nothing was changed. Try again, or "
-                                  "split the file."))[:500])
+            if _timed_out(error):  # the RQ worker's time-out, raised inside the job
+                logger.warning("import %s: the %s job ran out of time", batch_id, step)
+                message = STOPPED
+            else:
+                logger.exception("import %s: the %s job failed", batch_id, step)
+                message = _l("The import failed unexpectedly; nothing was changed. Try again, or split the file.")
+            _set(batch_id, separately=False, job_state=JobState.FAILED, job_error=str(message)[:500])
+
+
+def _timed_out(error: Exception) -> bool:
+    try:
+        from rq.timeouts import JobTimeoutException
+    except ImportError:  # pragma: no cover - RQ is there wherever jobs run on Redis
+        return False
+    return isinstance(error, JobTimeoutException)
 
 
 def _preview(batch: ImportBatch, progress: Callable[[int, int], None]) -> dict[str, Any]:

@@ -151,6 +151,8 @@ def people_template(fmt: str):
 def import_progress(batch_id: int):
     """How far the import's job is, for the progress bar."""
     batch = get_or_404(ImportBatch, batch_id)
+    if tasks.settle(batch):
+        db.session.commit()
     return jsonify(state=batch.job_state, step=batch.job_step, done=batch.rows_done, total=batch.rows_total,
                    percent=batch.percent_done, applied=batch.status is ImportStatus.APPLIED)
 
@@ -172,6 +174,8 @@ def download_template(event_id: int, kind: str, fmt: str):
 @guard(can_import_programme)
 def show_import(batch_id: int):
     batch = get_or_404(ImportBatch, batch_id)
+    if tasks.settle(batch):  # its job stopped without a word: shown as failed, to be started again
+        db.session.commit()
     if batch.job_state is not None:
         return render_template("imports/job.html", batch=batch, event=batch.event,
                                form=ConfirmImportForm(digest=(batch.result or {}).get("digest", "")))
@@ -205,6 +209,18 @@ def map_rooms(batch_id: int):
     else:
         flash(_("Choose an expo room for every room of the schedule."), "error")
     return redirect(url_for("imports.show_import", batch_id=batch_id))
+
+
+@bp.route("/imports/<int:batch_id>/again", methods=["POST"])
+@guard(can_import_programme)
+def start_again(batch_id: int):
+    """Read the file again after its job failed or stopped."""
+    batch = get_or_404(ImportBatch, batch_id)
+    if not FlaskForm().validate_on_submit():
+        flash(_("The form expired. Please send it again."), "error")
+        return redirect(url_for("imports.show_import", batch_id=batch_id))
+    return perform(lambda: tasks.start_again(batch=batch, actor=current_user), _("The file is being read again."),
+                   url_for("imports.show_import", batch_id=batch_id))
 
 
 @bp.route("/imports/<int:batch_id>/confirm", methods=["POST"])

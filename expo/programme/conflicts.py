@@ -190,13 +190,30 @@ def find_conflicts(slots: Iterable[Slot]) -> list[Finding]:
     findings = room_clashes(slots) + person_clashes(slots)
     findings += [Finding(Rule.CAPACITY_ABOVE_ROOM, (s,)) for s in slots if capacity_above_room(s)]
     findings += [Finding(Rule.OUTSIDE_OPENING_HOURS, (s,)) for s in slots if outside_opening_hours(s)]
+    return in_order(findings)
+
+
+def in_order(findings: Iterable[Finding]) -> list[Finding]:
+    """Refused ones first, then by time (as ``find_conflicts`` gives them)."""
     return sorted(findings, key=lambda f: (not f.refused, _sort_key(f.slots[0]), f.rule.value))
 
 
 def conflicts_for(candidate: Slot, others: Iterable[Slot]) -> list[Finding]:
     """The conflicts that involve ``candidate`` when it joins ``others`` (saving a session)."""
-    others = [s for s in others if s.key != candidate.key]
-    return [f for f in find_conflicts([candidate, *others]) if candidate.key in f.keys]
+    return conflicts_of([candidate], others)[candidate.key]
+
+
+def conflicts_of(candidates: Iterable[Slot], others: Iterable[Slot]) -> dict[Hashable, list[Finding]]:
+    """``conflicts_for`` of many candidates joining ``others`` together (saving many sessions at
+    once: they meet one another too), in one sweep: each candidate's key → its findings."""
+    candidates = list(candidates)
+    found: dict[Hashable, list[Finding]] = {c.key: [] for c in candidates}
+    others = [s for s in others if s.key not in found]
+    for finding in find_conflicts([*candidates, *others]):
+        for key in dict.fromkeys(finding.keys):
+            if key in found:
+                found[key].append(finding)
+    return found
 
 
 def _slot_fingerprint(slot: Slot) -> str:

@@ -9,7 +9,7 @@ place, status, title, people …) also raises the session's revision and writes 
 ``SessionChange`` that calendars and the public changes page follow. Signals go out after the flush, before the view commits."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
 
@@ -244,29 +245,43 @@ def candidate_slot(event: Event, data: SessionData, key: Any) -> conflicts.Slot:
 
 def _neighbours(candidate: conflicts.Slot) -> list[conflicts.Slot]:
     """Sessions that could clash with the candidate: same room or same people, near in time."""
+    return neighbours([candidate])
+
+
+def neighbours(candidates: Sequence[conflicts.Slot]) -> list[conflicts.Slot]:
+    """Sessions that could clash with any of the candidates (saved ones left out): in their
+    rooms or with their people, from the first one's start to the last one's end (and the
+    longest transfer either side), in three queries however many candidates there are."""
+    if not candidates:
+        return []
     reach = timedelta(minutes=db.session.scalar(sa.select(sa.func.max(Event.transfer_minutes))) or 0)
+    rooms = {c.room_id for c in candidates if c.room_id is not None}
+    people = {i for c in candidates for i in c.person_ids}
     near: list[Any] = []
-    if candidate.room_id is not None:
-        near.append(ProgrammeSession.room_id == candidate.room_id)
-    if candidate.person_ids:
+    if rooms:
+        near.append(ProgrammeSession.room_id == next(iter(rooms)) if len(rooms) == 1
+                    else ProgrammeSession.room_id.in_(sorted(rooms)))
+    if people:
         near.append(
             ProgrammeSession.id.in_(
-                sa.select(SessionRole.session_id).where(SessionRole.user_id.in_(candidate.person_ids))
+                sa.select(SessionRole.session_id).where(SessionRole.user_id.in_(sorted(people)))
             )
         )
     if not near:
         return []
     query = _slot_select().where(
         sa.or_(*near),
-        ProgrammeSession.starts_at < candidate.ends_at + reach,
-        ProgrammeSession.ends_at > candidate.starts_at - reach,
+        ProgrammeSession.starts_at < max(c.ends_at for c in candidates) + reach,
+        ProgrammeSession.ends_at > min(c.starts_at for c in candidates) - reach,
     )
-    if isinstance(candidate.key, int):
-        query = query.where(ProgrammeSession.id != candidate.key)
-    rows = db.session.execute(query).all()
+    saved = {c.key for c in candidates if isinstance(c.key, int)}
+    if len(saved) == 1:
+        query = query.where(ProgrammeSession.id != next(iter(saved)))
+    rows = [r for r in db.session.execute(query).all() if r.id not in saved]
     roles = db.session.execute(
         sa.select(SessionRole.session_id, SessionRole.user_id).where(
-            SessionRole.session_id.in_([r.id for r in rows])
+            SessionRole.session_id.in_([r.id for r in rows]) if len(rows) <= 500
+            else SessionRole.session_id.in_(query.with_only_columns(ProgrammeSession.id))
         )
     ).all() if rows else []
     return _slots(rows, roles)
@@ -345,6 +360,32 @@ def _lock_room(room_id: int | None) -> None:
         db.session.execute(sa.select(Room.id).where(Room.id == room_id).with_for_update())
 
 
+def lock_rooms(room_ids: Iterable[int | None]) -> None:
+    """``_lock_room`` for many rooms at once (one statement, in the order of their ids)."""
+    ids = sorted({i for i in room_ids if i is not None})
+    if len(ids) == 1:
+        _lock_room(ids[0])
+    elif ids:
+        db.session.execute(sa.select(Room.id).where(Room.id.in_(ids)).order_by(Room.id).with_for_update())
+
+
+def end_state_conflicts(candidates: dict[Any, conflicts.Slot], leaving: Iterable[int] = ()) -> dict[Any, list[conflicts.Finding]]:
+    """The conflicts of each candidate (key → slot) with the programme once all of them are in
+    place, where sessions in ``leaving`` (and the candidates) no longer are where they were:
+    their neighbours loaded once (``neighbours``), the rules swept once (``conflicts.conflicts_of``).
+    Saving one session, changing several, importing a file: all check with this."""
+    gone = set(candidates) | set(leaving)
+    others = [n for n in neighbours(list(candidates.values())) if n.key not in gone]
+    return conflicts.conflicts_of(candidates.values(), others)
+
+
+def refuse_clashes(found: dict[Any, list[conflicts.Finding]]) -> None:
+    """Refuse (``Conflict``) when any of these findings is a room clash."""
+    refused = [f for findings in found.values() for f in findings if f.refused]
+    if refused:
+        raise Conflict(describe(refused[0], _person_names(refused)), field="room_id")
+
+
 def _enforce_conflict_rules(
     event: Event, data: SessionData, key: Any, confirm: bool, confirmed_warnings: str | None
 ) -> None:
@@ -352,8 +393,7 @@ def _enforce_conflict_rules(
     with ``confirmed_warnings`` (the digest of the warnings shown) counts only if the warnings
     are still those; without it (scripts), ``confirm`` accepts whatever warnings there are."""
     _lock_room(data.room_id)
-    candidate = candidate_slot(event, data, key)
-    findings = conflicts.conflicts_for(candidate, _neighbours(candidate))
+    findings = end_state_conflicts({key: candidate_slot(event, data, key)})[key]
     names = _person_names(findings)
     refused = [f for f in findings if f.refused]
     if refused:
@@ -374,20 +414,55 @@ _diff = staging.diff
 
 
 def _load_related(event: Event, data: SessionData) -> tuple[Room | None, Track | None, list[Network], dict[int, User]]:
-    room = db.session.get(Room, data.room_id) if data.room_id is not None else None
-    if data.room_id is not None and room is None:
-        raise InvalidState(_l("This room does not exist."), field="room_id")
-    track = db.session.get(Track, data.track_id) if data.track_id is not None else None
-    if data.track_id is not None and (track is None or track.event_id != event.id):
-        raise InvalidState(_l("Choose a track of this event."), field="track_id")
-    networks = list(db.session.scalars(sa.select(Network).where(Network.id.in_(data.network_ids))))
-    if len(networks) != len(set(data.network_ids)):
-        raise InvalidState(_l("One of the networks does not exist."), field="network_ids")
-    person_ids = {i for i, _ in data.people()}
-    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(person_ids)))}
-    if len(users) != len(person_ids):
-        raise InvalidState(_l("One of the people does not exist."), field="speaker_ids")
-    return room, track, networks, users
+    return Related.load(event, [data]).of(data)
+
+
+def _loaded(model: Any, ids: set[int], *options: Any) -> dict[int, Any]:
+    if len(ids) == 1:  # from the session's identity map when it is there
+        found = db.session.get(model, next(iter(ids)))
+        return {found.id: found} if found is not None else {}
+    return {o.id: o for o in db.session.scalars(sa.select(model).where(model.id.in_(ids)).options(*options))} \
+        if ids else {}
+
+
+@dataclass
+class Related:
+    """The rooms, tracks, networks and people that sessions' data name, loaded at once for
+    many sessions (a query a kind); ``of`` gives one session's, refusing what does not exist."""
+
+    event: Event
+    rooms: dict[int, Room]
+    tracks: dict[int, Track]
+    networks: dict[int, Network]
+    users: dict[int, User]
+
+    @classmethod
+    def load(cls, event: Event, datas: Iterable[SessionData]) -> Related:
+        datas = list(datas)
+        return cls(
+            event,
+            _loaded(Room, {d.room_id for d in datas if d.room_id is not None}, selectinload(Room.venue)),
+            _loaded(Track, {d.track_id for d in datas if d.track_id is not None}),
+            {n.id: n for n in db.session.scalars(
+                sa.select(Network).where(Network.id.in_({i for d in datas for i in d.network_ids})))},
+            {u.id: u for u in db.session.scalars(
+                sa.select(User).where(User.id.in_({i for d in datas for i, _ in d.people()})))},
+        )
+
+    def of(self, data: SessionData) -> tuple[Room | None, Track | None, list[Network], dict[int, User]]:
+        room = self.rooms.get(data.room_id) if data.room_id is not None else None
+        if data.room_id is not None and room is None:
+            raise InvalidState(_l("This room does not exist."), field="room_id")
+        track = self.tracks.get(data.track_id) if data.track_id is not None else None
+        if data.track_id is not None and (track is None or track.event_id != self.event.id):
+            raise InvalidState(_l("Choose a track of this event."), field="track_id")
+        networks = [self.networks[i] for i in dict.fromkeys(data.network_ids) if i in self.networks]
+        if len(networks) != len(set(data.network_ids)):
+            raise InvalidState(_l("One of the networks does not exist."), field="network_ids")
+        person_ids = {i for i, _ in data.people()}
+        if not person_ids <= self.users.keys():
+            raise InvalidState(_l("One of the people does not exist."), field="speaker_ids")
+        return room, track, networks, {i: self.users[i] for i in person_ids}
 
 
 def _apply(s: ProgrammeSession, data: SessionData, related: tuple) -> None:
@@ -488,10 +563,7 @@ def create_session(
     db.session.add(session)
     _touch(event)
     db.session.flush()
-    # Logged like a change, so that the public changes page lists additions to a published
-    # programme beside the moves and cancellations (before publication it shows nothing).
-    db.session.add(SessionChange(session=session, event_id=event.id, changed_by=actor, created_at=session.created_at,
-                                 revision=session.revision, changes={ADDED: {"old": None, "new": session.title}}))
+    db.session.add(_addition(session, actor))
     db.session.flush()
     _send(signals.schedule_changed, event=event)
     return session
@@ -512,6 +584,80 @@ def update_staged_addition(
     _enforce_conflict_rules(event, data, NEW_SESSION, confirm, confirmed_warnings)
     staging.restage_addition(change, data_json=data.to_json(),
                              after=staging.data_snapshot(data, related, SessionStatus.SCHEDULED), actor=actor)
+
+
+def _addition(session: ProgrammeSession, actor: User | None) -> SessionChange:
+    """A new session is logged like a change, so that the public changes page lists additions
+    to a published programme beside the moves and cancellations (before publication it shows
+    nothing)."""
+    return SessionChange(session=session, event_id=session.event_id, changed_by=actor, created_at=session.created_at,
+                         revision=session.revision, changes={ADDED: {"old": None, "new": session.title}})
+
+
+WRITE_CHUNK = 500  # sessions written (flushed) at a time by ``write_checked``
+
+
+def write_checked(
+    *, event: Event, new: Sequence[tuple[SessionData, dict[str, str] | None]],
+    changed: Sequence[tuple[ProgrammeSession, SessionData]], actor: User, related: Related | None = None,
+) -> list[ProgrammeSession | None]:
+    """Add (``new``: data and the external key, if any) and change many sessions of one event
+    at once, as ``create_session`` and ``update_session`` do with ``confirm``, once the caller
+    has checked their conflicts together under their rooms' locks (``lock_rooms``,
+    ``end_state_conflicts``): their data checked, what they name loaded once (``Related``); in a
+    published programme staged for the next release (``staging.stage_many``); in a draft
+    written with their revisions, change log entries and signals, a chunk at a time. Returns
+    the sessions added (None for each addition staged). Status changes are not made here."""
+    for data in [d for d, _ in new] + [d for _, d in changed]:
+        _check(event, data)
+    related = related or Related.load(event, [d for d, _ in new] + [d for _, d in changed])
+    working = WorkingCopies.of(event)
+    if staging.is_staged(event):
+        staged = [
+            staging.Staged(s, d.to_json(), staging.data_snapshot(d, related.of(d), working.status(s)),
+                           working.status(s), give_back=s.id in working.pending and working.pending[s.id].give_back)
+            for s, d in changed
+        ]
+        staged += [
+            staging.Staged(None, d.to_json(), staging.data_snapshot(d, related.of(d), SessionStatus.SCHEDULED),
+                           SessionStatus.SCHEDULED, external=external)
+            for d, external in new
+        ]
+        staging.stage_many(event=event, changes=staged, actor=actor)
+        return [None] * len(new)
+    for session, _ in changed:  # a draft's live edit drops what was staged before (``_writes_live``)
+        if session.id in working.pending:
+            db.session.delete(working.pending[session.id])
+    for start in range(0, len(changed), WRITE_CHUNK):
+        chunk = changed[start:start + WRITE_CHUNK]
+        befores = [_snapshot(session) for session, _ in chunk]
+        for session, data in chunk:
+            _apply(session, data, related.of(data))
+        db.session.flush()
+        logged = [(session, changes) for (session, _), before in zip(chunk, befores)
+                  if (changes := _diff(before, _snapshot(session)))]
+        for session, changes in logged:
+            _log(session, changes, actor)
+        db.session.flush()
+        for session, changes in logged:
+            _signal_change(session, changes, actor)
+    added: list[ProgrammeSession | None] = []
+    for start in range(0, len(new), WRITE_CHUNK):
+        sessions = []
+        for data, _ in new[start:start + WRITE_CHUNK]:
+            session = ProgrammeSession(event=event)
+            _apply(session, data, related.of(data))
+            sessions.append(session)
+        db.session.add_all(sessions)
+        db.session.flush()
+        db.session.add_all([_addition(session, actor) for session in sessions])
+        db.session.flush()
+        added += sessions
+    if new or changed:
+        _touch(event)
+        db.session.flush()
+        _send(signals.schedule_changed, event=event)
+    return added
 
 
 def update_session(
@@ -538,13 +684,7 @@ def _end_state(changes: list[tuple[ProgrammeSession, SessionData]]) -> dict[int,
         _lock_room(room_id)
     candidates = {s.id: candidate_slot(s.event, d, s.id) for s, d in changes
                   if working_data(s)[1] is not SessionStatus.CANCELLED}
-    return {
-        key: conflicts.conflicts_for(candidate, [
-            *(n for n in _neighbours(candidate) if n.key not in candidates),
-            *(c for k, c in candidates.items() if k != key),
-        ])
-        for key, candidate in candidates.items()
-    }
+    return end_state_conflicts(candidates)
 
 
 def update_sessions(
@@ -555,9 +695,7 @@ def update_sessions(
     changes leave behind rather than after each one: sessions may swap rooms or times, or move
     round a cycle. A refused conflict stops them all; warnings need ``confirm``."""
     found = _end_state(changes)
-    refused = [f for findings in found.values() for f in findings if f.refused]
-    if refused:
-        raise Conflict(describe(refused[0], _person_names(refused)), field="room_id")
+    refuse_clashes(found)
     warnings = list(dict.fromkeys(f for findings in found.values() for f in findings))
     if warnings and not confirm:
         names = _person_names(warnings)
@@ -590,6 +728,15 @@ def _update(session: ProgrammeSession, data: SessionData, actor: User, *, live: 
 
 def _record(session: ProgrammeSession, changes: dict[str, dict[str, Any]], actor: User | None) -> None:
     """Bump timestamps, raise the revision for moves, log them, and tell the other domains."""
+    _log(session, changes, actor)
+    db.session.flush()
+    _signal_change(session, changes, actor)
+    _send(signals.schedule_changed, event=session.event)
+
+
+def _log(session: ProgrammeSession, changes: dict[str, dict[str, Any]], actor: User | None) -> None:
+    """Bump timestamps, and raise the revision (the iCalendar SEQUENCE) of a change calendars
+    show, with its entry in the change log."""
     now = utcnow()
     session.updated_at = now
     _touch(session.event)
@@ -601,12 +748,13 @@ def _record(session: ProgrammeSession, changes: dict[str, dict[str, Any]], actor
                 revision=session.revision, changes=changes,
             )
         )
-    db.session.flush()
+
+
+def _signal_change(session: ProgrammeSession, changes: dict[str, dict[str, Any]], actor: User | None) -> None:
     if changes.get("status", {}).get("new") == SessionStatus.CANCELLED.value:
         _send(signals.session_cancelled, session=session, actor=actor)
     else:
         _send(signals.session_changed, session=session, changes=changes, actor=actor)
-    _send(signals.schedule_changed, event=session.event)
 
 
 def booking_counts(session: ProgrammeSession) -> tuple[int, int]:
@@ -711,7 +859,7 @@ class SessionFilters:
 
 def sessions_table() -> Table:
     """The columns of an event's sessions for organisers (room, venue, track and people loaded)."""
-    from sqlalchemy.orm import joinedload, selectinload
+    from sqlalchemy.orm import joinedload
 
     return Table(
         columns=(

@@ -9,6 +9,7 @@ the same services, all at once, as a numbered version. Drafts are edited live.""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -88,6 +89,18 @@ def pending_for(session: ProgrammeSession) -> PendingChange | None:
     return db.session.scalar(sa.select(PendingChange).where(PendingChange.session_id == session.id))
 
 
+@dataclass
+class Staged:
+    """One change to stage: a session's (or, with ``session`` None, a new session's)."""
+
+    session: ProgrammeSession | None
+    data_json: dict[str, Any]
+    after: dict[str, Any]
+    status: SessionStatus
+    give_back: bool = False
+    external: dict[str, str] | None = None
+
+
 def stage(
     *, event: Event, session: ProgrammeSession | None, data_json: dict[str, Any], after: dict[str, Any],
     status: SessionStatus, actor: User | None, give_back: bool = False, external: dict[str, str] | None = None,
@@ -95,23 +108,53 @@ def stage(
     """Keep the session's change (or a new session) for the next release, replacing what was
     staged for it before; a change that undoes what was staged leaves nothing pending."""
     if session is None:
-        changes = {ADDED: {"old": None, "new": after["title"], "room": after["room"]}}
         row = _pending_addition(event, external) if external else None
     else:
-        changes = diff(snapshot(session), after)
         row = pending_for(session)
+    row = _put(event, row, Staged(session, data_json, after, status, give_back, external), actor)
+    db.session.flush()
+    return row
+
+
+def stage_many(*, event: Event, changes: Sequence[Staged], actor: User | None) -> None:
+    """``stage`` for many changes of one event at once (an import): what is staged already read
+    in one query, the rows written in one flush."""
+    rows = list(db.session.scalars(sa.select(PendingChange).where(PendingChange.event_id == event.id)))
+    by_session = {r.session_id: r for r in rows if r.session_id is not None}
+    additions = {_external_key(r.external): r for r in rows if r.session_id is None and r.external}
+    for change in changes:
+        if change.session is not None:
+            _put(event, by_session.get(change.session.id), change, actor)
+        elif change.external:
+            key = _external_key(change.external)
+            row = _put(event, additions.get(key), change, actor)
+            if row is not None:
+                additions[key] = row
+        else:
+            _put(event, None, change, actor)
+    db.session.flush()
+
+
+def _external_key(external: dict[str, str]) -> tuple:
+    return tuple(sorted(external.items()))
+
+
+def _put(event: Event, row: PendingChange | None, change: Staged, actor: User | None) -> PendingChange | None:
+    """Write one change into the session's pending row (``row``, None when it has none yet)."""
+    if change.session is None:
+        changes = {ADDED: {"old": None, "new": change.after["title"], "room": change.after["room"]}}
+    else:
+        changes = diff(snapshot(change.session), change.after)
         if not changes:
             if row is not None:
                 db.session.delete(row)
-                db.session.flush()
             return None
     if row is None:
-        row = PendingChange(event_id=event.id, session=session)
+        row = PendingChange(event_id=event.id, session=change.session)
         db.session.add(row)
-    row.data, row.status, row.changes = data_json, status, changes
-    row.give_back, row.external = give_back, external
+    row.data, row.status, row.changes = change.data_json, change.status, changes
+    row.give_back, row.external = change.give_back, change.external
     row.changed_by, row.updated_at = actor, utcnow()
-    db.session.flush()
     return row
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from expo.accounts import admin
@@ -223,3 +224,27 @@ def test_the_people_list_pages_keep_the_filters(client, db, login_as):
     assert re.findall(r'/manage/people/\d+">([^<]+)</a>', second) == ["Delegate 50", "Delegate 51"]
     assert 'rel="prev"' in second and 'rel="next"' not in second
     assert client.get("/manage/people/?page=x").status_code == 200
+
+
+def test_many_invitations_written_once_per_language_read_as_each_written_alone(app, db):
+    from expo.accounts import mails
+
+    inviter = make_user(role=Role.ADMIN, name="Ines Admin")
+    people = [make_user(role=Role.DELEGATE, name="Åsa <Öberg> & %(x)s", locale="sv"),
+              make_user(role=Role.DELEGATE, name="Bo Berg", locale="en"),
+              make_user(role=Role.ORGANISER, name="Cy \\1 Dahl", locale=None),
+              make_user(role=Role.DELEGATE, name="Di Ek", locale="sv")]
+    tokens = [admin.invitation_token(user) for user in people]
+    together = mails.invitation_messages(people, tokens=tokens, inviter=inviter, days=7)
+    alone = [mails.invitation_message(user, token=token, inviter=inviter, days=7) for user, token in zip(people, tokens)]
+    assert [(m.to, m.subject, m.body) for m in together] == [(m.to, m.subject, m.body) for m in alone]
+    assert "Åsa <Öberg> & %(x)s" in together[0].body and tokens[0] in together[0].body
+    assert together[0].subject != together[1].subject  # in each reader's language
+
+
+def test_the_invitation_written_once_per_language_reads_nothing_of_the_person_but_the_name(app, db):
+    from expo.accounts import mails
+
+    person = make_user(role=Role.DELEGATE)
+    with pytest.raises(RuntimeError, match="may read the name only"):
+        mails._StandIn(person.role).email

@@ -295,8 +295,8 @@ def test_confirming_new_people_sends_statements_by_the_chunk_not_by_the_row(admi
     monkeypatch.setattr(people, "CHUNK", 50)
     queue_job, deliveries = jobs.enqueue, []
 
-    def enqueue(func, *args):  # the workers send the e-mails later: their statements are not the import's
-        deliveries.extend(args[0]) if func is mailqueue.deliver else queue_job(func, *args)
+    def enqueue(func, *args, **options):  # the workers send the e-mails later: their statements are not the import's
+        deliveries.extend(args[0]) if func is mailqueue.deliver else queue_job(func, *args, **options)
 
     monkeypatch.setattr(jobs, "enqueue", enqueue)
     make_network(name="UNECE Forum of Mayors", acronym="UNECE")
@@ -326,3 +326,39 @@ def test_confirming_new_people_sends_statements_by_the_chunk_not_by_the_row(admi
     mail = next(m for m in mails if m.recipient == "c-7@example.org")
     token = mail.body.split("/account/invitation/")[1].split()[0]
     assert invited_user(token) == next(u for u in invited if u.email == "c-7@example.org")  # the link works
+
+
+def test_changed_people_are_updated_by_the_chunk_not_by_the_row(admin):
+    from tests.querycount import count_queries
+
+    make_network(name="UNECE Forum of Mayors", acronym="UNECE")
+    speaker = make_user(email="d-0@example.org", name="Old Name")
+    from tests.factories import add_person, make_session
+
+    session = make_session()
+    add_person(session, speaker)
+    revision = session.revision
+    db.session.commit()
+
+    def update(size: int, tag: str) -> int:
+        for n in range(size):
+            if f"{tag}-{n}" != "d-0":  # the speaker
+                make_user(email=f"{tag}-{n}@example.org", name=f"Old {n}")
+        db.session.commit()
+        rows = [[f"Person {n}", f"{tag}-{n}@example.org", f"Org {tag} {n % 3}", "SE", "UNECE" if n % 2 else "", "sv"]
+                for n in range(size)]
+        batch = _run(csv_file(rows, header=HEADER), admin)
+        assert batch.result["summary"]["update"] == size
+        with count_queries() as log:
+            batch = _confirm(batch, admin)
+        assert batch.summary["update"] == size and batch.job_state == JobState.DONE
+        return log.count
+
+    update(3, "d")
+    assert update(5, "e") == update(40, "f")
+    people_now = {u.email: u for u in db.session.scalars(sa.select(User).where(User.email.like("f-%")))}
+    assert (people_now["f-1@example.org"].name, people_now["f-1@example.org"].locale) == ("Person 1", "sv")
+    assert [n.acronym for n in people_now["f-1@example.org"].networks] == ["UNECE"]
+    assert people_now["f-2@example.org"].networks == [] and people_now["f-2@example.org"].organisation.name == "Org f 2"
+    db.session.refresh(session)
+    assert speaker.name == "Person 0" and session.revision == revision + 1  # a new name shows in the sessions
