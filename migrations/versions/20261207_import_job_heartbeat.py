@@ -1,7 +1,7 @@
 """when an import's job last showed it was alive (queued, started, or a chunk done)
 
 Revision ID: co4a9e2b7d15
-Revises: s2b7e4d1c9a3
+Revises: ld3a7c1e9b42
 Create Date: 2026-12-07 00:00:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "co4a9e2b7d15"
-down_revision = "s2b7e4d1c9a3"
+down_revision = "ld3a7c1e9b42"
 branch_labels = None
 depends_on = None
 
