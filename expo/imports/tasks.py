@@ -24,6 +24,7 @@ from expo.imports.plan import RowsPlan
 
 logger = logging.getLogger("expo.imports")
 PREVIEW, CONFIRM = "preview", "confirm"
+LANE = "imports"
 
 
 def runs_as_job(batch: ImportBatch) -> bool:
@@ -42,7 +43,8 @@ def start(*, batch: ImportBatch, step: str, actor: User, digest: str = "") -> No
     if step == PREVIEW:
         batch.result = None
     db.session.flush()
-    jobs.enqueue_after_commit(run, batch.id, step, actor.id, digest)
+    # A job of minutes: on a queue (or a thread) of its own, so that e-mail never waits behind it.
+    jobs.enqueue_after_commit(run, batch.id, step, actor.id, digest, lane=LANE)
 
 
 def _set(batch_id: int, *, separately: bool, **values: Any) -> None:
