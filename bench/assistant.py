@@ -139,8 +139,10 @@ def main(argv: list[str] | None = None) -> int:
         "seconds_total": round(total, 2),
         "status": solution.status,
         "objective": solution.objective,
-        # CP-SAT's best objective bound: no placement of this model scores below it.
+        # CP-SAT's best objective bound (at least the floor): no placement of this model scores below it.
         "bound": solution.bound,
+        # What every placement pays: moves of sessions that cannot stay where they stand.
+        "bound_floor": solution.floor,
         "gap": round((solution.objective - solution.bound) / solution.objective, 3)
         if solution.objective and solution.bound is not None else None,
         "first_solution_seconds": solution.progress[0][0] if solution.progress else None,

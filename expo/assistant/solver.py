@@ -41,6 +41,7 @@ when the rules allow, else at the free time nearest its own in one of its rooms,
 is a proposal in itself should the solver find nothing better in time."""
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import defaultdict
@@ -122,6 +123,7 @@ class Solution:
     seconds: float
     progress: list[tuple[float, float, float]] = field(default_factory=list)
     unplaced: dict[int, str] = field(default_factory=dict)  # session -> why (NO_ROOM, ...)
+    floor: int = 0  # what every placement costs at least (the bound is never below it)
 
     @property
     def found(self) -> bool:
@@ -341,6 +343,9 @@ class _Model:
             for i in problem.items if i.id not in self.excluded or i.start is not None
         }
         self.terms: list[tuple[int, cp_model.LinearExprT]] = []
+        # What every placement costs at least: moves of sessions that cannot stay where they
+        # stand, people's preferred times no window meets.
+        self.floor = 0
         # A placement by the rules as a complete hint: the search starts from a solution.
         self.initial, self.stays = first_fit(problem, set(self.excluded))
         self.hint: dict[int, tuple[int, int | None]] = {
@@ -411,14 +416,12 @@ class _Model:
         m.add(sum(self.x[item.id].values()) == present)
         moved = m.new_bool_var(f"{name}moved")
         m.add_hint(moved, int(hinted != (item.start, item.room_id)))
-        if item.start is None:
-            m.add(moved == 1)
+        if item.start is None or item.room_id not in self.x[item.id] or not _in_domain(start, item.start):
+            m.add(moved == 1)  # it cannot stay where it stands: a cost every proposal pays
+            self.floor += self.p.weights.move
         else:
             m.add(start == item.start).only_enforce_if(~moved)
-            if item.room_id in self.x[item.id]:
-                m.add(self.x[item.id][item.room_id] == 1).only_enforce_if(~moved)
-            else:
-                m.add(moved == 1)
+            m.add(self.x[item.id][item.room_id] == 1).only_enforce_if(~moved)
         self.terms.append((self.p.weights.move, moved))
 
     def _there(self, *ids: int) -> list[cp_model.IntVar]:
@@ -483,6 +486,7 @@ class _Model:
                 fits = _fits(windows, item.duration)
                 if not fits:
                     self.terms.append((weight, 1))
+                    self.floor += weight
                     continue
                 inside = self.m.new_bool_var(f"p{item.id}_{n}")
                 self.m.add_linear_expression_in_domain(self.start[item.id], cp_model.Domain.from_intervals(fits)) \
@@ -594,15 +598,17 @@ class _Model:
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
-    def __init__(self, started: float, on_progress: Progress | None) -> None:
+    def __init__(self, started: float, on_progress: Progress | None, floor: int = 0) -> None:
         super().__init__()
         self.started = started
+        self.floor = floor
         self.on_progress = on_progress
         self.points: list[tuple[float, float, float]] = []
         self.lock = threading.Lock()
 
     def on_solution_callback(self) -> None:
-        point = (round(time.monotonic() - self.started, 2), self.ObjectiveValue(), self.BestObjectiveBound())
+        point = (round(time.monotonic() - self.started, 2), self.ObjectiveValue(),
+                 max(self.BestObjectiveBound(), self.floor))
         with self.lock:
             self.points.append(point)
         if self.on_progress is not None:
@@ -617,6 +623,11 @@ def _watch(solver: cp_model.CpSolver, should_stop: Callable[[], bool], done: thr
             return
 
 
+def _bound(reported: float, floor: int) -> int:
+    """The solver's bound, rounded up (costs are whole), never below what every placement pays."""
+    return max(math.ceil(reported - 1e-6), floor) if math.isfinite(reported) else floor
+
+
 def solve(problem: Problem, *, time_limit: float = 30, workers: int = 2, on_progress: Progress | None = None,
           seed: int = 0, should_stop: Callable[[], bool] | None = None) -> Solution:
     """The best placement of the problem's sessions found within ``time_limit`` seconds (or
@@ -626,12 +637,17 @@ def solve(problem: Problem, *, time_limit: float = 30, workers: int = 2, on_prog
     excluded = precheck(problem)
     model = _Model(problem, excluded)
     model.build()
-    model.m.minimize(model.objective())
+    # Every term is a cost (none below zero), and some are paid by every placement: saying so
+    # gives the solver's bound a floor, where its relaxation alone reported one below zero on a
+    # large programme.
+    total = model.m.new_int_var(model.floor, cp_model.INT32_MAX, "objective")
+    model.m.add(total == model.objective())
+    model.m.minimize(total)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, time_limit - (time.monotonic() - started))
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
-    reporter = _Reporter(started, on_progress)
+    reporter = _Reporter(started, on_progress, model.floor)
     done = threading.Event()
     if should_stop is not None:
         threading.Thread(target=_watch, args=(solver, should_stop, done), daemon=True).start()
@@ -645,7 +661,9 @@ def solve(problem: Problem, *, time_limit: float = 30, workers: int = 2, on_prog
     placements: dict[int, Placement] = {}
     objective = bound = None
     if status in ("optimal", "feasible"):
-        objective, bound = solver.objective_value, solver.best_objective_bound
+        # Integer costs: the objective is whole, and so may the bound be rounded up.
+        objective = round(solver.objective_value)
+        bound = _bound(solver.best_objective_bound, model.floor)
         for item in problem.items:
             if item.id in excluded or item.id not in model.items:
                 continue
@@ -656,12 +674,13 @@ def solve(problem: Problem, *, time_limit: float = 30, workers: int = 2, on_prog
     elif code != cp_model.INFEASIBLE and not (should_stop is not None and should_stop()):
         status = "first_fit"
         placements = {k: v for k, v in model.initial.items() if k not in excluded}
-        bound = solver.best_objective_bound if code == cp_model.UNKNOWN else None
+        bound = _bound(solver.best_objective_bound, model.floor) if code == cp_model.UNKNOWN else None
     unplaced = dict(excluded)
     if placements:
         unplaced.update({i.id: LEFT_OUT for i in problem.items
                          if not i.fixed and i.id not in excluded and i.id not in placements})
-    return Solution(status, placements, objective, bound, time.monotonic() - started, reporter.points, unplaced)
+    return Solution(status, placements, objective, bound, time.monotonic() - started, reporter.points, unplaced,
+                    model.floor)
 
 
 def wanted_clashes(pairs: dict[tuple[int, int], int], items: dict[int, Item],

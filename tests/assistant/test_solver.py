@@ -235,3 +235,13 @@ def test_a_search_stops_when_asked():
     solution = solve(Problem(rooms=rooms, items=items, day_windows=((0, 12),), pairs=pairs), time_limit=30,
                      should_stop=stop)
     assert asked and solution.seconds < 10
+
+
+def test_the_bound_counts_the_moves_every_proposal_must_make():
+    # Session 1 outgrew its room: every proposal moves it, so the bound is at least one move.
+    rooms = [RoomSpec(1, 1, 50, DAY), RoomSpec(2, 1, 200, DAY)]
+    items = [Item(1, 1, start=0, room_id=1, seats=120), Item(2, 1, start=0, room_id=2, fixed=True)]
+    solution = solve(Problem(rooms=rooms, items=items, day_windows=DAY, weights=Weights(move=7)))
+    assert solution.floor == 7
+    assert solution.placements[1] == Placement(1, 2)
+    assert solution.objective == solution.bound == 7
