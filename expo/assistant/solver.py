@@ -30,9 +30,10 @@ Placing is optional: a session that cannot be placed by these rules is left wher
 named, never a reason for no proposal at all. Before the model is built, each session is checked
 alone (``precheck``): no room of its kind and size open long enough on its days, or every such
 room held at every such time by sessions that stay. Those stay where they are, as if fixed. The
-others each have a ``placed`` literal, and leaving one out costs more than anything placing it
-could cost (``leave_out_weight``), so the solver leaves out only what the sessions' interactions
-make impossible (two sessions, one room, one time). A session left out keeps its room at its own
+others are placed first-fit (``first_fit``); those it places are placed in the model too (it
+shows they fit together), and those it could not place each have a ``placed`` literal: leaving
+one out costs more than anything placing it could cost (``leave_out_weight``), so the solver
+leaves out only what it cannot fit beside the others (two sessions, one room, one time). A session left out keeps its room at its own
 time, where that time is its own alone (no other session there as things stand), so a proposal
 applied never double-books a room with what it left out.
 
@@ -384,12 +385,16 @@ class _Model:
             windows = [w for r in rooms for w in _fits(room_windows(r, item), item.duration)] if item.in_person \
                 else _fits(_intersect(self.p.day_windows, item.windows), item.duration)
             start = m.new_int_var_from_domain(cp_model.Domain.from_intervals(windows), name)
-            present = m.new_bool_var(f"{name}placed")
-            m.add_hint(present, int(hinted is not None))
-            self.terms.append((leave_out_weight(self.p, item, self.wanted[item.id]), 1 - present))
+            present = None
             if hinted is not None:
+                # The first-fit placement places it beside every other it places: placed it is
+                # (a model without optional sessions searches far better).
                 m.add_hint(start, hinted[0])
-            if item.id in self.stays:
+            else:
+                present = m.new_bool_var(f"{name}placed")
+                m.add_hint(present, 0)
+                self.terms.append((leave_out_weight(self.p, item, self.wanted[item.id]), 1 - present))
+            if present is not None and item.id in self.stays:
                 # Left out, it keeps its own time in its room.
                 by_room[item.room_id].append(m.new_optional_fixed_size_interval_var(
                     item.start, item.duration, ~present, f"{name}stay"))
@@ -413,7 +418,7 @@ class _Model:
             fits = cp_model.Domain.from_intervals(_fits(room_windows(room, item), item.duration))
             m.add_linear_expression_in_domain(start, fits).only_enforce_if(chosen)
             m.add_hint(chosen, int(hinted is not None and hinted[1] == room.id))
-        m.add(sum(self.x[item.id].values()) == present)
+        m.add(sum(self.x[item.id].values()) == (1 if present is None else present))
         moved = m.new_bool_var(f"{name}moved")
         m.add_hint(moved, int(hinted != (item.start, item.room_id)))
         if item.start is None or item.room_id not in self.x[item.id] or not _in_domain(start, item.start):
@@ -671,7 +676,7 @@ def solve(problem: Problem, *, time_limit: float = 30, workers: int = 2, on_prog
                 continue
             room = next((r for r, x in model.x[item.id].items() if solver.value(x)), None)
             placements[item.id] = Placement(solver.value(model.start[item.id]), room)
-    elif code != cp_model.INFEASIBLE and not (should_stop is not None and should_stop()):
+    elif not (should_stop is not None and should_stop()):
         status = "first_fit"
         placements = {k: v for k, v in model.initial.items() if k not in excluded}
         bound = _bound(solver.best_objective_bound, model.floor) if code == cp_model.UNKNOWN else None

@@ -295,8 +295,8 @@ def test_confirming_new_people_sends_statements_by_the_chunk_not_by_the_row(admi
     monkeypatch.setattr(people, "CHUNK", 50)
     queue_job, deliveries = jobs.enqueue, []
 
-    def enqueue(func, *args):  # the workers send the e-mails later: their statements are not the import's
-        deliveries.extend(args[0]) if func is mailqueue.deliver else queue_job(func, *args)
+    def enqueue(func, *args, lane=None):  # the workers send the e-mails later: their statements are not the import's
+        deliveries.extend(args[0]) if func is mailqueue.deliver else queue_job(func, *args, lane=lane)
 
     monkeypatch.setattr(jobs, "enqueue", enqueue)
     make_network(name="UNECE Forum of Mayors", acronym="UNECE")
