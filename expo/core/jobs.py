@@ -5,7 +5,7 @@ arguments inside an application context. Where it runs depends on ``JOB_QUEUE``:
 
 - ``thread`` (the default without Redis, so ``make run`` needs nothing more): a background
   thread of the web process runs the jobs one after the other; a job queued in a ``lane`` of
-  its own (the scheduling assistant's runs, which search for minutes) has a thread of its own,
+  its own (the scheduling assistant's runs and imports, which take minutes) has a thread of its own,
   so that e-mail never waits behind it.
 - ``redis``: jobs go to an RQ queue on ``REDIS_URL`` and ``flask --app wsgi expo worker`` runs
   them, on any machine; if Redis cannot take a job, the thread runs it instead, so nothing is lost.

@@ -326,3 +326,16 @@ def test_confirming_new_people_sends_statements_by_the_chunk_not_by_the_row(admi
     mail = next(m for m in mails if m.recipient == "c-7@example.org")
     token = mail.body.split("/account/invitation/")[1].split()[0]
     assert invited_user(token) == next(u for u in invited if u.email == "c-7@example.org")  # the link works
+
+
+def test_import_jobs_are_queued_as_long_jobs(admin, monkeypatch):
+    """In a lane of their own: on Redis the queue of long jobs, so e-mail never waits behind one."""
+    from expo.core import jobs
+
+    queued = []
+    monkeypatch.setattr(jobs, "enqueue", lambda func, *args, lane=None: queued.append((func, lane)))
+    batch = services.start_people_import(filename="people.csv", content=csv_file([["Bo", "bo@example.org"]],
+                                         header=["Name", "E-mail"]), actor=admin)
+    tasks.start(batch=batch, step=tasks.PREVIEW, actor=admin)
+    db.session.commit()
+    assert queued == [(tasks.run, tasks.LANE)]
