@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=int, default=45, help="the solver's time limit in seconds")
     parser.add_argument("--workers", type=int, default=2, help="solver threads")
     parser.add_argument("--no-save", action="store_true", help="print only")
+    parser.add_argument("--suffix", default="", help="added to the result file's name")
     parser.add_argument("--scale", type=int, default=1,
                         help="an expo this many times H22 (sessions, delegates, bookings), generated like the demo")
     parser.add_argument("--largest-event", action="store_true",
@@ -104,6 +105,12 @@ def main(argv: list[str] | None = None) -> int:
             solved = time.monotonic() - started
             moved = {k: v for k, v in solution.placements.items() if k in ctx.movable}
             after = planning.figures(ctx, moved) if solution.found else {}
+            unplaced = {k: v for k, v in solution.unplaced.items() if k in ctx.movable}
+            entries = planning.unplaced_entries(ctx, unplaced)
+            reasons: dict[str, int] = {}
+            for entry in entries:
+                reasons[entry["reason"]] = reasons.get(entry["reason"], 0) + 1
+            certain = planning.certain_clashes(ctx, set(unplaced))
             unplaceable = [i.id for i in ctx.problem.items if not i.fixed and i.in_person
                            and not solver.candidate_rooms(ctx.problem, i)]
             overfull = _overfull(ctx.problem, solver) if not solution.found else []
@@ -132,13 +139,27 @@ def main(argv: list[str] | None = None) -> int:
         "seconds_total": round(total, 2),
         "status": solution.status,
         "objective": solution.objective,
+        # CP-SAT's best objective bound (at least the floor): no placement of this model scores below it.
         "bound": solution.bound,
+        # What every placement pays: moves of sessions that cannot stay where they stand.
+        "bound_floor": solution.floor,
+        "gap": round((solution.objective - solution.bound) / solution.objective, 3)
+        if solution.objective and solution.bound is not None else None,
+        "first_solution_seconds": solution.progress[0][0] if solution.progress else None,
+        "placed": len([k for k in moved]),
+        "unplaced": len(unplaced),
+        "unplaced_by_reason": reasons,
+        "unplaced_examples": [{"title": e["title"], "reason": e["reason"], "seats": e["seats"],
+                               "largest": e.get("largest")} for e in entries[:5]],
+        # Delegates facing a clash whatever is proposed: two wanted sessions that both stay.
+        "wanted_clashes_certain": certain,
         "before": before,
         "after": after,
         "moved": sum(1 for k, v in moved.items() if (v.start, v.room_id) != (
             next(i.start for i in ctx.problem.items if i.id == k), next(i.room_id for i in ctx.problem.items if i.id == k))),
         "wanted_clash_reduction": round(reduction, 3) if reduction is not None else None,
         "targets": {
+            "a proposal": solution.found,
             "hard conflicts 0": bool(after) and after["hard_conflicts"] == 0,
             f"under {target} s": total < target,
             f"wanted clashes at least {TARGET_REDUCTION:.0%} fewer": reduction is not None and reduction >= TARGET_REDUCTION,
@@ -148,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_save:
         RESULTS.mkdir(parents=True, exist_ok=True)
         suffix = "" if args.scale == 1 and not args.largest_event else f"-x{args.scale}{'-event' if event_name else ''}"
+        suffix += args.suffix
         (RESULTS / f"{datetime.now(timezone.utc):%Y-%m-%d}-assistant{suffix}.json").write_text(json.dumps(result, indent=2) + "\n")
     return 0 if all(result["targets"].values()) else 1
 

@@ -119,9 +119,13 @@ def generate_command(sessions: int, delegates: int, bookings: int, seed: int) ->
 
 @expo_cli.command("worker")
 @click.option("--burst", is_flag=True, help="Stop once the queue is empty instead of waiting for more jobs.")
+@click.option("--queue", "which", type=click.Choice(["all", "mail", "long"]), default="all", show_default=True,
+              help="mail: e-mail and other jobs of seconds; long: the assistant's runs and imports (minutes each); "
+                   "all: both, each with a worker (a process) of its own, so e-mail never waits behind a long job.")
 @with_appcontext
-def worker_command(burst: bool) -> None:
-    """Run the jobs (e-mail) queued on Redis (EXPO_REDIS_URL); start one or more beside the web servers."""
+def worker_command(burst: bool, which: str) -> None:
+    """Run the jobs (e-mail, the assistant's runs, imports) queued on Redis (EXPO_REDIS_URL);
+    start one or more beside the web servers."""
     from flask import current_app
 
     from expo.core import jobs, mailqueue
@@ -129,7 +133,18 @@ def worker_command(burst: bool) -> None:
     app = current_app._get_current_object()
     if jobs.mode(app) != "redis":
         raise click.UsageError("Jobs run in the web process here: set EXPO_REDIS_URL to queue them on Redis.")
+    if which == "long":
+        db.session.remove()
+        jobs.work(app, burst=burst, long=True)
+        return
     if waiting := mailqueue.requeue_waiting():
         click.echo(f"{waiting} e-mails were still waiting; queued them again.")
     db.session.remove()
-    jobs.work(app, burst=burst)
+    if which == "mail":
+        jobs.work(app, burst=burst)
+        return
+    long_worker = jobs.start_long_worker(app, burst=burst)
+    try:
+        jobs.work(app, burst=burst)
+    finally:
+        jobs.stop_long_worker(long_worker, wait=burst)

@@ -40,6 +40,8 @@ class Defaults:
     JOB_RETRY_INTERVALS = (30, 120, 600, 1800, 7200)
     # Seconds a job may run before the RQ worker stops it (a batch of e-mails to a slow server).
     JOB_TIMEOUT = 600
+    # The same for jobs of minutes, on a queue of their own (the assistant's runs, imports).
+    LONG_JOB_TIMEOUT = 7200
     # Uploads larger than this many bytes are previewed and imported by a job with a progress
     # page (people files always are).
     IMPORT_JOB_BYTES = 256 * 1024

@@ -11,11 +11,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from expo.assistant import queries
 from expo.assistant.models import TimePreference
 from expo.assistant.solver import (
-    Item, Placement, Problem, RoomSpec, Weights, candidate_rooms, room_windows, wanted_clashes,
+    NO_FREE_TIME, NO_ROOM, NO_TIME, Item, Placement, Problem, RoomSpec, Weights, candidate_rooms, room_windows,
+    wanted_clashes,
 )
 from expo.core.extensions import db
 from expo.core.timeutil import local_day_bounds, to_local
@@ -177,17 +179,62 @@ def build(*, event: Event | None, settings: Settings) -> Context:
 def _nearest_rooms(rooms: list[RoomSpec], rows: dict[int, Any], current: int | None, seats: int,
                    limit: int, kind: RoomKind | None = None) -> frozenset[int]:
     """The rooms that seat the session with the fewest seats to spare, those at its own venue
-    first, and its own room; of the kind it needs, if any room of that kind seats it (else it
-    keeps to any room, and the organiser sees where it went)."""
+    first, and its own room (when it seats it); of the kind it needs, if any (none at all: the
+    session cannot be placed, and the organiser is told why)."""
     venue = rows[current].venue_id if current in rows else None
-    fitting = [r for r in rooms if r.capacity >= seats]
-    if kind is not None and any(rows[r.id].kind is kind for r in fitting):
-        fitting = [r for r in fitting if rows[r.id].kind is kind]
-        own = [current] if current is not None and rows[current].kind is kind else []
-    else:
-        own = [current] if current is not None else []
+    fitting = [r for r in rooms if r.capacity >= seats and (kind is None or rows[r.id].kind is kind)]
+    own = [current] if current is not None and any(r.id == current for r in fitting) else []
     fitting.sort(key=lambda r: (r.venue_id != venue, r.capacity, r.id))
     return frozenset([r.id for r in fitting[:limit]] + own)
+
+
+def unplaced_entries(ctx: Context, unplaced: dict[int, str]) -> list[dict[str, Any]]:
+    """The sessions a proposal leaves where they stand, each with why, as JSON: what it needs
+    (its kind of room, its seats, its length, its people's days) against what the expo has."""
+    items = {i.id: i for i in ctx.problem.items}
+    out = []
+    for session_id, code in sorted(unplaced.items(), key=lambda kv: (ctx.sessions[kv[0]].starts_at, kv[0])):
+        row, item = ctx.sessions[session_id], items[session_id]
+        entry: dict[str, Any] = {"session_id": session_id, "title": row.title, "start": row.starts_at.isoformat(),
+                                 "room_id": row.room_id, "seats": item.seats,
+                                 "minutes": item.duration * STEP_MINUTES, "reason": code}
+        kind = NEEDS_ROOM_KIND.get(row.kind)
+        if code in (NO_ROOM, NO_TIME):
+            of_kind = [r for r in ctx.rooms.values() if kind is None or r.kind is kind]
+            largest = max((r.capacity for r in of_kind), default=0)
+            if item.windows == ():
+                entry["reason"] = "away"  # its people cannot come on any day of the event
+            elif kind is not None and not of_kind:
+                entry.update(reason="kind_none", kind=kind.value)
+            elif item.in_person and largest < item.seats:
+                entry.update(reason="kind_seats" if kind is not None else "seats", kind=kind.value if kind else None,
+                             largest=largest)
+            else:
+                entry["reason"] = "hours"
+        out.append(entry)
+    return out
+
+
+def describe_unplaced(entry: dict[str, Any]) -> str:
+    """Why a session was not placed, in a sentence."""
+    reason = entry["reason"]
+    if reason == "kind_none":
+        return _("needs an outdoor place or off-site meeting point: there is none in the expo's venues")
+    if reason == "kind_seats":
+        return _("needs an outdoor place or off-site meeting point for %(seats)s people: none has more than "
+                 "%(largest)s places", seats=entry["seats"], largest=entry["largest"])
+    if reason == "seats":
+        return _("expects %(seats)s people: no room has more than %(largest)s seats",
+                 seats=entry["seats"], largest=entry["largest"])
+    if reason == "away":
+        return _("its speakers, moderators or hosts cannot come on any day of the event")
+    if reason == "hours":
+        return _("lasts %(minutes)s minutes: longer than the opening hours of any room that seats it, on its days",
+                 minutes=entry["minutes"])
+    if reason == NO_FREE_TIME:
+        return _("no free time in the rooms of its kind and size within opening hours: sessions that stay hold them")
+    return _("no free time left for it in the rooms of its kind and size within opening hours, beside the sessions "
+             "placed (its rooms, its people)")
 
 
 # --- reading the answer -----------------------------------------------------------------------
@@ -245,6 +292,15 @@ def figures(ctx: Context, placements: dict[int, Placement]) -> dict[str, int]:
         "rooms_used": len({s.room_id for s in slots if s.key in in_scope and s.room_id is not None}),
         "transfers": _transfers([s for s in slots if s.key in in_scope]),
     }
+
+
+def certain_clashes(ctx: Context, staying: set[int]) -> int:
+    """A floor under the wanted clashes of any proposal: delegates wanting two sessions that are
+    held at once and both stay where they are (not chosen, published, or not placed)."""
+    items = {i.id: i for i in ctx.problem.items}
+    still = {i.id for i in ctx.problem.items if i.id not in ctx.movable} | staying
+    current = {i.id: Placement(i.start, i.room_id) for i in ctx.problem.items if i.id in still}
+    return wanted_clashes({pair: n for pair, n in ctx.wanted.items() if set(pair) <= still}, items, current)
 
 
 def placements_payload(ctx: Context, placements: dict[int, Placement]) -> list[dict[str, Any]]:

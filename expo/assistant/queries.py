@@ -2,6 +2,7 @@
 delegates would want each session and each pair of sessions — all in aggregates, never per row."""
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -187,19 +188,36 @@ def proposal_days(event: Any, placements: list[dict[str, Any]]) -> list[DayColum
     return [days[d] for d in sorted(days)]
 
 
-def event_people(event_id: int) -> list[tuple[Any, TimePreference | None]]:
+@dataclass
+class Speaker:
+    """A speaker, moderator or host of the event, told apart from namesakes."""
+
+    user: Any
+    stated: TimePreference | None
+    organisation: str | None
+    email: str | None  # shown only beside a namesake from the same organisation (or none)
+
+
+def event_people(event_id: int) -> list[Speaker]:
     """The speakers, moderators and hosts of the event's sessions, by name, each with their
-    stated times for it (two queries)."""
+    organisation and their stated times for it (three queries); two of the same name and
+    organisation are told apart by their e-mail."""
     from expo.accounts.models import User
 
     people = list(db.session.scalars(
         sa.select(User).where(User.id.in_(
             sa.select(SessionRole.user_id).join(ProgrammeSession, SessionRole.session_id == ProgrammeSession.id)
             .where(ProgrammeSession.event_id == event_id)
-        )).order_by(User.name, User.id)
+        )).options(sa.orm.selectinload(User.organisation)).order_by(User.name, User.id)
     ))
     stated = preferences(event_id, [u.id for u in people])
-    return [(u, stated.get(u.id)) for u in people]
+
+    def who(u: Any) -> tuple[str, str | None]:
+        return u.name.casefold(), u.organisation.name if u.organisation else None
+
+    namesakes = Counter(who(u) for u in people)
+    return [Speaker(u, stated.get(u.id), u.organisation.name if u.organisation else None,
+                    u.email if namesakes[who(u)] > 1 else None) for u in people]
 
 
 def preferences(event_id: int, user_ids: Collection[int]) -> dict[int, TimePreference]:

@@ -169,15 +169,22 @@ def execute_run(run_id: int) -> None:
             run.status, run.error = RunStatus.FAILED, solution.status
         else:
             moved = {k: v for k, v in solution.placements.items() if k in ctx.movable}
+            unplaced = {k: v for k, v in solution.unplaced.items() if k in ctx.movable}
+            left = planning.unplaced_entries(ctx, unplaced)
             run.result = {
                 "status": solution.status,
                 "objective": solution.objective,
                 "bound": solution.bound,
                 "seconds": round(solution.seconds, 2),
                 "before": before,
-                "after": planning.figures(ctx, moved),
+                "after": {**planning.figures(ctx, moved), "unplaced": len(unplaced),
+                          "certain_clashes": planning.certain_clashes(ctx, set(unplaced))},
                 "placements": planning.placements_payload(ctx, moved),
-                "reasons": {str(k): planning.explain(ctx, solution.placements, k) for k in sorted(moved)},
+                "unplaced": left,
+                "reasons": {
+                    **{str(k): planning.explain(ctx, solution.placements, k) for k in sorted(moved)},
+                    **{str(e["session_id"]): {"unplaced": e} for e in left},
+                },
             }
             run.status = RunStatus.DONE
     except Exception as error:  # noqa: BLE001 - a run that fails says so on its page, never retried

@@ -24,14 +24,30 @@ a track spread over several venues or rooms; the time between a track's sessions
 (the day's span from its first start to its last end, less the sessions' own length: zero when
 they follow one another); a session outside the part of the day each of its people prefers;
 moving a session at all (keeps proposals calm). (Days a person cannot come are left out of
-their sessions' windows by the caller: a hard rule.)"""
+their sessions' windows by the caller: a hard rule.)
+
+Placing is optional: a session that cannot be placed by these rules is left where it stands and
+named, never a reason for no proposal at all. Before the model is built, each session is checked
+alone (``precheck``): no room of its kind and size open long enough on its days, or every such
+room held at every such time by sessions that stay. Those stay where they are, as if fixed. The
+others are placed first-fit (``first_fit``); those it places are placed in the model too (it
+shows they fit together), and those it could not place each have a ``placed`` literal: leaving
+one out costs more than anything placing it could cost (``leave_out_weight``), so the solver
+leaves out only what it cannot fit beside the others (two sessions, one room, one time). A session left out keeps its room at its own
+time, where that time is its own alone (no other session there as things stand), so a proposal
+applied never double-books a room with what it left out.
+
+The search starts from a placement built first-fit (``first_fit``): each session where it stands
+when the rules allow, else at the free time nearest its own in one of its rooms, else left out. It
+is a proposal in itself should the solver find nothing better in time."""
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
@@ -90,18 +106,29 @@ class Placement:
     room_id: int | None
 
 
+# Why a session was not placed (planning turns these into sentences with the session's figures).
+NO_ROOM = "no_room"  # no room of its kind that seats it is open long enough on its days
+NO_TIME = "no_time"  # (without a room) no day of its event is long enough, or its people come on none
+NO_FREE_TIME = "no_free_time"  # every such room is held by sessions that stay, at every such time
+LEFT_OUT = "left_out"  # fits alone, but not beside the others (people, rooms, times)
+# Leaving a session out costs at least this (plus whatever placing it could cost at most).
+LEAVE_OUT_BASE = 1000
+
+
 @dataclass
 class Solution:
-    status: str  # "optimal", "feasible", "infeasible", "unknown"
-    placements: dict[int, Placement]
+    status: str  # "optimal", "feasible", "first_fit" (the solver found nothing better), "unknown"
+    placements: dict[int, Placement]  # the sessions placed (those left out are not here)
     objective: float | None
     bound: float | None
     seconds: float
     progress: list[tuple[float, float, float]] = field(default_factory=list)
+    unplaced: dict[int, str] = field(default_factory=dict)  # session -> why (NO_ROOM, ...)
+    floor: int = 0  # what every placement costs at least (the bound is never below it)
 
     @property
     def found(self) -> bool:
-        return self.status in ("optimal", "feasible")
+        return self.status in ("optimal", "feasible", "first_fit")
 
 
 Progress = Callable[[float, float, float], None]
@@ -152,24 +179,188 @@ def candidate_rooms(problem: Problem, item: Item) -> list[RoomSpec]:
     ]
 
 
+def _held(problem: Problem, fixed: set[int]) -> dict[int, list[tuple[int, int]]]:
+    """Per room, the times held by sessions that stay (merged)."""
+    held: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for item in problem.items:
+        if item.id in fixed and item.room_id is not None and item.start is not None:
+            held[item.room_id].append((item.start, item.start + item.duration))
+    return {room: _merged(spans) for room, spans in held.items()}
+
+
+def _free_start(lo: int, hi: int, duration: int, busy: list[tuple[int, int]]) -> bool:
+    """Whether a session of ``duration`` may start somewhere in [lo, hi] clear of ``busy`` (merged)."""
+    start = lo
+    for s, e in busy:
+        if start + duration <= s:
+            break
+        if e > start:
+            start = e
+    return start <= hi
+
+
+def precheck(problem: Problem) -> dict[int, str]:
+    """The sessions to place that cannot be placed even alone, with why: no room of their kind,
+    size and opening hours on their days; or every such room held by sessions that stay."""
+    out: dict[int, str] = {}
+    for item in problem.items:
+        if item.fixed:
+            continue
+        if not item.in_person:
+            if not _fits(_intersect(problem.day_windows, item.windows), item.duration):
+                out[item.id] = NO_TIME
+        elif not candidate_rooms(problem, item):
+            out[item.id] = NO_ROOM
+    held = _held(problem, {i.id for i in problem.items if i.fixed or i.id in out})
+    for item in problem.items:
+        if item.fixed or item.id in out or not item.in_person:
+            continue
+        if not any(_free_start(lo, hi, item.duration, held.get(r.id, []))
+                   for r in candidate_rooms(problem, item) for lo, hi in _fits(room_windows(r, item), item.duration)):
+            out[item.id] = NO_FREE_TIME
+    return out
+
+
+def leave_out_weight(problem: Problem, item: Item, wanted: int) -> int:
+    """What leaving a session out costs: more than placing it anywhere could (``wanted``: the
+    delegates wanting it with another session)."""
+    w = problem.weights
+    return LEAVE_OUT_BASE + w.clash * wanted + w.move + w.preferred_time * len(item.preferred) \
+        + w.track_rooms + w.track_venues
+
+
+def _apart_enough(start: int, end: int, venue: int | None, busy: list[tuple[int, int, int | None]],
+                  transfer: int) -> bool:
+    for s, e, v in busy:
+        gap = transfer if venue is not None and v is not None and venue != v else 0
+        if start < e + gap and s < end + gap:
+            return False
+    return True
+
+
+def first_fit(problem: Problem, excluded: set[int]) -> tuple[dict[int, Placement], set[int]]:
+    """A placement by the hard rules, quickly: sessions that stay (and those excluded) where they
+    are; each session to place where it stands if the rules allow, else at the free time nearest
+    its own in one of its rooms, else left out (it keeps its time in its room, if that is its
+    alone). Returns the placements and the stays (sessions left out that keep their room)."""
+    venue_of = {r.id: r.venue_id for r in problem.rooms}
+    rooms_busy: dict[int, list[tuple[int, int, int | None]]] = defaultdict(list)  # room -> (start, end, owner)
+    people_busy: dict[int, list[tuple[int, int, int | None]]] = defaultdict(list)  # person -> (start, end, venue)
+    placed: dict[int, Placement] = {}
+    stays = clean_stays(problem, excluded)
+    by_id = {i.id: i for i in problem.items}
+    for item in problem.items:
+        if (item.fixed or item.id in excluded) and item.start is not None:
+            placed[item.id] = Placement(item.start, item.room_id)
+            if item.room_id is not None:
+                rooms_busy[item.room_id].append((item.start, item.start + item.duration, None))
+            for person in item.people:
+                people_busy[person].append((item.start, item.start + item.duration, venue_of.get(item.room_id)))
+    for item_id in stays:
+        item = by_id[item_id]
+        rooms_busy[item.room_id].append((item.start, item.start + item.duration, item.id))
+    movable = [i for i in problem.items if not i.fixed and i.id not in excluded]
+
+    def free(item: Item, start: int, room: int | None) -> bool:
+        end = start + item.duration
+        if room is not None and any(start < e and s < end and owner != item.id for s, e, owner in rooms_busy[room]):
+            return False
+        return all(_apart_enough(start, end, venue_of.get(room), people_busy[p], problem.transfer_steps)
+                   for p in item.people)
+
+    def take(item: Item, start: int, room: int | None) -> None:
+        placed[item.id] = Placement(start, room)
+        end = start + item.duration
+        if item.id in stays:
+            stays.discard(item.id)
+            rooms_busy[item.room_id] = [b for b in rooms_busy[item.room_id] if b[2] != item.id]
+        if room is not None:
+            rooms_busy[room].append((start, end, None))
+        for person in item.people:
+            people_busy[person].append((start, end, venue_of.get(room)))
+
+    def options(item: Item) -> list[tuple[RoomSpec | None, list[tuple[int, int]]]]:
+        if not item.in_person:
+            return [(None, _fits(_intersect(problem.day_windows, item.windows), item.duration))]
+        return [(r, _fits(room_windows(r, item), item.duration)) for r in candidate_rooms(problem, item)]
+
+    later = []
+    for item in movable:  # where it stands, when the rules allow
+        here = [(r, fits) for r, fits in options(item) if (r.id if r else None) == item.room_id]
+        if item.start is not None and here and any(lo <= item.start <= hi for lo, hi in here[0][1]) \
+                and free(item, item.start, item.room_id):
+            take(item, item.start, item.room_id)
+        else:
+            later.append(item)
+    for item in later:  # the free time nearest its own, its own venue first
+        own = item.start or 0
+        venue = venue_of.get(item.room_id)
+        found = None
+        for room, fits in sorted(options(item), key=lambda o: (o[0] is not None and o[0].venue_id != venue,
+                                                               o[0].capacity if o[0] else 0)):
+            starts = sorted((s for lo, hi in fits for s in range(lo, hi + 1)), key=lambda s: (abs(s - own), s))
+            start = next((s for s in starts if free(item, s, room.id if room else None)), None)
+            if start is not None and (found is None or abs(start - own) < abs(found[0] - own)):
+                found = (start, room.id if room else None)
+                if start == own:
+                    break
+        if found is not None:
+            take(item, *found)
+    return placed, stays
+
+
+def clean_stays(problem: Problem, excluded: set[int]) -> set[int]:
+    """The sessions to place whose time in their room is theirs alone as things stand: left out,
+    they keep it."""
+    spans: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    by_id = {i.id: i for i in problem.items}
+    for item in problem.items:
+        if item.room_id is not None and item.start is not None:
+            spans[item.room_id].append((item.start, item.start + item.duration, item.id))
+    stays = set()
+    for room_spans in spans.values():
+        for s, e, item_id in room_spans:
+            alone = all(not (s < e2 and s2 < e) for s2, e2, other in room_spans if other != item_id)
+            if alone and not by_id[item_id].fixed and item_id not in excluded:
+                stays.add(item_id)
+    return stays
+
+
 class _Model:
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, excluded: dict[int, str] | None = None) -> None:
         self.p = problem
         self.m = cp_model.CpModel()
         self.start: dict[int, cp_model.IntVar] = {}
         self.end: dict[int, cp_model.IntVar] = {}
         self.x: dict[int, dict[int, cp_model.IntVar]] = {}  # item -> room -> chosen
+        # item -> its "placed" literal (None: always there, a session that stays)
+        self.present: dict[int, cp_model.IntVar | None] = {}
         self.venue_of_room = {r.id: r.venue_id for r in problem.rooms}
-        self.items = {i.id: i for i in problem.items}
+        self.excluded = dict(excluded or {})
+        # Sessions that cannot be placed even alone stay where they are (as if fixed); those
+        # without a time of their own are left out of the model.
+        self.items = {
+            i.id: (replace(i, fixed=True) if i.id in self.excluded else i)
+            for i in problem.items if i.id not in self.excluded or i.start is not None
+        }
         self.terms: list[tuple[int, cp_model.LinearExprT]] = []
-        self.infeasible_items: list[int] = []
-        # The schedule as it stands, as a complete hint: the search starts from a solution.
-        self.hint: dict[int, tuple[int, int | None]] = {}
+        # What every placement costs at least: moves of sessions that cannot stay where they
+        # stand, people's preferred times no window meets.
+        self.floor = 0
+        # A placement by the rules as a complete hint: the search starts from a solution.
+        self.initial, self.stays = first_fit(problem, set(self.excluded))
+        self.hint: dict[int, tuple[int, int | None]] = {
+            k: (v.start, v.room_id) for k, v in self.initial.items() if k in self.items
+        }
+        self.wanted: dict[int, int] = defaultdict(int)
+        for (a, b), count in problem.pairs.items():
+            self.wanted[a] += max(0, count)
+            self.wanted[b] += max(0, count)
 
     def build(self) -> None:
         by_room: dict[int, list[cp_model.IntervalVar]] = defaultdict(list)
         self.held: dict[int, list[tuple[int, int]]] = defaultdict(list)  # room -> times of sessions that stay
-        for item in self.p.items:
+        for item in self.items.values():
             self._place(item, by_room)
         for room_id, held in self.held.items():
             # Sessions that stay and already overlap (a conflict to solve by hand) occupy their
@@ -187,56 +378,60 @@ class _Model:
     def _place(self, item: Item, by_room: dict[int, list[cp_model.IntervalVar]]) -> None:
         m, name = self.m, f"s{item.id}"
         rooms = candidate_rooms(self.p, item)
+        hinted = self.hint.get(item.id)
         if item.fixed:
-            start = m.new_constant(item.start)
+            start, present = m.new_constant(item.start), None
         else:
             windows = [w for r in rooms for w in _fits(room_windows(r, item), item.duration)] if item.in_person \
                 else _fits(_intersect(self.p.day_windows, item.windows), item.duration)
-            if not windows:
-                self.infeasible_items.append(item.id)
-                windows = [(0, 0)]
             start = m.new_int_var_from_domain(cp_model.Domain.from_intervals(windows), name)
+            present = None
+            if hinted is not None:
+                # The first-fit placement places it beside every other it places: placed it is
+                # (a model without optional sessions searches far better).
+                m.add_hint(start, hinted[0])
+            else:
+                present = m.new_bool_var(f"{name}placed")
+                m.add_hint(present, 0)
+                self.terms.append((leave_out_weight(self.p, item, self.wanted[item.id]), 1 - present))
+            if present is not None and item.id in self.stays:
+                # Left out, it keeps its own time in its room.
+                by_room[item.room_id].append(m.new_optional_fixed_size_interval_var(
+                    item.start, item.duration, ~present, f"{name}stay"))
+        self.present[item.id] = present
         self.start[item.id] = start
         self.end[item.id] = start + item.duration
         self.x[item.id] = {}
-        if item.fixed:
-            self.hint[item.id] = (item.start, item.room_id)
         if not item.in_person:
-            if not item.fixed and item.start is not None and _in_domain(start, item.start):
-                m.add_hint(start, item.start)
-                self.hint[item.id] = (item.start, None)
             return
-        if not rooms:
-            self.infeasible_items.append(item.id)
+        if item.fixed:
+            if item.room_id is not None:
+                self.x[item.id][item.room_id] = m.new_constant(1)
+                self.held[item.room_id].append((item.start, item.start + item.duration))
             return
         for room in rooms:
-            chosen = m.new_constant(1) if item.fixed else m.new_bool_var(f"{name}r{room.id}")
+            chosen = m.new_bool_var(f"{name}r{room.id}")
             self.x[item.id][room.id] = chosen
-            if item.fixed:
-                self.held[room.id].append((item.start, item.start + item.duration))
-                continue
             by_room[room.id].append(
                 m.new_optional_fixed_size_interval_var(start, item.duration, chosen, f"{name}r{room.id}i")
             )
-            if not item.fixed:
-                fits = cp_model.Domain.from_intervals(_fits(room_windows(room, item), item.duration))
-                m.add_linear_expression_in_domain(start, fits).only_enforce_if(chosen)
-        if not item.fixed:
-            m.add_exactly_one(self.x[item.id].values())
-            if item.start is not None and item.room_id in self.x[item.id]:
-                m.add_hint(start, item.start)
-                for room_id, chosen in self.x[item.id].items():
-                    m.add_hint(chosen, int(room_id == item.room_id))
-                self.hint[item.id] = (item.start, item.room_id)
-            moved = m.new_bool_var(f"{name}moved")
-            m.add_hint(moved, 0 if item.id in self.hint else 1)
-            if item.start is None:
-                m.add(moved == 1)
-            else:
-                m.add(start == item.start).only_enforce_if(~moved)
-                if item.room_id in self.x[item.id]:
-                    m.add(self.x[item.id][item.room_id] == 1).only_enforce_if(~moved)
-            self.terms.append((self.p.weights.move, moved))
+            fits = cp_model.Domain.from_intervals(_fits(room_windows(room, item), item.duration))
+            m.add_linear_expression_in_domain(start, fits).only_enforce_if(chosen)
+            m.add_hint(chosen, int(hinted is not None and hinted[1] == room.id))
+        m.add(sum(self.x[item.id].values()) == (1 if present is None else present))
+        moved = m.new_bool_var(f"{name}moved")
+        m.add_hint(moved, int(hinted != (item.start, item.room_id)))
+        if item.start is None or item.room_id not in self.x[item.id] or not _in_domain(start, item.start):
+            m.add(moved == 1)  # it cannot stay where it stands: a cost every proposal pays
+            self.floor += self.p.weights.move
+        else:
+            m.add(start == item.start).only_enforce_if(~moved)
+            m.add(self.x[item.id][item.room_id] == 1).only_enforce_if(~moved)
+        self.terms.append((self.p.weights.move, moved))
+
+    def _there(self, *ids: int) -> list[cp_model.IntVar]:
+        """The "placed" literals of these sessions (none for those that stay)."""
+        return [self.present[i] for i in ids if self.present[i] is not None]
 
     def venue_expr(self, item_id: int, venue_id: int) -> cp_model.LinearExprT:
         return sum(x for room_id, x in self.x[item_id].items() if self.venue_of_room[room_id] == venue_id)
@@ -253,13 +448,13 @@ class _Model:
         order = self.m.new_bool_var(f"o{a}_{b}")
         if self._hinted(a, b):
             self.m.add_hint(order, int(self.hint[a][0] <= self.hint[b][0]))
-        extra = unless or []
+        extra = [*(unless or []), *self._there(a, b)]
         self.m.add(self.start[b] >= self.end[a] + gap).only_enforce_if(order, *extra)
         self.m.add(self.start[a] >= self.end[b] + gap).only_enforce_if(~order, *extra)
 
     def _people(self) -> None:
         by_person: dict[int, list[int]] = defaultdict(list)
-        for item in self.p.items:
+        for item in self.items.values():
             for person in item.people:
                 by_person[person].append(item.id)
         done: set[tuple[int, int]] = set()
@@ -289,13 +484,14 @@ class _Model:
     def _preferred(self) -> None:
         """A session outside the part of the day one of its people prefers costs, per person."""
         weight = self.p.weights.preferred_time
-        for item in self.p.items:
+        for item in self.items.values():
             if item.fixed or not weight:
                 continue
             for n, windows in enumerate(item.preferred):
                 fits = _fits(windows, item.duration)
                 if not fits:
                     self.terms.append((weight, 1))
+                    self.floor += weight
                     continue
                 inside = self.m.new_bool_var(f"p{item.id}_{n}")
                 self.m.add_linear_expression_in_domain(self.start[item.id], cp_model.Domain.from_intervals(fits)) \
@@ -329,7 +525,7 @@ class _Model:
 
     def _tracks(self) -> None:
         by_track: dict[int, list[int]] = defaultdict(list)
-        for item in self.p.items:
+        for item in self.items.values():
             if item.track_id is not None and item.in_person:
                 by_track[item.track_id].append(item.id)
         w = self.p.weights
@@ -394,22 +590,30 @@ class _Model:
             if hints is not None:
                 self.m.add_hint(flag, int(place in hints))
             used.append(flag)
-        self.terms.append((weight, sum(used) - 1))
+        # Each place beyond the first; never below zero (a track whose sessions are all left out
+        # uses none), so that the solver's bound stays a bound on what an organiser sees.
+        extra = self.m.new_int_var(0, max(0, len(used) - 1), "")
+        self.m.add(extra >= sum(used) - 1)
+        if hints is not None:
+            self.m.add_hint(extra, max(0, len(hints) - 1))
+        self.terms.append((weight, extra))
 
     def objective(self) -> cp_model.LinearExprT:
         return sum(weight * term for weight, term in self.terms)
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
-    def __init__(self, started: float, on_progress: Progress | None) -> None:
+    def __init__(self, started: float, on_progress: Progress | None, floor: int = 0) -> None:
         super().__init__()
         self.started = started
+        self.floor = floor
         self.on_progress = on_progress
         self.points: list[tuple[float, float, float]] = []
         self.lock = threading.Lock()
 
     def on_solution_callback(self) -> None:
-        point = (round(time.monotonic() - self.started, 2), self.ObjectiveValue(), self.BestObjectiveBound())
+        point = (round(time.monotonic() - self.started, 2), self.ObjectiveValue(),
+                 max(self.BestObjectiveBound(), self.floor))
         with self.lock:
             self.points.append(point)
         if self.on_progress is not None:
@@ -424,21 +628,31 @@ def _watch(solver: cp_model.CpSolver, should_stop: Callable[[], bool], done: thr
             return
 
 
+def _bound(reported: float, floor: int) -> int:
+    """The solver's bound, rounded up (costs are whole), never below what every placement pays."""
+    return max(math.ceil(reported - 1e-6), floor) if math.isfinite(reported) else floor
+
+
 def solve(problem: Problem, *, time_limit: float = 30, workers: int = 2, on_progress: Progress | None = None,
           seed: int = 0, should_stop: Callable[[], bool] | None = None) -> Solution:
     """The best placement of the problem's sessions found within ``time_limit`` seconds (or
-    until ``should_stop`` answers yes: the best found by then)."""
+    until ``should_stop`` answers yes: the best found by then), with the sessions it leaves
+    out and why. Should the solver find nothing in time, the first-fit placement it started from."""
     started = time.monotonic()
-    model = _Model(problem)
+    excluded = precheck(problem)
+    model = _Model(problem, excluded)
     model.build()
-    if model.infeasible_items:
-        return Solution("infeasible", {}, None, None, time.monotonic() - started)
-    model.m.minimize(model.objective())
+    # Every term is a cost (none below zero), and some are paid by every placement: saying so
+    # gives the solver's bound a floor, where its relaxation alone reported one below zero on a
+    # large programme.
+    total = model.m.new_int_var(model.floor, cp_model.INT32_MAX, "objective")
+    model.m.add(total == model.objective())
+    model.m.minimize(total)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, time_limit - (time.monotonic() - started))
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
-    reporter = _Reporter(started, on_progress)
+    reporter = _Reporter(started, on_progress, model.floor)
     done = threading.Event()
     if should_stop is not None:
         threading.Thread(target=_watch, args=(solver, should_stop, done), daemon=True).start()
@@ -450,16 +664,28 @@ def solve(problem: Problem, *, time_limit: float = 30, workers: int = 2, on_prog
         code, "unknown"
     )
     placements: dict[int, Placement] = {}
+    objective = bound = None
     if status in ("optimal", "feasible"):
+        # Integer costs: the objective is whole, and so may the bound be rounded up.
+        objective = round(solver.objective_value)
+        bound = _bound(solver.best_objective_bound, model.floor)
         for item in problem.items:
+            if item.id in excluded or item.id not in model.items:
+                continue
+            if model.present[item.id] is not None and not solver.value(model.present[item.id]):
+                continue
             room = next((r for r, x in model.x[item.id].items() if solver.value(x)), None)
             placements[item.id] = Placement(solver.value(model.start[item.id]), room)
-    return Solution(
-        status, placements,
-        solver.objective_value if placements else None,
-        solver.best_objective_bound if placements else None,
-        time.monotonic() - started, reporter.points,
-    )
+    elif not (should_stop is not None and should_stop()):
+        status = "first_fit"
+        placements = {k: v for k, v in model.initial.items() if k not in excluded}
+        bound = _bound(solver.best_objective_bound, model.floor) if code == cp_model.UNKNOWN else None
+    unplaced = dict(excluded)
+    if placements:
+        unplaced.update({i.id: LEFT_OUT for i in problem.items
+                         if not i.fixed and i.id not in excluded and i.id not in placements})
+    return Solution(status, placements, objective, bound, time.monotonic() - started, reporter.points, unplaced,
+                    model.floor)
 
 
 def wanted_clashes(pairs: dict[tuple[int, int], int], items: dict[int, Item],

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from expo.assistant import queries, services
+from expo.assistant import planning, queries, services
 from expo.assistant.forms import ApplyForm, RunForm, TimePreferenceForm
 from expo.assistant.models import AssistantRun
 from expo.core.db import get_or_404
@@ -27,6 +27,7 @@ from expo.programme.pages import form_refused, guard
 bp = Blueprint("assistant", __name__)
 bp.add_app_template_global(queries.is_starred, "is_starred")
 bp.add_app_template_global(queries.speaking_events, "speaking_events")
+bp.add_app_template_global(planning.describe_unplaced, "describe_unplaced")
 
 
 @bp.app_template_filter("iso_local")

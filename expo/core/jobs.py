@@ -5,10 +5,13 @@ arguments inside an application context. Where it runs depends on ``JOB_QUEUE``:
 
 - ``thread`` (the default without Redis, so ``make run`` needs nothing more): a background
   thread of the web process runs the jobs one after the other; a job queued in a ``lane`` of
-  its own (the scheduling assistant's runs, which search for minutes) has a thread of its own,
+  its own (the scheduling assistant's runs and imports, which take minutes) has a thread of its own,
   so that e-mail never waits behind it.
 - ``redis``: jobs go to an RQ queue on ``REDIS_URL`` and ``flask --app wsgi expo worker`` runs
   them, on any machine; if Redis cannot take a job, the thread runs it instead, so nothing is lost.
+  Jobs queued in a lane (the assistant's runs, imports: minutes each) go to a queue of their own,
+  ``expo-long``, and the worker command runs one worker for each queue (``--queue`` for one of
+  them), so that e-mail never waits behind a search or an import.
 - ``eager``: the job runs at once, in the same thread (the test suite).
 
 A job that raises is tried again after ``JOB_RETRY_INTERVALS`` seconds (one interval per
@@ -23,6 +26,7 @@ import importlib
 import itertools
 import logging
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -37,7 +41,8 @@ from expo.core.extensions import db
 
 logger = logging.getLogger("expo.core.jobs")
 
-QUEUE_NAME = "expo"
+QUEUE_NAME = "expo"  # e-mail and other jobs of seconds
+LONG_QUEUE_NAME = "expo-long"  # jobs queued in a lane: the assistant's runs, imports
 _AFTER_COMMIT_KEY = "expo_jobs_after_commit"
 _UNIQUE_KEYS = "expo_jobs_unique_keys"
 # Redis keys that mark a job of a key as waiting to start (enqueue_unique).
@@ -79,7 +84,7 @@ def enqueue(func: Callable[..., Any], *args: Any, lane: str | None = None, timeo
         # A context of its own, as a worker has: nothing of the caller's (its application
         # context, database session) is seen or disturbed by the job.
         contextvars.Context().run(run_now, app, path, args)
-    elif chosen == "redis" and _enqueue_redis(app, path, args, timeout=timeout):
+    elif chosen == "redis" and _enqueue_redis(app, path, args, long=lane is not None, timeout=timeout):
         return
     else:
         _thread_runner(app, lane).submit(path, args)
@@ -192,29 +197,33 @@ def run_unique_job(key: str, path: str, *args: Any) -> None:
 
 # --- Redis (RQ) -------------------------------------------------------------------------------
 
-def redis_queue(app: Flask | None = None):
-    """The RQ queue on REDIS_URL, with short time-outs so a stalled Redis never holds a request."""
+def redis_queue(app: Flask | None = None, *, long: bool = False):
+    """The RQ queue on REDIS_URL (``long``: the one for jobs of minutes), with short time-outs so
+    a stalled Redis never holds a request."""
     from redis import Redis
     from rq import Queue
 
     app = app or current_app
     extension = app.extensions.setdefault(_EXTENSION, {})
-    if "queue" not in extension:
-        connection = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=0.5, socket_timeout=2)
-        extension["queue"] = Queue(QUEUE_NAME, connection=connection)
-    return extension["queue"]
+    if "redis" not in extension:
+        extension["redis"] = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=0.5, socket_timeout=2)
+    name = LONG_QUEUE_NAME if long else QUEUE_NAME
+    if name not in extension:
+        extension[name] = Queue(name, connection=extension["redis"])
+    return extension[name]
 
 
-def _enqueue_redis(app: Flask, path: str, args: Sequence[Any], *, timeout: int | None = None) -> bool:
+def _enqueue_redis(app: Flask, path: str, args: Sequence[Any], *, long: bool = False,
+                   timeout: int | None = None) -> bool:
     from redis.exceptions import RedisError
     from rq import Retry
 
     intervals = [math.ceil(seconds) for seconds in retry_intervals(app)]  # RQ counts whole seconds
     try:
-        redis_queue(app).enqueue(
+        redis_queue(app, long=long).enqueue(
             run_job, path, *args,
             retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
-            job_timeout=timeout or app.config["JOB_TIMEOUT"],
+            job_timeout=timeout or app.config["LONG_JOB_TIMEOUT" if long else "JOB_TIMEOUT"],
             failure_ttl=7 * 24 * 3600,
         )
     except (RedisError, OSError):
@@ -244,16 +253,16 @@ def _enqueue_redis_unique(app: Flask, key: str, path: str, args: Sequence[Any]) 
 
 
 def pending_count(app: Flask | None = None) -> int:
-    """Jobs waiting to start (the thread's, or RQ's queue with Redis)."""
+    """Jobs of seconds (e-mail) waiting to start (the thread's, or RQ's queue with Redis)."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     if mode(app) == "redis":
         return redis_queue(app).count
     return _thread_runner(app).waiting()
 
 
-def work(app: Flask, *, burst: bool = False) -> bool:
-    """Run an RQ worker in this process (``flask expo worker``); with ``burst``, stop when the
-    queue is empty. Returns whether any job ran."""
+def work(app: Flask, *, burst: bool = False, long: bool = False) -> bool:
+    """Run an RQ worker in this process on one queue (``long``: the one for jobs of minutes);
+    with ``burst``, stop when the queue is empty. Returns whether any job ran."""
     from redis import Redis
     from rq import Queue, SimpleWorker
 
@@ -262,8 +271,47 @@ def work(app: Flask, *, burst: bool = False) -> bool:
     connection = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=5)
     # SimpleWorker runs each job in this process, inside the application context the command
     # pushed; a forking worker would share the parent's database connections with its children.
-    worker = SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
+    queue = Queue(LONG_QUEUE_NAME if long else QUEUE_NAME, connection=connection)
+    worker = SimpleWorker([queue], connection=connection)
     return worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
+
+
+def _long_worker(config: dict[str, Any], burst: bool) -> None:
+    """A process of its own running the long jobs' worker (``flask expo worker`` starts it)."""
+    from expo import create_app
+
+    app = create_app(config)
+    with app.app_context():
+        work(app, burst=burst, long=True)
+
+
+def start_long_worker(app: Flask, *, burst: bool = False):
+    """Start the worker of the long jobs' queue in a process of its own (spawned: it shares no
+    database connection with this one), on this application's settings."""
+    import multiprocessing
+    import pickle
+
+    config = {}
+    for key, value in app.config.items():
+        if key.isupper():
+            try:
+                pickle.dumps(value)
+            except Exception:  # noqa: BLE001 - what cannot travel is rebuilt by the app factory
+                continue
+            config[key] = value
+    process = multiprocessing.get_context("spawn").Process(
+        target=_long_worker, args=(config, burst), name="expo-worker-long")
+    process.start()
+    return process
+
+
+def stop_long_worker(process, *, wait: bool) -> None:
+    """Wait for the long jobs' worker (after a burst), or stop it (warm: its job ends first)."""
+    import signal
+
+    if not wait and process.is_alive():
+        os.kill(process.pid, signal.SIGTERM)  # RQ's warm shut-down: the job under way finishes
+    process.join()
 
 
 # --- the background thread --------------------------------------------------------------------

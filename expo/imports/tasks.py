@@ -31,6 +31,7 @@ from expo.imports.plan import RowsPlan
 
 logger = logging.getLogger("expo.imports")
 PREVIEW, CONFIRM = "preview", "confirm"
+LANE = "imports"
 RUN_MARGIN = timedelta(minutes=2)  # past the time-out, a running job is surely gone
 QUEUE_MARGIN = timedelta(hours=6)  # a queued job may wait behind a long run of e-mails
 STOPPED = _l("The import stopped before it finished (it ran out of time, or the server running it stopped); "
@@ -54,7 +55,9 @@ def start(*, batch: ImportBatch, step: str, actor: User, digest: str = "") -> No
     if step == PREVIEW:
         batch.result = None
     db.session.flush()
-    jobs.enqueue_after_commit(run, batch.id, step, actor.id, digest, timeout=current_app.config["IMPORT_JOB_TIMEOUT"])
+    # A job of minutes: on a queue (or a thread) of its own, so that e-mail never waits behind it.
+    jobs.enqueue_after_commit(run, batch.id, step, actor.id, digest, lane=LANE,
+                              timeout=current_app.config["IMPORT_JOB_TIMEOUT"])
 
 
 def start_again(*, batch: ImportBatch, actor: User) -> None:

@@ -3,7 +3,9 @@
 Refused: one room holding two overlapping sessions (rooms are shared by every event of the
 expo). Warned, and saved only once an organiser confirms: a person in two overlapping sessions;
 a person with less than the event's transfer time between sessions at different venues; a
-session with more seats than its room; a session outside its venue's opening hours.
+session with more seats than its room; a session outside its venue's opening hours. The report of
+the whole programme also names a person on stage on a day they said they cannot come
+(``unavailable_people``; the assistant never plans one there).
 
 Intervals are half-open, [start, end): a session ending at 10:00 and another starting at 10:00
 do not clash. Every rule is found by sorting once and sweeping, never by comparing all pairs;
@@ -16,7 +18,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Hashable
 
 from expo.core.timeutil import to_local
@@ -28,6 +30,7 @@ class Rule(enum.StrEnum):
     TRANSFER_TOO_SHORT = "transfer"
     CAPACITY_ABOVE_ROOM = "capacity"
     OUTSIDE_OPENING_HOURS = "hours"
+    PERSON_UNAVAILABLE = "unavailable"
 
     @property
     def refused(self) -> bool:
@@ -196,6 +199,21 @@ def find_conflicts(slots: Iterable[Slot]) -> list[Finding]:
 def in_order(findings: Iterable[Finding]) -> list[Finding]:
     """Refused ones first, then by time (as ``find_conflicts`` gives them)."""
     return sorted(findings, key=lambda f: (not f.refused, _sort_key(f.slots[0]), f.rule.value))
+
+
+def unavailable_people(slots: Iterable[Slot], away: dict[tuple[int, int], set[date]]) -> list[Finding]:
+    """A person in a session on a day (in the event's zone) they cannot come to its event;
+    ``away`` maps (person, event) to those days."""
+    if not away:
+        return []
+    findings = []
+    for slot in slots:
+        days = {to_local(slot.starts_at, slot.timezone).date(),
+                to_local(slot.ends_at - timedelta(microseconds=1), slot.timezone).date()}
+        for person_id in sorted(slot.person_ids):
+            if days & away.get((person_id, slot.event_id), set()):
+                findings.append(Finding(Rule.PERSON_UNAVAILABLE, (slot,), person_id))
+    return findings
 
 
 def conflicts_for(candidate: Slot, others: Iterable[Slot]) -> list[Finding]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -316,6 +316,11 @@ def describe(finding: conflicts.Finding, names: dict[int, str]) -> Any:
             person=person, gap=int(finding.gap.total_seconds() // 60), a=a.title, va=a.venue_name,
             b=b.title, vb=b.venue_name, needed=max(a.transfer_minutes, b.transfer_minutes),
         )
+    if rule is conflicts.Rule.PERSON_UNAVAILABLE:
+        return _l(
+            "%(person)s cannot come on %(day)s but is in “%(a)s” (%(when)s).",
+            person=person, day=f"{to_local(a.starts_at, a.timezone):%Y-%m-%d}", a=a.title, when=_when(a),
+        )
     if rule is conflicts.Rule.CAPACITY_ABOVE_ROOM:
         return _l(
             "“%(a)s” offers %(capacity)s seats but %(room)s holds only %(room_capacity)s.",
@@ -346,9 +351,23 @@ class ReportItem:
         return self.finding.refused
 
 
+def _unavailable_days() -> dict[tuple[int, int], set[date]]:
+    """(person, event) -> the days the person said they cannot come to the event (one query)."""
+    from expo.assistant.models import TimePreference
+
+    return {
+        (p.user_id, p.event_id): set(p.unavailable)
+        for p in db.session.scalars(sa.select(TimePreference))
+        if p.unavailable
+    }
+
+
 def conflict_report() -> list[ReportItem]:
-    """Every conflict in the expo, refused ones first, in a fixed number of queries."""
-    findings = conflicts.find_conflicts(all_slots())
+    """Every conflict in the expo, refused ones first, in a fixed number of queries; with the
+    people on stage on a day they cannot come."""
+    slots = all_slots()
+    findings = conflicts.in_order(conflicts.find_conflicts(slots)
+                                  + conflicts.unavailable_people(slots, _unavailable_days()))
     names = _person_names(findings)
     return [ReportItem(f, describe(f, names)) for f in findings]
 

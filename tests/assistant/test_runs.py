@@ -168,16 +168,45 @@ def test_organisers_of_another_event_and_delegates_get_403(clashing, client):
     assert client.get(f"/manage/events/{event.id}/assistant").status_code == 403
 
 
-def test_a_session_that_fits_nowhere_gives_no_proposal_and_says_why(clashing, client):
+def test_a_session_that_fits_nowhere_is_named_and_the_others_are_placed(clashing, client):
     event, (a, b, c), organiser = clashing
     b.ends_at = b.starts_at + timedelta(hours=15)  # longer than any room's day
+    c.capacity = 420  # more than any room seats
     db.session.commit()
-    run = _start(event, [b], organiser)
-    assert run.status is RunStatus.FAILED and run.result is None
+    run = _start(event, [a, b, c], organiser)
+    assert run.status is RunStatus.DONE, run.error
+    assert {(u["session_id"], u["reason"]) for u in run.result["unplaced"]} == {(b.id, "hours"), (c.id, "seats")}
+    assert run.result["after"]["unplaced"] == 2
+    assert run.result["reasons"][str(c.id)]["unplaced"]["largest"] == 200
+    assert [p["session_id"] for p in run.result["placements"]] == [a.id]
+    assert run.result["after"]["hard_conflicts"] == 0  # a leaves the hall to b, which stays
     log_in(client, organiser)
     page = client.get(f"/manage/assistant/runs/{run.id}").get_data(as_text=True)
-    assert "some session fits no room at any time" in page
+    assert "Sessions it could not place" in page
+    assert "expects 420 people: no room has more than 200 seats" in page
+    assert "lasts 900 minutes: longer than the opening hours of any room that seats it" in page
     assert 'http-equiv="refresh"' not in page
+
+
+def test_two_sessions_for_one_room_open_one_hour_place_one_and_name_the_other(db, client):
+    from datetime import time
+
+    event = make_event(is_published=False)
+    room = make_room(venue=make_venue(opens_at=time(10), closes_at=time(11)), capacity=50)
+    at = utc(2022, 6, 1, 8)
+    first = make_session(event=event, room=room, starts_at=at, title="First")
+    second = make_session(event=event, room=room, starts_at=at, title="Second")
+    organiser = make_user()
+    db.session.add(TeamMember(event=event, user=organiser, role=TeamRole.ORGANISER))
+    db.session.commit()
+    run = _start(event, [first, second], organiser)
+    assert run.status is RunStatus.DONE, run.error
+    (left,) = run.result["unplaced"]
+    assert left["reason"] == "left_out" and left["session_id"] in (first.id, second.id)
+    assert run.result["after"]["unplaced"] == 1
+    log_in(client, organiser)
+    page = client.get(f"/manage/assistant/runs/{run.id}").get_data(as_text=True)
+    assert f'id="unplaced-{left["session_id"]}"' in page and "beside the sessions placed" in page
 
 
 def test_an_administrator_runs_the_assistant_over_the_whole_expo(clashing, client):
@@ -217,7 +246,9 @@ def test_a_site_visit_goes_to_an_outdoor_or_off_site_room_when_there_is_one(clas
                          starts_at=c.starts_at + timedelta(hours=2))
     db.session.commit()
     run = _start(event, [visit], organiser)
-    assert run.result["placements"] == [] or not run.result["placements"][0]["moved"]  # no outdoor room: stays
+    # No outdoor room: it stays, named with why.
+    assert run.result["placements"] == []
+    assert [(u["session_id"], u["reason"]) for u in run.result["unplaced"]] == [(visit.id, "kind_none")]
     quay = make_room(venue=c.room.venue, name="Quay", capacity=60, kind=RoomKind.OUTDOOR)
     db.session.commit()
     run = _start(event, [visit], organiser)

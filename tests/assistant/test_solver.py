@@ -7,7 +7,10 @@ import random
 
 import pytest
 
-from expo.assistant.solver import Item, Placement, Problem, RoomSpec, Weights, solve, wanted_clashes
+from expo.assistant.solver import (
+    LEFT_OUT, NO_FREE_TIME, NO_ROOM, Item, Placement, Problem, RoomSpec, Weights, first_fit, precheck, solve,
+    wanted_clashes,
+)
 
 DAY = ((0, 4),)  # four one-step slots
 
@@ -118,11 +121,42 @@ def test_wanted_sessions_are_pulled_apart_and_a_track_kept_in_one_room():
     assert solution.status == "optimal"
 
 
-def test_an_impossible_session_is_reported_not_placed():
+def test_a_session_impossible_alone_is_named_and_the_others_placed():
     rooms = [RoomSpec(1, 1, 50, DAY)]
-    solution = solve(Problem(rooms=rooms, items=[Item(1, 1, start=0, room_id=1, seats=80)], day_windows=DAY))
-    assert solution.status == "infeasible"
-    assert solution.placements == {}
+    items = [Item(1, 1, start=0, room_id=1, seats=80), Item(2, 1, start=0, room_id=None, in_person=False),
+             Item(3, 1, start=1, room_id=1, seats=20, people=frozenset({7}))]
+    solution = solve(Problem(rooms=rooms, items=items, day_windows=DAY))
+    assert solution.status == "optimal"
+    assert solution.unplaced == {1: NO_ROOM}
+    assert set(solution.placements) == {2, 3}
+    # Left where it stands, it keeps its room at its time: nothing else goes there.
+    assert solution.placements[3].start != 0
+
+
+def test_two_sessions_for_one_room_and_one_time_place_one_and_name_the_other():
+    rooms = [RoomSpec(1, 1, 100, ((0, 1),))]
+    items = [Item(1, 1, start=None, room_id=None), Item(2, 1, start=None, room_id=None)]
+    solution = solve(Problem(rooms=rooms, items=items, day_windows=DAY, pairs={(1, 2): 3}))
+    assert solution.status == "optimal"
+    assert len(solution.placements) == 1 and solution.placements[min(solution.placements)] == Placement(0, 1)
+    assert list(solution.unplaced.values()) == [LEFT_OUT]
+    assert set(solution.placements) | set(solution.unplaced) == {1, 2}
+
+
+def test_a_session_whose_rooms_are_held_by_sessions_that_stay_is_named():
+    rooms = [RoomSpec(1, 1, 100, ((0, 2),))]
+    items = [Item(1, 2, start=0, room_id=1, fixed=True), Item(2, 1, start=3, room_id=1)]
+    assert precheck(Problem(rooms=rooms, items=items, day_windows=DAY)) == {2: NO_FREE_TIME}
+
+
+def test_the_first_fit_start_is_a_placement_by_the_rules():
+    # Four sessions, two rooms of two slots, a speaker in 1 and 2: all placed, none clashing.
+    rooms = [RoomSpec(1, 1, 100, ((0, 2),)), RoomSpec(2, 2, 100, ((0, 2),))]
+    items = [Item(n, 1, start=0, room_id=1, people=frozenset({7}) if n < 3 else frozenset()) for n in range(1, 5)]
+    placed, _stays = first_fit(Problem(rooms=rooms, items=items, day_windows=DAY), set())
+    assert len(placed) == 4
+    assert len({(p.start, p.room_id) for p in placed.values()}) == 4
+    assert placed[1].start != placed[2].start
 
 
 def test_progress_is_reported_with_the_bound():
@@ -201,3 +235,13 @@ def test_a_search_stops_when_asked():
     solution = solve(Problem(rooms=rooms, items=items, day_windows=((0, 12),), pairs=pairs), time_limit=30,
                      should_stop=stop)
     assert asked and solution.seconds < 10
+
+
+def test_the_bound_counts_the_moves_every_proposal_must_make():
+    # Session 1 outgrew its room: every proposal moves it, so the bound is at least one move.
+    rooms = [RoomSpec(1, 1, 50, DAY), RoomSpec(2, 1, 200, DAY)]
+    items = [Item(1, 1, start=0, room_id=1, seats=120), Item(2, 1, start=0, room_id=2, fixed=True)]
+    solution = solve(Problem(rooms=rooms, items=items, day_windows=DAY, weights=Weights(move=7)))
+    assert solution.floor == 7
+    assert solution.placements[1] == Placement(1, 2)
+    assert solution.objective == solution.bound == 7

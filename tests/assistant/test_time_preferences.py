@@ -64,6 +64,31 @@ def test_a_session_moves_off_a_day_its_speaker_cannot_come(speaking):
     assert place["moved"] and place["new_start"].startswith("2022-06-02")
 
 
+def test_the_conflict_report_names_a_speaker_on_stage_on_a_day_they_cannot_come(speaking, client):
+    from expo.programme import services as programme
+
+    event, talk, speaker, organiser = speaking
+    assert programme.conflict_report() == []
+    services.set_time_preference(event=event, person=speaker, part_of_day=None, unavailable=[date(2022, 6, 2)],
+                                 actor=speaker)
+    db.session.commit()
+    assert programme.conflict_report() == []  # the talk is on the first day
+    services.set_time_preference(event=event, person=speaker, part_of_day=None, unavailable=[date(2022, 6, 1)],
+                                 actor=speaker)
+    db.session.commit()
+    (item,) = programme.conflict_report()
+    assert not item.refused and item.finding.person_id == speaker.id and item.finding.keys == (talk.id,)
+    admin = make_user(role=Role.ADMIN)
+    db.session.commit()
+    log_in(client, admin)
+    page = client.get("/manage/conflicts").get_data(as_text=True)
+    assert f"{speaker.name} cannot come on 2022-06-01 but is in “Mobility talk”" in page
+    # Another event's day off says nothing about this one.
+    db.session.get(TimePreference, (speaker.id, event.id)).event_id = make_event().id
+    db.session.commit()
+    assert programme.conflict_report() == []
+
+
 def test_a_session_moves_to_the_part_of_the_day_its_speaker_prefers(speaking):
     event, talk, speaker, organiser = speaking
     assert not _run(event, talk, organiser)["moved"]
@@ -123,3 +148,21 @@ def test_nobody_else_states_a_speaker_s_times(speaking, client):
     # Nor their own for an event where they do not speak.
     assert client.post(f"/events/{event.id}/people/{other.id}/times", data={"part_of_day": "morning"}).status_code == 403
     assert db.session.get(TimePreference, (other.id, event.id)) is None
+
+
+def test_two_speakers_of_one_name_are_told_apart_by_organisation_and_e_mail(speaking, client):
+    from tests.factories import make_organisation
+
+    event, talk, speaker, organiser = speaking
+    city, region = make_organisation(name="Helsingborg City"), make_organisation(name="Skåne Region")
+    speaker.name, speaker.organisation = "Anna Berg", city
+    others = [make_user(name="Anna Berg", organisation=region, email="anna.berg@skane.example"),
+              make_user(name="Anna Berg", organisation=region, email="a.berg@skane.example")]
+    for other in others:
+        add_person(talk, other)
+    db.session.commit()
+    log_in(client, organiser)
+    page = client.get(f"/manage/events/{event.id}/assistant").get_data(as_text=True)
+    assert "Anna Berg</a> <small>(Helsingborg City)</small>" in page
+    assert "Anna Berg</a> <small>(Skåne Region, anna.berg@skane.example)</small>" in page
+    assert "Anna Berg</a> <small>(Skåne Region, a.berg@skane.example)</small>" in page

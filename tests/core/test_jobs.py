@@ -210,3 +210,78 @@ def test_a_job_in_a_lane_of_its_own_never_holds_up_the_others(db, make_app):
         _release.set()
     assert jobs.thread_runner(app, "long").wait_idle(5)
     assert ran[-1] == ("long done",)
+
+
+def slow(marker: str, seconds: float) -> None:
+    """A long job for these tests, run by a worker of its own process: says when it started,
+    then takes its time."""
+    import time
+    from pathlib import Path
+
+    Path(marker).write_text("started")
+    time.sleep(seconds)
+    Path(marker).write_text("done")
+
+
+def test_with_redis_lane_jobs_go_to_the_queue_of_long_jobs(db, make_app, redis_url):
+    app = make_app(JOB_QUEUE="redis", REDIS_URL=redis_url)
+    with app.app_context():
+        jobs.enqueue(record, "mail", lane=None)
+        jobs.enqueue(record, "solve", lane="assistant")
+        assert jobs.redis_queue(app).count == 1 and jobs.redis_queue(app, long=True).count == 1
+        result = app.test_cli_runner().invoke(args=["expo", "worker", "--burst", "--queue", "mail"])
+        assert result.exit_code == 0, result.output
+        assert ran == [("mail",)] and jobs.redis_queue(app, long=True).count == 1
+        assert app.test_cli_runner().invoke(args=["expo", "worker", "--burst", "--queue", "long"]).exit_code == 0
+    assert ran == [("mail",), ("solve",)]
+
+
+def test_with_redis_an_e_mail_goes_out_while_the_worker_runs_a_long_job(db, smtp_app, smtp_server, redis_url,
+                                                                        tmp_path):
+    """`flask expo worker`, as in production (a process of its own, both queues): a booking's
+    e-mail is sent while an assistant's run (here, a job that sleeps) is still under way."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    event = future_event()
+    session = future_session(event, title="Mobility hubs")
+    user = registered(event)
+    db.session.commit()
+    app = smtp_app(JOB_QUEUE="redis", REDIS_URL=redis_url)
+    marker = tmp_path / "long-job"
+    with app.app_context():
+        jobs.enqueue(slow, str(marker), 60, lane="assistant")
+    env = {
+        **os.environ, "EXPO_REDIS_URL": redis_url, "EXPO_DATABASE_URL": app.config["DATABASE_URL"],
+        "EXPO_INSTANCE_PATH": str(tmp_path / "worker"), "EXPO_SECRET_KEY": "worker-test",
+        "EXPO_MAIL_SERVER": "127.0.0.1", "EXPO_MAIL_PORT": str(smtp_server.server_address[1]),
+        "EXPO_MAIL_USE_TLS": "no", "EXPO_MAIL_DEFAULT_SENDER": "Expo <noreply@expo.test>",
+    }
+    root = Path(__file__).resolve().parents[2]
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "expo", "worker"], cwd=root, env=env,
+                              start_new_session=True)
+
+    def wait_for(condition, seconds: float = 60) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            assert worker.poll() is None, "the worker stopped"
+            time.sleep(0.2)
+        return False
+
+    try:
+        assert wait_for(lambda: marker.exists()), "the long job never started"
+        client = app.test_client()
+        log_in(client, user)
+        assert client.post(f"/sessions/{session.id}/book").status_code == 302
+        assert wait_for(lambda: smtp_server.received, 30), "the e-mail waited behind the long job"
+        assert marker.read_text() == "started"  # the long job is still under way
+        [(_conn, [recipient], message)] = smtp_server.received
+        assert (recipient, message["Subject"]) == (user.email, "Booking confirmed: Mobility hubs")
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(10)

@@ -362,3 +362,16 @@ def test_changed_people_are_updated_by_the_chunk_not_by_the_row(admin):
     assert people_now["f-2@example.org"].networks == [] and people_now["f-2@example.org"].organisation.name == "Org f 2"
     db.session.refresh(session)
     assert speaker.name == "Person 0" and session.revision == revision + 1  # a new name shows in the sessions
+
+
+def test_import_jobs_are_queued_as_long_jobs(admin, monkeypatch):
+    """In a lane of their own: on Redis the queue of long jobs, so e-mail never waits behind one."""
+    from expo.core import jobs
+
+    queued = []
+    monkeypatch.setattr(jobs, "enqueue", lambda func, *args, lane=None, **options: queued.append((func, lane)))
+    batch = services.start_people_import(filename="people.csv", content=csv_file([["Bo", "bo@example.org"]],
+                                         header=["Name", "E-mail"]), actor=admin)
+    tasks.start(batch=batch, step=tasks.PREVIEW, actor=admin)
+    db.session.commit()
+    assert queued == [(tasks.run, tasks.LANE)]
