@@ -104,14 +104,17 @@ def test_import_jobs_go_to_redis_with_their_own_time_out(app, monkeypatch, admin
     queued = []
 
     class Queue:
+        def __init__(self, long):
+            self.long = long
+
         def enqueue(self, *args, **kwargs):
-            queued.append(kwargs["job_timeout"])
+            queued.append((self.long, kwargs["job_timeout"]))
 
     monkeypatch.setitem(app.config, "JOB_QUEUE", "redis")
     monkeypatch.setitem(app.config, "IMPORT_JOB_TIMEOUT", 1234)
-    monkeypatch.setattr(jobs, "redis_queue", lambda app=None: Queue())
+    monkeypatch.setattr(jobs, "redis_queue", lambda app=None, long=False: Queue(long))
     batch = services.start_people_import(filename="people.csv", content=FILE, actor=admin)
     tasks.start(batch=batch, step=tasks.PREVIEW, actor=admin)
     db.session.commit()
     jobs.enqueue(print, "an e-mail's job")
-    assert queued == [1234, app.config["JOB_TIMEOUT"]]
+    assert queued == [(True, 1234), (False, app.config["JOB_TIMEOUT"])]  # the long jobs' queue, then e-mail's
