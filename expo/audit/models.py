@@ -37,6 +37,7 @@ class AuditAction(enum.StrEnum):
     TEAM_MEMBER_REMOVED = "team_member_removed"
     IMPORT_CONFIRMED = "import_confirmed"
     EXPORT_PEOPLE = "export_people"
+    BRANDING_CHANGED = "branding_changed"
 
     @property
     def label(self) -> str:
@@ -67,6 +68,7 @@ ACTION_LABELS = {
     AuditAction.TEAM_MEMBER_REMOVED: _l("Taken off an event team"),
     AuditAction.IMPORT_CONFIRMED: _l("File imported"),
     AuditAction.EXPORT_PEOPLE: _l("People list exported"),
+    AuditAction.BRANDING_CHANGED: _l("Look of the expo changed"),
 }
 
 
