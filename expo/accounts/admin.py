@@ -30,6 +30,7 @@ from expo.core.mailqueue import store_now
 from expo.core.i18n import by_name
 from expo.core.tables import Column, Table, joined
 from expo.core.timeutil import utcnow
+from expo.people.countries import by_country_name
 from expo.people.models import Network, Organisation
 from expo.programme.models import ProgrammeSession
 from expo.registration import privacy
@@ -65,7 +66,7 @@ def people_table() -> Table:
             Column("name", _l("Name"), by_name(User.name)),
             Column("email", _l("E-mail"), User.email),
             Column("organisation", _l("Organisation"), by_name(Organisation.name), joins=((User.organisation, True),)),
-            Column("country", _l("Country"), User.country_code),
+            Column("country", _l("Country"), by_country_name(User.country_code)),
             Column("role", _l("Role"), User.role),
             Column("account", _l("Account"), User.active),
         ),

@@ -16,7 +16,7 @@ from expo.accounts.models import User, user_networks
 from expo.core.db import contains_text
 from expo.core.errors import Conflict, InvalidState
 from expo.core.extensions import db
-from expo.people.countries import country_name, named_countries
+from expo.people.countries import by_country_name, country_name, named_countries
 from expo.people.models import Country, Network, Organisation, OrganisationKind
 from expo.programme.models import ProgrammeSession, session_networks
 from expo.core.i18n import by_name
@@ -229,7 +229,7 @@ def organisation_list(
         columns=(
             Column("name", _l("Organisation"), by_name(Organisation.name)),
             Column("kind", _l("Kind"), Organisation.kind),
-            Column("country", _l("Country"), Organisation.country_code),
+            Column("country", _l("Country"), by_country_name(Organisation.country_code)),
             Column("members", _l("Members"), members, numeric=True),
         ),
         key=Organisation.id,

@@ -22,6 +22,7 @@ from expo.core.timeutil import to_local, utcnow
 from expo.venues.models import Room
 from expo.core.i18n import by_name
 from expo.core.tables import Column, Table, joined
+from expo.people.countries import by_country_name
 
 
 # --- the booking controls of one session -------------------------------------------------------
@@ -297,7 +298,7 @@ def _person_columns(person: Any) -> tuple[Column, ...]:
         Column("name", _l("Name"), by_name(User.name), joins=to_person),
         Column("organisation", _l("Organisation"), by_name(Organisation.name),
                joins=(*to_person, (User.organisation, True))),
-        Column("country", _l("Country"), User.country_code, joins=to_person),
+        Column("country", _l("Country"), by_country_name(User.country_code), joins=to_person),
         Column("networks", _l("Networks")),
         Column("needs", _l("Needs")),
     )
