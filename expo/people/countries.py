@@ -81,8 +81,16 @@ def by_country_name(code_column) -> sa.ColumnElement:
     language ("Tyskland" after "Sverige" for a Swedish reader, "Germany" before "Sweden" for an
     English one): each code's place in that order, worked out in memory once per language; no
     country last."""
-    locale = _reader_locale()
-    return sa.case(_name_order(str(locale)), value=code_column, else_=len(_name_order(str(locale))))
+    locale = str(_reader_locale())
+    key = (code_column.class_.__name__, code_column.key, locale)
+    found = _ORDERS.get(key)
+    if found is None:  # built once: a case of every country is slow to put together
+        order = _name_order(locale)
+        found = _ORDERS[key] = sa.case(order, value=code_column, else_=len(order))
+    return found
+
+
+_ORDERS: dict[tuple[str, str, str], sa.ColumnElement] = {}
 
 
 @lru_cache(maxsize=16)

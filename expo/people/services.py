@@ -149,6 +149,7 @@ def network_list(q: str = "", *, event_id: int | None = None) -> tuple[Table, sa
         ),
         key=Network.id,
         default_sort="name",
+        depends_on=("registrations", "schedule"),  # members (people), networks and their sessions
     )
     return table, query
 
@@ -235,6 +236,7 @@ def organisation_list(
         key=Organisation.id,
         default_sort="name",
         options=(joinedload(Organisation.country),),
+        depends_on=("registrations", "schedule"),  # members (people) and organisations
     )
     return table, query
 

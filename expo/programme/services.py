@@ -712,6 +712,7 @@ def sessions_table() -> Table:
             joinedload(ProgrammeSession.track),
             selectinload(ProgrammeSession.roles).joinedload(SessionRole.user),
         ),
+        depends_on=("schedule",),  # sessions, their rooms and venues, the names of their people
     )
 
 
