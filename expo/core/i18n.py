@@ -154,6 +154,21 @@ def translations() -> Translations | NullTranslations:
     return found
 
 
+def translated(text: Any) -> str:
+    """A lazy text of a module's constants (a status's label) in the reader's language, worked
+    out once per request and language: a table repeats a few of them on every row."""
+    if not has_request_context():
+        return str(text)
+    catalogue = translations()
+    memo = g.get("_expo_translated")
+    if memo is None or memo[0] is not catalogue:
+        memo = g._expo_translated = (catalogue, {})
+    found = memo[1].get(id(text))
+    if found is None:
+        found = memo[1][id(text)] = str(text)
+    return found
+
+
 def _formatted(eval_ctx: EvalContext, text: str, variables: dict) -> str:
     # As Jinja's "newstyle" gettext: the text is markup, the values are escaped into it.
     if eval_ctx.autoescape:

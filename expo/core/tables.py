@@ -36,7 +36,7 @@ def remembered(what: str, parts: Any, depends_on: Sequence[str], compute: Callab
     so a value a concurrent commit outdates is stored under the generation that commit replaces.
     Only where every process shares one cache (Redis): a process's own memory would not see
     another's commits."""
-    from flask import current_app
+    from flask import current_app, g, has_request_context
 
     from expo.core import pagecache
     from expo.core.extensions import cache
@@ -44,8 +44,14 @@ def remembered(what: str, parts: Any, depends_on: Sequence[str], compute: Callab
 
     if not depends_on or not shared_cache():
         return compute()
-    tokens = pagecache.generations(depends_on)
-    if len(tokens) != len(depends_on):
+    # Read once per request: a page remembers several things under the same generations.
+    read: dict[tuple[str, ...], tuple[str, ...]] = (
+        g.setdefault("_expo_table_generations", {}) if has_request_context() else {})
+    names = tuple(depends_on)
+    tokens = read.get(names)
+    if tokens is None:
+        tokens = read[names] = pagecache.generations(names)
+    if len(tokens) != len(names):
         return compute()
     key = KEY_PREFIX + what + ":" + hashlib.sha256(repr((parts, tokens)).encode()).hexdigest()[:40]
     try:
@@ -301,6 +307,19 @@ def table_url(**changes: Any) -> str:
     args.pop("page", None)
     args.update({k: v for k, v in changes.items() if v is not None and (k, v) != ("page", 1)})
     return url_for(request.endpoint or "", **(request.view_args or {}), **args)
+
+
+# A number no row has, written in a URL where a row's id goes (row_url).
+_ROW_ID = 987654321987
+
+
+def row_url(endpoint: str, argument: str, **values: Any) -> Callable[[int], str]:
+    """The URL of ``endpoint`` for each row of a table, by the row's id (``argument``): built
+    once, then the id written in, as building a URL costs more than drawing the rest of a row."""
+    from flask import url_for
+
+    head, _, tail = url_for(endpoint, **values, **{argument: _ROW_ID}).partition(str(_ROW_ID))
+    return lambda row_id: f"{head}{int(row_id)}{tail}"
 
 
 def filter_args() -> list[tuple[str, str]]:

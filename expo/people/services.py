@@ -19,8 +19,8 @@ from expo.core.extensions import db
 from expo.people.countries import by_country_name, country_name, named_countries
 from expo.people.models import Country, Network, Organisation, OrganisationKind
 from expo.programme.models import ProgrammeSession, session_networks
-from expo.core.i18n import by_name
-from expo.core.tables import Column, Table
+from expo.core.i18n import by_name, reader_language
+from expo.core.tables import Column, Table, remembered
 
 
 def sync_countries() -> int:
@@ -37,8 +37,10 @@ def sync_countries() -> int:
 
 
 def country_choices() -> list[tuple[str, str]]:
-    """Every country as (code, name) in the reader's language and alphabetical order."""
-    return named_countries(db.session.execute(sa.select(Country.code, Country.name)))
+    """Every country as (code, name) in the reader's language and alphabetical order (remembered
+    until the countries change: the schedule's generation moves with them)."""
+    return remembered("countries", reader_language(), ("schedule",),
+                      lambda: named_countries(db.session.execute(sa.select(Country.code, Country.name))))
 
 
 # --- networks and organisations (managed by organisers) ---------------------------------------
