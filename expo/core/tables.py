@@ -78,12 +78,29 @@ def joined(query: sa.Select, relationship: Any, *, outer: bool = False, on: Any 
     """The query joined along ``relationship`` (or to a subquery ``on`` a condition) unless its
     target is among the query's tables already (a filter and a sort may both need the same one)."""
     target = relationship if on is not None else relationship.property.mapper.local_table
-    present = {t for f in query.get_final_froms() for t in find_tables(f, include_aliases=True)}
-    if target in present:
+    if target in _tables_of(query):
         return query
     if on is not None:
         return query.outerjoin(target, on) if outer else query.join(target, on)
     return query.outerjoin(relationship) if outer else query.join(relationship)
+
+
+def _tables_of(query: sa.Select) -> set[Any]:
+    """The tables (and subqueries) the query selects from and joins, read from the query as it
+    was put together: ``get_final_froms`` would compile the whole statement to tell."""
+    present: set[Any] = set(query.columns_clause_froms)
+    for from_ in query._from_obj:  # select_from()
+        present.update(find_tables(from_, include_aliases=True))
+    for target, _onclause, _left, _flags in query._setup_joins:
+        mapper = getattr(getattr(target, "property", None), "mapper", None)
+        if mapper is not None:
+            present.add(mapper.local_table)
+        elif isinstance(target, sa.FromClause):
+            present.update(find_tables(target, include_aliases=True))
+        else:
+            inspected = sa.inspect(target, raiseerr=False)
+            present.add(getattr(inspected, "local_table", target))
+    return present
 
 
 def name_ranks(id_column: Any, name_column: Any, name: str) -> sa.Subquery:
