@@ -7,12 +7,11 @@ import uuid
 
 import pytest
 
-from expo import create_app
-from expo.accounts.models import Role
+from expo.accounts.models import Role, User
 from expo.core.extensions import cache, db
 from expo.events.models import RegistrationMode
 from expo.registration.models import RegistrationStatus
-from tests.conftest import PASSWORD, base_config
+from tests.conftest import PASSWORD
 from tests.factories import make_organisation, make_registration, make_user
 from tests.querycount import count_queries
 from tests.registration.conftest import future_event
@@ -22,16 +21,13 @@ pytestmark = pytest.mark.skipif(not REDIS_URL, reason="set EXPO_REDIS_URL (e.g. 
 
 
 @pytest.fixture
-def servers(app, tmp_path):
+def servers(make_app):
+    """Two app servers sharing one Redis (their connections are closed by ``make_app``)."""
     prefix = f"expo-test-tables-{uuid.uuid4().hex}:"
-    made = [create_app(base_config(tmp_path / str(n), DATABASE_URL=app.config["DATABASE_URL"], CACHE_TYPE="RedisCache",
-                                   CACHE_REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix)) for n in range(2)]
+    made = [make_app(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix) for _ in range(2)]
     yield made
-    for server in made:
-        with server.app_context():
-            cache.clear()
-            db.session.remove()
-            db.engine.dispose()
+    with made[0].app_context():
+        cache.clear()
 
 
 def signed_in(server, email: str):
@@ -48,7 +44,8 @@ def test_a_page_asked_again_reads_neither_its_count_nor_its_ids_until_a_change(s
                               status=RegistrationStatus.PENDING) for n in range(3)]
     organiser = make_user(role=Role.ORGANISER, email="olga@example.org")
     db.session.commit()
-    first_id, url = made[0].id, "/manage/events/approval/registrations?status=pending&sort=-organisation&q=deleg"
+    first_id, renamed = made[0].id, made[1].user_id
+    url = "/manage/events/approval/registrations?status=pending&sort=-organisation&q=deleg"
     one, two = signed_in(servers[0], organiser.email), signed_in(servers[1], organiser.email)
 
     def read(client, server):
@@ -69,7 +66,7 @@ def test_a_page_asked_again_reads_neither_its_count_nor_its_ids_until_a_change(s
     assert "1–2 of 2" in after and after_count == cold_count
     # A person renamed (no registration changed) leaves the search, and the page knows it.
     with servers[0].app_context():
-        db.session.get(type(organiser), made[1].user_id).name = "Someone Else"
+        db.session.get(User, renamed).name = "Someone Else"
         db.session.commit()
     assert "1–1 of 1" in read(two, servers[1])[0]
 
