@@ -28,8 +28,9 @@ from expo.core.errors import InvalidState, NotAllowed
 from expo.core.extensions import db
 from expo.core.mailqueue import store_now
 from expo.core.i18n import by_name
-from expo.core.tables import Column, Table, joined
+from expo.core.tables import Column, Table, joined, name_ranks
 from expo.core.timeutil import utcnow
+from expo.people.countries import by_country_name
 from expo.people.models import Network, Organisation
 from expo.programme.models import ProgrammeSession
 from expo.registration import privacy
@@ -60,18 +61,21 @@ class PeoplePage:
 
 def people_table() -> Table:
     """The columns of the people list, names sorted in the reader's language."""
+    organisations = name_ranks(Organisation.id, Organisation.name, "organisation_ranks")
     return Table(
         columns=(
             Column("name", _l("Name"), by_name(User.name)),
             Column("email", _l("E-mail"), User.email),
-            Column("organisation", _l("Organisation"), by_name(Organisation.name), joins=((User.organisation, True),)),
-            Column("country", _l("Country"), User.country_code),
+            Column("organisation", _l("Organisation"), organisations.c.rank,
+                   joins=((organisations, True, organisations.c.id == User.organisation_id),)),
+            Column("country", _l("Country"), by_country_name(User.country_code)),
             Column("role", _l("Role"), User.role),
             Column("account", _l("Account"), User.active),
         ),
         key=User.id,
         default_sort="name",
         options=(joinedload(User.organisation),),
+        depends_on=("registrations", "schedule"),
     )
 
 

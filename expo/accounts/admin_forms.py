@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from expo.accounts.admin import INVITABLE_ROLES, PeopleFilter
 from expo.accounts.models import ROLE_LABELS, Role  # noqa: F401 - the views name roles with ROLE_LABELS from here
 from expo.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from expo.core.forms import LongSelect
 from expo.people.services import country_choices
 from expo.programme.forms import ListFilters
 
@@ -19,7 +20,7 @@ from expo.programme.forms import ListFilters
 class PeopleFilterForm(ListFilters):
     q = StringField(_l("Name, e-mail or organisation"), validators=[Optional(), Length(max=100)])
     role = SelectField(_l("Role"), validators=[Optional()])
-    country = SelectField(_l("Country"), validators=[Optional()])
+    country = SelectField(_l("Country"), validators=[Optional()], widget=LongSelect())
     status = SelectField(_l("Account"), validators=[Optional()])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -15,7 +15,13 @@ from flask_babel import gettext as _
 
 from expo.accounts.models import ROLE_LABELS, User
 from expo.core import mail
+from expo.core.branding import current_look
 from expo.registration.notifications import queue, request_lent, written_for
+
+
+def _expo() -> str:
+    """The expo's name as an administrator set it (Settings → Branding), for subjects."""
+    return current_look().display_name
 
 
 def _message(user: User, template: str, subject: str, *, to: str | None = None, **context: Any) -> mail.Message:
@@ -29,20 +35,20 @@ def _send(user: User, template: str, subject: str, *, to: str | None = None, **c
 
 def password_reset(user: User, *, token: str, hours: float) -> None:
     with written_for(user):
-        _send(user, "password_reset", _("Choose a new password for Expo"), token=token, hours=hours)
+        _send(user, "password_reset", _("Choose a new password for %(expo)s", expo=_expo()), token=token, hours=hours)
 
 
 def verify_email(user: User, *, address: str, token: str, hours: float) -> None:
     """The link goes to the address it verifies (for a change of address, the new one)."""
     with written_for(user):
-        _send(user, "verify_email", _("Confirm your e-mail address for Expo"), to=address, token=token,
+        _send(user, "verify_email", _("Confirm your e-mail address for %(expo)s", expo=_expo()), to=address, token=token,
               hours=hours, changing=address != user.email)
 
 
 def account_exists(user: User) -> None:
     """Someone signed up with an address that has an account: its owner is told, not the form."""
     with written_for(user):
-        _send(user, "account_exists", _("You already have an Expo account"))
+        _send(user, "account_exists", _("You already have an account on %(expo)s", expo=_expo()))
 
 
 def invitation(user: User, *, token: str, inviter: User, days: int) -> None:
@@ -54,7 +60,7 @@ def invitation_message(user: User, *, token: str, inviter: User, days: int) -> m
     """The invitation e-mail itself, in the invited person's language, not yet queued."""
     with written_for(user):
         link = current_app.config["BASE_URL"] + url_for("invitations.accept_invitation", token=token)
-        return _message(user, "invitation", _("You are invited to Expo"), link=link, inviter=inviter,
+        return _message(user, "invitation", _("You are invited to %(expo)s", expo=_expo()), link=link, inviter=inviter,
                         role=ROLE_LABELS[user.role], days=days)
 
 

@@ -40,6 +40,7 @@ class AuditAction(enum.StrEnum):
     TWINNING_APPLICATION_DECIDED = "application_decided"
     TWINNING_PAIRS_PUBLISHED = "pairs_published"
     TRAVEL_CLAIM_DECIDED = "claim_decided"
+    BRANDING_CHANGED = "branding_changed"
 
     @property
     def label(self) -> str:
@@ -73,6 +74,7 @@ ACTION_LABELS = {
     AuditAction.TWINNING_APPLICATION_DECIDED: _l("Twinning application decided"),
     AuditAction.TWINNING_PAIRS_PUBLISHED: _l("Twinning pairs published"),
     AuditAction.TRAVEL_CLAIM_DECIDED: _l("Travel claim decided"),
+    AuditAction.BRANDING_CHANGED: _l("Look of the expo changed"),
 }
 
 

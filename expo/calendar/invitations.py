@@ -22,7 +22,7 @@ CANCEL_FILENAME = "cancel.ics"
 
 
 def _organizer() -> icalendar.vCalAddress:
-    name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    name, address = parseaddr(mail.sender_for(current_app.config["MAIL_DEFAULT_SENDER"]))
     organizer = icalendar.vCalAddress(f"mailto:{address or 'noreply@localhost'}")
     organizer.params["CN"] = name or "Expo"
     return organizer

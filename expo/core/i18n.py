@@ -1,7 +1,7 @@
 """Language choice and locale-aware formatting of times in an event's time zone."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -106,8 +106,36 @@ def _formatted_date(value: date, fmt: str, locale: str) -> str:
     return babel_dates.format_date(value, fmt, locale=locale)
 
 
-@lru_cache(maxsize=4096)
 def _formatted_datetime(instant: datetime, tz: str, fmt: str, locale: str) -> str:
+    """As Babel's ``format_datetime`` writes it, from a date and a time each formatted once: a
+    table's rows each have an instant of their own, but share a few days and times of day."""
+    parts = _datetime_parts(fmt, locale)
+    if parts is None:
+        return _babel_datetime(instant, tz, fmt, locale)
+    local = instant.astimezone(ZoneInfo(tz))
+    return (parts.replace("{0}", _formatted_time(local.time().replace(tzinfo=None), fmt, locale))
+            .replace("{1}", _formatted_date(local.date(), fmt, locale)))
+
+
+@lru_cache(maxsize=64)
+def _datetime_parts(fmt: str, locale: str) -> str | None:
+    """How the locale joins a date and a time ("{1}, {0}"), when its time says nothing of the
+    zone (a named width's time pattern with a zone is left to Babel whole)."""
+    if fmt not in ("full", "long", "medium", "short"):
+        return None
+    parsed = Locale.parse(locale)
+    if set(parsed.time_formats[fmt].pattern) & set("zZvVOxX"):
+        return None
+    return babel_dates.get_datetime_format(fmt, locale=parsed).replace("'", "")
+
+
+@lru_cache(maxsize=4096)
+def _formatted_time(value: time, fmt: str, locale: str) -> str:
+    return babel_dates.format_time(value, fmt, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _babel_datetime(instant: datetime, tz: str, fmt: str, locale: str) -> str:
     return babel_dates.format_datetime(instant, fmt, tzinfo=ZoneInfo(tz), locale=locale)
 
 
@@ -123,6 +151,21 @@ def translations() -> Translations | NullTranslations:
         return remembered[1]
     found = get_translations()
     context.expo_translations = (get_locale(), found)
+    return found
+
+
+def translated(text: Any) -> str:
+    """A lazy text of a module's constants (a status's label) in the reader's language, worked
+    out once per request and language: a table repeats a few of them on every row."""
+    if not has_request_context():
+        return str(text)
+    catalogue = translations()
+    memo = g.get("_expo_translated")
+    if memo is None or memo[0] is not catalogue:
+        memo = g._expo_translated = (catalogue, {})
+    found = memo[1].get(id(text))
+    if found is None:
+        found = memo[1][id(text)] = str(text)
     return found
 
 

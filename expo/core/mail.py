@@ -7,6 +7,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from email.headerregistry import Address
+from email.utils import parseaddr
 from typing import Any
 
 from flask import current_app
@@ -47,6 +49,17 @@ class Message:
                 item.content, maintype=maintype, subtype=subtype, filename=item.filename, params=extra
             )
         return email
+
+
+def sender_for(configured: str, look: Look | None = None) -> str:
+    """The sender as e-mails name it: the configured address under the expo's own name, once an
+    administrator has named it (the configured display name until then)."""
+    name, address = parseaddr(configured)
+    look = look if look is not None else current_look()
+    if not look.name or not address:
+        return configured
+    # Quoted, not RFC 2047-encoded: the e-mail policy would split an encoded name at a comma.
+    return str(Address(display_name=one_line(look.name), addr_spec=address))
 
 
 def one_line(value: str) -> str:
@@ -106,10 +119,11 @@ class Delivery:
             outbox().append(message)
             return
         if not config.get("MAIL_SERVER"):
-            print_to_console(message, sender=config["MAIL_DEFAULT_SENDER"])
+            print_to_console(message, sender=sender_for(config["MAIL_DEFAULT_SENDER"]))
             return
         try:
-            email = message.as_email(config["MAIL_DEFAULT_SENDER"], current_look())
+            look = current_look()
+            email = message.as_email(sender_for(config["MAIL_DEFAULT_SENDER"], look), look)
         except (ValueError, TypeError) as error:
             raise Refused(f"the e-mail could not be built: {error}") from error
         if self._smtp is None or self._sent_on_connection >= self.per_connection:

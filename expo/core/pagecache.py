@@ -53,7 +53,9 @@ _PENDING = "expo_pagecache_pending"
 # What anonymous visitors' pages never show: a change to these alone moves no generation.
 # (Delegates' stars and the scheduling assistant's runs are seen by signed-in readers only.)
 _PRIVATE_TABLES = frozenset({"session_interests", "assistant_runs"})
-_USER_PUBLIC_FIELDS = ("name", "country_code", "organisation_id", "networks", "active", "role")
+# What of a person public pages show, and what organisers' lists filter them by (their counts are
+# remembered under these generations too: expo.core.tables).
+_USER_PUBLIC_FIELDS = ("name", "email", "country_code", "organisation_id", "networks", "active", "role")
 _TABLE_GENERATIONS = {"bookings": ("bookings",), "registrations": ("registrations",), "check_ins": ()}
 # A query argument value longer than this is not worth a cache entry.
 _MAX_ARG_LENGTH = 100

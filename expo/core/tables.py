@@ -3,10 +3,11 @@ with a count of all matches, acted on in bulk and downloaded whole, in a fixed n
 however many rows there are (an expo has tens of thousands of delegates)."""
 from __future__ import annotations
 
+import hashlib
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.sql.util import find_tables
@@ -19,24 +20,107 @@ DEFAULT_PAGE_SIZE = 50
 CHUNK = 500
 # Query-string arguments that belong to the table, not to its filters.
 TABLE_ARGS = ("page", "per_page", "sort")
+# Raise when what is stored under a key changes shape.
+CACHE_FORMAT = 1
+KEY_PREFIX = f"tables:v{CACHE_FORMAT}:"
+# Seconds a remembered count or list of choices is kept at most: a commit moves its generations
+# at once, so this only bounds a change made behind Expo's back, straight in the database.
+REMEMBER_TIMEOUT = 300
+_T = TypeVar("_T")
 
 
-def joined(query: sa.Select, relationship: Any, *, outer: bool = False) -> sa.Select:
-    """The query joined along ``relationship`` unless its target table is among the query's
-    tables already (a filter and a sort may both need the same one)."""
-    target = relationship.property.mapper.local_table
-    present = {t for f in query.get_final_froms() for t in find_tables(f)}
-    if target in present:
+def remembered(what: str, parts: Any, depends_on: Sequence[str], compute: Callable[[], _T]) -> _T:
+    """What ``compute`` reads (a count, a list of choices), kept in the shared cache under the
+    generations of the data it reads (``depends_on``: expo.core.pagecache), so that a page asked
+    again before anything changed reads it once. The generations are read before the database,
+    so a value a concurrent commit outdates is stored under the generation that commit replaces.
+    Only where every process shares one cache (Redis): a process's own memory would not see
+    another's commits."""
+    from flask import current_app, g, has_request_context
+
+    from expo.core import pagecache
+    from expo.core.extensions import cache
+    from expo.core.generations import shared_cache
+
+    if not depends_on or not shared_cache():
+        return compute()
+    # Read once per request: a page remembers several things under the same generations.
+    read: dict[tuple[str, ...], tuple[str, ...]] = (
+        g.setdefault("_expo_table_generations", {}) if has_request_context() else {})
+    names = tuple(depends_on)
+    tokens = read.get(names)
+    if tokens is None:
+        tokens = read[names] = pagecache.generations(names)
+    if len(tokens) != len(names):
+        return compute()
+    key = KEY_PREFIX + what + ":" + hashlib.sha256(repr((parts, tokens)).encode()).hexdigest()[:40]
+    try:
+        hit = cache.get(key)
+    except Exception:  # noqa: BLE001 - an unreadable entry is a miss
+        hit = None
+    if isinstance(hit, tuple) and len(hit) == 1:
+        return hit[0]  # type: ignore[no-any-return]
+    value = compute()
+    try:
+        cache.set(key, (value,), timeout=REMEMBER_TIMEOUT)
+    except Exception:  # noqa: BLE001 - the page is served anyway
+        current_app.logger.warning("a table's %s was not kept in the cache", what, exc_info=True)
+    return value
+
+
+def statement_key(query: sa.Select) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    """The query as the database receives it (SQL and values): what identifies its answer."""
+    compiled = query.compile(dialect=db.engine.dialect)
+    return str(compiled), tuple(sorted((k, repr(v)) for k, v in compiled.params.items()))
+
+
+def joined(query: sa.Select, relationship: Any, *, outer: bool = False, on: Any = None) -> sa.Select:
+    """The query joined along ``relationship`` (or to a subquery ``on`` a condition) unless its
+    target is among the query's tables already (a filter and a sort may both need the same one)."""
+    target = relationship if on is not None else relationship.property.mapper.local_table
+    if target in _tables_of(query):
         return query
+    if on is not None:
+        return query.outerjoin(target, on) if outer else query.join(target, on)
     return query.outerjoin(relationship) if outer else query.join(relationship)
+
+
+def _tables_of(query: sa.Select) -> set[Any]:
+    """The tables (and subqueries) the query selects from and joins, read from the query as it
+    was put together: ``get_final_froms`` would compile the whole statement to tell."""
+    present: set[Any] = set(query.columns_clause_froms)
+    for from_ in query._from_obj:  # select_from()
+        present.update(find_tables(from_, include_aliases=True))
+    for target, _onclause, _left, _flags in query._setup_joins:
+        mapper = getattr(getattr(target, "property", None), "mapper", None)
+        if mapper is not None:
+            present.add(mapper.local_table)
+        elif isinstance(target, sa.FromClause):
+            present.update(find_tables(target, include_aliases=True))
+        else:
+            inspected = sa.inspect(target, raiseerr=False)
+            present.add(getattr(inspected, "local_table", target))
+    return present
+
+
+def name_ranks(id_column: Any, name_column: Any, name: str) -> sa.Subquery:
+    """Each row's rank (``rank``, by ``id``) among its table's rows ordered by ``name_column`` in
+    the reader's language, equal names ranked alike. A long list sorted by a short table's names
+    (people by their organisation's) then sorts numbers, where comparing names in a language's
+    dictionary order for every row costs tens of milliseconds; the order is the same."""
+    from expo.core.i18n import by_name
+
+    return sa.select(id_column.label("id"), sa.func.dense_rank().over(order_by=by_name(name_column)).label("rank")) \
+        .subquery(name)
 
 
 @dataclass(frozen=True)
 class Column:
     """A column of a table: its key in URLs, its heading, and what it sorts by (None: it does not
     sort; a tuple orders by several expressions). ``joins`` are the relationships its sort reads
-    through, as ``(relationship, outer)``: they are joined for the rows of a page only, so that
-    counting the matches reads no table that no filter needs."""
+    through, as ``(relationship, outer)``, or subqueries, as ``(subquery, outer, on)``: they are
+    joined for the rows of a page only, so that counting the matches reads no table that no
+    filter needs."""
 
     key: str
     label: Any
@@ -78,12 +162,16 @@ def _positive(value: str | None, default: int) -> int:
 @dataclass(frozen=True)
 class Table:
     """A list's columns, the column that keeps the order stable (its id) and the default sort;
-    ``options`` are the loader options of the rows shown (kept off counts and id lists)."""
+    ``options`` are the loader options of the rows shown (kept off counts and id lists).
+    ``depends_on`` names the generations (expo.core.pagecache) of everything the list's filters
+    and sorts read: a query's count and the ids of its pages are then remembered until one of
+    them moves."""
 
     columns: Sequence[Column]
     key: Any
     default_sort: str
     options: Sequence[Any] = ()
+    depends_on: tuple[str, ...] = ()
 
     def column(self, key: str) -> Column | None:
         return next((c for c in self.columns if c.key == key), None)
@@ -111,26 +199,43 @@ class Table:
         """The query in the state's order, then by id so that equal values keep one order."""
         column = self.column(state.sort)
         order = column.order(state.descending) if column is not None and column.sortable else []
-        for relationship, outer in column.joins if column is not None else ():
-            query = joined(query, relationship, outer=outer)
+        for relationship, outer, *on in column.joins if column is not None else ():
+            query = joined(query, relationship, outer=outer, on=on[0] if on else None)
         return query.order_by(None).order_by(*order, self.key.desc() if state.descending else self.key.asc())
 
     def count(self, query: sa.Select) -> int:
         """The number of the query's rows, read from their ids alone (a row's other columns,
         such as counts in subqueries, are not worked out to be counted)."""
         ids = query.with_only_columns(self.key, maintain_column_froms=True).order_by(None)
-        return db.session.scalar(sa.select(sa.func.count()).select_from(ids.subquery())) or 0
+        counting = sa.select(sa.func.count()).select_from(ids.subquery())
+        return self._remembered("count", counting, lambda: db.session.scalar(counting) or 0)
+
+    def _remembered(self, what: str, query: sa.Select, read: Callable[[], _T]) -> _T:
+        if not self.depends_on:
+            return read()
+        return remembered(what, statement_key(query), self.depends_on, read)
 
     def page(self, query: sa.Select, state: TableState) -> Page:
-        """One page of the query's rows and the number of all its matches (two queries, plus
-        the loader options' own); a page beyond the last shows the last."""
+        """One page of the query's rows and the number of all its matches (three queries, plus
+        the loader options' own); a page beyond the last shows the last. The page is found by
+        its ids alone, then its rows read by id: sorting every match carries numbers, not rows
+        (nor the columns of the rows' loader options)."""
         total = self.count(query)
         pages = max(math.ceil(total / state.per_page), 1)
         state = replace(state, page=min(state.page, pages))
-        rows = self._fetch(
-            self.ordered(query, state).offset((state.page - 1) * state.per_page).limit(state.per_page)
-        ) if total else []
+        rows: list[Any] = []
+        if total:
+            found = self.ordered(query, state).offset((state.page - 1) * state.per_page).limit(state.per_page)
+            ids = found.with_only_columns(self.key, maintain_column_froms=True)
+            rows = self._by_ids(query, self._remembered("ids", ids, lambda: list(db.session.scalars(ids))))
         return Page(table=self, state=state, rows=rows, total=total)
+
+    def _by_ids(self, query: sa.Select, ids: list[int]) -> list[Any]:
+        """The query's rows of these ids, in their order."""
+        if not ids:
+            return []
+        place = {self._row_id(row): row for row in self._fetch(query.order_by(None).where(self.key.in_(ids)))}
+        return [place[i] for i in ids if i in place]
 
     def _fetch(self, query: sa.Select) -> list[Any]:
         result = db.session.execute(query.options(*self.options))
@@ -144,10 +249,7 @@ class Table:
         (the session's identity map lets go of rows already given)."""
         ids = self.ids(self.ordered(query, state))
         for start in range(0, len(ids), chunk):
-            part = ids[start:start + chunk]
-            rows = self._fetch(query.order_by(None).where(self.key.in_(part)))
-            place = {self._row_id(row): row for row in rows}
-            yield from (place[i] for i in part if i in place)
+            yield from self._by_ids(query, ids[start:start + chunk])
 
     def _row_id(self, row: Any) -> int:
         entity = row[0] if isinstance(row, tuple) else row
@@ -222,6 +324,19 @@ def table_url(**changes: Any) -> str:
     args.pop("page", None)
     args.update({k: v for k, v in changes.items() if v is not None and (k, v) != ("page", 1)})
     return url_for(request.endpoint or "", **(request.view_args or {}), **args)
+
+
+# A number no row has, written in a URL where a row's id goes (row_url).
+_ROW_ID = 987654321987
+
+
+def row_url(endpoint: str, argument: str, **values: Any) -> Callable[[int], str]:
+    """The URL of ``endpoint`` for each row of a table, by the row's id (``argument``): built
+    once, then the id written in, as building a URL costs more than drawing the rest of a row."""
+    from flask import url_for
+
+    head, _, tail = url_for(endpoint, **values, **{argument: _ROW_ID}).partition(str(_ROW_ID))
+    return lambda row_id: f"{head}{int(row_id)}{tail}"
 
 
 def filter_args() -> list[tuple[str, str]]:

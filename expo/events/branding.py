@@ -14,6 +14,8 @@ from defusedxml.common import DefusedXmlException
 from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
 
+from expo.audit import services as audit
+from expo.audit.models import AuditAction
 from expo.core.branding import GRAPHIC_CONTRAST, HEX_COLOUR, LOGO_TYPES, TEXT_CONTRAST, contrast
 from expo.core.errors import ExpoError
 from expo.events.models import Expo
@@ -36,19 +38,31 @@ class LogoRefused(ExpoError):
 
 def update_look(*, name: str, primary: str, accent: str, logo: bytes | None = None, remove_logo: bool = False,
                 actor: Any) -> Expo:
-    """Rename the expo and change its colours and logo (``logo`` None keeps the current one)."""
-    del actor  # administrators only, checked by the view's permission
+    """Rename the expo and change its colours and logo (``logo`` None keeps the current one);
+    what changed is written to the audit log with who changed it."""
     check_colour(primary, field="primary_colour", minimum=TEXT_CONTRAST)
     check_colour(accent, field="accent_colour", minimum=GRAPHIC_CONTRAST)
     expo = current_expo()
+    before = (expo.name, expo.primary_colour, expo.accent_colour)
+    had_logo = expo.logo_type is not None
     expo.name = name.strip()
     expo.primary_colour = primary.lower()
     expo.accent_colour = accent.lower()
+    logo_change = None
     if logo is not None:
         expo.logo_type = logo_type(logo)
         expo.logo = logo
-    elif remove_logo:
+        logo_change = "logo replaced" if had_logo else "logo added"
+    elif remove_logo and had_logo:
         expo.logo, expo.logo_type = None, None
+        logo_change = "logo removed"
+    changes = [f"{what}: {old or '—'} → {new}" for what, old, new in
+               zip(("name", "primary colour", "accent colour"), before,
+                   (expo.name, expo.primary_colour, expo.accent_colour)) if old != new]
+    if logo_change:
+        changes.append(logo_change)
+    if changes:
+        audit.record(actor=actor, action=AuditAction.BRANDING_CHANGED, target=expo.name, detail="; ".join(changes))
     expo.look_version = secrets.token_hex(4)
     return expo
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
+import pycountry
+import sqlalchemy as sa
 from babel import Locale
 from flask import has_app_context
 from flask_babel import get_locale
 
 from expo.core.i18n import sort_key
+from expo.core.text import sort_key as language_sort_key
 from expo.core.text import fold
 from expo.people.models import Country
 
@@ -71,3 +74,34 @@ def _folded_territories(locale: str) -> dict[str, str]:
     """Two-letter territory codes and their folded names in ``locale``."""
     return {code: fold(name) for code, name in Locale.parse(locale).territories.items()
             if len(code) == 2 and code.isalpha()}
+
+
+def by_country_name(code_column) -> sa.ColumnElement:
+    """``code_column`` (an ISO code) for ``order_by``, ordered by the country's name in the reader's
+    language ("Tyskland" after "Sverige" for a Swedish reader, "Germany" before "Sweden" for an
+    English one): each code's place in that order, worked out in memory once per language; no
+    country last."""
+    locale = str(_reader_locale())
+    key = (code_column.class_.__name__, code_column.key, locale)
+    found = _ORDERS.get(key)
+    if found is None:  # built once: a case of every country is slow to put together
+        order = _name_order(locale)
+        found = _ORDERS[key] = sa.case(order, value=code_column, else_=len(order))
+    return found
+
+
+_ORDERS: dict[tuple[str, str, str], sa.ColumnElement] = {}
+
+
+@lru_cache(maxsize=16)
+def _name_order(locale: str) -> dict[str, int]:
+    """Each ISO code's place among the countries ordered by their names in ``locale``: the stored
+    English names (pycountry's, as ``sync_countries`` stores them) in English, Babel's in others."""
+    language = Locale.parse(locale).language
+    territories = Locale.parse(locale).territories
+    names = {}
+    for country in pycountry.countries:
+        english = getattr(country, "common_name", None) or country.name
+        names[country.alpha_2] = english if language == STORED_LANGUAGE else territories.get(country.alpha_2) or english
+    ordered = sorted(names, key=lambda code: (language_sort_key(names[code], language), code))
+    return {code: place for place, code in enumerate(ordered)}

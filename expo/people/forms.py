@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional
 
+from expo.core.forms import LongSelect
 from expo.people.models import OrganisationKind, organisation_kind_choices
 from expo.people.services import NetworkData, OrganisationData, country_choices
 from expo.events.queries import event_choices
@@ -53,7 +54,7 @@ class OrganisationFiltersForm(FlaskForm):
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
     kind = SelectField(_l("Kind"), validators=[Optional()])
-    country = SelectField(_l("Country"), validators=[Optional()])
+    country = SelectField(_l("Country"), validators=[Optional()], widget=LongSelect())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

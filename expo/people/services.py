@@ -16,11 +16,11 @@ from expo.accounts.models import User, user_networks
 from expo.core.db import contains_text
 from expo.core.errors import Conflict, InvalidState
 from expo.core.extensions import db
-from expo.people.countries import country_name, named_countries
+from expo.people.countries import by_country_name, country_name, named_countries
 from expo.people.models import Country, Network, Organisation, OrganisationKind
 from expo.programme.models import ProgrammeSession, session_networks
-from expo.core.i18n import by_name
-from expo.core.tables import Column, Table
+from expo.core.i18n import by_name, reader_language
+from expo.core.tables import Column, Table, remembered
 
 
 def sync_countries() -> int:
@@ -37,8 +37,10 @@ def sync_countries() -> int:
 
 
 def country_choices() -> list[tuple[str, str]]:
-    """Every country as (code, name) in the reader's language and alphabetical order."""
-    return named_countries(db.session.execute(sa.select(Country.code, Country.name)))
+    """Every country as (code, name) in the reader's language and alphabetical order (remembered
+    until the countries change: the schedule's generation moves with them)."""
+    return remembered("countries", reader_language(), ("schedule",),
+                      lambda: named_countries(db.session.execute(sa.select(Country.code, Country.name))))
 
 
 # --- networks and organisations (managed by organisers) ---------------------------------------
@@ -149,6 +151,7 @@ def network_list(q: str = "", *, event_id: int | None = None) -> tuple[Table, sa
         ),
         key=Network.id,
         default_sort="name",
+        depends_on=("registrations", "schedule"),  # members (people), networks and their sessions
     )
     return table, query
 
@@ -229,12 +232,13 @@ def organisation_list(
         columns=(
             Column("name", _l("Organisation"), by_name(Organisation.name)),
             Column("kind", _l("Kind"), Organisation.kind),
-            Column("country", _l("Country"), Organisation.country_code),
+            Column("country", _l("Country"), by_country_name(Organisation.country_code)),
             Column("members", _l("Members"), members, numeric=True),
         ),
         key=Organisation.id,
         default_sort="name",
         options=(joinedload(Organisation.country),),
+        depends_on=("registrations", "schedule"),  # members (people) and organisations
     )
     return table, query
 

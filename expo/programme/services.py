@@ -894,8 +894,10 @@ def sessions_table() -> Table:
         options=(
             joinedload(ProgrammeSession.room).joinedload(Room.venue),
             joinedload(ProgrammeSession.track),
-            selectinload(ProgrammeSession.roles).joinedload(SessionRole.user),
+            # Only the people's names are shown: their other columns are not read.
+            selectinload(ProgrammeSession.roles).joinedload(SessionRole.user).load_only(User.name),
         ),
+        depends_on=("schedule",),  # sessions, their rooms and venues, the names of their people
     )
 
 

@@ -18,6 +18,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from expo.core.db import is_database_id
+from expo.core.forms import LongSelect
+from expo.core.i18n import translated
 from expo.registration.models import BookingEndReason, BookingStatus, RegistrationStatus
 
 
@@ -97,9 +99,11 @@ class PeopleFilterForm(FlaskForm):
         csrf = False
 
     status = SelectField(_l("Status"), validators=[Optional()], validate_choice=True)
-    country = SelectField(_l("Country"), validators=[Optional()], validate_choice=True)
-    network = SelectField(_l("Network"), validators=[Optional()], coerce=str, validate_choice=True)
-    organisation = SelectField(_l("Organisation"), validators=[Optional()], coerce=str, validate_choice=True)
+    country = SelectField(_l("Country"), validators=[Optional()], validate_choice=True, widget=LongSelect())
+    network = SelectField(_l("Network"), validators=[Optional()], coerce=str, validate_choice=True,
+                          widget=LongSelect())
+    organisation = SelectField(_l("Organisation"), validators=[Optional()], coerce=str, validate_choice=True,
+                               widget=LongSelect())
     q = SearchField(_l("Name or e-mail"), validators=[Optional(), Length(max=100)])
 
     def fill(self, choices: dict, statuses: type[RegistrationStatus] | type[BookingStatus]) -> None:
@@ -167,4 +171,4 @@ def status_badge(status: object) -> tuple[str, str]:
 def status_label(status: RegistrationStatus | BookingStatus) -> str:
     """The translated name of a registration or booking status."""
     labels = REGISTRATION_STATUS_LABELS if isinstance(status, RegistrationStatus) else BOOKING_STATUS_LABELS
-    return str(labels[status])
+    return translated(labels[status])

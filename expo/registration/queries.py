@@ -20,8 +20,9 @@ from expo.programme.models import ProgrammeSession
 from expo.registration.models import Booking, BookingStatus, Registration, RegistrationStatus
 from expo.core.timeutil import to_local, utcnow
 from expo.venues.models import Room
-from expo.core.i18n import by_name
-from expo.core.tables import Column, Table, joined
+from expo.core.i18n import by_name, reader_language
+from expo.core.tables import Column, Table, joined, name_ranks, remembered
+from expo.people.countries import by_country_name
 
 
 # --- the booking controls of one session -------------------------------------------------------
@@ -281,6 +282,12 @@ class PeopleFilter:
         return {k: v for k, v in vars(self).items() if v}
 
 
+# What the filters and sorts of registrations or bookings read besides them: the people (their
+# names, addresses, countries, organisations and networks move the registrations' generation),
+# networks and organisations (the schedule's).
+_PEOPLE_GENERATIONS = ("registrations", "schedule")
+
+
 def _person_options() -> list:
     return [
         joinedload(User.organisation),
@@ -293,11 +300,12 @@ def _person_columns(person: Any) -> tuple[Column, ...]:
     """The columns about the person of each row (reached along ``person``), which a list
     joins only when sorted by one of them."""
     to_person = ((person, False),)
+    organisations = name_ranks(Organisation.id, Organisation.name, "organisation_ranks")
     return (
         Column("name", _l("Name"), by_name(User.name), joins=to_person),
-        Column("organisation", _l("Organisation"), by_name(Organisation.name),
-               joins=(*to_person, (User.organisation, True))),
-        Column("country", _l("Country"), User.country_code, joins=to_person),
+        Column("organisation", _l("Organisation"), organisations.c.rank,
+               joins=(*to_person, (organisations, True, organisations.c.id == User.organisation_id))),
+        Column("country", _l("Country"), by_country_name(User.country_code), joins=to_person),
         Column("networks", _l("Networks")),
         Column("needs", _l("Needs")),
     )
@@ -314,6 +322,7 @@ def registrations_table() -> Table:
         key=Registration.id,
         default_sort="registered",
         options=(joinedload(Registration.user).options(*_person_options()),),
+        depends_on=_PEOPLE_GENERATIONS,
     )
 
 
@@ -324,12 +333,16 @@ def event_registrations(event: Event, filters: PeopleFilter) -> sa.Select:
 
 
 def registration_counts(event: Event) -> dict[str, int]:
-    rows = db.session.execute(
-        sa.select(Registration.status, sa.func.count(Registration.id))
-        .where(Registration.event_id == event.id)
-        .group_by(Registration.status)
-    ).all()
-    return {str(status): count for status, count in rows}
+    """The event's registrations by status (remembered until registrations change)."""
+    def count() -> dict[str, int]:
+        rows = db.session.execute(
+            sa.select(Registration.status, sa.func.count(Registration.id))
+            .where(Registration.event_id == event.id)
+            .group_by(Registration.status)
+        ).all()
+        return {str(status): count for status, count in rows}
+
+    return remembered("statuses", event.id, ("registrations",), count)
 
 
 def bookings_table(*, with_session: bool = False) -> Table:
@@ -353,6 +366,7 @@ def bookings_table(*, with_session: bool = False) -> Table:
         key=Booking.id,
         default_sort="session" if with_session else "status",
         options=(joinedload(Booking.user).options(*_person_options()), joinedload(Booking.session)),
+        depends_on=("bookings", *_PEOPLE_GENERATIONS),
     )
 
 
@@ -373,7 +387,12 @@ def event_bookings(event: Event, filters: PeopleFilter) -> sa.Select:
 
 
 def filter_choices() -> dict[str, list[tuple[Any, str]]]:
-    """Countries, networks and organisations that delegates actually belong to."""
+    """Countries, networks and organisations that delegates actually belong to, in the reader's
+    language and order (remembered until people, networks or organisations change)."""
+    return remembered("choices", reader_language(), _PEOPLE_GENERATIONS, _filter_choices)
+
+
+def _filter_choices() -> dict[str, list[tuple[Any, str]]]:
     from expo.people.countries import named_countries
     from expo.people.models import Country
 

@@ -54,7 +54,7 @@ def test_signup_with_an_address_in_use_answers_alike_and_mails_the_owner(client,
     db.session.refresh(owner)
     assert owner.password_hash == before and owner.name == "Tove Tagen"
     assert [(m.to, m.subject) for m in outbox] == [
-        ("taken@example.org", "You already have an Expo account"),
+        ("taken@example.org", "You already have an account on Expo"),
         ("fresh@example.org", "Confirm your e-mail address for Expo"),
     ]
     assert "/account/password/forgot" in outbox[0].body

@@ -2,6 +2,8 @@
 shown in page headers, e-mails and printed badges; the design system's status badges."""
 from __future__ import annotations
 
+import email
+import email.policy
 import io
 
 import pytest
@@ -309,3 +311,67 @@ def test_cached_public_pages_show_a_new_look_at_once(client, login_as, db, app):
     post_look(client, name="Seaside Expo")
     html = visitor.get("/").get_data(as_text=True)
     assert "<strong>Seaside Expo</strong>" in html and "Harbour Expo" not in html
+
+
+# --- the expo's name in e-mails, and the audit log ------------------------------------------------
+
+def test_e_mail_subjects_and_texts_name_the_expo_as_configured(client, login_as, db, app, outbox):
+    from expo.accounts import mails
+
+    login_as(Role.ADMIN)
+    post_look(client)
+    english, swedish = make_user(name="Ada", locale="en"), make_user(name="Sven", locale="sv")
+    inviter = make_user(name="Olga", role=Role.ORGANISER)
+    db.session.commit()
+    with app.test_request_context():
+        for person in (english, swedish):
+            mails.password_reset(person, token="t", hours=1)
+            mails.verify_email(person, address=person.email, token="t", hours=1)
+            mails.account_exists(person)
+        invitation = mails.invitation_message(english, token="t", inviter=inviter, days=7)
+        from expo.registration import notifications
+        queued = [m.subject for m in notifications.pending()]
+    assert queued == [
+        "Choose a new password for Harbour Expo", "Confirm your e-mail address for Harbour Expo",
+        "You already have an account on Harbour Expo",
+        "Välj ett nytt lösenord för Harbour Expo", "Bekräfta din e-postadress för Harbour Expo",
+        "Du har redan ett konto på Harbour Expo",
+    ]
+    assert invitation.subject == "You are invited to Harbour Expo"
+    assert "Olga invites you to Harbour Expo as" in invitation.body and " Expo " not in invitation.body.replace(
+        "Harbour Expo", "")
+
+
+def test_e_mails_leave_under_the_expos_name(client, login_as, db, smtp_app, smtp_server, app):
+    with app.app_context():
+        assert mail.sender_for("Expo <noreply@expo.test>", branding.Look()) == "Expo <noreply@expo.test>"
+    login_as(Role.ADMIN)
+    post_look(client, name="Harbour Expo, Malmö")
+    sender = smtp_app()
+    with sender.app_context():
+        mail.send_all([mail.Message(to="ada@example.org", subject="Note", body="Hello")])
+        from expo.calendar.invitations import _organizer
+        organizer = _organizer()
+    _conn, _rcpt, received = smtp_server.received[0]
+    sent_from = email.message_from_bytes(received.as_bytes(), policy=email.policy.default)["From"]
+    assert [(a.display_name, a.addr_spec) for a in sent_from.addresses] == [("Harbour Expo, Malmö", "noreply@expo.test")]
+    assert organizer.params["CN"] == "Harbour Expo, Malmö"
+
+
+def test_changing_the_look_is_written_to_the_audit_log(client, login_as, db):
+    from expo.audit.models import AuditAction, AuditEntry
+
+    admin = login_as(Role.ADMIN, name="Alma Admin")
+    post_look(client)
+    post_look(client, name="Harbour Expo", primary="#1d5b79", logo=png())
+    post_look(client, name="Harbour Expo", primary="#1d5b79")  # nothing changed: nothing written
+    client.post(URL, data={"name": "Harbour Expo", "primary_colour": "#1d5b79", "accent_colour": "#1f4e9c",
+                           "remove_logo": "y"}, content_type="multipart/form-data")
+    entries = db.session.query(AuditEntry).order_by(AuditEntry.id).all()
+    assert [(e.action, e.actor_id, e.actor_name, e.target) for e in entries] == [
+        (AuditAction.BRANDING_CHANGED, admin.id, "Alma Admin", "Harbour Expo")] * 3
+    assert entries[0].detail.startswith("name: City Expo → Harbour Expo; primary colour: ")
+    assert "accent colour: " in entries[0].detail and entries[0].detail.endswith("→ #1f4e9c")
+    assert entries[1].detail == "primary colour: #0e7c86 → #1d5b79; logo added"
+    assert entries[2].detail == "logo removed"
+    assert "Look of the expo changed" in client.get("/manage/audit/").get_data(as_text=True)

@@ -186,3 +186,30 @@ def test_the_lists_and_their_downloads_are_refused_to_other_roles(client, db, lo
 def test_bad_table_arguments_never_give_an_error(client, db, login_as, url, query):
     login_as(Role.ORGANISER)
     assert "1–" in html(client.get(f"{url}?{query}")) or "No matches." in html(client.get(f"{url}?{query}"))
+
+
+# Codes in alphabetical order are AT, DE, EE, IS, SE; names are ordered otherwise in each language.
+COUNTRY_ORDERS = {
+    "en": ["AT", "EE", "DE", "IS", "SE"],  # Austria, Estonia, Germany, Iceland, Sweden
+    "sv": ["EE", "IS", "SE", "DE", "AT"],  # Estland, Island, Sverige, Tyskland, Österrike
+}
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_people_and_organisations_sort_by_country_names_in_the_readers_language(client, db, login_as, language):
+    login_as(Role.ORGANISER, name="Organiser without country", locale=language)
+    for code in ("SE", "DE", "IS", "AT", "EE"):
+        make_user(name=f"Person in {code}", country_code=code)
+        make_organisation(name=f"Organisation in {code}", country_code=code)
+    db.session.commit()
+
+    def order(url: str, prefix: str, sort: str) -> list[str]:
+        page = html(client.get(url, query_string={"sort": sort}))
+        return list(dict.fromkeys(re.findall(rf"{prefix} in ([A-Z]{{2}})", page)))  # a name shows twice a row
+
+    expected = COUNTRY_ORDERS[language]
+    assert order("/manage/people/", "Person", "country") == expected
+    assert order("/manage/people/", "Person", "-country") == expected[::-1]
+    assert order("/manage/organisations", "Organisation", "country") == expected
+    people = html(client.get("/manage/people/", query_string={"sort": "country"}))
+    assert people.rindex("Person in SE") < people.rindex("Organiser without country")  # no country: last

@@ -348,3 +348,21 @@ def test_the_registrations_page_is_a_form_with_a_labelled_scrolling_table(client
     assert 'data-select-all aria-label="Select all on this page"' in page
     assert f'action="/manage/events/{event.slug}/registrations/bulk?status=approved"' in page
     assert f'href="/manage/events/{event.slug}/registrations.csv?status=approved"' in page
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", ["AT", "EE", "DE", "IS", "SE"]),  # Austria, Estonia, Germany, Iceland, Sweden
+    ("sv", ["EE", "IS", "SE", "DE", "AT"]),  # Estland, Island, Sverige, Tyskland, Österrike
+])
+def test_registrations_and_bookings_sort_by_country_names_in_the_readers_language(client, db, login_as, event,
+                                                                                 language, expected):
+    session = future_session(event)
+    for code in ("SE", "DE", "IS", "AT", "EE"):
+        make_booking(session=session, user=registered(event, name=f"Delegate in {code}", country_code=code))
+    db.session.commit()
+    login_as(Role.ORGANISER, locale=language)
+    for url in (f"/manage/events/{event.slug}/registrations", f"/manage/sessions/{session.id}/bookings"):
+        rising = names(html(client.get(url, query_string={"sort": "country"})))
+        assert [n.removeprefix("Delegate in ") for n in rising] == expected, url
+        falling = names(html(client.get(url, query_string={"sort": "-country"})))
+        assert [n.removeprefix("Delegate in ") for n in falling] == expected[::-1], url
