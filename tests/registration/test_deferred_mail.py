@@ -115,13 +115,16 @@ def test_a_refused_email_is_kept_written_and_sent_again_the_same(db, smtp_app, s
     user = registered(event, email="gone@example.org")
     db.session.commit()
     smtp_server.refuse.add("gone@")
+    # Read here: this session's objects read in the other app's context would borrow one of
+    # its connections, left open when that app closes.
+    user_id, session_id = user.id, session.id
     sender = smtp_app()
     with sender.app_context(), sender.test_request_context():
         from expo.core.extensions import db as sender_db
 
-        services.book_session(delegate=sender_db.session.get(type(user), user.id),
-                              session=sender_db.session.get(type(session), session.id),
-                              actor=sender_db.session.get(type(user), user.id))
+        delegate = sender_db.session.get(type(user), user_id)
+        services.book_session(delegate=delegate, session=sender_db.session.get(type(session), session_id),
+                              actor=delegate)
         sender_db.session.commit()
         sender_db.session.remove()
 
