@@ -5,6 +5,7 @@ session's revision plus the booking's), so a mail client that adds it and a subs
 feed agree on one event, and each later invitation or cancellation outranks the one before."""
 from __future__ import annotations
 
+from datetime import datetime
 from email.utils import parseaddr
 
 import icalendar
@@ -41,8 +42,10 @@ def _attendee(booking: Booking) -> icalendar.vCalAddress:
     return attendee
 
 
-def invitation_bytes(booking: Booking, *, method: str = "REQUEST") -> bytes:
-    """A METHOD:REQUEST (or CANCEL) VCALENDAR for the booked session, the delegate as ATTENDEE."""
+def invitation_bytes(booking: Booking, *, method: str = "REQUEST", stamp: datetime | None = None) -> bytes:
+    """A METHOD:REQUEST (or CANCEL) VCALENDAR for the booked session, the delegate as ATTENDEE,
+    made at ``stamp`` (now by default). ``booking`` may be the facts of a booking kept for an
+    e-mail written later (registration.mailfacts): they are read the same way."""
     if booking.user is None:
         raise ValueError("a booking without a delegate has no one to invite")
     mark = BookingMark.CONFIRMED if booking.status is BookingStatus.CONFIRMED else BookingMark.WAITLISTED
@@ -55,26 +58,26 @@ def invitation_bytes(booking: Booking, *, method: str = "REQUEST") -> bytes:
             name=session.event.name,
             timezone_name=session.event.timezone,
             method=method,
-            stamp=utcnow(),  # with METHOD, DTSTAMP is when this message was made
+            stamp=stamp or utcnow(),  # with METHOD, DTSTAMP is when this message was made
             status="CANCELLED" if method == "CANCEL" else None,
             extra=(("organizer", _organizer()), ("attendee", _attendee(booking))),
         )
 
 
-def booking_invitation(booking: Booking) -> mail.Attachment:
+def booking_invitation(booking: Booking, *, stamp: datetime | None = None) -> mail.Attachment:
     """The ``invite.ics`` attachment of a booking confirmation."""
     return mail.Attachment(
         filename=FILENAME,
-        content=invitation_bytes(booking),
+        content=invitation_bytes(booking, stamp=stamp),
         mimetype=MIMETYPE,
     )
 
 
-def booking_cancellation(booking: Booking) -> mail.Attachment:
+def booking_cancellation(booking: Booking, *, stamp: datetime | None = None) -> mail.Attachment:
     """A METHOD:CANCEL for a booking that was cancelled (or a session that was), so a
     calendar that added ``invite.ics`` removes the event."""
     return mail.Attachment(
         filename=CANCEL_FILENAME,
-        content=invitation_bytes(booking, method="CANCEL"),
+        content=invitation_bytes(booking, method="CANCEL", stamp=stamp),
         mimetype=CANCEL_MIMETYPE,
     )

@@ -31,6 +31,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -88,6 +89,23 @@ def enqueue(func: Callable[..., Any], *args: Any, lane: str | None = None, timeo
         return
     else:
         _thread_runner(app, lane).submit(path, args)
+
+
+def retry_later(func: Callable[..., Any], *args: Any) -> bool:
+    """Run ``func(*args)`` as a job whose first try, made elsewhere, has just failed: after the
+    first retry interval, then tried as often as any job with the intervals that follow (the
+    same back-off). Returns whether a try was queued: none without intervals, nor in ``eager``
+    mode, where a failed job is never tried again either."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    intervals = retry_intervals(app)
+    chosen = mode(app)
+    if not intervals or chosen == "eager":
+        return False
+    path = path_of(func)
+    if chosen == "redis" and _enqueue_redis(app, path, args, after=intervals[0], retries=intervals[1:]):
+        return True
+    _thread_runner(app).submit(path, args, delay=intervals[0], attempt=1)
+    return True
 
 
 def enqueue_unique(func: Callable[..., Any], *args: Any, key: str) -> bool:
@@ -195,6 +213,38 @@ def run_unique_job(key: str, path: str, *args: Any) -> None:
     run_job(path, *args)
 
 
+def hold_unique(key: str) -> None:
+    """Inside a running ``enqueue_unique`` job: count it as pending again, so that changes
+    made while it works queue no other job of ``key`` (it takes their work); it must call
+    ``release_unique`` before it ends, and look once more for work after that."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    chosen = mode(app)
+    if chosen == "redis":
+        from redis.exceptions import RedisError
+
+        try:  # like the marker of a queued job, it outlives a lost job by the job's time-out at most
+            redis_queue(app).connection.set(PENDING_PREFIX + key, "held", ex=max(int(app.config["JOB_TIMEOUT"]), 60))
+        except (RedisError, OSError):
+            logger.warning("Redis did not take the marker of the job %s", key, exc_info=True)
+    elif chosen == "thread":
+        _thread_runner(app).hold(key)
+
+
+def release_unique(key: str) -> None:
+    """The end of ``hold_unique``: the next change queues a job of ``key`` again."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    chosen = mode(app)
+    if chosen == "redis":
+        from redis.exceptions import RedisError
+
+        try:
+            redis_queue(app).connection.delete(PENDING_PREFIX + key)
+        except (RedisError, OSError):
+            logger.warning("Redis did not drop the marker of the job %s", key, exc_info=True)
+    elif chosen == "thread":
+        _thread_runner(app).release(key)
+
+
 # --- Redis (RQ) -------------------------------------------------------------------------------
 
 def redis_queue(app: Flask | None = None, *, long: bool = False):
@@ -214,18 +264,24 @@ def redis_queue(app: Flask | None = None, *, long: bool = False):
 
 
 def _enqueue_redis(app: Flask, path: str, args: Sequence[Any], *, long: bool = False,
-                   timeout: int | None = None) -> bool:
+                   timeout: int | None = None, after: float = 0, retries: Sequence[float] | None = None) -> bool:
+    """Queue on RQ (``long``: on the queue of jobs of minutes, with ``timeout`` or theirs), to
+    start at once or ``after`` seconds, tried again after each of ``retries`` seconds (by
+    default the retry intervals); False when Redis does not take it."""
     from redis.exceptions import RedisError
     from rq import Retry
 
-    intervals = [math.ceil(seconds) for seconds in retry_intervals(app)]  # RQ counts whole seconds
+    # RQ counts whole seconds.
+    intervals = [math.ceil(seconds) for seconds in (retry_intervals(app) if retries is None else retries)]
+    options = {"retry": Retry(max=len(intervals), interval=intervals) if intervals else None,
+               "job_timeout": timeout or app.config["LONG_JOB_TIMEOUT" if long else "JOB_TIMEOUT"],
+               "failure_ttl": 7 * 24 * 3600}
     try:
-        redis_queue(app, long=long).enqueue(
-            run_job, path, *args,
-            retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
-            job_timeout=timeout or app.config["LONG_JOB_TIMEOUT" if long else "JOB_TIMEOUT"],
-            failure_ttl=7 * 24 * 3600,
-        )
+        queue = redis_queue(app, long=long)
+        if after > 0:
+            queue.enqueue_in(timedelta(seconds=math.ceil(after)), run_job, path, *args, **options)
+        else:
+            queue.enqueue(run_job, path, *args, **options)
     except (RedisError, OSError):
         logger.warning("Redis did not take the job %s; running it in this process instead", path,
                        exc_info=True)
@@ -355,6 +411,14 @@ class ThreadRunner:
                 self._thread.start()
             self._condition.notify()
         return True
+
+    def hold(self, key: str) -> None:
+        with self._condition:
+            self._pending_keys.add(key)
+
+    def release(self, key: str) -> None:
+        with self._condition:
+            self._pending_keys.discard(key)
 
     def waiting(self) -> int:
         with self._condition:

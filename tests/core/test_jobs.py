@@ -13,7 +13,7 @@ from expo.core import jobs, mailqueue
 from expo.core.extensions import db as _db
 from expo.core.mailqueue import MailStatus, OutgoingMail
 from tests.conftest import log_in, must_run_in_ci
-from tests.registration.conftest import future_event, future_session, registered
+from tests.registration.conftest import at, future_event, future_session, registered
 
 REDIS_URL = os.environ.get("EXPO_REDIS_URL")
 
@@ -127,6 +127,33 @@ def test_with_redis_a_booking_mail_goes_out_through_the_worker(db, smtp_app, smt
     assert (recipient, message["Subject"]) == (user.email, "Booking confirmed: Mobility hubs")
     db.session.expire_all()
     assert db.session.scalar(sa.select(OutgoingMail.status)) is MailStatus.SENT
+
+
+def test_with_redis_bookings_share_one_job_and_a_refused_batch_waits_its_back_off(db, smtp_app, smtp_server,
+                                                                                   redis_url):
+    from rq.registry import ScheduledJobRegistry
+
+    event = future_event()
+    sessions = [future_session(event, start=at(8 + i)) for i in range(2)]
+    user = registered(event)
+    db.session.commit()
+    app = smtp_app(JOB_QUEUE="redis", REDIS_URL=redis_url, JOB_RETRY_INTERVALS=(60, 120))
+    client = app.test_client()
+    log_in(client, user)
+    for session in sessions:
+        assert client.post(f"/sessions/{session.id}/book").status_code == 302
+    smtp_server.unavailable = 1  # "421 not available" to the first connection
+    with app.app_context():
+        queue = jobs.redis_queue(app)
+        assert queue.count == 1  # two bookings, one job
+        jobs.work(app, burst=True)
+        # The batch is tried again in a minute, by a job of its own; the key is free again.
+        assert ScheduledJobRegistry(queue=queue).count == 1
+        assert queue.connection.get(jobs.PENDING_PREFIX + mailqueue.FRESH_JOB) is None
+    assert smtp_server.received == []
+    db.session.expire_all()
+    assert {(row.status, row.attempts) for row in db.session.scalars(sa.select(OutgoingMail))} == {
+        (MailStatus.QUEUED, 1)}
 
 
 def test_when_redis_is_down_the_web_process_runs_the_job(db, make_app, caplog):

@@ -57,8 +57,9 @@ def test_mail_is_stored_with_the_change_and_dropped_with_a_rollback(db, outbox):
     services.book_session(delegate=user, session=session, actor=user)
     db.session.commit()
     [row] = _rows(db)
-    assert (row.recipient, row.subject, row.status, row.attempts) == (
-        user.email, "Booking confirmed: Mobility hubs", MailStatus.SENT, 1)
+    # Stored as the facts of the booking, written by the job that sent it.
+    assert (row.recipient, row.kind, row.status, row.attempts) == (user.email, "booking", MailStatus.SENT, 1)
+    assert row.facts["template"] == "booking_confirmed" and row.message().subject == "Booking confirmed: Mobility hubs"
     [message] = outbox
     assert message.attachments[0].filename == "invite.ics"
     assert b"BEGIN:VCALENDAR" in message.attachments[0].content
