@@ -376,7 +376,7 @@ def published_session_fingerprint(session_id: int) -> tuple[str, Fingerprint] | 
 # --- the whole expo's feed from plain rows ----------------------------------------------------------
 
 @dataclass(frozen=True)
-class _Named:
+class Named:
     name: str
 
 
@@ -386,23 +386,23 @@ class _EventRow:
 
 
 @dataclass(frozen=True)
-class _VenueRow:
+class VenueRow:
     name: str
-    address: str
+    address: str | None
     latitude: float | None
     longitude: float | None
 
 
 @dataclass(frozen=True)
-class _RoomRow:
+class RoomRow:
     name: str
-    venue: _VenueRow
+    venue: VenueRow
 
 
 @dataclass(frozen=True)
-class _RoleRow:
+class RoleRow:
     role: SessionRoleKind
-    user: _Named
+    user: Named
 
 
 @dataclass(frozen=True)
@@ -423,10 +423,10 @@ class SessionRow:
     created_at: datetime
     updated_at: datetime
     event: _EventRow
-    track: _Named | None
-    room: _RoomRow | None
-    roles: tuple[_RoleRow, ...]
-    networks: tuple[_Named, ...]
+    track: Named | None
+    room: RoomRow | None
+    roles: tuple[RoleRow, ...]
+    networks: tuple[Named, ...]
 
     @property
     def is_cancelled(self) -> bool:
@@ -449,7 +449,7 @@ def expo_session_rows() -> list[SessionRow]:
         .where(Event.is_published.is_(True))
         .order_by(S.starts_at, S.id)
     ).all()
-    roles: dict[int, list[_RoleRow]] = {}
+    roles: dict[int, list[RoleRow]] = {}
     for session_id, role, name in db.session.execute(
         sa.select(SessionRole.session_id, SessionRole.role, User.name)
         .join(User, SessionRole.user_id == User.id)
@@ -457,8 +457,8 @@ def expo_session_rows() -> list[SessionRow]:
         .where(S.event_id.in_(published))
         .order_by(SessionRole.session_id, SessionRole.id)
     ):
-        roles.setdefault(session_id, []).append(_RoleRow(role, _Named(name)))
-    networks: dict[int, list[_Named]] = {}
+        roles.setdefault(session_id, []).append(RoleRow(role, Named(name)))
+    networks: dict[int, list[Named]] = {}
     for session_id, name in db.session.execute(
         sa.select(session_networks.c.session_id, Network.name)
         .join(Network, session_networks.c.network_id == Network.id)
@@ -466,14 +466,14 @@ def expo_session_rows() -> list[SessionRow]:
         .where(S.event_id.in_(published))
         .order_by(session_networks.c.session_id, Network.name)
     ):
-        networks.setdefault(session_id, []).append(_Named(name))
+        networks.setdefault(session_id, []).append(Named(name))
     zones: dict[str, _EventRow] = {}
     out = []
     for r in rows:
-        room = _RoomRow(r[14], _VenueRow(r[15], r[16], r[17], r[18])) if r[14] is not None else None
+        room = RoomRow(r[14], VenueRow(r[15], r[16], r[17], r[18])) if r[14] is not None else None
         out.append(SessionRow(
             r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
-            zones.setdefault(r[12], _EventRow(r[12])), _Named(r[13]) if r[13] is not None else None, room,
+            zones.setdefault(r[12], _EventRow(r[12])), Named(r[13]) if r[13] is not None else None, room,
             tuple(roles.get(r[0], ())), tuple(networks.get(r[0], ())),
         ))
     return out

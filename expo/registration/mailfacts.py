@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from expo.accounts.models import User
+from expo.calendar.queries import Named, RoleRow, RoomRow, VenueRow
 from expo.core.extensions import db
 from expo.events.models import Track
 from expo.people.models import Network
@@ -149,31 +150,6 @@ def _forget(session: Session, *_args: Any) -> None:
 # They offer what the mail templates and the calendar writer read of the models, no more.
 
 @dataclass(frozen=True)
-class Named:
-    name: str
-
-
-@dataclass(frozen=True)
-class VenueFacts:
-    name: str
-    address: str | None
-    latitude: float | None
-    longitude: float | None
-
-
-@dataclass(frozen=True)
-class RoomFacts:
-    name: str
-    venue: VenueFacts
-
-
-@dataclass(frozen=True)
-class RoleFacts:
-    role: SessionRoleKind
-    user: Named
-
-
-@dataclass(frozen=True)
 class EventFacts:
     id: int
     name: str
@@ -204,8 +180,8 @@ class SessionFacts:
     revision: int
     event: EventFacts
     track: Named | None
-    room: RoomFacts | None
-    roles: tuple[RoleFacts, ...]
+    room: RoomRow | None
+    roles: tuple[RoleRow, ...]
     networks: tuple[Named, ...]
 
     @property
@@ -251,8 +227,8 @@ def booking_from(facts: dict[str, Any]) -> BookingFacts:
         ends_at=_parse(s["ends_at"]), created_at=_parse(s["created_at"]), updated_at=_parse(s["updated_at"]),
         revision=s["revision"], event=EventFacts(**facts["event"]),
         track=None if s["track"] is None else Named(s["track"]),
-        room=None if room is None else RoomFacts(room["name"], VenueFacts(**room["venue"])),
-        roles=tuple(RoleFacts(SessionRoleKind(role), Named(name)) for role, name in s["roles"]),
+        room=None if room is None else RoomRow(room["name"], VenueRow(**room["venue"])),
+        roles=tuple(RoleRow(SessionRoleKind(role), Named(name)) for role, name in s["roles"]),
         networks=tuple(Named(name) for name in s["networks"]),
     )
     b = facts["booking"]
