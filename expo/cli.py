@@ -1,10 +1,15 @@
 """``flask expo …`` commands: thin wrappers over services."""
 from __future__ import annotations
 
+import os
+from typing import Any
+
 import click
+from flask import Flask
 from flask.cli import with_appcontext
 
 from expo.accounts.models import Role
+from expo.core import jobs
 from expo.core.errors import ExpoError
 from expo.core.extensions import db
 
@@ -143,8 +148,51 @@ def worker_command(burst: bool, which: str) -> None:
     if which == "mail":
         jobs.work(app, burst=burst)
         return
-    long_worker = jobs.start_long_worker(app, burst=burst)
+    long_worker = start_long_worker(app, burst=burst)
     try:
         jobs.work(app, burst=burst)
     finally:
-        jobs.stop_long_worker(long_worker, wait=burst)
+        stop_long_worker(long_worker, wait=burst)
+
+
+# --- the long jobs' worker, a process of its own -------------------------------------------------
+
+# The application factory, named as ``flask --app`` names it: the spawned process builds its
+# own application from it (this module is part of the application the factory makes).
+APP_FACTORY = "expo.create_app"
+
+
+def _long_worker(config: dict[str, Any], burst: bool) -> None:
+    """A process of its own running the long jobs' worker (``flask expo worker`` starts it)."""
+    app = jobs.resolve(APP_FACTORY)(config)
+    with app.app_context():
+        jobs.work(app, burst=burst, long=True)
+
+
+def start_long_worker(app: Flask, *, burst: bool = False) -> Any:
+    """Start the worker of the long jobs' queue in a process of its own (spawned: it shares no
+    database connection with this one), on this application's settings."""
+    import multiprocessing
+    import pickle
+
+    config = {}
+    for key, value in app.config.items():
+        if key.isupper():
+            try:
+                pickle.dumps(value)
+            except Exception:  # noqa: BLE001 - what cannot travel is rebuilt by the app factory
+                continue
+            config[key] = value
+    process = multiprocessing.get_context("spawn").Process(
+        target=_long_worker, args=(config, burst), name="expo-worker-long")
+    process.start()
+    return process
+
+
+def stop_long_worker(process: Any, *, wait: bool) -> None:
+    """Wait for the long jobs' worker (after a burst), or stop it (warm: its job ends first)."""
+    import signal
+
+    if not wait and process.is_alive():
+        os.kill(process.pid, signal.SIGTERM)  # RQ's warm shut-down: the job under way finishes
+    process.join()

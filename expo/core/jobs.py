@@ -332,44 +332,6 @@ def work(app: Flask, *, burst: bool = False, long: bool = False) -> bool:
     return worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
 
 
-def _long_worker(config: dict[str, Any], burst: bool) -> None:
-    """A process of its own running the long jobs' worker (``flask expo worker`` starts it)."""
-    from expo import create_app
-
-    app = create_app(config)
-    with app.app_context():
-        work(app, burst=burst, long=True)
-
-
-def start_long_worker(app: Flask, *, burst: bool = False):
-    """Start the worker of the long jobs' queue in a process of its own (spawned: it shares no
-    database connection with this one), on this application's settings."""
-    import multiprocessing
-    import pickle
-
-    config = {}
-    for key, value in app.config.items():
-        if key.isupper():
-            try:
-                pickle.dumps(value)
-            except Exception:  # noqa: BLE001 - what cannot travel is rebuilt by the app factory
-                continue
-            config[key] = value
-    process = multiprocessing.get_context("spawn").Process(
-        target=_long_worker, args=(config, burst), name="expo-worker-long")
-    process.start()
-    return process
-
-
-def stop_long_worker(process, *, wait: bool) -> None:
-    """Wait for the long jobs' worker (after a burst), or stop it (warm: its job ends first)."""
-    import signal
-
-    if not wait and process.is_alive():
-        os.kill(process.pid, signal.SIGTERM)  # RQ's warm shut-down: the job under way finishes
-    process.join()
-
-
 # --- the background thread --------------------------------------------------------------------
 
 @dataclass(order=True)
