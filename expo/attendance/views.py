@@ -22,7 +22,7 @@ from expo.audit.models import AuditAction
 from expo.core.db import database_id, get_or_404
 from expo.core.pdf import FONT_PACKAGES, FontsMissing
 from expo.core.errors import ExpoError
-from expo.events.queries import current_expo
+from expo.events.queries import expo_timezone
 from expo.core.extensions import db
 from expo.core.i18n import local_date, local_time
 from expo.core.pagecache import own_page
@@ -37,11 +37,6 @@ bp = Blueprint("attendance", __name__, url_prefix="/door")
 DOOR_LIST_LIMIT = 50
 # People a search finds among the event's registrants who are not on the list (walk-ins).
 CANDIDATE_LIMIT = 20
-
-
-def _expo_timezone() -> str:
-    expo = current_expo()
-    return expo.timezone if expo is not None else current_app.config["TIMEZONE"]
 
 
 def _session_or_404(session_id: int) -> ProgrammeSession:
@@ -59,7 +54,7 @@ def _wants_json() -> bool:
 def today():
     """Staff and organisers: the sessions of a day (today in the expo's time zone)."""
     require(is_staff(current_user))
-    tz = _expo_timezone()
+    tz = expo_timezone()
     form = DayForm(formdata=request.args)
     day = form.day.data if form.validate() and form.day.data else to_local(utcnow(), tz).date()
     if not form.day.errors:
@@ -98,7 +93,7 @@ def show_session(session_id: int):
         "attendance/session.html", s=session, q=q, candidate=candidate, door=door,
         candidates=candidates, more_candidates=more_candidates,
         show_all=show_all, printing=printing, off_day=_off_day_warning(session),
-        day=to_local(session.starts_at, _expo_timezone()).date(),
+        day=to_local(session.starts_at, expo_timezone()).date(),
         rows=door.rows,
         counts=services.attendance_counts(session),
         code_form=CodeForm(formdata=None), action_form=DoorActionForm(formdata=None),

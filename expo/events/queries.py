@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
 from expo.core.branding import DEFAULT_ACCENT, DEFAULT_PRIMARY, Look
@@ -18,6 +19,13 @@ from expo.venues.models import Room
 
 def current_expo() -> Expo | None:
     return db.session.scalar(sa.select(Expo).order_by(Expo.id).limit(1))
+
+
+def expo_timezone() -> str:
+    """The expo's time zone (the setting's default before an expo is saved): what pages that
+    belong to no one event show times in."""
+    expo = current_expo()
+    return expo.timezone if expo is not None else current_app.config["TIMEZONE"]
 
 
 def visible_events(user: Any) -> list[Event]:

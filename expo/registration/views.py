@@ -1,7 +1,7 @@
 """Delegates register for events, book sessions, join waiting lists and keep an agenda."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
@@ -13,7 +13,7 @@ from expo.core.pagecache import own_page
 from expo.core.security import no_store, safe_next
 from expo.core.timeutil import utcnow
 from expo.events.models import Event
-from expo.events.queries import current_expo
+from expo.events.queries import expo_timezone
 from expo.permissions import (
     has_twinning_application,
     can_book,
@@ -47,11 +47,6 @@ def _back(default: str) -> str:
     return safe_next(request.form.get("next")) or default
 
 
-def _expo_zone() -> str:
-    expo = current_expo()
-    return expo.timezone if expo is not None else current_app.config["TIMEZONE"]
-
-
 @bp.route("/agenda")
 @login_required
 @no_store
@@ -59,14 +54,15 @@ def _expo_zone() -> str:
 def agenda():
     """The signed-in user's sessions by day, clashes marked, and their registrations."""
     require(is_signed_in(current_user))
+    # Only people of a twinning programme have one-to-ones (known without a query).
+    meetings = one_to_one.calendar_meetings(current_user.id, live=True) if has_twinning_application(current_user) else []
     return render_template(
         "registration/agenda.html",
         days=queries.agenda(current_user),
         registrations=queries.my_registrations(current_user),
         open_events=queries.open_events(current_user),
-        meetings=[m for m in one_to_one.calendar_meetings(current_user.id) if m.status.value != "declined"]
-        if has_twinning_application(current_user) else [],
-        default_zone=_expo_zone(),
+        meetings=meetings,
+        default_zone=expo_timezone() if meetings else None,
         now=utcnow(),
     )
 

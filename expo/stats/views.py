@@ -1,12 +1,12 @@
 """Statistics for organisers: delegates, registrations, session fill, no-shows, attendance."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from expo.core.timeutil import utcnow
-from expo.events.queries import current_expo
+from expo.events.queries import expo_timezone
 from expo.permissions import can_view_expo_statistics, can_view_statistics, require
 from expo.stats import exports, queries
 from expo.stats import figures as stats_figures
@@ -31,11 +31,7 @@ def _filtered() -> tuple[StatsFilterForm, queries.StatsData]:
             form.first_day.data = form.last_day.data = None
     event = next((e for e in events if str(e.id) == form.event.data), None)
     require(can_view_statistics(current_user, event) if event else can_view_expo_statistics(current_user))
-    if event is not None:
-        tz = event.timezone
-    else:
-        expo = current_expo()
-        tz = expo.timezone if expo is not None else current_app.config["TIMEZONE"]
+    tz = event.timezone if event is not None else expo_timezone()
     return form, queries.StatsData(event=event, timezone=tz, now=utcnow(),
                                    first_day=form.first_day.data, last_day=form.last_day.data)
 

@@ -175,12 +175,14 @@ def my_meetings(programme: TwinningProgramme, user: User) -> list[OneToOne]:
     ))
 
 
-def calendar_meetings(user_id: int) -> list[OneToOne]:
-    """The person's one-to-ones in every programme, asked and asked of, answered or not, with
-    both people and the programme's event (for their agenda and their calendar feed)."""
+def calendar_meetings(user_id: int, *, live: bool = False) -> list[OneToOne]:
+    """The person's one-to-ones in every programme, asked and asked of (``live``: not
+    declined), with both people and the programme's event: for their agenda, and for their
+    calendar feed, which shows declined ones as cancelled."""
+    mine = sa.or_(OneToOne.requester_id == user_id, OneToOne.invitee_id == user_id)
     return list(db.session.scalars(
         sa.select(OneToOne)
-        .where(sa.or_(OneToOne.requester_id == user_id, OneToOne.invitee_id == user_id))
+        .where(mine, OneToOne.status.in_(_LIVE) if live else sa.true())
         .options(selectinload(OneToOne.requester), selectinload(OneToOne.invitee),
                  selectinload(OneToOne.programme).selectinload(TwinningProgramme.event))
         .order_by(OneToOne.starts_at, OneToOne.id)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from expo.accounts.models import User
 from expo.core.db import get_or_404
 from expo.core.i18n import language_name
-from expo.events.queries import current_expo
+from expo.events.queries import expo_timezone
 from expo.core.i18n import local_datetime
 from expo.permissions import (
     can_answer_one_to_one,
@@ -58,11 +58,6 @@ bp.add_app_template_global(language_name)
 bp.add_app_template_global(explain, "explain_pair")
 
 
-def _zone() -> str:
-    expo = current_expo()
-    return expo.timezone if expo is not None else "Europe/Stockholm"
-
-
 def _programme_page(programme_id: int) -> str:
     return url_for("twinning.show_programme", programme_id=programme_id)
 
@@ -72,13 +67,13 @@ def _programme_page(programme_id: int) -> str:
 @bp.route("/manage/twinning/")
 @guard(can_manage_twinning)
 def list_programmes():
-    return render_template("twinning/programmes.html", programmes=services.list_programmes(), zone=_zone())
+    return render_template("twinning/programmes.html", programmes=services.list_programmes(), zone=expo_timezone())
 
 
 @bp.route("/manage/twinning/new", methods=["GET", "POST"])
 @guard(can_manage_twinning)
 def new_programme():
-    form = ProgrammeForm(zone=_zone())
+    form = ProgrammeForm(zone=expo_timezone())
     return submit(
         form, lambda: services.create_programme(data=form.programme_data(), actor=current_user),
         _("Programme created. Now record its pilot cities."), lambda programme: _programme_page(programme.id),
@@ -89,7 +84,7 @@ def new_programme():
 @guard(can_manage_twinning)
 def edit_programme(programme_id: int):
     programme = get_or_404(TwinningProgramme, programme_id)
-    zone = _zone()
+    zone = expo_timezone()
     form = ProgrammeForm(zone=zone) if request.method == "POST" else ProgrammeForm.for_programme(programme, zone)
     return submit(
         form, lambda: services.update_programme(programme=programme, data=form.programme_data(), actor=current_user),
@@ -104,7 +99,7 @@ def show_programme(programme_id: int):
                            options=[selectinload(TwinningProgramme.pilots).selectinload(PilotCity.contacts)])
     applications = services.list_applications(programme)
     return render_template("twinning/programme.html", programme=programme, applications=applications,
-                           zone=_zone(), statuses=list(ApplicationStatus))
+                           zone=expo_timezone(), statuses=list(ApplicationStatus))
 
 
 @bp.route("/manage/twinning/<int:programme_id>/pilots/new", methods=["GET", "POST"])
@@ -141,7 +136,7 @@ def show_application(application_id: int):
         form, lambda: services.decide_application(application=application, decision=form.decision.data,
                                                   actor=current_user),
         _("Decision saved; the applicant is told by e-mail."), lambda a: _programme_page(a.programme_id),
-    ) or render_template("twinning/application.html", application=application, form=form, zone=_zone())
+    ) or render_template("twinning/application.html", application=application, form=form, zone=expo_timezone())
 
 
 @bp.route("/manage/twinning/<int:programme_id>/matching")
@@ -226,7 +221,7 @@ def my_twinning():
     pairs = {a.id: services.pair_of(a) for a in applications}
     return render_template("twinning/mine.html", applications=applications, pairs=pairs,
                            programmes=services.open_programmes(), taking_part=services.programmes_of(current_user),
-                           zone=_zone())
+                           zone=expo_timezone())
 
 
 @bp.route("/twinning/<int:programme_id>/apply", methods=["GET", "POST"])
@@ -245,7 +240,7 @@ def apply(programme_id: int):
         _("Application saved. You can change it until the call closes."),
         lambda a: url_for("twinning.apply", programme_id=programme.id),
     ) or render_template("twinning/apply.html", form=form, programme=programme, application=application,
-                         zone=_zone(), is_open=programme.is_open())
+                         zone=expo_timezone(), is_open=programme.is_open())
 
 
 @bp.route("/twinning/<int:programme_id>/one-to-ones", methods=["GET", "POST"])
@@ -255,7 +250,7 @@ def one_to_ones(programme_id: int):
     programme = get_or_404(TwinningProgramme, programme_id)
     require(can_meet_one_to_one(current_user, programme))
     people, grid = one_to_one.request_choices(programme, current_user)
-    zone = programme.event.timezone if programme.event else _zone()
+    zone = programme.event.timezone if programme.event else expo_timezone()
     form = OneToOneForm(people=people, slots=[(s.isoformat(), local_datetime(s, zone, "short")) for s in grid])
     back = url_for("twinning.one_to_ones", programme_id=programme.id)
     return submit(
@@ -375,7 +370,7 @@ def decide_claim(claim_id: int):
 @guard(can_manage_twinning)
 def show_reports(programme_id: int):
     programme = get_or_404(TwinningProgramme, programme_id)
-    zone = _zone()
+    zone = expo_timezone()
     tables = {key: (report.title, report.build(programme, zone)) for key, report in reports.REPORTS.items()}
     return render_template("twinning/reports.html", programme=programme, tables=tables)
 
@@ -387,7 +382,7 @@ def export_report(programme_id: int, report: str):
     chosen = reports.REPORTS.get(report)
     if chosen is None:
         abort(404)
-    table = chosen.build(programme, _zone())
+    table = chosen.build(programme, expo_timezone())
     return Response(csv_bytes([[str(h) for h in table.header], *([str(c) for c in row] for row in table.rows)]),
                     content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="twinning-{programme.id}-{report}.csv"'})
