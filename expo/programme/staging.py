@@ -160,10 +160,8 @@ def _put(event: Event, row: PendingChange | None, change: Staged, actor: User | 
 
 def restage_addition(row: PendingChange, *, data_json: dict[str, Any], after: dict[str, Any],
                      actor: User | None) -> None:
-    """Replace what a staged addition (a session not yet released) will add."""
-    row.data = data_json
-    row.changes = {ADDED: {"old": None, "new": after["title"], "room": after["room"]}}
-    row.changed_by, row.updated_at = actor, utcnow()
+    """Replace what a staged addition (a session not yet released) will add, in its own row."""
+    _put(row.event, row, Staged(None, data_json, after, row.status, external=row.external), actor)
     db.session.flush()
 
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from expo.accounts.models import User
-from expo.calendar.queries import Named, RoleRow, RoomRow, VenueRow
+from expo.calendar.queries import Named, RoleRow, RoomRow, SessionRow, VenueRow
 from expo.core.extensions import db
 from expo.events.models import Track
 from expo.people.models import Network
@@ -165,32 +165,14 @@ class UserFacts:
 
 
 @dataclass(frozen=True)
-class SessionFacts:
-    id: int
-    uid: str
-    title: str
-    description: str | None
-    kind: SessionKind
-    status: SessionStatus
-    meeting_url: str | None
-    starts_at: datetime
-    ends_at: datetime
-    created_at: datetime
-    updated_at: datetime
-    revision: int
-    event: EventFacts
-    track: Named | None
-    room: RoomRow | None
-    roles: tuple[RoleRow, ...]
-    networks: tuple[Named, ...]
+class SessionFacts(SessionRow):
+    """A feed's plain row of the session, with its event's name and id for the e-mail."""
+
+    event: EventFacts  # type: ignore[assignment]
 
     @property
     def event_id(self) -> int:
         return self.event.id
-
-    @property
-    def is_cancelled(self) -> bool:
-        return self.status is SessionStatus.CANCELLED
 
     def people(self, role: SessionRoleKind) -> list[Named]:
         return [r.user for r in self.roles if r.role is role]

@@ -291,29 +291,35 @@ def test_two_sessions_swap_rooms_in_one_release(app, organiser):
     assert staging.pending_count(event) == 0 and programme.conflict_report() == []
 
 
-def _staged_addition(app, event, organiser, room, **fields):
+def _staged_addition(app, organiser, slug):
+    """A published event with an "Opening" in the Hall at 8, and a talk added at 14 that waits
+    for the next release."""
+    event = _published(slug=slug)
+    room = make_room(name="Hall", venue=make_venue(name="Dunkers"))
+    future_session(event, title="Opening", room=room, start=at(8))
     with app.test_request_context():
-        programme.create_session(event=event, actor=organiser, confirm=True, data=programme.SessionData(**{
-            "title": "Added talk", "kind": programme.SessionKind.TALK, "starts_at": at(14), "ends_at": at(15),
-            "room_id": room.id, **fields}))
+        programme.create_session(event=event, actor=organiser, confirm=True, data=programme.SessionData(
+            title="Added talk", kind=programme.SessionKind.TALK, starts_at=at(14), ends_at=at(15), room_id=room.id))
     db.session.commit()
-    return db.session.scalar(sa.select(PendingChange).where(PendingChange.session_id.is_(None)))
+    return event, room, db.session.scalar(sa.select(PendingChange).where(PendingChange.session_id.is_(None)))
+
+
+def _form(event, room, start, end, **fields):
+    """The session form's fields, times in the event's zone."""
+    local = lambda instant: instant.astimezone(ZoneInfo(event.timezone)).strftime("%Y-%m-%dT%H:%M")  # noqa: E731
+    return {"title": "Added talk", "kind": "talk", "room_id": str(room.id), "language": "en",
+            "starts_at": local(start), "ends_at": local(end), **fields}
 
 
 def test_a_session_added_to_a_published_programme_is_edited_before_its_release(app, client, login_as, organiser):
-    event = _published(slug="added")
-    room = make_room(name="Hall", venue=make_venue(name="Dunkers"))
-    future_session(event, title="Opening", room=room, start=at(8))
-    change = _staged_addition(app, event, organiser, room)
+    event, room, change = _staged_addition(app, organiser, "added")
     login_as(Role.ADMIN)
     assert f"/manage/pending/{change.id}/edit" in client.get(f"/manage/events/{event.id}/pending").get_data(as_text=True)
 
     form = client.get(f"/manage/pending/{change.id}/edit").get_data(as_text=True)
     assert "Edit the new session" in form and 'value="Added talk"' in form
-    local = lambda instant: instant.astimezone(ZoneInfo(event.timezone))  # noqa: E731
-    fields = {"title": "Added talk, renamed", "kind": "talk", "room_id": str(room.id), "language": "en",
-              "starts_at": local(at(16)).strftime("%Y-%m-%dT%H:%M"), "ends_at": local(at(17)).strftime("%Y-%m-%dT%H:%M")}
-    response = client.post(f"/manage/pending/{change.id}/edit", data=fields)
+    response = client.post(f"/manage/pending/{change.id}/edit",
+                           data=_form(event, room, at(16), at(17), title="Added talk, renamed"))
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/manage/events/{event.id}/pending")
 
     db.session.expire_all()
@@ -331,18 +337,13 @@ def test_a_session_added_to_a_published_programme_is_edited_before_its_release(a
 
 
 def test_an_edit_of_a_staged_addition_keeps_the_rules(app, client, login_as, organiser):
-    event = _published(slug="clash")
-    room = make_room(name="Hall", venue=make_venue(name="Dunkers"))
-    future_session(event, title="Opening", room=room, start=at(8))
-    change = _staged_addition(app, event, organiser, room)
+    event, room, change = _staged_addition(app, organiser, "clash")
     login_as(Role.ADMIN)
-    local = at(8).astimezone(ZoneInfo(event.timezone))
-    clash = {"title": "Added talk", "kind": "talk", "room_id": str(room.id), "language": "en",
-             "starts_at": local.strftime("%Y-%m-%dT%H:%M"), "ends_at": (local + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")}
-    response = client.post(f"/manage/pending/{change.id}/edit", data=clash)
-    assert response.status_code == 200 and "Opening" in response.get_data(as_text=True)  # the clash, named
-    empty = client.post(f"/manage/pending/{change.id}/edit", data={**clash, "title": ""})
-    assert empty.status_code == 200
+    clash = _form(event, room, at(8), at(9))
+    refused = client.post(f"/manage/pending/{change.id}/edit", data=clash).get_data(as_text=True)
+    assert "is double-booked" in refused and "“Opening”" in refused  # the room clash, named
+    empty = client.post(f"/manage/pending/{change.id}/edit", data={**clash, "title": ""}).get_data(as_text=True)
+    assert 'aria-invalid="true"' in empty and 'id="title"' in empty
     db.session.expire_all()
     assert db.session.get(PendingChange, change.id).starts_at == at(14)  # nothing changed
 
@@ -350,4 +351,4 @@ def test_an_edit_of_a_staged_addition_keeps_the_rules(app, client, login_as, org
         client.post("/account/logout")
         login_as(role)
         assert client.get(f"/manage/pending/{change.id}/edit").status_code == 403
-        assert client.post(f"/manage/pending/{change.id}/edit", data={**clash, "starts_at": "x"}).status_code == 403
+        assert client.post(f"/manage/pending/{change.id}/edit", data=clash).status_code == 403
