@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import icalendar
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context, request, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
@@ -107,12 +107,19 @@ def written_in(locale: str | None = None) -> Iterator[None]:
     """Write calendar text in ``locale`` (the site's default language when None), never in
     the requesting client's: calendar apps send no useful language and cached feeds must
     not vary by it. Links are made at BASE_URL, whatever host the request came to, so the
-    same feed is the same bytes everywhere."""
+    same feed is the same bytes everywhere. A request already at BASE_URL (a job's, writing
+    its e-mails' invitations one after another) is used as it is."""
     config = current_app.config
-    outer = current_app.test_request_context("/", base_url=config["BASE_URL"])
     language = locale if locale in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
-    with outer, force_locale(language):
+    with ExitStack() as stack:
+        if not _at_base_url(config["BASE_URL"]):
+            stack.enter_context(current_app.test_request_context("/", base_url=config["BASE_URL"]))
+        stack.enter_context(force_locale(language))
         yield
+
+
+def _at_base_url(base_url: str) -> bool:
+    return has_request_context() and request.url_root.rstrip("/") == base_url.rstrip("/")
 
 
 # Control characters RFC 5545 TEXT may not carry (a tab and line breaks are fine: escaped).
@@ -358,6 +365,20 @@ class _Words:
         return label
 
 
+_WORDS: dict[tuple[str, ...], _Words] = {}
+
+
+def feed_words() -> _Words:
+    """The words in the current language, looked up once per process for each language, site
+    address and UID domain (an e-mail's invitation needs them as often as a whole feed)."""
+    config = current_app.config
+    key = (str(get_locale()), config["BASE_URL"], uid_domain())
+    words = _WORDS.get(key)
+    if words is None:
+        words = _WORDS[key] = _Words()
+    return words
+
+
 def _escape(text: str) -> str:
     """RFC 5545 TEXT escaping, as icalendar does it."""
     return (
@@ -444,7 +465,7 @@ def vevent_bytes(
 
     Messages (``message_bytes``) may replace the STATUS and add properties such as ORGANIZER
     and ATTENDEE: ``extra`` holds (name, icalendar value) pairs, written by the library."""
-    words = words or _Words()
+    words = words or feed_words()
     session = entry.session
     tz = session.event.timezone
     cancelled = session.is_cancelled
@@ -576,7 +597,7 @@ def feed_bytes(
     are VEVENTs that are not sessions (a delegate's one-to-ones), written after them."""
     entries = sorted(entries, key=lambda e: (e.session.starts_at, e.session.id))
     head = _head(entries, name=name, description=description, timezone_name=timezone_name)
-    words = _Words()
+    words = feed_words()
     keys = [_vevent_key(entry, words.context) for entry in entries]
     cached = cache_get_many(keys, lambda v: isinstance(v, bytes))
     parts: list[bytes] = []

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.headerregistry import Address
 from email.utils import parseaddr
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
@@ -54,12 +55,17 @@ class Message:
 def sender_for(configured: str, look: Look | None = None) -> str:
     """The sender as e-mails name it: the configured address under the expo's own name, once an
     administrator has named it (the configured display name until then)."""
-    name, address = parseaddr(configured)
     look = look if look is not None else current_look()
-    if not look.name or not address:
+    return _named_sender(configured, look.name)
+
+
+@lru_cache(maxsize=32)
+def _named_sender(configured: str, name: str | None) -> str:
+    _name, address = parseaddr(configured)
+    if not name or not address:
         return configured
     # Quoted, not RFC 2047-encoded: the e-mail policy would split an encoded name at a comma.
-    return str(Address(display_name=one_line(look.name), addr_spec=address))
+    return str(Address(display_name=one_line(name), addr_spec=address))
 
 
 def one_line(value: str) -> str:

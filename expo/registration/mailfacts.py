@@ -107,35 +107,41 @@ def _room(name: str, venue: str, address: str | None, latitude: float | None, lo
                                     "longitude": None if longitude is None else float(longitude)}}
 
 
-# The place and track, with the networks in their order (one row each, or one without any);
-# and the people. Built once: the request only binds the session's id.
-_PLACE = (
-    sa.select(Room.name, Venue.name, Venue.address, Venue.latitude, Venue.longitude, Track.name, Network.name)
+# The place and track, the networks and the people, in one statement: a row for each pair of
+# network and person (or one without either), with their ids to tell them apart; networks in
+# their order by name, people in the order they were added. Built once: the request only
+# binds the session's id.
+_EXTRAS = (
+    sa.select(Room.name, Venue.name, Venue.address, Venue.latitude, Venue.longitude, Track.name,
+              Network.id, Network.name, SessionRole.id, SessionRole.role, User.name)
     .select_from(ProgrammeSession)
     .outerjoin(Room, Room.id == ProgrammeSession.room_id)
     .outerjoin(Venue, Venue.id == Room.venue_id)
     .outerjoin(Track, Track.id == ProgrammeSession.track_id)
     .outerjoin(session_networks, session_networks.c.session_id == ProgrammeSession.id)
     .outerjoin(Network, Network.id == session_networks.c.network_id)
+    .outerjoin(SessionRole, SessionRole.session_id == ProgrammeSession.id)
+    .outerjoin(User, User.id == SessionRole.user_id)
     .where(ProgrammeSession.id == sa.bindparam("session_id"))
-    .order_by(Network.name)
-)
-_PEOPLE = (
-    sa.select(SessionRole.role, User.name).join(User, User.id == SessionRole.user_id)
-    .where(SessionRole.session_id == sa.bindparam("session_id")).order_by(SessionRole.id)
+    .order_by(Network.name, Network.id, SessionRole.id)
 )
 
 
 def _queried_extras(session_id: int) -> dict[str, Any]:
-    bound = {"session_id": session_id}
-    rows = db.session.execute(_PLACE, bound).all()
-    room, venue, address, latitude, longitude, track, _network = rows[0]
-    roles = db.session.execute(_PEOPLE, bound).all()
+    rows = db.session.execute(_EXTRAS, {"session_id": session_id}).all()
+    room, venue, address, latitude, longitude, track = rows[0][:6]
+    networks: dict[int, str] = {}
+    roles: dict[int, list[str]] = {}
+    for *_place, network_id, network, role_id, role, name in rows:
+        if network_id is not None:
+            networks.setdefault(network_id, network)
+        if role_id is not None:
+            roles.setdefault(role_id, [role.value, name])
     return {
         "track": track,
         "room": None if room is None else _room(room, venue, address, latitude, longitude),
-        "roles": [[role.value, name] for role, name in roles],
-        "networks": [name for *_rest, name in rows if name is not None],
+        "roles": [roles[role_id] for role_id in sorted(roles)],
+        "networks": list(networks.values()),
     }
 
 

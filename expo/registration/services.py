@@ -504,8 +504,12 @@ def _give_up(booking: Booking, actor: User, now: datetime | None) -> tuple[Booki
     """Cancel a seat or a place on the waiting list; a freed seat goes to the next in line.
     Returns the booking and whether it held a seat in a session still to come."""
     _check_actor(actor, booking, booking.session.event)
-    now = now or utcnow()
     session, booking = _reload_locked(booking)
+    return booking, _give_up_locked(session, booking, actor, now or utcnow())
+
+
+def _give_up_locked(session: ProgrammeSession, booking: Booking, actor: User, now: datetime) -> bool:
+    """``_give_up`` once the session is locked and the booking freshly read under that lock."""
     if booking.status not in ACTIVE_BOOKING:
         raise InvalidState(_("This booking is already cancelled."))
     # Once a session is under way its bookings are the attendance record; organisers may still correct it.
@@ -517,7 +521,7 @@ def _give_up(booking: Booking, actor: User, now: datetime | None) -> tuple[Booki
     own = booking.user_id is not None and booking.user_id == actor.id
     _release(booking, now, BookingEndReason.DELEGATE if own else BookingEndReason.ORGANISER)
     promote_waiting(session, now=now)
-    return booking, held_seat
+    return held_seat
 
 
 def cancel_booking(*, booking: Booking, actor: User, now: datetime | None = None) -> Booking:
@@ -525,6 +529,23 @@ def cancel_booking(*, booking: Booking, actor: User, now: datetime | None = None
     and the calendar that accepted the seat's invitation is sent its cancellation."""
     booking, held_seat = _give_up(booking, actor, now)
     if held_seat:
+        notifications.seat_ended(booking)
+    return booking
+
+
+def cancel_own_booking(*, session: ProgrammeSession, delegate: User, now: datetime | None = None) -> Booking | None:
+    """``cancel_booking`` of the delegate's own seat or waiting place in ``session``, found
+    under the session's lock (read once, never stale); None when they hold neither."""
+    session = lock_session(session)
+    booking = db.session.execute(
+        sa.select(Booking)
+        .where(Booking.session_id == session.id, Booking.user_id == delegate.id, Booking.status.in_(ACTIVE_BOOKING))
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if booking is None:
+        return None
+    set_committed_value(booking, "session", session)
+    if _give_up_locked(session, booking, delegate, now or utcnow()):
         notifications.seat_ended(booking)
     return booking
 

@@ -150,13 +150,13 @@ def cancel_booking(session_id: int):
     """Cancels the signed-in user's own booking of this session (there is no booking id to guess)."""
     session = get_or_404(ProgrammeSession, session_id, options=WITH_EVENT)
     require(can_view_event(current_user, session.event), hide=True)
-    booking = queries.active_booking(session, current_user) or abort(404)
-    require(owns(current_user, booking), hide=True)
     try:
-        services.cancel_booking(booking=booking, actor=current_user)
+        booking = services.cancel_own_booking(session=session, delegate=current_user)
     except ExpoError as error:
         flash(error.message, "error")
     else:
+        if booking is None:
+            abort(404)
         message = _("Your booking of %(title)s is cancelled.", title=session.title)
         db.session.commit()
         flash(message, "success")

@@ -381,3 +381,22 @@ def test_the_writer_refuses_a_line_it_cannot_make_safe(app):
         words.session_url = lambda _id: "https://expo.test/\r\nATTENDEE:mailto:x@example.org"
         with pytest.raises(ValueError, match="control character"):
             ical.vevent_bytes(FeedEntry(session), words)
+
+
+def test_calendar_text_is_written_at_the_base_url_in_the_language_asked(app):
+    """A request at another address gets one of its own at BASE_URL for the calendar's links; a
+    request at BASE_URL (a job's, writing many invitations) is used as it is. Either way the
+    language is the one asked for, and the request's own comes back afterwards."""
+    from flask import request, url_for
+    from flask_babel import force_locale, get_locale
+
+    for base_url, reused in (("http://localhost:8080", False), ("http://expo.test", True)):
+        with app.test_request_context("/", base_url=base_url), force_locale("en"):
+            outer = request._get_current_object()
+            with ical.written_in("sv"):
+                assert (request._get_current_object() is outer) is reused
+                assert str(get_locale()) == "sv"
+                assert url_for("events.home", _external=True) == "http://expo.test/"
+                assert ical.feed_words().cancelled == "Programpunkten är inställd."
+            assert request._get_current_object() is outer and str(get_locale()) == "en"
+            assert ical.feed_words().cancelled == "This session is cancelled."

@@ -16,6 +16,7 @@ from expo.programme import services as programme
 from expo.programme.models import SessionKind, SessionRoleKind
 from expo.registration import mailfacts, notifications, services
 from tests.factories import add_person, make_network, make_room, make_user, make_venue
+from tests.querycount import count_queries
 from tests.registration.conftest import at, future_event, future_session, registered
 
 
@@ -140,3 +141,23 @@ def test_a_refused_email_is_kept_written_and_sent_again_the_same(db, smtp_app, s
         sender_db.session.commit()
     [(_conn, [recipient], message)] = smtp_server.received
     assert recipient == "gone@example.org" and message["Subject"] == kept.subject
+
+
+def test_one_statement_reads_what_the_email_shows_of_the_session(db):
+    """Place, track, networks and people come in one statement, the same as the loaded relations
+    give, however many networks and people multiply its rows."""
+    event = future_event()
+    session = _rich_session(event)
+    add_person(session, make_user(name="Hal Host"), SessionRoleKind.HOST)
+    session.networks.append(make_network(name="Aalborg network"))
+    db.session.commit()
+    assert session.room.venue.name and session.track.name and [r.user.name for r in session.roles]
+    assert [n.name for n in session.networks]
+    loaded = mailfacts._loaded_extras(session)
+    assert loaded is not None
+    with count_queries() as log:
+        queried = mailfacts._queried_extras(session.id)
+    assert log.count == 1, str(log)
+    assert queried == loaded
+    assert queried["networks"] == ["Aalborg network", "Baltic cities", "Eurocities"]
+    assert [name for _role, name in queried["roles"]] == ["Sam Speaker", "Mo Moderator", "Hal Host"]
