@@ -245,3 +245,32 @@ def test_the_bound_counts_the_moves_every_proposal_must_make():
     assert solution.floor == 7
     assert solution.placements[1] == Placement(1, 2)
     assert solution.objective == solution.bound == 7
+
+
+def test_when_the_solver_finds_nothing_in_time_the_first_fit_placement_is_proposed(monkeypatch):
+    """A search stopped before its first solution still proposes the placement it started
+    from: every session placed by the rules, the impossible one listed, no room twice at once."""
+    from ortools.sat.python import cp_model
+
+    real_solve = cp_model.CpSolver.solve
+
+    def stopped_at_once(self, model, callback=None):
+        self.parameters.max_time_in_seconds = 0.0
+        self.parameters.max_deterministic_time = 0.0
+        return real_solve(self, model, callback)
+
+    monkeypatch.setattr(cp_model.CpSolver, "solve", stopped_at_once)
+    rooms = [RoomSpec(1, 1, 100, ((0, 2),)), RoomSpec(2, 2, 100, ((0, 3),))]
+    items = [Item(n, 1, start=0, room_id=1, people=frozenset({7}) if n < 3 else frozenset()) for n in range(1, 5)]
+    items.append(Item(5, 1, start=0, room_id=1, seats=500))  # no room seats 500: it keeps its place
+    problem = Problem(rooms=rooms, items=items, day_windows=DAY)
+    solution = solve(problem, time_limit=1)
+    assert solution.status == "first_fit" and solution.found
+    excluded = set(precheck(problem))
+    started_from, _stays = first_fit(problem, excluded)
+    assert excluded == {5} and solution.placements == {k: v for k, v in started_from.items() if k not in excluded}
+    assert set(solution.placements) == {1, 2, 3, 4}
+    held = {(p.start, p.room_id) for p in solution.placements.values()} | {(0, 1)}
+    assert len(held) == 5
+    assert solution.placements[1].start != solution.placements[2].start
+    assert solution.unplaced[5] == NO_ROOM and solution.objective is None
