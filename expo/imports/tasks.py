@@ -148,9 +148,7 @@ def _timed_out(error: Exception) -> bool:
 
 def _preview(batch: ImportBatch, progress: Callable[[int, int], None]) -> dict[str, Any]:
     if batch.kind is ImportKind.PEOPLE:
-        result = people.preview(batch.content, progress)
-        result["total"] = sum(result["summary"].values())
-        return result
+        return people.preview(batch.content, progress)
     plan = services.preview(batch)
     progress(len(plan.rows), len(plan.rows))
     return plan_result(plan)
@@ -158,7 +156,8 @@ def _preview(batch: ImportBatch, progress: Callable[[int, int], None]) -> dict[s
 
 def _confirm(batch: ImportBatch, digest: str, actor: User, progress: Callable[[int, int], None]) -> None:
     if batch.kind is ImportKind.PEOPLE:
-        summary = people.apply(batch.content, digest=digest, actor=actor, progress=progress)
+        summary = people.apply(batch.content, digest=digest, previewed=batch.result or {}, actor=actor,
+                               progress=progress)
         services.record_import(batch=batch, summary=summary, actor=actor)
     else:
         services.confirm_import(batch=batch, digest=digest, actor=actor)
