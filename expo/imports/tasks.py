@@ -101,6 +101,7 @@ def _set(batch_id: int, *, separately: bool, **values: Any) -> None:
 
 def _reporter(batch_id: int, *, separately: bool) -> Callable[[int, int], None]:
     def report(done: int, total: int) -> None:
+        jobs.check_time()  # a job run in this process stops here once its time is up
         _set(batch_id, separately=separately, job_state=JobState.RUNNING, rows_done=done, rows_total=total,
              job_heartbeat_at=utcnow())
 
@@ -122,6 +123,7 @@ def run(batch_id: int, step: str, actor_id: int, digest: str) -> None:
                      rows_done=result["total"], rows_total=result["total"])
             else:
                 _confirm(batch, digest, actor, _reporter(batch_id, separately=True))
+                jobs.check_time()  # never committed past its time: it may be shown failed already
                 batch.job_state = JobState.DONE
                 db.session.commit()
         except ExpoError as error:
@@ -129,7 +131,7 @@ def run(batch_id: int, step: str, actor_id: int, digest: str) -> None:
             _set(batch_id, separately=False, job_state=JobState.FAILED, job_error=str(error.message)[:500])
         except Exception as error:  # noqa: BLE001 - the organiser sees that it failed; the log has why
             db.session.rollback()
-            if _timed_out(error):  # the RQ worker's time-out, raised inside the job
+            if _timed_out(error):  # the time-out, raised inside the job
                 logger.warning("import %s: the %s job ran out of time", batch_id, step)
                 message = STOPPED
             else:
@@ -139,6 +141,8 @@ def run(batch_id: int, step: str, actor_id: int, digest: str) -> None:
 
 
 def _timed_out(error: Exception) -> bool:
+    if isinstance(error, jobs.JobTimedOut):  # run in this process (without Redis)
+        return True
     try:
         from rq.timeouts import JobTimeoutException
     except ImportError:  # pragma: no cover - RQ is there wherever jobs run on Redis
@@ -160,7 +164,7 @@ def _confirm(batch: ImportBatch, digest: str, actor: User, progress: Callable[[i
                                progress=progress)
         services.record_import(batch=batch, summary=summary, actor=actor)
     else:
-        services.confirm_import(batch=batch, digest=digest, actor=actor)
+        services.confirm_import(batch=batch, digest=digest, actor=actor, progress=progress)
 
 
 def plan_result(plan: RowsPlan) -> dict[str, Any]:

@@ -118,3 +118,47 @@ def test_import_jobs_go_to_redis_with_their_own_time_out(app, monkeypatch, admin
     db.session.commit()
     jobs.enqueue(print, "an e-mail's job")
     assert queued == [(True, 1234), (False, app.config["JOB_TIMEOUT"])]  # the long jobs' queue, then e-mail's
+
+
+def test_a_job_run_in_this_process_past_its_time_out_fails_with_the_message_and_changes_nothing(app, admin, monkeypatch):
+    batch = services.start_people_import(filename="people.csv", content=FILE, actor=admin)
+    tasks.start(batch=batch, step=tasks.PREVIEW, actor=admin)
+    db.session.commit()
+    batch = db.session.get(ImportBatch, batch.id)
+    monkeypatch.setitem(app.config, "IMPORT_JOB_TIMEOUT", 0)  # up before its first chunk is written
+    tasks.start(batch=batch, step=tasks.CONFIRM, actor=admin, digest=batch.result["digest"])
+    db.session.commit()
+    db.session.expire_all()
+    batch = db.session.get(ImportBatch, batch.id)
+    assert batch.job_state == JobState.FAILED and batch.job_error.startswith("The import stopped before it finished")
+    assert batch.status is ImportStatus.PREVIEW
+    assert db.session.scalar(sa.select(User).where(User.email == "carla@example.org")) is None
+    monkeypatch.setitem(app.config, "IMPORT_JOB_TIMEOUT", 1800)
+    tasks.start(batch=batch, step=tasks.CONFIRM, actor=admin, digest=batch.result["digest"])  # confirmed again
+    db.session.commit()
+    db.session.expire_all()
+    batch = db.session.get(ImportBatch, batch.id)
+    assert batch.status is ImportStatus.APPLIED and batch.job_state == JobState.DONE
+    assert db.session.scalar(sa.select(User.name).where(User.email == "carla@example.org")) == "Carla Diaz"
+
+
+def test_a_confirmation_never_commits_once_its_time_is_up(app, admin, monkeypatch):
+    batch = services.start_people_import(filename="people.csv", content=FILE, actor=admin)
+    tasks.start(batch=batch, step=tasks.PREVIEW, actor=admin)
+    db.session.commit()
+    batch = db.session.get(ImportBatch, batch.id)
+    apply = people.apply
+
+    def slow_apply(*args, **kwargs):  # every chunk written in time, the last just as the time runs out
+        summary = apply(*args, **kwargs)
+        monkeypatch.setattr(jobs.time, "monotonic", lambda: float("inf"))
+        return summary
+
+    monkeypatch.setattr(people, "apply", slow_apply)
+    tasks.start(batch=batch, step=tasks.CONFIRM, actor=admin, digest=batch.result["digest"])
+    db.session.commit()
+    monkeypatch.undo()
+    db.session.expire_all()
+    batch = db.session.get(ImportBatch, batch.id)
+    assert batch.job_state == JobState.FAILED and batch.status is ImportStatus.PREVIEW
+    assert db.session.scalar(sa.select(User).where(User.email == "carla@example.org")) is None
