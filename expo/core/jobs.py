@@ -17,7 +17,8 @@ arguments inside an application context. Where it runs depends on ``JOB_QUEUE``:
 A job queued with a ``timeout`` has that long: an RQ worker stops it where it is; in this
 process (``thread``, ``eager``) a thread cannot be stopped from outside, so the job asks
 ``check_time`` at each step it can stop at (a chunk of an import, before its commit), which
-raises ``JobTimedOut`` once its time is up.
+raises ``JobTimedOut`` once its time is up and says how long is left (for the database's own
+limit on a statement, so that a job waiting on a lock is stopped too).
 
 A job that raises is tried again after ``JOB_RETRY_INTERVALS`` seconds (one interval per
 retry, growing: back-off); after the last it is given up and logged. Jobs that must never do
@@ -62,11 +63,16 @@ class JobTimedOut(Exception):
     """The job has run past its time-out (raised by ``check_time`` in this process)."""
 
 
-def check_time() -> None:
-    """Inside a job run in this process with a time-out: raise ``JobTimedOut`` once it is up."""
+def check_time() -> float | None:
+    """Inside a job run in this process with a time-out: raise ``JobTimedOut`` once it is up;
+    else the seconds left (None without a time-out)."""
     deadline = _DEADLINE.get()
-    if deadline is not None and time.monotonic() >= deadline:
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    if left <= 0:
         raise JobTimedOut("the job ran past its time-out")
+    return left
 
 
 def path_of(func: Callable[..., Any]) -> str:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 import json
 from dataclasses import dataclass, field, replace
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -407,8 +407,6 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User,
     for attempt in (1, 2):
         deferred = []
         for number, row in enumerate(pending, 1):
-            if number % REPORT_EVERY == 0:
-                progress(done + number - len(deferred), total)
             try:
                 if "status" in row.changed:
                     with db.session.begin_nested():
@@ -419,6 +417,8 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User,
                 if attempt == 2:
                     raise
                 deferred.append(row)
+            if number % REPORT_EVERY == 0:
+                progress(done + number - len(deferred), total)
         done += len(pending) - len(deferred)
         pending = deferred
     if one_by_one:

@@ -101,7 +101,11 @@ def _set(batch_id: int, *, separately: bool, **values: Any) -> None:
 
 def _reporter(batch_id: int, *, separately: bool) -> Callable[[int, int], None]:
     def report(done: int, total: int) -> None:
-        jobs.check_time()  # a job run in this process stops here once its time is up
+        left = jobs.check_time()  # a job run in this process stops here once its time is up
+        if separately and left is not None and db.engine.dialect.name == "postgresql":
+            # ... or in a statement that would outlast it (a lock waited for): the confirmation's
+            # transaction is then rolled back, as the worker's time-out would have it.
+            db.session.execute(sa.select(sa.func.set_config("statement_timeout", str(max(int(left * 1000), 1)), True)))
         _set(batch_id, separately=separately, job_state=JobState.RUNNING, rows_done=done, rows_total=total,
              job_heartbeat_at=utcnow())
 
@@ -143,6 +147,8 @@ def run(batch_id: int, step: str, actor_id: int, digest: str) -> None:
 def _timed_out(error: Exception) -> bool:
     if isinstance(error, jobs.JobTimedOut):  # run in this process (without Redis)
         return True
+    if isinstance(error, sa.exc.OperationalError) and type(error.orig).__name__ == "QueryCanceled":
+        return True  # the statement limit set from the time left
     try:
         from rq.timeouts import JobTimeoutException
     except ImportError:  # pragma: no cover - RQ is there wherever jobs run on Redis

@@ -162,3 +162,31 @@ def test_a_confirmation_never_commits_once_its_time_is_up(app, admin, monkeypatc
     batch = db.session.get(ImportBatch, batch.id)
     assert batch.job_state == JobState.FAILED and batch.status is ImportStatus.PREVIEW
     assert db.session.scalar(sa.select(User).where(User.email == "carla@example.org")) is None
+
+
+@pytest.mark.postgres
+def test_a_statement_that_would_outlast_the_time_out_is_stopped_by_the_database(app, admin, monkeypatch):
+    import time
+
+    batch = services.start_people_import(filename="people.csv", content=FILE, actor=admin)
+    tasks.start(batch=batch, step=tasks.PREVIEW, actor=admin)
+    db.session.commit()
+    batch = db.session.get(ImportBatch, batch.id)
+    apply = people.apply
+
+    def stuck_apply(*args, progress, **kwargs):  # writes its first chunk, then waits as if on a lock
+        summary = apply(*args, progress=progress, **kwargs)
+        db.session.execute(sa.text("SELECT pg_sleep(30)"))
+        return summary
+
+    monkeypatch.setattr(people, "apply", stuck_apply)
+    monkeypatch.setitem(app.config, "IMPORT_JOB_TIMEOUT", 2)
+    started = time.monotonic()
+    tasks.start(batch=batch, step=tasks.CONFIRM, actor=admin, digest=batch.result["digest"])
+    db.session.commit()
+    assert time.monotonic() - started < 10
+    db.session.expire_all()
+    batch = db.session.get(ImportBatch, batch.id)
+    assert batch.job_state == JobState.FAILED and batch.job_error.startswith("The import stopped before it finished")
+    assert batch.status is ImportStatus.PREVIEW
+    assert db.session.scalar(sa.select(User).where(User.email == "carla@example.org")) is None
