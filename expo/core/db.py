@@ -172,9 +172,10 @@ def collated_indexes(column: Any) -> list[sa.Index]:
 
 def insert_rows(table: sa.Table, rows: Sequence[dict[str, Any]], *, ids: bool = False,
                 key: str | None = None) -> list[int]:
-    """Write many new rows of ``table`` at once in the current transaction, with the column
-    defaults an INSERT fills in; with ``ids``, return their numbers — in the order given when
-    ``key`` names a unique column to match them by, in any order otherwise.
+    """Write many new rows of ``table`` (dicts of the same columns) at once in the current
+    transaction, with the column defaults an INSERT fills in; with ``ids``, return their
+    numbers — in the order given when ``key`` names a unique column to match them by, in any
+    order otherwise.
 
     On PostgreSQL the rows go by COPY (their numbers drawn from the table's sequence first):
     a multi-row INSERT of thousands of rows costs more to build and parse than to write.
@@ -202,7 +203,7 @@ def _copy_rows(connection: sa.Connection, table: sa.Table, rows: Sequence[dict[s
     given = list(rows[0])
     defaults = [column for column in table.columns
                 if column.key not in given and column.default is not None
-                and getattr(column.default, "is_scalar", False) | getattr(column.default, "is_callable", False)]
+                and (getattr(column.default, "is_scalar", False) or getattr(column.default, "is_callable", False))]
     columns = [table.c[name] for name in given] + defaults
     numbers: list[int] = []
     if numbered:
@@ -210,7 +211,8 @@ def _copy_rows(connection: sa.Connection, table: sa.Table, rows: Sequence[dict[s
         numbers = list(connection.scalars(
             sa.select(sa.func.nextval(sequence)).select_from(sa.func.generate_series(1, len(rows)))))
         columns.insert(0, table.c.id)
-    processors = [column.type._cached_bind_processor(dialect) or (lambda value: value) for column in columns]
+    processors = [column.type.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
+                  for column in columns]
     quote = dialect.identifier_preparer
     statement = (f"COPY {quote.format_table(table)} ({', '.join(quote.quote(c.name) for c in columns)}) "
                  "FROM STDIN")
