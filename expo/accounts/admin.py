@@ -153,13 +153,14 @@ def invitation_token(user: User, serializer: URLSafeTimedSerializer | None = Non
     return (serializer or _serializer()).dumps({"id": user.id, "digest": link_mark(user, _INVITATION_SALT)})
 
 
-def invite_people(*, people: Sequence[NewAccount], actor: User, send: bool = True) -> list[User]:
+def invite_people(*, people: Sequence[NewAccount], actor: User, send: bool = True,
+                  addresses_checked: bool = False) -> list[User]:
     """Create accounts without a password anyone knows, each written in the audit log, and
     (``send``) e-mail each person their invitation link once the transaction commits: a few
     statements for the whole list, however long (the invitation form invites one, a people
     import a thousand at a time). Returns the accounts as ``create_accounts`` does."""
     db.session.flush()  # an organisation made for them has its number
-    users = create_accounts(accounts=people)
+    users = create_accounts(accounts=people, addresses_checked=addresses_checked)
     for role in dict.fromkeys(user.role for user in users):
         audit.record_many(actor=actor, action=AuditAction.PERSON_INVITED, detail=role.value,
                           subjects=[(user.id, user.name) for user in users if user.role is role])

@@ -18,7 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from expo.accounts import mails, tokens
 from expo.accounts.models import Role, User, new_token, password_hash_method, user_networks
 from expo.accounts.passwords import check_new_password, password_work
-from expo.core.db import is_database_id
+from expo.core.db import insert_rows, is_database_id
 from expo.core.errors import Conflict, ExpoError, InvalidState, NotAllowed
 from expo.core.extensions import db
 from expo.core.timeutil import utcnow
@@ -62,11 +62,12 @@ def valid_name(name: str) -> str:
     return name
 
 
-def _account_rules(*, email: str, name: str, role: Role | str) -> tuple[str, str]:
-    """The address and name a new account gets, once they pass the rules; the role must be one."""
+def _account_rules(*, email: str, name: str, role: Role | str, address_checked: bool = False) -> tuple[str, str]:
+    """The address and name a new account gets, once they pass the rules; the role must be one.
+    ``address_checked``: the caller has found the address well formed already."""
     if role not in set(Role):
         raise ExpoError(_l("A role is one of: %(roles)s.", roles=", ".join(Role)), field="role")
-    return valid_email(email), valid_name(name)
+    return User.normalise_email(email) if address_checked else valid_email(email), valid_name(name)
 
 
 @dataclass(frozen=True)
@@ -82,17 +83,19 @@ class NewAccount:
     locale: str | None = "en"
 
 
-def create_accounts(*, accounts: Sequence[NewAccount]) -> list[User]:
+def create_accounts(*, accounts: Sequence[NewAccount], addresses_checked: bool = False) -> list[User]:
     """Create accounts without a password anyone knows, as ``create_user`` does one (the same
-    rules; an address in use, in any letter case, or twice in the list is refused), with one
-    INSERT for the accounts and one for their networks however many they are. Returns them in
+    rules; an address in use, in any letter case, or twice in the list is refused), the
+    accounts and their networks written together however many they are (``insert_rows``). Returns them in
     the order given as detached copies of what was written (outside the database session, so
-    a file of thousands does not fill it): load one to change it."""
+    a file of thousands does not fill it): load one to change it. ``addresses_checked``: the
+    caller has found every address well formed already (a people import, in its preview)."""
     if not accounts:
         return []
     values = []
     for account in accounts:
-        email, name = _account_rules(email=account.email, name=account.name, role=account.role)
+        email, name = _account_rules(email=account.email, name=account.name, role=account.role,
+                                     address_checked=addresses_checked)
         values.append({
             "email": email, "name": name, "role": Role(account.role), "organisation_id": account.organisation_id,
             "country_code": account.country_code, "locale": account.locale or None, "email_verified_at": None,
@@ -102,14 +105,10 @@ def create_accounts(*, accounts: Sequence[NewAccount]) -> list[User]:
     if len(set(emails)) != len(emails) or db.session.scalar(
             sa.select(sa.func.count()).select_from(User).where(User.email.in_(emails))):
         raise Conflict(_l("An account with this e-mail address already exists."), field="email")
-    # Matched by address: asking the database for the numbers in the order given would send
-    # one INSERT a row on SQLite.
-    numbers = dict(db.session.execute(sa.insert(User).returning(User.email, User.id), values).all())
-    ids = [numbers[email] for email in emails]
-    links = [{"user_id": user_id, "network_id": network_id}
-             for user_id, account in zip(ids, accounts) for network_id in dict.fromkeys(account.network_ids)]
-    if links:
-        db.session.execute(sa.insert(user_networks), links)
+    ids = insert_rows(User.__table__, values, key="email")
+    insert_rows(user_networks, [{"user_id": user_id, "network_id": network_id}
+                                for user_id, account in zip(ids, accounts)
+                                for network_id in dict.fromkeys(account.network_ids)])
     return [User(id=user_id, session_version=0, **row) for user_id, row in zip(ids, values)]
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from expo.audit.models import AuditAction, AuditEntry
-from expo.core.db import contains_text
+from expo.core.db import contains_text, insert_rows
 from expo.core.extensions import db
 from expo.core.timeutil import local_day_bounds
 
@@ -39,11 +39,11 @@ def record(
 
 
 def record_many(*, actor: Any, action: AuditAction, subjects: Sequence[tuple[int, str]], detail: str | None = None) -> None:
-    """One entry for each ``(number, name)`` of ``subjects``, as ``record`` writes them, in one
-    INSERT (an import that invites thousands of people)."""
+    """One entry for each ``(number, name)`` of ``subjects``, as ``record`` writes them, all
+    together (an import that invites thousands of people)."""
     if not subjects:
         return
-    db.session.execute(sa.insert(AuditEntry), [
+    insert_rows(AuditEntry.__table__, [
         {"actor_id": getattr(actor, "id", None), "actor_name": getattr(actor, "name", None), "action": action,
          "subject_id": subject_id, "subject_name": name, "target": None, "detail": _cut(detail, 500)}
         for subject_id, name in subjects

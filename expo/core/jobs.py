@@ -14,6 +14,12 @@ arguments inside an application context. Where it runs depends on ``JOB_QUEUE``:
   them), so that e-mail never waits behind a search or an import.
 - ``eager``: the job runs at once, in the same thread (the test suite).
 
+A job queued with a ``timeout`` has that long: an RQ worker stops it where it is; in this
+process (``thread``, ``eager``) a thread cannot be stopped from outside, so the job asks
+``check_time`` at each step it can stop at (a chunk of an import, before its commit), which
+raises ``JobTimedOut`` once its time is up and says how long is left (for the database's own
+limit on a statement, so that a job waiting on a lock is stopped too).
+
 A job that raises is tried again after ``JOB_RETRY_INTERVALS`` seconds (one interval per
 retry, growing: back-off); after the last it is given up and logged. Jobs that must never do
 their work twice (sending an e-mail) keep their own record of what is done, since a retry may
@@ -50,6 +56,23 @@ _UNIQUE_KEYS = "expo_jobs_unique_keys"
 PENDING_PREFIX = "expo:jobs:pending:"
 _EXTENSION = "expo_jobs"
 MODES = ("thread", "redis", "eager")
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("expo_job_deadline", default=None)
+
+
+class JobTimedOut(Exception):
+    """The job has run past its time-out (raised by ``check_time`` in this process)."""
+
+
+def check_time() -> float | None:
+    """Inside a job run in this process with a time-out: raise ``JobTimedOut`` once it is up;
+    else the seconds left (None without a time-out)."""
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise JobTimedOut("the job ran past its time-out")
+    return left
 
 
 def path_of(func: Callable[..., Any]) -> str:
@@ -84,11 +107,11 @@ def enqueue(func: Callable[..., Any], *args: Any, lane: str | None = None, timeo
     if chosen == "eager":
         # A context of its own, as a worker has: nothing of the caller's (its application
         # context, database session) is seen or disturbed by the job.
-        contextvars.Context().run(run_now, app, path, args)
+        contextvars.Context().run(run_now, app, path, args, timeout)
     elif chosen == "redis" and _enqueue_redis(app, path, args, long=lane is not None, timeout=timeout):
         return
     else:
-        _thread_runner(app, lane).submit(path, args)
+        _thread_runner(app, lane).submit(path, args, timeout=timeout)
 
 
 def retry_later(func: Callable[..., Any], *args: Any) -> bool:
@@ -189,13 +212,16 @@ def _drop_uncommitted(session: Session, previous_transaction: Any) -> None:
         session.info.pop(_UNIQUE_KEYS, None)
 
 
-def run_now(app: Flask, path: str, args: Sequence[Any]) -> None:
-    """Run one job in an application context (and database session) of its own; raises what it raises."""
+def run_now(app: Flask, path: str, args: Sequence[Any], timeout: float | None = None) -> None:
+    """Run one job in an application context (and database session) of its own, with
+    ``timeout`` seconds for ``check_time``; raises what it raises."""
+    deadline = _DEADLINE.set(None if timeout is None else time.monotonic() + timeout)
     with app.app_context():
         try:
             resolve(path)(*args)
         finally:
             db.session.remove()
+            _DEADLINE.reset(deadline)
 
 
 def run_job(path: str, *args: Any) -> None:
@@ -342,6 +368,7 @@ class _Pending:
     args: tuple[Any, ...] = field(compare=False)
     attempt: int = field(compare=False, default=0)
     key: str | None = field(compare=False, default=None)
+    timeout: float | None = field(compare=False, default=None)
 
 
 class ThreadRunner:
@@ -359,15 +386,16 @@ class ThreadRunner:
         self.paused = False  # tests look at what waits before it runs
 
     def submit(self, path: str, args: Sequence[Any], *, delay: float = 0, attempt: int = 0,
-               key: str | None = None) -> bool:
-        """Queue a job; with ``key``, only when no job of that key waits to start."""
+               key: str | None = None, timeout: float | None = None) -> bool:
+        """Queue a job; with ``key``, only when no job of that key waits to start; with
+        ``timeout``, the seconds it has once started (see ``check_time``)."""
         with self._condition:
             if key is not None:
                 if key in self._pending_keys:
                     return False
                 self._pending_keys.add(key)
             heapq.heappush(self._heap, _Pending(time.monotonic() + delay, next(self._counter), path,
-                                                tuple(args), attempt, key))
+                                                tuple(args), attempt, key, timeout))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
                 self._thread.start()
@@ -410,13 +438,14 @@ class ThreadRunner:
 
     def _run(self, job: _Pending) -> None:
         try:
-            run_now(self.app, job.path, job.args)
+            run_now(self.app, job.path, job.args, job.timeout)
         except Exception:  # noqa: BLE001 - a failed job is retried or logged, never kills the thread
             intervals = retry_intervals(self.app)
             if job.attempt < len(intervals):
                 logger.warning("job %s failed; trying again in %g s", job.path, intervals[job.attempt],
                                exc_info=True)
-                self.submit(job.path, job.args, delay=intervals[job.attempt], attempt=job.attempt + 1)
+                self.submit(job.path, job.args, delay=intervals[job.attempt], attempt=job.attempt + 1,
+                            timeout=job.timeout)
             else:
                 logger.exception("job %s failed %d times; given up", job.path, job.attempt + 1)
 

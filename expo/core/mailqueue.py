@@ -30,7 +30,7 @@ from flask import current_app, has_request_context
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from expo.core import jobs, mail
-from expo.core.db import enum_column
+from expo.core.db import enum_column, insert_rows
 from expo.core.extensions import db
 from expo.core.timeutil import utcnow
 
@@ -174,10 +174,7 @@ def store_now(messages: Sequence[mail.Message | Deferred]) -> None:
     invitations), which then need not wait in memory. A rollback takes the rows with it."""
     if not messages:
         return
-    ids = list(db.session.scalars(
-        sa.insert(OutgoingMail).returning(OutgoingMail.id),
-        [OutgoingMail.values(message) for message in messages],
-    ))
+    ids = insert_rows(OutgoingMail.__table__, [OutgoingMail.values(message) for message in messages], ids=True)
     for batch in _batches(ids):
         jobs.enqueue_after_commit(deliver, batch)
 

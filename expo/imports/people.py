@@ -7,9 +7,11 @@ password is made up or sent: the person chooses one through the invitation link)
 address updates only the fields that differ. Columns left out leave those fields as they are.
 
 Rows are read and compared in chunks, so a file of fifty thousand people is never held in
-memory whole: the preview keeps the counts, a digest of what confirming would do and the
-first rows worth showing; the confirmation reads the file again and changes each chunk
-through the accounts' services, in one transaction."""
+memory whole: the preview keeps the counts, a digest of what confirming would do, the
+file's checksum and the first rows worth showing; the confirmation reads the file again and
+changes each chunk through the accounts' services, in one transaction. What the preview found
+of the file alone (every address well formed) is trusted while the file is the one it read;
+what depends on the accounts is compared again."""
 from __future__ import annotations
 
 import hashlib
@@ -40,6 +42,7 @@ from expo.people.models import Country, Network, Organisation, OrganisationKind
 CHUNK = 1000  # rows compared (and written) at a time
 SHOWN = 500  # rows the preview lists; the counts cover every row
 NEW_ORGANISATION_KIND = OrganisationKind.COMPANY
+STALE = _l("The people have changed since the preview: check the new preview and confirm again.")
 
 COLUMNS = (
     Column("email", _l("E-mail"), ("email", "e-mail", "e-post", "e-postadress", "mail", "email address")),
@@ -131,10 +134,12 @@ def _columns(header: Row) -> tuple[dict[str, int], list[str]]:
 class _Reader:
     """Compares rows with the accounts, a chunk at a time."""
 
-    def __init__(self, columns: dict[str, int]) -> None:
+    def __init__(self, columns: dict[str, int], *, checked: bool = False) -> None:
         self.columns = columns
         self.lookups = _lookups()
         self.seen: dict[str, int] = {}  # e-mail → the line that has it
+        # Every address of a file its preview found without errors is well formed.
+        self.valid_email = User.normalise_email if checked else accounts.valid_email
 
     def chunk(self, rows: list[Row]) -> list[PersonRow]:
         cells = [self._cells(row) for row in rows]
@@ -161,7 +166,7 @@ class _Reader:
             item.errors.append(Problem(self._ref(key, row), message))
 
         try:
-            email = accounts.valid_email(email) if email else ""
+            email = self.valid_email(email) if email else ""
         except ExpoError as problem:
             error("email", problem.message)
         if not email:
@@ -269,16 +274,18 @@ class _Reader:
             item.warnings = []
 
 
-def read_people(content: bytes) -> tuple[Iterator[list[PersonRow]], list[str], int]:
+def read_people(content: bytes, *, previewed: dict[str, Any] | None = None
+                ) -> tuple[Iterator[list[PersonRow]], list[str], int]:
     """The file's rows as compared chunks, the ignored headers, and how many rows there are
-    (counted by a first pass that keeps nothing)."""
-    total = sum(1 for _ in read_rows(content)) - 1
+    (counted by a first pass that keeps nothing, unless ``previewed``: the preview without
+    errors of this very file, which counted them and checked every address)."""
+    total = previewed["total"] if previewed else sum(1 for _ in read_rows(content)) - 1
     rows = iter(read_rows(content))
     header = next(rows, None)
     if header is None or total < 0:
         raise FileRefused(_l("The file is empty."))
     columns, unknown = _columns(header)
-    reader = _Reader(columns)
+    reader = _Reader(columns, checked=previewed is not None)
 
     def chunks() -> Iterator[list[PersonRow]]:
         while batch := list(itertools.islice(rows, CHUNK)):
@@ -328,7 +335,12 @@ class Tally:
 
     def result(self, notes: Iterable[Any]) -> dict[str, Any]:
         return {"states": self.states, "summary": self.actions, "rows": self.rows, "digest": self.digest,
-                "notes": [str(n) for n in notes], "shown": len(self.rows)}
+                "notes": [str(n) for n in notes], "shown": len(self.rows), "total": sum(self.actions.values())}
+
+
+def checksum(content: bytes) -> str:
+    """What tells the file the preview read from any other."""
+    return hashlib.sha256(content).hexdigest()
 
 
 def unknown_note(unknown: list[str]) -> list[Any]:
@@ -347,18 +359,26 @@ def preview(content: bytes, progress: Callable[[int, int], None] = lambda done, 
         done += len(chunk)
         progress(done, total)
         db.session.expunge_all()  # the accounts compared are not needed again
-    return tally.result(unknown_note(unknown))
+    return {**tally.result(unknown_note(unknown)), "file": checksum(content)}
 
 
 # --- confirming -------------------------------------------------------------------------------
 
-def apply(content: bytes, *, digest: str, actor: User,
+def apply(content: bytes, *, digest: str, previewed: dict[str, Any], actor: User,
           progress: Callable[[int, int], None] = lambda done, total: None) -> dict[str, int]:
     """Make the file's changes through the accounts' services, chunk by chunk, in the caller's
     transaction: the new people of a chunk are invited together (``admin.invite_people``, a
-    few statements a chunk), the changed ones updated together (``admin.update_people``). Refused (before anything is
-    committed) when the file now does anything other than its preview showed."""
-    chunks, _unknown, total = read_people(content)
+    few statements a chunk), the changed ones updated together (``admin.update_people``).
+    ``previewed`` is the preview the organiser confirmed (``digest``): refused at once unless
+    it is of this very file and found no errors, and (before anything is committed) when the
+    file now does anything other than it showed."""
+    if previewed.get("file") != checksum(content):
+        raise InvalidState(_l("The file has changed since the preview: upload it again and confirm its new preview."))
+    if previewed.get("digest") != digest:
+        raise InvalidState(STALE)
+    if previewed["states"]["error"]:
+        raise InvalidState(_l("Correct the errors in the file and upload it again."))
+    chunks, _unknown, total = read_people(content, previewed=previewed)
     networks = {n.id: n for n in db.session.scalars(sa.select(Network))}
     added: dict[tuple[str, str | None], Organisation] = {}  # organisations the file adds, by name and country
     tally, done = Tally(), 0
@@ -376,11 +396,11 @@ def apply(content: bytes, *, digest: str, actor: User,
             elif item.action == UPDATE:
                 changed.append(_details(item, networks, added, named))
         admin.update_people(people=changed, actor=actor)
-        admin.invite_people(people=invited, actor=actor)
+        admin.invite_people(people=invited, actor=actor, addresses_checked=True)
         done += len(chunk)
         progress(done, total)
     if tally.digest != digest:
-        raise InvalidState(_l("The people have changed since the preview: check the new preview and confirm again."))
+        raise InvalidState(STALE)
     return dict(tally.actions)
 
 

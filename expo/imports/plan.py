@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -34,6 +35,8 @@ from expo.venues.models import Room
 
 NEW, UPDATE, UNCHANGED, CANCEL = "new", "update", "unchanged", "cancel"
 TRACK_COLOUR = "#1d5b79"  # the colour a new track gets, as in the track form
+REPORT_EVERY = 500  # rows made one by one between two reports of progress
+Progress = Callable[[int, int], None]  # told the rows done of the total as an import goes
 # Which cell to point at when the programme's rules refuse a field.
 FIELD_COLUMNS = {
     "title": "title", "kind": "kind", "starts_at": "starts", "ends_at": "ends", "room_id": "room",
@@ -367,9 +370,11 @@ def _check_conflicts(event: Event, rows: list[PlannedRow], rooms: dict[int, Room
 
 # --- applying ---------------------------------------------------------------------------------
 
-def apply_plan(event: Event, plan: Plan, *, source: str, actor: User) -> dict[str, int]:
+def apply_plan(event: Event, plan: Plan, *, source: str, actor: User,
+               progress: Progress = lambda done, total: None) -> dict[str, int]:
     """Make the plan's changes through the programme's services (the one place an import
-    changes the programme); the caller commits them as one transaction or rolls them back."""
+    changes the programme); the caller commits them as one transaction or rolls them back.
+    ``progress`` hears the rows done (those that change nothing at once) as chunks are written."""
     if plan.has_errors:
         raise InvalidState(_l("Correct the errors in the file and upload it again."))
     tracks = {t.name.casefold(): t for t in event.tracks}
@@ -382,8 +387,18 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User) -> dict[st
         if row.track_name and row.data is not None:
             row.data = replace(row.data, track_id=tracks[row.track_name.casefold()].id)
     pending = [r for r in plan.rows if r.changes_programme]
-    _apply_together(event, plan, [r for r in pending if _together(r)], actor)
+    total = len(plan.rows)
+    done = total - len(pending)
+    progress(done, total)
+
+    def wrote(count: int) -> None:
+        nonlocal done
+        done += count
+        progress(done, total)
+
+    _apply_together(event, plan, [r for r in pending if _together(r)], actor, wrote)
     pending = [r for r in pending if not _together(r)]
+    one_by_one = bool(pending)
     # The rest (cancellations, restores) go row by row through the services. A later row may
     # free the room an earlier row takes (a session moving out of the slot another moves into):
     # a row refused for a clash is tried again once the others are in place. The services
@@ -391,7 +406,7 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User) -> dict[st
     # needs a savepoint to be undone.
     for attempt in (1, 2):
         deferred = []
-        for row in pending:
+        for number, row in enumerate(pending, 1):
             try:
                 if "status" in row.changed:
                     with db.session.begin_nested():
@@ -402,7 +417,12 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User) -> dict[st
                 if attempt == 2:
                     raise
                 deferred.append(row)
+            if number % REPORT_EVERY == 0:
+                progress(done + number - len(deferred), total)
+        done += len(pending) - len(deferred)
         pending = deferred
+    if one_by_one:
+        progress(done, total)
     return plan.summary()
 
 
@@ -413,7 +433,8 @@ def _together(row: PlannedRow) -> bool:
         or row.action == UPDATE and "status" not in row.changed
 
 
-def _apply_together(event: Event, plan: Plan, rows: list[PlannedRow], actor: User) -> None:
+def _apply_together(event: Event, plan: Plan, rows: list[PlannedRow], actor: User,
+                    written: Callable[[int], None]) -> None:
     """Additions and changes at once, as the services would make them row by row: the rooms
     they use locked, the conflict rules checked on the programme as the whole file leaves it
     (a room clash with a session or between two rows refuses the file; warnings were shown in
@@ -433,6 +454,7 @@ def _apply_together(event: Event, plan: Plan, rows: list[PlannedRow], actor: Use
     added = programme.write_checked(
         event=event, new=[(r.data, _external(r)) for r in new],
         changed=[(r.session, r.data) for r in rows if r.action == UPDATE], actor=actor, related=related,
+        written=written,
     )
     db.session.add_all([
         ExternalKey(event_id=event.id, source=external["source"], external_id=external["id"], session=session)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 import zipfile
 from collections.abc import Iterator
@@ -81,14 +82,22 @@ def read_rows(content: bytes) -> Iterator[Row]:
 
 def decode_text(content: bytes) -> str:
     """The file as text: UTF-8 (with or without a byte-order mark) or UTF-16 with one."""
+    return content.decode(text_encoding(content))
+
+
+def text_encoding(content: bytes) -> str:
+    """The encoding the file is in, once the whole file is known to read in it: UTF-8 (with or
+    without a byte-order mark) or UTF-16 with one. (The text decoded to know it is let go at once.)"""
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return content.decode("utf-16")
+            content.decode("utf-16")
+            return "utf-16"
         except UnicodeDecodeError:
             pass
     elif b"\x00" not in content[:4096]:
         try:
-            return content.decode("utf-8-sig")
+            content.decode("utf-8-sig")
+            return "utf-8-sig"
         except UnicodeDecodeError as error:
             raise FileRefused(
                 _l(
@@ -100,17 +109,18 @@ def decode_text(content: bytes) -> str:
     raise FileRefused(_l("This file is not a spreadsheet. Upload a CSV file or an Excel workbook (.xlsx)."))
 
 
-def _delimiter(text: str) -> str:
+def _delimiter(header: str) -> str:
     """Comma, or the semicolon (Excel in Swedish and other languages) or tab of the header."""
-    header = text.split("\n", 1)[0]
     counts = {d: header.count(d) for d in (",", ";", "\t")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
 
 
 def _csv_rows(content: bytes) -> Iterator[Row]:
-    text = decode_text(content)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    # Decoded as it is read: the text of a large file is never held whole.
+    lines = io.TextIOWrapper(io.BytesIO(content), encoding=text_encoding(content), newline="")
+    header = lines.readline()
+    reader = csv.reader(itertools.chain([header], lines), delimiter=_delimiter(header))
     try:
         for number, values in enumerate(reader, start=1):
             yield Row(number, tuple(

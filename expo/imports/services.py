@@ -20,7 +20,7 @@ from expo.core.timeutil import utcnow
 from expo.events.models import Event
 from expo.imports import fetch, frab, people, registrations, spreadsheet, venues
 from expo.imports.models import ImportBatch, ImportFormat, ImportKind, ImportStatus, RoomMapping, ScheduleUrl
-from expo.imports.plan import Incoming, Plan, RowsPlan, apply_plan, event_sessions, make_plan
+from expo.imports.plan import Incoming, Plan, Progress, RowsPlan, apply_plan, event_sessions, make_plan
 from expo.imports.readers import FileRefused, Row, check_size, read_rows
 from expo.venues.models import Room
 
@@ -226,8 +226,10 @@ def record_import(*, batch: ImportBatch, summary: dict[str, int], actor: User) -
     db.session.flush()
 
 
-def confirm_import(*, batch: ImportBatch, digest: str, actor: User) -> dict[str, int]:
-    """Apply the previewed upload, if the preview shown is still what it would do."""
+def confirm_import(*, batch: ImportBatch, digest: str, actor: User,
+                   progress: Progress = lambda done, total: None) -> dict[str, int]:
+    """Apply the previewed upload, if the preview shown is still what it would do; a
+    programme's ``progress`` is reported as its rows are written."""
     if batch.status is not ImportStatus.PREVIEW:
         raise InvalidState(_l("This file has already been imported."))
     if unmapped_rooms(batch):
@@ -240,7 +242,7 @@ def confirm_import(*, batch: ImportBatch, digest: str, actor: User) -> dict[str,
     elif isinstance(plan, registrations.RegistrationPlan):
         summary = registrations.apply_plan(batch.event, plan, actor=actor)
     else:
-        summary = apply_plan(batch.event, plan, source=batch.source, actor=actor)
+        summary = apply_plan(batch.event, plan, source=batch.source, actor=actor, progress=progress)
     record_import(batch=batch, summary=summary, actor=actor)
     return summary
 

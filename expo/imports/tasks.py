@@ -101,6 +101,11 @@ def _set(batch_id: int, *, separately: bool, **values: Any) -> None:
 
 def _reporter(batch_id: int, *, separately: bool) -> Callable[[int, int], None]:
     def report(done: int, total: int) -> None:
+        left = jobs.check_time()  # a job run in this process stops here once its time is up
+        if separately and left is not None and db.engine.dialect.name == "postgresql":
+            # ... or in a statement that would outlast it (a lock waited for): the confirmation's
+            # transaction is then rolled back, as the worker's time-out would have it.
+            db.session.execute(sa.select(sa.func.set_config("statement_timeout", str(max(int(left * 1000), 1)), True)))
         _set(batch_id, separately=separately, job_state=JobState.RUNNING, rows_done=done, rows_total=total,
              job_heartbeat_at=utcnow())
 
@@ -122,6 +127,7 @@ def run(batch_id: int, step: str, actor_id: int, digest: str) -> None:
                      rows_done=result["total"], rows_total=result["total"])
             else:
                 _confirm(batch, digest, actor, _reporter(batch_id, separately=True))
+                jobs.check_time()  # never committed past its time: it may be shown failed already
                 batch.job_state = JobState.DONE
                 db.session.commit()
         except ExpoError as error:
@@ -129,7 +135,7 @@ def run(batch_id: int, step: str, actor_id: int, digest: str) -> None:
             _set(batch_id, separately=False, job_state=JobState.FAILED, job_error=str(error.message)[:500])
         except Exception as error:  # noqa: BLE001 - the organiser sees that it failed; the log has why
             db.session.rollback()
-            if _timed_out(error):  # the RQ worker's time-out, raised inside the job
+            if _timed_out(error):  # the time-out, raised inside the job
                 logger.warning("import %s: the %s job ran out of time", batch_id, step)
                 message = STOPPED
             else:
@@ -139,6 +145,10 @@ def run(batch_id: int, step: str, actor_id: int, digest: str) -> None:
 
 
 def _timed_out(error: Exception) -> bool:
+    if isinstance(error, jobs.JobTimedOut):  # run in this process (without Redis)
+        return True
+    if isinstance(error, sa.exc.OperationalError) and type(error.orig).__name__ == "QueryCanceled":
+        return True  # the statement limit set from the time left
     try:
         from rq.timeouts import JobTimeoutException
     except ImportError:  # pragma: no cover - RQ is there wherever jobs run on Redis
@@ -148,9 +158,7 @@ def _timed_out(error: Exception) -> bool:
 
 def _preview(batch: ImportBatch, progress: Callable[[int, int], None]) -> dict[str, Any]:
     if batch.kind is ImportKind.PEOPLE:
-        result = people.preview(batch.content, progress)
-        result["total"] = sum(result["summary"].values())
-        return result
+        return people.preview(batch.content, progress)
     plan = services.preview(batch)
     progress(len(plan.rows), len(plan.rows))
     return plan_result(plan)
@@ -158,10 +166,11 @@ def _preview(batch: ImportBatch, progress: Callable[[int, int], None]) -> dict[s
 
 def _confirm(batch: ImportBatch, digest: str, actor: User, progress: Callable[[int, int], None]) -> None:
     if batch.kind is ImportKind.PEOPLE:
-        summary = people.apply(batch.content, digest=digest, actor=actor, progress=progress)
+        summary = people.apply(batch.content, digest=digest, previewed=batch.result or {}, actor=actor,
+                               progress=progress)
         services.record_import(batch=batch, summary=summary, actor=actor)
     else:
-        services.confirm_import(batch=batch, digest=digest, actor=actor)
+        services.confirm_import(batch=batch, digest=digest, actor=actor, progress=progress)
 
 
 def plan_result(plan: RowsPlan) -> dict[str, Any]:

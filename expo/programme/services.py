@@ -9,7 +9,7 @@ place, status, title, people …) also raises the session's revision and writes 
 ``SessionChange`` that calendars and the public changes page follow. Signals go out after the flush, before the view commits."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -619,6 +619,7 @@ WRITE_CHUNK = 500  # sessions written (flushed) at a time by ``write_checked``
 def write_checked(
     *, event: Event, new: Sequence[tuple[SessionData, dict[str, str] | None]],
     changed: Sequence[tuple[ProgrammeSession, SessionData]], actor: User, related: Related | None = None,
+    written: Callable[[int], None] = lambda count: None,
 ) -> list[ProgrammeSession | None]:
     """Add (``new``: data and the external key, if any) and change many sessions of one event
     at once, as ``create_session`` and ``update_session`` do with ``confirm``, once the caller
@@ -626,7 +627,8 @@ def write_checked(
     ``end_state_conflicts``): their data checked, what they name loaded once (``Related``); in a
     published programme staged for the next release (``staging.stage_many``); in a draft
     written with their revisions, change log entries and signals, a chunk at a time. Returns
-    the sessions added (None for each addition staged). Status changes are not made here."""
+    the sessions added (None for each addition staged); ``written`` is told how many as each
+    chunk is done (an import's progress). Status changes are not made here."""
     for data in [d for d, _ in new] + [d for _, d in changed]:
         _check(event, data)
     related = related or Related.load(event, [d for d, _ in new] + [d for _, d in changed])
@@ -643,6 +645,7 @@ def write_checked(
             for d, external in new
         ]
         staging.stage_many(event=event, changes=staged, actor=actor)
+        written(len(staged))
         return [None] * len(new)
     for session, _ in changed:  # a draft's live edit drops what was staged before (``_writes_live``)
         if session.id in working.pending:
@@ -660,6 +663,7 @@ def write_checked(
         db.session.flush()
         for session, changes in logged:
             _signal_change(session, changes, actor)
+        written(len(chunk))
     added: list[ProgrammeSession | None] = []
     for start in range(0, len(new), WRITE_CHUNK):
         sessions = []
@@ -672,6 +676,7 @@ def write_checked(
         db.session.add_all([_addition(session, actor) for session in sessions])
         db.session.flush()
         added += sessions
+        written(len(sessions))
     if new or changed:
         _touch(event)
         db.session.flush()

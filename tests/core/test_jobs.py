@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -312,3 +313,29 @@ def test_with_redis_an_e_mail_goes_out_while_the_worker_runs_a_long_job(db, smtp
     finally:
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(10)
+
+
+def in_steps(seconds: float) -> None:
+    """A job for these tests: works in ten steps, asking at each whether its time is up."""
+    import time
+
+    try:
+        for _ in range(10):
+            time.sleep(seconds / 10)
+            jobs.check_time()
+    except jobs.JobTimedOut:
+        ran.append(("timed out",))
+    else:
+        ran.append(("finished",))
+
+
+def test_a_job_run_by_the_thread_stops_at_its_next_step_once_its_time_out_is_up(db, make_app):
+    app = make_app(JOB_QUEUE="thread")
+    with app.app_context():
+        jobs.enqueue(in_steps, 5.0, lane="long", timeout=1)
+        jobs.enqueue(in_steps, 0.2, lane="long", timeout=60)
+        jobs.enqueue(in_steps, 0.2, lane="long")
+    started = time.monotonic()
+    assert jobs.thread_runner(app, "long").wait_idle(10)
+    assert ran == [("timed out",), ("finished",), ("finished",)]
+    assert time.monotonic() - started < 3  # the first stopped after its second, not its five

@@ -212,3 +212,29 @@ def test_confirming_reads_a_fixed_number_of_queries_whatever_the_rows(organiser,
         return sum(1 for statement in log.statements if statement.lstrip().upper().startswith("SELECT"))
 
     assert confirm_of(3) == confirm_of(24)
+
+
+def test_the_confirmation_job_reports_its_progress_as_each_chunk_is_written(organiser, hall, monkeypatch):
+    from expo.imports import tasks
+    from expo.programme import services as programme
+
+    monkeypatch.setattr(programme, "WRITE_CHUNK", 2)
+    event = _event()
+    db.session.commit()
+    rows = [["", f"x{i}", f"Talk {i}", "Talk", "2022-06-01", f"{8 + i:02d}:00", f"{8 + i:02d}:30", "Dunkers", "Hall A", ""]
+            for i in range(6)]
+    batch, plan = _plan(event, organiser, rows[:1])
+    services.confirm_import(batch=batch, digest=plan.digest, actor=organiser)
+    db.session.commit()
+    reports = []
+    monkeypatch.setattr(tasks, "_reporter", lambda batch_id, separately: (
+        lambda done, total: reports.append((tasks.CONFIRM if separately else tasks.PREVIEW, done, total))))
+    batch = services.start_import(event=event, filename="s.csv", content=csv_file(rows, header=HEADER), actor=organiser)
+    tasks.start(batch=batch, step=tasks.PREVIEW, actor=organiser)
+    db.session.commit()
+    tasks.start(batch=batch, step=tasks.CONFIRM, actor=organiser, digest=batch.result["digest"])
+    db.session.commit()
+    assert batch.job_state == "done" and batch.summary == {"new": 5, "update": 0, "unchanged": 1, "cancel": 0}
+    # The unchanged row at once, then the five new ones two at a time.
+    assert [r for r in reports if r[0] == tasks.CONFIRM] == [("confirm", 1, 6), ("confirm", 3, 6), ("confirm", 5, 6),
+                                                             ("confirm", 6, 6)]

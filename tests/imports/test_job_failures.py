@@ -118,3 +118,71 @@ def test_import_jobs_go_to_redis_with_their_own_time_out(app, monkeypatch, admin
     db.session.commit()
     jobs.enqueue(print, "an e-mail's job")
     assert queued == [(True, 1234), (False, app.config["JOB_TIMEOUT"])]  # the long jobs' queue, then e-mail's
+
+
+def _previewed(admin: User) -> ImportBatch:
+    batch = services.start_people_import(filename="people.csv", content=FILE, actor=admin)
+    tasks.start(batch=batch, step=tasks.PREVIEW, actor=admin)
+    db.session.commit()
+    return db.session.get(ImportBatch, batch.id)
+
+
+def _confirmed(batch: ImportBatch, admin: User) -> ImportBatch:
+    tasks.start(batch=batch, step=tasks.CONFIRM, actor=admin, digest=batch.result["digest"])
+    db.session.commit()
+    db.session.expire_all()
+    return db.session.get(ImportBatch, batch.id)
+
+
+def _stopped_and_nothing_changed(batch: ImportBatch) -> bool:
+    return (batch.job_state == JobState.FAILED and batch.job_error.startswith("The import stopped before it finished")
+            and batch.status is ImportStatus.PREVIEW
+            and db.session.scalar(sa.select(User).where(User.email == "carla@example.org")) is None)
+
+
+def test_a_job_run_in_this_process_past_its_time_out_fails_with_the_message_and_changes_nothing(app, admin, monkeypatch):
+    batch = _previewed(admin)
+    monkeypatch.setitem(app.config, "IMPORT_JOB_TIMEOUT", 0)  # up before its first chunk is written
+    batch = _confirmed(batch, admin)
+    assert _stopped_and_nothing_changed(batch)
+    monkeypatch.setitem(app.config, "IMPORT_JOB_TIMEOUT", 1800)
+    batch = _confirmed(batch, admin)  # confirmed again
+    assert batch.status is ImportStatus.APPLIED and batch.job_state == JobState.DONE
+    assert db.session.scalar(sa.select(User.name).where(User.email == "carla@example.org")) == "Carla Diaz"
+
+
+def test_a_confirmation_never_commits_once_its_time_is_up(app, admin, monkeypatch):
+    batch = _previewed(admin)
+    apply = people.apply
+
+    def slow_apply(*args, **kwargs):  # every chunk written in time, the last just as the time runs out
+        summary = apply(*args, **kwargs)
+        monkeypatch.setattr(jobs.time, "monotonic", lambda: float("inf"))
+        return summary
+
+    monkeypatch.setattr(people, "apply", slow_apply)
+    tasks.start(batch=batch, step=tasks.CONFIRM, actor=admin, digest=batch.result["digest"])
+    db.session.commit()
+    monkeypatch.undo()
+    db.session.expire_all()
+    assert _stopped_and_nothing_changed(db.session.get(ImportBatch, batch.id))
+
+
+@pytest.mark.postgres
+def test_a_statement_that_would_outlast_the_time_out_is_stopped_by_the_database(app, admin, monkeypatch):
+    import time
+
+    batch = _previewed(admin)
+    apply = people.apply
+
+    def stuck_apply(*args, progress, **kwargs):  # writes its first chunk, then waits as if on a lock
+        summary = apply(*args, progress=progress, **kwargs)
+        db.session.execute(sa.text("SELECT pg_sleep(30)"))
+        return summary
+
+    monkeypatch.setattr(people, "apply", stuck_apply)
+    monkeypatch.setitem(app.config, "IMPORT_JOB_TIMEOUT", 2)
+    started = time.monotonic()
+    batch = _confirmed(batch, admin)
+    assert time.monotonic() - started < 10
+    assert _stopped_and_nothing_changed(batch)

@@ -375,3 +375,31 @@ def test_import_jobs_are_queued_as_long_jobs(admin, monkeypatch):
     tasks.start(batch=batch, step=tasks.PREVIEW, actor=admin)
     db.session.commit()
     assert queued == [(tasks.run, tasks.LANE)]
+
+
+def test_a_file_changed_between_preview_and_confirm_is_refused_and_nothing_changes(admin):
+    batch = _run(csv_file([["New One", "new@example.org"]], header=["Name", "E-mail"]), admin)
+    batch.content = csv_file([["New One", "new@example.org"], ["Sneaked In", "sneaked@example.org"]],
+                             header=["Name", "E-mail"])
+    db.session.commit()
+    batch = _confirm(batch, admin)
+    assert batch.job_state == JobState.FAILED and "file has changed since the preview" in batch.job_error
+    assert batch.status is ImportStatus.PREVIEW
+    assert db.session.scalar(sa.select(User).where(User.email == "new@example.org")) is None
+    assert db.session.scalar(sa.select(User).where(User.email == "sneaked@example.org")) is None
+
+
+def test_the_confirmation_trusts_the_addresses_its_preview_checked(admin, monkeypatch):
+    from expo.accounts import services as accounts
+
+    batch = _run(csv_file([["New One", "new@example.org"], ["Two", "Two@Example.org"]], header=["Name", "E-mail"]),
+                 admin)
+    accounts._is_address.cache_clear()
+
+    def no_second_check(*args, **kwargs):
+        raise AssertionError("an address checked again")
+
+    monkeypatch.setattr(accounts, "validate_email", no_second_check)
+    batch = _confirm(batch, admin)
+    assert batch.job_state == JobState.DONE and batch.summary["new"] == 2
+    assert db.session.scalar(sa.select(User.name).where(User.email == "two@example.org")) == "Two"

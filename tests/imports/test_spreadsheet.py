@@ -237,3 +237,25 @@ def test_the_preview_reads_a_fixed_number_of_queries(event, organiser, hall):
         return log.count
 
     assert preview_of(2) == preview_of(20)
+
+
+def test_a_large_csv_file_is_read_row_by_row_without_holding_its_text():
+    import tracemalloc
+
+    from expo.imports.readers import read_rows
+
+    content = csv_file([[f"uid-{n}", f"Talk {n} on cities and climate", "Talk"] for n in range(40000)])
+    assert len(content) > 1_000_000
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        rows = read_rows(content)
+        first = next(rows)
+        held = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.reset_peak()
+        count = sum(1 for _ in rows)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert first.cells[1].value == "Title" and count == 40000
+    assert held < len(content) // 4 and peak < len(content) // 4  # a piece of the file at a time, never all its text
