@@ -1,0 +1,128 @@
+"""Organisers' tables drawn once and shown again while nothing they read has changed.
+
+Most of what a table page costs (registrations, bookings, sessions, people, organisations,
+networks) is its *region*: counts, the filters and their choices, a page of rows and the pager.
+The region is kept in the shared cache (Redis) under a key made of the page's address (path and
+query arguments), the reader's language, what the reader's permissions let them see
+(``expo.permissions.table_scope``) and the generations of the database tables it reads:
+``rows:<table>`` moves after every commit that wrote a row of that table, and ``rows:*``, which
+every region reads, after a statement whose table cannot be told. The rest of the page (layout,
+menus, the reader's name, flashed messages) is drawn for each request; the region's one
+per-request part, its CSRF token, is kept as a placeholder and filled in for each reader.
+
+As for public pages (expo.core.pagecache), the generations are read before the database: a region
+drawn from rows that a concurrent commit then changes is stored under the generation that commit
+replaces, which nobody asks for again. Without a shared cache (each process would keep its own
+copies and miss its neighbours' commits) every region is drawn afresh, as it is with
+``TABLE_CACHE_TIMEOUT = 0`` (what a page costs to draw can then be measured)."""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, g, render_template, request
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from expo.core import pagecache
+from expo.core.extensions import cache
+from expo.core.generations import shared_cache
+
+CACHE_FORMAT = 1
+KEY_PREFIX = f"tables:v{CACHE_FORMAT}:region:"
+ANY_TABLE = "*"
+# A person's log-in bookkeeping, which no table shows: signing in moves no generation.
+_UNSHOWN_USER_FIELDS = frozenset({"last_login_at", "password_hash", "session_version", "pending_email"})
+# Pages whose address carries more (or longer) arguments than this are drawn, never kept.
+_MAX_ARGS = 20
+_MAX_ARG_LENGTH = 200
+_DRAWN = "_expo_table_region"
+
+
+def _generation(table: str) -> str:
+    return f"rows:{table}"
+
+
+def _written_table(obj: Any) -> str | None:
+    """The table a flushed object writes, unless the write shows in no table."""
+    table = getattr(obj, "__tablename__", None)
+    if table != "users":
+        return table
+    state = sa.inspect(obj)
+    if state.pending or state.deleted or state.was_deleted:
+        return table
+    changed = {a.key for a in state.attrs if a.history.has_changes()}
+    return table if changed - _UNSHOWN_USER_FIELDS else None
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _note_flushed_rows(session: Session, _context: Any, _instances: Any) -> None:
+    if not shared_cache():
+        return
+    tables = {_written_table(obj) for obj in (*session.new, *session.dirty, *session.deleted)}
+    pagecache.note_changes(session, [_generation(t) for t in tables if t])
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _note_statement_rows(state: Any) -> None:
+    if not (state.is_update or state.is_delete or state.is_insert) or not shared_cache():
+        return
+    table = getattr(getattr(state.statement, "table", None), "name", None)
+    pagecache.note_changes(state.session, [_generation(table or ANY_TABLE)])
+
+
+def keep_region(drawn: Markup) -> Markup:
+    """Note the region a page has just drawn (``_table.html``'s ``region``), to be kept."""
+    g.setdefault(_DRAWN, []).append(drawn)
+    return drawn
+
+
+def _cacheable() -> bool:
+    if not current_app.config.get("TABLE_CACHE_TIMEOUT") or not shared_cache():
+        return False
+    args = list(request.args.items(multi=True))
+    return len(args) <= _MAX_ARGS and all(len(k) + len(v) <= _MAX_ARG_LENGTH for k, v in args)
+
+
+def _key(template: str, scope: Any, tokens: tuple[str, ...]) -> str:
+    args = sorted(request.args.items(multi=True))
+    raw = repr((template, request.endpoint, sorted((request.view_args or {}).items()), args, str(get_locale()),
+                current_app.config.get("TIMEZONE"), scope, tokens))
+    return KEY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+def table_page(template: str, *, reads: Iterable[str], context: Mapping[str, Any],
+               build: Callable[[], Mapping[str, Any]]) -> str:
+    """The page ``template`` whose region (``{% call tables.region(region) %}``) shows what the
+    database ``reads`` (table names) hold: from the cache while none of them changed, else drawn
+    with ``build()`` (what only the region needs) and kept. ``context`` is what the rest of the
+    page needs; the view has authorised the reader before."""
+    from expo.permissions import table_scope
+
+    names = tuple(_generation(t) for t in (ANY_TABLE, *sorted(set(reads))))
+    tokens = pagecache.generations(names) if _cacheable() else ()
+    if len(tokens) != len(names):
+        return render_template(template, region=None, **context, **build())
+    key = _key(template, table_scope(current_user), tokens)
+    try:
+        hit = cache.get(key)
+    except Exception:  # noqa: BLE001 - an unreadable entry is a miss
+        hit = None
+    if isinstance(hit, str):
+        region = Markup(hit.replace(pagecache.CSRF_PLACEHOLDER, generate_csrf()))
+        return render_template(template, region=region, **context)
+    g.pop(_DRAWN, None)
+    page = render_template(template, region=None, **context, **build())
+    drawn = g.pop(_DRAWN, [])
+    if len(drawn) == 1:
+        try:
+            cache.set(key, str(drawn[0]).replace(generate_csrf(), pagecache.CSRF_PLACEHOLDER),
+                      timeout=current_app.config["TABLE_CACHE_TIMEOUT"])
+        except Exception:  # noqa: BLE001 - the page is served anyway
+            current_app.logger.warning("a table's region was not kept in the cache", exc_info=True)
+    return page
