@@ -27,7 +27,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import MANYTOONE, RelationshipProperty, Session
 
 from expo.core import pagecache
 from expo.core.extensions import cache
@@ -48,24 +48,36 @@ def _generation(table: str) -> str:
     return f"rows:{table}"
 
 
-def _written_table(obj: Any) -> str | None:
-    """The table a flushed object writes, unless the write shows in no table."""
+def _written_tables(obj: Any) -> set[str]:
+    """The tables flushing ``obj`` writes: its own when it is added, deleted or has a column (or
+    the foreign key of a many-to-one) changed, and the association table of each many-to-many
+    collection changed. A row on the other side of a one-to-many collection that changed (a
+    session whose list of bookings grew) is not written: the added row is."""
     table = getattr(obj, "__tablename__", None)
-    if table != "users":
-        return table
+    if table is None:
+        return set()
     state = sa.inspect(obj)
-    if state.pending or state.deleted or state.was_deleted:
-        return table
-    changed = {a.key for a in state.attrs if a.history.has_changes()}
-    return table if changed - _UNSHOWN_USER_FIELDS else None
+    whole = state.pending or state.deleted or state.was_deleted
+    written = {table} if whole else set()
+    for attribute in state.mapper.attrs:
+        if not state.attrs[attribute.key].history.has_changes():
+            continue
+        if isinstance(attribute, RelationshipProperty):
+            if attribute.secondary is not None:
+                written.add(attribute.secondary.name)
+            elif attribute.direction is MANYTOONE:
+                written.add(table)
+        elif table != "users" or attribute.key not in _UNSHOWN_USER_FIELDS:
+            written.add(table)
+    return written
 
 
 @sa.event.listens_for(Session, "before_flush")
 def _note_flushed_rows(session: Session, _context: Any, _instances: Any) -> None:
     if not shared_cache():
         return
-    tables = {_written_table(obj) for obj in (*session.new, *session.dirty, *session.deleted)}
-    pagecache.note_changes(session, [_generation(t) for t in tables if t])
+    tables = set().union(*(_written_tables(obj) for obj in (*session.new, *session.dirty, *session.deleted)))
+    pagecache.note_changes(session, [_generation(t) for t in tables])
 
 
 @sa.event.listens_for(Session, "do_orm_execute")

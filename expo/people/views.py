@@ -38,8 +38,8 @@ def list_networks():
         return {"page": table.page(query, table.state(request.args)), "filters": filters}
 
     # Members are people; sessions are counted per event.
-    return table_page("manage/networks.html", reads=("networks", "users", "programme_sessions", "events"),
-                      context={}, build=build)
+    return table_page("manage/networks.html", context={}, build=build, reads=(
+        "networks", "user_networks", "users", "session_networks", "programme_sessions", "events"))
 
 
 @bp.route("/manage/networks.<any(csv, xlsx):fmt>")

@@ -78,7 +78,7 @@ def _filters(statuses) -> tuple[PeopleFilterForm, queries.PeopleFilter]:
 
 # What the lists of registrations and bookings show and filter by besides their own rows: the
 # event, and the people with their organisations, countries and networks.
-_PEOPLE_TABLES = ("events", "users", "organisations", "countries", "networks")
+_PEOPLE_TABLES = ("events", "users", "organisations", "countries", "networks", "user_networks")
 
 
 def _download(fmt: str, rows: tuple[list[str], Any], filename: str, action: AuditAction, target: str):

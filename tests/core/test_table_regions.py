@@ -13,11 +13,11 @@ import sqlalchemy as sa
 from expo.accounts.models import Role, User
 from expo.core.extensions import cache, db
 from expo.events.models import RegistrationMode, TeamMember, TeamRole
-from expo.people.models import Organisation
+from expo.people.models import Network, Organisation
 from expo.programme.models import ProgrammeSession
 from expo.registration.models import BookingStatus, RegistrationStatus
 from tests.conftest import PASSWORD
-from tests.factories import make_booking, make_organisation, make_registration, make_session, make_user
+from tests.factories import make_booking, make_network, make_organisation, make_registration, make_session, make_user
 from tests.querycount import count_queries
 from tests.registration.conftest import future_event
 
@@ -68,8 +68,9 @@ def expo_data(db):
     for d in delegates:
         make_booking(session=session, user=d, status=BookingStatus.CONFIRMED)
     admin = make_user(role=Role.ADMIN, email="olga@example.org")
+    network = make_network(name="UN Habitat", acronym="UNH")
     db.session.commit()
-    return {"event": event, "session": session.id, "delegates": [d.id for d in delegates],
+    return {"network": network.id, "event": event, "session": session.id, "delegates": [d.id for d in delegates],
             "registrations": [r.id for r in registrations], "city": city.id, "admin": admin.email}
 
 
@@ -103,6 +104,13 @@ def test_a_region_is_drawn_once_and_each_reader_gets_their_own_csrf_token(server
     # An organisation renamed: the people who belong to it.
     ("/manage/people/?sort=organisation",
      lambda data: db.session.get(Organisation, data["city"]).__setattr__("name", "Lunds kommun"), "Lunds kommun"),
+    # A network joined: only the association of people and networks is written.
+    ("/manage/networks?sort=-members",
+     lambda data: _join_network(data),
+     '<td class="num">1</td>'),
+    ("/manage/events/approval/registrations?sort=name",
+     lambda data: _join_network(data),
+     "<td>UNH</td>"),
     # A statement (no object flushed) names its table.
     ("/manage/people/?sort=name",
      lambda data: db.session.execute(sa.update(User).where(User.id == data["delegates"][2]).values(name="Stated")),
@@ -122,6 +130,11 @@ def test_a_change_shows_on_the_next_request_through_any_server(servers, expo_dat
 
     after, after_count = read(two, servers[1], url)
     assert shown in after and after_count > kept_count
+
+
+def _join_network(data) -> None:
+    person = db.session.get(User, data["delegates"][0])
+    person.networks.append(db.session.get(Network, data["network"]))
 
 
 def _needs(person: User, diet: str) -> None:
@@ -145,6 +158,22 @@ def test_a_change_made_by_a_bulk_action_shows_too(servers, expo_data):
         data={"action": "approve", "scope": "all", "confirmed": "y"})
     assert response.status_code == 302
     assert "No registration matches." in read(client, servers[1], url)[0]
+
+
+def test_a_booking_keeps_the_list_of_sessions(servers, expo_data):
+    newcomer = make_user().id
+    db.session.commit()
+    url = f"/manage/events/{expo_data['event'].id}/sessions"
+    read(signed_in(servers[0], expo_data["admin"]), servers[0], url)
+
+    def book() -> None:
+        session = db.session.get(ProgrammeSession, expo_data["session"])
+        session.bookings.append(make_booking(session=session, user=db.session.get(User, newcomer),
+                                             status=BookingStatus.CONFIRMED))
+
+    change(servers[0], book)
+    # Seats show on the session's bookings, not in the list of sessions.
+    assert read(signed_in(servers[1], expo_data["admin"]), servers[1], url)[1] == 2
 
 
 def test_signing_in_keeps_the_regions(servers, expo_data):
