@@ -133,8 +133,8 @@ def _register_templating(app: Flask) -> None:
     branding.init_app(app, loader=expo_look)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals.update(table_url=tables.table_url, filter_args=tables.filter_args,
-                                 download_url=tables.download_url, row_url=tables.row_url,
-                                 keep_region=fragments.keep_region)
+                                 download_url=tables.download_url, row_url=tables.row_url)
+    fragments.init_app(app, scope=permissions.table_scope)
     app.jinja_env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
     app.jinja_env.filters.update(i18n.FILTERS)
     app.jinja_env.filters["country_name"] = country_name

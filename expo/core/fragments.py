@@ -4,7 +4,7 @@ Most of what a table page costs (registrations, bookings, sessions, people, orga
 networks) is its *region*: counts, the filters and their choices, a page of rows and the pager.
 The region is kept in the shared cache (Redis) under a key made of the page's address (path and
 query arguments), the reader's language, what the reader's permissions let them see
-(``expo.permissions.table_scope``) and the generations of the database tables it reads:
+(``expo.permissions.table_scope``, given by the application) and the generations of the database tables it reads:
 ``rows:<table>`` moves after every commit that wrote a row of that table, and ``rows:*``, which
 every region reads, after a statement whose table cannot be told. The rest of the page (layout,
 menus, the reader's name, flashed messages) is drawn for each request; the region's one
@@ -18,11 +18,11 @@ copies and miss its neighbours' commits) every region is drawn afresh, as it is 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -42,6 +42,7 @@ _UNSHOWN_USER_FIELDS = frozenset({"last_login_at", "password_hash", "session_ver
 _MAX_ARGS = 20
 _MAX_ARG_LENGTH = 200
 _DRAWN = "_expo_table_region"
+EXTENSION_KEY = "expo.fragments"
 
 
 def _generation(table: str) -> str:
@@ -88,6 +89,13 @@ def _note_statement_rows(state: Any) -> None:
     pagecache.note_changes(state.session, [_generation(table or ANY_TABLE)])
 
 
+def init_app(app: Flask, *, scope: Callable[[Any], Hashable]) -> None:
+    """``scope(user)``: what decides which rows and actions the tables show a reader (readers
+    of one scope share the kept regions)."""
+    app.extensions[EXTENSION_KEY] = scope
+    app.jinja_env.globals["keep_region"] = keep_region
+
+
 def keep_region(drawn: Markup) -> Markup:
     """Note the region a page has just drawn (``_table.html``'s ``region``), to be kept."""
     g.setdefault(_DRAWN, []).append(drawn)
@@ -114,13 +122,11 @@ def table_page(template: str, *, reads: Iterable[str], context: Mapping[str, Any
     database ``reads`` (table names) hold: from the cache while none of them changed, else drawn
     with ``build()`` (what only the region needs) and kept. ``context`` is what the rest of the
     page needs; the view has authorised the reader before."""
-    from expo.permissions import table_scope
-
     names = tuple(_generation(t) for t in (ANY_TABLE, *sorted(set(reads))))
     tokens = pagecache.generations(names) if _cacheable() else ()
     if len(tokens) != len(names):
         return render_template(template, region=None, **context, **build())
-    key = _key(template, table_scope(current_user), tokens)
+    key = _key(template, current_app.extensions[EXTENSION_KEY](current_user), tokens)
     try:
         hit = cache.get(key)
     except Exception:  # noqa: BLE001 - an unreadable entry is a miss
