@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from flask import Flask, current_app, request, url_for
+from werkzeug.local import LocalProxy
 
 EXTENSION_KEY = "expo.navigation"
 URLS_KEY = "expo.navigation.urls"
@@ -83,6 +84,8 @@ def _url(endpoint: str) -> str:
 
 
 def _allowed(user: Any, group: str | None) -> list[tuple[NavItem, NavLink]]:
+    # Each menu item's predicate reads the user several times: once through the proxy, not each time.
+    user = user._get_current_object() if isinstance(user, LocalProxy) else user
     views = current_app.view_functions
     return [
         (item, NavLink(_url(item.endpoint), item.label))
