@@ -2,13 +2,14 @@
 
 Most of what a table page costs (registrations, bookings, sessions, people, organisations,
 networks) is its *region*: counts, the filters and their choices, a page of rows and the pager.
-The region is kept in the shared cache (Redis) under a key made of the page's address (path and
-query arguments), the reader's language, what the reader's permissions let them see
-(``expo.permissions.table_scope``, given by the application) and the generations of the database tables it reads:
-``rows:<table>`` moves after every commit that wrote a row of that table, and ``rows:*``, which
-every region reads, after a statement whose table cannot be told. The rest of the page (layout,
-menus, the reader's name, flashed messages) is drawn for each request; the region's one
-per-request part, its CSRF token, is kept as a placeholder and filled in for each reader.
+The region is kept in the shared cache (Redis) under a key made of the release, the page's
+address (path and query arguments), the reader's language, what the reader's permissions let
+them see (``expo.permissions.table_scope``, given by the application) and the generations of
+the database tables it reads: ``rows:<table>`` moves after every commit that wrote a row of
+that table, and ``rows:*``, which every region reads, after a statement whose table cannot be
+told. The rest of the page (layout, menus, the reader's name, flashed messages) is drawn for
+each request; the region's one per-request part, its CSRF token, is kept as a placeholder and
+filled in for each reader.
 
 As for public pages (expo.core.pagecache), the generations are read before the database: a region
 drawn from rows that a concurrent commit then changes is stored under the generation that commit
@@ -18,6 +19,8 @@ copies and miss its neighbours' commits) every region is drawn afresh, as it is 
 from __future__ import annotations
 
 import hashlib
+from functools import cache as cache_once
+from pathlib import Path
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
@@ -109,10 +112,23 @@ def _cacheable() -> bool:
     return len(args) <= _MAX_ARGS and all(len(k) + len(v) <= _MAX_ARG_LENGTH for k, v in args)
 
 
+@cache_once
+def _release() -> str:
+    """What this release draws with (the code, templates and catalogues of the package), as a
+    digest: servers of a new release never show a region an older one drew, and servers of one
+    release share theirs. Worked out once per process."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".html", ".mo") and p.is_file()):
+        digest.update(str(path.relative_to(package)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _key(template: str, scope: Any, tokens: tuple[str, ...]) -> str:
     args = sorted(request.args.items(multi=True))
-    raw = repr((template, request.endpoint, sorted((request.view_args or {}).items()), args, str(get_locale()),
-                current_app.config.get("TIMEZONE"), scope, tokens))
+    raw = repr((_release(), template, request.script_root, request.endpoint, sorted((request.view_args or {}).items()), args,
+                str(get_locale()), current_app.config.get("TIMEZONE"), scope, tokens))
     return KEY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()[:40]
 
 
