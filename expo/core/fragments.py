@@ -127,8 +127,8 @@ def _release() -> str:
 
 def _key(template: str, scope: Any, tokens: tuple[str, ...]) -> str:
     args = sorted(request.args.items(multi=True))
-    raw = repr((_release(), template, request.script_root, request.endpoint, sorted((request.view_args or {}).items()), args,
-                str(get_locale()), current_app.config.get("TIMEZONE"), scope, tokens))
+    address = (request.script_root, request.endpoint, sorted((request.view_args or {}).items()), args)
+    raw = repr((_release(), template, address, str(get_locale()), current_app.config.get("TIMEZONE"), scope, tokens))
     return KEY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()[:40]
 
 
