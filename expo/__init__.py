@@ -122,7 +122,7 @@ def _register_templating(app: Flask) -> None:
     from flask_babel import get_locale
 
     from expo import permissions
-    from expo.core import branding, i18n, navigation, tables
+    from expo.core import branding, fragments, i18n, navigation, tables
     from expo.events.queries import expo_look
     from expo.people.countries import country_name
 
@@ -134,6 +134,7 @@ def _register_templating(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals.update(table_url=tables.table_url, filter_args=tables.filter_args,
                                  download_url=tables.download_url, row_url=tables.row_url)
+    fragments.init_app(app, scope=permissions.table_scope)
     app.jinja_env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
     app.jinja_env.filters.update(i18n.FILTERS)
     app.jinja_env.filters["country_name"] = country_name

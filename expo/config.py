@@ -108,6 +108,10 @@ class Defaults:
     # Seconds a public page stays cached for visitors who are not signed in (0: off). Changes
     # show at once; this only bounds what follows the clock, such as a session that has begun.
     PAGE_CACHE_TIMEOUT = 60
+    # Seconds the drawn region of an organisers' table (rows, counts, filters, pager) stays in the
+    # shared cache (0: off, each request draws it). Changes show at once; this only bounds a change
+    # whose generation could not be moved (Redis unreachable just then). Redis only.
+    TABLE_CACHE_TIMEOUT = 60
     # After each change to the schedule, a job builds the expo's and every published event's
     # calendar feed, so the first calendar app to ask finds it ready (one job waits at most).
     PREBUILD_FEEDS = True

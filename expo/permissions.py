@@ -27,6 +27,14 @@ def is_admin(user: Any) -> bool:
     return _role(user) is Role.ADMIN
 
 
+def table_scope(user: Any) -> tuple[Any, ...]:
+    """What decides which rows and actions organisers' tables show ``user``: every administrator
+    sees them alike; anyone else by their own role and event teams."""
+    if is_admin(user):
+        return ("admin",)
+    return ("person", user.id, _role(user), tuple(sorted((e, r.value) for e, r in team_roles(user).items())))
+
+
 def is_signed_in(user: Any) -> bool:
     return _role(user) is not None
 

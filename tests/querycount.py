@@ -45,14 +45,15 @@ def count_queries() -> Iterator[QueryLog]:
 
 
 def page_query_count(client, url: str) -> int:
-    """How many statements one GET of ``url`` sends to render it (the cache of public pages is
-    bypassed); the page must answer 200."""
+    """How many statements one GET of ``url`` sends to render it (the caches of public pages and
+    of organisers' tables are bypassed); the page must answer 200."""
     config = client.application.config
-    saved, config["PAGE_CACHE_TIMEOUT"] = config["PAGE_CACHE_TIMEOUT"], 0
+    saved = {name: config[name] for name in ("PAGE_CACHE_TIMEOUT", "TABLE_CACHE_TIMEOUT")}
+    config.update(dict.fromkeys(saved, 0))
     try:
         with count_queries() as log:
             response = client.get(url)
     finally:
-        config["PAGE_CACHE_TIMEOUT"] = saved
+        config.update(saved)
     assert response.status_code == 200, f"{url} answered {response.status_code}"
     return log.count

@@ -2,6 +2,8 @@
 their invitation and choose a password."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,6 +24,7 @@ from expo.audit.models import AuditAction
 from expo.core.db import get_or_404
 from expo.core.extensions import db
 from expo.core.forms import BulkForm
+from expo.core.fragments import table_page
 from expo.core.tables import BulkAction, download, run_bulk
 from expo.permissions import can_administer_account, can_manage_people, require
 from expo.programme.pages import guard, perform, submit
@@ -44,11 +47,14 @@ def _people_actions() -> list[BulkAction]:
 @bp.route("/")
 @guard(can_manage_people)
 def list_people():
-    filters = PeopleFilterForm(formdata=request.args)
-    table = admin.people_table()
-    page = table.page(admin.people_query(filters.criteria()), table.state(request.args))
-    return render_template("accounts/admin/people.html", filters=filters, page=page, role_labels=ROLE_LABELS,
-                           bulk_form=BulkForm(_people_actions()))
+    def build() -> dict[str, Any]:
+        filters = PeopleFilterForm(formdata=request.args)
+        table = admin.people_table()
+        page = table.page(admin.people_query(filters.criteria()), table.state(request.args))
+        return {"filters": filters, "page": page, "role_labels": ROLE_LABELS, "bulk_form": BulkForm(_people_actions())}
+
+    return table_page("accounts/admin/people.html", reads=("users", "organisations", "countries"),
+                      context={}, build=build)
 
 
 @bp.route("/bulk", methods=["POST"])

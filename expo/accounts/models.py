@@ -70,6 +70,8 @@ user_networks = sa.Table(
     db.metadata,
     sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("network_id", sa.ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True),
+    # A network's members are counted and filtered by the network (the key leads with the person).
+    sa.Index("ix_user_networks_network_id", "network_id"),
 )
 
 

@@ -8,9 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, request, url_for
+from werkzeug.local import LocalProxy
 
 EXTENSION_KEY = "expo.navigation"
+URLS_KEY = "expo.navigation.urls"
 
 
 @dataclass(frozen=True)
@@ -70,10 +72,23 @@ def init_app(app: Flask, items: Iterable[NavItem], groups: Iterable[NavGroup] = 
     app.jinja_env.globals["workspace_for"] = workspace_for
 
 
+def _url(endpoint: str) -> str:
+    """The address of a menu page (it takes no arguments): built once per app and mount point,
+    as every page draws the whole menu."""
+    urls: dict[tuple[str, str], str] = current_app.extensions.setdefault(URLS_KEY, {})
+    key = (endpoint, request.script_root)
+    url = urls.get(key)
+    if url is None:
+        url = urls[key] = url_for(endpoint)
+    return url
+
+
 def _allowed(user: Any, group: str | None) -> list[tuple[NavItem, NavLink]]:
+    # Each menu item's predicate reads the user several times: once through the proxy, not each time.
+    user = user._get_current_object() if isinstance(user, LocalProxy) else user
     views = current_app.view_functions
     return [
-        (item, NavLink(url_for(item.endpoint), item.label))
+        (item, NavLink(_url(item.endpoint), item.label))
         for item in current_app.extensions[EXTENSION_KEY].items
         if item.group == group and item.endpoint in views and item.allowed(user)
     ]

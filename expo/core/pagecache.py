@@ -107,6 +107,12 @@ def bump(names: Iterable[str]) -> None:
 
 # --- which commits move which generations ------------------------------------------------------
 
+def note_changes(session: Session, names: Iterable[str]) -> None:
+    """Generations to move once the session's transaction commits (with the page cache's own,
+    in one round trip)."""
+    session.info.setdefault(_PENDING, set()).update(names)
+
+
 def _generations_of(obj: Any) -> tuple[str, ...]:
     table = getattr(obj, "__tablename__", None)
     if table is None or table in _PRIVATE_TABLES:

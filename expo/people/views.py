@@ -1,6 +1,8 @@
 """Organisers' pages for networks and organisations."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -8,6 +10,7 @@ from flask_login import current_user
 import sqlalchemy as sa
 
 from expo.core.db import get_or_404
+from expo.core.fragments import table_page
 from expo.core.tables import Table, download
 from expo.people import services
 from expo.people.forms import (
@@ -29,10 +32,14 @@ bp = Blueprint("people", __name__)
 @bp.route("/manage/networks")
 @guard(can_manage_expo)
 def list_networks():
-    filters = NetworkFiltersForm(formdata=request.args)
-    table, query = services.network_list(**filters.criteria())
-    return render_template("manage/networks.html", page=table.page(query, table.state(request.args)),
-                           filters=filters)
+    def build() -> dict[str, Any]:
+        filters = NetworkFiltersForm(formdata=request.args)
+        table, query = services.network_list(**filters.criteria())
+        return {"page": table.page(query, table.state(request.args)), "filters": filters}
+
+    # Members are people; sessions are counted per event.
+    return table_page("manage/networks.html", context={}, build=build, reads=(
+        "networks", "user_networks", "users", "session_networks", "programme_sessions", "events"))
 
 
 @bp.route("/manage/networks.<any(csv, xlsx):fmt>")
@@ -91,11 +98,13 @@ def _organisation_list() -> tuple[OrganisationFiltersForm, Table, sa.Select]:
 @bp.route("/manage/organisations")
 @guard(can_manage_expo)
 def list_organisations():
-    filters, table, query = _organisation_list()
-    return render_template(
-        "manage/organisations.html", page=table.page(query, table.state(request.args)), filters=filters,
-        kind_labels=dict(ORGANISATION_KINDS),
-    )
+    def build() -> dict[str, Any]:
+        filters, table, query = _organisation_list()
+        return {"page": table.page(query, table.state(request.args)), "filters": filters,
+                "kind_labels": dict(ORGANISATION_KINDS)}
+
+    return table_page("manage/organisations.html", reads=("organisations", "users", "countries"),
+                      context={}, build=build)
 
 
 @bp.route("/manage/organisations.<any(csv, xlsx):fmt>")

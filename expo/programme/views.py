@@ -15,6 +15,7 @@ from expo.events import services as event_services
 from expo.events.forms import EventForm, TrackFiltersForm, TrackForm
 from expo.events.models import Event, Track
 from expo.core.extensions import db
+from expo.core.fragments import table_page
 from expo.core.tables import download
 from expo.permissions import (
     can_edit_session,
@@ -201,13 +202,18 @@ def delete_track(track_id: int):
 @guard(organises_any_event)
 def list_sessions(event_id: int):
     event = _managed_event(event_id)
-    filters_form = SessionFiltersForm(event, queries.venue_choices(), formdata=request.args)
-    table = services.sessions_table()
-    page = table.page(services.session_list(event, filters_form.filters()), table.state(request.args))
-    pending_count, pending_ids = staging.pending_session_ids(event)
-    return render_template("manage/sessions.html", event=event, page=page, filters=filters_form,
-                           pending_count=pending_count, pending_ids=pending_ids,
-                           interest=interest_counts(s.id for s in page.rows))
+
+    def build() -> dict[str, Any]:
+        filters_form = SessionFiltersForm(event, queries.venue_choices(), formdata=request.args)
+        table = services.sessions_table()
+        page = table.page(services.session_list(event, filters_form.filters()), table.state(request.args))
+        pending_count, pending_ids = staging.pending_session_ids(event)
+        return dict(page=page, filters=filters_form, pending_count=pending_count, pending_ids=pending_ids,
+                    interest=interest_counts(s.id for s in page.rows))
+
+    return table_page("manage/sessions.html", context={"event": event}, build=build, reads=(
+        "events", "programme_sessions", "session_roles", "users", "rooms", "venues", "tracks", "networks",
+        "pending_session_changes", "session_interests"))
 
 
 @bp.route("/events/<int:event_id>/sessions.<any(csv, xlsx):fmt>")

@@ -27,6 +27,7 @@ from expo.core.db import get_or_404
 from expo.core.errors import ExpoError, NeedsConfirmation
 from expo.core.extensions import db
 from expo.core.forms import BulkForm
+from expo.core.fragments import table_page
 from expo.core.tables import BulkAction, download, run_bulk
 from expo.events.models import Event
 from expo.permissions import can_manage_registrations, can_resend_mail, can_view_private_needs, require
@@ -75,6 +76,11 @@ def _filters(statuses) -> tuple[PeopleFilterForm, queries.PeopleFilter]:
     )
 
 
+# What the lists of registrations and bookings show and filter by besides their own rows: the
+# event, and the people with their organisations, countries and networks.
+_PEOPLE_TABLES = ("events", "users", "organisations", "countries", "networks", "user_networks")
+
+
 def _download(fmt: str, rows: tuple[list[str], Any], filename: str, action: AuditAction, target: str):
     """The whole filtered list as a download, written to the audit log first."""
     audit.record(actor=current_user._get_current_object(), action=action, target=target,
@@ -103,15 +109,19 @@ def _registration_actions(event: Event) -> list[BulkAction]:
 @login_required
 def manage_registrations(slug: str):
     event = _managed_event(slug)
-    form, filters = _filters(RegistrationStatus)
-    table = queries.registrations_table()
-    page = table.page(queries.event_registrations(event, filters), table.state(request.args))
-    return render_template(
-        "registration/manage_registrations.html", event=event, filter_form=form, page=page,
-        counts=queries.registration_counts(event),
-        bulk_form=BulkForm(_registration_actions(event)), add_form=AddPersonForm(),
-        show_needs=can_view_private_needs(current_user, event), statuses=list(RegistrationStatus),
-    )
+
+    def build() -> dict[str, Any]:
+        form, filters = _filters(RegistrationStatus)
+        table = queries.registrations_table()
+        return dict(
+            filter_form=form, page=table.page(queries.event_registrations(event, filters), table.state(request.args)),
+            counts=queries.registration_counts(event),
+            bulk_form=BulkForm(_registration_actions(event)), add_form=AddPersonForm(),
+            show_needs=can_view_private_needs(current_user, event), statuses=list(RegistrationStatus),
+        )
+
+    return table_page("registration/manage_registrations.html", reads=_PEOPLE_TABLES + ("registrations",),
+                      context={"event": event}, build=build)
 
 
 @bp.route("/events/<slug>/registrations/bulk", methods=["POST"])
@@ -242,14 +252,20 @@ def _booking_actions(session: ProgrammeSession) -> list[BulkAction]:
 @login_required
 def manage_bookings(session_id: int):
     session = _managed_session(session_id)
-    form, filters = _filters(BookingStatus)
-    table = queries.bookings_table()
-    return render_template(
-        "registration/manage_bookings.html", session=session, event=session.event, filter_form=form,
-        page=table.page(queries.session_bookings(session, filters), table.state(request.args)),
-        confirmed=services.confirmed_count(session), add_form=AddPersonForm(),
-        bulk_form=BulkForm(_booking_actions(session)), show_needs=can_view_private_needs(current_user, session.event),
-    )
+
+    def build() -> dict[str, Any]:
+        form, filters = _filters(BookingStatus)
+        table = queries.bookings_table()
+        return dict(
+            filter_form=form, page=table.page(queries.session_bookings(session, filters), table.state(request.args)),
+            confirmed=services.confirmed_count(session), add_form=AddPersonForm(),
+            bulk_form=BulkForm(_booking_actions(session)),
+            show_needs=can_view_private_needs(current_user, session.event),
+        )
+
+    return table_page("registration/manage_bookings.html",
+                      reads=_PEOPLE_TABLES + ("bookings", "programme_sessions", "rooms"),
+                      context={"session": session, "event": session.event}, build=build)
 
 
 @bp.route("/sessions/<int:session_id>/bookings/bulk", methods=["POST"])

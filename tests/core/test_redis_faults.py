@@ -144,6 +144,10 @@ def _serves_everything(application: Flask, world: dict[str, Any]) -> list[float]
     assert response.status_code == 200
     assert "<dt>Delegates</dt>" in response.get_data(as_text=True)
     times.append(elapsed)
+    # An organisers' table, whose drawn region is kept in Redis.
+    response, elapsed = _timed(lambda: client.get("/manage/networks?sort=-members"))
+    assert response.status_code == 200 and 'href="/manage/networks/' in response.get_data(as_text=True)
+    times.append(elapsed)
     return times
 
 
@@ -159,6 +163,7 @@ def test_with_redis_up_pages_and_feeds_are_cached_in_it(db, redis_app, own_redis
     assert any(b"pages:v1:page:" in key for key in keys)
     assert any(b"calendar:" in key and b":body:" in key for key in keys)
     assert any(key.startswith(b"expo:stats:figures") for key in keys)
+    assert any(b"tables:v1:region:" in key for key in keys)
 
 
 def test_redis_stopped_every_page_feed_and_the_statistics_still_answer(db, redis_app, own_redis):

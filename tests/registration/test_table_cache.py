@@ -22,9 +22,11 @@ pytestmark = pytest.mark.skipif(not REDIS_URL, reason="set EXPO_REDIS_URL (e.g. 
 
 @pytest.fixture
 def servers(make_app):
-    """Two app servers sharing one Redis (their connections are closed by ``make_app``)."""
+    """Two app servers sharing one Redis (their connections are closed by ``make_app``); their
+    tables' drawn regions are not kept, so that each request reads what is not remembered."""
     prefix = f"expo-test-tables-{uuid.uuid4().hex}:"
-    made = [make_app(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix) for _ in range(2)]
+    made = [make_app(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix,
+                     TABLE_CACHE_TIMEOUT=0) for _ in range(2)]
     yield made
     with made[0].app_context():
         cache.clear()
