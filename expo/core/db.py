@@ -184,7 +184,9 @@ def insert_rows(table: sa.Table, rows: Sequence[dict[str, Any]], *, ids: bool = 
     if not rows:
         return []
     if session.get_bind().dialect.name == "postgresql":
-        return _copy_rows(session.connection(), table, rows, numbered=ids or key is not None)
+        numbers = _copy_rows(session.connection(), table, rows, numbered=ids or key is not None)
+        _announce_copied(session, table)
+        return numbers
     if key is not None:
         # Matched by the key: asking SQLite for the numbers in the order given sends one INSERT a row.
         numbers = dict(session.execute(sa.insert(table).returning(table.c[key], table.c.id), rows).all())
@@ -193,6 +195,25 @@ def insert_rows(table: sa.Table, rows: Sequence[dict[str, Any]], *, ids: bool = 
         return list(session.scalars(sa.insert(table).returning(table.c.id), rows))
     session.execute(sa.insert(table), rows)
     return []
+
+
+def _announce_copied(session: sa.orm.scoped_session, table: sa.Table) -> None:
+    """COPY goes past the session, whose statement events tell the caches what a write changed
+    (pages, remembered counts, kept table regions): a statement of no rows on the same table,
+    through the session, tells them as an INSERT would have; once per table and transaction."""
+    transaction = session().get_transaction()  # the scoped session's own
+    seen, told = session.info.get(_COPIED, (None, set()))
+    if seen is not transaction:
+        told = set()
+        session.info[_COPIED] = (transaction, told)
+    if table.name in told:
+        return
+    told.add(table.name)
+    column = next(iter(table.columns))
+    session.execute(sa.update(table).values({column: column}).where(sa.false()))
+
+
+_COPIED = "expo_copied_tables"
 
 
 def _copy_rows(connection: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]], *,

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from expo.accounts.models import Role, User
+from expo.core.db import insert_rows
 from expo.core.extensions import cache, db
 from expo.events.models import RegistrationMode, TeamMember, TeamRole
 from expo.people.models import Network, Organisation
@@ -120,6 +121,11 @@ def test_a_region_is_drawn_once_and_each_reader_gets_their_own_csrf_token(server
     ("/manage/organisations?sort=-members",
      lambda data: make_user(name="Newcomer", organisation=db.session.get(Organisation, data["city"])),
      '<td class="num">4</td>'),
+    # Rows written together, as an import writes its people (by COPY on PostgreSQL).
+    ("/manage/people/?sort=name",
+     lambda data: insert_rows(User.__table__, [{"email": "copied@example.org", "name": "Copied Person",
+                                                "password_hash": "!", "role": Role.DELEGATE}], ids=True),
+     "Copied Person"),
 ])
 def test_a_change_shows_on_the_next_request_through_any_server(servers, expo_data, url, edit, shown):
     url = url.format(session=expo_data["session"], event=expo_data["event"].id)
