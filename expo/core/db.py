@@ -13,6 +13,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, registry
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 
+from expo.core import signals
 from expo.core.text import COLLATION_LANGUAGES, collation_name, contains_folded, install_sqlite_functions
 
 # Ids are database INTEGERs: anything beyond names no row (and would overflow the SQL).
@@ -170,6 +171,13 @@ def collated_indexes(column: Any) -> list[sa.Index]:
     ]
 
 
+@sa.event.listens_for(sa.orm.Session, "do_orm_execute")
+def _statement_writes_rows(state: Any) -> None:
+    if state.is_update or state.is_delete or state.is_insert:
+        table = getattr(getattr(state.statement, "table", None), "name", None)
+        signals.rows_written.send(state.session, table=table)
+
+
 def insert_rows(table: sa.Table, rows: Sequence[dict[str, Any]], *, ids: bool = False,
                 key: str | None = None) -> list[int]:
     """Write many new rows of ``table`` (dicts of the same columns) at once in the current
@@ -185,7 +193,7 @@ def insert_rows(table: sa.Table, rows: Sequence[dict[str, Any]], *, ids: bool = 
         return []
     if session.get_bind().dialect.name == "postgresql":
         numbers = _copy_rows(session.connection(), table, rows, numbered=ids or key is not None)
-        _announce_copied(session, table)
+        signals.rows_written.send(session(), table=table.name)  # COPY goes past the session's events
         return numbers
     if key is not None:
         # Matched by the key: asking SQLite for the numbers in the order given sends one INSERT a row.
@@ -195,25 +203,6 @@ def insert_rows(table: sa.Table, rows: Sequence[dict[str, Any]], *, ids: bool = 
         return list(session.scalars(sa.insert(table).returning(table.c.id), rows))
     session.execute(sa.insert(table), rows)
     return []
-
-
-def _announce_copied(session: sa.orm.scoped_session, table: sa.Table) -> None:
-    """COPY goes past the session, whose statement events tell the caches what a write changed
-    (pages, remembered counts, kept table regions): a statement of no rows on the same table,
-    through the session, tells them as an INSERT would have; once per table and transaction."""
-    transaction = session().get_transaction()  # the scoped session's own
-    seen, told = session.info.get(_COPIED, (None, set()))
-    if seen is not transaction:
-        told = set()
-        session.info[_COPIED] = (transaction, told)
-    if table.name in told:
-        return
-    told.add(table.name)
-    column = next(iter(table.columns))
-    session.execute(sa.update(table).values({column: column}).where(sa.false()))
-
-
-_COPIED = "expo_copied_tables"
 
 
 def _copy_rows(connection: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]], *,

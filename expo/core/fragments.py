@@ -32,7 +32,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.orm import MANYTOONE, RelationshipProperty, Session
 
-from expo.core import pagecache
+from expo.core import pagecache, signals
 from expo.core.extensions import cache
 from expo.core.generations import shared_cache
 
@@ -84,12 +84,10 @@ def _note_flushed_rows(session: Session, _context: Any, _instances: Any) -> None
     pagecache.note_changes(session, [_generation(t) for t in tables])
 
 
-@sa.event.listens_for(Session, "do_orm_execute")
-def _note_statement_rows(state: Any) -> None:
-    if not (state.is_update or state.is_delete or state.is_insert) or not shared_cache():
-        return
-    table = getattr(getattr(state.statement, "table", None), "name", None)
-    pagecache.note_changes(state.session, [_generation(table or ANY_TABLE)])
+@signals.rows_written.connect
+def _note_bulk_rows(session: Session, *, table: str | None, **_extra: Any) -> None:
+    if shared_cache():
+        pagecache.note_changes(session, [_generation(table or ANY_TABLE)])
 
 
 def init_app(app: Flask, *, scope: Callable[[Any], Hashable]) -> None:

@@ -180,14 +180,10 @@ def _move_with_flushed_changes(session: Session, _context: Any, _instances: Any)
         _move(session)
 
 
-@sa.event.listens_for(Session, "do_orm_execute")
-def _move_with_statements(state: Any) -> None:
-    if not (state.is_update or state.is_delete or state.is_insert) or state.session.info.get(_MOVED):
-        return
-    mapper = state.bind_mapper
-    table = getattr(getattr(mapper, "local_table", None), "name", None)
-    if table not in _NOT_SCHEDULE:
-        _move(state.session)
+@signals.rows_written.connect
+def _move_with_bulk_writes(session: Session, *, table: str | None, **_extra: Any) -> None:
+    if not session.info.get(_MOVED) and table not in _NOT_SCHEDULE:
+        _move(session)
 
 
 @sa.event.listens_for(Session, "after_commit")

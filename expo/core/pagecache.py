@@ -40,6 +40,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import Session
 
+from expo.core import signals
 from expo.core.extensions import cache
 from expo.core.generations import BULK, SCHEDULE, database_generations, in_database, move_in_database
 
@@ -150,13 +151,12 @@ def _note_flushed_changes(session: Session, _context: Any, _instances: Any) -> N
     move_in_database(session, [n for n in pending if n != SCHEDULE and in_database(n)])
 
 
-@sa.event.listens_for(Session, "do_orm_execute")
-def _note_bulk_statements(state: Any) -> None:
-    # UPDATE/DELETE/INSERT statements bypass the unit of work: assume they touch everything.
-    if state.is_update or state.is_delete or state.is_insert:
-        state.session.info.setdefault(_PENDING, set()).update((*GENERATIONS, BULK))
-        if in_database(BULK):
-            move_in_database(state.session, [BULK])
+@signals.rows_written.connect
+def _note_bulk_writes(session: Session, *, table: str | None, **_extra: Any) -> None:
+    # Statements and COPY bypass the unit of work: assume they touch everything.
+    session.info.setdefault(_PENDING, set()).update((*GENERATIONS, BULK))
+    if in_database(BULK):
+        move_in_database(session, [BULK])
 
 
 @sa.event.listens_for(Session, "after_commit")

@@ -36,6 +36,12 @@ person_renamed = _signals.signal("person-renamed")
 # An event entered or left the published programme. kwargs: event (Event), published (bool)
 event_visibility_changed = _signals.signal("event-visibility-changed")
 
+# Rows of a database table were written past the unit of work: by an UPDATE, DELETE or INSERT
+# statement through the session, or by COPY (expo.core.db.insert_rows). The sender is the
+# database session (not the app); kwargs: table (str, or None when the statement does not say).
+# The caches built from the database follow it (pages, remembered counts, tables' regions).
+rows_written = _signals.signal("rows-written")
+
 # A transaction that changed the schedule (expo.core.generations) has just committed: what is
 # built from the schedule can be built again. Sent after the commit, outside any transaction.
 schedule_committed = _signals.signal("schedule-committed")

@@ -131,14 +131,6 @@ def reader_registration(event_id: int, user: Any) -> Registration | None:
     return _event_states(event_id, user).registration
 
 
-def active_booking(session: ProgrammeSession, user: Any) -> Booking | None:
-    """The user's seat or place on the waiting list of this session, if any (one query)."""
-    return db.session.scalar(
-        sa.select(Booking).where(Booking.session_id == session.id, Booking.user_id == user.id,
-                                 Booking.status != BookingStatus.CANCELLED)
-    )
-
-
 def booking_state(session: ProgrammeSession, user: Any) -> BookingState:
     """The booking state of ``session`` for ``user``: from what ``preload_booking_states``
     loaded for the page, else counted for this one session."""
