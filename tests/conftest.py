@@ -10,7 +10,9 @@ import email.message
 import os
 import socketserver
 import threading
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -244,9 +246,35 @@ def smtp_app(make_app, smtp_server) -> Callable[..., Flask]:
     return _make
 
 
-def log_in(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
-    response = client.post("/account/login", data={"email": user.email, "password": password})
+def log_in(client: FlaskClient, user: User | str, password: str = PASSWORD) -> None:
+    """Sign ``client`` in as ``user`` (or the account of that e-mail address)."""
+    email = user if isinstance(user, str) else user.email
+    response = client.post("/account/login", data={"email": email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+def signed_in(server: Flask, user: User | str) -> FlaskClient:
+    """A new client of ``server``, signed in as ``user``."""
+    client = server.test_client()
+    log_in(client, user)
+    return client
+
+
+@contextmanager
+def redis_servers(make_app: Callable[..., Flask], count: int = 2, **settings) -> Iterator[list[Flask]]:
+    """App servers sharing the test Redis (EXPO_REDIS_URL) under a key prefix of their own,
+    emptied afterwards; skips the test without it."""
+    url = os.environ.get("EXPO_REDIS_URL")
+    if not url:
+        pytest.skip("set EXPO_REDIS_URL (e.g. redis://127.0.0.1:6379/9)")
+    prefix = f"expo-test-{uuid.uuid4().hex}:"
+    made = [make_app(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=url, CACHE_KEY_PREFIX=prefix, **settings)
+            for _ in range(count)]
+    try:
+        yield made
+    finally:
+        with made[0].app_context():
+            cache.clear()
 
 
 @pytest.fixture

@@ -3,48 +3,31 @@ commit writes a table it reads, whichever server makes the change; each reader g
 CSRF token, language and permissions."""
 from __future__ import annotations
 
-import os
 import re
-import uuid
 
 import pytest
 import sqlalchemy as sa
 
 from expo.accounts.models import Role, User
 from expo.core.db import insert_rows
-from expo.core.extensions import cache, db
+from expo.core.extensions import db
 from expo.events.models import RegistrationMode, TeamMember, TeamRole
 from expo.people.models import Network, Organisation
 from expo.programme.models import ProgrammeSession
 from expo.registration.models import BookingStatus, RegistrationStatus
-from tests.conftest import PASSWORD
+from tests.conftest import redis_servers, signed_in
 from tests.factories import make_booking, make_network, make_organisation, make_registration, make_session, make_user
 from tests.querycount import count_queries
 from tests.registration.conftest import future_event
 
-REDIS_URL = os.environ.get("EXPO_REDIS_URL")
-needs_redis = pytest.mark.skipif(not REDIS_URL, reason="set EXPO_REDIS_URL (e.g. redis://127.0.0.1:6379/9)")
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
 def servers(make_app):
     """Two app servers sharing one Redis (their connections are closed by ``make_app``)."""
-    if not REDIS_URL:
-        pytest.skip("set EXPO_REDIS_URL (e.g. redis://127.0.0.1:6379/9)")
-    prefix = f"expo-test-regions-{uuid.uuid4().hex}:"
-    made = [make_app(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix)
-            for _ in range(2)]
-    yield made
-    with made[0].app_context():
-        cache.clear()
-
-
-def signed_in(server, email: str):
-    client = server.test_client()
-    response = client.post("/account/login", data={"email": email, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
+    with redis_servers(make_app) as made:
+        yield made
 
 
 def read(client, server, url: str) -> tuple[str, int]:
@@ -233,14 +216,10 @@ def test_without_a_shared_cache_every_request_draws_the_region(client, expo_data
     assert min(counts) > 1
 
 
-@needs_redis
 def test_turned_off_every_request_draws_the_region(make_app, expo_data):
-    server = make_app(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=REDIS_URL,
-                      CACHE_KEY_PREFIX=f"expo-test-regions-{uuid.uuid4().hex}:", TABLE_CACHE_TIMEOUT=0)
-    client = signed_in(server, expo_data["admin"])
-    url = "/manage/networks?sort=-members"
-    counts = [read(client, server, url)[1] for _ in range(3)]
+    with redis_servers(make_app, count=1, TABLE_CACHE_TIMEOUT=0) as (server,):
+        client = signed_in(server, expo_data["admin"])
+        url = "/manage/networks?sort=-members"
+        counts = [read(client, server, url)[1] for _ in range(3)]
     # Kept, the page would read the reader alone; drawn, it reads the networks' rows each time.
     assert min(counts) > 1
-    with server.app_context():
-        cache.clear()

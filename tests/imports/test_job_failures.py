@@ -14,7 +14,7 @@ from expo.core.timeutil import utcnow
 from expo.imports import people, services, tasks
 from expo.imports.models import ImportBatch, ImportStatus, JobState
 from tests.factories import make_user
-from tests.imports.helpers import csv_file
+from tests.imports.helpers import confirmed, csv_file, people_previewed
 
 FILE = csv_file([["Carla Diaz", "carla@example.org"]], header=["Name", "E-mail"])
 
@@ -120,20 +120,6 @@ def test_import_jobs_go_to_redis_with_their_own_time_out(app, monkeypatch, admin
     assert queued == [(True, 1234), (False, app.config["JOB_TIMEOUT"])]  # the long jobs' queue, then e-mail's
 
 
-def _previewed(admin: User) -> ImportBatch:
-    batch = services.start_people_import(filename="people.csv", content=FILE, actor=admin)
-    tasks.start(batch=batch, step=tasks.PREVIEW, actor=admin)
-    db.session.commit()
-    return db.session.get(ImportBatch, batch.id)
-
-
-def _confirmed(batch: ImportBatch, admin: User) -> ImportBatch:
-    tasks.start(batch=batch, step=tasks.CONFIRM, actor=admin, digest=batch.result["digest"])
-    db.session.commit()
-    db.session.expire_all()
-    return db.session.get(ImportBatch, batch.id)
-
-
 def _stopped_and_nothing_changed(batch: ImportBatch) -> bool:
     return (batch.job_state == JobState.FAILED and batch.job_error.startswith("The import stopped before it finished")
             and batch.status is ImportStatus.PREVIEW
@@ -141,18 +127,18 @@ def _stopped_and_nothing_changed(batch: ImportBatch) -> bool:
 
 
 def test_a_job_run_in_this_process_past_its_time_out_fails_with_the_message_and_changes_nothing(app, admin, monkeypatch):
-    batch = _previewed(admin)
+    batch = people_previewed(FILE, admin)
     monkeypatch.setitem(app.config, "IMPORT_JOB_TIMEOUT", 0)  # up before its first chunk is written
-    batch = _confirmed(batch, admin)
+    batch = confirmed(batch, admin)
     assert _stopped_and_nothing_changed(batch)
     monkeypatch.setitem(app.config, "IMPORT_JOB_TIMEOUT", 1800)
-    batch = _confirmed(batch, admin)  # confirmed again
+    batch = confirmed(batch, admin)  # confirmed again
     assert batch.status is ImportStatus.APPLIED and batch.job_state == JobState.DONE
     assert db.session.scalar(sa.select(User.name).where(User.email == "carla@example.org")) == "Carla Diaz"
 
 
 def test_a_confirmation_never_commits_once_its_time_is_up(app, admin, monkeypatch):
-    batch = _previewed(admin)
+    batch = people_previewed(FILE, admin)
     apply = people.apply
 
     def slow_apply(*args, **kwargs):  # every chunk written in time, the last just as the time runs out
@@ -172,7 +158,7 @@ def test_a_confirmation_never_commits_once_its_time_is_up(app, admin, monkeypatc
 def test_a_statement_that_would_outlast_the_time_out_is_stopped_by_the_database(app, admin, monkeypatch):
     import time
 
-    batch = _previewed(admin)
+    batch = people_previewed(FILE, admin)
     apply = people.apply
 
     def stuck_apply(*args, progress, **kwargs):  # writes its first chunk, then waits as if on a lock
@@ -183,6 +169,6 @@ def test_a_statement_that_would_outlast_the_time_out_is_stopped_by_the_database(
     monkeypatch.setattr(people, "apply", stuck_apply)
     monkeypatch.setitem(app.config, "IMPORT_JOB_TIMEOUT", 2)
     started = time.monotonic()
-    batch = _confirmed(batch, admin)
+    batch = confirmed(batch, admin)
     assert time.monotonic() - started < 10
     assert _stopped_and_nothing_changed(batch)

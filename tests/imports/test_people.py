@@ -16,7 +16,7 @@ from expo.people.models import Organisation
 from expo.registration.exports import registration_rows, to_csv
 from expo.registration.models import Registration
 from tests.factories import make_event, make_network, make_organisation, make_registration, make_user
-from tests.imports.helpers import csv_file, xlsx_file
+from tests.imports.helpers import confirmed, csv_file, people_previewed, xlsx_file
 
 HEADER = ["Name", "E-mail", "Organisation", "Country", "Networks", "Language"]
 
@@ -26,22 +26,6 @@ def admin(db):
     user = make_user(role=Role.ADMIN, name="Admin Person")
     db.session.commit()
     return user
-
-
-def _run(content: bytes, admin: User) -> ImportBatch:
-    """Upload and preview (the job runs at once in the tests)."""
-    batch = services.start_people_import(filename="people.csv", content=content, actor=admin)
-    tasks.start(batch=batch, step=tasks.PREVIEW, actor=admin)
-    db.session.commit()
-    db.session.expire_all()
-    return db.session.get(ImportBatch, batch.id)
-
-
-def _confirm(batch: ImportBatch, admin: User) -> ImportBatch:
-    tasks.start(batch=batch, step=tasks.CONFIRM, actor=admin, digest=batch.result["digest"])
-    db.session.commit()
-    db.session.expire_all()
-    return db.session.get(ImportBatch, batch.id)
 
 
 def test_preview_says_per_row_what_would_happen_with_the_cell(admin):
@@ -57,7 +41,7 @@ def test_preview_says_per_row_what_would_happen_with_the_cell(admin):
         ["Eve", "eve@example.org", "", "Atlantis", "", "en"],
         ["", "", "", "", "", ""],
     ], header=HEADER)
-    batch = _run(content, admin)
+    batch = people_previewed(content, admin)
     assert batch.job_state == JobState.DONE and batch.rows_done == batch.rows_total == 5
     rows = {r["line"]: r for r in batch.result["rows"]}
     assert rows[2]["state"] == "warning" and rows[2]["action"] == "new"  # the organisation is new
@@ -79,9 +63,9 @@ def test_confirm_invites_new_people_updates_changed_ones_and_is_audited(admin, o
         ["Carla Diaz", "Carla@Example.org", "Helsingborg stad", "Sverige", "NZC", "sv"],
         ["Bo Eklund", "bo@example.org", "", "SE", "", "en"],
     ], header=["Namn", "E-post", "Organisation", "Land", "Nätverk", "Språk"])
-    batch = _run(content, admin)
+    batch = people_previewed(content, admin)
     assert batch.result["states"]["error"] == 0
-    batch = _confirm(batch, admin)
+    batch = confirmed(batch, admin)
     assert batch.status is ImportStatus.APPLIED and batch.job_state == JobState.DONE
     assert batch.summary == {"new": 1, "update": 1, "unchanged": 0, "cancel": 0}
     carla = db.session.scalar(sa.select(User).where(User.email == "carla@example.org"))
@@ -97,19 +81,19 @@ def test_confirm_invites_new_people_updates_changed_ones_and_is_audited(admin, o
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == AuditAction.IMPORT_CONFIRMED)).one()
     assert (entry.actor_id, entry.target, entry.detail) == (admin.id, "people: people.csv", "new 1, update 1, unchanged 0, cancel 0")
 
-    again = _run(content, admin)  # the same file again: nothing to do
+    again = people_previewed(content, admin)  # the same file again: nothing to do
     assert again.result["summary"] == {"new": 0, "update": 0, "unchanged": 2, "cancel": 0}
 
 
 def test_a_stale_preview_is_not_applied_and_nothing_changes(admin):
     make_user(email="bo@example.org", name="Bo Ek")
     db.session.commit()
-    batch = _run(csv_file([["Bo Eklund", "bo@example.org"], ["New One", "new@example.org"]], header=["Name", "E-mail"]),
-                 admin)
+    batch = people_previewed(
+        csv_file([["Bo Eklund", "bo@example.org"], ["New One", "new@example.org"]], header=["Name", "E-mail"]), admin)
     bo = db.session.scalar(sa.select(User).where(User.email == "bo@example.org"))
     bo.name = "Bo Eklund"
     db.session.commit()
-    batch = _confirm(batch, admin)
+    batch = confirmed(batch, admin)
     assert batch.job_state == JobState.FAILED and "changed since the preview" in batch.job_error
     assert batch.status is ImportStatus.PREVIEW
     assert db.session.scalar(sa.select(User).where(User.email == "new@example.org")) is None
@@ -127,7 +111,7 @@ def test_the_registrations_export_imports_back_unchanged(admin):
     db.session.commit()
     registrations = db.session.scalars(sa.select(Registration)).all()
     content = to_csv(*registration_rows(registrations, timezone="Europe/Stockholm", with_needs=True))
-    batch = _run(content, admin)
+    batch = people_previewed(content, admin)
     assert batch.result["summary"] == {"new": 0, "update": 0, "unchanged": 4, "cancel": 0}
     assert batch.result["notes"] == []
 
@@ -136,9 +120,9 @@ def test_only_changed_fields_are_written(admin):
     kept = make_organisation(name="Kept Org")
     make_user(email="bo@example.org", name="Bo Ek", organisation=kept, country_code="SE")
     db.session.commit()
-    batch = _run(csv_file([["bo@example.org", "Denmark"]], header=["E-mail", "Country"]), admin)
+    batch = people_previewed(csv_file([["bo@example.org", "Denmark"]], header=["E-mail", "Country"]), admin)
     assert batch.result["rows"][0]["changed"] == ["Country"]
-    _confirm(batch, admin)
+    confirmed(batch, admin)
     bo = db.session.scalar(sa.select(User).where(User.email == "bo@example.org"))
     assert (bo.name, bo.organisation_id, bo.country_code) == ("Bo Ek", kept.id, "DK")
 
@@ -158,10 +142,10 @@ def test_files_that_cannot_be_people_are_refused_clearly(admin, content, message
 
 def test_semicolons_empty_rows_and_workbooks_are_read(admin):
     semicolons = "Namn;E-post;Land\r\n;;\r\nÅsa Öberg;asa@example.org;SE\r\n".encode()
-    assert _run(semicolons, admin).result["summary"]["new"] == 1
+    assert people_previewed(semicolons, admin).result["summary"]["new"] == 1
     workbook = xlsx_file([["Per Persson", "per@example.org"], [None, None], ["Pia", "pia@example.org"]],
                          header=["Name", "E-mail"])
-    assert _run(workbook, admin).result["summary"]["new"] == 2
+    assert people_previewed(workbook, admin).result["summary"]["new"] == 2
 
 
 def test_formulas_are_read_as_their_saved_value_never_evaluated(admin):
@@ -255,9 +239,9 @@ def test_a_file_of_several_chunks_is_previewed_and_confirmed_whole(admin, monkey
     network = make_network(name="UNECE Forum of Mayors", acronym="UNECE")
     db.session.commit()
     rows = [[f"Person {n}", f"p{n}@example.org", "UNECE"] for n in range(8)]
-    batch = _run(csv_file(rows, header=["Name", "E-mail", "Networks"]), admin)
+    batch = people_previewed(csv_file(rows, header=["Name", "E-mail", "Networks"]), admin)
     assert batch.result["summary"]["new"] == 8 and batch.rows_done == 8
-    batch = _confirm(batch, admin)
+    batch = confirmed(batch, admin)
     assert batch.summary["new"] == 8
     users = db.session.scalars(sa.select(User).where(User.email.like("p%@example.org"))).all()
     assert sorted(n.id for u in users for n in u.networks) == [network.id] * 8
@@ -270,7 +254,7 @@ def test_the_preview_page_reads_a_fixed_number_of_queries_whatever_the_rows(clie
     counts = []
     for size in (2, 40):
         rows = [[f"Person {n}", f"q{size}-{n}@example.org", "", "Narnia" if n % 2 else "SE"] for n in range(size)]
-        batch = _run(csv_file(rows, header=["Name", "E-mail", "Organisation", "Country"]), admin)
+        batch = people_previewed(csv_file(rows, header=["Name", "E-mail", "Organisation", "Country"]), admin)
         with count_queries() as log:
             page = client.get(f"/manage/imports/{batch.id}")
         assert page.status_code == 200 and page.get_data(as_text=True).count('data-state="error"') == size // 2
@@ -283,9 +267,9 @@ def _confirm_statements(admin: User, size: int, tag: str) -> tuple[int, ImportBa
 
     rows = [[f"Person {n}", f"{tag}-{n}@example.org", f"Org {tag} {n % 7}", "SE" if n % 2 else "Denmark",
              "UNECE" if n % 3 else "", "sv" if n % 2 else "en"] for n in range(size)]
-    batch = _run(csv_file(rows, header=HEADER), admin)
+    batch = people_previewed(csv_file(rows, header=HEADER), admin)
     with count_queries() as log:
-        batch = _confirm(batch, admin)
+        batch = confirmed(batch, admin)
     return log.count, batch
 
 
@@ -347,10 +331,10 @@ def test_changed_people_are_updated_by_the_chunk_not_by_the_row(admin):
         db.session.commit()
         rows = [[f"Person {n}", f"{tag}-{n}@example.org", f"Org {tag} {n % 3}", "SE", "UNECE" if n % 2 else "", "sv"]
                 for n in range(size)]
-        batch = _run(csv_file(rows, header=HEADER), admin)
+        batch = people_previewed(csv_file(rows, header=HEADER), admin)
         assert batch.result["summary"]["update"] == size
         with count_queries() as log:
-            batch = _confirm(batch, admin)
+            batch = confirmed(batch, admin)
         assert batch.summary["update"] == size and batch.job_state == JobState.DONE
         return log.count
 
@@ -378,11 +362,11 @@ def test_import_jobs_are_queued_as_long_jobs(admin, monkeypatch):
 
 
 def test_a_file_changed_between_preview_and_confirm_is_refused_and_nothing_changes(admin):
-    batch = _run(csv_file([["New One", "new@example.org"]], header=["Name", "E-mail"]), admin)
+    batch = people_previewed(csv_file([["New One", "new@example.org"]], header=["Name", "E-mail"]), admin)
     batch.content = csv_file([["New One", "new@example.org"], ["Sneaked In", "sneaked@example.org"]],
                              header=["Name", "E-mail"])
     db.session.commit()
-    batch = _confirm(batch, admin)
+    batch = confirmed(batch, admin)
     assert batch.job_state == JobState.FAILED and "file has changed since the preview" in batch.job_error
     assert batch.status is ImportStatus.PREVIEW
     assert db.session.scalar(sa.select(User).where(User.email == "new@example.org")) is None
@@ -392,7 +376,8 @@ def test_a_file_changed_between_preview_and_confirm_is_refused_and_nothing_chang
 def test_the_confirmation_trusts_the_addresses_its_preview_checked(admin, monkeypatch):
     from expo.accounts import services as accounts
 
-    batch = _run(csv_file([["New One", "new@example.org"], ["Two", "Two@Example.org"]], header=["Name", "E-mail"]),
+    batch = people_previewed(
+        csv_file([["New One", "new@example.org"], ["Two", "Two@Example.org"]], header=["Name", "E-mail"]),
                  admin)
     accounts._is_address.cache_clear()
 
@@ -400,6 +385,6 @@ def test_the_confirmation_trusts_the_addresses_its_preview_checked(admin, monkey
         raise AssertionError("an address checked again")
 
     monkeypatch.setattr(accounts, "validate_email", no_second_check)
-    batch = _confirm(batch, admin)
+    batch = confirmed(batch, admin)
     assert batch.job_state == JobState.DONE and batch.summary["new"] == 2
     assert db.session.scalar(sa.select(User.name).where(User.email == "two@example.org")) == "Two"

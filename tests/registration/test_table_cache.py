@@ -3,15 +3,14 @@ until the data they read changes, through whichever server changes it."""
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 
 from expo.accounts.models import Role, User
-from expo.core.extensions import cache, db
+from expo.core.extensions import db
 from expo.events.models import RegistrationMode
 from expo.registration.models import RegistrationStatus
-from tests.conftest import PASSWORD
+from tests.conftest import redis_servers, signed_in
 from tests.factories import make_organisation, make_registration, make_user
 from tests.querycount import count_queries
 from tests.registration.conftest import future_event
@@ -24,19 +23,8 @@ pytestmark = pytest.mark.skipif(not REDIS_URL, reason="set EXPO_REDIS_URL (e.g. 
 def servers(make_app):
     """Two app servers sharing one Redis (their connections are closed by ``make_app``); their
     tables' drawn regions are not kept, so that each request reads what is not remembered."""
-    prefix = f"expo-test-tables-{uuid.uuid4().hex}:"
-    made = [make_app(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix,
-                     TABLE_CACHE_TIMEOUT=0) for _ in range(2)]
-    yield made
-    with made[0].app_context():
-        cache.clear()
-
-
-def signed_in(server, email: str):
-    client = server.test_client()
-    response = client.post("/account/login", data={"email": email, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
+    with redis_servers(make_app, TABLE_CACHE_TIMEOUT=0) as made:
+        yield made
 
 
 def test_a_page_asked_again_reads_neither_its_count_nor_its_ids_until_a_change(servers, db):
