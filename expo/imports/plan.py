@@ -457,8 +457,8 @@ def _apply_together(event: Event, plan: Plan, rows: list[PlannedRow], actor: Use
         written=written,
     )
     db.session.add_all([
-        ExternalKey(event_id=event.id, source=external["source"], external_id=external["id"], session=session)
-        for r, session in zip(new, added) if session is not None and (external := _external(r)) is not None
+        ExternalKey(event_id=event.id, source=external["source"], external_id=external["id"], session_id=session_id)
+        for r, session_id in zip(new, added) if session_id is not None and (external := _external(r)) is not None
     ])
     db.session.flush()
 

@@ -486,20 +486,48 @@ class Related:
 
 def _apply(s: ProgrammeSession, data: SessionData, related: tuple) -> None:
     room, track, networks, users = related
+    s.room = room
+    s.track = track
+    _apply_values(s, data, networks, users)
+
+
+def _apply_values(s: ProgrammeSession, data: SessionData, networks: list[Network], users: dict[int, User]) -> None:
+    """The data's values, networks and people, but not its room and track, on the session."""
     s.title = data.title.strip()
     s.description = (data.description or "").strip() or None
     s.kind = data.kind
     s.starts_at = data.starts_at
     s.ends_at = data.ends_at
-    s.room = room
     s.meeting_url = (data.meeting_url or "").strip() or None
     s.capacity = data.capacity
     s.language = data.language
-    s.track = track
     s.networks = sorted(networks, key=lambda n: n.name)
     wanted = list(dict.fromkeys(data.people()))
     current = {(r.user_id, r.role): r for r in s.roles}
     s.roles = [current.get(key) or SessionRole(user=users[key[0]], role=key[1]) for key in wanted]
+
+
+def _apply_new(event: Event, data: SessionData, related: tuple) -> ProgrammeSession:
+    """A new session of the event as ``_apply`` makes it, naming its event, room and track by
+    number: the event's and the room's collections of sessions (``Event.sessions``,
+    ``Room.sessions``) are not filled with it, so that they do not hold it once written."""
+    room, track, networks, users = related
+    session = ProgrammeSession(event_id=event.id, room_id=room.id if room is not None else None,
+                               track_id=track.id if track is not None else None)
+    _apply_values(session, data, networks, users)
+    return session
+
+
+def _let_go(sessions: list[ProgrammeSession], related: Related) -> None:
+    """Forget written sessions, so that they do not stay in memory until the commit: the
+    collections of sessions of their event, rooms and networks (a network's is filled as a
+    session joins it, even while not loaded) are expired, to be read again from the database
+    if they are needed, and the sessions with their people and change log entries leave the
+    database session."""
+    for owner in (related.event, *related.rooms.values(), *related.networks.values()):
+        db.session.expire(owner, ["sessions"])
+    for session in sessions:
+        db.session.expunge(session)
 
 
 def _touch(event: Event) -> None:
@@ -620,15 +648,19 @@ def write_checked(
     *, event: Event, new: Sequence[tuple[SessionData, dict[str, str] | None]],
     changed: Sequence[tuple[ProgrammeSession, SessionData]], actor: User, related: Related | None = None,
     written: Callable[[int], None] = lambda count: None,
-) -> list[ProgrammeSession | None]:
+) -> list[int | None]:
     """Add (``new``: data and the external key, if any) and change many sessions of one event
     at once, as ``create_session`` and ``update_session`` do with ``confirm``, once the caller
     has checked their conflicts together under their rooms' locks (``lock_rooms``,
     ``end_state_conflicts``): their data checked, what they name loaded once (``Related``); in a
     published programme staged for the next release (``staging.stage_many``); in a draft
     written with their revisions, change log entries and signals, a chunk at a time. Returns
-    the sessions added (None for each addition staged); ``written`` is told how many as each
-    chunk is done (an import's progress). Status changes are not made here."""
+    the numbers of the sessions added (None for each addition staged); ``written`` is told how
+    many as each chunk is done (an import's progress). Status changes are not made here.
+
+    The sessions added are let go once their chunk is written: they name their event, room and
+    track by number (``_apply_new``), so no collection of those keeps them, and nothing else
+    does, so the memory of a large file's addition does not grow with it."""
     for data in [d for d, _ in new] + [d for _, d in changed]:
         _check(event, data)
     related = related or Related.load(event, [d for d, _ in new] + [d for _, d in changed])
@@ -664,19 +696,17 @@ def write_checked(
         for session, changes in logged:
             _signal_change(session, changes, actor)
         written(len(chunk))
-    added: list[ProgrammeSession | None] = []
+    added: list[int | None] = []
     for start in range(0, len(new), WRITE_CHUNK):
-        sessions = []
-        for data, _ in new[start:start + WRITE_CHUNK]:
-            session = ProgrammeSession(event=event)
-            _apply(session, data, related.of(data))
-            sessions.append(session)
+        sessions = [_apply_new(event, data, related.of(data)) for data, _ in new[start:start + WRITE_CHUNK]]
         db.session.add_all(sessions)
         db.session.flush()
         db.session.add_all([_addition(session, actor) for session in sessions])
         db.session.flush()
-        added += sessions
+        added += [session.id for session in sessions]
+        _let_go(sessions, related)
         written(len(sessions))
+        del sessions
     if new or changed:
         _touch(event)
         db.session.flush()

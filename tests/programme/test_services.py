@@ -12,7 +12,7 @@ from expo.accounts.models import Role
 from expo.core.errors import Conflict, InvalidState, NeedsConfirmation
 from expo.programme import services
 from expo.programme.conflicts import Rule
-from expo.programme.models import SessionKind, SessionStatus
+from expo.programme.models import SessionKind, SessionRoleKind, SessionStatus
 from tests.factories import add_person, make_event, make_room, make_session, make_user, utc
 from tests.querycount import count_queries
 
@@ -284,3 +284,47 @@ def test_sessions_changed_together_ask_to_confirm_their_warnings(db, actor):
         services.update_sessions(changes=[(b, onto_a)], actor=actor)
     services.update_sessions(changes=[(b, onto_a)], actor=actor, confirm=True)
     assert b.starts_at == later
+
+
+def test_sessions_written_together_are_let_go_chunk_by_chunk(db, actor, monkeypatch):
+    """An import's additions stay in memory no longer than their chunk: nothing (the event's,
+    room's or network's collections, the database session) keeps them once written."""
+    import gc
+
+    import sqlalchemy as sa
+
+    from expo.core.extensions import db as database
+    from expo.events.services import create_track
+    from expo.programme.models import ProgrammeSession, SessionChange
+    from tests.factories import make_network
+
+    monkeypatch.setattr(services, "WRITE_CHUNK", 2)
+    event = make_event(is_published=False)
+    room = make_room(name="Hall W")
+    network = make_network(name="Water Forum")
+    track = create_track(event=event, name="Water", colour="#1d5b79", actor=actor)
+    speaker = make_user(name="Ann Speaker")
+    assert event.sessions == [] and room.sessions == [] and network.sessions == []  # loaded: the strictest case
+    new = [(services.SessionData(title=f"Talk {i}", kind=SessionKind.TALK, starts_at=utc(2022, 6, 1, 8 + i),
+                                 ends_at=utc(2022, 6, 1, 8 + i, 45), room_id=room.id, track_id=track.id,
+                                 network_ids=[network.id], speaker_ids=[speaker.id]), None) for i in range(5)]
+
+    def held() -> list[ProgrammeSession]:
+        gc.collect()
+        return [o for o in database.session.identity_map.values() if isinstance(o, ProgrammeSession)]
+
+    during = []
+    ids = services.write_checked(event=event, new=new, changed=[], actor=actor,
+                                 written=lambda count: during.append((count, len(held()))))
+
+    assert during == [(2, 0), (2, 0), (1, 0)]
+    assert held() == []
+    written = database.session.scalars(sa.select(ProgrammeSession).where(ProgrammeSession.id.in_(ids))
+                                       .order_by(ProgrammeSession.starts_at)).all()
+    assert [s.title for s in written] == [f"Talk {i}" for i in range(5)]
+    assert {(s.event_id, s.room_id, s.track_id) for s in written} == {(event.id, room.id, track.id)}
+    assert all(s.networks == [network] and s.people(SessionRoleKind.SPEAKER) == [speaker] for s in written)
+    assert sorted(s.id for s in event.sessions) == sorted(ids) == sorted(s.id for s in room.sessions)
+    assert sorted(s.id for s in network.sessions) == sorted(ids)
+    assert database.session.scalar(sa.select(sa.func.count()).select_from(SessionChange)
+                                   .where(SessionChange.session_id.in_(ids))) == 5
