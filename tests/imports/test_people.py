@@ -388,3 +388,30 @@ def test_the_confirmation_trusts_the_addresses_its_preview_checked(admin, monkey
     batch = confirmed(batch, admin)
     assert batch.job_state == JobState.DONE and batch.summary["new"] == 2
     assert db.session.scalar(sa.select(User.name).where(User.email == "two@example.org")) == "Two"
+
+
+def test_a_repeated_address_is_refused_naming_the_line_that_has_it(admin, monkeypatch):
+    monkeypatch.setattr(people, "CHUNK", 2)  # the first and the repeat in different chunks
+    content = csv_file([
+        ["Anna Berg", "anna@example.org", "", "", "", "en"],
+        ["Bo Ek", "bo@example.org", "", "", "", "en"],
+        ["Anna B", " ANNA@Example.org", "", "", "", "en"],
+        ["Bo Ek", "bo@example.org", "", "", "", "en"],
+    ], header=HEADER)
+    batch = people_previewed(content, admin)
+    rows = {r["line"]: r for r in batch.result["rows"]}
+    assert batch.result["states"]["error"] == 2 and rows[2]["state"] == rows[3]["state"] == "new"
+    assert [(p["cell"], p["message"]) for p in rows[4]["problems"]] == [
+        ("B4", "Line 2 already has this e-mail address.")]
+    assert [(p["cell"], p["message"]) for p in rows[5]["problems"]] == [
+        ("B5", "Line 3 already has this e-mail address.")]
+
+
+def test_the_addresses_seen_take_a_few_bytes_each_however_many(admin):
+    seen = people.SeenAddresses()
+    addresses = [f"person{i}@example.org" for i in range(5000)]  # enough to grow the table several times
+    assert [seen.add(address, line) for line, address in enumerate(addresses, start=2)] == [None] * 5000
+    assert seen.add("person0@example.org", 9000) == 2 and seen.add("person4999@example.org", 9001) == 5001
+    assert seen.add("someone.else@example.org", 9002) is None
+    held = seen.digests.itemsize * len(seen.digests) + seen.lines.itemsize * len(seen.lines)
+    assert held <= 48 * 5001  # a dict of the addresses would hold about 150 bytes each
