@@ -11,7 +11,7 @@ import io
 import itertools
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from xml.etree import ElementTree
@@ -43,6 +43,26 @@ class Row:
 
     def is_empty(self) -> bool:
         return all(c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in self.cells)
+
+
+class CellRefs(Mapping[str, str]):
+    """The cells of one row by column key ("title" → "C4"), each named only when asked: the
+    rows of a plan keep their line and the file's columns (shared), not a string a cell."""
+
+    __slots__ = ("columns", "number")
+
+    def __init__(self, columns: dict[str, int], number: int) -> None:
+        self.columns = columns  # column key → index from 0
+        self.number = number
+
+    def __getitem__(self, key: str) -> str:
+        return f"{column_letter(self.columns[key] + 1)}{self.number}"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.columns)
+
+    def __len__(self) -> int:
+        return len(self.columns)
 
 
 def column_letter(index: int) -> str:

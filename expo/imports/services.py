@@ -51,7 +51,8 @@ def start_import(
         elif kind is ImportKind.REGISTRATIONS:
             registrations.read_plan(event, *_split_header(content))
         else:
-            spreadsheet.raw_rows(read_rows(content))
+            for _raw in spreadsheet.raw_rows(read_rows(content))[0]:  # every row read, none kept
+                pass
     batch = ImportBatch(
         event=event, format=fmt, kind=kind, filename=(filename or "upload")[:255], content=content, source=source,
         created_by=actor, schedule_url=schedule_url,
@@ -136,8 +137,10 @@ def _table_kind(content: bytes) -> ImportKind:
 # --- the preview --------------------------------------------------------------------------------
 
 def _spreadsheet_plan(event: Event, content: bytes) -> Plan:
+    # Read twice, never held whole: first for the people the rows name (loaded at once), then
+    # row by row into the plan.
+    reader = spreadsheet.RowReader(event, spreadsheet.raw_rows(read_rows(content))[0])
     raws, unknown = spreadsheet.raw_rows(read_rows(content))
-    reader = spreadsheet.RowReader(event, raws)
     sessions = event_sessions(event)
     people_by_uid: dict[str, dict[str, list[User]]] = {}
     for session in sessions:
@@ -145,7 +148,7 @@ def _spreadsheet_plan(event: Event, content: bytes) -> Plan:
         for role in session.roles:
             names.setdefault(role.user.name, []).append(role.user)
         people_by_uid[session.uid] = names
-    incoming = [reader.incoming(raw, people_by_uid.get(str(raw.cells.get("id") or "").strip(), {})) for raw in raws]
+    incoming = (reader.incoming(raw, people_by_uid.get(str(raw.cells.get("id") or "").strip(), {})) for raw in raws)
     plan = make_plan(event, incoming, source=spreadsheet.SPREADSHEET_SOURCE, sessions=sessions)
     if unknown:
         plan.notes.append(_l("These columns are not known and were left out: %(columns)s.", columns=", ".join(unknown)))

@@ -8,7 +8,7 @@ file leaves that field of existing sessions as it is."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -25,7 +25,7 @@ from expo.core.spreadsheets import csv_bytes, xlsx_bytes
 from expo.core.timeutil import from_local, is_valid_timezone
 from expo.events.models import Event
 from expo.imports.plan import Incoming
-from expo.imports.readers import FileRefused, Row, column_letter
+from expo.imports.readers import CellRefs, FileRefused, Row
 from expo.people.models import Network
 from expo.programme.forms import SESSION_LANGUAGES
 from expo.programme.models import SessionKind, SessionStatus
@@ -183,7 +183,7 @@ def _columns(header: Row) -> tuple[dict[str, int], list[str]]:
 class RawRow:
     row: Row
     cells: dict[str, Any]
-    refs: dict[str, str]
+    refs: Mapping[str, str]
 
 
 def cell_text(value: Any) -> str:
@@ -213,7 +213,7 @@ class People:
     by_name: dict[str, list[User]]
 
 
-def _people(raw_rows: list[RawRow]) -> People:
+def _people(raw_rows: Iterable[RawRow]) -> People:
     emails, names = set(), set()
     for raw in raw_rows:
         for column in PEOPLE_COLUMNS:
@@ -283,7 +283,7 @@ def _moment(value: Any, day: date | None) -> datetime:
 class RowReader:
     """Turns the rows under the header into ``Incoming`` values."""
 
-    def __init__(self, event: Event, raw_rows: list[RawRow]) -> None:
+    def __init__(self, event: Event, raw_rows: Iterable[RawRow]) -> None:
         self.event = event
         self.lookups = _lookups()
         self.people = _people(raw_rows)
@@ -461,16 +461,18 @@ class RowReader:
         return list(dict.fromkeys(ids))
 
 
-def raw_rows(rows: Iterable[Row]) -> tuple[list[RawRow], list[str]]:
-    """The rows under the header as cells by column key, and the headers that were ignored."""
+def raw_rows(rows: Iterable[Row]) -> tuple[Iterator[RawRow], list[str]]:
+    """The rows under the header as cells by column key, read one at a time as they are asked
+    for (the file's rows are never held together), and the headers that were ignored."""
     iterator: Iterator[Row] = iter(rows)
     header = next(iterator, None)
     if header is None:
         raise FileRefused(_l("The file is empty."))
     columns, unknown = _columns(header)
-    result = []
-    for row in iterator:
-        cells = {key: row.cells[i].value if i < len(row.cells) else None for key, i in columns.items()}
-        refs = {key: f"{column_letter(i + 1)}{row.number}" for key, i in columns.items()}
-        result.append(RawRow(row, cells, refs))
-    return result, unknown
+
+    def read() -> Iterator[RawRow]:
+        for row in iterator:
+            cells = {key: row.cells[i].value if i < len(row.cells) else None for key, i in columns.items()}
+            yield RawRow(row, cells, CellRefs(columns, row.number))
+
+    return read(), unknown

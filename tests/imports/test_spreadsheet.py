@@ -259,3 +259,30 @@ def test_a_large_csv_file_is_read_row_by_row_without_holding_its_text():
         tracemalloc.stop()
     assert first.cells[1].value == "Title" and count == 40000
     assert held < len(content) // 4 and peak < len(content) // 4  # a piece of the file at a time, never all its text
+
+
+def test_a_sessions_file_is_planned_row_by_row_without_holding_its_rows(event, organiser, hall, monkeypatch):
+    """The file's rows (each cell with its value and name) are let go as each is planned: a
+    plan keeps what each row would do, not the rows read."""
+    import gc
+
+    from expo.imports import plan as import_plan
+    from expo.imports.readers import Row
+
+    rows = [[f"Talk {i}", "Talk", "2022-06-01", f"{8 + i // 2:02d}:{30 * (i % 2):02d}",
+             f"{8 + i // 2:02d}:{30 * (i % 2) + 20:02d}", "Dunkers", "Hall A"] for i in range(20)]
+    header = ["Title", "Kind", "Date", "Starts", "Ends", "Venue", "Room"]
+    batch = services.start_import(event=event, filename="s.csv", content=csv_file(rows, header=header), actor=organiser)
+    alive = []
+    plan_row = import_plan._plan_row
+
+    def counted(*args, **kwargs):
+        alive.append(sum(1 for o in gc.get_objects() if isinstance(o, Row)))
+        return plan_row(*args, **kwargs)
+
+    monkeypatch.setattr(import_plan, "_plan_row", counted)
+    plan = services.preview(batch)
+
+    assert [r.state for r in plan.rows] == ["new"] * 20
+    assert len(alive) == 20 and max(alive) <= 2  # the row being planned (and the header)
+    assert plan.rows[3].refs.get("room") == "G5" and dict(plan.rows[3].refs)["title"] == "A5"
