@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -68,7 +68,7 @@ class Incoming:
     line: int
     key: tuple[str, str] | None  # ("uid", uid) or (source, external id)
     values: dict[str, Any] = field(default_factory=dict)
-    refs: dict[str, str] = field(default_factory=dict)  # column → cell
+    refs: Mapping[str, str] = field(default_factory=dict)  # column → cell
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     track_name: str | None = None  # a track to look up, or to add when the event has none by that name
@@ -82,7 +82,7 @@ class Incoming:
         self.errors.append(Problem(self.cell(column), message))
 
 
-@dataclass
+@dataclass(slots=True)  # a plan holds one a row of the file
 class PlannedRow:
     line: int
     title: str
@@ -92,7 +92,7 @@ class PlannedRow:
     status: SessionStatus = SessionStatus.SCHEDULED
     key: tuple[str, str] | None = None
     track_name: str | None = None
-    refs: dict[str, str] = field(default_factory=dict)
+    refs: Mapping[str, str] = field(default_factory=dict)
     changed: list[str] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
@@ -156,32 +156,35 @@ class RowsPlan(ABC):
         return counts
 
     @abstractmethod
-    def fingerprints(self) -> list[Any]:
+    def fingerprints(self) -> Iterable[Any]:
         """Each row's action and values as JSON-ready lists."""
 
     @property
     def digest(self) -> str:
-        """A fingerprint of what confirming would do: a confirmation counts only for it."""
-        lines = [json.dumps(values, default=str) for values in self.fingerprints()]
-        return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
+        """A fingerprint of what confirming would do: a confirmation counts only for it. (The
+        rows' lines, joined by line breaks, are hashed one at a time, never held together.)"""
+        digest = hashlib.sha256()
+        for number, values in enumerate(self.fingerprints()):
+            digest.update((b"\n" if number else b"") + json.dumps(values, default=str).encode())
+        return digest.hexdigest()[:32]
 
 
 @dataclass
 class Plan(RowsPlan):
     rows: list[PlannedRow]
 
-    def fingerprints(self) -> list[Any]:
-        return [
+    def fingerprints(self) -> Iterator[Any]:
+        return (
             [r.line, r.action, r.state, r.session.id if r.session else None, r.status.value,
              _data_repr(r.data), r.track_name, [str(w.message) for w in r.warnings]]
             for r in self.rows
-        ]
+        )
 
 
 def _data_repr(data: programme.SessionData | None) -> Any:
     if data is None:
         return None
-    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in vars(data).items()}
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in data.values().items()}
 
 
 # --- planning ---------------------------------------------------------------------------------
@@ -227,7 +230,7 @@ def _comparable(data: programme.SessionData) -> programme.SessionData:
 
 
 def make_plan(
-    event: Event, incoming: list[Incoming], *, source: str, missing_cancelled: bool = False,
+    event: Event, incoming: Iterable[Incoming], *, source: str, missing_cancelled: bool = False,
     sessions: list[ProgrammeSession] | None = None,
 ) -> Plan:
     """Compare each incoming row with the event's sessions (``event_sessions``, when the caller
@@ -325,7 +328,7 @@ def _plan_row(
     assert data is not None
     changed: list[str] = []
     if session is not None:
-        old, new = vars(_comparable(base)), vars(_comparable(data))
+        old, new = _comparable(base).values(), _comparable(data).values()
         changed = [k for k in new if old[k] != new[k] and not (k == "track_id" and track_name)]
         if track_name:
             changed.append("track_id")

@@ -38,7 +38,7 @@ class Rule(enum.StrEnum):
         return self is Rule.ROOM_DOUBLE_BOOKED
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # an import checks one a row of its file
 class Slot:
     """What the rules need to know about one session."""
 

@@ -10,7 +10,7 @@ place, status, title, people …) also raises the session's revision and writes 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,9 +57,10 @@ REVISED_FIELDS = (
     "speakers", "moderators", "hosts", "status",
 )
 NEW_SESSION = "new"
+NOBODY: frozenset[int] = frozenset()  # one for every slot without people (an empty set takes 216 bytes)
 
 
-@dataclass
+@dataclass(slots=True)  # an import's plan holds one a row of its file
 class SessionData:
     """A session as an organiser describes it; instants are aware (UTC)."""
 
@@ -85,9 +86,13 @@ class SessionData:
             + [(i, SessionRoleKind.HOST) for i in self.host_ids]
         )
 
+    def values(self) -> dict[str, Any]:
+        """Each field's value by its name."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
     def to_json(self) -> dict[str, Any]:
         """The data as JSON values (instants as ISO 8601 UTC strings), to be staged."""
-        values = dict(vars(self))
+        values = self.values()
         values.update(kind=self.kind.value, starts_at=staging.iso(self.starts_at), ends_at=staging.iso(self.ends_at))
         return values
 
@@ -209,7 +214,7 @@ def _slots(rows: list[Any], roles: list[Any]) -> list[conflicts.Slot]:
             key=r.id, title=r.title, event_id=r.event_id, starts_at=r.starts_at, ends_at=r.ends_at,
             timezone=r.timezone, transfer_minutes=r.transfer_minutes, room_id=r.room_id,
             venue_id=r.venue_id, capacity=r.capacity, room_capacity=r.room_capacity,
-            opens_at=r.opens_at, closes_at=r.closes_at, person_ids=frozenset(people.get(r.id, ())),
+            opens_at=r.opens_at, closes_at=r.closes_at, person_ids=frozenset(people.get(r.id, ())) or NOBODY,
             room_label=f"{r.venue_name} – {r.room_name}" if r.room_id else "",
             venue_name=r.venue_name or "",
         )
@@ -238,7 +243,7 @@ def candidate_slot(event: Event, data: SessionData, key: Any) -> conflicts.Slot:
         room_id=room.id if room else None, venue_id=venue.id if venue else None,
         capacity=data.capacity, room_capacity=room.capacity if room else None,
         opens_at=venue.opens_at if venue else None, closes_at=venue.closes_at if venue else None,
-        person_ids=frozenset(i for i, _ in data.people()),
+        person_ids=frozenset(i for i, _ in data.people()) or NOBODY,
         room_label=room.label if room else "", venue_name=venue.name if venue else "",
     )
 

@@ -28,7 +28,7 @@ def _published(**fields):
 
 
 def _data(session, **changes):
-    return programme.SessionData(**{**vars(programme.SessionData.from_session(session)), **changes})
+    return programme.SessionData(**{**programme.SessionData.from_session(session).values(), **changes})
 
 
 def _later(session, hours=3, **changes):
