@@ -88,7 +88,7 @@ def is_workbook(content: bytes) -> bool:
 def read_rows(content: bytes) -> Iterator[Row]:
     """Every non-empty row of the file's first sheet, the header first."""
     check_size(len(content))
-    if not content.strip():
+    if not content or content.isspace():  # (content.strip() would copy the whole file)
         raise FileRefused(_l("The file is empty."))
     if content.startswith(_OLE_MAGIC):
         raise FileRefused(
@@ -105,18 +105,45 @@ def decode_text(content: bytes) -> str:
     return content.decode(text_encoding(content))
 
 
+DECODED_AT_ONCE = 1 << 16  # bytes of a file decoded at a time to check its encoding
+
+
+def _check_decodes(content: bytes, encoding: str) -> None:
+    """Raise UnicodeDecodeError (its ``start`` counted as ``content.decode`` counts it: from
+    the first byte after a UTF-8 byte-order mark) unless the whole file reads in ``encoding``:
+    decoded a piece at a time, so that the text of a large file (up to four bytes a character)
+    is never held whole."""
+    view = memoryview(content)
+    if encoding == "utf-8-sig":
+        view, encoding = view[len(codecs.BOM_UTF8):] if content.startswith(codecs.BOM_UTF8) else view, "utf-8"
+    decoder = codecs.getincrementaldecoder(encoding)()
+    for start in range(0, len(view), DECODED_AT_ONCE):
+        held = len(decoder.getstate()[0])  # the end of the last piece, not yet decoded
+        try:
+            decoder.decode(view[start:start + DECODED_AT_ONCE])
+        except UnicodeDecodeError as error:
+            error.start += start - held
+            raise
+    held = len(decoder.getstate()[0])
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as error:
+        error.start += len(view) - held
+        raise
+
+
 def text_encoding(content: bytes) -> str:
     """The encoding the file is in, once the whole file is known to read in it: UTF-8 (with or
-    without a byte-order mark) or UTF-16 with one. (The text decoded to know it is let go at once.)"""
+    without a byte-order mark) or UTF-16 with one (checked a piece at a time)."""
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            content.decode("utf-16")
+            _check_decodes(content, "utf-16")
             return "utf-16"
-        except UnicodeDecodeError:
+        except UnicodeError:
             pass
     elif b"\x00" not in content[:4096]:
         try:
-            content.decode("utf-8-sig")
+            _check_decodes(content, "utf-8-sig")
             return "utf-8-sig"
         except UnicodeDecodeError as error:
             raise FileRefused(

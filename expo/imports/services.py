@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import set_committed_value
 
 from expo.accounts.models import User
 from expo.audit import services as audit
@@ -23,6 +24,23 @@ from expo.imports.models import ImportBatch, ImportFormat, ImportKind, ImportSta
 from expo.imports.plan import Incoming, Plan, Progress, RowsPlan, apply_plan, event_sessions, make_plan
 from expo.imports.readers import FileRefused, Row, check_size, read_rows
 from expo.venues.models import Room
+
+
+CONTENT_PIECE = 1 << 20  # bytes of a stored file read from the database at a time
+
+
+def load_content(batch: ImportBatch) -> None:
+    """Read the stored file of the upload (unless it is read already) a piece at a time: read
+    at once, a file of some megabytes would take several times its size in the database
+    driver (PostgreSQL sends it as hexadecimal text), and the connection would keep the room."""
+    if "content" in batch.__dict__:
+        return
+    stored = sa.select(ImportBatch.content).where(ImportBatch.id == batch.id)
+    length = db.session.scalar(stored.with_only_columns(sa.func.length(ImportBatch.content))) or 0
+    pieces = [db.session.scalar(stored.with_only_columns(
+        sa.func.substr(ImportBatch.content, start + 1, CONTENT_PIECE, type_=sa.LargeBinary)))
+        for start in range(0, length, CONTENT_PIECE)]
+    set_committed_value(batch, "content", b"".join(pieces))
 
 
 def detect_format(content: bytes) -> ImportFormat:

@@ -121,6 +121,7 @@ def run(batch_id: int, step: str, actor_id: int, digest: str) -> None:
     _set(batch_id, separately=False, job_state=JobState.RUNNING, job_heartbeat_at=utcnow())
     with force_locale(actor.locale or "en"):
         try:
+            services.load_content(batch)  # (after that commit, which would have let it go)
             if step == PREVIEW:
                 result = _preview(batch, _reporter(batch_id, separately=False))
                 _set(batch_id, separately=False, job_state=JobState.DONE, result=result,

@@ -126,3 +126,19 @@ def test_a_file_above_the_limit_is_refused_before_it_is_read():
 
     with pytest.raises(FileRefused, match="larger than 20 MB"):
         list(read_rows(b"x" * (MAX_IMPORT_BYTES + 1)))
+
+
+def test_the_encoding_is_checked_a_piece_at_a_time_naming_the_byte_that_cannot_be_read(monkeypatch):
+    import codecs
+
+    from expo.imports import readers
+
+    monkeypatch.setattr(readers, "DECODED_AT_ONCE", 4)  # characters of several bytes cut between pieces
+    good = codecs.BOM_UTF8 + "Title\nÖppning 😀 €\n".encode()
+    assert readers.text_encoding(good) == "utf-8-sig"
+    assert readers.text_encoding(codecs.BOM_UTF16_LE + "Title\nÖppning 😀\n".encode("utf-16-le")) == "utf-16"
+    bad = good + b"caf\xe9\n"  # cp1252, far from the first piece
+    with pytest.raises(readers.FileRefused) as caught:
+        readers.text_encoding(bad)
+    position = len(bad) - len(codecs.BOM_UTF8) - 1  # as the whole text decoded at once counts it
+    assert f"byte {position} cannot be read" in str(caught.value.message)

@@ -415,3 +415,21 @@ def test_the_addresses_seen_take_a_few_bytes_each_however_many(admin):
     assert seen.add("someone.else@example.org", 9002) is None
     held = seen.digests.itemsize * len(seen.digests) + seen.lines.itemsize * len(seen.lines)
     assert held <= 48 * 5001  # a dict of the addresses would hold about 150 bytes each
+
+
+def test_a_job_reads_its_stored_file_a_piece_at_a_time(admin, monkeypatch):
+    from tests.querycount import count_queries
+
+    content = csv_file([[f"Person {n}", f"p{n}@example.org", "", "", "", "en"] for n in range(5)], header=HEADER)
+    batch = services.start_people_import(filename="people.csv", content=content, actor=admin)
+    db.session.commit()
+    db.session.expire(batch)
+    monkeypatch.setattr(services, "CONTENT_PIECE", 64)
+    with count_queries() as log:
+        services.load_content(batch)
+    assert batch.content == content and not db.session.is_modified(batch)
+    pieces = -(-len(content) // 64)
+    assert pieces > 2 and len(log.statements) == 1 + 1 + pieces  # the batch, the length, each piece
+    with count_queries() as log:
+        services.load_content(batch)  # read already
+    assert log.statements == []
