@@ -1,6 +1,7 @@
 """Files that are not what an import expects get a clear message, never a server error."""
 from __future__ import annotations
 
+import codecs
 import io
 from datetime import date
 
@@ -8,7 +9,7 @@ import pytest
 
 from expo.accounts.models import Role
 from expo.core.extensions import db
-from expo.imports import services
+from expo.imports import readers, services
 from expo.imports.models import ImportBatch
 from expo.imports.readers import FileRefused, read_rows
 from tests.factories import make_event, make_room, make_user, make_venue, utc
@@ -129,10 +130,6 @@ def test_a_file_above_the_limit_is_refused_before_it_is_read():
 
 
 def test_the_encoding_is_checked_a_piece_at_a_time_naming_the_byte_that_cannot_be_read(monkeypatch):
-    import codecs
-
-    from expo.imports import readers
-
     monkeypatch.setattr(readers, "DECODED_AT_ONCE", 4)  # characters of several bytes cut between pieces
     good = codecs.BOM_UTF8 + "Title\nÖppning 😀 €\n".encode()
     assert readers.text_encoding(good) == "utf-8-sig"

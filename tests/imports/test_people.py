@@ -17,6 +17,7 @@ from expo.registration.exports import registration_rows, to_csv
 from expo.registration.models import Registration
 from tests.factories import make_event, make_network, make_organisation, make_registration, make_user
 from tests.imports.helpers import confirmed, csv_file, people_previewed, xlsx_file
+from tests.querycount import count_queries
 
 HEADER = ["Name", "E-mail", "Organisation", "Country", "Networks", "Language"]
 
@@ -418,8 +419,6 @@ def test_the_addresses_seen_take_a_few_bytes_each_however_many(admin):
 
 
 def test_a_job_reads_its_stored_file_a_piece_at_a_time(admin, monkeypatch):
-    from tests.querycount import count_queries
-
     content = csv_file([[f"Person {n}", f"p{n}@example.org", "", "", "", "en"] for n in range(5)], header=HEADER)
     batch = services.start_people_import(filename="people.csv", content=content, actor=admin)
     db.session.commit()

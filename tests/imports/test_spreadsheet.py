@@ -1,6 +1,7 @@
 """Sessions imported from a spreadsheet: preview, confirmation, keys, and the programme's rules."""
 from __future__ import annotations
 
+import gc
 from datetime import date
 
 import pytest
@@ -8,8 +9,10 @@ import sqlalchemy as sa
 
 from expo.accounts.models import Role
 from expo.core.extensions import db
+from expo.imports import plan as import_plan
 from expo.imports import services
 from expo.imports.models import ImportStatus
+from expo.imports.readers import Row
 from expo.programme.models import ProgrammeSession, SessionKind, SessionStatus
 from tests.factories import add_person, make_event, make_room, make_session, make_user, make_venue, utc
 from tests.imports.helpers import csv_file
@@ -264,11 +267,6 @@ def test_a_large_csv_file_is_read_row_by_row_without_holding_its_text():
 def test_a_sessions_file_is_planned_row_by_row_without_holding_its_rows(event, organiser, hall, monkeypatch):
     """The file's rows (each cell with its value and name) are let go as each is planned: a
     plan keeps what each row would do, not the rows read."""
-    import gc
-
-    from expo.imports import plan as import_plan
-    from expo.imports.readers import Row
-
     rows = [[f"Talk {i}", "Talk", "2022-06-01", f"{8 + i // 2:02d}:{30 * (i % 2):02d}",
              f"{8 + i // 2:02d}:{30 * (i % 2) + 20:02d}", "Dunkers", "Hall A"] for i in range(20)]
     header = ["Title", "Kind", "Date", "Starts", "Ends", "Venue", "Room"]

@@ -1,19 +1,22 @@
 """The programme services, called directly: revisions, change log, signals and conflicts."""
 from __future__ import annotations
 
+import gc
 from contextlib import ExitStack
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from expo.core import signals
 from expo.accounts.models import Role
 from expo.core.errors import Conflict, InvalidState, NeedsConfirmation
+from expo.events.services import create_track
 from expo.programme import services
 from expo.programme.conflicts import Rule
-from expo.programme.models import SessionKind, SessionRoleKind, SessionStatus
-from tests.factories import add_person, make_event, make_room, make_session, make_user, utc
+from expo.programme.models import ProgrammeSession, SessionChange, SessionKind, SessionRoleKind, SessionStatus
+from tests.factories import add_person, make_event, make_network, make_room, make_session, make_user, utc
 from tests.querycount import count_queries
 
 
@@ -289,15 +292,6 @@ def test_sessions_changed_together_ask_to_confirm_their_warnings(db, actor):
 def test_sessions_written_together_are_let_go_chunk_by_chunk(db, actor, monkeypatch):
     """An import's additions stay in memory no longer than their chunk: nothing (the event's,
     room's or network's collections, the database session) keeps them once written."""
-    import gc
-
-    import sqlalchemy as sa
-
-    from expo.core.extensions import db as database
-    from expo.events.services import create_track
-    from expo.programme.models import ProgrammeSession, SessionChange
-    from tests.factories import make_network
-
     monkeypatch.setattr(services, "WRITE_CHUNK", 2)
     event = make_event(is_published=False)
     room = make_room(name="Hall W")
@@ -311,7 +305,7 @@ def test_sessions_written_together_are_let_go_chunk_by_chunk(db, actor, monkeypa
 
     def held() -> list[ProgrammeSession]:
         gc.collect()
-        return [o for o in database.session.identity_map.values() if isinstance(o, ProgrammeSession)]
+        return [o for o in db.session.identity_map.values() if isinstance(o, ProgrammeSession)]
 
     during = []
     ids = services.write_checked(event=event, new=new, changed=[], actor=actor,
@@ -319,12 +313,12 @@ def test_sessions_written_together_are_let_go_chunk_by_chunk(db, actor, monkeypa
 
     assert during == [(2, 0), (2, 0), (1, 0)]
     assert held() == []
-    written = database.session.scalars(sa.select(ProgrammeSession).where(ProgrammeSession.id.in_(ids))
+    written = db.session.scalars(sa.select(ProgrammeSession).where(ProgrammeSession.id.in_(ids))
                                        .order_by(ProgrammeSession.starts_at)).all()
     assert [s.title for s in written] == [f"Talk {i}" for i in range(5)]
     assert {(s.event_id, s.room_id, s.track_id) for s in written} == {(event.id, room.id, track.id)}
     assert all(s.networks == [network] and s.people(SessionRoleKind.SPEAKER) == [speaker] for s in written)
     assert sorted(s.id for s in event.sessions) == sorted(ids) == sorted(s.id for s in room.sessions)
     assert sorted(s.id for s in network.sessions) == sorted(ids)
-    assert database.session.scalar(sa.select(sa.func.count()).select_from(SessionChange)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SessionChange)
                                    .where(SessionChange.session_id.in_(ids))) == 5
