@@ -214,9 +214,14 @@ class People:
 
 
 def _people(raw_rows: Iterable[RawRow]) -> People:
+    """The accounts the rows name as speakers, moderators or hosts, loaded at once (a file
+    without such columns is read no further than its first row)."""
     emails, names = set(), set()
     for raw in raw_rows:
-        for column in PEOPLE_COLUMNS:
+        columns = [column for column in PEOPLE_COLUMNS if column in raw.cells]
+        if not columns:
+            break  # every row has the file's columns
+        for column in columns:
             for name, email in _people_tokens(cell_text(raw.cells.get(column))):
                 if email:
                     emails.add(email)

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from expo.accounts.models import Role
 from expo.core.extensions import db
 from expo.imports import plan as import_plan
-from expo.imports import services
+from expo.imports import services, spreadsheet
 from expo.imports.models import ImportStatus
-from expo.imports.readers import Row
+from expo.imports.readers import Row, read_rows
 from expo.programme.models import ProgrammeSession, SessionKind, SessionStatus
 from tests.factories import add_person, make_event, make_room, make_session, make_user, make_venue, utc
 from tests.imports.helpers import csv_file
@@ -284,3 +284,15 @@ def test_a_sessions_file_is_planned_row_by_row_without_holding_its_rows(event, o
     assert [r.state for r in plan.rows] == ["new"] * 20
     assert len(alive) == 20 and max(alive) <= 2  # the row being planned (and the header)
     assert plan.rows[3].refs.get("room") == "G5" and dict(plan.rows[3].refs)["title"] == "A5"
+
+
+def test_a_file_that_names_no_people_is_not_read_for_them(event, hall):
+    rows = [[f"Talk {i}", "Talk", "2022-06-01", "09:00", "10:00", "Dunkers", "Hall A"] for i in range(5)]
+    content = csv_file(rows, header=["Title", "Kind", "Date", "Starts", "Ends", "Venue", "Room"])
+    raws, _unknown = spreadsheet.raw_rows(read_rows(content))
+    spreadsheet.RowReader(event, raws)
+    assert len(list(raws)) == 4  # the first row told it: no speakers, moderators or hosts
+    raws, _unknown = spreadsheet.raw_rows(read_rows(csv_file([[*row, "Anna Berg"] for row in rows], header=[
+        "Title", "Kind", "Date", "Starts", "Ends", "Venue", "Room", "Speakers"])))
+    spreadsheet.RowReader(event, raws)
+    assert list(raws) == []
