@@ -155,10 +155,8 @@ def _table_kind(content: bytes) -> ImportKind:
 # --- the preview --------------------------------------------------------------------------------
 
 def _spreadsheet_plan(event: Event, content: bytes) -> Plan:
-    # Read twice, never held whole: first for the people the rows name (loaded at once), then
-    # row by row into the plan.
-    reader = spreadsheet.RowReader(event, spreadsheet.raw_rows(read_rows(content))[0])
     raws, unknown = spreadsheet.raw_rows(read_rows(content))
+    reader = spreadsheet.RowReader(event)
     sessions = event_sessions(event)
     people_by_uid: dict[str, dict[str, list[User]]] = {}
     for session in sessions:
@@ -166,7 +164,7 @@ def _spreadsheet_plan(event: Event, content: bytes) -> Plan:
         for role in session.roles:
             names.setdefault(role.user.name, []).append(role.user)
         people_by_uid[session.uid] = names
-    incoming = (reader.incoming(raw, people_by_uid.get(str(raw.cells.get("id") or "").strip(), {})) for raw in raws)
+    incoming = reader.rows(raws, lambda raw: people_by_uid.get(str(raw.cells.get("id") or "").strip(), {}))
     plan = make_plan(event, incoming, source=spreadsheet.SPREADSHEET_SOURCE, sessions=sessions)
     if unknown:
         plan.notes.append(_l("These columns are not known and were left out: %(columns)s.", columns=", ".join(unknown)))

@@ -7,8 +7,9 @@ converted with the same daylight-saving rules as the session form. A column left
 file leaves that field of existing sessions as it is."""
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -214,14 +215,10 @@ class People:
 
 
 def _people(raw_rows: Iterable[RawRow]) -> People:
-    """The accounts the rows name as speakers, moderators or hosts, loaded at once (a file
-    without such columns is read no further than its first row)."""
+    """The accounts the rows name as speakers, moderators or hosts, loaded at once."""
     emails, names = set(), set()
     for raw in raw_rows:
-        columns = [column for column in PEOPLE_COLUMNS if column in raw.cells]
-        if not columns:
-            break  # every row has the file's columns
-        for column in columns:
+        for column in PEOPLE_COLUMNS:
             for name, email in _people_tokens(cell_text(raw.cells.get(column))):
                 if email:
                     emails.add(email)
@@ -285,13 +282,26 @@ def _moment(value: Any, day: date | None) -> datetime:
     return datetime.combine(day, parse_time(value))
 
 
+PEOPLE_CHUNK = 1000  # rows whose speakers, moderators and hosts are looked up at once
+
+
 class RowReader:
     """Turns the rows under the header into ``Incoming`` values."""
 
-    def __init__(self, event: Event, raw_rows: Iterable[RawRow]) -> None:
+    def __init__(self, event: Event, raw_rows: Iterable[RawRow] = ()) -> None:
         self.event = event
         self.lookups = _lookups()
         self.people = _people(raw_rows)
+
+    def rows(self, raw_rows: Iterable[RawRow], current_people: Callable[[RawRow], dict[str, list[User]]]
+             ) -> Iterator[Incoming]:
+        """``incoming`` for each row as the rows are read, the accounts they name loaded a chunk
+        of rows at a time (``PEOPLE_CHUNK``), so that the file is read once and never held."""
+        raw_rows = iter(raw_rows)
+        while chunk := list(itertools.islice(raw_rows, PEOPLE_CHUNK)):
+            self.people = _people(chunk)
+            for raw in chunk:
+                yield self.incoming(raw, current_people(raw))
 
     def incoming(self, raw: RawRow, current_people: dict[str, list[User]]) -> Incoming:
         """The row's values; a name alone names the person of that name already in the session,

@@ -12,7 +12,7 @@ from expo.core.extensions import db
 from expo.imports import plan as import_plan
 from expo.imports import services, spreadsheet
 from expo.imports.models import ImportStatus
-from expo.imports.readers import Row, read_rows
+from expo.imports.readers import Row
 from expo.programme.models import ProgrammeSession, SessionKind, SessionStatus
 from tests.factories import add_person, make_event, make_room, make_session, make_user, make_venue, utc
 from tests.imports.helpers import csv_file
@@ -267,9 +267,12 @@ def test_a_large_csv_file_is_read_row_by_row_without_holding_its_text():
 def test_a_sessions_file_is_planned_row_by_row_without_holding_its_rows(event, organiser, hall, monkeypatch):
     """The file's rows (each cell with its value and name) are let go as each is planned: a
     plan keeps what each row would do, not the rows read."""
+    monkeypatch.setattr(spreadsheet, "PEOPLE_CHUNK", 4)  # the people named are looked up 4 rows at a time
+    make_user(email="anna@example.org", name="Anna Berg")
     rows = [[f"Talk {i}", "Talk", "2022-06-01", f"{8 + i // 2:02d}:{30 * (i % 2):02d}",
-             f"{8 + i // 2:02d}:{30 * (i % 2) + 20:02d}", "Dunkers", "Hall A"] for i in range(20)]
-    header = ["Title", "Kind", "Date", "Starts", "Ends", "Venue", "Room"]
+             f"{8 + i // 2:02d}:{30 * (i % 2) + 20:02d}", "Dunkers", "Hall A", "anna@example.org" if i == 7 else ""]
+            for i in range(20)]
+    header = ["Title", "Kind", "Date", "Starts", "Ends", "Venue", "Room", "Speakers"]
     batch = services.start_import(event=event, filename="s.csv", content=csv_file(rows, header=header), actor=organiser)
     alive = []
     plan_row = import_plan._plan_row
@@ -282,17 +285,20 @@ def test_a_sessions_file_is_planned_row_by_row_without_holding_its_rows(event, o
     plan = services.preview(batch)
 
     assert [r.state for r in plan.rows] == ["new"] * 20
-    assert len(alive) == 20 and max(alive) <= 2  # the row being planned (and the header)
+    assert len(alive) == 20 and max(alive) <= 5  # the rows of the chunk being planned (and the header)
     assert plan.rows[3].refs.get("room") == "G5" and dict(plan.rows[3].refs)["title"] == "A5"
 
 
-def test_a_file_that_names_no_people_is_not_read_for_them(event, hall):
-    rows = [[f"Talk {i}", "Talk", "2022-06-01", "09:00", "10:00", "Dunkers", "Hall A"] for i in range(5)]
-    content = csv_file(rows, header=["Title", "Kind", "Date", "Starts", "Ends", "Venue", "Room"])
-    raws, _unknown = spreadsheet.raw_rows(read_rows(content))
-    spreadsheet.RowReader(event, raws)
-    assert len(list(raws)) == 4  # the first row told it: no speakers, moderators or hosts
-    raws, _unknown = spreadsheet.raw_rows(read_rows(csv_file([[*row, "Anna Berg"] for row in rows], header=[
-        "Title", "Kind", "Date", "Starts", "Ends", "Venue", "Room", "Speakers"])))
-    spreadsheet.RowReader(event, raws)
-    assert list(raws) == []
+
+def test_the_people_rows_name_are_looked_up_a_chunk_of_rows_at_a_time(event, organiser, hall, monkeypatch):
+    monkeypatch.setattr(spreadsheet, "PEOPLE_CHUNK", 2)
+    anna = make_user(email="anna@example.org", name="Anna Berg")
+    bo = make_user(email="bo@example.org", name="Bo Ek")
+    speakers = ["anna@example.org", "Bo Ek", "Anna Berg", "Nobody Known", "bo@example.org, Anna Berg"]
+    rows = [[f"Talk {i}", "Talk", "2022-06-01", f"{8 + i}:00", f"{8 + i}:30", "Dunkers", "Hall A", who]
+            for i, who in enumerate(speakers)]
+    _, plan = _import(event, organiser, csv_file(rows, header=["Title", "Kind", "Date", "Starts", "Ends", "Venue",
+                                                                "Room", "Speakers"]))
+    assert [r.state for r in plan.rows] == ["new", "new", "new", "error", "new"]
+    assert [r.data.speaker_ids for r in plan.rows if r.data] == [[anna.id], [bo.id], [anna.id], [bo.id, anna.id]]
+    assert "Nobody Known" in str(plan.rows[3].errors[0].message) and plan.rows[3].errors[0].cell == "H5"
