@@ -37,8 +37,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         login_manager,
         migrate,
     )
-    from expo.core.i18n import select_locale
+    from expo.core.i18n import Request, select_locale
 
+    app.request_class = Request
     resilient_redis.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_directory(app.root_path))

@@ -30,7 +30,7 @@ CONFIG = ROOT / "gunicorn.conf.py"
 REDIS_URL = os.environ.get("EXPO_REDIS_URL")
 needs_redis = pytest.mark.skipif(not REDIS_URL, reason="set EXPO_REDIS_URL (e.g. redis://127.0.0.1:6379/9)")
 GUNICORN_ENV = ("WEB_CONCURRENCY", "EXPO_THREADS", "EXPO_BIND", "EXPO_ACCESS_LOG", "EXPO_TIMEOUT",
-                "EXPO_PRELOAD", "EXPO_MAX_REQUESTS", "EXPO_CONTROL_SOCKET", "EXPO_KEEPALIVE")
+                "EXPO_PRELOAD", "EXPO_MAX_REQUESTS", "EXPO_CONTROL_SOCKET", "EXPO_KEEPALIVE", "EXPO_SWITCH_INTERVAL_MS")
 
 
 class ConfigOnly(Application):
@@ -84,6 +84,15 @@ def test_gunicorn_config_from_environment(clean_env):
     assert cfg.accesslog is None
     assert cfg.preload_app is False
     assert (cfg.max_requests, cfg.max_requests_jitter) == (1000, 100)
+
+
+def test_worker_threads_take_turns_every_millisecond(clean_env, monkeypatch):
+    intervals: list[float] = []
+    monkeypatch.setattr("sys.setswitchinterval", intervals.append)
+    ConfigOnly(CONFIG).cfg.post_fork(None, None)
+    clean_env.setenv("EXPO_SWITCH_INTERVAL_MS", "5")
+    ConfigOnly(CONFIG).cfg.post_fork(None, None)
+    assert intervals == [0.001, 0.005]
 
 
 def _free_port() -> int:

@@ -732,19 +732,20 @@ def walk_in(*, session: ProgrammeSession, user: User, actor: Any) -> CheckInResu
     return _insert_check_in(session, user, actor, booking=booking, at=now)
 
 
+# Someone's check-in to a session without a seat; built once, as every booking asks it.
+_INSIDE_WITHOUT_SEAT = sa.select(CheckIn).where(
+    CheckIn.session_id == sa.bindparam("session_id"), CheckIn.user_id == sa.bindparam("user_id"),
+    CheckIn.booking_id.is_(None),
+)
+
+
 def seat_check_in(booking: Booking) -> CheckIn | None:
     """When a booking is confirmed for someone already inside without one (let in standing
     from the waiting list, or a walk-in who found no seat), their check-in becomes the
     check-in of that seat: they no longer stand, and they are not a no-show."""
     if booking.status is not BookingStatus.CONFIRMED or booking.user_id is None:
         return None
-    check_in = db.session.scalar(
-        sa.select(CheckIn).where(
-            CheckIn.session_id == booking.session_id,
-            CheckIn.user_id == booking.user_id,
-            CheckIn.booking_id.is_(None),
-        )
-    )
+    check_in = db.session.scalar(_INSIDE_WITHOUT_SEAT, {"session_id": booking.session_id, "user_id": booking.user_id})
     if check_in is None:
         return None
     check_in.booking_id = booking.id

@@ -135,6 +135,60 @@ def get_or_404(model: type[M], ident: Any, *, options: Sequence[Any] = ()) -> M:
     return obj
 
 
+# --- row locks the transaction holds ------------------------------------------------------------
+# A row read under its lock (FOR UPDATE) is remembered until the transaction ends, so that code
+# further on that needs the same row locked and fresh does not read it again: nobody else can
+# change it meanwhile, and this transaction's own changes through the unit of work are in the
+# object already. A statement that writes the row's table past the unit of work (rows_written),
+# a rollback (of a savepoint too, which gives up the locks taken since) or the end of the
+# transaction forgets them.
+
+_HELD_LOCKS = "expo_held_locks"
+
+
+def remember_lock(obj: Any) -> None:
+    """``obj`` has just been read under its row's lock."""
+    key = sa.inspect(obj).identity_key
+    db.session.info.setdefault(_HELD_LOCKS, {})[key] = obj
+
+
+def holds_lock(obj: Any) -> bool:
+    """Whether this transaction read ``obj`` (this very object, still in the session and not
+    deleted) under its row's lock."""
+    key = sa.inspect(obj).identity_key
+    return key is not None and db.session.info.get(_HELD_LOCKS, {}).get(key) is obj and _present(key, obj)
+
+
+def held_lock(model: type[M], **values: Any) -> M | None:
+    """The row of ``model`` with these attribute values that this transaction holds locked, if any."""
+    for key, obj in db.session.info.get(_HELD_LOCKS, {}).items():
+        if isinstance(obj, model) and _present(key, obj) and all(getattr(obj, n) == v for n, v in values.items()):
+            return obj
+    return None
+
+
+def _present(key: Any, obj: Any) -> bool:
+    return db.session.identity_map.get(key) is obj
+
+
+@sa.event.listens_for(sa.orm.Session, "after_commit")
+def _locks_released(session: sa.orm.Session) -> None:
+    session.info.pop(_HELD_LOCKS, None)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_soft_rollback")
+def _locks_given_up(session: sa.orm.Session, _previous_transaction: Any) -> None:
+    session.info.pop(_HELD_LOCKS, None)
+
+
+@signals.rows_written.connect
+def _locked_rows_written(session: sa.orm.Session, *, table: str | None, **_extra: Any) -> None:
+    held = session.info.get(_HELD_LOCKS)
+    if held:
+        for key in [k for k in held if table is None or sa.inspect(held[k]).mapper.local_table.name == table]:
+            del held[key]
+
+
 def database_id(text: str) -> int:
     """An id read from a query string; ValueError unless it is a positive database INTEGER,
     so ``request.args.get(name, type=database_id)`` gives None for anything else."""

@@ -11,12 +11,15 @@ import sqlalchemy as sa
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel.support import NullTranslations, Translations
+from flask import Request as FlaskRequest
 from flask import current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import Environment, pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
+from werkzeug.utils import cached_property
+from wtforms.i18n import messages_path
 
 from expo.core.db import collated
 from expo.core.text import sort_key as text_sort_key
@@ -137,6 +140,21 @@ def _formatted_time(value: time, fmt: str, locale: str) -> str:
 @lru_cache(maxsize=4096)
 def _babel_datetime(instant: datetime, tz: str, fmt: str, locale: str) -> str:
     return babel_dates.format_datetime(instant, fmt, tzinfo=ZoneInfo(tz), locale=locale)
+
+
+@lru_cache(maxsize=None)
+def _form_messages(locale: str) -> Translations | NullTranslations:
+    """WTForms' own messages ("This field is required.") in ``locale``, read once per process."""
+    return Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class Request(FlaskRequest):
+    """Flask's request, with WTForms' messages in the reader's language ready under the name
+    Flask-WTF keeps them by, which would otherwise read their catalogue file for every form."""
+
+    @cached_property
+    def wtforms_translations(self) -> Translations | NullTranslations:
+        return _form_messages(_locale())
 
 
 def translations() -> Translations | NullTranslations:

@@ -179,6 +179,10 @@ def store_now(messages: Sequence[mail.Message | Deferred]) -> None:
         jobs.enqueue_after_commit(deliver, batch)
 
 
+# Built once: every booking sends it.
+_INSERT_QUEUED = sa.insert(OutgoingMail.__table__).returning(OutgoingMail.__table__.c.id)
+
+
 @sa.event.listens_for(Session, "before_commit")
 def _store_pending(session: Session) -> None:
     messages = session.info.pop(_PENDING_KEY, [])
@@ -187,8 +191,7 @@ def _store_pending(session: Session) -> None:
     # One INSERT on the connection: the rows are not needed as objects here, and a statement
     # through the ORM session would count as a bulk change to everything cached.
     ids = list(session.connection().execute(
-        sa.insert(OutgoingMail.__table__).returning(OutgoingMail.__table__.c.id),
-        [OutgoingMail.values(message) for message in messages],
+        _INSERT_QUEUED, [OutgoingMail.values(message) for message in messages],
     ).scalars())
     batches = _batches(ids)
     if len(batches) == 1:

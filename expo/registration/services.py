@@ -22,6 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from expo.core import signals
 from expo.accounts.models import User
+from expo.core.db import held_lock, holds_lock, is_database_id, remember_lock
 from expo.core.errors import CapacityFull, Conflict, InvalidState, NeedsConfirmation, NotAllowed
 from expo.events.models import Event, RegistrationMode
 from expo.core.extensions import db
@@ -42,9 +43,15 @@ TIME_AND_PLACE = frozenset({"starts_at", "ends_at", "room", "room_id", "kind", "
 
 def _locked(model: type[Any], *criteria: Any) -> Any:
     """The matching row (or None), locked until the transaction ends and freshly read."""
-    return db.session.execute(
+    return _remember_locked(db.session.execute(
         sa.select(model).where(*criteria).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    ).scalar_one_or_none())
+
+
+def _remember_locked(row: Any) -> Any:
+    if row is not None:
+        remember_lock(row)
+    return row
 
 
 # The session's many-to-one relations and their foreign keys.
@@ -54,7 +61,10 @@ _SESSION_PARENTS = (("event", "event_id"), ("room", "room_id"), ("track", "track
 def lock_session(session: ProgrammeSession) -> ProgrammeSession:
     """Lock the session's row until the transaction ends and reload it. Its event, room and
     track, if already loaded, stay attached: reloading the row would otherwise drop them and
-    the next read of each would query again."""
+    the next read of each would query again. A session this transaction has read under its
+    lock already is as fresh as it can be, and is not read again."""
+    if holds_lock(session):
+        return session
     loaded = sa.inspect(session).dict
     parents = {name: loaded[name] for name, _fk in _SESSION_PARENTS if name in loaded}
     locked = _locked(ProgrammeSession, ProgrammeSession.id == session.id)
@@ -66,7 +76,46 @@ def lock_session(session: ProgrammeSession) -> ProgrammeSession:
 
 def _lock_registration(user: User, event_id: int) -> Registration | None:
     """Lock the user's registration for the event (if any) until the transaction ends."""
+    held = held_lock(Registration, event_id=event_id, user_id=user.id)
+    if held is not None:
+        return held
     return _locked(Registration, Registration.event_id == event_id, Registration.user_id == user.id)
+
+
+# The session to be booked or given up, under its row's lock, with its event (which the
+# permission rules read) in the same statement.
+_SESSION_LOCKED = (
+    sa.select(ProgrammeSession).options(joinedload(ProgrammeSession.event))
+    .where(ProgrammeSession.id == sa.bindparam("session_id"))
+    .with_for_update(of=ProgrammeSession).execution_options(populate_existing=True)
+)
+# The delegate's registration for the event of a session, under its row's lock.
+_REGISTRATION_FOR_SESSION_LOCKED = (
+    sa.select(Registration)
+    .where(Registration.user_id == sa.bindparam("user_id"),
+           Registration.event_id == sa.select(ProgrammeSession.event_id)
+           .where(ProgrammeSession.id == sa.bindparam("session_id")).scalar_subquery())
+    .with_for_update().execution_options(populate_existing=True)
+)
+
+
+def lock_for_booking(delegate: User, session_id: int) -> ProgrammeSession | None:
+    """The session ``delegate`` is about to book (None if there is none), with its event, read
+    once under the locks booking takes, in their order: first the delegate's registration for
+    the session's event, then the session. ``book_session`` then reads neither again."""
+    if not is_database_id(session_id):
+        return None
+    _remember_locked(db.session.execute(_REGISTRATION_FOR_SESSION_LOCKED,
+                                        {"user_id": delegate.id, "session_id": session_id}).scalar_one_or_none())
+    return lock_for_change(session_id)
+
+
+def lock_for_change(session_id: int) -> ProgrammeSession | None:
+    """The session (None if there is none), with its event, read under its lock, for a change
+    of its bookings that takes no registration's lock first (a delegate giving up a seat)."""
+    if not is_database_id(session_id):
+        return None
+    return _remember_locked(db.session.execute(_SESSION_LOCKED, {"session_id": session_id}).unique().scalar_one_or_none())
 
 
 def _relock_registration(registration: Registration) -> Registration:
@@ -94,12 +143,56 @@ def waitlist_length(session: ProgrammeSession) -> int:
 
 def seat_counts(session: ProgrammeSession) -> tuple[int, int]:
     """Confirmed seats and the last waiting-list position (0 when nobody waits), in one query."""
-    confirmed, last = db.session.execute(
-        sa.select(
-            sa.func.count(sa.case((Booking.status == BookingStatus.CONFIRMED, Booking.id))),
-            sa.func.max(sa.case((Booking.status == BookingStatus.WAITLISTED, Booking.waitlist_position))),
-        ).where(Booking.session_id == session.id, Booking.status.in_(ACTIVE_BOOKING))
-    ).one()
+    return _counted(*db.session.execute(_SEAT_COUNTS, {"session_id": session.id}).one())
+
+
+# The statements a booking or a cancellation sends are built once, here, with the values of the
+# request as parameters: building one costs more than sending it.
+
+# Active, spelt out: IN with a list of values would be expanded anew for every statement.
+_ACTIVE = sa.or_(Booking.status == BookingStatus.CONFIRMED, Booking.status == BookingStatus.WAITLISTED)
+
+# ``seat_counts``: one row, ``confirmed`` and ``last``.
+_SEAT_COUNTS = sa.select(
+    sa.func.count(sa.case((Booking.status == BookingStatus.CONFIRMED, Booking.id))).label("confirmed"),
+    sa.func.max(sa.case((Booking.status == BookingStatus.WAITLISTED, Booking.waitlist_position))).label("last"),
+).where(Booking.session_id == sa.bindparam("session_id"), _ACTIVE)
+_COUNTS = _SEAT_COUNTS.subquery("seat_counts")
+
+# The delegate's booking of the session, if any, and their other active bookings of sessions,
+# not cancelled, that overlap it, with the session's ``seat_counts``: the counts are the one row
+# the bookings are joined to (see ``_booking_and_overlaps``).
+_BOOKING_OVERLAPS_AND_COUNTS = (
+    sa.select(_COUNTS.c.confirmed, _COUNTS.c.last, Booking, ProgrammeSession.title)
+    .select_from(_COUNTS.outerjoin(
+        sa.join(Booking, ProgrammeSession, Booking.session_id == ProgrammeSession.id),
+        sa.and_(
+            Booking.user_id == sa.bindparam("user_id"),
+            sa.or_(
+                Booking.session_id == sa.bindparam("session_id"),
+                sa.and_(
+                    _ACTIVE,
+                    ProgrammeSession.status != SessionStatus.CANCELLED,
+                    ProgrammeSession.starts_at < sa.bindparam("ends_at"),
+                    ProgrammeSession.ends_at > sa.bindparam("starts_at"),
+                ),
+            ),
+        ),
+    ))
+    .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
+    .execution_options(populate_existing=True)
+)
+
+# The delegate's active booking of the session, with the session's ``seat_counts``.
+_ACTIVE_BOOKING_AND_COUNTS = (
+    sa.select(Booking, _COUNTS.c.confirmed, _COUNTS.c.last)
+    .join(_COUNTS, sa.true())
+    .where(Booking.session_id == sa.bindparam("session_id"), Booking.user_id == sa.bindparam("user_id"), _ACTIVE)
+    .execution_options(populate_existing=True)
+)
+
+
+def _counted(confirmed: int | None, last: int | None) -> tuple[int, int]:
     return confirmed or 0, last or 0
 
 
@@ -308,31 +401,18 @@ def add_registration(
 
 # --- session bookings ------------------------------------------------------------------------
 
-def _booking_and_overlaps(session: ProgrammeSession, user: User) -> tuple[Booking | None, list[str]]:
-    """In one query: the user's booking row of this session (in any state, freshly read) and
-    the titles of the other sessions, not cancelled, that they hold a booking of and that
-    overlap it in time. Titles only: loading those sessions as rows would reload this one too
-    and drop what its lock kept loaded."""
-    rows = db.session.execute(
-        sa.select(Booking, ProgrammeSession.title)
-        .join(Booking.session)
-        .where(
-            Booking.user_id == user.id,
-            sa.or_(
-                Booking.session_id == session.id,
-                sa.and_(
-                    Booking.status.in_(ACTIVE_BOOKING),
-                    ProgrammeSession.status != SessionStatus.CANCELLED,
-                    ProgrammeSession.starts_at < session.ends_at,
-                    ProgrammeSession.ends_at > session.starts_at,
-                ),
-            ),
-        )
-        .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
-        .execution_options(populate_existing=True)
-    ).all()
-    own = next((booking for booking, _title in rows if booking.session_id == session.id), None)
-    return own, [title for booking, title in rows if booking.session_id != session.id]
+def _booking_and_overlaps(session: ProgrammeSession, user: User) -> tuple[Booking | None, list[str], tuple[int, int]]:
+    """In one query: the user's booking row of this session (in any state, freshly read), the
+    titles of the other sessions, not cancelled, that they hold a booking of and that overlap
+    it in time, and the session's ``seat_counts``. Titles only: loading those sessions as rows
+    would reload this one too and drop what its lock kept loaded."""
+    rows = db.session.execute(_BOOKING_OVERLAPS_AND_COUNTS, {
+        "session_id": session.id, "user_id": user.id, "starts_at": session.starts_at, "ends_at": session.ends_at,
+    }).all()
+    own = next((booking for *_counts, booking, _title in rows if booking is not None and booking.session_id == session.id),
+               None)
+    overlaps = [title for *_counts, booking, title in rows if booking is not None and booking.session_id != session.id]
+    return own, overlaps, _counted(rows[0].confirmed, rows[0].last)
 
 
 def _is_approved(registration: Registration | None) -> bool:
@@ -372,15 +452,16 @@ def _seat_taken(booking: Booking, *, promoted: bool = False, notify: bool = True
         notifications.booking_confirmed(booking, promoted=promoted)
 
 
-def _close_gap(session: ProgrammeSession, after: int, by: int = 1) -> None:
+def _close_gap(session: ProgrammeSession, after: int, by: int = 1, *, end: int | None = None) -> None:
     """Move everyone waiting behind position ``after`` forward by ``by`` places.
 
     The places ``after - by + 1 … after`` must be free already. A unique index keeps two
     people off one place and PostgreSQL checks it row by row, in no particular order, so
     ``position - by`` in one statement could collide with a row not yet moved. The moving
     rows are therefore first lifted past the end of the line, then set down in their new
-    places: at no moment do two rows share a place."""
-    end = waitlist_length(session)
+    places: at no moment do two rows share a place. ``end``, the last place taken, is counted
+    unless the caller knows it."""
+    end = waitlist_length(session) if end is None else end
     if end <= after:
         return
     now = utcnow()
@@ -416,7 +497,7 @@ def book_session(
         raise InvalidState(_("This event is not published."))
     if not _is_approved(registration):
         raise NotAllowed(_("Booking needs an approved registration for %(event)s.", event=session.event.name))
-    booking, overlaps = _booking_and_overlaps(session, delegate)
+    booking, overlaps, counts = _booking_and_overlaps(session, delegate)
     if booking is not None and booking.status is BookingStatus.CONFIRMED:
         raise Conflict(_("You have already booked this session."))
     if booking is not None and booking.status is BookingStatus.WAITLISTED:
@@ -428,7 +509,7 @@ def book_session(
         )
     capacity = session.effective_capacity
     # While anyone waits, a free seat is theirs, never a newcomer's: the newcomer queues behind.
-    confirmed, waiting = seat_counts(session) if capacity is not None else (0, 0)
+    confirmed, waiting = counts if capacity is not None else (0, 0)
     full = capacity is not None and (waiting > 0 or confirmed >= capacity)
     if full and not join_waitlist:
         raise CapacityFull(_("This session is full. You can join the waiting list."))
@@ -449,16 +530,18 @@ def book_session(
     return booking
 
 
-def promote_waiting(session: ProgrammeSession, *, now: datetime | None = None) -> list[Booking]:
+def promote_waiting(session: ProgrammeSession, *, now: datetime | None = None,
+                    counts: tuple[int, int] | None = None) -> list[Booking]:
     """Give free seats to the first on the waiting list, in order; they are e-mailed. Once the
     session is under way nobody is promoted: a seat offered then could not be taken.
 
-    The caller holds the session's lock."""
+    The caller holds the session's lock; ``counts`` are its ``seat_counts`` as they stand, if
+    the caller knows them."""
     now = now or utcnow()
     if session.is_cancelled or session.starts_at <= now:
         return []
     capacity = session.effective_capacity
-    confirmed, waiting = seat_counts(session)
+    confirmed, waiting = seat_counts(session) if counts is None else counts
     free = None if capacity is None else capacity - confirmed
     if not waiting or (free is not None and free <= 0):
         return []
@@ -476,20 +559,27 @@ def promote_waiting(session: ProgrammeSession, *, now: datetime | None = None) -
     for booking in promoted:
         _confirm(booking, now)
     db.session.flush()
-    _close_gap(session, after=0, by=len(promoted))
+    # Places 1 … len(promoted) were taken, and the line has no gaps: whoever is left ends at ``waiting``.
+    _close_gap(session, after=0, by=len(promoted), end=waiting if len(promoted) < waiting else 0)
     for booking in promoted:
         _seat_taken(booking, promoted=True)
     db.session.flush()
     return promoted
 
 
-def _release(booking: Booking, now: datetime, reason: BookingEndReason) -> None:
-    """Cancel one active booking of a locked session and keep the waiting list without gaps."""
+def _release(booking: Booking, now: datetime, reason: BookingEndReason,
+             counts: tuple[int, int] | None = None) -> tuple[int, int] | None:
+    """Cancel one active booking of a locked session and keep the waiting list without gaps.
+    Given the session's ``seat_counts`` before, returns them after."""
     was_waiting_at = booking.waitlist_position if booking.status is BookingStatus.WAITLISTED else None
     _end(booking, now, reason)
     db.session.flush()
     if was_waiting_at is not None:
-        _close_gap(booking.session, after=was_waiting_at)
+        _close_gap(booking.session, after=was_waiting_at, end=None if counts is None else counts[1])
+    if counts is None:
+        return None
+    confirmed, last = counts
+    return (confirmed, last - 1) if was_waiting_at is not None else (confirmed - 1, last)
 
 
 def _reload_locked(booking: Booking) -> tuple[ProgrammeSession, Booking]:
@@ -508,8 +598,10 @@ def _give_up(booking: Booking, actor: User, now: datetime | None) -> tuple[Booki
     return booking, _give_up_locked(session, booking, actor, now or utcnow())
 
 
-def _give_up_locked(session: ProgrammeSession, booking: Booking, actor: User, now: datetime) -> bool:
-    """``_give_up`` once the session is locked and the booking freshly read under that lock."""
+def _give_up_locked(session: ProgrammeSession, booking: Booking, actor: User, now: datetime,
+                    counts: tuple[int, int] | None = None) -> bool:
+    """``_give_up`` once the session is locked and the booking freshly read under that lock
+    (with the session's ``seat_counts``, if read with it)."""
     if booking.status not in ACTIVE_BOOKING:
         raise InvalidState(_("This booking is already cancelled."))
     # Once a session is under way its bookings are the attendance record; organisers may still correct it.
@@ -519,8 +611,8 @@ def _give_up_locked(session: ProgrammeSession, booking: Booking, actor: User, no
     # record once the session is under way tells nobody.
     held_seat = booking.status is BookingStatus.CONFIRMED and session.starts_at > now
     own = booking.user_id is not None and booking.user_id == actor.id
-    _release(booking, now, BookingEndReason.DELEGATE if own else BookingEndReason.ORGANISER)
-    promote_waiting(session, now=now)
+    counts = _release(booking, now, BookingEndReason.DELEGATE if own else BookingEndReason.ORGANISER, counts)
+    promote_waiting(session, now=now, counts=counts)
     return held_seat
 
 
@@ -535,17 +627,15 @@ def cancel_booking(*, booking: Booking, actor: User, now: datetime | None = None
 
 def cancel_own_booking(*, session: ProgrammeSession, delegate: User, now: datetime | None = None) -> Booking | None:
     """``cancel_booking`` of the delegate's own seat or waiting place in ``session``, found
-    under the session's lock (read once, never stale); None when they hold neither."""
+    under the session's lock (read once, never stale, with the session's ``seat_counts``);
+    None when they hold neither."""
     session = lock_session(session)
-    booking = db.session.execute(
-        sa.select(Booking)
-        .where(Booking.session_id == session.id, Booking.user_id == delegate.id, Booking.status.in_(ACTIVE_BOOKING))
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if booking is None:
+    row = db.session.execute(_ACTIVE_BOOKING_AND_COUNTS, {"session_id": session.id, "user_id": delegate.id}).one_or_none()
+    if row is None:
         return None
+    booking = row.Booking
     set_committed_value(booking, "session", session)
-    if _give_up_locked(session, booking, delegate, now or utcnow()):
+    if _give_up_locked(session, booking, delegate, now or utcnow(), _counted(row.confirmed, row.last)):
         notifications.seat_ended(booking)
     return booking
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
 
 from expo.core.db import get_or_404
 from expo.core.errors import ExpoError, NeedsConfirmation
@@ -23,7 +22,6 @@ from expo.permissions import (
     owns,
     require,
 )
-from expo.programme.models import ProgrammeSession
 from expo.registration import queries, receivers, services  # noqa: F401  (receivers connect signals)
 from expo.registration.forms import BookForm, end_reason_label, status_badge, status_label
 from expo.registration.models import BookingStatus, Registration
@@ -109,14 +107,11 @@ def cancel_registration(registration_id: int):
     return redirect(_back(url_for("registration.agenda")))
 
 
-# The permission checks read the session's event: load both in one query.
-WITH_EVENT = (joinedload(ProgrammeSession.event),)
-
-
 @bp.route("/sessions/<int:session_id>/book", methods=["POST"])
 @login_required
 def book_session(session_id: int):
-    session = get_or_404(ProgrammeSession, session_id, options=WITH_EVENT)
+    # Read once, with its event, under the locks the booking takes.
+    session = services.lock_for_booking(current_user, session_id) or abort(404)
     require(can_view_event(current_user, session.event), hide=True)
     require(can_book(current_user, session))
     form = BookForm()
@@ -148,7 +143,7 @@ def book_session(session_id: int):
 @login_required
 def cancel_booking(session_id: int):
     """Cancels the signed-in user's own booking of this session (there is no booking id to guess)."""
-    session = get_or_404(ProgrammeSession, session_id, options=WITH_EVENT)
+    session = services.lock_for_change(session_id) or abort(404)
     require(can_view_event(current_user, session.event), hide=True)
     try:
         booking = services.cancel_own_booking(session=session, delegate=current_user)

@@ -45,3 +45,22 @@ def test_times_and_dates_in_the_event_time_zone(app):
         assert local_date(date(2022, 6, 1)) == "onsdag 1 juni 2022"
     with app.app_context(), app.test_request_context(headers={"Accept-Language": "en"}):
         assert local_date(date(2022, 6, 1)) == "Wednesday, June 1, 2022"
+
+
+def test_form_messages_are_in_the_readers_language_and_read_once(client, login_as, monkeypatch):
+    from babel.support import Translations
+
+    from expo.accounts.models import Role
+    from expo.core import i18n
+
+    i18n._form_messages.cache_clear()
+    reads: list[tuple[str, str]] = []
+    load = Translations.load
+    monkeypatch.setattr(Translations, "load", classmethod(
+        lambda cls, dirname=None, locales=None, domain=None: reads.append((domain, str(locales[0]))) or load(dirname, locales, domain)))
+    login_as(Role.ORGANISER, locale="sv")
+    for _ in range(2):
+        page = client.post("/manage/venues/new", data={"name": "", "opens_at": "08:00", "closes_at": "22:00"})
+        assert page.status_code == 200
+        assert "Det här fältet är obligatoriskt." in page.get_data(as_text=True)
+    assert reads.count(("wtforms", "sv")) == 1  # WTForms' catalogue, read for the first form only

@@ -235,6 +235,35 @@ def test_leaving_the_middle_of_the_waiting_list_leaves_no_gap(db, event):
     assert services.confirmed_count(session) == 1
 
 
+@pytest.mark.parametrize("leaving", [0, 1, 2, 3], ids=["seat", "first in line", "middle", "last in line"])
+def test_giving_up_ones_own_place_keeps_seats_and_line_whole(db, event, leaving):
+    """A delegate's own cancellation reads the seat counts with their booking and works out
+    the rest: a freed seat goes to the first in line, and the line closes up behind any place."""
+    session, people, _waiting = line_up(event, waiting=3)
+    db.session.commit()
+    cancelled = services.cancel_own_booking(session=session, delegate=people[leaving])
+    assert cancelled.status is BookingStatus.CANCELLED
+    staying = people[:leaving] + people[leaving + 1:]
+    assert services._booking_of(session, staying[0]).status is BookingStatus.CONFIRMED
+    assert services.seat_counts(session) == (1, 2)
+    assert waiting_positions(db, session) == [(person.id, place) for place, person in enumerate(staying[1:], 1)]
+
+
+def test_giving_up_ones_own_seat_promotes_only_into_free_seats(db, event):
+    session = future_session(event, capacity=2)
+    people = [registered(event) for _ in range(5)]
+    for person in people[:2]:
+        book(person, session)
+    for person in people[2:]:
+        book(person, session, join_waitlist=True)
+    session.capacity = 3  # raised behind the line's back: two seats free once someone leaves
+    db.session.commit()
+    services.cancel_own_booking(session=session, delegate=people[0])
+    assert services.seat_counts(session) == (3, 1)
+    assert waiting_positions(db, session) == [(people[4].id, 1)]
+    assert services.cancel_own_booking(session=session, delegate=people[0]) is None
+
+
 def test_two_bookings_cannot_wait_at_the_same_place(db, event):
     from sqlalchemy.exc import IntegrityError
 
