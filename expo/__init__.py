@@ -42,6 +42,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.request_class = Request
     resilient_redis.init_app(app)
     db.init_app(app)
+    from expo.core.db import limit_request_statements
+
+    limit_request_statements(app)
     migrate.init_app(app, db, directory=_migrations_directory(app.root_path))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

@@ -101,6 +101,13 @@ class Defaults:
     # Database connection pool (PostgreSQL): connections kept open per process and extra ones.
     DB_POOL_SIZE = 5
     DB_MAX_OVERFLOW = 10
+    # Seconds to wait for PostgreSQL to accept a new connection before the request answers 503.
+    DB_CONNECT_TIMEOUT = 5
+    # Seconds a web request's SQL statement may run (a lock waited for included) before
+    # PostgreSQL cancels it and the request answers 503: below gunicorn's EXPO_TIMEOUT, so a
+    # stuck request answers instead of taking its worker down. 0: no limit. Commands, job
+    # workers and migrations are not limited.
+    DB_STATEMENT_TIMEOUT = 20.0
     # Password hashing (Werkzeug): scrypt, a memory-hard key derivation function.
     PASSWORD_HASH_METHOD = "scrypt"
     # Seconds a cached feed or export lives before it is rebuilt even without a change.
@@ -200,6 +207,7 @@ def _engine_options(url: str, values: dict[str, Any]) -> dict[str, Any]:
         "pool_pre_ping": True,
         "pool_size": values["DB_POOL_SIZE"],
         "max_overflow": values["DB_MAX_OVERFLOW"],
+        "connect_args": {"connect_timeout": values["DB_CONNECT_TIMEOUT"]},
     }
 
 

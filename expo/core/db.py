@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import abort
+from flask import Flask, abort, has_request_context
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, registry
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
@@ -103,6 +103,30 @@ class Base(DeclarativeBase):
 
 # The database handle; bound to the app in create_app (expo.core.extensions re-exports it).
 db = SQLAlchemy(model_class=Base)
+
+
+def limit_request_statements(app: Flask) -> None:
+    """On PostgreSQL, the statements of a web request are cancelled after the app's
+    ``DB_STATEMENT_TIMEOUT`` seconds (the request then answers 503: ``expo.core.errors``), so a
+    lock that is never released or a runaway query cannot hold a worker until gunicorn kills
+    it. Connections used outside a request (commands, jobs, migrations) have no limit. The
+    setting is made on a connection only when it passes from one use to the other: once per
+    connection in a web process."""
+    seconds = app.config["DB_STATEMENT_TIMEOUT"]
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "postgresql" or not seconds:
+        return
+    limit = f"{max(round(seconds * 1000), 1)}ms"
+
+    @sa.event.listens_for(engine, "checkout")
+    def _statement_timeout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        wanted = limit if has_request_context() else "0"
+        if record.info.get("statement_timeout") != wanted:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, false)", (wanted,))
+            dbapi_connection.commit()  # a setting made in a transaction rolled back is undone
+            record.info["statement_timeout"] = wanted
 
 
 E = TypeVar("E", bound=enum.Enum)

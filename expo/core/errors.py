@@ -1,6 +1,7 @@
 """Expo's domain errors and the HTTP error pages."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest, HTTPException, SecurityError, ServiceUnavailable
@@ -42,6 +43,7 @@ class NeedsConfirmation(ExpoError):
 
 
 ERROR_CODES = (400, 403, 404, 405, 413, 429, 500, 503)
+DATABASE_RETRY_AFTER = 30  # seconds a visitor is asked to wait when the database does not answer
 
 
 class Busy(ServiceUnavailable):
@@ -88,8 +90,27 @@ def register_error_pages(app: Flask) -> None:
             page = render_template("errors.html", code=400, error=error, unknown_host=True)
         return page, 400
 
+    def render_database_unavailable(error: sa.exc.SQLAlchemyError):
+        from expo.core.extensions import db, login_manager
+
+        # PostgreSQL down, not answering in time (``DB_CONNECT_TIMEOUT``), a statement cancelled
+        # (``DB_STATEMENT_TIMEOUT``), a deadlock, or no connection free in the pool: nothing of
+        # the request was committed; the visitor is asked to try again, the cause is logged.
+        app.logger.error("The database could not answer %s %s: %s", request.method, request.path, error,
+                         exc_info=error)
+        try:
+            db.session.rollback()
+        except sa.exc.SQLAlchemyError:
+            db.session.invalidate()
+        # Drawn as for a visitor who is not signed in: the layout then needs no database.
+        g._login_user = login_manager.anonymous_user()
+        page = render_template("errors.html", code=503, error=error, database=True)
+        return page, 503, {"Retry-After": str(DATABASE_RETRY_AFTER)}
+
     for code in ERROR_CODES:
         app.register_error_handler(code, render_server_error if code == 500 else render)
     app.register_error_handler(CSRFError, render_csrf)
     app.register_error_handler(UnstorableText, render_unstorable)
     app.register_error_handler(SecurityError, render_unknown_host)
+    for unavailable in (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError):
+        app.register_error_handler(unavailable, render_database_unavailable)
