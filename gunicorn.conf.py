@@ -34,9 +34,8 @@ threads = _int("EXPO_THREADS", 4)
 
 # How long (ms) a thread may run before it must let a thread that is ready have the interpreter
 # (Python's "switch interval", 5 ms by default). A request waiting on PostgreSQL or Redis takes
-# its turn again only then, a few times per request; under load the default let those waits
-# add up to a long tail (booking at 10 × H22: p95 650–1,130 ms in two runs of three, against
-# 176–205 ms with 1 ms, docs/production.md).
+# its turn again only then, a few times per request; under load those waits can add up to a
+# long tail (docs/production.md, EXPO_SWITCH_INTERVAL_MS; bench/results/2026-12-07-booking-statements.md).
 _SWITCH_INTERVAL_MS = float(os.environ.get("EXPO_SWITCH_INTERVAL_MS", "").strip() or 1)
 
 # A request that takes longer than this is a bug or an overload: the worker is restarted.

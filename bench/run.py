@@ -26,7 +26,8 @@ from typing import Any
 
 from bench import report
 from bench.datasets import DATASETS, ROOT, Dataset, ensure_postgres, log, prepare, with_database
-from bench.targets import USER_AGENT, Client, Discovery, Target, booking_states, discover, ensure_booking_fixture
+from bench.targets import (BOOKING_RUNS, USER_AGENT, Client, Discovery, Target, booking_states, discover,
+                           ensure_booking_fixture)
 
 WORK = ROOT / "bench" / "work"
 RESULTS = ROOT / "bench" / "results"
@@ -297,25 +298,45 @@ def measure_booking(measure: Measure, server: Server, found: Discovery, app, tar
     time.sleep(1)  # requests wrk left on their way finish
     with app.app_context():
         ensure_booking_fixture(app)
+    entry.update(status="ok", delegates=len(lines), sessions=len(fixture["sessions"]), runs=[])
+    for number in range(1, measure.args.book_runs + 1):
+        if number > 1:
+            time.sleep(1)
+            with app.app_context():
+                ensure_booking_fixture(app)
+        run = _booking_run(measure, server, app, fixture, slot, script_args, len(lines))
+        entry["runs"].append(run)
+        log(f"  {f'book, run {number}':<14} p50 {run['p50_ms']:8.1f} ms  p95 {run['p95_ms']:8.1f} ms  "
+            f"{run['rps']:8.1f} req/s  {run['status']}")
+    # The endpoint's row gives the slowest run (the target holds only if it holds in every run).
+    worst = max(entry["runs"], key=lambda run: run["p95_ms"])
+    entry.update({key: value for key, value in worst.items() if key != "status"})
+    failed = [run for run in entry["runs"] if run["status"] != "ok"]
+    if failed:
+        entry.update(status="error", reason=failed[0]["reason"])
+    return entry
+
+
+def _booking_run(measure: Measure, server: Server, app, fixture: dict[str, Any], slot: dict[str, Any],
+                 script_args: list[str], delegates: int) -> dict[str, Any]:
+    """One measured run of the booking load, from a fixture where every delegate is without a
+    seat, with every answer and the bookings it left checked."""
     since = datetime.now(timezone.utc)
     numbers = measure.wrk_run(server.base + slot["book"], {}, measure.args.duration, LUA / "book.lua", script_args)
     with app.app_context():
         states = booking_states(fixture["event_id"], since)
-    entry.update(status="ok", **numbers, delegates=len(lines), sessions=len(fixture["sessions"]),
-                 final_states=dict(states))
+    run: dict[str, Any] = {"status": "ok", **numbers, "final_states": dict(states)}
     # A request wrk generated but never sent (a connection closed under it) puts one delegate's
     # book/cancel rhythm out of step: the next cancel answers 404, which puts it back in step.
     statuses = numbers["statuses"]
     resyncs = statuses.get("404", 0)
     unexpected = numbers["requests"] - statuses.get("302", 0) - resyncs
-    entry.update(unexpected_statuses=unexpected, resyncs=resyncs)
+    run.update(unexpected_statuses=unexpected, resyncs=resyncs)
     # Every delegate acted (a seat booked or given back), none was refused or sent to log in.
     if (unexpected or resyncs > max(2, numbers["requests"] // 100) or states.get("waitlisted")
-            or states["touched"] < len(lines)):
-        entry.update(status="error", reason=f"unexpected answers {numbers['statuses']}, states {dict(states)}")
-    log(f"  book           p50 {numbers['p50_ms']:8.1f} ms  p95 {numbers['p95_ms']:8.1f} ms  "
-        f"{numbers['rps']:8.1f} req/s  {entry['status']}")
-    return entry
+            or states["touched"] < delegates):
+        run.update(status="error", reason=f"unexpected answers {numbers['statuses']}, states {dict(states)}")
+    return run
 
 
 def measure_costs(app, overrides: dict[str, Any], found: Discovery) -> dict[str, Any]:
@@ -555,6 +576,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-db", type=int, default=None, help="Redis database number to use instead")
     parser.add_argument("--sync-commit-off", action="store_true",
                         help="measure booking once more with synchronous_commit=off (an extra, labelled row)")
+    parser.add_argument("--book-runs", type=int, default=BOOKING_RUNS,
+                        help="measured runs of the booking load (its target must hold in every one)")
     parser.add_argument("--no-write", action="store_true", help="print, but do not write result files")
     args = parser.parse_args(argv)
     keys = [k.strip() for k in args.datasets.split(",") if k.strip()]
