@@ -337,6 +337,7 @@ def test_an_arabic_name_reads_right_to_left_on_the_agenda_and_the_door_list(db, 
     page.get_by_label("E-mail").fill(ahmed.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Welcome,").wait_for()  # signed in before going on, not racing the log-in
     page.goto("/agenda")
     page.get_by_role("heading", name="My agenda").wait_for()
     page.get_by_text("Cities and the SDGs").wait_for()

@@ -14,6 +14,7 @@ def test_delegate_subscribes_and_gives_the_feed_a_new_address(db, page):
     page.get_by_label("E-mail").fill("ada@h22.example")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Welcome,").wait_for()  # signed in before going on, not racing the log-in
     page.goto("/agenda")
 
     field = page.get_by_label("Feed address (paste into any calendar app that subscribes by URL)")

@@ -91,6 +91,7 @@ def test_delegate_signs_up_books_waits_is_promoted_and_leaves(db, page, _browser
         other_page.get_by_label("E-mail").fill("olle@example.org")
         other_page.get_by_label("Password").fill(OTHERS_PASSWORD)
         other_page.get_by_role("button", name="Sign in").click()
+        other_page.get_by_text("Welcome,").wait_for()  # signed in before going on, not racing the log-in
         other_page.goto("/agenda")
         other_page.locator(f"#session-{harbour.id}").get_by_role("button", name="Cancel my booking").click()
         other_page.get_by_text("Your booking of Harbour walk is cancelled.").wait_for()
