@@ -83,14 +83,18 @@ def test_the_workspace_menu_folds_behind_a_button_on_a_phone(demo, _browser, liv
         page.get_by_label("E-mail").fill(DEMO_LOGINS["accounts"]["organiser"])
         page.get_by_label("Password").fill(DEMO_LOGINS["password"])
         page.locator("main form button[type=submit]").click()
+        page.wait_for_url(lambda url: "/account/login" not in url)
         page.goto("/stats/")
         statistics = page.get_by_role("navigation", name="Workspace").get_by_role("link", name="Statistics")
+        # The menus fold when the page's (deferred) script has run, which shows their buttons.
+        page.get_by_role("button", name="Workspace menu").wait_for()
         assert not statistics.is_visible()
         page.get_by_role("button", name="Workspace menu").click()
         assert statistics.is_visible() and statistics.get_attribute("aria-current") == "page"
         badges = page.get_by_role("navigation", name="Workspace").get_by_role("link", name="Badges")
         badges.click()
         page.get_by_role("navigation", name="Breadcrumb").get_by_text("Reports").wait_for()
+        page.get_by_role("button", name="Menu", exact=True).wait_for()
         assert not page.get_by_role("link", name="My agenda").is_visible()
         page.get_by_role("button", name="Menu", exact=True).click()
         assert page.get_by_role("link", name="My agenda").is_visible()
