@@ -6,6 +6,7 @@ a few processes per core, each with a few threads, so a slow database answer or 
 does not hold a whole process."""
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -75,6 +76,16 @@ if control_socket is None:
 # The heartbeat file of each worker lives in memory rather than on a possibly slow disk.
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
+
+
+def pre_fork(server, worker) -> None:  # noqa: ANN001 (gunicorn's hook signature)
+    """What the master loaded before forking (the preloaded app: its modules, models, routes)
+    is moved out of the garbage collector's sight (``gc.freeze``): a worker's full collections
+    then walk only the objects it made itself. Without it each full collection walked the whole
+    app: up to half a second under booking's load at 10 × H22, during which the worker's
+    threads all stood still, against 30–45 ms with it (bench/results/2026-12-07-booking-three-runs.md);
+    and it touched every inherited page, undoing the memory the processes share after the fork."""
+    gc.freeze()
 
 
 def post_fork(server, worker) -> None:  # noqa: ANN001 (gunicorn's hook signature)

@@ -95,6 +95,13 @@ def test_worker_threads_take_turns_every_millisecond(clean_env, monkeypatch):
     assert intervals == [0.001, 0.005]
 
 
+def test_what_the_master_loaded_is_out_of_the_collectors_sight_in_the_workers(clean_env, monkeypatch):
+    frozen: list[bool] = []
+    monkeypatch.setattr("gc.freeze", lambda: frozen.append(True))
+    ConfigOnly(CONFIG).cfg.pre_fork(None, None)
+    assert frozen == [True]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
