@@ -9,8 +9,9 @@ peak memory (maximum resident set size), so the figures say whether memory grows
 On Linux each step's own peak is given too (``*_growth_mb``: the highest resident set size
 during the step over the one at its start, the high-water mark being reset at the start), so
 that what the confirmation holds is not hidden behind the preview's peak: run two sizes
-(``--sessions 500`` and ``5000``) and compare. Runs on SQLite by default, or on the PostgreSQL
-database named by ``EXPO_BENCH_DATABASE_URL``."""
+(``--sessions 500`` and ``5000``) and compare. With ``--published`` the sessions go into a
+published programme, where they are staged for its next release instead of written. Runs on
+SQLite by default, or on the PostgreSQL database named by ``EXPO_BENCH_DATABASE_URL``."""
 from __future__ import annotations
 
 import argparse
@@ -115,8 +116,9 @@ def _step_growth(started: float | None) -> float | None:
     return round(peak - started, 1) if started is not None and peak is not None else None
 
 
-def _case(kind: str, rows: int, database_url: str, confirm: bool = True) -> dict:
-    """One case in this process: a fresh database, the file, its preview and confirmation."""
+def _case(kind: str, rows: int, database_url: str, confirm: bool = True, published: bool = False) -> dict:
+    """One case in this process: a fresh database, the file, its preview and confirmation (of
+    a published event's sessions with ``published``)."""
     from expo import create_app
     from expo.accounts.models import Role, User
     from expo.core.extensions import db
@@ -131,7 +133,8 @@ def _case(kind: str, rows: int, database_url: str, confirm: bool = True) -> dict
     os.environ["EXPO_INSTANCE_PATH"] = instance
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench", "JOB_QUEUE": "eager", "REDIS_URL": None,
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
-    result: dict = {"kind": kind, "rows": rows, "mails_left_for_the_worker": 0}
+    result: dict = {"kind": kind, "rows": rows, "published": published and kind == "sessions",
+                    "mails_left_for_the_worker": 0}
     # E-mails go out through their own jobs, by the workers, after the import's commit: they are
     # counted here, not sent, so the figures are the import's own.
     from expo.core import jobs, mailqueue
@@ -158,6 +161,8 @@ def _case(kind: str, rows: int, database_url: str, confirm: bool = True) -> dict
         venue = venues.create_venue(data=venues.VenueData(name="Bench venue"), actor=admin)
         for room in range(SESSION_ROOMS):
             venues.create_room(venue=venue, name=f"Room {room:02d}", capacity=100, actor=admin)
+        if result["published"]:
+            events.publish_event(event=event, actor=admin)
         db.session.commit()
         started = time.perf_counter()
         content = sessions_file(rows) if kind == "sessions" else people_file(rows)
@@ -200,6 +205,10 @@ def _case(kind: str, rows: int, database_url: str, confirm: bool = True) -> dict
         result["confirm_state"] = batch.job_state
         result["confirm_error"] = batch.job_error
         result["summary"] = batch.summary
+        if result["published"]:
+            from expo.programme import staging
+
+            result["staged"] = staging.pending_count(event)
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
@@ -218,11 +227,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--case", choices=("sessions", "people"), help=argparse.SUPPRESS)
     parser.add_argument("--database", default=os.environ.get("EXPO_BENCH_DATABASE_URL", ""))
     parser.add_argument("--preview-only", action="store_true", help="time the previews, not the confirmations")
+    parser.add_argument("--published", action="store_true",
+                        help="import the sessions into a published programme (staged for its next release)")
     args = parser.parse_args(argv)
     if args.case:
         database = args.database or f"sqlite:///{tempfile.mkdtemp(prefix='expo-bench-db-')}/bench.sqlite"
         rows = args.sessions if args.case == "sessions" else args.people
-        print(json.dumps(_case(args.case, rows, database, confirm=not args.preview_only)))
+        print(json.dumps(_case(args.case, rows, database, confirm=not args.preview_only, published=args.published)))
         return 0
     results = []
     for case in ("sessions", "people"):
@@ -232,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
             command += ["--database", args.database]
         if args.preview_only:
             command.append("--preview-only")
+        if args.published:
+            command.append("--published")
         done = subprocess.run(command, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
         if done.returncode:
             sys.stderr.write(done.stderr)
