@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta, timezone
+from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -658,7 +659,7 @@ def write_checked(
     at once, as ``create_session`` and ``update_session`` do with ``confirm``, once the caller
     has checked their conflicts together under their rooms' locks (``lock_rooms``,
     ``end_state_conflicts``): their data checked, what they name loaded once (``Related``); in a
-    published programme staged for the next release (``staging.stage_many``); in a draft
+    published programme staged for the next release (``_stage_checked``); in a draft
     written with their revisions, change log entries and signals, a chunk at a time. Returns
     the numbers of the sessions added (None for each addition staged); ``written`` is told how
     many as each chunk is done (an import's progress). Status changes are not made here.
@@ -669,24 +670,14 @@ def write_checked(
     for data in [d for d, _ in new] + [d for _, d in changed]:
         _check(event, data)
     related = related or Related.load(event, [d for d, _ in new] + [d for _, d in changed])
-    working = WorkingCopies.of(event)
+    pending = staging.PendingIndex.of(event)
     if staging.is_staged(event):
-        staged = [
-            staging.Staged(s, d.to_json(), staging.data_snapshot(d, related.of(d), working.status(s)),
-                           working.status(s), give_back=s.id in working.pending and working.pending[s.id].give_back)
-            for s, d in changed
-        ]
-        staged += [
-            staging.Staged(None, d.to_json(), staging.data_snapshot(d, related.of(d), SessionStatus.SCHEDULED),
-                           SessionStatus.SCHEDULED, external=external)
-            for d, external in new
-        ]
-        staging.stage_many(event=event, changes=staged, actor=actor)
-        written(len(staged))
+        _stage_checked(event, new, changed, actor, related, pending, written)
         return [None] * len(new)
-    for session, _ in changed:  # a draft's live edit drops what was staged before (``_writes_live``)
-        if session.id in working.pending:
-            db.session.delete(working.pending[session.id])
+    # A draft's live edit drops what was staged before (``_writes_live``).
+    gone = [pending.sessions[s.id][0] for s, _ in changed if s.id in pending.sessions]
+    for start in range(0, len(gone), WRITE_CHUNK):
+        db.session.execute(sa.delete(PendingChange).where(PendingChange.id.in_(gone[start:start + WRITE_CHUNK])))
     for start in range(0, len(changed), WRITE_CHUNK):
         chunk = changed[start:start + WRITE_CHUNK]
         befores = [_snapshot(session) for session, _ in chunk]
@@ -717,6 +708,30 @@ def write_checked(
         db.session.flush()
         _send(signals.schedule_changed, event=event)
     return added
+
+
+def _stage_checked(
+    event: Event, new: Sequence[tuple[SessionData, dict[str, str] | None]],
+    changed: Sequence[tuple[ProgrammeSession, SessionData]], actor: User, related: Related,
+    pending: staging.PendingIndex, written: Callable[[int], None],
+) -> None:
+    """``write_checked`` in a published programme: the changes and additions staged for the
+    next release a chunk at a time (``staging.stage_chunk``), each chunk's pending rows let go
+    once written, so that the memory of a large file's staging does not grow with it."""
+
+    def staged() -> Iterator[staging.Staged]:
+        for s, d in changed:
+            status = pending.status(s)
+            yield staging.Staged(s, d.to_json(), staging.data_snapshot(d, related.of(d), status), status,
+                                 give_back=pending.give_back(s))
+        for d, external in new:
+            yield staging.Staged(None, d.to_json(), staging.data_snapshot(d, related.of(d), SessionStatus.SCHEDULED),
+                                 SessionStatus.SCHEDULED, external=external)
+
+    changes = staged()
+    while chunk := list(islice(changes, WRITE_CHUNK)):
+        staging.stage_chunk(event=event, changes=chunk, index=pending, actor=actor)
+        written(len(chunk))
 
 
 def update_session(
