@@ -358,7 +358,7 @@ def _check_conflicts(event: Event, rows: list[PlannedRow], rooms: dict[int, Room
     if not candidates:
         return
     found = programme.end_state_conflicts(slots, moving)
-    findings = conflicts.in_order(dict.fromkeys(f for key in slots for f in found[key]))
+    findings = conflicts.in_order(dict.fromkeys(f for key in slots for f in found.get(key, ())))
     ids = {f.person_id for f in findings if f.person_id is not None}
     names = dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
     for finding in findings:

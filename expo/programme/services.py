@@ -9,6 +9,7 @@ place, status, title, people …) also raises the session's revision and writes 
 ``SessionChange`` that calendars and the public changes page follow. Signals go out after the flush, before the view commits."""
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta, timezone
@@ -245,7 +246,8 @@ def candidate_slot(event: Event, data: SessionData, key: Any) -> conflicts.Slot:
         capacity=data.capacity, room_capacity=room.capacity if room else None,
         opens_at=venue.opens_at if venue else None, closes_at=venue.closes_at if venue else None,
         person_ids=frozenset(i for i, _ in data.people()) or NOBODY,
-        room_label=room.label if room else "", venue_name=venue.name if venue else "",
+        # One label a room, however many slots (an import makes one a row of its file).
+        room_label=sys.intern(room.label) if room else "", venue_name=venue.name if venue else "",
     )
 
 
@@ -397,7 +399,8 @@ def lock_rooms(room_ids: Iterable[int | None]) -> None:
 def end_state_conflicts(candidates: dict[Any, conflicts.Slot], leaving: Iterable[int] = ()) -> dict[Any, list[conflicts.Finding]]:
     """The conflicts of each candidate (key → slot) with the programme once all of them are in
     place, where sessions in ``leaving`` (and the candidates) no longer are where they were:
-    their neighbours loaded once (``neighbours``), the rules swept once (``conflicts.conflicts_of``).
+    their neighbours loaded once (``neighbours``), the rules swept once (``conflicts.conflicts_of``;
+    a candidate without findings is not listed, and has an empty list when asked for).
     Saving one session, changing several, importing a file: all check with this."""
     gone = set(candidates) | set(leaving)
     others = [n for n in neighbours(list(candidates.values())) if n.key not in gone]
