@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Hashable
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -156,29 +156,55 @@ class RowsPlan(ABC):
         return counts
 
     @abstractmethod
-    def fingerprints(self) -> Iterable[Any]:
-        """Each row's action and values as JSON-ready lists."""
+    def fingerprint(self, row: Any) -> Any:
+        """The row's action and values as a JSON-ready list."""
+
+    def fingerprints(self) -> Iterator[Any]:
+        return (self.fingerprint(r) for r in self.rows)
 
     @property
     def digest(self) -> str:
-        """A fingerprint of what confirming would do: a confirmation counts only for it. (The
-        rows' lines, joined by line breaks, are hashed one at a time, never held together.)"""
-        digest = hashlib.sha256()
-        for number, values in enumerate(self.fingerprints()):
-            digest.update((b"\n" if number else b"") + json.dumps(values, default=str).encode())
-        return digest.hexdigest()[:32]
+        """A fingerprint of what confirming would do: a confirmation counts only for it."""
+        digest = Digest()
+        for values in self.fingerprints():
+            digest.add(values)
+        return digest.hexdigest()
+
+
+class Digest:
+    """A plan's digest, its rows' lines joined by line breaks hashed one at a time as they are
+    gone through, never held together."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self._rows = 0
+
+    def add(self, values: Any) -> None:
+        self._hash.update((b"\n" if self._rows else b"") + json.dumps(values, default=str).encode())
+        self._rows += 1
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()[:32]
+
+
+class PlannedAgain:
+    """The rows of a plan too large to hold (``streamed_plan``): planned again from the file
+    each time they are gone through, one at a time, so that they are never held together."""
+
+    def __init__(self, rows: Callable[[], Iterator[PlannedRow]]) -> None:
+        self._rows = rows
+
+    def __iter__(self) -> Iterator[PlannedRow]:
+        return self._rows()
 
 
 @dataclass
 class Plan(RowsPlan):
-    rows: list[PlannedRow]
+    rows: list[PlannedRow] | PlannedAgain
 
-    def fingerprints(self) -> Iterator[Any]:
-        return (
-            [r.line, r.action, r.state, r.session.id if r.session else None, r.status.value,
-             _data_repr(r.data), r.track_name, [str(w.message) for w in r.warnings]]
-            for r in self.rows
-        )
+    def fingerprint(self, row: PlannedRow) -> Any:
+        return [row.line, row.action, row.state, row.session.id if row.session else None, row.status.value,
+                _data_repr(row.data), row.track_name, [str(w.message) for w in row.warnings]]
 
 
 def _data_repr(data: programme.SessionData | None) -> Any:
@@ -229,6 +255,46 @@ def _comparable(data: programme.SessionData) -> programme.SessionData:
     )
 
 
+class _Planner:
+    """What the rows of one file are compared with, loaded once: the event's sessions by id,
+    external key and title, its tracks, the expo's rooms, what is staged for release."""
+
+    def __init__(self, event: Event, source: str, sessions: list[ProgrammeSession] | None) -> None:
+        self.event, self.source = event, source
+        self.sessions = event_sessions(event) if sessions is None else sessions
+        self.by_uid = {s.uid: s for s in self.sessions}
+        by_id = {s.id: s for s in self.sessions}
+        self.keyed = {ext: by_id[sid] for ext, sid in external_keys(event, source).items() if sid in by_id}
+        self.tracks = {t.name.casefold(): t for t in event.tracks}
+        self.rooms = {r.id: r for r in db.session.scalars(sa.select(Room).options(selectinload(Room.venue)))}
+        self.by_title: dict[str, list[ProgrammeSession]] = {}
+        for s in self.sessions:
+            self.by_title.setdefault(s.title.strip().casefold(), []).append(s)
+        # In a published programme, rows are compared with the sessions as staged for the next release.
+        self.working = programme.WorkingCopies.of(event)
+
+    def rows(self, incoming: Iterable[Incoming]) -> Iterator[PlannedRow]:
+        """Each incoming row compared and checked with the programme's rules, but for conflicts."""
+        seen: dict[int, int] = {}
+        for item in incoming:
+            session = None
+            if item.key is not None:
+                kind, value = item.key
+                session = self.by_uid.get(value) if kind == "uid" else self.keyed.get(value)
+                if kind == "uid" and session is None:
+                    item.error("id", _l("No session of this event has the id %(id)s.", id=value))
+            else:
+                session = _same_session(item, self.by_title, seen)
+            yield _plan_row(self.event, item, session, self.tracks, self.rooms, seen, self.working)
+
+    def cancelled(self, listed: set[str]) -> Iterator[PlannedRow]:
+        """The sessions the source gave before and no longer lists (``listed``), to be cancelled."""
+        for ext, session in self.keyed.items():
+            if ext not in listed and self.working.status(session) is not SessionStatus.CANCELLED:
+                yield PlannedRow(line=0, title=session.title, action=CANCEL, session=session,
+                                 status=SessionStatus.CANCELLED, key=(self.source, ext))
+
+
 def make_plan(
     event: Event, incoming: Iterable[Incoming], *, source: str, missing_cancelled: bool = False,
     sessions: list[ProgrammeSession] | None = None,
@@ -236,37 +302,32 @@ def make_plan(
     """Compare each incoming row with the event's sessions (``event_sessions``, when the caller
     has not loaded them) and check it with the programme's rules. With ``missing_cancelled``
     (a whole schedule), sessions the source gave before and no longer lists are to be cancelled."""
-    sessions = event_sessions(event) if sessions is None else sessions
-    by_uid = {s.uid: s for s in sessions}
-    by_id = {s.id: s for s in sessions}
-    keyed = {ext: by_id[sid] for ext, sid in external_keys(event, source).items() if sid in by_id}
-    tracks = {t.name.casefold(): t for t in event.tracks}
-    rooms = {r.id: r for r in db.session.scalars(sa.select(Room).options(selectinload(Room.venue)))}
-    by_title: dict[str, list[ProgrammeSession]] = {}
-    for s in sessions:
-        by_title.setdefault(s.title.strip().casefold(), []).append(s)
-    seen: dict[int, int] = {}
-    # In a published programme, rows are compared with the sessions as staged for the next release.
-    working = programme.WorkingCopies.of(event)
-    rows: list[PlannedRow] = []
-    for item in incoming:
-        session = None
-        if item.key is not None:
-            kind, value = item.key
-            session = by_uid.get(value) if kind == "uid" else keyed.get(value)
-            if kind == "uid" and session is None:
-                item.error("id", _l("No session of this event has the id %(id)s.", id=value))
-        else:
-            session = _same_session(item, by_title, seen)
-        rows.append(_plan_row(event, item, session, tracks, rooms, seen, working))
+    planner = _Planner(event, source, sessions)
+    rows = list(planner.rows(incoming))
     if missing_cancelled:
-        listed = {r.key[1] for r in rows if r.key}
-        for ext, session in keyed.items():
-            if ext not in listed and working.status(session) is not SessionStatus.CANCELLED:
-                rows.append(PlannedRow(line=0, title=session.title, action=CANCEL, session=session,
-                                       status=SessionStatus.CANCELLED, key=(source, ext)))
-    _check_conflicts(event, rows, rooms)
+        rows += planner.cancelled({r.key[1] for r in rows if r.key})
+    found = _conflicts(event, rows)
+    for row in rows:
+        _add_conflicts(row, found)
     return Plan(rows)
+
+
+def streamed_plan(
+    event: Event, read: Callable[[], Iterable[Incoming]], *, source: str,
+    sessions: list[ProgrammeSession] | None = None,
+) -> Plan:
+    """``make_plan`` for a file too large to hold its plan: the file is read (``read``) once
+    for what the conflict rules need (each row's slot, kept; the rows themselves are not),
+    and again, row by row, each time the plan's rows are gone through (``PlannedAgain``)."""
+    planner = _Planner(event, source, sessions)
+    found = _conflicts(event, planner.rows(read()))
+
+    def rows() -> Iterator[PlannedRow]:
+        for row in planner.rows(read()):
+            _add_conflicts(row, found)
+            yield row
+
+    return Plan(PlannedAgain(rows))
 
 
 def _same_session(
@@ -341,34 +402,49 @@ def _plan_row(
     )
 
 
-def _check_conflicts(event: Event, rows: list[PlannedRow], rooms: dict[int, Room]) -> None:
-    """The programme's conflict rules over the whole expo as it would be after the import:
-    each finding that involves a new or changed session is that row's error (a room clash)
-    or warning. Rows are checked together, so two rows that clash with each other are found.
-    ``rooms`` keeps every room and venue loaded, so building each row's slot queries nothing."""
-    moving = {r.session.id for r in rows if r.session is not None and r.action in (UPDATE, CANCEL)}
-    candidates: dict[Any, PlannedRow] = {}
-    slots = {}
+def _conflict_key(row: PlannedRow) -> Hashable | None:
+    """The row's key in the conflict check, or None when the row is not checked: one that
+    adds or changes a session that is not cancelled, without errors."""
+    if row.data is None or row.action not in (NEW, UPDATE) or row.status is SessionStatus.CANCELLED:
+        return None
+    return row.session.id if row.session is not None else ("line", row.line)
+
+
+def _conflicts(event: Event, rows: Iterable[PlannedRow]) -> dict[Hashable, list[tuple[conflicts.Finding, Any]]]:
+    """The programme's conflict rules over the whole expo as it would be after the import: each
+    checked row's findings with their messages, by the row's key (``_conflict_key``; rows without
+    findings are left out). Rows are checked together, so two rows that clash with each other are
+    found. Only each row's slot is kept while the rows are gone through; the rooms are loaded
+    (``_Planner``), so building a slot queries nothing."""
+    moving: set[int] = set()
+    slots: dict[Hashable, conflicts.Slot] = {}
     for row in rows:
-        if row.data is None or row.action not in (NEW, UPDATE) or row.status is SessionStatus.CANCELLED:
-            continue
-        key = row.session.id if row.session is not None else ("line", row.line)
-        candidates[key] = row
-        slots[key] = programme.candidate_slot(event, row.data, key)  # rooms are loaded: no query
-    if not candidates:
-        return
+        if row.session is not None and row.action in (UPDATE, CANCEL):
+            moving.add(row.session.id)
+        key = _conflict_key(row)
+        if key is not None:
+            slots[key] = programme.candidate_slot(event, row.data, key)
+    if not slots:
+        return {}
     found = programme.end_state_conflicts(slots, moving)
     findings = conflicts.in_order(dict.fromkeys(f for key in slots for f in found.get(key, ())))
     ids = {f.person_id for f in findings if f.person_id is not None}
     names = dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    by_row: dict[Hashable, list[tuple[conflicts.Finding, Any]]] = {}
     for finding in findings:
         message = programme.describe(finding, names)
         for key in dict.fromkeys(finding.keys):
-            row = candidates.get(key)
-            if row is None:
-                continue
-            cell = row.refs.get("room" if finding.rule is not conflicts.Rule.PERSON_OVERLAP else "speakers", "")
-            (row.errors if finding.refused else row.warnings).append(Problem(cell or row.refs.get("starts", ""), message))
+            if key in slots:
+                by_row.setdefault(key, []).append((finding, message))
+    return by_row
+
+
+def _add_conflicts(row: PlannedRow, found: dict[Hashable, list[tuple[conflicts.Finding, Any]]]) -> None:
+    """The row's findings (``_conflicts``) as its errors (a room clash) or warnings, in its cells."""
+    key = _conflict_key(row)
+    for finding, message in found.get(key, ()) if key is not None else ():
+        cell = row.refs.get("room" if finding.rule is not conflicts.Rule.PERSON_OVERLAP else "speakers", "")
+        (row.errors if finding.refused else row.warnings).append(Problem(cell or row.refs.get("starts", ""), message))
 
 
 # --- applying ---------------------------------------------------------------------------------
