@@ -227,7 +227,7 @@ def conflicts_of(candidates: Iterable[Slot], others: Iterable[Slot]) -> defaultd
     the candidates with findings have a list of their own (a file of thousands of rows has few),
     the others an empty one when asked for."""
     candidates = list(candidates)
-    keys = {c.key for c in candidates}
+    keys = dict.fromkeys(c.key for c in candidates)  # (a dict takes a third of a set's room)
     found: dict[Hashable, list[Finding]] = {}
     others = [s for s in others if s.key not in keys]
     for finding in find_conflicts([*candidates, *others]):

@@ -402,8 +402,8 @@ def end_state_conflicts(candidates: dict[Any, conflicts.Slot], leaving: Iterable
     their neighbours loaded once (``neighbours``), the rules swept once (``conflicts.conflicts_of``;
     a candidate without findings is not listed, and has an empty list when asked for).
     Saving one session, changing several, importing a file: all check with this."""
-    gone = set(candidates) | set(leaving)
-    others = [n for n in neighbours(list(candidates.values())) if n.key not in gone]
+    leaving = set(leaving)
+    others = [n for n in neighbours(list(candidates.values())) if n.key not in candidates and n.key not in leaving]
     return conflicts.conflicts_of(candidates.values(), others)
 
 
