@@ -453,21 +453,41 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User,
                progress: Progress = lambda done, total: None) -> dict[str, int]:
     """Make the plan's changes through the programme's services (the one place an import
     changes the programme); the caller commits them as one transaction or rolls them back.
-    ``progress`` hears the rows done (those that change nothing at once) as chunks are written."""
-    if plan.has_errors:
-        raise InvalidState(_l("Correct the errors in the file and upload it again."))
+    ``progress`` hears the rows done (those that change nothing at once) as chunks are written.
+    The plan's rows are gone through twice (they may be planned again each time: ``PlannedAgain``),
+    and only the few that go one by one (cancellations, restores) are held."""
     tracks = {t.name.casefold(): t for t in event.tracks}
+    added_tracks: dict[str, str] = {}  # the tracks to add, by their names folded, in the file's order
+    summary = {NEW: 0, UPDATE: 0, UNCHANGED: 0, CANCEL: 0}
+    leaving: set[int] = set()
+    rooms: set[int | None] = set()
+    candidates: dict[Hashable, conflicts.Slot] = {}
+    pending: list[PlannedRow] = []  # the rows that go one by one
+    together = 0
+    # Every room and venue kept loaded, so that building each row's slot queries nothing.
+    loaded = list(db.session.scalars(sa.select(Room).options(selectinload(Room.venue))))
     for row in plan.rows:
+        if row.errors:
+            raise InvalidState(_l("Correct the errors in the file and upload it again."))
+        summary[row.action] += 1
         if row.track_name and row.track_name.casefold() not in tracks:
-            tracks[row.track_name.casefold()] = event_services.create_track(
-                event=event, name=row.track_name, colour=TRACK_COLOUR, actor=actor
-            )
-    for row in plan.rows:
-        if row.track_name and row.data is not None:
-            row.data = replace(row.data, track_id=tracks[row.track_name.casefold()].id)
-    pending = [r for r in plan.rows if r.changes_programme]
-    total = len(plan.rows)
-    done = total - len(pending)
+            added_tracks.setdefault(row.track_name.casefold(), row.track_name)
+        if row.session is not None and row.action in (UPDATE, CANCEL):
+            leaving.add(row.session.id)
+        if not row.changes_programme:
+            continue
+        if not _together(row):
+            pending.append(row)
+            continue
+        together += 1
+        rooms.add(row.data.room_id)
+        if (key := _conflict_key(row)) is not None:  # (a cancelled session holds no room)
+            candidates[key] = programme.candidate_slot(event, row.data, key)
+    del loaded
+    for folded, name in added_tracks.items():
+        tracks[folded] = event_services.create_track(event=event, name=name, colour=TRACK_COLOUR, actor=actor)
+    total = sum(summary.values())
+    done = total - together - len(pending)
     progress(done, total)
 
     def wrote(count: int) -> None:
@@ -475,8 +495,10 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User,
         done += count
         progress(done, total)
 
-    _apply_together(event, plan, [r for r in pending if _together(r)], actor, wrote)
-    pending = [r for r in pending if not _together(r)]
+    if together:
+        _apply_together(event, plan, tracks, rooms, candidates, leaving, actor, wrote)
+    for row in pending:
+        _with_track(row, tracks)
     one_by_one = bool(pending)
     # The rest (cancellations, restores) go row by row through the services. A later row may
     # free the room an earlier row takes (a session moving out of the slot another moves into):
@@ -502,7 +524,13 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User,
         pending = deferred
     if one_by_one:
         progress(done, total)
-    return plan.summary()
+    return summary
+
+
+def _with_track(row: PlannedRow, tracks: dict[str, Any]) -> None:
+    """The row's data naming the track its file names (added to the event if it was new)."""
+    if row.track_name and row.data is not None:
+        row.data = replace(row.data, track_id=tracks[row.track_name.casefold()].id)
 
 
 def _together(row: PlannedRow) -> bool:
@@ -512,29 +540,34 @@ def _together(row: PlannedRow) -> bool:
         or row.action == UPDATE and "status" not in row.changed
 
 
-def _apply_together(event: Event, plan: Plan, rows: list[PlannedRow], actor: User,
+def _apply_together(event: Event, plan: Plan, tracks: dict[str, Any], rooms: set[int | None],
+                    candidates: dict[Hashable, conflicts.Slot], leaving: set[int], actor: User,
                     written: Callable[[int], None]) -> None:
     """Additions and changes at once, as the services would make them row by row: the rooms
     they use locked, the conflict rules checked on the programme as the whole file leaves it
-    (a room clash with a session or between two rows refuses the file; warnings were shown in
-    the preview), then written by the chunk (``programme.write_checked``)."""
-    if not rows:
-        return
-    programme.lock_rooms(r.data.room_id for r in rows)
-    related = programme.Related.load(event, [r.data for r in rows])  # kept: the slots below read its rooms
-    leaving = {r.session.id for r in plan.rows if r.session is not None and r.action in (UPDATE, CANCEL)}
-    candidates = {
-        (r.session.id if r.session is not None else ("line", r.line)): programme.candidate_slot(
-            event, r.data, r.session.id if r.session is not None else ("line", r.line))
-        for r in rows if r.status is not SessionStatus.CANCELLED
-    }
+    (``candidates``, each row's slot: a room clash with a session or between two rows refuses
+    the file; warnings were shown in the preview), then the rows gone through again and written
+    a chunk at a time (``programme.CheckedWriter``), so that they are never held together."""
+    programme.lock_rooms(rooms)
     programme.refuse_clashes(programme.end_state_conflicts(candidates, leaving))
+    candidates.clear()
+    writer = programme.CheckedWriter(event, actor, written)
+    chunk: list[PlannedRow] = []
+    for row in plan.rows:
+        if row.changes_programme and _together(row):
+            _with_track(row, tracks)
+            chunk.append(row)
+            if len(chunk) == programme.WRITE_CHUNK:
+                _write_chunk(event, writer, chunk)
+                chunk = []
+    _write_chunk(event, writer, chunk)
+    writer.finish()
+
+
+def _write_chunk(event: Event, writer: programme.CheckedWriter, rows: list[PlannedRow]) -> None:
+    """A chunk of rows written together, with the keys of the sessions they add."""
     new = [r for r in rows if r.action == NEW]
-    added = programme.write_checked(
-        event=event, new=[(r.data, _external(r)) for r in new],
-        changed=[(r.session, r.data) for r in rows if r.action == UPDATE], actor=actor, related=related,
-        written=written,
-    )
+    added = writer.write([(r.data, _external(r)) for r in new], [(r.session, r.data) for r in rows if r.action == UPDATE])
     db.session.add_all([
         ExternalKey(event_id=event.id, source=external["source"], external_id=external["id"], session_id=session_id)
         for r, session_id in zip(new, added) if session_id is not None and (external := _external(r)) is not None

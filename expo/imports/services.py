@@ -226,8 +226,8 @@ def map_rooms(*, batch: ImportBatch, mapping: dict[str, int], actor: User) -> No
 
 def preview(batch: ImportBatch, *, streamed: bool = False) -> RowsPlan:
     """What confirming the upload would do, row by row; writes nothing. With ``streamed`` (a
-    job's preview, gone through once), a spreadsheet's rows are not held but planned again as
-    they are gone through (``plan.streamed_plan``)."""
+    job's, whose rows are gone through a few times, in order), a spreadsheet's rows are not held
+    but planned again as they are gone through (``plan.streamed_plan``)."""
     if batch.kind is ImportKind.VENUES:
         return venues.read_plan(*_split_header(batch.content))
     if batch.kind is ImportKind.REGISTRATIONS:
@@ -256,14 +256,15 @@ def record_import(*, batch: ImportBatch, summary: dict[str, int], actor: User) -
 
 
 def confirm_import(*, batch: ImportBatch, digest: str, actor: User,
-                   progress: Progress = lambda done, total: None) -> dict[str, int]:
+                   progress: Progress = lambda done, total: None, streamed: bool = False) -> dict[str, int]:
     """Apply the previewed upload, if the preview shown is still what it would do; a
-    programme's ``progress`` is reported as its rows are written."""
+    programme's ``progress`` is reported as its rows are written. With ``streamed`` (a job), a
+    spreadsheet's rows are planned again as they are gone through rather than held (``preview``)."""
     if batch.status is not ImportStatus.PREVIEW:
         raise InvalidState(_l("This file has already been imported."))
     if unmapped_rooms(batch):
         raise InvalidState(_l("Map every room of the schedule to a room of the expo first."))
-    plan = preview(batch)
+    plan = preview(batch, streamed=streamed)
     if plan.digest != digest:
         raise InvalidState(_l("The programme has changed since the preview: check the new preview and confirm again."))
     if isinstance(plan, venues.VenuePlan):

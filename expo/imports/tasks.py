@@ -171,7 +171,7 @@ def _confirm(batch: ImportBatch, digest: str, actor: User, progress: Callable[[i
                                progress=progress)
         services.record_import(batch=batch, summary=summary, actor=actor)
     else:
-        services.confirm_import(batch=batch, digest=digest, actor=actor, progress=progress)
+        services.confirm_import(batch=batch, digest=digest, actor=actor, progress=progress, streamed=True)
 
 
 def plan_result(plan: RowsPlan) -> dict[str, Any]:

@@ -670,47 +670,72 @@ def write_checked(
     The sessions added are let go once their chunk is written: they name their event, room and
     track by number (``_apply_new``), so no collection of those keeps them, and nothing else
     does, so the memory of a large file's addition does not grow with it."""
-    for data in [d for d, _ in new] + [d for _, d in changed]:
-        _check(event, data)
-    related = related or Related.load(event, [d for d, _ in new] + [d for _, d in changed])
-    pending = staging.PendingIndex.of(event)
-    if staging.is_staged(event):
-        _stage_checked(event, new, changed, actor, related, pending, written)
-        return [None] * len(new)
-    # A draft's live edit drops what was staged before (``_writes_live``).
-    gone = [pending.sessions[s.id][0] for s, _ in changed if s.id in pending.sessions]
-    for start in range(0, len(gone), WRITE_CHUNK):
-        db.session.execute(sa.delete(PendingChange).where(PendingChange.id.in_(gone[start:start + WRITE_CHUNK])))
-    for start in range(0, len(changed), WRITE_CHUNK):
-        chunk = changed[start:start + WRITE_CHUNK]
-        befores = [_snapshot(session) for session, _ in chunk]
-        for session, data in chunk:
-            _apply(session, data, related.of(data))
-        db.session.flush()
-        logged = [(session, changes) for (session, _), before in zip(chunk, befores)
-                  if (changes := _diff(before, _snapshot(session)))]
-        for session, changes in logged:
-            _log(session, changes, actor)
-        db.session.flush()
-        for session, changes in logged:
-            _signal_change(session, changes, actor)
-        written(len(chunk))
-    added: list[int | None] = []
-    for start in range(0, len(new), WRITE_CHUNK):
-        sessions = [_apply_new(event, data, related.of(data)) for data, _ in new[start:start + WRITE_CHUNK]]
-        db.session.add_all(sessions)
-        db.session.flush()
-        db.session.add_all([_addition(session, actor) for session in sessions])
-        db.session.flush()
-        added += [session.id for session in sessions]
-        _let_go(sessions, related)
-        written(len(sessions))
-        del sessions
-    if new or changed:
-        _touch(event)
-        db.session.flush()
-        _send(signals.schedule_changed, event=event)
+    writer = CheckedWriter(event, actor, written)
+    added = writer.write(new, changed, related)
+    writer.finish()
     return added
+
+
+class CheckedWriter:
+    """``write_checked`` a part at a time, for a caller that goes through its sessions a chunk
+    at a time rather than holding them all (a large import): ``write`` each part (its data
+    checked as it is written), then ``finish`` once (the event touched, one signal)."""
+
+    def __init__(self, event: Event, actor: User, written: Callable[[int], None] = lambda count: None) -> None:
+        self.event, self.actor, self.written = event, actor, written
+        self.pending = staging.PendingIndex.of(event)
+        self.staged = staging.is_staged(event)
+        self.wrote = False
+
+    def write(self, new: Sequence[tuple[SessionData, dict[str, str] | None]],
+              changed: Sequence[tuple[ProgrammeSession, SessionData]], related: Related | None = None,
+              ) -> list[int | None]:
+        """Add and change these sessions (``write_checked``); returns the numbers of those added."""
+        event, actor, written, pending = self.event, self.actor, self.written, self.pending
+        for data in [d for d, _ in new] + [d for _, d in changed]:
+            _check(event, data)
+        related = related or Related.load(event, [d for d, _ in new] + [d for _, d in changed])
+        self.wrote = self.wrote or bool(new or changed)
+        if self.staged:
+            _stage_checked(event, new, changed, actor, related, pending, written)
+            return [None] * len(new)
+        # A draft's live edit drops what was staged before (``_writes_live``).
+        gone = [pending.sessions[s.id][0] for s, _ in changed if s.id in pending.sessions]
+        for start in range(0, len(gone), WRITE_CHUNK):
+            db.session.execute(sa.delete(PendingChange).where(PendingChange.id.in_(gone[start:start + WRITE_CHUNK])))
+        for start in range(0, len(changed), WRITE_CHUNK):
+            chunk = changed[start:start + WRITE_CHUNK]
+            befores = [_snapshot(session) for session, _ in chunk]
+            for session, data in chunk:
+                _apply(session, data, related.of(data))
+            db.session.flush()
+            logged = [(session, changes) for (session, _), before in zip(chunk, befores)
+                      if (changes := _diff(before, _snapshot(session)))]
+            for session, changes in logged:
+                _log(session, changes, actor)
+            db.session.flush()
+            for session, changes in logged:
+                _signal_change(session, changes, actor)
+            written(len(chunk))
+        added: list[int | None] = []
+        for start in range(0, len(new), WRITE_CHUNK):
+            sessions = [_apply_new(event, data, related.of(data)) for data, _ in new[start:start + WRITE_CHUNK]]
+            db.session.add_all(sessions)
+            db.session.flush()
+            db.session.add_all([_addition(session, actor) for session in sessions])
+            db.session.flush()
+            added += [session.id for session in sessions]
+            _let_go(sessions, related)
+            written(len(sessions))
+            del sessions
+        return added
+
+    def finish(self) -> None:
+        """In a draft that was changed: the event touched and ``schedule_changed`` sent, once."""
+        if self.wrote and not self.staged:
+            _touch(self.event)
+            db.session.flush()
+            _send(signals.schedule_changed, event=self.event)
 
 
 def _stage_checked(
