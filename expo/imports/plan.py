@@ -35,6 +35,7 @@ from expo.venues.models import Room
 
 NEW, UPDATE, UNCHANGED, CANCEL = "new", "update", "unchanged", "cancel"
 TRACK_COLOUR = "#1d5b79"  # the colour a new track gets, as in the track form
+STALE = _l("The programme has changed since the preview: check the new preview and confirm again.")
 REPORT_EVERY = 500  # rows made one by one between two reports of progress
 Progress = Callable[[int, int], None]  # told the rows done of the total as an import goes
 # Which cell to point at when the programme's rules refuse a field.
@@ -450,12 +451,16 @@ def _add_conflicts(row: PlannedRow, found: dict[Hashable, list[tuple[conflicts.F
 # --- applying ---------------------------------------------------------------------------------
 
 def apply_plan(event: Event, plan: Plan, *, source: str, actor: User,
-               progress: Progress = lambda done, total: None) -> dict[str, int]:
+               progress: Progress = lambda done, total: None, digest: str | None = None) -> dict[str, int]:
     """Make the plan's changes through the programme's services (the one place an import
     changes the programme); the caller commits them as one transaction or rolls them back.
-    ``progress`` hears the rows done (those that change nothing at once) as chunks are written.
-    The plan's rows are gone through twice (they may be planned again each time: ``PlannedAgain``),
-    and only the few that go one by one (cancellations, restores) are held."""
+    ``progress`` hears the rows done (those that change nothing at once) as chunks are written;
+    with ``digest``, the plan is applied only if it is still the one previewed. The plan's rows
+    are gone through twice (they may be planned again each time: ``PlannedAgain``), the digest
+    checked and the errors refused in the first time, before anything is written; only the few
+    rows that go one by one (cancellations, restores) are held."""
+    hashed = Digest()
+    has_errors = False
     tracks = {t.name.casefold(): t for t in event.tracks}
     added_tracks: dict[str, str] = {}  # the tracks to add, by their names folded, in the file's order
     summary = {NEW: 0, UPDATE: 0, UNCHANGED: 0, CANCEL: 0}
@@ -467,9 +472,12 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User,
     # Every room and venue kept loaded, so that building each row's slot queries nothing.
     loaded = list(db.session.scalars(sa.select(Room).options(selectinload(Room.venue))))
     for row in plan.rows:
-        if row.errors:
-            raise InvalidState(_l("Correct the errors in the file and upload it again."))
+        if digest is not None:
+            hashed.add(plan.fingerprint(row))
         summary[row.action] += 1
+        if row.errors:
+            has_errors = True
+            continue
         if row.track_name and row.track_name.casefold() not in tracks:
             added_tracks.setdefault(row.track_name.casefold(), row.track_name)
         if row.session is not None and row.action in (UPDATE, CANCEL):
@@ -484,6 +492,10 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User,
         if (key := _conflict_key(row)) is not None:  # (a cancelled session holds no room)
             candidates[key] = programme.candidate_slot(event, row.data, key)
     del loaded
+    if digest is not None and hashed.hexdigest() != digest:
+        raise InvalidState(STALE)
+    if has_errors:
+        raise InvalidState(_l("Correct the errors in the file and upload it again."))
     for folded, name in added_tracks.items():
         tracks[folded] = event_services.create_track(event=event, name=name, colour=TRACK_COLOUR, actor=actor)
     total = sum(summary.values())

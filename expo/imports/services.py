@@ -22,7 +22,9 @@ from expo.core.timeutil import utcnow
 from expo.events.models import Event
 from expo.imports import fetch, frab, people, registrations, spreadsheet, venues
 from expo.imports.models import ImportBatch, ImportFormat, ImportKind, ImportStatus, RoomMapping, ScheduleUrl
-from expo.imports.plan import Incoming, Plan, Progress, RowsPlan, apply_plan, event_sessions, make_plan, streamed_plan
+from expo.imports.plan import (
+    STALE, Incoming, Plan, Progress, RowsPlan, apply_plan, event_sessions, make_plan, streamed_plan,
+)
 from expo.imports.readers import FileRefused, Row, check_size, read_rows
 from expo.venues.models import Room
 
@@ -265,14 +267,14 @@ def confirm_import(*, batch: ImportBatch, digest: str, actor: User,
     if unmapped_rooms(batch):
         raise InvalidState(_l("Map every room of the schedule to a room of the expo first."))
     plan = preview(batch, streamed=streamed)
-    if plan.digest != digest:
-        raise InvalidState(_l("The programme has changed since the preview: check the new preview and confirm again."))
-    if isinstance(plan, venues.VenuePlan):
+    if isinstance(plan, Plan):  # its digest checked as its rows are first gone through
+        summary = apply_plan(batch.event, plan, source=batch.source, actor=actor, progress=progress, digest=digest)
+    elif plan.digest != digest:
+        raise InvalidState(STALE)
+    elif isinstance(plan, venues.VenuePlan):
         summary = venues.apply_plan(plan, actor=actor)
-    elif isinstance(plan, registrations.RegistrationPlan):
-        summary = registrations.apply_plan(batch.event, plan, actor=actor)
     else:
-        summary = apply_plan(batch.event, plan, source=batch.source, actor=actor, progress=progress)
+        summary = registrations.apply_plan(batch.event, plan, actor=actor)
     record_import(batch=batch, summary=summary, actor=actor)
     return summary
 
