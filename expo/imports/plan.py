@@ -472,8 +472,7 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User,
     # Every room and venue kept loaded, so that building each row's slot queries nothing.
     loaded = list(db.session.scalars(sa.select(Room).options(selectinload(Room.venue))))
     for row in plan.rows:
-        if digest is not None:
-            hashed.add(plan.fingerprint(row))
+        hashed.add(plan.fingerprint(row))
         summary[row.action] += 1
         if row.errors:
             has_errors = True
@@ -508,7 +507,7 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User,
         progress(done, total)
 
     if together:
-        _apply_together(event, plan, tracks, rooms, candidates, leaving, actor, wrote)
+        _apply_together(event, plan, tracks, rooms, candidates, leaving, actor, wrote, hashed.hexdigest())
     for row in pending:
         _with_track(row, tracks)
     one_by_one = bool(pending)
@@ -554,18 +553,24 @@ def _together(row: PlannedRow) -> bool:
 
 def _apply_together(event: Event, plan: Plan, tracks: dict[str, Any], rooms: set[int | None],
                     candidates: dict[Hashable, conflicts.Slot], leaving: set[int], actor: User,
-                    written: Callable[[int], None]) -> None:
+                    written: Callable[[int], None], checked: str) -> None:
     """Additions and changes at once, as the services would make them row by row: the rooms
     they use locked, the conflict rules checked on the programme as the whole file leaves it
     (``candidates``, each row's slot: a room clash with a session or between two rows refuses
     the file; warnings were shown in the preview), then the rows gone through again and written
-    a chunk at a time (``programme.CheckedWriter``), so that they are never held together."""
+    a chunk at a time (``programme.CheckedWriter``), so that they are never held together.
+    Rows planned again must be those checked (their digest, ``checked``): an account or a room
+    they name may have changed in between, and the import is then refused (rolled back)."""
     programme.lock_rooms(rooms)
     programme.refuse_clashes(programme.end_state_conflicts(candidates, leaving))
     candidates.clear()
     writer = programme.CheckedWriter(event, actor, written)
+    hashed = Digest()
     chunk: list[PlannedRow] = []
     for row in plan.rows:
+        hashed.add(plan.fingerprint(row))
+        if row.errors:
+            raise InvalidState(STALE)
         if row.changes_programme and _together(row):
             _with_track(row, tracks)
             chunk.append(row)
@@ -573,6 +578,8 @@ def _apply_together(event: Event, plan: Plan, tracks: dict[str, Any], rooms: set
                 _write_chunk(event, writer, chunk)
                 chunk = []
     _write_chunk(event, writer, chunk)
+    if hashed.hexdigest() != checked:
+        raise InvalidState(STALE)
     writer.finish()
 
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from expo.accounts.models import Role
 from expo.audit.models import AuditAction, AuditEntry
-from expo.core.errors import Conflict
+from expo.core.errors import Conflict, InvalidState
 from expo.core.extensions import db
 from expo.core.timeutil import utcnow
 from expo.imports import plan as import_plan
@@ -217,6 +217,29 @@ def test_a_confirmation_job_writes_the_file_without_holding_its_rows(organiser, 
     assert outcomes[0] == outcomes[1] and keys[0] == keys[1] == (0 if published else 5)
     # Three readings of the seven rows: a row at a time, a chunk of two while they are written.
     assert len(alive) == 3 * 7 and max(alive[:14]) <= 1 and max(alive[14:]) <= 3
+
+
+def test_a_confirmation_job_refuses_rows_that_read_otherwise_when_they_are_written(organiser, hall, monkeypatch):
+    """The rows the job plans again to write them must be the rows it checked: a room renamed in
+    between (as by another organiser) refuses the import, and nothing is written."""
+    from expo.programme import services as programme
+
+    event = _event()
+    db.session.commit()
+    batch, plan = _plan(event, organiser, [["", "x1", "One", "Talk", "2022-06-01", "09:00", "10:00", "Dunkers",
+                                            "Hall A", ""]])
+    lock_rooms = programme.lock_rooms
+
+    def renamed_meanwhile(room_ids):
+        lock_rooms(room_ids)
+        hall.name = "Hall Z"
+        db.session.flush()
+
+    monkeypatch.setattr(programme, "lock_rooms", renamed_meanwhile)
+    with pytest.raises(InvalidState, match="changed since the preview"):
+        services.confirm_import(batch=batch, digest=plan.digest, actor=organiser, streamed=True)
+    assert _titles(event) == []
+    db.session.rollback()
 
 
 def test_a_published_programme_stages_the_file_for_its_release(organiser, hall):
