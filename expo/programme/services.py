@@ -650,7 +650,7 @@ def _addition(session: ProgrammeSession, actor: User | None) -> SessionChange:
                          revision=session.revision, changes={ADDED: {"old": None, "new": session.title}})
 
 
-WRITE_CHUNK = 500  # sessions written (flushed) at a time by ``write_checked``
+WRITE_CHUNK = 500  # sessions written (flushed) at a time by ``write_checked`` and an import's confirmation
 
 
 def write_checked(
