@@ -9,8 +9,13 @@ peak memory (maximum resident set size), so the figures say whether memory grows
 On Linux each step's own peak is given too (``*_growth_mb``: the highest resident set size
 during the step over the one at its start, the high-water mark being reset at the start), so
 that what the confirmation holds is not hidden behind the preview's peak: run two sizes
-(``--sessions 500`` and ``5000``) and compare. Runs on SQLite by default, or on the PostgreSQL
-database named by ``EXPO_BENCH_DATABASE_URL``."""
+(``--sessions 500`` and ``5000``) and compare. The preview's is split into the upload's
+(``upload_growth_mb``: the file read and stored) and the preview job's (``preview_job_growth_mb``),
+both over the step's start. With ``--traced`` each step's peak of the memory Python allocates
+is given too (``*_traced_mb``, by ``tracemalloc``; the preview's split in the same way), which
+does not depend on the heap an earlier step left behind. With ``--published`` the sessions go into a
+published programme, where they are staged for its next release instead of written. Runs on
+SQLite by default, or on the PostgreSQL database named by ``EXPO_BENCH_DATABASE_URL``."""
 from __future__ import annotations
 
 import argparse
@@ -115,8 +120,57 @@ def _step_growth(started: float | None) -> float | None:
     return round(peak - started, 1) if started is not None and peak is not None else None
 
 
-def _case(kind: str, rows: int, database_url: str, confirm: bool = True) -> dict:
-    """One case in this process: a fresh database, the file, its preview and confirmation."""
+def _part_growth(started: float | None) -> float | None:
+    """``_step_growth`` of the step's first part (the upload of a preview), the high-water mark
+    then reset without collecting anything, so that the rest of the step's peak is its own too
+    and the step's is the larger of the two."""
+    growth = _step_growth(started)
+    try:
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")
+    except OSError:
+        return None
+    return growth
+
+
+class _Traced:
+    """With ``--traced``: the peak of the memory Python allocates (``tracemalloc``) during a
+    step over what was allocated at its start, in MB. Unlike the resident set size, it does not
+    depend on how much of the heap earlier steps left free for this one to use again."""
+
+    def __init__(self, on: bool) -> None:
+        self.on = on
+        if on:
+            import tracemalloc
+
+            tracemalloc.start()
+
+    def start(self) -> None:
+        if self.on:
+            import tracemalloc
+
+            tracemalloc.reset_peak()
+            self.base = tracemalloc.get_traced_memory()[0]
+
+    def restart_peak(self) -> None:
+        """Measure the rest of the step's peak apart (over the same start)."""
+        if self.on:
+            import tracemalloc
+
+            tracemalloc.reset_peak()
+
+    def peak(self) -> float | None:
+        if not self.on:
+            return None
+        import tracemalloc
+
+        return round((tracemalloc.get_traced_memory()[1] - self.base) / 2**20, 2)
+
+
+def _case(kind: str, rows: int, database_url: str, confirm: bool = True, published: bool = False,
+          traced: bool = False) -> dict:
+    """One case in this process: a fresh database, the file, its preview and confirmation (of
+    a published event's sessions with ``published``)."""
     from expo import create_app
     from expo.accounts.models import Role, User
     from expo.core.extensions import db
@@ -131,7 +185,8 @@ def _case(kind: str, rows: int, database_url: str, confirm: bool = True) -> dict
     os.environ["EXPO_INSTANCE_PATH"] = instance
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench", "JOB_QUEUE": "eager", "REDIS_URL": None,
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
-    result: dict = {"kind": kind, "rows": rows, "mails_left_for_the_worker": 0}
+    result: dict = {"kind": kind, "rows": rows, "published": published and kind == "sessions",
+                    "mails_left_for_the_worker": 0}
     # E-mails go out through their own jobs, by the workers, after the import's commit: they are
     # counted here, not sent, so the figures are the import's own.
     from expo.core import jobs, mailqueue
@@ -158,26 +213,38 @@ def _case(kind: str, rows: int, database_url: str, confirm: bool = True) -> dict
         venue = venues.create_venue(data=venues.VenueData(name="Bench venue"), actor=admin)
         for room in range(SESSION_ROOMS):
             venues.create_room(venue=venue, name=f"Room {room:02d}", capacity=100, actor=admin)
+        if result["published"]:
+            events.publish_event(event=event, actor=admin)
         db.session.commit()
         started = time.perf_counter()
         content = sessions_file(rows) if kind == "sessions" else people_file(rows)
         result["file_mb"] = round(len(content) / 2**20, 2)
         result["generate_s"] = round(time.perf_counter() - started, 2)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        tracing = _Traced(traced)
         memory = _step_started()
+        tracing.start()
         started, cpu, server = time.perf_counter(), time.process_time(), _server_cpu(db)
         if kind == "sessions":
             batch = services.start_import(event=event, filename="sessions.csv", content=content, actor=admin)
         else:
             batch = services.start_people_import(filename="people.csv", content=content, actor=admin)
         del content
+        result["upload_growth_mb"] = _part_growth(memory)
+        result["upload_traced_mb"] = tracing.peak()
+        tracing.restart_peak()
         tasks.start(batch=batch, step=tasks.PREVIEW, actor=admin)
         batch_id = batch.id
         db.session.commit()
         result["preview_s"] = round(time.perf_counter() - started, 2)
         result["preview_cpu_s"] = round(time.process_time() - cpu, 2)  # this process's, not the database's
         result["preview_db_cpu_s"] = _server_cpu_since(db, server)
-        result["preview_growth_mb"] = _step_growth(memory)
+        result["preview_job_growth_mb"] = _step_growth(memory)
+        result["preview_growth_mb"] = max(result["upload_growth_mb"], result["preview_job_growth_mb"]) \
+            if result["upload_growth_mb"] is not None and result["preview_job_growth_mb"] is not None else None
+        result["preview_job_traced_mb"] = tracing.peak()
+        result["preview_traced_mb"] = max(result["upload_traced_mb"], result["preview_job_traced_mb"]) \
+            if traced else None
         batch = db.session.get(ImportBatch, batch_id)
         result["preview_state"] = batch.job_state
         result["preview_error"] = batch.job_error
@@ -188,6 +255,7 @@ def _case(kind: str, rows: int, database_url: str, confirm: bool = True) -> dict
             result["peak_rss_before_import_mb"] = round(rss_before / 1024, 1)
             return result
         memory = _step_started()
+        tracing.start()
         started, cpu, server = time.perf_counter(), time.process_time(), _server_cpu(db)
         tasks.start(batch=batch, step=tasks.CONFIRM, actor=admin, digest=(batch.result or {}).get("digest", ""))
         db.session.commit()
@@ -195,11 +263,16 @@ def _case(kind: str, rows: int, database_url: str, confirm: bool = True) -> dict
         result["confirm_cpu_s"] = round(time.process_time() - cpu, 2)
         result["confirm_db_cpu_s"] = _server_cpu_since(db, server)
         result["confirm_growth_mb"] = _step_growth(memory)
+        result["confirm_traced_mb"] = tracing.peak()
         db.session.expire_all()
         batch = db.session.get(ImportBatch, batch_id)
         result["confirm_state"] = batch.job_state
         result["confirm_error"] = batch.job_error
         result["summary"] = batch.summary
+        if result["published"]:
+            from expo.programme import staging
+
+            result["staged"] = staging.pending_count(event)
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
@@ -218,11 +291,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--case", choices=("sessions", "people"), help=argparse.SUPPRESS)
     parser.add_argument("--database", default=os.environ.get("EXPO_BENCH_DATABASE_URL", ""))
     parser.add_argument("--preview-only", action="store_true", help="time the previews, not the confirmations")
+    parser.add_argument("--traced", action="store_true",
+                        help="also give each step's peak of the memory Python allocates (tracemalloc; slower)")
+    parser.add_argument("--published", action="store_true",
+                        help="import the sessions into a published programme (staged for its next release)")
     args = parser.parse_args(argv)
     if args.case:
         database = args.database or f"sqlite:///{tempfile.mkdtemp(prefix='expo-bench-db-')}/bench.sqlite"
         rows = args.sessions if args.case == "sessions" else args.people
-        print(json.dumps(_case(args.case, rows, database, confirm=not args.preview_only)))
+        print(json.dumps(_case(args.case, rows, database, confirm=not args.preview_only, published=args.published,
+                                traced=args.traced)))
         return 0
     results = []
     for case in ("sessions", "people"):
@@ -232,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
             command += ["--database", args.database]
         if args.preview_only:
             command.append("--preview-only")
+        command += [flag for flag, on in (("--published", args.published), ("--traced", args.traced)) if on]
         done = subprocess.run(command, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
         if done.returncode:
             sys.stderr.write(done.stderr)

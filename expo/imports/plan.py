@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Hashable
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -35,6 +35,7 @@ from expo.venues.models import Room
 
 NEW, UPDATE, UNCHANGED, CANCEL = "new", "update", "unchanged", "cancel"
 TRACK_COLOUR = "#1d5b79"  # the colour a new track gets, as in the track form
+STALE = _l("The programme has changed since the preview: check the new preview and confirm again.")
 REPORT_EVERY = 500  # rows made one by one between two reports of progress
 Progress = Callable[[int, int], None]  # told the rows done of the total as an import goes
 # Which cell to point at when the programme's rules refuse a field.
@@ -156,29 +157,55 @@ class RowsPlan(ABC):
         return counts
 
     @abstractmethod
-    def fingerprints(self) -> Iterable[Any]:
-        """Each row's action and values as JSON-ready lists."""
+    def fingerprint(self, row: Any) -> Any:
+        """The row's action and values as a JSON-ready list."""
+
+    def fingerprints(self) -> Iterator[Any]:
+        return (self.fingerprint(r) for r in self.rows)
 
     @property
     def digest(self) -> str:
-        """A fingerprint of what confirming would do: a confirmation counts only for it. (The
-        rows' lines, joined by line breaks, are hashed one at a time, never held together.)"""
-        digest = hashlib.sha256()
-        for number, values in enumerate(self.fingerprints()):
-            digest.update((b"\n" if number else b"") + json.dumps(values, default=str).encode())
-        return digest.hexdigest()[:32]
+        """A fingerprint of what confirming would do: a confirmation counts only for it."""
+        digest = Digest()
+        for values in self.fingerprints():
+            digest.add(values)
+        return digest.hexdigest()
+
+
+class Digest:
+    """A plan's digest, its rows' lines joined by line breaks hashed one at a time as they are
+    gone through, never held together."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self._rows = 0
+
+    def add(self, values: Any) -> None:
+        self._hash.update((b"\n" if self._rows else b"") + json.dumps(values, default=str).encode())
+        self._rows += 1
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()[:32]
+
+
+class PlannedAgain:
+    """The rows of a plan too large to hold (``streamed_plan``): planned again from the file
+    each time they are gone through, one at a time, so that they are never held together."""
+
+    def __init__(self, rows: Callable[[], Iterator[PlannedRow]]) -> None:
+        self._rows = rows
+
+    def __iter__(self) -> Iterator[PlannedRow]:
+        return self._rows()
 
 
 @dataclass
 class Plan(RowsPlan):
-    rows: list[PlannedRow]
+    rows: list[PlannedRow] | PlannedAgain
 
-    def fingerprints(self) -> Iterator[Any]:
-        return (
-            [r.line, r.action, r.state, r.session.id if r.session else None, r.status.value,
-             _data_repr(r.data), r.track_name, [str(w.message) for w in r.warnings]]
-            for r in self.rows
-        )
+    def fingerprint(self, row: PlannedRow) -> Any:
+        return [row.line, row.action, row.state, row.session.id if row.session else None, row.status.value,
+                _data_repr(row.data), row.track_name, [str(w.message) for w in row.warnings]]
 
 
 def _data_repr(data: programme.SessionData | None) -> Any:
@@ -229,6 +256,46 @@ def _comparable(data: programme.SessionData) -> programme.SessionData:
     )
 
 
+class _Planner:
+    """What the rows of one file are compared with, loaded once: the event's sessions by id,
+    external key and title, its tracks, the expo's rooms, what is staged for release."""
+
+    def __init__(self, event: Event, source: str, sessions: list[ProgrammeSession] | None) -> None:
+        self.event, self.source = event, source
+        self.sessions = event_sessions(event) if sessions is None else sessions
+        self.by_uid = {s.uid: s for s in self.sessions}
+        by_id = {s.id: s for s in self.sessions}
+        self.keyed = {ext: by_id[sid] for ext, sid in external_keys(event, source).items() if sid in by_id}
+        self.tracks = {t.name.casefold(): t for t in event.tracks}
+        self.rooms = {r.id: r for r in db.session.scalars(sa.select(Room).options(selectinload(Room.venue)))}
+        self.by_title: dict[str, list[ProgrammeSession]] = {}
+        for s in self.sessions:
+            self.by_title.setdefault(s.title.strip().casefold(), []).append(s)
+        # In a published programme, rows are compared with the sessions as staged for the next release.
+        self.working = programme.WorkingCopies.of(event)
+
+    def rows(self, incoming: Iterable[Incoming]) -> Iterator[PlannedRow]:
+        """Each incoming row compared and checked with the programme's rules, but for conflicts."""
+        seen: dict[int, int] = {}
+        for item in incoming:
+            session = None
+            if item.key is not None:
+                kind, value = item.key
+                session = self.by_uid.get(value) if kind == "uid" else self.keyed.get(value)
+                if kind == "uid" and session is None:
+                    item.error("id", _l("No session of this event has the id %(id)s.", id=value))
+            else:
+                session = _same_session(item, self.by_title, seen)
+            yield _plan_row(self.event, item, session, self.tracks, self.rooms, seen, self.working)
+
+    def cancelled(self, listed: set[str]) -> Iterator[PlannedRow]:
+        """The sessions the source gave before and no longer lists (``listed``), to be cancelled."""
+        for ext, session in self.keyed.items():
+            if ext not in listed and self.working.status(session) is not SessionStatus.CANCELLED:
+                yield PlannedRow(line=0, title=session.title, action=CANCEL, session=session,
+                                 status=SessionStatus.CANCELLED, key=(self.source, ext))
+
+
 def make_plan(
     event: Event, incoming: Iterable[Incoming], *, source: str, missing_cancelled: bool = False,
     sessions: list[ProgrammeSession] | None = None,
@@ -236,37 +303,32 @@ def make_plan(
     """Compare each incoming row with the event's sessions (``event_sessions``, when the caller
     has not loaded them) and check it with the programme's rules. With ``missing_cancelled``
     (a whole schedule), sessions the source gave before and no longer lists are to be cancelled."""
-    sessions = event_sessions(event) if sessions is None else sessions
-    by_uid = {s.uid: s for s in sessions}
-    by_id = {s.id: s for s in sessions}
-    keyed = {ext: by_id[sid] for ext, sid in external_keys(event, source).items() if sid in by_id}
-    tracks = {t.name.casefold(): t for t in event.tracks}
-    rooms = {r.id: r for r in db.session.scalars(sa.select(Room).options(selectinload(Room.venue)))}
-    by_title: dict[str, list[ProgrammeSession]] = {}
-    for s in sessions:
-        by_title.setdefault(s.title.strip().casefold(), []).append(s)
-    seen: dict[int, int] = {}
-    # In a published programme, rows are compared with the sessions as staged for the next release.
-    working = programme.WorkingCopies.of(event)
-    rows: list[PlannedRow] = []
-    for item in incoming:
-        session = None
-        if item.key is not None:
-            kind, value = item.key
-            session = by_uid.get(value) if kind == "uid" else keyed.get(value)
-            if kind == "uid" and session is None:
-                item.error("id", _l("No session of this event has the id %(id)s.", id=value))
-        else:
-            session = _same_session(item, by_title, seen)
-        rows.append(_plan_row(event, item, session, tracks, rooms, seen, working))
+    planner = _Planner(event, source, sessions)
+    rows = list(planner.rows(incoming))
     if missing_cancelled:
-        listed = {r.key[1] for r in rows if r.key}
-        for ext, session in keyed.items():
-            if ext not in listed and working.status(session) is not SessionStatus.CANCELLED:
-                rows.append(PlannedRow(line=0, title=session.title, action=CANCEL, session=session,
-                                       status=SessionStatus.CANCELLED, key=(source, ext)))
-    _check_conflicts(event, rows, rooms)
+        rows += planner.cancelled({r.key[1] for r in rows if r.key})
+    found = _conflicts(event, rows)
+    for row in rows:
+        _add_conflicts(row, found)
     return Plan(rows)
+
+
+def streamed_plan(
+    event: Event, read: Callable[[], Iterable[Incoming]], *, source: str,
+    sessions: list[ProgrammeSession] | None = None,
+) -> Plan:
+    """``make_plan`` for a file too large to hold its plan: the file is read (``read``) once
+    for what the conflict rules need (each row's slot, kept; the rows themselves are not),
+    and again, row by row, each time the plan's rows are gone through (``PlannedAgain``)."""
+    planner = _Planner(event, source, sessions)
+    found = _conflicts(event, planner.rows(read()))
+
+    def rows() -> Iterator[PlannedRow]:
+        for row in planner.rows(read()):
+            _add_conflicts(row, found)
+            yield row
+
+    return Plan(PlannedAgain(rows))
 
 
 def _same_session(
@@ -341,57 +403,102 @@ def _plan_row(
     )
 
 
-def _check_conflicts(event: Event, rows: list[PlannedRow], rooms: dict[int, Room]) -> None:
-    """The programme's conflict rules over the whole expo as it would be after the import:
-    each finding that involves a new or changed session is that row's error (a room clash)
-    or warning. Rows are checked together, so two rows that clash with each other are found.
-    ``rooms`` keeps every room and venue loaded, so building each row's slot queries nothing."""
-    moving = {r.session.id for r in rows if r.session is not None and r.action in (UPDATE, CANCEL)}
-    candidates: dict[Any, PlannedRow] = {}
-    slots = {}
+def _conflict_key(row: PlannedRow) -> Hashable | None:
+    """The row's key in the conflict check, or None when the row is not checked: one that
+    adds or changes a session that is not cancelled, without errors."""
+    if row.data is None or row.action not in (NEW, UPDATE) or row.status is SessionStatus.CANCELLED:
+        return None
+    return row.session.id if row.session is not None else ("line", row.line)
+
+
+def _conflicts(event: Event, rows: Iterable[PlannedRow]) -> dict[Hashable, list[tuple[conflicts.Finding, Any]]]:
+    """The programme's conflict rules over the whole expo as it would be after the import: each
+    checked row's findings with their messages, by the row's key (``_conflict_key``; rows without
+    findings are left out). Rows are checked together, so two rows that clash with each other are
+    found. Only each row's slot is kept while the rows are gone through; the rooms are loaded
+    (``_Planner``), so building a slot queries nothing."""
+    moving: set[int] = set()
+    slots: dict[Hashable, conflicts.Slot] = {}
     for row in rows:
-        if row.data is None or row.action not in (NEW, UPDATE) or row.status is SessionStatus.CANCELLED:
-            continue
-        key = row.session.id if row.session is not None else ("line", row.line)
-        candidates[key] = row
-        slots[key] = programme.candidate_slot(event, row.data, key)  # rooms are loaded: no query
-    if not candidates:
-        return
+        if row.session is not None and row.action in (UPDATE, CANCEL):
+            moving.add(row.session.id)
+        key = _conflict_key(row)
+        if key is not None:
+            slots[key] = programme.candidate_slot(event, row.data, key)
+    if not slots:
+        return {}
     found = programme.end_state_conflicts(slots, moving)
-    findings = conflicts.in_order(dict.fromkeys(f for key in slots for f in found[key]))
+    findings = conflicts.in_order(dict.fromkeys(f for key in slots for f in found.get(key, ())))
     ids = {f.person_id for f in findings if f.person_id is not None}
     names = dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    by_row: dict[Hashable, list[tuple[conflicts.Finding, Any]]] = {}
     for finding in findings:
         message = programme.describe(finding, names)
         for key in dict.fromkeys(finding.keys):
-            row = candidates.get(key)
-            if row is None:
-                continue
-            cell = row.refs.get("room" if finding.rule is not conflicts.Rule.PERSON_OVERLAP else "speakers", "")
-            (row.errors if finding.refused else row.warnings).append(Problem(cell or row.refs.get("starts", ""), message))
+            if key in slots:
+                by_row.setdefault(key, []).append((finding, message))
+    return by_row
+
+
+def _add_conflicts(row: PlannedRow, found: dict[Hashable, list[tuple[conflicts.Finding, Any]]]) -> None:
+    """The row's findings (``_conflicts``) as its errors (a room clash) or warnings, in its cells."""
+    key = _conflict_key(row)
+    for finding, message in found.get(key, ()) if key is not None else ():
+        cell = row.refs.get("room" if finding.rule is not conflicts.Rule.PERSON_OVERLAP else "speakers", "")
+        (row.errors if finding.refused else row.warnings).append(Problem(cell or row.refs.get("starts", ""), message))
 
 
 # --- applying ---------------------------------------------------------------------------------
 
 def apply_plan(event: Event, plan: Plan, *, source: str, actor: User,
-               progress: Progress = lambda done, total: None) -> dict[str, int]:
+               progress: Progress = lambda done, total: None, digest: str | None = None) -> dict[str, int]:
     """Make the plan's changes through the programme's services (the one place an import
     changes the programme); the caller commits them as one transaction or rolls them back.
-    ``progress`` hears the rows done (those that change nothing at once) as chunks are written."""
-    if plan.has_errors:
-        raise InvalidState(_l("Correct the errors in the file and upload it again."))
+    ``progress`` hears the rows done (those that change nothing at once) as chunks are written;
+    with ``digest``, the plan is applied only if it is still the one previewed. The plan's rows
+    are gone through twice (they may be planned again each time: ``PlannedAgain``), the digest
+    checked and the errors refused in the first time, before anything is written; only the few
+    rows that go one by one (cancellations, restores) are held."""
+    hashed = Digest()
+    has_errors = False
     tracks = {t.name.casefold(): t for t in event.tracks}
+    added_tracks: dict[str, str] = {}  # the tracks to add, by their names folded, in the file's order
+    summary = {NEW: 0, UPDATE: 0, UNCHANGED: 0, CANCEL: 0}
+    leaving: set[int] = set()
+    rooms: set[int | None] = set()
+    candidates: dict[Hashable, conflicts.Slot] = {}
+    pending: list[PlannedRow] = []  # the rows that go one by one
+    together = 0
+    # Every room and venue kept loaded, so that building each row's slot queries nothing.
+    loaded = list(db.session.scalars(sa.select(Room).options(selectinload(Room.venue))))
     for row in plan.rows:
+        hashed.add(plan.fingerprint(row))
+        summary[row.action] += 1
+        if row.errors:
+            has_errors = True
+            continue
         if row.track_name and row.track_name.casefold() not in tracks:
-            tracks[row.track_name.casefold()] = event_services.create_track(
-                event=event, name=row.track_name, colour=TRACK_COLOUR, actor=actor
-            )
-    for row in plan.rows:
-        if row.track_name and row.data is not None:
-            row.data = replace(row.data, track_id=tracks[row.track_name.casefold()].id)
-    pending = [r for r in plan.rows if r.changes_programme]
-    total = len(plan.rows)
-    done = total - len(pending)
+            added_tracks.setdefault(row.track_name.casefold(), row.track_name)
+        if row.session is not None and row.action in (UPDATE, CANCEL):
+            leaving.add(row.session.id)
+        if not row.changes_programme:
+            continue
+        if not _together(row):
+            pending.append(row)
+            continue
+        together += 1
+        rooms.add(row.data.room_id)
+        if (key := _conflict_key(row)) is not None:  # (a cancelled session holds no room)
+            candidates[key] = programme.candidate_slot(event, row.data, key)
+    del loaded
+    if digest is not None and hashed.hexdigest() != digest:
+        raise InvalidState(STALE)
+    if has_errors:
+        raise InvalidState(_l("Correct the errors in the file and upload it again."))
+    for folded, name in added_tracks.items():
+        tracks[folded] = event_services.create_track(event=event, name=name, colour=TRACK_COLOUR, actor=actor)
+    total = sum(summary.values())
+    done = total - together - len(pending)
     progress(done, total)
 
     def wrote(count: int) -> None:
@@ -399,8 +506,10 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User,
         done += count
         progress(done, total)
 
-    _apply_together(event, plan, [r for r in pending if _together(r)], actor, wrote)
-    pending = [r for r in pending if not _together(r)]
+    if together:
+        _apply_together(event, plan, tracks, rooms, candidates, leaving, actor, wrote, hashed.hexdigest())
+    for row in pending:
+        _with_track(row, tracks)
     one_by_one = bool(pending)
     # The rest (cancellations, restores) go row by row through the services. A later row may
     # free the room an earlier row takes (a session moving out of the slot another moves into):
@@ -426,7 +535,13 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User,
         pending = deferred
     if one_by_one:
         progress(done, total)
-    return plan.summary()
+    return summary
+
+
+def _with_track(row: PlannedRow, tracks: dict[str, Any]) -> None:
+    """The row's data naming the track its file names (added to the event if it was new)."""
+    if row.track_name and row.data is not None:
+        row.data = replace(row.data, track_id=tracks[row.track_name.casefold()].id)
 
 
 def _together(row: PlannedRow) -> bool:
@@ -436,29 +551,42 @@ def _together(row: PlannedRow) -> bool:
         or row.action == UPDATE and "status" not in row.changed
 
 
-def _apply_together(event: Event, plan: Plan, rows: list[PlannedRow], actor: User,
-                    written: Callable[[int], None]) -> None:
+def _apply_together(event: Event, plan: Plan, tracks: dict[str, Any], rooms: set[int | None],
+                    candidates: dict[Hashable, conflicts.Slot], leaving: set[int], actor: User,
+                    written: Callable[[int], None], checked: str) -> None:
     """Additions and changes at once, as the services would make them row by row: the rooms
     they use locked, the conflict rules checked on the programme as the whole file leaves it
-    (a room clash with a session or between two rows refuses the file; warnings were shown in
-    the preview), then written by the chunk (``programme.write_checked``)."""
-    if not rows:
-        return
-    programme.lock_rooms(r.data.room_id for r in rows)
-    related = programme.Related.load(event, [r.data for r in rows])  # kept: the slots below read its rooms
-    leaving = {r.session.id for r in plan.rows if r.session is not None and r.action in (UPDATE, CANCEL)}
-    candidates = {
-        (r.session.id if r.session is not None else ("line", r.line)): programme.candidate_slot(
-            event, r.data, r.session.id if r.session is not None else ("line", r.line))
-        for r in rows if r.status is not SessionStatus.CANCELLED
-    }
+    (``candidates``, each row's slot: a room clash with a session or between two rows refuses
+    the file; warnings were shown in the preview), then the rows gone through again and written
+    a chunk at a time (``programme.CheckedWriter``), so that they are never held together.
+    Rows planned again must be those checked (their digest, ``checked``): an account or a room
+    they name may have changed in between, and the import is then refused (rolled back)."""
+    programme.lock_rooms(rooms)
     programme.refuse_clashes(programme.end_state_conflicts(candidates, leaving))
+    candidates.clear()
+    writer = programme.CheckedWriter(event, actor, written)
+    hashed = Digest()
+    chunk: list[PlannedRow] = []
+    for row in plan.rows:
+        hashed.add(plan.fingerprint(row))
+        if row.errors:
+            raise InvalidState(STALE)
+        if row.changes_programme and _together(row):
+            _with_track(row, tracks)
+            chunk.append(row)
+            if len(chunk) == programme.WRITE_CHUNK:
+                _write_chunk(event, writer, chunk)
+                chunk = []
+    _write_chunk(event, writer, chunk)
+    if hashed.hexdigest() != checked:
+        raise InvalidState(STALE)
+    writer.finish()
+
+
+def _write_chunk(event: Event, writer: programme.CheckedWriter, rows: list[PlannedRow]) -> None:
+    """A chunk of rows written together, with the keys of the sessions they add."""
     new = [r for r in rows if r.action == NEW]
-    added = programme.write_checked(
-        event=event, new=[(r.data, _external(r)) for r in new],
-        changed=[(r.session, r.data) for r in rows if r.action == UPDATE], actor=actor, related=related,
-        written=written,
-    )
+    added = writer.write([(r.data, _external(r)) for r in new], [(r.session, r.data) for r in rows if r.action == UPDATE])
     db.session.add_all([
         ExternalKey(event_id=event.id, source=external["source"], external_id=external["id"], session_id=session_id)
         for r, session_id in zip(new, added) if session_id is not None and (external := _external(r)) is not None

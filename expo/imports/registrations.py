@@ -48,8 +48,8 @@ class RegistrationRow(TableRow):
 class RegistrationPlan(RowsPlan):
     rows: list[RegistrationRow]
 
-    def fingerprints(self) -> list[Any]:
-        return [[r.line, r.action, r.user.id if r.user else None, len(r.warnings)] for r in self.rows]
+    def fingerprint(self, row: RegistrationRow) -> Any:
+        return [row.line, row.action, row.user.id if row.user else None, len(row.warnings)]
 
 
 def read_plan(event: Event, rows: list[Row], header: Row) -> RegistrationPlan:

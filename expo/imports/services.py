@@ -6,6 +6,7 @@ it in the caller's one transaction. ``record_import`` is the one place an applie
 recorded, ``plan.apply_plan`` the one place its changes are made."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +22,9 @@ from expo.core.timeutil import utcnow
 from expo.events.models import Event
 from expo.imports import fetch, frab, people, registrations, spreadsheet, venues
 from expo.imports.models import ImportBatch, ImportFormat, ImportKind, ImportStatus, RoomMapping, ScheduleUrl
-from expo.imports.plan import Incoming, Plan, Progress, RowsPlan, apply_plan, event_sessions, make_plan
+from expo.imports.plan import (
+    STALE, Incoming, Plan, Progress, RowsPlan, apply_plan, event_sessions, make_plan, streamed_plan,
+)
 from expo.imports.readers import FileRefused, Row, check_size, read_rows
 from expo.venues.models import Room
 
@@ -154,9 +157,7 @@ def _table_kind(content: bytes) -> ImportKind:
 
 # --- the preview --------------------------------------------------------------------------------
 
-def _spreadsheet_plan(event: Event, content: bytes) -> Plan:
-    raws, unknown = spreadsheet.raw_rows(read_rows(content))
-    reader = spreadsheet.RowReader(event)
+def _spreadsheet_plan(event: Event, content: bytes, *, streamed: bool = False) -> Plan:
     sessions = event_sessions(event)
     people_by_uid: dict[str, dict[str, list[User]]] = {}
     for session in sessions:
@@ -164,8 +165,17 @@ def _spreadsheet_plan(event: Event, content: bytes) -> Plan:
         for role in session.roles:
             names.setdefault(role.user.name, []).append(role.user)
         people_by_uid[session.uid] = names
-    incoming = reader.rows(raws, lambda raw: people_by_uid.get(str(raw.cells.get("id") or "").strip(), {}))
-    plan = make_plan(event, incoming, source=spreadsheet.SPREADSHEET_SOURCE, sessions=sessions)
+
+    unknown: list[str] = []
+
+    def read() -> Iterator[Incoming]:
+        raws, unknown[:] = spreadsheet.raw_rows(read_rows(content))
+        return spreadsheet.RowReader(event).rows(
+            raws, lambda raw: people_by_uid.get(str(raw.cells.get("id") or "").strip(), {}))
+
+    source = spreadsheet.SPREADSHEET_SOURCE
+    plan = streamed_plan(event, read, source=source, sessions=sessions) if streamed \
+        else make_plan(event, read(), source=source, sessions=sessions)
     if unknown:
         plan.notes.append(_l("These columns are not known and were left out: %(columns)s.", columns=", ".join(unknown)))
     return plan
@@ -216,8 +226,10 @@ def map_rooms(*, batch: ImportBatch, mapping: dict[str, int], actor: User) -> No
     db.session.flush()
 
 
-def preview(batch: ImportBatch) -> RowsPlan:
-    """What confirming the upload would do, row by row; writes nothing."""
+def preview(batch: ImportBatch, *, streamed: bool = False) -> RowsPlan:
+    """What confirming the upload would do, row by row; writes nothing. With ``streamed`` (a
+    job's, whose rows are gone through a few times, in order), a spreadsheet's rows are not held
+    but planned again as they are gone through (``plan.streamed_plan``)."""
     if batch.kind is ImportKind.VENUES:
         return venues.read_plan(*_split_header(batch.content))
     if batch.kind is ImportKind.REGISTRATIONS:
@@ -226,7 +238,7 @@ def preview(batch: ImportBatch) -> RowsPlan:
         schedule = frab.read_schedule(batch.content)
         incoming: list[Incoming] = frab.incoming(batch.event, schedule, room_mappings(batch.event, batch.source))
         return make_plan(batch.event, incoming, source=batch.source, missing_cancelled=True)
-    return _spreadsheet_plan(batch.event, batch.content)
+    return _spreadsheet_plan(batch.event, batch.content, streamed=streamed)
 
 
 # --- confirming ---------------------------------------------------------------------------------
@@ -246,22 +258,23 @@ def record_import(*, batch: ImportBatch, summary: dict[str, int], actor: User) -
 
 
 def confirm_import(*, batch: ImportBatch, digest: str, actor: User,
-                   progress: Progress = lambda done, total: None) -> dict[str, int]:
+                   progress: Progress = lambda done, total: None, streamed: bool = False) -> dict[str, int]:
     """Apply the previewed upload, if the preview shown is still what it would do; a
-    programme's ``progress`` is reported as its rows are written."""
+    programme's ``progress`` is reported as its rows are written. With ``streamed`` (a job), a
+    spreadsheet's rows are planned again as they are gone through rather than held (``preview``)."""
     if batch.status is not ImportStatus.PREVIEW:
         raise InvalidState(_l("This file has already been imported."))
     if unmapped_rooms(batch):
         raise InvalidState(_l("Map every room of the schedule to a room of the expo first."))
-    plan = preview(batch)
-    if plan.digest != digest:
-        raise InvalidState(_l("The programme has changed since the preview: check the new preview and confirm again."))
-    if isinstance(plan, venues.VenuePlan):
+    plan = preview(batch, streamed=streamed)
+    if isinstance(plan, Plan):  # its digest checked as its rows are first gone through
+        summary = apply_plan(batch.event, plan, source=batch.source, actor=actor, progress=progress, digest=digest)
+    elif plan.digest != digest:
+        raise InvalidState(STALE)
+    elif isinstance(plan, venues.VenuePlan):
         summary = venues.apply_plan(plan, actor=actor)
-    elif isinstance(plan, registrations.RegistrationPlan):
-        summary = registrations.apply_plan(batch.event, plan, actor=actor)
     else:
-        summary = apply_plan(batch.event, plan, source=batch.source, actor=actor, progress=progress)
+        summary = registrations.apply_plan(batch.event, plan, actor=actor)
     record_import(batch=batch, summary=summary, actor=actor)
     return summary
 

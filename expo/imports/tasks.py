@@ -27,7 +27,7 @@ from expo.core.extensions import db
 from expo.core.timeutil import utcnow
 from expo.imports import people, services
 from expo.imports.models import ImportBatch, ImportKind, ImportStatus, JobState
-from expo.imports.plan import RowsPlan
+from expo.imports.plan import CANCEL, NEW, UNCHANGED, UPDATE, Digest, RowsPlan
 
 logger = logging.getLogger("expo.imports")
 PREVIEW, CONFIRM = "preview", "confirm"
@@ -160,9 +160,9 @@ def _timed_out(error: Exception) -> bool:
 def _preview(batch: ImportBatch, progress: Callable[[int, int], None]) -> dict[str, Any]:
     if batch.kind is ImportKind.PEOPLE:
         return people.preview(batch.content, progress)
-    plan = services.preview(batch)
-    progress(len(plan.rows), len(plan.rows))
-    return plan_result(plan)
+    result = plan_result(services.preview(batch, streamed=True))
+    progress(result["total"], result["total"])
+    return result
 
 
 def _confirm(batch: ImportBatch, digest: str, actor: User, progress: Callable[[int, int], None]) -> None:
@@ -171,15 +171,22 @@ def _confirm(batch: ImportBatch, digest: str, actor: User, progress: Callable[[i
                                progress=progress)
         services.record_import(batch=batch, summary=summary, actor=actor)
     else:
-        services.confirm_import(batch=batch, digest=digest, actor=actor, progress=progress)
+        services.confirm_import(batch=batch, digest=digest, actor=actor, progress=progress, streamed=True)
 
 
 def plan_result(plan: RowsPlan) -> dict[str, Any]:
-    """A programme import's preview as the data the progress page shows."""
+    """A programme import's preview as the data the progress page shows, its rows gone through
+    once (a large file's are planned again as they are: ``plan.PlannedAgain``)."""
     tally = people.Tally()
+    summary = {NEW: 0, UPDATE: 0, UNCHANGED: 0, CANCEL: 0}
+    digest = Digest()
     rows = []
+    total = 0
     for row in plan.rows:
+        total += 1
         tally.states[row.state] = tally.states.get(row.state, 0) + 1
+        summary[row.action] += 1
+        digest.add(plan.fingerprint(row))
         if row.state != "unchanged" and len(rows) < people.SHOWN:
             rows.append({
                 "line": row.line, "state": row.state, "action": row.action, "title": row.title,
@@ -187,5 +194,5 @@ def plan_result(plan: RowsPlan) -> dict[str, Any]:
                 "problems": [{"kind": kind, "cell": p.cell, "message": str(p.message)}
                              for kind, problems in (("error", row.errors), ("warning", row.warnings)) for p in problems],
             })
-    return {"states": tally.states, "summary": plan.summary(), "rows": rows, "digest": plan.digest,
-            "notes": [str(n) for n in plan.notes], "shown": len(rows), "total": len(plan.rows)}
+    return {"states": tally.states, "summary": summary, "rows": rows, "digest": digest.hexdigest(),
+            "notes": [str(n) for n in plan.notes], "shown": len(rows), "total": total}

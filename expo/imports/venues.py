@@ -59,8 +59,8 @@ class VenueRow(TableRow):
 class VenuePlan(RowsPlan):
     rows: list[VenueRow]
 
-    def fingerprints(self) -> list[Any]:
-        return [[r.line, r.action, r.title, r.venue_values, r.room, r.capacity] for r in self.rows]
+    def fingerprint(self, row: VenueRow) -> Any:
+        return [row.line, row.action, row.title, row.venue_values, row.room, row.capacity]
 
 
 def _time(value: Any) -> time | None:

@@ -221,17 +221,22 @@ def conflicts_for(candidate: Slot, others: Iterable[Slot]) -> list[Finding]:
     return conflicts_of([candidate], others)[candidate.key]
 
 
-def conflicts_of(candidates: Iterable[Slot], others: Iterable[Slot]) -> dict[Hashable, list[Finding]]:
+def conflicts_of(candidates: Iterable[Slot], others: Iterable[Slot]) -> defaultdict[Hashable, list[Finding]]:
     """``conflicts_for`` of many candidates joining ``others`` together (saving many sessions at
-    once: they meet one another too), in one sweep: each candidate's key → its findings."""
+    once: they meet one another too), in one sweep: each candidate's key → its findings. Only
+    the candidates with findings have a list of their own (a file of thousands of rows has few),
+    the others an empty one when asked for."""
     candidates = list(candidates)
-    found: dict[Hashable, list[Finding]] = {c.key: [] for c in candidates}
-    others = [s for s in others if s.key not in found]
+    keys = dict.fromkeys(c.key for c in candidates)  # (a dict takes a third of a set's room)
+    found: dict[Hashable, list[Finding]] = {}
+    others = [s for s in others if s.key not in keys]
     for finding in find_conflicts([*candidates, *others]):
         for key in dict.fromkeys(finding.keys):
-            if key in found:
-                found[key].append(finding)
-    return found
+            if key in keys:
+                found.setdefault(key, []).append(finding)
+    ordered: defaultdict[Hashable, list[Finding]] = defaultdict(list)  # in the candidates' order
+    ordered.update((c.key, found[c.key]) for c in candidates if c.key in found)
+    return ordered
 
 
 def _slot_fingerprint(slot: Slot) -> str:

@@ -9,9 +9,11 @@ place, status, title, people …) also raises the session's revision and writes 
 ``SessionChange`` that calendars and the public changes page follow. Signals go out after the flush, before the view commits."""
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta, timezone
+from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -244,7 +246,8 @@ def candidate_slot(event: Event, data: SessionData, key: Any) -> conflicts.Slot:
         capacity=data.capacity, room_capacity=room.capacity if room else None,
         opens_at=venue.opens_at if venue else None, closes_at=venue.closes_at if venue else None,
         person_ids=frozenset(i for i, _ in data.people()) or NOBODY,
-        room_label=room.label if room else "", venue_name=venue.name if venue else "",
+        # One label a room, however many slots (an import makes one a row of its file).
+        room_label=sys.intern(room.label) if room else "", venue_name=venue.name if venue else "",
     )
 
 
@@ -396,10 +399,11 @@ def lock_rooms(room_ids: Iterable[int | None]) -> None:
 def end_state_conflicts(candidates: dict[Any, conflicts.Slot], leaving: Iterable[int] = ()) -> dict[Any, list[conflicts.Finding]]:
     """The conflicts of each candidate (key → slot) with the programme once all of them are in
     place, where sessions in ``leaving`` (and the candidates) no longer are where they were:
-    their neighbours loaded once (``neighbours``), the rules swept once (``conflicts.conflicts_of``).
+    their neighbours loaded once (``neighbours``), the rules swept once (``conflicts.conflicts_of``;
+    a candidate without findings is not listed, and has an empty list when asked for).
     Saving one session, changing several, importing a file: all check with this."""
-    gone = set(candidates) | set(leaving)
-    others = [n for n in neighbours(list(candidates.values())) if n.key not in gone]
+    leaving = set(leaving)
+    others = [n for n in neighbours(list(candidates.values())) if n.key not in candidates and n.key not in leaving]
     return conflicts.conflicts_of(candidates.values(), others)
 
 
@@ -646,7 +650,7 @@ def _addition(session: ProgrammeSession, actor: User | None) -> SessionChange:
                          revision=session.revision, changes={ADDED: {"old": None, "new": session.title}})
 
 
-WRITE_CHUNK = 500  # sessions written (flushed) at a time by ``write_checked``
+WRITE_CHUNK = 500  # sessions written (flushed) at a time by ``write_checked`` and an import's confirmation
 
 
 def write_checked(
@@ -658,7 +662,7 @@ def write_checked(
     at once, as ``create_session`` and ``update_session`` do with ``confirm``, once the caller
     has checked their conflicts together under their rooms' locks (``lock_rooms``,
     ``end_state_conflicts``): their data checked, what they name loaded once (``Related``); in a
-    published programme staged for the next release (``staging.stage_many``); in a draft
+    published programme staged for the next release (``_stage_checked``); in a draft
     written with their revisions, change log entries and signals, a chunk at a time. Returns
     the numbers of the sessions added (None for each addition staged); ``written`` is told how
     many as each chunk is done (an import's progress). Status changes are not made here.
@@ -666,57 +670,96 @@ def write_checked(
     The sessions added are let go once their chunk is written: they name their event, room and
     track by number (``_apply_new``), so no collection of those keeps them, and nothing else
     does, so the memory of a large file's addition does not grow with it."""
-    for data in [d for d, _ in new] + [d for _, d in changed]:
-        _check(event, data)
-    related = related or Related.load(event, [d for d, _ in new] + [d for _, d in changed])
-    working = WorkingCopies.of(event)
-    if staging.is_staged(event):
-        staged = [
-            staging.Staged(s, d.to_json(), staging.data_snapshot(d, related.of(d), working.status(s)),
-                           working.status(s), give_back=s.id in working.pending and working.pending[s.id].give_back)
-            for s, d in changed
-        ]
-        staged += [
-            staging.Staged(None, d.to_json(), staging.data_snapshot(d, related.of(d), SessionStatus.SCHEDULED),
-                           SessionStatus.SCHEDULED, external=external)
-            for d, external in new
-        ]
-        staging.stage_many(event=event, changes=staged, actor=actor)
-        written(len(staged))
-        return [None] * len(new)
-    for session, _ in changed:  # a draft's live edit drops what was staged before (``_writes_live``)
-        if session.id in working.pending:
-            db.session.delete(working.pending[session.id])
-    for start in range(0, len(changed), WRITE_CHUNK):
-        chunk = changed[start:start + WRITE_CHUNK]
-        befores = [_snapshot(session) for session, _ in chunk]
-        for session, data in chunk:
-            _apply(session, data, related.of(data))
-        db.session.flush()
-        logged = [(session, changes) for (session, _), before in zip(chunk, befores)
-                  if (changes := _diff(before, _snapshot(session)))]
-        for session, changes in logged:
-            _log(session, changes, actor)
-        db.session.flush()
-        for session, changes in logged:
-            _signal_change(session, changes, actor)
-        written(len(chunk))
-    added: list[int | None] = []
-    for start in range(0, len(new), WRITE_CHUNK):
-        sessions = [_apply_new(event, data, related.of(data)) for data, _ in new[start:start + WRITE_CHUNK]]
-        db.session.add_all(sessions)
-        db.session.flush()
-        db.session.add_all([_addition(session, actor) for session in sessions])
-        db.session.flush()
-        added += [session.id for session in sessions]
-        _let_go(sessions, related)
-        written(len(sessions))
-        del sessions
-    if new or changed:
-        _touch(event)
-        db.session.flush()
-        _send(signals.schedule_changed, event=event)
+    writer = CheckedWriter(event, actor, written)
+    added = writer.write(new, changed, related)
+    writer.finish()
     return added
+
+
+class CheckedWriter:
+    """``write_checked`` a part at a time, for a caller that goes through its sessions a chunk
+    at a time rather than holding them all (a large import): ``write`` each part (its data
+    checked as it is written), then ``finish`` once (the event touched, one signal)."""
+
+    def __init__(self, event: Event, actor: User, written: Callable[[int], None] = lambda count: None) -> None:
+        self.event, self.actor, self.written = event, actor, written
+        self.pending = staging.PendingIndex.of(event)
+        self.staged = staging.is_staged(event)
+        self.wrote = False
+
+    def write(self, new: Sequence[tuple[SessionData, dict[str, str] | None]],
+              changed: Sequence[tuple[ProgrammeSession, SessionData]], related: Related | None = None,
+              ) -> list[int | None]:
+        """Add and change these sessions (``write_checked``); returns the numbers of those added."""
+        event, actor, written, pending = self.event, self.actor, self.written, self.pending
+        for data in [d for d, _ in new] + [d for _, d in changed]:
+            _check(event, data)
+        related = related or Related.load(event, [d for d, _ in new] + [d for _, d in changed])
+        self.wrote = self.wrote or bool(new or changed)
+        if self.staged:
+            _stage_checked(event, new, changed, actor, related, pending, written)
+            return [None] * len(new)
+        # A draft's live edit drops what was staged before (``_writes_live``).
+        gone = [pending.sessions[s.id][0] for s, _ in changed if s.id in pending.sessions]
+        for start in range(0, len(gone), WRITE_CHUNK):
+            db.session.execute(sa.delete(PendingChange).where(PendingChange.id.in_(gone[start:start + WRITE_CHUNK])))
+        for start in range(0, len(changed), WRITE_CHUNK):
+            chunk = changed[start:start + WRITE_CHUNK]
+            befores = [_snapshot(session) for session, _ in chunk]
+            for session, data in chunk:
+                _apply(session, data, related.of(data))
+            db.session.flush()
+            logged = [(session, changes) for (session, _), before in zip(chunk, befores)
+                      if (changes := _diff(before, _snapshot(session)))]
+            for session, changes in logged:
+                _log(session, changes, actor)
+            db.session.flush()
+            for session, changes in logged:
+                _signal_change(session, changes, actor)
+            written(len(chunk))
+        added: list[int | None] = []
+        for start in range(0, len(new), WRITE_CHUNK):
+            sessions = [_apply_new(event, data, related.of(data)) for data, _ in new[start:start + WRITE_CHUNK]]
+            db.session.add_all(sessions)
+            db.session.flush()
+            db.session.add_all([_addition(session, actor) for session in sessions])
+            db.session.flush()
+            added += [session.id for session in sessions]
+            _let_go(sessions, related)
+            written(len(sessions))
+            del sessions
+        return added
+
+    def finish(self) -> None:
+        """In a draft that was changed: the event touched and ``schedule_changed`` sent, once."""
+        if self.wrote and not self.staged:
+            _touch(self.event)
+            db.session.flush()
+            _send(signals.schedule_changed, event=self.event)
+
+
+def _stage_checked(
+    event: Event, new: Sequence[tuple[SessionData, dict[str, str] | None]],
+    changed: Sequence[tuple[ProgrammeSession, SessionData]], actor: User, related: Related,
+    pending: staging.PendingIndex, written: Callable[[int], None],
+) -> None:
+    """``write_checked`` in a published programme: the changes and additions staged for the
+    next release a chunk at a time (``staging.stage_chunk``), each chunk's pending rows let go
+    once written, so that the memory of a large file's staging does not grow with it."""
+
+    def staged() -> Iterator[staging.Staged]:
+        for s, d in changed:
+            status = pending.status(s)
+            yield staging.Staged(s, d.to_json(), staging.data_snapshot(d, related.of(d), status), status,
+                                 give_back=pending.give_back(s))
+        for d, external in new:
+            yield staging.Staged(None, d.to_json(), staging.data_snapshot(d, related.of(d), SessionStatus.SCHEDULED),
+                                 SessionStatus.SCHEDULED, external=external)
+
+    changes = staged()
+    while chunk := list(islice(changes, WRITE_CHUNK)):
+        staging.stage_chunk(event=event, changes=chunk, index=pending, actor=actor)
+        written(len(chunk))
 
 
 def update_session(

@@ -116,23 +116,79 @@ def stage(
     return row
 
 
-def stage_many(*, event: Event, changes: Sequence[Staged], actor: User | None) -> None:
-    """``stage`` for many changes of one event at once (an import): what is staged already read
-    in one query, the rows written in one flush."""
-    rows = list(db.session.scalars(sa.select(PendingChange).where(PendingChange.event_id == event.id)))
-    by_session = {r.session_id: r for r in rows if r.session_id is not None}
-    additions = {_external_key(r.external): r for r in rows if r.session_id is None and r.external}
-    for change in changes:
+@dataclass
+class PendingIndex:
+    """What is staged already for an event's sessions, by number rather than as rows: each
+    session's pending row (its id, status and ``give_back``) and each staged addition's row
+    by the key it came with from another system. An import of many rows reads it once and
+    loads a chunk's pending rows only while it writes them (``stage_chunk``)."""
+
+    sessions: dict[int, tuple[int, SessionStatus, bool]]
+    additions: dict[tuple, int]
+
+    @classmethod
+    def of(cls, event: Event) -> PendingIndex:
+        """The event's pending rows, in one query."""
+        index = cls({}, {})
+        for row in db.session.execute(
+            sa.select(PendingChange.id, PendingChange.session_id, PendingChange.status, PendingChange.give_back,
+                      PendingChange.external).where(PendingChange.event_id == event.id)
+        ):
+            if row.session_id is not None:
+                index.sessions[row.session_id] = (row.id, row.status, row.give_back)
+            elif row.external:
+                index.additions[_external_key(row.external)] = row.id
+        return index
+
+    def status(self, session: ProgrammeSession) -> SessionStatus:
+        """The session's status as staged, or its own when nothing is."""
+        entry = self.sessions.get(session.id)
+        return entry[1] if entry is not None else session.status
+
+    def give_back(self, session: ProgrammeSession) -> bool:
+        entry = self.sessions.get(session.id)
+        return entry is not None and entry[2]
+
+    def row_id(self, change: Staged) -> int | None:
         if change.session is not None:
-            _put(event, by_session.get(change.session.id), change, actor)
-        elif change.external:
-            key = _external_key(change.external)
-            row = _put(event, additions.get(key), change, actor)
-            if row is not None:
-                additions[key] = row
-        else:
-            _put(event, None, change, actor)
+            entry = self.sessions.get(change.session.id)
+            return entry[0] if entry is not None else None
+        return self.additions.get(_external_key(change.external)) if change.external else None
+
+
+def stage_chunk(*, event: Event, changes: Sequence[Staged], index: PendingIndex, actor: User | None) -> None:
+    """``stage`` for a chunk of an import's changes to one event: the chunk's pending rows
+    loaded in one query and written in one flush, then let go (they leave the database
+    session), so that staging a large file holds no more than a chunk of them. ``index``
+    (``PendingIndex.of``, read once for the whole file) is kept up to date: an addition
+    imported twice updates its row, a change that undoes what was staged removes it."""
+    ids = {i for change in changes if (i := index.row_id(change)) is not None}
+    rows = {r.id: r for r in db.session.scalars(sa.select(PendingChange).where(PendingChange.id.in_(ids)))} \
+        if ids else {}
+    added: dict[tuple, PendingChange] = {}  # the chunk's additions by key, before they have an id
+    written: list[PendingChange] = []
+    for change in changes:
+        key = _external_key(change.external) if change.session is None and change.external else None
+        before = added.get(key) if key is not None else None
+        if before is None:
+            row_id = index.row_id(change)
+            before = rows.get(row_id) if row_id is not None else None
+        row = _put(event, before, change, actor)
+        if row is None:  # undone: nothing is pending for the session any more
+            index.sessions.pop(change.session.id, None)
+            continue
+        if key is not None:
+            added[key] = row
+        written.append(row)
     db.session.flush()
+    for row in dict.fromkeys(written):
+        if row.session_id is not None:
+            index.sessions[row.session_id] = (row.id, row.status, row.give_back)
+        elif row.external:
+            index.additions[_external_key(row.external)] = row.id
+    for row in {*rows.values(), *written}:
+        if row in db.session:
+            db.session.expunge(row)
 
 
 def _external_key(external: dict[str, str]) -> tuple:

@@ -4,6 +4,7 @@ with the same outcome as the programme's services row by row: revisions, change 
 staged changes in a published programme."""
 from __future__ import annotations
 
+import gc
 import json
 import re
 from dataclasses import replace
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 
 from expo.accounts.models import Role
 from expo.audit.models import AuditAction, AuditEntry
-from expo.core.errors import Conflict
+from expo.core.errors import Conflict, InvalidState
 from expo.core.extensions import db
 from expo.core.timeutil import utcnow
 from expo.imports import plan as import_plan
@@ -130,21 +131,28 @@ def _outcome(event):
     return json.loads(re.sub(r"Venue (True|False)", "Venue", json.dumps(outcome, sort_keys=True)))
 
 
+def _two_sessions(venue_name, person, published):
+    """An event with a session to move and one to keep (with ``person``), in rooms of a venue of
+    its own (rooms are shared by every event), published or not; committed."""
+    event = _event()
+    venue = make_venue(name=venue_name)
+    hall = make_room(name="Hall A", venue=venue)
+    make_room(name="Hall B", venue=venue)
+    moved = make_session(event=event, room=hall, title="Moved", starts_at=utc(2022, 6, 1, 7), ends_at=utc(2022, 6, 1, 8))
+    same = make_session(event=event, room=hall, title="Same", starts_at=utc(2022, 6, 2, 7), ends_at=utc(2022, 6, 2, 8))
+    add_person(same, person)
+    if published:
+        _publish(event)
+    db.session.commit()
+    return event, venue, moved, same
+
+
 @pytest.mark.parametrize("published", [False, True])
 def test_the_same_file_leaves_the_same_programme_as_the_services_row_by_row(organiser, published, monkeypatch):
     anna = make_user(email="anna@example.org", name="Anna Berg")
     outcomes = []
     for together in (True, False):
-        event = _event()
-        venue = make_venue(name=f"Venue {together}")  # rooms are shared by every event: each run has its own
-        hall = make_room(name="Hall A", venue=venue)
-        make_room(name="Hall B", venue=venue)
-        moved = make_session(event=event, room=hall, title="Moved", starts_at=utc(2022, 6, 1, 7), ends_at=utc(2022, 6, 1, 8))
-        same = make_session(event=event, room=hall, title="Same", starts_at=utc(2022, 6, 2, 7), ends_at=utc(2022, 6, 2, 8))
-        add_person(same, anna)
-        if published:
-            _publish(event)
-        db.session.commit()
+        event, venue, moved, same = _two_sessions(f"Venue {together}", anna, published)
         monkeypatch.setattr(import_plan, "_together", lambda row, together=together: together and
                             import_plan.PlannedRow.changes_programme.fget(row) and "status" not in row.changed)
         batch, plan = _plan(event, organiser, [
@@ -168,6 +176,70 @@ def test_the_same_file_leaves_the_same_programme_as_the_services_row_by_row(orga
     snapshots = {snap["title"]: (snap, revision) for snap, revision in outcomes[0][0]}
     assert snapshots["Moved"][0]["room"] == "Venue – Hall B" and snapshots["Moved"][1] == 1
     assert snapshots["New one"][0]["speakers"] == ["Anna Berg"] and snapshots["Same"][1] == 0
+
+
+@pytest.mark.parametrize("published", [False, True])
+def test_a_confirmation_job_writes_the_file_without_holding_its_rows(organiser, published, monkeypatch):
+    """The confirmation job plans the file's rows again each time it goes through them (for the
+    conflict rules; for the digest and what to lock and check; to write them), a row at a time,
+    and leaves the programme as a plan held whole does."""
+    from expo.programme import services as programme
+
+    monkeypatch.setattr(programme, "WRITE_CHUNK", 2)
+    anna = make_user(email="anna@example.org", name="Anna Berg")
+    outcomes, keys, alive = [], [], []
+    plan_row = import_plan._plan_row
+
+    def counted(*args, **kwargs):
+        alive.append(sum(1 for o in gc.get_objects() if isinstance(o, import_plan.PlannedRow)))
+        return plan_row(*args, **kwargs)
+
+    for streamed in (False, True):
+        event, venue, moved, same = _two_sessions(f"Venue {streamed}", anna, published)
+        batch, plan = _plan(event, organiser, [
+            [moved.uid, "", "Moved", "Talk", "2022-06-01", "13:00", "14:00", venue.name, "Hall B", "anna@example.org"],
+            [same.uid, "", "Same", "Talk", "2022-06-02", "09:00", "10:00", venue.name, "Hall A", "Anna Berg"],
+            *[["", f"n{i}", f"New {i}", "Talk", "2022-06-03", f"{9 + i}:00", f"{9 + i}:30", venue.name, "Hall A", ""]
+              for i in range(5)],
+        ])
+        digest = plan.digest
+        del plan
+        gc.collect()
+        if streamed:
+            monkeypatch.setattr(import_plan, "_plan_row", counted)
+        summary = services.confirm_import(batch=batch, digest=digest, actor=organiser, streamed=streamed)
+        db.session.commit()
+        monkeypatch.setattr(import_plan, "_plan_row", plan_row)
+        assert summary == {"new": 5, "update": 1, "unchanged": 1, "cancel": 0}
+        outcomes.append(_outcome(event))
+        keys.append(db.session.scalar(sa.select(sa.func.count()).select_from(ExternalKey)
+                                      .where(ExternalKey.event_id == event.id)))
+    assert outcomes[0] == outcomes[1] and keys[0] == keys[1] == (0 if published else 5)
+    # Three readings of the seven rows: a row at a time, a chunk of two while they are written.
+    assert len(alive) == 3 * 7 and max(alive[:14]) <= 1 and max(alive[14:]) <= 3
+
+
+def test_a_confirmation_job_refuses_rows_that_read_otherwise_when_they_are_written(organiser, hall, monkeypatch):
+    """The rows the job plans again to write them must be the rows it checked: a room renamed in
+    between (as by another organiser) refuses the import, and nothing is written."""
+    from expo.programme import services as programme
+
+    event = _event()
+    db.session.commit()
+    batch, plan = _plan(event, organiser, [["", "x1", "One", "Talk", "2022-06-01", "09:00", "10:00", "Dunkers",
+                                            "Hall A", ""]])
+    lock_rooms = programme.lock_rooms
+
+    def renamed_meanwhile(room_ids):
+        lock_rooms(room_ids)
+        hall.name = "Hall Z"
+        db.session.flush()
+
+    monkeypatch.setattr(programme, "lock_rooms", renamed_meanwhile)
+    with pytest.raises(InvalidState, match="changed since the preview"):
+        services.confirm_import(batch=batch, digest=plan.digest, actor=organiser, streamed=True)
+    assert _titles(event) == []
+    db.session.rollback()
 
 
 def test_a_published_programme_stages_the_file_for_its_release(organiser, hall):

@@ -10,12 +10,12 @@ import sqlalchemy as sa
 from expo.accounts.models import Role
 from expo.core.extensions import db
 from expo.imports import plan as import_plan
-from expo.imports import services, spreadsheet
+from expo.imports import services, spreadsheet, tasks
 from expo.imports.models import ImportStatus
 from expo.imports.readers import Row
 from expo.programme.models import ProgrammeSession, SessionKind, SessionStatus
 from tests.factories import add_person, make_event, make_room, make_session, make_user, make_venue, utc
-from tests.imports.helpers import csv_file
+from tests.imports.helpers import HEADER, csv_file
 
 
 @pytest.fixture
@@ -288,6 +288,47 @@ def test_a_sessions_file_is_planned_row_by_row_without_holding_its_rows(event, o
     assert len(alive) == 20 and max(alive) <= 5  # the rows of the chunk being planned (and the header)
     assert plan.rows[3].refs.get("room") == "G5" and dict(plan.rows[3].refs)["title"] == "A5"
 
+
+
+def test_a_jobs_preview_plans_the_rows_again_instead_of_holding_them(event, organiser, hall, monkeypatch):
+    """A job's preview (a large file) keeps each row's slot for the conflict rules, not its plan:
+    the rows are planned again one at a time as the preview goes through them, with the same
+    outcome, problems (in the same cells), notes and digest as a plan held whole."""
+    speaker = make_user(email="anna@example.org", name="Anna Berg")
+    existing = make_session(event=event, room=make_room(name="Hall B", venue=hall.venue), title="Existing",
+                            starts_at=utc(2022, 6, 1, 7), ends_at=utc(2022, 6, 1, 8))
+    add_person(existing, speaker)
+    db.session.commit()
+    rows = [
+        [existing.uid, "Existing, renamed", "Talk", "2022-06-01", "09:00", "10:00", "Dunkers", "Hall B", "Anna Berg", ""],
+        ["", "One", "Talk", "2022-06-01", "11:00", "12:00", "Dunkers", "Hall A", "", ""],
+        ["", "Two", "Talk", "2022-06-01", "11:30", "12:30", "Dunkers", "Hall A", "", ""],
+        ["", "Overlap", "Talk", "2022-06-01", "09:30", "10:30", "Dunkers", "Hall A", "anna@example.org", "Water"],
+        ["", "Bad", "Talk", "2022-13-01", "09:00", "10:00", "Dunkers", "Hall A", "", ""],
+        *[["", f"Talk {i}", "Talk", "2022-06-02", f"{8 + i}:00", f"{8 + i}:30", "Dunkers", "Hall A", "", ""]
+          for i in range(6)],
+    ]
+    content = csv_file([[*row, "blue"] for row in rows], header=[*HEADER, "Colour"])
+    batch = services.start_import(event=event, filename="s.csv", content=content, actor=organiser)
+    held = tasks.plan_result(services.preview(batch))
+    gc.collect()
+    alive = []
+    plan_row = import_plan._plan_row
+
+    def counted(*args, **kwargs):
+        alive.append(sum(1 for o in gc.get_objects() if isinstance(o, import_plan.PlannedRow)))
+        return plan_row(*args, **kwargs)
+
+    monkeypatch.setattr(import_plan, "_plan_row", counted)
+    streamed = tasks.plan_result(services.preview(batch, streamed=True))
+
+    assert streamed == held
+    assert held["states"] == {"new": 6, "update": 0, "unchanged": 0, "warning": 2, "error": 3}
+    assert held["summary"] == {"new": 10, "update": 1, "unchanged": 0, "cancel": 0} and held["total"] == 11
+    assert [(r["line"], [p["cell"] for p in r["problems"]]) for r in held["rows"][:5]] == [
+        (2, ["I2"]), (3, ["H3"]), (4, ["H4"]), (5, ["J5", "I5"]), (6, ["D6"])]
+    assert held["notes"] == ["These columns are not known and were left out: Colour."]
+    assert len(alive) == 2 * 11 and max(alive) <= 1  # read twice (slots, then rows), a row at a time
 
 
 def test_the_people_rows_name_are_looked_up_a_chunk_of_rows_at_a_time(event, organiser, hall, monkeypatch):

@@ -15,7 +15,7 @@ from expo.core.errors import Conflict, InvalidState, NeedsConfirmation
 from expo.events.services import create_track
 from expo.programme import services
 from expo.programme.conflicts import Rule
-from expo.programme.models import ProgrammeSession, SessionChange, SessionKind, SessionRoleKind, SessionStatus
+from expo.programme.models import PendingChange, ProgrammeSession, SessionChange, SessionKind, SessionRoleKind, SessionStatus
 from tests.factories import add_person, make_event, make_network, make_room, make_session, make_user, utc
 from tests.querycount import count_queries
 
@@ -322,3 +322,52 @@ def test_sessions_written_together_are_let_go_chunk_by_chunk(db, actor, monkeypa
     assert sorted(s.id for s in network.sessions) == sorted(ids)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SessionChange)
                                    .where(SessionChange.session_id.in_(ids))) == 5
+
+
+def test_a_published_programme_stages_what_is_written_together_chunk_by_chunk(db, actor, monkeypatch):
+    """In a published programme an import's changes are staged a chunk at a time, and no
+    pending row stays in memory past its chunk; what was staged before is updated (an
+    addition imported again) or removed (a change undone), never doubled."""
+    monkeypatch.setattr(services, "WRITE_CHUNK", 2)
+    event = make_event(first_published_at=utc(2022, 1, 1))
+    room = make_room(name="Hall P")
+    undone, renamed = (make_session(event=event, room=room, title=f"Talk {t}", starts_at=utc(2022, 6, 1, h),
+                                    ends_at=utc(2022, 6, 1, h, 45)) for t, h in (("A", 8), ("B", 10)))
+    services.update_session(session=undone, data=data_for(undone, title="Talk A, renamed"), actor=actor)
+    services.create_session(event=event, data=services.SessionData(
+        title="Added", kind=SessionKind.TALK, starts_at=utc(2022, 6, 1, 12), ends_at=utc(2022, 6, 1, 12, 45),
+        room_id=room.id), actor=actor, external={"source": "spreadsheet", "id": "x1"})
+    staged_before = {p.session_id: p.id for p in db.session.scalars(sa.select(PendingChange))}
+    db.session.commit()
+    new = [(services.SessionData(title=f"Added {i}", kind=SessionKind.TALK, starts_at=utc(2022, 6, 2, 8 + i),
+                                 ends_at=utc(2022, 6, 2, 8 + i, 45), room_id=room.id),
+            {"source": "spreadsheet", "id": f"x{i}"}) for i in (1, 2, 3)]
+    changed = [(undone, data_for(undone, title="Talk A")), (renamed, data_for(renamed, title="Talk B, renamed"))]
+
+    def held(session=db.session) -> int:
+        gc.collect()
+        return sum(1 for o in {*session.identity_map.values(), *session.new} if isinstance(o, PendingChange))
+
+    flushed, during = [], []
+
+    def before_flush(session, *_) -> None:
+        flushed.append(held(session))
+
+    sa.event.listen(db.session, "before_flush", before_flush)
+    try:
+        ids = services.write_checked(event=event, new=new, changed=changed, actor=actor,
+                                     written=lambda count: during.append((count, held())))
+    finally:
+        sa.event.remove(db.session, "before_flush", before_flush)
+
+    assert ids == [None, None, None] and during == [(2, 0), (2, 0), (1, 0)]
+    assert max(flushed) == 2  # a chunk's rows at most (those of the whole file, 5, before)
+    pending = db.session.scalars(sa.select(PendingChange).order_by(PendingChange.id)).all()
+    assert [(p.session_id, p.title, p.external and p.external["id"]) for p in pending] == [
+        (None, "Added 1", "x1"), (renamed.id, "Talk B, renamed", None), (None, "Added 2", "x2"),
+        (None, "Added 3", "x3"),
+    ]
+    assert pending[0].id == staged_before[None]  # the addition staged before, updated in its row
+    assert pending[1].changes == {"title": {"old": "Talk B", "new": "Talk B, renamed"}}
+    assert [s.title for s in db.session.scalars(sa.select(ProgrammeSession).where(
+        ProgrammeSession.event_id == event.id).order_by(ProgrammeSession.title))] == ["Talk A", "Talk B"]
