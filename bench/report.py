@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.targets import BOOKING_P95_MS, FEED_FACTOR, PAGE_P95_MS, REBUILD_S
+from bench.targets import BOOKING_P95_MS, FEED_FACTOR, IMPORT_TARGET_S, PAGE_P95_MS, REBUILD_S
 
 KIND_NAMES = {"baseline": "baseline", "page": "page", "write": "action", "feed": "cached feed",
               "conditional": "304", "extra": "action, extra row (not judged)"}
@@ -66,7 +66,47 @@ def _num(entry: dict[str, Any], key: str, fmt: str) -> str:
     return entry.get("status", "–")
 
 
-def markdown(runs: list[dict[str, Any]], env: dict[str, Any]) -> str:
+def imports_section(imports: dict[str, Any]) -> list[str]:
+    """The import jobs' lines of the report: each file's time against the minute and memory."""
+    lines = ["", "## Imports at 10 × H22", "",
+             "Each file uploaded, previewed and confirmed by the import job in a process of its own "
+             "(`python -m bench.imports`) on PostgreSQL, every row new. Target: preview and confirmation "
+             f"together within {IMPORT_TARGET_S:g} s. Memory: how much each step grew the process (the "
+             "highest resident set size during the step over the one at its start).",
+             "", "| file | preview | confirm | together | within a minute | memory: preview / confirm |",
+             "|---|---:|---:|---:|---|---:|"]
+    for case in imports["cases"]:
+        label = f"{case['rows']:,} {case['kind']}"
+        if case.get("error"):
+            lines.append(f"| {label} | failed | | | ❌ {' '.join(case['error'])} | |")
+            continue
+        holds = {case.get("preview_state"), case.get("confirm_state")} == {"done"} and case["within_target"]
+        lines.append(f"| {label} | {case['preview_s']:.1f} s | {case['confirm_s']:.1f} s | {case['total_s']:.1f} s "
+                     f"| {_mark(holds)} | {case['preview_growth_mb']} / {case['confirm_growth_mb']} MB |")
+    growth = _growth_a_row(imports["cases"])
+    if growth:
+        lines += ["", "What a row adds (the difference between the two sizes of a file over the rows between "
+                  "them): " + "; ".join(growth) + "."]
+    return lines
+
+
+def _growth_a_row(cases: list[dict[str, Any]]) -> list[str]:
+    """For each kind measured at two sizes, the memory each step grows by a row, in KB."""
+    out = []
+    for kind in dict.fromkeys(case["kind"] for case in cases):
+        sized = sorted((c for c in cases if c["kind"] == kind and not c.get("error")), key=lambda c: c["rows"])
+        if len(sized) < 2 or any(c.get(f"{s}_growth_mb") is None for c in sized for s in ("preview", "confirm")):
+            continue
+        small, large = sized[0], sized[-1]
+        rows = large["rows"] - small["rows"]
+        per_row = {step: (large[f"{step}_growth_mb"] - small[f"{step}_growth_mb"]) * 1024 / rows
+                   for step in ("preview", "confirm")}
+        out.append(f"{kind} ({small['rows']:,} → {large['rows']:,} rows): preview {per_row['preview']:.2f} KB, "
+                   f"confirm {per_row['confirm']:.2f} KB")
+    return out
+
+
+def markdown(runs: list[dict[str, Any]], env: dict[str, Any], imports: dict[str, Any] | None = None) -> str:
     names = {run["dataset"]: ("H22" if run["dataset"] == "h22" else "10×") for run in runs}
     load = env["load"]
     server = runs[0]["server"] if runs else {}
@@ -180,6 +220,8 @@ def markdown(runs: list[dict[str, Any]], env: dict[str, Any]) -> str:
             lines.append(f"| {label} | " + " | ".join(
                 f"median {c['commit'][setting]['median_ms']:.2f} ms, p95 {c['commit'][setting]['p95_ms']:.2f} ms"
                 if c else "–" for c in costs) + " |")
+    if imports:
+        lines += imports_section(imports)
     problems = [(names[r["dataset"]], k, v) for r in runs for k, v in r["verdicts"]["errors"].items()]
     missing = sorted({k for r in runs for k in r["verdicts"]["missing"]})
     if problems or missing:

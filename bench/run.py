@@ -4,8 +4,9 @@ For each data set (the H22 demo and one ten times larger) it prepares the benchm
 PostgreSQL database, serves the app under gunicorn (gunicorn.conf.py) with Redis as the shared
 cache, and measures each key page and endpoint with wrk for a bounded time: median, p95 and
 requests per second, next to a trivial endpoint of the same app (/health) as the baseline.
-The whole-expo feed's full rebuild is timed directly, with no cache. Results go to
-bench/results/<date>-<dataset>.json and bench/results/latest.md."""
+The whole-expo feed's full rebuild is timed directly, with no cache. Then the import jobs are
+timed with the largest files of 10 × H22 (``bench.imports``). Results go to
+bench/results/<date>-<dataset>.json, <date>-imports-x10.json and bench/results/latest.md."""
 from __future__ import annotations
 
 import argparse
@@ -25,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
-from bench.datasets import DATASETS, ROOT, Dataset, ensure_postgres, log, prepare, with_database
+from bench.datasets import (DATASETS, PG_HOST, PG_PORT, PG_USER, ROOT, Dataset, admin_connection, ensure_postgres,
+                            log, prepare, with_database)
 from bench.targets import (BOOKING_RUNS, USER_AGENT, Client, Discovery, Target, booking_states, discover,
                            ensure_booking_fixture)
 
@@ -559,6 +561,39 @@ def environment(args: argparse.Namespace, wrk: str) -> dict[str, Any]:
     }
 
 
+IMPORTS_DATABASE = "expo_bench_imports"
+# 10 × H22's largest files, and a tenth of each: what memory a row adds is the difference.
+IMPORT_CASES = (("sessions", 500), ("sessions", 5000), ("people", 5000), ("people", 50000))
+
+
+def bench_imports() -> dict[str, Any]:
+    """A 5,000-row sessions file and a 50,000-row people file (and a tenth of each), each
+    uploaded, previewed and confirmed by the import job in a process of its own
+    (``bench.imports``), on a database of their own that each case empties first: their time
+    against the minute, and how much each step grows the process."""
+    from psycopg import sql
+
+    from bench.imports import CaseFailed, run_case
+
+    with admin_connection() as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (IMPORTS_DATABASE,)).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(IMPORTS_DATABASE)))
+    url = f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{IMPORTS_DATABASE}"
+    cases = []
+    for case, rows in IMPORT_CASES:
+        log(f"imports: {rows:,} {case}")
+        try:
+            result = run_case(case, rows, url)
+        except CaseFailed as failed:
+            result = {"kind": case, "rows": rows, "error": str(failed).strip().splitlines()[-1:]}
+            log(f"  {case:<14} failed: {result['error']}")
+        else:
+            log(f"  {case:<14} preview {result['preview_s']:.1f} s, confirm {result['confirm_s']:.1f} s, "
+                f"growth {result['preview_growth_mb']} / {result['confirm_growth_mb']} MB")
+        cases.append(result)
+    return {"database": IMPORTS_DATABASE, "load_average": [round(x, 2) for x in os.getloadavg()], "cases": cases}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", default="h22,x10", help="comma-separated: h22, x10")
@@ -569,7 +604,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (keep-alive)")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn processes (default: gunicorn.conf.py)")
-    parser.add_argument("--only", default="", help="measure only these endpoint keys (comma-separated)")
+    parser.add_argument("--only", default="", help="measure only these endpoint keys (comma-separated; "
+                                                   "'imports' for the import jobs)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the data sets even if up to date")
     parser.add_argument("--database", default=None,
                         help="PostgreSQL database to use instead of the data set's own (one data set only)")
@@ -600,6 +636,11 @@ def main(argv: list[str] | None = None) -> int:
         run["environment"] = env
         run["verdicts"] = report.verdicts(run)
         runs.append(run)
+    only = {k.strip() for k in args.only.split(",") if k.strip()}
+    imports = None
+    if not only or "imports" in only:
+        log("=== imports at 10 × H22")
+        imports = bench_imports()
     if not args.no_write:
         RESULTS.mkdir(parents=True, exist_ok=True)
         day = env["date"][:10]
@@ -611,10 +652,18 @@ def main(argv: list[str] | None = None) -> int:
                 path = RESULTS / f"{day}-{run['dataset']}-run{n}.json"
             path.write_text(json.dumps(run, indent=2, sort_keys=True) + "\n")
             log(f"wrote {path.relative_to(ROOT)}")
-        (RESULTS / "latest.md").write_text(report.markdown(runs, env))
+        if imports is not None:
+            path = RESULTS / f"{day}-imports-x10.json"
+            for n in range(2, 100):
+                if not path.exists():
+                    break
+                path = RESULTS / f"{day}-imports-x10-run{n}.json"
+            path.write_text(json.dumps(imports, indent=2, sort_keys=True) + "\n")
+            log(f"wrote {path.relative_to(ROOT)}")
+        (RESULTS / "latest.md").write_text(report.markdown(runs, env, imports))
         log(f"wrote {(RESULTS / 'latest.md').relative_to(ROOT)}")
     else:
-        sys.stdout.write(report.markdown(runs, env))
+        sys.stdout.write(report.markdown(runs, env, imports))
     log(f"done in {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -26,6 +26,8 @@ REBUILD_S = 1.0
 # Booking (a write under its row locks) must answer within this (p95) in every one of its runs.
 BOOKING_P95_MS = 100.0
 BOOKING_RUNS = 3
+# A 5,000-row sessions file or a 50,000-row people file: previewed and confirmed within this.
+IMPORT_TARGET_S = 60.0
 BOOKING_EVENT_SLUG = "load-test-bookings"
 BOOKING_SESSIONS = 8
 BOOKING_DELEGATES = 32

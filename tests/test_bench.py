@@ -39,3 +39,27 @@ def test_report_gives_every_run_of_booking():
     assert "| booking's p95 < 100 ms in every run | ❌ 42 / 101 / 72 ms |" in text
     # The endpoint's row gives the slowest run and every run's p95.
     assert "| 50.5 | 101.0 | 200 | ❌ p95 42 / 101 / 72 ms vs 100 ms |" in text
+
+
+def _import_case(kind: str, rows: int, preview_s: float, confirm_s: float, state: str = "done") -> dict:
+    total = preview_s + confirm_s
+    return {"kind": kind, "rows": rows, "preview_s": preview_s, "confirm_s": confirm_s, "total_s": total,
+            "preview_state": "done", "confirm_state": state, "within_target": total <= 60,
+            "preview_growth_mb": 22.0, "confirm_growth_mb": 8.6}
+
+
+def test_report_judges_each_import_against_the_minute():
+    imports = {"cases": [_import_case("sessions", 5000, 1.1, 2.4), _import_case("people", 50000, 16.0, 47.5),
+                         _import_case("people", 2000, 1.0, 2.0, state="failed")]}
+    text = report.markdown([_run(_book(42, 57, 72))], ENV, imports)
+    assert "| 5,000 sessions | 1.1 s | 2.4 s | 3.5 s | ✅ | 22.0 / 8.6 MB |" in text
+    assert "| 50,000 people | 16.0 s | 47.5 s | 63.5 s | ❌ | 22.0 / 8.6 MB |" in text
+    assert "| 2,000 people | 1.0 s | 2.0 s | 3.0 s | ❌ |" in text  # a job that failed is never on time
+
+
+def test_report_gives_what_a_row_of_each_file_adds_to_memory():
+    small, large = _import_case("people", 5000, 2.0, 3.0), _import_case("people", 50000, 16.0, 47.5)
+    small.update(preview_growth_mb=16.1, confirm_growth_mb=7.7)
+    text = report.markdown([_run(_book(42, 57, 72))], ENV, {"cases": [small, large]})
+    # (22.0 - 16.1) MB and (8.6 - 7.7) MB over 45,000 rows
+    assert "people (5,000 → 50,000 rows): preview 0.13 KB, confirm 0.02 KB" in text
