@@ -594,6 +594,17 @@ def bench_imports() -> dict[str, Any]:
     return {"database": IMPORTS_DATABASE, "load_average": [round(x, 2) for x in os.getloadavg()], "cases": cases}
 
 
+def _write_result(stem: str, data: dict[str, Any]) -> None:
+    """``data`` as RESULTS/<stem>.json; a day's later runs are kept beside its first (-run2 …)."""
+    path = RESULTS / f"{stem}.json"
+    for n in range(2, 100):
+        if not path.exists():
+            break
+        path = RESULTS / f"{stem}-run{n}.json"
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    log(f"wrote {path.relative_to(ROOT)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", default="h22,x10", help="comma-separated: h22, x10")
@@ -645,21 +656,9 @@ def main(argv: list[str] | None = None) -> int:
         RESULTS.mkdir(parents=True, exist_ok=True)
         day = env["date"][:10]
         for run in runs:
-            path = RESULTS / f"{day}-{run['dataset']}.json"
-            for n in range(2, 100):  # a day's later runs are kept beside its first
-                if not path.exists():
-                    break
-                path = RESULTS / f"{day}-{run['dataset']}-run{n}.json"
-            path.write_text(json.dumps(run, indent=2, sort_keys=True) + "\n")
-            log(f"wrote {path.relative_to(ROOT)}")
+            _write_result(f"{day}-{run['dataset']}", run)
         if imports is not None:
-            path = RESULTS / f"{day}-imports-x10.json"
-            for n in range(2, 100):
-                if not path.exists():
-                    break
-                path = RESULTS / f"{day}-imports-x10-run{n}.json"
-            path.write_text(json.dumps(imports, indent=2, sort_keys=True) + "\n")
-            log(f"wrote {path.relative_to(ROOT)}")
+            _write_result(f"{day}-imports-x10", imports)
         (RESULTS / "latest.md").write_text(report.markdown(runs, env, imports))
         log(f"wrote {(RESULTS / 'latest.md').relative_to(ROOT)}")
     else:

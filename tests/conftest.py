@@ -8,6 +8,7 @@ import contextvars
 import email
 import email.message
 import os
+import socket
 import socketserver
 import threading
 import uuid
@@ -32,6 +33,13 @@ PASSWORD = factories.PASSWORD
 
 def pytest_report_header(config):
     return f"expo database: {TEST_DATABASE_URL or 'SQLite (set EXPO_TEST_DATABASE_URL for PostgreSQL)'}"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on just now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def base_config(tmp_dir: Path, **overrides) -> dict:

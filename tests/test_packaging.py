@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import sysconfig
@@ -14,6 +13,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,11 +48,6 @@ def test_the_wheel_holds_compiled_catalogues_templates_static_files_and_migratio
     assert not any(n.startswith("tests/") for n in names)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def test_the_installed_wheel_migrates_and_serves_pages_in_swedish(wheel, tmp_path):
     venv = tmp_path / "venv"
@@ -79,7 +75,7 @@ def test_the_installed_wheel_migrates_and_serves_pages_in_swedish(wheel, tmp_pat
     migrated = subprocess.run([python, "-m", "flask", "--app", "expo", "db", "upgrade"], **run)
     assert migrated.returncode == 0, migrated.stderr
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [python, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", "expo:create_app()"],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -6,7 +6,6 @@ import http.cookiejar
 import multiprocessing
 import os
 import signal
-import socket
 import subprocess
 import sys
 import re
@@ -23,7 +22,7 @@ from gunicorn.app.base import Application
 from expo import create_app
 from expo.config import load as load_config
 from expo.core.extensions import cache, db
-from tests.conftest import base_config
+from tests.conftest import base_config, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "gunicorn.conf.py"
@@ -102,17 +101,12 @@ def test_what_the_master_loaded_is_out_of_the_collectors_sight_in_the_workers(cl
     assert frozen == [True]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 class Served:
     """The app under gunicorn with gunicorn.conf.py, in a process of its own."""
 
     def __init__(self, tmp_path: Path, name: str, **env: str) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.error_log = tmp_path / f"{name}-error.log"
         self.access_log = tmp_path / f"{name}-access.log"
@@ -166,7 +160,7 @@ def test_gunicorn_serves_the_app_with_this_configuration(tmp_path, clean_env):
 
 
 def test_health_answers_503_when_the_database_is_unreachable(tmp_path):
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     app = create_app(base_config(tmp_path, DATABASE_URL=f"postgresql+psycopg://expo@127.0.0.1:{port}/expo"))
 
     response = app.test_client().get("/health")

@@ -15,16 +15,11 @@ import sqlalchemy as sa
 from expo.core.errors import DATABASE_RETRY_AFTER
 from expo.core.extensions import db as _db
 from expo.registration.models import Booking
-from tests.conftest import TEST_DATABASE_URL, log_in
+from tests.conftest import TEST_DATABASE_URL, free_port, log_in
 from tests.registration.conftest import future_event, future_session, registered
 
 MESSAGE = "Expo cannot reach its database just now. Please try again in a minute."
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager
@@ -63,7 +58,7 @@ def _asks_to_try_again(response) -> None:
 
 
 def test_postgresql_down_every_page_asks_to_try_again(make_app):
-    down = make_app(DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:{_free_port()}/expo")
+    down = make_app(DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/expo")
     client = down.test_client()
     for path in ("/", "/venues/", "/networks/", "/sessions/1", "/calendar/expo.ics"):
         _asks_to_try_again(client.get(path))
@@ -74,7 +69,7 @@ def test_postgresql_down_every_page_asks_to_try_again(make_app):
 
 
 def test_swedish_visitors_are_asked_in_swedish(make_app):
-    down = make_app(DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:{_free_port()}/expo")
+    down = make_app(DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/expo")
     response = down.test_client().get("/", headers={"Accept-Language": "sv"})
     assert response.status_code == 503
     assert "Expo når inte sin databas just nu. Försök igen om en minut." in response.get_data(as_text=True)
@@ -90,7 +85,7 @@ def test_postgresql_not_answering_gives_up_after_the_connect_timeout(make_app):
     assert waited < 10, waited
 
 
-def test_the_connect_timeout_reaches_the_driver(make_app, tmp_path):
+def test_the_connect_timeout_reaches_the_driver(make_app):
     app = make_app(DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:5432/expo", DB_CONNECT_TIMEOUT=3)
     assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"connect_timeout": 3}
 

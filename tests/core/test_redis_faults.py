@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -24,7 +23,7 @@ from expo import create_app
 from expo.accounts.models import Role
 from expo.core import resilient_redis
 from expo.core.extensions import cache, db
-from tests.conftest import PASSWORD, base_config, log_in, must_run_in_ci
+from tests.conftest import PASSWORD, base_config, free_port, log_in, must_run_in_ci
 from tests.factories import make_event, make_network, make_session, make_user
 
 # Generous for a cold first request on a busy 2-core machine: a stalled Redis without time-outs
@@ -33,17 +32,12 @@ from tests.factories import make_event, make_network, make_session, make_user
 REQUEST_LIMIT = 10.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 class OwnRedis:
     """A redis-server started for one test on a free port, stopped or paused at will."""
 
     def __init__(self, tmp_path: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
