@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from expo.accounts.models import Role
 from tests.attendance.conftest import book, register
@@ -116,7 +117,7 @@ def test_staff_checks_people_in_on_a_phone(db, page):
     # 5. Search as you type narrows the list without a request.
     page.get_by_label("Find a delegate").fill("norw")
     assert page.locator(f"#row-{bo.id}").is_visible()
-    assert not page.locator(f"#row-{anna.id}").is_visible()
+    expect(page.locator(f"#row-{anna.id}")).to_be_hidden()
     page.get_by_label("Find a delegate").fill("")
     assert page.evaluate("window.__sameDocument") is True
 
@@ -303,13 +304,13 @@ def test_a_registered_delegate_without_a_badge_is_found_by_name_and_walks_in(db,
     db.session.commit()
     sign_in(page, "name@h22.example")
     page.goto(f"/door/sessions/{session.id}")
-    assert not page.locator("#section-registered").is_visible()
+    expect(page.locator("#section-registered")).to_be_hidden()
 
     page.get_by_label("Find a delegate").fill("dan dahl")
     page.get_by_role("button", name="Walk in Dan Dahl").click()
     page.locator("#door-result").get_by_text("Dan Dahl is in and took a free seat.").wait_for()
     page.locator(f"#section-booked #row-{dan.id}").get_by_text("walk-in").wait_for()
-    assert not page.locator("#section-registered").is_visible()
+    expect(page.locator("#section-registered")).to_be_hidden()
     assert page.locator('[data-count="checked_in"]').inner_text() == "1"
 
 
