@@ -278,12 +278,15 @@ def test_confirming_new_people_sends_statements_by_the_chunk_not_by_the_row(admi
     from expo.core import jobs, mailqueue
 
     monkeypatch.setattr(people, "CHUNK", 50)
-    queue_job, deliveries = jobs.enqueue, []
+    queue_unique, deliveries = jobs.enqueue_unique, []
 
-    def enqueue(func, *args, **options):  # the workers send the e-mails later: their statements are not the import's
-        deliveries.extend(args[0]) if func is mailqueue.deliver else queue_job(func, *args, **options)
+    def enqueue_unique(func, *args, key):  # the workers send the e-mails later: their statements are not the import's
+        if func is mailqueue.deliver_fresh:
+            deliveries.append(key)
+            return True
+        return queue_unique(func, *args, key=key)
 
-    monkeypatch.setattr(jobs, "enqueue", enqueue)
+    monkeypatch.setattr(jobs, "enqueue_unique", enqueue_unique)
     make_network(name="UNECE Forum of Mayors", acronym="UNECE")
     db.session.commit()
     one_chunk, batch = _confirm_statements(admin, 10, "a")
@@ -303,7 +306,8 @@ def test_confirming_new_people_sends_statements_by_the_chunk_not_by_the_row(admi
     audited = db.session.scalars(sa.select(AuditEntry.subject_id).where(
         AuditEntry.action == AuditAction.PERSON_INVITED, AuditEntry.subject_id.in_([u.id for u in invited]))).all()
     assert sorted(audited) == [u.id for u in invited]
-    mails = db.session.scalars(sa.select(mailqueue.OutgoingMail).where(mailqueue.OutgoingMail.id.in_(deliveries))).all()
+    assert deliveries == [mailqueue.FRESH_JOB] * 3  # one job asked for by each import, however many e-mails
+    mails = db.session.scalars(sa.select(mailqueue.OutgoingMail)).all()
     assert sorted(m.recipient for m in mails if m.recipient.startswith("c-")) == sorted(u.email for u in invited)
     assert len(mails) == 260 and all(m.status == mailqueue.MailStatus.QUEUED for m in mails)
     from expo.accounts.admin import invited_user
@@ -488,3 +492,34 @@ def test_the_jobs_temporary_file_is_removed_when_the_job_ends_finished_or_failed
     failed = people_previewed(csv_file([["Bo Ek", "bo@example.org", "", "", "", "en"]], header=HEADER), admin)
     assert failed.job_state == JobState.FAILED and "failed unexpectedly" in failed.job_error
     assert len(made) == 3 and made[-1].closed
+
+
+def test_an_imports_invitations_are_all_sent_after_its_commit_and_none_after_a_rollback(admin, app, monkeypatch):
+    from expo.accounts import admin as accounts_admin
+    from expo.core import mailqueue
+    from expo.core.mail import outbox
+
+    monkeypatch.setattr(people, "CHUNK", 3)
+    monkeypatch.setitem(app.config, "MAIL_MESSAGES_PER_CONNECTION", 2)
+    rows = [[f"Person {n}", f"invited{n}@example.org", "", "", "", "en"] for n in range(7)]
+    batch = people_previewed(csv_file(rows, header=HEADER), admin)
+    invite, invited = accounts_admin.invite_people, []
+
+    def invite_then_fail(**kwargs):  # the third chunk's invitations are stored, then the confirmation fails
+        invited.append(invite(**kwargs))
+        if len(invited) == 3:
+            raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(people.admin, "invite_people", invite_then_fail)
+    outbox().clear()
+    failed = confirmed(batch, admin)
+    assert failed.job_state == JobState.FAILED and len(invited) == 3
+    assert outbox() == [] and db.session.scalars(sa.select(mailqueue.OutgoingMail)).all() == []
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.email.like("invited%"))) == 0
+
+    monkeypatch.setattr(people.admin, "invite_people", invite)
+    batch = people_previewed(csv_file(rows, header=HEADER), admin)
+    done = confirmed(batch, admin)
+    assert done.job_state == JobState.DONE and done.summary["new"] == 7
+    assert sorted(message.to for message in outbox()) == sorted(f"invited{n}@example.org" for n in range(7))
+    assert {m.status for m in db.session.scalars(sa.select(mailqueue.OutgoingMail))} == {mailqueue.MailStatus.SENT}
