@@ -10,8 +10,9 @@ Rows are read and compared in chunks, so a file of fifty thousand people is neve
 memory whole: the preview keeps the counts, a digest of what confirming would do, the
 file's checksum and the first rows worth showing; the confirmation reads the file again and
 changes each chunk through the accounts' services, in one transaction. What the preview found
-of the file alone (every address well formed) is trusted while the file is the one it read;
-what depends on the accounts is compared again."""
+of the file alone (every address well formed, none repeated: the addresses seen are kept on
+disk, not in memory) is trusted while the file is the one it read; what depends on the
+accounts is compared again."""
 from __future__ import annotations
 
 import hashlib
@@ -199,8 +200,8 @@ class _Reader:
     def _cells(self, row: Row) -> dict[str, Any]:
         return {key: row.cells[i].value if i < len(row.cells) else None for key, i in self.columns.items()}
 
-    def _ref(self, key: str, line: int) -> str:
-        return f"{column_letter(self.columns[key] + 1)}{line}"
+    def _ref(self, key: str, row: Row) -> str:
+        return f"{column_letter(self.columns[key] + 1)}{row.number}"
 
     def _row(self, row: Row, cells: dict[str, Any], users: dict[str, User], earlier: int | None) -> PersonRow:
         """The row compared; ``earlier``: the line before it with its address, if any."""
@@ -209,7 +210,7 @@ class _Reader:
         item = PersonRow(row.number, f"{name} <{email}>" if name else email, NEW, email=email)
 
         def error(key: str, message: Any) -> None:
-            item.errors.append(Problem(self._ref(key, row.number), message))
+            item.errors.append(Problem(self._ref(key, row), message))
 
         try:
             email = self.valid_email(email) if email else ""
@@ -273,7 +274,7 @@ class _Reader:
             return
         item.new_organisation = (name, country)
         item.values["organisation_id"] = None
-        ref = self._ref("organisation", row.number)
+        ref = self._ref("organisation", row)
         item.warnings.append(Problem(ref, _l("The organisation “%(name)s” will be added (as a company: change its "
                                              "kind under Organisations).", name=name)))
 

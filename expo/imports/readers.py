@@ -1,7 +1,8 @@
 """Reading an uploaded table (CSV or Excel) row by row, with a clear refusal for anything else.
 
 Rows are streamed: CSV line by line, Excel through openpyxl's read-only mode, so memory does
-not grow with the file. Excel formulas are never evaluated: a formula cell gives the value
+not grow with the file; the file itself may be bytes (a small one, in a request) or a binary
+file (a job's temporary copy of the stored file), read a piece at a time. Excel formulas are never evaluated: a formula cell gives the value
 the spreadsheet program saved with it, and a formula saved without its value is refused."""
 from __future__ import annotations
 

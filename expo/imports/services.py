@@ -30,7 +30,7 @@ from expo.imports.readers import Content, FileRefused, Row, check_size, read_row
 from expo.venues.models import Room
 
 
-CONTENT_PIECE = 1 << 20  # bytes of a stored file read from the database at a time
+CONTENT_PIECE = 1 << 18  # bytes of a stored file read from the database (and kept in memory) at a time
 
 
 def content_size(batch: ImportBatch) -> int:
