@@ -170,13 +170,13 @@ def pending() -> list[mail.Message]:
 
 def store_now(messages: Sequence[mail.Message | Deferred]) -> None:
     """Write the messages' rows at once (one INSERT), in the current transaction, and send them
-    once it commits, as ``send_after_commit`` does: for many e-mails at a time (an import's
-    invitations), which then need not wait in memory. A rollback takes the rows with it."""
+    once it commits: for many e-mails at a time (an import's invitations, a thousand at a time
+    in one long transaction), which then need not wait in memory, nor their numbers: the one
+    ``deliver_fresh`` job sends every e-mail not tried yet. A rollback takes the rows with it."""
     if not messages:
         return
-    ids = insert_rows(OutgoingMail.__table__, [OutgoingMail.values(message) for message in messages], ids=True)
-    for batch in _batches(ids):
-        jobs.enqueue_after_commit(deliver, batch)
+    insert_rows(OutgoingMail.__table__, [OutgoingMail.values(message) for message in messages])
+    jobs.enqueue_unique_after_commit(deliver_fresh, key=FRESH_JOB)
 
 
 # Built once: every booking sends it.
@@ -265,9 +265,10 @@ def deliver_fresh() -> None:
                 time.sleep(FRESH_POLL_SECONDS)
     finally:
         jobs.release_unique(FRESH_JOB)
-    # What was committed before the release queued no job of its own (or the time was up). A
-    # job run at once, in the committing thread, has nothing to hand over.
-    if jobs.mode() != "eager" and _fresh_ids(after=last, limit=1):
+    # What was committed before the release queued no job of its own (or the time was up): looked
+    # for from the first, since a long transaction (an import's) commits e-mails numbered below
+    # those sent meanwhile. A job run at once, in the committing thread, has nothing to hand over.
+    if jobs.mode() != "eager" and _fresh_ids(after=0, limit=1):
         jobs.enqueue_unique(deliver_fresh, key=FRESH_JOB)
 
 

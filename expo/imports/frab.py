@@ -20,7 +20,7 @@ from expo.accounts.models import User
 from expo.core.extensions import db
 from expo.events.models import Event
 from expo.imports.plan import Incoming, Problem
-from expo.imports.readers import FileRefused, decode_text
+from expo.imports.readers import Content, FileRefused, decode_text
 from expo.programme.forms import SESSION_LANGUAGES
 from expo.programme.models import SessionKind
 
@@ -140,8 +140,8 @@ def _from_xml(text: str) -> Schedule:
     return Schedule(f"frab:{acronym}"[:100], conference.findtext("title") or "", rooms, talks)
 
 
-def read_schedule(content: bytes) -> Schedule:
-    """The schedule's rooms and talks, from XML or JSON."""
+def read_schedule(content: Content) -> Schedule:
+    """The schedule's rooms and talks, from XML or JSON (read whole: a schedule is parsed at once)."""
     text = decode_text(content).lstrip()
     schedule = _from_json(text) if text.startswith("{") else _from_xml(text)
     if not schedule.talks:

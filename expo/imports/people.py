@@ -10,16 +10,17 @@ Rows are read and compared in chunks, so a file of fifty thousand people is neve
 memory whole: the preview keeps the counts, a digest of what confirming would do, the
 file's checksum and the first rows worth showing; the confirmation reads the file again and
 changes each chunk through the accounts' services, in one transaction. What the preview found
-of the file alone (every address well formed) is trusted while the file is the one it read;
-what depends on the accounts is compared again."""
+of the file alone (every address well formed, none repeated: the addresses seen are kept on
+disk, not in memory) is trusted while the file is the one it read; what depends on the
+accounts is compared again."""
 from __future__ import annotations
 
 import hashlib
 import itertools
 import json
 import re
-from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +37,8 @@ from expo.core.errors import ExpoError, InvalidState
 from expo.core.extensions import db
 from expo.core.spreadsheets import csv_bytes, xlsx_bytes
 from expo.imports.plan import NEW, UNCHANGED, UPDATE, Problem, TableRow
-from expo.imports.readers import FileRefused, Row, column_letter, read_rows
+from expo.imports.readers import Content, FileRefused, Row, column_letter, pieces, read_rows
+from expo.imports.scratch import Scratch
 from expo.imports.spreadsheet import Column, cell_text, column_keys, normal_name
 from expo.people.models import Country, Network, Organisation, OrganisationKind
 
@@ -132,60 +134,47 @@ def _columns(header: Row) -> tuple[dict[str, int], list[str]]:
     return columns, unknown
 
 
-class SeenAddresses:
-    """The addresses of the rows read so far, each with its line, in about 24 bytes an address
-    (a dict of the addresses would take some 150): a table of their 64-bit digests (BLAKE2b)
-    with open addressing, kept at most half full, beside the lines. So a file of fifty thousand
-    people is checked for repeated addresses without its memory growing with it. Two addresses
-    of one digest (about one chance in 10^10 for a file that large) would be taken for one."""
+class RepeatedAddresses:
+    """The addresses of the rows read so far, each with its line, kept in a job's scratch
+    database on disk (``Scratch``), so that a file of fifty thousand people is checked for
+    repeated addresses without its memory growing with it: a chunk's addresses are looked up
+    together, then added together."""
 
-    def __init__(self) -> None:
-        self.count = 0
-        self.digests = array("Q", bytes(8 * 1024))  # 0: an empty place
-        self.lines = array("I", bytes(4 * 1024))
+    LOOKED_UP_AT_ONCE = 500  # addresses a query asks for (within any SQLite's limit of variables)
 
-    @staticmethod
-    def digest(email: str) -> int:
-        return int.from_bytes(hashlib.blake2b(email.encode(), digest_size=8).digest(), "little") or 1
+    def __init__(self, scratch: Scratch) -> None:
+        self.scratch = scratch
+        scratch.execute("CREATE TABLE seen (email TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID")
 
-    def _place(self, digest: int) -> int:
-        mask = len(self.digests) - 1
-        place = digest & mask
-        while self.digests[place] not in (0, digest):
-            place = (place + 1) & mask
-        return place
-
-    def add(self, email: str, line: int) -> int | None:
-        """The line that had the address before, or None (and the address is kept with ``line``)."""
-        digest = self.digest(email)
-        place = self._place(digest)
-        if self.digests[place]:
-            return self.lines[place]
-        self.digests[place], self.lines[place] = digest, line
-        self.count += 1
-        if 2 * self.count > len(self.digests):
-            self._grow()
-        return None
-
-    def _grow(self) -> None:
-        digests, lines = self.digests, self.lines
-        self.digests = array("Q", bytes(16 * len(digests)))
-        self.lines = array("I", bytes(8 * len(lines)))
-        for digest, line in zip(digests, lines):
-            if digest:
-                place = self._place(digest)
-                self.digests[place], self.lines[place] = digest, line
+    def add(self, rows: list[tuple[str, int]]) -> dict[int, int]:
+        """Keep the (address, line) pairs of a chunk, in the file's order; returns, for each line
+        whose address an earlier line has (in an earlier chunk or this one), that earlier line."""
+        emails = list(dict.fromkeys(email for email, _line in rows))
+        first: dict[str, int] = {}
+        for start in range(0, len(emails), self.LOOKED_UP_AT_ONCE):
+            some = emails[start:start + self.LOOKED_UP_AT_ONCE]
+            first.update(self.scratch.rows(
+                f"SELECT email, line FROM seen WHERE email IN ({', '.join('?' * len(some))})", some))
+        repeats, new = {}, {}
+        for email, line in rows:
+            if email in first:
+                repeats[line] = first[email]
+            else:
+                first[email] = new[email] = line
+        self.scratch.insert("INSERT INTO seen (email, line) VALUES (?, ?)", new.items())
+        return repeats
 
 
 class _Reader:
     """Compares rows with the accounts, a chunk at a time."""
 
-    def __init__(self, columns: dict[str, int], *, checked: bool = False) -> None:
+    def __init__(self, columns: dict[str, int], *, seen: RepeatedAddresses | None = None) -> None:
         self.columns = columns
         self.lookups = _lookups()
-        self.seen = SeenAddresses()  # e-mail → the line that has it
-        # Every address of a file its preview found without errors is well formed.
-        self.valid_email = User.normalise_email if checked else accounts.valid_email
+        # Without ``seen``, the file is one whose preview found no errors (no address repeated,
+        # each well formed), read again to be confirmed.
+        self.seen = seen
+        self.valid_email = accounts.valid_email if seen is not None else User.normalise_email
 
     def chunk(self, rows: list[Row]) -> list[PersonRow]:
         cells = [self._cells(row) for row in rows]
@@ -195,7 +184,18 @@ class _Reader:
                 sa.select(User).where(User.email.in_(emails)).options(selectinload(User.networks))
             )
         } if emails else {}
-        return [self._row(row, c, users) for row, c in zip(rows, cells)]
+        addresses = [self._address(c) for c in cells]
+        repeats = self.seen.add([(address, row.number) for address, row in zip(addresses, rows) if address]) \
+            if self.seen is not None else {}
+        return [self._row(row, c, users, repeats.get(row.number)) for row, c in zip(rows, cells)]
+
+    def _address(self, cells: dict[str, Any]) -> str:
+        """The row's address as ``_row`` compares it: well formed or not, "" when there is none."""
+        email = cell_text(cells.get("email")).lower()
+        try:
+            return self.valid_email(email) if email else ""
+        except ExpoError:
+            return email
 
     def _cells(self, row: Row) -> dict[str, Any]:
         return {key: row.cells[i].value if i < len(row.cells) else None for key, i in self.columns.items()}
@@ -203,7 +203,8 @@ class _Reader:
     def _ref(self, key: str, row: Row) -> str:
         return f"{column_letter(self.columns[key] + 1)}{row.number}"
 
-    def _row(self, row: Row, cells: dict[str, Any], users: dict[str, User]) -> PersonRow:
+    def _row(self, row: Row, cells: dict[str, Any], users: dict[str, User], earlier: int | None) -> PersonRow:
+        """The row compared; ``earlier``: the line before it with its address, if any."""
         email = cell_text(cells.get("email")).lower()
         name = cell_text(cells.get("name"))
         item = PersonRow(row.number, f"{name} <{email}>" if name else email, NEW, email=email)
@@ -220,7 +221,6 @@ class _Reader:
                 error("email", _l("The e-mail address is empty."))
             return item
         item.email = email
-        earlier = self.seen.add(email, row.number)
         if earlier is not None:
             error("email", _l("Line %(line)s already has this e-mail address.", line=earlier))
             return item
@@ -320,27 +320,31 @@ class _Reader:
             item.warnings = []
 
 
-def read_people(content: bytes, *, previewed: dict[str, Any] | None = None
-                ) -> tuple[Iterator[list[PersonRow]], list[str], int]:
+def read_people(content: Content, *, previewed: dict[str, Any] | None = None
+                ) -> tuple[Generator[list[PersonRow], None, None], list[str], int]:
     """The file's rows as compared chunks, the ignored headers, and how many rows there are
     (counted by a first pass that keeps nothing, unless ``previewed``: the preview without
-    errors of this very file, which counted them and checked every address)."""
+    errors of this very file, which counted them and checked every address, so that nothing
+    is remembered of its rows). Close the chunks when done with them: the addresses seen are
+    kept on disk until then."""
     total = previewed["total"] if previewed else sum(1 for _ in read_rows(content)) - 1
     rows = iter(read_rows(content))
     header = next(rows, None)
     if header is None or total < 0:
         raise FileRefused(_l("The file is empty."))
     columns, unknown = _columns(header)
-    reader = _Reader(columns, checked=previewed is not None)
 
-    def chunks() -> Iterator[list[PersonRow]]:
-        while batch := list(itertools.islice(rows, CHUNK)):
-            yield reader.chunk(batch)
+    def chunks() -> Generator[list[PersonRow], None, None]:
+        with ExitStack() as kept:
+            seen = None if previewed is not None else RepeatedAddresses(kept.enter_context(Scratch()))
+            reader = _Reader(columns, seen=seen)
+            while batch := list(itertools.islice(rows, CHUNK)):
+                yield reader.chunk(batch)
 
     return chunks(), unknown, total
 
 
-def check_header(content: bytes) -> None:
+def check_header(content: Content) -> None:
     """Refuse at once a file that cannot be a people file."""
     header = next(iter(read_rows(content)), None)
     if header is None:
@@ -384,9 +388,12 @@ class Tally:
                 "notes": [str(n) for n in notes], "shown": len(self.rows), "total": sum(self.actions.values())}
 
 
-def checksum(content: bytes) -> str:
-    """What tells the file the preview read from any other."""
-    return hashlib.sha256(content).hexdigest()
+def checksum(content: Content) -> str:
+    """What tells the file the preview read from any other (read a piece at a time)."""
+    digest = hashlib.sha256()
+    for piece in pieces(content):
+        digest.update(piece)
+    return digest.hexdigest()
 
 
 def unknown_note(unknown: list[str]) -> list[Any]:
@@ -394,23 +401,24 @@ def unknown_note(unknown: list[str]) -> list[Any]:
         if unknown else []
 
 
-def preview(content: bytes, progress: Callable[[int, int], None] = lambda done, total: None) -> dict[str, Any]:
+def preview(content: Content, progress: Callable[[int, int], None] = lambda done, total: None) -> dict[str, Any]:
     """What confirming would do, as data for the preview page; writes nothing."""
     chunks, unknown, total = read_people(content)
     tally, done = Tally(), 0
     progress(0, total)
-    for chunk in chunks:
-        for item in chunk:
-            tally.add(item)
-        done += len(chunk)
-        progress(done, total)
-        db.session.expunge_all()  # the accounts compared are not needed again
+    with closing(chunks):
+        for chunk in chunks:
+            for item in chunk:
+                tally.add(item)
+            done += len(chunk)
+            progress(done, total)
+            db.session.expunge_all()  # the accounts compared are not needed again
     return {**tally.result(unknown_note(unknown)), "file": checksum(content)}
 
 
 # --- confirming -------------------------------------------------------------------------------
 
-def apply(content: bytes, *, digest: str, previewed: dict[str, Any], actor: User,
+def apply(content: Content, *, digest: str, previewed: dict[str, Any], actor: User,
           progress: Callable[[int, int], None] = lambda done, total: None) -> dict[str, int]:
     """Make the file's changes through the accounts' services, chunk by chunk, in the caller's
     transaction: the new people of a chunk are invited together (``admin.invite_people``, a

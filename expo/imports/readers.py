@@ -1,7 +1,8 @@
 """Reading an uploaded table (CSV or Excel) row by row, with a clear refusal for anything else.
 
 Rows are streamed: CSV line by line, Excel through openpyxl's read-only mode, so memory does
-not grow with the file. Excel formulas are never evaluated: a formula cell gives the value
+not grow with the file; the file itself may be bytes (a small one, in a request) or a binary
+file (a job's temporary copy of the stored file), read a piece at a time. Excel formulas are never evaluated: a formula cell gives the value
 the spreadsheet program saved with it, and a formula saved without its value is refused."""
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import re
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 from xml.etree import ElementTree
 
 from flask_babel import lazy_gettext as _l
@@ -24,6 +25,10 @@ MAX_IMPORT_BYTES = 20 * 1024 * 1024  # far above any programme, far below a serv
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97–2003 (.xls)
 _FORMULA_ESCAPE = re.compile(r"^'(?=[=+\-@\t\r])")  # our exports' guard against formulas
+
+
+Content = bytes | IO[bytes]  # a file as bytes (small ones, in a request) or as a binary file (a job's)
+PIECE = 1 << 16  # bytes of a file read (and decoded) at a time
 
 
 class FileRefused(ExpoError):
@@ -81,16 +86,85 @@ def check_size(size: int) -> None:
         )
 
 
-def is_workbook(content: bytes) -> bool:
-    return content.startswith(_XLSX_MAGIC)
+class _Reading(io.RawIOBase):
+    """One reading of a file, from its start: with a position of its own (the file is sought
+    to it before each read), so that readings of one file may go on side by side (a workbook's
+    values and formulas), and closing it leaves the file open for the next."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        super().__init__()
+        self._file, self._position = file, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        start = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._file.seek(0, io.SEEK_END)}[whence]
+        self._position = max(start + offset, 0)
+        return self._position
+
+    def readinto(self, buffer: Any) -> int:
+        self._file.seek(self._position)
+        data = self._file.read(len(buffer))
+        buffer[:len(data)] = data
+        self._position += len(data)
+        return len(data)
 
 
-def read_rows(content: bytes) -> Iterator[Row]:
-    """Every non-empty row of the file's first sheet, the header first."""
-    check_size(len(content))
-    if not content or content.isspace():  # (content.strip() would copy the whole file)
+def opened(content: Content) -> IO[bytes]:
+    """A reading of the file from its start (bytes are read from memory)."""
+    return io.BufferedReader(_Reading(io.BytesIO(content) if isinstance(content, bytes) else content), PIECE)
+
+
+def pieces(content: Content) -> Iterator[bytes]:
+    """The file a piece at a time, from its start."""
+    with opened(content) as file:
+        while piece := file.read(PIECE):
+            yield piece
+
+
+def size_of(content: Content) -> int:
+    return len(content) if isinstance(content, bytes) else content.seek(0, io.SEEK_END)
+
+
+def head_of(content: Content, size: int = 4096) -> bytes:
+    """The file's first ``size`` bytes."""
+    if isinstance(content, bytes):
+        return content[:size]
+    with opened(content) as file:
+        return file.read(size)
+
+
+def whole(content: Content) -> bytes:
+    """The file as bytes: only for what must be read at once anyway (a frab schedule's XML or JSON)."""
+    if isinstance(content, bytes):
+        return content
+    with opened(content) as file:
+        return file.read()
+
+
+def is_workbook(content: Content) -> bool:
+    return head_of(content, len(_XLSX_MAGIC)) == _XLSX_MAGIC
+
+
+def _is_blank(content: Content) -> bool:
+    # (content.strip() would copy the whole file)
+    return all(piece.isspace() for piece in pieces(content))
+
+
+def read_rows(content: Content) -> Iterator[Row]:
+    """Every non-empty row of the file's first sheet, the header first (a file is read from its
+    start, whatever its position)."""
+    check_size(size_of(content))
+    if _is_blank(content):  # (all() of no pieces: an empty file)
         raise FileRefused(_l("The file is empty."))
-    if content.startswith(_OLE_MAGIC):
+    if head_of(content, len(_OLE_MAGIC)) == _OLE_MAGIC:
         raise FileRefused(
             _l("This is an old Excel file (.xls). Save it as an Excel workbook (.xlsx) or as CSV and upload it again.")
         )
@@ -100,48 +174,53 @@ def read_rows(content: bytes) -> Iterator[Row]:
 
 # --- CSV ----------------------------------------------------------------------------------------
 
-def decode_text(content: bytes) -> str:
+def decode_text(content: Content) -> str:
     """The file as text: UTF-8 (with or without a byte-order mark) or UTF-16 with one."""
-    return content.decode(text_encoding(content))
+    return whole(content).decode(text_encoding(content))
 
 
-DECODED_AT_ONCE = 1 << 16  # bytes of a file decoded at a time to check its encoding
+DECODED_AT_ONCE = PIECE  # bytes of a file decoded at a time to check its encoding
 
 
-def _check_decodes(content: bytes, encoding: str) -> None:
-    """Raise UnicodeDecodeError (its ``start`` counted as ``content.decode`` counts it: from
+def _check_decodes(content: Content, encoding: str) -> None:
+    """Raise UnicodeDecodeError (its ``start`` counted as ``bytes.decode`` counts it: from
     the first byte after a UTF-8 byte-order mark) unless the whole file reads in ``encoding``:
-    decoded a piece at a time, so that the text of a large file (up to four bytes a character)
-    is never held whole."""
-    view = memoryview(content)
-    if encoding == "utf-8-sig":
-        view, encoding = view[len(codecs.BOM_UTF8):] if content.startswith(codecs.BOM_UTF8) else view, "utf-8"
-    decoder = codecs.getincrementaldecoder(encoding)()
-    for start in range(0, len(view), DECODED_AT_ONCE):
-        held = len(decoder.getstate()[0])  # the end of the last piece, not yet decoded
-        try:
-            decoder.decode(view[start:start + DECODED_AT_ONCE])
-        except UnicodeDecodeError as error:
-            error.start += start - held
-            raise
+    read and decoded a piece at a time, so that neither the file nor its text (up to four bytes
+    a character) is ever held whole."""
+    with opened(content) as file:
+        if encoding == "utf-8-sig":
+            if file.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+                file.seek(0)
+            encoding = "utf-8"
+        decoder = codecs.getincrementaldecoder(encoding)()
+        start = 0  # of the piece, from the first byte decoded
+        while piece := file.read(DECODED_AT_ONCE):
+            held = len(decoder.getstate()[0])  # the end of the last piece, not yet decoded
+            try:
+                decoder.decode(piece)
+            except UnicodeDecodeError as error:
+                error.start += start - held
+                raise
+            start += len(piece)
     held = len(decoder.getstate()[0])
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError as error:
-        error.start += len(view) - held
+        error.start += start - held
         raise
 
 
-def text_encoding(content: bytes) -> str:
+def text_encoding(content: Content) -> str:
     """The encoding the file is in, once the whole file is known to read in it: UTF-8 (with or
     without a byte-order mark) or UTF-16 with one (checked a piece at a time)."""
-    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    head = head_of(content)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             _check_decodes(content, "utf-16")
             return "utf-16"
         except UnicodeError:
             pass
-    elif b"\x00" not in content[:4096]:
+    elif b"\x00" not in head:
         try:
             _check_decodes(content, "utf-8-sig")
             return "utf-8-sig"
@@ -163,18 +242,18 @@ def _delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
-def _csv_rows(content: bytes) -> Iterator[Row]:
-    # Decoded as it is read: the text of a large file is never held whole.
-    lines = io.TextIOWrapper(io.BytesIO(content), encoding=text_encoding(content), newline="")
-    header = lines.readline()
-    reader = csv.reader(itertools.chain([header], lines), delimiter=_delimiter(header))
-    try:
-        for number, values in enumerate(reader, start=1):
-            yield Row(number, tuple(
-                Cell(_unescape(value), f"{column_letter(i)}{number}") for i, value in enumerate(values, start=1)
-            ))
-    except csv.Error as error:
-        raise FileRefused(_l("Line %(line)s of the file cannot be read as CSV.", line=reader.line_num)) from error
+def _csv_rows(content: Content) -> Iterator[Row]:
+    # Read and decoded as it goes: neither the file nor its text is ever held whole.
+    with io.TextIOWrapper(opened(content), encoding=text_encoding(content), newline="") as lines:
+        header = lines.readline()
+        reader = csv.reader(itertools.chain([header], lines), delimiter=_delimiter(header))
+        try:
+            for number, values in enumerate(reader, start=1):
+                yield Row(number, tuple(
+                    Cell(_unescape(value), f"{column_letter(i)}{number}") for i, value in enumerate(values, start=1)
+                ))
+        except csv.Error as error:
+            raise FileRefused(_l("Line %(line)s of the file cannot be read as CSV.", line=reader.line_num)) from error
 
 
 def _unescape(value: str) -> str:
@@ -187,19 +266,19 @@ def _not_a_workbook() -> FileRefused:
     return FileRefused(_l("The file cannot be opened as an Excel workbook (.xlsx). Save it again from Excel, or as CSV."))
 
 
-def _open_workbook(content: bytes, data_only: bool) -> Any:
+def _open_workbook(content: Content, data_only: bool) -> Any:
     from openpyxl import load_workbook
 
     try:
-        return load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
+        return load_workbook(opened(content), read_only=True, data_only=data_only)
     except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file
         raise _not_a_workbook() from error
 
 
-def _merged_ranges(content: bytes, sheet_path: str) -> list[str]:
+def _merged_ranges(content: Content, sheet_path: str) -> list[str]:
     """The merged cell ranges of a sheet, read from its XML (read-only mode does not list them)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive, archive.open(sheet_path.lstrip("/")) as part:
+        with opened(content) as file, zipfile.ZipFile(file) as archive, archive.open(sheet_path.lstrip("/")) as part:
             return [
                 element.get("ref", "")
                 for _, element in ElementTree.iterparse(part)
@@ -209,7 +288,7 @@ def _merged_ranges(content: bytes, sheet_path: str) -> list[str]:
         raise _not_a_workbook() from error
 
 
-def _workbook_rows(content: bytes) -> Iterator[Row]:
+def _workbook_rows(content: Content) -> Iterator[Row]:
     values = _open_workbook(content, data_only=True)
     formulas = _open_workbook(content, data_only=False)
     try:

@@ -6,12 +6,13 @@ it in the caller's one transaction. ``record_import`` is the one place an applie
 recorded, ``plan.apply_plan`` the one place its changes are made."""
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
-from typing import Any
+from contextlib import contextmanager
+from typing import IO, Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm.attributes import set_committed_value
 
 from expo.accounts.models import User
 from expo.audit import services as audit
@@ -25,25 +26,34 @@ from expo.imports.models import ImportBatch, ImportFormat, ImportKind, ImportSta
 from expo.imports.plan import (
     STALE, Incoming, Plan, Progress, RowsPlan, apply_plan, event_sessions, make_plan, streamed_plan,
 )
-from expo.imports.readers import FileRefused, Row, check_size, read_rows
+from expo.imports.readers import Content, FileRefused, Row, check_size, read_rows
 from expo.venues.models import Room
 
 
-CONTENT_PIECE = 1 << 20  # bytes of a stored file read from the database at a time
+CONTENT_PIECE = 1 << 18  # bytes of a stored file read from the database (and kept in memory) at a time
 
 
-def load_content(batch: ImportBatch) -> None:
-    """Read the stored file of the upload (unless it is read already) a piece at a time: read
-    at once, a file of some megabytes would take several times its size in the database
-    driver (PostgreSQL sends it as hexadecimal text), and the connection would keep the room."""
+def content_size(batch: ImportBatch) -> int:
+    """The stored file's size, without reading the file (unless it is read already)."""
     if "content" in batch.__dict__:
-        return
-    stored = sa.select(ImportBatch.content).where(ImportBatch.id == batch.id)
-    length = db.session.scalar(stored.with_only_columns(sa.func.length(ImportBatch.content))) or 0
-    pieces = [db.session.scalar(stored.with_only_columns(
-        sa.func.substr(ImportBatch.content, start + 1, CONTENT_PIECE, type_=sa.LargeBinary)))
-        for start in range(0, length, CONTENT_PIECE)]
-    set_committed_value(batch, "content", b"".join(pieces))
+        return len(batch.content)
+    return db.session.scalar(sa.select(sa.func.length(ImportBatch.content)).where(ImportBatch.id == batch.id)) or 0
+
+
+@contextmanager
+def stored_file(batch: ImportBatch) -> Iterator[IO[bytes]]:
+    """``with stored_file(batch) as content:`` the stored file of the upload as a temporary
+    file (on disk past its first piece), copied from the database a piece at a time, and
+    removed on leaving the block, whatever happens: a job never holds the whole file in
+    memory. Read at once, a file of some megabytes would take several times its size in the
+    database driver too (PostgreSQL sends it as hexadecimal text)."""
+    with tempfile.SpooledTemporaryFile(max_size=CONTENT_PIECE, prefix="expo-import-") as file:
+        stored = sa.select(ImportBatch.content).where(ImportBatch.id == batch.id)
+        for start in range(0, content_size(batch), CONTENT_PIECE):
+            file.write(db.session.scalar(stored.with_only_columns(
+                sa.func.substr(ImportBatch.content, start + 1, CONTENT_PIECE, type_=sa.LargeBinary))))
+        file.seek(0)
+        yield file
 
 
 def detect_format(content: bytes) -> ImportFormat:
@@ -130,7 +140,7 @@ def fetch_schedule_again(*, schedule_url: ScheduleUrl, actor: User) -> ImportBat
     return _fetched(schedule_url, actor)
 
 
-def _split_header(content: bytes) -> tuple[list[Row], Row]:
+def _split_header(content: Content) -> tuple[list[Row], Row]:
     rows = iter(read_rows(content))
     header = next(rows, None)
     if header is None:
@@ -157,7 +167,7 @@ def _table_kind(content: bytes) -> ImportKind:
 
 # --- the preview --------------------------------------------------------------------------------
 
-def _spreadsheet_plan(event: Event, content: bytes, *, streamed: bool = False) -> Plan:
+def _spreadsheet_plan(event: Event, content: Content, *, streamed: bool = False) -> Plan:
     sessions = event_sessions(event)
     people_by_uid: dict[str, dict[str, list[User]]] = {}
     for session in sessions:
@@ -226,19 +236,21 @@ def map_rooms(*, batch: ImportBatch, mapping: dict[str, int], actor: User) -> No
     db.session.flush()
 
 
-def preview(batch: ImportBatch, *, streamed: bool = False) -> RowsPlan:
+def preview(batch: ImportBatch, *, streamed: bool = False, content: Content | None = None) -> RowsPlan:
     """What confirming the upload would do, row by row; writes nothing. With ``streamed`` (a
     job's, whose rows are gone through a few times, in order), a spreadsheet's rows are not held
-    but planned again as they are gone through (``plan.streamed_plan``)."""
+    but planned again as they are gone through (``plan.streamed_plan``). ``content``: the
+    stored file, if the caller has it (a job's ``stored_file``)."""
+    content = batch.content if content is None else content
     if batch.kind is ImportKind.VENUES:
-        return venues.read_plan(*_split_header(batch.content))
+        return venues.read_plan(*_split_header(content))
     if batch.kind is ImportKind.REGISTRATIONS:
-        return registrations.read_plan(batch.event, *_split_header(batch.content))
+        return registrations.read_plan(batch.event, *_split_header(content))
     if batch.format is ImportFormat.FRAB:
-        schedule = frab.read_schedule(batch.content)
+        schedule = frab.read_schedule(content)
         incoming: list[Incoming] = frab.incoming(batch.event, schedule, room_mappings(batch.event, batch.source))
         return make_plan(batch.event, incoming, source=batch.source, missing_cancelled=True)
-    return _spreadsheet_plan(batch.event, batch.content, streamed=streamed)
+    return _spreadsheet_plan(batch.event, content, streamed=streamed)
 
 
 # --- confirming ---------------------------------------------------------------------------------
@@ -257,8 +269,8 @@ def record_import(*, batch: ImportBatch, summary: dict[str, int], actor: User) -
     db.session.flush()
 
 
-def confirm_import(*, batch: ImportBatch, digest: str, actor: User,
-                   progress: Progress = lambda done, total: None, streamed: bool = False) -> dict[str, int]:
+def confirm_import(*, batch: ImportBatch, digest: str, actor: User, progress: Progress = lambda done, total: None,
+                   streamed: bool = False, content: Content | None = None) -> dict[str, int]:
     """Apply the previewed upload, if the preview shown is still what it would do; a
     programme's ``progress`` is reported as its rows are written. With ``streamed`` (a job), a
     spreadsheet's rows are planned again as they are gone through rather than held (``preview``)."""
@@ -266,7 +278,7 @@ def confirm_import(*, batch: ImportBatch, digest: str, actor: User,
         raise InvalidState(_l("This file has already been imported."))
     if unmapped_rooms(batch):
         raise InvalidState(_l("Map every room of the schedule to a room of the expo first."))
-    plan = preview(batch, streamed=streamed)
+    plan = preview(batch, streamed=streamed, content=content)
     if isinstance(plan, Plan):  # its digest checked as its rows are first gone through
         summary = apply_plan(batch.event, plan, source=batch.source, actor=actor, progress=progress, digest=digest)
     elif plan.digest != digest:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import IO, Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -40,7 +40,7 @@ STOPPED = _l("The import stopped before it finished (it ran out of time, or the 
 
 def runs_as_job(batch: ImportBatch) -> bool:
     """People files always; others when they are large."""
-    return batch.kind is ImportKind.PEOPLE or len(batch.content) > current_app.config["IMPORT_JOB_BYTES"]
+    return batch.kind is ImportKind.PEOPLE or services.content_size(batch) > current_app.config["IMPORT_JOB_BYTES"]
 
 
 def start(*, batch: ImportBatch, step: str, actor: User, digest: str = "") -> None:
@@ -121,16 +121,16 @@ def run(batch_id: int, step: str, actor_id: int, digest: str) -> None:
     _set(batch_id, separately=False, job_state=JobState.RUNNING, job_heartbeat_at=utcnow())
     with force_locale(actor.locale or "en"):
         try:
-            services.load_content(batch)  # (after that commit, which would have let it go)
-            if step == PREVIEW:
-                result = _preview(batch, _reporter(batch_id, separately=False))
-                _set(batch_id, separately=False, job_state=JobState.DONE, result=result,
-                     rows_done=result["total"], rows_total=result["total"])
-            else:
-                _confirm(batch, digest, actor, _reporter(batch_id, separately=True))
-                jobs.check_time()  # never committed past its time: it may be shown failed already
-                batch.job_state = JobState.DONE
-                db.session.commit()
+            with services.stored_file(batch) as content:  # removed when the job ends, however it ends
+                if step == PREVIEW:
+                    result = _preview(batch, content, _reporter(batch_id, separately=False))
+                    _set(batch_id, separately=False, job_state=JobState.DONE, result=result,
+                         rows_done=result["total"], rows_total=result["total"])
+                else:
+                    _confirm(batch, content, digest, actor, _reporter(batch_id, separately=True))
+                    jobs.check_time()  # never committed past its time: it may be shown failed already
+                    batch.job_state = JobState.DONE
+                    db.session.commit()
         except ExpoError as error:
             db.session.rollback()
             _set(batch_id, separately=False, job_state=JobState.FAILED, job_error=str(error.message)[:500])
@@ -157,21 +157,22 @@ def _timed_out(error: Exception) -> bool:
     return isinstance(error, JobTimeoutException)
 
 
-def _preview(batch: ImportBatch, progress: Callable[[int, int], None]) -> dict[str, Any]:
+def _preview(batch: ImportBatch, content: IO[bytes], progress: Callable[[int, int], None]) -> dict[str, Any]:
     if batch.kind is ImportKind.PEOPLE:
-        return people.preview(batch.content, progress)
-    result = plan_result(services.preview(batch, streamed=True))
+        return people.preview(content, progress)
+    result = plan_result(services.preview(batch, streamed=True, content=content))
     progress(result["total"], result["total"])
     return result
 
 
-def _confirm(batch: ImportBatch, digest: str, actor: User, progress: Callable[[int, int], None]) -> None:
+def _confirm(batch: ImportBatch, content: IO[bytes], digest: str, actor: User,
+             progress: Callable[[int, int], None]) -> None:
     if batch.kind is ImportKind.PEOPLE:
-        summary = people.apply(batch.content, digest=digest, previewed=batch.result or {}, actor=actor,
-                               progress=progress)
+        summary = people.apply(content, digest=digest, previewed=batch.result or {}, actor=actor, progress=progress)
         services.record_import(batch=batch, summary=summary, actor=actor)
     else:
-        services.confirm_import(batch=batch, digest=digest, actor=actor, progress=progress, streamed=True)
+        services.confirm_import(batch=batch, digest=digest, actor=actor, progress=progress, streamed=True,
+                                content=content)
 
 
 def plan_result(plan: RowsPlan) -> dict[str, Any]:

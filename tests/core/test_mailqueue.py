@@ -246,3 +246,50 @@ def test_organisers_send_mail_that_waited_too_long_without_a_worker(db, client, 
     assert [m.to for m in outbox] == ["ana@example.org"]
     assert [row.status for row in _rows(db)] == [MailStatus.SENT, MailStatus.QUEUED]
     assert "waited more than" not in client.get("/manage/mail").get_data(as_text=True)
+
+
+def test_many_mails_stored_at_once_are_sent_by_the_one_job_for_fresh_mail(db, smtp_app, smtp_server):
+    from expo.core.extensions import db as _db
+
+    app = smtp_app(JOB_QUEUE="thread", MAIL_MESSAGES_PER_CONNECTION=2)
+    recipients = [f"invited{n}@example.org" for n in range(5)]
+    with app.app_context():
+        mailqueue.store_now([_message(to) for to in recipients])
+        assert _db.session.info.get(jobs._AFTER_COMMIT_KEY) == [
+            (jobs._Unique(mailqueue.deliver_fresh, mailqueue.FRESH_JOB), ())]  # no ids held until the commit
+        _db.session.commit()
+        assert jobs.thread_runner(app).wait_idle()
+    assert sorted(r for _c, [r], _m in smtp_server.received) == recipients
+    assert [conn for conn, _r, _m in smtp_server.received] == [1, 1, 2, 2, 3]  # a batch per connection
+    assert {(row.status, row.attempts) for row in _rows(db)} == {(MailStatus.SENT, 1)}
+
+
+def test_mail_of_a_long_transaction_committed_behind_the_fresh_mail_job_is_sent_by_the_next(
+        db, smtp_app, smtp_server, monkeypatch):
+    from expo.core.extensions import db as _db
+
+    app = smtp_app(JOB_QUEUE="thread")
+    runner = jobs.thread_runner(app)
+    with app.app_context():
+        runner.paused = True
+        mailqueue.store_now([_message("early@example.org"), _message("later@example.org")])
+        _db.session.commit()
+        early, later = _db.session.scalars(sa.select(OutgoingMail.id).order_by(OutgoingMail.id)).all()
+        # The first stands for an import's invitation: numbered first, committed (its own job
+        # refused, since the running job holds the key) only once the job has sent the second.
+        _db.session.execute(sa.delete(OutgoingMail).where(OutgoingMail.id == early))
+        _db.session.commit()
+        deliver = mailqueue._deliver
+
+        def deliver_then_commit_the_earlier(ids, delivery, lent):
+            deliver(ids, delivery, lent)
+            if later in ids:
+                _db.session.execute(sa.insert(OutgoingMail).values(
+                    id=early, **OutgoingMail.values(_message("early@example.org"))))
+                _db.session.commit()
+
+        monkeypatch.setattr(mailqueue, "_deliver", deliver_then_commit_the_earlier)
+        runner.resume()
+        assert runner.wait_idle()
+    assert [r for _c, [r], _m in smtp_server.received] == ["later@example.org", "early@example.org"]
+    assert {row.status for row in _rows(db)} == {MailStatus.SENT}

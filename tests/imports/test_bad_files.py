@@ -139,3 +139,62 @@ def test_the_encoding_is_checked_a_piece_at_a_time_naming_the_byte_that_cannot_b
         readers.text_encoding(bad)
     position = len(bad) - len(codecs.BOM_UTF8) - 1  # as the whole text decoded at once counts it
     assert f"byte {position} cannot be read" in str(caught.value.message)
+
+
+def _on_disk(content: bytes):
+    """The file as a job has it: a temporary file, left at its end by whoever wrote it."""
+    import tempfile
+
+    file = tempfile.TemporaryFile()
+    file.write(content)
+    return file
+
+
+def _read(content) -> list[tuple[int, list]] | str:
+    try:
+        return [(row.number, [(cell.ref, cell.value) for cell in row.cells]) for row in read_rows(content)]
+    except FileRefused as refused:
+        return str(refused.message)
+
+
+@pytest.mark.parametrize("content", [
+    (",".join(HEADER) + "\r\n" + ",".join(ROW) + "\n\n" + ",".join(ROW) + "\r\n").encode(),
+    (";".join(HEADER) + "\r\n" + ";".join(ROW) + "\r\n").encode("utf-8-sig"),
+    ("\t".join(HEADER) + "\r\n" + "\t".join(ROW).replace("Opening", "Öppning 😀") + "\r\n").encode("utf-16"),
+    ("Title\n" + "Öppning\n" * 30000).encode(),  # several pieces, characters cut between them
+    xlsx_file([ROW, ROW]),
+    xlsx_file([ROW, ROW], edit=lambda sheet: sheet.merge_cells("B2:B3")),
+    xlsx_file([[*ROW[:1], "=CONCAT(\"Op\",\"ening\")", *ROW[2:]]]),
+    (",".join(HEADER) + "\r\n" + ",".join(ROW).replace("Opening", "Öppning") + "\r\n").encode("cp1252"),
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100,
+    b"PK\x03\x04 this is no workbook",
+    b"",
+    b" \r\n\t \n",
+    b'"unclosed,\x00quote\n',
+], ids=["csv", "semicolon", "utf-16", "long-utf-8", "xlsx", "merged", "formula", "cp1252", "png", "xls",
+        "broken-zip", "empty", "blank", "nul"])
+def test_a_file_on_disk_reads_as_its_bytes_do_or_is_refused_the_same(content):
+    expected = _read(content)
+    with _on_disk(content) as file:
+        assert _read(file) == expected
+        assert _read(file) == expected  # read again from its start, as a job's passes do
+
+
+def test_readings_of_one_file_on_disk_may_go_on_side_by_side():
+    content = ("Title,Type\n" + "".join(f"Session {n},Talk\n" for n in range(5000))).encode()
+    with _on_disk(content) as file:
+        pairs = list(zip(read_rows(file), read_rows(file)))
+        assert len(pairs) == 5001 and all(a == b for a, b in pairs)
+        header = next(iter(read_rows(file)))  # a reading left half-way leaves the file open
+        assert header.cells[0].value == "Title" and not file.closed and len(list(read_rows(file))) == 5001
+
+
+def test_the_encoding_of_a_file_on_disk_is_checked_a_piece_at_a_time(monkeypatch):
+    monkeypatch.setattr(readers, "DECODED_AT_ONCE", 4)
+    bad = codecs.BOM_UTF8 + "Title\nÖppning 😀 €\n".encode() + b"caf\xe9\n"
+    with _on_disk(bad) as file, pytest.raises(readers.FileRefused) as caught:
+        readers.text_encoding(file)
+    assert f"byte {len(bad) - len(codecs.BOM_UTF8) - 1} cannot be read" in str(caught.value.message)
+    with _on_disk(codecs.BOM_UTF16_BE + "Title\nÖppning 😀\n".encode("utf-16-be")) as file:
+        assert readers.text_encoding(file) == "utf-16" and readers.decode_text(file) == "Title\nÖppning 😀\n"

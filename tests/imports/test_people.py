@@ -278,12 +278,15 @@ def test_confirming_new_people_sends_statements_by_the_chunk_not_by_the_row(admi
     from expo.core import jobs, mailqueue
 
     monkeypatch.setattr(people, "CHUNK", 50)
-    queue_job, deliveries = jobs.enqueue, []
+    queue_unique, deliveries = jobs.enqueue_unique, []
 
-    def enqueue(func, *args, **options):  # the workers send the e-mails later: their statements are not the import's
-        deliveries.extend(args[0]) if func is mailqueue.deliver else queue_job(func, *args, **options)
+    def enqueue_unique(func, *args, key):  # the workers send the e-mails later: their statements are not the import's
+        if func is mailqueue.deliver_fresh:
+            deliveries.append(key)
+            return True
+        return queue_unique(func, *args, key=key)
 
-    monkeypatch.setattr(jobs, "enqueue", enqueue)
+    monkeypatch.setattr(jobs, "enqueue_unique", enqueue_unique)
     make_network(name="UNECE Forum of Mayors", acronym="UNECE")
     db.session.commit()
     one_chunk, batch = _confirm_statements(admin, 10, "a")
@@ -303,7 +306,8 @@ def test_confirming_new_people_sends_statements_by_the_chunk_not_by_the_row(admi
     audited = db.session.scalars(sa.select(AuditEntry.subject_id).where(
         AuditEntry.action == AuditAction.PERSON_INVITED, AuditEntry.subject_id.in_([u.id for u in invited]))).all()
     assert sorted(audited) == [u.id for u in invited]
-    mails = db.session.scalars(sa.select(mailqueue.OutgoingMail).where(mailqueue.OutgoingMail.id.in_(deliveries))).all()
+    assert deliveries == [mailqueue.FRESH_JOB] * 3  # one job asked for by each import, however many e-mails
+    mails = db.session.scalars(sa.select(mailqueue.OutgoingMail)).all()
     assert sorted(m.recipient for m in mails if m.recipient.startswith("c-")) == sorted(u.email for u in invited)
     assert len(mails) == 260 and all(m.status == mailqueue.MailStatus.QUEUED for m in mails)
     from expo.accounts.admin import invited_user
@@ -408,27 +412,114 @@ def test_a_repeated_address_is_refused_naming_the_line_that_has_it(admin, monkey
         ("B5", "Line 3 already has this e-mail address.")]
 
 
-def test_the_addresses_seen_take_a_few_bytes_each_however_many(admin):
-    seen = people.SeenAddresses()
-    addresses = [f"person{i}@example.org" for i in range(5000)]  # enough to grow the table several times
-    assert [seen.add(address, line) for line, address in enumerate(addresses, start=2)] == [None] * 5000
-    assert seen.add("person0@example.org", 9000) == 2 and seen.add("person4999@example.org", 9001) == 5001
-    assert seen.add("someone.else@example.org", 9002) is None
-    held = seen.digests.itemsize * len(seen.digests) + seen.lines.itemsize * len(seen.lines)
-    assert held <= 48 * 5001  # a dict of the addresses would hold about 150 bytes each
+def test_repeats_are_found_within_a_chunk_and_across_chunks_with_the_first_line(admin, monkeypatch):
+    monkeypatch.setattr(people, "CHUNK", 3)
+    content = csv_file([
+        ["A", "a@example.org", "", "", "", "en"],  # line 2
+        ["B", "b@example.org", "", "", "", "en"],
+        ["A again", "a@example.org", "", "", "", "en"],  # line 4: in the first chunk
+        ["C", "c@example.org", "", "", "", "en"],
+        ["B again", "B@example.org", "", "", "", "en"],  # line 6: the second chunk, B from the first
+        ["C again", "c@example.org", "", "", "", "en"],  # line 7: the second chunk, C from this one
+        ["Not one", "not-an-address", "", "", "", "en"],
+        ["Not one again", "not-an-address", "", "", "", "en"],  # line 9: repeated, and not an address
+        ["A third time", "a@example.org", "", "", "", "en"],  # line 10: the third chunk, A from the first
+    ], header=HEADER)
+    batch = people_previewed(content, admin)
+    problems = {r["line"]: [p["message"] for p in r["problems"] if p["kind"] == "error"] for r in batch.result["rows"]}
+    assert {line: messages for line, messages in problems.items() if messages} == {
+        4: ["Line 2 already has this e-mail address."],
+        6: ["Line 3 already has this e-mail address."],
+        7: ["Line 5 already has this e-mail address."],
+        8: ["This is not an e-mail address."],
+        9: ["This is not an e-mail address.", "Line 8 already has this e-mail address."],
+        10: ["Line 2 already has this e-mail address."],
+    }
+    assert batch.result["states"]["error"] == 6 and batch.result["total"] == 9
 
 
-def test_a_job_reads_its_stored_file_a_piece_at_a_time(admin, monkeypatch):
+def test_the_addresses_seen_are_kept_on_disk_and_looked_up_a_chunk_at_a_time(tmp_path):
+    from expo.imports.scratch import Scratch
+
+    with Scratch() as scratch:
+        seen = people.RepeatedAddresses(scratch)
+        first = [(f"person{i}@example.org", line) for line, i in enumerate(range(1200), start=2)]
+        assert seen.add(first) == {}
+        again = [("person0@example.org", 5000), ("new@example.org", 5001), ("new@example.org", 5002),
+                 ("person1199@example.org", 5003)]
+        assert seen.add(again) == {5000: 2, 5002: 5001, 5003: 1201}
+        assert scratch.execute("SELECT count(*) FROM seen").fetchone() == (1201,)
+
+
+def _stored_files(monkeypatch) -> list:
+    """The temporary files the jobs copy their stored file into, as they are made."""
+    made = []
+    spooled = services.tempfile.SpooledTemporaryFile
+
+    def recorded(*args, **kwargs):
+        made.append(spooled(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(services.tempfile, "SpooledTemporaryFile", recorded)
+    return made
+
+
+def test_a_job_reads_its_stored_file_a_piece_at_a_time_into_a_temporary_file(admin, monkeypatch):
     content = csv_file([[f"Person {n}", f"p{n}@example.org", "", "", "", "en"] for n in range(5)], header=HEADER)
     batch = services.start_people_import(filename="people.csv", content=content, actor=admin)
     db.session.commit()
     db.session.expire(batch)
     monkeypatch.setattr(services, "CONTENT_PIECE", 64)
-    with count_queries() as log:
-        services.load_content(batch)
-    assert batch.content == content and not db.session.is_modified(batch)
+    with count_queries() as log, services.stored_file(batch) as file:
+        assert file.read() == content and file._rolled  # on disk past its first piece
+        assert "content" not in batch.__dict__ and services.content_size(batch) == len(content)
+    assert file.closed
     pieces = -(-len(content) // 64)
-    assert pieces > 2 and len(log.statements) == 1 + 1 + pieces  # the batch, the length, each piece
-    with count_queries() as log:
-        services.load_content(batch)  # read already
-    assert log.statements == []
+    assert pieces > 2 and len(log.statements) == 1 + 1 + pieces + 1  # the batch, the length, each piece; the length
+
+
+def test_the_jobs_temporary_file_is_removed_when_the_job_ends_finished_or_failed(admin, monkeypatch):
+    made = _stored_files(monkeypatch)
+    content = csv_file([["Anna Berg", "anna@example.org", "", "", "", "en"]], header=HEADER)
+    batch = confirmed(people_previewed(content, admin), admin)
+    assert batch.job_state == JobState.DONE and batch.summary["new"] == 1
+    assert len(made) == 2 and all(file.closed for file in made)  # the preview's and the confirmation's
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(people, "preview", broken)
+    failed = people_previewed(csv_file([["Bo Ek", "bo@example.org", "", "", "", "en"]], header=HEADER), admin)
+    assert failed.job_state == JobState.FAILED and "failed unexpectedly" in failed.job_error
+    assert len(made) == 3 and made[-1].closed
+
+
+def test_an_imports_invitations_are_all_sent_after_its_commit_and_none_after_a_rollback(admin, app, monkeypatch):
+    from expo.accounts import admin as accounts_admin
+    from expo.core import mailqueue
+    from expo.core.mail import outbox
+
+    monkeypatch.setattr(people, "CHUNK", 3)
+    monkeypatch.setitem(app.config, "MAIL_MESSAGES_PER_CONNECTION", 2)
+    rows = [[f"Person {n}", f"invited{n}@example.org", "", "", "", "en"] for n in range(7)]
+    batch = people_previewed(csv_file(rows, header=HEADER), admin)
+    invite, invited = accounts_admin.invite_people, []
+
+    def invite_then_fail(**kwargs):  # the third chunk's invitations are stored, then the confirmation fails
+        invited.append(invite(**kwargs))
+        if len(invited) == 3:
+            raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(people.admin, "invite_people", invite_then_fail)
+    outbox().clear()
+    failed = confirmed(batch, admin)
+    assert failed.job_state == JobState.FAILED and len(invited) == 3
+    assert outbox() == [] and db.session.scalars(sa.select(mailqueue.OutgoingMail)).all() == []
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.email.like("invited%"))) == 0
+
+    monkeypatch.setattr(people.admin, "invite_people", invite)
+    batch = people_previewed(csv_file(rows, header=HEADER), admin)
+    done = confirmed(batch, admin)
+    assert done.job_state == JobState.DONE and done.summary["new"] == 7
+    assert sorted(message.to for message in outbox()) == sorted(f"invited{n}@example.org" for n in range(7))
+    assert {m.status for m in db.session.scalars(sa.select(mailqueue.OutgoingMail))} == {mailqueue.MailStatus.SENT}
