@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -27,7 +27,9 @@ from expo.core.errors import Conflict, InvalidState
 from expo.core.extensions import db
 from expo.events import services as event_services
 from expo.events.models import Event
+from expo.imports import conflicts_check
 from expo.imports.models import ExternalKey
+from expo.imports.scratch import NumberMap, Scratch
 from expo.programme import conflicts
 from expo.programme import services as programme
 from expo.programme.models import ProgrammeSession, SessionKind, SessionRole, SessionStatus
@@ -143,6 +145,15 @@ class RowsPlan(ABC):
     rows: list[Any]
     notes: list[Any] = field(default_factory=list)  # about the file as a whole (ignored columns)
 
+    def close(self) -> None:
+        """Let go of what the plan keeps aside (a large file's scratch database)."""
+
+    def __enter__(self) -> RowsPlan:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
     @property
     def has_errors(self) -> bool:
         return any(r.errors for r in self.rows)
@@ -202,6 +213,15 @@ class PlannedAgain:
 @dataclass
 class Plan(RowsPlan):
     rows: list[PlannedRow] | PlannedAgain
+    scratch: Scratch | None = field(default=None, repr=False, compare=False)  # a streamed plan's
+
+    def slots(self) -> conflicts_check.Slots:
+        """Where the conflict check keeps the rows' slots: in memory, or a streamed plan's scratch database."""
+        return conflicts_check.HeldSlots() if self.scratch is None else conflicts_check.ScratchSlots(self.scratch)
+
+    def close(self) -> None:
+        if self.scratch is not None:
+            self.scratch.close()
 
     def fingerprint(self, row: PlannedRow) -> Any:
         return [row.line, row.action, row.state, row.session.id if row.session else None, row.status.value,
@@ -274,9 +294,10 @@ class _Planner:
         # In a published programme, rows are compared with the sessions as staged for the next release.
         self.working = programme.WorkingCopies.of(event)
 
-    def rows(self, incoming: Iterable[Incoming]) -> Iterator[PlannedRow]:
-        """Each incoming row compared and checked with the programme's rules, but for conflicts."""
-        seen: dict[int, int] = {}
+    def rows(self, incoming: Iterable[Incoming], seen: MutableMapping[int, int] | None = None) -> Iterator[PlannedRow]:
+        """Each incoming row compared and checked with the programme's rules, but for conflicts;
+        ``seen`` keeps which line imports each session (in memory, unless given one)."""
+        seen = {} if seen is None else seen
         for item in incoming:
             session = None
             if item.key is not None:
@@ -307,7 +328,7 @@ def make_plan(
     rows = list(planner.rows(incoming))
     if missing_cancelled:
         rows += planner.cancelled({r.key[1] for r in rows if r.key})
-    found = _conflicts(event, rows)
+    found = _conflicts(event, rows, conflicts_check.HeldSlots())
     for row in rows:
         _add_conflicts(row, found)
     return Plan(rows)
@@ -318,21 +339,29 @@ def streamed_plan(
     sessions: list[ProgrammeSession] | None = None,
 ) -> Plan:
     """``make_plan`` for a file too large to hold its plan: the file is read (``read``) once
-    for what the conflict rules need (each row's slot, kept; the rows themselves are not),
-    and again, row by row, each time the plan's rows are gone through (``PlannedAgain``)."""
+    for what the conflict rules need (each row's slot, put aside in a scratch database; the
+    rows themselves are not kept), and again, row by row, each time the plan's rows are gone
+    through (``PlannedAgain``). The caller closes the plan (``Plan.close``) when done with it."""
     planner = _Planner(event, source, sessions)
-    found = _conflicts(event, planner.rows(read()))
+    scratch = Scratch()
+    try:
+        with NumberMap(scratch) as seen:
+            found = _conflicts(event, planner.rows(read(), seen), conflicts_check.ScratchSlots(scratch))
+    except BaseException:
+        scratch.close()
+        raise
 
     def rows() -> Iterator[PlannedRow]:
-        for row in planner.rows(read()):
-            _add_conflicts(row, found)
-            yield row
+        with NumberMap(scratch) as seen:
+            for row in planner.rows(read(), seen):
+                _add_conflicts(row, found)
+                yield row
 
-    return Plan(PlannedAgain(rows))
+    return Plan(PlannedAgain(rows), scratch=scratch)
 
 
 def _same_session(
-    item: Incoming, by_title: dict[str, list[ProgrammeSession]], seen: dict[int, int]
+    item: Incoming, by_title: dict[str, list[ProgrammeSession]], seen: MutableMapping[int, int]
 ) -> ProgrammeSession | None:
     """For a row without an id: the event's one session of that title not claimed by an
     earlier row (of several, the one at the row's start), so a filled-in template uploaded
@@ -346,7 +375,7 @@ def _same_session(
 
 def _plan_row(
     event: Event, item: Incoming, session: ProgrammeSession | None, tracks: dict[str, Any],
-    rooms: dict[int, Room], seen: dict[int, int], working: programme.WorkingCopies,
+    rooms: dict[int, Room], seen: MutableMapping[int, int], working: programme.WorkingCopies,
 ) -> PlannedRow:
     base = working.data(session) if session is not None else None
     values = dict(item.values)
@@ -411,33 +440,26 @@ def _conflict_key(row: PlannedRow) -> Hashable | None:
     return row.session.id if row.session is not None else ("line", row.line)
 
 
-def _conflicts(event: Event, rows: Iterable[PlannedRow]) -> dict[Hashable, list[tuple[conflicts.Finding, Any]]]:
+def _conflicts(event: Event, rows: Iterable[PlannedRow],
+               slots: conflicts_check.Slots) -> dict[Hashable, list[tuple[conflicts.Finding, Any]]]:
     """The programme's conflict rules over the whole expo as it would be after the import: each
     checked row's findings with their messages, by the row's key (``_conflict_key``; rows without
     findings are left out). Rows are checked together, so two rows that clash with each other are
-    found. Only each row's slot is kept while the rows are gone through; the rooms are loaded
+    found; only each row's slot is put aside (``slots``) while the rows are gone through, and they
+    are checked a window of time at a time (``conflicts_check``). The rooms are loaded
     (``_Planner``), so building a slot queries nothing."""
-    moving: set[int] = set()
-    slots: dict[Hashable, conflicts.Slot] = {}
-    for row in rows:
-        if row.session is not None and row.action in (UPDATE, CANCEL):
-            moving.add(row.session.id)
-        key = _conflict_key(row)
-        if key is not None:
-            slots[key] = programme.candidate_slot(event, row.data, key)
-    if not slots:
-        return {}
-    found = programme.end_state_conflicts(slots, moving)
-    findings = conflicts.in_order(dict.fromkeys(f for key in slots for f in found.get(key, ())))
-    ids = {f.person_id for f in findings if f.person_id is not None}
+    with slots:
+        for row in rows:
+            if row.session is not None and row.action in (UPDATE, CANCEL):
+                slots.move(row.session.id)
+            key = _conflict_key(row)
+            if key is not None:
+                slots.add(row.line, programme.candidate_slot(event, row.data, key))
+        found = conflicts_check.check(slots)
+    ids = {f.person_id for findings in found.values() for f in findings if f.person_id is not None}
     names = dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
-    by_row: dict[Hashable, list[tuple[conflicts.Finding, Any]]] = {}
-    for finding in findings:
-        message = programme.describe(finding, names)
-        for key in dict.fromkeys(finding.keys):
-            if key in slots:
-                by_row.setdefault(key, []).append((finding, message))
-    return by_row
+    return {key: [(finding, programme.describe(finding, names)) for finding in findings]
+            for key, findings in found.items()}
 
 
 def _add_conflicts(row: PlannedRow, found: dict[Hashable, list[tuple[conflicts.Finding, Any]]]) -> None:
@@ -458,15 +480,15 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User,
     with ``digest``, the plan is applied only if it is still the one previewed. The plan's rows
     are gone through twice (they may be planned again each time: ``PlannedAgain``), the digest
     checked and the errors refused in the first time, before anything is written; only the few
-    rows that go one by one (cancellations, restores) are held."""
+    rows that go one by one (cancellations, restores) are held, the slots of the others put
+    aside for the conflict check (``Plan.slots``)."""
     hashed = Digest()
     has_errors = False
     tracks = {t.name.casefold(): t for t in event.tracks}
     added_tracks: dict[str, str] = {}  # the tracks to add, by their names folded, in the file's order
     summary = {NEW: 0, UPDATE: 0, UNCHANGED: 0, CANCEL: 0}
-    leaving: set[int] = set()
     rooms: set[int | None] = set()
-    candidates: dict[Hashable, conflicts.Slot] = {}
+    candidates = plan.slots()  # each row's slot, and the sessions that leave where they were
     pending: list[PlannedRow] = []  # the rows that go one by one
     together = 0
     # Every room and venue kept loaded, so that building each row's slot queries nothing.
@@ -480,7 +502,7 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User,
         if row.track_name and row.track_name.casefold() not in tracks:
             added_tracks.setdefault(row.track_name.casefold(), row.track_name)
         if row.session is not None and row.action in (UPDATE, CANCEL):
-            leaving.add(row.session.id)
+            candidates.move(row.session.id)
         if not row.changes_programme:
             continue
         if not _together(row):
@@ -489,7 +511,7 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User,
         together += 1
         rooms.add(row.data.room_id)
         if (key := _conflict_key(row)) is not None:  # (a cancelled session holds no room)
-            candidates[key] = programme.candidate_slot(event, row.data, key)
+            candidates.add(row.line, programme.candidate_slot(event, row.data, key))
     del loaded
     if digest is not None and hashed.hexdigest() != digest:
         raise InvalidState(STALE)
@@ -507,7 +529,7 @@ def apply_plan(event: Event, plan: Plan, *, source: str, actor: User,
         progress(done, total)
 
     if together:
-        _apply_together(event, plan, tracks, rooms, candidates, leaving, actor, wrote, hashed.hexdigest())
+        _apply_together(event, plan, tracks, rooms, candidates, actor, wrote, hashed.hexdigest())
     for row in pending:
         _with_track(row, tracks)
     one_by_one = bool(pending)
@@ -552,18 +574,19 @@ def _together(row: PlannedRow) -> bool:
 
 
 def _apply_together(event: Event, plan: Plan, tracks: dict[str, Any], rooms: set[int | None],
-                    candidates: dict[Hashable, conflicts.Slot], leaving: set[int], actor: User,
-                    written: Callable[[int], None], checked: str) -> None:
+                    candidates: conflicts_check.Slots, actor: User, written: Callable[[int], None],
+                    checked: str) -> None:
     """Additions and changes at once, as the services would make them row by row: the rooms
     they use locked, the conflict rules checked on the programme as the whole file leaves it
-    (``candidates``, each row's slot: a room clash with a session or between two rows refuses
-    the file; warnings were shown in the preview), then the rows gone through again and written
-    a chunk at a time (``programme.CheckedWriter``), so that they are never held together.
+    (``candidates``, each row's slot put aside, checked a window of time at a time: a room clash
+    with a session or between two rows refuses the file; warnings were shown in the preview), then
+    the rows gone through again and written a chunk at a time (``programme.CheckedWriter``), so
+    that they are never held together.
     Rows planned again must be those checked (their digest, ``checked``): an account or a room
     they name may have changed in between, and the import is then refused (rolled back)."""
     programme.lock_rooms(rooms)
-    programme.refuse_clashes(programme.end_state_conflicts(candidates, leaving))
-    candidates.clear()
+    with candidates:
+        programme.refuse_clashes(conflicts_check.check(candidates))
     writer = programme.CheckedWriter(event, actor, written)
     hashed = Digest()
     chunk: list[PlannedRow] = []

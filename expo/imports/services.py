@@ -266,15 +266,16 @@ def confirm_import(*, batch: ImportBatch, digest: str, actor: User,
         raise InvalidState(_l("This file has already been imported."))
     if unmapped_rooms(batch):
         raise InvalidState(_l("Map every room of the schedule to a room of the expo first."))
-    plan = preview(batch, streamed=streamed)
-    if isinstance(plan, Plan):  # its digest checked as its rows are first gone through
-        summary = apply_plan(batch.event, plan, source=batch.source, actor=actor, progress=progress, digest=digest)
-    elif plan.digest != digest:
-        raise InvalidState(STALE)
-    elif isinstance(plan, venues.VenuePlan):
-        summary = venues.apply_plan(plan, actor=actor)
-    else:
-        summary = registrations.apply_plan(batch.event, plan, actor=actor)
+    with preview(batch, streamed=streamed) as plan:  # (a streamed plan's scratch database let go at the end)
+        if isinstance(plan, Plan):  # its digest checked as its rows are first gone through
+            summary = apply_plan(batch.event, plan, source=batch.source, actor=actor, progress=progress,
+                                 digest=digest)
+        elif plan.digest != digest:
+            raise InvalidState(STALE)
+        elif isinstance(plan, venues.VenuePlan):
+            summary = venues.apply_plan(plan, actor=actor)
+        else:
+            summary = registrations.apply_plan(batch.event, plan, actor=actor)
     record_import(batch=batch, summary=summary, actor=actor)
     return summary
 
