@@ -168,10 +168,12 @@ def longest_transfer() -> timedelta:
     return timedelta(minutes=db.session.scalar(sa.select(sa.func.max(Event.transfer_minutes))) or 0)
 
 
-def check(slots: Slots, *, window: int = WINDOW) -> Found:
+def check(slots: Slots, *, window: int | None = None) -> Found:
     """The findings of each of the file's slots with the programme as the whole file leaves it
     (as ``programme.end_state_conflicts`` of all of them at once), by the slots' keys in the
-    file's order, each list in ``order``; slots without findings are left out."""
+    file's order, each list in ``order``; slots without findings are left out. ``window``
+    slots are checked at a time (``WINDOW`` unless given)."""
+    window = window or WINDOW
     reach = longest_transfer()
     found: Found = {}
     lines: dict[Hashable, int] = {}

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import random
 from datetime import date, time, timedelta
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from expo.accounts.models import Role
 from expo.core.extensions import db
@@ -120,3 +122,123 @@ def test_a_transfer_across_a_window_edge_and_midnight_is_found_once_for_both_row
     assert found == _whole_file(candidates, set())
     assert [[f.rule.value for f in findings] for findings in found.values()] == [["transfer"], ["transfer"]]
     assert found[("line", 3)] == found[("line", 4)]
+
+
+# --- through the import -------------------------------------------------------------------------
+
+HEADER = ["UID", "Title", "Kind", "Date", "Starts", "Ends", "Venue", "Room", "Speakers"]
+
+
+@pytest.fixture
+def organiser(db):
+    return make_user(role=Role.ORGANISER)
+
+
+@pytest.fixture
+def halls(db):
+    venue = make_venue(name="Dunkers")
+    return make_room(name="Hall A", venue=venue, capacity=80), make_room(name="Hall B", venue=venue, capacity=80)
+
+
+def _upload(event, organiser, rows):
+    from expo.imports import services
+    from tests.imports.helpers import csv_file
+
+    return services.start_import(event=event, filename="s.csv", content=csv_file(rows, header=HEADER), actor=organiser)
+
+
+def test_a_streamed_preview_finds_clashes_across_windows_and_frees_a_moved_sessions_slot(organiser, halls,
+                                                                                      monkeypatch):
+    """One slot a window: two rows that clash in one room are both refused, a row may take the
+    slot of a session the file moves away, a session imported twice is refused on its second
+    line; the preview is the one of a plan held whole."""
+    from expo.imports import services, tasks
+
+    event = make_event(starts_on=date(2022, 6, 1), ends_on=date(2022, 6, 3))
+    old = make_session(event=event, room=halls[1], title="Old", starts_at=utc(2022, 6, 1, 11),
+                       ends_at=utc(2022, 6, 1, 12))
+    db.session.commit()
+    batch = _upload(event, organiser, [
+        ["", "One", "Talk", "2022-06-01", "09:00", "10:00", "Dunkers", "Hall A", ""],
+        ["", "Between", "Talk", "2022-06-01", "09:15", "09:45", "Dunkers", "Hall B", ""],
+        ["", "Two", "Talk", "2022-06-01", "09:30", "10:30", "Dunkers", "Hall A", ""],
+        ["", "Takes the old slot", "Talk", "2022-06-01", "13:00", "14:00", "Dunkers", "Hall B", ""],
+        [old.uid, "Old", "Talk", "2022-06-01", "16:00", "17:00", "Dunkers", "Hall B", ""],
+        [old.uid, "Old again", "Talk", "2022-06-01", "18:00", "19:00", "Dunkers", "Hall B", ""],
+    ])
+    held = tasks.plan_result(services.preview(batch))
+    monkeypatch.setattr(conflicts_check, "WINDOW", 1)
+    with services.preview(batch, streamed=True) as plan:
+        streamed = tasks.plan_result(plan)
+    assert streamed == held
+    assert [(r["line"], r["state"]) for r in held["rows"]] == [
+        (2, "error"), (3, "new"), (4, "error"), (5, "new"), (6, "update"), (7, "error")]
+    problems = {r["line"]: [p["message"] for p in r["problems"]] for r in held["rows"]}
+    assert problems[2] == problems[4] and "double-booked" in problems[2][0]
+    assert problems[7] == ["Line 6 already imports this session."]
+
+
+def test_a_room_clash_met_when_confirming_refuses_the_file(organiser, halls, monkeypatch):
+    """A session saved in a room between the confirmation's planning and its lock (by another
+    organiser) clashes with a row of a later window: the file is refused, nothing written."""
+    from expo.core.errors import Conflict
+    from expo.imports import services
+    from expo.programme.models import ProgrammeSession
+
+    event = make_event(starts_on=date(2022, 6, 1), ends_on=date(2022, 6, 3))
+    db.session.commit()
+    batch = _upload(event, organiser, [
+        ["", f"Talk {hour}", "Talk", "2022-06-01", f"{hour}:00", f"{hour}:30", "Dunkers", "Hall A", ""]
+        for hour in range(9, 15)
+    ])
+    with services.preview(batch, streamed=True) as plan:
+        digest = plan.digest
+    monkeypatch.setattr(conflicts_check, "WINDOW", 2)
+    lock_rooms = programme.lock_rooms
+
+    def saved_meanwhile(room_ids):
+        make_session(event=event, room=halls[0], title="Meanwhile", starts_at=utc(2022, 6, 1, 11, 15),
+                     ends_at=utc(2022, 6, 1, 11, 45))  # 13:15 local: row 6's half hour
+        lock_rooms(room_ids)
+
+    monkeypatch.setattr(programme, "lock_rooms", saved_meanwhile)
+    with pytest.raises(Conflict, match="double-booked"):
+        services.confirm_import(batch=batch, digest=digest, actor=organiser, streamed=True)
+    db.session.rollback()
+    assert db.session.scalars(sa.select(ProgrammeSession.title).where(ProgrammeSession.event_id == event.id)).all() == []
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_an_import_jobs_scratch_database_is_removed_when_it_ends(organiser, halls, monkeypatch, fails):
+    from expo.imports import plan as import_plan
+    from expo.imports import tasks
+    from expo.imports.models import ImportBatch, JobState
+
+    opened = []
+
+    class Kept(Scratch):
+        def __init__(self):
+            super().__init__()
+            opened.append(Path(self._folder))
+
+    monkeypatch.setattr(import_plan, "Scratch", Kept)
+    event = make_event(starts_on=date(2022, 6, 1), ends_on=date(2022, 6, 3))
+    db.session.commit()
+    batch = _upload(event, organiser, [["", "One", "Talk", "2022-06-01", "09:00", "10:00", "Dunkers", "Hall A", ""]])
+    tasks.start(batch=batch, step=tasks.PREVIEW, actor=organiser)
+    db.session.commit()
+    batch = db.session.get(ImportBatch, batch.id)
+    assert batch.job_state == JobState.DONE and len(opened) == 1
+    there = []
+    if fails:
+        def broken(slots, **kwargs):
+            there.append(opened[-1].exists())
+            raise RuntimeError("the disk is full")
+
+        monkeypatch.setattr(conflicts_check, "check", broken)
+    tasks.start(batch=batch, step=tasks.CONFIRM, actor=organiser, digest=batch.result["digest"])
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(ImportBatch, batch.id).job_state == (JobState.FAILED if fails else JobState.DONE)
+    assert len(opened) == 2 and not any(folder.exists() for folder in opened)
+    assert there == ([True] if fails else [])
