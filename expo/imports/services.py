@@ -3,7 +3,7 @@
 The uploaded file is kept (an ``ImportBatch``) until the organiser confirms its preview; the
 confirmation reads it again, checks that the preview is still what it would do, and applies
 it in the caller's one transaction. ``record_import`` is the one place an applied import is
-recorded, ``plan.apply_plan`` the one place its changes are made."""
+recorded, ``applying.apply_plan`` the one place its changes are made."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -22,8 +22,9 @@ from expo.core.timeutil import utcnow
 from expo.events.models import Event
 from expo.imports import fetch, frab, people, registrations, spreadsheet, venues
 from expo.imports.models import ImportBatch, ImportFormat, ImportKind, ImportStatus, RoomMapping, ScheduleUrl
+from expo.imports.applying import apply_plan
 from expo.imports.plan import (
-    STALE, Incoming, Plan, Progress, RowsPlan, apply_plan, event_sessions, make_plan, streamed_plan,
+    STALE, Incoming, Plan, Progress, RowsPlan, event_sessions, make_plan, streamed_plan,
 )
 from expo.imports.readers import FileRefused, Row, check_size, read_rows
 from expo.venues.models import Room
