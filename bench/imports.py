@@ -34,7 +34,9 @@ from bench.targets import IMPORT_TARGET_S
 SESSION_ROOMS = 50
 
 
-def sessions_file(rows: int) -> bytes:
+def sessions_file(rows: int, minute: int = 0) -> bytes:
+    """The sessions file; with ``minute``, each session starts and ends that many minutes later
+    (the same file changed, imported again: every row updates its session, found by its title)."""
     from expo.core.spreadsheets import csv_bytes
 
     def lines():
@@ -43,8 +45,8 @@ def sessions_file(rows: int) -> bytes:
             room, slot = i % SESSION_ROOMS, i // SESSION_ROOMS
             day = date(2032, 5, 30) + timedelta(days=slot // 4)
             start = 9 + (slot % 4) * 2
-            yield [f"Session {i:05d}: cities and climate", "Talk", day.isoformat(), f"{start:02d}:00",
-                   f"{start + 1:02d}:30", "Bench venue", f"Room {room:02d}", ""]
+            yield [f"Session {i:05d}: cities and climate", "Talk", day.isoformat(), f"{start:02d}:{minute:02d}",
+                   f"{start + 1:02d}:{30 + minute:02d}", "Bench venue", f"Room {room:02d}", ""]
 
     return csv_bytes(lines())
 
@@ -169,9 +171,10 @@ class _Traced:
 
 
 def _case(kind: str, rows: int, database_url: str, confirm: bool = True, published: bool = False,
-          traced: bool = False) -> dict:
+          traced: bool = False, again: bool = False) -> dict:
     """One case in this process: a fresh database, the file, its preview and confirmation (of
-    a published event's sessions with ``published``)."""
+    a published event's sessions with ``published``); with ``again``, a sessions file changed
+    (every session a quarter of an hour later) is then previewed and confirmed too."""
     import sqlalchemy as sa
 
     from expo import create_app
@@ -275,6 +278,25 @@ def _case(kind: str, rows: int, database_url: str, confirm: bool = True, publish
             from expo.programme import staging
 
             result["staged"] = staging.pending_count(event)
+        if again and kind == "sessions":
+            batch = services.start_import(event=event, filename="sessions.csv", content=sessions_file(rows, 15),
+                                          actor=admin)
+            db.session.commit()
+            for step in (tasks.PREVIEW, tasks.CONFIRM):
+                name = f"again_{step}"
+                memory = _step_started()
+                tracing.start()
+                started = time.perf_counter()
+                tasks.start(batch=batch, step=step, actor=admin, digest=(batch.result or {}).get("digest", ""))
+                db.session.commit()
+                result[f"{name}_s"] = round(time.perf_counter() - started, 2)
+                result[f"{name}_growth_mb"] = _step_growth(memory)
+                result[f"{name}_traced_mb"] = tracing.peak()
+                db.session.expire_all()
+                batch = db.session.get(ImportBatch, batch.id)
+                result[f"{name}_state"], result[f"{name}_error"] = batch.job_state, batch.job_error
+            result["again_preview_counts"] = (batch.result or {}).get("states")
+            result["again_summary"] = batch.summary
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
@@ -297,15 +319,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="also give each step's peak of the memory Python allocates (tracemalloc; slower)")
     parser.add_argument("--published", action="store_true",
                         help="import the sessions into a published programme (staged for its next release)")
+    parser.add_argument("--again", action="store_true",
+                        help="then import the sessions file again, every session moved (updates)")
     args = parser.parse_args(argv)
     if args.case:
         database = args.database or f"sqlite:///{tempfile.mkdtemp(prefix='expo-bench-db-')}/bench.sqlite"
         rows = args.sessions if args.case == "sessions" else args.people
         print(json.dumps(_case(args.case, rows, database, confirm=not args.preview_only, published=args.published,
-                                traced=args.traced)))
+                                traced=args.traced, again=args.again)))
         return 0
     flags = [flag for flag, on in (("--preview-only", args.preview_only), ("--published", args.published),
-                                   ("--traced", args.traced)) if on]
+                                   ("--traced", args.traced), ("--again", args.again)) if on]
     try:
         for case in ("sessions", "people"):
             print(json.dumps(run_case(case, args.sessions if case == "sessions" else args.people, args.database,

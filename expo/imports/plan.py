@@ -6,13 +6,13 @@ would, checks it with the same field rules and the same conflict rules (room cla
 person clashes, transfers, seats and opening hours warned) and says per row whether it is new,
 updates a session, leaves it unchanged, or has a warning or an error, and in which cell.
 
-``apply_plan`` then makes the changes through the programme's services, in the caller's
-transaction, so the import is all or nothing."""
+``applying.apply_plan`` then makes the changes through the programme's services, in the
+caller's transaction, so the import is all or nothing."""
 from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -23,20 +23,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from expo.accounts.models import User
-from expo.core.errors import Conflict, InvalidState
 from expo.core.extensions import db
-from expo.events import services as event_services
 from expo.events.models import Event
+from expo.imports import conflicts_check
 from expo.imports.models import ExternalKey
+from expo.imports.scratch import NumberMap, Scratch
 from expo.programme import conflicts
 from expo.programme import services as programme
 from expo.programme.models import ProgrammeSession, SessionKind, SessionRole, SessionStatus
 from expo.venues.models import Room
 
 NEW, UPDATE, UNCHANGED, CANCEL = "new", "update", "unchanged", "cancel"
-TRACK_COLOUR = "#1d5b79"  # the colour a new track gets, as in the track form
 STALE = _l("The programme has changed since the preview: check the new preview and confirm again.")
-REPORT_EVERY = 500  # rows made one by one between two reports of progress
 Progress = Callable[[int, int], None]  # told the rows done of the total as an import goes
 # Which cell to point at when the programme's rules refuse a field.
 FIELD_COLUMNS = {
@@ -143,6 +141,15 @@ class RowsPlan(ABC):
     rows: list[Any]
     notes: list[Any] = field(default_factory=list)  # about the file as a whole (ignored columns)
 
+    def close(self) -> None:
+        """Let go of what the plan keeps aside (a large file's scratch database)."""
+
+    def __enter__(self) -> RowsPlan:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
     @property
     def has_errors(self) -> bool:
         return any(r.errors for r in self.rows)
@@ -202,6 +209,15 @@ class PlannedAgain:
 @dataclass
 class Plan(RowsPlan):
     rows: list[PlannedRow] | PlannedAgain
+    scratch: Scratch | None = field(default=None, repr=False, compare=False)  # a streamed plan's
+
+    def slots(self) -> conflicts_check.Slots:
+        """Where the conflict check keeps the rows' slots: in memory, or a streamed plan's scratch database."""
+        return conflicts_check.HeldSlots() if self.scratch is None else conflicts_check.ScratchSlots(self.scratch)
+
+    def close(self) -> None:
+        if self.scratch is not None:
+            self.scratch.close()
 
     def fingerprint(self, row: PlannedRow) -> Any:
         return [row.line, row.action, row.state, row.session.id if row.session else None, row.status.value,
@@ -274,9 +290,10 @@ class _Planner:
         # In a published programme, rows are compared with the sessions as staged for the next release.
         self.working = programme.WorkingCopies.of(event)
 
-    def rows(self, incoming: Iterable[Incoming]) -> Iterator[PlannedRow]:
-        """Each incoming row compared and checked with the programme's rules, but for conflicts."""
-        seen: dict[int, int] = {}
+    def rows(self, incoming: Iterable[Incoming], seen: MutableMapping[int, int] | None = None) -> Iterator[PlannedRow]:
+        """Each incoming row compared and checked with the programme's rules, but for conflicts;
+        ``seen`` keeps which line imports each session (in memory, unless given one)."""
+        seen = {} if seen is None else seen
         for item in incoming:
             session = None
             if item.key is not None:
@@ -307,7 +324,7 @@ def make_plan(
     rows = list(planner.rows(incoming))
     if missing_cancelled:
         rows += planner.cancelled({r.key[1] for r in rows if r.key})
-    found = _conflicts(event, rows)
+    found = _conflicts(event, rows, conflicts_check.HeldSlots())
     for row in rows:
         _add_conflicts(row, found)
     return Plan(rows)
@@ -318,21 +335,29 @@ def streamed_plan(
     sessions: list[ProgrammeSession] | None = None,
 ) -> Plan:
     """``make_plan`` for a file too large to hold its plan: the file is read (``read``) once
-    for what the conflict rules need (each row's slot, kept; the rows themselves are not),
-    and again, row by row, each time the plan's rows are gone through (``PlannedAgain``)."""
+    for what the conflict rules need (each row's slot, put aside in a scratch database; the
+    rows themselves are not kept), and again, row by row, each time the plan's rows are gone
+    through (``PlannedAgain``). The caller closes the plan (``Plan.close``) when done with it."""
     planner = _Planner(event, source, sessions)
-    found = _conflicts(event, planner.rows(read()))
+    scratch = Scratch()
+    try:
+        with NumberMap(scratch) as seen:
+            found = _conflicts(event, planner.rows(read(), seen), conflicts_check.ScratchSlots(scratch))
+    except BaseException:
+        scratch.close()
+        raise
 
     def rows() -> Iterator[PlannedRow]:
-        for row in planner.rows(read()):
-            _add_conflicts(row, found)
-            yield row
+        with NumberMap(scratch) as seen:
+            for row in planner.rows(read(), seen):
+                _add_conflicts(row, found)
+                yield row
 
-    return Plan(PlannedAgain(rows))
+    return Plan(PlannedAgain(rows), scratch=scratch)
 
 
 def _same_session(
-    item: Incoming, by_title: dict[str, list[ProgrammeSession]], seen: dict[int, int]
+    item: Incoming, by_title: dict[str, list[ProgrammeSession]], seen: MutableMapping[int, int]
 ) -> ProgrammeSession | None:
     """For a row without an id: the event's one session of that title not claimed by an
     earlier row (of several, the one at the row's start), so a filled-in template uploaded
@@ -346,7 +371,7 @@ def _same_session(
 
 def _plan_row(
     event: Event, item: Incoming, session: ProgrammeSession | None, tracks: dict[str, Any],
-    rooms: dict[int, Room], seen: dict[int, int], working: programme.WorkingCopies,
+    rooms: dict[int, Room], seen: MutableMapping[int, int], working: programme.WorkingCopies,
 ) -> PlannedRow:
     base = working.data(session) if session is not None else None
     values = dict(item.values)
@@ -403,7 +428,7 @@ def _plan_row(
     )
 
 
-def _conflict_key(row: PlannedRow) -> Hashable | None:
+def conflict_key(row: PlannedRow) -> Hashable | None:
     """The row's key in the conflict check, or None when the row is not checked: one that
     adds or changes a session that is not cancelled, without errors."""
     if row.data is None or row.action not in (NEW, UPDATE) or row.status is SessionStatus.CANCELLED:
@@ -411,220 +436,31 @@ def _conflict_key(row: PlannedRow) -> Hashable | None:
     return row.session.id if row.session is not None else ("line", row.line)
 
 
-def _conflicts(event: Event, rows: Iterable[PlannedRow]) -> dict[Hashable, list[tuple[conflicts.Finding, Any]]]:
+def _conflicts(event: Event, rows: Iterable[PlannedRow],
+               slots: conflicts_check.Slots) -> dict[Hashable, list[tuple[conflicts.Finding, Any]]]:
     """The programme's conflict rules over the whole expo as it would be after the import: each
-    checked row's findings with their messages, by the row's key (``_conflict_key``; rows without
+    checked row's findings with their messages, by the row's key (``conflict_key``; rows without
     findings are left out). Rows are checked together, so two rows that clash with each other are
-    found. Only each row's slot is kept while the rows are gone through; the rooms are loaded
+    found; only each row's slot is put aside (``slots``) while the rows are gone through, and they
+    are checked a window of time at a time (``conflicts_check``). The rooms are loaded
     (``_Planner``), so building a slot queries nothing."""
-    moving: set[int] = set()
-    slots: dict[Hashable, conflicts.Slot] = {}
-    for row in rows:
-        if row.session is not None and row.action in (UPDATE, CANCEL):
-            moving.add(row.session.id)
-        key = _conflict_key(row)
-        if key is not None:
-            slots[key] = programme.candidate_slot(event, row.data, key)
-    if not slots:
-        return {}
-    found = programme.end_state_conflicts(slots, moving)
-    findings = conflicts.in_order(dict.fromkeys(f for key in slots for f in found.get(key, ())))
-    ids = {f.person_id for f in findings if f.person_id is not None}
+    with slots:
+        for row in rows:
+            if row.session is not None and row.action in (UPDATE, CANCEL):
+                slots.move(row.session.id)
+            key = conflict_key(row)
+            if key is not None:
+                slots.add(row.line, programme.candidate_slot(event, row.data, key))
+        found = conflicts_check.check(slots)
+    ids = {f.person_id for findings in found.values() for f in findings if f.person_id is not None}
     names = dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
-    by_row: dict[Hashable, list[tuple[conflicts.Finding, Any]]] = {}
-    for finding in findings:
-        message = programme.describe(finding, names)
-        for key in dict.fromkeys(finding.keys):
-            if key in slots:
-                by_row.setdefault(key, []).append((finding, message))
-    return by_row
+    return {key: [(finding, programme.describe(finding, names)) for finding in findings]
+            for key, findings in found.items()}
 
 
 def _add_conflicts(row: PlannedRow, found: dict[Hashable, list[tuple[conflicts.Finding, Any]]]) -> None:
     """The row's findings (``_conflicts``) as its errors (a room clash) or warnings, in its cells."""
-    key = _conflict_key(row)
+    key = conflict_key(row)
     for finding, message in found.get(key, ()) if key is not None else ():
         cell = row.refs.get("room" if finding.rule is not conflicts.Rule.PERSON_OVERLAP else "speakers", "")
         (row.errors if finding.refused else row.warnings).append(Problem(cell or row.refs.get("starts", ""), message))
-
-
-# --- applying ---------------------------------------------------------------------------------
-
-def apply_plan(event: Event, plan: Plan, *, source: str, actor: User,
-               progress: Progress = lambda done, total: None, digest: str | None = None) -> dict[str, int]:
-    """Make the plan's changes through the programme's services (the one place an import
-    changes the programme); the caller commits them as one transaction or rolls them back.
-    ``progress`` hears the rows done (those that change nothing at once) as chunks are written;
-    with ``digest``, the plan is applied only if it is still the one previewed. The plan's rows
-    are gone through twice (they may be planned again each time: ``PlannedAgain``), the digest
-    checked and the errors refused in the first time, before anything is written; only the few
-    rows that go one by one (cancellations, restores) are held."""
-    hashed = Digest()
-    has_errors = False
-    tracks = {t.name.casefold(): t for t in event.tracks}
-    added_tracks: dict[str, str] = {}  # the tracks to add, by their names folded, in the file's order
-    summary = {NEW: 0, UPDATE: 0, UNCHANGED: 0, CANCEL: 0}
-    leaving: set[int] = set()
-    rooms: set[int | None] = set()
-    candidates: dict[Hashable, conflicts.Slot] = {}
-    pending: list[PlannedRow] = []  # the rows that go one by one
-    together = 0
-    # Every room and venue kept loaded, so that building each row's slot queries nothing.
-    loaded = list(db.session.scalars(sa.select(Room).options(selectinload(Room.venue))))
-    for row in plan.rows:
-        hashed.add(plan.fingerprint(row))
-        summary[row.action] += 1
-        if row.errors:
-            has_errors = True
-            continue
-        if row.track_name and row.track_name.casefold() not in tracks:
-            added_tracks.setdefault(row.track_name.casefold(), row.track_name)
-        if row.session is not None and row.action in (UPDATE, CANCEL):
-            leaving.add(row.session.id)
-        if not row.changes_programme:
-            continue
-        if not _together(row):
-            pending.append(row)
-            continue
-        together += 1
-        rooms.add(row.data.room_id)
-        if (key := _conflict_key(row)) is not None:  # (a cancelled session holds no room)
-            candidates[key] = programme.candidate_slot(event, row.data, key)
-    del loaded
-    if digest is not None and hashed.hexdigest() != digest:
-        raise InvalidState(STALE)
-    if has_errors:
-        raise InvalidState(_l("Correct the errors in the file and upload it again."))
-    for folded, name in added_tracks.items():
-        tracks[folded] = event_services.create_track(event=event, name=name, colour=TRACK_COLOUR, actor=actor)
-    total = sum(summary.values())
-    done = total - together - len(pending)
-    progress(done, total)
-
-    def wrote(count: int) -> None:
-        nonlocal done
-        done += count
-        progress(done, total)
-
-    if together:
-        _apply_together(event, plan, tracks, rooms, candidates, leaving, actor, wrote, hashed.hexdigest())
-    for row in pending:
-        _with_track(row, tracks)
-    one_by_one = bool(pending)
-    # The rest (cancellations, restores) go row by row through the services. A later row may
-    # free the room an earlier row takes (a session moving out of the slot another moves into):
-    # a row refused for a clash is tried again once the others are in place. The services
-    # refuse a clash before they change anything, so only a restore, which follows its update,
-    # needs a savepoint to be undone.
-    for attempt in (1, 2):
-        deferred = []
-        for number, row in enumerate(pending, 1):
-            try:
-                if "status" in row.changed:
-                    with db.session.begin_nested():
-                        _apply_row(event, row, source, actor)
-                else:
-                    _apply_row(event, row, source, actor)
-            except Conflict:
-                if attempt == 2:
-                    raise
-                deferred.append(row)
-            if number % REPORT_EVERY == 0:
-                progress(done + number - len(deferred), total)
-        done += len(pending) - len(deferred)
-        pending = deferred
-    if one_by_one:
-        progress(done, total)
-    return summary
-
-
-def _with_track(row: PlannedRow, tracks: dict[str, Any]) -> None:
-    """The row's data naming the track its file names (added to the event if it was new)."""
-    if row.track_name and row.data is not None:
-        row.data = replace(row.data, track_id=tracks[row.track_name.casefold()].id)
-
-
-def _together(row: PlannedRow) -> bool:
-    """Whether the row is written with the others at once: an addition or a change that leaves
-    the session's status as it is (cancelling and restoring go through their own services)."""
-    return row.action == NEW and row.status is SessionStatus.SCHEDULED \
-        or row.action == UPDATE and "status" not in row.changed
-
-
-def _apply_together(event: Event, plan: Plan, tracks: dict[str, Any], rooms: set[int | None],
-                    candidates: dict[Hashable, conflicts.Slot], leaving: set[int], actor: User,
-                    written: Callable[[int], None], checked: str) -> None:
-    """Additions and changes at once, as the services would make them row by row: the rooms
-    they use locked, the conflict rules checked on the programme as the whole file leaves it
-    (``candidates``, each row's slot: a room clash with a session or between two rows refuses
-    the file; warnings were shown in the preview), then the rows gone through again and written
-    a chunk at a time (``programme.CheckedWriter``), so that they are never held together.
-    Rows planned again must be those checked (their digest, ``checked``): an account or a room
-    they name may have changed in between, and the import is then refused (rolled back)."""
-    programme.lock_rooms(rooms)
-    programme.refuse_clashes(programme.end_state_conflicts(candidates, leaving))
-    candidates.clear()
-    writer = programme.CheckedWriter(event, actor, written)
-    hashed = Digest()
-    chunk: list[PlannedRow] = []
-    for row in plan.rows:
-        hashed.add(plan.fingerprint(row))
-        if row.errors:
-            raise InvalidState(STALE)
-        if row.changes_programme and _together(row):
-            _with_track(row, tracks)
-            chunk.append(row)
-            if len(chunk) == programme.WRITE_CHUNK:
-                _write_chunk(event, writer, chunk)
-                chunk = []
-    _write_chunk(event, writer, chunk)
-    if hashed.hexdigest() != checked:
-        raise InvalidState(STALE)
-    writer.finish()
-
-
-def _write_chunk(event: Event, writer: programme.CheckedWriter, rows: list[PlannedRow]) -> None:
-    """A chunk of rows written together, with the keys of the sessions they add."""
-    new = [r for r in rows if r.action == NEW]
-    added = writer.write([(r.data, _external(r)) for r in new], [(r.session, r.data) for r in rows if r.action == UPDATE])
-    db.session.add_all([
-        ExternalKey(event_id=event.id, source=external["source"], external_id=external["id"], session_id=session_id)
-        for r, session_id in zip(new, added) if session_id is not None and (external := _external(r)) is not None
-    ])
-    db.session.flush()
-
-
-def _external(row: PlannedRow) -> dict[str, str] | None:
-    return {"source": row.key[0], "id": row.key[1]} if row.key is not None and row.key[0] != "uid" else None
-
-
-def _apply_row(event: Event, row: PlannedRow, source: str, actor: User) -> None:
-    """One row through the programme's services: in a published programme they stage the
-    change for the next release, so the status compared is the one staged."""
-    if row.action == CANCEL:
-        if _status(row.session) is not SessionStatus.CANCELLED:
-            programme.cancel_session(session=row.session, actor=actor, confirm=True)
-        return
-    session = row.session
-    external = _external(row)
-    if session is None:
-        session = programme.create_session(event=event, data=row.data, actor=actor, confirm=True, external=external)
-        if session is None:  # staged with its key: the release adds both
-            return
-        if external is not None:
-            db.session.add(ExternalKey(event_id=event.id, source=external["source"], external_id=external["id"],
-                                       session=session))
-    else:
-        if row.status is SessionStatus.CANCELLED and _status(session) is not SessionStatus.CANCELLED:
-            programme.cancel_session(session=session, actor=actor, confirm=True)  # first: a cancelled session holds no room
-        programme.update_session(session=session, data=row.data, actor=actor, confirm=True)
-    status = _status(session)
-    if row.status is SessionStatus.CANCELLED and status is not SessionStatus.CANCELLED:
-        programme.cancel_session(session=session, actor=actor, confirm=True)
-    elif row.status is SessionStatus.SCHEDULED and status is SessionStatus.CANCELLED:
-        programme.restore_session(session=session, actor=actor, confirm=True)
-    db.session.flush()
-
-
-def _status(session: ProgrammeSession) -> SessionStatus:
-    return programme.working_data(session)[1]

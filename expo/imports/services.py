@@ -3,7 +3,7 @@
 The uploaded file is kept (an ``ImportBatch``) until the organiser confirms its preview; the
 confirmation reads it again, checks that the preview is still what it would do, and applies
 it in the caller's one transaction. ``record_import`` is the one place an applied import is
-recorded, ``plan.apply_plan`` the one place its changes are made."""
+recorded, ``applying.apply_plan`` the one place its changes are made."""
 from __future__ import annotations
 
 import tempfile
@@ -23,8 +23,9 @@ from expo.core.timeutil import utcnow
 from expo.events.models import Event
 from expo.imports import fetch, frab, people, registrations, spreadsheet, venues
 from expo.imports.models import ImportBatch, ImportFormat, ImportKind, ImportStatus, RoomMapping, ScheduleUrl
+from expo.imports.applying import apply_plan
 from expo.imports.plan import (
-    STALE, Incoming, Plan, Progress, RowsPlan, apply_plan, event_sessions, make_plan, streamed_plan,
+    STALE, Incoming, Plan, Progress, RowsPlan, event_sessions, make_plan, streamed_plan,
 )
 from expo.imports.readers import Content, FileRefused, Row, check_size, read_rows
 from expo.venues.models import Room
@@ -278,15 +279,16 @@ def confirm_import(*, batch: ImportBatch, digest: str, actor: User, progress: Pr
         raise InvalidState(_l("This file has already been imported."))
     if unmapped_rooms(batch):
         raise InvalidState(_l("Map every room of the schedule to a room of the expo first."))
-    plan = preview(batch, streamed=streamed, content=content)
-    if isinstance(plan, Plan):  # its digest checked as its rows are first gone through
-        summary = apply_plan(batch.event, plan, source=batch.source, actor=actor, progress=progress, digest=digest)
-    elif plan.digest != digest:
-        raise InvalidState(STALE)
-    elif isinstance(plan, venues.VenuePlan):
-        summary = venues.apply_plan(plan, actor=actor)
-    else:
-        summary = registrations.apply_plan(batch.event, plan, actor=actor)
+    with preview(batch, streamed=streamed, content=content) as plan:  # (a streamed plan's scratch database let go at the end)
+        if isinstance(plan, Plan):  # its digest checked as its rows are first gone through
+            summary = apply_plan(batch.event, plan, source=batch.source, actor=actor, progress=progress,
+                                 digest=digest)
+        elif plan.digest != digest:
+            raise InvalidState(STALE)
+        elif isinstance(plan, venues.VenuePlan):
+            summary = venues.apply_plan(plan, actor=actor)
+        else:
+            summary = registrations.apply_plan(batch.event, plan, actor=actor)
     record_import(batch=batch, summary=summary, actor=actor)
     return summary
 

@@ -160,7 +160,8 @@ def _timed_out(error: Exception) -> bool:
 def _preview(batch: ImportBatch, content: IO[bytes], progress: Callable[[int, int], None]) -> dict[str, Any]:
     if batch.kind is ImportKind.PEOPLE:
         return people.preview(content, progress)
-    result = plan_result(services.preview(batch, streamed=True, content=content))
+    with services.preview(batch, streamed=True, content=content) as plan:  # (its scratch database let go at the end)
+        result = plan_result(plan)
     progress(result["total"], result["total"])
     return result
 

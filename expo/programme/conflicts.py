@@ -88,7 +88,8 @@ def overlaps(a: Slot, b: Slot) -> bool:
     return a.starts_at < b.ends_at and b.starts_at < a.ends_at
 
 
-def _sort_key(slot: Slot) -> tuple:
+def time_order(slot: Slot) -> tuple[datetime, datetime, str]:
+    """The order in which the rules sweep slots: by start, then end, then key."""
     return (slot.starts_at, slot.ends_at, str(slot.key))
 
 
@@ -98,7 +99,7 @@ def sweep_pairs(slots: Iterable[Slot], window: timedelta = timedelta(0)) -> Iter
     Sort by start, then sweep keeping only the slots still "open" (their end plus the window
     lies after the current start): the work grows with the pairs found, not with n²."""
     active: list[Slot] = []
-    for current in sorted(slots, key=_sort_key):
+    for current in sorted(slots, key=time_order):
         active = [a for a in active if a.ends_at + window > current.starts_at]
         for earlier in active:
             yield earlier, current
@@ -125,7 +126,7 @@ def consecutive_pairs(slots: Iterable[Slot]) -> Iterator[tuple[Slot, Slot]]:
     One pass after sorting: a person who goes from A to B at one venue and then to C is
     moved from B to C, never from A to C."""
     last: Slot | None = None
-    for current in sorted(slots, key=_sort_key):
+    for current in sorted(slots, key=time_order):
         if last is not None and last.ends_at <= current.starts_at:
             yield last, current
         if last is None or current.ends_at >= last.ends_at:
@@ -198,7 +199,7 @@ def find_conflicts(slots: Iterable[Slot]) -> list[Finding]:
 
 def in_order(findings: Iterable[Finding]) -> list[Finding]:
     """Refused ones first, then by time (as ``find_conflicts`` gives them)."""
-    return sorted(findings, key=lambda f: (not f.refused, _sort_key(f.slots[0]), f.rule.value))
+    return sorted(findings, key=lambda f: (not f.refused, time_order(f.slots[0]), f.rule.value))
 
 
 def unavailable_people(slots: Iterable[Slot], away: dict[tuple[int, int], set[date]]) -> list[Finding]:

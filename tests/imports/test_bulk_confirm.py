@@ -18,6 +18,7 @@ from expo.audit.models import AuditAction, AuditEntry
 from expo.core.errors import Conflict, InvalidState
 from expo.core.extensions import db
 from expo.core.timeutil import utcnow
+from expo.imports import applying
 from expo.imports import plan as import_plan
 from expo.imports import services
 from expo.imports.models import ExternalKey
@@ -74,7 +75,7 @@ def test_two_rows_of_one_file_that_come_to_clash_are_refused_and_nothing_is_writ
     plan.rows[1].data = replace(plan.rows[1].data, starts_at=plan.rows[0].data.starts_at,
                                 ends_at=plan.rows[0].data.ends_at)
     with pytest.raises(Conflict, match="double-booked"):
-        import_plan.apply_plan(event, plan, source="spreadsheet", actor=organiser)
+        applying.apply_plan(event, plan, source="spreadsheet", actor=organiser)
     assert _titles(event) == []  # refused before anything was written
     db.session.rollback()
 
@@ -86,7 +87,7 @@ def test_a_clash_with_a_session_saved_after_the_preview_is_refused(organiser, ha
     other = make_event(starts_on=date(2022, 6, 1), ends_on=date(2022, 6, 3))  # rooms are shared by every event
     make_session(event=other, room=hall, title="Keynote", starts_at=utc(2022, 6, 1, 7, 30), ends_at=utc(2022, 6, 1, 8, 30))
     with pytest.raises(Conflict, match="Keynote"):
-        import_plan.apply_plan(event, plan, source="spreadsheet", actor=organiser)
+        applying.apply_plan(event, plan, source="spreadsheet", actor=organiser)
     assert _titles(event) == []
     db.session.rollback()
 
@@ -153,7 +154,7 @@ def test_the_same_file_leaves_the_same_programme_as_the_services_row_by_row(orga
     outcomes = []
     for together in (True, False):
         event, venue, moved, same = _two_sessions(f"Venue {together}", anna, published)
-        monkeypatch.setattr(import_plan, "_together", lambda row, together=together: together and
+        monkeypatch.setattr(applying, "_together", lambda row, together=together: together and
                             import_plan.PlannedRow.changes_programme.fget(row) and "status" not in row.changed)
         batch, plan = _plan(event, organiser, [
             [moved.uid, "", "Moved", "Talk", "2022-06-01", "13:00", "14:00", venue.name, "Hall B", "anna@example.org"],
