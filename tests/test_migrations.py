@@ -218,3 +218,24 @@ def test_a_populated_h22_database_upgrades_to_event_teams(empty_database_url, tm
         assert upgraded == populated
         _db.session.remove()
         _db.engine.dispose()
+
+
+def test_an_upload_kept_whole_before_is_kept_in_pieces_and_back(empty_database_url, tmp_path):
+    migrated = create_app(base_config(tmp_path, DATABASE_URL=empty_database_url))
+    content = b"Title,Date,Starts,Ends\r\nCircular cities,2022-06-01,09:00,10:00\r\n"
+    with migrated.app_context():
+        flask_migrate.upgrade(revision="t4a7c1e9d2b3")
+        with _db.engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO import_batches (id, format, kind, filename, content, source, status, created_at)"
+                " VALUES (1, 'spreadsheet', 'sessions', 'sessions.csv', :content, '', 'preview',"
+                " '2022-04-01 08:00:00+00:00')"), {"content": content})
+        flask_migrate.upgrade()
+        with _db.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT size FROM import_batches")).scalar_one() == len(content)
+            assert connection.execute(sa.text(
+                "SELECT batch_id, number, data FROM import_file_pieces")).one() == (1, 0, content)
+        flask_migrate.downgrade(revision="t4a7c1e9d2b3")
+        with _db.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT content FROM import_batches")).scalar_one() == content
+        _db.engine.dispose()

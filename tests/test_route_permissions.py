@@ -206,10 +206,13 @@ def world(db) -> World:
                             changes={"title": {"old": "a", "new": "b"}})
     db.session.add(pending)
 
-    batch = ImportBatch(event=event, format=ImportFormat.SPREADSHEET, filename="sessions.csv",
-                        content=b"Title,Date,Starts,Ends\r\nImported,2022-06-01,09:00,10:00\r\n")
+    batch = ImportBatch(event=event, format=ImportFormat.SPREADSHEET, filename="sessions.csv")
     schedule_url = ScheduleUrl(event=event, url="https://pretalx.example.org/h22/schedule/export/schedule.xml")
     db.session.add_all([batch, schedule_url])
+    db.session.flush()
+    from expo.imports.services import store_file
+
+    store_file(batch, b"Title,Date,Starts,Ends\r\nImported,2022-06-01,09:00,10:00\r\n")
     from expo.assistant.models import AssistantRun
 
     run = AssistantRun(event=event, params={"session_ids": [session.id]}, progress=[])

@@ -45,6 +45,17 @@ class JobState(enum.StrEnum):
     FAILED = "failed"
 
 
+class ImportFilePiece(db.Model):
+    """A piece of an uploaded file, in order. The file is written and read a piece at a time,
+    so neither the upload nor a job reading it holds it whole."""
+
+    __tablename__ = "import_file_pieces"
+
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("import_batches.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # from 0
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
 class ImportBatch(db.Model):
     """One uploaded file: kept between the preview and the organiser's confirmation, then
     marked applied with what it changed. A large file is previewed and confirmed by a job,
@@ -58,7 +69,8 @@ class ImportBatch(db.Model):
     format: Mapped[ImportFormat] = mapped_column(enum_column(ImportFormat))
     kind: Mapped[ImportKind] = mapped_column(enum_column(ImportKind), default=ImportKind.SESSIONS)
     filename: Mapped[str] = mapped_column(sa.String(255))
-    content: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    # The file itself is kept in pieces (``ImportFilePiece``): its size in bytes.
+    size: Mapped[int] = mapped_column(default=0)
     # Which schedule this is (a frab file's conference acronym): its room mapping and keys.
     source: Mapped[str] = mapped_column(sa.String(100), default="")
     status: Mapped[ImportStatus] = mapped_column(enum_column(ImportStatus), default=ImportStatus.PREVIEW)

@@ -122,10 +122,10 @@ def opened(content: Content) -> IO[bytes]:
     return io.BufferedReader(_Reading(io.BytesIO(content) if isinstance(content, bytes) else content), PIECE)
 
 
-def pieces(content: Content) -> Iterator[bytes]:
-    """The file a piece at a time, from its start."""
+def pieces(content: Content, size: int = PIECE) -> Iterator[bytes]:
+    """The file ``size`` bytes at a time, from its start."""
     with opened(content) as file:
-        while piece := file.read(PIECE):
+        while piece := file.read(size):
             yield piece
 
 

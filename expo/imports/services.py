@@ -22,54 +22,64 @@ from expo.core.extensions import db
 from expo.core.timeutil import utcnow
 from expo.events.models import Event
 from expo.imports import fetch, frab, people, registrations, spreadsheet, venues
-from expo.imports.models import ImportBatch, ImportFormat, ImportKind, ImportStatus, RoomMapping, ScheduleUrl
+from expo.imports.models import ImportBatch, ImportFilePiece, ImportFormat, ImportKind, ImportStatus, RoomMapping, ScheduleUrl
 from expo.imports.applying import apply_plan
 from expo.imports.plan import (
     STALE, Incoming, Plan, Progress, RowsPlan, event_sessions, make_plan, streamed_plan,
 )
-from expo.imports.readers import Content, FileRefused, Row, check_size, read_rows
+from expo.imports.readers import Content, FileRefused, Row, check_size, head_of, pieces, read_rows, size_of
 from expo.venues.models import Room
 
 
-CONTENT_PIECE = 1 << 18  # bytes of a stored file read from the database (and kept in memory) at a time
+CONTENT_PIECE = 1 << 18  # bytes of a file written to the database and read from it (and held) at a time
 
 
-def content_size(batch: ImportBatch) -> int:
-    """The stored file's size, without reading the file (unless it is read already)."""
-    if "content" in batch.__dict__:
-        return len(batch.content)
-    return db.session.scalar(sa.select(sa.func.length(ImportBatch.content)).where(ImportBatch.id == batch.id)) or 0
+def store_file(batch: ImportBatch, content: Content) -> None:
+    """Keep the uploaded file with its batch (flushed), a piece at a time (``ImportFilePiece``):
+    an upload on disk (a large one is, until the request ends) is never held whole."""
+    size = 0
+    for number, piece in enumerate(pieces(content, CONTENT_PIECE)):
+        db.session.execute(sa.insert(ImportFilePiece).values(batch_id=batch.id, number=number, data=piece))
+        size += len(piece)
+    batch.size = size
+    db.session.flush()
 
 
 @contextmanager
 def stored_file(batch: ImportBatch) -> Iterator[IO[bytes]]:
     """``with stored_file(batch) as content:`` the stored file of the upload as a temporary
     file (on disk past its first piece), copied from the database a piece at a time, and
-    removed on leaving the block, whatever happens: a job never holds the whole file in
-    memory. Read at once, a file of some megabytes would take several times its size in the
-    database driver too (PostgreSQL sends it as hexadecimal text)."""
+    removed on leaving the block, whatever happens: a job never holds the whole file in memory."""
     with tempfile.SpooledTemporaryFile(max_size=CONTENT_PIECE, prefix="expo-import-") as file:
-        stored = sa.select(ImportBatch.content).where(ImportBatch.id == batch.id)
-        for start in range(0, content_size(batch), CONTENT_PIECE):
-            file.write(db.session.scalar(stored.with_only_columns(
-                sa.func.substr(ImportBatch.content, start + 1, CONTENT_PIECE, type_=sa.LargeBinary))))
+        stored = sa.select(ImportFilePiece.data).where(ImportFilePiece.batch_id == batch.id)
+        for number in db.session.scalars(stored.with_only_columns(ImportFilePiece.number)
+                                         .order_by(ImportFilePiece.number)).all():
+            file.write(db.session.scalar(stored.where(ImportFilePiece.number == number)))
         file.seek(0)
         yield file
 
 
-def detect_format(content: bytes) -> ImportFormat:
+def file_bytes(batch: ImportBatch) -> bytes:
+    """The stored file as bytes: for what is read whole anyway (a frab schedule), or small (a
+    file previewed within the request, below ``IMPORT_JOB_BYTES``)."""
+    with stored_file(batch) as file:
+        return file.read()
+
+
+def detect_format(content: Content) -> ImportFormat:
     """A frab / pretalx schedule (XML or JSON) or a table (CSV or Excel)."""
-    head = content[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
+    head = head_of(content, 2048).lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith((b"<", b"{")):
         return ImportFormat.FRAB
     return ImportFormat.SPREADSHEET
 
 
 def start_import(
-    *, event: Event, filename: str, content: bytes, actor: User, schedule_url: ScheduleUrl | None = None,
+    *, event: Event, filename: str, content: Content, actor: User, schedule_url: ScheduleUrl | None = None,
 ) -> ImportBatch:
-    """Keep an uploaded file for its preview, once it is known to be readable."""
-    check_size(len(content))
+    """Keep an uploaded file (bytes, or the upload's file) for its preview, once it is known to
+    be readable."""
+    check_size(size_of(content))
     fmt = detect_format(content)
     if schedule_url is not None and fmt is not ImportFormat.FRAB:
         raise FileRefused(_l("The address does not give a frab or pretalx schedule (XML or JSON)."))
@@ -86,24 +96,26 @@ def start_import(
             for _raw in spreadsheet.raw_rows(read_rows(content))[0]:  # every row read, none kept
                 pass
     batch = ImportBatch(
-        event=event, format=fmt, kind=kind, filename=(filename or "upload")[:255], content=content, source=source,
+        event=event, format=fmt, kind=kind, filename=(filename or "upload")[:255], source=source,
         created_by=actor, schedule_url=schedule_url,
     )
     db.session.add(batch)
     db.session.flush()
+    store_file(batch, content)
     return batch
 
 
-def start_people_import(*, filename: str, content: bytes, actor: User) -> ImportBatch:
+def start_people_import(*, filename: str, content: Content, actor: User) -> ImportBatch:
     """Keep an uploaded people file for its preview, once its header is known to be readable."""
-    check_size(len(content))
+    check_size(size_of(content))
     people.check_header(content)
     batch = ImportBatch(
         event=None, format=ImportFormat.SPREADSHEET, kind=ImportKind.PEOPLE, filename=(filename or "upload")[:255],
-        content=content, created_by=actor,
+        created_by=actor,
     )
     db.session.add(batch)
     db.session.flush()
+    store_file(batch, content)
     return batch
 
 
@@ -149,7 +161,7 @@ def _split_header(content: Content) -> tuple[list[Row], Row]:
     return list(rows), header
 
 
-def _table_kind(content: bytes) -> ImportKind:
+def _table_kind(content: Content) -> ImportKind:
     """What a table holds, from the columns its header names: sessions unless it names
     venues and rooms, or delegates by e-mail, and no sessions."""
     header = next(iter(read_rows(content)), None)
@@ -207,13 +219,13 @@ def unmapped_rooms(batch: ImportBatch) -> list[str]:
     """The rooms of a frab schedule that are not yet mapped to expo rooms."""
     if batch.format is not ImportFormat.FRAB:
         return []
-    schedule = frab.read_schedule(batch.content)
+    schedule = frab.read_schedule(file_bytes(batch))
     mapped = room_mappings(batch.event, batch.source)
     return [name for name in schedule.rooms if name not in mapped]
 
 
 def schedule_rooms(batch: ImportBatch) -> list[str]:
-    return frab.read_schedule(batch.content).rooms if batch.format is ImportFormat.FRAB else []
+    return frab.read_schedule(file_bytes(batch)).rooms if batch.format is ImportFormat.FRAB else []
 
 
 def map_rooms(*, batch: ImportBatch, mapping: dict[str, int], actor: User) -> None:
@@ -242,7 +254,7 @@ def preview(batch: ImportBatch, *, streamed: bool = False, content: Content | No
     job's, whose rows are gone through a few times, in order), a spreadsheet's rows are not held
     but planned again as they are gone through (``plan.streamed_plan``). ``content``: the
     stored file, if the caller has it (a job's ``stored_file``)."""
-    content = batch.content if content is None else content
+    content = file_bytes(batch) if content is None else content
     if batch.kind is ImportKind.VENUES:
         return venues.read_plan(*_split_header(content))
     if batch.kind is ImportKind.REGISTRATIONS:

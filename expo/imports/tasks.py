@@ -40,7 +40,7 @@ STOPPED = _l("The import stopped before it finished (it ran out of time, or the 
 
 def runs_as_job(batch: ImportBatch) -> bool:
     """People files always; others when they are large."""
-    return batch.kind is ImportKind.PEOPLE or services.content_size(batch) > current_app.config["IMPORT_JOB_BYTES"]
+    return batch.kind is ImportKind.PEOPLE or batch.size > current_app.config["IMPORT_JOB_BYTES"]
 
 
 def start(*, batch: ImportBatch, step: str, actor: User, digest: str = "") -> None:

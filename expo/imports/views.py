@@ -67,7 +67,7 @@ def new_import(event_id: int):
         upload = form.file.data
         try:
             batch = services.start_import(
-                event=event, filename=upload.filename or "", content=upload.read(MAX_IMPORT_BYTES + 1), actor=current_user
+                event=event, filename=upload.filename or "", content=upload.stream, actor=current_user
             )
         except ExpoError as error:
             db.session.rollback()
@@ -126,7 +126,7 @@ def import_people():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            batch = services.start_people_import(filename=upload.filename or "", content=upload.read(MAX_IMPORT_BYTES + 1),
+            batch = services.start_people_import(filename=upload.filename or "", content=upload.stream,
                                                  actor=current_user)
         except ExpoError as error:
             db.session.rollback()
