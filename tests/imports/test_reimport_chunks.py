@@ -21,7 +21,6 @@ from tests.imports.helpers import csv_file
 from tests.imports.test_bulk_confirm import HEADER, hall, organiser  # noqa: F401 (fixtures)
 
 
-
 def _row(uid, external, title, day, starts, ends):
     return [uid, external, title, "Talk", day, starts, ends, "Dunkers", "Hall A", ""]
 
