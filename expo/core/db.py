@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import enum
 import sqlite3
-import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
@@ -172,15 +171,21 @@ _HELD_LOCKS = "expo_held_locks"
 
 
 def remember_lock(obj: Any) -> None:
-    """``obj`` has just been read under its row's lock. It is remembered weakly: the
-    transaction may lock thousands of rows (a large import changing as many sessions), and an
-    object nothing else holds any more is read again (under its lock, which the transaction
-    still holds) if it is wanted again."""
+    """``obj`` has just been read under its row's lock."""
     key = sa.inspect(obj).identity_key
+    db.session.info.setdefault(_HELD_LOCKS, {})[key] = obj
+
+
+def forget_locks(objects: Iterable[Any]) -> None:
+    """Forget that these objects were read under their rows' locks (the rows stay locked until
+    the transaction ends): a caller done with them lets them go (a large import, the sessions it
+    has written), and code that wants one again reads it again, under its lock."""
     held = db.session.info.get(_HELD_LOCKS)
-    if held is None:
-        held = db.session.info[_HELD_LOCKS] = weakref.WeakValueDictionary()
-    held[key] = obj
+    if held:
+        for obj in objects:
+            key = sa.inspect(obj).identity_key
+            if key is not None and held.get(key) is obj:
+                del held[key]
 
 
 def holds_lock(obj: Any) -> bool:
@@ -192,7 +197,7 @@ def holds_lock(obj: Any) -> bool:
 
 def held_lock(model: type[M], **values: Any) -> M | None:
     """The row of ``model`` with these attribute values that this transaction holds locked, if any."""
-    for key, obj in list(db.session.info.get(_HELD_LOCKS, {}).items()):
+    for key, obj in db.session.info.get(_HELD_LOCKS, {}).items():
         if isinstance(obj, model) and _present(key, obj) and all(getattr(obj, n) == v for n, v in values.items()):
             return obj
     return None
@@ -216,9 +221,8 @@ def _locks_given_up(session: sa.orm.Session, _previous_transaction: Any) -> None
 def _locked_rows_written(session: sa.orm.Session, *, table: str | None, **_extra: Any) -> None:
     held = session.info.get(_HELD_LOCKS)
     if held:
-        for key in [k for k, obj in list(held.items())
-                    if table is None or sa.inspect(obj).mapper.local_table.name == table]:
-            held.pop(key, None)
+        for key in [k for k in held if table is None or sa.inspect(held[k]).mapper.local_table.name == table]:
+            del held[key]
 
 
 def database_id(text: str) -> int:
