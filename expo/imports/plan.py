@@ -256,17 +256,6 @@ def event_sessions(event: Event, ids: Iterable[int] | None = None) -> list[Progr
     )
 
 
-def external_keys(event: Event, source: str) -> dict[str, int]:
-    """External id → session id, for one source of an event."""
-    return dict(
-        db.session.execute(
-            sa.select(ExternalKey.external_id, ExternalKey.session_id).where(
-                ExternalKey.event_id == event.id, ExternalKey.source == source
-            )
-        ).all()
-    )
-
-
 def folded_title(title: Any) -> str:
     """A title as rows and sessions are matched by it: trimmed, case folded (“Straße” is “STRASSE”)."""
     return str(title or "").strip().casefold()
