@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import enum
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
@@ -174,6 +174,18 @@ def remember_lock(obj: Any) -> None:
     """``obj`` has just been read under its row's lock."""
     key = sa.inspect(obj).identity_key
     db.session.info.setdefault(_HELD_LOCKS, {})[key] = obj
+
+
+def forget_locks(objects: Iterable[Any]) -> None:
+    """Forget that these objects were read under their rows' locks (the rows stay locked until
+    the transaction ends): a caller done with them lets them go (a large import, the sessions it
+    has written), and code that wants one again reads it again, under its lock."""
+    held = db.session.info.get(_HELD_LOCKS)
+    if held:
+        for obj in objects:
+            key = sa.inspect(obj).identity_key
+            if key is not None and held.get(key) is obj:
+                del held[key]
 
 
 def holds_lock(obj: Any) -> bool:

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from expo.accounts.models import User
+from expo.core.db import forget_locks
 from expo.core.errors import Conflict, InvalidState
 from expo.core.extensions import db
 from expo.events import services as event_services
@@ -163,9 +164,13 @@ def _apply_together(event: Event, plan: Plan, tracks: dict[str, Any], rooms: set
 
 
 def _write_chunk(event: Event, writer: programme.CheckedWriter, rows: list[PlannedRow]) -> None:
-    """A chunk of rows written together, with the keys of the sessions they add."""
+    """A chunk of rows written together, with the keys of the sessions they add. The sessions
+    they change, read again under their locks as they were written (for their bookings), are
+    not remembered past the chunk: a file's rows never name a session twice."""
     new = [r for r in rows if r.action == NEW]
-    added = writer.write([(r.data, _external(r)) for r in new], [(r.session, r.data) for r in rows if r.action == UPDATE])
+    changed = [(r.session, r.data) for r in rows if r.action == UPDATE]
+    added = writer.write([(r.data, _external(r)) for r in new], changed)
+    forget_locks(session for session, _ in changed)
     db.session.add_all([
         ExternalKey(event_id=event.id, source=external["source"], external_id=external["id"], session_id=session_id)
         for r, session_id in zip(new, added) if session_id is not None and (external := _external(r)) is not None

@@ -11,11 +11,12 @@ caller's transaction, so the import is all or nothing."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 import json
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Hashable
 
 import sqlalchemy as sa
@@ -232,13 +233,21 @@ def _data_repr(data: programme.SessionData | None) -> Any:
 
 # --- planning ---------------------------------------------------------------------------------
 
-def event_sessions(event: Event) -> list[ProgrammeSession]:
-    """The event's sessions with what a comparison reads, in a fixed number of queries."""
+CHUNK = 500  # rows whose sessions are looked up and loaded at once
+
+
+def event_sessions(event: Event, ids: Iterable[int] | None = None) -> list[ProgrammeSession]:
+    """The event's sessions (those of ``ids``, if given) with what a comparison reads, in a
+    fixed number of queries."""
+    query = sa.select(ProgrammeSession).where(ProgrammeSession.event_id == event.id)
+    if ids is not None:
+        ids = list(ids)
+        if not ids:
+            return []
+        query = query.where(ProgrammeSession.id.in_(ids))
     return list(
         db.session.scalars(
-            sa.select(ProgrammeSession)
-            .where(ProgrammeSession.event_id == event.id)
-            .options(
+            query.options(
                 selectinload(ProgrammeSession.networks),
                 selectinload(ProgrammeSession.roles).selectinload(SessionRole.user),
                 selectinload(ProgrammeSession.room),
@@ -247,15 +256,74 @@ def event_sessions(event: Event) -> list[ProgrammeSession]:
     )
 
 
-def external_keys(event: Event, source: str) -> dict[str, int]:
-    """External id → session id, for one source of an event."""
-    return dict(
-        db.session.execute(
-            sa.select(ExternalKey.external_id, ExternalKey.session_id).where(
-                ExternalKey.event_id == event.id, ExternalKey.source == source
-            )
-        ).all()
-    )
+def folded_title(title: Any) -> str:
+    """A title as rows and sessions are matched by it: trimmed, case folded (“Straße” is “STRASSE”)."""
+    return str(title or "").strip().casefold()
+
+
+def _moment(value: Any) -> str | None:
+    """A start as the scratch database keeps it, equal where the datetimes are equal: an aware
+    one as its instant, a naive one as itself (never equal to an aware one); None for no time."""
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is not None and value.utcoffset() is not None:
+        return "A" + value.astimezone(timezone.utc).replace(tzinfo=None).isoformat()
+    return "N" + value.isoformat()
+
+
+class SessionIndex:
+    """The event's sessions as a plan finds a row's session — by id, by external key, by title
+    — as they were when planning began: their ids (and titles and starts) only, put aside in a
+    scratch database (a few bytes a session), the sessions themselves loaded a chunk of rows at
+    a time (``_Planner.rows``). Rows are compared with the programme as it was when they were
+    first planned, however often they are planned again (a job's confirmation writes as it goes)."""
+
+    def __init__(self, scratch: Scratch, event: Event, source: str) -> None:
+        self.scratch = scratch
+        self.sessions, self.keys = scratch.table("sessions"), scratch.table("keys")
+        scratch.execute(f"CREATE TABLE {self.sessions} (id INTEGER PRIMARY KEY, uid TEXT NOT NULL, "
+                        "folded TEXT NOT NULL, starts TEXT)")
+        scratch.execute(f"CREATE TABLE {self.keys} (external TEXT PRIMARY KEY, id INTEGER NOT NULL)")
+        listed = db.session.execute(
+            sa.select(ProgrammeSession.id, ProgrammeSession.uid, ProgrammeSession.title, ProgrammeSession.starts_at)
+            .where(ProgrammeSession.event_id == event.id).execution_options(yield_per=1000))
+        for part in listed.partitions():
+            scratch.insert(f"INSERT INTO {self.sessions} VALUES (?, ?, ?, ?)",
+                           [(sid, uid, folded_title(title), _moment(starts)) for sid, uid, title, starts in part])
+        keyed = db.session.execute(
+            sa.select(ExternalKey.external_id, ExternalKey.session_id)
+            .join(ProgrammeSession, ProgrammeSession.id == ExternalKey.session_id)
+            .where(ExternalKey.event_id == event.id, ExternalKey.source == source,
+                   ProgrammeSession.event_id == event.id).order_by(ExternalKey.id).execution_options(yield_per=1000))
+        for part in keyed.partitions():
+            scratch.insert(f"INSERT OR REPLACE INTO {self.keys} VALUES (?, ?)", list(part))
+        scratch.execute(f"CREATE INDEX {self.sessions}_uid ON {self.sessions} (uid)")
+        scratch.execute(f"CREATE INDEX {self.sessions}_folded ON {self.sessions} (folded)")
+
+    def _lookup(self, statement: str, values: set[str]) -> list[tuple[Any, ...]]:
+        found: list[tuple[Any, ...]] = []
+        values_list = sorted(values)
+        for start in range(0, len(values_list), CHUNK):
+            part = values_list[start:start + CHUNK]
+            found += self.scratch.execute(statement.format(marks=", ".join("?" * len(part))), part).fetchall()
+        return found
+
+    def by_uid(self, uids: set[str]) -> dict[str, int]:
+        return dict(self._lookup(f"SELECT uid, id FROM {self.sessions} WHERE uid IN ({{marks}})", uids))
+
+    def by_key(self, externals: set[str]) -> dict[str, int]:
+        return dict(self._lookup(f"SELECT external, id FROM {self.keys} WHERE external IN ({{marks}})", externals))
+
+    def by_title(self, folded: set[str]) -> dict[str, list[tuple[int, str | None]]]:
+        titles: dict[str, list[tuple[int, str | None]]] = {}
+        for title, sid, starts in self._lookup(
+                f"SELECT folded, id, starts FROM {self.sessions} WHERE folded IN ({{marks}}) ORDER BY id", folded):
+            titles.setdefault(title, []).append((sid, starts))
+        return titles
+
+    def keyed(self) -> Iterator[tuple[str, int]]:
+        """Every external key of the source with its session's id, in the order they were given."""
+        return self.scratch.rows(f"SELECT external, id FROM {self.keys} ORDER BY rowid")
 
 
 def _comparable(data: programme.SessionData) -> programme.SessionData:
@@ -273,74 +341,90 @@ def _comparable(data: programme.SessionData) -> programme.SessionData:
 
 
 class _Planner:
-    """What the rows of one file are compared with, loaded once: the event's sessions by id,
-    external key and title, its tracks, the expo's rooms, what is staged for release."""
+    """What the rows of one file are compared with: the event's sessions found by id, external
+    key and title (``SessionIndex``, in the plan's scratch database) and loaded a chunk of rows
+    at a time, its tracks, the expo's rooms."""
 
-    def __init__(self, event: Event, source: str, sessions: list[ProgrammeSession] | None) -> None:
+    def __init__(self, event: Event, source: str, scratch: Scratch) -> None:
         self.event, self.source = event, source
-        self.sessions = event_sessions(event) if sessions is None else sessions
-        self.by_uid = {s.uid: s for s in self.sessions}
-        by_id = {s.id: s for s in self.sessions}
-        self.keyed = {ext: by_id[sid] for ext, sid in external_keys(event, source).items() if sid in by_id}
+        self.index = SessionIndex(scratch, event, source)
         self.tracks = {t.name.casefold(): t for t in event.tracks}
         self.rooms = {r.id: r for r in db.session.scalars(sa.select(Room).options(selectinload(Room.venue)))}
-        self.by_title: dict[str, list[ProgrammeSession]] = {}
-        for s in self.sessions:
-            self.by_title.setdefault(s.title.strip().casefold(), []).append(s)
-        # In a published programme, rows are compared with the sessions as staged for the next release.
-        self.working = programme.WorkingCopies.of(event)
 
     def rows(self, incoming: Iterable[Incoming], seen: MutableMapping[int, int] | None = None) -> Iterator[PlannedRow]:
         """Each incoming row compared and checked with the programme's rules, but for conflicts;
-        ``seen`` keeps which line imports each session (in memory, unless given one)."""
+        ``seen`` keeps which line imports each session (in memory, unless given one). The sessions
+        a chunk of rows (``CHUNK``) names are loaded together, with what is staged for them for
+        the next release in a published programme, and let go before the next chunk's."""
         seen = {} if seen is None else seen
-        for item in incoming:
-            session = None
+        incoming = iter(incoming)
+        while chunk := list(itertools.islice(incoming, CHUNK)):
+            ids = self._session_ids(chunk, seen)
+            sessions = {s.id: s for s in event_sessions(self.event, {i for i in ids if i is not None})}
+            working = programme.WorkingCopies.of(self.event, sessions)
+            for item, sid in zip(chunk, ids):
+                session = sessions.get(sid) if sid is not None else None
+                if item.key is not None and item.key[0] == "uid" and session is None:
+                    item.error("id", _l("No session of this event has the id %(id)s.", id=item.key[1]))
+                yield _plan_row(self.event, item, session, self.tracks, self.rooms, seen, working)
+            del chunk, sessions, working
+
+    def _session_ids(self, chunk: list[Incoming], seen: MutableMapping[int, int]) -> list[int | None]:
+        """The id of each row's session: by the row's id, its external key, or else its title
+        (``_same_session``), the rows before it in the chunk counted as seen."""
+        uids = self.index.by_uid({item.key[1] for item in chunk if item.key is not None and item.key[0] == "uid"})
+        keyed = self.index.by_key({item.key[1] for item in chunk if item.key is not None and item.key[0] != "uid"})
+        titles = self.index.by_title({folded_title(item.values.get("title")) for item in chunk if item.key is None})
+        claimed: set[int] = set()
+        ids: list[int | None] = []
+        for item in chunk:
             if item.key is not None:
-                kind, value = item.key
-                session = self.by_uid.get(value) if kind == "uid" else self.keyed.get(value)
-                if kind == "uid" and session is None:
-                    item.error("id", _l("No session of this event has the id %(id)s.", id=value))
+                sid = (uids if item.key[0] == "uid" else keyed).get(item.key[1])
             else:
-                session = _same_session(item, self.by_title, seen)
-            yield _plan_row(self.event, item, session, self.tracks, self.rooms, seen, self.working)
+                sid = _same_session(item, titles, lambda candidate: candidate in claimed or candidate in seen)
+            if sid is not None:
+                claimed.add(sid)
+            ids.append(sid)
+        return ids
 
     def cancelled(self, listed: set[str]) -> Iterator[PlannedRow]:
         """The sessions the source gave before and no longer lists (``listed``), to be cancelled."""
-        for ext, session in self.keyed.items():
-            if ext not in listed and self.working.status(session) is not SessionStatus.CANCELLED:
-                yield PlannedRow(line=0, title=session.title, action=CANCEL, session=session,
-                                 status=SessionStatus.CANCELLED, key=(self.source, ext))
+        gone = iter([(ext, sid) for ext, sid in self.index.keyed() if ext not in listed])
+        while chunk := list(itertools.islice(gone, CHUNK)):
+            sessions = {s.id: s for s in event_sessions(self.event, {sid for _, sid in chunk})}
+            working = programme.WorkingCopies.of(self.event, sessions)
+            for ext, sid in chunk:
+                session = sessions.get(sid)
+                if session is not None and working.status(session) is not SessionStatus.CANCELLED:
+                    yield PlannedRow(line=0, title=session.title, action=CANCEL, session=session,
+                                     status=SessionStatus.CANCELLED, key=(self.source, ext))
 
 
-def make_plan(
-    event: Event, incoming: Iterable[Incoming], *, source: str, missing_cancelled: bool = False,
-    sessions: list[ProgrammeSession] | None = None,
-) -> Plan:
-    """Compare each incoming row with the event's sessions (``event_sessions``, when the caller
-    has not loaded them) and check it with the programme's rules. With ``missing_cancelled``
-    (a whole schedule), sessions the source gave before and no longer lists are to be cancelled."""
-    planner = _Planner(event, source, sessions)
-    rows = list(planner.rows(incoming))
-    if missing_cancelled:
-        rows += planner.cancelled({r.key[1] for r in rows if r.key})
+def make_plan(event: Event, incoming: Iterable[Incoming], *, source: str, missing_cancelled: bool = False) -> Plan:
+    """Compare each incoming row with the event's sessions and check it with the programme's
+    rules. With ``missing_cancelled`` (a whole schedule), sessions the source gave before and
+    no longer lists are to be cancelled."""
+    with Scratch() as scratch:
+        planner = _Planner(event, source, scratch)
+        rows = list(planner.rows(incoming))
+        if missing_cancelled:
+            rows += planner.cancelled({r.key[1] for r in rows if r.key})
     found = _conflicts(event, rows, conflicts_check.HeldSlots())
     for row in rows:
         _add_conflicts(row, found)
     return Plan(rows)
 
 
-def streamed_plan(
-    event: Event, read: Callable[[], Iterable[Incoming]], *, source: str,
-    sessions: list[ProgrammeSession] | None = None,
-) -> Plan:
+def streamed_plan(event: Event, read: Callable[[], Iterable[Incoming]], *, source: str) -> Plan:
     """``make_plan`` for a file too large to hold its plan: the file is read (``read``) once
     for what the conflict rules need (each row's slot, put aside in a scratch database; the
     rows themselves are not kept), and again, row by row, each time the plan's rows are gone
-    through (``PlannedAgain``). The caller closes the plan (``Plan.close``) when done with it."""
-    planner = _Planner(event, source, sessions)
+    through (``PlannedAgain``); the event's sessions are found through the scratch database
+    too (``SessionIndex``) and loaded a chunk of rows at a time. The caller closes the plan
+    (``Plan.close``) when done with it."""
     scratch = Scratch()
     try:
+        planner = _Planner(event, source, scratch)
         with NumberMap(scratch) as seen:
             found = _conflicts(event, planner.rows(read(), seen), conflicts_check.ScratchSlots(scratch))
     except BaseException:
@@ -356,17 +440,18 @@ def streamed_plan(
     return Plan(PlannedAgain(rows), scratch=scratch)
 
 
-def _same_session(
-    item: Incoming, by_title: dict[str, list[ProgrammeSession]], seen: MutableMapping[int, int]
-) -> ProgrammeSession | None:
-    """For a row without an id: the event's one session of that title not claimed by an
-    earlier row (of several, the one at the row's start), so a filled-in template uploaded
-    twice updates its sessions instead of adding them again."""
-    title = str(item.values.get("title") or "").strip().casefold()
-    candidates = [s for s in by_title.get(title, []) if s.id not in seen]
+def _same_session(item: Incoming, by_title: Mapping[str, list[tuple[int, str | None]]],
+                  claimed: Callable[[int], bool]) -> int | None:
+    """For a row without an id: the id of the event's one session of that title (``by_title``:
+    ids and starts by title, ``folded_title``) not claimed by an earlier row (of several, the one
+    at the row's start), so a filled-in template uploaded twice updates its sessions instead of
+    adding them again."""
+    candidates = [(sid, starts) for sid, starts in by_title.get(folded_title(item.values.get("title")), [])
+                  if not claimed(sid)]
     if len(candidates) > 1:
-        candidates = [s for s in candidates if s.starts_at == item.values.get("starts_at")]
-    return candidates[0] if len(candidates) == 1 else None
+        starts_at = _moment(item.values.get("starts_at"))
+        candidates = [(sid, starts) for sid, starts in candidates if starts is not None and starts == starts_at]
+    return candidates[0][0] if len(candidates) == 1 else None
 
 
 def _plan_row(

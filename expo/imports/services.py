@@ -7,7 +7,7 @@ recorded, ``applying.apply_plan`` the one place its changes are made."""
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
@@ -22,12 +22,15 @@ from expo.core.extensions import db
 from expo.core.timeutil import utcnow
 from expo.events.models import Event
 from expo.imports import fetch, frab, people, registrations, spreadsheet, venues
-from expo.imports.models import ImportBatch, ImportFilePiece, ImportFormat, ImportKind, ImportStatus, RoomMapping, ScheduleUrl
+from expo.imports.models import (
+    ImportBatch, ImportFilePiece, ImportFormat, ImportKind, ImportStatus, RoomMapping, ScheduleUrl,
+)
 from expo.imports.applying import apply_plan
 from expo.imports.plan import (
-    STALE, Incoming, Plan, Progress, RowsPlan, event_sessions, make_plan, streamed_plan,
+    STALE, Incoming, Plan, Progress, RowsPlan, make_plan, streamed_plan,
 )
 from expo.imports.readers import Content, FileRefused, Row, check_size, head_of, pieces, read_rows, size_of
+from expo.programme.models import ProgrammeSession, SessionRole
 from expo.venues.models import Room
 
 
@@ -180,25 +183,37 @@ def _table_kind(content: Content) -> ImportKind:
 
 # --- the preview --------------------------------------------------------------------------------
 
-def _spreadsheet_plan(event: Event, content: Content, *, streamed: bool = False) -> Plan:
-    sessions = event_sessions(event)
-    people_by_uid: dict[str, dict[str, list[User]]] = {}
-    for session in sessions:
-        names: dict[str, list[User]] = {}
-        for role in session.roles:
-            names.setdefault(role.user.name, []).append(role.user)
-        people_by_uid[session.uid] = names
+def _row_uid(raw: spreadsheet.RawRow) -> str:
+    return str(raw.cells.get("id") or "").strip()
 
+
+def _current_people(event: Event, raws: list[spreadsheet.RawRow]) -> Callable[[spreadsheet.RawRow], dict[str, list[User]]]:
+    """For a chunk of rows: the people already in the session each row names by its id, by
+    name (a name alone in the row names one of them), loaded for the chunk's sessions only."""
+    uids = {uid for raw in raws if (uid := _row_uid(raw))}
+    people: dict[str, dict[str, list[User]]] = {}
+    if uids:
+        roles = db.session.execute(
+            sa.select(ProgrammeSession.uid, User)
+            .join(SessionRole, SessionRole.session_id == ProgrammeSession.id)
+            .join(User, User.id == SessionRole.user_id)
+            .where(ProgrammeSession.event_id == event.id, ProgrammeSession.uid.in_(uids))
+            .order_by(SessionRole.id)
+        )
+        for uid, user in roles:
+            people.setdefault(uid, {}).setdefault(user.name, []).append(user)
+    return lambda raw: people.get(_row_uid(raw), {})
+
+
+def _spreadsheet_plan(event: Event, content: Content, *, streamed: bool = False) -> Plan:
     unknown: list[str] = []
 
     def read() -> Iterator[Incoming]:
         raws, unknown[:] = spreadsheet.raw_rows(read_rows(content))
-        return spreadsheet.RowReader(event).rows(
-            raws, lambda raw: people_by_uid.get(str(raw.cells.get("id") or "").strip(), {}))
+        return spreadsheet.RowReader(event).rows(raws, lambda chunk: _current_people(event, chunk))
 
     source = spreadsheet.SPREADSHEET_SOURCE
-    plan = streamed_plan(event, read, source=source, sessions=sessions) if streamed \
-        else make_plan(event, read(), source=source, sessions=sessions)
+    plan = streamed_plan(event, read, source=source) if streamed else make_plan(event, read(), source=source)
     if unknown:
         plan.notes.append(_l("These columns are not known and were left out: %(columns)s.", columns=", ".join(unknown)))
     return plan

@@ -293,15 +293,17 @@ class RowReader:
         self.lookups = _lookups()
         self.people = _people(raw_rows)
 
-    def rows(self, raw_rows: Iterable[RawRow], current_people: Callable[[RawRow], dict[str, list[User]]]
-             ) -> Iterator[Incoming]:
+    def rows(self, raw_rows: Iterable[RawRow],
+             current_people: Callable[[list[RawRow]], Callable[[RawRow], dict[str, list[User]]]]) -> Iterator[Incoming]:
         """``incoming`` for each row as the rows are read, the accounts they name loaded a chunk
-        of rows at a time (``PEOPLE_CHUNK``), so that the file is read once and never held."""
+        of rows at a time (``PEOPLE_CHUNK``), so that the file is read once and never held;
+        ``current_people`` gives, for a chunk, each row's session's people by name."""
         raw_rows = iter(raw_rows)
         while chunk := list(itertools.islice(raw_rows, PEOPLE_CHUNK)):
             self.people = _people(chunk)
+            current = current_people(chunk)
             for raw in chunk:
-                yield self.incoming(raw, current_people(raw))
+                yield self.incoming(raw, current(raw))
 
     def incoming(self, raw: RawRow, current_people: dict[str, list[User]]) -> Incoming:
         """The row's values; a name alone names the person of that name already in the session,

@@ -563,9 +563,15 @@ class WorkingCopies:
     pending: dict[int, PendingChange]
 
     @classmethod
-    def of(cls, event: Event) -> WorkingCopies:
-        rows = db.session.scalars(sa.select(PendingChange).where(
-            PendingChange.event_id == event.id, PendingChange.session_id.is_not(None)))
+    def of(cls, event: Event, session_ids: Iterable[int] | None = None) -> WorkingCopies:
+        """What is staged for the event's sessions (for those of ``session_ids`` only, if given)."""
+        query = sa.select(PendingChange).where(PendingChange.event_id == event.id, PendingChange.session_id.is_not(None))
+        if session_ids is not None:
+            session_ids = list(session_ids)
+            if not session_ids:
+                return cls({})
+            query = query.where(PendingChange.session_id.in_(session_ids))
+        rows = db.session.scalars(query)
         return cls({row.session_id: row for row in rows if row.session_id is not None})
 
     def data(self, session: ProgrammeSession) -> SessionData:
