@@ -369,23 +369,37 @@ class Tally:
 
     states: dict[str, int] = field(default_factory=lambda: {s: 0 for s in (NEW, UPDATE, UNCHANGED, "warning", "error")})
     actions: dict[str, int] = field(default_factory=lambda: {NEW: 0, UPDATE: 0, UNCHANGED: 0, "cancel": 0})
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)  # the first rows worth showing, but errors
+    errors: list[dict[str, Any]] = field(default_factory=list)  # the first rows with errors, wherever they are
     hash: Any = field(default_factory=hashlib.sha256)
 
     def add(self, item: PersonRow) -> None:
         self.states[item.state] += 1
         self.actions[item.action] += 1
         self.hash.update(json.dumps(item.fingerprint(), default=str).encode() + b"\n")
-        if item.state != UNCHANGED and len(self.rows) < SHOWN:
-            self.rows.append(_shown(item))
+        self.keep(item.state, lambda: _shown(item))
+
+    def keep(self, state: str, shown: Callable[[], dict[str, Any]]) -> None:
+        """Keep a row to show: every row with an error (up to ``SHOWN``), so that one late in a
+        long file is listed however many warnings come before it, and the first of the others."""
+        if state == "error":
+            if len(self.errors) < SHOWN:
+                self.errors.append(shown())
+        elif state != UNCHANGED and len(self.rows) < SHOWN:
+            self.rows.append(shown())
+
+    def shown(self) -> list[dict[str, Any]]:
+        """The rows the preview lists (at most ``SHOWN``), errors first chosen, in the file's order."""
+        return sorted(self.errors + self.rows[:SHOWN - len(self.errors)], key=lambda row: row["line"])
 
     @property
     def digest(self) -> str:
         return self.hash.hexdigest()[:32]
 
     def result(self, notes: Iterable[Any]) -> dict[str, Any]:
-        return {"states": self.states, "summary": self.actions, "rows": self.rows, "digest": self.digest,
-                "notes": [str(n) for n in notes], "shown": len(self.rows), "total": sum(self.actions.values())}
+        rows = self.shown()
+        return {"states": self.states, "summary": self.actions, "rows": rows, "digest": self.digest,
+                "notes": [str(n) for n in notes], "shown": len(rows), "total": sum(self.actions.values())}
 
 
 def checksum(content: Content) -> str:

@@ -182,19 +182,18 @@ def plan_result(plan: RowsPlan) -> dict[str, Any]:
     tally = people.Tally()
     summary = {NEW: 0, UPDATE: 0, UNCHANGED: 0, CANCEL: 0}
     digest = Digest()
-    rows = []
     total = 0
     for row in plan.rows:
         total += 1
         tally.states[row.state] = tally.states.get(row.state, 0) + 1
         summary[row.action] += 1
         digest.add(plan.fingerprint(row))
-        if row.state != "unchanged" and len(rows) < people.SHOWN:
-            rows.append({
-                "line": row.line, "state": row.state, "action": row.action, "title": row.title,
-                "changed": list(getattr(row, "changed_labels", [])) if row.action == "update" else [],
-                "problems": [{"kind": kind, "cell": p.cell, "message": str(p.message)}
-                             for kind, problems in (("error", row.errors), ("warning", row.warnings)) for p in problems],
-            })
+        tally.keep(row.state, lambda row=row: {
+            "line": row.line, "state": row.state, "action": row.action, "title": row.title,
+            "changed": list(getattr(row, "changed_labels", [])) if row.action == "update" else [],
+            "problems": [{"kind": kind, "cell": p.cell, "message": str(p.message)}
+                         for kind, problems in (("error", row.errors), ("warning", row.warnings)) for p in problems],
+        })
+    rows = tally.shown()
     return {"states": tally.states, "summary": summary, "rows": rows, "digest": digest.hexdigest(),
             "notes": [str(n) for n in plan.notes], "shown": len(rows), "total": total}

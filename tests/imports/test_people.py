@@ -530,3 +530,14 @@ def test_an_imports_invitations_are_all_sent_after_its_commit_and_none_after_a_r
     assert done.job_state == JobState.DONE and done.summary["new"] == 7
     assert sorted(message.to for message in outbox()) == sorted(f"invited{n}@example.org" for n in range(7))
     assert {m.status for m in db.session.scalars(sa.select(mailqueue.OutgoingMail))} == {mailqueue.MailStatus.SENT}
+
+
+def test_an_error_late_in_a_long_file_is_listed_however_many_warnings_come_before_it(admin, monkeypatch):
+    monkeypatch.setattr(people, "SHOWN", 3)
+    rows = [[f"Person {n}", f"p{n}@example.org", "Unknown Organisation AB"] for n in range(6)]
+    batch = people_previewed(csv_file([*rows, ["Late", "not-an-address"]], header=["Name", "E-mail", "Organisation"]),
+                             admin)
+    result = batch.result
+    assert result["states"]["warning"] == 6 and result["states"]["error"] == 1
+    assert [row["line"] for row in result["rows"]] == [2, 3, 8]  # the error kept, the first warnings after it
+    assert result["rows"][-1]["state"] == "error" and result["shown"] == 3
